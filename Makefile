@@ -1,0 +1,33 @@
+# Two commands do all the set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FLASK := $(BIN)/flask --app coop
+
+.PHONY: run test bench demo-reset clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(INSTALLED)  ## the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)  ## the allocation engine's benchmark; figures go to bench/results/
+	$(BIN)/python bench/pricing_bench.py
+
+demo-reset: $(INSTALLED)  ## start the embedded database again from the demo
+	rm -f instance/coop.sqlite3
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,76 @@
+"""Coop: a purchasing cooperative and vendor-neutral RFP marketplace for small school districts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from coop import access, config
+from coop.extensions import bootstrap, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the Coop application.
+
+    ``test_config`` overrides the configuration read from the environment.
+    """
+    app = Flask(__name__, instance_path=str(config.INSTANCE_PATH))
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    config.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    _register_models()
+    _register_blueprints(app)
+    app.before_request(access.enforce)
+    _register_error_pages(app)
+    _register_cli(app)
+    return app
+
+
+def _register_models() -> None:
+    # Every model module is imported so that metadata (and Alembic) sees the whole schema.
+    from coop.accounts import models as _accounts  # noqa: F401
+    from coop.audit import models as _audit  # noqa: F401
+    from coop.awards import models as _awards  # noqa: F401
+    from coop.bids import models as _bids  # noqa: F401
+    from coop.catalogue import models as _catalogue  # noqa: F401
+    from coop.needs import models as _needs  # noqa: F401
+    from coop.orgs import models as _orgs  # noqa: F401
+    from coop.rfps import models as _rfps  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coop.accounts.views import bp as accounts_bp
+    from coop.main.views import bp as main_bp
+    from coop.needs.views import bp as needs_bp
+    from coop.orgs.views import bp as orgs_bp
+
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_error_pages(app: Flask) -> None:
+    def render_error(error):
+        return render_template("error.html", error=error), error.code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error)
+
+
+def _register_cli(app: Flask) -> None:
+    from coop.demo.cli import demo_cli
+
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,65 @@
+"""Configuration: the only module that reads ``os.environ``.
+
+Every setting is listed, with its default and its meaning, in the README's
+configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+INSTANCE_PATH = Path(os.environ.get("COOP_INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the app refuses to run with."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Build the Flask configuration from the environment.
+
+    Raises
+    ------
+    ConfigError
+        With ``COOP_ENV=production``, when the secret key is the development one
+        or no ``DATABASE_URL`` is given.
+    """
+    env = os.environ.get("COOP_ENV", "development")
+    secret_key = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    database_url = os.environ.get("DATABASE_URL")
+    if env == "production":
+        if secret_key == DEVELOPMENT_SECRET_KEY:
+            raise ConfigError("COOP_ENV=production needs SECRET_KEY set to a secret of your own")
+        if not database_url:
+            raise ConfigError("COOP_ENV=production needs DATABASE_URL (a PostgreSQL URL)")
+    if not database_url:
+        database_url = f"sqlite:///{INSTANCE_PATH / 'coop.sqlite3'}"
+    return {
+        "COOP_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": int(os.environ.get("COOP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "COOP_IMPORT_MAX_ROWS": int(os.environ.get("COOP_IMPORT_MAX_ROWS", 20000)),
+        "SQLALCHEMY_ECHO": _bool("COOP_SQL_ECHO", False),
+    }
+
+
+def test_database_url() -> str | None:
+    """The database the test suite runs against, when it is not SQLite."""
+    return os.environ.get("COOP_TEST_DATABASE_URL")

@@ -1,0 +1,47 @@
+"""The home page and each role's dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+
+from coop.access import public, signed_in
+from coop.accounts.models import Role
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@public
+def index():
+    """What Coop is, for visitors."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.route("/dashboard")
+@signed_in
+def dashboard():
+    """Where each role starts."""
+    if current_user.role == Role.DISTRICT_BUYER and current_user.organisation.is_approved:
+        return redirect(url_for("needs.index"))
+    if current_user.role == Role.COOP_ADMIN:
+        return redirect(url_for("needs.demand"))
+    return render_template("main/dashboard.html")
+
+
+# What each role sees in the navigation: only what it can do.
+NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
+    Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs")],
+    Role.VENDOR_REP: [("main.dashboard", "Dashboard")],
+    Role.COOP_ADMIN: [("needs.demand", "Demand"), ("orgs.review", "Organisations")],
+}
+
+
+@bp.app_context_processor
+def navigation():
+    def nav_links() -> list[tuple[str, str]]:
+        return NAV_LINKS.get(current_user.role, []) if current_user.is_authenticated else []
+
+    return {"nav_links": nav_links}

@@ -1,0 +1,27 @@
+"""Read-only selects about organisations and regions."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from coop.extensions import db
+from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(sa.select(Region).order_by(Region.name)))
+
+
+def organisations(*, status: OrganisationStatus | None = None) -> list[Organisation]:
+    query = sa.select(Organisation).where(Organisation.kind != OrganisationKind.COOPERATIVE)
+    if status is not None:
+        query = query.where(Organisation.status == status)
+    return list(db.session.scalars(query.order_by(Organisation.created_at.desc(), Organisation.id.desc())))
+
+
+def districts() -> list[District]:
+    return list(db.session.scalars(sa.select(District).order_by(District.name)))
+
+
+def vendors() -> list[Vendor]:
+    return list(db.session.scalars(sa.select(Vendor).order_by(Vendor.name)))

@@ -1,0 +1,55 @@
+"""Coop's allocation engine: pooled purchasing awarded at least total cost.
+
+A pure library (numpy, scipy, pandas; no web framework, no database) for the
+``coop.allocation/1`` problem format described in DESIGN.md::
+
+    from pricing import load_problem, solve
+    result = solve(load_problem("problem.json"), time_limit_s=30)
+    print(result.status, result.total_cost)
+    print(result.to_json())
+
+Public API: :class:`Problem` and its parts, :func:`load_problem`,
+:class:`ProblemError`, :func:`solve`, :class:`AllocationResult`,
+:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`,
+:func:`generate_problem`.
+"""
+
+from .costing import Award
+from .diagnose import Unmet
+from .generate import generate_problem
+from .problem import (
+    DiscountBracket,
+    District,
+    Demand,
+    Item,
+    Offer,
+    Problem,
+    ProblemError,
+    Rules,
+    Tier,
+    Vendor,
+    load_problem,
+)
+from .result import AllocationResult, CoreCheck, Share
+from .solver import solve
+
+__all__ = [
+    "AllocationResult",
+    "Award",
+    "CoreCheck",
+    "Demand",
+    "DiscountBracket",
+    "District",
+    "Item",
+    "Offer",
+    "Problem",
+    "ProblemError",
+    "Rules",
+    "Share",
+    "Tier",
+    "Unmet",
+    "Vendor",
+    "generate_problem",
+    "load_problem",
+    "solve",
+]

@@ -1,0 +1,76 @@
+"""``python -m pricing``: solve a problem file, or generate a random problem."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .generate import generate_problem
+from .problem import ProblemError, load_problem
+from .result import SHARE_RULES
+from .solver import solve
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("solve", help="solve a coop.allocation/1 file and print the result JSON")
+    run.add_argument("problem", help="path of the problem JSON file")
+    run.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per solve (default 60)")
+    run.add_argument("--gap", type=float, default=1e-6, metavar="G", help="relative optimality gap (default 1e-6)")
+    run.add_argument("--shares", choices=SHARE_RULES, default="equal_price", help="allocation rule to report")
+    run.add_argument("--no-standalone", action="store_true", help="skip the standalone cost of each district")
+    run.add_argument("--core", action="store_true", help="check whether a coalition would gain by leaving")
+    run.add_argument("--permutations", type=int, default=30, help="Shapley permutations to sample (default 30)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the Shapley sampling")
+    run.add_argument("--quiet", action="store_true", help="no solver log on stderr")
+    gen = commands.add_parser("generate", help="print a random realistic problem")
+    gen.add_argument("--districts", type=int, required=True)
+    gen.add_argument("--items", type=int, required=True)
+    gen.add_argument("--vendors", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--max-vendors-per-item", type=int, default=None)
+    gen.add_argument("--split", action="store_true", help="allow splitting a district's demand")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for a bad file or option)."""
+    args = _parser().parse_args(argv)
+    if args.command == "generate":
+        try:
+            problem = generate_problem(
+                districts=args.districts, items=args.items, vendors=args.vendors, seed=args.seed,
+                max_vendors_per_item=args.max_vendors_per_item, split_district_demand=args.split,
+            )
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(problem.to_json())
+        return 0
+    try:
+        problem = load_problem(args.problem)
+        result = solve(
+            problem,
+            time_limit_s=args.time_limit,
+            mip_rel_gap=args.gap,
+            shares=args.shares,
+            standalone=not args.no_standalone,
+            core=args.core,
+            shapley_permutations=args.permutations,
+            seed=args.seed,
+            progress=not args.quiet,
+        )
+    except ProblemError as exc:
+        print(f"{args.problem}: invalid problem", file=sys.stderr)
+        for error in exc.errors:
+            print(f"  {error}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"{args.problem}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(result.to_json())
+    return 0

@@ -1,0 +1,195 @@
+"""Result types: what :func:`pricing.solve` returns, and its JSON form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .costing import Award
+from .diagnose import Unmet
+
+STATUSES = ("optimal", "feasible", "infeasible", "time_limit", "error")
+SHARE_RULES = ("equal_price", "proportional", "shapley")
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One district's cost under the allocation rules.
+
+    ``pooled_cost`` is the equal-price rule (what its invoices say);
+    ``standalone_cost`` the optimum of its own demands alone, ``None`` with
+    ``standalone_reason`` when it cannot buy alone or the solve was cut short;
+    ``savings = standalone_cost - pooled_cost``. The ``proportional_*`` and
+    ``shapley_*`` figures are filled when those rules are asked for.
+    """
+
+    district: str
+    pooled_cost: Decimal
+    standalone_cost: Decimal | None = None
+    savings: Decimal | None = None
+    standalone_reason: str | None = None
+    proportional_cost: Decimal | None = None
+    shapley_cost: Decimal | None = None
+    shapley_std_error: Decimal | None = None
+
+    def to_dict(self, rules: tuple[str, ...]) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "district": self.district,
+            "pooled_cost": _money(self.pooled_cost),
+            "standalone_cost": _money(self.standalone_cost),
+            "savings": _money(self.savings),
+        }
+        if self.standalone_reason is not None:
+            row["standalone_reason"] = self.standalone_reason
+        if "proportional" in rules:
+            row["proportional_cost"] = _money(self.proportional_cost)
+        if "shapley" in rules:
+            row["shapley_cost"] = _money(self.shapley_cost)
+            row["shapley_std_error"] = _money(self.shapley_std_error)
+        return row
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> Share:
+        return cls(
+            district=row["district"],
+            pooled_cost=Decimal(row["pooled_cost"]),
+            standalone_cost=_decimal(row.get("standalone_cost")),
+            savings=_decimal(row.get("savings")),
+            standalone_reason=row.get("standalone_reason"),
+            proportional_cost=_decimal(row.get("proportional_cost")),
+            shapley_cost=_decimal(row.get("shapley_cost")),
+            shapley_std_error=_decimal(row.get("shapley_std_error")),
+        )
+
+
+@dataclass(frozen=True)
+class CoreCheck:
+    """Whether some coalition of districts would pay less by leaving the pool.
+
+    ``coalition`` and ``gain`` name the coalition found and how much less it
+    would pay in total (a proven amount: its own purchase was recomputed
+    exactly); ``gain_bound`` is the solver's bound on the largest gain any
+    coalition could have (``None`` if the search was cut short).
+    """
+
+    blocked: bool
+    coalition: tuple[str, ...]
+    gain: Decimal
+    gain_bound: Decimal | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "blocked": self.blocked,
+            "coalition": list(self.coalition),
+            "gain": str(self.gain),
+            "gain_bound": _money(self.gain_bound),
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> CoreCheck:
+        return cls(
+            row["blocked"], tuple(row["coalition"]), Decimal(row["gain"]),
+            _decimal(row["gain_bound"]), row["message"],
+        )
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    """The outcome of :func:`pricing.solve`.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal`` (proven within ``mip_rel_gap``), ``feasible`` (the time
+        limit ended the search; see ``gap``), ``infeasible`` (see ``unmet``),
+        ``time_limit`` (no allocation found in time) or ``error`` (the solver
+        failed or returned an allocation that breaks a rule).
+    message : str
+        One human sentence about the status.
+    total_cost, lower_bound : Decimal or None
+        Exact total cost of ownership of the awards; the solver's proven lower
+        bound on any allocation, rounded down to the cent.
+    gap : float or None
+        ``(total_cost - lower_bound) / total_cost``.
+    awards, shares, unmet : tuples
+        Award rows, one share row per district with demand, unmet demands.
+    rules : tuple of str
+        Allocation rules computed; the first is the one ``worse_off`` uses.
+    worse_off : tuple of str
+        Districts paying more under the chosen rule than buying alone.
+    core : CoreCheck or None
+    stats : dict
+        ``solve_time_s``, ``nodes``, ``model`` size and timings of the extras.
+    """
+
+    status: str
+    message: str
+    total_cost: Decimal | None = None
+    lower_bound: Decimal | None = None
+    gap: float | None = None
+    awards: tuple[Award, ...] = ()
+    shares: tuple[Share, ...] = ()
+    unmet: tuple[Unmet, ...] = ()
+    rules: tuple[str, ...] = ("equal_price",)
+    worse_off: tuple[str, ...] = ()
+    core: CoreCheck | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict, money as decimal strings."""
+        return {
+            "status": self.status,
+            "message": self.message,
+            "total_cost": _money(self.total_cost),
+            "lower_bound": _money(self.lower_bound),
+            "gap": self.gap,
+            "awards": [a.to_dict() for a in self.awards],
+            "shares": [s.to_dict(self.rules) for s in self.shares],
+            "unmet": [u.to_dict() for u in self.unmet],
+            "rules": list(self.rules),
+            "worse_off": list(self.worse_off),
+            "core": None if self.core is None else self.core.to_dict(),
+            "stats": self.stats,
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The result as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> AllocationResult:
+        """Read back a dict written by :meth:`to_dict`."""
+        awards = tuple(
+            Award(
+                a["district"], a["item"], a["vendor"], a["offer"], a["quantity"],
+                Decimal(a["unit_price"]), Decimal(a["cost"]), Decimal(a["support_cost"]),
+                Decimal(a["discount"]),
+            )
+            for a in doc["awards"]
+        )
+        return cls(
+            status=doc["status"],
+            message=doc["message"],
+            total_cost=_decimal(doc["total_cost"]),
+            lower_bound=_decimal(doc["lower_bound"]),
+            gap=doc["gap"],
+            awards=awards,
+            shares=tuple(Share.from_dict(s) for s in doc["shares"]),
+            unmet=tuple(Unmet(**u) for u in doc["unmet"]),
+            rules=tuple(doc["rules"]),
+            worse_off=tuple(doc["worse_off"]),
+            core=None if doc["core"] is None else CoreCheck.from_dict(doc["core"]),
+            stats=doc["stats"],
+        )

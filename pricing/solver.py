@@ -1,0 +1,206 @@
+"""``solve``: validate, build, run HiGHS under guard, verify, price exactly, share."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from decimal import ROUND_FLOOR, Decimal
+
+from .costing import price_awards, rule_violations
+from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
+from .model import build_model, run_guarded
+from .problem import Problem
+from .result import SHARE_RULES, AllocationResult, Share
+from .shares import coalition_costs, core_check, pooled_costs, proportional, shapley
+
+
+def _validated(problem: Problem) -> Problem:
+    # Directly built dataclasses skip from_dict; a round trip applies every check.
+    return Problem.from_dict(problem.to_dict())
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float | None = 60.0,
+    mip_rel_gap: float = 1e-6,
+    shares: str = "equal_price",
+    standalone: bool = True,
+    core: bool = False,
+    shapley_permutations: int = 30,
+    seed: int = 0,
+    progress: bool = False,
+) -> AllocationResult:
+    """Award the pooled demand at least total cost of ownership and share the cost.
+
+    Parameters
+    ----------
+    problem : Problem
+        The allocation problem; validated again here.
+    time_limit_s : float or None, optional
+        Solver time limit for the pooled solve and for each standalone,
+        coalition and core solve (default 60). HiGHS runs in a child process
+        that is killed ``GRACE_S`` seconds plus 10 % after the limit.
+    mip_rel_gap : float, optional
+        Relative gap below which a solution counts as optimal (default 1e-6).
+    shares : {'equal_price', 'proportional', 'shapley'}, optional
+        Allocation rule to report beside the equal-price pooled cost; it is
+        the rule ``worse_off`` and the core check judge.
+    standalone : bool, optional
+        Solve each district's own problem for its standalone cost (default
+        True; required by ``proportional``).
+    core : bool, optional
+        Run the core check (one extra MILP over coalitions).
+    shapley_permutations : int, optional
+        Permutations sampled for the Shapley value when there are more than
+        8 districts (default 30).
+    seed : int, optional
+        Seed of the permutation sampling.
+    progress : bool, optional
+        Write the solver log and progress to stderr.
+
+    Returns
+    -------
+    AllocationResult
+
+    Raises
+    ------
+    ProblemError
+        If the problem breaks the format (every error, with its JSON path).
+    ValueError
+        If an option is out of range.
+    """
+    if shares not in SHARE_RULES:
+        raise ValueError(f"shares: must be one of {', '.join(SHARE_RULES)}")
+    if time_limit_s is not None and not time_limit_s > 0:
+        raise ValueError("time_limit_s: must be positive or None")
+    if not 0 <= mip_rel_gap < 1:
+        raise ValueError("mip_rel_gap: must be in [0, 1)")
+    if shares == "proportional" and not standalone:
+        raise ValueError("shares: 'proportional' needs standalone costs (standalone=True)")
+    if shapley_permutations < 2:
+        raise ValueError("shapley_permutations: must be at least 2")
+    problem = _validated(problem)
+    started = time.perf_counter()
+
+    unmet = structural_unmet(problem, problem.demands) or capacity_unmet(problem, problem.demands)
+    if unmet:
+        return _infeasible(unmet, started)
+    model = build_model(problem)
+    stats: dict = {"model": model.arrays.size}
+    raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress)[0]
+    stats.update(solve_time_s=round(raw.solve_time_s, 3), nodes=raw.nodes)
+    if raw.status == 2:
+        return _infeasible(rule_unmet(problem, problem.demands, time_limit_s=time_limit_s), started, stats)
+    if raw.x is None:
+        status = "time_limit" if raw.status in (1, None) else "error"
+        message = raw.message if raw.status is not None else "the solver overran its time limit and was stopped"
+        return AllocationResult(status, f"no allocation found: {message}", stats=stats)
+
+    units = model.awards(raw.x)
+    violations = rule_violations(problem, units, problem.demands)
+    if violations:
+        return AllocationResult(
+            "error", "the solver returned an allocation that breaks the rules: " + "; ".join(violations),
+            stats=stats,
+        )
+    awards, total = price_awards(problem, units)
+    lower = total
+    if raw.dual_bound is not None and math.isfinite(raw.dual_bound):
+        lower = min(total, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
+    gap = 0.0 if total == 0 else float((total - lower) / total)
+    if raw.status == 0:
+        status, message = "optimal", f"optimal within a relative gap of {mip_rel_gap:g}"
+    else:
+        status, message = "feasible", f"time limit reached; best allocation is within {gap:.4%} of optimal"
+
+    pooled = pooled_costs(awards)
+    districts = sorted(pooled)
+    standalone_costs = {}
+    if standalone:
+        t0 = time.perf_counter()
+        standalone_costs = coalition_costs(
+            problem, [frozenset([d]) for d in districts], time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap, label="standalone", progress=progress,
+        )
+        stats["standalone_time_s"] = round(time.perf_counter() - t0, 3)
+    chosen = dict(pooled)
+    rules = (shares,) if shares == "equal_price" else (shares, "equal_price")
+    proportional_costs: dict = {}
+    shapley_estimate = None
+    if shares == "proportional":
+        alone = {d: standalone_costs[frozenset([d])].cost for d in districts}
+        if all(v is not None for v in alone.values()):
+            proportional_costs = proportional(total, alone)
+            chosen = proportional_costs
+        else:
+            message += "; proportional shares need every standalone cost"
+    if shares == "shapley":
+        t0 = time.perf_counter()
+        shapley_estimate = shapley(
+            problem, total, permutations=shapley_permutations, seed=seed,
+            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress,
+        )
+        stats["shapley_time_s"] = round(time.perf_counter() - t0, 3)
+        stats["shapley_permutations"] = shapley_estimate.permutations
+        if shapley_estimate.costs is not None:
+            chosen = shapley_estimate.costs
+        else:
+            message += f"; no Shapley value: {shapley_estimate.reason}"
+
+    rows = []
+    worse_off = []
+    for d in districts:
+        alone = standalone_costs.get(frozenset([d]))
+        alone_cost = None if alone is None else alone.cost
+        rows.append(
+            Share(
+                district=d,
+                pooled_cost=pooled[d],
+                standalone_cost=alone_cost,
+                savings=None if alone_cost is None else alone_cost - pooled[d],
+                standalone_reason=None if alone is None else alone.reason,
+                proportional_cost=proportional_costs.get(d),
+                shapley_cost=None if shapley_estimate is None or shapley_estimate.costs is None
+                else shapley_estimate.costs[d],
+                shapley_std_error=None if shapley_estimate is None or shapley_estimate.std_errors is None
+                else shapley_estimate.std_errors[d],
+            )
+        )
+        if alone_cost is not None and chosen[d] > alone_cost:
+            worse_off.append(d)
+
+    core_result = None
+    if core:
+        t0 = time.perf_counter()
+        core_result = core_check(problem, chosen, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        stats["core_time_s"] = round(time.perf_counter() - t0, 3)
+    stats["total_time_s"] = round(time.perf_counter() - started, 3)
+    if progress:
+        print(f"done: {status}, total {total}", file=sys.stderr, flush=True)
+    return AllocationResult(
+        status=status,
+        message=message,
+        total_cost=total,
+        lower_bound=lower,
+        gap=gap,
+        awards=tuple(awards),
+        shares=tuple(rows),
+        rules=rules,
+        worse_off=tuple(worse_off),
+        core=core_result,
+        stats=stats,
+    )
+
+
+def _infeasible(unmet: list[Unmet], started: float, stats: dict | None = None) -> AllocationResult:
+    stats = dict(stats or {})
+    stats["total_time_s"] = round(time.perf_counter() - started, 3)
+    count = len(unmet)
+    return AllocationResult(
+        "infeasible",
+        f"{count} demand{'s' if count != 1 else ''} cannot be met",
+        unmet=tuple(unmet),
+        stats=stats,
+    )

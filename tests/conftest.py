@@ -1,0 +1,247 @@
+"""Fixtures for the whole suite.
+
+The schema is built by the Alembic migrations (not ``create_all``), on SQLite by
+default and on PostgreSQL when ``COOP_TEST_DATABASE_URL`` is set. Each test runs
+inside one transaction that is rolled back at its end; tests that need real
+commits (a live server, races) ask for ``committed_db`` instead, which empties
+every table afterwards.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from coop import clock, config, create_app
+from coop.accounts.models import Membership, Role, User
+from coop.accounts.passwords import hash_password
+from coop.catalogue.models import Category, Item
+from coop.extensions import db
+from coop.needs.models import Need
+from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
+
+PASSWORD = "correct horse battery staple"
+_PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once for the whole suite
+
+
+def _reset_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = config.test_database_url()
+    if url:
+        _reset_database(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'coop-test.sqlite3'}"
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context, as in production.
+
+    Without this, a request would reuse the test's application context and with it
+    ``g`` (Flask-Login's cached user) and the test's database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
+        "SECRET_KEY": "test-secret-key",
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app: Flask, _push_request_context) -> Iterator[None]:
+    """Run the test inside one outer transaction that is rolled back; services still 'commit' (to savepoints)."""
+    with app.app_context():
+        if "committed_db" in request.fixturenames or "no_db" in request.keywords:
+            yield
+            db.session.remove()
+        else:
+            yield from _rolled_back(app)
+
+
+def _rolled_back(app: Flask) -> Iterator[None]:
+    engines = db._app_engines[app]
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection  # every session in this test binds to the one connection
+    db.session.remove()
+    db.session.configure(join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        engines[None] = engine
+
+
+@pytest.fixture
+def committed_db(app: Flask) -> Iterator[None]:
+    """Real commits, visible to other threads and connections; every table emptied afterwards."""
+    yield
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def make_region() -> Callable[..., Region]:
+    def make(code: str | None = None, name: str | None = None) -> Region:
+        code = code or f"region-{next(_sequence)}"
+        existing = db.session.scalar(sa.select(Region).where(Region.code == code))
+        if existing:
+            return existing
+        region = Region(code=code, name=name or code.replace("-", " ").title())
+        db.session.add(region)
+        db.session.flush()
+        return region
+
+    return make
+
+
+@pytest.fixture
+def make_user() -> Callable[..., User]:
+    def make(organisation: Organisation, role: Role, *, email: str | None = None, name: str = "Pat Example") -> User:
+        user = User(email=email or f"user{next(_sequence)}@example.org", name=name, password_hash=_PASSWORD_HASH)
+        user.memberships.append(Membership(organisation=organisation, role=role))
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_district(make_region) -> Callable[..., District]:
+    def make(name: str | None = None, *, region: Region | None = None, status=OrganisationStatus.APPROVED,
+             state: str = "OR", enrollment: int = 1200) -> District:
+        district = District(
+            name=name or f"District {next(_sequence)}", state=state, region=region or make_region("north"),
+            enrollment=enrollment, status=status, contact_name="Pat", contact_email="pat@example.org",
+        )
+        db.session.add(district)
+        db.session.flush()
+        return district
+
+    return make
+
+
+@pytest.fixture
+def make_vendor(make_region) -> Callable[..., Vendor]:
+    def make(name: str | None = None, *, regions: list[Region] | None = None, status=OrganisationStatus.APPROVED) -> Vendor:
+        vendor = Vendor(name=name or f"Vendor {next(_sequence)}", regions=regions or [make_region("north")], status=status,
+                        contact_name="Sam", contact_email="sam@example.com")
+        db.session.add(vendor)
+        db.session.flush()
+        return vendor
+
+    return make
+
+
+@pytest.fixture
+def make_buyer(make_district, make_user) -> Callable[..., User]:
+    """A district buyer of a new (approved unless told otherwise) district."""
+
+    def make(district: District | None = None, **district_options) -> User:
+        return make_user(district or make_district(**district_options), Role.DISTRICT_BUYER)
+
+    return make
+
+
+@pytest.fixture
+def make_vendor_rep(make_vendor, make_user) -> Callable[..., User]:
+    def make(vendor: Vendor | None = None, **vendor_options) -> User:
+        return make_user(vendor or make_vendor(**vendor_options), Role.VENDOR_REP)
+
+    return make
+
+
+@pytest.fixture
+def make_admin(make_user) -> Callable[..., User]:
+    def make() -> User:
+        cooperative = db.session.scalar(sa.select(Organisation).where(Organisation.name == "Test Cooperative"))
+        if cooperative is None:
+            cooperative = Organisation(name="Test Cooperative", status=OrganisationStatus.APPROVED)
+            db.session.add(cooperative)
+        return make_user(cooperative, Role.COOP_ADMIN)
+
+    return make
+
+
+@pytest.fixture
+def make_item() -> Callable[..., Item]:
+    def make(code: str | None = None, *, category: str = "student-devices", name: str | None = None, spec: dict | None = None) -> Item:
+        category_row = db.session.scalar(sa.select(Category).where(Category.slug == category))
+        if category_row is None:
+            category_row = Category(slug=category, name=category.replace("-", " ").title())
+            db.session.add(category_row)
+        code = code or f"ITEM-{next(_sequence)}"
+        item = Item(category=category_row, code=code, name=name or f"Item {code}", spec=spec or {})
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    return make
+
+
+@pytest.fixture
+def make_need(make_item) -> Callable[..., Need]:
+    def make(district: District, *, item: Item | None = None, quantity: int = 40, needed_by: date | None = None, **fields) -> Need:
+        need = Need(district=district, item=item or make_item(), quantity=quantity,
+                    needed_by=needed_by or clock.today() + timedelta(days=90), **fields)
+        db.session.add(need)
+        db.session.flush()
+        return need
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """Sign ``user`` in through the real sign-in form; returns the client."""
+
+    def do(user: User) -> FlaskClient:
+        response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
