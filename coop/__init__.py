@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template
 
 from coop import access, config
-from coop.extensions import bootstrap, csrf, db, login_manager, migrate
+from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message_category = "info"
@@ -66,7 +67,7 @@ def _register_error_pages(app: Flask) -> None:
     def render_error(error):
         return render_template("error.html", error=error), error.code
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
 
 

@@ -48,7 +48,6 @@ def from_environment() -> dict:
         "COOP_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "REDIS_URL": os.environ.get("REDIS_URL"),
         "SESSION_COOKIE_SECURE": env == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -57,6 +56,9 @@ def from_environment() -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "COOP_IMPORT_MAX_ROWS": int(os.environ.get("COOP_IMPORT_MAX_ROWS", 20000)),
         "SQLALCHEMY_ECHO": _bool("COOP_SQL_ECHO", False),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "COOP_SIGN_IN_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
     }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -29,3 +31,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
+# Counters live in RATELIMIT_STORAGE_URI: memory for one process, Redis when several share the load.
+limiter = Limiter(key_func=get_remote_address)

@@ -68,6 +68,7 @@ def app(database_url: str) -> Iterator[Flask]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
         "SECRET_KEY": "test-secret-key",
+        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",  # tests/accounts checks a tight limit
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
 from coop.access import public, signed_in
 from coop.accounts import services
 from coop.accounts.forms import SignInForm, SignUpForm
-from coop.extensions import login_manager
+from coop.extensions import limiter, login_manager
 from coop.orgs import queries as org_queries
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -61,6 +61,7 @@ def sign_up():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_RATE_LIMIT"], methods=["POST"])
 def sign_in():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:

@@ -108,3 +108,17 @@ def test_every_form_needs_its_csrf_token(app, client, make_buyer, monkeypatch):
     assert "CSRF" in text_of(response)
     with client.session_transaction() as session:
         assert "_user_id" not in session
+
+
+def test_sign_in_attempts_are_limited_per_address(app, client, make_buyer, monkeypatch):
+    from coop.extensions import limiter
+
+    monkeypatch.setitem(app.config, "COOP_SIGN_IN_RATE_LIMIT", "3 per minute")
+    limiter.reset()
+    user = make_buyer()
+    statuses = [client.post("/sign-in", data={"email": user.email, "password": "guess number x"}).status_code for _ in range(4)]
+    assert statuses == [422, 422, 422, 429]
+    refused = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert refused.status_code == 429
+    assert "Too many attempts; wait a minute and try again." in text_of(refused)
+    limiter.reset()
