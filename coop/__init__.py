@@ -33,6 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
 
+    from coop.rfps.template_library import load_library
+
+    # A broken RFP template stops the app here, naming the file and the field, not later on an RFP.
+    app.extensions["coop.rfp_templates"] = load_library()
+
     _register_models()
     _register_blueprints(app)
     app.before_request(access.enforce)
