@@ -53,7 +53,9 @@ def _register_models() -> None:
     from coop.awards import models as _awards  # noqa: F401
     from coop.bids import models as _bids  # noqa: F401
     from coop.catalogue import models as _catalogue  # noqa: F401
+    from coop.clarifications import models as _clarifications  # noqa: F401
     from coop.needs import models as _needs  # noqa: F401
+    from coop.notifications import models as _notifications  # noqa: F401
     from coop.orgs import models as _orgs  # noqa: F401
     from coop.rfps import models as _rfps  # noqa: F401
 

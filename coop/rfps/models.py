@@ -12,6 +12,7 @@ from coop.catalogue.models import Category, Item
 from coop.clock import utcnow
 from coop.extensions import db
 from coop.needs.models import Need
+from coop.orgs.models import Vendor
 from coop.sqltypes import UTCDateTime, enum_column
 
 
@@ -109,3 +110,37 @@ class RfpLineNeed(db.Model):
 
     def __repr__(self) -> str:
         return f"<RfpLineNeed line={self.rfp_line_id} need={self.need_id} x{self.quantity} {self.commitment}>"
+
+
+class RfpDocument(db.Model):
+    """One published version of an RFP's document, kept so that every addendum's before and after can be read."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column()
+    html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rfp: Mapped[Rfp] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("rfp_id", "version"),)
+
+    def __repr__(self) -> str:
+        return f"<RfpDocument rfp={self.rfp_id} v{self.version}>"
+
+
+class VendorInterest(db.Model):
+    """A vendor that showed interest in an RFP (asked to follow it, downloaded it, asked a question): it hears of addenda."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)
+    vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.organisation_id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rfp: Mapped[Rfp] = relationship()
+    vendor: Mapped[Vendor] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("rfp_id", "vendor_id"),)
+
+    def __repr__(self) -> str:
+        return f"<VendorInterest rfp={self.rfp_id} vendor={self.vendor_id}>"
