@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import sqlalchemy as sa
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,3 +36,20 @@ login_manager = LoginManager()
 bootstrap = Bootstrap5()
 # Counters live in RATELIMIT_STORAGE_URI: memory for one process, Redis when several share the load.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@sa.event.listens_for(sa.Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    # pysqlite's own transaction handling does not send BEGIN until the first write, which breaks
+    # SAVEPOINTs and reads inside a transaction; SQLAlchemy sends BEGIN itself instead (see _sqlite_begin).
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+
+@sa.event.listens_for(sa.Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
@@ -31,21 +32,27 @@ PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once for the whole suite
 
 
-def _reset_database(url: str) -> None:
-    engine = sa.create_engine(url)
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
-    metadata.drop_all(engine)
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database(tmp_path_factory) -> Iterator[tuple[str, dict]]:
+    """The test database's URL and engine options.
+
+    On PostgreSQL every run gets a schema of its own, dropped at the end, so that
+    runs sharing one server (two engineers, CI) cannot disturb each other.
+    """
     url = config.test_database_url()
-    if url:
-        _reset_database(url)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'coop-test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'coop-test.sqlite3'}", {}
+        return
+    schema = f"coop_test_{uuid.uuid4().hex[:12]}"
+    admin_engine = sa.create_engine(url)
+    with admin_engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield url, {"connect_args": {"options": f"-c search_path={schema}"}}
+    finally:
+        with admin_engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin_engine.dispose()
 
 
 class IsolatedClient(FlaskClient):
@@ -60,12 +67,13 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[Flask]:
+def app(database: tuple[str, dict]) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
     app = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": database[0],
+        "SQLALCHEMY_ENGINE_OPTIONS": database[1],
         "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
         "SECRET_KEY": "test-secret-key",
         "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",  # tests/accounts checks a tight limit

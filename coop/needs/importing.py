@@ -1,0 +1,434 @@
+"""Reading and checking a spreadsheet of needs (CSV or XLSX), and the template offered for it.
+
+No database here: the caller passes the catalogue codes it accepts and today's
+date, and gets back either clean rows or every problem found, each named by the
+line a spreadsheet program shows (the header is line 1) and its column.
+Checks run column by column over the whole file with pandas, so that a file of
+thousands of rows is checked in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Font
+
+from coop.needs import rules
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes")
+REQUIRED_COLUMNS = ("item_code", "quantity", "needed_by")
+COLUMN_HELP = (
+    ("item_code", "required", "The catalogue item code, e.g. the codes listed below (and on the Items sheet of the XLSX template)."),
+    ("quantity", "required", f"How many: a whole number from 1 to {rules.MAX_QUANTITY:,}."),
+    ("needed_by", "required", "The date you need the items by, written YYYY-MM-DD; today or later."),
+    ("budget_cap", "optional", "The most you would spend on this need, in dollars, e.g. 12500 or 12500.00."),
+    ("erate_eligible", "optional", "yes or no; blank means no."),
+    ("spec_notes", "optional", f"Anything vendors must know beyond the catalogue spec (at most {rules.MAX_SPEC_NOTES:,} characters)."),
+)
+EXTENSIONS = (".csv", ".xlsx")
+YES = frozenset({"yes", "y", "true", "1", "x"})
+NO = frozenset({"no", "n", "false", "0", ""})
+DATE_EXAMPLE = "2030-08-15"
+
+# Messages (asserted word for word in tests/needs/test_import.py).
+NOT_A_SPREADSHEET = '"{filename}" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'
+UNREADABLE_XLSX = '"{filename}" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+UNREADABLE_CSV = '"{filename}" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.'
+EMPTY_FILE = '"{filename}" is empty. Start from the template: a header row, then one need per row.'
+NO_DATA_ROWS = '"{filename}" has a header row but no needs below it.'
+TOO_MANY_ROWS = "The file has more than {max_rows:,} needs. Import at most {max_rows:,} at a time: split the file."
+MISSING_COLUMN = 'The header row has no "{column}" column.'
+UNKNOWN_COLUMN = 'Unknown column "{column}". The columns are: ' + ", ".join(COLUMNS) + "."
+DUPLICATE_COLUMN = 'The column "{column}" appears more than once in the header row.'
+UNNAMED_COLUMN = "Column {letter} has values but no name in the header row."
+TOO_MANY_VALUES = "This row has {count} values but the header row names {columns} columns."
+ITEM_MISSING = "Enter an item code from the catalogue."
+ITEM_UNKNOWN = 'Unknown item code "{value}": use an item code from the catalogue.'
+QUANTITY_MISSING = "Enter a quantity."
+NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
+NOT_A_DATE = '"{value}" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + "."
+ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
+
+_MAX_VALUE_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a file cannot be imported; ``line`` and ``column`` are ``None`` for the whole file."""
+
+    line: int | None
+    column: str | None
+    message: str
+
+
+class ImportRejected(ValueError):
+    """The file imports nothing; ``problems`` says why, in the order a user reads the file."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the file")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CheckedNeeds:
+    """Clean rows, one per need, ready to insert."""
+
+    rows: pd.DataFrame  # item_id, quantity, needed_by, budget_cap_cents, erate_eligible, spec_notes, line
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict]:
+        """Plain-Python dicts (ints, dates, bools, str, None), one per need."""
+        frame = self.rows
+        budgets = [None if pd.isna(value) else int(value) for value in frame["budget_cap_cents"].tolist()]
+        return [
+            {"item_id": int(item_id), "quantity": int(quantity), "needed_by": needed_by, "budget_cap_cents": budget,
+             "erate_eligible": bool(erate), "spec_notes": notes}
+            for item_id, quantity, needed_by, budget, erate, notes in zip(
+                frame["item_id"].tolist(), frame["quantity"].tolist(), frame["needed_by"].tolist(), budgets,
+                frame["erate_eligible"].tolist(), frame["spec_notes"].tolist(), strict=True)
+        ]
+
+
+def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, int], today: date,
+               max_rows: int) -> CheckedNeeds:
+    """Read and check a whole file of needs.
+
+    ``item_ids_by_code`` maps upper-cased item codes to item ids.
+
+    Raises
+    ------
+    ImportRejected
+        With every problem found; a file with any problem imports no row.
+    """
+    filename = (filename or "").strip() or "The file"
+    table = _read_table(filename, content, max_rows)
+    header, lines, data = _split_header(filename, table, max_rows)
+    return _check_rows(header, lines, data, item_ids_by_code=item_ids_by_code, today=today)
+
+
+# -- reading -----------------------------------------------------------------------------------------------------
+
+
+def _reject(message: str, line: int | None = None, column: str | None = None) -> ImportRejected:
+    return ImportRejected([Problem(line, column, message)])
+
+
+def _read_table(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
+    """Every row of the file as text cells, blank rows kept so that row positions are line numbers."""
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in EXTENSIONS:
+        raise _reject(NOT_A_SPREADSHEET.format(filename=filename))
+    if not content.strip():
+        raise _reject(EMPTY_FILE.format(filename=filename))
+    # The content decides, not the name: an XLSX saved with a .csv name is still read as what it is.
+    if content.startswith(b"PK\x03\x04"):
+        return _read_xlsx(filename, content, max_rows)
+    if extension == ".xlsx":
+        raise _reject(UNREADABLE_XLSX.format(filename=filename))
+    return _read_csv(filename, content)
+
+
+def _read_csv(filename: str, content: bytes) -> list[list[str]]:
+    if b"\x00" in content:
+        raise _reject(UNREADABLE_CSV.format(filename=filename))
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _reject(UNREADABLE_CSV.format(filename=filename))
+    first_line = text.split("\n", 1)[0]
+    # Spreadsheets in locales with a decimal comma separate CSV fields with semicolons.
+    delimiter = max((",", ";", "\t"), key=first_line.count) if first_line.strip() else ","
+    try:
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as error:
+        log.info("unreadable CSV %r: %s", filename, error)
+        raise _reject(UNREADABLE_CSV.format(filename=filename)) from error
+
+
+def _read_xlsx(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
+    # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001
+        log.info("unreadable XLSX %r: %s", filename, error)
+        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
+    try:
+        sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
+        rows: list[list[str]] = []
+        filled = 0
+        for values in sheet.iter_rows(values_only=True):
+            row = [_cell_text(value) for value in values]
+            rows.append(row)
+            if any(row):
+                filled += 1
+                if filled > max_rows + 1:  # enough to know it is too long; do not read a million rows
+                    break
+        return rows
+    except Exception as error:  # noqa: BLE001
+        log.info("unreadable XLSX %r: %s", filename, error)
+        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    """A cell as the text a user would have typed for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _normalise_header(name: str) -> str:
+    return "_".join(name.strip().lower().replace("-", " ").split())
+
+
+def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
+    """The header names, then the line number and the cells of every non-blank data row."""
+    if not any(any(row) for row in table):
+        raise _reject(EMPTY_FILE.format(filename=filename))
+    raw_header = table[0] if table else []
+    width = max(len(row) for row in table)
+    names = [_normalise_header(name) for name in raw_header] + [""] * (width - len(raw_header))
+
+    lines: list[int] = []
+    data: list[list[str]] = []
+    for position, row in enumerate(table[1:], start=2):
+        if any(row):
+            lines.append(position)
+            data.append(row)
+    if len(data) > max_rows:
+        raise _reject(TOO_MANY_ROWS.format(max_rows=max_rows))
+
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    last_named = max((index for index, name in enumerate(names) if name), default=-1)
+    for index, name in enumerate(names[:last_named + 1]):
+        if not name:
+            if any(index < len(row) and row[index] for row in data):
+                problems.append(Problem(1, _column_letter(index), UNNAMED_COLUMN.format(letter=_column_letter(index))))
+            continue
+        if name not in COLUMNS:
+            problems.append(Problem(1, raw_header[index].strip(), UNKNOWN_COLUMN.format(column=raw_header[index].strip())))
+        elif name in seen:
+            problems.append(Problem(1, name, DUPLICATE_COLUMN.format(column=name)))
+        seen.add(name)
+    problems += [Problem(1, column, MISSING_COLUMN.format(column=column)) for column in REQUIRED_COLUMNS if column not in seen]
+    if problems:
+        raise ImportRejected(problems)
+    if not data:
+        raise _reject(NO_DATA_ROWS.format(filename=filename))
+
+    # Values beyond the last named column are only a problem when they are not blank.
+    for line, row in zip(lines, data, strict=True):
+        if any(row[last_named + 1:]):
+            count = len(row) - _trailing_blanks(row)
+            problems.append(Problem(line, None, TOO_MANY_VALUES.format(count=count, columns=last_named + 1)))
+    if problems:
+        raise ImportRejected(problems)
+    return names, lines, data
+
+
+def _trailing_blanks(row: list[str]) -> int:
+    count = 0
+    for cell in reversed(row):
+        if cell:
+            break
+        count += 1
+    return count
+
+
+# -- checking ----------------------------------------------------------------------------------------------------
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    """Values quoted back to the user, cut short when long."""
+    return values.where(values.str.len() <= _MAX_VALUE_SHOWN, values.str.slice(0, _MAX_VALUE_SHOWN - 1) + "…")
+
+
+def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, item_ids_by_code: Mapping[str, int],
+                today: date) -> CheckedNeeds:
+    positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
+    frame = pd.DataFrame(
+        {name: [row[index] if index < len(row) else "" for row in data] for name, index in positions.items()},
+        dtype=str,
+    )
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = ""
+    frame = frame.fillna("").apply(lambda column: column.str.strip())
+    line = pd.Series(lines, index=frame.index)
+    found: list[pd.DataFrame] = []
+
+    def flag(mask: pd.Series, column: str, message) -> None:
+        if mask.any():
+            messages = message[mask] if isinstance(message, pd.Series) else message
+            found.append(pd.DataFrame({"line": line[mask], "order": COLUMNS.index(column), "column": column,
+                                       "message": messages}))
+
+    # item_code
+    codes = frame["item_code"]
+    item_id = codes.str.upper().map(item_ids_by_code)
+    flag(codes == "", "item_code", ITEM_MISSING)
+    unknown = (codes != "") & item_id.isna()
+    flag(unknown, "item_code", 'Unknown item code "' + _shown(codes) + '": use an item code from the catalogue.')
+
+    # quantity: a whole number, "1,200" and "40.0" (as spreadsheets write them) included
+    quantity_text = frame["quantity"].str.replace(r"^(\d{1,3}(?:,\d{3})+)$", lambda m: m.group(1).replace(",", ""),
+                                                  regex=True)
+    digits = quantity_text.str.extract(r"^\+?0*(\d+)(?:\.0*)?$", expand=False)
+    short = digits.str.len() <= len(str(rules.MAX_QUANTITY))
+    quantity = pd.to_numeric(digits.where(short), errors="coerce")
+    blank_quantity = quantity_text == ""
+    flag(blank_quantity, "quantity", QUANTITY_MISSING)
+    flag(~blank_quantity & (digits.isna() | (quantity == 0)), "quantity", rules.QUANTITY_NOT_WHOLE)
+    flag(digits.notna() & (~short | (quantity > rules.MAX_QUANTITY)), "quantity", rules.QUANTITY_TOO_LARGE)
+
+    # needed_by
+    dates_text = frame["needed_by"]
+    shaped = dates_text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
+    needed_by = pd.to_datetime(dates_text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    blank_date = dates_text == ""
+    flag(blank_date, "needed_by", NEEDED_BY_MISSING)
+    flag(~blank_date & needed_by.isna(), "needed_by",
+         '"' + _shown(dates_text) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".")
+    past = needed_by.notna() & (needed_by < pd.Timestamp(today))
+    flag(past, "needed_by",
+         needed_by.dt.strftime("%Y-%m-%d").where(past, "") + " is in the past; the needed-by date must be today or later.")
+
+    # budget_cap
+    budget_text = frame["budget_cap"]
+    money = budget_text.str.fullmatch(rules.MONEY_PATTERN)
+    flag((budget_text != "") & ~money, "budget_cap", rules.BUDGET_NOT_MONEY)
+    budget_cents = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if money.any():
+        budget_cents[money] = [
+            int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100) for text in budget_text[money]
+        ]
+    flag(budget_cents.gt(rules.MAX_BUDGET_CAP_CENTS).fillna(False).astype(bool), "budget_cap", rules.BUDGET_TOO_LARGE)
+
+    # erate_eligible
+    erate_text = frame["erate_eligible"].str.lower()
+    flag(~erate_text.isin(YES | NO), "erate_eligible", ERATE_NOT_YES_NO)
+
+    # spec_notes
+    flag(frame["spec_notes"].str.len() > rules.MAX_SPEC_NOTES, "spec_notes", rules.SPEC_NOTES_TOO_LONG)
+
+    if found:
+        problems = pd.concat(found, ignore_index=True).sort_values(["line", "order"], kind="stable")
+        raise ImportRejected([
+            Problem(int(row_line), column, message)
+            for row_line, column, message in zip(problems["line"], problems["column"], problems["message"], strict=True)
+        ])
+
+    rows = pd.DataFrame({
+        "item_id": item_id.astype("int64"),
+        "quantity": quantity.astype("int64"),
+        "needed_by": needed_by.dt.date,
+        "budget_cap_cents": budget_cents,
+        "erate_eligible": erate_text.isin(YES),
+        "spec_notes": frame["spec_notes"],
+        "line": line,
+    })
+    return CheckedNeeds(rows)
+
+
+# -- the template --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateItem:
+    code: str
+    name: str
+    category: str
+    unit: str
+
+
+def example_row(item_code: str, today: date) -> list[str]:
+    """The template's one example need, dated far enough ahead to import as it is."""
+    return [item_code, "40", (today + timedelta(days=90)).isoformat(), "12500.00", "yes",
+            "Replace this example row with your needs, one per row."]
+
+
+def template_csv(example_item_code: str, today: date) -> bytes:
+    """The CSV template: the header row and one example row, with a byte-order mark so Excel reads it as UTF-8."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(example_row(example_item_code, today))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(items: list[TemplateItem], today: date) -> bytes:
+    """The XLSX template: a Needs sheet (header and one example row), an Instructions sheet and the Items list."""
+    workbook = openpyxl.Workbook()
+    bold = Font(bold=True)
+    needs = workbook.active
+    needs.title = "Needs"
+    needs.append(list(COLUMNS))
+    example = example_row(items[0].code if items else "ITEM-CODE", today)
+    needs.append([example[0], 40, date.fromisoformat(example[2]), Decimal(example[3]), example[4], example[5]])
+    needs["C2"].number_format = "yyyy-mm-dd"
+    needs["D2"].number_format = "0.00"
+    for cell, width in zip(needs[1], (18, 10, 14, 14, 16, 60), strict=True):
+        cell.font = bold
+        needs.column_dimensions[cell.column_letter].width = width
+    needs.freeze_panes = "A2"
+
+    instructions = workbook.create_sheet("Instructions")
+    instructions.append(["column", "required?", "what to write"])
+    for row in COLUMN_HELP:
+        instructions.append(list(row))
+    instructions.append([])
+    instructions.append(["Fill the Needs sheet, one need per row, from line 2. Keep the header row as it is."])
+    instructions.append(["A file with any problem imports nothing: the import page lists every problem by line and column."])
+    for cell, width in zip(instructions[1], (18, 12, 100), strict=True):
+        cell.font = bold
+        instructions.column_dimensions[cell.column_letter].width = width
+
+    catalogue = workbook.create_sheet("Items")
+    catalogue.append(["item_code", "name", "category", "unit"])
+    for item in items:
+        catalogue.append([item.code, item.name, item.category, item.unit])
+    for cell, width in zip(catalogue[1], (18, 50, 30, 10), strict=True):
+        cell.font = bold
+        catalogue.column_dimensions[cell.column_letter].width = width
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,110 @@
+"""Fixtures for the needs tests: a small catalogue, a signed-in buyer, spreadsheets to upload."""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+from collections.abc import Callable
+
+import openpyxl
+import pytest
+from flask import session
+from flask_login import login_user
+
+from coop.catalogue.models import Item
+
+HEADER = ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
+
+
+@pytest.fixture
+def catalogue(make_item) -> dict[str, Item]:
+    """Three items in two categories, by code."""
+    return {
+        "LAPTOP-14": make_item("LAPTOP-14", category="student-devices", name="14-inch student laptop"),
+        "CHROMEBOOK-11": make_item("CHROMEBOOK-11", category="student-devices", name="11-inch Chromebook"),
+        "AP-WIFI6": make_item("AP-WIFI6", category="network", name="Wi-Fi 6 access point"),
+    }
+
+
+@pytest.fixture
+def buyer(make_buyer, make_district, make_region):
+    """A buyer of the approved district Lakeview, in the north region."""
+    return make_buyer(make_district("Lakeview SD", region=make_region("north", "North")))
+
+
+@pytest.fixture
+def log_in(app, client) -> Callable:
+    """Sign ``user`` in by giving the client the session a real sign-in gives it, without argon2's deliberate
+    slowness (tests/accounts signs in through the form)."""
+
+    def do(user):
+        with app.test_request_context(environ_base=client.environ_base):  # the same address and browser
+            login_user(user)
+            signed_in_session = dict(session)
+        with client.session_transaction() as client_session:
+            client_session.clear()
+            client_session.update(signed_in_session)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def as_buyer(buyer, log_in):
+    """A client signed in as ``buyer``."""
+    return log_in(buyer)
+
+
+@pytest.fixture
+def csv_file() -> Callable[..., bytes]:
+    def make(rows: list[list], *, header: list[str] | None = HEADER, encoding: str = "utf-8") -> bytes:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        if header is not None:
+            writer.writerow(header)
+        writer.writerows(rows)
+        return buffer.getvalue().encode(encoding)
+
+    return make
+
+
+@pytest.fixture
+def xlsx_file() -> Callable[..., bytes]:
+    def make(rows: list[list], *, header: list[str] | None = HEADER) -> bytes:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        if header is not None:
+            sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+    return make
+
+
+@pytest.fixture
+def upload(as_buyer):
+    """POST a file to the import page as the signed-in buyer."""
+
+    def do(filename: str, content: bytes, **options):
+        return as_buyer.post("/needs/import", data={"file": (io.BytesIO(content), filename)},
+                             content_type="multipart/form-data", **options)
+
+    return do
+
+
+@pytest.fixture
+def table_rows() -> Callable[..., list[str]]:
+    """The visible text of each body row of the table with this id, as a user reads it."""
+
+    def rows(response, table_id: str) -> list[str]:
+        html = response.get_data(as_text=True)
+        assert f'id="{table_id}"' in html, f"no table {table_id!r} on the page"
+        body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+        return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in body.split("</tr>")[:-1]]
+
+    return rows
