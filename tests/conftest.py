@@ -13,12 +13,13 @@ import contextvars
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, session
 from flask.testing import FlaskClient
+from flask_login import login_user
 
 from coop import clock, config, create_app
 from coop.accounts.models import Membership, Role, User
@@ -254,3 +255,34 @@ def sign_in(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return client
 
     return do
+
+
+@pytest.fixture
+def log_in(app: Flask, client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """Give the client the session a real sign-in gives ``user``, without argon2's deliberate slowness
+    (tests/accounts signs in through the form)."""
+
+    def do(user: User) -> FlaskClient:
+        with app.test_request_context(environ_base=client.environ_base):  # the same address and browser
+            login_user(user)
+            signed_in_session = dict(session)
+        with client.session_transaction() as client_session:
+            client_session.clear()
+            client_session.update(signed_in_session)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def now(monkeypatch) -> Callable[..., datetime]:
+    """Freeze the one clock: ``now(moment)`` sets it, ``now()`` reads it."""
+    frozen = {"at": clock.utcnow().replace(microsecond=0)}
+    monkeypatch.setattr(clock, "utcnow", lambda: frozen["at"])
+
+    def at(moment: datetime | None = None) -> datetime:
+        if moment is not None:
+            frozen["at"] = moment
+        return frozen["at"]
+
+    return at

@@ -33,9 +33,12 @@ def dashboard():
 
 # What each role sees in the navigation: only what it can do.
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
-    Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs")],
-    Role.VENDOR_REP: [("main.dashboard", "Dashboard")],
-    Role.COOP_ADMIN: [("needs.demand", "Demand"), ("orgs.review", "Organisations")],
+    Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
+                          ("rfps.commitments", "Commitments")],
+    Role.VENDOR_REP: [("main.dashboard", "Dashboard"), ("clarifications.my_questions", "Our questions")],
+    Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
+                      ("clarifications.admin_overview", "Questions & addenda"),
+                      ("orgs.review", "Organisations"), ("notifications.outbox", "Outbox")],
 }
 
 

@@ -10,8 +10,6 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
-from flask import session
-from flask_login import login_user
 
 from coop.catalogue.models import Item
 
@@ -32,23 +30,6 @@ def catalogue(make_item) -> dict[str, Item]:
 def buyer(make_buyer, make_district, make_region):
     """A buyer of the approved district Lakeview, in the north region."""
     return make_buyer(make_district("Lakeview SD", region=make_region("north", "North")))
-
-
-@pytest.fixture
-def log_in(app, client) -> Callable:
-    """Sign ``user`` in by giving the client the session a real sign-in gives it, without argon2's deliberate
-    slowness (tests/accounts signs in through the form)."""
-
-    def do(user):
-        with app.test_request_context(environ_base=client.environ_base):  # the same address and browser
-            login_user(user)
-            signed_in_session = dict(session)
-        with client.session_transaction() as client_session:
-            client_session.clear()
-            client_session.update(signed_in_session)
-        return client
-
-    return do
 
 
 @pytest.fixture

@@ -1,0 +1,583 @@
+"""Joint RFPs through their lifecycle: pool, adjust, commit, publish, cancel. Every change audited in its transaction.
+
+``draft → committing → open`` here; ``cancelled`` from any state before ``awarded``.
+Deadlines are checked against :func:`coop.clock.utcnow` in the same transaction as the write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+
+from coop import clock
+from coop.accounts.models import Role, User
+from coop.audit import services as audit
+from coop.catalogue.models import Category
+from coop.extensions import db
+from coop.needs.models import Need, NeedStatus
+from coop.notifications.services import queue_email
+from coop.orgs.models import District
+from coop.rfps import documents, queries
+from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
+from coop.rfps.neutrality import find_brand_names
+from coop.rfps.template_library import RfpTemplate, SpecField
+
+ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
+MAX_TCO_YEARS = 10
+MAX_TITLE = 300
+MAX_REASON = 2_000
+MAX_DESCRIPTION = 4_000
+
+TITLE_REQUIRED = "Give the RFP a title."
+TITLE_TOO_LONG = f"The title must be at most {MAX_TITLE} characters."
+TCO_YEARS_RANGE = f"Total-cost-of-ownership years must be a whole number from 1 to {MAX_TCO_YEARS}."
+TEMPLATE_REQUIRED = "Choose the RFP template for this category."
+NO_NEEDS = "Choose at least one need to pool."
+NEEDS_CHANGED = "Some of these needs are no longer open (pooled elsewhere or withdrawn); review the pool again."
+NEEDS_OTHER_CATEGORY = "Every pooled need must be for an item of the pool's category."
+DEADLINE_IN_PAST = "The commitment deadline must be in the future."
+BID_DEADLINE_IN_PAST = "The bid deadline must be in the future."
+NO_LINES = "The RFP has no lines; pool needs into it first."
+REASON_REQUIRED = "Give the reason for cancelling."
+REASON_TOO_LONG = f"The reason must be at most {MAX_REASON:,} characters."
+WEIGHTS_NOT_100 = "The criteria weights must add up to 100, not {total}."
+WEIGHT_NOT_WHOLE = "Each criterion weight must be a whole number from 1 to 100."
+FORM470_NEEDED = "An E-Rate RFP needs its FCC Form 470 number and date before publication."
+DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} characters."
+NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
+
+
+class RfpError(ValueError):
+    """A change refused; ``field`` names the form field at fault, or is ``None`` for the change as a whole."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class LineError(ValueError):
+    """A line change refused; ``errors`` maps each form field at fault to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def erate_deadline_message(form470_date: date) -> str:
+    earliest = form470_date + timedelta(days=ERATE_MIN_DAYS)
+    return (f"Under E-Rate rules the bid deadline must be at least {ERATE_MIN_DAYS} days after the FCC Form 470 date "
+            f"({form470_date.isoformat()}): the earliest allowed bid deadline is {earliest.isoformat()}.")
+
+
+def price_heaviest_message(criteria: list[dict]) -> str | None:
+    """Why these criteria break the E-Rate rule that price weighs most, or None when they keep it."""
+    price = next((criterion for criterion in criteria if criterion["key"] == "price"), None)
+    price_weight = price["weight"] if price else 0
+    rival = max((criterion for criterion in criteria if criterion["key"] != "price"),
+                key=lambda criterion: criterion["weight"], default=None)
+    if rival is None or price_weight > rival["weight"]:
+        return None
+    return (f"Under E-Rate rules price must be the most heavily weighted criterion: price weighs {price_weight} "
+            f"and “{rival['label']}” weighs {rival['weight']}.")
+
+
+def format_utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+def _require_admin(user: User) -> None:
+    if user.role != Role.COOP_ADMIN:
+        raise PermissionError("only the cooperative's administrators manage RFPs")
+
+
+def _locked_rfp(rfp_id: int) -> Rfp:
+    """The RFP row, locked for the rest of the transaction, with its lines and their needs loaded."""
+    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update())
+    if rfp is None:
+        raise LookupError(rfp_id)
+    return queries.rfp(rfp_id)
+
+
+def _require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], action: str) -> None:
+    if rfp.status not in allowed:
+        raise RfpError(f"{rfp.reference} is {rfp.status.value}; {action}")
+
+
+def _template(key: str) -> RfpTemplate | None:
+    return queries.library().get(key)
+
+
+def _brand_errors(text: str) -> str | None:
+    findings = find_brand_names(text)
+    return " ".join(finding.message for finding in findings) or None
+
+
+def _snapshot(rfp: Rfp) -> dict:
+    """What the audit log keeps of an RFP."""
+    return {
+        "reference": rfp.reference, "title": rfp.title, "status": rfp.status.value, "template_key": rfp.template_key,
+        "tco_years": rfp.tco_years, "erate_eligible": rfp.erate_eligible, "form470_number": rfp.form470_number,
+        "form470_date": rfp.form470_date.isoformat() if rfp.form470_date else None,
+        "commitment_deadline": rfp.commitment_deadline.isoformat() if rfp.commitment_deadline else None,
+        "bid_deadline": rfp.bid_deadline.isoformat() if rfp.bid_deadline else None,
+        "document_version": rfp.document_version, "terms": rfp.terms,
+        "lines": [_line_snapshot(line) for line in rfp.lines],
+    }
+
+
+def _line_snapshot(line: RfpLine) -> dict:
+    return {
+        "line_no": line.line_no, "item_id": line.item_id, "description": line.description, "spec": dict(line.spec),
+        "quantity": line.quantity,
+        "needs": [{"need_id": link.need_id, "quantity": link.quantity, "commitment": link.commitment.value}
+                  for link in sorted(line.pooled_needs, key=lambda link: link.need_id)],
+    }
+
+
+def _record(action: str, rfp: Rfp, user: User, *, before: dict | None, after: dict | None,
+            entity_type: str = "rfp", entity_id: int | None = None) -> None:
+    audit.record(action, entity_type=entity_type, entity_id=entity_id if entity_id is not None else rfp.id,
+                 actor_user_id=user.id, rfp_id=rfp.id, before=before, after=after)
+
+
+def _renumber(rfp: Rfp) -> None:
+    """Number the lines 1, 2, 3… again after some were dropped (two steps, to keep (rfp, line_no) unique)."""
+    lines = sorted(rfp.lines, key=lambda line: line.line_no)
+    if [line.line_no for line in lines] == list(range(1, len(lines) + 1)):
+        return
+    for line in lines:
+        line.line_no = -line.line_no
+    db.session.flush()
+    for number, line in enumerate(lines, start=1):
+        line.line_no = number
+    db.session.flush()
+
+
+def _drop_line(rfp: Rfp, line: RfpLine) -> None:
+    rfp.lines.remove(line)
+    db.session.flush()
+
+
+def _release(need: Need) -> None:
+    """A need leaves the RFP: open again, unless its district withdrew or it moved on."""
+    if need.status in (NeedStatus.POOLED, NeedStatus.COMMITTED):
+        need.status = NeedStatus.OPEN
+
+
+def next_reference(year: int) -> str:
+    """The next free reference of ``year``, like ``RFP-2026-0007``."""
+    prefix = f"RFP-{year}-"
+    taken = db.session.scalars(sa.select(Rfp.reference).where(Rfp.reference.like(f"{prefix}%")))
+    numbers = [int(ref[len(prefix):]) for ref in taken if ref[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def _initial_spec(template: RfpTemplate, item_spec: dict) -> dict:
+    """The item's catalogue spec values that fit the template's fields, as the line's starting spec."""
+    spec = {}
+    for spec_field in template.spec_fields:
+        value = (item_spec or {}).get(spec_field.key)
+        if value not in (None, "") and spec_field.check(value) is None:
+            spec[spec_field.key] = value
+    return spec
+
+
+def _criteria_of(rfp: Rfp) -> list[dict]:
+    return list((rfp.terms or {}).get("criteria", []))
+
+
+# --- pooling ---------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PoolInput:
+    category_id: int
+    need_ids: list[int]
+    template_key: str
+    title: str
+    tco_years: int = 4
+
+
+def create_rfp(user: User, data: PoolInput) -> Rfp:
+    """A draft RFP pooling ``data.need_ids`` (open needs of one category), one line per item; the needs become pooled."""
+    _require_admin(user)
+    title = (data.title or "").strip()
+    if not title:
+        raise RfpError(TITLE_REQUIRED, "title")
+    if len(title) > MAX_TITLE:
+        raise RfpError(TITLE_TOO_LONG, "title")
+    if brands := _brand_errors(title):
+        raise RfpError(brands, "title")
+    template = _template(data.template_key or "")
+    if template is None:
+        raise RfpError(TEMPLATE_REQUIRED, "template_key")
+    if not isinstance(data.tco_years, int) or not 1 <= data.tco_years <= MAX_TCO_YEARS:
+        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+    category = db.session.get(Category, data.category_id)
+    if category is None:
+        raise LookupError(data.category_id)
+    need_ids = sorted(set(data.need_ids))
+    if not need_ids:
+        raise RfpError(NO_NEEDS, "need_ids")
+    # Locked: a district withdrawing or editing the same need waits for this transaction, then sees it pooled.
+    needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids)).order_by(Need.id).with_for_update()))
+    if len(needs) != len(need_ids) or any(need.status != NeedStatus.OPEN for need in needs):
+        raise RfpError(NEEDS_CHANGED)
+    if any(need.item.category_id != category.id for need in needs):
+        raise RfpError(NEEDS_OTHER_CATEGORY)
+
+    rfp = Rfp(
+        reference=next_reference(clock.today().year), title=title, category_id=category.id, status=RfpStatus.DRAFT,
+        template_key=template.key, tco_years=data.tco_years, created_by_id=user.id,
+        erate_eligible=any(need.erate_eligible for need in needs), document_version=1,
+        terms={
+            "template_version": template.version, "delivery_days": template.delivery_days,
+            "delivery": template.delivery_terms, "warranty": template.warranty_terms,
+            "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in template.criteria],
+        },
+    )
+    by_item: dict[int, list[Need]] = {}
+    for need in needs:
+        by_item.setdefault(need.item_id, []).append(need)
+    for line_no, item_needs in enumerate(sorted(by_item.values(), key=lambda group: group[0].item.code), start=1):
+        item = item_needs[0].item
+        line = RfpLine(line_no=line_no, item_id=item.id, description=item.name, spec=_initial_spec(template, item.spec),
+                       quantity=sum(need.quantity for need in item_needs))
+        for need in item_needs:
+            line.pooled_needs.append(RfpLineNeed(need_id=need.id, quantity=need.quantity,
+                                                 commitment=CommitmentStatus.PROPOSED))
+            need.status = NeedStatus.POOLED
+        rfp.lines.append(line)
+    db.session.add(rfp)
+    db.session.flush()
+    _record("rfp.created", rfp, user, before=None, after=_snapshot(rfp))
+    db.session.commit()
+    return rfp
+
+
+def _parse_spec_value(spec_field: SpecField, raw: str | None):
+    """A form's text for a spec field as the value to keep (bool, int, a listed option, or text); may be invalid."""
+    text = (raw or "").strip()
+    if text == "":
+        return None
+    if spec_field.kind == "boolean":
+        return {"yes": True, "no": False}.get(text.lower(), text)
+    if spec_field.kind == "choice":
+        return next((option for option in spec_field.allowed if str(option) == text), text)
+    if spec_field.kind == "integer":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        return int(number) if number == number.to_integral_value() else text
+    return text  # decimals stay text ("11.6"): never a float
+
+
+def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec: dict[str, str | None]) -> RfpLine:
+    """Set a draft line's description (brand-checked) and spec values (checked by the template's fields)."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    line = next((line for line in rfp.lines if line.id == line_id), None)
+    if line is None:
+        raise LookupError(line_id)
+    _require_status(rfp, (RfpStatus.DRAFT,), "only a draft RFP's lines can be changed.")
+    template = queries.template_for(rfp)
+    errors: dict[str, str] = {}
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = DESCRIPTION_TOO_LONG
+    elif brands := _brand_errors(description):
+        errors["description"] = brands
+    values = {}
+    for spec_field in template.spec_fields:
+        value = _parse_spec_value(spec_field, spec.get(spec_field.key))
+        if (problem := spec_field.check(value)) is not None:
+            errors[f"spec_{spec_field.key}"] = problem
+        elif spec_field.kind == "text" and value and (brands := _brand_errors(str(value))):
+            errors[f"spec_{spec_field.key}"] = brands
+        elif value is not None:
+            values[spec_field.key] = value
+    if errors:
+        raise LineError(errors)
+    before = _line_snapshot(line)
+    line.description = description
+    line.spec = values
+    after = _line_snapshot(line)
+    if after != before:
+        _record("rfp.line_changed", rfp, user, entity_type="rfp_line", entity_id=line.id,
+                before={key: value for key, value in before.items() if after[key] != value},
+                after={key: value for key, value in after.items() if before[key] != value})
+    db.session.commit()
+    return line
+
+
+def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
+    """Take a need off a draft RFP's line (it is open again); a line left without needs is dropped."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    link = next((link for line in rfp.lines for link in line.pooled_needs if link.id == link_id), None)
+    if link is None:
+        raise LookupError(link_id)
+    _require_status(rfp, (RfpStatus.DRAFT,), "only a draft RFP's lines can be changed.")
+    line, need = link.line, link.need
+    before = _line_snapshot(line)
+    line.pooled_needs.remove(link)
+    _release(need)
+    line.quantity = sum(other.quantity for other in line.pooled_needs)
+    dropped_line = not line.pooled_needs
+    if dropped_line:
+        _drop_line(rfp, line)
+        _renumber(rfp)
+    _record("rfp.need_dropped", rfp, user, entity_type="rfp_line", entity_id=line.id, before=before,
+            after={"line_dropped": True} if dropped_line else _line_snapshot(line))
+    db.session.commit()
+    return need
+
+
+@dataclass(frozen=True)
+class DetailsInput:
+    title: str
+    tco_years: int
+    erate_eligible: bool
+    form470_number: str | None
+    form470_date: date | None
+    weights: dict[str, int]
+
+
+def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
+    """Change a draft or committing RFP's title, TCO years, E-Rate details and criteria weights."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    _require_status(rfp, (RfpStatus.DRAFT, RfpStatus.COMMITTING), "its details can no longer be changed here.")
+    title = (data.title or "").strip()
+    if not title:
+        raise RfpError(TITLE_REQUIRED, "title")
+    if len(title) > MAX_TITLE:
+        raise RfpError(TITLE_TOO_LONG, "title")
+    if brands := _brand_errors(title):
+        raise RfpError(brands, "title")
+    if not isinstance(data.tco_years, int) or not 1 <= data.tco_years <= MAX_TCO_YEARS:
+        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+    criteria = [dict(criterion) for criterion in _criteria_of(rfp)]
+    for criterion in criteria:
+        weight = data.weights.get(criterion["key"], criterion["weight"])
+        if not isinstance(weight, int) or not 1 <= weight <= 100:
+            raise RfpError(WEIGHT_NOT_WHOLE, f"weight_{criterion['key']}")
+        criterion["weight"] = weight
+    total = sum(criterion["weight"] for criterion in criteria)
+    if total != 100:
+        raise RfpError(WEIGHTS_NOT_100.format(total=total), "weights")
+    if data.erate_eligible and (problem := price_heaviest_message(criteria)):
+        raise RfpError(problem, "weights")
+    before = _snapshot(rfp)
+    rfp.title = title
+    rfp.tco_years = data.tco_years
+    rfp.erate_eligible = bool(data.erate_eligible)
+    rfp.form470_number = (data.form470_number or "").strip() or None
+    rfp.form470_date = data.form470_date
+    rfp.terms = {**(rfp.terms or {}), "criteria": criteria}
+    after = _snapshot(rfp)
+    if after != before:
+        _record("rfp.details_changed", rfp, user,
+                before={key: value for key, value in before.items() if after[key] != value},
+                after={key: value for key, value in after.items() if before[key] != value})
+    db.session.commit()
+    return rfp
+
+
+# --- commitment window -----------------------------------------------------------------------------------------------
+
+def incomplete_spec_problems(rfp: Rfp) -> list[str]:
+    """Every line's missing or invalid spec values, e.g. "Line 1: Storage is required."."""
+    template = queries.template_for(rfp)
+    problems = []
+    for line in rfp.lines:
+        for spec_field in template.spec_fields:
+            if (problem := spec_field.check(line.spec.get(spec_field.key))) is not None:
+                problems.append(f"Line {line.line_no}: {problem}")
+    return problems
+
+
+def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
+    """Open the commitment window until ``deadline`` (UTC, in the future); every district with pooled needs is e-mailed."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    _require_status(rfp, (RfpStatus.DRAFT,), "only a draft RFP can start its commitment window.")
+    if deadline.tzinfo is None:
+        raise ValueError("naive datetime given as a deadline")
+    if deadline <= clock.utcnow():
+        raise RfpError(DEADLINE_IN_PAST, "deadline")
+    if not rfp.lines:
+        raise RfpError(NO_LINES)
+    if problems := incomplete_spec_problems(rfp):
+        raise RfpError("Complete every line's specification first: " + " ".join(problems))
+    before = _snapshot(rfp)
+    rfp.status = RfpStatus.COMMITTING
+    rfp.commitment_deadline = deadline
+    for line in rfp.lines:
+        line.quantity = sum(link.quantity for link in queries.confirmed_links(line))
+    _record("rfp.commitment_started", rfp, user, before=before, after=_snapshot(rfp))
+
+    by_district: dict[int, list[tuple[RfpLine, RfpLineNeed]]] = {}
+    for line in rfp.lines:
+        for link in line.pooled_needs:
+            by_district.setdefault(link.need.district_id, []).append((line, link))
+    addresses = queries.district_buyer_emails(set(by_district))
+    for district_id, entries in by_district.items():
+        listing = "\n".join(f"- Line {line.line_no}: {link.quantity:,} × {line.item.name}" for line, link in entries)
+        body = (f"The cooperative has pooled your district's needs into {rfp.reference} “{rfp.title}”:\n\n{listing}\n\n"
+                f"Confirm or withdraw each line by {format_utc(deadline)} on the Commitments page (/commitments). "
+                "Needs you do not confirm by then are released and not bought through this RFP.\n")
+        for address in addresses.get(district_id, []):
+            queue_email(address, f"{rfp.reference}: confirm your needs by {format_utc(deadline)}", body)
+    db.session.commit()
+    return rfp
+
+
+def commitment_closed_message(rfp: Rfp) -> str:
+    return (f"The commitment window of {rfp.reference} closed at {format_utc(rfp.commitment_deadline)}; "
+            "your decision was not recorded.")
+
+
+def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly: bool = False) -> RfpLineNeed:
+    """A district confirms (optionally agreeing to be named publicly) or withdraws one of its needs on a committing RFP.
+
+    The deadline is checked against the clock in the same transaction as the write.
+    """
+    district = user.organisation
+    if user.role != Role.DISTRICT_BUYER or not isinstance(district, District):
+        raise PermissionError("only a district's buyers commit its needs")
+    link = db.session.scalar(
+        sa.select(RfpLineNeed).join(RfpLineNeed.need).where(RfpLineNeed.id == link_id, Need.district_id == district.id))
+    if link is None:
+        raise LookupError(link_id)
+    rfp = _locked_rfp(link.line.rfp_id)
+    link = next(other for line in rfp.lines for other in line.pooled_needs if other.id == link_id)
+    if rfp.status != RfpStatus.COMMITTING:
+        raise RfpError(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
+                       "your decision was not recorded.")
+    now = clock.utcnow()
+    if now >= rfp.commitment_deadline:
+        raise RfpError(commitment_closed_message(rfp))
+    need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+    if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
+        raise RfpError("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
+    line = link.line
+    before = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
+              "line_quantity": line.quantity}
+    if confirm:
+        link.commitment = CommitmentStatus.CONFIRMED
+        link.named_publicly = bool(named_publicly)
+        need.status = NeedStatus.POOLED
+    else:
+        link.commitment = CommitmentStatus.WITHDRAWN
+        link.named_publicly = False
+        _release(need)
+    link.decided_at = now
+    line.quantity = sum(other.quantity for other in queries.confirmed_links(line))
+    after = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
+             "line_quantity": line.quantity}
+    _record("rfp.commitment_confirmed" if confirm else "rfp.commitment_withdrawn", rfp, user,
+            entity_type="rfp_line_need", entity_id=link.id, before=before,
+            after={**after, "need_id": need.id, "district_id": district.id, "line_no": line.line_no})
+    db.session.commit()
+    return link
+
+
+# --- publication -----------------------------------------------------------------------------------------------------
+
+def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
+    """Publish a committing RFP, once its commitment deadline has passed, with what the districts confirmed.
+
+    Unconfirmed needs are released (open again), lines nothing was confirmed on are dropped, confirmed needs are
+    committed; document version 1 is stored.
+    """
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
+    now = clock.utcnow()
+    if now < rfp.commitment_deadline:
+        raise RfpError(f"The commitment window of {rfp.reference} is open until {format_utc(rfp.commitment_deadline)}; "
+                       "publish it after that.")
+    if bid_deadline.tzinfo is None:
+        raise ValueError("naive datetime given as a deadline")
+    if bid_deadline <= now:
+        raise RfpError(BID_DEADLINE_IN_PAST, "bid_deadline")
+    if rfp.erate_eligible:
+        if not rfp.form470_number or rfp.form470_date is None:
+            raise RfpError(FORM470_NEEDED)
+        if bid_deadline.date() < rfp.form470_date + timedelta(days=ERATE_MIN_DAYS):
+            raise RfpError(erate_deadline_message(rfp.form470_date), "bid_deadline")
+        if problem := price_heaviest_message(_criteria_of(rfp)):
+            raise RfpError(problem)
+    if not any(queries.confirmed_links(line) for line in rfp.lines):
+        raise RfpError(NOTHING_CONFIRMED)
+
+    before = _snapshot(rfp)
+    released = []
+    for line in list(rfp.lines):
+        for link in list(line.pooled_needs):
+            if link.commitment == CommitmentStatus.CONFIRMED:
+                link.need.status = NeedStatus.COMMITTED
+            elif link.commitment == CommitmentStatus.PROPOSED:
+                released.append(link.need_id)
+                _release(link.need)
+                line.pooled_needs.remove(link)
+        line.quantity = sum(link.quantity for link in queries.confirmed_links(line))
+        if line.quantity == 0:
+            _drop_line(rfp, line)
+    db.session.flush()
+    _renumber(rfp)
+    rfp.status = RfpStatus.OPEN
+    rfp.bid_deadline = bid_deadline
+    rfp.published_at = now
+    rfp.document_version = 1
+    db.session.flush()
+    documents.store_version(rfp)
+    _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
+    db.session.commit()
+    return rfp
+
+
+# --- cancellation ----------------------------------------------------------------------------------------------------
+
+CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED)
+
+
+def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
+    """Cancel an RFP not yet awarded, with a reason; its pooled and committed needs are open again; districts are told."""
+    _require_admin(user)
+    reason = (reason or "").strip()
+    rfp = _locked_rfp(rfp_id)
+    _require_status(rfp, CANCELLABLE, "it can no longer be cancelled.")
+    if not reason:
+        raise RfpError(REASON_REQUIRED, "reason")
+    if len(reason) > MAX_REASON:
+        raise RfpError(REASON_TOO_LONG, "reason")
+    before = _snapshot(rfp)
+    districts: set[int] = set()
+    released = []
+    for line in rfp.lines:
+        for link in line.pooled_needs:
+            if link.commitment in queries.LIVE_COMMITMENTS:
+                need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+                _release(need)
+                released.append(need.id)
+                districts.add(need.district_id)
+    rfp.status = RfpStatus.CANCELLED
+    rfp.cancelled_reason = reason
+    _record("rfp.cancelled", rfp, user, before=before,
+            after={"status": rfp.status.value, "cancelled_reason": reason, "released_need_ids": sorted(released)})
+    addresses = queries.district_buyer_emails(districts)
+    for district_id in sorted(districts):
+        for address in addresses.get(district_id, []):
+            queue_email(address, f"{rfp.reference} is cancelled",
+                        f"The cooperative cancelled {rfp.reference} “{rfp.title}”.\n\nReason: {reason}\n\n"
+                        "Your needs on it are open again: you can change or withdraw them, "
+                        "and the cooperative may pool them into another RFP.\n")
+    db.session.commit()
+    return rfp

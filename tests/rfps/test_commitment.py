@@ -1,0 +1,200 @@
+"""The commitment window: districts are e-mailed, confirm or withdraw each pooled need until the deadline, then publication."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from coop import clock
+from coop.audit import services as audit
+from coop.extensions import db
+from coop.needs.models import Need, NeedStatus
+from coop.notifications.models import OutboundEmail
+from coop.rfps import queries, services
+from coop.rfps.models import CommitmentStatus, RfpLineNeed, RfpStatus
+
+
+def outbox() -> list[OutboundEmail]:
+    return list(db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.to_address)))
+
+
+def test_starting_the_window_emails_every_district_with_pooled_needs(committing, buyers):
+    rfp = queries.rfp(committing.id)
+    assert rfp.status == RfpStatus.COMMITTING
+    deadline = services.format_utc(rfp.commitment_deadline)
+    messages = outbox()
+    assert [(m.to_address, m.subject) for m in messages] == [
+        ("buyer@hillcrest.example.org", f"{rfp.reference}: confirm your needs by {deadline}"),
+        ("buyer@lakeview.example.org", f"{rfp.reference}: confirm your needs by {deadline}"),
+        ("buyer@riverside.example.org", f"{rfp.reference}: confirm your needs by {deadline}"),
+    ]
+    assert "- Line 2: 40 × 14-inch student laptop" in messages[1].body
+    assert "Commitments page (/commitments)" in messages[1].body
+    assert [line.quantity for line in rfp.lines] == [0, 0]  # nothing confirmed yet
+
+
+def test_the_commitment_deadline_must_be_in_the_future(admin, draft, complete_specs, frozen):
+    complete_specs(draft)
+    now = frozen(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    with pytest.raises(services.RfpError) as refused:
+        services.start_commitment(admin, draft.id, now)
+    assert str(refused.value) == "The commitment deadline must be in the future."
+    assert queries.rfp(draft.id).status == RfpStatus.DRAFT
+    assert outbox() == []
+
+
+def test_a_district_sees_only_the_lines_that_pool_its_needs(committing, log_in, buyers, table_rows, seen):
+    response = log_in(buyers["Lakeview SD"]).get("/commitments")
+    assert response.status_code == 200
+    rows = table_rows(response, "commitments")
+    assert len(rows) == 1
+    assert rows[0].startswith(f"{committing.reference} Committing Student laptops 2026 Line 2: 14-inch student laptop")
+    assert rows[0].endswith(f"at least 3 years 40 0 {services.format_utc(committing.commitment_deadline)} Proposed "
+                            "Name our district publicly on this RFP")
+    html = response.get_data(as_text=True)
+    assert 'value="Confirm"' in html and 'value="Withdraw"' in html
+    assert "Chromebook" not in seen(response)
+
+
+def test_confirming_and_withdrawing_update_the_pooled_totals(committing, buyers, needs, link_of):
+    lakeview = services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True,
+                                          named_publicly=True)
+    assert (lakeview.commitment, lakeview.named_publicly, lakeview.line.quantity) == (CommitmentStatus.CONFIRMED, True, 40)
+    services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=True)
+    assert queries.rfp(committing.id).lines[1].quantity == 100
+    withdrawn = services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=False)
+    assert (withdrawn.commitment, withdrawn.line.quantity) == (CommitmentStatus.WITHDRAWN, 40)
+    assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.OPEN  # free to be pooled elsewhere
+    events = queries.rfp_audit_events(committing.id)
+    assert [event.action for event in events][-3:] == [
+        "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn"]
+    assert events[-1].actor_user_id == buyers["Riverside USD"].id
+    assert (events[-1].before["commitment"], events[-1].after["commitment"]) == ("confirmed", "withdrawn")
+    assert audit.verify_chain(committing.id).intact
+
+
+def test_a_withdrawn_need_can_be_confirmed_again_while_it_is_open(committing, buyers, needs, link_of):
+    link_id = link_of(committing, needs["riverside"])
+    services.decide_commitment(buyers["Riverside USD"], link_id, confirm=False)
+    services.decide_commitment(buyers["Riverside USD"], link_id, confirm=True)
+    assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.POOLED
+    assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.CONFIRMED
+
+
+def test_the_page_confirms_with_the_districts_agreement_to_be_named(committing, log_in, buyers, needs, link_of, seen):
+    link_id = link_of(committing, needs["lakeview"])
+    response = log_in(buyers["Lakeview SD"]).post(
+        f"/commitments/{link_id}", data={f"c{link_id}-named_publicly": "y", f"c{link_id}-confirm": "Confirm"},
+        follow_redirects=True)
+    assert (f"Confirmed: 40 × 14-inch student laptop on {committing.reference} line 2, "
+            "with your district named publicly.") in seen(response)
+    assert "Confirmed · named publicly" in seen(response)
+
+
+def test_the_page_withdraws(committing, log_in, buyers, needs, link_of, seen):
+    link_id = link_of(committing, needs["lakeview"])
+    response = log_in(buyers["Lakeview SD"]).post(
+        f"/commitments/{link_id}", data={f"c{link_id}-withdraw": "Withdraw"}, follow_redirects=True)
+    assert (f"Withdrawn: 40 × 14-inch student laptop from {committing.reference} line 2; "
+            "the need is open again.") in seen(response)
+    db.session.expire_all()
+    assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.WITHDRAWN
+
+
+def test_at_the_deadline_decisions_are_refused(committing, log_in, buyers, needs, link_of, frozen, seen):
+    link_id = link_of(committing, needs["lakeview"])
+    frozen(committing.commitment_deadline)
+    expected = (f"The commitment window of {committing.reference} closed at "
+                f"{services.format_utc(committing.commitment_deadline)}; your decision was not recorded.")
+    with pytest.raises(services.RfpError) as refused:
+        services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
+    assert str(refused.value) == expected
+    response = log_in(buyers["Lakeview SD"]).post(
+        f"/commitments/{link_id}", data={f"c{link_id}-confirm": "Confirm"}, follow_redirects=True)
+    assert expected in seen(response)
+    assert "The commitment window closed." in seen(response)
+    db.session.expire_all()
+    assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.PROPOSED
+
+
+def test_one_second_before_the_deadline_a_decision_counts(committing, buyers, needs, link_of, frozen):
+    frozen(committing.commitment_deadline - timedelta(seconds=1))
+    link = services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True)
+    assert link.commitment == CommitmentStatus.CONFIRMED
+
+
+def test_another_districts_need_is_not_found(committing, log_in, buyers, needs, link_of):
+    link_id = link_of(committing, needs["lakeview"])
+    response = log_in(buyers["Riverside USD"]).post(f"/commitments/{link_id}", data={f"c{link_id}-confirm": "Confirm"})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.PROPOSED
+
+
+def test_a_draft_is_not_shown_to_districts_and_takes_no_decision(draft, log_in, buyers, needs, link_of, seen):
+    client = log_in(buyers["Lakeview SD"])
+    assert "None of your needs is pooled into an RFP yet." in seen(client.get("/commitments"))
+    with pytest.raises(services.RfpError) as refused:
+        services.decide_commitment(buyers["Lakeview SD"], link_of(draft, needs["lakeview"]), confirm=True)
+    assert str(refused.value) == (f"{draft.reference} is not taking commitments (it is draft); "
+                                  "your decision was not recorded.")
+
+
+def test_publication_waits_for_the_commitment_deadline(admin, committing):
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, committing.id, clock.utcnow() + timedelta(days=40))
+    assert str(refused.value) == (f"The commitment window of {committing.reference} is open until "
+                                  f"{services.format_utc(committing.commitment_deadline)}; publish it after that.")
+
+
+def test_publication_keeps_what_was_confirmed(published, needs):
+    rfp = queries.rfp(published.id)
+    assert rfp.status == RfpStatus.OPEN
+    # Hillcrest never confirmed: its Chromebook line is dropped and the laptop line is now line 1.
+    assert [(line.line_no, line.item.code, line.quantity) for line in rfp.lines] == [(1, "LAPTOP-14", 100)]
+    statuses = {name: db.session.get(Need, need.id).status for name, need in needs.items()}
+    assert statuses == {"lakeview": NeedStatus.COMMITTED, "riverside": NeedStatus.COMMITTED,
+                        "hillcrest": NeedStatus.OPEN}
+    event = queries.rfp_audit_events(rfp.id)[-1]
+    assert (event.action, event.after["released_need_ids"]) == ("rfp.published", [needs["hillcrest"].id])
+    assert audit.verify_chain(rfp.id).intact
+
+
+def test_publication_with_nothing_confirmed_is_refused(admin, committing, frozen):
+    frozen(committing.commitment_deadline)
+    services.update_details(admin, committing.id, services.DetailsInput(
+        title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
+    assert str(refused.value) == "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
+
+
+def test_the_administrator_follows_the_commitments(log_in, admin, committing, buyers, needs, link_of, seen, table_rows):
+    services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True,
+                               named_publicly=True)
+    response = log_in(admin).get(f"/admin/rfps/{committing.id}")
+    text = seen(response)
+    assert "Line 2: LAPTOP-14 14-inch student laptop — 40 confirmed of 100" in text
+    assert "The commitment window is open until" in text and 'id="publish-form"' in response.get_data(as_text=True)
+    rows = table_rows(response, "line-2-needs")
+    assert rows[0].startswith("Lakeview SD 40") and rows[0].endswith("Confirmed Yes")
+    assert rows[1].startswith("Riverside USD 60") and rows[1].endswith("Proposed No")
+
+
+def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin, draft, complete_specs, frozen, seen):
+    complete_specs(draft)
+    frozen(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    client = log_in(admin)
+    bad = client.post(f"/admin/rfps/{draft.id}/commitment", data={
+        "commitment-deadline": "next Friday", "commitment-time_zone": "UTC"})
+    assert bad.status_code == 422
+    assert "Enter the date and time, like 2026-05-01 17:00." in seen(bad)
+    past = client.post(f"/admin/rfps/{draft.id}/commitment", data={
+        "commitment-deadline": "2026-03-01T05:59", "commitment-time_zone": "America/Chicago"})  # 11:59 UTC: past
+    assert past.status_code == 422 and "The commitment deadline must be in the future." in seen(past)
+    response = client.post(f"/admin/rfps/{draft.id}/commitment", data={
+        "commitment-deadline": "2026-03-05T17:00", "commitment-time_zone": "America/New_York"}, follow_redirects=True)
+    assert (f"{draft.reference} is open for commitments until 2026-03-05 22:00 UTC; "
+            "the districts are e-mailed.") in seen(response)

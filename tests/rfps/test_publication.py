@@ -1,0 +1,126 @@
+"""Publication: a future bid deadline, E-Rate's Form 470 and 28-day rule, price weighing most; effective status."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from coop.extensions import db
+from coop.rfps import queries, services
+from coop.rfps.models import RfpDocument, RfpStatus
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def ready(admin, committing, buyers, needs, link_of, frozen):
+    """A committing E-Rate RFP with Lakeview's laptops confirmed, its commitment window just closed (clock at NOW)."""
+    services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True)
+    services.decide_commitment(buyers["Hillcrest SD"], link_of(committing, needs["hillcrest"]), confirm=True)
+    committing.commitment_deadline = NOW - timedelta(hours=1)
+    db.session.flush()
+    frozen(NOW)
+    return committing
+
+
+def details(rfp, **changes) -> services.DetailsInput:
+    values = {"title": rfp.title, "tco_years": rfp.tco_years, "erate_eligible": True, "form470_number": "260012345",
+              "form470_date": date(2026, 3, 1), "weights": {}}
+    return services.DetailsInput(**{**values, **changes})
+
+
+def test_the_bid_deadline_must_be_in_the_future(admin, ready):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, ready.id, NOW)
+    assert str(refused.value) == "The bid deadline must be in the future."
+    assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
+
+
+def test_an_erate_rfp_needs_its_form_470(admin, ready):
+    assert ready.erate_eligible  # Hillcrest's need is E-Rate eligible
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, ready.id, NOW + timedelta(days=40))
+    assert str(refused.value) == "An E-Rate RFP needs its FCC Form 470 number and date before publication."
+
+
+def test_an_erate_bid_deadline_comes_28_days_after_the_form_470(admin, ready):
+    services.update_details(admin, ready.id, details(ready))
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, ready.id, datetime(2026, 3, 28, 23, 59, tzinfo=timezone.utc))
+    assert str(refused.value) == (
+        "Under E-Rate rules the bid deadline must be at least 28 days after the FCC Form 470 date (2026-03-01): "
+        "the earliest allowed bid deadline is 2026-03-29.")
+    rfp = services.publish(admin, ready.id, datetime(2026, 3, 29, 17, 0, tzinfo=timezone.utc))
+    assert (rfp.status, rfp.bid_deadline, rfp.published_at) == (
+        RfpStatus.OPEN, datetime(2026, 3, 29, 17, 0, tzinfo=timezone.utc), NOW)
+
+
+def test_an_erate_rfp_weighs_price_most(admin, ready):
+    with pytest.raises(services.RfpError) as refused:
+        services.update_details(admin, ready.id, details(ready, weights={"price": 30, "specification": 40}))
+    assert str(refused.value) == ("Under E-Rate rules price must be the most heavily weighted criterion: price weighs 30 "
+                                  "and “Meeting or exceeding the specification” weighs 40.")
+    # Saved while not E-Rate, then switched on without touching the weights: publication still refuses.
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False, weights={"price": 30, "specification": 40}))
+    ready.erate_eligible = True
+    with pytest.raises(services.RfpError) as refused:
+        services.publish(admin, ready.id, NOW + timedelta(days=40))
+    assert str(refused.value).startswith("Under E-Rate rules price must be the most heavily weighted criterion")
+
+
+def test_weights_must_add_up_to_100(admin, ready):
+    with pytest.raises(services.RfpError) as refused:
+        services.update_details(admin, ready.id, details(ready, weights={"price": 60}))
+    assert str(refused.value) == "The criteria weights must add up to 100, not 110."
+
+
+def test_publication_stores_document_version_1(admin, ready):
+    services.update_details(admin, ready.id, details(ready))
+    rfp = services.publish(admin, ready.id, datetime(2026, 4, 15, 17, 0, tzinfo=timezone.utc))
+    stored = queries.document(rfp.id)
+    assert isinstance(stored, RfpDocument) and stored.version == 1 and rfp.document_version == 1
+    assert "RFP-2026-0001" in stored.html and "Memory (RAM): at least 8 GB" in stored.html
+    assert "FCC Form 470 number 260012345, posted 2026-03-01." in stored.html
+    assert "2026-04-15 17:00 UTC" in stored.html
+
+
+def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin, ready, seen):
+    client = log_in(admin)
+    client.post(f"/admin/rfps/{ready.id}/details", data={
+        "details-title": ready.title, "details-tco_years": "4", "details-erate_eligible": "y",
+        "details-form470_number": "260012345", "details-form470_date": "2026-03-01", "details-weight_price": "50",
+        "details-weight_specification": "20", "details-weight_warranty": "20", "details-weight_delivery": "10"})
+    response = client.post(f"/admin/rfps/{ready.id}/publish", data={
+        "publish-deadline": "2026-04-15T12:00", "publish-time_zone": "America/Chicago"}, follow_redirects=True)
+    assert f"{ready.reference} is published; bids are due by 2026-04-15 17:00 UTC." in seen(response)
+    db.session.expire_all()
+    assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=timezone.utc)
+
+
+def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admin, ready):
+    services.update_details(admin, ready.id, details(ready))
+    response = log_in(admin).post(f"/admin/rfps/{ready.id}/publish", data={
+        "publish-deadline": "2026-03-20T12:00", "publish-time_zone": "UTC"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html.split('id="publish-deadline"', 1)[1].split("</div>", 2)
+    assert "the earliest allowed bid deadline is 2026-03-29." in "".join(field[:2])
+
+
+def test_the_details_form_shows_the_price_rule(log_in, admin, ready, seen):
+    response = log_in(admin).post(f"/admin/rfps/{ready.id}/details", data={
+        "details-title": ready.title, "details-tco_years": "4", "details-erate_eligible": "y",
+        "details-weight_price": "20", "details-weight_specification": "40", "details-weight_warranty": "20",
+        "details-weight_delivery": "20"})
+    assert response.status_code == 422
+    assert ("Under E-Rate rules price must be the most heavily weighted criterion: price weighs 20 and "
+            "“Meeting or exceeding the specification” weighs 40.") in seen(response)
+
+
+def test_an_open_rfp_is_closed_once_its_bid_deadline_passes(published):
+    deadline = published.bid_deadline
+    assert queries.effective_status(published, deadline - timedelta(seconds=1)) == RfpStatus.OPEN
+    assert queries.effective_status(published, deadline) == RfpStatus.CLOSED
+    assert published.status == RfpStatus.OPEN  # the row is untouched until a job updates it

@@ -1,0 +1,186 @@
+"""Who may call every route: anonymous visitors, each role, and another organisation.
+
+Every endpoint of the app must be in ``MATRIX``; a new route without an entry
+fails ``test_every_route_is_in_the_matrix``. ``ALLOWED`` means the principal
+reaches the view (whatever the view then answers); every other value is the exact
+refusal: ``SIGN_IN`` (redirect to the sign-in page), 403 or 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datetime import timedelta
+
+import pytest
+
+from coop import clock
+from coop.clarifications.models import Addendum, Question
+from coop.extensions import db
+from coop.needs.models import NeedStatus
+from coop.orgs.models import OrganisationStatus
+from coop.rfps import documents
+from coop.rfps.models import Rfp, RfpLine, RfpLineNeed, RfpStatus
+
+ALLOWED = "allowed"
+SIGN_IN = "sign-in"
+PRINCIPALS = ("anonymous", "buyer", "other_buyer", "pending_buyer", "vendor", "admin")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # with {placeholders} filled from the scenario
+    expected: dict[str, int | str]
+
+
+def everyone(outcome=ALLOWED) -> dict:
+    return {principal: outcome for principal in PRINCIPALS}
+
+
+def signed_in_only() -> dict:
+    return {**everyone(), "anonymous": SIGN_IN}
+
+
+def buyers_only(*, other_buyer=ALLOWED) -> dict:
+    return {"anonymous": SIGN_IN, "buyer": ALLOWED, "other_buyer": other_buyer, "pending_buyer": 403,
+            "vendor": 403, "admin": 403}
+
+
+def vendors_only() -> dict:
+    return {"anonymous": SIGN_IN, "buyer": 403, "other_buyer": 403, "pending_buyer": 403, "vendor": ALLOWED,
+            "admin": 403}
+
+
+def admins_only() -> dict:
+    return {"anonymous": SIGN_IN, "buyer": 403, "other_buyer": 403, "pending_buyer": 403, "vendor": 403,
+            "admin": ALLOWED}
+
+
+MATRIX: dict[str, list[Route]] = {
+    "main.index": [Route("GET", "/", everyone())],
+    "main.dashboard": [Route("GET", "/dashboard", signed_in_only())],
+    "accounts.sign_in": [Route("GET", "/sign-in", everyone()), Route("POST", "/sign-in", everyone())],
+    "accounts.sign_up": [Route("GET", "/sign-up", everyone())],
+    "accounts.sign_out": [Route("POST", "/sign-out", signed_in_only())],
+    "orgs.profile": [Route("GET", "/organisation", signed_in_only())],
+    "orgs.review": [Route("GET", "/admin/organisations", admins_only())],
+    "orgs.decide": [Route("POST", "/admin/organisations/{pending_district_id}/approve", admins_only())],
+    "needs.index": [Route("GET", "/needs", buyers_only())],
+    "needs.new": [Route("GET", "/needs/new", buyers_only()), Route("POST", "/needs/new", buyers_only())],
+    "needs.show": [Route("GET", "/needs/{need_id}", buyers_only(other_buyer=404))],
+    "needs.edit": [Route("GET", "/needs/{need_id}/edit", buyers_only(other_buyer=404)),
+                   Route("POST", "/needs/{need_id}/edit", buyers_only(other_buyer=404))],
+    "needs.withdraw": [Route("GET", "/needs/{need_id}/withdraw", buyers_only(other_buyer=404)),
+                       Route("POST", "/needs/{need_id}/withdraw", buyers_only(other_buyer=404))],
+    "needs.import_needs": [Route("GET", "/needs/import", buyers_only()), Route("POST", "/needs/import", buyers_only())],
+    "needs.import_template": [Route("GET", "/needs/import/template.csv", buyers_only()),
+                              Route("GET", "/needs/import/template.xlsx", buyers_only())],
+    "needs.demand": [Route("GET", "/admin/demand", admins_only())],
+    # Joint RFPs: the public board shows published RFPs only; drafts are the administrators' alone.
+    "rfps.board": [Route("GET", "/rfps", everyone())],
+    "rfps.show": [Route("GET", "/rfps/{open_reference}", everyone()),
+                  Route("GET", "/rfps/{draft_reference}", {**everyone(404), "admin": ALLOWED})],
+    "rfps.document_html": [Route("GET", "/rfps/{open_reference}/document.html", everyone()),
+                           Route("GET", "/rfps/{draft_reference}/document.html", {**everyone(404), "admin": ALLOWED})],
+    "rfps.document_pdf": [Route("GET", "/rfps/{open_reference}/document.pdf", everyone())],
+    "rfps.index": [Route("GET", "/admin/rfps", admins_only())],
+    "rfps.pool": [Route("GET", "/admin/rfps/pool", admins_only()), Route("POST", "/admin/rfps/pool", admins_only())],
+    "rfps.manage": [Route("GET", "/admin/rfps/{draft_id}", admins_only())],
+    "rfps.update_details": [Route("POST", "/admin/rfps/{draft_id}/details", admins_only())],
+    "rfps.update_line": [Route("POST", "/admin/rfps/{draft_id}/lines/{draft_line_id}", admins_only())],
+    "rfps.drop_need": [Route("POST", "/admin/rfps/{committing_id}/needs/{link_id}/drop", admins_only())],
+    "rfps.start_commitment": [Route("POST", "/admin/rfps/{draft_id}/commitment", admins_only())],
+    "rfps.publish": [Route("POST", "/admin/rfps/{committing_id}/publish", admins_only())],
+    "rfps.cancel": [Route("POST", "/admin/rfps/{draft_id}/cancel", admins_only())],
+    "rfps.commitments": [Route("GET", "/commitments", buyers_only())],
+    "rfps.decide": [Route("POST", "/commitments/{link_id}", buyers_only(other_buyer=404))],
+    # Questions and addenda: vendors ask, administrators answer, everyone reads.
+    "clarifications.ask": [Route("GET", "/rfps/{open_reference}/questions/new", vendors_only()),
+                           Route("POST", "/rfps/{open_reference}/questions/new", vendors_only())],
+    "clarifications.follow": [Route("POST", "/rfps/{open_reference}/follow", vendors_only())],
+    "clarifications.my_questions": [Route("GET", "/questions", vendors_only())],
+    "clarifications.addendum": [Route("GET", "/rfps/{open_reference}/addenda/1", everyone()),
+                                Route("GET", "/rfps/{draft_reference}/addenda/1", everyone(404))],
+    "clarifications.admin_overview": [Route("GET", "/admin/questions", admins_only())],
+    "clarifications.admin_questions": [Route("GET", "/admin/rfps/{open_id}/questions", admins_only())],
+    "clarifications.admin_question": [Route("GET", "/admin/questions/{question_id}", admins_only())],
+    "clarifications.answer": [Route("POST", "/admin/questions/{question_id}/answer", admins_only())],
+    "clarifications.dismiss": [Route("POST", "/admin/questions/{question_id}/dismiss", admins_only())],
+    "clarifications.admin_addenda": [Route("GET", "/admin/rfps/{open_id}/addenda", admins_only())],
+    "clarifications.new_addendum": [Route("GET", "/admin/rfps/{open_id}/addenda/new", admins_only()),
+                                    Route("POST", "/admin/rfps/{open_id}/addenda/new", admins_only())],
+    "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
+    "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
+}
+
+
+def make_rfp(reference: str, status: RfpStatus, item, **fields) -> Rfp:
+    rfp = Rfp(reference=reference, title=f"Student laptops {reference}", category=item.category, status=status,
+              template_key="student-laptops", **fields)
+    rfp.lines.append(RfpLine(line_no=1, item=item, quantity=40, spec={}))
+    db.session.add(rfp)
+    db.session.flush()
+    return rfp
+
+
+@pytest.fixture
+def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item):
+    """One organisation of each kind, the buyer's district with needs, RFPs in several states, and the users."""
+    north = make_region("north")
+    buyer = make_buyer(make_district("Home District", region=north))
+    users = {
+        "buyer": buyer,
+        "other_buyer": make_buyer(make_district("Other District", region=north)),
+        "pending_buyer": make_buyer(make_district("Pending District", region=north, status=OrganisationStatus.PENDING)),
+        "vendor": make_vendor_rep(),
+        "admin": make_admin(),
+    }
+    item = make_item(category="student-laptops")
+    now = clock.utcnow()
+    open_rfp = make_rfp("RFP-M-OPEN", RfpStatus.OPEN, item, bid_deadline=now + timedelta(days=30), published_at=now)
+    documents.store_version(open_rfp)
+    draft = make_rfp("RFP-M-DRAFT", RfpStatus.DRAFT, item)
+    committing = make_rfp("RFP-M-COMMIT", RfpStatus.COMMITTING, item, commitment_deadline=now + timedelta(days=7))
+    pooled_need = make_need(buyer.organisation, item=item, status=NeedStatus.POOLED)
+    link = RfpLineNeed(line=committing.lines[0], need=pooled_need, quantity=pooled_need.quantity)
+    question = Question(rfp=open_rfp, vendor=users["vendor"].organisation, text="Is a 3-year warranty acceptable?")
+    addendum = Addendum(rfp=open_rfp, number=1, summary="Delivery window widened", document_version=1)
+    db.session.add_all([link, question, addendum])
+    db.session.flush()
+    values = {
+        "need_id": make_need(buyer.organisation).id,
+        "pending_district_id": users["pending_buyer"].organisation.id,
+        "open_reference": open_rfp.reference, "open_id": open_rfp.id,
+        "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
+        "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
+    }
+    return users, values
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if rule.endpoint != "static" and not rule.endpoint.endswith(".static")}
+    assert sorted(endpoints - set(MATRIX)) == []
+    assert sorted(set(MATRIX) - endpoints) == []
+
+
+CASES = [(endpoint, route, principal) for endpoint, routes in MATRIX.items() for route in routes for principal in PRINCIPALS]
+
+
+@pytest.mark.parametrize(("endpoint", "route", "principal"), CASES,
+                         ids=[f"{route.method} {route.path} as {principal}" for _, route, principal in CASES])
+def test_access(client, log_in, scenario, endpoint, route, principal):
+    users, values = scenario
+    if principal != "anonymous":
+        log_in(users[principal])
+    response = client.open(route.path.format(**values), method=route.method, data={})
+    expected = route.expected[principal]
+    if expected == SIGN_IN:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    elif expected == ALLOWED:
+        refused_to_sign_in = response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+        assert response.status_code not in (401, 403, 404) and not refused_to_sign_in, response.status_code
+    else:
+        assert response.status_code == expected
