@@ -28,6 +28,7 @@ from coop.catalogue.models import Category, Item
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
+from coop.transactions import single_transaction
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once for the whole suite
@@ -95,24 +96,8 @@ def _transaction(request, app: Flask, _push_request_context) -> Iterator[None]:
             yield
             db.session.remove()
         else:
-            yield from _rolled_back(app)
-
-
-def _rolled_back(app: Flask) -> Iterator[None]:
-    engines = db._app_engines[app]
-    engine = engines[None]
-    connection = engine.connect()
-    outer = connection.begin()
-    engines[None] = connection  # every session in this test binds to the one connection
-    db.session.remove()
-    db.session.configure(join_transaction_mode="create_savepoint")
-    try:
-        yield
-    finally:
-        db.session.remove()
-        outer.rollback()
-        connection.close()
-        engines[None] = engine
+            with single_transaction(app, keep=False):
+                yield
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ def _describe(summary: services.DemoSummary) -> str:
         f"Loaded the demo cooperative: {summary.cooperative}.",
         f"  {summary.regions} regions, {summary.districts} districts (+{summary.pending_districts} pending approval), "
         f"{summary.vendors} vendors (+{summary.pending_vendors} pending approval),",
-        f"  {summary.items} catalogue items in {summary.categories} categories, {summary.open_needs} open needs.",
+        f"  {summary.items} catalogue items in {summary.categories} categories, {summary.open_needs} open needs,",
+        "  joint RFPs: " + "; ".join(f"{reference} ({status}) {title}" for reference, status, title in summary.rfps) + ".",
         f"Every demo user's password is {summary.password}. Sign in as:",
     ]
     lines += [f"  {email:<{width}}  {role}, {organisation}" for role, email, organisation in summary.headline_logins]

@@ -132,31 +132,36 @@ VENDORS: tuple[VendorData, ...] = (
 )
 
 CATALOGUE: tuple[CategoryData, ...] = (
-    CategoryData("student-devices", "Student devices", "Chromebooks, Windows laptops and tablets for students and staff.", (
+    # Categories follow the RFP templates (rfp_templates/), so that pooled needs find their template.
+    CategoryData("student-laptops", "Student laptops and Chromebooks", "Chromebooks and Windows laptops for students and staff.", (
         ItemData("CB-11-8-64", "11.6-inch Chromebook, 8 GB RAM, 64 GB storage", "each",
-                 {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "battery_h": 10, "rugged": True, "warranty_years": 3},
+                 {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "rugged_drop_cm": 76, "warranty_years": 3},
                  28900),
         ItemData("CB-11T-8-64", "11.6-inch convertible touchscreen Chromebook with stylus, 8 GB RAM, 64 GB storage", "each",
-                 {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "touch": True, "stylus": True, "rugged": True,
+                 {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "touchscreen": True, "stylus": True, "rugged_drop_cm": 76,
                   "warranty_years": 3},
                  37900),
         ItemData("CB-14-8-128", "14-inch Chromebook, 8 GB RAM, 128 GB storage", "each",
-                 {"screen_in": 14, "ram_gb": 8, "storage_gb": 128, "battery_h": 10, "warranty_years": 3}, 39900),
+                 {"screen_in": 14, "ram_gb": 8, "storage_gb": 128, "battery_hours": 10, "warranty_years": 3}, 39900),
         ItemData("WL-14-8-256", "14-inch Windows laptop, 8 GB RAM, 256 GB SSD", "each",
                  {"screen_in": 14, "ram_gb": 8, "storage_gb": 256, "os": "Windows 11 Education", "warranty_years": 3},
                  54900),
         ItemData("WL-14-16-512", "14-inch Windows laptop for staff, 16 GB RAM, 512 GB SSD", "each",
                  {"screen_in": 14, "ram_gb": 16, "storage_gb": 512, "os": "Windows 11 Pro", "warranty_years": 4}, 89900),
+    )),
+    CategoryData("tablets", "Tablets", "Tablets for early grades and special education.", (
         ItemData("TB-10-64", "10-inch tablet, 64 GB storage, rugged case", "each",
                  {"screen_in": 10.2, "storage_gb": 64, "rugged_case": True, "warranty_years": 2}, 34900),
     )),
-    CategoryData("networking", "Networking", "Switches, wireless access points and firewalls (E-Rate category 2).", (
+    CategoryData("network-switches", "Network switches", "Managed access and core switches (E-Rate category 2).", (
         ItemData("SW-24P-370", "24-port gigabit PoE+ managed switch, 370 W PoE budget, 4 x 10 Gb uplinks", "each",
                  {"ports": 24, "poe_budget_w": 370, "uplink_ports": 4, "uplink_gbps": 10, "warranty_years": 5}, 185000),
         ItemData("SW-48P-740", "48-port gigabit PoE+ managed switch, 740 W PoE budget, 4 x 10 Gb uplinks", "each",
                  {"ports": 48, "poe_budget_w": 740, "uplink_ports": 4, "uplink_gbps": 10, "warranty_years": 5}, 340000),
         ItemData("SW-CORE-24X", "24-port 10 Gb fibre core switch, redundant power supplies", "each",
                  {"ports": 24, "port_gbps": 10, "redundant_psu": True, "warranty_years": 5}, 620000),
+    )),
+    CategoryData("wireless-access-points", "Wireless access points", "Indoor and outdoor access points (E-Rate category 2).", (
         ItemData("AP-6-2X2", "Wi-Fi 6 indoor access point, 2x2 MIMO, PoE powered", "each",
                  {"wifi_standard": "802.11ax", "spatial_streams": 2, "poe": "802.3at", "warranty_years": 5}, 42000),
         ItemData("AP-6E-4X4", "Wi-Fi 6E tri-band indoor access point, 4x4 MIMO, for dense classrooms", "each",
@@ -165,6 +170,8 @@ CATALOGUE: tuple[CategoryData, ...] = (
                  78000),
         ItemData("AP-6-OUT", "Wi-Fi 6 outdoor access point, IP67 weather rating", "each",
                  {"wifi_standard": "802.11ax", "spatial_streams": 2, "ip_rating": "IP67", "warranty_years": 5}, 95000),
+    )),
+    CategoryData("firewalls", "Firewalls", "Next-generation firewalls for the district's internet edge.", (
         ItemData("FW-1G-500", "Next-generation firewall, 1 Gbps inspected throughput, up to 500 users", "each",
                  {"throughput_gbps": 1, "users": 500, "ports": 8, "warranty_years": 3}, 390000),
         ItemData("FW-5G-HA", "Next-generation firewall pair, high availability, 5 Gbps inspected throughput", "pair",
@@ -180,10 +187,12 @@ CATALOGUE: tuple[CategoryData, ...] = (
         ItemData("STAND-MOB", "Height-adjustable mobile stand for 65- to 86-inch displays", "each",
                  {"max_screen_in": 86, "max_load_kg": 120, "motorised": True, "warranty_years": 5}, 85000),
     )),
-    CategoryData("software-licences", "Software licences", "Student information, device management and web filtering.", (
+    CategoryData("sis-licences", "Student information system licences", "Hosted student information systems.", (
         ItemData("SIS-STU-1Y", "Student information system with state reporting, per student per year", "student-year",
                  {"term_years": 1, "hosted": True, "state_reporting": True, "parent_portal": True, "gradebook": True},
                  1100),
+    )),
+    CategoryData("mdm-licences", "Device management licences", "Device management and web content filtering.", (
         ItemData("MDM-DEV-1Y", "Device management for laptops and tablets, per device per year", "device-year",
                  {"term_years": 1, "platforms": ["Windows", "tablet"], "remote_wipe": True}, 1800),
         ItemData("CBM-DEV-LIFE", "Cloud management licence for Chromebooks, life of the device", "device",
@@ -201,7 +210,7 @@ CATALOGUE: tuple[CategoryData, ...] = (
         ItemData("DAC-DOOR", "Networked door access control for one door: controller, badge reader, lock, lockdown", "door",
                  {"badge_mhz": 13.56, "lockdown": True, "poe": True, "warranty_years": 5}, 240000),
     )),
-    CategoryData("cabling", "Cabling", "Structured cabling, installed and certified.", (
+    CategoryData("cabling", "Structured cabling", "Structured cabling, installed and certified.", (
         ItemData("CAT6-DROP", "Category 6 data drop, plenum, installed and certified, up to 90 m", "drop",
                  {"category": "6", "plenum": True, "max_length_m": 90, "certified": True}, 22500),
         ItemData("CAT6A-DROP", "Category 6A data drop for access points, plenum, installed and certified", "drop",
@@ -224,7 +233,7 @@ class NeedRule:
     """
 
     item: str
-    category: str
+    group: str  # student-devices, networking, ...: how needs are drawn, not the catalogue category
     per: str
     low: float
     high: float
@@ -314,6 +323,9 @@ class PlannedNeed:
     spec_notes: str = field(default="")
 
 
+# The vendor that follows the open demo RFP and asks its question.
+HEADLINE_VENDOR_EMAIL = "sales@evergreen-learning.example"
+
 # The headline demo district's needs are written out, so that its buyer sees one of each kind of need:
 # (item, quantity, days ahead, budget cap in cents, E-Rate eligible, spec notes).
 HEADLINE_DISTRICT = "lakeview"
@@ -368,12 +380,12 @@ def plan_needs(today: date) -> list[PlannedNeed]:
         if district.slug == HEADLINE_DISTRICT:
             planned += _headline_needs(today)
             continue
-        chosen = [_pick([r for r in fitting if r.category == "student-devices" and r.per == "student"], rng),
-                  _pick([r for r in fitting if r.category == "networking"], rng)]
+        chosen = [_pick([r for r in fitting if r.group == "student-devices" and r.per == "student"], rng),
+                  _pick([r for r in fitting if r.group == "networking"], rng)]
         while len(chosen) < NEEDS_PER_DISTRICT:
             # One student-device refresh per district at a time; staff laptops may come on top.
             chosen.append(_pick([r for r in fitting if r not in chosen
-                                 and not (r.category == "student-devices" and r.per == "student")], rng))
+                                 and not (r.group == "student-devices" and r.per == "student")], rng))
         for rule in chosen:
             quantity = _quantity(rule, district, rng)
             budget_cap_cents = None
@@ -386,7 +398,7 @@ def plan_needs(today: date) -> list[PlannedNeed]:
                 quantity=quantity,
                 needed_by=today + timedelta(days=rng.randint(*NEEDED_BY_DAYS)),
                 budget_cap_cents=budget_cap_cents,
-                erate_eligible=rule.category == "networking" and rng.random() < ERATE_SHARE,
+                erate_eligible=rule.group == "networking" and rng.random() < ERATE_SHARE,
                 spec_notes=rng.choice(rule.notes),
             ))
     return planned

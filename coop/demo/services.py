@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask import current_app
 
 from coop import clock
 from coop.accounts.models import Membership, Role, User
@@ -14,10 +15,12 @@ from coop.accounts.passwords import hash_password
 from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
+from coop.demo.rfps import load_rfps
 from coop.extensions import db
 from coop.needs import services as needs
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.transactions import single_transaction
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -39,6 +42,7 @@ class DemoSummary:
     categories: int
     items: int
     open_needs: int
+    rfps: tuple[tuple[str, str, str], ...]  # (reference, status, title)
     password: str
     headline_logins: tuple[tuple[str, str, str], ...]
     other_logins: tuple[tuple[str, str, str], ...]  # (role, e-mail, organisation) of every other demo user
@@ -61,12 +65,9 @@ def load_demo(today: date | None = None) -> DemoSummary:
     existing = organisation_count()
     if existing:
         raise DatabaseNotEmpty(existing)
-    try:
+    # The RFPs are built by the real services, which commit: one transaction around them all.
+    with single_transaction(current_app._get_current_object(), keep=True):
         summary = _load(today or clock.today())
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     return summary
 
 
@@ -121,6 +122,10 @@ def _load(today: date) -> DemoSummary:
         audit.record("need.posted", entity_type="need", entity_id=need.id, actor_user_id=need.created_by.id,
                      after=needs.snapshot(need))
 
+    reps = {user.email: user for organisation, user in signed_up if isinstance(organisation, Vendor)}
+    demo_rfps = load_rfps(admin, {district.id: buyers[slug] for slug, district in districts.items()},
+                          reps[data.HEADLINE_VENDOR_EMAIL])
+
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(
         [("district buyer" + ("" if row.approved else " (pending)"), row.buyer_email, row.name)
@@ -137,7 +142,8 @@ def _load(today: date) -> DemoSummary:
         pending_vendors=sum(not row.approved for row in data.VENDORS),
         categories=len(data.CATALOGUE),
         items=len(items),
-        open_needs=len(planned),
+        open_needs=db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(Need.status == NeedStatus.OPEN)),
+        rfps=tuple((rfp.reference, rfp.status.value, rfp.title) for rfp in demo_rfps),
         password=DEMO_PASSWORD,
         headline_logins=DEMO_LOGINS,
         other_logins=others,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import text_of
 from sqlalchemy.exc import IntegrityError
 from support import text_of
 
@@ -18,7 +19,9 @@ from coop.audit.models import AuditEvent
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo.services import DatabaseNotEmpty, load_demo
+from coop.audit.services import verify_chain
 from coop.extensions import db
+from coop.rfps.models import Rfp, RfpStatus
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
 
@@ -78,25 +81,27 @@ def test_the_demo_has_six_vendors_an_administrator_and_two_organisations_awaitin
 def test_the_demo_needs_are_open_in_the_coming_months_and_sized_to_each_district(demo):
     today = clock.today()
     needs = db.session.scalars(sa.select(Need)).all()
-    assert len(needs) == demo.open_needs == 60
-    assert {need.status for need in needs} == {NeedStatus.OPEN}
+    assert len(needs) == 60
+    open_needs = [need for need in needs if need.status == NeedStatus.OPEN]
+    assert len(open_needs) == demo.open_needs == 39  # the others are pooled into the demo RFPs
     assert len({need.district_id for need in needs}) == 12
     assert all(today + timedelta(days=60) <= need.needed_by <= today + timedelta(days=8 * 31) for need in needs)
     assert all(need.quantity > 0 for need in needs)
     assert all(need.created_by.organisation == need.district for need in needs)
     chromebooks = [need for need in needs if need.item.code.startswith("CB-1")]
     assert chromebooks and all(0.05 <= need.quantity / need.district.enrollment <= 0.25 for need in chromebooks)
-    assert {need.item.category.slug for need in needs if need.erate_eligible} == {"networking"}
+    assert {need.item.category.slug for need in needs if need.erate_eligible} <= {
+        "network-switches", "wireless-access-points", "firewalls"}
     capped = [need.budget_cap_cents for need in needs if need.budget_cap_cents is not None]
     assert 10 <= len(capped) <= 40 and all(isinstance(cap, int) and cap > 0 for cap in capped)
     assert sum(bool(need.spec_notes) for need in needs) >= 30
 
 
-def test_the_catalogue_names_performance_requirements_never_brands(demo):
+def test_the_catalogue_names_performance_requirements_never_brands(app, demo):
     categories = {category.slug: category for category in db.session.scalars(sa.select(Category))}
-    assert set(categories) == {"student-devices", "networking", "interactive-displays", "software-licences",
-                               "security", "cabling"}
-    assert all(len(category.items) >= 3 for category in categories.values())
+    templates = {template.category for template in app.extensions["coop.rfp_templates"].values()}
+    assert set(categories) == templates | {"security"}  # every category but security has an RFP template
+    assert all(category.items for category in categories.values())
     chromebook = db.session.scalars(sa.select(Item).where(Item.code == "CB-11-8-64")).one()
     assert chromebook.name == "11.6-inch Chromebook, 8 GB RAM, 64 GB storage"
     assert (chromebook.spec["screen_in"], chromebook.spec["ram_gb"], chromebook.spec["storage_gb"]) == (11.6, 8, 64)
@@ -153,7 +158,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Loaded the demo cooperative: Cascadia Schools Purchasing Cooperative.\n")
     assert "3 regions, 12 districts (+1 pending approval), 6 vendors (+1 pending approval)," in result.output
-    assert "29 catalogue items in 6 categories, 60 open needs." in result.output
+    assert "29 catalogue items in 10 categories, 39 open needs," in result.output
     assert "Every demo user's password is coop-demo-2026." in result.output
     for _, email, _ in DEMO_LOGINS:
         assert email in result.output
@@ -165,7 +170,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
 def test_load_if_empty_loads_an_empty_database(cli):
     result = cli("--if-empty")
     assert result.exit_code == 0, result.output
-    assert "60 open needs." in result.output
+    assert "39 open needs," in result.output
     assert count(Need) == 60
 
 
@@ -205,9 +210,28 @@ def test_a_failure_half_way_loads_nothing(monkeypatch):
 
 def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_item):
     north = make_region("north")
-    chromebook = make_item("CB-11-8-64", category="student-devices")
+    chromebook = make_item("CB-11-8-64", category="student-laptops")
     load_demo()
-    assert count(Region) == 3 and count(Category) == 6
+    assert count(Region) == 3 and count(Category) == 10
     lakeview = db.session.scalars(sa.select(District).where(District.name == "Lakeview School District")).one()
     assert lakeview.region == north
     assert count(Need, Need.item_id == chromebook.id) > 0
+
+
+def test_the_demo_shows_an_open_a_committing_and_a_draft_rfp(demo, client):
+    rfps = {rfp.status: rfp for rfp in db.session.scalars(sa.select(Rfp))}
+    assert set(rfps) == {RfpStatus.OPEN, RfpStatus.COMMITTING, RfpStatus.DRAFT}
+    opened = rfps[RfpStatus.OPEN]
+    assert opened.bid_deadline > clock.utcnow() > opened.published_at
+    assert all(verify_chain(rfp.id).intact for rfp in rfps.values())
+    board = text_of(client.get(f"/rfps/{opened.reference}"))
+    assert "Student Chromebooks for the 2027-28 school year" in board
+    assert "May a bidder offer a 4-year warranty" in board
+    assert "Evergreen" not in board  # the asker stays anonymous
+    committing = rfps[RfpStatus.COMMITTING]
+    assert committing.erate_eligible and committing.form470_number == "260014471"
+    assert client.get(f"/rfps/{committing.reference}").status_code == 404
+    assert client.get(f"/rfps/{rfps[RfpStatus.DRAFT].reference}").status_code == 404
+    pooled = db.session.scalars(sa.select(Need).where(Need.status.in_([NeedStatus.POOLED, NeedStatus.COMMITTED]))).all()
+    assert {need.item.category.slug for need in pooled} == {"student-laptops", "wireless-access-points",
+                                                            "interactive-displays"}

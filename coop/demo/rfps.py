@@ -1,0 +1,125 @@
+"""The demo's joint RFPs, replayed through the real services at the moments they happened.
+
+Three RFPs show every stage so far: one ``open`` for bids (published a week
+ago, with a public question and answer), one in its ``committing`` window (E-Rate,
+some districts confirmed), and one ``draft`` the administrator is still shaping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coop import clock
+from coop.accounts.models import User
+from coop.catalogue.models import Category, Item
+from coop.clarifications import services as clarifications
+from coop.extensions import db
+from coop.needs.models import Need, NeedStatus
+from coop.rfps import services as rfps
+from coop.rfps.models import Rfp
+from coop.rfps.template_library import RfpTemplate, SpecField
+
+
+@dataclass(frozen=True)
+class DemoRfp:
+    category: str
+    item_codes: tuple[str, ...]
+    title: str
+    template_key: str
+
+
+OPEN = DemoRfp("student-laptops", ("CB-11-8-64", "CB-14-8-128"), "Student Chromebooks for the 2027-28 school year",
+               "student-laptops")
+COMMITTING = DemoRfp("wireless-access-points", ("AP-6-2X2", "AP-6E-4X4", "AP-6-OUT"),
+                     "Wireless access points for classrooms (E-Rate Category Two)", "wireless-access-points")
+DRAFT = DemoRfp("interactive-displays", ("IFP-65-4K", "IFP-75-4K", "IFP-86-4K"), "Classroom interactive displays",
+                "interactive-displays")
+
+VENDOR_QUESTION = "May a bidder offer a 4-year warranty with accidental damage protection instead of 3 years, at its own price?"
+ADMIN_ANSWER = ("Yes. The specification is a minimum: a longer warranty meets it. Price the warranty you offer into the "
+                "unit price; the award compares total cost of ownership over 4 years.")
+
+
+def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User) -> list[Rfp]:
+    """Create the demo RFPs; ``buyers`` maps district ids to their buyer. The caller commits."""
+    templates = _templates()
+    today = clock.today()
+
+    def at(days_ago: int, hour: int = 16) -> datetime:
+        """A moment ``days_ago`` before today (after it, when negative), at a working hour in UTC."""
+        return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=timezone.utc)
+
+    with clock.replaying(at(21)):
+        open_rfp = _draft(admin, OPEN, templates)
+        rfps.start_commitment(admin, open_rfp.id, at(9, 23))
+    with clock.replaying(at(15)):
+        for index, link in enumerate(_links(open_rfp)):
+            if index == 3:
+                rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=False)
+            else:
+                rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 0)
+    with clock.replaying(at(8)):
+        rfps.publish(admin, open_rfp.id, at(-20, 22))
+    with clock.replaying(at(5)):
+        clarifications.follow_rfp(vendor_rep, open_rfp.reference)
+        question = clarifications.ask_question(vendor_rep, open_rfp.reference, VENDOR_QUESTION)
+    with clock.replaying(at(4)):
+        clarifications.answer_question(admin, question.id, ADMIN_ANSWER)
+
+    with clock.replaying(at(3)):
+        committing = _draft(admin, COMMITTING, templates)
+        rfps.update_details(admin, committing.id, rfps.DetailsInput(
+            title=committing.title, tco_years=5, erate_eligible=True, form470_number="260014471",
+            form470_date=clock.today(), weights={c["key"]: c["weight"] for c in committing.terms["criteria"]}))
+        rfps.start_commitment(admin, committing.id, at(-10, 23))
+    with clock.replaying(at(1)):
+        for link in _links(committing)[::2]:
+            rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True)
+
+    draft = _draft(admin, DRAFT, templates)
+    return [open_rfp, committing, draft]
+
+
+def _templates() -> dict[str, RfpTemplate]:
+    return current_app.extensions["coop.rfp_templates"]
+
+
+def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp:
+    """Pool the open needs of the plan's items into a draft whose every line has a complete specification."""
+    category = db.session.scalar(sa.select(Category).where(Category.slug == plan.category))
+    need_ids = list(db.session.scalars(
+        sa.select(Need.id).join(Need.item).where(Need.status == NeedStatus.OPEN, Item.code.in_(plan.item_codes))))
+    rfp = rfps.create_rfp(admin, rfps.PoolInput(category_id=category.id, need_ids=need_ids,
+                                                template_key=plan.template_key, title=plan.title))
+    template = templates[plan.template_key]
+    for line in rfp.lines:
+        spec = {field.key: _as_form_text(line.spec.get(field.key, _default(field))) for field in template.spec_fields}
+        rfps.update_line(admin, rfp.id, line.id, description=line.description, spec=spec)
+    return rfp
+
+
+def _default(field: SpecField):
+    """A sensible requirement for a field the catalogue item does not state."""
+    if field.kind == "boolean":
+        return True if field.required else None
+    if field.kind == "choice":
+        return field.allowed[min(1, len(field.allowed) - 1)]
+    if field.kind in ("integer", "decimal"):
+        return field.minimum
+    return None
+
+
+def _as_form_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _links(rfp: Rfp):
+    return [link for line in rfp.lines for link in line.pooled_needs]
