@@ -103,9 +103,11 @@ def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp
 
 
 def _default(field: SpecField):
-    """A sensible requirement for a field the catalogue item does not state."""
+    """A sensible requirement for a required field the catalogue item does not state."""
+    if not field.required:
+        return None
     if field.kind == "boolean":
-        return True if field.required else None
+        return True
     if field.kind == "choice":
         return field.allowed[min(1, len(field.allowed) - 1)]
     if field.kind in ("integer", "decimal"):

@@ -10,15 +10,15 @@ from wtforms import (
     BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectChoice, SelectField,
     SelectMultipleField, StringField, SubmitField, TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.needs.forms import DemandFilterForm  # the pooling page filters demand as the demand view does
 from coop.rfps import queries
 from coop.rfps.template_library import RfpTemplate, SpecField
 
 DATE_NOT_A_DATE = "Enter the date as YYYY-MM-DD."
 DEADLINE_NOT_A_TIME = "Enter the date and time, like 2026-05-01 17:00."
-WINDOW_BACKWARDS = "The end of the window must be on or after its start."
 WINDOW_DAYS_RANGE = f"The needed-by window must be a whole number of days from 1 to {queries.MAX_WINDOW_DAYS}."
 TCO_YEARS_RANGE = "Total-cost-of-ownership years must be a whole number from 1 to 10."
 WEIGHT_RANGE = "Each criterion weight must be a whole number from 1 to 100."
@@ -28,32 +28,14 @@ TIME_ZONES = ("UTC", "America/New_York", "America/Chicago", "America/Denver", "A
               "America/Anchorage", "Pacific/Honolulu")
 
 
-class PoolFilterForm(FlaskForm):
-    """The pooling page's filters (those of the demand view, plus the needed-by window), read from the query string."""
+class PoolFilterForm(DemandFilterForm):
+    """The pooling page's filters: those of the demand view, plus the needed-by window."""
 
-    class Meta:
-        csrf = False  # a GET form that changes nothing
-
-    category_id = SelectField("Category", coerce=int, default=0, validators=[Optional()],
-                              invalid_choice_message="Choose a category from the list.",
-                              invalid_value_message="Choose a category from the list.")
-    item_id = SelectField("Item", coerce=int, default=0, validators=[Optional()],
-                          invalid_choice_message="Choose an item from the list.",
-                          invalid_value_message="Choose an item from the list.")
-    region_id = SelectField("Region", coerce=int, default=0, validators=[Optional()],
-                            invalid_choice_message="Choose a region from the list.",
-                            invalid_value_message="Choose a region from the list.")
-    needed_from = DateField("Needed by, from", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
-    needed_to = DateField("Needed by, to", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
     window_days = IntegerField(
         "Needed-by window (days)", default=queries.DEFAULT_WINDOW_DAYS, invalid_value_message=WINDOW_DAYS_RANGE,
         validators=[Optional(), NumberRange(min=1, max=queries.MAX_WINDOW_DAYS, message=WINDOW_DAYS_RANGE)],
         description="Needs of one category needed by within this many days of the pool's earliest need are pooled together.",
     )
-
-    def validate_needed_to(self, field) -> None:
-        if field.data and self.needed_from.data and field.data < self.needed_from.data:
-            raise ValidationError(WINDOW_BACKWARDS)
 
 
 class PoolForm(FlaskForm):
