@@ -46,6 +46,8 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Readers do not block writers (the threaded development server, the browser tests).
+        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
 
 

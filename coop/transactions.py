@@ -34,6 +34,7 @@ def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
     outer = connection.begin()
     engines[None] = connection
     db.session.remove()
+    previous_mode = db.session.session_factory.kw.get("join_transaction_mode")
     db.session.configure(join_transaction_mode="create_savepoint")
     try:
         yield
@@ -48,7 +49,10 @@ def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
             outer.rollback()
         connection.close()
         engines[None] = bind
-        db.session.configure(join_transaction_mode="conservative_savepoint")
+        if previous_mode is None:
+            db.session.session_factory.kw.pop("join_transaction_mode", None)
+        else:
+            db.session.configure(join_transaction_mode=previous_mode)
 
 
 @contextmanager
