@@ -21,6 +21,7 @@ from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_login import login_user
 
+import support
 from coop import clock, config, create_app
 from coop.accounts.models import Membership, Role, User
 from coop.accounts.passwords import hash_password
@@ -271,3 +272,9 @@ def now(monkeypatch) -> Callable[..., datetime]:
         return frozen["at"]
 
     return at
+
+
+@pytest.fixture
+def table_rows() -> Callable[..., list[str]]:
+    """``table_rows(response, table_id)``: the visible text of each body row of that table."""
+    return support.table_rows

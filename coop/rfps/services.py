@@ -117,6 +117,22 @@ def _brand_errors(text: str) -> str | None:
     return " ".join(finding.message for finding in findings) or None
 
 
+def _checked_title(raw: str | None) -> str:
+    title = (raw or "").strip()
+    if not title:
+        raise RfpError(TITLE_REQUIRED, "title")
+    if len(title) > MAX_TITLE:
+        raise RfpError(TITLE_TOO_LONG, "title")
+    if brands := _brand_errors(title):
+        raise RfpError(brands, "title")
+    return title
+
+
+def _check_tco_years(tco_years) -> None:
+    if not isinstance(tco_years, int) or not 1 <= tco_years <= MAX_TCO_YEARS:
+        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+
+
 def _snapshot(rfp: Rfp) -> dict:
     """What the audit log keeps of an RFP."""
     return {
@@ -205,18 +221,11 @@ class PoolInput:
 def create_rfp(user: User, data: PoolInput) -> Rfp:
     """A draft RFP pooling ``data.need_ids`` (open needs of one category), one line per item; the needs become pooled."""
     _require_admin(user)
-    title = (data.title or "").strip()
-    if not title:
-        raise RfpError(TITLE_REQUIRED, "title")
-    if len(title) > MAX_TITLE:
-        raise RfpError(TITLE_TOO_LONG, "title")
-    if brands := _brand_errors(title):
-        raise RfpError(brands, "title")
+    title = _checked_title(data.title)
     template = _template(data.template_key or "")
     if template is None:
         raise RfpError(TEMPLATE_REQUIRED, "template_key")
-    if not isinstance(data.tco_years, int) or not 1 <= data.tco_years <= MAX_TCO_YEARS:
-        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+    _check_tco_years(data.tco_years)
     category = db.session.get(Category, data.category_id)
     if category is None:
         raise LookupError(data.category_id)
@@ -353,15 +362,8 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     _require_admin(user)
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, (RfpStatus.DRAFT, RfpStatus.COMMITTING), "its details can no longer be changed here.")
-    title = (data.title or "").strip()
-    if not title:
-        raise RfpError(TITLE_REQUIRED, "title")
-    if len(title) > MAX_TITLE:
-        raise RfpError(TITLE_TOO_LONG, "title")
-    if brands := _brand_errors(title):
-        raise RfpError(brands, "title")
-    if not isinstance(data.tco_years, int) or not 1 <= data.tco_years <= MAX_TCO_YEARS:
-        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+    title = _checked_title(data.title)
+    _check_tco_years(data.tco_years)
     criteria = [dict(criterion) for criterion in _criteria_of(rfp)]
     for criterion in criteria:
         weight = data.weights.get(criterion["key"], criterion["weight"])

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import csv
-import html as html_lib
 import io
-import re
 from collections.abc import Callable
 
 import openpyxl
@@ -78,14 +76,3 @@ def upload(as_buyer):
     return do
 
 
-@pytest.fixture
-def table_rows() -> Callable[..., list[str]]:
-    """The visible text of each body row of the table with this id, as a user reads it."""
-
-    def rows(response, table_id: str) -> list[str]:
-        html = response.get_data(as_text=True)
-        assert f'id="{table_id}"' in html, f"no table {table_id!r} on the page"
-        body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
-        return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in body.split("</tr>")[:-1]]
-
-    return rows

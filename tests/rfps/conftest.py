@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html as html_lib
-import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -119,19 +118,6 @@ def published(admin, committing, buyers, needs, frozen, link_of) -> Rfp:
     services.update_details(admin, committing.id, services.DetailsInput(
         title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
     return services.publish(admin, committing.id, after_window + timedelta(days=30))
-
-
-@pytest.fixture
-def table_rows() -> Callable[..., list[str]]:
-    """The visible text of each body row of the table with this id, as a user reads it."""
-
-    def rows(response, table_id: str) -> list[str]:
-        html = response.get_data(as_text=True)
-        assert f'id="{table_id}"' in html, f"no table {table_id!r} on the page"
-        body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
-        return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in body.split("</tr>")[:-1]]
-
-    return rows
 
 
 @pytest.fixture
