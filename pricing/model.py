@@ -46,19 +46,33 @@ Coalition mode (the core check)
     rows (``sum_o a_ro = y_d``, or ``q_r y_d``) and the objective subtracts
     ``share_d y_d``: the minimum is the most a coalition gains by leaving.
 
-Every row is a tight bound; no big-M appears. The matrix is built once as a
-``scipy.sparse`` COO matrix and handed to :func:`scipy.optimize.milp`.
+Simple offers
+    An offer with one price from the first unit, no minimum award above 1 and
+    a capacity that the demands it serves cannot exceed has a linear cost: it
+    is carried on the assignments themselves, without band variables. (A
+    capacity below that demand keeps the band row, which holds it.)
+
+Every row is a tight bound; no big-M appears. The assignment columns and
+their rows are built as numpy blocks (one vectorised pass over the eligible
+demand-offer pairs), the few per-offer and per-vendor rows in Python, and
+the matrix is assembled once as a ``scipy.sparse`` COO matrix and handed to
+:func:`scipy.optimize.milp`. Independent items are solved apart, see
+:mod:`pricing.decompose`.
 
 HiGHS runs in a child process (:func:`run_guarded`): HiGHS normally honours
 its ``time_limit``, but a stuck solve must not hold a web worker, so the
-parent kills the child at the limit plus a grace period.
+parent kills the child at the limit plus a grace period. The child is forked
+from a single-threaded caller and comes from a fork server otherwise (see
+:func:`_context`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
@@ -71,7 +85,15 @@ from .problem import Demand, Problem
 
 #: Seconds a child may run past its time limit before it is killed, plus 10 %.
 GRACE_S = 3.0
+#: Least time limit a task of a shared-budget batch gets (see :func:`run_guarded`).
+MIN_TASK_S = 1.0
 _CENT = 0.01
+#: HiGHS options that switch off its RINS and RENS sub-MIP heuristics. On
+#: models of up to ``SUB_MIP_OFF_BELOW`` integer variables they cost more root
+#: time than they save (the LP bound is close and branching finds the
+#: incumbent); on larger ones they are what finds a good incumbent at all.
+NO_SUB_MIP = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
+SUB_MIP_OFF_BELOW = 10_000
 
 
 @dataclass(frozen=True)
@@ -97,28 +119,29 @@ class MilpArrays:
 
 
 @dataclass(frozen=True)
-class Assignment:
-    demand: Demand
-    offer_index: int
-    var: int
-    units_per_value: int  # q for a whole-demand binary, 1 for a split integer
-
-
-@dataclass(frozen=True)
 class Model:
-    """A built MILP and the map from its variables back to awards."""
+    """A built MILP and the map from its variables back to awards.
+
+    Assignment ``j`` gives ``units[j]`` units per unit of variable ``var[j]``
+    of demand ``demands[demand[j]]`` to offer ``offer[j]``.
+    """
 
     arrays: MilpArrays
-    assignments: tuple[Assignment, ...]
+    demands: tuple[Demand, ...]
+    demand: np.ndarray
+    offer: np.ndarray
+    var: np.ndarray
+    units: np.ndarray
     coalition_vars: dict[str, int]
 
     def awards(self, x: np.ndarray) -> dict[tuple[str, str, int], int]:
         """Awarded units per ``(district, item, offer index)`` from a solution."""
+        values = np.rint(np.asarray(x)[self.var]).astype(np.int64) * self.units
         units: dict[tuple[str, str, int], int] = {}
-        for a in self.assignments:
-            value = int(round(x[a.var])) * a.units_per_value
-            if value > 0:
-                units[(a.demand.district, a.demand.item, a.offer_index)] = value
+        for j in np.flatnonzero(values > 0).tolist():
+            r = self.demands[int(self.demand[j])]
+            key = (r.district, r.item, int(self.offer[j]))
+            units[key] = units.get(key, 0) + int(values[j])
         return units
 
     def coalition(self, x: np.ndarray) -> list[str]:
@@ -126,76 +149,218 @@ class Model:
 
 
 class _Builder:
+    """Columns and rows, appended one at a time or as numpy blocks."""
+
     def __init__(self) -> None:
+        self.n_vars = 0
+        self.n_rows = 0
+        self._c: list[np.ndarray] = []
+        self._int: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._vals: list[np.ndarray] = []
+        self._rlb: list[np.ndarray] = []
+        self._rub: list[np.ndarray] = []
+        # scalar appends, flushed into blocks
         self.c: list[float] = []
-        self.integrality: list[int] = []
-        self.lb: list[float] = []
+        self.integ: list[int] = []
         self.ub: list[float] = []
         self.rows: list[int] = []
         self.cols: list[int] = []
         self.vals: list[float] = []
-        self.row_lb: list[float] = []
-        self.row_ub: list[float] = []
+        self.rlb: list[float] = []
+        self.rub: list[float] = []
+
+    def _flush(self) -> None:
+        if self.c:
+            self._c.append(np.asarray(self.c, float))
+            self._int.append(np.asarray(self.integ, np.uint8))
+            self._ub.append(np.asarray(self.ub, float))
+            self.c, self.integ, self.ub = [], [], []
+        if self.rows:
+            self._rows.append(np.asarray(self.rows, np.int64))
+            self._cols.append(np.asarray(self.cols, np.int64))
+            self._vals.append(np.asarray(self.vals, float))
+            self.rows, self.cols, self.vals = [], [], []
+        if self.rlb:
+            self._rlb.append(np.asarray(self.rlb, float))
+            self._rub.append(np.asarray(self.rub, float))
+            self.rlb, self.rub = [], []
 
     def var(self, *, cost: float = 0.0, ub: float, integer: bool) -> int:
         self.c.append(cost)
-        self.integrality.append(1 if integer else 0)
-        self.lb.append(0.0)
+        self.integ.append(1 if integer else 0)
         self.ub.append(ub)
-        return len(self.c) - 1
+        self.n_vars += 1
+        return self.n_vars - 1
 
     def row(self, terms: list[tuple[int, float]], lo: float, hi: float) -> None:
-        r = len(self.row_lb)
         for col, val in terms:
-            self.rows.append(r)
+            self.rows.append(self.n_rows)
             self.cols.append(col)
             self.vals.append(val)
-        self.row_lb.append(lo)
-        self.row_ub.append(hi)
+        self.rlb.append(lo)
+        self.rub.append(hi)
+        self.n_rows += 1
+
+    def var_block(self, cost: np.ndarray, ub: np.ndarray, integer: bool) -> np.ndarray:
+        self._flush()
+        n = cost.size
+        self._c.append(np.asarray(cost, float))
+        self._int.append(np.full(n, 1 if integer else 0, np.uint8))
+        self._ub.append(np.asarray(ub, float))
+        first = self.n_vars
+        self.n_vars += n
+        return np.arange(first, first + n)
+
+    def row_block(self, n: int, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lo, hi) -> int:
+        """``n`` rows; ``rows`` are 0-based within the block. Returns the first row."""
+        self._flush()
+        first = self.n_rows
+        self._rows.append(np.asarray(rows, np.int64) + first)
+        self._cols.append(np.asarray(cols, np.int64))
+        self._vals.append(np.asarray(vals, float))
+        self._rlb.append(np.broadcast_to(np.asarray(lo, float), (n,)).copy())
+        self._rub.append(np.broadcast_to(np.asarray(hi, float), (n,)).copy())
+        self.n_rows += n
+        return first
 
     def arrays(self) -> MilpArrays:
-        shape = (len(self.row_lb), len(self.c))
-        A = sp.coo_array((self.vals, (self.rows, self.cols)), shape=shape).tocsr()
+        self._flush()
+
+        def cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        shape = (self.n_rows, self.n_vars)
+        A = sp.coo_array(
+            (cat(self._vals, float), (cat(self._rows, np.int64), cat(self._cols, np.int64))), shape=shape
+        ).tocsr()
         return MilpArrays(
-            c=np.asarray(self.c, dtype=float),
-            integrality=np.asarray(self.integrality, dtype=np.uint8),
-            lb=np.asarray(self.lb, dtype=float),
-            ub=np.asarray(self.ub, dtype=float),
+            c=cat(self._c, float),
+            integrality=cat(self._int, np.uint8),
+            lb=np.zeros(self.n_vars),
+            ub=cat(self._ub, float),
             A=A,
-            row_lb=np.asarray(self.row_lb, dtype=float),
-            row_ub=np.asarray(self.row_ub, dtype=float),
+            row_lb=cat(self._rlb, float),
+            row_ub=cat(self._rub, float),
         )
 
 
-def eligible_offers(problem: Problem, demands: tuple[Demand, ...]) -> dict[Demand, list[int]]:
-    """Offers (by index) each demand may be awarded to, after dropping unusable offers.
+@dataclass(frozen=True)
+class Pairs:
+    """Eligible (demand, offer) pairs of a set of demands, as arrays.
 
-    An offer is usable when some demand it serves can reach its minimum award
+    ``demand[j]`` indexes the demands, ``offer[j]`` the problem's offers;
+    pairs are ordered by demand, then offer. ``reach[k]`` is the quantity the
+    demands may bring to offer ``k``.
+    """
+
+    demand: np.ndarray
+    offer: np.ndarray
+    reach: np.ndarray
+
+
+def _offer_tables(problem: Problem):
+    regions = sorted({d.region for d in problem.districts})
+    region_index = {r: k for k, r in enumerate(regions)}
+    serves = np.zeros((len(problem.offers), len(regions)), dtype=bool)
+    capacity = np.full(len(problem.offers), np.iinfo(np.int64).max, dtype=np.int64)
+    minimum = np.zeros(len(problem.offers), dtype=np.int64)
+    for k, offer in enumerate(problem.offers):
+        if offer.regions is None:
+            serves[k, :] = True
+        else:
+            for r in offer.regions:
+                if r in region_index:
+                    serves[k, region_index[r]] = True
+        if offer.capacity is not None:
+            capacity[k] = offer.capacity
+        minimum[k] = offer.min_award_quantity
+    return region_index, serves, capacity, minimum
+
+
+def eligible_pairs(problem: Problem, demands: tuple[Demand, ...]) -> Pairs:
+    """Offers each demand may be awarded to, after dropping unusable offers.
+
+    An offer is usable when the demands it serves can reach its minimum award
     within its capacity; whole demands larger than the capacity are excluded.
     """
-    region = {d.id: d.region for d in problem.districts}
+    region_index, serves, capacity, minimum = _offer_tables(problem)
+    district_region = {d.id: region_index[d.region] for d in problem.districts}
     split = problem.rules.split_district_demand
-    candidates: dict[Demand, list[int]] = {r: [] for r in demands}
-    reach = [0] * len(problem.offers)
     by_item: dict[str, list[int]] = {}
     for k, offer in enumerate(problem.offers):
         by_item.setdefault(offer.item, []).append(k)
-    for r in demands:
-        for k in by_item.get(r.item, []):
-            offer = problem.offers[k]
-            if not offer.serves(region[r.district]):
-                continue
-            if not split and offer.capacity is not None and r.quantity > offer.capacity:
-                continue
-            candidates[r].append(k)
-            reach[k] += r.quantity
-    upper = [upper_quantity(o, reach[k]) for k, o in enumerate(problem.offers)]
-    usable = [upper[k] >= max(o.min_award_quantity, 1) for k, o in enumerate(problem.offers)]
-    return {r: [k for k in ks if usable[k]] for r, ks in candidates.items()}
+    rows_by_item: dict[str, list[int]] = {}
+    for j, r in enumerate(demands):
+        rows_by_item.setdefault(r.item, []).append(j)
+    q_all = np.array([r.quantity for r in demands], dtype=np.int64)
+    reg_all = np.array([district_region[r.district] for r in demands], dtype=np.int64)
+    dem_parts, off_parts = [], []
+    for item, rows in rows_by_item.items():
+        offers = np.array(by_item.get(item, []), dtype=np.int64)
+        if offers.size == 0:
+            continue
+        rows_a = np.array(rows, dtype=np.int64)
+        ok = serves[offers][:, reg_all[rows_a]].T  # demands x offers
+        if not split:
+            ok &= q_all[rows_a][:, None] <= capacity[offers][None, :]
+        d_idx, o_idx = np.nonzero(ok)
+        dem_parts.append(rows_a[d_idx])
+        off_parts.append(offers[o_idx])
+    demand = np.concatenate(dem_parts) if dem_parts else np.zeros(0, np.int64)
+    offer = np.concatenate(off_parts) if off_parts else np.zeros(0, np.int64)
+    reach = np.bincount(offer, weights=q_all[demand], minlength=len(problem.offers)).astype(np.int64)
+    upper = np.minimum(capacity, reach)
+    usable = upper >= np.maximum(minimum, 1)
+    keep = usable[offer]
+    demand, offer = demand[keep], offer[keep]
+    order = np.lexsort((offer, demand))
+    demand, offer = demand[order], offer[order]
+    reach = np.bincount(offer, weights=q_all[demand], minlength=len(problem.offers)).astype(np.int64)
+    return Pairs(demand, offer, reach)
+
+
+def eligible_offers(problem: Problem, demands: tuple[Demand, ...]) -> dict[Demand, list[int]]:
+    """Offers (by index) each demand may be awarded to; see :func:`eligible_pairs`."""
+    pairs = eligible_pairs(problem, demands)
+    out: dict[Demand, list[int]] = {r: [] for r in demands}
+    for j, k in zip(pairs.demand.tolist(), pairs.offer.tolist()):
+        out[demands[j]].append(k)
+    return out
 
 
 def upper_quantity(offer, reachable_units: int) -> int:
     return reachable_units if offer.capacity is None else min(offer.capacity, reachable_units)
+
+
+def vendor_brackets(problem: Problem, reach: dict[int, int]) -> dict[str, list[tuple[float, float, float]]]:
+    """Reachable discount brackets ``(low, high, percent)`` of each vendor with usable offers.
+
+    A vendor's purchase value is at most the first-tier price times the most
+    it can be awarded on each offer; brackets above that cannot be reached and
+    the last bracket is cut there.
+    """
+    vendor_max_value: dict[str, float] = {}
+    for k, units in reach.items():
+        offer = problem.offers[k]
+        vendor_max_value[offer.vendor] = (
+            vendor_max_value.get(offer.vendor, 0.0) + float(offer.tiers[0].unit_price) * upper_quantity(offer, units)
+        )
+    vendor_by_id = {v.id: v for v in problem.vendors}
+    out: dict[str, list[tuple[float, float, float]]] = {}
+    for v, max_value in vendor_max_value.items():
+        brackets = [(float(x.min_value), float(x.percent)) for x in vendor_by_id[v].total_discounts]
+        if not brackets or brackets[0][0] > 0:
+            brackets.insert(0, (0.0, 0.0))
+        reachable = [br for br in brackets if br[0] <= max_value + 1e-9]
+        bounded = []
+        for j, (lo, pct) in enumerate(reachable):
+            hi = max_value if j + 1 == len(reachable) else min(reachable[j + 1][0] - _CENT, max_value)
+            bounded.append((lo, hi, pct))
+        out[v] = bounded
+    return out
 
 
 def build_model(
@@ -211,7 +376,8 @@ def build_model(
     problem : Problem
         A validated problem.
     demands : tuple of Demand, optional
-        Buy only these demands (a coalition's own purchase). Default: all.
+        Buy only these demands (a coalition's own purchase, or one independent
+        part of the problem). Default: all.
     coalition_shares : dict, optional
         District -> allocated cost. Builds the core-check model instead: the
         solver picks the coalition that gains most by buying alone.
@@ -220,12 +386,13 @@ def build_model(
     -------
     Model
     """
-    demands = problem.demands if demands is None else demands
+    demands = problem.demands if demands is None else tuple(demands)
     years = problem.tco_years
     split = problem.rules.split_district_demand
     cap = problem.rules.max_vendors_per_item
-    eligible = eligible_offers(problem, demands)
+    pairs = eligible_pairs(problem, demands)
     b = _Builder()
+    n_offers = len(problem.offers)
 
     coalition_vars: dict[str, int] = {}
     if coalition_shares is not None:
@@ -234,121 +401,139 @@ def build_model(
                 share = float(coalition_shares[r.district])
                 coalition_vars[r.district] = b.var(cost=-share, ub=1, integer=True)
 
-    # Assignments, and each offer's quantity terms.
-    offer_terms: dict[int, list[tuple[int, float]]] = {}
-    assignments: list[Assignment] = []
-    reach: dict[int, int] = {}
-    for r in demands:
-        terms = []
-        for k in eligible[r]:
-            offer = problem.offers[k]
-            if split:
-                bound = r.quantity if offer.capacity is None else min(r.quantity, offer.capacity)
-                var = b.var(ub=bound, integer=True)
-                per_value = 1
-            else:
-                var = b.var(ub=1, integer=True)
-                per_value = r.quantity
-            assignments.append(Assignment(r, k, var, per_value))
-            offer_terms.setdefault(k, []).append((var, float(per_value)))
-            reach[k] = reach.get(k, 0) + r.quantity
-            terms.append((var, 1.0))
-        rhs = float(r.quantity if split else 1)
-        if coalition_shares is None:
-            b.row(terms, rhs, rhs)
-        else:
-            b.row(terms + [(coalition_vars[r.district], -rhs)], 0.0, 0.0)
+    reach = {int(k): int(pairs.reach[k]) for k in np.flatnonzero(pairs.reach > 0)}
+    brackets_of = vendor_brackets(problem, reach)
+    price_factor = {v: (1.0 - br[0][2] / 100.0 if len(br) == 1 else 0.0) for v, br in brackets_of.items()}
+    vendor_value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
 
-    # Vendor cap: which vendor-item pairs need a binary.
-    vendor_of = {k: problem.offers[k].vendor for k in offer_terms}
-    vendor_item_binary: dict[tuple[str, str], int] = {}
+    # Price bands of each offer: (first unit, last unit, unit price), cut at U_o.
+    bands: dict[int, list[tuple[int, int, float]]] = {}
+    simple = np.zeros(n_offers, dtype=bool)  # one price from the first unit: cost on the assignment
+    for k in reach:
+        offer = problem.offers[k]
+        upper = upper_quantity(offer, reach[k])
+        starts = [t.min_quantity for t in offer.tiers]
+        ends = [s - 1 for s in starts[1:]] + [upper]
+        raw = [
+            (start, min(end, upper), float(t.unit_price))
+            for start, end, t in zip(starts, ends, offer.tiers)
+            if start <= upper
+        ]
+        if offer.pricing == "all_units":
+            minimum = offer.min_award_quantity
+            raw = [(max(lo, minimum), hi, p) for lo, hi, p in raw if max(lo, minimum) <= hi]
+            simple[k] = len(raw) == 1 and raw[0][0] <= 1
+        elif len(raw) == 1 and offer.min_award_quantity <= 1:
+            simple[k] = True  # a single incremental band is one price too
+        # A capacity below the reachable demand needs the quantity row of the bands.
+        simple[k] = simple[k] and raw[-1][1] >= reach[k]
+        bands[k] = raw
+
+    # Assignments, one column per eligible pair, all at once.
+    q = np.array([r.quantity for r in demands], dtype=np.int64)
+    pd, po = pairs.demand, pairs.offer
+    n_pairs = pd.size
+    cap_arr = np.array(
+        [np.iinfo(np.int64).max if o.capacity is None else o.capacity for o in problem.offers], dtype=np.int64
+    ).reshape(-1)
+    if split:
+        per_value = np.ones(n_pairs, dtype=np.int64)
+        bound = np.minimum(q[pd], cap_arr[po]).astype(float) if n_pairs else np.zeros(0)
+    else:
+        per_value = q[pd]
+        bound = np.ones(n_pairs)
+    first_price = np.zeros(n_offers)
+    unit_cost = np.zeros(n_offers)
+    for k in np.flatnonzero(simple).tolist():
+        offer = problem.offers[k]
+        first_price[k] = bands[k][0][2]
+        unit_cost[k] = first_price[k] * price_factor[offer.vendor] + float(offer.annual_cost_per_unit) * years
+    a_vars = b.var_block(unit_cost[po] * per_value, bound, integer=True)
+    vendor_of = np.array([o.vendor for o in problem.offers], dtype=object) if n_offers else np.zeros(0, object)
+    simple_pairs = simple[po]
+    for v in brackets_of:
+        if len(brackets_of[v]) == 1:
+            continue
+        mask = simple_pairs & (vendor_of[po] == v)
+        if mask.any():
+            vendor_value_terms.setdefault(v, []).append((a_vars[mask], first_price[po[mask]] * per_value[mask]))
+
+    # Demand rows: sum of a demand's assignments = 1 (whole) or q (split).
+    rhs = q.astype(float) if split else np.ones(len(demands))
+    if coalition_shares is None:
+        b.row_block(len(demands), pd, a_vars, np.ones(n_pairs), rhs, rhs)
+    else:
+        cvar = np.array([coalition_vars[r.district] for r in demands], dtype=np.int64)
+        rows = np.concatenate([pd, np.arange(len(demands))])
+        cols = np.concatenate([a_vars, cvar])
+        vals = np.concatenate([np.ones(n_pairs), -rhs])
+        b.row_block(len(demands), rows, cols, vals, 0.0, 0.0)
+
+    # Vendor cap: a binary per vendor and item where the cap can bind.
     if cap is not None:
         vendors_on_item: dict[str, set[str]] = {}
-        for k in offer_terms:
-            vendors_on_item.setdefault(problem.offers[k].item, set()).add(vendor_of[k])
+        for k in reach:
+            vendors_on_item.setdefault(problem.offers[k].item, set()).add(problem.offers[k].vendor)
+        u_index: dict[tuple[str, str], int] = {}
         for item, vendors in sorted(vendors_on_item.items()):
             if len(vendors) <= cap:
                 continue
             binaries = []
             for v in sorted(vendors):
-                vendor_item_binary[(v, item)] = b.var(ub=1, integer=True)
-                binaries.append((vendor_item_binary[(v, item)], 1.0))
+                u_index[(v, item)] = b.var(ub=1, integer=True)
+                binaries.append((u_index[(v, item)], 1.0))
             b.row(binaries, -np.inf, float(cap))
-        for a in assignments:
-            key = (vendor_of[a.offer_index], a.demand.item)
-            if key in vendor_item_binary:
-                bound = b.ub[a.var]
-                b.row([(a.var, 1.0), (vendor_item_binary[key], -bound)], -np.inf, 0.0)
+        if u_index:
+            offer_u = np.array(
+                [u_index.get((o.vendor, o.item), -1) for o in problem.offers], dtype=np.int64
+            )
+            u_of_pair = offer_u[po]
+            sel = np.flatnonzero(u_of_pair >= 0)
+            n = sel.size
+            rows = np.concatenate([np.arange(n), np.arange(n)])
+            cols = np.concatenate([a_vars[sel], u_of_pair[sel]])
+            vals = np.concatenate([np.ones(n), -bound[sel]])
+            b.row_block(n, rows, cols, vals, -np.inf, 0.0)
 
-    # Vendor discounts: a single reachable bracket is a constant factor.
-    vendor_value_terms: dict[str, list[tuple[int, float]]] = {}
-    vendor_max_value: dict[str, float] = {}
-    for k in offer_terms:
-        offer = problem.offers[k]
-        upper = upper_quantity(offer, reach[k])
-        vendor_max_value[offer.vendor] = (
-            vendor_max_value.get(offer.vendor, 0.0) + float(offer.tiers[0].unit_price) * upper
-        )
-    vendor_by_id = {v.id: v for v in problem.vendors}
-    vendor_brackets: dict[str, list[tuple[float, float, float]]] = {}
-    for v, max_value in vendor_max_value.items():
-        brackets = [(float(x.min_value), float(x.percent)) for x in vendor_by_id[v].total_discounts]
-        if not brackets or brackets[0][0] > 0:
-            brackets.insert(0, (0.0, 0.0))
-        reachable = [br for br in brackets if br[0] <= max_value + 1e-9]
-        bounded = []
-        for j, (lo, pct) in enumerate(reachable):
-            hi = max_value if j + 1 == len(reachable) else min(reachable[j + 1][0] - _CENT, max_value)
-            bounded.append((lo, hi, pct))
-        vendor_brackets[v] = bounded
-    price_factor = {
-        v: (1.0 - br[0][2] / 100.0 if len(br) == 1 else 0.0) for v, br in vendor_brackets.items()
-    }
+    # Offer quantity terms Q_o = sum q a for offers priced on band variables.
+    banded = np.flatnonzero(~simple[po])
+    order = banded[np.argsort(po[banded], kind="stable")]
+    offer_sorted = po[order]
+    starts_at = np.searchsorted(offer_sorted, np.arange(n_offers + 1))
 
-    for k in sorted(offer_terms):
+    for k in sorted(reach):
+        if simple[k]:
+            continue
         offer = problem.offers[k]
-        upper = upper_quantity(offer, reach[k])
         minimum = offer.min_award_quantity
         support = float(offer.annual_cost_per_unit) * years
         factor = price_factor[offer.vendor]
-        starts = [t.min_quantity for t in offer.tiers]
-        ends = [s - 1 for s in starts[1:]] + [upper]
-        bands = [
-            (start, min(end, upper), float(t.unit_price))
-            for start, end, t in zip(starts, ends, offer.tiers)
-            if start <= upper
-        ]
-        quantity_vars: list[int] = []
+        sel = order[starts_at[k]:starts_at[k + 1]]
+        q_terms = list(zip(a_vars[sel].tolist(), per_value[sel].astype(float).tolist()))
+        value_vars: list[int] = []
+        value_prices: list[float] = []
         if offer.pricing == "all_units":
-            choices = [
-                (max(start, minimum), end, price)
-                for start, end, price in bands
-                if max(start, minimum) <= end
-            ]
-            if len(choices) == 1 and choices[0][0] <= 1:
-                lo, hi, price = choices[0]
+            pick, ws = [], []
+            for lo, hi, price in bands[k]:
+                z = b.var(ub=1, integer=True)
                 w = b.var(cost=price * factor + support, ub=hi, integer=False)
-                quantity_vars.append(w)
-                vendor_value_terms.setdefault(offer.vendor, []).append((w, price))
-            else:
-                pick = []
-                for lo, hi, price in choices:
-                    z = b.var(ub=1, integer=True)
-                    w = b.var(cost=price * factor + support, ub=hi, integer=False)
-                    b.row([(w, 1.0), (z, -float(lo))], 0.0, np.inf)
-                    b.row([(w, 1.0), (z, -float(hi))], -np.inf, 0.0)
-                    pick.append((z, 1.0))
-                    quantity_vars.append(w)
-                    vendor_value_terms.setdefault(offer.vendor, []).append((w, price))
-                b.row(pick, -np.inf, 1.0)
+                b.row([(w, 1.0), (z, -float(lo))], 0.0, np.inf)
+                b.row([(w, 1.0), (z, -float(hi))], -np.inf, 0.0)
+                value_vars.append(w)
+                value_prices.append(price)
+                pick.append((z, 1.0))
+                ws.append(w)
+            b.row(pick, -np.inf, 1.0)
+            b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
         else:
-            widths = [end - start + 1 for start, end, _ in bands]
+            widths = [end - start + 1 for start, end, _ in bands[k]]
             ws = []
-            for (start, end, price), width in zip(bands, widths):
+            for (start, end, price), width in zip(bands[k], widths):
                 w = b.var(cost=price * factor + support, ub=width, integer=False)
                 ws.append(w)
-                vendor_value_terms.setdefault(offer.vendor, []).append((w, price))
-            # g[s] = band s reached; band 0 needs a binary only for a minimum award.
+                value_vars.append(w)
+                value_prices.append(price)
+            # Band 0 needs a binary only for a minimum award.
             need_first = minimum > 1
             gs: list[int | None] = [
                 b.var(ub=1, integer=True) if (s > 0 or need_first) else None for s in range(len(ws))
@@ -359,13 +544,16 @@ def build_model(
                 if s + 1 < len(ws):
                     b.row([(w, 1.0), (gs[s + 1], -float(widths[s]))], 0.0, np.inf)
             if need_first:
-                s_min = max(s for s, (start, _, _) in enumerate(bands) if start <= minimum)
-                needed = minimum - bands[s_min][0] + 1
+                s_min = max(s for s, (start, _, _) in enumerate(bands[k]) if start <= minimum)
+                needed = minimum - bands[k][s_min][0] + 1
                 b.row([(ws[s_min], 1.0), (gs[0], -float(needed))], 0.0, np.inf)
-            quantity_vars = ws
-        b.row(offer_terms[k] + [(w, -1.0) for w in quantity_vars], 0.0, 0.0)
+            b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
+        if len(brackets_of[offer.vendor]) > 1:
+            vendor_value_terms.setdefault(offer.vendor, []).append(
+                (np.array(value_vars, dtype=np.int64), np.array(value_prices))
+            )
 
-    for v, brackets in sorted(vendor_brackets.items()):
+    for v, brackets in sorted(brackets_of.items()):
         if len(brackets) == 1:
             continue
         pick, parts = [], []
@@ -377,9 +565,12 @@ def build_model(
             pick.append((h, 1.0))
             parts.append((e, 1.0))
         b.row(pick, 1.0, 1.0)
-        b.row(parts + [(w, -p) for w, p in vendor_value_terms[v]], 0.0, 0.0)
+        terms = vendor_value_terms.get(v, [])
+        cols = np.concatenate([np.array([e for e, _ in parts], dtype=np.int64)] + [t[0] for t in terms])
+        vals = np.concatenate([np.ones(len(parts))] + [-t[1] for t in terms])
+        b.row_block(1, np.zeros(cols.size, dtype=np.int64), cols, vals, 0.0, 0.0)
 
-    return Model(b.arrays(), tuple(assignments), coalition_vars)
+    return Model(b.arrays(), demands, pd, po, a_vars, per_value, coalition_vars)
 
 
 @dataclass(frozen=True)
@@ -403,14 +594,19 @@ def solve_arrays(
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     integrality = np.zeros_like(arrays.integrality) if relax else arrays.integrality
+    if not relax and np.count_nonzero(integrality) <= SUB_MIP_OFF_BELOW:
+        options.update(NO_SUB_MIP)
     started = time.perf_counter()
-    res = milp(
-        arrays.c,
-        integrality=integrality,
-        bounds=Bounds(arrays.lb, arrays.ub),
-        constraints=LinearConstraint(arrays.A, arrays.row_lb, arrays.row_ub),
-        options=options,
-    )
+    with warnings.catch_warnings():
+        # scipy passes options it does not list to HiGHS verbatim, with a warning.
+        warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
+        res = milp(
+            arrays.c,
+            integrality=integrality,
+            bounds=Bounds(arrays.lb, arrays.ub),
+            constraints=LinearConstraint(arrays.A, arrays.row_lb, arrays.row_ub),
+            options=options,
+        )
     elapsed = time.perf_counter() - started
     dual = getattr(res, "mip_dual_bound", None)
     if relax and res.status == 0:
@@ -430,6 +626,10 @@ def _child_main(conn, progress: bool) -> None:
     if progress:
         # HiGHS logs to the C stdout; the command line keeps stdout for JSON.
         os.dup2(2, 1)
+    else:
+        # Some HiGHS builds print debugging lines to stderr even with disp off.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
     conn.send("ready")
     while True:
         task = conn.recv()
@@ -441,11 +641,30 @@ def _child_main(conn, progress: bool) -> None:
         )
 
 
+#: Start method of the solver child: ``None`` chooses (see :func:`_context`),
+#: or one of ``"fork"``, ``"forkserver"``, ``"spawn"``.
+START_METHOD: str | None = None
+
+
 def _context():
-    # fork: a child starts in milliseconds with scipy already imported and
-    # without re-running the caller's __main__ (forkserver and spawn do, which
-    # breaks unguarded scripts). The child only runs HiGHS and a pipe.
-    return multiprocessing.get_context("fork")
+    """The multiprocessing context of the solver child.
+
+    ``fork`` when the caller runs a single Python thread: the child starts in
+    about 25 ms with scipy already imported and without re-running the
+    caller's ``__main__``. Forking a process that has other threads (a
+    threaded web server, Playwright in a test process) can deadlock the child
+    on a lock another thread held at the fork, so then the child comes from a
+    ``forkserver`` (a clean single-threaded process started once, about
+    0.6 s, with this module preloaded; each child after that about 30 ms).
+    Like ``spawn``, ``forkserver`` imports the caller's main module in the
+    child: a script that calls :func:`pricing.solve` from a threaded program
+    needs the usual ``if __name__ == "__main__":`` guard.
+    """
+    method = START_METHOD or ("forkserver" if threading.active_count() > 1 else "fork")
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["pricing.model"])
+    return ctx
 
 
 def run_guarded(
@@ -456,16 +675,20 @@ def run_guarded(
     progress: bool = False,
     relax: bool = False,
     on_done: Callable[[int], None] | None = None,
+    shared: bool = False,
 ) -> list[RawSolution]:
     """Solve each MILP in a child process that is killed if it overruns.
 
     One child serves the whole batch; a child that has not answered
     ``GRACE_S`` seconds plus 10 % after its time limit is killed, its task
     reported with ``status=None``, and a new child takes the remaining tasks.
+    ``shared=True`` makes ``time_limit_s`` a budget for the whole batch: each
+    task gets what is left of it (at least ``MIN_TASK_S``, so that every part
+    of a decomposed problem gets a chance at a first solution).
     """
     ctx = _context()
     results: list[RawSolution] = []
-    deadline_s = None if time_limit_s is None else time_limit_s * 1.1 + GRACE_S
+    batch_started = time.perf_counter()
     pending = list(tasks)
     while pending:
         parent, child = ctx.Pipe()
@@ -479,7 +702,11 @@ def run_guarded(
             while pending:
                 arrays = pending[0]
                 started = time.perf_counter()
-                parent.send((arrays, time_limit_s, mip_rel_gap, relax))
+                limit = time_limit_s
+                if shared and limit is not None:
+                    limit = max(MIN_TASK_S, limit - (started - batch_started))
+                deadline_s = None if limit is None else limit * 1.1 + GRACE_S
+                parent.send((arrays, limit, mip_rel_gap, relax))
                 if not parent.poll(deadline_s):
                     process.kill()
                     pending.pop(0)
@@ -497,7 +724,15 @@ def run_guarded(
                     if on_done is not None:
                         on_done(len(results))
                     break
-                results.append(parent.recv())
+                try:
+                    results.append(parent.recv())
+                except EOFError:
+                    results.append(
+                        RawSolution(None, "the solver process died", None, None, None, None,
+                                    time.perf_counter() - started)
+                    )
+                    pending.pop(0)
+                    break
                 pending.pop(0)
                 if on_done is not None:
                     on_done(len(results))

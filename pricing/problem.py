@@ -391,7 +391,7 @@ class _Reader:
             pricing = raw.get("pricing", "all_units")
             if pricing not in PRICING_RULES:
                 self.error(f"{path}.pricing", "must be 'all_units' or 'incremental'")
-            tiers = self.tiers(raw.get("tiers"), f"{path}.tiers")
+            tiers = self.tiers(raw["tiers"], f"{path}.tiers") if "tiers" in raw else None
             annual = self.money(raw.get("annual_cost_per_unit", "0.00"), f"{path}.annual_cost_per_unit")
             capacity = raw.get("capacity")
             if capacity is not None:

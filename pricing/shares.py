@@ -17,6 +17,7 @@ import numpy as np
 
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
+from .decompose import solve_demand_sets
 from .model import build_model, run_guarded
 from .problem import Problem
 from .result import CoreCheck
@@ -57,18 +58,19 @@ def coalition_costs(
         if unmet:
             results[members] = CoalitionCost(None, f"{unmet[0].item}: {unmet[0].reason}")
             continue
-        todo.append((members, demands, build_model(problem, demands=demands)))
+        todo.append((members, demands))
 
     def report(done: int) -> None:
         if progress and (done % 10 == 0 or done == len(todo)):
             print(f"{label}: {done}/{len(todo)} solved", file=sys.stderr, flush=True)
 
-    raws = run_guarded(
-        [m.arrays for _, _, m in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, on_done=report
+    solved = solve_demand_sets(
+        problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        on_done=report,
     )
-    for (members, demands, model), raw in zip(todo, raws):
-        if raw.x is not None and raw.status in (0, 1):
-            _, total = price_awards(problem, model.awards(raw.x))
+    for (members, demands), raw in zip(todo, solved):
+        if raw.units is not None and raw.status in (0, 1):
+            _, total = price_awards(problem, raw.units)
             reason = None if raw.status == 0 else "time limit reached before optimality was proven"
             results[members] = CoalitionCost(total, reason)
         elif raw.status == 2:

@@ -8,8 +8,8 @@ import time
 from decimal import ROUND_FLOOR, Decimal
 
 from .costing import price_awards, rule_violations
+from .decompose import solve_demand_sets
 from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
-from .model import build_model, run_guarded
 from .problem import Problem
 from .result import SHARE_RULES, AllocationResult, Share
 from .shares import coalition_costs, core_check, pooled_costs, proportional, shapley
@@ -39,9 +39,11 @@ def solve(
     problem : Problem
         The allocation problem; validated again here.
     time_limit_s : float or None, optional
-        Solver time limit for the pooled solve and for each standalone,
-        coalition and core solve (default 60). HiGHS runs in a child process
-        that is killed ``GRACE_S`` seconds plus 10 % after the limit.
+        Solver time limit for the pooled solve (one budget shared by the
+        independent parts it splits into, see :mod:`pricing.decompose`) and
+        for each part of each standalone, coalition and core solve (default
+        60). HiGHS runs in a child process that is killed ``GRACE_S`` seconds
+        plus 10 % after the limit.
     mip_rel_gap : float, optional
         Relative gap below which a solution counts as optimal (default 1e-6).
     shares : {'equal_price', 'proportional', 'shapley'}, optional
@@ -87,18 +89,20 @@ def solve(
     unmet = structural_unmet(problem, problem.demands) or capacity_unmet(problem, problem.demands)
     if unmet:
         return _infeasible(unmet, started)
-    model = build_model(problem)
-    stats: dict = {"model": model.arrays.size}
-    raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress)[0]
+    # Items no discount couples are solved apart, within one time budget.
+    raw = solve_demand_sets(
+        problem, [problem.demands], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        progress=progress, shared=True,
+    )[0]
+    stats: dict = {"model": raw.size}
     stats.update(solve_time_s=round(raw.solve_time_s, 3), nodes=raw.nodes)
     if raw.status == 2:
         return _infeasible(rule_unmet(problem, problem.demands, time_limit_s=time_limit_s), started, stats)
-    if raw.x is None:
+    if raw.units is None:
         status = "time_limit" if raw.status in (1, None) else "error"
-        message = raw.message if raw.status is not None else "the solver overran its time limit and was stopped"
-        return AllocationResult(status, f"no allocation found: {message}", stats=stats)
+        return AllocationResult(status, f"no allocation found: {raw.message}", stats=stats)
 
-    units = model.awards(raw.x)
+    units = raw.units
     violations = rule_violations(problem, units, problem.demands)
     if violations:
         return AllocationResult(
@@ -106,12 +110,15 @@ def solve(
             stats=stats,
         )
     awards, total = price_awards(problem, units)
-    lower = total
+    lower: Decimal | None = total if raw.status == 0 else None
     if raw.dual_bound is not None and math.isfinite(raw.dual_bound):
         lower = min(total, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
-    gap = 0.0 if total == 0 else float((total - lower) / total)
+    gap = None if lower is None else 0.0 if total == 0 else float((total - lower) / total)
     if raw.status == 0:
         status, message = "optimal", f"optimal within a relative gap of {mip_rel_gap:g}"
+    elif gap is None:
+        # A part stopped (or was stopped) before HiGHS reported a bound: no gap to claim.
+        status, message = "feasible", "time limit reached before a lower bound was known; the gap is unknown"
     else:
         status, message = "feasible", f"time limit reached; best allocation is within {gap:.4%} of optimal"
 

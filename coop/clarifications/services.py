@@ -295,7 +295,8 @@ def current_terms(rfp: Rfp, template: RfpTemplate | None) -> dict:
     if template is not None:
         defaults = {"delivery_days": template.delivery_days, "delivery": template.delivery_terms,
                     "warranty": template.warranty_terms}
-    return {**defaults, **(rfp.terms or {})}
+    # The template's version is a record of where the terms came from, not a term an addendum may change.
+    return {key: value for key, value in {**defaults, **(rfp.terms or {})}.items() if key != "template_version"}
 
 
 def display_value(value) -> str:

@@ -1,0 +1,62 @@
+"""Factory fixtures for the pricing tests: small problem documents."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+
+def _document(**changes: Any) -> dict[str, Any]:
+    """A valid two-district, one-item problem; keyword arguments replace top-level keys."""
+    doc: dict[str, Any] = {
+        "format": "coop.allocation/1",
+        "currency": "USD",
+        "tco_years": 4,
+        "items": [{"id": "laptop"}],
+        "districts": [{"id": "D1", "region": "north"}, {"id": "D2", "region": "north"}],
+        "demands": [
+            {"district": "D1", "item": "laptop", "quantity": 60},
+            {"district": "D2", "item": "laptop", "quantity": 50},
+        ],
+        "offers": [
+            {
+                "id": "O1",
+                "vendor": "V1",
+                "item": "laptop",
+                "pricing": "all_units",
+                "tiers": [
+                    {"min_quantity": 1, "unit_price": "100.00"},
+                    {"min_quantity": 100, "unit_price": "90.00"},
+                ],
+            }
+        ],
+        "vendors": [{"id": "V1"}],
+        "rules": {},
+    }
+    doc.update(copy.deepcopy(changes))
+    return doc
+
+
+def _offer(ident: str, vendor: str, tiers: list[tuple[int, str]], **fields: Any) -> dict[str, Any]:
+    row = {
+        "id": ident,
+        "vendor": vendor,
+        "item": "laptop",
+        "tiers": [{"min_quantity": m, "unit_price": p} for m, p in tiers],
+    }
+    row.update(fields)
+    return row
+
+
+@pytest.fixture
+def document():
+    """Callable: a valid two-district, one-item problem dict with top-level keys replaced."""
+    return _document
+
+
+@pytest.fixture
+def offer():
+    """Callable: an offer dict on item 'laptop' from (min_quantity, unit_price) tiers."""
+    return _offer

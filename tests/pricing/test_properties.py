@@ -1,0 +1,161 @@
+"""Properties over generated problems, and a brute-force check of the optimum."""
+
+import dataclasses
+import itertools
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pricing import generate_problem, solve
+
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def offer_cost(offer, quantity):
+    """Purchase cost written from the format's words, independently of pricing.costing."""
+    if offer.pricing == "all_units":
+        return max((t for t in offer.tiers if t.min_quantity <= quantity), key=lambda t: t.min_quantity).unit_price * quantity
+    units = [None] * (quantity + 1)
+    for t in offer.tiers:
+        for n in range(t.min_quantity, quantity + 1):
+            units[n] = t.unit_price
+    return sum(units[1:], Decimal(0))
+
+
+def total_of(problem, quantities):
+    """Total cost of ownership of {(district, offer id): units}."""
+    offers = {o.id: o for o in problem.offers}
+    per_offer = {}
+    for (_, ident), q in quantities.items():
+        per_offer[ident] = per_offer.get(ident, 0) + q
+    value = {}
+    support = Decimal(0)
+    for ident, q in per_offer.items():
+        o = offers[ident]
+        value[o.vendor] = value.get(o.vendor, Decimal(0)) + offer_cost(o, q)
+        support += o.annual_cost_per_unit * q * problem.tco_years
+    total = support
+    for vendor in problem.vendors:
+        v = value.get(vendor.id, Decimal(0))
+        percent = max((b.percent for b in vendor.total_discounts if b.min_value <= v), default=Decimal(0))
+        total += v - (v * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return total
+
+
+def broken_rules(problem, quantities):
+    offers = {o.id: o for o in problem.offers}
+    region = {d.id: d.region for d in problem.districts}
+    broken = []
+    per_offer, per_demand, vendors = {}, {}, {}
+    for (district, ident), q in quantities.items():
+        o = offers[ident]
+        per_offer[ident] = per_offer.get(ident, 0) + q
+        per_demand.setdefault((district, o.item), []).append(q)
+        vendors.setdefault(o.item, set()).add(o.vendor)
+        if o.regions is not None and region[district] not in o.regions:
+            broken.append(f"{ident} outside its regions")
+    for r in problem.demands:
+        got = per_demand.get((r.district, r.item), [])
+        if sum(got) != r.quantity or (not problem.rules.split_district_demand and len(got) != 1):
+            broken.append(f"demand {r} not met whole")
+    for ident, q in per_offer.items():
+        o = offers[ident]
+        if (o.capacity is not None and q > o.capacity) or q < o.min_award_quantity:
+            broken.append(f"{ident} quantity {q} out of bounds")
+    cap = problem.rules.max_vendors_per_item
+    broken += [f"{item} has {len(v)} vendors" for item, v in vendors.items() if cap is not None and len(v) > cap]
+    return broken
+
+
+problems = st.builds(
+    generate_problem,
+    districts=st.integers(2, 6),
+    items=st.integers(1, 3),
+    vendors=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+    max_vendors_per_item=st.sampled_from([None, 1, 2]),
+    split_district_demand=st.booleans(),
+)
+
+
+@FAST
+@given(problems)
+def test_solution_meets_every_demand_breaks_no_rule_and_adds_up(problem):
+    result = solve(problem, time_limit_s=20, standalone=False)
+    assert result.status == "optimal"
+    quantities = {(a.district, a.offer): a.quantity for a in result.awards}
+    assert broken_rules(problem, quantities) == []
+    assert total_of(problem, quantities) == result.total_cost
+    assert sum(s.pooled_cost for s in result.shares) == result.total_cost
+    assert result.lower_bound <= result.total_cost
+
+
+@FAST
+@given(problems)
+def test_pooling_never_costs_more_than_buying_alone(problem):
+    # The union of the standalone solutions is a feasible pooled allocation
+    # only without capacities (together they may exceed one) and without a
+    # vendor cap (together they may use more vendors); minimum awards are
+    # fine (a sum of awards at or above a minimum stays above it). Tiers only
+    # get cheaper with quantity, incremental costs are concave and discount
+    # percents grow with value, so the union costs at most the sum, up to a
+    # rounding cent per vendor and district and the solver gap.
+    problem = dataclasses.replace(
+        problem,
+        offers=tuple(dataclasses.replace(o, capacity=None) for o in problem.offers),
+        rules=dataclasses.replace(problem.rules, max_vendors_per_item=None),
+    )
+    result = solve(problem, time_limit_s=20, mip_rel_gap=1e-9)
+    alone = [s.standalone_cost for s in result.shares]
+    assert None not in alone
+    slack = Decimal("0.01") * len(problem.vendors) * len(alone)
+    assert result.total_cost <= sum(alone) + slack
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), cap=st.sampled_from([None, 1]))
+def test_optimum_matches_brute_force_on_tiny_problems(seed, cap):
+    problem = generate_problem(districts=3, items=1, vendors=3, seed=seed, max_vendors_per_item=cap)
+    offers_for = {
+        r: [o.id for o in problem.offers
+            if o.item == r.item and (o.regions is None or dict((d.id, d.region) for d in problem.districts)[r.district] in o.regions)]
+        for r in problem.demands
+    }
+    best = None
+    for choice in itertools.product(*offers_for.values()):
+        quantities = {}
+        for r, ident in zip(offers_for, choice):
+            quantities[(r.district, ident)] = r.quantity
+        if not broken_rules(problem, quantities):
+            cost = total_of(problem, quantities)
+            best = cost if best is None else min(best, cost)
+    result = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+    assert result.total_cost == best
+
+
+@FAST
+@given(problems)
+def test_independent_parts_add_up_to_the_whole_problem(problem):
+    # Tiny problems are solved whole; force the split (and the item-by-item
+    # incumbent of coupled parts) and compare with the whole model's optimum.
+    from pricing import decompose
+
+    parts = decompose.independent_parts(problem, problem.demands)
+    key = lambda r: (r.district, r.item)  # noqa: E731
+    assert sorted((r for part in parts for r in part), key=key) == sorted(problem.demands, key=key)
+    whole = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+    saved = decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE
+    decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE = 0, 0
+    try:
+        split = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+        parts = decompose.independent_parts(problem, problem.demands)
+    finally:
+        decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE = saved
+    assert split.status == whole.status == "optimal"
+    assert split.stats["model"]["parts"] == len(parts)
+    # Equal optima; alternative optimal awards may round a discount a cent apart.
+    assert abs(split.total_cost - whole.total_cost) <= Decimal("0.01") * len(problem.vendors)
+    quantities = {(a.district, a.offer): a.quantity for a in split.awards}
+    assert broken_rules(problem, quantities) == []
+    assert split.lower_bound <= split.total_cost
