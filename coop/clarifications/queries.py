@@ -17,21 +17,6 @@ from coop.extensions import db
 from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpStatus, VendorInterest
 
-# RFPs the public may read (the rfps area's rule): published, and not draft or committing.
-PUBLIC_STATUSES = (RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED, RfpStatus.AWARDED, RfpStatus.COMPLETE,
-                   RfpStatus.CANCELLED)
-
-
-def rfp(rfp_id: int) -> Rfp | None:
-    return db.session.get(Rfp, rfp_id)
-
-
-def public_rfp(reference: str) -> Rfp | None:
-    """The RFP with this reference, if the public may read it."""
-    return db.session.scalar(sa.select(Rfp).where(
-        Rfp.reference == reference, Rfp.status.in_(PUBLIC_STATUSES), Rfp.published_at.is_not(None)))
-
-
 @dataclass(frozen=True)
 class PublicAnswer:
     """A question and its answer as published: no asker, no vendor."""

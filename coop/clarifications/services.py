@@ -23,6 +23,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
+from coop.rfps import queries as rfp_queries
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
@@ -98,7 +99,7 @@ def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
 
 
 def _public_rfp_for_vendor(reference: str) -> Rfp:
-    rfp = queries.public_rfp(reference)
+    rfp = rfp_queries.public_rfp(reference)
     if rfp is None:
         raise LookupError(reference)
     return _locked_rfp(rfp.id, read=True)

@@ -16,6 +16,7 @@ from coop.clarifications.forms import (
     AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
 )
 from coop.clarifications.models import QuestionStatus
+from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 
 bp = Blueprint("clarifications", __name__, template_folder="templates")
@@ -68,7 +69,7 @@ def rfp_clarifications(rfp: Rfp) -> Panel:
 
 
 def _public_rfp_or_404(reference: str) -> Rfp:
-    rfp = queries.public_rfp(reference)
+    rfp = rfp_queries.public_rfp(reference)
     if rfp is None:
         abort(404)
     return rfp
@@ -147,7 +148,7 @@ def addendum(reference: str, number: int):
 
 
 def _rfp_or_404(rfp_id: int) -> Rfp:
-    rfp = queries.rfp(rfp_id)
+    rfp = rfp_queries.rfp(rfp_id)
     if rfp is None:
         abort(404)
     return rfp

@@ -199,6 +199,12 @@ def status_counts() -> dict[RfpStatus, int]:
         sa.select(Rfp.status, sa.func.count()).group_by(Rfp.status))}
 
 
+def public_rfp(reference: str) -> Rfp | None:
+    """The RFP with this reference, if the public may read it."""
+    rfp = rfp_by_reference(reference)
+    return rfp if rfp is not None and is_public(rfp) else None
+
+
 def public_rfps() -> list[Rfp]:
     """RFPs on the public board: open ones first by bid deadline, then the rest, newest published first."""
     order = sa.case({RfpStatus.OPEN.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1)
