@@ -29,6 +29,7 @@ from coop.catalogue.models import Category, Item
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
+from coop.rfps.models import Rfp, RfpDocument, RfpLine, RfpStatus
 from coop.transactions import single_transaction
 
 PASSWORD = "correct horse battery staple"
@@ -227,6 +228,40 @@ def make_need(make_item) -> Callable[..., Need]:
         db.session.add(need)
         db.session.flush()
         return need
+
+    return make
+
+
+LAPTOP_SPEC = {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "warranty_years": 3}
+
+
+@pytest.fixture
+def make_rfp(app, make_item, now) -> Callable[..., Rfp]:
+    """An RFP with two laptop lines, open (published) until ``deadline_in`` from the frozen now, unless told otherwise."""
+    template = app.extensions["coop.rfp_templates"]["student-laptops"]
+
+    def make(*, status: RfpStatus = RfpStatus.OPEN, deadline_in: timedelta = timedelta(days=30),
+             template_key: str = "student-laptops", quantities=(120, 40), title: str = "Student laptops 2027") -> Rfp:
+        number = next(_sequence)
+        first_item = make_item(f"LAPTOP-{number}-A", category="student-laptops", name="11-inch student laptop")
+        rfp = Rfp(
+            reference=f"RFP-T-{number:04d}", title=title, category=first_item.category, status=status,
+            template_key=template_key,
+            terms={"delivery_days": template.delivery_days, "delivery": template.delivery_terms,
+                   "warranty": template.warranty_terms, "criteria": [{"key": "price", "weight": 100}]},
+            bid_deadline=now() + deadline_in,
+            published_at=now() - timedelta(days=10) if status != RfpStatus.DRAFT else None,
+        )
+        items = [first_item] + [make_item(f"LAPTOP-{number}-{chr(66 + i)}", category="student-laptops",
+                                          name="14-inch student laptop") for i in range(len(quantities) - 1)]
+        for line_no, (item, quantity) in enumerate(zip(items, quantities), start=1):
+            rfp.lines.append(RfpLine(line_no=line_no, item=item, quantity=quantity, spec=dict(LAPTOP_SPEC),
+                                     description="Student device for 1:1 programmes."))
+        db.session.add(rfp)
+        db.session.flush()
+        db.session.add(RfpDocument(rfp_id=rfp.id, version=1, html="<p>version 1</p>"))
+        db.session.flush()
+        return rfp
 
     return make
 

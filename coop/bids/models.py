@@ -33,7 +33,12 @@ class Bid(db.Model):
     vendor_id: Mapped[int] = mapped_column(sa.ForeignKey("vendor.organisation_id", ondelete="RESTRICT"), index=True)
     status: Mapped[BidStatus] = mapped_column(enum_column(BidStatus, "bid_status"), default=BidStatus.DRAFT)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The receipt: the SHA-256 of the bid's canonical content at submission, shown to the vendor.
     content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped by every change; a form carries the revision it was read at, so that a stale window cannot
+    # overwrite a newer save.
+    revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -43,9 +48,15 @@ class Bid(db.Model):
     discount_brackets: Mapped[list["DiscountBracket"]] = relationship(
         back_populates="bid", order_by="DiscountBracket.min_value_cents", cascade="all, delete-orphan"
     )
+    attachments: Mapped[list["BidAttachment"]] = relationship(
+        back_populates="bid", order_by="BidAttachment.id", cascade="all, delete-orphan"
+    )
 
     # One bid per vendor per RFP: a double click or a retry cannot create a second one.
-    __table_args__ = (sa.UniqueConstraint("rfp_id", "vendor_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("rfp_id", "vendor_id"),
+        sa.CheckConstraint("revision >= 1", name="revision_positive"),
+    )
 
     def __repr__(self) -> str:
         return f"<Bid {self.id} rfp={self.rfp_id} vendor={self.vendor_id} {self.status}>"
@@ -126,3 +137,23 @@ class DiscountBracket(db.Model):
 
     def __repr__(self) -> str:
         return f"<DiscountBracket bid={self.bid_id} from {self.min_value_cents}c {self.percent}%>"
+
+
+class BidAttachment(db.Model):
+    """A PDF the vendor attached to its bid (a spec sheet), stored on disk under a random name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id", ondelete="CASCADE"), index=True)
+    # The name the vendor's file had, shown back and used for the download; never a path on disk.
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    bid: Mapped[Bid] = relationship(back_populates="attachments")
+
+    __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
+
+    def __repr__(self) -> str:
+        return f"<BidAttachment {self.id} bid={self.bid_id} {self.filename!r}>"

@@ -95,6 +95,8 @@ class Vendor(Organisation):
 
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True)
     website: Mapped[str] = mapped_column(sa.String(300), default="")
+    postal_address: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
     regions: Mapped[list[Region]] = relationship(secondary=vendor_region, order_by=Region.code)
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.VENDOR}

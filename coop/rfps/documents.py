@@ -36,13 +36,21 @@ class DocumentSection:
     html: Markup
 
 
-def requirements(rfp: Rfp, line: RfpLine) -> list[str]:
-    """The line's spec values worded as performance requirements, in the template's field order."""
+def spec_requirements(rfp: Rfp, line: RfpLine) -> list[tuple[str, str]]:
+    """The line's spec values as ``(key, requirement in words)``, in the template's field order.
+
+    These are what a bid must answer, one by one: how the offered product meets each.
+    """
     template = queries.template_for(rfp)
     if template is None:
-        return [f"{key}: {value}" for key, value in sorted(line.spec.items())]
-    return [spec_field.wording(line.spec[spec_field.key]) for spec_field in template.spec_fields
+        return [(key, f"{key}: {value}") for key, value in sorted(line.spec.items()) if value not in (None, "")]
+    return [(spec_field.key, spec_field.wording(line.spec[spec_field.key])) for spec_field in template.spec_fields
             if line.spec.get(spec_field.key) not in (None, "")]
+
+
+def requirements(rfp: Rfp, line: RfpLine) -> list[str]:
+    """The line's spec values worded as performance requirements, in the template's field order."""
+    return [wording for _key, wording in spec_requirements(rfp, line)]
 
 
 def render_html(rfp: Rfp) -> str:

@@ -1,0 +1,78 @@
+"""Read-only selects about bids. Sealed: everything here about a bid's content is for its own vendor, or for after opening."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from coop.bids import rules
+from coop.bids.models import Bid, BidLine
+from coop.extensions import db
+from coop.orgs.models import Region
+from coop.rfps import documents
+from coop.rfps.models import Rfp, RfpLine
+
+
+def line_rules(rfp: Rfp) -> list[rules.LineRules]:
+    """What each of the RFP's lines asks a bid to answer, in line order."""
+    return [rules.LineRules(line.id, tuple(key for key, _wording in documents.spec_requirements(rfp, line)))
+            for line in sorted(rfp.lines, key=lambda line: line.line_no)]
+
+
+def requirements_by_line(rfp: Rfp) -> dict[int, list[tuple[str, str]]]:
+    """``{rfp_line_id: [(spec key, requirement in words), ...]}``: the questions a bid answers for each line."""
+    return {line.id: documents.spec_requirements(rfp, line) for line in rfp.lines}
+
+
+def region_codes() -> list[str]:
+    return list(db.session.scalars(sa.select(Region.code).order_by(Region.code)))
+
+
+def regions() -> list[Region]:
+    return list(db.session.scalars(sa.select(Region).order_by(Region.code)))
+
+
+def _with_content(statement):
+    return statement.options(
+        selectinload(Bid.lines).selectinload(BidLine.tiers),
+        selectinload(Bid.lines).selectinload(BidLine.regions),
+        selectinload(Bid.lines).selectinload(BidLine.rfp_line).selectinload(RfpLine.item),
+        selectinload(Bid.discount_brackets),
+        selectinload(Bid.attachments),
+    )
+
+
+def own_bid(rfp_id: int, vendor_id: int) -> Bid | None:
+    """The vendor's bid on the RFP, if it has one. Only for that vendor's own pages."""
+    return db.session.scalar(_with_content(sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.vendor_id == vendor_id)))
+
+
+def vendor_bids(vendor_id: int) -> list[Bid]:
+    """Every bid of the vendor, newest RFP first."""
+    return list(db.session.scalars(
+        sa.select(Bid).join(Bid.rfp).where(Bid.vendor_id == vendor_id).order_by(Rfp.bid_deadline.desc(), Bid.id.desc())
+        .options(selectinload(Bid.rfp))
+    ))
+
+
+def as_input(bid: Bid) -> rules.BidInput:
+    """A stored bid as the text a vendor would type: to pre-fill the form and the bid sheet."""
+    return rules.BidInput(
+        lines=tuple(
+            rules.LineInput(
+                rfp_line_id=line.rfp_line_id,
+                product=line.product,
+                spec_compliance=dict(line.spec_compliance or {}),
+                pricing_kind=line.pricing_kind.value,
+                tiers=tuple(rules.TierInput(str(tier.min_quantity), rules.format_money(tier.unit_price_cents))
+                            for tier in line.tiers),
+                annual_cost_per_unit=rules.format_money(line.annual_cost_per_unit_cents),
+                capacity="" if line.capacity is None else str(line.capacity),
+                min_award_quantity=str(line.min_award_quantity),
+                region_codes=tuple(region.code for region in line.regions),
+            )
+            for line in sorted(bid.lines, key=lambda line: line.rfp_line.line_no)
+        ),
+        discount_brackets=tuple(rules.BracketInput(rules.format_money(bracket.min_value_cents), f"{bracket.percent}")
+                                for bracket in bid.discount_brackets),
+    )

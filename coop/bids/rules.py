@@ -1,0 +1,399 @@
+"""What makes a bid valid, and the words for what does not.
+
+One place for every rule of the allocation format that a bid must follow
+(``../shared/DESIGN.md``, "The allocation problem"), shared by the web form, the
+bid-sheet upload and the services, so that a vendor reads the same message
+whichever way a bid arrives. Input arrives as text, as typed; :func:`check_bid`
+returns either clean values or every problem, each with the path of the field
+at fault.
+
+Paths (``Problem.target``):
+
+* ``("lines",)`` — the bid as a whole (no line chosen);
+* ``("lines", rfp_line_id, name)`` — ``name`` one of ``product``, ``pricing_kind``,
+  ``annual_cost_per_unit``, ``capacity``, ``min_award_quantity``, ``regions``, ``tiers``;
+* ``("lines", rfp_line_id, "spec", key)`` — how the product meets spec field ``key``;
+* ``("lines", rfp_line_id, "tiers", index, "min_quantity" | "unit_price")`` — ``index`` from 0;
+* ``("discounts", index, "min_value" | "percent")``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from coop.bids.models import PricingKind
+
+MAX_TIERS = 10
+MAX_BRACKETS = 10
+MAX_QUANTITY = 10_000_000
+MAX_UNIT_PRICE_CENTS = 1_000_000_00  # $1 million a unit
+MAX_VALUE_CENTS = 1_000_000_000_00  # $1 billion
+MAX_PRODUCT = 300
+MAX_COMPLIANCE = 1_000
+
+# "289", "289.5", "1,289.00", "$1,289.00": never negative, at most 2 decimals.
+_MONEY = re.compile(r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
+_WHOLE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)")
+_PERCENT = re.compile(r"\d{1,2}(?:\.\d{1,2})?\s*%?")
+
+NO_LINE = "Bid on at least one line: fill in the product and its prices for each line you bid on."
+UNKNOWN_LINE = "This RFP has no such line."
+PRODUCT_REQUIRED = "Name the product you offer (make and model)."
+PRODUCT_TOO_LONG = f"The product must be at most {MAX_PRODUCT} characters."
+COMPLIANCE_REQUIRED = "Say how the product meets this requirement."
+COMPLIANCE_TOO_LONG = f"At most {MAX_COMPLIANCE:,} characters."
+PRICING_KIND_UNKNOWN = 'Pricing must be "all_units" (every unit at the price of the tier reached) or "incremental" (each band at its own price).'
+TIERS_REQUIRED = "Give at least one price tier, from quantity 1."
+TOO_MANY_TIERS = f"At most {MAX_TIERS} price tiers."
+FIRST_TIER_NOT_ONE = "The first tier must start at quantity 1."
+TIER_QUANTITY_REQUIRED = "Enter the quantity this tier starts at."
+TIER_QUANTITY_NOT_WHOLE = f"A tier's starting quantity must be a whole number from 1 to {MAX_QUANTITY:,}."
+TIER_PRICE_REQUIRED = "Enter the unit price of this tier."
+PRICE_NOT_MONEY = "A unit price must be an amount in dollars, like 289 or 289.00 (at most 2 decimals)."
+PRICE_TOO_LARGE = f"A unit price must be at most ${MAX_UNIT_PRICE_CENTS // 100:,}."
+SUPPORT_NOT_MONEY = "The annual support cost per unit must be an amount in dollars, like 12 or 12.00 (0 when there is none)."
+CAPACITY_NOT_WHOLE = f"Capacity must be a whole number from 1 to {MAX_QUANTITY:,}, or blank for no limit."
+MIN_AWARD_NOT_WHOLE = f"The minimum award must be a whole number from 0 to {MAX_QUANTITY:,} (0 or blank for none)."
+REGIONS_REQUIRED = "Choose at least one region this offer serves."
+TOO_MANY_BRACKETS = f"At most {MAX_BRACKETS} discount brackets."
+BRACKET_VALUE_NOT_MONEY = "The purchase value must be an amount in dollars, like 250000 or 250,000.00."
+BRACKET_VALUE_TOO_LARGE = f"The purchase value must be at most ${MAX_VALUE_CENTS // 100:,}."
+BRACKET_PERCENT_NOT_PERCENT = "The discount must be a percentage above 0 and below 100, like 2.5 (at most 2 decimals)."
+
+
+def tier_quantity_not_rising(index: int, quantity: int, previous: int) -> str:
+    return (f"Tier {index + 1} starts at {quantity:,}, which is not above tier {index} (from {previous:,}): "
+            "tiers must rise in quantity.")
+
+
+def tier_price_rising(index: int, price_cents: int, previous_cents: int) -> str:
+    return (f"Tier {index + 1} costs {format_dollars(price_cents)}, more than tier {index} "
+            f"({format_dollars(previous_cents)}): prices must not rise with quantity.")
+
+
+def min_award_above_capacity(min_award: int, capacity: int) -> str:
+    return f"The minimum award ({min_award:,}) cannot be above the capacity ({capacity:,})."
+
+
+def bracket_value_not_rising(index: int, previous_cents: int) -> str:
+    return (f"Bracket {index + 1} must start at a purchase value above bracket {index}'s "
+            f"({format_dollars(previous_cents)}).")
+
+
+def bracket_percent_not_rising(index: int, previous: Decimal) -> str:
+    return f"Bracket {index + 1} must take off more than bracket {index}'s {previous}%."
+
+
+def unknown_regions(codes: Iterable[str]) -> str:
+    return "Unknown region " + ", ".join(f'"{code}"' for code in codes) + "."
+
+
+def format_dollars(cents: int | None) -> str:
+    """Integer cents as ``$1,250.00``; ``None`` as an empty string."""
+    if cents is None:
+        return ""
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def format_money(cents: int | None) -> str:
+    """Integer cents as the plain text a vendor types back: ``1250.00``; ``None`` as an empty string."""
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+# --- input, as typed -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TierInput:
+    min_quantity: str = ""
+    unit_price: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.min_quantity.strip() or self.unit_price.strip())
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """The vendor's offer on one RFP line, as typed."""
+
+    rfp_line_id: int
+    product: str = ""
+    spec_compliance: Mapping[str, str] = field(default_factory=dict)
+    pricing_kind: str = PricingKind.ALL_UNITS.value
+    tiers: tuple[TierInput, ...] = ()
+    annual_cost_per_unit: str = ""
+    capacity: str = ""
+    min_award_quantity: str = ""
+    region_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BracketInput:
+    min_value: str = ""
+    percent: str = ""
+
+    @property
+    def is_blank(self) -> bool:
+        return not (self.min_value.strip() or self.percent.strip())
+
+
+@dataclass(frozen=True)
+class BidInput:
+    """A whole bid as typed: the lines bid on (lines not listed are not bid on) and vendor-wide discounts."""
+
+    lines: tuple[LineInput, ...] = ()
+    discount_brackets: tuple[BracketInput, ...] = ()
+
+
+# --- clean values ----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tier:
+    min_quantity: int
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class Line:
+    rfp_line_id: int
+    product: str
+    spec_compliance: dict[str, str]
+    pricing_kind: PricingKind
+    tiers: tuple[Tier, ...]
+    annual_cost_per_unit_cents: int
+    capacity: int | None
+    min_award_quantity: int
+    region_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bracket:
+    min_value_cents: int
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class CleanBid:
+    lines: tuple[Line, ...]
+    discount_brackets: tuple[Bracket, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a bid is refused; ``target`` is the path of the field at fault (see the module docstring)."""
+
+    target: tuple
+    message: str
+
+
+class BidRejected(ValueError):
+    """The bid breaks rules; ``problems`` lists every one. Nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(problem.message for problem in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class LineRules:
+    """What the RFP asks of one line: the spec keys a vendor must answer, and the regions that exist."""
+
+    rfp_line_id: int
+    spec_keys: tuple[str, ...]
+
+
+# --- parsing ---------------------------------------------------------------------------------------------------------
+
+def parse_money_cents(text: str) -> int | None:
+    """Dollars as typed (``"1,250.50"``, ``"$300"``) to integer cents; ``None`` when it is not an amount."""
+    text = text.strip()
+    if not _MONEY.fullmatch(text):
+        return None
+    return int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100)
+
+
+def parse_whole(text: str) -> int | None:
+    """A whole number as typed (``"1,200"``); ``None`` when it is not one."""
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        return None
+    return int(text.replace(",", ""))
+
+
+def parse_percent(text: str) -> Decimal | None:
+    text = text.strip()
+    if not _PERCENT.fullmatch(text):
+        return None
+    percent = Decimal(text.rstrip("%").strip())
+    return percent if 0 < percent < 100 else None
+
+
+# --- checks ----------------------------------------------------------------------------------------------------------
+
+def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Problem]) -> tuple[Tier, ...]:
+    tiers = tuple(tier for tier in tiers if not tier.is_blank)
+    if not tiers:
+        problems.append(Problem(("lines", line_id, "tiers"), TIERS_REQUIRED))
+        return ()
+    if len(tiers) > MAX_TIERS:
+        problems.append(Problem(("lines", line_id, "tiers"), TOO_MANY_TIERS))
+        return ()
+    clean: list[Tier] = []
+    previous: tuple[int, int] | None = None
+    broken = False
+    for index, tier in enumerate(tiers):
+        path = ("lines", line_id, "tiers", index)
+        quantity = parse_whole(tier.min_quantity) if tier.min_quantity.strip() else None
+        if not tier.min_quantity.strip():
+            problems.append(Problem((*path, "min_quantity"), TIER_QUANTITY_REQUIRED))
+        elif quantity is None or not 1 <= quantity <= MAX_QUANTITY:
+            problems.append(Problem((*path, "min_quantity"), TIER_QUANTITY_NOT_WHOLE))
+            quantity = None
+        price = parse_money_cents(tier.unit_price) if tier.unit_price.strip() else None
+        if not tier.unit_price.strip():
+            problems.append(Problem((*path, "unit_price"), TIER_PRICE_REQUIRED))
+        elif price is None:
+            problems.append(Problem((*path, "unit_price"), PRICE_NOT_MONEY))
+        elif price > MAX_UNIT_PRICE_CENTS:
+            problems.append(Problem((*path, "unit_price"), PRICE_TOO_LARGE))
+            price = None
+        if quantity is None or price is None:
+            broken = True
+            previous = None
+            continue
+        if index == 0 and quantity != 1:
+            problems.append(Problem((*path, "min_quantity"), FIRST_TIER_NOT_ONE))
+            broken = True
+        if previous is not None:
+            if quantity <= previous[0]:
+                problems.append(Problem((*path, "min_quantity"), tier_quantity_not_rising(index, quantity, previous[0])))
+                broken = True
+            if price > previous[1]:
+                problems.append(Problem((*path, "unit_price"), tier_price_rising(index, price, previous[1])))
+                broken = True
+        previous = (quantity, price)
+        clean.append(Tier(quantity, price))
+    return () if broken else tuple(clean)
+
+
+def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str], problems: list[Problem]) -> Line | None:
+    line_id = data.rfp_line_id
+    before = len(problems)
+    product = data.product.strip()
+    if not product:
+        problems.append(Problem(("lines", line_id, "product"), PRODUCT_REQUIRED))
+    elif len(product) > MAX_PRODUCT:
+        problems.append(Problem(("lines", line_id, "product"), PRODUCT_TOO_LONG))
+    compliance: dict[str, str] = {}
+    for key in rules.spec_keys:
+        answer = (data.spec_compliance.get(key) or "").strip()
+        if not answer:
+            problems.append(Problem(("lines", line_id, "spec", key), COMPLIANCE_REQUIRED))
+        elif len(answer) > MAX_COMPLIANCE:
+            problems.append(Problem(("lines", line_id, "spec", key), COMPLIANCE_TOO_LONG))
+        compliance[key] = answer
+    try:
+        pricing_kind = PricingKind(data.pricing_kind.strip())
+    except ValueError:
+        problems.append(Problem(("lines", line_id, "pricing_kind"), PRICING_KIND_UNKNOWN))
+        pricing_kind = PricingKind.ALL_UNITS
+    tiers = _check_tiers(line_id, data.tiers, problems)
+    support = parse_money_cents(data.annual_cost_per_unit) if data.annual_cost_per_unit.strip() else 0
+    if support is None or support > MAX_UNIT_PRICE_CENTS:
+        problems.append(Problem(("lines", line_id, "annual_cost_per_unit"), SUPPORT_NOT_MONEY))
+    capacity = parse_whole(data.capacity) if data.capacity.strip() else None
+    if data.capacity.strip() and (capacity is None or not 1 <= capacity <= MAX_QUANTITY):
+        problems.append(Problem(("lines", line_id, "capacity"), CAPACITY_NOT_WHOLE))
+        capacity = None
+    min_award = parse_whole(data.min_award_quantity) if data.min_award_quantity.strip() else 0
+    if min_award is None or min_award > MAX_QUANTITY:
+        problems.append(Problem(("lines", line_id, "min_award_quantity"), MIN_AWARD_NOT_WHOLE))
+    elif capacity is not None and min_award > capacity:
+        problems.append(Problem(("lines", line_id, "min_award_quantity"), min_award_above_capacity(min_award, capacity)))
+    codes = tuple(dict.fromkeys(code.strip() for code in data.region_codes if code.strip()))
+    if not codes:
+        problems.append(Problem(("lines", line_id, "regions"), REGIONS_REQUIRED))
+    elif unknown := [code for code in codes if code not in known_regions]:
+        problems.append(Problem(("lines", line_id, "regions"), unknown_regions(unknown)))
+    if len(problems) > before:
+        return None
+    return Line(line_id, product, compliance, pricing_kind, tiers, support, capacity, min_award, tuple(sorted(codes)))
+
+
+def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem]) -> tuple[Bracket, ...]:
+    brackets = tuple(bracket for bracket in brackets if not bracket.is_blank)
+    if len(brackets) > MAX_BRACKETS:
+        problems.append(Problem(("discounts",), TOO_MANY_BRACKETS))
+        return ()
+    clean: list[Bracket] = []
+    previous: Bracket | None = None
+    for index, bracket in enumerate(brackets):
+        value = parse_money_cents(bracket.min_value)
+        if value is None:
+            problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_NOT_MONEY))
+        elif value > MAX_VALUE_CENTS:
+            problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_TOO_LARGE))
+            value = None
+        percent = parse_percent(bracket.percent)
+        if percent is None:
+            problems.append(Problem(("discounts", index, "percent"), BRACKET_PERCENT_NOT_PERCENT))
+        if value is None or percent is None:
+            previous = None
+            continue
+        if previous is not None:
+            if value <= previous.min_value_cents:
+                problems.append(Problem(("discounts", index, "min_value"),
+                                        bracket_value_not_rising(index, previous.min_value_cents)))
+            if percent <= previous.percent:
+                problems.append(Problem(("discounts", index, "percent"), bracket_percent_not_rising(index, previous.percent)))
+        previous = Bracket(value, percent)
+        clean.append(previous)
+    return tuple(clean)
+
+
+def check_bid(data: BidInput, lines: Iterable[LineRules], known_regions: Iterable[str]) -> CleanBid:
+    """Every rule a bid must follow, checked at once.
+
+    Parameters
+    ----------
+    data
+        The bid as typed.
+    lines
+        The RFP's lines: which may be bid on, and the spec keys each must answer.
+    known_regions
+        The codes of the cooperative's regions.
+
+    Returns
+    -------
+    CleanBid
+        Parsed values: cents, whole numbers, ordered tiers and brackets.
+
+    Raises
+    ------
+    BidRejected
+        With every problem found, each naming its field.
+    """
+    by_id = {rules.rfp_line_id: rules for rules in lines}
+    regions = frozenset(known_regions)
+    problems: list[Problem] = []
+    clean_lines: list[Line] = []
+    seen: set[int] = set()
+    for line in data.lines:
+        rules = by_id.get(line.rfp_line_id)
+        if rules is None or line.rfp_line_id in seen:
+            problems.append(Problem(("lines", line.rfp_line_id), UNKNOWN_LINE))
+            continue
+        seen.add(line.rfp_line_id)
+        clean = _check_line(line, rules, regions, problems)
+        if clean is not None:
+            clean_lines.append(clean)
+    if not data.lines:
+        problems.append(Problem(("lines",), NO_LINE))
+    brackets = _check_brackets(data.discount_brackets, problems)
+    if problems:
+        raise BidRejected(problems)
+    order = list(by_id)
+    return CleanBid(tuple(sorted(clean_lines, key=lambda line: order.index(line.rfp_line_id))), brackets)
