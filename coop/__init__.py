@@ -62,6 +62,7 @@ def _register_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts_bp
+    from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
     from coop.main.views import bp as main_bp
     from coop.needs.views import bp as needs_bp
@@ -69,7 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.orgs.views import bp as orgs_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, notifications_bp):
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

@@ -55,6 +55,9 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("COOP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "COOP_IMPORT_MAX_ROWS": int(os.environ.get("COOP_IMPORT_MAX_ROWS", 20000)),
+        # Bid attachments live here, under random names; in a deployment of several hosts, a shared volume.
+        "COOP_UPLOAD_DIR": os.environ.get("COOP_UPLOAD_DIR", str(INSTANCE_PATH / "uploads")),
+        "COOP_MAX_ATTACHMENT_BYTES": int(os.environ.get("COOP_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)),
         "SQLALCHEMY_ECHO": _bool("COOP_SQL_ECHO", False),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "RQ_QUEUE": os.environ.get("COOP_RQ_QUEUE", "coop"),

@@ -71,10 +71,11 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database: tuple[str, dict]) -> Iterator[Flask]:
+def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
     app = create_app({
+        "COOP_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database[0],
         "SQLALCHEMY_ENGINE_OPTIONS": database[1],
@@ -248,7 +249,7 @@ def make_rfp(app, make_item, now) -> Callable[..., Rfp]:
             reference=f"RFP-T-{number:04d}", title=title, category=first_item.category, status=status,
             template_key=template_key,
             terms={"delivery_days": template.delivery_days, "delivery": template.delivery_terms,
-                   "warranty": template.warranty_terms, "criteria": [{"key": "price", "weight": 100}]},
+                   "warranty": template.warranty_terms, "criteria": [{"key": "price", "label": "Price", "weight": 100}]},
             bid_deadline=now() + deadline_in,
             published_at=now() - timedelta(days=10) if status != RfpStatus.DRAFT else None,
         )

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import hashlib
+import uuid
 from datetime import timedelta
 
 import pytest
 
 from coop import clock
+from coop.bids import services as bid_services
+from coop.bids.models import Bid, BidAttachment, BidStatus
 from coop.clarifications.models import Addendum, Question
 from coop.extensions import db
 from coop.needs.models import NeedStatus
@@ -23,6 +27,7 @@ from coop.rfps import documents
 from coop.rfps.models import Rfp, RfpLine, RfpLineNeed, RfpStatus
 
 ALLOWED = "allowed"
+PDF = b"%PDF-1.4\n%%EOF\n"
 SIGN_IN = "sign-in"
 PRINCIPALS = ("anonymous", "buyer", "other_buyer", "pending_buyer", "vendor", "admin")
 
@@ -64,6 +69,8 @@ MATRIX: dict[str, list[Route]] = {
     "accounts.sign_up": [Route("GET", "/sign-up", everyone())],
     "accounts.sign_out": [Route("POST", "/sign-out", signed_in_only())],
     "orgs.profile": [Route("GET", "/organisation", signed_in_only())],
+    "orgs.edit_profile": [Route("GET", "/organisation/edit", {**signed_in_only(), "admin": 403}),
+                          Route("POST", "/organisation/edit", {**signed_in_only(), "admin": 403})],
     "orgs.review": [Route("GET", "/admin/organisations", admins_only())],
     "orgs.decide": [Route("POST", "/admin/organisations/{pending_district_id}/approve", admins_only())],
     "needs.index": [Route("GET", "/needs", buyers_only())],
@@ -110,6 +117,26 @@ MATRIX: dict[str, list[Route]] = {
     "clarifications.admin_addenda": [Route("GET", "/admin/rfps/{open_id}/addenda", admins_only())],
     "clarifications.new_addendum": [Route("GET", "/admin/rfps/{open_id}/addenda/new", admins_only()),
                                     Route("POST", "/admin/rfps/{open_id}/addenda/new", admins_only())],
+    # Bids: a vendor's own; the opening is the administrators'; the tabulation is public once opened.
+    "bids.mine": [Route("GET", "/bids", vendors_only())],
+    "bids.edit": [Route("GET", "/rfps/{open_reference}/bid", vendors_only()),
+                  Route("POST", "/rfps/{open_reference}/bid", vendors_only()),
+                  Route("GET", "/rfps/{draft_reference}/bid", {**vendors_only(), "vendor": 404})],
+    "bids.submit": [Route("POST", "/rfps/{open_reference}/bid/submit", vendors_only())],
+    "bids.withdraw": [Route("POST", "/rfps/{open_reference}/bid/withdraw", vendors_only())],
+    "bids.attach": [Route("POST", "/rfps/{open_reference}/bid/attachments", vendors_only())],
+    "bids.detach": [Route("POST", "/rfps/{open_reference}/bid/attachments/{attachment_id}/remove", vendors_only())],
+    # Sealed: before the opening an administrator is told what anyone is told about an attachment that does not exist.
+    "bids.download": [Route("GET", "/bids/attachments/{attachment_id}", {**vendors_only(), "admin": 404})],
+    "bids.sheet": [Route("GET", "/rfps/{open_reference}/bid/sheet.xlsx", vendors_only()),
+                   Route("GET", "/rfps/{open_reference}/bid/sheet.csv", vendors_only())],
+    "bids.upload_sheet": [Route("POST", "/rfps/{open_reference}/bid/sheet", vendors_only())],
+    "bids.open_bids": [Route("POST", "/admin/rfps/{open_id}/open", admins_only())],
+    "bids.tabulation": [Route("GET", "/rfps/{opened_reference}/tabulation", everyone()),
+                        Route("GET", "/rfps/{open_reference}/tabulation", everyone(404))],
+    "bids.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
+                               Route("GET", "/rfps/{opened_reference}/tabulation.xlsx", everyone()),
+                               Route("GET", "/rfps/{open_reference}/tabulation.csv", everyone(404))],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
 }
@@ -142,18 +169,26 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     documents.store_version(open_rfp)
     draft = make_rfp("RFP-M-DRAFT", RfpStatus.DRAFT, item)
     committing = make_rfp("RFP-M-COMMIT", RfpStatus.COMMITTING, item, commitment_deadline=now + timedelta(days=7))
+    opened = make_rfp("RFP-M-OPENED", RfpStatus.OPENED, item, bid_deadline=now - timedelta(days=1),
+                      published_at=now - timedelta(days=30), opened_at=now)
     pooled_need = make_need(buyer.organisation, item=item, status=NeedStatus.POOLED)
     link = RfpLineNeed(line=committing.lines[0], need=pooled_need, quantity=pooled_need.quantity)
     question = Question(rfp=open_rfp, vendor=users["vendor"].organisation, text="Is a 3-year warranty acceptable?")
     addendum = Addendum(rfp=open_rfp, number=1, summary="Delivery window widened", document_version=1)
-    db.session.add_all([link, question, addendum])
+    bid = Bid(rfp=open_rfp, vendor=users["vendor"].organisation, status=BidStatus.DRAFT)
+    attachment = BidAttachment(bid=bid, filename="spec.pdf", stored_name=f"matrix-{uuid.uuid4().hex}.pdf",
+                               size_bytes=len(PDF), sha256=hashlib.sha256(PDF).hexdigest())
+    db.session.add_all([link, question, addendum, bid, attachment])
     db.session.flush()
+    bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
+    (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
     values = {
         "need_id": make_need(buyer.organisation).id,
         "pending_district_id": users["pending_buyer"].organisation.id,
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
+        "opened_reference": opened.reference, "attachment_id": attachment.id,
     }
     return users, values
 
@@ -175,6 +210,7 @@ def test_access(client, log_in, scenario, endpoint, route, principal):
     if principal != "anonymous":
         log_in(users[principal])
     response = client.open(route.path.format(**values), method=route.method, data={})
+    response.close()  # a download streams its file until then
     expected = route.expected[principal]
     if expected == SIGN_IN:
         assert response.status_code == 302

@@ -13,8 +13,9 @@ Paths (``Problem.target``):
 * ``("lines", rfp_line_id, name)`` — ``name`` one of ``product``, ``pricing_kind``,
   ``annual_cost_per_unit``, ``capacity``, ``min_award_quantity``, ``regions``, ``tiers``;
 * ``("lines", rfp_line_id, "spec", key)`` — how the product meets spec field ``key``;
-* ``("lines", rfp_line_id, "tiers", index, "min_quantity" | "unit_price")`` — ``index`` from 0;
-* ``("discounts", index, "min_value" | "percent")``.
+* ``("lines", rfp_line_id, "tiers", index, "min_quantity" | "unit_price")`` — ``index`` from 0, counting
+  blank rows (which are skipped), so that it is the row the vendor sees;
+* ``("discounts",)`` and ``("discounts", index, "min_value" | "percent")``, ``index`` as for tiers.
 """
 
 from __future__ import annotations
@@ -64,13 +65,13 @@ BRACKET_VALUE_TOO_LARGE = f"The purchase value must be at most ${MAX_VALUE_CENTS
 BRACKET_PERCENT_NOT_PERCENT = "The discount must be a percentage above 0 and below 100, like 2.5 (at most 2 decimals)."
 
 
-def tier_quantity_not_rising(index: int, quantity: int, previous: int) -> str:
-    return (f"Tier {index + 1} starts at {quantity:,}, which is not above tier {index} (from {previous:,}): "
+def tier_quantity_not_rising(index: int, previous_index: int, quantity: int, previous: int) -> str:
+    return (f"Tier {index + 1} starts at {quantity:,}, which is not above tier {previous_index + 1} (from {previous:,}): "
             "tiers must rise in quantity.")
 
 
-def tier_price_rising(index: int, price_cents: int, previous_cents: int) -> str:
-    return (f"Tier {index + 1} costs {format_dollars(price_cents)}, more than tier {index} "
+def tier_price_rising(index: int, previous_index: int, price_cents: int, previous_cents: int) -> str:
+    return (f"Tier {index + 1} costs {format_dollars(price_cents)}, more than tier {previous_index + 1} "
             f"({format_dollars(previous_cents)}): prices must not rise with quantity.")
 
 
@@ -78,13 +79,13 @@ def min_award_above_capacity(min_award: int, capacity: int) -> str:
     return f"The minimum award ({min_award:,}) cannot be above the capacity ({capacity:,})."
 
 
-def bracket_value_not_rising(index: int, previous_cents: int) -> str:
-    return (f"Bracket {index + 1} must start at a purchase value above bracket {index}'s "
+def bracket_value_not_rising(index: int, previous_index: int, previous_cents: int) -> str:
+    return (f"Bracket {index + 1} must start at a purchase value above bracket {previous_index + 1}'s "
             f"({format_dollars(previous_cents)}).")
 
 
-def bracket_percent_not_rising(index: int, previous: Decimal) -> str:
-    return f"Bracket {index + 1} must take off more than bracket {index}'s {previous}%."
+def bracket_percent_not_rising(index: int, previous_index: int, previous: Decimal) -> str:
+    return f"Bracket {index + 1} must take off more than bracket {previous_index + 1}'s {previous}%."
 
 
 def unknown_regions(codes: Iterable[str]) -> str:
@@ -234,17 +235,19 @@ def parse_percent(text: str) -> Decimal | None:
 # --- checks ----------------------------------------------------------------------------------------------------------
 
 def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Problem]) -> tuple[Tier, ...]:
-    tiers = tuple(tier for tier in tiers if not tier.is_blank)
-    if not tiers:
+    # Blank rows (a form's spare rows) are skipped, but every message keeps the row's own position, so that
+    # "tier 3" is the third row the vendor sees.
+    rows = [(index, tier) for index, tier in enumerate(tiers) if not tier.is_blank]
+    if not rows:
         problems.append(Problem(("lines", line_id, "tiers"), TIERS_REQUIRED))
         return ()
-    if len(tiers) > MAX_TIERS:
+    if len(rows) > MAX_TIERS:
         problems.append(Problem(("lines", line_id, "tiers"), TOO_MANY_TIERS))
         return ()
     clean: list[Tier] = []
-    previous: tuple[int, int] | None = None
+    previous: tuple[int, int, int] | None = None  # (row, quantity, price) of the last good tier
     broken = False
-    for index, tier in enumerate(tiers):
+    for index, tier in rows:
         path = ("lines", line_id, "tiers", index)
         quantity = parse_whole(tier.min_quantity) if tier.min_quantity.strip() else None
         if not tier.min_quantity.strip():
@@ -264,17 +267,18 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
             broken = True
             previous = None
             continue
-        if index == 0 and quantity != 1:
+        if not clean and not broken and quantity != 1:
             problems.append(Problem((*path, "min_quantity"), FIRST_TIER_NOT_ONE))
             broken = True
         if previous is not None:
-            if quantity <= previous[0]:
-                problems.append(Problem((*path, "min_quantity"), tier_quantity_not_rising(index, quantity, previous[0])))
+            if quantity <= previous[1]:
+                problems.append(Problem((*path, "min_quantity"),
+                                        tier_quantity_not_rising(index, previous[0], quantity, previous[1])))
                 broken = True
-            if price > previous[1]:
-                problems.append(Problem((*path, "unit_price"), tier_price_rising(index, price, previous[1])))
+            if price > previous[2]:
+                problems.append(Problem((*path, "unit_price"), tier_price_rising(index, previous[0], price, previous[2])))
                 broken = True
-        previous = (quantity, price)
+        previous = (index, quantity, price)
         clean.append(Tier(quantity, price))
     return () if broken else tuple(clean)
 
@@ -324,13 +328,13 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
 
 
 def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem]) -> tuple[Bracket, ...]:
-    brackets = tuple(bracket for bracket in brackets if not bracket.is_blank)
-    if len(brackets) > MAX_BRACKETS:
+    rows = [(index, bracket) for index, bracket in enumerate(brackets) if not bracket.is_blank]
+    if len(rows) > MAX_BRACKETS:
         problems.append(Problem(("discounts",), TOO_MANY_BRACKETS))
         return ()
     clean: list[Bracket] = []
-    previous: Bracket | None = None
-    for index, bracket in enumerate(brackets):
+    previous: tuple[int, Bracket] | None = None
+    for index, bracket in rows:
         value = parse_money_cents(bracket.min_value)
         if value is None:
             problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_NOT_MONEY))
@@ -344,13 +348,15 @@ def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem])
             previous = None
             continue
         if previous is not None:
-            if value <= previous.min_value_cents:
+            previous_index, last = previous
+            if value <= last.min_value_cents:
                 problems.append(Problem(("discounts", index, "min_value"),
-                                        bracket_value_not_rising(index, previous.min_value_cents)))
-            if percent <= previous.percent:
-                problems.append(Problem(("discounts", index, "percent"), bracket_percent_not_rising(index, previous.percent)))
-        previous = Bracket(value, percent)
-        clean.append(previous)
+                                        bracket_value_not_rising(index, previous_index, last.min_value_cents)))
+            if percent <= last.percent:
+                problems.append(Problem(("discounts", index, "percent"),
+                                        bracket_percent_not_rising(index, previous_index, last.percent)))
+        previous = (index, Bracket(value, percent))
+        clean.append(previous[1])
     return tuple(clean)
 
 

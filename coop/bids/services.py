@@ -1,17 +1,351 @@
-"""Bids' use cases. For now only what an addendum needs; the bids area builds the rest.
+"""Bids' use cases: a vendor's draft, submission, edit, withdrawal and attachments; the opening.
 
-Sealed bids: nothing here returns anything an administrator's page may show
-before opening. Callers must keep what they get to the bidding vendors' own
-notices and to columns read only after opening.
+The deadline
+    Every write checks the bid deadline twice against the one clock
+    (:func:`coop.clock.utcnow`): when it starts, to refuse early, and again as the
+    very last step before its commit (:func:`_commit_before_deadline`), so that a
+    request that began before the deadline but would commit after it is refused
+    and writes nothing. The time of that last check is the time on the receipt.
+Locks
+    A bid write holds the RFP's row ``FOR SHARE`` (addenda and the opening take it
+    ``FOR UPDATE``), then its bid's row ``FOR UPDATE``. So an addendum cannot miss a
+    bid being submitted, and the opening waits for every bid write in flight and
+    sees all of them. (SQLite serialises writers instead.)
+Sealed bids
+    Nothing here returns anything about a bid to anyone but its own vendor before
+    opening. Audit events about bids are on the RFP's chain; any page that lists
+    audit events must hide ``bid.*`` events until the RFP is opened.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
 
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from coop import clock
+from coop.accounts.models import Role, User
 from coop.audit import services as audit
-from coop.bids.models import Bid, BidStatus
+from coop.bids import queries, rules, sheets
+from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier
 from coop.extensions import db
+from coop.notifications.services import queue_email, send_queued
+from coop.orgs.models import Region, Vendor
+from coop.rfps import queries as rfp_queries
+from coop.rfps.models import Rfp, RfpStatus, VendorInterest
+
+log = logging.getLogger(__name__)
+
+OPENED_STATES = (RfpStatus.OPENED, RfpStatus.AWARDED, RfpStatus.COMPLETE)
+MAX_ATTACHMENTS = 10
+PDF_MAGIC = b"%PDF-"
+
+NOT_A_VENDOR = "Only an approved vendor can bid."
+NOT_OPEN = "This RFP is not open for bids."
+STALE = ("Your bid has changed since this page was loaded (in another window, or by a colleague). "
+         "Nothing was saved: reload the page to see the bid as it is now.")
+NO_BID = "You have no bid on this RFP yet: fill in the bid form and save it first."
+ALREADY_WITHDRAWN = "This bid is withdrawn. Save it again as a draft to bid."
+ATTACHMENT_NOT_PDF = "Attachments must be PDF files (spec sheets, data sheets)."
+ATTACHMENT_EMPTY = "The file is empty."
+TOO_MANY_ATTACHMENTS = f"A bid can have at most {MAX_ATTACHMENTS} attachments: remove one first."
+ALREADY_OPENED = "The bids on this RFP were opened on {opened_at}; they can be opened only once."
+NOT_CLOSED_YET = "The bids can be opened only after the bid deadline ({deadline})."
+
+
+def deadline_passed(deadline) -> str:
+    return (f"The bid deadline ({rfp_queries.format_deadline(deadline)}) has passed: bids can no longer be "
+            "created, changed or withdrawn.")
+
+
+def attachment_too_large(max_bytes: int) -> str:
+    return f"The file is larger than {max_bytes / 1024 / 1024:.0f} MB; attach a smaller PDF."
+
+
+class BidError(ValueError):
+    """A request refused; ``field`` names the form field at fault, or is ``None`` for the request as a whole."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a vendor keeps as proof of submission."""
+
+    reference: str
+    vendor: str
+    submitted_at: object
+    content_sha256: str
+    revision: int
+
+
+def receipt_of(bid: Bid) -> Receipt | None:
+    if bid.status != BidStatus.SUBMITTED or bid.submitted_at is None:
+        return None
+    return Receipt(bid.rfp.reference, bid.vendor.name, bid.submitted_at, bid.content_sha256, bid.revision)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+def _vendor_of(user: User) -> Vendor:
+    organisation = user.organisation
+    if not isinstance(organisation, Vendor) or not organisation.is_approved:
+        raise BidError(None, NOT_A_VENDOR)
+    return organisation
+
+
+def _rfp_for_bidding(reference: str) -> Rfp:
+    """The public RFP, its row locked FOR SHARE, open and before its deadline; LookupError when not public."""
+    rfp = rfp_queries.public_rfp(reference)
+    if rfp is None:
+        raise LookupError(reference)
+    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
+                            .execution_options(populate_existing=True))
+    _check_open(rfp)
+    return rfp
+
+
+def _check_open(rfp: Rfp) -> None:
+    status = rfp_queries.effective_status(rfp, clock.utcnow())
+    if status == RfpStatus.CLOSED:
+        db.session.rollback()
+        raise BidError(None, deadline_passed(rfp.bid_deadline))
+    if status != RfpStatus.OPEN:
+        db.session.rollback()
+        raise BidError(None, NOT_OPEN)
+
+
+def _commit_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
+    """The last step of every bid write: check the deadline once more, stamp the bid with that time, commit."""
+    now = clock.utcnow()
+    if now >= rfp.bid_deadline:
+        db.session.rollback()
+        raise BidError(None, deadline_passed(rfp.bid_deadline))
+    bid.updated_at = now
+    if submitted:
+        bid.submitted_at = now
+    if withdrawn:
+        bid.withdrawn_at = now
+    db.session.commit()
+    return now
+
+
+def _locked_bid(rfp_id: int, vendor_id: int) -> Bid | None:
+    return db.session.scalar(sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.vendor_id == vendor_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
+    """The vendor's bid, locked, and whether it was created now, as an empty draft (a double click creates one)."""
+    bid = _locked_bid(rfp.id, vendor.id)
+    if bid is not None:
+        return bid, False
+    try:
+        with db.session.begin_nested():
+            bid = Bid(rfp_id=rfp.id, vendor_id=vendor.id, status=BidStatus.DRAFT, revision=1,
+                      created_at=clock.utcnow(), updated_at=clock.utcnow())
+            db.session.add(bid)
+            db.session.flush()
+    except IntegrityError:
+        # Another request of the same vendor created it first: use that one.
+        bid = _locked_bid(rfp.id, vendor.id)
+        if bid is None:
+            raise
+        return bid, False
+    audit.record("bid.created", entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=rfp.id,
+                 after={"status": bid.status.value})
+    _register_interest(rfp.id, vendor.id)
+    return bid, True
+
+
+def _register_interest(rfp_id: int, vendor_id: int) -> None:
+    # A bidder hears of every addendum, like a follower. No audit event of its own: the list of interested
+    # vendors must not tell who bid.
+    exists = db.session.scalar(sa.select(VendorInterest.id).where(VendorInterest.rfp_id == rfp_id,
+                                                                  VendorInterest.vendor_id == vendor_id))
+    if exists is None:
+        db.session.add(VendorInterest(rfp_id=rfp_id, vendor_id=vendor_id))
+
+
+def content(bid: Bid) -> dict:
+    """The bid's content as stored, in canonical form: what its hash and its audit events cover."""
+    return {
+        "rfp": bid.rfp.reference,
+        "vendor_id": bid.vendor_id,
+        "lines": [
+            {"line_no": line.rfp_line.line_no, "product": line.product,
+             "spec_compliance": dict(sorted((line.spec_compliance or {}).items())),
+             "pricing": line.pricing_kind.value,
+             "tiers": [[tier.min_quantity, tier.unit_price_cents] for tier in line.tiers],
+             "annual_cost_per_unit_cents": line.annual_cost_per_unit_cents, "capacity": line.capacity,
+             "min_award_quantity": line.min_award_quantity, "regions": [region.code for region in line.regions]}
+            for line in sorted(bid.lines, key=lambda line: line.rfp_line.line_no)
+        ],
+        "discounts": [[bracket.min_value_cents, str(bracket.percent)] for bracket in bid.discount_brackets],
+        "attachments": [[attachment.filename, attachment.sha256] for attachment in bid.attachments],
+    }
+
+
+def content_sha256(bid: Bid) -> str:
+    canonical = json.dumps(content(bid), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _reload(bid: Bid) -> None:
+    db.session.flush()
+    db.session.refresh(bid)
+    for line in bid.lines:
+        db.session.refresh(line)
+
+
+def _write_content(bid: Bid, clean: rules.CleanBid) -> None:
+    regions = {region.code: region for region in db.session.scalars(sa.select(Region))}
+    # Old rows go first, in their own flush: the new ones reuse their unique keys.
+    bid.lines.clear()
+    bid.discount_brackets.clear()
+    db.session.flush()
+    for line in clean.lines:
+        bid.lines.append(BidLine(
+            rfp_line_id=line.rfp_line_id, product=line.product, spec_compliance=line.spec_compliance,
+            pricing_kind=line.pricing_kind, annual_cost_per_unit_cents=line.annual_cost_per_unit_cents,
+            capacity=line.capacity, min_award_quantity=line.min_award_quantity,
+            regions=[regions[code] for code in line.region_codes],
+            tiers=[PriceTier(min_quantity=tier.min_quantity, unit_price_cents=tier.unit_price_cents) for tier in line.tiers],
+        ))
+    for bracket in clean.discount_brackets:
+        bid.discount_brackets.append(DiscountBracket(min_value_cents=bracket.min_value_cents, percent=bracket.percent))
+    _reload(bid)
+
+
+def _changed(bid: Bid, before_hash: str, before_status: BidStatus, action: str, user: User, **extra) -> None:
+    """Record the bid's new state: its revision moves on, and the change is audited with both hashes."""
+    bid.revision += 1
+    audit.record(action, entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=bid.rfp_id,
+                 before={"status": before_status.value, "content_sha256": before_hash},
+                 after={"status": bid.status.value, "content_sha256": content_sha256(bid), "revision": bid.revision,
+                        **extra})
+
+
+def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
+    try:
+        return rules.check_bid(data, queries.line_rules(rfp), queries.region_codes())
+    except rules.BidRejected:
+        db.session.rollback()  # release the RFP's row
+        raise
+
+
+# --- the vendor's bid ------------------------------------------------------------------------------------------------
+
+def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int | None, submit: bool = False) -> Bid:
+    """Save the vendor's bid as a draft, or save and submit it, before the deadline.
+
+    A submitted bid that is saved again as a draft goes back to draft until it is
+    submitted again. Saving what is already stored changes nothing (a double click,
+    a retry), and neither does submitting an already submitted identical bid.
+
+    Parameters
+    ----------
+    revision
+        The bid's revision the vendor's page was built from (``None`` for a new bid);
+        a different stored revision refuses the save, unless the content is the same.
+
+    Raises
+    ------
+    LookupError
+        The RFP is not on the public board.
+    BidError
+        Not open, deadline passed, or a stale page; nothing was written.
+    rules.BidRejected
+        The bid breaks rules; every problem names its field; nothing was written.
+    """
+    vendor = _vendor_of(user)
+    rfp = _rfp_for_bidding(reference)
+    clean = _validated(rfp, data)
+    bid, created = _bid_for_writing(rfp, vendor, user)
+    fresh = created if revision is None else bid.revision == revision
+    before_hash, before_status = content_sha256(bid), bid.status
+    target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
+    _write_content(bid, clean)
+    new_hash = content_sha256(bid)
+    if new_hash == before_hash and before_status == target_status and not created:
+        db.session.rollback()  # nothing to change: the double click, the retry
+        return bid
+    if not fresh:
+        db.session.rollback()
+        raise BidError(None, STALE)
+    bid.status = target_status
+    bid.content_sha256 = new_hash if submit else None
+    if not submit:
+        bid.submitted_at = None
+    bid.withdrawn_at = None
+    _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
+    _commit_before_deadline(rfp, bid, submitted=submit)
+    return bid
+
+
+def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
+    bid = _locked_bid(rfp.id, vendor.id)
+    if bid is None:
+        db.session.rollback()
+        raise BidError(None, NO_BID)
+    return bid
+
+
+def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
+    """Submit the vendor's draft as it stands, before the deadline; an already submitted bid is left as it is.
+
+    The draft is checked again against the RFP as it is now (an addendum may have
+    changed what a line asks).
+
+    Raises
+    ------
+    BidError, rules.BidRejected, LookupError
+        As :func:`save_bid`; nothing was written.
+    """
+    vendor = _vendor_of(user)
+    rfp = _rfp_for_bidding(reference)
+    bid = _existing_bid(rfp, vendor)
+    if bid.status == BidStatus.SUBMITTED:
+        db.session.rollback()  # the double click
+        return bid
+    if revision is not None and bid.revision != revision:
+        db.session.rollback()
+        raise BidError(None, STALE)
+    _validated(rfp, queries.as_input(bid))
+    before_hash, before_status = content_sha256(bid), bid.status
+    bid.status = BidStatus.SUBMITTED
+    bid.content_sha256 = before_hash
+    bid.withdrawn_at = None
+    _changed(bid, before_hash, before_status, "bid.submitted", user)
+    _commit_before_deadline(rfp, bid, submitted=True)
+    return bid
+
+
+def withdraw_bid(user: User, reference: str, *, revision: int | None) -> Bid:
+    """Withdraw the vendor's bid before the deadline: it is kept, marked withdrawn, and not considered at opening."""
+    vendor = _vendor_of(user)
+    rfp = _rfp_for_bidding(reference)
+    bid = _existing_bid(rfp, vendor)
+    if bid.status == BidStatus.WITHDRAWN:
+        db.session.rollback()
+        return bid
+    if revision is not None and bid.revision != revision:
+        db.session.rollback()
+        raise BidError(None, STALE)
+    before_hash, before_status = content_sha256(bid), bid.status
+    bid.status = BidStatus.WITHDRAWN
+    _changed(bid, before_hash, before_status, "bid.withdrawn", user)
+    _commit_before_deadline(rfp, bid, withdrawn=True)
+    return bid
 
 
 def return_submitted_bids_to_draft(rfp_id: int, *, actor_user_id: int | None, reason: str) -> list[int]:
@@ -37,3 +371,212 @@ def return_submitted_bids_to_draft(rfp_id: int, *, actor_user_id: int | None, re
         audit.record("bid.returned_to_draft", entity_type="bid", entity_id=bid.id, actor_user_id=actor_user_id,
                      rfp_id=rfp_id, before=before, after={"status": BidStatus.DRAFT.value, "reason": reason})
     return [bid.vendor_id for bid in bids]
+
+
+# --- attachments -----------------------------------------------------------------------------------------------------
+
+def upload_dir() -> Path:
+    return Path(current_app.config["COOP_UPLOAD_DIR"]) / "bids"
+
+
+def _clean_filename(filename: str) -> str:
+    # Only the last part of whatever path the browser sent, without control characters; shown back, never a path.
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(character for character in name if character.isprintable()).strip()
+    name = name[:255] or "attachment.pdf"
+    return name if name.lower().endswith(".pdf") else f"{name[:251]}.pdf"
+
+
+def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
+    """Attach a PDF to the vendor's bid (a draft is created if there is none); a submitted bid goes back to draft.
+
+    The file is written under a random name before the commit and removed again if the commit does not happen.
+    """
+    max_bytes = current_app.config["COOP_MAX_ATTACHMENT_BYTES"]
+    if not data:
+        raise BidError("file", ATTACHMENT_EMPTY)
+    if len(data) > max_bytes:
+        raise BidError("file", attachment_too_large(max_bytes))
+    if not data.startswith(PDF_MAGIC):
+        raise BidError("file", ATTACHMENT_NOT_PDF)
+    vendor = _vendor_of(user)
+    rfp = _rfp_for_bidding(reference)
+    bid, created = _bid_for_writing(rfp, vendor, user)
+    if not created and revision is not None and bid.revision != revision:
+        db.session.rollback()
+        raise BidError(None, STALE)
+    if len(bid.attachments) >= MAX_ATTACHMENTS:
+        db.session.rollback()
+        raise BidError("file", TOO_MANY_ATTACHMENTS)
+    before_hash, before_status = content_sha256(bid), bid.status
+    stored_name = f"{secrets.token_hex(16)}.pdf"
+    attachment = BidAttachment(filename=_clean_filename(filename), stored_name=stored_name, size_bytes=len(data),
+                               sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
+    bid.attachments.append(attachment)
+    db.session.flush()
+    if bid.status == BidStatus.SUBMITTED:
+        bid.status = BidStatus.DRAFT
+        bid.submitted_at = None
+        bid.content_sha256 = None
+    _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
+    path = upload_dir() / stored_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+    try:
+        _commit_before_deadline(rfp, bid)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return attachment
+
+
+def remove_attachment(user: User, reference: str, attachment_id: int, *, revision: int | None) -> None:
+    """Remove an attachment from the vendor's bid; a submitted bid goes back to draft. The file goes after the commit."""
+    vendor = _vendor_of(user)
+    rfp = _rfp_for_bidding(reference)
+    bid = _existing_bid(rfp, vendor)
+    attachment = next((item for item in bid.attachments if item.id == attachment_id), None)
+    if attachment is None:
+        db.session.rollback()
+        raise LookupError(attachment_id)
+    if revision is not None and bid.revision != revision:
+        db.session.rollback()
+        raise BidError(None, STALE)
+    before_hash, before_status = content_sha256(bid), bid.status
+    stored_name, shown_name = attachment.stored_name, attachment.filename
+    bid.attachments.remove(attachment)
+    db.session.flush()
+    if bid.status == BidStatus.SUBMITTED:
+        bid.status = BidStatus.DRAFT
+        bid.submitted_at = None
+        bid.content_sha256 = None
+    _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
+    _commit_before_deadline(rfp, bid)
+    try:
+        (upload_dir() / stored_name).unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not remove the file of a removed attachment: %s", stored_name)
+
+
+def attachment_for_download(user: User, attachment_id: int) -> tuple[BidAttachment, Path]:
+    """An attachment and its file, for its own vendor's users at any time and administrators after opening.
+
+    Raises ``LookupError`` for everyone else, exactly as for an attachment that does not exist.
+    """
+    attachment = db.session.get(BidAttachment, attachment_id)
+    if attachment is None:
+        raise LookupError(attachment_id)
+    bid = attachment.bid
+    own = user.organisation is not None and user.organisation.id == bid.vendor_id
+    after_opening = user.role == Role.COOP_ADMIN and bid.rfp.status in OPENED_STATES and bid.status == BidStatus.SUBMITTED
+    if not (own or after_opening):
+        raise LookupError(attachment_id)
+    return attachment, upload_dir() / attachment.stored_name
+
+
+# --- the opening -----------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Opening:
+    rfp: Rfp
+    opened_at: object
+    submitted: int
+    set_aside: int
+    withdrawn: int
+
+
+def open_bids(admin: User, rfp_id: int) -> Opening:
+    """Open the bids of an RFP whose deadline has passed, once: the tabulation becomes public.
+
+    Submitted bids are the ones tabulated; drafts are set aside (each an audit event)
+    and withdrawn bids stay withdrawn. Vendors that showed interest are told.
+
+    Raises
+    ------
+    LookupError
+        No such RFP.
+    BidError
+        Already opened, not yet past the deadline, or not an open RFP.
+    """
+    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
+                            .execution_options(populate_existing=True))
+    if rfp is None:
+        raise LookupError(rfp_id)
+    now = clock.utcnow()
+    if rfp.status in OPENED_STATES or rfp.opened_at is not None:
+        opened_at = rfp.opened_at
+        db.session.rollback()
+        raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(opened_at)))
+    status = rfp_queries.effective_status(rfp, now)
+    if status == RfpStatus.OPEN:
+        db.session.rollback()
+        raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
+    if status != RfpStatus.CLOSED:
+        db.session.rollback()
+        raise BidError(None, NOT_OPEN)
+    bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
+    counts = {status: 0 for status in BidStatus}
+    for bid in bids:
+        counts[bid.status] += 1
+        if bid.status == BidStatus.DRAFT:
+            audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                         before={"status": bid.status.value}, after={"status": bid.status.value,
+                                                                      "reason": "not submitted by the deadline"})
+    before = {"status": rfp.status.value}
+    rfp.status = RfpStatus.OPENED
+    rfp.opened_at = now
+    audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                 before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
+                                       "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
+                                       "withdrawn": counts[BidStatus.WITHDRAWN]})
+    _notify_opening(rfp)
+    db.session.commit()
+    send_queued()
+    return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
+
+
+def _notify_opening(rfp: Rfp) -> None:
+    from coop.clarifications import queries as clarification_queries
+    from coop.clarifications.services import board_link
+
+    body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
+            f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
+            f"{board_link(rfp)}/tabulation\n")
+    recipients = clarification_queries.vendor_recipients(sorted(clarification_queries.interested_vendor_ids(rfp.id)))
+    for addresses in recipients.values():
+        for address in addresses:
+            queue_email(address, f"{rfp.reference}: bids opened", body)
+
+
+# --- bid sheets ------------------------------------------------------------------------------------------------------
+
+def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> Bid:
+    """Save a filled bid sheet as the vendor's draft: the whole sheet, or nothing.
+
+    A CSV sheet carries no discount brackets: the bid keeps the ones it has.
+
+    Raises
+    ------
+    sheets.SheetRejected
+        With every bad row and cell and its reason, whether the sheet cannot be read
+        or its values break the rules; nothing was written.
+    BidError, LookupError
+        As :func:`save_bid`.
+    """
+    vendor = _vendor_of(user)
+    rfp = rfp_queries.public_rfp(reference)
+    if rfp is None:
+        raise LookupError(reference)
+    reading = sheets.read_sheet(
+        filename, data, rfp, requirements=queries.requirements_by_line(rfp),
+        default_region_codes=tuple(region.code for region in vendor.regions),
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+    )
+    current = queries.own_bid(rfp.id, vendor.id)
+    bid_input = reading.with_saved_discounts(queries.as_input(current) if current else None)
+    try:
+        return save_bid(user, reference, bid_input, revision=revision)
+    except rules.BidRejected as rejected:
+        raise sheets.SheetRejected(sheets.sheet_problems(reading, rejected.problems)) from rejected

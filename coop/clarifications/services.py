@@ -24,6 +24,7 @@ from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.rfps import queries as rfp_queries
+from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
@@ -114,10 +115,6 @@ def board_link(rfp: Rfp) -> str:
     """The RFP's page on the public board, absolute when a request tells the host."""
     path = f"/rfps/{rfp.reference}"
     return request.host_url.rstrip("/") + path if has_request_context() else path
-
-
-def format_deadline(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"
 
 
 def _register_interest(rfp_id: int, vendor_id: int, actor: User, how: str) -> bool:

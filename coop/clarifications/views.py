@@ -24,7 +24,7 @@ bp = Blueprint("clarifications", __name__, template_folder="templates")
 
 @bp.app_context_processor
 def clarification_helpers():
-    return {"format_deadline": services.format_deadline}
+    return {"format_deadline": rfp_queries.format_deadline}
 
 
 def board_url(rfp: Rfp) -> str:

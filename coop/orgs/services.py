@@ -1,16 +1,35 @@
-"""Approving and rejecting organisations."""
+"""Approving and rejecting organisations; organisations keeping their own profile up to date."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
 from coop import clock
-from coop.accounts.models import User
+from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.extensions import db
-from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus
+from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+
+NAME_MISSING = "Enter the name of your organisation."
+REGIONS_MISSING = "Choose at least one region you serve."
+REGIONS_INVALID = "Choose the regions you serve from the list."
+
+# Who edits which kind of organisation's profile; the cooperative's own details are not edited here.
+_PROFILE_EDITORS = {OrganisationKind.DISTRICT: Role.DISTRICT_BUYER, OrganisationKind.VENDOR: Role.VENDOR_REP}
 
 
 class OrganisationError(ValueError):
     pass
+
+
+class ProfileError(ValueError):
+    """A profile change refused; ``field`` names the form field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def _decide(admin: User, organisation_id: int, status: OrganisationStatus) -> Organisation:
@@ -36,3 +55,90 @@ def approve(admin: User, organisation_id: int) -> Organisation:
 def reject(admin: User, organisation_id: int) -> Organisation:
     """Refuse the organisation; its users can sign in but do nothing."""
     return _decide(admin, organisation_id, OrganisationStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    """What every organisation's users may change about it. A district's state, region and enrollment are not here:
+    they decide which RFPs it pools into, so only the cooperative changes them."""
+
+    name: str
+    contact_name: str
+    contact_email: str
+    contact_phone: str = ""
+
+
+@dataclass(frozen=True)
+class VendorProfileInput(ProfileInput):
+    website: str = ""
+    description: str = ""
+    postal_address: str = ""
+    region_ids: tuple[int, ...] = ()
+
+
+def can_edit_profile(user: User) -> bool:
+    """Its own users may edit a pending or approved organisation; a rejected one can do nothing."""
+    organisation = user.organisation
+    return (organisation is not None and organisation.status != OrganisationStatus.REJECTED
+            and _PROFILE_EDITORS.get(organisation.kind) == user.role)
+
+
+def missing_details(organisation: Organisation) -> list[str]:
+    """What a vendor's profile still lacks for an administrator to judge it, as labels a user reads."""
+    if not isinstance(organisation, Vendor):
+        return []
+    wanted = [("website", organisation.website), ("description", organisation.description),
+              ("postal address", organisation.postal_address), ("contact phone", organisation.contact_phone)]
+    return [label for label, value in wanted if not value.strip()]
+
+
+def _regions(region_ids: tuple[int, ...]) -> list[Region]:
+    if not region_ids:
+        raise ProfileError("region_ids", REGIONS_MISSING)
+    regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(region_ids)).order_by(Region.code)))
+    if len(regions) != len(set(region_ids)):
+        raise ProfileError("region_ids", REGIONS_INVALID)
+    return regions
+
+
+def update_profile(user: User, data: ProfileInput) -> bool:
+    """Save the user's own organisation's profile; True if anything changed.
+
+    Renaming needs no new approval: the administrator approved the company, not its spelling, and the audit
+    trail keeps every former name.
+    """
+    organisation = user.organisation
+    if not can_edit_profile(user):
+        raise PermissionError("This user cannot edit the organisation's profile.")
+    is_vendor = isinstance(organisation, Vendor)
+    if is_vendor != isinstance(data, VendorProfileInput):
+        raise TypeError(f"{type(data).__name__} does not fit a {organisation.kind.value}")
+    name = data.name.strip()
+    if not name:
+        raise ProfileError("name", NAME_MISSING)
+    clash = sa.select(Organisation.id).where(Organisation.kind == organisation.kind, Organisation.name == name,
+                                             Organisation.id != organisation.id)
+    if db.session.scalar(clash) is not None:
+        raise ProfileError("name", f"Another {organisation.kind.value} is already registered as {name}.")
+    wanted = {"name": name, "contact_name": data.contact_name.strip(), "contact_email": data.contact_email.strip(),
+              "contact_phone": data.contact_phone.strip()}
+    if is_vendor:
+        wanted |= {"website": data.website.strip(), "description": data.description.strip(),
+                   "postal_address": data.postal_address.strip()}
+        regions = _regions(data.region_ids)
+
+    before, after = {}, {}
+    for field, value in wanted.items():
+        if getattr(organisation, field) != value:
+            before[field], after[field] = getattr(organisation, field), value
+            setattr(organisation, field, value)
+    if is_vendor and {r.id for r in organisation.regions} != {r.id for r in regions}:
+        # Codes, not ids: a person reading the audit trail recognises them.
+        before["regions"], after["regions"] = [r.code for r in organisation.regions], [r.code for r in regions]
+        organisation.regions = regions
+    if not after:
+        return False
+    audit.record("organisation.profile_updated", entity_type="organisation", entity_id=organisation.id,
+                 actor_user_id=user.id, before=before, after=after)
+    db.session.commit()
+    return True

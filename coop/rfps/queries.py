@@ -48,6 +48,11 @@ def effective_status(rfp: Rfp, now: datetime) -> RfpStatus:
     return rfp.status
 
 
+def format_deadline(moment: datetime | None) -> str:
+    """A moment as messages and e-mail write it, in UTC (pages show the reader's local time as well)."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"
+
+
 def is_public(rfp: Rfp) -> bool:
     """Whether the public board shows this RFP."""
     return rfp.status in PUBLIC_STATUSES and rfp.published_at is not None
@@ -278,10 +283,17 @@ def commitments(district_id: int) -> list[Commitment]:
     return [Commitment(link, link.line, link.line.rfp) for link in links]
 
 
-def rfp_audit_events(rfp_id: int):
+SEALED_AUDIT_ACTIONS = "bid.%"  # events about bids: sealed until the RFP's bids are opened
+
+
+def rfp_audit_events(rfp: Rfp):
+    """The RFP's audit events for the administrator's page: events about bids only once the bids are opened."""
     from coop.audit.models import AuditEvent
 
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp_id).order_by(AuditEvent.id)))
+    statement = sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)
+    if rfp.opened_at is None:
+        statement = statement.where(AuditEvent.action.not_like(SEALED_AUDIT_ACTIONS))
+    return list(db.session.scalars(statement))
 
 
 def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:

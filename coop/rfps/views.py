@@ -166,7 +166,7 @@ def _manage(rfp, *, status: int = 200, **posted):
     return render_template(
         "rfps/manage.html", rfp=rfp, template=template, forms=forms, line_forms=line_forms,
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
-        events=queries.rfp_audit_events(rfp.id), versions=queries.document_versions(rfp.id),
+        events=queries.rfp_audit_events(rfp), versions=queries.document_versions(rfp.id),
         cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status

@@ -19,3 +19,39 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// The bid form: a line's fields show only when "bid on this line" is ticked, and tier and bracket
+// tables get an "add a row" button that copies the last row empty, numbering its fields on.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-line-toggle]").forEach((toggle) => {
+    const fields = toggle.closest(".bid-line")?.querySelector(".line-fields");
+    if (!fields) return;
+    const show = () => { fields.hidden = !toggle.checked; };
+    toggle.addEventListener("change", show);
+    show();
+  });
+  document.querySelectorAll("[data-rows]").forEach((table) => {
+    const button = table.parentElement.querySelector("[data-add-row]");
+    if (!button) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      const rows = table.querySelectorAll("tbody tr[data-row]");
+      const last = rows[rows.length - 1];
+      const copy = last.cloneNode(true);
+      const index = rows.length;
+      copy.querySelectorAll("input").forEach((input) => {
+        // Field names end in -<row>-<field>: the row number is the last number in the name.
+        input.name = input.name.replace(/-(\d+)-(\w+)$/, `-${index}-$2`);
+        input.id = input.name;
+        input.value = "";
+        input.classList.remove("is-invalid");
+        const label = input.getAttribute("aria-label");
+        if (label) input.setAttribute("aria-label", label.replace(/\d+/, String(index + 1)));
+      });
+      copy.querySelectorAll(".invalid-feedback").forEach((element) => element.remove());
+      copy.querySelector(".tier-number").textContent = String(index + 1);
+      last.after(copy);
+      copy.querySelector("input")?.focus();
+    });
+  });
+});

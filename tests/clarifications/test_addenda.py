@@ -215,7 +215,7 @@ def test_the_addendum_is_emailed_to_every_interested_vendor_only(app, as_admin, 
     assert "Terms, warranty: now “Four years of parts, labour and accidental damage.”" in body
     assert f"The RFP document is now version 2: http://localhost/rfps/{rfp.reference}" in body
     assert fresh(rfp).terms["warranty"] == "Four years of parts, labour and accidental damage."
-    assert fresh(rfp).terms["criteria"] == [{"key": "price", "weight": 100}]  # untouched
+    assert fresh(rfp).terms["criteria"] == [{"key": "price", "label": "Price", "weight": 100}]  # untouched
 
 
 def test_spec_values_are_checked_against_the_template(app, as_admin, rfp):

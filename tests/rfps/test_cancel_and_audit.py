@@ -75,7 +75,7 @@ def test_an_awarded_complete_or_cancelled_rfp_cannot_be_cancelled(admin, publish
 
 
 def test_every_state_change_is_an_audit_event_on_an_intact_chain(admin, published, buyers):
-    events = queries.rfp_audit_events(published.id)
+    events = queries.rfp_audit_events(published)
     assert [event.action for event in events] == [
         "rfp.created", "rfp.line_changed", "rfp.commitment_started",
         "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.details_changed", "rfp.published"]
@@ -91,7 +91,7 @@ def test_every_state_change_is_an_audit_event_on_an_intact_chain(admin, publishe
 
 
 def test_a_tampered_event_breaks_the_chain(admin, published):
-    event = queries.rfp_audit_events(published.id)[3]
+    event = queries.rfp_audit_events(published)[3]
     db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == event.id).values(after={"status": "open"}))
     db.session.expire_all()
     report = audit.verify_chain(published.id)

@@ -67,7 +67,7 @@ def test_confirming_and_withdrawing_update_the_pooled_totals(committing, buyers,
     withdrawn = services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=False)
     assert (withdrawn.commitment, withdrawn.line.quantity) == (CommitmentStatus.WITHDRAWN, 40)
     assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.OPEN  # free to be pooled elsewhere
-    events = queries.rfp_audit_events(committing.id)
+    events = queries.rfp_audit_events(committing)
     assert [event.action for event in events][-3:] == [
         "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn"]
     assert events[-1].actor_user_id == buyers["Riverside USD"].id
@@ -157,7 +157,7 @@ def test_publication_keeps_what_was_confirmed(published, needs):
     statuses = {name: db.session.get(Need, need.id).status for name, need in needs.items()}
     assert statuses == {"lakeview": NeedStatus.COMMITTED, "riverside": NeedStatus.COMMITTED,
                         "hillcrest": NeedStatus.OPEN}
-    event = queries.rfp_audit_events(rfp.id)[-1]
+    event = queries.rfp_audit_events(rfp)[-1]
     assert (event.action, event.after["released_need_ids"]) == ("rfp.published", [needs["hillcrest"].id])
     assert audit.verify_chain(rfp.id).intact
 

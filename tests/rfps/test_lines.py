@@ -31,7 +31,7 @@ def test_spec_values_are_stored_typed_and_worded_as_requirements(admin, draft, l
         "Screen diagonal: at least 13.3 in", "Memory (RAM): at least 16 GB", "Storage: at least 128 GB",
         "Battery life (manufacturer-rated): at least 10 hours", "Touchscreen: required",
         "Warranty with accidental damage protection: at least 3 years"]
-    events = queries.rfp_audit_events(draft.id)
+    events = queries.rfp_audit_events(draft)
     assert events[-1].action == "rfp.line_changed"
     assert events[-1].before["spec"]["ram_gb"] == 8 and events[-1].after["spec"]["ram_gb"] == 16
     assert audit.verify_chain(draft.id).intact
@@ -49,7 +49,7 @@ def test_every_bad_value_is_named_and_nothing_is_saved(admin, draft, laptop_form
         "spec_battery_hours": "Battery life (manufacturer-rated) must be at least 6.",
     }
     assert laptop_line(draft).spec["ram_gb"] == 8
-    assert [event.action for event in queries.rfp_audit_events(draft.id)] == ["rfp.created"]
+    assert [event.action for event in queries.rfp_audit_events(draft)] == ["rfp.created"]
 
 
 def test_or_equal_wording_passes_the_brand_check(admin, draft, laptop_form):

@@ -1,0 +1,379 @@
+"""The bid tabulation: after opening, every submitted bid side by side, line by line, at the pooled quantity.
+
+The tabulation compares prices; it does not award. Every offer is priced at its line's whole pooled
+quantity, even where the vendor's capacity is smaller or its minimum award larger, because that is
+the one quantity at which all offers on a line can be compared; such offers carry a note saying so,
+and the award round is where capacities and minimums are respected. Costs come from the allocation
+engine's own exact costing (through ``coop.awards.adapters``), so the tabulation and the award can
+never disagree about what a quantity costs.
+
+Only bids that were submitted when the bids were opened count: drafts are ignored at opening and
+withdrawn bids are not bids, so neither is named or counted. Nothing here may be read before
+opening; :func:`tabulation_for` refuses to.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+import pandas as pd
+import sqlalchemy as sa
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import selectinload
+
+from coop.awards import adapters
+from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
+from coop.bids.rules import Bracket, Tier, format_dollars, format_money
+from coop.extensions import db
+from coop.rfps.models import Rfp, RfpLine
+
+ExportKind = Literal["csv", "xlsx"]
+EXPORT_KINDS: tuple[ExportKind, ...] = ("csv", "xlsx")
+ALL_REGIONS = "All regions"
+PRICING_LABELS = {PricingKind.ALL_UNITS: "All units", PricingKind.INCREMENTAL: "Incremental"}
+
+COLUMNS = (
+    "line", "item_code", "item", "pooled_quantity", "vendor", "product", "pricing", "tiers",
+    "annual_support_per_unit", "capacity", "min_award_quantity", "regions", "unit_price_at_pooled_quantity",
+    "purchase_cost", "tco_years", "support_cost_over_tco_years", "tco", "notes",
+)
+DISCOUNT_COLUMNS = ("vendor", "min_purchase_value", "percent_off")
+MONEY_COLUMNS = frozenset({
+    "annual_support_per_unit", "unit_price_at_pooled_quantity", "purchase_cost", "support_cost_over_tco_years", "tco",
+    "min_purchase_value",
+})
+MAX_COLUMN_WIDTH = 60
+
+
+class TabulationSealed(Exception):
+    """The RFP's bids have not been opened: its bids are sealed and there is no tabulation to show."""
+
+
+@dataclass(frozen=True)
+class OfferRow:
+    """One vendor's offer on one line, priced at the line's pooled quantity. Money in integer cents."""
+
+    vendor: str
+    product: str
+    pricing_kind: PricingKind
+    tiers: tuple[Tier, ...]
+    annual_cost_per_unit_cents: int
+    capacity: int | None  # None: unlimited
+    min_award_quantity: int
+    regions: tuple[str, ...]  # region names; empty: every region
+    unit_price_cents: int | None  # None only on a line with no quantity
+    purchase_cost_cents: int
+    support_cost_cents: int
+    tco_cents: int
+    notes: tuple[str, ...]
+
+    @property
+    def pricing_label(self) -> str:
+        return PRICING_LABELS[self.pricing_kind]
+
+    @property
+    def tiers_text(self) -> str:
+        """``1+: $289.00; 500+: $265.00``."""
+        return "; ".join(f"{tier.min_quantity:,}+: {format_dollars(tier.unit_price_cents)}" for tier in self.tiers)
+
+    @property
+    def regions_text(self) -> str:
+        return ", ".join(self.regions) or ALL_REGIONS
+
+    @property
+    def capacity_text(self) -> str:
+        return "Unlimited" if self.capacity is None else f"{self.capacity:,}"
+
+    @property
+    def min_award_text(self) -> str:
+        return f"{self.min_award_quantity:,}" if self.min_award_quantity else "None"
+
+    @property
+    def annual_support_text(self) -> str:
+        return format_dollars(self.annual_cost_per_unit_cents)
+
+    @property
+    def unit_price_text(self) -> str:
+        """The tier price reached, or for incremental pricing the average, marked as such."""
+        if self.unit_price_cents is None:
+            return "—"
+        average = " (average)" if self.pricing_kind == PricingKind.INCREMENTAL else ""
+        return format_dollars(self.unit_price_cents) + average
+
+    @property
+    def purchase_cost_text(self) -> str:
+        return format_dollars(self.purchase_cost_cents)
+
+    @property
+    def support_cost_text(self) -> str:
+        return format_dollars(self.support_cost_cents)
+
+    @property
+    def tco_text(self) -> str:
+        return format_dollars(self.tco_cents)
+
+
+@dataclass(frozen=True)
+class LineTabulation:
+    """One RFP line and the offers on it, lowest total cost of ownership first."""
+
+    line_no: int
+    item_code: str
+    item_name: str
+    unit: str
+    pooled_quantity: int
+    offers: tuple[OfferRow, ...]
+
+
+@dataclass(frozen=True)
+class VendorDiscounts:
+    """A bidding vendor's total-quantity discount brackets (none is possible), lowest purchase value first."""
+
+    vendor: str
+    brackets: tuple[Bracket, ...]
+
+    @property
+    def brackets_text(self) -> str:
+        """``2.5% off from $250,000.00; 4% off from $500,000.00``, or ``None``."""
+        return "; ".join(f"{bracket.percent.normalize():f}% off from {format_dollars(bracket.min_value_cents)}"
+                         for bracket in self.brackets) or "None"
+
+
+@dataclass(frozen=True)
+class Tabulation:
+    """The public comparison of an opened RFP's bids."""
+
+    reference: str
+    title: str
+    opened_at: datetime
+    tco_years: int
+    bid_count: int  # bids submitted at opening
+    lines: tuple[LineTabulation, ...]
+    discounts: tuple[VendorDiscounts, ...]  # one entry per bidding vendor, by name
+
+
+def _submitted_bids(rfp_id: int) -> list[Bid]:
+    # A bid cannot change once the RFP is closed, so its status now is its status at opening.
+    return list(db.session.scalars(
+        sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED).options(
+            selectinload(Bid.vendor),
+            selectinload(Bid.discount_brackets),
+            selectinload(Bid.lines).selectinload(BidLine.tiers),
+            selectinload(Bid.lines).selectinload(BidLine.regions),
+            selectinload(Bid.lines).selectinload(BidLine.rfp_line).selectinload(RfpLine.item),
+        )
+    ))
+
+
+def _notes(bid_line: BidLine, quantity: int) -> tuple[str, ...]:
+    notes = []
+    if bid_line.capacity is not None and bid_line.capacity < quantity:
+        notes.append(f"Capacity {bid_line.capacity:,} < pooled quantity {quantity:,}: "
+                     "cannot supply the whole line alone.")
+    if bid_line.min_award_quantity > quantity:
+        notes.append(f"Minimum award {bid_line.min_award_quantity:,} > pooled quantity {quantity:,}: "
+                     "cannot be awarded on this line.")
+    return tuple(notes)
+
+
+def _offer_row(bid_line: BidLine, quantity: int, tco_years: int) -> OfferRow:
+    purchase_cents = adapters.purchase_cost_cents(bid_line, quantity)
+    support_cents = bid_line.annual_cost_per_unit_cents * quantity * tco_years
+    return OfferRow(
+        vendor=bid_line.bid.vendor.name,
+        product=bid_line.product,
+        pricing_kind=bid_line.pricing_kind,
+        tiers=tuple(Tier(tier.min_quantity, tier.unit_price_cents)
+                    for tier in sorted(bid_line.tiers, key=lambda tier: tier.min_quantity)),
+        annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents,
+        capacity=bid_line.capacity,
+        min_award_quantity=bid_line.min_award_quantity,
+        regions=tuple(region.name for region in sorted(bid_line.regions, key=lambda region: region.code)),
+        unit_price_cents=adapters.unit_price_cents(bid_line, quantity),
+        purchase_cost_cents=purchase_cents,
+        support_cost_cents=support_cents,
+        tco_cents=purchase_cents + support_cents,
+        notes=_notes(bid_line, quantity),
+    )
+
+
+def tabulation_for(rfp: Rfp) -> Tabulation:
+    """The bid tabulation of an opened RFP.
+
+    Parameters
+    ----------
+    rfp : Rfp
+        An RFP whose bids have been opened (``opened_at`` set).
+
+    Returns
+    -------
+    Tabulation
+        Every line in line order, each with the submitted offers on it priced at the pooled quantity
+        and sorted by total cost of ownership (then vendor name); every bidding vendor's discount
+        brackets, by vendor name.
+
+    Raises
+    ------
+    TabulationSealed
+        If the bids have not been opened: before opening nothing about a bid may be shown.
+    """
+    if rfp.opened_at is None:
+        raise TabulationSealed(f"The bids on {rfp.reference} have not been opened.")
+    bids = _submitted_bids(rfp.id)
+    offers_by_line: dict[int, list[BidLine]] = {}
+    for bid in bids:
+        for bid_line in bid.lines:
+            offers_by_line.setdefault(bid_line.rfp_line_id, []).append(bid_line)
+    lines = []
+    for line in sorted(rfp.lines, key=lambda line: line.line_no):
+        rows = [_offer_row(bid_line, line.quantity, rfp.tco_years) for bid_line in offers_by_line.get(line.id, [])]
+        rows.sort(key=lambda row: (row.tco_cents, row.vendor.casefold(), row.product))
+        lines.append(LineTabulation(line.line_no, line.item.code, line.item.name, line.item.unit, line.quantity,
+                                    tuple(rows)))
+    discounts = sorted(
+        (VendorDiscounts(bid.vendor.name, tuple(Bracket(bracket.min_value_cents, bracket.percent)
+                                                for bracket in bid.discount_brackets))
+         for bid in bids),
+        key=lambda entry: entry.vendor.casefold(),
+    )
+    return Tabulation(rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(bids), tuple(lines),
+                      tuple(discounts))
+
+
+def _money(cents: int | None) -> Decimal | None:
+    return None if cents is None else adapters.dollars(cents)
+
+
+def as_frame(tabulation: Tabulation) -> pd.DataFrame:
+    """The tabulation as one row per line and offer, in the page's order.
+
+    Parameters
+    ----------
+    tabulation : Tabulation
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS`. Money is exact ``Decimal`` dollars with two places (its text
+        is ``"289.00"``), quantities are integers, ``capacity`` is ``"unlimited"`` where there is
+        no limit, ``regions`` is ``"All regions"`` where the offer serves every region, and tiers
+        read ``"1+: 289.00; 500+: 265.00"``.
+    """
+    records = [
+        {
+            "line": line.line_no,
+            "item_code": line.item_code,
+            "item": line.item_name,
+            "pooled_quantity": line.pooled_quantity,
+            "vendor": row.vendor,
+            "product": row.product,
+            "pricing": row.pricing_kind.value,
+            "tiers": "; ".join(f"{tier.min_quantity}+: {format_money(tier.unit_price_cents)}" for tier in row.tiers),
+            "annual_support_per_unit": _money(row.annual_cost_per_unit_cents),
+            "capacity": "unlimited" if row.capacity is None else row.capacity,
+            "min_award_quantity": row.min_award_quantity,
+            "regions": "; ".join(row.regions) or ALL_REGIONS,
+            "unit_price_at_pooled_quantity": _money(row.unit_price_cents),
+            "purchase_cost": _money(row.purchase_cost_cents),
+            "tco_years": tabulation.tco_years,
+            "support_cost_over_tco_years": _money(row.support_cost_cents),
+            "tco": _money(row.tco_cents),
+            "notes": " ".join(row.notes),
+        }
+        for line in tabulation.lines
+        for row in line.offers
+    ]
+    return pd.DataFrame.from_records(records, columns=list(COLUMNS))
+
+
+def discounts_frame(tabulation: Tabulation) -> pd.DataFrame:
+    """Every bidding vendor's total-quantity discount brackets, one row per bracket.
+
+    Parameters
+    ----------
+    tabulation : Tabulation
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`DISCOUNT_COLUMNS`: ``min_purchase_value`` in exact ``Decimal`` dollars,
+        ``percent_off`` as an exact ``Decimal``. Vendors without brackets have no row.
+    """
+    records = [
+        {"vendor": entry.vendor, "min_purchase_value": adapters.dollars(bracket.min_value_cents),
+         "percent_off": bracket.percent}
+        for entry in tabulation.discounts
+        for bracket in entry.brackets
+    ]
+    return pd.DataFrame.from_records(records, columns=list(DISCOUNT_COLUMNS))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in EXPORT_KINDS:
+        raise ValueError(f'Unknown export kind "{kind}": "csv" or "xlsx".')
+
+
+def _format_sheet(sheet: Worksheet, columns: Iterable[str]) -> None:
+    bold = Font(bold=True)
+    for index, name in enumerate(columns, start=1):
+        letter = get_column_letter(index)
+        cells = sheet[letter]
+        cells[0].font = bold
+        if name in MONEY_COLUMNS:
+            for cell in cells[1:]:
+                cell.number_format = "#,##0.00"
+        widest = max([len(name)] + [len(str(cell.value)) for cell in cells[1:] if cell.value is not None])
+        sheet.column_dimensions[letter].width = min(widest + 2, MAX_COLUMN_WIDTH)
+
+
+def export(tabulation: Tabulation, kind: ExportKind) -> bytes:
+    """The tabulation as a downloadable file.
+
+    Parameters
+    ----------
+    tabulation : Tabulation
+    kind : {"csv", "xlsx"}
+        ``csv``: :func:`as_frame` as UTF-8 text with a byte-order mark (so that Excel reads
+        vendors' names right), money written exactly (``33600.00``). ``xlsx``: a "Tabulation" sheet
+        (:func:`as_frame`) and a "Discounts" sheet (:func:`discounts_frame`), bold frozen headers,
+        money as exact numbers shown with two decimals.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ValueError
+        For any other kind.
+    """
+    _check_kind(kind)
+    frame = as_frame(tabulation)
+    if kind == "csv":
+        return frame.to_csv(index=False).encode("utf-8-sig")
+    discounts = discounts_frame(tabulation)
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, sheet_frame in (("Tabulation", frame), ("Discounts", discounts)):
+            sheet_frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
+            _format_sheet(writer.sheets[name], sheet_frame.columns)
+    return buffer.getvalue()
+
+
+def filename(rfp: Rfp, kind: ExportKind) -> str:
+    """The download's file name, e.g. ``RFP-2026-0001-tabulation.csv``.
+
+    Raises
+    ------
+    ValueError
+        For a kind other than ``"csv"`` or ``"xlsx"``.
+    """
+    _check_kind(kind)
+    return f"{rfp.reference}-tabulation.{kind}"

@@ -1,0 +1,312 @@
+"""Vendors' bids (form, bid sheet, attachments, submit, withdraw), the opening, and the public bid tabulation."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from coop import clock
+from coop.access import public, roles
+from coop.accounts.models import Role
+from coop.bids import forms, queries, rules, services, sheets, tabulation
+from coop.bids.models import Bid, BidStatus
+from coop.rfps import queries as rfp_queries
+from coop.rfps.models import Rfp, RfpStatus
+
+bp = Blueprint("bids", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def bid_helpers():
+    return {"format_dollars": rules.format_dollars}
+
+
+@dataclass
+class BoardPanel:
+    """What an RFP's pages show about bids: nothing about any bid before opening, whoever asks."""
+
+    status: RfpStatus
+    opened: bool
+    vendor_can_bid: bool
+    open_form: forms.OpenBidsForm | None
+
+
+@bp.app_template_global()
+def bid_panel(rfp: Rfp) -> BoardPanel:
+    """The board's and the administrator's bid panel: the way to bid, the opening button, the tabulation link."""
+    status = rfp_queries.effective_status(rfp, clock.utcnow())
+    is_vendor = current_user.is_authenticated and current_user.role == Role.VENDOR_REP
+    is_admin = current_user.is_authenticated and current_user.role == Role.COOP_ADMIN
+    return BoardPanel(status=status, opened=rfp.opened_at is not None,
+                      vendor_can_bid=is_vendor and status == RfpStatus.OPEN,
+                      open_form=forms.OpenBidsForm(formdata=None) if is_admin and status == RfpStatus.CLOSED else None)
+
+
+def _public_rfp_or_404(reference: str) -> Rfp:
+    rfp = rfp_queries.public_rfp(reference)
+    if rfp is None:
+        abort(404)
+    return rfp
+
+
+@dataclass
+class BidPage:
+    """Everything the vendor's bid page shows."""
+
+    rfp: Rfp
+    bid: Bid | None
+    status: RfpStatus
+    can_change: bool
+    lines: list
+    requirements: dict
+    receipt: services.Receipt | None
+
+
+def _page(rfp: Rfp) -> BidPage:
+    bid = queries.own_bid(rfp.id, current_user.organisation.id)
+    status = rfp_queries.effective_status(rfp, clock.utcnow())
+    return BidPage(rfp=rfp, bid=bid, status=status, can_change=status == RfpStatus.OPEN,
+                   lines=sorted(rfp.lines, key=lambda line: line.line_no), requirements=queries.requirements_by_line(rfp),
+                   receipt=services.receipt_of(bid) if bid else None)
+
+
+def _bid_form(page: BidPage, formdata=None) -> forms.BidForm:
+    bid_input = queries.as_input(page.bid) if page.bid and page.bid.lines else None
+    default_regions = [region.code for region in current_user.organisation.regions]
+    data = forms.form_data(bid_input, [line.id for line in page.lines], page.requirements, default_regions,
+                           page.bid.revision if page.bid else None)
+    form = forms.BidForm(formdata=formdata, data=data)
+    region_choices = [SelectChoice(region.code, f"{region.name} ({region.code})") for region in queries.regions()]
+    for entry in form.lines:
+        entry.form.regions.choices = region_choices
+    return form
+
+
+def _render(page: BidPage, *, form=None, status: int = 200, general=(), line_wide=None, attachment_form=None,
+            sheet_form=None, sheet_problems=None):
+    return render_template(
+        "bids/bid.html", page=page, form=form or _bid_form(page), general=list(general), line_wide=line_wide or {},
+        rejected=status == 422 and form is not None,
+        attachment_form=attachment_form or forms.AttachmentForm(formdata=None, revision=_revision(page)),
+        sheet_form=sheet_form or forms.SheetForm(formdata=None, revision=_revision(page)),
+        action_form=forms.RevisionForm(formdata=None, revision=_revision(page)), sheet_problems=sheet_problems,
+        lines_by_id={line.id: line for line in page.lines},
+    ), status
+
+
+def _revision(page: BidPage) -> str:
+    return str(page.bid.revision) if page.bid else ""
+
+
+def _refused(page: BidPage, error: services.BidError, **forms_shown):
+    flash(str(error), "danger")
+    return _render(_page(page.rfp), status=409, **forms_shown)
+
+
+VENDOR = roles(Role.VENDOR_REP)
+
+
+@bp.route("/bids")
+@VENDOR
+def mine():
+    """The vendor's bids, each with its status and receipt."""
+    bids = queries.vendor_bids(current_user.organisation.id)
+    now = clock.utcnow()
+    return render_template("bids/mine.html", rows=[(bid, rfp_queries.effective_status(bid.rfp, now),
+                                                    services.receipt_of(bid)) for bid in bids])
+
+
+@bp.route("/rfps/<reference>/bid", methods=["GET", "POST"])
+@VENDOR
+def edit(reference: str):
+    """The vendor's bid on one RFP: fill in, save as draft, submit."""
+    page = _page(_public_rfp_or_404(reference))
+    if request.method == "GET":
+        return _render(page)
+    form = _bid_form(page, request.form)
+    if not form.validate_on_submit():
+        return _render(page, form=form, status=400)
+    try:
+        bid = services.save_bid(current_user, reference, forms.bid_input(form), revision=forms.revision_of(form),
+                                submit=bool(form.submit.data))
+    except LookupError:
+        abort(404)
+    except rules.BidRejected as rejected:
+        general, line_wide = forms.place_problems(form, rejected.problems)
+        return _render(_page(page.rfp), form=form, status=422, general=general, line_wide=line_wide)
+    except services.BidError as error:
+        return _refused(page, error)
+    if bid.status == BidStatus.SUBMITTED:
+        flash(f"Your bid is submitted. Receipt: {bid.content_sha256}.", "success")
+    else:
+        flash("Your bid is saved as a draft. It is not considered unless you submit it before the deadline.", "success")
+    return redirect(url_for("bids.edit", reference=reference))
+
+
+def _revision_action(reference: str, action, success: str):
+    page = _page(_public_rfp_or_404(reference))
+    form = forms.RevisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, reference, revision=forms.revision_of(form))
+    except LookupError:
+        abort(404)
+    except rules.BidRejected as rejected:
+        flash("The bid cannot be submitted as it stands: correct it below and submit it again.", "danger")
+        form = _bid_form(page)
+        form.validate()
+        general, line_wide = forms.place_problems(form, rejected.problems)
+        return _render(page, form=form, status=422, general=general, line_wide=line_wide)
+    except services.BidError as error:
+        return _refused(page, error)
+    flash(success, "success")
+    return redirect(url_for("bids.edit", reference=reference))
+
+
+@bp.route("/rfps/<reference>/bid/submit", methods=["POST"])
+@VENDOR
+def submit(reference: str):
+    """Submit the saved draft as it stands."""
+    return _revision_action(reference, services.submit_bid, "Your bid is submitted.")
+
+
+@bp.route("/rfps/<reference>/bid/withdraw", methods=["POST"])
+@VENDOR
+def withdraw(reference: str):
+    """Withdraw the bid; it is kept, marked withdrawn."""
+    return _revision_action(reference, services.withdraw_bid,
+                            "Your bid is withdrawn. You can save and submit it again before the deadline.")
+
+
+@bp.route("/rfps/<reference>/bid/attachments", methods=["POST"])
+@VENDOR
+def attach(reference: str):
+    """Attach a PDF spec sheet to the bid."""
+    page = _page(_public_rfp_or_404(reference))
+    form = forms.AttachmentForm()
+    if not form.validate_on_submit():
+        return _render(page, attachment_form=form, status=422)
+    upload = form.file.data
+    try:
+        attachment = services.add_attachment(current_user, reference, upload.filename or "", upload.read(),
+                                             revision=forms.revision_of(form))
+    except LookupError:
+        abort(404)
+    except services.BidError as error:
+        if error.field == "file":
+            form.file.errors.append(str(error))
+            return _render(_page(page.rfp), attachment_form=form, status=422)
+        return _refused(page, error)
+    flash(f"{attachment.filename} is attached.", "success")
+    return redirect(url_for("bids.edit", reference=reference, _anchor="attachments"))
+
+
+@bp.route("/rfps/<reference>/bid/attachments/<int:attachment_id>/remove", methods=["POST"])
+@VENDOR
+def detach(reference: str, attachment_id: int):
+    """Remove an attachment from the bid."""
+    return _revision_action(
+        reference, lambda user, ref, *, revision: services.remove_attachment(user, ref, attachment_id, revision=revision),
+        "The attachment is removed.")
+
+
+@bp.route("/bids/attachments/<int:attachment_id>")
+@roles(Role.VENDOR_REP, Role.COOP_ADMIN)
+def download(attachment_id: int):
+    """An attachment, as a download: for its own vendor, and for administrators once the bids are opened."""
+    try:
+        attachment, path = services.attachment_for_download(current_user, attachment_id)
+    except LookupError:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=attachment.filename,
+                     max_age=0)
+
+
+@bp.route("/rfps/<reference>/bid/sheet.<any(csv, xlsx):kind>")
+@VENDOR
+def sheet(reference: str, kind: str):
+    """The RFP's bid sheet, pre-filled with the vendor's bid when it has one."""
+    page = _page(_public_rfp_or_404(reference))
+    content = sheets.write_sheet(page.rfp, queries.as_input(page.bid) if page.bid else None, kind,
+                                 requirements=page.requirements,
+                                 deadline_text=rfp_queries.format_deadline(page.rfp.bid_deadline))
+    return _download(content, kind, f"{page.rfp.reference}-bid-sheet.{kind}")
+
+
+@bp.route("/rfps/<reference>/bid/sheet", methods=["POST"])
+@VENDOR
+def upload_sheet(reference: str):
+    """Read a filled bid sheet and save it as the bid's draft: all of it, or nothing with every problem listed."""
+    page = _page(_public_rfp_or_404(reference))
+    form = forms.SheetForm()
+    if not form.validate_on_submit():
+        return _render(page, sheet_form=form, status=422)
+    upload = form.file.data
+    try:
+        services.save_sheet(current_user, reference, upload.filename or "", upload.read(),
+                            revision=forms.revision_of(form))
+    except LookupError:
+        abort(404)
+    except sheets.SheetRejected as rejected:
+        return _render(_page(page.rfp), sheet_form=form, status=422, sheet_problems=rejected.problems)
+    except services.BidError as error:
+        return _refused(page, error)
+    flash("The bid sheet is read and saved as your draft. Check it below, then submit it.", "success")
+    return redirect(url_for("bids.edit", reference=reference))
+
+
+# --- the opening and the tabulation ----------------------------------------------------------------------------------
+
+@bp.route("/admin/rfps/<int:rfp_id>/open", methods=["POST"])
+@roles(Role.COOP_ADMIN)
+def open_bids(rfp_id: int):
+    """Open the bids of a closed RFP, once."""
+    if not forms.OpenBidsForm().validate_on_submit():
+        abort(400)
+    try:
+        opening = services.open_bids(current_user, rfp_id)
+    except LookupError:
+        abort(404)
+    except services.BidError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("rfps.manage", rfp_id=rfp_id))
+    flash(f"The bids are opened: {opening.submitted} submitted, {opening.set_aside} draft(s) set aside, "
+          f"{opening.withdrawn} withdrawn. The tabulation is public.", "success")
+    return redirect(url_for("bids.tabulation", reference=opening.rfp.reference))
+
+
+def _opened_rfp_or_404(reference: str) -> Rfp:
+    rfp = _public_rfp_or_404(reference)
+    if rfp.opened_at is None:
+        abort(404)
+    return rfp
+
+
+@bp.route("/rfps/<reference>/tabulation", endpoint="tabulation")
+@public
+def tabulation_page(reference: str):
+    """The public bid tabulation of an opened RFP."""
+    rfp = _opened_rfp_or_404(reference)
+    return render_template("bids/tabulation.html", rfp=rfp, tabulation=tabulation.tabulation_for(rfp))
+
+
+@bp.route("/rfps/<reference>/tabulation.<any(csv, xlsx):kind>")
+@public
+def tabulation_export(reference: str, kind: str):
+    """The public bid tabulation as CSV or XLSX."""
+    rfp = _opened_rfp_or_404(reference)
+    return _download(tabulation.export(tabulation.tabulation_for(rfp), kind), kind, tabulation.filename(rfp, kind))
+
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _download(content: bytes, kind: str, filename: str):
+    return send_file(io.BytesIO(content), mimetype=MIMETYPES[kind], as_attachment=True, download_name=filename,
+                     max_age=0)

@@ -1,0 +1,204 @@
+"""The vendor's bid pages: the form with its dynamic rows, messages next to fields, the bid sheet, attachments."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import sqlalchemy as sa
+from support import text_of
+
+from coop.bids import queries, rules, services
+from coop.bids.models import Bid, BidStatus
+from coop.extensions import db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def form_fields(rfp, data: rules.BidInput, *, revision="", action="save") -> dict:
+    """The bid form as a browser posts it: a block per RFP line, ticked where the bid has a line."""
+    requirements = queries.requirements_by_line(rfp)
+    by_line = {line.rfp_line_id: line for line in data.lines}
+    fields = {"revision": revision, action: "1"}
+    for index, line in enumerate(sorted(rfp.lines, key=lambda line: line.line_no)):
+        prefix = f"lines-{index}-"
+        fields[prefix + "rfp_line_id"] = str(line.id)
+        for number, (key, _wording) in enumerate(requirements[line.id]):
+            fields[f"{prefix}compliance-{number}-key"] = key
+        offer = by_line.get(line.id)
+        if offer is None:
+            continue
+        fields.update({prefix + "bid_on": "y", prefix + "product": offer.product, prefix + "pricing_kind": offer.pricing_kind,
+                       prefix + "annual_cost_per_unit": offer.annual_cost_per_unit, prefix + "capacity": offer.capacity,
+                       prefix + "min_award_quantity": offer.min_award_quantity})
+        for number, (key, _wording) in enumerate(requirements[line.id]):
+            fields[f"{prefix}compliance-{number}-answer"] = offer.spec_compliance.get(key, "")
+        for number, tier in enumerate(offer.tiers):
+            fields[f"{prefix}tiers-{number}-min_quantity"] = tier.min_quantity
+            fields[f"{prefix}tiers-{number}-unit_price"] = tier.unit_price
+        fields[prefix + "regions"] = list(offer.region_codes)
+    for number, bracket in enumerate(data.discount_brackets):
+        fields[f"discounts-{number}-min_value"] = bracket.min_value
+        fields[f"discounts-{number}-percent"] = bracket.percent
+    return fields
+
+
+def the_bid(rfp, user) -> Bid | None:
+    db.session.expire_all()
+    return queries.own_bid(rfp.id, user.organisation.id)
+
+
+def test_a_vendor_fills_in_a_tiered_bid_saves_it_and_submits_it(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    page = client.get(f"/rfps/{rfp.reference}/bid")
+    assert page.status_code == 200
+    assert "You have not saved a bid yet." in text_of(page)
+    # A fifth tier, beyond the rows the page showed: the form takes whatever rows the browser sends.
+    data = bid_input(rfp, line_nos=(1,), tiers=(("1", "300"), ("50", "295"), ("100", "280"), ("200", "270"), ("500", "250")))
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, data))
+    assert response.status_code == 302
+    bid = the_bid(rfp, vendor_user)
+    assert bid.status == BidStatus.DRAFT and [line.rfp_line.line_no for line in bid.lines] == [1]
+    assert [tier.min_quantity for tier in bid.lines[0].tiers] == [1, 50, 100, 200, 500]
+    page = client.get(f"/rfps/{rfp.reference}/bid")
+    assert "saved as a draft" in text_of(page)
+
+    response = client.post(f"/rfps/{rfp.reference}/bid/submit", data={"revision": str(bid.revision)})
+    assert response.status_code == 302
+    page = client.get(f"/rfps/{rfp.reference}/bid")
+    bid = the_bid(rfp, vendor_user)
+    assert bid.status == BidStatus.SUBMITTED
+    assert "Your bid is submitted and sealed" in text_of(page)
+    assert bid.content_sha256 in page.get_data(as_text=True)
+    mine = client.get("/bids")
+    assert rfp.reference in text_of(mine) and bid.content_sha256[:16] in text_of(mine)
+
+
+def test_problems_are_shown_next_to_their_fields_and_nothing_is_saved(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    data = bid_input(rfp, line_nos=(2,), tiers=(("1", "300"), ("100", "310")), capacity="lots")
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, data))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Nothing was saved." in text_of(response)
+    # The message sits under the field it is about: line 2's second tier price, line 2's capacity.
+    price_field = html.index('name="lines-1-tiers-1-unit_price"')
+    assert html.index("Tier 2 costs $310.00, more than tier 1 ($300.00)", price_field) < html.index(
+        'name="lines-1-tiers-2-min_quantity"')
+    capacity_field = html.index('name="lines-1-capacity"')
+    assert html.index(rules.CAPACITY_NOT_WHOLE, capacity_field) < html.index('name="lines-1-min_award_quantity"')
+    # What was typed is kept.
+    assert 'value="lots"' in html
+    assert the_bid(rfp, vendor_user) is None
+
+
+def test_no_line_ticked_is_refused(log_in, rfp, vendor_user, now):
+    response = log_in(vendor_user).post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, rules.BidInput()))
+    assert response.status_code == 422
+    assert rules.NO_LINE in text_of(response)
+
+
+def test_after_the_deadline_the_vendor_sees_its_bid_but_cannot_change_it(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    now(rfp.bid_deadline)
+    page = client.get(f"/rfps/{rfp.reference}/bid")
+    assert "The bid deadline has passed" in text_of(page)
+    assert 'id="bid-form"' not in page.get_data(as_text=True)
+    assert "Acme Book 11 G3" in text_of(page)
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Late"), revision="2"))
+    assert response.status_code == 409
+    assert services.deadline_passed(rfp.bid_deadline) in text_of(response)
+    response = client.post(f"/rfps/{rfp.reference}/bid/withdraw", data={"revision": "2"})
+    assert response.status_code == 409
+    assert the_bid(rfp, vendor_user).status == BidStatus.SUBMITTED
+
+
+def test_a_stale_window_is_told_to_reload(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Second window"), revision=2)
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="First"), revision="2"))
+    assert response.status_code == 409
+    assert services.STALE in text_of(response)
+    assert the_bid(rfp, vendor_user).lines[0].product == "Second window"
+
+
+def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
+                           data={"revision": "", "file": (io.BytesIO(PDF), "Spec sheet.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    bid = the_bid(rfp, vendor_user)
+    attachment = bid.attachments[0]
+    download = client.get(f"/bids/attachments/{attachment.id}")
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    download.close()
+    assert log_in(other_vendor_user).get(f"/bids/attachments/{attachment.id}").status_code == 404
+
+    client = log_in(vendor_user)
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
+                           data={"revision": str(bid.revision), "file": (io.BytesIO(b"GIF89a"), "photo.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert services.ATTACHMENT_NOT_PDF in text_of(response)
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.id}/remove",
+                           data={"revision": str(bid.revision)})
+    assert response.status_code == 302
+    assert the_bid(rfp, vendor_user).attachments == []
+
+
+def test_the_bid_sheet_round_trip(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, discounts=(("100000", "2"),)), revision=None)
+    for kind in ("xlsx", "csv"):
+        sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.{kind}")
+        assert sheet.status_code == 200
+        assert sheet.headers["Content-Disposition"] == f"attachment; filename={rfp.reference}-bid-sheet.{kind}"
+    # The sheet as downloaded, uploaded again: the same bid (the CSV keeps the discounts it cannot carry).
+    before = queries.as_input(the_bid(rfp, vendor_user))
+    csv_sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").data
+    response = client.post(f"/rfps/{rfp.reference}/bid/sheet",
+                           data={"revision": "2", "file": (io.BytesIO(csv_sheet), "bid.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert queries.as_input(the_bid(rfp, vendor_user)) == before
+
+
+def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, vendor_user, bid_input, now, table_rows):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
+    csv_sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").data.decode("utf-8-sig")
+    bad = csv_sheet.replace("280.00", "310.00", 1)
+    response = client.post(f"/rfps/{rfp.reference}/bid/sheet",
+                           data={"revision": "2", "file": (io.BytesIO(bad.encode()), "bid.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    rows = table_rows(response, "sheet-problem-list")
+    assert any("Tier 2 costs $310.00, more than tier 1 ($300.00)" in row and "tier2_price" in row for row in rows), rows
+    assert queries.as_input(the_bid(rfp, vendor_user)) == queries.as_input(the_bid(rfp, vendor_user))
+    assert the_bid(rfp, vendor_user).lines[0].tiers[1].unit_price_cents == 28000
+
+
+def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(
+        log_in, client, rfp, vendor_user, admin, bid_input, now, table_rows):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    assert client.get(f"/rfps/{rfp.reference}/tabulation").status_code == 404
+    admin_client = log_in(admin)
+    early = admin_client.post(f"/admin/rfps/{rfp.id}/open", follow_redirects=True)
+    assert "can be opened only after the bid deadline" in text_of(early)
+    now(rfp.bid_deadline + timedelta(minutes=1))
+    manage = admin_client.get(f"/admin/rfps/{rfp.id}")
+    assert 'id="open-bids-form"' in manage.get_data(as_text=True)
+    opened = admin_client.post(f"/admin/rfps/{rfp.id}/open", follow_redirects=True)
+    assert "The bids are opened: 1 submitted, 0 draft(s) set aside, 0 withdrawn." in text_of(opened)
+    again = admin_client.post(f"/admin/rfps/{rfp.id}/open", follow_redirects=True)
+    assert "they can be opened only once" in text_of(again)
+    public = client.get(f"/rfps/{rfp.reference}/tabulation")
+    assert public.status_code == 200
+    assert any("Evergreen Learning" in row and "$33,600.00" in row for row in table_rows(public, "tabulation-line-1"))
+    board = client.get(f"/rfps/{rfp.reference}")
+    assert "Bid tabulation" in text_of(board)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1

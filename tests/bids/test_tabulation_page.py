@@ -1,0 +1,113 @@
+"""The public bid tabulation page and its downloads (routes ``bids.tabulation`` and ``bids.tabulation_export``)."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import openpyxl
+import pandas as pd
+import pytest
+from support import text_of
+
+from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
+from coop.extensions import db
+from coop.rfps.models import RfpStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def rfp_with_bids(make_rfp, make_vendor, make_region, now):
+    """Quantities 120 and 40, TCO over 4 years; two submitted bids on line 1 and a draft on line 2; not yet opened."""
+    rfp = make_rfp(quantities=(120, 40), deadline_in=timedelta(days=-1))
+    rfp.tco_years = 4
+    line_1, line_2 = rfp.lines
+    tiers = [(1, 300_00), (100, 280_00)]
+
+    def bid(vendor_name, rfp_line, status=BidStatus.SUBMITTED, brackets=(), **fields):
+        db.session.add(Bid(
+            rfp=rfp, vendor=make_vendor(vendor_name), status=status,
+            lines=[BidLine(rfp_line=rfp_line, **fields,
+                           tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers])],
+            discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
+                               for value, percent in brackets],
+        ))
+
+    bid("Acme Devices", line_1, product="Acme Book 14", annual_cost_per_unit_cents=12_00,
+        regions=[make_region("north", "North")])
+    bid("Birch Computing", line_1, product="Birch B14", pricing_kind=PricingKind.INCREMENTAL, capacity=100,
+        brackets=[(250_000_00, "2.5")])
+    bid("Dogwood Drafts", line_2, status=BidStatus.DRAFT, product="Dogwood D1")
+    db.session.flush()
+    return rfp
+
+
+@pytest.fixture
+def opened(rfp_with_bids, now):
+    rfp_with_bids.status = RfpStatus.OPENED
+    rfp_with_bids.opened_at = now()
+    db.session.flush()
+    return rfp_with_bids
+
+
+def test_anyone_reads_the_tabulation_after_opening(client, opened, table_rows):
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert response.status_code == 200
+    text = text_of(response)
+    assert f"Bid tabulation — {opened.reference}" in text
+    assert f"Bids opened {opened.opened_at.strftime('%Y-%m-%d %H:%M')} UTC" in text
+    assert "Bids received 2 submitted bids" in text
+    assert table_rows(response, "tabulation-line-1") == [
+        "Birch Computing Capacity 100 < pooled quantity 120: cannot supply the whole line alone. Birch B14 Incremental "
+        "1+: $300.00; 100+: $280.00 $0.00 100 None All regions $296.50 (average) $35,580.00 $0.00 $35,580.00",
+        "Acme Devices Acme Book 14 All units 1+: $300.00; 100+: $280.00 $12.00 Unlimited None North $280.00 "
+        "$33,600.00 $5,760.00 $39,360.00",
+    ]
+    assert table_rows(response, "tabulation-line-2") == ["No bid on this line."]
+    assert table_rows(response, "tabulation-discounts") == [
+        "Acme Devices None", "Birch Computing 2.5% off from $250,000.00"]
+    html = response.get_data(as_text=True)
+    assert f'href="/rfps/{opened.reference}/tabulation.csv"' in html
+    assert f'href="/rfps/{opened.reference}/tabulation.xlsx"' in html
+    assert f'href="/rfps/{opened.reference}"' in html
+    assert "Dogwood" not in html
+
+
+@pytest.mark.parametrize("status", [RfpStatus.OPEN, RfpStatus.CLOSED])
+@pytest.mark.parametrize("suffix", ["", ".csv", ".xlsx"])
+def test_bids_stay_sealed_until_opening(client, rfp_with_bids, status, suffix):
+    rfp_with_bids.status = status
+    db.session.flush()
+    response = client.get(f"/rfps/{rfp_with_bids.reference}/tabulation{suffix}")
+    assert response.status_code == 404
+    assert not {"Acme", "Birch", "$35,580.00", "35580.00"} & set(text_of(response).split())
+
+
+def test_the_csv_download(client, opened):
+    response = client.get(f"/rfps/{opened.reference}/tabulation.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={opened.reference}-tabulation.csv"
+    frame = pd.read_csv(io.BytesIO(response.get_data()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert [(row["vendor"], row["unit_price_at_pooled_quantity"], row["purchase_cost"], row["tco"])
+            for row in frame.to_dict("records")] == [
+        ("Birch Computing", "296.50", "35580.00", "35580.00"),
+        ("Acme Devices", "280.00", "33600.00", "39360.00"),
+    ]
+
+
+def test_the_xlsx_download(client, opened):
+    response = client.get(f"/rfps/{opened.reference}/tabulation.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX
+    assert response.headers["Content-Disposition"] == f"attachment; filename={opened.reference}-tabulation.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    assert workbook.sheetnames == ["Tabulation", "Discounts"]
+    assert [row[4] for row in workbook["Tabulation"].iter_rows(min_row=2, values_only=True)] == [
+        "Birch Computing", "Acme Devices"]
+
+
+def test_no_other_download_kind(client, opened):
+    assert client.get(f"/rfps/{opened.reference}/tabulation.pdf").status_code == 404
