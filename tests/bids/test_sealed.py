@@ -1,0 +1,147 @@
+"""Sealed until opening: no page, export, message or status code tells anyone but the bidder anything about a bid.
+
+The test renders every page the app can serve for an open RFP — each GET route of the
+app, with the RFP's reference or id where the route takes one — as every principal
+other than the bidding vendor (the public, a district buyer, another vendor, an
+administrator), once before any bid exists and once after one vendor submitted a bid
+with an attachment, another left a draft and a third withdrew one. The two renderings
+must be identical, byte for byte once CSRF tokens are set aside. After the opening the
+tabulation tells all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from support import text_of
+from werkzeug.routing import Rule
+
+from coop.bids import services
+from coop.extensions import db
+from coop.notifications.models import OutboundEmail
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+_CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(value=")[^"]*("[^>]*name="csrf_token")')
+
+
+def urls(app, rfp, attachment_id: int) -> list[str]:
+    """Every GET URL of the app, with this RFP's reference or id (and the next attachment's id) filled in."""
+    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_id": attachment_id}
+    found = []
+    rule: Rule
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        arguments = set(rule.arguments)
+        if not arguments <= set(values) | {"kind"}:
+            continue
+        if "kind" in arguments:
+            kinds = re.findall(r"any\(([^)]*)\)", rule.rule)
+            choices = [choice.strip() for choice in kinds[0].split(",")] if kinds else []
+            found += [rule.build({**values, "kind": kind}, append_unknown=False)[1] for kind in choices]
+        else:
+            found.append(rule.build(values, append_unknown=False)[1])
+    return sorted(set(found))
+
+
+def content(response):
+    """What a reader gets from a response: the page (without its CSRF token), the workbook's cells, or the bytes."""
+    if response.mimetype == "text/html":
+        return _CSRF.sub("csrf", response.get_data(as_text=True))
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        # An XLSX carries the time it was written: compare what is in its cells.
+        workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook.worksheets}
+    return response.get_data()
+
+
+def render_all(client, paths) -> dict[str, tuple]:
+    pages = {}
+    for path in paths:
+        response = client.get(path)
+        body = content(response)
+        response.close()
+        pages[path] = (response.status_code, response.mimetype, body)
+    return pages
+
+
+@pytest.fixture
+def bidders(make_vendor_rep, make_vendor, north, south):
+    users = {name: make_vendor_rep(make_vendor(name, regions=[north, south]))
+             for name in ("Sealed Submitter Ltd", "Sealed Drafter Ltd", "Sealed Withdrawer Ltd")}
+    db.session.commit()
+    return users
+
+
+def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
+        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now):
+    observers = {"public": None, "buyer": make_buyer(), "other vendor": make_vendor_rep(), "administrator": admin}
+    db.session.commit()
+    next_attachment_id = 1 + (db.session.execute(db.text("SELECT max(id) FROM bid_attachment")).scalar() or 0)
+    paths = urls(app, rfp, next_attachment_id)
+    assert f"/rfps/{rfp.reference}/tabulation.csv" in paths and f"/admin/rfps/{rfp.id}" in paths
+    assert f"/bids/attachments/{next_attachment_id}" in paths
+
+    def look(observer):
+        if observer is None:
+            with client.session_transaction() as session:
+                session.clear()
+            return render_all(client, paths)
+        return render_all(log_in(observer), paths)
+
+    before = {name: look(user) for name, user in observers.items()}
+    outbox_before = db.session.scalar(db.select(db.func.count()).select_from(OutboundEmail))
+
+    submitter, drafter, withdrawer = bidders.values()
+    services.save_bid(submitter, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    attachment = services.add_attachment(submitter, rfp.reference, "spec.pdf", PDF, revision=2)
+    assert attachment.id == next_attachment_id
+    services.submit_bid(submitter, rfp.reference, revision=3)
+    services.save_bid(drafter, rfp.reference, bid_input(rfp, product="Draft only"), revision=None)
+    services.save_bid(withdrawer, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    services.withdraw_bid(withdrawer, rfp.reference, revision=2)
+
+    after = {name: look(user) for name, user in observers.items()}
+    for name in observers:
+        for path in paths:
+            assert after[name][path] == before[name][path], f"{path} differs for {name} once bids exist"
+    # No e-mail was written about any of it, so the administrators' outbox is unchanged too.
+    assert db.session.scalar(db.select(db.func.count()).select_from(OutboundEmail)) == outbox_before
+
+    # The bidder itself sees its own bid and receipt, and its attachment.
+    own = log_in(submitter)
+    assert "Your bid is submitted and sealed" in text_of(own.get(f"/rfps/{rfp.reference}/bid"))
+    download = own.get(f"/bids/attachments/{attachment.id}")
+    assert download.status_code == 200
+    download.close()
+
+    # After the opening the tabulation tells all: the submitted bid, not the draft nor the withdrawn one.
+    now(rfp.bid_deadline)
+    services.open_bids(admin, rfp.id)
+    tabulation = text_of(client.get(f"/rfps/{rfp.reference}/tabulation"))
+    assert "Sealed Submitter Ltd" in tabulation
+    assert "Sealed Drafter Ltd" not in tabulation and "Sealed Withdrawer Ltd" not in tabulation
+    download = log_in(admin).get(f"/bids/attachments/{attachment.id}")
+    assert download.status_code == 200 and download.data == PDF
+    download.close()
+
+
+def test_another_vendor_cannot_reach_a_bid_by_any_action(log_in, rfp, bidders, make_vendor_rep, bid_input, now):
+    submitter = bidders["Sealed Submitter Ltd"]
+    services.save_bid(submitter, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    attachment = services.add_attachment(submitter, rfp.reference, "spec.pdf", PDF, revision=2)
+    outsider = make_vendor_rep()
+    db.session.commit()
+    client = log_in(outsider)
+    # Its own (absent) bid: the same refusal whether or not anyone else bid.
+    response = client.post(f"/rfps/{rfp.reference}/bid/withdraw", data={"revision": "2"})
+    assert response.status_code == 409 and services.NO_BID in text_of(response)
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.id}/remove", data={"revision": "2"})
+    assert response.status_code == 409 and services.NO_BID in text_of(response)
+    assert client.get(f"/bids/attachments/{attachment.id}").status_code == 404
+    assert client.get(f"/bids/attachments/{attachment.id + 1000}").status_code == 404
+    sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").get_data(as_text=True)
+    assert "Acme Book" not in sheet
