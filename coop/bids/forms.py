@@ -75,13 +75,15 @@ class RevisionForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     revision = HiddenField()
-    file = FileField("Spec sheet (PDF)", validators=[FileRequired("Choose a PDF file to attach.")])
+    # Distinct ids: both upload forms share one page, and each label must point at its own input.
+    file = FileField("Spec sheet (PDF)", validators=[FileRequired("Choose a PDF file to attach.")], id="attachment-file")
     submit = SubmitField("Attach")
 
 
 class SheetForm(FlaskForm):
     revision = HiddenField()
-    file = FileField("Filled bid sheet (XLSX or CSV)", validators=[FileRequired("Choose the bid sheet to upload.")])
+    file = FileField("Filled bid sheet (XLSX or CSV)", validators=[FileRequired("Choose the bid sheet to upload.")],
+                     id="sheet-file")
     submit = SubmitField("Upload and save as draft")
 
 
