@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coop.bids.models import PricingKind
+# Amounts are read and written as everywhere else; the bid pages, sheets and tabulation reach them through this
+# module, with the rest of the bids' rules.
+from coop.money import format_dollars, parse_dollars_to_cents, plain_dollars as format_money
 
 MAX_TIERS = 10
 MAX_BRACKETS = 10
@@ -35,8 +38,6 @@ MAX_VALUE_CENTS = 1_000_000_000_00  # $1 billion
 MAX_PRODUCT = 300
 MAX_COMPLIANCE = 1_000
 
-# "289", "289.5", "1,289.00", "$1,289.00": never negative, at most 2 decimals.
-_MONEY = re.compile(r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?")
 _WHOLE = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)")
 _PERCENT = re.compile(r"\d{1,2}(?:\.\d{1,2})?\s*%?")
 
@@ -90,18 +91,6 @@ def bracket_percent_not_rising(index: int, previous_index: int, previous: Decima
 
 def unknown_regions(codes: Iterable[str]) -> str:
     return "Unknown region " + ", ".join(f'"{code}"' for code in codes) + "."
-
-
-def format_dollars(cents: int | None) -> str:
-    """Integer cents as ``$1,250.00``; ``None`` as an empty string."""
-    if cents is None:
-        return ""
-    return f"${cents // 100:,}.{cents % 100:02d}"
-
-
-def format_money(cents: int | None) -> str:
-    """Integer cents as the plain text a vendor types back: ``1250.00``; ``None`` as an empty string."""
-    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
 
 
 # --- input, as typed -------------------------------------------------------------------------------------------------
@@ -208,14 +197,6 @@ class LineRules:
 
 # --- parsing ---------------------------------------------------------------------------------------------------------
 
-def parse_money_cents(text: str) -> int | None:
-    """Dollars as typed (``"1,250.50"``, ``"$300"``) to integer cents; ``None`` when it is not an amount."""
-    text = text.strip()
-    if not _MONEY.fullmatch(text):
-        return None
-    return int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100)
-
-
 def parse_whole(text: str) -> int | None:
     """A whole number as typed (``"1,200"``); ``None`` when it is not one."""
     text = text.strip()
@@ -255,7 +236,7 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
         elif quantity is None or not 1 <= quantity <= MAX_QUANTITY:
             problems.append(Problem((*path, "min_quantity"), TIER_QUANTITY_NOT_WHOLE))
             quantity = None
-        price = parse_money_cents(tier.unit_price) if tier.unit_price.strip() else None
+        price = parse_dollars_to_cents(tier.unit_price) if tier.unit_price.strip() else None
         if not tier.unit_price.strip():
             problems.append(Problem((*path, "unit_price"), TIER_PRICE_REQUIRED))
         elif price is None:
@@ -305,7 +286,7 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
         problems.append(Problem(("lines", line_id, "pricing_kind"), PRICING_KIND_UNKNOWN))
         pricing_kind = PricingKind.ALL_UNITS
     tiers = _check_tiers(line_id, data.tiers, problems)
-    support = parse_money_cents(data.annual_cost_per_unit) if data.annual_cost_per_unit.strip() else 0
+    support = parse_dollars_to_cents(data.annual_cost_per_unit) if data.annual_cost_per_unit.strip() else 0
     if support is None or support > MAX_UNIT_PRICE_CENTS:
         problems.append(Problem(("lines", line_id, "annual_cost_per_unit"), SUPPORT_NOT_MONEY))
     capacity = parse_whole(data.capacity) if data.capacity.strip() else None
@@ -335,7 +316,7 @@ def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem])
     clean: list[Bracket] = []
     previous: tuple[int, Bracket] | None = None
     for index, bracket in rows:
-        value = parse_money_cents(bracket.min_value)
+        value = parse_dollars_to_cents(bracket.min_value)
         if value is None:
             problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_NOT_MONEY))
         elif value > MAX_VALUE_CENTS:

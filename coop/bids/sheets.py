@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -45,17 +44,17 @@ import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from coop import spreadsheets
 from coop.bids import rules
 from coop.bids.models import PricingKind
-from coop.needs import importing
 from coop.rfps.models import Rfp, RfpLine
-
-log = logging.getLogger(__name__)
+from coop.spreadsheets import (
+    DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, cell_text, column_letter, normalise_header, shown,
+)
 
 BID_SHEET = "Bid"
 DISCOUNTS_SHEET = "Discounts"
 INSTRUCTIONS_SHEET = "Instructions"
-EXTENSIONS = importing.EXTENSIONS
 
 READ_ONLY_COLUMNS = ("line", "item_code", "item", "unit", "quantity", "requirements")
 TIER_PAIRS = rules.MAX_TIERS
@@ -63,14 +62,7 @@ SPEC_PREFIX = "meets:"
 DISCOUNT_COLUMNS = ("min_value", "percent")
 PRICING_KINDS = tuple(kind.value for kind in PricingKind)
 
-# Messages (asserted word for word in tests/bids/test_sheets.py). The needs import's words serve where the problem
-# is the same whatever the file holds.
-NOT_A_SPREADSHEET = importing.NOT_A_SPREADSHEET
-UNREADABLE_XLSX = importing.UNREADABLE_XLSX
-UNREADABLE_CSV = importing.UNREADABLE_CSV
-MISSING_COLUMN = importing.MISSING_COLUMN
-DUPLICATE_COLUMN = importing.DUPLICATE_COLUMN
-UNNAMED_COLUMN = importing.UNNAMED_COLUMN
+# Messages (asserted word for word in tests/bids/test_sheets.py); those of any spreadsheet are in coop.spreadsheets.
 FILE_TOO_LARGE = '"{filename}" is larger than {limit}: upload the bid sheet as downloaded, with your offer filled in.'
 EMPTY_FILE = ('"{filename}" is empty. Start from the bid sheet downloaded for this RFP: its header row, then one row '
               "per line.")
@@ -84,7 +76,6 @@ ITEM_MISMATCH = ('Line {line_no} of {reference} is item {expected}, not "{value}
                  "RFP's bid sheet. Keep the read-only columns as downloaded.")
 SPEC_NOT_ASKED = "This line does not ask for this requirement: leave the cell empty."
 
-_MAX_VALUE_SHOWN = 40
 # Rows beyond the RFP's lines are each reported (every one repeats a line, names none or an unknown one), up to this
 # many; past it, one message says the sheet is too long, without reading the rest.
 _EXTRA_ROWS = 100
@@ -352,7 +343,7 @@ def _row(line: RfpLine, offer: rules.LineInput | None, asked: Sequence[tuple[str
 
 def _xlsx_value(column: str, text: str):
     """A cell's value: numbers as numbers, so that a spreadsheet program neither flags nor reformats them."""
-    if column in _MONEY_COLUMNS and (cents := rules.parse_money_cents(text)) is not None:
+    if column in _MONEY_COLUMNS and (cents := rules.parse_dollars_to_cents(text)) is not None:
         return Decimal(cents).scaleb(-2)
     if column in _WHOLE_COLUMNS and (whole := rules.parse_whole(text)) is not None:
         return whole
@@ -553,7 +544,7 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
             problems.append(here("line", LINE_MISSING))
             continue
         if line is None:
-            problems.append(here("line", LINE_UNKNOWN.format(reference=rfp.reference, value=_shown(number_text))))
+            problems.append(here("line", LINE_UNKNOWN.format(reference=rfp.reference, value=shown(number_text))))
             continue
         if line.line_no in first_row:
             problems.append(here("line", LINE_REPEATED.format(line_no=line.line_no, first=first_row[line.line_no])))
@@ -562,7 +553,7 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
         item_code = cells.get("item_code", "")
         if item_code and item_code.upper() != line.item.code.upper():
             problems.append(here("item_code", ITEM_MISMATCH.format(
-                line_no=line.line_no, reference=rfp.reference, expected=line.item.code, value=_shown(item_code))))
+                line_no=line.line_no, reference=rfp.reference, expected=line.item.code, value=shown(item_code))))
         asked = [key for key, _wording in requirements.get(line.id, ())]
         for key in keys:
             if key not in asked and cells.get(SPEC_PREFIX + key):
@@ -581,7 +572,7 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
             product=cells.get("product", ""),
             spec_compliance={key: cells.get(SPEC_PREFIX + key, "") for key in asked},
             # "All units" and "all-units" are what people type for all_units.
-            pricing_kind=importing._normalise_header(cells.get("pricing", "")) or PricingKind.ALL_UNITS.value,
+            pricing_kind=normalise_header(cells.get("pricing", "")) or PricingKind.ALL_UNITS.value,
             tiers=tuple(tiers),
             annual_cost_per_unit=cells.get("annual_support_per_unit", ""),
             capacity=cells.get("capacity", ""),
@@ -597,7 +588,7 @@ def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], r
                      ) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
     """The sheet's header (names as known, ``""`` where unnamed or unknown) and its non-blank rows, each with its
     line number and its cells by column name; header problems are added to ``problems``."""
-    by_name = {importing._normalise_header(name): name for name in known}
+    by_name = {normalise_header(name): name for name in known}
     raw_header = table[0] if table else []
     data = [(position, row) for position, row in enumerate(table[1:], start=2) if any(row)]
     width = max((len(row) for row in table), default=0)
@@ -605,13 +596,13 @@ def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], r
     seen: set[str] = set()
     for index in range(width):
         raw = raw_header[index].strip() if index < len(raw_header) else ""
-        name = by_name.get(importing._normalise_header(raw), "") if raw else ""
+        name = by_name.get(normalise_header(raw), "") if raw else ""
         if not raw:
             if any(index < len(row) and row[index] for _position, row in data):
-                letter = importing._column_letter(index)
+                letter = column_letter(index)
                 problems.append(SheetProblem(1, letter, UNNAMED_COLUMN.format(letter=letter), sheet))
         elif not name:
-            problems.append(SheetProblem(1, raw, unknown_message.format(column=_shown(raw)), sheet))
+            problems.append(SheetProblem(1, raw, unknown_message.format(column=shown(raw)), sheet))
         elif name in seen:
             problems.append(SheetProblem(1, name, DUPLICATE_COLUMN.format(column=name), sheet))
             name = ""
@@ -641,11 +632,6 @@ def _paired_tier_column(name: str) -> str | None:
     return price_column if name == from_column else from_column
 
 
-def _shown(text: str) -> str:
-    """A value quoted back to the vendor, cut short when long."""
-    return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
-
-
 def _size_text(size: int) -> str:
     for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
         if size >= scale:
@@ -661,41 +647,24 @@ def _read_tables(filename: str, data: bytes, *, max_rows: int,
                  max_brackets: int) -> tuple[list[list[str]], list[list[str]] | None]:
     """The Bid sheet's rows and the Discounts sheet's (``None`` when the file has none), as text cells, blank rows
     kept so that row positions are line numbers."""
-    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in EXTENSIONS:
-        raise _reject(NOT_A_SPREADSHEET.format(filename=filename))
-    if not data.strip():
-        raise _reject(EMPTY_FILE.format(filename=filename))
-    # The content decides, not the name: an XLSX saved with a .csv name is still read as what it is.
-    if data.startswith(b"PK\x03\x04"):
-        return _read_workbook(filename, data, max_rows=max_rows, max_brackets=max_brackets)
-    if extension == ".xlsx":
-        raise _reject(UNREADABLE_XLSX.format(filename=filename))
     try:
-        return importing._read_csv(filename, data), None
-    except importing.ImportRejected as rejected:
-        raise SheetRejected([SheetProblem(problem.line, problem.column, problem.message)
-                             for problem in rejected.problems]) from rejected
+        kind = spreadsheets.file_kind(filename, data)
+        if kind is None:
+            raise _reject(EMPTY_FILE.format(filename=filename))
+        if kind == "xlsx":
+            return _read_workbook(filename, data, max_rows=max_rows, max_brackets=max_brackets)
+        return spreadsheets.read_csv_rows(filename, data), None
+    except spreadsheets.Unreadable as error:
+        raise _reject(str(error)) from error
 
 
 def _read_workbook(filename: str, data: bytes, *, max_rows: int,
                    max_brackets: int) -> tuple[list[list[str]], list[list[str]] | None]:
-    # Whatever a malformed upload makes the zip or XML parsers raise, the vendor's answer is the same.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001
-        log.info("unreadable XLSX %r: %s", filename, error)
-        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
-    try:
+    with spreadsheets.open_workbook(filename, data) as workbook:
         bid = workbook[BID_SHEET] if BID_SHEET in workbook.sheetnames else workbook.worksheets[0]
         discounts = workbook[DISCOUNTS_SHEET] if DISCOUNTS_SHEET in workbook.sheetnames else None
         return (_sheet_table(bid, max_rows),
                 None if discounts is None or discounts is bid else _sheet_table(discounts, max_brackets))
-    except Exception as error:  # noqa: BLE001
-        log.info("unreadable XLSX %r: %s", filename, error)
-        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
-    finally:
-        workbook.close()
 
 
 def _sheet_table(sheet, max_rows: int) -> list[list[str]]:
@@ -706,8 +675,8 @@ def _sheet_table(sheet, max_rows: int) -> list[list[str]]:
     filled = 0
     for cells in sheet.iter_rows():
         if not rows:
-            header = [importing._cell_text(cell.value) for cell in cells]
-            kinds = [importing._normalise_header(name) for name in header]
+            header = [cell_text(cell.value) for cell in cells]
+            kinds = [normalise_header(name) for name in header]
             rows.append(header)
             continue
         row = [_typed_text(kinds[index] if index < len(kinds) else "", cell.value, cell.number_format or "")
@@ -724,7 +693,7 @@ def _typed_text(column: str, value, number_format: str) -> str:
     """A cell as text: numbers typed as numbers become the text :mod:`rules` reads (289.5 -> "289.50", 1200.0 ->
     "1200"); a number with a fraction where a whole one belongs stays as it is ("12.5"), for the rules to refuse."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return importing._cell_text(value)
+        return cell_text(value)
     if not math.isfinite(value):  # only a forged file holds one; the rules refuse the text
         return repr(value)
     if column in _WHOLE_COLUMNS:
@@ -738,4 +707,4 @@ def _typed_text(column: str, value, number_format: str) -> str:
         if number >= 0 and abs(number * 100 - cents) <= _CENT_NOISE:
             return rules.format_money(cents)
         return str(number)
-    return importing._cell_text(value)
+    return cell_text(value)

@@ -106,9 +106,15 @@ def _public_rfp_for_vendor(reference: str) -> Rfp:
     return _locked_rfp(rfp.id, read=True)
 
 
-def _open_before_deadline(rfp: Rfp, now: datetime) -> tuple[bool, bool]:
-    """(is open, deadline not yet reached) — the deadline read from the row, against the one clock."""
-    return rfp.status == RfpStatus.OPEN, rfp.bid_deadline is not None and now < rfp.bid_deadline
+def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
+    """Refuse with ``not_open`` unless the RFP is open for bids at ``now`` (the rfps area's one rule, against the
+    one clock); with ``deadline_passed`` when given and only its deadline closed it, its row still saying open."""
+    status = rfp_queries.effective_status(rfp, now)
+    if status == RfpStatus.OPEN:
+        return
+    if deadline_passed is not None and status == RfpStatus.CLOSED and rfp.status == RfpStatus.OPEN:
+        raise ClarificationError(None, deadline_passed)
+    raise ClarificationError(None, not_open)
 
 
 def board_link(rfp: Rfp) -> str:
@@ -163,11 +169,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
     rfp = _public_rfp_for_vendor(reference)
     now = clock.utcnow()
-    is_open, before_deadline = _open_before_deadline(rfp, now)
-    if not is_open:
-        raise ClarificationError(None, NOT_OPEN_FOR_QUESTIONS)
-    if not before_deadline:
-        raise ClarificationError(None, DEADLINE_PASSED_FOR_QUESTIONS)
+    _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
     question = Question(rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now,
                         status=QuestionStatus.PENDING)
     db.session.add(question)
@@ -183,9 +185,7 @@ def follow_rfp(user: User, reference: str) -> bool:
     """An approved vendor follows an open RFP (it hears of answers and addenda); False when it already did."""
     vendor = _vendor_of(user)
     rfp = _public_rfp_for_vendor(reference)
-    is_open, before_deadline = _open_before_deadline(rfp, clock.utcnow())
-    if not (is_open and before_deadline):
-        raise ClarificationError(None, NOT_OPEN_TO_FOLLOW)
+    _require_open(rfp, clock.utcnow(), NOT_OPEN_TO_FOLLOW)
     created = _register_interest(rfp.id, vendor.id, user, "follow")
     db.session.commit()
     return created
@@ -214,9 +214,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
                          too_long=QUESTION_TOO_LONG)
     question, rfp = _pending_question(question_id)
     now = clock.utcnow()
-    is_open, before_deadline = _open_before_deadline(rfp, now)
-    if not (is_open and before_deadline):
-        raise ClarificationError(None, NOT_OPEN_FOR_ANSWERS)
+    _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
     before = _question_snapshot(question)
     if wording:
         question.text = wording
@@ -400,11 +398,7 @@ def _deadline_after(requested: datetime | None, current: datetime, now: datetime
 
 def check_addendum_possible(rfp: Rfp, now: datetime | None = None) -> None:
     """Raise ``ClarificationError`` when the RFP cannot take an addendum now."""
-    now = now or clock.utcnow()
-    if rfp.status != RfpStatus.OPEN:
-        raise ClarificationError(None, NOT_OPEN_FOR_ADDENDA)
-    if rfp.bid_deadline is None or now >= rfp.bid_deadline:
-        raise ClarificationError(None, DEADLINE_PASSED_FOR_ADDENDA)
+    _require_open(rfp, now or clock.utcnow(), NOT_OPEN_FOR_ADDENDA, DEADLINE_PASSED_FOR_ADDENDA)
 
 
 def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:

@@ -59,8 +59,7 @@ class Panel:
 def rfp_clarifications(rfp: Rfp) -> Panel:
     """The panel's data: public answers (no asker), addenda, and the vendor's ask and follow forms while open."""
     vendor = _is_approved_vendor()
-    is_open = rfp.status == RfpStatus.OPEN and rfp.bid_deadline is not None and clock.utcnow() < rfp.bid_deadline
-    can_ask = vendor and is_open
+    can_ask = vendor and rfp_queries.effective_status(rfp, clock.utcnow()) == RfpStatus.OPEN
     return Panel(
         rfp=rfp, answers=queries.public_answers(rfp.id), addenda=queries.addenda(rfp.id), can_ask=can_ask,
         following=vendor and queries.is_following(rfp.id, current_user.organisation.id),

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
+from coop import spreadsheets
+from coop.money import DOLLARS_PATTERN, parse_dollars_to_cents
 from coop.needs import rules
-
-log = logging.getLogger(__name__)
+from coop.spreadsheets import DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, column_letter, normalise_header, shown
 
 COLUMNS = ("item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes")
 REQUIRED_COLUMNS = ("item_code", "quantity", "needed_by")
@@ -35,22 +35,15 @@ COLUMN_HELP = (
     ("erate_eligible", "optional", "yes or no; blank means no."),
     ("spec_notes", "optional", f"Anything vendors must know beyond the catalogue spec (at most {rules.MAX_SPEC_NOTES:,} characters)."),
 )
-EXTENSIONS = (".csv", ".xlsx")
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
 DATE_EXAMPLE = "2030-08-15"
 
-# Messages (asserted word for word in tests/needs/test_import.py).
-NOT_A_SPREADSHEET = '"{filename}" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'
-UNREADABLE_XLSX = '"{filename}" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
-UNREADABLE_CSV = '"{filename}" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.'
+# Messages (asserted word for word in tests/needs/test_import.py); those of any spreadsheet are in coop.spreadsheets.
 EMPTY_FILE = '"{filename}" is empty. Start from the template: a header row, then one need per row.'
 NO_DATA_ROWS = '"{filename}" has a header row but no needs below it.'
 TOO_MANY_ROWS = "The file has more than {max_rows:,} needs. Import at most {max_rows:,} at a time: split the file."
-MISSING_COLUMN = 'The header row has no "{column}" column.'
 UNKNOWN_COLUMN = 'Unknown column "{column}". The columns are: ' + ", ".join(COLUMNS) + "."
-DUPLICATE_COLUMN = 'The column "{column}" appears more than once in the header row.'
-UNNAMED_COLUMN = "Column {letter} has values but no name in the header row."
 TOO_MANY_VALUES = "This row has {count} values but the header row names {columns} columns."
 ITEM_MISSING = "Enter an item code from the catalogue."
 ITEM_UNKNOWN = 'Unknown item code "{value}": use an item code from the catalogue.'
@@ -58,8 +51,6 @@ QUANTITY_MISSING = "Enter a quantity."
 NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
 NOT_A_DATE = '"{value}" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + "."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
-
-_MAX_VALUE_SHOWN = 40
 
 
 @dataclass(frozen=True)
@@ -127,95 +118,31 @@ def _reject(message: str, line: int | None = None, column: str | None = None) ->
 
 def _read_table(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
     """Every row of the file as text cells, blank rows kept so that row positions are line numbers."""
-    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in EXTENSIONS:
-        raise _reject(NOT_A_SPREADSHEET.format(filename=filename))
-    if not content.strip():
-        raise _reject(EMPTY_FILE.format(filename=filename))
-    # The content decides, not the name: an XLSX saved with a .csv name is still read as what it is.
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(filename, content, max_rows)
-    if extension == ".xlsx":
-        raise _reject(UNREADABLE_XLSX.format(filename=filename))
-    return _read_csv(filename, content)
-
-
-def _read_csv(filename: str, content: bytes) -> list[list[str]]:
-    if b"\x00" in content:
-        raise _reject(UNREADABLE_CSV.format(filename=filename))
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _reject(UNREADABLE_CSV.format(filename=filename))
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets in locales with a decimal comma separate CSV fields with semicolons.
-    delimiter = max((",", ";", "\t"), key=first_line.count) if first_line.strip() else ","
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    except csv.Error as error:
-        log.info("unreadable CSV %r: %s", filename, error)
-        raise _reject(UNREADABLE_CSV.format(filename=filename)) from error
+        kind = spreadsheets.file_kind(filename, content)
+        if kind is None:
+            raise _reject(EMPTY_FILE.format(filename=filename))
+        if kind == "xlsx":
+            return _read_xlsx(filename, content, max_rows)
+        return spreadsheets.read_csv_rows(filename, content)
+    except spreadsheets.Unreadable as error:
+        raise _reject(str(error)) from error
 
 
 def _read_xlsx(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
-    # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001
-        log.info("unreadable XLSX %r: %s", filename, error)
-        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
-    try:
+    with spreadsheets.open_workbook(filename, content) as workbook:
         sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
         rows: list[list[str]] = []
         filled = 0
         for values in sheet.iter_rows(values_only=True):
-            row = [_cell_text(value) for value in values]
+            row = [spreadsheets.cell_text(value) for value in values]
             rows.append(row)
             if any(row):
                 filled += 1
                 if filled > max_rows + 1:  # enough to know it is too long; do not read a million rows
                     break
         return rows
-    except Exception as error:  # noqa: BLE001
-        log.info("unreadable XLSX %r: %s", filename, error)
-        raise _reject(UNREADABLE_XLSX.format(filename=filename)) from error
-    finally:
-        workbook.close()
-
-
-def _cell_text(value) -> str:
-    """A cell as the text a user would have typed for it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(ord("A") + remainder) + letters
-    return letters
-
-
-def _normalise_header(name: str) -> str:
-    return "_".join(name.strip().lower().replace("-", " ").split())
 
 
 def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
@@ -224,7 +151,7 @@ def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple
         raise _reject(EMPTY_FILE.format(filename=filename))
     raw_header = table[0] if table else []
     width = max(len(row) for row in table)
-    names = [_normalise_header(name) for name in raw_header] + [""] * (width - len(raw_header))
+    names = [normalise_header(name) for name in raw_header] + [""] * (width - len(raw_header))
 
     lines: list[int] = []
     data: list[list[str]] = []
@@ -241,7 +168,7 @@ def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple
     for index, name in enumerate(names[:last_named + 1]):
         if not name:
             if any(index < len(row) and row[index] for row in data):
-                problems.append(Problem(1, _column_letter(index), UNNAMED_COLUMN.format(letter=_column_letter(index))))
+                problems.append(Problem(1, column_letter(index), UNNAMED_COLUMN.format(letter=column_letter(index))))
             continue
         if name not in COLUMNS:
             problems.append(Problem(1, raw_header[index].strip(), UNKNOWN_COLUMN.format(column=raw_header[index].strip())))
@@ -276,11 +203,6 @@ def _trailing_blanks(row: list[str]) -> int:
 # -- checking ----------------------------------------------------------------------------------------------------
 
 
-def _shown(values: pd.Series) -> pd.Series:
-    """Values quoted back to the user, cut short when long."""
-    return values.where(values.str.len() <= _MAX_VALUE_SHOWN, values.str.slice(0, _MAX_VALUE_SHOWN - 1) + "…")
-
-
 def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, item_ids_by_code: Mapping[str, int],
                 today: date) -> CheckedNeeds:
     positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
@@ -306,7 +228,7 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     item_id = codes.str.upper().map(item_ids_by_code)
     flag(codes == "", "item_code", ITEM_MISSING)
     unknown = (codes != "") & item_id.isna()
-    flag(unknown, "item_code", 'Unknown item code "' + _shown(codes) + '": use an item code from the catalogue.')
+    flag(unknown, "item_code", 'Unknown item code "' + codes.map(shown) + '": use an item code from the catalogue.')
 
     # quantity: a whole number, "1,200" and "40.0" (as spreadsheets write them) included
     quantity_text = frame["quantity"].str.replace(r"^(\d{1,3}(?:,\d{3})+)$", lambda m: m.group(1).replace(",", ""),
@@ -326,20 +248,18 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     blank_date = dates_text == ""
     flag(blank_date, "needed_by", NEEDED_BY_MISSING)
     flag(~blank_date & needed_by.isna(), "needed_by",
-         '"' + _shown(dates_text) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".")
+         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".")
     past = needed_by.notna() & (needed_by < pd.Timestamp(today))
     flag(past, "needed_by",
          needed_by.dt.strftime("%Y-%m-%d").where(past, "") + " is in the past; the needed-by date must be today or later.")
 
     # budget_cap
     budget_text = frame["budget_cap"]
-    money = budget_text.str.fullmatch(rules.MONEY_PATTERN)
+    money = budget_text.str.fullmatch(DOLLARS_PATTERN)
     flag((budget_text != "") & ~money, "budget_cap", rules.BUDGET_NOT_MONEY)
     budget_cents = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if money.any():
-        budget_cents[money] = [
-            int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100) for text in budget_text[money]
-        ]
+        budget_cents[money] = [parse_dollars_to_cents(text) for text in budget_text[money]]
     flag(budget_cents.gt(rules.MAX_BUDGET_CAP_CENTS).fillna(False).astype(bool), "budget_cap", rules.BUDGET_TOO_LARGE)
 
     # erate_eligible

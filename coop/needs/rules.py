@@ -6,9 +6,11 @@ reads the same message whichever way a need arrives.
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+
+from coop import money
+# The needs' pages and forms write amounts through this module, with the rest of the needs' rules.
+from coop.money import format_dollars as format_dollars, plain_dollars as dollars_for_input
 
 MAX_QUANTITY = 1_000_000
 MAX_BUDGET_CAP_CENTS = 100_000_000_00  # $100 million: far beyond any one district's need
@@ -21,17 +23,9 @@ BUDGET_TOO_LARGE = f"Budget cap must be at most ${MAX_BUDGET_CAP_CENTS // 100:,}
 SPEC_NOTES_TOO_LONG = f"Spec notes must be at most {MAX_SPEC_NOTES:,} characters."
 ITEM_UNKNOWN = "Choose an item from the catalogue."
 
-# "1250", "1,250", "$1,250.5", "1250.00"; never negative, never more than 2 decimals.
-MONEY_PATTERN = r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\$?\s*\.\d{1,2}"
-_MONEY = re.compile(MONEY_PATTERN)
-
 
 def needed_by_in_the_past(needed_by: date) -> str:
     return f"{needed_by.isoformat()} is in the past; the needed-by date must be today or later."
-
-
-def is_money(text: str) -> bool:
-    return _MONEY.fullmatch(text.strip()) is not None
 
 
 def parse_budget_cents(text: str | None) -> int | None:
@@ -44,27 +38,9 @@ def parse_budget_cents(text: str | None) -> int | None:
     """
     if text is None or not text.strip():
         return None
-    text = text.strip()
-    if not is_money(text):
+    cents = money.parse_dollars_to_cents(text)
+    if cents is None:
         raise ValueError(BUDGET_NOT_MONEY)
-    try:
-        cents = Decimal(text.replace("$", "").replace(",", "").strip()) * 100
-    except InvalidOperation as error:  # unreachable after the pattern, kept as a guard
-        raise ValueError(BUDGET_NOT_MONEY) from error
     if cents > MAX_BUDGET_CAP_CENTS:
         raise ValueError(BUDGET_TOO_LARGE)
-    return int(cents)
-
-
-def format_dollars(cents: int | None) -> str:
-    """Integer cents as ``$1,250.00``; ``None`` as an empty string."""
-    if cents is None:
-        return ""
-    return f"${Decimal(cents) / 100:,.2f}"
-
-
-def dollars_for_input(cents: int | None) -> str:
-    """Integer cents as the plain amount a form field shows back (``1250.00``)."""
-    if cents is None:
-        return ""
-    return f"{Decimal(cents) / 100:.2f}"
+    return cents

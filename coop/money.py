@@ -1,0 +1,39 @@
+"""Dollar amounts: integer cents as people read and type them, and what people type read back as cents.
+
+Area-neutral. Each area's rules module keeps its own limits and its own words for an
+amount it refuses; what counts as an amount of dollars, and how one is written, is
+the same everywhere and lives here.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+# "1250", "1,250", "$1,250.5", "1250.00", ".50"; never negative, never more than 2 decimals. A string, not only a
+# compiled pattern, so that pandas can match a whole column with it.
+DOLLARS_PATTERN = r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\$?\s*\.\d{1,2}"
+_DOLLARS = re.compile(DOLLARS_PATTERN)
+
+
+def parse_dollars_to_cents(text: str) -> int | None:
+    """Dollars as typed (``"1,250.50"``, ``"$300"``) to integer cents; ``None`` when the text is not an amount."""
+    text = text.strip()
+    if _DOLLARS.fullmatch(text) is None:
+        return None
+    return int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100)
+
+
+def format_dollars(cents: int | None) -> str:
+    """Integer cents as ``$1,250.00``; ``None`` as an empty string."""
+    if cents is None:
+        return ""
+    return f"${Decimal(cents) / 100:,.2f}"
+
+
+def plain_dollars(cents: int | None) -> str:
+    """Integer cents as the plain amount a form field or a sheet cell shows back to be typed over: ``1250.00``;
+    ``None`` as an empty string."""
+    if cents is None:
+        return ""
+    return f"{Decimal(cents) / 100:.2f}"
