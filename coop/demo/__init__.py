@@ -12,6 +12,11 @@ district buyer          ``buyer@lakeview.k12.example``     Lakeview School Distr
 vendor rep              ``sales@evergreen-learning.example``  Evergreen Learning Technologies
 ======================  =================================  ==========================================
 
+The vendor rep has a submitted bid, with its receipt and a PDF spec sheet, on the
+open Chromebook RFP, and another on the licences RFP whose bids the administrator
+has opened (its tabulation is public at ``/rfps/<reference>/tabulation``);
+:mod:`coop.demo.bids` tells who else bid.
+
 Every other district has ``buyer@<district>.k12.example`` (e.g.
 ``buyer@cedar-falls.k12.example``) and every other vendor
 ``sales@<vendor>.example`` (e.g. ``sales@willamette-networks.example``);

@@ -1,14 +1,18 @@
 """The demo's joint RFPs, replayed through the real services at the moments they happened.
 
-Three RFPs show every stage so far: one ``open`` for bids (published a week
-ago, with a public question and answer), one in its ``committing`` window (E-Rate,
-some districts confirmed), and one ``draft`` the administrator is still shaping.
+Four RFPs show every stage so far: one whose deadline passed a month ago (licences; its
+bids are opened by :mod:`coop.demo.bids`, which needs it published here first), one
+``open`` for bids (published a week ago, with a public question and answer), one in its
+``committing`` window (E-Rate, some districts confirmed), and one ``draft`` the
+administrator is still shaping. They are created in that order, so that their
+references follow their history.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +36,8 @@ class DemoRfp:
     template_key: str
 
 
+LICENCES = DemoRfp("mdm-licences", ("MDM-DEV-1Y", "CBM-DEV-LIFE", "WCF-STU-1Y"),
+                   "Device management and web filtering licences for the 2026-27 school year", "mdm-licences")
 OPEN = DemoRfp("student-laptops", ("CB-11-8-64", "CB-14-8-128"), "Student Chromebooks for the 2027-28 school year",
                "student-laptops")
 COMMITTING = DemoRfp("wireless-access-points", ("AP-6-2X2", "AP-6E-4X4", "AP-6-OUT"),
@@ -44,14 +50,45 @@ ADMIN_ANSWER = ("Yes. The specification is a minimum: a longer warranty meets it
                 "unit price; the award compares total cost of ownership over 4 years.")
 
 
-def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User) -> list[Rfp]:
-    """Create the demo RFPs; ``buyers`` maps district ids to their buyer. The caller commits."""
+# When the licences RFP's bids were due; :mod:`coop.demo.bids` replays its bids before and its opening after.
+LICENCES_DEADLINE_DAYS_AGO = 35
+
+
+class DemoRfps(NamedTuple):
+    licences: Rfp  # published; its deadline has passed
+    open: Rfp
+    committing: Rfp
+    draft: Rfp
+
+
+def moment(today: date, days_ago: int, hour: int = 16) -> datetime:
+    """A moment ``days_ago`` before ``today`` (after it, when negative), at a working hour in UTC."""
+    return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=timezone.utc)
+
+
+def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: date) -> DemoRfps:
+    """Create the demo RFPs, their history dated back from ``today``; ``buyers`` maps district ids to their buyer.
+
+    The caller commits.
+    """
     templates = _templates()
-    today = clock.today()
 
     def at(days_ago: int, hour: int = 16) -> datetime:
-        """A moment ``days_ago`` before today (after it, when negative), at a working hour in UTC."""
-        return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=timezone.utc)
+        return moment(today, days_ago, hour)
+
+    with clock.replaying(at(75)):
+        licences = _draft(admin, LICENCES, templates)
+        # Licences are bought a school year at a time: their cost of ownership is over one year.
+        rfps.update_details(admin, licences.id, rfps.DetailsInput(
+            title=licences.title, tco_years=1, erate_eligible=False, form470_number=None, form470_date=None,
+            weights={c["key"]: c["weight"] for c in licences.terms["criteria"]}))
+        rfps.start_commitment(admin, licences.id, at(64, 23))
+    with clock.replaying(at(70)):
+        for index, link in enumerate(_links(licences)):
+            rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 1)
+    with clock.replaying(at(63)):
+        # 22:00 UTC: mid-afternoon in Oregon, when bids are usually due.
+        rfps.publish(admin, licences.id, at(LICENCES_DEADLINE_DAYS_AGO, 22))
 
     with clock.replaying(at(21)):
         open_rfp = _draft(admin, OPEN, templates)
@@ -81,7 +118,7 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User) -> list[Rf
             rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True)
 
     draft = _draft(admin, DRAFT, templates)
-    return [open_rfp, committing, draft]
+    return DemoRfps(licences, open_rfp, committing, draft)
 
 
 def _templates() -> dict[str, RfpTemplate]:

@@ -15,6 +15,7 @@ from coop.accounts.passwords import hash_password
 from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
+from coop.demo.bids import load_bids
 from coop.demo.rfps import load_rfps
 from coop.extensions import db
 from coop.needs import services as needs
@@ -124,7 +125,8 @@ def _load(today: date) -> DemoSummary:
 
     reps = {user.email: user for organisation, user in signed_up if isinstance(organisation, Vendor)}
     demo_rfps = load_rfps(admin, {district.id: buyers[slug] for slug, district in districts.items()},
-                          reps[data.HEADLINE_VENDOR_EMAIL])
+                          reps[data.HEADLINE_VENDOR_EMAIL], now.date())
+    load_bids(demo_rfps, reps, admin, now.date())
 
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from support import text_of
 from sqlalchemy.exc import IntegrityError
 from support import text_of
 
@@ -16,6 +15,7 @@ from coop import clock
 from coop.accounts.models import Membership, Role, User
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
+from coop.bids.models import Bid, BidAttachment
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo.services import DatabaseNotEmpty, load_demo
@@ -35,7 +35,8 @@ def count(model, *conditions) -> int:
 
 
 def row_counts() -> dict[str, int]:
-    return {model.__name__: count(model) for model in (Organisation, User, Region, Category, Item, Need, AuditEvent)}
+    return {model.__name__: count(model) for model in (Organisation, User, Region, Category, Item, Need, AuditEvent, Bid,
+                                                    BidAttachment)}
 
 
 @pytest.fixture
@@ -83,7 +84,7 @@ def test_the_demo_needs_are_open_in_the_coming_months_and_sized_to_each_district
     needs = db.session.scalars(sa.select(Need)).all()
     assert len(needs) == 60
     open_needs = [need for need in needs if need.status == NeedStatus.OPEN]
-    assert len(open_needs) == demo.open_needs == 39  # the others are pooled into the demo RFPs
+    assert len(open_needs) == demo.open_needs == 33  # the others are pooled into the demo RFPs
     assert len({need.district_id for need in needs}) == 12
     assert all(today + timedelta(days=60) <= need.needed_by <= today + timedelta(days=8 * 31) for need in needs)
     assert all(need.quantity > 0 for need in needs)
@@ -158,7 +159,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Loaded the demo cooperative: Cascadia Schools Purchasing Cooperative.\n")
     assert "3 regions, 12 districts (+1 pending approval), 6 vendors (+1 pending approval)," in result.output
-    assert "29 catalogue items in 10 categories, 39 open needs," in result.output
+    assert "29 catalogue items in 10 categories, 33 open needs," in result.output
     assert "Every demo user's password is coop-demo-2026." in result.output
     for _, email, _ in DEMO_LOGINS:
         assert email in result.output
@@ -170,7 +171,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
 def test_load_if_empty_loads_an_empty_database(cli):
     result = cli("--if-empty")
     assert result.exit_code == 0, result.output
-    assert "39 open needs," in result.output
+    assert "33 open needs," in result.output
     assert count(Need) == 60
 
 
@@ -218,13 +219,15 @@ def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_i
     assert count(Need, Need.item_id == chromebook.id) > 0
 
 
-def test_the_demo_shows_an_open_a_committing_and_a_draft_rfp(demo, client):
+def test_the_demo_shows_an_opened_an_open_a_committing_and_a_draft_rfp(demo, client):
     rfps = {rfp.status: rfp for rfp in db.session.scalars(sa.select(Rfp))}
-    assert set(rfps) == {RfpStatus.OPEN, RfpStatus.COMMITTING, RfpStatus.DRAFT}
-    opened = rfps[RfpStatus.OPEN]
-    assert opened.bid_deadline > clock.utcnow() > opened.published_at
+    assert set(rfps) == {RfpStatus.OPENED, RfpStatus.OPEN, RfpStatus.COMMITTING, RfpStatus.DRAFT}
+    # In the order of their history, which their references follow: the opened one was pooled first.
+    assert [status for _, status, _ in demo.rfps] == ["opened", "open", "committing", "draft"]
+    open_rfp = rfps[RfpStatus.OPEN]
+    assert open_rfp.bid_deadline > clock.utcnow() > open_rfp.published_at
     assert all(verify_chain(rfp.id).intact for rfp in rfps.values())
-    board = text_of(client.get(f"/rfps/{opened.reference}"))
+    board = text_of(client.get(f"/rfps/{open_rfp.reference}"))
     assert "Student Chromebooks for the 2027-28 school year" in board
     assert "May a bidder offer a 4-year warranty" in board
     assert "Evergreen" not in board  # the asker stays anonymous
@@ -233,5 +236,5 @@ def test_the_demo_shows_an_open_a_committing_and_a_draft_rfp(demo, client):
     assert client.get(f"/rfps/{committing.reference}").status_code == 404
     assert client.get(f"/rfps/{rfps[RfpStatus.DRAFT].reference}").status_code == 404
     pooled = db.session.scalars(sa.select(Need).where(Need.status.in_([NeedStatus.POOLED, NeedStatus.COMMITTED]))).all()
-    assert {need.item.category.slug for need in pooled} == {"student-laptops", "wireless-access-points",
-                                                            "interactive-displays"}
+    assert {need.item.category.slug for need in pooled} == {"mdm-licences", "student-laptops",
+                                                            "wireless-access-points", "interactive-displays"}
