@@ -24,8 +24,8 @@ test: $(INSTALLED)  ## the whole suite (on PostgreSQL when COOP_TEST_DATABASE_UR
 bench: $(INSTALLED)  ## the allocation engine's benchmark; figures go to bench/results/
 	$(BIN)/python bench/pricing_bench.py
 
-demo-reset: $(INSTALLED)  ## start the embedded database again from the demo
-	rm -f instance/coop.sqlite3
+demo-reset: $(INSTALLED)  ## start the embedded database (and its bid attachments) again from the demo
+	rm -rf instance/coop.sqlite3 instance/coop.sqlite3-wal instance/coop.sqlite3-shm instance/uploads
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 
