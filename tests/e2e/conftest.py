@@ -149,8 +149,29 @@ def page(browser, live_url: str, request: pytest.FixtureRequest, tmp_path: Path)
         context.close()
 
 
-def _save_evidence(page, directory: Path) -> None:
-    screenshot, html = directory / "failure.png", directory / "failure.html"
+@pytest.fixture
+def someone_else(browser, live_url: str, tmp_path: Path) -> Callable[[str], AbstractContextManager]:
+    """``with someone_else("vendor") as other:`` a page in a browser context of its own (own cookies), for a second
+    person in the same journey; on failure its screenshot and HTML are kept as ``<who>-failure.*``."""
+
+    @contextmanager
+    def open_page(who: str) -> Iterator:
+        context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        other = context.new_page()
+        try:
+            yield other
+        except BaseException:
+            _save_evidence(other, tmp_path, f"{who}-")
+            raise
+        finally:
+            context.close()
+
+    return open_page
+
+
+def _save_evidence(page, directory: Path, prefix: str = "") -> None:
+    screenshot, html = directory / f"{prefix}failure.png", directory / f"{prefix}failure.html"
     try:
         page.screenshot(path=screenshot, full_page=True)
         html.write_text(page.content(), encoding="utf-8")

@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from coop.accounts.models import Role, User
 from coop.bids.models import Bid, BidStatus, PricingKind
@@ -103,27 +101,8 @@ def expect_cells(row: Locator, *texts: str) -> None:
     expect(row.get_by_role("cell")).to_have_text(list(texts))
 
 
-@contextmanager
-def someone_else(browser: Browser, live_url: str, evidence: Path, who: str) -> Iterator[Page]:
-    """A page in a browser context of its own (own cookies); on failure a screenshot and the HTML are kept."""
-    context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
-    page = context.new_page()
-    try:
-        yield page
-    except BaseException:
-        try:
-            page.screenshot(path=evidence / f"{who}-failure.png", full_page=True)
-            (evidence / f"{who}-failure.html").write_text(page.content(), encoding="utf-8")
-            print(f"\n{who}'s browser at {page.url}; screenshot and HTML: {evidence / who}-failure.*")
-        except Exception as error:  # noqa: BLE001 - the test's own failure is what matters
-            print(f"\nNo screenshot of {who}'s browser: {error}")
-        raise
-    finally:
-        context.close()
-
-
 def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabulated_in_public(
-        page: Page, browser: Browser, live_url: str, tmp_path: Path, now, make_region, make_vendor, make_user,
+        page: Page, someone_else, tmp_path: Path, now, make_region, make_vendor, make_user,
         make_admin, make_rfp, read_db):
     # --- Set-up, committed before any browser looks -------------------------------------------------------------------
     north = make_region("north", "North")
@@ -226,7 +205,7 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
             BidStatus.SUBMITTED, second_receipt, "Acme Book 11 G4")
 
     # --- Vendor B bids with the CSV bid sheet --------------------------------------------------------------------------
-    with someone_else(browser, live_url, tmp_path, "northwind") as vendor_page:
+    with someone_else("northwind") as vendor_page:
         sign_in(vendor_page, northwind_rep)
         open_bid_page(vendor_page, reference)
         expect(vendor_page.locator("body")).not_to_contain_text("Acme Book")  # sealed: nothing of the other bid
@@ -304,7 +283,7 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
 
     # --- After the deadline the administrator opens the bids ----------------------------------------------------------
     opened_at = now(bid_deadline + timedelta(minutes=5))
-    with someone_else(browser, live_url, tmp_path, "admin") as admin_page:
+    with someone_else("admin") as admin_page:
         sign_in(admin_page, admin)
         nav(admin_page, "RFPs")
         admin_page.get_by_role("table").get_by_role("link", name=reference, exact=True).click()
@@ -332,7 +311,7 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
             Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED)) == 2
 
     # --- Anyone reads the tabulation, signed in or not -----------------------------------------------------------------
-    with someone_else(browser, live_url, tmp_path, "visitor") as visitor:
+    with someone_else("visitor") as visitor:
         visitor.goto("/rfps")
         visitor.get_by_role("table").get_by_role("link", name=reference, exact=True).click()
         visitor.get_by_role("link", name="Bid tabulation").click()

@@ -15,14 +15,11 @@ each stage.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from coop import clock
 from coop.accounts.models import Role, User
@@ -89,27 +86,8 @@ def line_section(page: Page, line_no: int) -> Locator:
     return page.locator("section").filter(has=page.get_by_role("heading", name=re.compile(rf"^Line {line_no}: ")))
 
 
-@contextmanager
-def someone_else(browser: Browser, live_url: str, evidence: Path, who: str) -> Iterator[Page]:
-    """A page in a browser context of its own (own cookies); on failure a screenshot and the HTML are kept."""
-    context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
-    page = context.new_page()
-    try:
-        yield page
-    except BaseException:
-        try:
-            page.screenshot(path=evidence / f"{who}-failure.png", full_page=True)
-            (evidence / f"{who}-failure.html").write_text(page.content(), encoding="utf-8")
-            print(f"\n{who}'s browser at {page.url}; screenshot and HTML: {evidence / who}-failure.*")
-        except Exception as error:  # noqa: BLE001 - the test's own failure is what matters
-            print(f"\nNo screenshot of {who}'s browser: {error}")
-        raise
-    finally:
-        context.close()
-
-
 def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an_answered_question_and_an_addendum(
-        page: Page, browser: Browser, live_url: str, tmp_path: Path, now, make_admin, make_region, make_district,
+        page: Page, someone_else, now, make_admin, make_region, make_district,
         make_vendor, make_user, make_item, make_need, browser_sign_in, read_db):
     # --- Set-up, committed before any browser looks -------------------------------------------------------------------
     start = minute(now())
@@ -223,7 +201,7 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
             hillcrest_buyer.email, lakeview_buyer.email]
 
     # --- Each district decides on its lines during the window ---------------------------------------------------------
-    with someone_else(browser, live_url, tmp_path, "lakeview") as buyer_page:
+    with someone_else("lakeview") as buyer_page:
         sign_in(buyer_page, lakeview_buyer)
         nav(buyer_page, "Commitments")
         expect(buyer_page.get_by_role("heading", name="Commitments")).to_be_visible()
@@ -242,7 +220,7 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         expect(row.get_by_role("cell").nth(3)).to_have_text("120")  # the line's confirmed total
         expect(row.get_by_role("cell").nth(5)).to_have_text("Confirmed · named publicly")
 
-    with someone_else(browser, live_url, tmp_path, "hillcrest") as buyer_page:
+    with someone_else("hillcrest") as buyer_page:
         sign_in(buyer_page, hillcrest_buyer)
         nav(buyer_page, "Commitments")
         rows = buyer_page.get_by_role("table").get_by_role("row")
@@ -294,8 +272,8 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
             hillcrest_laptops.id: NeedStatus.OPEN}
 
     # --- Anyone reads it on the public board and downloads its document -----------------------------------------------
-    with someone_else(browser, live_url, tmp_path, "visitor") as visitor, \
-            someone_else(browser, live_url, tmp_path, "vendor") as vendor_page:
+    with someone_else("visitor") as visitor, \
+            someone_else("vendor") as vendor_page:
         visitor.goto("/")
         nav(visitor, "RFP board")
         expect(visitor.get_by_role("heading", name="RFP board")).to_be_visible()
