@@ -292,6 +292,21 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
     return bid
 
 
+def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
+    """Refuse a change asked from a page built on an older revision of the bid (``None``: a page without one)."""
+    if revision is not None and bid.revision != revision:
+        db.session.rollback()
+        raise BidError(None, STALE)
+
+
+def _back_to_draft(bid: Bid) -> None:
+    """A changed submitted bid is a draft again until its vendor submits it again."""
+    if bid.status == BidStatus.SUBMITTED:
+        bid.status = BidStatus.DRAFT
+        bid.submitted_at = None
+        bid.content_sha256 = None
+
+
 def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
     bid = _locked_bid(rfp.id, vendor.id)
     if bid is None:
@@ -317,9 +332,7 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     if bid.status == BidStatus.SUBMITTED:
         db.session.rollback()  # the double click
         return bid
-    if revision is not None and bid.revision != revision:
-        db.session.rollback()
-        raise BidError(None, STALE)
+    _refuse_if_stale(bid, revision)
     _validated(rfp, queries.as_input(bid))
     before_hash, before_status = content_sha256(bid), bid.status
     bid.status = BidStatus.SUBMITTED
@@ -338,9 +351,7 @@ def withdraw_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     if bid.status == BidStatus.WITHDRAWN:
         db.session.rollback()
         return bid
-    if revision is not None and bid.revision != revision:
-        db.session.rollback()
-        raise BidError(None, STALE)
+    _refuse_if_stale(bid, revision)
     before_hash, before_status = content_sha256(bid), bid.status
     bid.status = BidStatus.WITHDRAWN
     _changed(bid, before_hash, before_status, "bid.withdrawn", user)
@@ -402,9 +413,8 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
     vendor = _vendor_of(user)
     rfp = _rfp_for_bidding(reference)
     bid, created = _bid_for_writing(rfp, vendor, user)
-    if not created and revision is not None and bid.revision != revision:
-        db.session.rollback()
-        raise BidError(None, STALE)
+    if not created:
+        _refuse_if_stale(bid, revision)
     if len(bid.attachments) >= MAX_ATTACHMENTS:
         db.session.rollback()
         raise BidError("file", TOO_MANY_ATTACHMENTS)
@@ -414,10 +424,7 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
                                sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
     bid.attachments.append(attachment)
     db.session.flush()
-    if bid.status == BidStatus.SUBMITTED:
-        bid.status = BidStatus.DRAFT
-        bid.submitted_at = None
-        bid.content_sha256 = None
+    _back_to_draft(bid)
     _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
     path = upload_dir() / stored_name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -441,17 +448,12 @@ def remove_attachment(user: User, reference: str, attachment_id: int, *, revisio
     if attachment is None:
         db.session.rollback()
         raise LookupError(attachment_id)
-    if revision is not None and bid.revision != revision:
-        db.session.rollback()
-        raise BidError(None, STALE)
+    _refuse_if_stale(bid, revision)
     before_hash, before_status = content_sha256(bid), bid.status
     stored_name, shown_name = attachment.stored_name, attachment.filename
     bid.attachments.remove(attachment)
     db.session.flush()
-    if bid.status == BidStatus.SUBMITTED:
-        bid.status = BidStatus.DRAFT
-        bid.submitted_at = None
-        bid.content_sha256 = None
+    _back_to_draft(bid)
     _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
     _commit_before_deadline(rfp, bid)
     try:
