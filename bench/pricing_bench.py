@@ -14,6 +14,7 @@ value (time, largest standard error). Writes
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import platform
 import resource
@@ -47,6 +48,7 @@ def machine() -> dict:
         "cores": len(__import__("os").sched_getaffinity(0)),
         "python": platform.python_version(),
         "scipy": scipy.__version__,
+        "highspy": importlib.metadata.version("highspy"),
     }
 
 
@@ -127,7 +129,7 @@ def main() -> None:
     md = [
         "# pricing benchmark", "",
         f"- machine: `{info['uname']}`", f"- CPU: {info['cpu']}, {info['cores']} cores",
-        f"- Python {info['python']}, SciPy {info['scipy']} (HiGHS)",
+        f"- Python {info['python']}, SciPy {info['scipy']} (HiGHS), highspy {info['highspy']}",
         f"- command: `python bench/pricing_bench.py --sizes {args.sizes} --seeds {args.seeds} --xl-seeds {args.xl_seeds} "
         f"--time-limit {args.time_limit:g}`",
         "- gap asked: 1e-6 (S, M, L), 1e-3 (XL). pooled s: wall time of `solve()` up to the pooled optimum"

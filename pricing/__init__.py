@@ -1,6 +1,6 @@
 """Coop's allocation engine: pooled purchasing awarded at least total cost.
 
-A pure library (numpy, scipy, pandas; no web framework, no database) for the
+A pure library (numpy, scipy, highspy, pandas; no web framework, no database) for the
 ``coop.allocation/1`` problem format described in DESIGN.md::
 
     from pricing import load_problem, solve

@@ -13,28 +13,33 @@ lower bounds.
 A combined solution is ``optimal`` when every part is: each part has
 ``objective - bound <= gap * objective``, so the sums do too. HiGHS spends
 much of its time at the root of a large model (cuts, sub-MIP heuristics);
-many small models are far cheaper than one block-diagonal large one.
+many small models are far cheaper than one block-diagonal large one. That
+is also why a coupled part of several items is first searched with its
+items solved one by one (:mod:`pricing.brackets`), and only what that
+search cannot prove goes to HiGHS as one model.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from .costing import price_awards
-from .model import Model, RawSolution, build_model, eligible_pairs, run_guarded, vendor_brackets
+from .brackets import SearchResult, search, within
+from .model import MIN_TASK_S, Model, RawSolution, build_model, eligible_pairs, run_guarded, vendor_brackets
 from .problem import Demand, Problem
 
 #: Demand sets with fewer eligible demand-offer pairs are solved whole: a
-#: small model costs less than the overhead of several solver calls.
+#: small model costs less than the overhead of several solver calls. A
+#: coupled part with at least as many goes through the bracket search.
 MIN_SPLIT_PAIRS = 1_500
-#: A coupled part with more integer variables than this also gets an
-#: incumbent from its items solved one by one (see :func:`solve_demand_sets`).
-ITEM_INCUMBENT_ABOVE = 20_000
+#: Share of the time limit a coupled part's bracket search may use.
+SEARCH_SHARE = 0.9
 
 
 def independent_parts(problem: Problem, demands: tuple[Demand, ...]) -> list[tuple[Demand, ...]]:
@@ -108,9 +113,9 @@ def combine(
 ) -> Combined:
     """Add up the parts; see :class:`Combined`.
 
-    ``incumbents`` maps a part to another solution of it (units and exact
-    cost), used when it is cheaper than what HiGHS returned or HiGHS returned
-    none; the part's bound is still HiGHS's.
+    ``incumbents`` maps a part to another solution of it (units and cost as
+    the model counts it), used when it is cheaper than what HiGHS returned
+    or HiGHS returned none; the part's bound is the one in its raw solution.
     """
     incumbents = incumbents or {}
     raws = list(raws)
@@ -120,7 +125,7 @@ def combine(
         other = incumbents.get(n)
         if other is not None and r.status in (0, 1, None) and (own is None or other[1] < own[1] - 0.005):
             dual = r.dual_bound
-            proven = dual is not None and math.isfinite(dual) and other[1] - dual <= mip_rel_gap * abs(other[1])
+            proven = dual is not None and math.isfinite(dual) and within(other[1], dual, mip_rel_gap)
             raws[n] = dataclasses.replace(
                 r, status=0 if proven else 1, objective=other[1],
                 message=r.message if own is not None else "solution from the items solved one by one",
@@ -154,14 +159,28 @@ def combine(
     return Combined(status, message, units, objective, dual, nodes, elapsed, len(models), size)
 
 
-def _uncoupled(problem: Problem, demands: tuple[Demand, ...]) -> Problem:
-    """The problem with the discounts of the vendors that couple ``demands``' items removed."""
-    pairs = eligible_pairs(problem, demands)
-    reach = {int(k): int(pairs.reach[k]) for k in np.flatnonzero(pairs.reach > 0)}
-    coupling = {v for v, br in vendor_brackets(problem, reach).items() if len(br) > 1}
-    return dataclasses.replace(problem, vendors=tuple(
-        dataclasses.replace(v, total_discounts=()) if v.id in coupling else v for v in problem.vendors
-    ))
+def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) -> RawSolution:
+    """A part's solution from its bracket search and, when it ran, HiGHS on the region it left."""
+    if raw is None:
+        return RawSolution(
+            0 if found.proven(mip_rel_gap) else 1, "proven by the bracket search, items solved one by one",
+            None, None, found.bound, found.solves, found.solve_time_s,
+        )
+    region = found.region_bound
+    if raw.status == 2 and found.units is not None:
+        # Nothing in the region left costs less than the cutoff.
+        raw = dataclasses.replace(raw, status=1, message="no allocation beats the search's", x=None)
+        region = max(region, found.cutoff)
+    elif raw.dual_bound is not None and math.isfinite(raw.dual_bound):
+        region = max(region, min(raw.dual_bound, found.cutoff))
+    bound = min(found.dropped_bound, region)
+    status = raw.status
+    if status == 0 and not (math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)):
+        status = 1  # proven on the region left, not against a dropped range's bound
+    return dataclasses.replace(
+        raw, status=status, dual_bound=bound if math.isfinite(bound) else None,
+        nodes=(raw.nodes or 0) + found.solves, solve_time_s=raw.solve_time_s + found.solve_time_s,
+    )
 
 
 def solve_demand_sets(
@@ -176,57 +195,66 @@ def solve_demand_sets(
 ) -> list[Combined]:
     """Solve the purchase of each demand set, each split into its independent parts.
 
-    All parts of all sets run in one guarded batch. ``shared=True`` makes
-    ``time_limit_s`` a budget for the whole batch (the pooled solve); otherwise
-    each part gets ``time_limit_s``. ``on_done`` is called with the number of
-    demand sets finished so far.
+    ``shared=True`` makes ``time_limit_s`` a budget for the whole call (the
+    pooled solve); otherwise each part gets ``time_limit_s`` (a searched part
+    for its search, then again for its HiGHS run). ``on_done`` is called with
+    the number of demand sets finished so far.
 
-    A large coupled part (more than ``ITEM_INCUMBENT_ABOVE`` integer
-    variables) is one HiGHS cannot always close in the time limit, and its
-    first incumbents can be poor. Its items are then first solved one by one
-    without the coupling vendors' discounts: together they are a feasible
-    purchase, priced exactly with the discounts it does reach. When that beats
-    the coupled model's incumbent it replaces it; the lower bound stays the
-    coupled model's, so the gap stays honest.
+    A coupled part (several items joined by discounting vendors) of a demand
+    set large enough to split first goes through the bracket search of
+    :mod:`pricing.brackets`, its items solved one by one, with at most
+    ``SEARCH_SHARE`` of the time limit. Only when that ends without proving
+    its incumbent, before its time is up, does HiGHS solve the part's model
+    restricted to the brackets the search could not settle, in the batch of
+    all remaining parts (one guarded child); the search's bounds and
+    incumbent still count.
     """
+    started = time.perf_counter()
     plans = [[build_model(problem, demands=part) for part in independent_parts(problem, s)] for s in demand_sets]
-    extra: list[tuple[int, int, list[Model]]] = []  # (set, part, item models)
+    found: dict[tuple[int, int], SearchResult] = {}
     for n_set, plan in enumerate(plans):
         for n_part, m in enumerate(plan):
-            items = list(dict.fromkeys(r.item for r in m.demands))
-            if len(items) > 1 and m.arrays.size["integer_variables"] > ITEM_INCUMBENT_ABOVE:
-                loose = _uncoupled(problem, m.demands)
-                extra.append((n_set, n_part, [
-                    build_model(loose, demands=tuple(r for r in m.demands if r.item == item)) for item in items
-                ]))
-    first = [im.arrays for _, _, models in extra for im in models]
-    tasks = first + [m.arrays for plan in plans for m in plan]
-    ends = (len(first) + np.cumsum([len(plan) for plan in plans])).tolist()
+            if m.bracket_vars and len(m.items) > 1 and m.demand.size >= MIN_SPLIT_PAIRS:
+                limit = time_limit_s
+                if limit is not None:
+                    left = limit - (time.perf_counter() - started) if shared else limit
+                    limit = max(MIN_TASK_S, SEARCH_SHARE * left)
+                found[(n_set, n_part)] = search(problem, m, time_limit_s=limit, mip_rel_gap=mip_rel_gap,
+                                                progress=progress)
+    keys, tasks = [], []
+    for n_set, plan in enumerate(plans):
+        for n_part, m in enumerate(plan):
+            result = found.get((n_set, n_part))
+            if result is None or result.infeasible:
+                keys.append((n_set, n_part))
+                tasks.append(m.arrays)
+            elif not result.proven(mip_rel_gap) and not result.timed_out:
+                keys.append((n_set, n_part))
+                tasks.append(result.restricted)
+    ends = [sum(1 for key in keys if key[0] <= n_set) for n_set in range(len(plans))]
 
     def report(done_tasks: int) -> None:
         if on_done is not None and done_tasks in ends:
-            on_done(ends.index(done_tasks) + 1)
+            on_done(bisect.bisect_right(ends, done_tasks))
 
+    report(0)
+    limit = time_limit_s
+    if shared and limit is not None:
+        limit = limit - (time.perf_counter() - started)
     raws = run_guarded(
-        tasks, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress,
-        on_done=report, shared=shared,
+        tasks, time_limit_s=limit, mip_rel_gap=mip_rel_gap, progress=progress, on_done=report, shared=shared,
     ) if tasks else []
-    item_raws, raws = raws[:len(first)], raws[len(first):]
-    incumbents: dict[tuple[int, int], tuple[dict, float]] = {}
-    start = 0
-    for n_set, n_part, models in extra:
-        got = item_raws[start:start + len(models)]
-        start += len(models)
-        if all(r.x is not None and r.status in (0, 1) for r in got):
-            units: dict[tuple[str, str, int], int] = {}
-            for im, r in zip(models, got):
-                units.update(im.awards(r.x))
-            incumbents[(n_set, n_part)] = (units, float(price_awards(problem, units)[1]))
+    by_key = dict(zip(keys, raws))
     out = []
-    start = 0
     for n_set, plan in enumerate(plans):
-        part_raws = raws[start:start + len(plan)]
-        start += len(plan)
-        overrides = {n_part: inc for (s_, n_part), inc in incumbents.items() if s_ == n_set}
-        out.append(combine(plan, part_raws, overrides, mip_rel_gap))
+        part_raws, incumbents = [], {}
+        for n_part, m in enumerate(plan):
+            raw = by_key.get((n_set, n_part))
+            result = found.get((n_set, n_part))
+            if result is not None and not result.infeasible:
+                raw = _searched(raw, result, mip_rel_gap)
+                if result.units is not None:
+                    incumbents[n_part] = (result.units, result.cost)
+            part_raws.append(raw)
+        out.append(combine(plan, part_raws, incumbents, mip_rel_gap))
     return out

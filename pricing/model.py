@@ -57,18 +57,24 @@ their rows are built as numpy blocks (one vectorised pass over the eligible
 demand-offer pairs), the few per-offer and per-vendor rows in Python, and
 the matrix is assembled once as a ``scipy.sparse`` COO matrix and handed to
 :func:`scipy.optimize.milp`. Independent items are solved apart, see
-:mod:`pricing.decompose`.
+:mod:`pricing.decompose`; items coupled by discounts are first searched with
+the items solved one by one, see :mod:`pricing.brackets`. For that search
+the model also records each column's item and each coupling vendor's
+bracket binaries and value terms (:meth:`Model.item_costs`).
 
 HiGHS runs in a child process (:func:`run_guarded`): HiGHS normally honours
 its ``time_limit``, but a stuck solve must not hold a web worker, so the
 parent kills the child at the limit plus a grace period. The child is forked
 from a single-threaded caller and comes from a fork server otherwise (see
-:func:`_context`).
+:func:`_context`). A batch may use several children side by side, and a
+child may run other guarded work than a MILP (:class:`Job`).
 """
 
 from __future__ import annotations
 
+import math
 import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
 import threading
 import time
@@ -133,6 +139,14 @@ class Model:
     var: np.ndarray
     units: np.ndarray
     coalition_vars: dict[str, int]
+    #: Vendor -> its bracket binaries ``h_vk``, lowest bracket first (only
+    #: vendors with at least two reachable brackets, the coupling vendors).
+    bracket_vars: dict[str, list[int]]
+    #: The items bought, and the item of each column (-1: no item's column).
+    items: tuple[str, ...]
+    column_item: np.ndarray
+    #: Coupling vendor -> (columns, unit prices) whose sum is its purchase value.
+    vendor_value: dict[str, tuple[np.ndarray, np.ndarray]]
 
     def awards(self, x: np.ndarray) -> dict[tuple[str, str, int], int]:
         """Awarded units per ``(district, item, offer index)`` from a solution."""
@@ -146,6 +160,19 @@ class Model:
 
     def coalition(self, x: np.ndarray) -> list[str]:
         return [d for d, var in self.coalition_vars.items() if x[var] > 0.5]
+
+    def item_costs(self, factors: dict[str, float]) -> sp.csr_array:
+        """Each item's cost as a linear function of the columns, one row per item.
+
+        The cost of item ``items[i]`` (its purchase cost plus support) with
+        the purchase value of each coupling vendor ``v`` multiplied by
+        ``factors[v]`` instead of going through its discount brackets.
+        """
+        c = self.arrays.c.copy()
+        for v, (cols, prices) in self.vendor_value.items():
+            c[cols] += factors[v] * prices
+        cols = np.flatnonzero((self.column_item >= 0) & (c != 0))
+        return sp.csr_array((c[cols], (self.column_item[cols], cols)), shape=(len(self.items), c.size))
 
 
 class _Builder:
@@ -449,6 +476,10 @@ def build_model(
         first_price[k] = bands[k][0][2]
         unit_cost[k] = first_price[k] * price_factor[offer.vendor] + float(offer.annual_cost_per_unit) * years
     a_vars = b.var_block(unit_cost[po] * per_value, bound, integer=True)
+    items = tuple(dict.fromkeys(r.item for r in demands))
+    item_index = {item: n for n, item in enumerate(items)}
+    demand_item = np.array([item_index[r.item] for r in demands], dtype=np.int64)
+    tagged: list[tuple[np.ndarray, np.ndarray]] = [(a_vars, demand_item[pd] if n_pairs else np.zeros(0, np.int64))]
     vendor_of = np.array([o.vendor for o in problem.offers], dtype=object) if n_offers else np.zeros(0, object)
     simple_pairs = simple[po]
     for v in brackets_of:
@@ -548,17 +579,20 @@ def build_model(
                 needed = minimum - bands[k][s_min][0] + 1
                 b.row([(ws[s_min], 1.0), (gs[0], -float(needed))], 0.0, np.inf)
             b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
+        tagged.append((np.array(value_vars, dtype=np.int64), np.full(len(value_vars), item_index[offer.item])))
         if len(brackets_of[offer.vendor]) > 1:
             vendor_value_terms.setdefault(offer.vendor, []).append(
                 (np.array(value_vars, dtype=np.int64), np.array(value_prices))
             )
 
+    bracket_vars: dict[str, list[int]] = {}
     for v, brackets in sorted(brackets_of.items()):
         if len(brackets) == 1:
             continue
         pick, parts = [], []
         for lo, hi, pct in brackets:
             h = b.var(ub=1, integer=True)
+            bracket_vars.setdefault(v, []).append(h)
             e = b.var(cost=1.0 - pct / 100.0, ub=hi, integer=False)
             b.row([(e, 1.0), (h, -lo)], 0.0, np.inf)
             b.row([(e, 1.0), (h, -hi)], -np.inf, 0.0)
@@ -570,7 +604,16 @@ def build_model(
         vals = np.concatenate([np.ones(len(parts))] + [-t[1] for t in terms])
         b.row_block(1, np.zeros(cols.size, dtype=np.int64), cols, vals, 0.0, 0.0)
 
-    return Model(b.arrays(), demands, pd, po, a_vars, per_value, coalition_vars)
+    arrays = b.arrays()
+    column_item = np.full(arrays.c.size, -1, dtype=np.int64)
+    for cols, tags in tagged:
+        column_item[cols] = tags
+    vendor_value = {
+        v: (np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms]))
+        for v, terms in vendor_value_terms.items()
+    }
+    return Model(arrays, demands, pd, po, a_vars, per_value, coalition_vars, bracket_vars, items, column_item,
+                 vendor_value)
 
 
 @dataclass(frozen=True)
@@ -622,22 +665,39 @@ def solve_arrays(
     )
 
 
+@dataclass(frozen=True)
+class Job:
+    """Work for the guarded child other than one MILP: ``fn(*args, time_limit_s=...)``.
+
+    ``fn`` must be a module-level function (it is pickled by name) and honour
+    its time limit; its return value is sent back.
+    """
+
+    fn: Callable[..., Any]
+    args: tuple
+
+
 def _child_main(conn, progress: bool) -> None:
     if progress:
         # HiGHS logs to the C stdout; the command line keeps stdout for JSON.
         os.dup2(2, 1)
     else:
-        # Some HiGHS builds print debugging lines to stderr even with disp off.
+        # Some HiGHS builds print debugging lines (and highspy its banner) even with output off;
+        # the child answers through the pipe only.
         devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
         os.dup2(devnull, 2)
     conn.send("ready")
     while True:
         task = conn.recv()
         if task is None:
             return
-        arrays, time_limit_s, mip_rel_gap, relax = task
+        work, time_limit_s, mip_rel_gap, relax = task
+        if isinstance(work, Job):
+            conn.send(work.fn(*work.args, time_limit_s=time_limit_s))
+            continue
         conn.send(
-            solve_arrays(arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress, relax=relax)
+            solve_arrays(work, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress, relax=relax)
         )
 
 
@@ -667,8 +727,39 @@ def _context():
     return ctx
 
 
+class _Child:
+    """One solver child and the task it is on."""
+
+    def __init__(self, ctx, progress: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_child_main, args=(child, progress), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+        self.deadline = math.inf
+        if not self.conn.poll(60.0):
+            self.close(kill=True)
+            raise RuntimeError("the solver process did not start")
+        self.conn.recv()
+
+    def close(self, *, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.conn.close()
+        self.process.join(5.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
 def run_guarded(
-    tasks: list[MilpArrays],
+    tasks: list[MilpArrays | Job],
     *,
     time_limit_s: float | None,
     mip_rel_gap: float,
@@ -676,72 +767,70 @@ def run_guarded(
     relax: bool = False,
     on_done: Callable[[int], None] | None = None,
     shared: bool = False,
-) -> list[RawSolution]:
-    """Solve each MILP in a child process that is killed if it overruns.
+    workers: int = 1,
+) -> list[Any]:
+    """Solve each MILP (or run each :class:`Job`) in a child process that is killed if it overruns.
 
-    One child serves the whole batch; a child that has not answered
-    ``GRACE_S`` seconds plus 10 % after its time limit is killed, its task
-    reported with ``status=None``, and a new child takes the remaining tasks.
-    ``shared=True`` makes ``time_limit_s`` a budget for the whole batch: each
-    task gets what is left of it (at least ``MIN_TASK_S``, so that every part
-    of a decomposed problem gets a chance at a first solution).
+    ``workers`` children (one by default) serve the whole batch, each taking
+    the next task when it is done; results come back in the order of
+    ``tasks``. A child that has not answered ``GRACE_S`` seconds plus 10 %
+    after its time limit is killed, its task reported as a
+    :class:`RawSolution` with ``status=None``, and a new child takes the
+    remaining tasks. A MILP's answer is a :class:`RawSolution`, a job's its
+    return value. ``shared=True`` makes ``time_limit_s`` a budget for the
+    whole batch: each task gets what is left of it (at least ``MIN_TASK_S``,
+    so that every part of a decomposed problem gets a chance at a first
+    solution). ``on_done`` is called with the number of tasks finished.
     """
     ctx = _context()
-    results: list[RawSolution] = []
+    results: list[Any] = [None] * len(tasks)
     batch_started = time.perf_counter()
-    pending = list(tasks)
-    while pending:
-        parent, child = ctx.Pipe()
-        process = ctx.Process(target=_child_main, args=(child, progress), daemon=True)
-        process.start()
-        child.close()
-        try:
-            if not parent.poll(60.0):
-                raise RuntimeError("the solver process did not start")
-            parent.recv()
-            while pending:
-                arrays = pending[0]
-                started = time.perf_counter()
+    pending = list(range(len(tasks)))
+    idle: list[_Child] = []
+    busy: list[_Child] = []
+    finished = 0
+
+    def finish(child: _Child, answer: Any) -> None:
+        nonlocal finished
+        results[child.task] = answer
+        busy.remove(child)
+        finished += 1
+        if on_done is not None:
+            on_done(finished)
+
+    try:
+        while pending or busy:
+            while pending and len(busy) < max(1, workers):
+                child = idle.pop() if idle else _Child(ctx, progress)
+                child.task = pending.pop(0)
+                child.started = time.perf_counter()
                 limit = time_limit_s
                 if shared and limit is not None:
-                    limit = max(MIN_TASK_S, limit - (started - batch_started))
-                deadline_s = None if limit is None else limit * 1.1 + GRACE_S
-                parent.send((arrays, limit, mip_rel_gap, relax))
-                if not parent.poll(deadline_s):
-                    process.kill()
-                    pending.pop(0)
-                    results.append(
-                        RawSolution(
-                            None,
-                            "the solver overran its time limit and was stopped",
-                            None,
-                            None,
-                            None,
-                            None,
-                            time.perf_counter() - started,
-                        )
-                    )
-                    if on_done is not None:
-                        on_done(len(results))
-                    break
-                try:
-                    results.append(parent.recv())
-                except EOFError:
-                    results.append(
-                        RawSolution(None, "the solver process died", None, None, None, None,
-                                    time.perf_counter() - started)
-                    )
-                    pending.pop(0)
-                    break
-                pending.pop(0)
-                if on_done is not None:
-                    on_done(len(results))
-            else:
-                parent.send(None)
-        finally:
-            parent.close()
-            process.join(5.0)
-            if process.is_alive():
-                process.kill()
-                process.join()
+                    limit = max(MIN_TASK_S, limit - (child.started - batch_started))
+                child.deadline = math.inf if limit is None else child.started + limit * 1.1 + GRACE_S
+                child.conn.send((tasks[child.task], limit, mip_rel_gap, relax))
+                busy.append(child)
+            wait_s = min(c.deadline for c in busy) - time.perf_counter()
+            ready = mp_connection.wait([c.conn for c in busy], None if math.isinf(wait_s) else max(0.0, wait_s))
+            now = time.perf_counter()
+            for child in list(busy):
+                if child.conn in ready:
+                    try:
+                        answer = child.conn.recv()
+                    except EOFError:
+                        finish(child, RawSolution(None, "the solver process died", None, None, None, None,
+                                                  now - child.started))
+                        child.close(kill=True)
+                        continue
+                    finish(child, answer)
+                    idle.append(child)
+                elif now >= child.deadline:
+                    finish(child, RawSolution(None, "the solver overran its time limit and was stopped",
+                                              None, None, None, None, now - child.started))
+                    child.close(kill=True)
+    finally:
+        for child in busy:
+            child.close(kill=True)
+        for child in idle:
+            child.close(kill=False)
     return results

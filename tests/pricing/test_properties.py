@@ -4,10 +4,12 @@ import dataclasses
 import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pricing import generate_problem, solve
+from pricing import Problem, brackets, decompose, generate_problem, model, solve
+from pricing.costing import price_awards
+from pricing.problem import DiscountBracket
 
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -137,21 +139,19 @@ def test_optimum_matches_brute_force_on_tiny_problems(seed, cap):
 @FAST
 @given(problems)
 def test_independent_parts_add_up_to_the_whole_problem(problem):
-    # Tiny problems are solved whole; force the split (and the item-by-item
-    # incumbent of coupled parts) and compare with the whole model's optimum.
-    from pricing import decompose
-
+    # Tiny problems are solved whole; force the split (and the bracket search
+    # of coupled parts) and compare with the whole model's optimum.
     parts = decompose.independent_parts(problem, problem.demands)
     key = lambda r: (r.district, r.item)  # noqa: E731
     assert sorted((r for part in parts for r in part), key=key) == sorted(problem.demands, key=key)
     whole = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
-    saved = decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE
-    decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE = 0, 0
+    saved = decompose.MIN_SPLIT_PAIRS
+    decompose.MIN_SPLIT_PAIRS = 0
     try:
         split = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
         parts = decompose.independent_parts(problem, problem.demands)
     finally:
-        decompose.MIN_SPLIT_PAIRS, decompose.ITEM_INCUMBENT_ABOVE = saved
+        decompose.MIN_SPLIT_PAIRS = saved
     assert split.status == whole.status == "optimal"
     assert split.stats["model"]["parts"] == len(parts)
     # Equal optima; alternative optimal awards may round a discount a cent apart.
@@ -159,3 +159,92 @@ def test_independent_parts_add_up_to_the_whole_problem(problem):
     quantities = {(a.district, a.offer): a.quantity for a in split.awards}
     assert broken_rules(problem, quantities) == []
     assert split.lower_bound <= split.total_cost
+
+
+def with_brackets(problem: Problem, low: float, high: float) -> Problem:
+    """Every bidding vendor gets brackets at ``low`` and ``high`` of its offers' value at their first price."""
+    demand = {}
+    for r in problem.demands:
+        demand[r.item] = demand.get(r.item, 0) + r.quantity
+    potential = {}
+    for o in problem.offers:
+        potential[o.vendor] = potential.get(o.vendor, 0) + float(o.tiers[0].unit_price) * demand.get(o.item, 0)
+
+    def money(x: float) -> Decimal:
+        return Decimal(f"{max(x, 0.01):.2f}")
+
+    vendors = tuple(
+        dataclasses.replace(v, total_discounts=(
+            DiscountBracket(money(low * potential[v.id]), Decimal("2")),
+            DiscountBracket(money(high * potential[v.id]), Decimal("6")),
+        )) if potential.get(v.id) else v
+        for v in problem.vendors
+    )
+    return dataclasses.replace(problem, vendors=vendors)
+
+
+coupled = st.builds(
+    lambda seed, districts, items, vendors, low, cap, split: with_brackets(
+        generate_problem(districts=districts, items=items, vendors=vendors, seed=seed,
+                         max_vendors_per_item=cap, split_district_demand=split),
+        low, 2 * low,
+    ),
+    seed=st.integers(0, 10_000),
+    districts=st.integers(2, 6),
+    items=st.integers(2, 4),
+    vendors=st.integers(2, 4),
+    low=st.sampled_from([0.1, 0.2, 0.35]),
+    cap=st.sampled_from([None, 1, 2]),
+    split=st.booleans(),
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(coupled)
+def test_search_bounds_hold_and_solve_matches_the_whole_model(problem):
+    whole_model = model.build_model(problem)
+    assume(whole_model.bracket_vars and len(whole_model.items) > 1)
+    (whole,) = model.run_guarded([whole_model.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    assert whole.status == 0
+    optimum = price_awards(problem, whole_model.awards(whole.x))[1]
+    found = brackets.search(problem, whole_model, time_limit_s=20, mip_rel_gap=0.0)
+    slack = Decimal("0.01") * len(problem.vendors)  # the model's discounts are not rounded to the cent
+    assert found.units is not None
+    assert not broken_rules(problem, {(d, problem.offers[k].id): q for (d, _, k), q in found.units.items()})
+    assert Decimal(f"{found.cost:.2f}") >= optimum - slack
+    assert found.bound is None or Decimal(f"{found.bound:.2f}") <= optimum + slack
+
+    saved = decompose.MIN_SPLIT_PAIRS
+    decompose.MIN_SPLIT_PAIRS = 0
+    try:
+        split = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+    finally:
+        decompose.MIN_SPLIT_PAIRS = saved
+    assert split.status == "optimal"
+    assert abs(split.total_cost - optimum) <= slack
+    assert split.lower_bound <= split.total_cost
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), low=st.sampled_from([0.1, 0.25, 0.4]))
+def test_search_optimum_matches_brute_force_on_two_items(seed, low):
+    problem = with_brackets(generate_problem(districts=3, items=2, vendors=2, seed=seed), low, 2 * low)
+    region = {d.id: d.region for d in problem.districts}
+    offers_for = {
+        r: [o.id for o in problem.offers if o.item == r.item and (o.regions is None or region[r.district] in o.regions)]
+        for r in problem.demands
+    }
+    best = None
+    for choice in itertools.product(*offers_for.values()):
+        quantities = {(r.district, ident): r.quantity for r, ident in zip(offers_for, choice)}
+        if not broken_rules(problem, quantities):
+            cost = total_of(problem, quantities)
+            best = cost if best is None else min(best, cost)
+    saved = decompose.MIN_SPLIT_PAIRS
+    decompose.MIN_SPLIT_PAIRS = 0
+    try:
+        result = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+    finally:
+        decompose.MIN_SPLIT_PAIRS = saved
+    assert result.status == "optimal"
+    assert result.total_cost == best
