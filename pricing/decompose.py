@@ -196,8 +196,9 @@ def solve_demand_sets(
     """Solve the purchase of each demand set, each split into its independent parts.
 
     ``shared=True`` makes ``time_limit_s`` a budget for the whole call (the
-    pooled solve); otherwise each part gets ``time_limit_s`` (a searched part
-    for its search, then again for its HiGHS run). ``on_done`` is called with
+    pooled solve); otherwise each part gets ``time_limit_s``, a searched part
+    for its search and its HiGHS run together (every part's HiGHS run gets the
+    limit less the longest search, at least ``MIN_TASK_S``). ``on_done`` is called with
     the number of demand sets finished so far.
 
     A coupled part (several items joined by discounting vendors) of a demand
@@ -212,6 +213,7 @@ def solve_demand_sets(
     started = time.perf_counter()
     plans = [[build_model(problem, demands=part) for part in independent_parts(problem, s)] for s in demand_sets]
     found: dict[tuple[int, int], SearchResult] = {}
+    longest_search_s = 0.0
     for n_set, plan in enumerate(plans):
         for n_part, m in enumerate(plan):
             if m.bracket_vars and len(m.items) > 1 and m.demand.size >= MIN_SPLIT_PAIRS:
@@ -219,8 +221,10 @@ def solve_demand_sets(
                 if limit is not None:
                     left = limit - (time.perf_counter() - started) if shared else limit
                     limit = max(MIN_TASK_S, SEARCH_SHARE * left)
+                search_started = time.perf_counter()
                 found[(n_set, n_part)] = search(problem, m, time_limit_s=limit, mip_rel_gap=mip_rel_gap,
                                                 progress=progress)
+                longest_search_s = max(longest_search_s, time.perf_counter() - search_started)
     keys, tasks = [], []
     for n_set, plan in enumerate(plans):
         for n_part, m in enumerate(plan):
@@ -239,8 +243,12 @@ def solve_demand_sets(
 
     report(0)
     limit = time_limit_s
-    if shared and limit is not None:
-        limit = limit - (time.perf_counter() - started)
+    if limit is not None:
+        # One budget per call (shared) or per part: what a part's search used is not given to HiGHS again.
+        if shared:
+            limit -= time.perf_counter() - started
+        else:
+            limit = max(MIN_TASK_S, limit - longest_search_s)
     raws = run_guarded(
         tasks, time_limit_s=limit, mip_rel_gap=mip_rel_gap, progress=progress, on_done=report, shared=shared,
     ) if tasks else []
