@@ -113,11 +113,14 @@ VENDOR = roles(Role.VENDOR_REP)
 @bp.route("/bids")
 @VENDOR
 def mine():
-    """The vendor's bids, each with its status and receipt."""
+    """The vendor's bids, each with its status and receipt, and the RFPs open for bids now."""
     bids = queries.vendor_bids(current_user.organisation.id)
     now = clock.utcnow()
+    bid_on = {bid.rfp_id for bid in bids}
+    open_rfps = [rfp for rfp in rfp_queries.public_rfps() if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN]
     return render_template("bids/mine.html", rows=[(bid, rfp_queries.effective_status(bid.rfp, now),
-                                                    services.receipt_of(bid)) for bid in bids])
+                                                    services.receipt_of(bid)) for bid in bids],
+                           open_rfps=[(rfp, rfp.id in bid_on) for rfp in open_rfps])
 
 
 @bp.route("/rfps/<reference>/bid", methods=["GET", "POST"])

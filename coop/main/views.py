@@ -28,6 +28,8 @@ def dashboard():
         return redirect(url_for("needs.index"))
     if current_user.role == Role.COOP_ADMIN:
         return redirect(url_for("needs.demand"))
+    if current_user.role == Role.VENDOR_REP and current_user.organisation.is_approved:
+        return redirect(url_for("bids.mine"))
     return render_template("main/dashboard.html")
 
 
@@ -35,7 +37,7 @@ def dashboard():
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
     Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
                           ("rfps.commitments", "Commitments")],
-    Role.VENDOR_REP: [("main.dashboard", "Dashboard"), ("clarifications.my_questions", "Our questions")],
+    Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions")],
     Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
                       ("clarifications.admin_overview", "Questions & addenda"),
                       ("orgs.review", "Organisations"), ("notifications.outbox", "Outbox")],

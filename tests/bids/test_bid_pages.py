@@ -202,3 +202,17 @@ def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(
     board = client.get(f"/rfps/{rfp.reference}")
     assert "Bid tabulation" in text_of(board)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+def test_an_approved_vendor_starts_on_its_bids_with_the_rfps_open_for_bids(
+        log_in, rfp, make_rfp, vendor_user, bid_input, now, table_rows):
+    closed = make_rfp(deadline_in=timedelta(seconds=-1), title="Already closed")
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
+    client = log_in(vendor_user)
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and response.headers["Location"] == "/bids"
+    page = client.get("/bids")
+    open_rows = table_rows(page, "open-rfps")
+    assert len(open_rows) == 1 and rfp.reference in open_rows[0] and "Your bid" in open_rows[0]
+    assert all(closed.reference not in row for row in open_rows)
+    assert any(rfp.reference in row and "Draft" in row for row in table_rows(page, "my-bids"))
