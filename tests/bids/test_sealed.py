@@ -1,12 +1,12 @@
-"""Sealed until opening: no page, export, message or status code tells anyone but the bidder anything about a bid.
+"""Sealed until opening: no page, export, action, message or status code tells anyone but the bidder anything about a bid.
 
 The test renders every page the app can serve for an open RFP — each GET route of the
 app, with the RFP's reference or id where the route takes one — as every principal
 other than the bidding vendor (the public, a district buyer, another vendor, an
 administrator), once before any bid exists and once after one vendor submitted a bid
 with an attachment, another left a draft and a third withdrew one. The two renderings
-must be identical, byte for byte once CSRF tokens are set aside. After the opening the
-tabulation tells all.
+must be identical, byte for byte once CSRF tokens are set aside; so must the answer to
+every action (POST) on the RFP. After the opening the tabulation tells all.
 """
 
 from __future__ import annotations
@@ -19,9 +19,12 @@ import pytest
 from support import text_of
 from werkzeug.routing import Rule
 
+from coop.accounts.models import User
 from coop.bids import services
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
+from coop.rfps.models import Rfp
+from coop.transactions import single_transaction
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 _CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(value=")[^"]*("[^>]*name="csrf_token")')
@@ -144,3 +147,55 @@ def test_another_vendor_cannot_reach_a_bid_by_any_action(log_in, rfp, bidders, m
     assert client.get(f"/bids/attachments/{attachment.id + 1000}").status_code == 404
     sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").get_data(as_text=True)
     assert "Acme Book" not in sheet
+
+
+def post_urls(app, rfp, attachment_id: int) -> dict[str, str]:
+    """Every POST URL of the app that acts on this RFP (by reference or id) or on this attachment."""
+    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_id": attachment_id}
+    return {rule.rule: rule.build(values, append_unknown=False)[1] for rule in app.url_map.iter_rules()
+            if "POST" in rule.methods and rule.arguments and set(rule.arguments) <= set(values)}
+
+
+def test_no_action_answers_differently_once_bids_exist(
+        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now):
+    """Every POST on the RFP, sent empty by each other principal, gets the same answer with or without bids.
+
+    Each request runs in a savepoint that is rolled back, so that one action (a follow, a refused
+    opening) does not change what the next one sees.
+    """
+    observers = {"public": None, "buyer": make_buyer().id, "other vendor": make_vendor_rep().id,
+                 "administrator": admin.id}
+    db.session.commit()
+    bidder_ids = [user.id for user in bidders.values()]
+
+    def answers(paths: dict[str, str]) -> dict:
+        seen = {}
+        for name, user_id in observers.items():
+            for route, path in paths.items():
+                with single_transaction(app, keep=False):
+                    user = db.session.get(User, user_id) if user_id else None
+                    if user is None:
+                        with client.session_transaction() as session:
+                            session.clear()
+                        response = client.post(path, data={})
+                    else:
+                        response = log_in(user).post(path, data={})
+                    body = response.get_data(as_text=True).replace(path, "{path}")
+                    location = (response.headers.get("Location") or "").replace(path, "{path}")
+                    seen[(name, route)] = (response.status_code, location, _CSRF.sub("csrf", body))
+                    response.close()
+                db.session.expire_all()
+        return seen
+
+    rfp_id = rfp.id
+    paths = post_urls(app, rfp, 10**9)
+    assert f"/rfps/{rfp.reference}/bid" in paths.values() and f"/admin/rfps/{rfp.id}/open" in paths.values()
+    before = answers(paths)
+    rfp = db.session.get(Rfp, rfp_id)
+    submitter, drafter = (db.session.get(User, user_id) for user_id in bidder_ids[:2])
+    services.save_bid(submitter, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    attachment = services.add_attachment(submitter, rfp.reference, "spec.pdf", PDF, revision=2)
+    services.save_bid(drafter, rfp.reference, bid_input(rfp, product="Draft only"), revision=None)
+    after = answers(post_urls(app, rfp, attachment.id))
+    for key, answer in after.items():
+        assert answer == before[key], f"POST {key[1]} answers {key[0]} differently once bids exist"
