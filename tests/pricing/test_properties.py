@@ -4,6 +4,8 @@ import dataclasses
 import itertools
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -248,3 +250,34 @@ def test_search_optimum_matches_brute_force_on_two_items(seed, low):
         decompose.MIN_SPLIT_PAIRS = saved
     assert result.status == "optimal"
     assert result.total_cost == best
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(coupled, st.sampled_from([1, 2]))
+def test_bracket_fixing_side_by_side_and_warm_started_keeps_the_optimum(problem, copies):
+    m = model.build_model(problem)
+    assume(m.bracket_vars and len(m.items) > 1)
+    (whole,) = model.run_guarded([m.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    assert whole.status == 0
+    # The optimum's brackets, and an incumbent a little above it: no range holding them may be dropped.
+    at = {v: int(np.argmax([whole.x[c] for c in cols])) for v, cols in m.bracket_vars.items()}
+    incumbent = whole.objective + 1.0
+    ranges = {v: (0, len(cols) - 1) for v, cols in m.bracket_vars.items()}
+    boxes = [dict(ranges), {v: (k, k) for v, k in at.items()}]
+    saved = brackets.LP_THREADS
+    brackets.LP_THREADS = copies  # LP copies probing side by side (threads)
+    try:
+        cold = brackets.lp_bounds(m.arrays, m.bracket_vars, ranges, incumbent, boxes, True, time_limit_s=20)
+        warm = brackets.lp_bounds(m.arrays, m.bracket_vars, ranges, incumbent, boxes, True, cold.basis,
+                                  time_limit_s=20)
+    finally:
+        brackets.LP_THREADS = saved
+    assert cold.basis is not None
+    for got in (cold, warm):
+        assert all(lo <= at[v] <= hi for v, (lo, hi) in got.ranges.items())
+        assert got.region_bound <= whole.objective + 1e-6 * abs(whole.objective) + 0.005
+        assert got.dropped_bound > incumbent
+        assert all(b is not None and b <= whole.objective + 1e-6 * abs(whole.objective) + 0.005
+                   for b in got.box_bounds)
+    assert warm.ranges == cold.ranges
+    assert warm.region_bound == pytest.approx(cold.region_bound, rel=1e-9, abs=1e-6)
