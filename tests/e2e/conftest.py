@@ -33,6 +33,7 @@ On failure a screenshot (and the page's HTML) is saved under the test's
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -46,7 +47,7 @@ from werkzeug.serving import make_server
 
 from coop.accounts.models import User
 from coop.extensions import db
-from conftest import PASSWORD
+from e2e.browsing import sign_in
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -183,13 +184,5 @@ def _save_evidence(page, directory: Path, prefix: str = "") -> None:
 
 @pytest.fixture
 def browser_sign_in(page) -> Callable[[User], None]:
-    """Sign ``user`` in through the sign-in page, as a person would, and wait for the welcome message."""
-
-    def do(user: User, password: str = PASSWORD) -> None:
-        page.goto("/sign-in")
-        page.get_by_label("E-mail").fill(user.email)
-        page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("alert").filter(has_text=f"Welcome, {user.name}.")).to_be_visible()
-
-    return do
+    """Sign ``user`` in on the test's page through the sign-in page, as a person would."""
+    return functools.partial(sign_in, page)

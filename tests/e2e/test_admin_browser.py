@@ -6,19 +6,17 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
 from coop import clock
 from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.needs.models import NeedStatus
 from coop.orgs.models import Organisation, OrganisationStatus
+from e2e.browsing import expect_cells
 
 pytestmark = pytest.mark.e2e
 
-
-def expect_cells(row: Locator, *texts: str) -> None:
-    expect(row.get_by_role("cell")).to_have_text(list(texts))
 
 
 def test_an_administrator_approves_a_pending_district_and_reads_the_pooled_demand(

@@ -35,11 +35,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from coop.accounts.models import Role, User
+from coop.accounts.models import Role
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
-from conftest import PASSWORD
+from e2e.browsing import alert, expect_cells, nav, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -62,21 +62,7 @@ DRAFT_SAVED = "Your bid is saved as a draft. It is not considered unless you sub
 SHEET_SAVED = "The bid sheet is read and saved as your draft. Check it below, then submit it."
 
 
-def alert(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
 
-
-def sign_in(page: Page, user: User) -> None:
-    """Sign ``user`` in through the sign-in page and wait for the welcome message."""
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(alert(page, f"Welcome, {user.name}.")).to_be_visible()
-
-
-def nav(page: Page, link: str) -> None:
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link, exact=True).click()
 
 
 def open_bid_page(page: Page, reference: str) -> None:
@@ -95,10 +81,6 @@ def line_block(page: Page, line_no: int) -> Locator:
 def bid_state(page: Page) -> Locator:
     return page.locator("#bid-status #bid-state")
 
-
-def expect_cells(row: Locator, *texts: str) -> None:
-    """The row's cells read ``texts``, in order."""
-    expect(row.get_by_role("cell")).to_have_text(list(texts))
 
 
 def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabulated_in_public(

@@ -13,19 +13,16 @@ from datetime import timedelta
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from coop import clock
 from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
+from e2e.browsing import expect_cells
 
 pytestmark = pytest.mark.e2e
 
-
-def expect_cells(row: Locator, *texts: str) -> None:
-    """The row's cells read ``texts``, in order."""
-    expect(row.get_by_role("cell")).to_have_text(list(texts))
 
 
 def needs_of(district_id: int) -> list[Need]:

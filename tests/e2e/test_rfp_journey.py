@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from coop import clock
-from coop.accounts.models import Role, User
+from coop.accounts.models import Role
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.clarifications.models import Addendum, Question, QuestionStatus
@@ -30,7 +30,7 @@ from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpStatus
-from conftest import PASSWORD
+from e2e.browsing import alert, nav, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -64,21 +64,7 @@ def utc_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def alert(page: Page, text: str) -> Locator:
-    return page.get_by_role("alert").filter(has_text=text)
 
-
-def sign_in(page: Page, user: User) -> None:
-    """Sign ``user`` in through the sign-in page and wait for the welcome message."""
-    page.goto("/sign-in")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(alert(page, f"Welcome, {user.name}.")).to_be_visible()
-
-
-def nav(page: Page, link: str) -> None:
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link, exact=True).click()
 
 
 def line_section(page: Page, line_no: int) -> Locator:
