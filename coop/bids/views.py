@@ -46,12 +46,6 @@ def bid_panel(rfp: Rfp) -> BoardPanel:
                       open_form=forms.OpenBidsForm(formdata=None) if is_admin and status == RfpStatus.CLOSED else None)
 
 
-def _public_rfp_or_404(reference: str) -> Rfp:
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        abort(404)
-    return rfp
-
 
 @dataclass
 class BidPage:
@@ -127,7 +121,7 @@ def mine():
 @VENDOR
 def edit(reference: str):
     """The vendor's bid on one RFP: fill in, save as draft, submit."""
-    page = _page(_public_rfp_or_404(reference))
+    page = _page(rfp_queries.public_rfp_or_404(reference))
     if request.method == "GET":
         return _render(page)
     form = _bid_form(page, request.form)
@@ -151,7 +145,7 @@ def edit(reference: str):
 
 
 def _revision_action(reference: str, action, success: str):
-    page = _page(_public_rfp_or_404(reference))
+    page = _page(rfp_queries.public_rfp_or_404(reference))
     form = forms.RevisionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -190,7 +184,7 @@ def withdraw(reference: str):
 @VENDOR
 def attach(reference: str):
     """Attach a PDF spec sheet to the bid."""
-    page = _page(_public_rfp_or_404(reference))
+    page = _page(rfp_queries.public_rfp_or_404(reference))
     form = forms.AttachmentForm()
     if not form.validate_on_submit():
         return _render(page, attachment_form=form, status=422)
@@ -234,7 +228,7 @@ def download(attachment_id: int):
 @VENDOR
 def sheet(reference: str, kind: str):
     """The RFP's bid sheet, pre-filled with the vendor's bid when it has one."""
-    page = _page(_public_rfp_or_404(reference))
+    page = _page(rfp_queries.public_rfp_or_404(reference))
     content = sheets.write_sheet(page.rfp, queries.as_input(page.bid) if page.bid else None, kind,
                                  requirements=page.requirements,
                                  deadline_text=rfp_queries.format_deadline(page.rfp.bid_deadline))
@@ -245,7 +239,7 @@ def sheet(reference: str, kind: str):
 @VENDOR
 def upload_sheet(reference: str):
     """Read a filled bid sheet and save it as the bid's draft: all of it, or nothing with every problem listed."""
-    page = _page(_public_rfp_or_404(reference))
+    page = _page(rfp_queries.public_rfp_or_404(reference))
     form = forms.SheetForm()
     if not form.validate_on_submit():
         return _render(page, sheet_form=form, status=422)
@@ -284,7 +278,7 @@ def open_bids(rfp_id: int):
 
 
 def _opened_rfp_or_404(reference: str) -> Rfp:
-    rfp = _public_rfp_or_404(reference)
+    rfp = rfp_queries.public_rfp_or_404(reference)
     if rfp.opened_at is None:
         abort(404)
     return rfp

@@ -67,12 +67,6 @@ def rfp_clarifications(rfp: Rfp) -> Panel:
     )
 
 
-def _public_rfp_or_404(reference: str) -> Rfp:
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        abort(404)
-    return rfp
-
 
 # --- vendors ---------------------------------------------------------------------------------------------------
 
@@ -81,7 +75,7 @@ def _public_rfp_or_404(reference: str) -> Rfp:
 @roles(Role.VENDOR_REP)
 def ask(reference: str):
     """Ask the cooperative a question on an open RFP."""
-    rfp = _public_rfp_or_404(reference)
+    rfp = rfp_queries.public_rfp_or_404(reference)
     form = AskForm()
     if form.validate_on_submit():
         try:
@@ -106,7 +100,7 @@ def ask(reference: str):
 @roles(Role.VENDOR_REP)
 def follow(reference: str):
     """Follow an open RFP: hear of its answers and addenda."""
-    rfp = _public_rfp_or_404(reference)
+    rfp = rfp_queries.public_rfp_or_404(reference)
     if FollowForm().validate_on_submit():
         try:
             created = services.follow_rfp(current_user, reference)
@@ -135,7 +129,7 @@ def my_questions():
 @public
 def addendum(reference: str, number: int):
     """One addendum of a published RFP, with what it changed."""
-    rfp = _public_rfp_or_404(reference)
+    rfp = rfp_queries.public_rfp_or_404(reference)
     found = queries.addendum(rfp.id, number)
     if found is None:
         abort(404)

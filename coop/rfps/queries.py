@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from coop.catalogue.models import Category, Item
@@ -208,6 +208,14 @@ def public_rfp(reference: str) -> Rfp | None:
     """The RFP with this reference, if the public may read it."""
     rfp = rfp_by_reference(reference)
     return rfp if rfp is not None and is_public(rfp) else None
+
+
+def public_rfp_or_404(reference: str) -> Rfp:
+    """For views: the RFP the public may read, or a 404 exactly as for a reference that does not exist."""
+    rfp = public_rfp(reference)
+    if rfp is None:
+        abort(404)
+    return rfp
 
 
 def public_rfps() -> list[Rfp]:
