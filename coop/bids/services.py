@@ -36,7 +36,7 @@ from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier
 from coop.extensions import db
-from coop.notifications.services import queue_email, send_queued
+from coop.notifications.services import send_queued
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus, VendorInterest
@@ -540,16 +540,15 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 
 def _notify_opening(rfp: Rfp) -> None:
+    # Imported here: the clarifications area imports this module (addenda return bids to draft).
     from coop.clarifications import queries as clarification_queries
-    from coop.clarifications.services import board_link
+    from coop.clarifications.services import board_link, email_vendors
 
     body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
             f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
             f"{board_link(rfp)}/tabulation\n")
-    recipients = clarification_queries.vendor_recipients(sorted(clarification_queries.interested_vendor_ids(rfp.id)))
-    for addresses in recipients.values():
-        for address in addresses:
-            queue_email(address, f"{rfp.reference}: bids opened", body)
+    email_vendors(clarification_queries.interested_vendor_ids(rfp.id), f"{rfp.reference}: bids opened",
+                  lambda _vendor_id: body)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

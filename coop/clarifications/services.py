@@ -135,8 +135,8 @@ def _register_interest(rfp_id: int, vendor_id: int, actor: User, how: str) -> bo
     return True
 
 
-def _email_vendors(vendor_ids, subject: str, body_for) -> None:
-    """Queue one message per vendor representative; ``body_for(vendor_id)`` writes the body."""
+def email_vendors(vendor_ids, subject: str, body_for) -> None:
+    """Queue one message per representative of each vendor; ``body_for(vendor_id)`` writes the body."""
     for vendor_id, addresses in queries.vendor_recipients(sorted(set(vendor_ids))).items():
         body = body_for(vendor_id)
         for address in addresses:
@@ -232,7 +232,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
         "You receive this because your company follows this RFP."
     )
-    _email_vendors(queries.interested_vendor_ids(rfp.id), subject, lambda vendor_id: body)
+    email_vendors(queries.interested_vendor_ids(rfp.id), subject, lambda vendor_id: body)
     db.session.commit()
     send_queued()
     return question
@@ -579,4 +579,4 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     def body_for(vendor_id: int) -> str:
         return common + (returned_note if vendor_id in returned else "")
 
-    _email_vendors(set(queries.interested_vendor_ids(rfp.id)) | returned, subject, body_for)
+    email_vendors(set(queries.interested_vendor_ids(rfp.id)) | returned, subject, body_for)
