@@ -29,7 +29,6 @@ def bid_helpers():
 class BoardPanel:
     """What an RFP's pages show about bids: nothing about any bid before opening, whoever asks."""
 
-    status: RfpStatus
     opened: bool
     vendor_can_bid: bool
     open_form: forms.OpenBidsForm | None
@@ -41,10 +40,9 @@ def bid_panel(rfp: Rfp) -> BoardPanel:
     status = rfp_queries.effective_status(rfp, clock.utcnow())
     is_vendor = current_user.is_authenticated and current_user.role == Role.VENDOR_REP
     is_admin = current_user.is_authenticated and current_user.role == Role.COOP_ADMIN
-    return BoardPanel(status=status, opened=rfp.opened_at is not None,
+    return BoardPanel(opened=rfp.opened_at is not None,
                       vendor_can_bid=is_vendor and status == RfpStatus.OPEN,
                       open_form=forms.OpenBidsForm(formdata=None) if is_admin and status == RfpStatus.CLOSED else None)
-
 
 
 @dataclass
