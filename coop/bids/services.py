@@ -24,6 +24,7 @@ import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -83,7 +84,7 @@ class Receipt:
 
     reference: str
     vendor: str
-    submitted_at: object
+    submitted_at: datetime
     content_sha256: str
     revision: int
 
@@ -483,7 +484,7 @@ def attachment_for_download(user: User, attachment_id: int) -> tuple[BidAttachme
 @dataclass(frozen=True)
 class Opening:
     rfp: Rfp
-    opened_at: object
+    opened_at: datetime
     submitted: int
     set_aside: int
     withdrawn: int
