@@ -75,7 +75,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .costing import price_awards
-from .model import Job, MilpArrays, Model, build_model, run_guarded, vendor_brackets
+from .model import Job, MilpArrays, Model, build_model, relaxation_model, run_guarded, vendor_brackets
 from .problem import DiscountBracket, Problem
 
 #: Boxes relaxed (their items solved) at a time.
@@ -364,6 +364,9 @@ class _Search:
     def __init__(self, problem: Problem, model: Model, time_limit_s: float | None, mip_rel_gap: float,
                  progress: bool):
         self.problem, self.model = problem, model
+        # The bracket fixing and the boxes' bounds need only the LP: the small model has the same one.
+        self.lp_model = relaxation_model(problem, model.demands)
+        assert self.lp_model.items == model.items and set(self.lp_model.bracket_vars) == set(model.bracket_vars)
         self.mip_rel_gap, self.progress = mip_rel_gap, progress
         self.started = time.perf_counter()
         self.deadline = math.inf if time_limit_s is None else self.started + time_limit_s
@@ -457,8 +460,8 @@ class _Search:
         return (None if any(b is None for b in bounds) else float(sum(bounds))), values
 
     def with_cuts(self) -> MilpArrays:
-        """The coupled model with an item cut for every item solved alone."""
-        m = self.model
+        """The coupled model's LP (:attr:`lp_model`) with an item cut for every item solved alone."""
+        m = self.lp_model
         rows, lows = [m.arrays.A], [m.arrays.row_lb]
         for (n, brackets), (bound, _, _) in self.items.items():
             if bound is None:
@@ -479,7 +482,7 @@ class _Search:
         # Probing again pays only against a better incumbent.
         fixing = self.best[1] < self.fixed_against
         self.fixed_against = self.best[1]
-        answer = self.run([Job(lp_bounds, (self.with_cuts(), self.model.bracket_vars, self.ranges, self.best[1],
+        answer = self.run([Job(lp_bounds, (self.with_cuts(), self.lp_model.bracket_vars, self.ranges, self.best[1],
                                            boxes, fixing, self.lp_basis))])
         if answer is None or not isinstance(answer[0], LpBounds):
             return None

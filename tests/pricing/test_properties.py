@@ -281,3 +281,22 @@ def test_bracket_fixing_side_by_side_and_warm_started_keeps_the_optimum(problem,
                    for b in got.box_bounds)
     assert warm.ranges == cold.ranges
     assert warm.region_bound == pytest.approx(cold.region_bound, rel=1e-9, abs=1e-6)
+
+
+@FAST
+@given(coupled)
+def test_the_grouped_relaxation_has_the_whole_models_lp_bound_or_a_tighter_valid_one(problem):
+    whole = model.build_model(problem)
+    small = model.relaxation_model(problem, problem.demands)
+    assert small.items == whole.items and set(small.bracket_vars) == set(whole.bracket_vars)
+    assert small.arrays.c.size <= whole.arrays.c.size
+    lp_whole, lp_small = (
+        model.run_guarded([m.arrays], time_limit_s=20, mip_rel_gap=0.0, relax=True)[0].objective
+        for m in (whole, small)
+    )
+    (optimum,) = model.run_guarded([whole.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    tolerance = 1e-7 * abs(optimum.objective) + 1e-6
+    # Grouping interchangeable demands changes nothing in the LP; a capacity on the vendor-cap rows may tighten it.
+    if problem.rules.max_vendors_per_item is None:
+        assert lp_small == pytest.approx(lp_whole, rel=1e-7, abs=1e-6)
+    assert lp_whole - tolerance <= lp_small <= optimum.objective + tolerance
