@@ -79,7 +79,10 @@ def bidders(make_vendor_rep, make_vendor, north, south):
 
 
 def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
-        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now):
+        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now, monkeypatch):
+    # A PDF's embedded font subsets carry the second they were written (fontTools); pin it so that two
+    # renderings of the same document a second apart are the same bytes.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     observers = {"public": None, "buyer": make_buyer(), "other vendor": make_vendor_rep(), "administrator": admin}
     db.session.commit()
     # Before: an attachment id that does not exist; after: the id of the bidder's attachment.
