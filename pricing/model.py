@@ -72,6 +72,7 @@ child may run other guarded work than a MILP (:class:`Job`).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import multiprocessing
 import multiprocessing.connection as mp_connection
@@ -79,7 +80,6 @@ import os
 import threading
 import time
 import warnings
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
@@ -634,13 +634,9 @@ def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:
     On the XL benchmark's part (500 districts) the LP has 10,337 columns
     instead of 254,550 and solves in 0.08 s instead of 2.5 s, to the same bound.
     """
-    pairs = eligible_pairs(problem, demands)
-    offers_of: dict[int, list[int]] = {}
-    for j, k in zip(pairs.demand.tolist(), pairs.offer.tolist()):
-        offers_of.setdefault(j, []).append(k)
     groups: dict[tuple[str, tuple[int, ...]], int] = {}
-    for j, r in enumerate(demands):
-        key = (r.item, tuple(offers_of.get(j, ())))
+    for r, offers in eligible_offers(problem, demands).items():
+        key = (r.item, tuple(offers))
         groups[key] = groups.get(key, 0) + r.quantity
     districts, grouped, served = [], [], {}
     for n, ((item, offers), quantity) in enumerate(groups.items()):

@@ -291,8 +291,8 @@ def test_the_grouped_relaxation_has_the_whole_models_lp_bound_or_a_tighter_valid
     assert small.items == whole.items and set(small.bracket_vars) == set(whole.bracket_vars)
     assert small.arrays.c.size <= whole.arrays.c.size
     lp_whole, lp_small = (
-        model.run_guarded([m.arrays], time_limit_s=20, mip_rel_gap=0.0, relax=True)[0].objective
-        for m in (whole, small)
+        lp.objective
+        for lp in model.run_guarded([whole.arrays, small.arrays], time_limit_s=20, mip_rel_gap=0.0, relax=True)
     )
     (optimum,) = model.run_guarded([whole.arrays], time_limit_s=20, mip_rel_gap=0.0)
     tolerance = 1e-7 * abs(optimum.objective) + 1e-6
