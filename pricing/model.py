@@ -148,6 +148,9 @@ class Model:
     column_item: np.ndarray
     #: Coupling vendor -> (columns, unit prices) whose sum is its purchase value.
     vendor_value: dict[str, tuple[np.ndarray, np.ndarray]]
+    #: Coupling vendor -> the row that splits its purchase value into brackets
+    #: (its LP dual is the price factor the LP puts on the vendor's value).
+    value_rows: dict[str, int]
 
     def awards(self, x: np.ndarray) -> dict[tuple[str, str, int], int]:
         """Awarded units per ``(district, item, offer index)`` from a solution."""
@@ -587,6 +590,7 @@ def build_model(
             )
 
     bracket_vars: dict[str, list[int]] = {}
+    value_rows: dict[str, int] = {}
     for v, brackets in sorted(brackets_of.items()):
         if len(brackets) == 1:
             continue
@@ -603,7 +607,7 @@ def build_model(
         terms = vendor_value_terms.get(v, [])
         cols = np.concatenate([np.array([e for e, _ in parts], dtype=np.int64)] + [t[0] for t in terms])
         vals = np.concatenate([np.ones(len(parts))] + [-t[1] for t in terms])
-        b.row_block(1, np.zeros(cols.size, dtype=np.int64), cols, vals, 0.0, 0.0)
+        value_rows[v] = b.row_block(1, np.zeros(cols.size, dtype=np.int64), cols, vals, 0.0, 0.0)
 
     arrays = b.arrays()
     column_item = np.full(arrays.c.size, -1, dtype=np.int64)
@@ -614,7 +618,7 @@ def build_model(
         for v, terms in vendor_value_terms.items()
     }
     return Model(arrays, demands, pd, po, a_vars, per_value, coalition_vars, bracket_vars, items, column_item,
-                 vendor_value)
+                 vendor_value, value_rows)
 
 
 def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:

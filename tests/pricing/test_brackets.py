@@ -1,5 +1,6 @@
 """The bracket search of coupled items (pricing.brackets); its cross-checks are in test_properties."""
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -41,16 +42,43 @@ def test_a_bracket_reached_only_by_buying_dearer_items(forced_search, percent, t
     assert {a.vendor for a in result.awards} == {vendor}
 
 
-def test_the_search_bounds_its_allocation_and_the_caller_proves_the_rest():
-    problem = three_items("10")
+@pytest.mark.parametrize(("percent", "cost", "bound"), [
+    ("10", 15300.0, 14900.0),  # all from A: 17,000.00 less 10 %
+    ("6.25", 15700.0, 15500.0),  # all from A would be 15,937.50: B's 15,700.00 stays
+])
+def test_the_search_prices_a_threshold_it_cannot_split_and_the_caller_proves_the_rest(forced_search, percent, cost,
+                                                                                     bound):
+    problem = three_items(percent)
     found = brackets.search(problem, model.build_model(problem), time_limit_s=20, mip_rel_gap=0.0)
-    # Items alone buy everything from B (15,700.00); A's bracket is not ruled out,
-    # so the bound is below the optimum (15,300.00) and HiGHS gets the region
-    # left, with a cutoff just below the search's allocation.
-    assert found.cost == 15700.0
-    assert found.bound is not None and found.bound <= 15300.0 + 0.005
-    assert found.cutoff == 15700.0
+    # Items alone buy everything from B (15,700.00). At A's discount they buy laptops and
+    # tablets from A (15,000.00), short of its bracket, and A cannot be split further: the
+    # items solved at the prices of that box's LP buy the chargers from A too (a Lagrangian
+    # step), which is the optimum at 10 %. The box's LP (14,900.00 at 10 %: half the chargers
+    # from A) cannot prove it, so HiGHS gets the region left, with a cutoff at the search's
+    # allocation (the gap asked is 0).
+    assert (found.cost, found.cutoff) == (cost, cost)
+    assert found.bound == pytest.approx(bound, abs=1e-6)
+    assert not found.proven(0.0)
     assert found.restricted.A.shape[0] == model.build_model(problem).arrays.A.shape[0] + 1
+    assert solve(problem, mip_rel_gap=0.0, standalone=False).total_cost == Decimal(f"{cost:.2f}")
+
+
+def leaves(box: dict[str, tuple[int, int]]) -> list[tuple[int, ...]]:
+    """Every choice of one bracket per vendor in ``box``, vendors in name order."""
+    return list(itertools.product(*(range(lo, hi + 1) for _, (lo, hi) in sorted(box.items()))))
+
+
+@pytest.mark.parametrize("vendors", [["B"], ["B", "A"], ["A", "B", "D"]])
+def test_a_box_splits_on_its_short_vendors_into_disjoint_children_that_cover_it(vendors):
+    box = {"A": (0, 2), "B": (1, 2), "C": (0, 1), "D": (0, 1)}
+    children = brackets.split_box(box, vendors)
+    assert len(children) == len(vendors) + 1
+    # Each allocation of the box (one bracket per vendor) lies in exactly one child.
+    assert sorted(leaf for child in children for leaf in leaves(child)) == leaves(box)
+    # The first child has the first vendor at its top; the last has every split vendor below its top.
+    assert children[0][vendors[0]] == (box[vendors[0]][1],) * 2
+    assert [children[-1][v] for v in vendors] == [(box[v][0], box[v][1] - 1) for v in vendors]
+    assert children[-1]["C"] == box["C"]
 
 
 def test_parallel_children_return_every_answer_in_order():
