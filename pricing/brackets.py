@@ -365,6 +365,7 @@ def _fixing(lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor, br
             break
     for f in copies:
         lps.append(f.result())
+
     def box_bound(n: int, box: Ranges) -> tuple[float | None, dict[str, float] | None]:
         if any(max(lo, ranges[v][0]) > min(hi, ranges[v][1]) for v, (lo, hi) in box.items()):
             return math.inf, None
