@@ -546,10 +546,11 @@ def describe_changes(addendum: Addendum, rfp: Rfp) -> list[str]:
         for key, value in changed.get("spec", {}).items():
             spec_field = template.field(key) if template else None
             label = spec_field.label if spec_field else key
-            unit = f" {spec_field.unit}" if spec_field and spec_field.unit else ""
-            was = display_value(old.get("spec", {}).get(key))
-            now = display_value(value)
-            sentences.append(f"{name}: {label} {(was + unit) if was else '(none)'} → {(now + unit) if now else '(none)'}.")
+            was, now = (
+                "(none)" if not text else spec_field.with_unit(text) if spec_field else text
+                for text in (display_value(old.get("spec", {}).get(key)), display_value(value))
+            )
+            sentences.append(f"{name}: {label} {was} → {now}.")
     for key, value in after.get("terms", {}).items():
         sentences.append(f"Terms, {key.replace('_', ' ')}: now “{display_value(value)}” "
                          f"(was “{display_value(before.get('terms', {}).get(key))}”).")

@@ -304,6 +304,25 @@ def rfp_audit_events(rfp: Rfp):
     return list(db.session.scalars(statement))
 
 
+#: Events whose actor the page does not name: who asked a question is known to the asking vendor
+#: only, and a vendor's interest is registered in the same request as its first question.
+ANONYMOUS_AUDIT_ACTIONS = frozenset({"question.asked", "vendor_interest.registered"})
+
+
+def audit_actor_labels(events) -> dict[int, str]:
+    """Who did each event, as the administrator's RFP page shows it: an e-mail address, or "a vendor"."""
+    from coop.accounts.models import User
+
+    user_ids = {event.actor_user_id for event in events if event.actor_user_id is not None}
+    emails = {user_id: email for user_id, email in
+              db.session.execute(sa.select(User.id, User.email).where(User.id.in_(user_ids)))}
+    return {
+        event.id: "a vendor" if event.action in ANONYMOUS_AUDIT_ACTIONS
+        else emails.get(event.actor_user_id, "—")
+        for event in events
+    }
+
+
 def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:
     """Where to write to each district: its buyers' addresses, or its contact address when it has no buyer."""
     from coop.accounts.models import Membership, Role, User

@@ -22,7 +22,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "rfp_templates"
 FIELD_KINDS = ("choice", "integer", "decimal", "text", "boolean")
 COMPARISONS = ("at_least", "at_most", "exactly")
 TEMPLATE_KEYS = {"key", "title", "category", "version", "summary", "erate_category", "spec_fields", "terms", "criteria", "sections"}
-SPEC_FIELD_KEYS = {"key", "label", "kind", "unit", "allowed", "minimum", "maximum", "comparison", "required"}
+SPEC_FIELD_KEYS = {"key", "label", "kind", "unit", "unit_one", "allowed", "minimum", "maximum", "comparison", "required"}
 TERMS_KEYS = {"delivery_days", "delivery", "warranty"}
 CRITERION_KEYS = {"key", "label", "weight"}
 SECTION_KEYS = {"title", "body"}
@@ -45,6 +45,8 @@ class SpecField:
     label: str
     kind: str
     unit: str = ""
+    #: The unit's word for exactly one, where it differs ("year" beside "years").
+    unit_one: str = ""
     allowed: tuple = ()
     minimum: Decimal | None = None
     maximum: Decimal | None = None
@@ -73,12 +75,17 @@ class SpecField:
             return f"{self.label} must be yes or no."
         return None
 
+    def with_unit(self, value) -> str:
+        """``value`` followed by its unit, e.g. "3 years", "1 year", "8 GB"."""
+        unit = self.unit_one if self.unit_one and str(value) == "1" else self.unit
+        return f"{value} {unit}" if unit else f"{value}"
+
     def wording(self, value) -> str:
         """The requirement as the RFP document states it, e.g. "Memory (RAM): at least 8 GB"."""
         if self.kind == "boolean":
             return f"{self.label}: {'required' if value else 'not required'}"
         qualifier = {"at_least": "at least ", "at_most": "at most ", "exactly": ""}[self.comparison]
-        return f"{self.label}: {qualifier}{value}{' ' + self.unit if self.unit else ''}"
+        return f"{self.label}: {qualifier}{self.with_unit(value)}"
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,8 @@ def _spec_field(check: _Checker, data: dict, path: str) -> SpecField:
         check.error(f"{path}.minimum", "must not exceed maximum")
     return SpecField(
         key=check.text(data, "key", f"{path}.key"), label=check.text(data, "label", f"{path}.label"), kind=kind or "text",
-        unit=check.text(data, "unit", f"{path}.unit", required=False), allowed=tuple(allowed) if isinstance(allowed, list) else (),
+        unit=check.text(data, "unit", f"{path}.unit", required=False),
+        unit_one=check.text(data, "unit_one", f"{path}.unit_one", required=False), allowed=tuple(allowed) if isinstance(allowed, list) else (),
         comparison=comparison, required=bool(data.get("required", False)), **bounds,
     )
 

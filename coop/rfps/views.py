@@ -163,10 +163,11 @@ def _manage(rfp, *, status: int = 200, **posted):
     forms.update({key: value for key, value in posted.items() if key != "line_forms"})
     line_forms = {line.id: _line_form(rfp, line) for line in rfp.lines} if template else {}
     line_forms.update(posted.get("line_forms", {}))
+    events = queries.rfp_audit_events(rfp)
     return render_template(
         "rfps/manage.html", rfp=rfp, template=template, forms=forms, line_forms=line_forms,
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
-        events=queries.rfp_audit_events(rfp), versions=queries.document_versions(rfp.id),
+        events=events, actors=queries.audit_actor_labels(events), versions=queries.document_versions(rfp.id),
         cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status

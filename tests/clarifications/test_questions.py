@@ -263,3 +263,15 @@ def test_the_public_board_page_carries_the_panel_without_the_asker(log_in, rfp, 
     vendor_view = log_in(globex_rep).get(f"/rfps/{rfp.reference}").get_data(as_text=True)
     assert 'id="ask-form"' in vendor_view and 'id="follow-form"' in vendor_view
     assert "Acme" not in vendor_view
+
+
+def test_the_rfps_audit_log_does_not_name_the_asker(log_in, rfp, acme_rep, admin, table_rows):
+    ask(log_in(acme_rep), rfp, "Can line 1 be 12-inch?")
+    [question] = questions(rfp)
+    client = log_in(admin)
+    _answer(client, question)
+    response = client.get(f"/admin/rfps/{rfp.id}")
+    # "Who" is an e-mail address for the cooperative's own actions, "a vendor" for the asker's.
+    assert [row.split(" UTC ")[1] for row in table_rows(response, "audit-events")] == [
+        "question.asked a vendor", "vendor_interest.registered a vendor", f"question.answered {admin.email}"]
+    assert acme_rep.email not in response.get_data(as_text=True)

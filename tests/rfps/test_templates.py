@@ -28,6 +28,8 @@ def test_spec_fields_state_performance_requirements():
     laptops = load_library()["student-laptops"]
     assert laptops.field("ram_gb").wording(8) == "Memory (RAM): at least 8 GB"
     assert laptops.field("touchscreen").wording(True) == "Touchscreen: required"
+    term = load_library()["mdm-licences"].field("term_years")
+    assert (term.wording(1), term.wording(3)) == ("Licence term: 1 year", "Licence term: 3 years")
     assert laptops.field("ram_gb").check(12) == "Memory (RAM) must be one of: 4, 8, 16."
     assert laptops.field("battery_hours").check(4) == "Battery life (manufacturer-rated) must be at least 6."
     assert laptops.field("battery_hours").check(7.5) == "Battery life (manufacturer-rated) must be a whole number."
