@@ -445,6 +445,7 @@ class _Search:
         self.item_demands = [tuple(r for r in model.demands if r.item == item) for item in model.items]
         # (item, its vendors' price factors) -> (proven bound, allocation, HiGHS status)
         self.items: dict[tuple, tuple[float | None, Units | None, int | None]] = {}
+        self.item_time_s: dict[int, float] = {}  # item -> its last solve's time
         self.best: tuple[Units, float] | None = None
         self.dropped_bound = math.inf
         self.fixed_against = math.inf  # the incumbent's cost at the last bracket fixing
@@ -477,6 +478,8 @@ class _Search:
     def solve_items(self, keys: list[tuple]) -> bool:
         """Solve the items of ``keys`` not solved yet; False when out of time."""
         todo = [key for key in dict.fromkeys(keys) if key not in self.items]
+        # The items that took longest last time first, so that no worker finishes the batch alone.
+        todo.sort(key=lambda key: self.item_time_s.get(key[0], math.inf), reverse=True)
         models = [build_model(_with_factors(self.problem, dict(zip(self.item_vendors[n], factors))),
                               demands=self.item_demands[n]) for n, factors in todo]
         raws = self.run([m.arrays for m in models]) if todo else []
@@ -487,6 +490,7 @@ class _Search:
             bound = raw.dual_bound if raw.dual_bound is not None and math.isfinite(raw.dual_bound) else None
             units = m.awards(raw.x) if raw.x is not None and raw.status in (0, 1) else None
             self.items[key] = (bound, units, raw.status)
+            self.item_time_s[key[0]] = raw.solve_time_s
         return True
 
     def relax(self, keys: list[tuple]) -> tuple[float | None, dict[str, float] | None]:
