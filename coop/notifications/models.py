@@ -13,13 +13,31 @@ from coop.sqltypes import UTCDateTime
 
 
 class OutboundEmail(db.Model):
+    """One message to one address.
+
+    A message to the vendors of an RFP carries ``sealed_rfp_id``: the outbox shows it to administrators only
+    once that RFP's bids are opened (who is told of an RFP's answers and addenda would tell who follows, asks or bids).
+    Delivery: a deliverer claims a message (``claim_token`` until ``claimed_until``), so that no other sends it;
+    a failed attempt is retried at ``next_attempt_at``, until ``failed_at`` after the last one.
+    """
+
     id: Mapped[int] = mapped_column(primary_key=True)
     to_address: Mapped[str] = mapped_column(sa.String(254), index=True)
     subject: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sealed_rfp_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    message_id: Mapped[str | None] = mapped_column(sa.String(250))  # set on the first attempt, kept for retries
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: as soon as possible
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no more attempts
+
+    __table_args__ = (sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),)
 
     def __repr__(self) -> str:
-        return f"<OutboundEmail {self.id} to={self.to_address} {'sent' if self.sent_at else 'queued'}>"
+        state = "sent" if self.sent_at else "failed" if self.failed_at else "queued"
+        return f"<OutboundEmail {self.id} to={self.to_address} {state}>"
