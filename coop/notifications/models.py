@@ -15,8 +15,9 @@ from coop.sqltypes import UTCDateTime
 class OutboundEmail(db.Model):
     """One message to one address.
 
-    A message to the vendors of an RFP carries ``sealed_rfp_id``: the outbox shows it to administrators only
-    once that RFP's bids are opened (who is told of an RFP's answers and addenda would tell who follows, asks or bids).
+    A message to the vendors of an RFP carries ``sealed_rfp_id`` until that RFP's bids are opened: the outbox does
+    not show it to administrators before (to whom an RFP's answers and addenda go would tell who follows, asks or
+    bids). It is delivered all the same.
     Delivery: a deliverer claims a message (``claim_token`` until ``claimed_until``), so that no other sends it;
     a failed attempt is retried at ``next_attempt_at``, until ``failed_at`` after the last one.
     """

@@ -4,12 +4,24 @@
 e-mail announces only a change that was committed. :func:`deliver_outbox`
 sends what is queued by SMTP when ``COOP_SMTP_URL`` is set; without it the
 messages stay in the outbox, where an administrator can read them.
+
+Delivery is safe to run in any number of processes at once: a deliverer first
+claims the messages it will send, in one UPDATE (PostgreSQL skips the rows
+another deliverer is claiming; SQLite runs one writer at a time), and sends only
+those. A claim lapses after :data:`CLAIM_LEASE`, so that the messages of a
+deliverer that died are sent by the next one. A failed attempt is retried
+:data:`FIRST_RETRY_DELAY` later, each retry waiting twice as long as the one
+before, and after :data:`MAX_ATTEMPTS` attempts the message is failed for good.
 """
 
 from __future__ import annotations
 
+import secrets
 import smtplib
+import ssl
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -20,46 +32,146 @@ from coop import clock
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 
+MAX_ATTEMPTS = 5
+FIRST_RETRY_DELAY = timedelta(minutes=1)
+CLAIM_LEASE = timedelta(minutes=15)
+SMTP_TIMEOUT_S = 30
 
-def queue_email(to_address: str, subject: str, body: str) -> OutboundEmail:
-    """Add a message to the outbox in the current transaction (the caller commits)."""
-    message = OutboundEmail(to_address=to_address, subject=subject, body=body)
+
+def queue_email(to_address: str, subject: str, body: str, *, sealed_rfp_id: int | None = None) -> OutboundEmail:
+    """Add a message to the outbox in the current transaction (the caller commits).
+
+    ``sealed_rfp_id``: the RFP whose vendors the message is for; administrators see it only once
+    :func:`unseal_rfp_mail` is called at its opening.
+    """
+    message = OutboundEmail(to_address=to_address, subject=subject, body=body, sealed_rfp_id=sealed_rfp_id)
     db.session.add(message)
     return message
 
 
+def unseal_rfp_mail(rfp_id: int) -> None:
+    """Show administrators the mail to an RFP's vendors, in the caller's transaction: its bids are being opened."""
+    db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.sealed_rfp_id == rfp_id)
+                       .values(sealed_rfp_id=None).execution_options(synchronize_session=False))
+
+
+def _due(now: datetime):
+    """Messages a deliverer may take at ``now``: unsent, not given up, due, and not claimed by a live deliverer."""
+    return sa.and_(
+        OutboundEmail.sent_at.is_(None), OutboundEmail.failed_at.is_(None),
+        sa.or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
+        sa.or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until <= now),
+    )
+
+
+def _claim(batch_size: int) -> list[OutboundEmail]:
+    """Claim up to ``batch_size`` due messages for this deliverer alone, and commit the claim."""
+    now = clock.utcnow()
+    token = secrets.token_hex(16)
+    # One statement, so that SQLite takes its write lock before it reads which rows are due.
+    due_ids = (sa.select(OutboundEmail.id).where(_due(now)).order_by(OutboundEmail.id).limit(batch_size)
+               .with_for_update(skip_locked=True).scalar_subquery())
+    db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.id.in_(due_ids))
+                       .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return list(db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id)
+        .execution_options(populate_existing=True)))
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, as the mail server said it: "550 5.1.1 No such mailbox here"."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = error.recipients.values()
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answers = [(error.smtp_code, error.smtp_error)]
+    else:
+        return str(error) or type(error).__name__
+    return "; ".join(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+                     for code, text in answers)
+
+
+def _record_failure(message: OutboundEmail, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = _reason(error)
+    message.claim_token = message.claimed_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.failed_at = now
+        message.next_attempt_at = None
+    else:
+        message.next_attempt_at = now + FIRST_RETRY_DELAY * 2 ** (message.attempts - 1)
+
+
+def _connect(smtp_url: str) -> smtplib.SMTP:
+    """An SMTP session, logged in when the URL has a user; TLS (``smtps``, ``smtp+starttls``) verifies the
+    server's certificate and name against the system's trusted authorities (or ``SSL_CERT_FILE``)."""
+    url = urlsplit(smtp_url)
+    if url.scheme == "smtps":
+        smtp = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=SMTP_TIMEOUT_S,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(url.hostname, url.port or 25, timeout=SMTP_TIMEOUT_S)
+    try:
+        if url.scheme == "smtp+starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _email(message: OutboundEmail, now: datetime) -> EmailMessage:
+    sender = current_app.config["COOP_MAIL_FROM"]
+    if message.message_id is None:  # the same Message-ID on every attempt: a receiver can tell a repeat
+        message.message_id = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(now)
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body)
+    return email
+
+
 def deliver_outbox(*, batch_size: int = 100) -> int:
-    """Send queued messages by SMTP; returns how many were sent. A job: commits its own work."""
+    """Send the due messages this deliverer claims by SMTP; returns how many were sent. A job: commits its own work.
+
+    A mail server that cannot be reached (or whose certificate is not trusted) counts as a failed attempt of
+    every claimed message; it is logged, not raised.
+    """
     smtp_url = current_app.config.get("COOP_SMTP_URL")
     if not smtp_url:
         return 0
-    queued = db.session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.sent_at.is_(None)).order_by(OutboundEmail.id).limit(batch_size)
-    ).all()
-    if not queued:
+    claimed = _claim(batch_size)
+    if not claimed:
         return 0
-    url = urlsplit(smtp_url)
+    try:
+        smtp = _connect(smtp_url)
+    except (OSError, smtplib.SMTPException) as error:
+        now = clock.utcnow()
+        for message in claimed:
+            _record_failure(message, error, now)
+        db.session.commit()
+        current_app.logger.warning("e-mail delivery deferred: %s", error)
+        return 0
     sent = 0
-    with smtplib.SMTP(url.hostname, url.port or 25, timeout=30) as smtp:
-        if url.scheme == "smtp+starttls":
-            smtp.starttls()
-        if url.username:
-            smtp.login(unquote(url.username), unquote(url.password or ""))
-        for message in queued:
-            email = EmailMessage()
-            email["From"] = current_app.config["COOP_MAIL_FROM"]
-            email["To"] = message.to_address
-            email["Subject"] = message.subject
-            email.set_content(message.body)
+    with smtp:
+        for message in claimed:
+            now = clock.utcnow()
             try:
-                smtp.send_message(email)
+                smtp.send_message(_email(message, now))
             except smtplib.SMTPException as error:
-                message.last_error = str(error)
+                _record_failure(message, error, now)
             else:
-                message.sent_at = clock.utcnow()
-                message.last_error = None
+                message.sent_at = now
+                message.attempts += 1
+                message.last_error = message.claim_token = message.claimed_until = message.next_attempt_at = None
                 sent += 1
-    db.session.commit()
+            db.session.commit()  # each message's outcome at once: a crash later cannot send it again
     return sent
 
 
@@ -91,4 +203,3 @@ def send_queued() -> None:
     except (OSError, smtplib.SMTPException, RedisError) as error:
         db.session.rollback()
         current_app.logger.warning("e-mail delivery deferred: %s", error)
-

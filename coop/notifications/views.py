@@ -15,13 +15,13 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 @bp.route("/admin/outbox")
 @roles(Role.COOP_ADMIN)
 def outbox():
-    """Every e-mail the app queued or sent, newest first."""
+    """Every e-mail the app queued or sent, newest first, but the sealed mail to RFPs' vendors."""
     state = request.args.get("state")
     if state not in queries.STATES:
         state = None
     page = queries.messages(state, page=request.args.get("page", 1, type=int))
     return render_template("notifications/outbox.html", page=page, state=state, counts=queries.counts(),
-                           form=DeliverForm(), smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))
+                           form=DeliverForm(), max_attempts=services.MAX_ATTEMPTS, smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))
 
 
 @bp.route("/admin/outbox/deliver", methods=["POST"])
