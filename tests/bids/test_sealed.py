@@ -16,13 +16,16 @@ import re
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from support import text_of
 from werkzeug.routing import Rule
 
 from coop.accounts.models import User
 from coop.bids import services
+from coop.clarifications import services as clarifications
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
+from coop.notifications.services import queue_email
 from coop.rfps.models import Rfp
 from coop.transactions import single_transaction
 
@@ -202,3 +205,78 @@ def test_no_action_answers_differently_once_bids_exist(
     after = answers(post_urls(app, rfp, attachment.id))
     for key, answer in after.items():
         assert answer == before[key], f"POST {key[1]} answers {key[0]} differently once bids exist"
+
+
+OUTBOX_VIEWS = ("", "?state=queued", "?state=sent", "?state=failed")
+
+
+def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_opening(
+        app, log_in, rfp, bidders, make_vendor, make_vendor_rep, admin, bid_input, now):
+    """The same question, answer and addendum, once when nobody bid and an outsider asked, once when one vendor
+    submitted, one drafted, one withdrew and the drafter asked: the administrator's outbox (every filter, every
+    count) and every e-mail to a vendor that did not bid are the same. A bid itself e-mails nobody."""
+    follower = make_vendor_rep(make_vendor("Sealed Follower Ltd"))
+    outsider = make_vendor_rep(make_vendor("Sealed Outsider Ltd"))
+    db.session.commit()
+    clarifications.follow_rfp(follower, rfp.reference)
+    bidder_emails = {user.email for user in bidders.values()}
+    rfp_id, reference, admin_id, outsider_id = rfp.id, rfp.reference, admin.id, outsider.id
+    follower_email = follower.email
+    submitter_id, drafter_id, withdrawer_id = (user.id for user in bidders.values())
+    submitter_email, drafter_email = bidders["Sealed Submitter Ltd"].email, bidders["Sealed Drafter Ltd"].email
+    # Mail the cooperative writes to its districts goes on being listed, before and after the sealed mail.
+    queue_email("pat@lakeview.example", "Your need is pooled", "Listed in the outbox as ever.")
+    db.session.commit()
+
+    def world(with_bids: bool) -> tuple[dict, str, list, str]:
+        with single_transaction(app, keep=False):
+            current = db.session.get(Rfp, rfp_id)
+            submitter, drafter, withdrawer = (db.session.get(User, user_id)
+                                              for user_id in (submitter_id, drafter_id, withdrawer_id))
+            administrator = db.session.get(User, admin_id)
+            asker = db.session.get(User, outsider_id)
+            if with_bids:
+                mail_before_bids = db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail))
+                services.save_bid(submitter, reference, bid_input(current), revision=None, submit=True)
+                services.save_bid(drafter, reference, bid_input(current, product="Draft only"), revision=None)
+                services.save_bid(withdrawer, reference, bid_input(current), revision=None, submit=True)
+                services.withdraw_bid(withdrawer, reference, revision=2)
+                assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail)) == mail_before_bids
+                asker = drafter
+            question = clarifications.ask_question(asker, reference, "Is a 12-inch screen acceptable on line 1?")
+            clarifications.answer_question(administrator, question.id, "Yes, 11.6 inches or more.")
+            line = current.lines[0]
+            clarifications.issue_addendum(administrator, rfp_id, clarifications.AddendumInput(
+                summary="Ten more laptops.", lines=(clarifications.LineChange(line.id, quantity=line.quantity + 10),)))
+            client = log_in(administrator)
+            pages = {view: content(client.get(f"/admin/outbox{view}")) for view in OUTBOX_VIEWS}
+            listed = text_of(client.get("/admin/outbox"))
+            mail = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.to_address, OutboundEmail.subject))
+            to_others = [(message.to_address, message.subject, message.body, message.created_at)
+                         for message in mail if message.to_address not in bidder_emails]
+            opened_outbox = ""
+            if with_bids:
+                now(current.bid_deadline)
+                services.open_bids(administrator, rfp_id)
+                opened_outbox = text_of(client.get("/admin/outbox"))
+            db.session.expire_all()
+        return pages, listed, to_others, opened_outbox
+
+    quiet_pages, listed, quiet_mail, _ = world(with_bids=False)
+    busy_pages, _, busy_mail, opened_outbox = world(with_bids=True)
+    for view in OUTBOX_VIEWS:
+        assert busy_pages[view] == quiet_pages[view], f"/admin/outbox{view} differs once bids exist"
+    assert "pat@lakeview.example Your need is pooled" in listed and "Sealed until the opening" in listed
+    assert follower_email not in listed and "Queued (1)" in listed
+    assert busy_mail == quiet_mail
+    # Only the follower hears of the answer and the addendum: not the asker, who does not follow.
+    assert sorted((address, subject) for address, subject, _body, _at in quiet_mail) == [
+        (follower_email, f"{reference}: a question has been answered"),
+        (follower_email, f"{reference}: addendum 1 issued"),
+        ("pat@lakeview.example", "Your need is pooled")]
+
+    # Opened, the outbox tells to whom the RFP's mail went: the follower, and the submitter told of its bid's return.
+    assert f"{submitter_email} {reference}: addendum 1 issued" in opened_outbox
+    assert f"{follower_email} {reference}: a question has been answered" in opened_outbox
+    assert f"{follower_email} {reference}: bids opened" in opened_outbox
+    assert drafter_email not in opened_outbox
