@@ -37,10 +37,10 @@ from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier
 from coop.extensions import db
-from coop.notifications.services import send_queued
+from coop.notifications.services import send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
-from coop.rfps.models import Rfp, RfpStatus, VendorInterest
+from coop.rfps.models import Rfp, RfpStatus
 
 log = logging.getLogger(__name__)
 
@@ -164,17 +164,9 @@ def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
         return bid, False
     audit.record("bid.created", entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=rfp.id,
                  after={"status": bid.status.value})
-    _register_interest(rfp.id, vendor.id)
+    # Bidding does not make the vendor follow the RFP (the bid page offers that): who hears of an RFP must not
+    # tell who bid.
     return bid, True
-
-
-def _register_interest(rfp_id: int, vendor_id: int) -> None:
-    # A bidder hears of every addendum, like a follower. No audit event of its own: the list of interested
-    # vendors must not tell who bid.
-    exists = db.session.scalar(sa.select(VendorInterest.id).where(VendorInterest.rfp_id == rfp_id,
-                                                                  VendorInterest.vendor_id == vendor_id))
-    if exists is None:
-        db.session.add(VendorInterest(rfp_id=rfp_id, vendor_id=vendor_id))
 
 
 def content(bid: Bid) -> dict:
@@ -494,7 +486,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     """Open the bids of an RFP whose deadline has passed, once: the tabulation becomes public.
 
     Submitted bids are the ones tabulated; drafts are set aside (each an audit event)
-    and withdrawn bids stay withdrawn. Vendors that showed interest are told.
+    and withdrawn bids stay withdrawn. Vendors following the RFP are told, and its sealed mail shows in the outbox.
 
     Raises
     ------
@@ -535,6 +527,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
                                        "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
                                        "withdrawn": counts[BidStatus.WITHDRAWN]})
     _notify_opening(rfp)
+    unseal_rfp_mail(rfp.id)
     db.session.commit()
     send_queued()
     return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
@@ -542,14 +535,12 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 def _notify_opening(rfp: Rfp) -> None:
     # Imported here: the clarifications area imports this module (addenda return bids to draft).
-    from coop.clarifications import queries as clarification_queries
-    from coop.clarifications.services import board_link, email_vendors
+    from coop.clarifications.services import board_link, email_followers
 
     body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
             f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
             f"{board_link(rfp)}/tabulation\n")
-    email_vendors(clarification_queries.interested_vendor_ids(rfp.id), f"{rfp.reference}: bids opened",
-                  lambda _vendor_id: body)
+    email_followers(rfp, f"{rfp.reference}: bids opened", lambda _vendor_id: body)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timezone
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (
+    DateTimeLocalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField,
+)
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from coop.clarifications import services
 from coop.rfps.models import Rfp
@@ -27,8 +29,9 @@ class AskForm(FlaskForm):
 
 
 class FollowForm(FlaskForm):
-    """A POST with nothing but its CSRF token: follow an RFP."""
+    """Follow an RFP; ``back``: the page to return to, the RFP's (``board``) or the vendor's bid page (``bid``)."""
 
+    back = HiddenField(default="board", validators=[Optional(), AnyOf(("board", "bid"))])
     submit = SubmitField("Follow this RFP")
 
 

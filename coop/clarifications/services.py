@@ -7,6 +7,12 @@ questions do not carry the vendor either.
 Sealed bids: an addendum returns every submitted bid to draft. How many were
 returned is kept in ``Addendum.bids_returned_to_draft`` for after opening; it is
 never returned to a caller that could show it to an administrator.
+
+Who hears of an RFP: the vendors that follow it (:func:`follow_rfp`), and no
+other. Following is a vendor's own choice, never inferred from its bid or its
+question, and every message to an RFP's vendors is sealed in the outbox until
+the opening (:func:`email_followers`), so that no page or count tells who
+follows, asks or bids.
 """
 
 from __future__ import annotations
@@ -123,24 +129,18 @@ def board_link(rfp: Rfp) -> str:
     return request.host_url.rstrip("/") + path if has_request_context() else path
 
 
-def _register_interest(rfp_id: int, vendor_id: int, actor: User, how: str) -> bool:
-    """Record the vendor's interest once; True when it is new."""
-    if queries.is_following(rfp_id, vendor_id):
-        return False
-    interest = VendorInterest(rfp_id=rfp_id, vendor_id=vendor_id)
-    db.session.add(interest)
-    db.session.flush()
-    audit.record("vendor_interest.registered", entity_type="vendor_interest", entity_id=interest.id,
-                 actor_user_id=actor.id, rfp_id=rfp_id, after={"vendor_id": vendor_id, "how": how})
-    return True
+def email_followers(rfp: Rfp, subject: str, body_for, *, bidders_told=frozenset()) -> None:
+    """Queue one message per representative of each vendor following the RFP, sealed in the outbox until its
+    opening; ``body_for(vendor_id)`` writes the body.
 
-
-def email_vendors(vendor_ids, subject: str, body_for) -> None:
-    """Queue one message per representative of each vendor; ``body_for(vendor_id)`` writes the body."""
-    for vendor_id, addresses in queries.vendor_recipients(sorted(set(vendor_ids))).items():
+    ``bidders_told``: vendors that must hear of this message because it changed their own bid (an addendum returned
+    it to draft), whether or not they follow.
+    """
+    vendor_ids = set(queries.interested_vendor_ids(rfp.id)) | set(bidders_told)
+    for vendor_id, addresses in queries.vendor_recipients(sorted(vendor_ids)).items():
         body = body_for(vendor_id)
         for address in addresses:
-            queue_email(address, subject, body)
+            queue_email(address, subject, body, sealed_rfp_id=rfp.id)
 
 
 def _question_snapshot(question: Question) -> dict:
@@ -161,7 +161,9 @@ def _clean(text: str | None, *, field_name: str, required: str, maximum: int, to
 
 
 def ask_question(user: User, reference: str, text: str) -> Question:
-    """An approved vendor asks a question on an open RFP before its bid deadline; the vendor becomes interested.
+    """An approved vendor asks a question on an open RFP before its bid deadline.
+
+    Asking does not make the vendor follow the RFP: a follow recorded with the question would name the asker.
 
     Raises ``LookupError`` for an RFP the public cannot see, ``ClarificationError`` otherwise.
     """
@@ -176,7 +178,6 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     db.session.flush()
     audit.record("question.asked", entity_type="question", entity_id=question.id, actor_user_id=user.id,
                  rfp_id=rfp.id, after=_question_snapshot(question))
-    _register_interest(rfp.id, vendor.id, user, "question")
     db.session.commit()
     return question
 
@@ -186,9 +187,16 @@ def follow_rfp(user: User, reference: str) -> bool:
     vendor = _vendor_of(user)
     rfp = _public_rfp_for_vendor(reference)
     _require_open(rfp, clock.utcnow(), NOT_OPEN_TO_FOLLOW)
-    created = _register_interest(rfp.id, vendor.id, user, "follow")
+    if queries.is_following(rfp.id, vendor.id):
+        db.session.rollback()  # release the RFP's row
+        return False
+    interest = VendorInterest(rfp_id=rfp.id, vendor_id=vendor.id)
+    db.session.add(interest)
+    db.session.flush()
+    audit.record("vendor_interest.registered", entity_type="vendor_interest", entity_id=interest.id,
+                 actor_user_id=user.id, rfp_id=rfp.id, after={"vendor_id": vendor.id, "how": "follow"})
     db.session.commit()
-    return created
+    return True
 
 
 def _pending_question(question_id: int) -> tuple[Question, Rfp]:
@@ -202,7 +210,7 @@ def _pending_question(question_id: int) -> tuple[Question, Rfp]:
 
 
 def answer_question(admin: User, question_id: int, answer: str, *, published_question: str | None = None) -> Question:
-    """Publish an answer, without the asker's name, and e-mail it to every interested vendor.
+    """Publish an answer, without the asker's name, and e-mail it to every vendor following the RFP.
 
     ``published_question`` is the question as the public reads it, when the administrator
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
@@ -232,7 +240,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
         "You receive this because your company follows this RFP."
     )
-    email_vendors(queries.interested_vendor_ids(rfp.id), subject, lambda vendor_id: body)
+    email_followers(rfp, subject, lambda _vendor_id: body)
     db.session.commit()
     send_queued()
     return question
@@ -405,7 +413,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     """Issue a numbered addendum to an open RFP, in one transaction.
 
     Applies the changes (lines, specs, terms, deadline), records their before and after,
-    stores the new document version, e-mails every interested vendor, returns every
+    stores the new document version, e-mails every vendor following the RFP, returns every
     submitted bid to draft (each such vendor is told, in its own message) and, inside the
     last 7 days before the deadline, moves the deadline to at least 7 days from now.
 
@@ -580,4 +588,4 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     def body_for(vendor_id: int) -> str:
         return common + (returned_note if vendor_id in returned else "")
 
-    email_vendors(set(queries.interested_vendor_ids(rfp.id)) | returned, subject, body_for)
+    email_followers(rfp, subject, body_for, bidders_told=returned)

@@ -101,7 +101,8 @@ def ask(reference: str):
 def follow(reference: str):
     """Follow an open RFP: hear of its answers and addenda."""
     rfp = rfp_queries.public_rfp_or_404(reference)
-    if FollowForm().validate_on_submit():
+    form = FollowForm()
+    if form.validate_on_submit():
         try:
             created = services.follow_rfp(current_user, reference)
         except LookupError:
@@ -111,6 +112,8 @@ def follow(reference: str):
         else:
             flash(f"You follow {rfp.reference}: you will be e-mailed its answers and addenda." if created
                   else f"You already follow {rfp.reference}.", "success" if created else "info")
+        if form.back.data == "bid":
+            return redirect(url_for("bids.edit", reference=rfp.reference))
     return redirect(board_url(rfp))
 
 

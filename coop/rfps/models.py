@@ -130,7 +130,8 @@ class RfpDocument(db.Model):
 
 
 class VendorInterest(db.Model):
-    """A vendor that showed interest in an RFP (asked to follow it, downloaded it, asked a question): it hears of addenda."""
+    """A vendor that follows an RFP, by its own choice (never because it bid or asked): it is e-mailed the RFP's
+    answers, addenda and opening."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)

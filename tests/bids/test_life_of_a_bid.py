@@ -41,8 +41,8 @@ def test_a_draft_is_saved_with_every_line_tier_and_bracket(rfp, vendor_user, bid
     assert line.pricing_kind == PricingKind.ALL_UNITS
     assert [(bracket.min_value_cents, str(bracket.percent)) for bracket in bid.discount_brackets] == [(25_000_000, "2.50")]
     assert queries.as_input(bid).lines[0].tiers == (rules.TierInput("1", "300.00"), rules.TierInput("100", "280.00"))
-    # The bidder now hears of addenda, like a follower.
-    assert db.session.scalar(sa.select(VendorInterest).where(VendorInterest.rfp_id == rfp.id)) is not None
+    # Bidding does not make the vendor follow the RFP (issue 11: who hears of an RFP must not tell who bid).
+    assert db.session.scalar(sa.select(VendorInterest).where(VendorInterest.rfp_id == rfp.id)) is None
     assert bid_events(rfp) == ["bid.created", "bid.saved"]
     assert audit.verify_chain(rfp.id).first_broken_event_id is None
 

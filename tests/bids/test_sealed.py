@@ -252,7 +252,7 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
             pages = {view: content(client.get(f"/admin/outbox{view}")) for view in OUTBOX_VIEWS}
             listed = text_of(client.get("/admin/outbox"))
             mail = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.to_address, OutboundEmail.subject))
-            to_others = [(message.to_address, message.subject, message.body, message.created_at)
+            to_others = [(message.to_address, message.subject, message.body)
                          for message in mail if message.to_address not in bidder_emails]
             opened_outbox = ""
             if with_bids:
@@ -270,10 +270,10 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
     assert follower_email not in listed and "Queued (1)" in listed
     assert busy_mail == quiet_mail
     # Only the follower hears of the answer and the addendum: not the asker, who does not follow.
-    assert sorted((address, subject) for address, subject, _body, _at in quiet_mail) == [
+    assert sorted((address, subject) for address, subject, _body in quiet_mail) == sorted([
         (follower_email, f"{reference}: a question has been answered"),
         (follower_email, f"{reference}: addendum 1 issued"),
-        ("pat@lakeview.example", "Your need is pooled")]
+        ("pat@lakeview.example", "Your need is pooled")])
 
     # Opened, the outbox tells to whom the RFP's mail went: the follower, and the submitter told of its bid's return.
     assert f"{submitter_email} {reference}: addendum 1 issued" in opened_outbox

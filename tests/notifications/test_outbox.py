@@ -144,3 +144,20 @@ def test_only_the_cooperative_reads_the_outbox(client, log_in, make_buyer, make_
         response = call(log_in(user))
         assert response.status_code == 403
         assert "Private subject" not in response.get_data(as_text=True)
+
+
+def test_mail_to_an_rfps_vendors_is_sealed_in_the_outbox_until_its_opening(log_in, admin, make_rfp):
+    rfp = make_rfp()
+    services.queue_email("pat@lakeview.example", "Your need is pooled", "x")
+    services.queue_email("sam@acme.example", f"{rfp.reference}: addendum 1 issued", "y", sealed_rfp_id=rfp.id)
+    db.session.commit()
+    client = log_in(admin)
+    for view in ("", "?state=queued"):
+        page = text_of(client.get(f"/admin/outbox{view}"))
+        assert "pat@lakeview.example Your need is pooled" in page and "Queued (1)" in page
+        assert "sam@acme.example" not in page and "addendum 1" not in page
+        assert "Sealed until the opening: e-mail to the vendors of an RFP" in page
+    services.unseal_rfp_mail(rfp.id)  # as the opening does
+    db.session.commit()
+    page = text_of(client.get("/admin/outbox"))
+    assert f"sam@acme.example {rfp.reference}: addendum 1 issued" in page and "Queued (2)" in page
