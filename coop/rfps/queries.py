@@ -305,7 +305,7 @@ def rfp_audit_events(rfp: Rfp):
 
 
 #: Events whose actor the page does not name: who asked a question is known to the asking vendor
-#: only, and a vendor's interest is registered in the same request as its first question.
+#: only, and following is offered on the bid page, so who follows (and when) would hint at who bid or asked.
 ANONYMOUS_AUDIT_ACTIONS = frozenset({"question.asked", "vendor_interest.registered"})
 
 

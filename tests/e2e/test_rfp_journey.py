@@ -293,10 +293,12 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
             200, "application/pdf", f'inline; filename="{reference}-v1.pdf"')
         assert pdf.body().startswith(b"%PDF")
 
-        # --- A vendor asks a question ---------------------------------------------------------------------------------
+        # --- A vendor follows the RFP and asks a question -------------------------------------------------------------
         sign_in(vendor_page, vendor_rep)
         nav(vendor_page, "RFP board")
         vendor_page.get_by_role("link", name=reference).click()
+        vendor_page.get_by_role("button", name="Follow this RFP").click()
+        expect(alert(vendor_page, f"You follow {reference}: you will be e-mailed its answers and addenda.")).to_be_visible()
         vendor_page.get_by_label("Ask a question").fill(QUESTION)
         vendor_page.get_by_role("button", name="Ask the cooperative").click()
 
@@ -384,7 +386,7 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
                 addendum.issued_by_id) == (
             rfp_id, 1, ADDENDUM, 2,
             {"before": {"terms": {"delivery_days": 45}}, "after": {"terms": {"delivery_days": 60}}}, admin.id)
-        # The vendor that asked is interested in the RFP, so it hears of the addendum.
+        # The vendor follows the RFP, so it hears of the addendum (asking alone would not have made it follow).
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail).where(
             OutboundEmail.to_address == vendor_rep.email,
             OutboundEmail.subject == f"{reference}: addendum 1 issued")) == 1
@@ -392,5 +394,5 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
                                        .order_by(AuditEvent.id))) == [
             "rfp.created", "rfp.line_changed", "rfp.line_changed", "rfp.commitment_started",
             "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn", "rfp.published",
-            "question.asked", "vendor_interest.registered", "question.answered", "addendum.issued"]
+            "vendor_interest.registered", "question.asked", "question.answered", "addendum.issued"]
         assert verify_chain(rfp_id).intact
