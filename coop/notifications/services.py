@@ -19,6 +19,7 @@ from __future__ import annotations
 import secrets
 import smtplib
 import ssl
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -64,20 +65,50 @@ def _due(now: datetime):
     )
 
 
-def _claim(batch_size: int) -> list[OutboundEmail]:
-    """Claim up to ``batch_size`` due messages for this deliverer alone, and commit the claim."""
+@dataclass(frozen=True)
+class _Claimed:
+    """A message as read when it was claimed: sending it needs no open transaction."""
+
+    id: int
+    to_address: str
+    subject: str
+    body: str
+    message_id: str  # the same on every attempt: a receiver can tell a repeat
+    attempts: int
+
+
+def _claim(batch_size: int) -> tuple[str, list[_Claimed]]:
+    """Claim up to ``batch_size`` due messages for this deliverer alone; returns the claim's token and the messages.
+
+    Every write here and in :func:`_record` is the first statement of its transaction and no transaction stays
+    open while mail is sent: SQLite then makes a second deliverer wait for the write lock, instead of failing
+    the write of a transaction that read before the other's commit.
+    """
     now = clock.utcnow()
     token = secrets.token_hex(16)
-    # One statement, so that SQLite takes its write lock before it reads which rows are due.
     due_ids = (sa.select(OutboundEmail.id).where(_due(now)).order_by(OutboundEmail.id).limit(batch_size)
                .with_for_update(skip_locked=True).scalar_subquery())
     db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.id.in_(due_ids))
                        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
                        .execution_options(synchronize_session=False))
     db.session.commit()
-    return list(db.session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id)
-        .execution_options(populate_existing=True)))
+    rows = db.session.execute(
+        sa.select(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body,
+                  OutboundEmail.message_id, OutboundEmail.attempts)
+        .where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id)).all()
+    db.session.commit()
+    domain = parseaddr(current_app.config["COOP_MAIL_FROM"])[1].rpartition("@")[2] or None
+    return token, [_Claimed(id_, to_address, subject, body, message_id or make_msgid(domain=domain), attempts)
+                   for id_, to_address, subject, body, message_id, attempts in rows]
+
+
+def _record(message: _Claimed, token: str, **outcome) -> None:
+    """Write an attempt's outcome, releasing the claim (unless it lapsed and another deliverer holds it now)."""
+    db.session.execute(
+        sa.update(OutboundEmail).where(OutboundEmail.id == message.id, OutboundEmail.claim_token == token)
+        .values(message_id=message.message_id, attempts=message.attempts + 1, claim_token=None, claimed_until=None,
+                **outcome)
+        .execution_options(synchronize_session=False))
 
 
 def _reason(error: Exception) -> str:
@@ -92,15 +123,12 @@ def _reason(error: Exception) -> str:
                      for code, text in answers)
 
 
-def _record_failure(message: OutboundEmail, error: Exception, now: datetime) -> None:
-    message.attempts += 1
-    message.last_error = _reason(error)
-    message.claim_token = message.claimed_until = None
-    if message.attempts >= MAX_ATTEMPTS:
-        message.failed_at = now
-        message.next_attempt_at = None
-    else:
-        message.next_attempt_at = now + FIRST_RETRY_DELAY * 2 ** (message.attempts - 1)
+def _failure(message: _Claimed, error: Exception, now: datetime) -> dict:
+    """A failed attempt's outcome: retried later, twice as late each time, or failed for good after the last."""
+    attempts = message.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        return {"last_error": _reason(error), "failed_at": now, "next_attempt_at": None}
+    return {"last_error": _reason(error), "next_attempt_at": now + FIRST_RETRY_DELAY * 2 ** (attempts - 1)}
 
 
 def _connect(smtp_url: str) -> smtplib.SMTP:
@@ -123,12 +151,9 @@ def _connect(smtp_url: str) -> smtplib.SMTP:
     return smtp
 
 
-def _email(message: OutboundEmail, now: datetime) -> EmailMessage:
-    sender = current_app.config["COOP_MAIL_FROM"]
-    if message.message_id is None:  # the same Message-ID on every attempt: a receiver can tell a repeat
-        message.message_id = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+def _email(message: _Claimed, now: datetime) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = sender
+    email["From"] = current_app.config["COOP_MAIL_FROM"]
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
@@ -146,7 +171,7 @@ def deliver_outbox(*, batch_size: int = 100) -> int:
     smtp_url = current_app.config.get("COOP_SMTP_URL")
     if not smtp_url:
         return 0
-    claimed = _claim(batch_size)
+    token, claimed = _claim(batch_size)
     if not claimed:
         return 0
     try:
@@ -154,7 +179,7 @@ def deliver_outbox(*, batch_size: int = 100) -> int:
     except (OSError, smtplib.SMTPException) as error:
         now = clock.utcnow()
         for message in claimed:
-            _record_failure(message, error, now)
+            _record(message, token, **_failure(message, error, now))
         db.session.commit()
         current_app.logger.warning("e-mail delivery deferred: %s", error)
         return 0
@@ -165,11 +190,9 @@ def deliver_outbox(*, batch_size: int = 100) -> int:
             try:
                 smtp.send_message(_email(message, now))
             except smtplib.SMTPException as error:
-                _record_failure(message, error, now)
+                _record(message, token, **_failure(message, error, now))
             else:
-                message.sent_at = now
-                message.attempts += 1
-                message.last_error = message.claim_token = message.claimed_until = message.next_attempt_at = None
+                _record(message, token, sent_at=now, last_error=None, next_attempt_at=None)
                 sent += 1
             db.session.commit()  # each message's outcome at once: a crash later cannot send it again
     return sent

@@ -21,7 +21,8 @@ def outbox():
         state = None
     page = queries.messages(state, page=request.args.get("page", 1, type=int))
     return render_template("notifications/outbox.html", page=page, state=state, counts=queries.counts(),
-                           form=DeliverForm(), max_attempts=services.MAX_ATTEMPTS, smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))
+                           form=DeliverForm(), max_attempts=services.MAX_ATTEMPTS,
+                           smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))
 
 
 @bp.route("/admin/outbox/deliver", methods=["POST"])
