@@ -81,7 +81,10 @@ def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
         "SQLALCHEMY_ENGINE_OPTIONS": database[1],
         "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
         "SECRET_KEY": "test-secret-key",
-        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",  # tests/accounts checks a tight limit
+        # tests/accounts checks tight limits
+        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",
+        "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+        "COOP_SIGN_UP_RATE_LIMIT": "100000 per minute",
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
