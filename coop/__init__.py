@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import access, config
-from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate, talisman
+from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -73,7 +74,8 @@ def _trust_proxies(app: Flask) -> None:
 
 def _set_security_headers(app: Flask) -> None:
     production = app.config["COOP_ENV"] == "production"
-    talisman.init_app(
+    # One Talisman per app, not a shared extension object: Talisman keeps the app it was given.
+    Talisman(
         app,
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",

@@ -11,7 +11,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -37,7 +36,6 @@ login_manager = LoginManager()
 bootstrap = Bootstrap5()
 # Counters live in RATELIMIT_STORAGE_URI: memory for one process, Redis when several share the load.
 limiter = Limiter(key_func=get_remote_address)
-talisman = Talisman()
 
 
 @sa.event.listens_for(sa.Engine, "connect")

@@ -95,15 +95,18 @@ _PDF_BASE_URL = "https://coop.invalid/"
 def render_pdf(html: str) -> bytes:
     """The HTML document as PDF (WeasyPrint)."""
     import weasyprint  # imported late: it loads pango, which only the PDF route needs
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     static_prefix = f"{_PDF_BASE_URL}static/"
     static_folder = Path(current_app.static_folder).resolve()
 
-    def fetch(url: str) -> dict:
-        if url.startswith(static_prefix):
-            path = (static_folder / url.removeprefix(static_prefix)).resolve()
-            if path.is_relative_to(static_folder) and path.is_file():
-                return {"string": path.read_bytes(), "mime_type": mimetypes.guess_type(path.name)[0]}
-        return weasyprint.default_url_fetcher(url)
+    class StaticFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith(static_prefix):
+                path = (static_folder / url.removeprefix(static_prefix)).resolve()
+                if path.is_relative_to(static_folder) and path.is_file():
+                    return URLFetcherResponse(url, path.read_bytes(),
+                                              {"Content-Type": mimetypes.guess_type(path.name)[0]})
+            return super().fetch(url, headers)
 
-    return weasyprint.HTML(string=html, base_url=_PDF_BASE_URL, url_fetcher=fetch).write_pdf()
+    return weasyprint.HTML(string=html, base_url=_PDF_BASE_URL, url_fetcher=StaticFetcher()).write_pdf()
