@@ -85,6 +85,9 @@ def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
         "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",
         "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per minute",
         "COOP_SIGN_UP_RATE_LIMIT": "100000 per minute",
+        # Tests move the clock by days while signed in; tests/accounts/test_sessions.py checks the timeouts
+        "COOP_SESSION_IDLE_MINUTES": 100 * 365 * 24 * 60,
+        "COOP_SESSION_MAX_HOURS": 100 * 365 * 24,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

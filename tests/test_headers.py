@@ -3,9 +3,11 @@ HSTS and secure cookies in production; the client's address behind trusted proxi
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 from test_access_matrix import ALLOWED, MATRIX, scenario  # noqa: F401  (scenario is a fixture)
 
 from coop import create_app
@@ -91,3 +93,13 @@ def test_without_trusted_proxies_a_client_cannot_choose_its_address(app, monkeyp
         assert statuses == [422, 422, 429]
     finally:
         limiter.reset()
+
+
+def test_the_rfp_document_keeps_its_print_style_from_the_static_stylesheet(client, scenario):
+    # The style left the page for a static file; the PDF still reads it (its running footer comes from there).
+    _users, values = scenario
+    reference = values["open_reference"]
+    assert '<link rel="stylesheet" href="/static/rfp-document.css">' in client.get(
+        f"/rfps/{reference}/document.html").get_data(as_text=True)
+    pdf = PdfReader(io.BytesIO(client.get(f"/rfps/{reference}/document.pdf").data))
+    assert f"{reference} · Version 1 · page 1 of {len(pdf.pages)}" in pdf.pages[0].extract_text()
