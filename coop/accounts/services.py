@@ -15,8 +15,8 @@ from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
 
 
-class SignUpError(ValueError):
-    """Sign-up refused; ``field`` names the form field at fault."""
+class AccountError(ValueError):
+    """Sign-up or a password change refused; ``field`` names the form field at fault."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -59,13 +59,13 @@ def sign_up(data: SignUp) -> User | None:
     kind = OrganisationKind(data.kind)
     name = data.organisation_name.strip()
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)):
-        raise SignUpError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
+        raise AccountError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
     common = dict(name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip())
     if kind == OrganisationKind.DISTRICT:
         if db.session.get(Region, data.region_id) is None:
-            raise SignUpError("region_id", "Choose a region from the list.")
+            raise AccountError("region_id", "Choose a region from the list.")
         if data.nces_id and db.session.scalar(sa.select(District.organisation_id).where(District.nces_id == data.nces_id)):
-            raise SignUpError("nces_id", "A district with this NCES ID is already registered.")
+            raise AccountError("nces_id", "A district with this NCES ID is already registered.")
         organisation: Organisation = District(
             state=data.state, region_id=data.region_id, enrollment=data.enrollment, nces_id=data.nces_id or None, **common
         )
@@ -73,11 +73,11 @@ def sign_up(data: SignUp) -> User | None:
     elif kind == OrganisationKind.VENDOR:
         regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(data.region_ids))))
         if not regions or len(regions) != len(set(data.region_ids)):
-            raise SignUpError("region_ids", "Choose the regions you serve from the list.")
+            raise AccountError("region_ids", "Choose the regions you serve from the list.")
         organisation = Vendor(website=data.website.strip(), regions=regions, **common)
         role = Role.VENDOR_REP
     else:
-        raise SignUpError("kind", "Only districts and vendors can sign up.")
+        raise AccountError("kind", "Only districts and vendors can sign up.")
     existing = find_user_by_email(email)
     if existing is not None:
         queue_email(existing.email, "Someone tried to register with your e-mail address",
@@ -130,8 +130,10 @@ def sign_out_everywhere(user: User) -> None:
     db.session.commit()
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Set a new password; every session of the user ends with the old one."""
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password; every session of the user ends with the old one (the caller may start a new one)."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("current_password", "This is not your current password.")
     user.password_hash = hash_password(new_password)
     _end_sessions(user)
     audit.record("user.password_changed", entity_type="user", entity_id=user.id, actor_user_id=user.id)

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 from coop import clock
 from coop.access import public, signed_in
 from coop.accounts import services
-from coop.accounts.forms import SignInForm, SignUpForm
+from coop.accounts.forms import ChangePasswordForm, SignInForm, SignUpForm
 from coop.extensions import limiter, login_manager
 from coop.orgs import queries as org_queries
 
@@ -68,6 +68,10 @@ def _account_key() -> str:
     return f"account:{services.normalise_email(request.form.get('email', ''))}"
 
 
+def _signed_in_account_key() -> str:
+    return f"account:{current_user.email}"
+
+
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: an open redirect would let a phishing link borrow our sign-in page.
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
@@ -93,7 +97,7 @@ def sign_up():
                 region_ids=tuple(form.region_ids.data or ()), website=form.website.data or "",
                 contact_phone=form.contact_phone.data or "",
             ))
-        except services.SignUpError as error:
+        except services.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
             # The same answer whether or not the e-mail already had an account (then its owner got an e-mail).
@@ -136,3 +140,24 @@ def sign_out():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_signed_in_account_key, deduct_when=_failed_attempt)
+def change_password():
+    """Change one's password: every other session of the user ends; this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except services.AccountError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            session.clear()
+            login_user(user)
+            flash("Your password is changed, and you are signed out on every other device.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/change_password.html", form=form), (422 if form.errors else 200)

@@ -64,15 +64,41 @@ def test_signing_out_ends_the_sessions_of_the_other_browsers_too(client, second_
     assert second_browser.get("/needs").status_code == 302
 
 
-def test_a_password_change_ends_every_session_and_the_new_password_works(client, second_browser, sign_in, make_buyer):
+def change_password(client, current: str, new: str, confirm: str | None = None):
+    return client.post("/account/password", data={"current_password": current, "password": new,
+                                                  "confirm": new if confirm is None else confirm})
+
+
+def test_a_password_change_ends_every_other_session_and_keeps_this_one(client, second_browser, sign_in, make_buyer):
     user = make_buyer()
+    second_browser.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     sign_in(user)
+    response = change_password(client, PASSWORD, "a brand new passphrase")
+    assert response.status_code == 302
+    assert "Your password is changed, and you are signed out on every other device." in text_of(
+        client.get("/dashboard", follow_redirects=True))
     assert client.get("/needs").status_code == 200
-    services.change_password(user, "a brand new passphrase")
-    assert client.get("/needs").status_code == 302
+    assert second_browser.get("/needs").status_code == 302
     refused = second_browser.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert "Wrong e-mail or password." in text_of(refused)
     assert second_browser.post("/sign-in", data={"email": user.email, "password": "a brand new passphrase"}).status_code == 302
+
+
+def test_a_password_change_needs_the_current_password_and_a_good_new_one(client, second_browser, sign_in, make_buyer):
+    user = make_buyer()
+    second_browser.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    sign_in(user)
+    wrong = change_password(client, "not my password", "a brand new passphrase")
+    assert wrong.status_code == 422
+    assert "This is not your current password." in text_of(wrong)
+    short = change_password(client, PASSWORD, "short", "shorter")
+    assert short.status_code == 422
+    assert "Use at least 10 characters." in text_of(short)
+    assert "The passwords differ." in text_of(short)
+    # Nothing changed: the old password still signs in, and no session ended.
+    assert second_browser.get("/needs").status_code == 200
+    assert client.post("/sign-out").status_code == 302
+    assert client.post("/sign-in", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def test_disabling_an_account_ends_its_sessions_and_sign_in(client, second_browser, sign_in, make_buyer, make_admin):
