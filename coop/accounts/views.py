@@ -1,4 +1,4 @@
-"""Sign-up, sign-in and sign-out."""
+"""Sign-up, sign-in, sign-out and password changes; how long a session lasts."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ bp = Blueprint("accounts", __name__, template_folder="templates")
 # When the session began and when it was last used (seconds since the epoch, from the one clock).
 _SIGNED_IN_AT = "coop_signed_in_at"
 _SEEN_AT = "coop_seen_at"
-# Flask-Login's keys and ours: what ending a session removes (the flashed messages and CSRF token stay).
-_SESSION_KEYS = ("_user_id", "_fresh", "_id", _SIGNED_IN_AT, _SEEN_AT)
+# Flask-Login's keys and ours: what ending a session removes. The flashed messages and CSRF token stay, and so
+# does Flask-Login's browser identifier "_id": without it, strong session protection would delete the
+# remember-me cookie too.
+_SESSION_KEYS = ("_user_id", "_fresh", _SIGNED_IN_AT, _SEEN_AT)
 
 
 @login_manager.user_loader

@@ -139,3 +139,12 @@ def test_the_timeouts_are_settings(app, client, sign_in, make_buyer, now, monkey
     sign_in(make_buyer())
     now(now() + timedelta(minutes=15))
     assert client.get("/needs").status_code == 302
+
+
+def test_keep_me_signed_in_starts_a_new_session_after_the_timeouts(client, make_buyer, now, default_timeouts):
+    user = make_buyer()
+    client.post("/sign-in", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    now(now() + timedelta(hours=13))
+    assert client.get("/needs").status_code == 200
+    now(now() + timedelta(hours=1))
+    assert client.get("/needs").status_code == 200  # a new session, started an hour ago
