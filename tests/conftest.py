@@ -97,6 +97,26 @@ def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture
+def another_app(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """``another_app(**settings)``: the app as another process builds it (another gunicorn worker, another host),
+    on the suite's database, with these settings. Its connections are closed at the end, and the rate limiter
+    (one object that every app shares in this process) is put back on counters of the suite's own."""
+    suite_settings = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
+                                                       "WTF_CSRF_ENABLED", "SECRET_KEY", "COOP_UPLOAD_DIR")}
+    made: list[Flask] = []
+
+    def make(**settings) -> Flask:
+        made.append(create_app({**suite_settings, **settings}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+    create_app(suite_settings)
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request, app: Flask, _push_request_context) -> Iterator[None]:
     """Run the test inside one outer transaction that is rolled back; services still 'commit' (to savepoints)."""

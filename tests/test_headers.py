@@ -10,7 +10,6 @@ import pytest
 from pypdf import PdfReader
 from test_access_matrix import ALLOWED, MATRIX, scenario  # noqa: F401  (scenario is a fixture)
 
-from coop import create_app
 from coop.extensions import limiter
 from conftest import PASSWORD
 
@@ -52,22 +51,16 @@ def test_error_pages_and_static_files_have_the_headers_too(client, path):
     assert_hardened(response)
 
 
-def test_production_sends_hsts_and_marks_every_cookie_secure(app, monkeypatch, make_buyer):
+def test_production_sends_hsts_and_marks_every_cookie_secure(app, another_app, monkeypatch):
     monkeypatch.setenv("COOP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "s3cret-from-the-vault")
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
-    production = create_app({"SQLALCHEMY_ENGINE_OPTIONS": app.config["SQLALCHEMY_ENGINE_OPTIONS"]})
+    production = another_app()
     assert production.config["REMEMBER_COOKIE_SECURE"] is True
     assert production.config["SESSION_COOKIE_SECURE"] is True
     response = production.test_client().get("/sign-in", base_url="https://coop.example")
     assert response.headers["Strict-Transport-Security"] == "max-age=31556926; includeSubDomains"
     assert response.headers["Content-Security-Policy"] == EXPECTED_CSP
-    create_app(_suite_settings(app))  # the suite's limiter back on its own counters
-
-
-def _suite_settings(app) -> dict:
-    return {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
-                                             "WTF_CSRF_ENABLED", "SECRET_KEY", "COOP_UPLOAD_DIR")}
 
 
 def failed_sign_ins(client, forwarded_for: list[str]) -> list[int]:
@@ -75,14 +68,11 @@ def failed_sign_ins(client, forwarded_for: list[str]) -> list[int]:
                         headers={"X-Forwarded-For": address}).status_code for address in forwarded_for]
 
 
-def test_behind_a_trusted_proxy_the_limits_count_per_client_address(app):
-    proxied = create_app({**_suite_settings(app), "COOP_TRUSTED_PROXIES": 1, "COOP_SIGN_IN_RATE_LIMIT": "2 per minute",
-                          "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100 per minute"})
-    try:
-        statuses = failed_sign_ins(proxied.test_client(), ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.1"])
-        assert statuses == [422, 422, 422, 429]
-    finally:
-        create_app(_suite_settings(app))
+def test_behind_a_trusted_proxy_the_limits_count_per_client_address(another_app):
+    proxied = another_app(COOP_TRUSTED_PROXIES=1, COOP_SIGN_IN_RATE_LIMIT="2 per minute",
+                          COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="100 per minute")
+    statuses = failed_sign_ins(proxied.test_client(), ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.1"])
+    assert statuses == [422, 422, 422, 429]
 
 
 def test_without_trusted_proxies_a_client_cannot_choose_its_address(app, monkeypatch):

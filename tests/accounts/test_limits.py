@@ -9,7 +9,6 @@ import pytest
 import redis
 from support import text_of
 
-from coop import create_app
 from coop.extensions import limiter
 from conftest import PASSWORD
 
@@ -78,7 +77,7 @@ def test_sign_ups_are_limited_per_address(client, make_region, limits):
 
 
 @pytest.fixture
-def redis_limits(app):
+def redis_limits(another_app):
     """Apps whose rate-limit counters live in Redis, under a key prefix of this test's own."""
     connection = redis.Redis.from_url(REDIS_URL)
     try:
@@ -86,18 +85,16 @@ def redis_limits(app):
     except redis.exceptions.ConnectionError as error:
         pytest.skip(f"Redis is unreachable at {REDIS_URL} ({error}): the shared rate-limit storage is not tested")
     prefix = f"coop-test-{uuid.uuid4().hex[:12]}"
-    settings = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
-                                                 "WTF_CSRF_ENABLED", "SECRET_KEY", "COOP_UPLOAD_DIR")}
 
     def make_app():
         # Every app (a gunicorn worker, another host) opens its own connection to the counters.
-        return create_app({**settings, "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix,
-                           "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "2 per 15 minutes"})
+        return another_app(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
+                           COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="2 per 15 minutes")
 
     yield make_app
     for key in connection.scan_iter(f"*{prefix}*"):
         connection.delete(key)
-    create_app({**settings, "RATELIMIT_STORAGE_URI": "memory://"})  # the suite's limiter back on its own counters
+    connection.close()
 
 
 def test_failed_sign_ins_counted_by_one_process_are_refused_by_another_through_redis(redis_limits, make_buyer):
