@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import access, config
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
@@ -22,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
+    _set_security_headers(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
@@ -44,6 +48,45 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_error_pages(app)
     _register_cli(app)
     return app
+
+
+# Scripts and styles come from our own static files only: no inline script or style attribute runs, so
+# injected markup cannot either; no page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def _trust_proxies(app: Flask) -> None:
+    # Behind COOP_TRUSTED_PROXIES proxies, the client's address (for the rate limits) and scheme are those the
+    # proxies forwarded; with none, X-Forwarded-* is ignored so that a client cannot choose its own address.
+    proxies = app.config["COOP_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+
+def _set_security_headers(app: Flask) -> None:
+    production = app.config["COOP_ENV"] == "production"
+    # One Talisman per app, not a shared extension object: Talisman keeps the app it was given.
+    Talisman(
+        app,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        # HTTPS is the proxy's business; HSTS (sent on HTTPS responses) keeps browsers on it once they came.
+        force_https=False,
+        strict_transport_security=production,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=app.config["SESSION_COOKIE_HTTPONLY"],
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+    )
 
 
 def _register_models() -> None:

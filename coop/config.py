@@ -52,6 +52,14 @@ def from_environment() -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # A session ends after this long without a request, and this long after sign-in whatever happens.
+        "COOP_SESSION_IDLE_MINUTES": int(os.environ.get("COOP_SESSION_IDLE_MINUTES", 120)),
+        "COOP_SESSION_MAX_HOURS": int(os.environ.get("COOP_SESSION_MAX_HOURS", 12)),
+        # How many reverse proxies (load balancer, nginx) stand in front of the app and set X-Forwarded-*;
+        # 0 trusts none, so that a client cannot pick the address the rate limits see.
+        "COOP_TRUSTED_PROXIES": int(os.environ.get("COOP_TRUSTED_PROXIES", 0)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("COOP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "COOP_IMPORT_MAX_ROWS": int(os.environ.get("COOP_IMPORT_MAX_ROWS", 20000)),
@@ -65,7 +73,11 @@ def from_environment() -> dict:
         "COOP_MAIL_FROM": os.environ.get("COOP_MAIL_FROM", "Coop <no-reply@coop.example>"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "COOP_SIGN_IN_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_RATE_LIMIT", "10 per minute"),
+        # Failed sign-ins only. Generous per address: a district's whole staff may share one public address.
+        "COOP_SIGN_IN_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_RATE_LIMIT", "100 per 10 minutes"),
+        # Tight per account (whatever the address): password guessing against one person.
+        "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
+        "COOP_SIGN_UP_RATE_LIMIT": os.environ.get("COOP_SIGN_UP_RATE_LIMIT", "10 per hour"),
     }
 
 

@@ -81,7 +81,13 @@ def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
         "SQLALCHEMY_ENGINE_OPTIONS": database[1],
         "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
         "SECRET_KEY": "test-secret-key",
-        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",  # tests/accounts checks a tight limit
+        # tests/accounts checks tight limits
+        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",
+        "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+        "COOP_SIGN_UP_RATE_LIMIT": "100000 per minute",
+        # Tests move the clock by days while signed in; tests/accounts/test_sessions.py checks the timeouts
+        "COOP_SESSION_IDLE_MINUTES": 100 * 365 * 24 * 60,
+        "COOP_SESSION_MAX_HOURS": 100 * 365 * 24,
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -89,6 +95,26 @@ def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def another_app(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """``another_app(**settings)``: the app as another process builds it (another gunicorn worker, another host),
+    on the suite's database, with these settings. Its connections are closed at the end, and the rate limiter
+    (one object that every app shares in this process) is put back on counters of the suite's own."""
+    suite_settings = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
+                                                       "WTF_CSRF_ENABLED", "SECRET_KEY", "COOP_UPLOAD_DIR")}
+    made: list[Flask] = []
+
+    def make(**settings) -> Flask:
+        made.append(create_app({**suite_settings, **settings}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+    create_app(suite_settings)
 
 
 @pytest.fixture(autouse=True)

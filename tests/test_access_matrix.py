@@ -68,6 +68,8 @@ MATRIX: dict[str, list[Route]] = {
     "accounts.sign_in": [Route("GET", "/sign-in", everyone()), Route("POST", "/sign-in", everyone())],
     "accounts.sign_up": [Route("GET", "/sign-up", everyone())],
     "accounts.sign_out": [Route("POST", "/sign-out", signed_in_only())],
+    "accounts.change_password": [Route("GET", "/account/password", signed_in_only()),
+                                 Route("POST", "/account/password", signed_in_only())],
     "orgs.profile": [Route("GET", "/organisation", signed_in_only())],
     "orgs.edit_profile": [Route("GET", "/organisation/edit", {**signed_in_only(), "admin": 403}),
                           Route("POST", "/organisation/edit", {**signed_in_only(), "admin": 403})],

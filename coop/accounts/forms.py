@@ -15,6 +15,9 @@ US_STATES = (
 ).split()
 
 MIN_PASSWORD_LENGTH = 10
+NEW_PASSWORD_VALIDATORS = [
+    DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -53,10 +56,7 @@ class SignUpForm(FlaskForm):
     # The first user
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters.")],
-    )
+    password = PasswordField("Password", validators=NEW_PASSWORD_VALIDATORS)
     confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
     submit = SubmitField("Create account")
 
@@ -76,3 +76,11 @@ class SignUpForm(FlaskForm):
                 field.errors.append(message)
                 valid = False
         return valid
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField("New password", validators=NEW_PASSWORD_VALIDATORS)
+    confirm = PasswordField("Repeat the new password",
+                            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    submit = SubmitField("Change password")

@@ -29,10 +29,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's user id (see get_id): raising it ends every session and remember-me cookie at once.
+    session_version: Mapped[int] = mapped_column(default=1)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", order_by="Membership.id", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in to inactive users

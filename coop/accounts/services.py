@@ -11,11 +11,12 @@ from coop.accounts.models import Membership, Role, User
 from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
 from coop.extensions import db
+from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
 
 
-class SignUpError(ValueError):
-    """Sign-up refused; ``field`` names the form field at fault."""
+class AccountError(ValueError):
+    """Sign-up or a password change refused; ``field`` names the form field at fault."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)
@@ -46,21 +47,25 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-def sign_up(data: SignUp) -> User:
-    """Create a pending organisation and its first user; a cooperative administrator approves it later."""
+def sign_up(data: SignUp) -> User | None:
+    """Create a pending organisation and its first user; a cooperative administrator approves it later.
+
+    Returns None, creating nothing, when the e-mail already has an account: its owner is told by e-mail
+    instead, and the caller answers exactly as for a new account, so that sign-up cannot tell who has one.
+    """
     email = normalise_email(data.email)
-    if find_user_by_email(email):
-        raise SignUpError("email", "An account with this e-mail already exists; sign in instead.")
+    # Hashed whether or not the account is created: a known e-mail must not answer faster than a new one.
+    password_hash = hash_password(data.password)
     kind = OrganisationKind(data.kind)
     name = data.organisation_name.strip()
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)):
-        raise SignUpError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
+        raise AccountError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
     common = dict(name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip())
     if kind == OrganisationKind.DISTRICT:
         if db.session.get(Region, data.region_id) is None:
-            raise SignUpError("region_id", "Choose a region from the list.")
+            raise AccountError("region_id", "Choose a region from the list.")
         if data.nces_id and db.session.scalar(sa.select(District.organisation_id).where(District.nces_id == data.nces_id)):
-            raise SignUpError("nces_id", "A district with this NCES ID is already registered.")
+            raise AccountError("nces_id", "A district with this NCES ID is already registered.")
         organisation: Organisation = District(
             state=data.state, region_id=data.region_id, enrollment=data.enrollment, nces_id=data.nces_id or None, **common
         )
@@ -68,12 +73,20 @@ def sign_up(data: SignUp) -> User:
     elif kind == OrganisationKind.VENDOR:
         regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(data.region_ids))))
         if not regions or len(regions) != len(set(data.region_ids)):
-            raise SignUpError("region_ids", "Choose the regions you serve from the list.")
+            raise AccountError("region_ids", "Choose the regions you serve from the list.")
         organisation = Vendor(website=data.website.strip(), regions=regions, **common)
         role = Role.VENDOR_REP
     else:
-        raise SignUpError("kind", "Only districts and vendors can sign up.")
-    user = User(email=email, name=data.name.strip(), password_hash=hash_password(data.password))
+        raise AccountError("kind", "Only districts and vendors can sign up.")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        queue_email(existing.email, "Someone tried to register with your e-mail address",
+                    f"Hello {existing.name},\n\nSomeone tried to register {name} on Coop with this e-mail address, "
+                    "which already has an account. If it was you, sign in with your password instead; "
+                    "nothing was created. If it was not you, you can ignore this message.\n")
+        db.session.commit()
+        return None
+    user = User(email=email, name=data.name.strip(), password_hash=password_hash)
     user.memberships.append(Membership(organisation=organisation, role=role))
     db.session.add_all([organisation, user])
     db.session.flush()
@@ -93,3 +106,44 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_sign_in_at = clock.utcnow()
     db.session.commit()
     return user
+
+
+def user_for_session(session_user_id: str) -> User | None:
+    """The user a session (or remember-me cookie) names by ``User.get_id``, while it is still valid:
+    the user is active and has not ended their sessions since."""
+    user_id, _, version = session_user_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # a session from before session versions, or a forged id
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    user.session_version += 1
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of ``user``, on every device: a copied cookie is worth nothing after sign-out."""
+    _end_sessions(user)
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Set a new password; every session of the user ends with the old one (the caller may start a new one)."""
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("current_password", "This is not your current password.")
+    user.password_hash = hash_password(new_password)
+    _end_sessions(user)
+    audit.record("user.password_changed", entity_type="user", entity_id=user.id, actor_user_id=user.id)
+    db.session.commit()
+
+
+def disable(user: User, *, actor: User) -> None:
+    """Disable an account: it can no longer sign in, and every session it has ends now."""
+    user.active = False
+    _end_sessions(user)
+    audit.record("user.disabled", entity_type="user", entity_id=user.id, actor_user_id=actor.id,
+                 before={"active": True}, after={"active": False})
+    db.session.commit()

@@ -1,28 +1,77 @@
-"""Sign-up, sign-in and sign-out."""
+"""Sign-up, sign-in, sign-out and password changes; how long a session lasts."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
 from wtforms import SelectChoice
 
+from coop import clock
 from coop.access import public, signed_in
 from coop.accounts import services
-from coop.accounts.forms import SignInForm, SignUpForm
+from coop.accounts.forms import ChangePasswordForm, SignInForm, SignUpForm
 from coop.extensions import limiter, login_manager
 from coop.orgs import queries as org_queries
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
-@login_manager.user_loader
-def load_user(user_id: str):
-    from coop.accounts.models import User
-    from coop.extensions import db
+# When the session began and when it was last used (seconds since the epoch, from the one clock).
+_SIGNED_IN_AT = "coop_signed_in_at"
+_SEEN_AT = "coop_seen_at"
+# Flask-Login's keys and ours: what ending a session removes. The flashed messages and CSRF token stay, and so
+# does Flask-Login's browser identifier "_id": without it, strong session protection would delete the
+# remember-me cookie too.
+_SESSION_KEYS = ("_user_id", "_fresh", _SIGNED_IN_AT, _SEEN_AT)
 
-    return db.session.get(User, int(user_id))
+
+@login_manager.user_loader
+def load_user(session_user_id: str):
+    return services.user_for_session(session_user_id)
+
+
+def _now_seconds() -> int:
+    return int(clock.utcnow().timestamp())
+
+
+@user_logged_in.connect
+@user_loaded_from_cookie.connect
+def _start_session(_app, **_extra) -> None:
+    session[_SIGNED_IN_AT] = session[_SEEN_AT] = _now_seconds()
+
+
+@bp.before_app_request
+def _end_expired_session() -> None:
+    """End a session idle for too long, or too old, before anything reads the signed-in user.
+
+    A remember-me cookie (the user ticked "keep me signed in") then starts a new session.
+    """
+    if "_user_id" not in session:
+        return
+    now = _now_seconds()
+    signed_in_at, seen_at = session.get(_SIGNED_IN_AT), session.get(_SEEN_AT)
+    if (signed_in_at is None or seen_at is None
+            or now - seen_at >= current_app.config["COOP_SESSION_IDLE_MINUTES"] * 60
+            or now - signed_in_at >= current_app.config["COOP_SESSION_MAX_HOURS"] * 3600):
+        for key in _SESSION_KEYS:
+            session.pop(key, None)
+    else:
+        session[_SEEN_AT] = now
+
+
+def _failed_attempt(response) -> bool:
+    # A sign-in form shown again with errors; a page view or a success never counts.
+    return response.status_code == 422
+
+
+def _account_key() -> str:
+    return f"account:{services.normalise_email(request.form.get('email', ''))}"
+
+
+def _signed_in_account_key() -> str:
+    return f"account:{current_user.email}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,6 +83,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/sign-up", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["COOP_SIGN_UP_RATE_LIMIT"], methods=["POST"])
 def sign_up():
     """Register a district or a vendor and its first user."""
     form = SignUpForm()
@@ -42,26 +92,28 @@ def sign_up():
     form.region_ids.choices = [SelectChoice(r.id, r.name) for r in regions]
     if form.validate_on_submit():
         try:
-            user = services.sign_up(services.SignUp(
+            services.sign_up(services.SignUp(
                 kind=form.kind.data, organisation_name=form.organisation_name.data, name=form.name.data,
                 email=form.email.data, password=form.password.data, state=form.state.data or None,
                 region_id=form.region_id.data or None, enrollment=form.enrollment.data, nces_id=form.nces_id.data or None,
                 region_ids=tuple(form.region_ids.data or ()), website=form.website.data or "",
                 contact_phone=form.contact_phone.data or "",
             ))
-        except services.SignUpError as error:
+        except services.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
-            session.clear()
-            login_user(user)
-            flash("Your account is created. A cooperative administrator will review your organisation shortly.", "success")
-            return redirect(url_for("main.dashboard"))
+            # The same answer whether or not the e-mail already had an account (then its owner got an e-mail).
+            flash("Thank you for registering. Sign in with your e-mail and password; a cooperative administrator "
+                  "will review your organisation shortly.", "success")
+            return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/sign_up.html", form=form), (422 if form.errors else 200)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_attempt)
+@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_account_key,
+               deduct_when=_failed_attempt)
 def sign_in():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -84,8 +136,30 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
-    """Sign out and forget the session."""
+    """Sign out: end this session and every other one of the user."""
+    services.sign_out_everywhere(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_signed_in_account_key, deduct_when=_failed_attempt)
+def change_password():
+    """Change one's password: every other session of the user ends; this one goes on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.password.data)
+        except services.AccountError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            session.clear()
+            login_user(user)
+            flash("Your password is changed, and you are signed out on every other device.", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("accounts/change_password.html", form=form), (422 if form.errors else 200)

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 from markupsafe import Markup
@@ -86,8 +88,25 @@ def store_version(rfp: Rfp) -> RfpDocument:
     return document
 
 
+# The document links its stylesheet by a path of this site; the PDF renderer reads it from the static folder.
+_PDF_BASE_URL = "https://coop.invalid/"
+
+
 def render_pdf(html: str) -> bytes:
     """The HTML document as PDF (WeasyPrint)."""
     import weasyprint  # imported late: it loads pango, which only the PDF route needs
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    return weasyprint.HTML(string=html).write_pdf()
+    static_prefix = f"{_PDF_BASE_URL}static/"
+    static_folder = Path(current_app.static_folder).resolve()
+
+    class StaticFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith(static_prefix):
+                path = (static_folder / url.removeprefix(static_prefix)).resolve()
+                if path.is_relative_to(static_folder) and path.is_file():
+                    return URLFetcherResponse(url, path.read_bytes(),
+                                              {"Content-Type": mimetypes.guess_type(path.name)[0]})
+            return super().fetch(url, headers)
+
+    return weasyprint.HTML(string=html, base_url=_PDF_BASE_URL, url_fetcher=StaticFetcher()).write_pdf()
