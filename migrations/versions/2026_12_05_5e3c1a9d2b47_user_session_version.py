@@ -1,7 +1,7 @@
 """Users: a session version, raised to end every session of the user (sign-out, password change, disabling).
 
 Revision ID: 5e3c1a9d2b47
-Revises: 781e9489b786
+Revises: 4f1c2a9e7d30
 Create Date: 2026-12-05 13:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e3c1a9d2b47'
-down_revision = '781e9489b786'
+down_revision = '4f1c2a9e7d30'
 branch_labels = None
 depends_on = None
 
