@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from coop import access, config
+from coop import access, config, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
 
+    transactions.configure_engine(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -80,6 +81,7 @@ def _register_error_pages(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    transactions.register_lost_race_page(app)
 
 
 def _register_cli(app: Flask) -> None:
