@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import Conflict
 
 from coop.extensions import db
@@ -66,6 +66,7 @@ def _lost_race_page(error: sa.exc.DBAPIError):
     if not lost_race(error):
         raise error  # a fault of ours, not a race: the 500 page and the log
     db.session.rollback()
+    current_app.logger.warning("a request lost a race with a concurrent one, answered 409: %s", error.orig)
     conflict = Conflict(LOST_RACE)
     try:
         return render_template("error.html", error=conflict), 409

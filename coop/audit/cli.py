@@ -24,22 +24,23 @@ def verify(reference: str | None) -> None:
         if rfp is None:
             raise click.BadParameter(f"no RFP has the reference {reference}.", param_hint="--rfp")
         reports = [services.verify_chain(rfp.id)]
-    references = {rfp_id: rfp_queries.rfp(rfp_id).reference for rfp_id in {report.rfp_id for report in reports} - {None}}
     for report in reports:
         if not report.intact:
-            click.echo(f"{_chain_name(report, references)} is broken at {_event_name(report)}: {report.reason}.", err=True)
+            click.echo(f"{_chain_name(report)} is broken at {_event_name(report)}: {report.reason}.", err=True)
             raise SystemExit(1)
     events = sum(report.events_checked for report in reports)
     if reference is None:
         click.echo(f"All {len(reports)} audit chains are intact: {events} events checked.")
     else:
-        click.echo(f"{_chain_name(reports[0], references)} is intact: {events} events checked.")
+        click.echo(f"{_chain_name(reports[0])} is intact: {events} events checked.")
 
 
-def _chain_name(report: services.ChainReport, references: dict[int, str]) -> str:
+def _chain_name(report: services.ChainReport) -> str:
+    from coop.rfps import queries as rfp_queries
+
     if report.rfp_id is None:
         return "The global audit chain (events about no RFP)"
-    return f"The audit chain of {references[report.rfp_id]}"
+    return f"The audit chain of {rfp_queries.rfp(report.rfp_id).reference}"
 
 
 def _event_name(report: services.ChainReport) -> str:

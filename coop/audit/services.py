@@ -45,6 +45,10 @@ def _chain(key: str) -> sa.Select:
     return sa.select(AuditEvent).where(AuditEvent.chain == key).order_by(AuditEvent.id)
 
 
+# INSERT ... ON CONFLICT DO NOTHING, which each dialect spells with its own construct.
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def _locked_head(key: str) -> AuditChain:
     """The chain's head row, locked FOR UPDATE until the caller's commit (created, at genesis, by a chain's first event).
 
@@ -61,9 +65,6 @@ def _locked_head(key: str) -> AuditChain:
                            .on_conflict_do_nothing(index_elements=[AuditChain.key]))
         head = db.session.scalars(locked).one()
     return head
-
-
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def record(action: str, *, entity_type: str, entity_id: int | None, actor_user_id: int | None,
