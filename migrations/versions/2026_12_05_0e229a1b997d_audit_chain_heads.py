@@ -17,6 +17,19 @@ depends_on = None
 
 
 def upgrade():
+    # Checked before any change, so that a refusal leaves the database as it was.
+    forks = op.get_bind().execute(sa.text(
+        "SELECT rfp_id, prev_hash, min(id), max(id) FROM audit_event GROUP BY rfp_id, prev_hash HAVING count(*) > 1 "
+        "ORDER BY min(id)")).all()
+    if forks:
+        # Re-linking them would rewrite every later hash, which is what tampering looks like: a person decides.
+        raise RuntimeError(
+            "Nothing was changed: the audit chains forked before this revision (events linked to the same "
+            "predecessor) and need an administrator's decision first: "
+            + "; ".join(f"events {first} and {last} ({'about no RFP' if rfp_id is None else f'RFP id {rfp_id}'}) "
+                        f"both link to {prev_hash[:12]}" for rfp_id, prev_hash, first, last in forks)
+            + ".")
+
     op.create_table('audit_chain',
     sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('last_hash', sa.String(length=64), nullable=False),
@@ -31,17 +44,6 @@ def upgrade():
     op.execute("UPDATE audit_event SET chain = 'rfp:' || CAST(rfp_id AS VARCHAR(20)) WHERE rfp_id IS NOT NULL")
     op.execute("INSERT INTO audit_chain (key, last_hash) SELECT chain, hash FROM audit_event "
                "WHERE id IN (SELECT max(id) FROM audit_event GROUP BY chain)")
-    forks = op.get_bind().execute(sa.text(
-        "SELECT chain, prev_hash, min(id), max(id) FROM audit_event GROUP BY chain, prev_hash HAVING count(*) > 1 "
-        "ORDER BY min(id)")).all()
-    if forks:
-        # Re-linking would rewrite every later hash, which is what tampering looks like: a person decides.
-        raise RuntimeError(
-            "The audit chains cannot get their unique links: these chains forked (two events or more link to "
-            "the same predecessor) and need an administrator's decision first: "
-            + "; ".join(f"chain {chain}, events {first} and {last} link to {prev_hash[:12]}"
-                        for chain, prev_hash, first, last in forks))
-
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.alter_column('chain', existing_type=sa.String(length=40), nullable=False)
         batch_op.create_foreign_key(batch_op.f('fk_audit_event_chain_audit_chain'), 'audit_chain', ['chain'], ['key'],

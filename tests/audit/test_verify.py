@@ -119,3 +119,39 @@ def test_existing_events_get_their_chains_and_heads_when_migrated(app, committed
     audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp_id, actor_user_id=admin_id, rfp_id=rfp_id)
     db.session.commit()
     assert verify_chain(rfp_id).intact and verify_chain(rfp_id).events_checked == 3
+
+
+@pytest.mark.no_db
+def test_chains_forked_before_the_migration_stop_it_naming_the_events_and_nothing_changes(
+        app, committed_db, make_rfp, make_admin):
+    admin = make_admin()
+    rfp = make_rfp()
+    published = audit.record("rfp.published", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id,
+                             rfp_id=rfp.id)
+    db.session.commit()
+    rfp_id, published_id = rfp.id, published.id
+    db.session.remove()
+    downgrade(revision=BEFORE_CHAIN_HEADS)
+    try:
+        # What the old unlocked append made under load: a second event linked to the same predecessor.
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO audit_event (occurred_at, actor_user_id, rfp_id, action, entity_type, entity_id, "
+                "prev_hash, hash) SELECT occurred_at, actor_user_id, rfp_id, 'addendum.issued', entity_type, "
+                "entity_id, prev_hash, :hash FROM audit_event WHERE id = :id"), {"hash": "f" * 64, "id": published_id})
+            fork_id = connection.scalar(sa.text("SELECT max(id) FROM audit_event"))
+
+        with pytest.raises(SystemExit) as stopped:  # flask db upgrade logs the error and exits 1
+            upgrade()
+
+        assert str(stopped.value.__context__) == (
+            "Nothing was changed: the audit chains forked before this revision (events linked to the same "
+            f"predecessor) and need an administrator's decision first: events {published_id} and {fork_id} "
+            f"(RFP id {rfp_id}) both link to 000000000000.")
+        assert "audit_chain" not in sa.inspect(db.engine).get_table_names()
+        assert "chain" not in {column["name"] for column in sa.inspect(db.engine).get_columns("audit_event")}
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": fork_id})
+    finally:
+        upgrade()
+    assert verify_chain(rfp_id).intact and verify_chain(rfp_id).events_checked == 1
