@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coop import access, config
+from coop import access, config, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _trust_proxies(app)
     _set_security_headers(app)
 
+    transactions.configure_engine(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -123,9 +124,12 @@ def _register_error_pages(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    transactions.register_lost_race_page(app)
 
 
 def _register_cli(app: Flask) -> None:
+    from coop.audit.cli import audit_cli
     from coop.demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)

@@ -42,6 +42,8 @@ limiter = Limiter(key_func=get_remote_address)
 def _sqlite_connect(dbapi_connection, connection_record) -> None:
     # pysqlite's own transaction handling does not send BEGIN until the first write, which breaks
     # SAVEPOINTs and reads inside a transaction; SQLAlchemy sends BEGIN itself instead (see _sqlite_begin).
+    # The busy timeout, how long a writer waits for the lock, is the connect argument ``timeout``
+    # (coop.transactions.configure_engine).
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -53,5 +55,7 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 @sa.event.listens_for(sa.Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    # IMMEDIATE: the write lock from the start. A deferred transaction that read first and writes later
+    # cannot wait for the lock (its snapshot would be stale) and fails at once with "database is locked".
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

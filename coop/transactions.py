@@ -1,4 +1,6 @@
-"""One database transaction around several use cases that each commit.
+"""Transactions: one around several use cases, writers that wait their turn, and races lost cleanly.
+
+One database transaction around several use cases that each commit.
 
 Services commit their own work, which is right for a web request. Loading the
 demo cooperative runs many of them and must still be all or nothing; a test must
@@ -8,6 +10,13 @@ everything (``keep=True``, unless an exception escapes) or roll everything back.
 
 Not for web requests: it rebinds the application's default engine to one
 connection for as long as the block runs.
+
+Simultaneous writes. On SQLite every transaction takes the database's write lock
+when it begins (``BEGIN IMMEDIATE``, see :mod:`coop.extensions`) and a writer
+waits up to ``SQLITE_BUSY_TIMEOUT_S`` for it, so concurrent requests queue instead
+of failing. On both databases a request that still loses a race (a unique key
+taken meanwhile, a lock not granted, a serialization failure or deadlock) is
+rolled back whole and answered 409 with :data:`LOST_RACE`, never 500.
 """
 
 from __future__ import annotations
@@ -16,9 +25,57 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app, render_template
+from werkzeug.exceptions import Conflict
 
 from coop.extensions import db
+
+# Long enough to outlast any one request's write; a writer still waiting after it gets the 409.
+SQLITE_BUSY_TIMEOUT_S = 30
+
+LOST_RACE = ("Another request changed the same data at the same moment, so nothing of this one was saved. "
+             "Reload the page to see what is stored now, and try again if it is still needed.")
+
+# PostgreSQL's codes for losing to a concurrent transaction: unique_violation, serialization_failure,
+# deadlock_detected, lock_not_available.
+_LOST_RACE_SQLSTATES = frozenset({"23505", "40001", "40P01", "55P03"})
+_LOST_RACE_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+
+
+def lost_race(error: sa.exc.DBAPIError) -> bool:
+    """Whether the database refused a statement because a concurrent transaction got there first."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _LOST_RACE_SQLSTATES
+    return getattr(error.orig, "sqlite_errorname", "").startswith(_LOST_RACE_SQLITE_ERRORS)
+
+
+def configure_engine(app: Flask) -> None:
+    """Before the engine is made: on SQLite, a writer waits for the write lock instead of failing at once."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_S)
+
+
+def register_lost_race_page(app: Flask) -> None:
+    app.register_error_handler(sa.exc.IntegrityError, _lost_race_page)
+    app.register_error_handler(sa.exc.OperationalError, _lost_race_page)
+
+
+def _lost_race_page(error: sa.exc.DBAPIError):
+    if not lost_race(error):
+        raise error  # a fault of ours, not a race: the 500 page and the log
+    db.session.rollback()
+    current_app.logger.warning("a request lost a race with a concurrent one, answered 409: %s", error.orig)
+    conflict = Conflict(LOST_RACE)
+    try:
+        return render_template("error.html", error=conflict), 409
+    except sa.exc.OperationalError as still_held:
+        if not lost_race(still_held):
+            raise
+        # SQLite still held by the other writer: the page's navigation needs the database; the message does not.
+        db.session.rollback()
+        return conflict.get_response()
 
 
 @contextmanager

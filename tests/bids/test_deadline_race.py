@@ -2,7 +2,7 @@
 
 Real commits, the real clock, one connection per thread. Every bid is either accepted
 before the deadline (its receipt time is earlier) or refused with the deadline message;
-none is lost and none is late. The opening, tried as soon as the deadline passes, waits
+none is lost and none is late, and the RFP's audit chain stays one unbroken line. The opening, tried as soon as the deadline passes, waits
 for the submissions in flight and counts exactly the accepted ones. A double click —
 the same vendor submitting the same bid twice at once — creates one bid.
 """
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from coop import clock, config
 from coop.accounts.models import User
+from coop.audit.services import verify_chain
 from coop.bids import services
 from coop.bids.models import Bid, BidStatus
 from coop.extensions import db
@@ -115,6 +116,9 @@ def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_l
         assert not {bid.vendor_id for bid in bids} & {rep_of[user_id] for user_id in refused}
         assert opening["result"].submitted == len(accepted)
         assert db.session.get(Rfp, rfp_id).status == RfpStatus.OPENED
+        report = verify_chain(rfp_id)
+        assert report.intact, report
+        assert report.events_checked > 2 * len(accepted)  # bid.created and bid.submitted per accepted bid, the opening
 
 
 def test_a_double_submission_at_the_same_moment_creates_one_bid(
@@ -146,3 +150,4 @@ def test_a_double_submission_at_the_same_moment_creates_one_bid(
     assert len(receipts) == 4 and len(set(receipts)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid).where(Bid.rfp_id == rfp_id)) == 1
+        assert verify_chain(rfp_id).intact

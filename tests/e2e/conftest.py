@@ -10,9 +10,9 @@ The server's requests run on their own connections, so every test here uses
   (``expire_on_commit`` is off for it), so reading ``buyer.email`` afterwards
   does not start a new transaction.
 - The test never holds a transaction open while the browser acts. On SQLite a
-  reader's open transaction locks every writer out of the file (the app sends an
-  explicit BEGIN, see ``coop/extensions.py``), so the server's next write would
-  wait and fail with "database is locked". Read what the browser did inside
+  transaction takes the write lock when it begins (the app sends BEGIN IMMEDIATE,
+  see ``coop/extensions.py``), so the server's next request would wait for it and
+  answer 409. Read what the browser did inside
   ``with read_db():``, which starts a fresh transaction (seeing every commit) and
   ends it on leaving the block.
 
@@ -41,6 +41,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
@@ -127,6 +128,14 @@ def read_db(live_url: str) -> Callable[[], AbstractContextManager[None]]:
         db.session.expire_all()
         try:
             yield
+            # Load again what the block left expired, so that reading it after the block (a user's e-mail to sign
+            # in with) starts no transaction: on SQLite a transaction holds the write lock (BEGIN IMMEDIATE).
+            for instance in list(db.session):
+                if sa.inspect(instance).expired_attributes:
+                    try:
+                        db.session.refresh(instance)
+                    except sa.exc.InvalidRequestError:  # the browser deleted its row
+                        db.session.expunge(instance)
         except BaseException:
             db.session.rollback()
             raise
