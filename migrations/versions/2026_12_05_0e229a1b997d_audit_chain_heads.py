@@ -1,7 +1,7 @@
 """Audit chains: a head row per chain, locked by every append, and a unique link per chain so that no chain forks.
 
 Revision ID: 0e229a1b997d
-Revises: 781e9489b786
+Revises: 5e3c1a9d2b47
 Create Date: 2026-12-05 13:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0e229a1b997d'
-down_revision = '781e9489b786'
+down_revision = '5e3c1a9d2b47'
 branch_labels = None
 depends_on = None
 
