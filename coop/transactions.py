@@ -87,6 +87,9 @@ def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
         with _savepoint(bind, keep=keep):
             yield
         return
+    # The caller's own transaction ends first, as in _savepoint: on SQLite it holds the write lock (BEGIN
+    # IMMEDIATE), and the outer transaction on a second connection would wait for it forever.
+    db.session.commit()
     connection = bind.connect()
     outer = connection.begin()
     engines[None] = connection

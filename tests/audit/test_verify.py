@@ -11,7 +11,7 @@ from coop.audit.models import AuditEvent
 from coop.audit.services import verify_all_chains, verify_chain
 from coop.extensions import db
 
-BEFORE_CHAIN_HEADS = "781e9489b786"
+BEFORE_CHAIN_HEADS = "5e3c1a9d2b47"
 
 
 @pytest.fixture
