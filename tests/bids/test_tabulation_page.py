@@ -31,13 +31,17 @@ def rfp_with_bids(make_rfp, make_vendor, make_region, now):
     tiers = [(1, 300_00), (100, 280_00)]
 
     def bid(vendor_name, rfp_line, status=BidStatus.SUBMITTED, brackets=(), **fields):
-        db.session.add(Bid(
+        bid = Bid(
             rfp=rfp, vendor=make_vendor(vendor_name), status=status,
             lines=[BidLine(rfp_line=rfp_line, **fields,
                            tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers])],
             discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
                                for value, percent in brackets],
-        ))
+        )
+        db.session.add(bid)
+        db.session.flush()
+        if status == BidStatus.SUBMITTED:
+            bid.submitted_content = services.content(bid)  # what submitting records
 
     bid("Acme Devices", line_1, product="Acme Book 14", annual_cost_per_unit_cents=12_00,
         regions=[make_region("north", "North")])
