@@ -1,5 +1,4 @@
-"""Bids: the record of the submitted version (its content as submitted, the vendor's name included); attachments
-named by random keys.
+"""Bids: the record of the version submitted, the vendor's name included; attachments named by random keys.
 
 Revision ID: c5575f3580c3
 Revises: 781e9489b786
@@ -19,8 +18,10 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite cannot add or drop a column of 'bid' by copying the table: dropping the old copy would cascade to every
+# bid line, bracket and attachment. It alters the table in place instead (SQLite 3.35 and later).
 def upgrade():
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('submitted_content', sa.JSON(), nullable=True))
 
     with op.batch_alter_table('bid_attachment', schema=None) as batch_op:
@@ -37,7 +38,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('uq_bid_attachment_key'), type_='unique')
         batch_op.drop_column('key')
 
-    with op.batch_alter_table('bid', schema=None) as batch_op:
+    with op.batch_alter_table('bid', schema=None, recreate='never') as batch_op:
         batch_op.drop_column('submitted_content')
 
 
