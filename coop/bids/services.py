@@ -98,7 +98,9 @@ class Receipt:
 def receipt_of(bid: Bid) -> Receipt | None:
     if bid.status != BidStatus.SUBMITTED or bid.submitted_at is None:
         return None
-    return Receipt(bid.rfp.reference, bid.vendor.name, bid.submitted_at, bid.content_sha256, bid.revision)
+    # The name on the receipt is the one the bid was submitted under, as on everything derived from the bid.
+    return Receipt(bid.rfp.reference, bid.submitted_content["vendor"], bid.submitted_at, bid.content_sha256,
+                   bid.revision)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -439,7 +441,7 @@ def _check_pdf(data: bytes) -> None:
         if not encrypted:
             len(reader.pages)  # walks the page tree: a PDF whose pages cannot be found cannot be read
     # A hostile file can drive the parser into any exception, not only pypdf's own; each means it cannot be read.
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         log.info("refused an unreadable PDF attachment: %s: %s", type(error).__name__, error)
         raise BidError("file", ATTACHMENT_UNREADABLE) from None
     if encrypted:

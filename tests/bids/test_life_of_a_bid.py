@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -78,6 +80,38 @@ def test_submit_gives_a_receipt_and_editing_returns_the_bid_to_draft(rfp, vendor
     bid = stored(rfp, vendor_user)
     assert bid.status == BidStatus.SUBMITTED and bid.lines[0].product == "Acme Book 11 G4"
     assert bid_events(rfp) == ["bid.created", "bid.saved", "bid.submitted", "bid.saved", "bid.submitted"]
+
+
+def test_submitting_records_the_version_in_force_and_the_receipt_is_its_hash(
+        rfp, vendor_user, admin, bid_input, now):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=None, submit=True)
+    bid = stored(rfp, vendor_user)
+    record = bid.submitted_content
+    assert (record["vendor"], record["lines"][0]["product"], record["lines"][0]["tiers"]) == (
+        "Evergreen Learning", "Acme Book 11 G3", [[1, 30000], [100, 28000]])
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert services.receipt_of(bid).content_sha256 == hashlib.sha256(canonical.encode()).hexdigest()
+
+    # Renaming the company afterwards leaves the record, and so the receipt, as they were.
+    vendor_user.organisation.name = "Evergreen Renamed"
+    db.session.commit()
+    bid = stored(rfp, vendor_user)
+    receipt = services.receipt_of(bid)
+    assert bid.submitted_content == record
+    assert (receipt.vendor, receipt.content_sha256) == ("Evergreen Learning", bid.content_sha256)
+
+    # A bid that is no longer submitted has no version in force: neither saved as a draft nor withdrawn.
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=2)
+    assert stored(rfp, vendor_user).submitted_content is None
+    services.submit_bid(vendor_user, rfp.reference, revision=3)
+    assert stored(rfp, vendor_user).submitted_content["vendor"] == "Evergreen Renamed"
+    services.withdraw_bid(vendor_user, rfp.reference, revision=4)
+    assert stored(rfp, vendor_user).submitted_content is None
+    services.submit_bid(vendor_user, rfp.reference, revision=5)
+    services.return_submitted_bids_to_draft(rfp.id, actor_user_id=admin.id, reason="Addendum 1 changed line 1")
+    db.session.commit()
+    bid = stored(rfp, vendor_user)
+    assert (bid.status, bid.submitted_content, bid.content_sha256) == (BidStatus.DRAFT, None, None)
 
 
 def test_a_double_submission_creates_one_bid_and_one_receipt(rfp, vendor_user, bid_input, now):
