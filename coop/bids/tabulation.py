@@ -183,6 +183,7 @@ def _offer_row(version: queries.SubmittedVersion, bid_line: Line, rfp_line: RfpL
         annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents,
         capacity=bid_line.capacity,
         min_award_quantity=bid_line.min_award_quantity,
+        # A region the cooperative has since removed shows its code.
         regions=tuple(region_names.get(code, code) for code in sorted(bid_line.region_codes)),
         unit_price_cents=adapters.unit_price_cents(offer, quantity),
         purchase_cost_cents=purchase_cents,
