@@ -7,8 +7,9 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
-from support import text_of
+from support import encrypted_pdf, text_of
 
 from coop.bids import queries, rules, services
 from coop.bids.models import Bid, BidStatus
@@ -151,6 +152,20 @@ def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_
                            data={"revision": str(bid.revision)})
     assert response.status_code == 302
     assert the_bid(rfp, vendor_user).attachments == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),
+    (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
+], ids=["truncated", "encrypted"])
+def test_a_pdf_that_cannot_be_read_is_refused_next_to_the_file_field(log_in, rfp, vendor_user, now, content, message):
+    response = log_in(vendor_user).post(f"/rfps/{rfp.reference}/bid/attachments", content_type="multipart/form-data",
+                                        data={"revision": "", "file": (io.BytesIO(content), "Spec sheet.pdf")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html.index('id="attachment-file"')
+    assert html.index(html_lib.escape(message, quote=True), field) < html.index("</form>", field)
+    assert the_bid(rfp, vendor_user) is None
 
 
 def test_the_bid_sheet_round_trip(log_in, rfp, vendor_user, bid_input, now):

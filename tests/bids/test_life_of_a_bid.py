@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfWriter
+from support import encrypted_pdf
 
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
@@ -20,16 +19,6 @@ from coop.extensions import db
 from coop.rfps.models import RfpStatus, VendorInterest
 
 PDF = spec_sheet_pdf(("Acme Book 11 G3", "11.6-inch display"))
-
-
-def encrypted_pdf() -> bytes:
-    """A real PDF that opens only with a password (RC4: pypdf writes it without an extra crypto library)."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=612, height=792)
-    writer.encrypt("secret", algorithm="RC4-128")
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def stored(rfp, user) -> Bid:
