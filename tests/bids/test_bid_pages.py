@@ -299,3 +299,8 @@ def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
     assert [link for link, _name in links] == [f"/bids/attachments/{first.key}", f"/bids/attachments/{second.key}"]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", attachment.key) for attachment in (first, second))
     assert rival.headers["Location"] == f"/rfps/{rfp.reference}/bid#attachments"
+
+
+@pytest.mark.parametrize("key", ["%00", "x" * 300, "%C3%A9t%C3%A9", "1"])
+def test_an_attachment_address_that_names_no_attachment_is_not_found(log_in, vendor_user, key):
+    assert log_in(vendor_user).get(f"/bids/attachments/{key}").status_code == 404

@@ -7,8 +7,8 @@ import re
 from flask_migrate import downgrade, upgrade
 
 from coop.bids import queries, services
-from coop.extensions import db
 from coop.demo.bids import spec_sheet_pdf
+from coop.extensions import db
 
 PDF = spec_sheet_pdf(("Acme Book 11 G3",))
 
