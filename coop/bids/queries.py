@@ -96,7 +96,8 @@ def _submitted_version(bid: Bid, line_ids: dict[int, int]) -> SubmittedVersion:
     record = bid.submitted_content
     lines = tuple(
         rules.Line(
-            rfp_line_id=line_ids[line["line_no"]], product=line["product"], spec_compliance=dict(line["spec_compliance"]),
+            rfp_line_id=line_ids[line["line_no"]], product=line["product"],
+            spec_compliance=dict(line["spec_compliance"]),
             pricing_kind=PricingKind(line["pricing"]),
             tiers=tuple(rules.Tier(min_quantity, unit_price_cents) for min_quantity, unit_price_cents in line["tiers"]),
             annual_cost_per_unit_cents=line["annual_cost_per_unit_cents"], capacity=line["capacity"],
@@ -104,7 +105,8 @@ def _submitted_version(bid: Bid, line_ids: dict[int, int]) -> SubmittedVersion:
         )
         for line in sorted(record["lines"], key=lambda line: line["line_no"])
     )
-    brackets = tuple(rules.Bracket(min_value_cents, Decimal(percent)) for min_value_cents, percent in record["discounts"])
+    brackets = tuple(rules.Bracket(min_value_cents, Decimal(percent))
+                     for min_value_cents, percent in record["discounts"])
     return SubmittedVersion(bid, record["vendor"], lines, brackets)
 
 
