@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html as html_lib
+import io
 import re
+
+from pypdf import PdfWriter
 
 
 def text_of(response) -> str:
@@ -19,3 +22,13 @@ def table_rows(response, table_id: str) -> list[str]:
     assert f'id="{table_id}"' in html, f"no table {table_id!r} on the page"
     body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
     return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in body.split("</tr>")[:-1]]
+
+
+def encrypted_pdf() -> bytes:
+    """A real PDF that opens only with a password (RC4: pypdf writes it without an extra crypto library)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    writer.encrypt("secret", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -127,9 +127,9 @@ MATRIX: dict[str, list[Route]] = {
     "bids.submit": [Route("POST", "/rfps/{open_reference}/bid/submit", vendors_only())],
     "bids.withdraw": [Route("POST", "/rfps/{open_reference}/bid/withdraw", vendors_only())],
     "bids.attach": [Route("POST", "/rfps/{open_reference}/bid/attachments", vendors_only())],
-    "bids.detach": [Route("POST", "/rfps/{open_reference}/bid/attachments/{attachment_id}/remove", vendors_only())],
+    "bids.detach": [Route("POST", "/rfps/{open_reference}/bid/attachments/{attachment_key}/remove", vendors_only())],
     # Sealed: before the opening an administrator is told what anyone is told about an attachment that does not exist.
-    "bids.download": [Route("GET", "/bids/attachments/{attachment_id}", {**vendors_only(), "admin": 404})],
+    "bids.download": [Route("GET", "/bids/attachments/{attachment_key}", {**vendors_only(), "admin": 404})],
     "bids.sheet": [Route("GET", "/rfps/{open_reference}/bid/sheet.xlsx", vendors_only()),
                    Route("GET", "/rfps/{open_reference}/bid/sheet.csv", vendors_only())],
     "bids.upload_sheet": [Route("POST", "/rfps/{open_reference}/bid/sheet", vendors_only())],
@@ -190,7 +190,7 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
-        "opened_reference": opened.reference, "attachment_id": attachment.id,
+        "opened_reference": opened.reference, "attachment_key": attachment.key,
     }
     return users, values
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from coop.bids import rules
 from coop.bids.models import Bid, BidLine
 from coop.rfps.models import RfpLine
 from pricing import Offer, Tier
@@ -51,9 +52,9 @@ def item_id(rfp_line: RfpLine) -> str:
     return f"L{rfp_line.line_no}"
 
 
-def offer_id(bid_line: BidLine) -> str:
+def offer_id(bid: Bid, rfp_line: RfpLine) -> str:
     """The engine's id of a bid's offer on one line."""
-    return f"B{bid_line.bid.id}-L{bid_line.rfp_line.line_no}"
+    return f"B{bid.id}-L{rfp_line.line_no}"
 
 
 def offer_of(bid_line: BidLine) -> Offer:
@@ -71,26 +72,57 @@ def offer_of(bid_line: BidLine) -> Offer:
         serves every region (an empty region list in the database).
     """
     tiers = sorted(bid_line.tiers, key=lambda tier: tier.min_quantity)
-    return Offer(
-        id=offer_id(bid_line),
-        vendor=vendor_id(bid_line.bid),
-        item=item_id(bid_line.rfp_line),
-        tiers=tuple(Tier(tier.min_quantity, dollars(tier.unit_price_cents)) for tier in tiers),
-        pricing=bid_line.pricing_kind.value,
-        annual_cost_per_unit=dollars(bid_line.annual_cost_per_unit_cents),
-        capacity=bid_line.capacity,
-        min_award_quantity=bid_line.min_award_quantity,
-        regions=tuple(region.code for region in bid_line.regions) or None,
-    )
+    return offer_for(bid_line.bid, bid_line.rfp_line, rules.Line(
+        rfp_line_id=bid_line.rfp_line_id, product=bid_line.product, spec_compliance=bid_line.spec_compliance,
+        pricing_kind=bid_line.pricing_kind,
+        tiers=tuple(rules.Tier(tier.min_quantity, tier.unit_price_cents) for tier in tiers),
+        annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents, capacity=bid_line.capacity,
+        min_award_quantity=bid_line.min_award_quantity, region_codes=tuple(region.code for region in bid_line.regions),
+    ))
 
 
-def purchase_cost_cents(bid_line: BidLine, quantity: int) -> int:
-    """What ``quantity`` units cost on a bid line, by the engine's own exact costing.
+def offer_for(bid: Bid, rfp_line: RfpLine, line: rules.Line) -> Offer:
+    """The engine's offer for a bid's line given as values: a bid's version in force reads them from its record.
 
     Parameters
     ----------
-    bid_line : BidLine
-        A line of a bid, with its tiers.
+    bid : Bid
+        The bid.
+    rfp_line : RfpLine
+        The RFP line the offer is on.
+    line : rules.Line
+        The offer's values, tiers in rising quantity, e.g. as the bid's record holds them
+        (``coop.bids.queries.submitted_versions``).
+
+    Returns
+    -------
+    pricing.Offer
+        Money as ``Decimal`` dollars, ``regions=None`` when the line serves every region (no region codes).
+    """
+    return Offer(
+        id=offer_id(bid, rfp_line),
+        vendor=vendor_id(bid),
+        item=item_id(rfp_line),
+        tiers=tuple(Tier(tier.min_quantity, dollars(tier.unit_price_cents)) for tier in line.tiers),
+        pricing=line.pricing_kind.value,
+        annual_cost_per_unit=dollars(line.annual_cost_per_unit_cents),
+        capacity=line.capacity,
+        min_award_quantity=line.min_award_quantity,
+        regions=line.region_codes or None,
+    )
+
+
+def _engine_offer(offer: BidLine | Offer) -> Offer:
+    return offer if isinstance(offer, Offer) else offer_of(offer)
+
+
+def purchase_cost_cents(offer: BidLine | Offer, quantity: int) -> int:
+    """What ``quantity`` units cost on an offer, by the engine's own exact costing.
+
+    Parameters
+    ----------
+    offer : BidLine or pricing.Offer
+        A line of a bid, with its tiers, or the engine's offer (:func:`offer_for`).
     quantity : int
         Units bought; 0 or less costs nothing.
 
@@ -99,16 +131,16 @@ def purchase_cost_cents(bid_line: BidLine, quantity: int) -> int:
     int
         Cents. Exact: whole-cent prices times whole units.
     """
-    return cents(offer_of(bid_line).purchase_cost(quantity))
+    return cents(_engine_offer(offer).purchase_cost(quantity))
 
 
-def unit_price_cents(bid_line: BidLine, quantity: int) -> int | None:
+def unit_price_cents(offer: BidLine | Offer, quantity: int) -> int | None:
     """The unit price reached at ``quantity``, as the engine states it on an award.
 
     Parameters
     ----------
-    bid_line : BidLine
-        A line of a bid, with its tiers.
+    offer : BidLine or pricing.Offer
+        A line of a bid, with its tiers, or the engine's offer (:func:`offer_for`).
     quantity : int
         Units bought.
 
@@ -122,4 +154,4 @@ def unit_price_cents(bid_line: BidLine, quantity: int) -> int | None:
         return None
     # The purchase cost over the quantity is the tier price exactly under all-units pricing and
     # the average under incremental pricing; the engine rounds the latter the same way on awards.
-    return cents(to_cents(offer_of(bid_line).purchase_cost(quantity) / quantity))
+    return cents(to_cents(_engine_offer(offer).purchase_cost(quantity) / quantity))

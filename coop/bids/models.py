@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -35,6 +36,10 @@ class Bid(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The receipt: the SHA-256 of the bid's canonical content at submission, shown to the vendor.
     content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # The record of the version in force: the bid's canonical content as submitted (``services.content``, the
+    # vendor's name as it was then included), whose SHA-256 is the receipt. What was opened is read from here,
+    # never from the rows, which its vendor may change later (its company name) or edit as a next version.
+    submitted_content: Mapped[dict | None] = mapped_column(sa.JSON)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change; a form carries the revision it was read at, so that a stale window cannot
     # overwrite a newer save.
@@ -139,10 +144,17 @@ class DiscountBracket(db.Model):
         return f"<DiscountBracket bid={self.bid_id} from {self.min_value_cents}c {self.percent}%>"
 
 
+def new_attachment_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class BidAttachment(db.Model):
     """A PDF the vendor attached to its bid (a spec sheet), stored on disk under a random name."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What URLs name it by: random, because a sequential id would let a vendor count competitors' uploads
+    # from the gap between two of its own.
+    key: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_attachment_key)
     bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bid.id", ondelete="CASCADE"), index=True)
     # The name the vendor's file had, shown back and used for the download; never a path on disk.
     filename: Mapped[str] = mapped_column(sa.String(255))
@@ -156,4 +168,4 @@ class BidAttachment(db.Model):
     __table_args__ = (sa.CheckConstraint("size_bytes > 0", name="size_positive"),)
 
     def __repr__(self) -> str:
-        return f"<BidAttachment {self.id} bid={self.bid_id} {self.filename!r}>"
+        return f"<BidAttachment {self.id} key={self.key} bid={self.bid_id} {self.filename!r}>"

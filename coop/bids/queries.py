@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coop.bids import rules
-from coop.bids.models import Bid, BidLine
+from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
 from coop.extensions import db
 from coop.orgs.models import Region
 from coop.rfps import documents
@@ -76,3 +79,40 @@ def as_input(bid: Bid) -> rules.BidInput:
         discount_brackets=tuple(rules.BracketInput(rules.format_money(bracket.min_value_cents), f"{bracket.percent}")
                                 for bracket in bid.discount_brackets),
     )
+
+
+@dataclass(frozen=True)
+class SubmittedVersion:
+    """A bid's version in force, read from its record (``Bid.submitted_content``), never from its rows."""
+
+    bid: Bid
+    vendor_name: str  # as the vendor was named when it submitted
+    lines: tuple[rules.Line, ...]  # in the RFP's line order
+    discount_brackets: tuple[rules.Bracket, ...]
+
+
+def _submitted_version(bid: Bid, line_ids: dict[int, int]) -> SubmittedVersion:
+    # The record is ``services.content`` at submission; RFP lines are named there by number, ids are the app's.
+    record = bid.submitted_content
+    lines = tuple(
+        rules.Line(
+            rfp_line_id=line_ids[line["line_no"]], product=line["product"],
+            spec_compliance=dict(line["spec_compliance"]),
+            pricing_kind=PricingKind(line["pricing"]),
+            tiers=tuple(rules.Tier(min_quantity, unit_price_cents) for min_quantity, unit_price_cents in line["tiers"]),
+            annual_cost_per_unit_cents=line["annual_cost_per_unit_cents"], capacity=line["capacity"],
+            min_award_quantity=line["min_award_quantity"], region_codes=tuple(line["regions"]),
+        )
+        for line in sorted(record["lines"], key=lambda line: line["line_no"])
+    )
+    brackets = tuple(rules.Bracket(min_value_cents, Decimal(percent))
+                     for min_value_cents, percent in record["discounts"])
+    return SubmittedVersion(bid, record["vendor"], lines, brackets)
+
+
+def submitted_versions(rfp: Rfp) -> list[SubmittedVersion]:
+    """The version in force of every bid submitted on the RFP, as submitted. Sealed: only for after opening."""
+    bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)
+                              .order_by(Bid.id))
+    line_ids = {line.line_no: line.id for line in rfp.lines}
+    return [_submitted_version(bid, line_ids) for bid in bids]

@@ -20,8 +20,10 @@ Sealed bids
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,13 +31,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
+from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
 from coop import clock
 from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
-from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier
+from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
 from coop.extensions import db
 from coop.notifications.services import send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
@@ -47,6 +50,9 @@ log = logging.getLogger(__name__)
 OPENED_STATES = (RfpStatus.OPENED, RfpStatus.AWARDED, RfpStatus.COMPLETE)
 MAX_ATTACHMENTS = 10
 PDF_MAGIC = b"%PDF-"
+# What new_attachment_key writes, within its column: anything else in an address names no attachment, and is not
+# sent to the database (PostgreSQL refuses a NUL in text with an error, not an empty answer).
+_ATTACHMENT_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 NOT_A_VENDOR = "Only an approved vendor can bid."
 NOT_OPEN = "This RFP is not open for bids."
@@ -56,6 +62,10 @@ NO_BID = "You have no bid on this RFP yet: fill in the bid form and save it firs
 ALREADY_WITHDRAWN = "This bid is withdrawn. Save it again as a draft to bid."
 ATTACHMENT_NOT_PDF = "Attachments must be PDF files (spec sheets, data sheets)."
 ATTACHMENT_EMPTY = "The file is empty."
+ATTACHMENT_UNREADABLE = ("The file is not a readable PDF: it is damaged or incomplete. "
+                         "Save it again as a PDF and attach it.")
+ATTACHMENT_ENCRYPTED = ("The file is a password-protected PDF. Attach it without a password: "
+                        "the cooperative must be able to read it at the opening.")
 TOO_MANY_ATTACHMENTS = f"A bid can have at most {MAX_ATTACHMENTS} attachments: remove one first."
 ALREADY_OPENED = "The bids on this RFP were opened on {opened_at}; they can be opened only once."
 NOT_CLOSED_YET = "The bids can be opened only after the bid deadline ({deadline})."
@@ -92,7 +102,9 @@ class Receipt:
 def receipt_of(bid: Bid) -> Receipt | None:
     if bid.status != BidStatus.SUBMITTED or bid.submitted_at is None:
         return None
-    return Receipt(bid.rfp.reference, bid.vendor.name, bid.submitted_at, bid.content_sha256, bid.revision)
+    # The name on the receipt is the one the bid was submitted under, as on everything derived from the bid.
+    return Receipt(bid.rfp.reference, bid.submitted_content["vendor"], bid.submitted_at, bid.content_sha256,
+                   bid.revision)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -170,10 +182,15 @@ def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
 
 
 def content(bid: Bid) -> dict:
-    """The bid's content as stored, in canonical form: what its hash and its audit events cover."""
+    """The bid's content as stored, in canonical form: what its hash and its audit events cover.
+
+    At submission it becomes the bid's record (``Bid.submitted_content``): the vendor's name is in it because
+    what was opened must name the bidder as it was named when it bid, whatever the company calls itself later.
+    """
     return {
         "rfp": bid.rfp.reference,
         "vendor_id": bid.vendor_id,
+        "vendor": bid.vendor.name,
         "lines": [
             {"line_no": line.rfp_line.line_no, "product": line.product,
              "spec_compliance": dict(sorted((line.spec_compliance or {}).items())),
@@ -188,9 +205,21 @@ def content(bid: Bid) -> dict:
     }
 
 
-def content_sha256(bid: Bid) -> str:
-    canonical = json.dumps(content(bid), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _sha256(record: dict) -> str:
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def content_sha256(bid: Bid) -> str:
+    return _sha256(content(bid))
+
+
+def _submit(bid: Bid) -> None:
+    """Make the bid's content as it stands the version in force: recorded, and its hash the receipt."""
+    bid.status = BidStatus.SUBMITTED
+    bid.submitted_content = content(bid)
+    bid.content_sha256 = _sha256(bid.submitted_content)
+    bid.withdrawn_at = None
 
 
 def _reload(bid: Bid) -> None:
@@ -275,11 +304,12 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
     if not fresh:
         db.session.rollback()
         raise BidError(None, STALE)
-    bid.status = target_status
-    bid.content_sha256 = new_hash if submit else None
-    if not submit:
-        bid.submitted_at = None
-    bid.withdrawn_at = None
+    if submit:
+        _submit(bid)
+    else:
+        bid.status = BidStatus.DRAFT
+        bid.submitted_at = bid.withdrawn_at = None
+        bid.content_sha256 = bid.submitted_content = None
     _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
     _commit_before_deadline(rfp, bid, submitted=submit)
     return bid
@@ -293,11 +323,12 @@ def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
 
 
 def _back_to_draft(bid: Bid) -> None:
-    """A changed submitted bid is a draft again until its vendor submits it again."""
+    """A changed submitted bid is a draft again until its vendor submits it again: no version of it is in force."""
     if bid.status == BidStatus.SUBMITTED:
         bid.status = BidStatus.DRAFT
         bid.submitted_at = None
         bid.content_sha256 = None
+        bid.submitted_content = None
 
 
 def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
@@ -328,9 +359,7 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     _refuse_if_stale(bid, revision)
     _validated(rfp, queries.as_input(bid))
     before_hash, before_status = content_sha256(bid), bid.status
-    bid.status = BidStatus.SUBMITTED
-    bid.content_sha256 = before_hash
-    bid.withdrawn_at = None
+    _submit(bid)
     _changed(bid, before_hash, before_status, "bid.submitted", user)
     _commit_before_deadline(rfp, bid, submitted=True)
     return bid
@@ -347,6 +376,7 @@ def withdraw_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     _refuse_if_stale(bid, revision)
     before_hash, before_status = content_sha256(bid), bid.status
     bid.status = BidStatus.WITHDRAWN
+    bid.submitted_content = None  # a withdrawn bid has no version in force
     _changed(bid, before_hash, before_status, "bid.withdrawn", user)
     _commit_before_deadline(rfp, bid, withdrawn=True)
     return bid
@@ -370,8 +400,7 @@ def return_submitted_bids_to_draft(rfp_id: int, *, actor_user_id: int | None, re
     ).all()
     for bid in bids:
         before = {"status": bid.status.value, "submitted_at": bid.submitted_at.isoformat() if bid.submitted_at else None}
-        bid.status = BidStatus.DRAFT
-        bid.submitted_at = None
+        _back_to_draft(bid)
         audit.record("bid.returned_to_draft", entity_type="bid", entity_id=bid.id, actor_user_id=actor_user_id,
                      rfp_id=rfp_id, before=before, after={"status": BidStatus.DRAFT.value, "reason": reason})
     return [bid.vendor_id for bid in bids]
@@ -391,11 +420,8 @@ def _clean_filename(filename: str) -> str:
     return name if name.lower().endswith(".pdf") else f"{name[:251]}.pdf"
 
 
-def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
-    """Attach a PDF to the vendor's bid (a draft is created if there is none); a submitted bid goes back to draft.
-
-    The file is written under a random name before the commit and removed again if the commit does not happen.
-    """
+def _check_pdf(data: bytes) -> None:
+    """Refuse a file that is not a PDF anyone can open: wrong first bytes, damaged, cut short, or encrypted."""
     max_bytes = current_app.config["COOP_MAX_ATTACHMENT_BYTES"]
     if not data:
         raise BidError("file", ATTACHMENT_EMPTY)
@@ -403,6 +429,27 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
         raise BidError("file", attachment_too_large(max_bytes))
     if not data.startswith(PDF_MAGIC):
         raise BidError("file", ATTACHMENT_NOT_PDF)
+    # Strict: a file pypdf would have to repair is refused rather than guessed at. The size cap above and pypdf's own
+    # limits on decompressed streams bound the work a hostile file can cause.
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=True)
+        encrypted = reader.is_encrypted
+        if not encrypted:
+            len(reader.pages)  # walks the page tree: a PDF whose pages cannot be found cannot be read
+    # A hostile file can drive the parser into any exception, not only pypdf's own; each means it cannot be read.
+    except Exception as error:
+        log.info("refused an unreadable PDF attachment: %s: %s", type(error).__name__, error)
+        raise BidError("file", ATTACHMENT_UNREADABLE) from None
+    if encrypted:
+        raise BidError("file", ATTACHMENT_ENCRYPTED)
+
+
+def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
+    """Attach a PDF to the vendor's bid (a draft is created if there is none); a submitted bid goes back to draft.
+
+    The file is written under a random name before the commit and removed again if the commit does not happen.
+    """
+    _check_pdf(data)
     vendor = _vendor_of(user)
     rfp = _rfp_for_bidding(reference)
     bid, created = _bid_for_writing(rfp, vendor, user)
@@ -413,8 +460,9 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
         raise BidError("file", TOO_MANY_ATTACHMENTS)
     before_hash, before_status = content_sha256(bid), bid.status
     stored_name = f"{secrets.token_hex(16)}.pdf"
-    attachment = BidAttachment(filename=_clean_filename(filename), stored_name=stored_name, size_bytes=len(data),
-                               sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
+    attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename), stored_name=stored_name,
+                               size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                               uploaded_at=clock.utcnow())
     bid.attachments.append(attachment)
     db.session.flush()
     _back_to_draft(bid)
@@ -432,15 +480,15 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
     return attachment
 
 
-def remove_attachment(user: User, reference: str, attachment_id: int, *, revision: int | None) -> None:
+def remove_attachment(user: User, reference: str, attachment_key: str, *, revision: int | None) -> None:
     """Remove an attachment from the vendor's bid; a submitted bid goes back to draft. The file goes after the commit."""
     vendor = _vendor_of(user)
     rfp = _rfp_for_bidding(reference)
     bid = _existing_bid(rfp, vendor)
-    attachment = next((item for item in bid.attachments if item.id == attachment_id), None)
+    attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
     if attachment is None:
         db.session.rollback()
-        raise LookupError(attachment_id)
+        raise LookupError(attachment_key)
     _refuse_if_stale(bid, revision)
     before_hash, before_status = content_sha256(bid), bid.status
     stored_name, shown_name = attachment.stored_name, attachment.filename
@@ -455,19 +503,21 @@ def remove_attachment(user: User, reference: str, attachment_id: int, *, revisio
         log.warning("could not remove the file of a removed attachment: %s", stored_name)
 
 
-def attachment_for_download(user: User, attachment_id: int) -> tuple[BidAttachment, Path]:
+def attachment_for_download(user: User, attachment_key: str) -> tuple[BidAttachment, Path]:
     """An attachment and its file, for its own vendor's users at any time and administrators after opening.
 
     Raises ``LookupError`` for everyone else, exactly as for an attachment that does not exist.
     """
-    attachment = db.session.get(BidAttachment, attachment_id)
+    if not _ATTACHMENT_KEY.fullmatch(attachment_key):
+        raise LookupError(attachment_key)
+    attachment = db.session.scalar(sa.select(BidAttachment).where(BidAttachment.key == attachment_key))
     if attachment is None:
-        raise LookupError(attachment_id)
+        raise LookupError(attachment_key)
     bid = attachment.bid
     own = user.organisation is not None and user.organisation.id == bid.vendor_id
     after_opening = user.role == Role.COOP_ADMIN and bid.rfp.status in OPENED_STATES and bid.status == BidStatus.SUBMITTED
     if not (own or after_opening):
-        raise LookupError(attachment_id)
+        raise LookupError(attachment_key)
     return attachment, upload_dir() / attachment.stored_name
 
 

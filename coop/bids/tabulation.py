@@ -8,8 +8,9 @@ engine's own exact costing (through ``coop.awards.adapters``), so the tabulation
 never disagree about what a quantity costs.
 
 Only bids that were submitted when the bids were opened count: drafts are ignored at opening and
-withdrawn bids are not bids, so neither is named or counted. Nothing here may be read before
-opening; :func:`tabulation_for` refuses to.
+withdrawn bids are not bids, so neither is named or counted. What was opened is a record: each bid
+is shown as it was submitted (its record, with the vendor's name as it was then), never from rows
+its vendor can change later. Nothing here may be read before opening; :func:`tabulation_for` refuses to.
 """
 
 from __future__ import annotations
@@ -22,16 +23,14 @@ from decimal import Decimal
 from typing import Literal
 
 import pandas as pd
-import sqlalchemy as sa
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy.orm import selectinload
 
 from coop.awards import adapters
-from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
-from coop.bids.rules import Bracket, Tier, format_dollars, format_money
-from coop.extensions import db
+from coop.bids import queries
+from coop.bids.models import PricingKind
+from coop.bids.rules import Bracket, Line, Tier, format_dollars, format_money
 from coop.rfps.models import Rfp, RfpLine
 
 ExportKind = Literal["csv", "xlsx"]
@@ -159,20 +158,7 @@ class Tabulation:
     discounts: tuple[VendorDiscounts, ...]  # one entry per bidding vendor, by name
 
 
-def _submitted_bids(rfp_id: int) -> list[Bid]:
-    # A bid cannot change once the RFP is closed, so its status now is its status at opening.
-    return list(db.session.scalars(
-        sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED).options(
-            selectinload(Bid.vendor),
-            selectinload(Bid.discount_brackets),
-            selectinload(Bid.lines).selectinload(BidLine.tiers),
-            selectinload(Bid.lines).selectinload(BidLine.regions),
-            selectinload(Bid.lines).selectinload(BidLine.rfp_line).selectinload(RfpLine.item),
-        )
-    ))
-
-
-def _notes(bid_line: BidLine, quantity: int) -> tuple[str, ...]:
+def _notes(bid_line: Line, quantity: int) -> tuple[str, ...]:
     notes = []
     if bid_line.capacity is not None and bid_line.capacity < quantity:
         notes.append(f"Capacity {bid_line.capacity:,} < pooled quantity {quantity:,}: "
@@ -183,20 +169,23 @@ def _notes(bid_line: BidLine, quantity: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _offer_row(bid_line: BidLine, quantity: int, tco_years: int) -> OfferRow:
-    purchase_cents = adapters.purchase_cost_cents(bid_line, quantity)
+def _offer_row(version: queries.SubmittedVersion, bid_line: Line, rfp_line: RfpLine, tco_years: int,
+               region_names: dict[str, str]) -> OfferRow:
+    quantity = rfp_line.quantity
+    offer = adapters.offer_for(version.bid, rfp_line, bid_line)
+    purchase_cents = adapters.purchase_cost_cents(offer, quantity)
     support_cents = bid_line.annual_cost_per_unit_cents * quantity * tco_years
     return OfferRow(
-        vendor=bid_line.bid.vendor.name,
+        vendor=version.vendor_name,
         product=bid_line.product,
         pricing_kind=bid_line.pricing_kind,
-        tiers=tuple(Tier(tier.min_quantity, tier.unit_price_cents)
-                    for tier in sorted(bid_line.tiers, key=lambda tier: tier.min_quantity)),
+        tiers=tuple(sorted(bid_line.tiers, key=lambda tier: tier.min_quantity)),
         annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents,
         capacity=bid_line.capacity,
         min_award_quantity=bid_line.min_award_quantity,
-        regions=tuple(region.name for region in sorted(bid_line.regions, key=lambda region: region.code)),
-        unit_price_cents=adapters.unit_price_cents(bid_line, quantity),
+        # A region the cooperative has since removed shows its code.
+        regions=tuple(region_names.get(code, code) for code in sorted(bid_line.region_codes)),
+        unit_price_cents=adapters.unit_price_cents(offer, quantity),
         purchase_cost_cents=purchase_cents,
         support_cost_cents=support_cents,
         tco_cents=purchase_cents + support_cents,
@@ -226,24 +215,25 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
     """
     if rfp.opened_at is None:
         raise TabulationSealed(f"The bids on {rfp.reference} have not been opened.")
-    bids = _submitted_bids(rfp.id)
-    offers_by_line: dict[int, list[BidLine]] = {}
-    for bid in bids:
-        for bid_line in bid.lines:
-            offers_by_line.setdefault(bid_line.rfp_line_id, []).append(bid_line)
+    # A bid cannot change status once the RFP is closed, so the bids submitted now are the ones opened.
+    versions = queries.submitted_versions(rfp)
+    region_names = {region.code: region.name for region in queries.regions()}
+    offers_by_line: dict[int, list[tuple[queries.SubmittedVersion, Line]]] = {}
+    for version in versions:
+        for bid_line in version.lines:
+            offers_by_line.setdefault(bid_line.rfp_line_id, []).append((version, bid_line))
     lines = []
     for line in sorted(rfp.lines, key=lambda line: line.line_no):
-        rows = [_offer_row(bid_line, line.quantity, rfp.tco_years) for bid_line in offers_by_line.get(line.id, [])]
+        rows = [_offer_row(version, bid_line, line, rfp.tco_years, region_names)
+                for version, bid_line in offers_by_line.get(line.id, [])]
         rows.sort(key=lambda row: (row.tco_cents, row.vendor.casefold(), row.product))
         lines.append(LineTabulation(line.line_no, line.item.code, line.item.name, line.item.unit, line.quantity,
                                     tuple(rows)))
     discounts = sorted(
-        (VendorDiscounts(bid.vendor.name, tuple(Bracket(bracket.min_value_cents, bracket.percent)
-                                                for bracket in bid.discount_brackets))
-         for bid in bids),
+        (VendorDiscounts(version.vendor_name, version.discount_brackets) for version in versions),
         key=lambda entry: entry.vendor.casefold(),
     )
-    return Tabulation(rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(bids), tuple(lines),
+    return Tabulation(rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(versions), tuple(lines),
                       tuple(discounts))
 
 

@@ -201,21 +201,21 @@ def attach(reference: str):
     return redirect(url_for("bids.edit", reference=reference, _anchor="attachments"))
 
 
-@bp.route("/rfps/<reference>/bid/attachments/<int:attachment_id>/remove", methods=["POST"])
+@bp.route("/rfps/<reference>/bid/attachments/<attachment_key>/remove", methods=["POST"])
 @VENDOR
-def detach(reference: str, attachment_id: int):
+def detach(reference: str, attachment_key: str):
     """Remove an attachment from the bid."""
     return _revision_action(
-        reference, lambda user, ref, *, revision: services.remove_attachment(user, ref, attachment_id, revision=revision),
+        reference, lambda user, ref, *, revision: services.remove_attachment(user, ref, attachment_key, revision=revision),
         "The attachment is removed.")
 
 
-@bp.route("/bids/attachments/<int:attachment_id>")
+@bp.route("/bids/attachments/<attachment_key>")
 @roles(Role.VENDOR_REP, Role.COOP_ADMIN)
-def download(attachment_id: int):
+def download(attachment_key: str):
     """An attachment, as a download: for its own vendor, and for administrators once the bids are opened."""
     try:
-        attachment, path = services.attachment_for_download(current_user, attachment_id)
+        attachment, path = services.attachment_for_download(current_user, attachment_key)
     except LookupError:
         abort(404)
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=attachment.filename,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import io
+import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
-from support import text_of
+from support import encrypted_pdf, text_of
 
 from coop.bids import queries, rules, services
 from coop.bids.models import Bid, BidStatus
+from coop.demo.bids import spec_sheet_pdf
 from coop.extensions import db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = spec_sheet_pdf(("Acme Book 11 G3", "11.6-inch display"))
 
 
 def form_fields(rfp, data: rules.BidInput, *, revision="", action="save") -> dict:
@@ -132,11 +136,11 @@ def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_
     assert response.status_code == 302
     bid = the_bid(rfp, vendor_user)
     attachment = bid.attachments[0]
-    download = client.get(f"/bids/attachments/{attachment.id}")
+    download = client.get(f"/bids/attachments/{attachment.key}")
     assert download.status_code == 200 and download.data == PDF
     assert download.headers["Content-Disposition"].startswith("attachment;")
     download.close()
-    assert log_in(other_vendor_user).get(f"/bids/attachments/{attachment.id}").status_code == 404
+    assert log_in(other_vendor_user).get(f"/bids/attachments/{attachment.key}").status_code == 404
 
     client = log_in(vendor_user)
     response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
@@ -144,10 +148,24 @@ def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert services.ATTACHMENT_NOT_PDF in text_of(response)
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.id}/remove",
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.key}/remove",
                            data={"revision": str(bid.revision)})
     assert response.status_code == 302
     assert the_bid(rfp, vendor_user).attachments == []
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),
+    (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
+], ids=["truncated", "encrypted"])
+def test_a_pdf_that_cannot_be_read_is_refused_next_to_the_file_field(log_in, rfp, vendor_user, now, content, message):
+    response = log_in(vendor_user).post(f"/rfps/{rfp.reference}/bid/attachments", content_type="multipart/form-data",
+                                        data={"revision": "", "file": (io.BytesIO(content), "Spec sheet.pdf")})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    field = html.index('id="attachment-file"')
+    assert html.index(html_lib.escape(message, quote=True), field) < html.index("</form>", field)
+    assert the_bid(rfp, vendor_user) is None
 
 
 def test_the_bid_sheet_round_trip(log_in, rfp, vendor_user, bid_input, now):
@@ -216,3 +234,73 @@ def test_an_approved_vendor_starts_on_its_bids_with_the_rfps_open_for_bids(
     assert len(open_rows) == 1 and rfp.reference in open_rows[0] and "Your bid" in open_rows[0]
     assert all(closed.reference not in row for row in open_rows)
     assert any(rfp.reference in row and "Draft" in row for row in table_rows(page, "my-bids"))
+
+
+# Every address a browser is sent to or offered: links, forms, sources, redirects.
+_ADDRESS = re.compile(r'(?:href|action|src|formaction)="([^"]*)"')
+_HIDDEN = re.compile(r'<input\b[^>]*\btype="hidden"[^>]*>')
+
+
+def addresses_and_hidden_values(response) -> tuple[list[str], dict[str, str]]:
+    """The addresses in a response (its redirect included) and its hidden form values, by field name."""
+    addresses = [response.headers["Location"]] if "Location" in response.headers else []
+    hidden = {}
+    if response.mimetype == "text/html":
+        html = response.get_data(as_text=True)
+        addresses += [html_lib.unescape(address) for address in _ADDRESS.findall(html)]
+        for tag in _HIDDEN.findall(html):
+            name, value = re.search(r'name="([^"]*)"', tag), re.search(r'value="([^"]*)"', tag)
+            hidden[name[1]] = value[1] if value else ""
+    return addresses, hidden
+
+
+def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
+        log_in, rfp, vendor_user, other_vendor_user, bid_input, now):
+    """Two vendors attach files in turn: nothing the first one's browser gets tells it that the other attached one."""
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, discounts=(("250000", "2"),)), revision=None)
+    services.save_bid(other_vendor_user, rfp.reference, bid_input(rfp, region_codes=("north",)), revision=None)
+
+    def upload(user, name):
+        response = log_in(user).post(
+            f"/rfps/{rfp.reference}/bid/attachments", content_type="multipart/form-data",
+            data={"revision": str(the_bid(rfp, user).revision), "file": (io.BytesIO(PDF), name)})
+        assert response.status_code == 302
+        return response
+
+    received = [upload(vendor_user, "First.pdf")]
+    rival = upload(other_vendor_user, "Rival.pdf")
+    received.append(upload(vendor_user, "Second.pdf"))
+    own = log_in(vendor_user)
+    received.append(own.post(f"/rfps/{rfp.reference}/bid/submit",
+                             data={"revision": str(the_bid(rfp, vendor_user).revision)}))
+    for path in (f"/rfps/{rfp.reference}/bid", "/bids", f"/rfps/{rfp.reference}/bid/sheet.csv",
+                 f"/rfps/{rfp.reference}/bid/sheet.xlsx"):
+        received.append(own.get(path))
+    now(rfp.bid_deadline)  # the read-only summary of the bid, after the deadline
+    received.append(own.get(f"/rfps/{rfp.reference}/bid"))
+    links = re.findall(r'href="(/bids/attachments/[^"]+)">(First|Second)\.pdf', received[-1].get_data(as_text=True))
+    assert [name for _link, name in links] == ["First", "Second"]
+    for link, _name in links:
+        download = own.get(link)
+        assert download.status_code == 200 and download.data == PDF
+        received.append(download)
+        download.close()
+
+    line_ids = {str(line.id) for line in rfp.lines}
+    for response in received:
+        addresses, hidden = addresses_and_hidden_values(response)
+        for address in addresses:
+            assert not re.search(r"/\d+(?:[/?#]|$)", address), f"{address} names a record by its number"
+        # Hidden fields carry the page's revision of the bid and the RFP's own line ids, nothing else numbered.
+        assert {value for name, value in hidden.items() if name.endswith("_id")} <= line_ids
+        assert {name for name in hidden if not re.fullmatch(r"lines-\d+-(rfp_line_id|compliance-\d+-key)", name)} <= {
+            "csrf_token", "revision"}
+    first, second = the_bid(rfp, vendor_user).attachments
+    assert [link for link, _name in links] == [f"/bids/attachments/{first.key}", f"/bids/attachments/{second.key}"]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", attachment.key) for attachment in (first, second))
+    assert rival.headers["Location"] == f"/rfps/{rfp.reference}/bid#attachments"
+
+
+@pytest.mark.parametrize("key", ["%00", "x" * 300, "%C3%A9t%C3%A9", "1"])
+def test_an_attachment_address_that_names_no_attachment_is_not_found(log_in, vendor_user, key):
+    assert log_in(vendor_user).get(f"/bids/attachments/{key}").status_code == 404

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import encrypted_pdf
 
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
 from coop.bids import queries, rules, services
 from coop.bids.models import Bid, BidStatus, PricingKind
+from coop.demo.bids import spec_sheet_pdf
 from coop.extensions import db
 from coop.rfps.models import RfpStatus, VendorInterest
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = spec_sheet_pdf(("Acme Book 11 G3", "11.6-inch display"))
 
 
 def stored(rfp, user) -> Bid:
@@ -65,6 +69,38 @@ def test_submit_gives_a_receipt_and_editing_returns_the_bid_to_draft(rfp, vendor
     bid = stored(rfp, vendor_user)
     assert bid.status == BidStatus.SUBMITTED and bid.lines[0].product == "Acme Book 11 G4"
     assert bid_events(rfp) == ["bid.created", "bid.saved", "bid.submitted", "bid.saved", "bid.submitted"]
+
+
+def test_submitting_records_the_version_in_force_and_the_receipt_is_its_hash(
+        rfp, vendor_user, admin, bid_input, now):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=None, submit=True)
+    bid = stored(rfp, vendor_user)
+    record = bid.submitted_content
+    assert (record["vendor"], record["lines"][0]["product"], record["lines"][0]["tiers"]) == (
+        "Evergreen Learning", "Acme Book 11 G3", [[1, 30000], [100, 28000]])
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert services.receipt_of(bid).content_sha256 == hashlib.sha256(canonical.encode()).hexdigest()
+
+    # Renaming the company afterwards leaves the record, and so the receipt, as they were.
+    vendor_user.organisation.name = "Evergreen Renamed"
+    db.session.commit()
+    bid = stored(rfp, vendor_user)
+    receipt = services.receipt_of(bid)
+    assert bid.submitted_content == record
+    assert (receipt.vendor, receipt.content_sha256) == ("Evergreen Learning", bid.content_sha256)
+
+    # A bid that is no longer submitted has no version in force: neither saved as a draft nor withdrawn.
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=2)
+    assert stored(rfp, vendor_user).submitted_content is None
+    services.submit_bid(vendor_user, rfp.reference, revision=3)
+    assert stored(rfp, vendor_user).submitted_content["vendor"] == "Evergreen Renamed"
+    services.withdraw_bid(vendor_user, rfp.reference, revision=4)
+    assert stored(rfp, vendor_user).submitted_content is None
+    services.submit_bid(vendor_user, rfp.reference, revision=5)
+    services.return_submitted_bids_to_draft(rfp.id, actor_user_id=admin.id, reason="Addendum 1 changed line 1")
+    db.session.commit()
+    bid = stored(rfp, vendor_user)
+    assert (bid.status, bid.submitted_content, bid.content_sha256) == (BidStatus.DRAFT, None, None)
 
 
 def test_a_double_submission_creates_one_bid_and_one_receipt(rfp, vendor_user, bid_input, now):
@@ -207,7 +243,7 @@ def test_an_attachment_is_stored_under_a_random_name_and_returns_a_submitted_bid
     bid = stored(rfp, vendor_user)
     assert bid.status == BidStatus.DRAFT and bid.revision == 3
 
-    services.remove_attachment(vendor_user, rfp.reference, attachment.id, revision=3)
+    services.remove_attachment(vendor_user, rfp.reference, attachment.key, revision=3)
     assert not (services.upload_dir() / attachment.stored_name).exists()
     assert stored(rfp, vendor_user).attachments == []
 
@@ -215,11 +251,18 @@ def test_an_attachment_is_stored_under_a_random_name_and_returns_a_submitted_bid
 @pytest.mark.parametrize(("content", "message"), [
     (b"", services.ATTACHMENT_EMPTY),
     (b"PK\x03\x04 not a pdf", services.ATTACHMENT_NOT_PDF),
-])
-def test_attachments_must_be_pdf(rfp, vendor_user, now, content, message):
+    (b"%PDF-1.7\n" + bytes(range(256)) * 40, services.ATTACHMENT_UNREADABLE),  # the right first bytes, then garbage
+    (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),  # cut short
+    (PDF[:-40], services.ATTACHMENT_UNREADABLE),  # without its cross-reference table's end
+    (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
+], ids=["empty", "zip", "garbage", "truncated", "no-trailer", "encrypted"])
+def test_attachments_must_be_readable_pdf(rfp, vendor_user, now, content, message):
+    files_before = set(services.upload_dir().glob("*"))
     with pytest.raises(services.BidError) as refused:
         services.add_attachment(vendor_user, rfp.reference, "sheet.pdf", content, revision=None)
     assert (refused.value.field, str(refused.value)) == ("file", message)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
+    assert set(services.upload_dir().glob("*")) == files_before
 
 
 def test_attachments_are_size_capped(app, rfp, vendor_user, now, monkeypatch):
@@ -235,15 +278,15 @@ def test_an_attachment_is_for_its_vendor_and_for_administrators_after_opening(
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     attachment = services.add_attachment(vendor_user, rfp.reference, "spec.pdf", PDF, revision=2)
     services.submit_bid(vendor_user, rfp.reference, revision=3)
-    assert services.attachment_for_download(vendor_user, attachment.id)[0].id == attachment.id
+    assert services.attachment_for_download(vendor_user, attachment.key)[0].id == attachment.id
     for someone in (other_vendor_user, admin):
         with pytest.raises(LookupError):
-            services.attachment_for_download(someone, attachment.id)
+            services.attachment_for_download(someone, attachment.key)
     now(rfp.bid_deadline)
     services.open_bids(admin, rfp.id)
-    assert services.attachment_for_download(admin, attachment.id)[0].id == attachment.id
+    assert services.attachment_for_download(admin, attachment.key)[0].id == attachment.id
     with pytest.raises(LookupError):
-        services.attachment_for_download(other_vendor_user, attachment.id)
+        services.attachment_for_download(other_vendor_user, attachment.key)
 
 
 # --- the opening -----------------------------------------------------------------------------------------------------

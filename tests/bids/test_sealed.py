@@ -23,19 +23,21 @@ from werkzeug.routing import Rule
 from coop.accounts.models import User
 from coop.bids import services
 from coop.clarifications import services as clarifications
+from coop.demo.bids import spec_sheet_pdf
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.notifications.services import queue_email
 from coop.rfps.models import Rfp
 from coop.transactions import single_transaction
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = spec_sheet_pdf(("Sealed spec sheet",))
+NO_SUCH_KEY = "x" * 22  # shaped like an attachment's key, naming none
 _CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(value=")[^"]*("[^>]*name="csrf_token")')
 
 
-def urls(app, rfp, attachment_id: int) -> dict[str, str]:
-    """Every GET URL of the app, by route, with this RFP's reference or id and this attachment id filled in."""
-    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_id": attachment_id}
+def urls(app, rfp, attachment_key: str) -> dict[str, str]:
+    """Every GET URL of the app, by route, with this RFP's reference or id and this attachment key filled in."""
+    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_key": attachment_key}
     found = {}
     rule: Rule
     for rule in app.url_map.iter_rules():
@@ -88,10 +90,10 @@ def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     observers = {"public": None, "buyer": make_buyer(), "other vendor": make_vendor_rep(), "administrator": admin}
     db.session.commit()
-    # Before: an attachment id that does not exist; after: the id of the bidder's attachment.
-    paths = urls(app, rfp, 10**9)
+    # Before: an attachment key that does not exist; after: the key of the bidder's attachment.
+    paths = urls(app, rfp, NO_SUCH_KEY)
     assert f"/rfps/{rfp.reference}/tabulation.csv" in paths.values() and f"/admin/rfps/{rfp.id}" in paths.values()
-    assert "/bids/attachments/1000000000" in paths.values()
+    assert f"/bids/attachments/{NO_SUCH_KEY}" in paths.values()
 
     def look(observer, paths):
         if observer is None:
@@ -111,7 +113,7 @@ def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
     services.save_bid(withdrawer, rfp.reference, bid_input(rfp), revision=None, submit=True)
     services.withdraw_bid(withdrawer, rfp.reference, revision=2)
 
-    paths_after = urls(app, rfp, attachment.id)
+    paths_after = urls(app, rfp, attachment.key)
     after = {name: look(user, paths_after) for name, user in observers.items()}
     for name in observers:
         for route, path in paths_after.items():
@@ -122,7 +124,7 @@ def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
     # The bidder itself sees its own bid and receipt, and its attachment.
     own = log_in(submitter)
     assert "Your bid is submitted and sealed" in text_of(own.get(f"/rfps/{rfp.reference}/bid"))
-    download = own.get(f"/bids/attachments/{attachment.id}")
+    download = own.get(f"/bids/attachments/{attachment.key}")
     assert download.status_code == 200
     download.close()
 
@@ -132,7 +134,7 @@ def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
     tabulation = text_of(client.get(f"/rfps/{rfp.reference}/tabulation"))
     assert "Sealed Submitter Ltd" in tabulation
     assert "Sealed Drafter Ltd" not in tabulation and "Sealed Withdrawer Ltd" not in tabulation
-    download = log_in(admin).get(f"/bids/attachments/{attachment.id}")
+    download = log_in(admin).get(f"/bids/attachments/{attachment.key}")
     assert download.status_code == 200 and download.data == PDF
     download.close()
 
@@ -147,17 +149,17 @@ def test_another_vendor_cannot_reach_a_bid_by_any_action(log_in, rfp, bidders, m
     # Its own (absent) bid: the same refusal whether or not anyone else bid.
     response = client.post(f"/rfps/{rfp.reference}/bid/withdraw", data={"revision": "2"})
     assert response.status_code == 409 and services.NO_BID in text_of(response)
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.id}/remove", data={"revision": "2"})
+    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.key}/remove", data={"revision": "2"})
     assert response.status_code == 409 and services.NO_BID in text_of(response)
-    assert client.get(f"/bids/attachments/{attachment.id}").status_code == 404
-    assert client.get(f"/bids/attachments/{attachment.id + 1000}").status_code == 404
+    assert client.get(f"/bids/attachments/{attachment.key}").status_code == 404
+    assert client.get(f"/bids/attachments/{attachment.key[::-1]}").status_code == 404
     sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").get_data(as_text=True)
     assert "Acme Book" not in sheet
 
 
-def post_urls(app, rfp, attachment_id: int) -> dict[str, str]:
+def post_urls(app, rfp, attachment_key: str) -> dict[str, str]:
     """Every POST URL of the app that acts on this RFP (by reference or id) or on this attachment."""
-    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_id": attachment_id}
+    values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_key": attachment_key}
     return {rule.rule: rule.build(values, append_unknown=False)[1] for rule in app.url_map.iter_rules()
             if "POST" in rule.methods and rule.arguments and set(rule.arguments) <= set(values)}
 
@@ -194,7 +196,7 @@ def test_no_action_answers_differently_once_bids_exist(
         return seen
 
     rfp_id = rfp.id
-    paths = post_urls(app, rfp, 10**9)
+    paths = post_urls(app, rfp, NO_SUCH_KEY)
     assert f"/rfps/{rfp.reference}/bid" in paths.values() and f"/admin/rfps/{rfp.id}/open" in paths.values()
     before = answers(paths)
     rfp = db.session.get(Rfp, rfp_id)
@@ -202,7 +204,7 @@ def test_no_action_answers_differently_once_bids_exist(
     services.save_bid(submitter, rfp.reference, bid_input(rfp), revision=None, submit=True)
     attachment = services.add_attachment(submitter, rfp.reference, "spec.pdf", PDF, revision=2)
     services.save_bid(drafter, rfp.reference, bid_input(rfp, product="Draft only"), revision=None)
-    after = answers(post_urls(app, rfp, attachment.id))
+    after = answers(post_urls(app, rfp, attachment.key))
     for key, answer in after.items():
         assert answer == before[key], f"POST {key[1]} answers {key[0]} differently once bids exist"
 

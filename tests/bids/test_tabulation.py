@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from coop.awards import adapters
-from coop.bids import tabulation
+from coop.bids import services, tabulation
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
@@ -44,6 +44,9 @@ def make_bid(make_vendor, now):
                                      for value, percent in brackets])
         db.session.add(bid)
         db.session.flush()
+        if status == BidStatus.SUBMITTED:
+            bid.submitted_content = services.content(bid)  # what submitting records
+            db.session.flush()
         return bid
 
     return make

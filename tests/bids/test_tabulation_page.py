@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from support import text_of
 
+from coop.bids import services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
 from coop.extensions import db
+from coop.orgs import services as orgs
 from coop.rfps.models import RfpStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,13 +31,17 @@ def rfp_with_bids(make_rfp, make_vendor, make_region, now):
     tiers = [(1, 300_00), (100, 280_00)]
 
     def bid(vendor_name, rfp_line, status=BidStatus.SUBMITTED, brackets=(), **fields):
-        db.session.add(Bid(
+        bid = Bid(
             rfp=rfp, vendor=make_vendor(vendor_name), status=status,
             lines=[BidLine(rfp_line=rfp_line, **fields,
                            tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers])],
             discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
                                for value, percent in brackets],
-        ))
+        )
+        db.session.add(bid)
+        db.session.flush()
+        if status == BidStatus.SUBMITTED:
+            bid.submitted_content = services.content(bid)  # what submitting records
 
     bid("Acme Devices", line_1, product="Acme Book 14", annual_cost_per_unit_cents=12_00,
         regions=[make_region("north", "North")])
@@ -111,3 +119,32 @@ def test_the_xlsx_download(client, opened):
 
 def test_no_other_download_kind(client, opened):
     assert client.get(f"/rfps/{opened.reference}/tabulation.pdf").status_code == 404
+
+
+def test_what_was_opened_stays_as_submitted_when_the_vendor_changes_afterwards(
+        client, rfp, vendor_user, admin, bid_input, now, north):
+    """A vendor renames itself (into a formula, even) and its rows change after the opening: the published record
+    keeps the name, products and prices the bid was submitted with."""
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=None, submit=True)
+    now(rfp.bid_deadline)
+    services.open_bids(admin, rfp.id)
+    vendor = vendor_user.organisation
+    orgs.update_profile(vendor_user, orgs.VendorProfileInput(
+        name='=HYPERLINK("http://evil.example","Cheapest")', contact_name="Mallory", contact_email="m@evil.example",
+        description="Renamed after the opening", region_ids=(north.id,)))
+    line = db.session.scalars(sa.select(BidLine).join(Bid).where(Bid.vendor_id == vendor.id)).one()
+    line.product = "Swapped Model"
+    line.tiers[0].unit_price_cents = 1_00
+    db.session.commit()
+
+    page = client.get(f"/rfps/{rfp.reference}/tabulation")
+    assert "Evergreen Learning" in text_of(page) and "Acme Book 11 G3" in text_of(page)
+    assert "1+: $300.00; 100+: $280.00" in text_of(page)
+    assert not {"HYPERLINK", "Swapped", "$1.00"} & set(re.split(r'[\s("]+', text_of(page)))
+    frame = pd.read_csv(io.BytesIO(client.get(f"/rfps/{rfp.reference}/tabulation.csv").get_data()), dtype=str,
+                        keep_default_na=False, encoding="utf-8-sig")
+    assert [(row["vendor"], row["product"], row["tiers"]) for row in frame.to_dict("records")] == [
+        ("Evergreen Learning", "Acme Book 11 G3", "1+: 300.00; 100+: 280.00")]
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/rfps/{rfp.reference}/tabulation.xlsx").get_data()))
+    assert [row[4:8] for row in workbook["Tabulation"].iter_rows(min_row=2, values_only=True)] == [
+        ("Evergreen Learning", "Acme Book 11 G3", "all_units", "1+: 300.00; 100+: 280.00")]

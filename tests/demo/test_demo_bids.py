@@ -88,7 +88,7 @@ def test_the_headline_vendor_s_bid_carries_a_pdf_spec_sheet_and_its_receipt(demo
     page = client.get(f"/rfps/{rfp.reference}/bid")
     assert page.status_code == 200
     assert evergreen.content_sha256 in text_of(page) and attachment.filename in text_of(page)
-    with client.get(f"/bids/attachments/{attachment.id}") as download:  # closes the file sent
+    with client.get(f"/bids/attachments/{attachment.key}") as download:  # closes the file sent
         assert download.status_code == 200 and download.data == content
 
 
@@ -109,11 +109,11 @@ def test_the_demo_keeps_the_open_rfp_s_bids_sealed(demo, client, log_in):
     for leak in (HIGH_DESERT, WILLAMETTE, *products):
         assert leak not in admin_page, leak
     [attachment] = bids[EVERGREEN].attachments
-    assert admin.get(f"/bids/attachments/{attachment.id}").status_code == 404
+    assert admin.get(f"/bids/attachments/{attachment.key}").status_code == 404
 
     # A rival vendor does not see Evergreen's bid either.
     rival = log_in(user("sales@willamette-networks.example"))
-    assert rival.get(f"/bids/attachments/{attachment.id}").status_code == 404
+    assert rival.get(f"/bids/attachments/{attachment.key}").status_code == 404
     assert bids[EVERGREEN].content_sha256[:16] not in text_of(rival.get("/bids"))
 
 
