@@ -289,12 +289,12 @@ def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
     line_ids = {str(line.id) for line in rfp.lines}
     for response in received:
         addresses, hidden = addresses_and_hidden_values(response)
-        for address in addresses:
+        for address in [*addresses, hidden.get("back", "")]:  # 'back': where following the RFP returns to
             assert not re.search(r"/\d+(?:[/?#]|$)", address), f"{address} names a record by its number"
         # Hidden fields carry the page's revision of the bid and the RFP's own line ids, nothing else numbered.
         assert {value for name, value in hidden.items() if name.endswith("_id")} <= line_ids
         assert {name for name in hidden if not re.fullmatch(r"lines-\d+-(rfp_line_id|compliance-\d+-key)", name)} <= {
-            "csrf_token", "revision"}
+            "csrf_token", "revision", "back"}
     first, second = the_bid(rfp, vendor_user).attachments
     assert [link for link, _name in links] == [f"/bids/attachments/{first.key}", f"/bids/attachments/{second.key}"]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", attachment.key) for attachment in (first, second))
