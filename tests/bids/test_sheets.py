@@ -11,6 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from coop import spreadsheets
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidLine, DiscountBracket, PricingKind, PriceTier
 from coop.bids.rules import BidInput, BracketInput, LineInput, TierInput
@@ -24,6 +25,8 @@ HEADER = (("line", "item_code", "item", "unit", "quantity", "requirements", "pro
           + ("annual_support_per_unit", "capacity", "min_award_quantity", "regions")
           + tuple(f"meets:{key}" for key in KEYS))
 REGIONS = ("north", "south")
+LIMITS = spreadsheets.ArchiveLimits(max_parts=1000, max_part_bytes=32 * 1024 * 1024,
+                                    max_unpacked_bytes=64 * 1024 * 1024, max_ratio=100)
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def write(rfp, requirements, bid_input, kind) -> bytes:
 def read(rfp, requirements, filename, content, **options) -> sheets.SheetReading:
     return sheets.read_sheet(filename, content, rfp, requirements=requirements,
                              default_region_codes=options.get("default_region_codes", REGIONS),
-                             max_bytes=options.get("max_bytes", MAX_BYTES))
+                             max_bytes=options.get("max_bytes", MAX_BYTES), limits=LIMITS)
 
 
 def rejected(rfp, requirements, filename, content, **options) -> list[tuple[str, str]]:
