@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -41,6 +41,6 @@ def test_a_workbook_holds_inert_text_and_real_numbers_and_dates():
     exports.append_row(sheet, ["=1+1", -5, Decimal("-2.50"), date(2027, 5, 14), None, "@SUM(1)"])
     sheet = openpyxl.load_workbook(io.BytesIO(exports.workbook_bytes(workbook)))["Data"]
     assert [(cell.value, cell.data_type) for cell in sheet[1]] == [
-        ("'=1+1", "s"), (-5, "n"), (-2.5, "n"), (date(2027, 5, 14).__class__(2027, 5, 14), "d"), (None, "n"),
+        ("'=1+1", "s"), (-5, "n"), (-2.5, "n"), (datetime(2027, 5, 14), "d"), (None, "n"),
         ("'@SUM(1)", "s")]
     assert spreadsheets.cell_text(sheet["A1"].value) == "=1+1"

@@ -206,6 +206,32 @@ def test_text_that_looks_like_a_formula_stays_text_in_xlsx(rfp, requirements, bi
     assert read(rfp, requirements, "bid.xlsx", write(rfp, requirements, bid, "xlsx")).bid == bid
 
 
+def inert(cells) -> list[str]:
+    """The cells a spreadsheet program would run: formula cells, and text starting as a formula does."""
+    return [cell.coordinate for cell in cells
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"))]
+
+
+def test_text_that_looks_like_a_formula_goes_out_inert_and_comes_back_as_typed(rfp, requirements, bid):
+    first = replace(bid.lines[0], product="-Pro", spec_compliance={**bid.lines[0].spec_compliance,
+                                                                  "ram_gb": "+8 GB", "screen_in": "=1+1"})
+    second = replace(bid.lines[1], product="@SUM(1)")
+    bid = replace(bid, lines=(first, second))
+    xlsx = write(rfp, requirements, bid, "xlsx")
+    workbook = load(xlsx)
+    assert [coordinate for sheet in workbook for row in sheet.iter_rows() for coordinate in inert(row)] == []
+    header = [cell.value for cell in workbook["Bid"][1]]
+    assert [workbook["Bid"].cell(row=2, column=header.index(name) + 1).value
+            for name in ("product", "meets:ram_gb", "meets:screen_in")] == ["'-Pro", "'+8 GB", "'=1+1"]
+    assert read(rfp, requirements, "bid.xlsx", xlsx).bid == bid
+
+    content = write(rfp, requirements, bid, "csv")
+    rows = csv_rows(content)
+    assert [rows[1][HEADER.index("product")], rows[2][HEADER.index("product")]] == ["'-Pro", "'@SUM(1)"]
+    assert [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    assert read(rfp, requirements, "bid.csv", content).bid == replace(bid, discount_brackets=())
+
+
 def test_the_instructions_sheet_gives_the_deadline_the_tier_rules_and_every_column(rfp, requirements):
     instructions = load(write(rfp, requirements, None, "xlsx"))["Instructions"]
     text = [[cell for cell in row if cell is not None] for row in instructions.iter_rows(values_only=True)]
