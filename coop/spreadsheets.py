@@ -19,11 +19,12 @@ import csv
 import io
 import logging
 import zipfile
+from xml.etree import ElementTree
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Literal, TypeVar
+from typing import Literal
 
 import openpyxl
 from openpyxl.workbook import Workbook
@@ -56,20 +57,17 @@ MAX_CSV_ROW_CHARS = 65_536
 # A part that unpacks to less than this may pack as tight as it likes: it cannot exhaust anything.
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 
-Row = TypeVar("Row")
-
-
 class Unreadable(ValueError):
     """The file cannot be read as a spreadsheet; the message is the one to show the user."""
 
 
 class TooManyRows(ValueError):
-    """The sheet has more rows than the reader reads; ``rows`` are those read, the header first and the first row
-    too many last."""
+    """The sheet has more rows than the reader reads; of the rows read (the first one too many included),
+    ``filled_rows`` hold a value."""
 
-    def __init__(self, rows: list):
-        super().__init__(f"more than {len(rows):,} rows")
-        self.rows = rows
+    def __init__(self, filled_rows: int):
+        super().__init__(f"{filled_rows:,} filled rows read before the row cap")
+        self.filled_rows = filled_rows
 
 
 @dataclass(frozen=True)
@@ -180,18 +178,18 @@ class _BoundedLines:
         self.rows_done += 1
 
 
-def read_rows(rows: Iterable[Row], max_rows: int) -> list[Row]:
+def read_rows(rows: Iterable[list[str]], max_rows: int) -> list[list[str]]:
     """The rows, the header and blank rows counted, read up to ``max_rows`` and no further.
 
     Raises
     ------
     TooManyRows
-        There are more, with the rows read (the first one too many too).
+        There are more.
     """
-    table: list[Row] = []
+    table: list[list[str]] = []
     for row in rows:
         if len(table) == max_rows:
-            raise TooManyRows([*table, row])
+            raise TooManyRows(sum(1 for read in (*table, row) if any(read)))
         table.append(row)
     return table
 
@@ -224,8 +222,63 @@ def check_archive(filename: str, content: bytes, limits: ArchiveLimits) -> None:
         raise Unreadable(UNPACKS_TOO_LARGE.format(filename=filename, limit=size_text(limits.max_unpacked_bytes)))
 
 
+def _check_sheet_lengths(filename: str, content: bytes, max_rows: int) -> None:
+    """Refuse a workbook with a sheet of more than ``max_rows`` rows, blank ones included, counted as the sheet's
+    XML streams by and no further.
+
+    openpyxl, even read-only, parses a whole sheet when it opens the workbook if the sheet does not state its
+    dimensions (a writer may leave them out): two million empty rows would cost seconds and hundreds of megabytes
+    before the first row is read. Every part that turns out to be a worksheet is counted, wherever it lies in the
+    archive, since openpyxl finds sheets by the workbook's relationships, not by their names.
+
+    Raises
+    ------
+    TooManyRows
+        Counting the rows holding a value among those counted.
+    Unreadable
+        A part is not well-formed XML.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            for name in archive.namelist():
+                rows, filled_rows = _rows_in_sheet(archive, name, max_rows) if name.endswith(".xml") else (0, 0)
+                if rows > max_rows:
+                    raise TooManyRows(filled_rows)
+    except ElementTree.ParseError as error:
+        log.info("unreadable XLSX %r: %s", filename, error)
+        raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
+
+
+def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[int, int]:
+    """The rows of the part if it is a worksheet (none if not: read no further than its first tag), counted up to
+    one more than ``max_rows``, and how many of them hold a value."""
+    with archive.open(name) as stream:
+        events = ElementTree.iterparse(stream, events=("start", "end"))
+        _event, root = next(events)
+        if _local_name(root) != "worksheet":
+            return 0, 0
+        rows = filled_rows = 0
+        sheet_data = root
+        for event, element in events:
+            if event == "start":
+                if _local_name(element) == "sheetData":
+                    sheet_data = element
+            elif _local_name(element) == "row":
+                rows += 1
+                filled_rows += any((value.text or "").strip() for value in element.iter()
+                                   if _local_name(value) in ("v", "t"))
+                if rows > max_rows:
+                    break
+                sheet_data.clear()  # rows counted are dropped, so that memory stays flat
+        return rows, filled_rows
+
+
+def _local_name(element: ElementTree.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
 @contextmanager
-def open_workbook(filename: str, content: bytes, limits: ArchiveLimits) -> Iterator[Workbook]:
+def open_workbook(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int) -> Iterator[Workbook]:
     """An XLSX file opened read-only (its sheets are streamed row by row), with formulas' saved values, and closed
     after the block.
 
@@ -234,8 +287,11 @@ def open_workbook(filename: str, content: bytes, limits: ArchiveLimits) -> Itera
     Unreadable
         The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), or opening the workbook, or
         anything the block raises while reading it, failed.
+    TooManyRows
+        A sheet has more than ``max_rows`` rows, blank ones included (the block's own reading counts them too).
     """
     check_archive(filename, content, limits)
+    _check_sheet_lengths(filename, content, max_rows)
     # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)

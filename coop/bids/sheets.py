@@ -657,11 +657,11 @@ def _read_tables(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits,
 def _read_workbook(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *,
                    max_rows: int) -> tuple[list[list[str]], list[list[str]] | None]:
     reading = BID_SHEET
-    try:
-        with spreadsheets.open_workbook(filename, data, limits) as workbook:
+    try:  # every sheet no further than its header and max_rows rows
+        with spreadsheets.open_workbook(filename, data, limits, max_rows + 1) as workbook:
             bid = workbook[BID_SHEET] if BID_SHEET in workbook.sheetnames else workbook.worksheets[0]
             discounts = workbook[DISCOUNTS_SHEET] if DISCOUNTS_SHEET in workbook.sheetnames else None
-            bid_table = spreadsheets.read_rows(_sheet_rows(bid), max_rows + 1)  # and the header
+            bid_table = spreadsheets.read_rows(_sheet_rows(bid), max_rows + 1)
             if discounts is None or discounts is bid:
                 return bid_table, None
             reading = DISCOUNTS_SHEET

@@ -124,7 +124,7 @@ def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadshee
         if kind is None:
             raise _reject(EMPTY_FILE.format(filename=filename))
         if kind == "xlsx":
-            with spreadsheets.open_workbook(filename, content, limits) as workbook:
+            with spreadsheets.open_workbook(filename, content, limits, max_lines) as workbook:
                 sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
                 sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
                 return spreadsheets.read_rows(
@@ -134,7 +134,7 @@ def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadshee
     except spreadsheets.Unreadable as error:
         raise _reject(str(error)) from error
     except spreadsheets.TooManyRows as error:
-        if sum(1 for row in error.rows[1:] if any(row)) > max_rows:
+        if error.filled_rows > max_lines:  # the header and more than max_rows needs
             raise _reject(TOO_MANY_ROWS.format(max_rows=max_rows)) from error
         raise _reject(TOO_MANY_LINES.format(max_lines=max_lines, max_rows=max_rows)) from error
 

@@ -38,3 +38,18 @@ def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(log_in, rfp, vendo
     assert cost.seconds < bombs.MAX_SECONDS
     assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
     assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
+
+
+def test_blank_rows_are_counted_so_reading_stops_at_the_row_cap(app, monkeypatch, log_in, rfp, vendor_user, table_rows):
+    # Past the archive checks (lifted here), the rows themselves are counted, blank ones too.
+    monkeypatch.setitem(app.config, "COOP_XLSX_MAX_RATIO", 1_000_000)
+    client = log_in(vendor_user)
+    request = bombs.multipart({"revision": ""}, "bid.xlsx", bombs.blank_rows("Bid", HEADER))
+    cost = bombs.cost_of(lambda: client.post(f"/rfps/{rfp.reference}/bid/sheet", **request))
+    print(f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")
+    assert table_rows(cost.response, "sheet-problem-list") == [
+        f"— — The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded."]
+    assert cost.seconds < bombs.MAX_SECONDS
+    assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
+    assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES

@@ -40,3 +40,31 @@ def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(as_buyer, catalogu
     assert cost.seconds < bombs.MAX_SECONDS
     assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
     assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
+
+
+def test_blank_rows_are_counted_so_reading_stops_at_the_row_cap(app, monkeypatch, as_buyer, catalogue, table_rows):
+    # Past the archive checks (lifted here), the rows themselves are counted, blank ones too.
+    monkeypatch.setitem(app.config, "COOP_XLSX_MAX_RATIO", 1_000_000)
+    request = bombs.multipart({}, "needs.xlsx", bombs.blank_rows("Needs", HEADER))
+    cost = bombs.cost_of(lambda: as_buyer.post("/needs/import", **request))
+    print(f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")
+    assert table_rows(cost.response, "problem-list") == [TOO_MANY_LINES]
+    assert cost.seconds < bombs.MAX_SECONDS
+    assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
+    assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
+
+
+def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted(app, monkeypatch, upload, catalogue,
+                                                                                table_rows, xlsx_file):
+    monkeypatch.setitem(app.config, "COOP_IMPORT_MAX_ROWS", 3)
+    need = ["LAPTOP-14", 1, "2099-01-01", None, None, None]
+    assert upload("ok.xlsx", xlsx_file([need, [None] * 6, need])).status_code == 302
+    # openpyxl writes a row for an empty string cell: rows 3 to 5 are there, and empty.
+    response = upload("blank.xlsx", xlsx_file([need, *[[""]] * 3, need]))
+    assert table_rows(response, "problem-list") == [
+        "— — The file has more than 4 rows, empty ones included. Import at most 3 needs at a time, without empty rows "
+        "between them."]
+    response = upload("long.xlsx", xlsx_file([need] * 4))
+    assert table_rows(response, "problem-list") == [
+        "— — The file has more than 3 needs. Import at most 3 at a time: split the file."]
