@@ -19,12 +19,12 @@ import csv
 import io
 import logging
 import zipfile
-from xml.etree import ElementTree
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.workbook import Workbook
@@ -56,6 +56,7 @@ _MAX_VALUE_SHOWN = 40
 MAX_CSV_ROW_CHARS = 65_536
 # A part that unpacks to less than this may pack as tight as it likes: it cannot exhaust anything.
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+
 
 class Unreadable(ValueError):
     """The file cannot be read as a spreadsheet; the message is the one to show the user."""
@@ -236,17 +237,18 @@ def _check_sheet_lengths(filename: str, content: bytes, max_rows: int) -> None:
     TooManyRows
         Counting the rows holding a value among those counted.
     Unreadable
-        A part is not well-formed XML.
+        A part cannot be unpacked, or is not well-formed XML.
     """
+    # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            for name in archive.namelist():
-                rows, filled_rows = _rows_in_sheet(archive, name, max_rows) if name.endswith(".xml") else (0, 0)
-                if rows > max_rows:
-                    raise TooManyRows(filled_rows)
-    except ElementTree.ParseError as error:
+            counts = (_rows_in_sheet(archive, name, max_rows) for name in archive.namelist() if name.endswith(".xml"))
+            too_long = next(((rows, filled_rows) for rows, filled_rows in counts if rows > max_rows), None)
+    except Exception as error:  # noqa: BLE001
         log.info("unreadable XLSX %r: %s", filename, error)
         raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
+    if too_long is not None:
+        raise TooManyRows(too_long[1])
 
 
 def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[int, int]:

@@ -105,7 +105,7 @@ def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, 
     """
     filename = (filename or "").strip() or "The file"
     table = _read_table(filename, content, max_rows, limits)
-    header, lines, data = _split_header(filename, table, max_rows)
+    header, lines, data = _split_header(filename, table)
     return _check_rows(header, lines, data, item_ids_by_code=item_ids_by_code, today=today)
 
 
@@ -139,7 +139,7 @@ def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadshee
         raise _reject(TOO_MANY_LINES.format(max_lines=max_lines, max_rows=max_rows)) from error
 
 
-def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
+def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], list[int], list[list[str]]]:
     """The header names, then the line number and the cells of every non-blank data row."""
     if not any(any(row) for row in table):
         raise _reject(EMPTY_FILE.format(filename=filename))
@@ -153,8 +153,6 @@ def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple
         if any(row):
             lines.append(position)
             data.append(row)
-    if len(data) > max_rows:
-        raise _reject(TOO_MANY_ROWS.format(max_rows=max_rows))
 
     problems: list[Problem] = []
     seen: set[str] = set()
