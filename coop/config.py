@@ -63,6 +63,11 @@ def from_environment() -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("COOP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "COOP_IMPORT_MAX_ROWS": int(os.environ.get("COOP_IMPORT_MAX_ROWS", 20000)),
+        # An uploaded XLSX file is a zip archive: what it may unpack to, checked before any of it is parsed.
+        "COOP_XLSX_MAX_PARTS": int(os.environ.get("COOP_XLSX_MAX_PARTS", 1000)),
+        "COOP_XLSX_MAX_PART_BYTES": int(os.environ.get("COOP_XLSX_MAX_PART_BYTES", 32 * 1024 * 1024)),
+        "COOP_XLSX_MAX_UNPACKED_BYTES": int(os.environ.get("COOP_XLSX_MAX_UNPACKED_BYTES", 64 * 1024 * 1024)),
+        "COOP_XLSX_MAX_RATIO": int(os.environ.get("COOP_XLSX_MAX_RATIO", 100)),
         # Bid attachments live here, under random names; in a deployment of several hosts, a shared volume.
         "COOP_UPLOAD_DIR": os.environ.get("COOP_UPLOAD_DIR", str(INSTANCE_PATH / "uploads")),
         "COOP_MAX_ATTACHMENT_BYTES": int(os.environ.get("COOP_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)),

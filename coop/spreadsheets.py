@@ -5,6 +5,12 @@ rows mean and word the problems of their own content; which files are spreadshee
 how one is opened, how a cell reads as text and how a header name is matched are the
 same for both and live here. Rows keep their blank rows, so that a row's position is
 the line a spreadsheet program shows (the header is line 1).
+
+Uploads are hostile until read: a workbook is a zip archive, and a few kilobytes of it
+can unpack to gigabytes (one huge shared string, millions of empty rows). The archive
+is checked against :class:`ArchiveLimits` before any part of it is parsed, rows are
+streamed and counted blank or not (:func:`read_rows`), and a CSV row may be only so
+long; so a bomb is refused before it costs the server more than a few megabytes.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
+from xml.etree import ElementTree
 
 import openpyxl
 from openpyxl.workbook import Workbook
+
+from coop.exports import text_as_typed
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +42,48 @@ UNREADABLE_CSV = '"{filename}" could not be read as CSV text. Save it again as C
 MISSING_COLUMN = 'The header row has no "{column}" column.'
 DUPLICATE_COLUMN = 'The column "{column}" appears more than once in the header row.'
 UNNAMED_COLUMN = "Column {letter} has values but no name in the header row."
+UNPACKS_TOO_LARGE = ('"{filename}" unpacks to more than {limit}. Save only the sheet to upload, without pictures or '
+                     "other sheets, or save it as CSV, and upload it again.")
+PACKED_TOO_TIGHT = ('"{filename}" unpacks to more than {ratio:,} times its size, which no spreadsheet program does. '
+                    "Save it again as .xlsx, or as CSV, and upload it again.")
+TOO_MANY_PARTS = ('"{filename}" holds more than {limit:,} files inside, which no spreadsheet program does. '
+                  "Save it again as .xlsx, or as CSV, and upload it again.")
+ROW_TOO_LONG = 'Row {row} of "{filename}" is longer than {limit:,} characters. Save it again as CSV and upload it again.'
 
 _MAX_VALUE_SHOWN = 40
+# The longest CSV row read, in characters: far beyond any row of needs or of a bid sheet, and small enough that
+# the cells of one row cost at most a few megabytes (a row of tiny cells costs some 25 bytes a character).
+MAX_CSV_ROW_CHARS = 65_536
+# A part that unpacks to less than this may pack as tight as it likes: it cannot exhaust anything.
+_RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 
 
 class Unreadable(ValueError):
     """The file cannot be read as a spreadsheet; the message is the one to show the user."""
+
+
+class TooManyRows(ValueError):
+    """The sheet has more rows than the reader reads; of the rows read (the first one too many included),
+    ``filled_rows`` hold a value."""
+
+    def __init__(self, filled_rows: int):
+        super().__init__(f"{filled_rows:,} filled rows read before the row cap")
+        self.filled_rows = filled_rows
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an XLSX file (a zip archive) may unpack to, checked before any of it is parsed."""
+
+    max_parts: int
+    max_part_bytes: int
+    max_unpacked_bytes: int
+    max_ratio: int  # unpacked size over packed size, of a part larger than a megabyte
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> ArchiveLimits:
+        return cls(max_parts=config["COOP_XLSX_MAX_PARTS"], max_part_bytes=config["COOP_XLSX_MAX_PART_BYTES"],
+                   max_unpacked_bytes=config["COOP_XLSX_MAX_UNPACKED_BYTES"], max_ratio=config["COOP_XLSX_MAX_RATIO"])
 
 
 def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx"] | None:
@@ -61,43 +108,192 @@ def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx"] | None:
     return "csv"
 
 
-def read_csv_rows(filename: str, content: bytes) -> list[list[str]]:
-    """Every row of a CSV file as stripped text cells.
+def csv_rows(filename: str, content: bytes) -> Iterator[list[str]]:
+    """The rows of a CSV file as stripped text cells, read one at a time as the caller asks for them.
 
     Raises
     ------
     Unreadable
-        The content is not CSV text.
+        The content is not CSV text, or a row is longer than :data:`MAX_CSV_ROW_CHARS`.
     """
     if b"\x00" in content:
         raise Unreadable(UNREADABLE_CSV.format(filename=filename))
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows still saves "CSV" as cp1252
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    # Excel on Windows still saves "CSV" as cp1252.
+    encoding = next((encoding for encoding in ("utf-8-sig", "cp1252") if _decodes(content, encoding)), None)
+    if encoding is None:
         raise Unreadable(UNREADABLE_CSV.format(filename=filename))
-    first_line = text.split("\n", 1)[0]
-    # Spreadsheets in locales with a decimal comma separate CSV fields with semicolons.
-    delimiter = max((",", ";", "\t"), key=first_line.count) if first_line.strip() else ","
+    # Spreadsheets in locales with a decimal comma separate CSV fields with semicolons (ASCII in both encodings).
+    first_line = content[:MAX_CSV_ROW_CHARS].split(b"\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=lambda separator: first_line.count(separator.encode())) \
+        if first_line.strip() else ","
+    # Decoded as read, a line at a time: the whole text at once would cost four bytes a character in a StringIO.
+    lines = _BoundedLines(io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""), MAX_CSV_ROW_CHARS)
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for row in csv.reader(lines, delimiter=delimiter):
+            lines.row_done()
+            yield [text_as_typed(cell.strip()).strip() for cell in row]
     except csv.Error as error:
         log.info("unreadable CSV %r: %s", filename, error)
         raise Unreadable(UNREADABLE_CSV.format(filename=filename)) from error
+    except _RowTooLong as error:
+        raise Unreadable(ROW_TOO_LONG.format(row=lines.rows_done + 1, filename=filename,
+                                             limit=MAX_CSV_ROW_CHARS)) from error
 
 
-@contextmanager
-def open_workbook(filename: str, content: bytes) -> Iterator[Workbook]:
-    """An XLSX file opened read-only, with formulas' saved values, and closed after the block.
+def _decodes(content: bytes, encoding: str) -> bool:
+    try:
+        content.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _RowTooLong(Exception):
+    pass
+
+
+class _BoundedLines:
+    """The lines of a text, each read at most ``max_row_chars`` at a time, refusing a row (one line, or several
+    when a quoted cell holds line breaks) longer than that: the csv module would build it whole."""
+
+    def __init__(self, text: io.TextIOBase, max_row_chars: int):
+        self._text = text
+        self._max_row_chars = max_row_chars
+        self._row_chars = 0
+        self.rows_done = 0
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline(self._max_row_chars + 1)
+        if not line:
+            raise StopIteration
+        self._row_chars += len(line)
+        if self._row_chars > self._max_row_chars:
+            raise _RowTooLong
+        return line
+
+    def row_done(self) -> None:
+        self._row_chars = 0
+        self.rows_done += 1
+
+
+def read_rows(rows: Iterable[list[str]], max_rows: int) -> list[list[str]]:
+    """The rows, the header and blank rows counted, read up to ``max_rows`` and no further.
+
+    Raises
+    ------
+    TooManyRows
+        There are more.
+    """
+    table: list[list[str]] = []
+    for row in rows:
+        if len(table) == max_rows:
+            raise TooManyRows(sum(1 for read in (*table, row) if any(read)))
+        table.append(row)
+    return table
+
+
+def check_archive(filename: str, content: bytes, limits: ArchiveLimits) -> None:
+    """Refuse an XLSX file whose archive unpacks to more than ``limits`` allow, before any part is unpacked.
+
+    The sizes checked are those the archive declares; Python's zipfile never unpacks a part beyond its declared
+    size (it stops there and fails the part's checksum), so a part cannot lie its way past them.
 
     Raises
     ------
     Unreadable
-        Opening the workbook, or anything the block raises while reading it, failed.
+        The file is not a zip archive, or unpacks to too much.
     """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+        log.info("unreadable XLSX %r: %s", filename, error)
+        raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
+    if len(parts) > limits.max_parts:
+        raise Unreadable(TOO_MANY_PARTS.format(filename=filename, limit=limits.max_parts))
+    for part in parts:
+        if part.file_size > limits.max_part_bytes:
+            raise Unreadable(UNPACKS_TOO_LARGE.format(filename=filename, limit=size_text(limits.max_part_bytes)))
+        if part.file_size > _RATIO_CHECKED_FROM_BYTES and part.file_size > limits.max_ratio * part.compress_size:
+            raise Unreadable(PACKED_TOO_TIGHT.format(filename=filename, ratio=limits.max_ratio))
+    if sum(part.file_size for part in parts) > limits.max_unpacked_bytes:
+        raise Unreadable(UNPACKS_TOO_LARGE.format(filename=filename, limit=size_text(limits.max_unpacked_bytes)))
+
+
+def _check_sheet_lengths(filename: str, content: bytes, max_rows: int) -> None:
+    """Refuse a workbook with a sheet of more than ``max_rows`` rows, blank ones included, counted as the sheet's
+    XML streams by and no further.
+
+    openpyxl, even read-only, parses a whole sheet when it opens the workbook if the sheet does not state its
+    dimensions (a writer may leave them out): two million empty rows would cost seconds and hundreds of megabytes
+    before the first row is read. Every part that turns out to be a worksheet is counted, wherever it lies in the
+    archive, since openpyxl finds sheets by the workbook's relationships, not by their names.
+
+    Raises
+    ------
+    TooManyRows
+        Counting the rows holding a value among those counted.
+    Unreadable
+        A part cannot be unpacked, or is not well-formed XML.
+    """
+    # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            counts = (_rows_in_sheet(archive, name, max_rows) for name in archive.namelist() if name.endswith(".xml"))
+            too_long = next(((rows, filled_rows) for rows, filled_rows in counts if rows > max_rows), None)
+    except Exception as error:  # noqa: BLE001
+        log.info("unreadable XLSX %r: %s", filename, error)
+        raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
+    if too_long is not None:
+        raise TooManyRows(too_long[1])
+
+
+def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[int, int]:
+    """The rows of the part if it is a worksheet (none if not: read no further than its first tag), counted up to
+    one more than ``max_rows``, and how many of them hold a value."""
+    with archive.open(name) as stream:
+        events = ElementTree.iterparse(stream, events=("start", "end"))
+        _event, root = next(events)
+        if _local_name(root) != "worksheet":
+            return 0, 0
+        rows = filled_rows = 0
+        sheet_data = root
+        for event, element in events:
+            if event == "start":
+                if _local_name(element) == "sheetData":
+                    sheet_data = element
+            elif _local_name(element) == "row":
+                rows += 1
+                filled_rows += any((value.text or "").strip() for value in element.iter()
+                                   if _local_name(value) in ("v", "t"))
+                if rows > max_rows:
+                    break
+                sheet_data.clear()  # rows counted are dropped, so that memory stays flat
+        return rows, filled_rows
+
+
+def _local_name(element: ElementTree.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+@contextmanager
+def open_workbook(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int) -> Iterator[Workbook]:
+    """An XLSX file opened read-only (its sheets are streamed row by row), with formulas' saved values, and closed
+    after the block.
+
+    Raises
+    ------
+    Unreadable
+        The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), or opening the workbook, or
+        anything the block raises while reading it, failed.
+    TooManyRows
+        A sheet has more than ``max_rows`` rows, blank ones included (the block's own reading counts them too).
+    """
+    check_archive(filename, content, limits)
+    _check_sheet_lengths(filename, content, max_rows)
     # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -106,6 +302,8 @@ def open_workbook(filename: str, content: bytes) -> Iterator[Workbook]:
         raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
     try:
         yield workbook
+    except TooManyRows:
+        raise
     except Exception as error:  # noqa: BLE001
         log.info("unreadable XLSX %r: %s", filename, error)
         raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
@@ -127,12 +325,20 @@ def cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
+    return text_as_typed(str(value).strip()).strip()
 
 
 def shown(text: str) -> str:
     """A cell's value quoted back in a problem's message, cut short when long."""
     return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
+
+
+def size_text(size_bytes: int) -> str:
+    """A size in words: "2 KB", "1.5 MB", "10 bytes"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size_bytes >= scale:
+            return f"{size_bytes / scale:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size_bytes:,} bytes"
 
 
 def column_letter(index: int) -> str:

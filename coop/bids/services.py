@@ -34,7 +34,7 @@ from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
-from coop import clock
+from coop import clock, spreadsheets
 from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
@@ -616,6 +616,7 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
         filename, data, rfp, requirements=queries.requirements_by_line(rfp),
         default_region_codes=tuple(region.code for region in vendor.regions),
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        limits=spreadsheets.ArchiveLimits.from_config(current_app.config),
     )
     current = queries.own_bid(rfp.id, vendor.id)
     bid_input = reading.with_saved_discounts(queries.as_input(current) if current else None)

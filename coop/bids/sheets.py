@@ -30,21 +30,18 @@ whose Discounts sheet was deleted.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Literal
 
-import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from coop import spreadsheets
+from coop import exports, spreadsheets
 from coop.bids import rules
 from coop.bids.models import PricingKind
 from coop.rfps.models import Rfp, RfpLine
@@ -77,7 +74,7 @@ ITEM_MISMATCH = ('Line {line_no} of {reference} is item {expected}, not "{value}
 SPEC_NOT_ASKED = "This line does not ask for this requirement: leave the cell empty."
 
 # Rows beyond the RFP's lines are each reported (every one repeats a line, names none or an unknown one), up to this
-# many; past it, one message says the sheet is too long, without reading the rest.
+# many; past it, blank rows counted too, one message says the sheet is too long, without reading the rest.
 _EXTRA_ROWS = 100
 # A number a formula left a hair off a whole cent (302.50000000000006) is that cent; anything further off is a
 # fraction of a cent the rules must refuse.
@@ -307,11 +304,7 @@ def write_sheet(rfp: Rfp, bid_input: rules.BidInput | None, kind: Literal["csv",
     offers = {line.rfp_line_id: line for line in bid_input.lines} if bid_input else {}
     rows = [_row(line, offers.get(line.id), requirements.get(line.id, ()), keys) for line in _lines(rfp)]
     if kind == "csv":
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows([row.get(name, "") for name in header] for row in rows)
-        return buffer.getvalue().encode("utf-8-sig")
+        return exports.csv_bytes([header, *([row.get(name, "") for name in header] for row in rows)])
     if kind == "xlsx":
         brackets = bid_input.discount_brackets if bid_input else ()
         return _workbook(rfp, header, rows, brackets, requirements, deadline_text)
@@ -361,12 +354,10 @@ _WIDTHS = {"line": 6, "item_code": 16, "item": 30, "unit": 8, "quantity": 10, "r
 def _workbook(rfp: Rfp, header: tuple[str, ...], rows: list[dict[str, str]],
               brackets: Sequence[rules.BracketInput], requirements: Mapping[int, Sequence[tuple[str, str]]],
               deadline_text: str) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = BID_SHEET
-    _append_values(sheet, list(header))
+    workbook, sheet = exports.new_workbook(BID_SHEET)
+    exports.append_row(sheet, header)
     for row in rows:
-        _append_values(sheet, [_xlsx_value(name, row.get(name, "")) for name in header])
+        exports.append_row(sheet, [_xlsx_value(name, row.get(name, "")) for name in header])
     for cell in sheet[1]:
         cell.font = _BOLD
         sheet.column_dimensions[cell.column_letter].width = _WIDTHS.get(cell.value, max(12, len(cell.value) + 2))
@@ -389,9 +380,9 @@ def _workbook(rfp: Rfp, header: tuple[str, ...], rows: list[dict[str, str]],
     sheet.freeze_panes = sheet.cell(row=2, column=header.index("item")).coordinate
 
     discounts = workbook.create_sheet(DISCOUNTS_SHEET)
-    _append_values(discounts, list(DISCOUNT_COLUMNS))
+    exports.append_row(discounts, DISCOUNT_COLUMNS)
     for bracket in brackets:
-        _append_values(discounts, [_xlsx_value(name, text) for name, text in zip(
+        exports.append_row(discounts, [_xlsx_value(name, text) for name, text in zip(
             DISCOUNT_COLUMNS, (bracket.min_value, bracket.percent), strict=True)])
     for row_cells in discounts.iter_rows(min_row=2):
         row_cells[0].number_format = "#,##0.00"
@@ -402,28 +393,18 @@ def _workbook(rfp: Rfp, header: tuple[str, ...], rows: list[dict[str, str]],
 
     instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
     for text in _instruction_lines(rfp, deadline_text):
-        _append_values(instructions, [text])
+        exports.append_row(instructions, [text])
     instructions["A1"].font = _BOLD
-    _append_values(instructions, [])
-    _append_values(instructions, ["column", "who fills it", "what to write"])
+    exports.append_row(instructions, [])
+    exports.append_row(instructions, ["column", "who fills it", "what to write"])
     for cell in instructions[instructions.max_row]:
         cell.font = _BOLD
     for row in column_help(rfp, requirements):
-        _append_values(instructions, list(row))
+        exports.append_row(instructions, row)
     for letter, width in zip("ABC", (34, 14, 120), strict=True):
         instructions.column_dimensions[letter].width = width
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _append_values(sheet, values: list) -> None:
-    sheet.append(values)
-    # openpyxl stores text starting with "=" as a formula, which reads back empty: here every text is text.
-    for cell in sheet[sheet.max_row]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
+    return exports.workbook_bytes(workbook)
 
 
 def _instruction_lines(rfp: Rfp, deadline_text: str) -> list[str]:
@@ -447,7 +428,8 @@ def _instruction_lines(rfp: Rfp, deadline_text: str) -> list[str]:
 # --- reading ---------------------------------------------------------------------------------------------------------
 
 def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[int, Sequence[tuple[str, str]]],
-               default_region_codes: tuple[str, ...], max_bytes: int) -> SheetReading:
+               default_region_codes: tuple[str, ...], max_bytes: int,
+               limits: spreadsheets.ArchiveLimits) -> SheetReading:
     """Read a filled bid sheet as the vendor's bid, as typed.
 
     Only the sheet's shape is checked here (file, columns, which RFP line each row is); the values are the
@@ -467,6 +449,8 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
         The regions of a line whose ``regions`` cell is blank: the vendor's profile regions.
     max_bytes
         The largest file accepted.
+    limits
+        What an XLSX file may unpack to; one that unpacks to more is refused unread.
 
     Returns
     -------
@@ -480,10 +464,14 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     """
     filename = (filename or "").strip() or "The file"
     if len(data) > max_bytes:
-        raise _reject(FILE_TOO_LARGE.format(filename=filename, limit=_size_text(max_bytes)))
+        raise _reject(FILE_TOO_LARGE.format(filename=filename, limit=spreadsheets.size_text(max_bytes)))
     lines = _lines(rfp)
-    bid_table, discounts_table = _read_tables(filename, data, max_rows=len(lines) + _EXTRA_ROWS,
-                                              max_brackets=rules.MAX_BRACKETS)
+    try:
+        bid_table, discounts_table = _read_tables(filename, data, limits, max_rows=len(lines) + _EXTRA_ROWS)
+    except _SheetTooLong as too_long:
+        message = (rules.TOO_MANY_BRACKETS if too_long.sheet == DISCOUNTS_SHEET
+                   else TOO_MANY_ROWS.format(reference=rfp.reference, count=len(lines)))
+        raise SheetRejected([SheetProblem(None, None, message, too_long.sheet)]) from too_long
     if not any(any(row) for row in bid_table):
         raise _reject(EMPTY_FILE.format(filename=filename))
 
@@ -492,9 +480,6 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     vendor = _vendor_columns(keys)
     bid_header, bid_rows = _header_and_rows(bid_table, BID_SHEET, READ_ONLY_COLUMNS + vendor, _required(vendor),
                                             UNKNOWN_COLUMN, problems)
-    if len(bid_rows) > len(lines) + _EXTRA_ROWS:
-        problems.append(SheetProblem(None, None, TOO_MANY_ROWS.format(reference=rfp.reference, count=len(lines)),
-                                     BID_SHEET))
     headers = {BID_SHEET: bid_header}
     brackets: list[rules.BracketInput] = []
     bracket_lines: list[int] = []
@@ -632,61 +617,71 @@ def _paired_tier_column(name: str) -> str | None:
     return price_column if name == from_column else from_column
 
 
-def _size_text(size: int) -> str:
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:,.1f}".removesuffix(".0") + f" {unit}"
-    return f"{size:,} bytes"
-
-
 def _reject(message: str) -> SheetRejected:
     return SheetRejected([SheetProblem(None, None, message)])
 
 
-def _read_tables(filename: str, data: bytes, *, max_rows: int,
-                 max_brackets: int) -> tuple[list[list[str]], list[list[str]] | None]:
+class _SheetTooLong(Exception):
+    """A sheet has more rows than a bid sheet has room for; it is not read to its end."""
+
+    def __init__(self, sheet: str):
+        super().__init__(sheet)
+        self.sheet = sheet
+
+
+def _read_tables(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *,
+                 max_rows: int) -> tuple[list[list[str]], list[list[str]] | None]:
     """The Bid sheet's rows and the Discounts sheet's (``None`` when the file has none), as text cells, blank rows
-    kept so that row positions are line numbers."""
+    kept so that row positions are line numbers; each read no further than its header and ``max_rows`` rows, blank
+    ones included.
+
+    Raises
+    ------
+    _SheetTooLong
+        A sheet has more rows.
+    """
     try:
         kind = spreadsheets.file_kind(filename, data)
         if kind is None:
             raise _reject(EMPTY_FILE.format(filename=filename))
         if kind == "xlsx":
-            return _read_workbook(filename, data, max_rows=max_rows, max_brackets=max_brackets)
-        return spreadsheets.read_csv_rows(filename, data), None
+            return _read_workbook(filename, data, limits, max_rows=max_rows)
+        try:
+            return spreadsheets.read_rows(spreadsheets.csv_rows(filename, data), max_rows + 1), None
+        except spreadsheets.TooManyRows as error:
+            raise _SheetTooLong(BID_SHEET) from error
     except spreadsheets.Unreadable as error:
         raise _reject(str(error)) from error
 
 
-def _read_workbook(filename: str, data: bytes, *, max_rows: int,
-                   max_brackets: int) -> tuple[list[list[str]], list[list[str]] | None]:
-    with spreadsheets.open_workbook(filename, data) as workbook:
-        bid = workbook[BID_SHEET] if BID_SHEET in workbook.sheetnames else workbook.worksheets[0]
-        discounts = workbook[DISCOUNTS_SHEET] if DISCOUNTS_SHEET in workbook.sheetnames else None
-        return (_sheet_table(bid, max_rows),
-                None if discounts is None or discounts is bid else _sheet_table(discounts, max_brackets))
+def _read_workbook(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *,
+                   max_rows: int) -> tuple[list[list[str]], list[list[str]] | None]:
+    reading = BID_SHEET
+    try:  # every sheet no further than its header and max_rows rows
+        with spreadsheets.open_workbook(filename, data, limits, max_rows + 1) as workbook:
+            bid = workbook[BID_SHEET] if BID_SHEET in workbook.sheetnames else workbook.worksheets[0]
+            discounts = workbook[DISCOUNTS_SHEET] if DISCOUNTS_SHEET in workbook.sheetnames else None
+            bid_table = spreadsheets.read_rows(_sheet_rows(bid), max_rows + 1)
+            if discounts is None or discounts is bid:
+                return bid_table, None
+            reading = DISCOUNTS_SHEET
+            return bid_table, spreadsheets.read_rows(_sheet_rows(discounts), max_rows + 1)
+    except spreadsheets.TooManyRows as error:
+        raise _SheetTooLong(reading) from error
 
 
-def _sheet_table(sheet, max_rows: int) -> list[list[str]]:
+def _sheet_rows(sheet) -> Iterator[list[str]]:
     """A worksheet's rows as the text a vendor would have typed, each cell read by what its column holds."""
     sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
-    rows: list[list[str]] = []
     kinds: list[str] = []
-    filled = 0
-    for cells in sheet.iter_rows():
-        if not rows:
+    for number, cells in enumerate(sheet.iter_rows()):
+        if not number:
             header = [cell_text(cell.value) for cell in cells]
             kinds = [normalise_header(name) for name in header]
-            rows.append(header)
+            yield header
             continue
-        row = [_typed_text(kinds[index] if index < len(kinds) else "", cell.value, cell.number_format or "")
+        yield [_typed_text(kinds[index] if index < len(kinds) else "", cell.value, cell.number_format or "")
                for index, cell in enumerate(cells)]
-        rows.append(row)
-        if any(row):
-            filled += 1
-            if filled > max_rows:  # enough to know it is too long; do not read a million rows
-                break
-    return rows
 
 
 def _typed_text(column: str, value, number_format: str) -> str:

@@ -15,8 +15,6 @@ its vendor can change later. Nothing here may be read before opening; :func:`tab
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +25,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coop import exports
 from coop.awards import adapters
 from coop.bids import queries
 from coop.bids.models import PricingKind
@@ -310,9 +309,20 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f'Unknown export kind "{kind}": "csv" or "xlsx".')
 
 
-def _format_sheet(sheet: Worksheet, columns: Iterable[str]) -> None:
+def _rows(frame: pd.DataFrame) -> list[list]:
+    """The frame's header and rows as plain Python values, a missing value as ``None``."""
+    values = frame.astype(object).where(frame.notna(), None)
+    return [list(frame.columns), *values.to_numpy().tolist()]
+
+
+def _fill_sheet(sheet: Worksheet, frame: pd.DataFrame) -> None:
+    """The frame written on the sheet: bold frozen header, money shown with two decimals, columns as wide as their
+    values."""
+    for row in _rows(frame):
+        exports.append_row(sheet, row)
     bold = Font(bold=True)
-    for index, name in enumerate(columns, start=1):
+    sheet.freeze_panes = "A2"
+    for index, name in enumerate(frame.columns, start=1):
         letter = get_column_letter(index)
         cells = sheet[letter]
         cells[0].font = bold
@@ -324,7 +334,7 @@ def _format_sheet(sheet: Worksheet, columns: Iterable[str]) -> None:
 
 
 def export(tabulation: Tabulation, kind: ExportKind) -> bytes:
-    """The tabulation as a downloadable file.
+    """The tabulation as a downloadable file, written by :mod:`coop.exports` (vendors' text never runs as a formula).
 
     Parameters
     ----------
@@ -347,14 +357,11 @@ def export(tabulation: Tabulation, kind: ExportKind) -> bytes:
     _check_kind(kind)
     frame = as_frame(tabulation)
     if kind == "csv":
-        return frame.to_csv(index=False).encode("utf-8-sig")
-    discounts = discounts_frame(tabulation)
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, sheet_frame in (("Tabulation", frame), ("Discounts", discounts)):
-            sheet_frame.to_excel(writer, sheet_name=name, index=False, freeze_panes=(1, 0))
-            _format_sheet(writer.sheets[name], sheet_frame.columns)
-    return buffer.getvalue()
+        return exports.csv_bytes(_rows(frame))
+    workbook, sheet = exports.new_workbook("Tabulation")
+    _fill_sheet(sheet, frame)
+    _fill_sheet(workbook.create_sheet("Discounts"), discounts_frame(tabulation))
+    return exports.workbook_bytes(workbook)
 
 
 def filename(rfp: Rfp, kind: ExportKind) -> str:

@@ -9,18 +9,15 @@ thousands of rows is checked in a fraction of a second.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-import openpyxl
 import pandas as pd
 from openpyxl.styles import Font
 
-from coop import spreadsheets
+from coop import exports, spreadsheets
 from coop.money import DOLLARS_PATTERN, parse_dollars_to_cents
 from coop.needs import rules
 from coop.spreadsheets import DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, column_letter, normalise_header, shown
@@ -43,6 +40,8 @@ DATE_EXAMPLE = "2030-08-15"
 EMPTY_FILE = '"{filename}" is empty. Start from the template: a header row, then one need per row.'
 NO_DATA_ROWS = '"{filename}" has a header row but no needs below it.'
 TOO_MANY_ROWS = "The file has more than {max_rows:,} needs. Import at most {max_rows:,} at a time: split the file."
+TOO_MANY_LINES = ("The file has more than {max_lines:,} rows, empty ones included. Import at most {max_rows:,} needs "
+                  "at a time, without empty rows between them.")
 UNKNOWN_COLUMN = 'Unknown column "{column}". The columns are: ' + ", ".join(COLUMNS) + "."
 TOO_MANY_VALUES = "This row has {count} values but the header row names {columns} columns."
 ITEM_MISSING = "Enter an item code from the catalogue."
@@ -93,10 +92,11 @@ class CheckedNeeds:
 
 
 def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, int], today: date,
-               max_rows: int) -> CheckedNeeds:
+               max_rows: int, limits: spreadsheets.ArchiveLimits) -> CheckedNeeds:
     """Read and check a whole file of needs.
 
-    ``item_ids_by_code`` maps upper-cased item codes to item ids.
+    ``item_ids_by_code`` maps upper-cased item codes to item ids. The file is read no further than its header and
+    ``max_rows`` rows, empty ones included; an XLSX file is refused unread when it unpacks beyond ``limits``.
 
     Raises
     ------
@@ -104,8 +104,8 @@ def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, 
         With every problem found; a file with any problem imports no row.
     """
     filename = (filename or "").strip() or "The file"
-    table = _read_table(filename, content, max_rows)
-    header, lines, data = _split_header(filename, table, max_rows)
+    table = _read_table(filename, content, max_rows, limits)
+    header, lines, data = _split_header(filename, table)
     return _check_rows(header, lines, data, item_ids_by_code=item_ids_by_code, today=today)
 
 
@@ -116,36 +116,30 @@ def _reject(message: str, line: int | None = None, column: str | None = None) ->
     return ImportRejected([Problem(line, column, message)])
 
 
-def _read_table(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
+def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadsheets.ArchiveLimits) -> list[list[str]]:
     """Every row of the file as text cells, blank rows kept so that row positions are line numbers."""
+    max_lines = max_rows + 1  # and the header
     try:
         kind = spreadsheets.file_kind(filename, content)
         if kind is None:
             raise _reject(EMPTY_FILE.format(filename=filename))
         if kind == "xlsx":
-            return _read_xlsx(filename, content, max_rows)
-        return spreadsheets.read_csv_rows(filename, content)
+            with spreadsheets.open_workbook(filename, content, limits, max_lines) as workbook:
+                sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
+                sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
+                return spreadsheets.read_rows(
+                    ([spreadsheets.cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)),
+                    max_lines)
+        return spreadsheets.read_rows(spreadsheets.csv_rows(filename, content), max_lines)
     except spreadsheets.Unreadable as error:
         raise _reject(str(error)) from error
+    except spreadsheets.TooManyRows as error:
+        if error.filled_rows > max_lines:  # the header and more than max_rows needs
+            raise _reject(TOO_MANY_ROWS.format(max_rows=max_rows)) from error
+        raise _reject(TOO_MANY_LINES.format(max_lines=max_lines, max_rows=max_rows)) from error
 
 
-def _read_xlsx(filename: str, content: bytes, max_rows: int) -> list[list[str]]:
-    with spreadsheets.open_workbook(filename, content) as workbook:
-        sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
-        sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
-        rows: list[list[str]] = []
-        filled = 0
-        for values in sheet.iter_rows(values_only=True):
-            row = [spreadsheets.cell_text(value) for value in values]
-            rows.append(row)
-            if any(row):
-                filled += 1
-                if filled > max_rows + 1:  # enough to know it is too long; do not read a million rows
-                    break
-        return rows
-
-
-def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple[list[str], list[int], list[list[str]]]:
+def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], list[int], list[list[str]]]:
     """The header names, then the line number and the cells of every non-blank data row."""
     if not any(any(row) for row in table):
         raise _reject(EMPTY_FILE.format(filename=filename))
@@ -159,8 +153,6 @@ def _split_header(filename: str, table: list[list[str]], max_rows: int) -> tuple
         if any(row):
             lines.append(position)
             data.append(row)
-    if len(data) > max_rows:
-        raise _reject(TOO_MANY_ROWS.format(max_rows=max_rows))
 
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -306,23 +298,18 @@ def example_row(item_code: str, today: date) -> list[str]:
 
 
 def template_csv(example_item_code: str, today: date) -> bytes:
-    """The CSV template: the header row and one example row, with a byte-order mark so Excel reads it as UTF-8."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow(example_row(example_item_code, today))
-    return buffer.getvalue().encode("utf-8-sig")
+    """The CSV template: the header row and one example row."""
+    return exports.csv_bytes([COLUMNS, example_row(example_item_code, today)])
 
 
 def template_xlsx(items: list[TemplateItem], today: date) -> bytes:
     """The XLSX template: a Needs sheet (header and one example row), an Instructions sheet and the Items list."""
-    workbook = openpyxl.Workbook()
+    workbook, needs = exports.new_workbook("Needs")
     bold = Font(bold=True)
-    needs = workbook.active
-    needs.title = "Needs"
-    needs.append(list(COLUMNS))
+    exports.append_row(needs, COLUMNS)
     example = example_row(items[0].code if items else "ITEM-CODE", today)
-    needs.append([example[0], 40, date.fromisoformat(example[2]), Decimal(example[3]), example[4], example[5]])
+    exports.append_row(needs, [example[0], 40, date.fromisoformat(example[2]), Decimal(example[3]), example[4],
+                               example[5]])
     needs["C2"].number_format = "yyyy-mm-dd"
     needs["D2"].number_format = "0.00"
     for cell, width in zip(needs[1], (18, 10, 14, 14, 16, 60), strict=True):
@@ -331,24 +318,22 @@ def template_xlsx(items: list[TemplateItem], today: date) -> bytes:
     needs.freeze_panes = "A2"
 
     instructions = workbook.create_sheet("Instructions")
-    instructions.append(["column", "required?", "what to write"])
+    exports.append_row(instructions, ["column", "required?", "what to write"])
     for row in COLUMN_HELP:
-        instructions.append(list(row))
-    instructions.append([])
-    instructions.append(["Fill the Needs sheet, one need per row, from line 2. Keep the header row as it is."])
-    instructions.append(["A file with any problem imports nothing: the import page lists every problem by line and column."])
+        exports.append_row(instructions, row)
+    exports.append_row(instructions, [])
+    exports.append_row(instructions, ["Fill the Needs sheet, one need per row, from line 2. Keep the header row as it is."])
+    exports.append_row(instructions, ["A file with any problem imports nothing: the import page lists every problem by line and column."])
     for cell, width in zip(instructions[1], (18, 12, 100), strict=True):
         cell.font = bold
         instructions.column_dimensions[cell.column_letter].width = width
 
     catalogue = workbook.create_sheet("Items")
-    catalogue.append(["item_code", "name", "category", "unit"])
+    exports.append_row(catalogue, ["item_code", "name", "category", "unit"])
     for item in items:
-        catalogue.append([item.code, item.name, item.category, item.unit])
+        exports.append_row(catalogue, [item.code, item.name, item.category, item.unit])
     for cell, width in zip(catalogue[1], (18, 50, 30, 10), strict=True):
         cell.font = bold
         catalogue.column_dimensions[cell.column_letter].width = width
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.workbook_bytes(workbook)

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
-from coop import clock
+from coop import clock, spreadsheets
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue import queries as catalogue
@@ -160,6 +160,7 @@ def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     checked = importing.check_file(
         filename, content, item_ids_by_code=catalogue.active_item_ids_by_code(), today=clock.today(),
         max_rows=current_app.config["COOP_IMPORT_MAX_ROWS"],
+        limits=spreadsheets.ArchiveLimits.from_config(current_app.config),
     )
     now = clock.utcnow()
     rows = [

@@ -11,6 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from coop import spreadsheets
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidLine, DiscountBracket, PricingKind, PriceTier
 from coop.bids.rules import BidInput, BracketInput, LineInput, TierInput
@@ -24,6 +25,8 @@ HEADER = (("line", "item_code", "item", "unit", "quantity", "requirements", "pro
           + ("annual_support_per_unit", "capacity", "min_award_quantity", "regions")
           + tuple(f"meets:{key}" for key in KEYS))
 REGIONS = ("north", "south")
+LIMITS = spreadsheets.ArchiveLimits(max_parts=1000, max_part_bytes=32 * 1024 * 1024,
+                                    max_unpacked_bytes=64 * 1024 * 1024, max_ratio=100)
 
 
 @pytest.fixture
@@ -74,7 +77,7 @@ def write(rfp, requirements, bid_input, kind) -> bytes:
 def read(rfp, requirements, filename, content, **options) -> sheets.SheetReading:
     return sheets.read_sheet(filename, content, rfp, requirements=requirements,
                              default_region_codes=options.get("default_region_codes", REGIONS),
-                             max_bytes=options.get("max_bytes", MAX_BYTES))
+                             max_bytes=options.get("max_bytes", MAX_BYTES), limits=LIMITS)
 
 
 def rejected(rfp, requirements, filename, content, **options) -> list[tuple[str, str]]:
@@ -201,6 +204,32 @@ def test_text_that_looks_like_a_formula_stays_text_in_xlsx(rfp, requirements, bi
     line = replace(bid.lines[0], product="=HYPERLINK(\"https://example.com\")")
     bid = replace(bid, lines=(line, *bid.lines[1:]))
     assert read(rfp, requirements, "bid.xlsx", write(rfp, requirements, bid, "xlsx")).bid == bid
+
+
+def inert(cells) -> list[str]:
+    """The cells a spreadsheet program would run: formula cells, and text starting as a formula does."""
+    return [cell.coordinate for cell in cells
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@", "\t", "\r"))]
+
+
+def test_text_that_looks_like_a_formula_goes_out_inert_and_comes_back_as_typed(rfp, requirements, bid):
+    first = replace(bid.lines[0], product="-Pro", spec_compliance={**bid.lines[0].spec_compliance,
+                                                                  "ram_gb": "+8 GB", "screen_in": "=1+1"})
+    second = replace(bid.lines[1], product="@SUM(1)")
+    bid = replace(bid, lines=(first, second))
+    xlsx = write(rfp, requirements, bid, "xlsx")
+    workbook = load(xlsx)
+    assert [coordinate for sheet in workbook for row in sheet.iter_rows() for coordinate in inert(row)] == []
+    header = [cell.value for cell in workbook["Bid"][1]]
+    assert [workbook["Bid"].cell(row=2, column=header.index(name) + 1).value
+            for name in ("product", "meets:ram_gb", "meets:screen_in")] == ["'-Pro", "'+8 GB", "'=1+1"]
+    assert read(rfp, requirements, "bid.xlsx", xlsx).bid == bid
+
+    content = write(rfp, requirements, bid, "csv")
+    rows = csv_rows(content)
+    assert [rows[1][HEADER.index("product")], rows[2][HEADER.index("product")]] == ["'-Pro", "'@SUM(1)"]
+    assert [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    assert read(rfp, requirements, "bid.csv", content).bid == replace(bid, discount_brackets=())
 
 
 def test_the_instructions_sheet_gives_the_deadline_the_tier_rules_and_every_column(rfp, requirements):

@@ -144,6 +144,30 @@ def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue):
     ]
 
 
+def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, make_item):
+    make_item("-PRO-14", category="student-devices", name='=HYPERLINK("http://x","y")')
+    make_item("@SUM-1", category="network", name="+Mesh node")
+    content = as_buyer.get("/needs/import/template.csv").get_data()
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert rows[1][0] == "'@SUM-1"  # the first item of the catalogue, by category
+    assert [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    response = upload("coop-needs-template.csv", content, follow_redirects=True)
+    assert "Imported 1 need from coop-needs-template.csv." in text_of(response)
+
+    workbook = openpyxl.load_workbook(io.BytesIO(as_buyer.get("/needs/import/template.xlsx").get_data()))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    assert [cell.value for cell in cells if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r"] == []
+    assert [[cell.value for cell in row] for row in workbook["Items"].iter_rows(min_row=2)] == [
+        ["'@SUM-1", "'+Mesh node", "Network", "each"],
+        ["'-PRO-14", "'=HYPERLINK(\"http://x\",\"y\")", "Student Devices", "each"]]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload("coop-needs-template.xlsx", buffer.getvalue(), follow_redirects=True)
+    assert "Imported 1 need from coop-needs-template.xlsx." in text_of(response)
+    assert [code for code, *_rest in needs_in_order()] == ["@SUM-1", "@SUM-1"]
+
+
 def test_five_thousand_rows_import_in_one_go(upload, buyer, catalogue, csv_file):
     codes = ["LAPTOP-14", "CHROMEBOOK-11", "AP-WIFI6"]
     rows = [[codes[i % 3], str(1 + i % 50), days_ahead(1 + i % 200).isoformat(), f"{100 + i}.25" if i % 2 else "",
