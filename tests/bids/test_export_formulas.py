@@ -9,23 +9,23 @@ from datetime import timedelta
 import openpyxl
 import pytest
 
-from coop.bids.models import Bid, BidLine, BidStatus, PriceTier
+from coop.bids import services
 from coop.extensions import db
-from coop.rfps.models import RfpStatus
 
 VENDOR = '=HYPERLINK("http://x","y")'
 PRODUCT = "@SUM(1)"
 
 
 @pytest.fixture
-def opened(make_rfp, make_vendor, now):
+def opened(make_rfp, make_vendor, make_vendor_rep, admin, bid_input, now, north, south):
     """An opened RFP with one submitted bid whose vendor name and product are formulas."""
-    rfp = make_rfp(quantities=(120, 40), deadline_in=timedelta(days=-1))
-    db.session.add(Bid(rfp=rfp, vendor=make_vendor(VENDOR), status=BidStatus.SUBMITTED, submitted_at=now(), lines=[
-        BidLine(rfp_line=rfp.lines[0], product=PRODUCT, tiers=[PriceTier(min_quantity=1, unit_price_cents=300_00)])]))
-    rfp.status = RfpStatus.OPENED
-    rfp.opened_at = now()
-    db.session.flush()
+    rfp = make_rfp(quantities=(120, 40))
+    rep = make_vendor_rep(make_vendor(VENDOR))
+    db.session.commit()
+    services.save_bid(rep, rfp.reference, bid_input(rfp, line_nos=(1,), tiers=(("1", "300.00"),), product=PRODUCT,
+                                                     annual_cost_per_unit="0.00"), revision=None, submit=True)
+    now(rfp.bid_deadline + timedelta(seconds=1))
+    services.open_bids(admin, rfp.id)
     return rfp
 
 
