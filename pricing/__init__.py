@@ -1,7 +1,7 @@
 """Coop's allocation engine: pooled purchasing awarded at least total cost.
 
 A pure library (numpy, scipy, highspy, pandas; no web framework, no database) for the
-``coop.allocation/1`` problem format described in DESIGN.md::
+``coop.allocation/1`` problem format specified in pricing/FORMAT.md::
 
     from pricing import load_problem, solve
     result = solve(load_problem("problem.json"), time_limit_s=30)

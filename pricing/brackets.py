@@ -84,13 +84,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Callable
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
 from .costing import price_awards
-from .model import Job, MilpArrays, Model, build_model, relaxation_model, run_guarded, vendor_brackets
+from .guard import Job, run_guarded
+from .highs import MilpArrays
+from .model import Model, build_model, relaxation_model, vendor_brackets
 from .problem import DiscountBracket, Problem
 
 #: Boxes relaxed (their items solved) at a time. Two: the items at one box's
@@ -232,8 +235,8 @@ def lp_bounds(
             start.row_status = ([_STATUS[x] for x in basis[1].tolist()]
                                 + [highspy.HighsBasisStatus.kBasic] * (arrays.A.shape[0] - basis[1].size))
             lps[0].setBasis(start)
-        return _fixing(lps, copies, pool, bracket_vars, value_rows or {}, ranges, incumbent, boxes, fixing,
-                       deadline)
+        return _Fixing(lps, copies, pool, bracket_vars, value_rows or {}, ranges, incumbent, deadline).run(
+            boxes, fixing)
 
 
 _STATUS = {int(s): s for s in highspy.HighsBasisStatus.__members__.values()}
@@ -258,127 +261,144 @@ def _close(h: highspy.Highs, closed: list[int], upper: float = 0.0) -> None:
     h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.full(idx.size, upper))
 
 
-def _fixing(lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor, bracket_vars: dict[str, list[int]],
-            value_rows: dict[str, int], ranges: Ranges, incumbent: float, boxes: list[Ranges], fixing: bool,
-            deadline: float) -> LpBounds:
-    """The body of :func:`lp_bounds` on ``lps`` (``copies``: futures of more copies of the LP).
+class _Fixing:
+    """The body of :func:`lp_bounds`: bracket fixing on copies of one LP, then the boxes' bounds.
 
     Vendors are probed side by side, one per copy, each copy holding the
     ranges as they were when the vendors were handed out plus its own
     vendor's drops: a copy's region contains the current one, so its bound
     and drops stay valid. The drops are then applied to every copy.
     """
-    solves = [0] * LP_THREADS
-    prices: list[dict[str, float] | None] = [None] * LP_THREADS  # of each copy's last LP
 
-    def bound(n: int, closed: list[int]) -> float | None:
+    def __init__(self, lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor,
+                 bracket_vars: dict[str, list[int]], value_rows: dict[str, int], ranges: Ranges, incumbent: float,
+                 deadline: float) -> None:
+        self.lps = lps
+        self.copies = copies  # futures of more copies of the LP, taken once the root is solved
+        self.pool = pool
+        self.bracket_vars, self.value_rows = bracket_vars, value_rows
+        self.ranges = ranges
+        self.incumbent = incumbent
+        self.deadline = deadline
+        self.solves = [0] * LP_THREADS
+        self.prices: list[dict[str, float] | None] = [None] * LP_THREADS  # of each copy's last LP
+
+    def bound(self, n: int, closed: list[int]) -> float | None:
         """LP bound of copy ``n`` with the binaries ``closed`` fixed to 0 as well (None: out of time or unsolved)."""
-        prices[n] = None
-        if deadline - time.perf_counter() <= 0:
+        self.prices[n] = None
+        if self.deadline - time.perf_counter() <= 0:
             return None
-        h = lps[n]
+        h = self.lps[n]
         _close(h, closed)
         h.run()
-        solves[n] += 1
+        self.solves[n] += 1
         status = h.getModelStatus()
         value = (h.getInfo().objective_function_value if status == highspy.HighsModelStatus.kOptimal
                  else math.inf if status == highspy.HighsModelStatus.kInfeasible else None)
-        if status == highspy.HighsModelStatus.kOptimal and value_rows:
+        if status == highspy.HighsModelStatus.kOptimal and self.value_rows:
             duals = h.getSolution().row_dual
-            prices[n] = {v: float(duals[r]) for v, r in value_rows.items()}
+            self.prices[n] = {v: float(duals[r]) for v, r in self.value_rows.items()}
         _close(h, closed, 1.0)
         return value
 
-    def outside(v: str, lo: int, hi: int) -> list[int]:
+    def outside(self, v: str, lo: int, hi: int) -> list[int]:
         """Binaries of ``v``'s surviving brackets outside ``lo..hi``."""
-        cur_lo, cur_hi = ranges[v]
-        return [bracket_vars[v][k] for k in range(cur_lo, cur_hi + 1) if not lo <= k <= hi]
+        cur_lo, cur_hi = self.ranges[v]
+        return [self.bracket_vars[v][k] for k in range(cur_lo, cur_hi + 1) if not lo <= k <= hi]
 
-    def probe(n: int, v: str) -> float:
+    def probe(self, n: int, v: str) -> float:
         """Probe vendor ``v``'s range on copy ``n``, dropping what it can there; the least bound dropped."""
         dropped = math.inf
-        lo, hi = ranges[v]
+        lo, hi = self.ranges[v]
         # "bracket k or above" drops the top of the range, "below k" its bottom; every k is
-        # tried (trying only the ends first, then every k once they held, took 105 LPs on
-        # XL seed 2 against 68 and dropped the same).
+        # tried (bench/results/HISTORY.md: trying only the ends first dropped the same with more LPs).
         for k in range(lo + 1, hi + 1):
-            b = bound(n, outside(v, k, hi))
-            if b is not None and b > incumbent:
+            b = self.bound(n, self.outside(v, k, hi))
+            if b is not None and b > self.incumbent:
                 dropped = min(dropped, b)
-                _close(lps[n], outside(v, lo, k - 1))
-                ranges[v] = (lo, k - 1)
+                _close(self.lps[n], self.outside(v, lo, k - 1))
+                self.ranges[v] = (lo, k - 1)
                 break
-        lo, hi = ranges[v]
+        lo, hi = self.ranges[v]
         for k in range(hi, lo, -1):
-            b = bound(n, outside(v, lo, k - 1))
-            if b is not None and b > incumbent:
+            b = self.bound(n, self.outside(v, lo, k - 1))
+            if b is not None and b > self.incumbent:
                 dropped = min(dropped, b)
-                _close(lps[n], outside(v, k, hi))
-                ranges[v] = (k, hi)
+                _close(self.lps[n], self.outside(v, k, hi))
+                self.ranges[v] = (k, hi)
                 break
         return dropped
 
-    def side_by_side(work: list, fn) -> list:
+    def side_by_side(self, work: list, fn: Callable[[int, Any], Any]) -> list:
         """``fn(n, item)`` for the items of ``work``, copy ``n`` taking every ``len(lps)``-th item in turn."""
         out = []
-        for at in range(0, len(work), len(lps)):
-            chunk = work[at:at + len(lps)]
-            futures = [pool.submit(fn, n, item) for n, item in enumerate(chunk) if n > 0]
+        for at in range(0, len(work), len(self.lps)):
+            chunk = work[at:at + len(self.lps)]
+            futures = [self.pool.submit(fn, n, item) for n, item in enumerate(chunk) if n > 0]
             first = fn(0, chunk[0])
             out += [first] + [f.result() for f in futures]
         return out
 
-    dropped, region = math.inf, -math.inf
-    # Vendor -> the ranges its copy held when it last probed it: probing again
-    # against the same ranges would solve the same LPs.
-    seen: dict[str, Ranges] = {}
-    while True:
-        root = bound(0, [])
-        if copies:
-            # The copies start from the root's basis.
-            basis = lps[0].getBasis()
-            for f in copies:
-                lps.append(f.result())
-                lps[-1].setBasis(basis)
-            copies = []
-        if root is None:
-            break
-        region = root
-        alive = [v for v, (lo, hi) in ranges.items() if lo < hi]
-        if not fixing or not alive or math.isinf(root):
-            break
-        before = dict(ranges)
-        alive = [v for v in alive if seen.get(v) != ranges]
-        for at in range(0, len(alive), len(lps)):
-            chunk = alive[at:at + len(lps)]
-            start = dict(ranges)
-            got = side_by_side(chunk, probe)
-            dropped = min([dropped] + got)
-            for n, v in enumerate(chunk):
-                seen[v] = {**start, v: ranges[v]}
-                for m, h in enumerate(lps):
-                    lo, hi = ranges[v]
-                    closed = [c for k, c in enumerate(bracket_vars[v]) if not lo <= k <= hi]
-                    if m != n and closed:
-                        _close(h, closed)
-        if ranges == before:
-            break
-    for f in copies:
-        lps.append(f.result())
+    def take_copies(self) -> None:
+        """Add the copies being built to the LPs; they start from the root's basis."""
+        basis = self.lps[0].getBasis()
+        for f in self.copies:
+            self.lps.append(f.result())
+            self.lps[-1].setBasis(basis)
+        self.copies = []
 
-    def box_bound(n: int, box: Ranges) -> tuple[float | None, dict[str, float] | None]:
-        if any(max(lo, ranges[v][0]) > min(hi, ranges[v][1]) for v, (lo, hi) in box.items()):
+    def fix(self, fixing: bool) -> tuple[float, float]:
+        """Rounds of probing until nothing changes (only the root if not ``fixing``).
+
+        Returns the least bound dropped and the bound of the surviving ranges.
+        """
+        dropped, region = math.inf, -math.inf
+        # Vendor -> the ranges its copy held when it last probed it: probing again
+        # against the same ranges would solve the same LPs.
+        seen: dict[str, Ranges] = {}
+        while True:
+            root = self.bound(0, [])
+            if self.copies:
+                self.take_copies()
+            if root is None:
+                break
+            region = root
+            alive = [v for v, (lo, hi) in self.ranges.items() if lo < hi]
+            if not fixing or not alive or math.isinf(root):
+                break
+            before = dict(self.ranges)
+            alive = [v for v in alive if seen.get(v) != self.ranges]
+            for at in range(0, len(alive), len(self.lps)):
+                chunk = alive[at:at + len(self.lps)]
+                start = dict(self.ranges)
+                dropped = min([dropped] + self.side_by_side(chunk, self.probe))
+                for n, v in enumerate(chunk):
+                    seen[v] = {**start, v: self.ranges[v]}
+                    lo, hi = self.ranges[v]
+                    closed = [c for k, c in enumerate(self.bracket_vars[v]) if not lo <= k <= hi]
+                    for m, h in enumerate(self.lps):
+                        if m != n and closed:
+                            _close(h, closed)
+            if self.ranges == before:
+                break
+        return dropped, region
+
+    def box_bound(self, n: int, box: Ranges) -> tuple[float | None, dict[str, float] | None]:
+        """A box's LP bound on copy ``n`` (``inf``: outside the surviving ranges) and its LP prices."""
+        if any(max(lo, self.ranges[v][0]) > min(hi, self.ranges[v][1]) for v, (lo, hi) in box.items()):
             return math.inf, None
-        return bound(n, [c for v, (lo, hi) in box.items() for c in outside(v, lo, hi)]), prices[n]
+        return self.bound(n, [c for v, (lo, hi) in box.items() for c in self.outside(v, lo, hi)]), self.prices[n]
 
-    box_bounds = side_by_side(boxes, box_bound)
-    final = lps[0].getBasis()
-    basis = None
-    if final.valid:
-        basis = (np.array([int(x) for x in final.col_status], np.int8),
-                 np.array([int(x) for x in final.row_status], np.int8))
-    return LpBounds(ranges, dropped, region, [b for b, _ in box_bounds], [p for _, p in box_bounds], sum(solves),
-                    basis)
+    def run(self, boxes: list[Ranges], fixing: bool) -> LpBounds:
+        dropped, region = self.fix(fixing)
+        box_bounds = self.side_by_side(boxes, self.box_bound)
+        final = self.lps[0].getBasis()
+        basis = None
+        if final.valid:
+            basis = (np.array([int(x) for x in final.col_status], np.int8),
+                     np.array([int(x) for x in final.row_status], np.int8))
+        return LpBounds(self.ranges, dropped, region, [b for b, _ in box_bounds], [p for _, p in box_bounds],
+                        sum(self.solves), basis)
 
 
 def split_box(box: Ranges, vendors: list[str]) -> list[Ranges]:
@@ -419,12 +439,12 @@ class _Search:
     """State of one search: solved items, incumbent, ranges, open boxes, bounds."""
 
     def __init__(self, problem: Problem, model: Model, time_limit_s: float | None, mip_rel_gap: float,
-                 progress: bool):
+                 solver_log: bool):
         self.problem, self.model = problem, model
         # The bracket fixing and the boxes' bounds need only the LP: the small model has the same one.
         self.lp_model = relaxation_model(problem, model.demands)
         assert self.lp_model.items == model.items and set(self.lp_model.bracket_vars) == set(model.bracket_vars)
-        self.mip_rel_gap, self.progress = mip_rel_gap, progress
+        self.mip_rel_gap, self.solver_log = mip_rel_gap, solver_log
         self.started = time.perf_counter()
         self.deadline = math.inf if time_limit_s is None else self.started + time_limit_s
         self.solves = 0
@@ -462,7 +482,7 @@ class _Search:
             self.timed_out = True
             return None
         answers = run_guarded(tasks, time_limit_s=None if math.isinf(left) else left, mip_rel_gap=self.mip_rel_gap,
-                              progress=self.progress, shared=True, workers=WORKERS)
+                              solver_log=self.solver_log, shared=True, workers=WORKERS)
         self.timed_out = self.timed_out or time.perf_counter() >= self.deadline
         return answers
 
@@ -488,7 +508,7 @@ class _Search:
         self.solves += len(todo)
         for key, m, raw in zip(todo, models, raws):
             bound = raw.dual_bound if raw.dual_bound is not None and math.isfinite(raw.dual_bound) else None
-            units = m.awards(raw.x) if raw.x is not None and raw.status in (0, 1) else None
+            units = m.awards(raw.x) if raw.solved else None
             self.items[key] = (bound, units, raw.status)
             self.item_time_s[key[0]] = raw.solve_time_s
         return True
@@ -700,7 +720,7 @@ class _Search:
 
 
 def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_rel_gap: float,
-           progress: bool = False) -> SearchResult:
+           solver_log: bool = False) -> SearchResult:
     """Search the discount brackets of a coupled part with its items solved one by one.
 
     Parameters
@@ -713,7 +733,7 @@ def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_re
         Budget of the whole search; every solve runs in a guarded child.
     mip_rel_gap : float
         Gap of the item solves, and of the proof.
-    progress : bool, optional
+    solver_log : bool, optional
         Write the solver logs to stderr.
 
     Returns
@@ -721,7 +741,7 @@ def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_re
     SearchResult
         See the module docstring for what its bound proves.
     """
-    s = _Search(problem, model, time_limit_s, mip_rel_gap, progress)
+    s = _Search(problem, model, time_limit_s, mip_rel_gap, solver_log)
     none = {v: 0 for v in s.vendors}
     if not s.solve_items(s.leaf_keys(none)):
         return s.result()

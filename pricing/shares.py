@@ -18,7 +18,8 @@ import numpy as np
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
 from .decompose import solve_demand_sets
-from .model import build_model, run_guarded
+from .guard import run_guarded
+from .model import build_model
 from .problem import Problem
 from .result import CoreCheck
 
@@ -69,11 +70,11 @@ def coalition_costs(
         on_done=report,
     )
     for (members, demands), raw in zip(todo, solved):
-        if raw.units is not None and raw.status in (0, 1):
+        if raw.solved:
             _, total = price_awards(problem, raw.units)
-            reason = None if raw.status == 0 else "time limit reached before optimality was proven"
+            reason = None if raw.optimal else "time limit reached before optimality was proven"
             results[members] = CoalitionCost(total, reason)
-        elif raw.status == 2:
+        elif raw.infeasible:
             unmet = capacity_unmet(problem, demands)
             reason = (
                 f"{unmet[0].item}: {unmet[0].reason}"
@@ -199,7 +200,7 @@ def core_check(
     """
     model = build_model(problem, coalition_shares=allocation)
     raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
-    bound = None if raw.dual_bound is None or raw.status not in (0, 1) else max(Decimal(0), Decimal(-raw.dual_bound))
+    bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
     bound = None if bound is None else bound.quantize(Decimal("0.01"))
     if raw.x is None:
         return CoreCheck(False, (), Decimal("0.00"), bound, f"core check stopped without an answer: {raw.message}")
@@ -212,7 +213,7 @@ def core_check(
             True, members, gain, bound,
             f"districts {', '.join(members)} would pay {gain} less together by leaving the pool",
         )
-    proven = "" if raw.status == 0 else " (time limit reached; not proven)"
+    proven = "" if raw.optimal else " (time limit reached; not proven)"
     return CoreCheck(
         False, (), Decimal("0.00"), bound,
         f"no coalition of districts would gain more than {bound} by leaving the pool{proven}",

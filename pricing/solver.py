@@ -92,14 +92,14 @@ def solve(
     # Items no discount couples are solved apart, within one time budget.
     raw = solve_demand_sets(
         problem, [problem.demands], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        progress=progress, shared=True,
+        solver_log=progress, shared=True,
     )[0]
     stats: dict = {"model": raw.size}
     stats.update(solve_time_s=round(raw.solve_time_s, 3), nodes=raw.nodes)
-    if raw.status == 2:
+    if raw.infeasible:
         return _infeasible(rule_unmet(problem, problem.demands, time_limit_s=time_limit_s), started, stats)
     if raw.units is None:
-        status = "time_limit" if raw.status in (1, None) else "error"
+        status = "time_limit" if raw.stopped else "error"
         return AllocationResult(status, f"no allocation found: {raw.message}", stats=stats)
 
     units = raw.units
@@ -110,11 +110,11 @@ def solve(
             stats=stats,
         )
     awards, total = price_awards(problem, units)
-    lower: Decimal | None = total if raw.status == 0 else None
+    lower: Decimal | None = total if raw.optimal else None
     if raw.dual_bound is not None and math.isfinite(raw.dual_bound):
         lower = min(total, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
     gap = None if lower is None else 0.0 if total == 0 else float((total - lower) / total)
-    if raw.status == 0:
+    if raw.optimal:
         status, message = "optimal", f"optimal within a relative gap of {mip_rel_gap:g}"
     elif gap is None:
         # A part stopped (or was stopped) before HiGHS reported a bound: no gap to claim.

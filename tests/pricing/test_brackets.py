@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing import Problem, brackets, decompose, generate_problem, model, solve
+from pricing import Problem, brackets, decompose, generate_problem, guard, model, solve
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_a_box_splits_on_its_short_vendors_into_disjoint_children_that_cover_it(
 def test_parallel_children_return_every_answer_in_order():
     problems = [generate_problem(districts=5, items=2, vendors=3, seed=s) for s in range(5)]
     tasks = [model.build_model(p).arrays for p in problems]
-    one = model.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0)
-    two = model.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0, workers=2)
+    one = guard.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0)
+    two = guard.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0, workers=2)
     assert [r.status for r in two] == [0] * len(tasks)
     assert [round(r.objective, 4) for r in two] == [round(r.objective, 4) for r in one]
