@@ -10,7 +10,7 @@ A pure library (numpy, scipy, highspy, pandas; no web framework, no database) fo
 
 Public API: :class:`Problem` and its parts, :func:`load_problem`,
 :class:`ProblemError`, :func:`solve`, :class:`AllocationResult`,
-:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`,
+:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`, :class:`Progress`,
 :func:`generate_problem`.
 """
 
@@ -30,7 +30,7 @@ from .problem import (
     Vendor,
     load_problem,
 )
-from .result import AllocationResult, CoreCheck, Share
+from .result import AllocationResult, CoreCheck, Progress, Share
 from .solver import solve
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Offer",
     "Problem",
     "ProblemError",
+    "Progress",
     "Rules",
     "Share",
     "Tier",

@@ -191,6 +191,14 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
     )
 
 
+def _whole(on_search: Callable[[float | None, float | None], None] | None,
+           parts: int) -> Callable[[float | None, float | None], None] | None:
+    """A part's search progress as its demand set's: a part's figures are the set's only when it is alone."""
+    if on_search is None or parts == 1:
+        return on_search
+    return lambda cost, bound: on_search(None, None)
+
+
 def solve_demand_sets(
     problem: Problem,
     demand_sets: list[tuple[Demand, ...]],
@@ -200,6 +208,7 @@ def solve_demand_sets(
     solver_log: bool = False,
     shared: bool = False,
     on_done: Callable[[int], None] | None = None,
+    on_search: Callable[[float | None, float | None], None] | None = None,
 ) -> list[Combined]:
     """Solve the purchase of each demand set, each split into its independent parts.
 
@@ -207,7 +216,11 @@ def solve_demand_sets(
     pooled solve); otherwise each part gets ``time_limit_s``, a searched part
     for its search and its HiGHS run together (every part's HiGHS run gets the
     limit less the longest search, at least ``MIN_TASK_S``). ``on_done`` is called with
-    the number of demand sets finished so far.
+    the number of demand sets finished so far. ``on_search`` is called as
+    ``on_search(cost, bound)`` as a bracket search goes (see
+    :func:`pricing.brackets.search`), with the demand set's cost and bound:
+    those of the part searched when it is the set's only part, ``None``
+    otherwise (the other parts are not solved yet).
 
     A coupled part (several items joined by discounting vendors) of a demand
     set large enough to split first goes through the bracket search of
@@ -231,7 +244,7 @@ def solve_demand_sets(
                     limit = max(MIN_TASK_S, SEARCH_SHARE * left)
                 search_started = time.perf_counter()
                 found[(n_set, n_part)] = search(problem, m, time_limit_s=limit, mip_rel_gap=mip_rel_gap,
-                                                solver_log=solver_log)
+                                                solver_log=solver_log, on_progress=_whole(on_search, len(plan)))
                 longest_search_s = max(longest_search_s, time.perf_counter() - search_started)
     keys, tasks = [], []
     for n_set, plan in enumerate(plans):

@@ -659,9 +659,6 @@ def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:
     the LP is at least as tight and still a relaxation. Its items, vendors
     and brackets are the original model's, in the same order; its integer
     solutions are not allocations (the groups are not districts).
-
-    On the XL benchmark's part (500 districts) the LP has 10,337 columns
-    instead of 254,550 and solves in 0.08 s instead of 2.5 s, to the same bound.
     """
     groups: dict[tuple[str, tuple[int, ...]], int] = {}
     for r, offers in eligible_offers(problem, demands).items():

@@ -7,8 +7,8 @@ the demands of the districts in ``S`` (same offers, rules and brackets).
 from __future__ import annotations
 
 import itertools
+import logging
 import math
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +23,7 @@ from .model import build_model
 from .problem import Problem
 from .result import CoreCheck
 
+logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CoalitionCost:
@@ -45,7 +46,6 @@ def coalition_costs(
     time_limit_s: float | None,
     mip_rel_gap: float,
     label: str,
-    progress: bool,
 ) -> dict[frozenset[str], CoalitionCost]:
     """Solve each coalition's own purchase problem (one guarded child for all)."""
     results: dict[frozenset[str], CoalitionCost] = {}
@@ -62,8 +62,8 @@ def coalition_costs(
         todo.append((members, demands))
 
     def report(done: int) -> None:
-        if progress and (done % 10 == 0 or done == len(todo)):
-            print(f"{label}: {done}/{len(todo)} solved", file=sys.stderr, flush=True)
+        if done % 10 == 0 or done == len(todo):
+            logger.info("%s: %d/%d solved", label, done, len(todo))
 
     solved = solve_demand_sets(
         problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
@@ -114,7 +114,6 @@ def shapley(
     seed: int,
     time_limit_s: float | None,
     mip_rel_gap: float,
-    progress: bool,
 ) -> ShapleyEstimate:
     """Shapley value of the cost game, exact or by permutation sampling.
 
@@ -130,7 +129,7 @@ def shapley(
     if n <= EXACT_SHAPLEY_MAX_DISTRICTS:
         subsets = [frozenset(c) for size in range(n) for c in itertools.combinations(districts, size)]
         costs = coalition_costs(
-            problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley", progress=progress
+            problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
         )
         missing = [c for c in costs.values() if c.cost is None]
         if missing:
@@ -156,7 +155,7 @@ def shapley(
     prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
     costs = coalition_costs(
         problem, sorted(prefixes, key=lambda s: (len(s), sorted(s))), time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap, label="shapley", progress=progress,
+        mip_rel_gap=mip_rel_gap, label="shapley",
     )
     missing = [c for c in costs.values() if c.cost is None]
     if missing:
