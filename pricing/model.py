@@ -351,6 +351,26 @@ def vendor_brackets(problem: Problem, reach: dict[int, int]) -> dict[str, list[t
     return out
 
 
+#: Price bands of an offer: (first unit, last unit, unit price), cut at ``U_o``.
+Bands = list[tuple[int, int, float]]
+
+
+@dataclass
+class _Assigned:
+    """The assignment columns ``a_ro``, one per eligible pair, and what the later sections add to them.
+
+    ``var[j]`` carries ``per_value[j]`` units of pair ``j``, up to ``bound[j]``.
+    ``tagged`` lists (columns, their items) for :attr:`Model.column_item`;
+    ``value_terms`` each coupling vendor's (columns, unit prices) of purchase value.
+    """
+
+    var: np.ndarray
+    per_value: np.ndarray
+    bound: np.ndarray
+    tagged: list[tuple[np.ndarray, np.ndarray]]
+    value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]]
+
+
 def build_model(
     problem: Problem,
     *,
@@ -403,26 +423,6 @@ def build_model(
     }
     return Model(arrays, demands, pairs.demand, pairs.offer, assigned.var, assigned.per_value, coalition_vars,
                  bracket_vars, items, column_item, vendor_value, value_rows)
-
-
-#: Price bands of an offer: (first unit, last unit, unit price), cut at ``U_o``.
-Bands = list[tuple[int, int, float]]
-
-
-@dataclass
-class _Assigned:
-    """The assignment columns ``a_ro``, one per eligible pair, and what the later sections add to them.
-
-    ``var[j]`` carries ``per_value[j]`` units of pair ``j``, up to ``bound[j]``.
-    ``tagged`` lists (columns, their items) for :attr:`Model.column_item`;
-    ``value_terms`` each coupling vendor's (columns, unit prices) of purchase value.
-    """
-
-    var: np.ndarray
-    per_value: np.ndarray
-    bound: np.ndarray
-    tagged: list[tuple[np.ndarray, np.ndarray]]
-    value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]]
 
 
 def _coalition_vars(b: _Builder, demands: tuple[Demand, ...],
