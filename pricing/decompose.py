@@ -171,7 +171,8 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
     """A part's solution from its bracket search and, when it ran, HiGHS on the region it left."""
     if raw is None:
         return RawSolution(
-            SolverStatus.OPTIMAL if found.proven(mip_rel_gap) else SolverStatus.LIMIT, "proven by the bracket search, items solved one by one",
+            SolverStatus.OPTIMAL if found.proven(mip_rel_gap) else SolverStatus.LIMIT,
+            "proven by the bracket search, items solved one by one",
             None, None, found.bound, found.solves, found.solve_time_s,
         )
     region = found.region_bound

@@ -410,8 +410,8 @@ def build_model(
     _demand_rows(b, problem, demands, pairs, assigned, coalition_vars)
     if problem.rules.max_vendors_per_item is not None:
         _vendor_cap(b, problem, reach, pairs, assigned)
-    value_terms = _tiers(b, problem, pairs, reach, bands, simple, price_factor, coupling, assigned, items)
-    bracket_vars, value_rows = _discount_brackets(b, brackets_of, value_terms)
+    _tiers(b, problem, pairs, reach, bands, simple, price_factor, coupling, assigned, items)
+    bracket_vars, value_rows = _discount_brackets(b, brackets_of, assigned.value_terms)
 
     arrays = b.arrays()
     column_item = np.full(arrays.c.size, -1, dtype=np.int64)
@@ -419,7 +419,7 @@ def build_model(
         column_item[cols] = tags
     vendor_value = {
         v: (np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms]))
-        for v, terms in value_terms.items()
+        for v, terms in assigned.value_terms.items()
     }
     return Model(arrays, demands, pairs.demand, pairs.offer, assigned.var, assigned.per_value, coalition_vars,
                  bracket_vars, items, column_item, vendor_value, value_rows)
@@ -545,10 +545,11 @@ def _vendor_cap(b: _Builder, problem: Problem, reach: dict[int, int], pairs: Pai
 
 def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], bands: dict[int, Bands],
            simple: np.ndarray, price_factor: dict[str, float], coupling: tuple[str, ...], assigned: _Assigned,
-           items: tuple[str, ...]) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+           items: tuple[str, ...]) -> None:
     """The band variables of every offer that is not simple, tied to its quantity ``Q_o = sum q a``.
 
-    Returns each coupling vendor's purchase value terms: (columns, unit prices).
+    Their columns are tagged with their item in ``assigned``, and a coupling
+    vendor's are added to its purchase value terms there.
     """
     item_index = {item: n for n, item in enumerate(items)}
     years = problem.tco_years
@@ -556,7 +557,6 @@ def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], b
     banded = np.flatnonzero(~simple[po])
     order = banded[np.argsort(po[banded], kind="stable")]
     starts_at = np.searchsorted(po[order], np.arange(len(problem.offers) + 1))
-    value_terms = assigned.value_terms
     for k in sorted(reach):
         if simple[k]:
             continue
@@ -574,8 +574,8 @@ def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], b
         value_vars = np.array(ws, dtype=np.int64)
         assigned.tagged.append((value_vars, np.full(len(ws), item_index[offer.item])))
         if offer.vendor in coupling:
-            value_terms.setdefault(offer.vendor, []).append((value_vars, np.array([p for _, _, p in bands[k]])))
-    return value_terms
+            assigned.value_terms.setdefault(offer.vendor, []).append(
+                (value_vars, np.array([p for _, _, p in bands[k]])))
 
 
 def _all_units_tiers(b: _Builder, bands: Bands, factor: float, support: float) -> list[int]:
