@@ -29,7 +29,8 @@ import scipy  # noqa: E402
 
 from pricing import generate_problem, solve  # noqa: E402
 from pricing.decompose import independent_parts  # noqa: E402
-from pricing.model import build_model, run_guarded  # noqa: E402
+from pricing.guard import run_guarded  # noqa: E402
+from pricing.model import build_model  # noqa: E402
 
 SIZES = {"S": (12, 3, 5), "M": (60, 10, 15), "L": (200, 25, 30), "XL": (500, 40, 40)}
 NOTES_MARK = "## Notes"

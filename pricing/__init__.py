@@ -1,7 +1,7 @@
 """Coop's allocation engine: pooled purchasing awarded at least total cost.
 
 A pure library (numpy, scipy, highspy, pandas; no web framework, no database) for the
-``coop.allocation/1`` problem format described in DESIGN.md::
+``coop.allocation/1`` problem format specified in pricing/FORMAT.md::
 
     from pricing import load_problem, solve
     result = solve(load_problem("problem.json"), time_limit_s=30)
@@ -10,7 +10,7 @@ A pure library (numpy, scipy, highspy, pandas; no web framework, no database) fo
 
 Public API: :class:`Problem` and its parts, :func:`load_problem`,
 :class:`ProblemError`, :func:`solve`, :class:`AllocationResult`,
-:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`,
+:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`, :class:`Progress`,
 :func:`generate_problem`.
 """
 
@@ -30,7 +30,7 @@ from .problem import (
     Vendor,
     load_problem,
 )
-from .result import AllocationResult, CoreCheck, Share
+from .result import AllocationResult, CoreCheck, Progress, Share
 from .solver import solve
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Offer",
     "Problem",
     "ProblemError",
+    "Progress",
     "Rules",
     "Share",
     "Tier",

@@ -45,9 +45,7 @@ Bracket fixing
     These LPs are solved on the part's grouped relaxation
     (:func:`pricing.model.relaxation_model`: the demands of an item that may
     go to the same offers summed into one), which has the coupled model's
-    LP bound with a small fraction of its columns: on the XL benchmark's
-    part 10,337 columns instead of 254,550, the root LP 0.08 s instead of
-    2.5 s, the first fixing 0.7 s instead of 21 s. The LPs differ only in a
+    LP bound with a small fraction of its columns. The LPs differ only in a
     few bounds, so one HiGHS LP (``highspy``) is re-solved from its last
     basis. Two copies of the LP (``LP_THREADS``, threads: HiGHS releases the
     GIL) probe two vendors side by side; a copy lags behind the other's
@@ -62,9 +60,7 @@ Lagrangian step
     most (Kelley's cutting planes on the box's Lagrangian dual), and the
     union of their allocations, pushed over the thresholds, may be a better
     incumbent. The box is then branched on again; once its prices give no
-    item not solved yet, it is stuck. On the XL benchmark's seed 4 that
-    union was 0.15 % cheaper than the best allocation of the items at
-    bracket prices, and proved the part in 35 s instead of 0.16 % at 67 s.
+    item not solved yet, it is stuck.
 
 The lower bound is the least of the dropped ranges' and closed boxes' bounds
 and of the open and stuck boxes' bounds. When stuck boxes keep it from
@@ -84,19 +80,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Callable
 
 import highspy
 import numpy as np
 import scipy.sparse as sp
 
 from .costing import price_awards
-from .model import Job, MilpArrays, Model, build_model, relaxation_model, run_guarded, vendor_brackets
+from .guard import Job, run_guarded
+from .highs import MilpArrays
+from .model import Model, build_model, relaxation_model, vendor_brackets
 from .problem import DiscountBracket, Problem
 
 #: Boxes relaxed (their items solved) at a time. Two: the items at one box's
 #: top brackets already keep the workers busy, and the next choice of boxes
-#: then knows their children's LP bounds (XL seed 5: 0.183 % at the time
-#: limit with four, 0.127 % with two; L and XL seeds 1-2 alike).
+#: then knows their children's LP bounds (bench/results/HISTORY.md).
 NODE_BATCH = 2
 #: Solver children solving items side by side (the items are independent MILPs).
 WORKERS = max(1, min(2, len(os.sched_getaffinity(0))))
@@ -232,8 +230,8 @@ def lp_bounds(
             start.row_status = ([_STATUS[x] for x in basis[1].tolist()]
                                 + [highspy.HighsBasisStatus.kBasic] * (arrays.A.shape[0] - basis[1].size))
             lps[0].setBasis(start)
-        return _fixing(lps, copies, pool, bracket_vars, value_rows or {}, ranges, incumbent, boxes, fixing,
-                       deadline)
+        return _Fixing(lps, copies, pool, bracket_vars, value_rows or {}, ranges, incumbent, deadline).run(
+            boxes, fixing)
 
 
 _STATUS = {int(s): s for s in highspy.HighsBasisStatus.__members__.values()}
@@ -258,127 +256,144 @@ def _close(h: highspy.Highs, closed: list[int], upper: float = 0.0) -> None:
     h.changeColsBounds(idx.size, idx, np.zeros(idx.size), np.full(idx.size, upper))
 
 
-def _fixing(lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor, bracket_vars: dict[str, list[int]],
-            value_rows: dict[str, int], ranges: Ranges, incumbent: float, boxes: list[Ranges], fixing: bool,
-            deadline: float) -> LpBounds:
-    """The body of :func:`lp_bounds` on ``lps`` (``copies``: futures of more copies of the LP).
+class _Fixing:
+    """The body of :func:`lp_bounds`: bracket fixing on copies of one LP, then the boxes' bounds.
 
     Vendors are probed side by side, one per copy, each copy holding the
     ranges as they were when the vendors were handed out plus its own
     vendor's drops: a copy's region contains the current one, so its bound
     and drops stay valid. The drops are then applied to every copy.
     """
-    solves = [0] * LP_THREADS
-    prices: list[dict[str, float] | None] = [None] * LP_THREADS  # of each copy's last LP
 
-    def bound(n: int, closed: list[int]) -> float | None:
+    def __init__(self, lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor,
+                 bracket_vars: dict[str, list[int]], value_rows: dict[str, int], ranges: Ranges, incumbent: float,
+                 deadline: float) -> None:
+        self.lps = lps
+        self.copies = copies  # futures of more copies of the LP, taken once the root is solved
+        self.pool = pool
+        self.bracket_vars, self.value_rows = bracket_vars, value_rows
+        self.ranges = ranges
+        self.incumbent = incumbent
+        self.deadline = deadline
+        self.solves = [0] * LP_THREADS
+        self.prices: list[dict[str, float] | None] = [None] * LP_THREADS  # of each copy's last LP
+
+    def bound(self, n: int, closed: list[int]) -> float | None:
         """LP bound of copy ``n`` with the binaries ``closed`` fixed to 0 as well (None: out of time or unsolved)."""
-        prices[n] = None
-        if deadline - time.perf_counter() <= 0:
+        self.prices[n] = None
+        if self.deadline - time.perf_counter() <= 0:
             return None
-        h = lps[n]
+        h = self.lps[n]
         _close(h, closed)
         h.run()
-        solves[n] += 1
+        self.solves[n] += 1
         status = h.getModelStatus()
         value = (h.getInfo().objective_function_value if status == highspy.HighsModelStatus.kOptimal
                  else math.inf if status == highspy.HighsModelStatus.kInfeasible else None)
-        if status == highspy.HighsModelStatus.kOptimal and value_rows:
+        if status == highspy.HighsModelStatus.kOptimal and self.value_rows:
             duals = h.getSolution().row_dual
-            prices[n] = {v: float(duals[r]) for v, r in value_rows.items()}
+            self.prices[n] = {v: float(duals[r]) for v, r in self.value_rows.items()}
         _close(h, closed, 1.0)
         return value
 
-    def outside(v: str, lo: int, hi: int) -> list[int]:
+    def outside(self, v: str, lo: int, hi: int) -> list[int]:
         """Binaries of ``v``'s surviving brackets outside ``lo..hi``."""
-        cur_lo, cur_hi = ranges[v]
-        return [bracket_vars[v][k] for k in range(cur_lo, cur_hi + 1) if not lo <= k <= hi]
+        cur_lo, cur_hi = self.ranges[v]
+        return [self.bracket_vars[v][k] for k in range(cur_lo, cur_hi + 1) if not lo <= k <= hi]
 
-    def probe(n: int, v: str) -> float:
+    def probe(self, n: int, v: str) -> float:
         """Probe vendor ``v``'s range on copy ``n``, dropping what it can there; the least bound dropped."""
         dropped = math.inf
-        lo, hi = ranges[v]
+        lo, hi = self.ranges[v]
         # "bracket k or above" drops the top of the range, "below k" its bottom; every k is
-        # tried (trying only the ends first, then every k once they held, took 105 LPs on
-        # XL seed 2 against 68 and dropped the same).
+        # tried: trying only the ends first dropped the same with more LPs (bench/results/HISTORY.md).
         for k in range(lo + 1, hi + 1):
-            b = bound(n, outside(v, k, hi))
-            if b is not None and b > incumbent:
+            b = self.bound(n, self.outside(v, k, hi))
+            if b is not None and b > self.incumbent:
                 dropped = min(dropped, b)
-                _close(lps[n], outside(v, lo, k - 1))
-                ranges[v] = (lo, k - 1)
+                _close(self.lps[n], self.outside(v, lo, k - 1))
+                self.ranges[v] = (lo, k - 1)
                 break
-        lo, hi = ranges[v]
+        lo, hi = self.ranges[v]
         for k in range(hi, lo, -1):
-            b = bound(n, outside(v, lo, k - 1))
-            if b is not None and b > incumbent:
+            b = self.bound(n, self.outside(v, lo, k - 1))
+            if b is not None and b > self.incumbent:
                 dropped = min(dropped, b)
-                _close(lps[n], outside(v, k, hi))
-                ranges[v] = (k, hi)
+                _close(self.lps[n], self.outside(v, k, hi))
+                self.ranges[v] = (k, hi)
                 break
         return dropped
 
-    def side_by_side(work: list, fn) -> list:
+    def side_by_side(self, work: list, fn: Callable[[int, Any], Any]) -> list:
         """``fn(n, item)`` for the items of ``work``, copy ``n`` taking every ``len(lps)``-th item in turn."""
         out = []
-        for at in range(0, len(work), len(lps)):
-            chunk = work[at:at + len(lps)]
-            futures = [pool.submit(fn, n, item) for n, item in enumerate(chunk) if n > 0]
+        for at in range(0, len(work), len(self.lps)):
+            chunk = work[at:at + len(self.lps)]
+            futures = [self.pool.submit(fn, n, item) for n, item in enumerate(chunk) if n > 0]
             first = fn(0, chunk[0])
             out += [first] + [f.result() for f in futures]
         return out
 
-    dropped, region = math.inf, -math.inf
-    # Vendor -> the ranges its copy held when it last probed it: probing again
-    # against the same ranges would solve the same LPs.
-    seen: dict[str, Ranges] = {}
-    while True:
-        root = bound(0, [])
-        if copies:
-            # The copies start from the root's basis.
-            basis = lps[0].getBasis()
-            for f in copies:
-                lps.append(f.result())
-                lps[-1].setBasis(basis)
-            copies = []
-        if root is None:
-            break
-        region = root
-        alive = [v for v, (lo, hi) in ranges.items() if lo < hi]
-        if not fixing or not alive or math.isinf(root):
-            break
-        before = dict(ranges)
-        alive = [v for v in alive if seen.get(v) != ranges]
-        for at in range(0, len(alive), len(lps)):
-            chunk = alive[at:at + len(lps)]
-            start = dict(ranges)
-            got = side_by_side(chunk, probe)
-            dropped = min([dropped] + got)
-            for n, v in enumerate(chunk):
-                seen[v] = {**start, v: ranges[v]}
-                for m, h in enumerate(lps):
-                    lo, hi = ranges[v]
-                    closed = [c for k, c in enumerate(bracket_vars[v]) if not lo <= k <= hi]
-                    if m != n and closed:
-                        _close(h, closed)
-        if ranges == before:
-            break
-    for f in copies:
-        lps.append(f.result())
+    def take_copies(self) -> None:
+        """Add the copies being built to the LPs; they start from the root's basis."""
+        basis = self.lps[0].getBasis()
+        for f in self.copies:
+            self.lps.append(f.result())
+            self.lps[-1].setBasis(basis)
+        self.copies = []
 
-    def box_bound(n: int, box: Ranges) -> tuple[float | None, dict[str, float] | None]:
-        if any(max(lo, ranges[v][0]) > min(hi, ranges[v][1]) for v, (lo, hi) in box.items()):
+    def fix(self, fixing: bool) -> tuple[float, float]:
+        """Rounds of probing until nothing changes (only the root if not ``fixing``).
+
+        Returns the least bound dropped and the bound of the surviving ranges.
+        """
+        dropped, region = math.inf, -math.inf
+        # Vendor -> the ranges its copy held when it last probed it: probing again
+        # against the same ranges would solve the same LPs.
+        seen: dict[str, Ranges] = {}
+        while True:
+            root = self.bound(0, [])
+            if self.copies:
+                self.take_copies()
+            if root is None:
+                break
+            region = root
+            alive = [v for v, (lo, hi) in self.ranges.items() if lo < hi]
+            if not fixing or not alive or math.isinf(root):
+                break
+            before = dict(self.ranges)
+            alive = [v for v in alive if seen.get(v) != self.ranges]
+            for at in range(0, len(alive), len(self.lps)):
+                chunk = alive[at:at + len(self.lps)]
+                start = dict(self.ranges)
+                dropped = min([dropped] + self.side_by_side(chunk, self.probe))
+                for n, v in enumerate(chunk):
+                    seen[v] = {**start, v: self.ranges[v]}
+                    lo, hi = self.ranges[v]
+                    closed = [c for k, c in enumerate(self.bracket_vars[v]) if not lo <= k <= hi]
+                    for m, h in enumerate(self.lps):
+                        if m != n and closed:
+                            _close(h, closed)
+            if self.ranges == before:
+                break
+        return dropped, region
+
+    def box_bound(self, n: int, box: Ranges) -> tuple[float | None, dict[str, float] | None]:
+        """A box's LP bound on copy ``n`` (``inf``: outside the surviving ranges) and its LP prices."""
+        if any(max(lo, self.ranges[v][0]) > min(hi, self.ranges[v][1]) for v, (lo, hi) in box.items()):
             return math.inf, None
-        return bound(n, [c for v, (lo, hi) in box.items() for c in outside(v, lo, hi)]), prices[n]
+        return self.bound(n, [c for v, (lo, hi) in box.items() for c in self.outside(v, lo, hi)]), self.prices[n]
 
-    box_bounds = side_by_side(boxes, box_bound)
-    final = lps[0].getBasis()
-    basis = None
-    if final.valid:
-        basis = (np.array([int(x) for x in final.col_status], np.int8),
-                 np.array([int(x) for x in final.row_status], np.int8))
-    return LpBounds(ranges, dropped, region, [b for b, _ in box_bounds], [p for _, p in box_bounds], sum(solves),
-                    basis)
+    def run(self, boxes: list[Ranges], fixing: bool) -> LpBounds:
+        dropped, region = self.fix(fixing)
+        box_bounds = self.side_by_side(boxes, self.box_bound)
+        final = self.lps[0].getBasis()
+        basis = None
+        if final.valid:
+            basis = (np.array([int(x) for x in final.col_status], np.int8),
+                     np.array([int(x) for x in final.row_status], np.int8))
+        return LpBounds(self.ranges, dropped, region, [b for b, _ in box_bounds], [p for _, p in box_bounds],
+                        sum(self.solves), basis)
 
 
 def split_box(box: Ranges, vendors: list[str]) -> list[Ranges]:
@@ -387,9 +402,7 @@ def split_box(box: Ranges, vendors: list[str]) -> list[Ranges]:
     Child ``j`` has ``vendors[j]`` at its top bracket and ``vendors[:j]``
     below theirs; the last child has every one of them below its top. The
     children are disjoint and cover the box. Splitting on one vendor at a
-    time took a level of item solves per vendor: on the XL benchmark's
-    seed 2 the relaxations missed four vendors' tops, and the levels that
-    lowered them one by one were most of its 60 s.
+    time would take a level of item solves per vendor.
     """
     children, below = [], dict(box)
     for v in vendors:
@@ -415,16 +428,54 @@ def _with_factors(problem: Problem, factors: dict[str, float]) -> Problem:
     return dataclasses.replace(problem, vendors=tuple(replaced(v) for v in problem.vendors))
 
 
+@dataclass(frozen=True)
+class ItemKey:
+    """An item solved alone: its index in the model's items, at its coupling vendors' price ``factors``."""
+
+    item: int
+    factors: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class ItemSolution:
+    """What solving an item alone gave: its proven bound, its allocation, whether it has none at all."""
+
+    bound: float | None
+    units: Units | None
+    infeasible: bool
+
+
+@dataclass(frozen=True)
+class Incumbent:
+    """The best allocation found, and its cost as the model counts it."""
+
+    units: Units
+    cost: float
+
+
+@dataclass(frozen=True)
+class Box:
+    """A box of brackets (vendor -> range) not ruled out, and a lower bound of its region.
+
+    ``prices``: each coupling vendor's price factor in the box's last LP
+    (``None`` where it was not solved to optimality).
+    """
+
+    ranges: Ranges
+    bound: float
+    prices: dict[str, float] | None = None
+
+
 class _Search:
     """State of one search: solved items, incumbent, ranges, open boxes, bounds."""
 
     def __init__(self, problem: Problem, model: Model, time_limit_s: float | None, mip_rel_gap: float,
-                 progress: bool):
+                 solver_log: bool, on_progress: Callable[[float | None, float | None], None] | None):
         self.problem, self.model = problem, model
         # The bracket fixing and the boxes' bounds need only the LP: the small model has the same one.
         self.lp_model = relaxation_model(problem, model.demands)
         assert self.lp_model.items == model.items and set(self.lp_model.bracket_vars) == set(model.bracket_vars)
-        self.mip_rel_gap, self.progress = mip_rel_gap, progress
+        self.mip_rel_gap, self.solver_log, self.on_progress = mip_rel_gap, solver_log, on_progress
         self.started = time.perf_counter()
         self.deadline = math.inf if time_limit_s is None else self.started + time_limit_s
         self.solves = 0
@@ -443,17 +494,16 @@ class _Search:
             for n in range(len(model.items))
         ]
         self.item_demands = [tuple(r for r in model.demands if r.item == item) for item in model.items]
-        # (item, its vendors' price factors) -> (proven bound, allocation, HiGHS status)
-        self.items: dict[tuple, tuple[float | None, Units | None, int | None]] = {}
+        self.items: dict[ItemKey, ItemSolution] = {}
         self.item_time_s: dict[int, float] = {}  # item -> its last solve's time
-        self.best: tuple[Units, float] | None = None
+        self.best: Incumbent | None = None
         self.dropped_bound = math.inf
         self.fixed_against = math.inf  # the incumbent's cost at the last bracket fixing
         self.lp_basis: tuple[np.ndarray, np.ndarray] | None = None  # warm start of the next fixing
-        # Boxes of brackets not ruled out, with their bounds: to branch on, and stuck
+        # Boxes of brackets not ruled out: to branch on, and stuck
         # (their relaxation misses a bracket no branching can split further).
-        self.open: list[tuple[Ranges, float]] = []
-        self.stuck: list[tuple[Ranges, float]] = []
+        self.open: list[Box] = []
+        self.stuck: list[Box] = []
         self.timed_out = False
 
     def run(self, tasks: list) -> list | None:
@@ -462,38 +512,37 @@ class _Search:
             self.timed_out = True
             return None
         answers = run_guarded(tasks, time_limit_s=None if math.isinf(left) else left, mip_rel_gap=self.mip_rel_gap,
-                              progress=self.progress, shared=True, workers=WORKERS)
+                              solver_log=self.solver_log, shared=True, workers=WORKERS)
         self.timed_out = self.timed_out or time.perf_counter() >= self.deadline
         return answers
 
-    def factor_keys(self, factors: dict[str, float]) -> list[tuple]:
+    def factor_keys(self, factors: dict[str, float]) -> list[ItemKey]:
         """Every item at the vendors' price ``factors``, keyed by its own vendors' factors."""
-        return [(n, tuple(round(factors[v], FACTOR_DIGITS) for v in self.item_vendors[n]))
+        return [ItemKey(n, tuple(round(factors[v], FACTOR_DIGITS) for v in self.item_vendors[n]))
                 for n in range(len(self.model.items))]
 
-    def leaf_keys(self, leaf: dict[str, int]) -> list[tuple]:
+    def leaf_keys(self, leaf: dict[str, int]) -> list[ItemKey]:
         """The items with each vendor ``v`` at its bracket ``leaf[v]``."""
         return self.factor_keys({v: 1.0 - self.percent[v][k] / 100.0 for v, k in leaf.items()})
 
-    def solve_items(self, keys: list[tuple]) -> bool:
+    def solve_items(self, keys: list[ItemKey]) -> bool:
         """Solve the items of ``keys`` not solved yet; False when out of time."""
         todo = [key for key in dict.fromkeys(keys) if key not in self.items]
         # The items that took longest last time first, so that no worker finishes the batch alone.
-        todo.sort(key=lambda key: self.item_time_s.get(key[0], math.inf), reverse=True)
-        models = [build_model(_with_factors(self.problem, dict(zip(self.item_vendors[n], factors))),
-                              demands=self.item_demands[n]) for n, factors in todo]
+        todo.sort(key=lambda key: self.item_time_s.get(key.item, math.inf), reverse=True)
+        models = [build_model(_with_factors(self.problem, dict(zip(self.item_vendors[key.item], key.factors))),
+                              demands=self.item_demands[key.item]) for key in todo]
         raws = self.run([m.arrays for m in models]) if todo else []
         if raws is None:
             return False
         self.solves += len(todo)
         for key, m, raw in zip(todo, models, raws):
             bound = raw.dual_bound if raw.dual_bound is not None and math.isfinite(raw.dual_bound) else None
-            units = m.awards(raw.x) if raw.x is not None and raw.status in (0, 1) else None
-            self.items[key] = (bound, units, raw.status)
-            self.item_time_s[key[0]] = raw.solve_time_s
+            self.items[key] = ItemSolution(bound, m.awards(raw.x) if raw.solved else None, raw.infeasible)
+            self.item_time_s[key.item] = raw.solve_time_s
         return True
 
-    def relax(self, keys: list[tuple]) -> tuple[float | None, dict[str, float] | None]:
+    def relax(self, keys: list[ItemKey]) -> tuple[float | None, dict[str, float] | None]:
         """The relaxation of the solved items ``keys`` (one per item): its bound and the vendors' purchase values.
 
         The union of the items' allocations is priced exactly and may become
@@ -503,10 +552,10 @@ class _Search:
         if any(g is None for g in got):
             return None, None
         values = None
-        if all(units is not None for _, units, _ in got):
+        if all(g.units is not None for g in got):
             union: Units = {}
-            for _, units, _ in got:
-                union.update(units)
+            for g in got:
+                union.update(g.units)
             awards, _ = price_awards(self.problem, union)
             purchase: dict[str, Decimal] = {}
             objective = 0.0
@@ -518,22 +567,22 @@ class _Search:
             for v, value in purchase.items():
                 objective += float(value) * (1.0 - float(self.vendor_by_id[v].discount_percent(value)) / 100.0)
             values = {v: float(purchase.get(v, 0)) for v in self.vendors}
-            if self.best is None or objective < self.best[1]:
-                self.best = (union, objective)
-        bounds = [b for b, _, _ in got]
+            if self.best is None or objective < self.best.cost:
+                self.best = Incumbent(union, objective)
+        bounds = [g.bound for g in got]
         return (None if any(b is None for b in bounds) else float(sum(bounds))), values
 
     def with_cuts(self) -> MilpArrays:
         """The coupled model's LP (:attr:`lp_model`) with an item cut for every item solved alone."""
         m = self.lp_model
         rows, lows = [m.arrays.A], [m.arrays.row_lb]
-        for (n, item_factors), (bound, _, _) in self.items.items():
-            if bound is None:
+        for key, solution in self.items.items():
+            if solution.bound is None:
                 continue
             factors = dict.fromkeys(self.vendors, 1.0)
-            factors.update(zip(self.item_vendors[n], item_factors))
-            rows.append(m.item_costs(factors)[[n]])
-            lows.append(np.array([bound - CUT_MARGIN * abs(bound)]))
+            factors.update(zip(self.item_vendors[key.item], key.factors))
+            rows.append(m.item_costs(factors)[[key.item]])
+            lows.append(np.array([solution.bound - CUT_MARGIN * abs(solution.bound)]))
         A = sp.vstack(rows).tocsr()
         row_ub = np.concatenate([m.arrays.row_ub, np.full(A.shape[0] - m.arrays.A.shape[0], np.inf)])
         return dataclasses.replace(m.arrays, A=A, row_lb=np.concatenate(lows), row_ub=row_ub)
@@ -543,9 +592,9 @@ class _Search:
         if self.best is None:
             return None
         # Probing again pays only against a better incumbent.
-        fixing = self.best[1] < self.fixed_against
-        self.fixed_against = self.best[1]
-        answer = self.run([Job(lp_bounds, (self.with_cuts(), self.lp_model.bracket_vars, self.ranges, self.best[1],
+        fixing = self.best.cost < self.fixed_against
+        self.fixed_against = self.best.cost
+        answer = self.run([Job(lp_bounds, (self.with_cuts(), self.lp_model.bracket_vars, self.ranges, self.best.cost,
                                            boxes, fixing, self.lp_basis, self.lp_model.value_rows))])
         if answer is None or not isinstance(answer[0], LpBounds):
             return None
@@ -555,27 +604,30 @@ class _Search:
         self.ranges = got.ranges
         self.dropped_bound = min(self.dropped_bound, got.dropped_bound)
         # Boxes shrink to the surviving ranges; one left empty lies in a dropped range.
-        for name in ("open", "stuck"):
-            kept = []
-            for box, bound in getattr(self, name):
-                box = {v: (max(lo, self.ranges[v][0]), min(hi, self.ranges[v][1])) for v, (lo, hi) in box.items()}
-                if all(lo <= hi for lo, hi in box.values()):
-                    kept.append((box, bound))
-            setattr(self, name, kept)
+        self.open, self.stuck = self.surviving(self.open), self.surviving(self.stuck)
         return got
+
+    def surviving(self, boxes: list[Box]) -> list[Box]:
+        """``boxes`` shrunk to the surviving ranges, less those left empty."""
+        kept = []
+        for box in boxes:
+            ranges = {v: (max(lo, self.ranges[v][0]), min(hi, self.ranges[v][1])) for v, (lo, hi) in box.ranges.items()}
+            if all(lo <= hi for lo, hi in ranges.values()):
+                kept.append(dataclasses.replace(box, ranges=ranges))
+        return kept
 
     def reached(self, vendor: str, value: float) -> float:
         """Percent of the highest bracket ``value`` reaches."""
         return max(pct for low, pct in zip(self.threshold[vendor], self.percent[vendor]) if low <= value)
 
-    def close(self, box: Ranges, bound: float) -> bool:
+    def close(self, box: Box) -> bool:
         """Record a box's bound; True when it cannot hold an allocation better than the incumbent by the gap."""
-        if self.best is not None and within(self.best[1], bound, self.mip_rel_gap):
-            self.dropped_bound = min(self.dropped_bound, bound)
+        if self.best is not None and within(self.best.cost, box.bound, self.mip_rel_gap):
+            self.dropped_bound = min(self.dropped_bound, box.bound)
             return True
         return False
 
-    def branch(self, batch: list[tuple[Ranges, float]]) -> bool:
+    def branch(self, batch: list[Box]) -> bool:
         """Relax each box at its top brackets, then split it on the vendors its relaxation misreads.
 
         A box's relaxation puts every vendor at the top bracket of its range, a
@@ -588,48 +640,47 @@ class _Search:
         vendors are all at their one bracket takes a Lagrangian step instead
         (:meth:`lagrangian`). False when out of time.
         """
-        tops = [{v: hi for v, (_, hi) in box.items()} for box, _ in batch]
+        tops = [{v: hi for v, (_, hi) in box.ranges.items()} for box in batch]
         if not self.solve_items([key for top in tops for key in self.leaf_keys(top)]):
             self.open += batch
             return False
-        children: list[tuple[Ranges, float]] = []
-        unsplittable: list[tuple[Ranges, float]] = []
-        for (box, bound), top in zip(batch, tops):
+        children: list[Box] = []
+        unsplittable: list[Box] = []
+        for box, top in zip(batch, tops):
             relaxed, values = self.relax(self.leaf_keys(top))
-            if relaxed is not None:
-                bound = max(bound, relaxed)
+            bound = box.bound if relaxed is None else max(box.bound, relaxed)
             if values is None:
-                self.stuck.append((box, bound))
+                self.stuck.append(Box(box.ranges, bound))
                 continue
             short = [v for v in self.vendors if values[v] < self.threshold[v][top[v]]]
             if not short:
                 self.dropped_bound = min(self.dropped_bound, bound)
                 continue
-            splittable = [v for v in short if box[v][0] < box[v][1]]
+            splittable = [v for v in short if box.ranges[v][0] < box.ranges[v][1]]
             if not splittable:
-                unsplittable.append((box, bound))
+                unsplittable.append(Box(box.ranges, bound))
                 continue
             # The vendor whose unearned discount the relaxation counts most first.
             splittable.sort(key=lambda v: values[v] * (self.percent[v][top[v]] - self.reached(v, values[v])),
                             reverse=True)
-            children += [(child, bound) for child in split_box(box, splittable)]
+            children += [Box(child, bound) for child in split_box(box.ranges, splittable)]
         boxes = children + unsplittable
-        lp = self.fix([box for box, _ in boxes])
+        lp = self.fix([box.ranges for box in boxes])
         if lp is None:
             self.open += boxes
             return False
-        stepping: list[tuple[Ranges, float, dict[str, float] | None]] = []
-        for n, ((box, bound), b, prices) in enumerate(zip(boxes, lp.box_bounds, lp.box_prices)):
-            bound = max(bound, -math.inf if b is None else b)
-            if self.close(box, bound):
+        stepping: list[Box] = []
+        for n, (box, b, prices) in enumerate(zip(boxes, lp.box_bounds, lp.box_prices)):
+            box = Box(box.ranges, max(box.bound, -math.inf if b is None else b), prices)
+            if self.close(box):
                 continue
             if n < len(children):
-                self.open.append((box, bound))
+                self.open.append(box)
             else:
-                stepping.append((box, bound, prices))
+                stepping.append(box)
         return self.lagrangian(stepping)
 
-    def lagrangian(self, boxes: list[tuple[Ranges, float, dict[str, float] | None]]) -> bool:
+    def lagrangian(self, boxes: list[Box]) -> bool:
         """A Lagrangian step on boxes no split can help: their items solved at the prices of their LPs.
 
         An item solved alone at any price factors gives a valid cut. At the
@@ -643,50 +694,59 @@ class _Search:
         boxes; one whose prices give no item not solved yet is stuck.
         False when out of time.
         """
-        steps = []
-        for box, bound, prices in boxes:
-            keys = None if prices is None else self.factor_keys(prices)
+        steps: list[tuple[Box, list[ItemKey]]] = []
+        for box in boxes:
+            keys = None if box.prices is None else self.factor_keys(box.prices)
             if keys is None or all(key in self.items for key in keys):
-                self.stuck.append((box, bound))
+                self.stuck.append(box)
             else:
-                steps.append((box, bound, keys))
-        if not self.solve_items([key for _, _, keys in steps for key in keys]):
-            self.open += [(box, bound) for box, bound, _ in steps]
+                steps.append((box, keys))
+        if not self.solve_items([key for _, keys in steps for key in keys]):
+            self.open += [box for box, _ in steps]
             return False
-        for box, bound, keys in steps:
+        for box, keys in steps:
             self.relax(keys)
-            self.open.append((box, bound))
+            self.open.append(box)
         return True
 
+    def lower_bound(self) -> float:
+        """The least bound of the dropped ranges, settled boxes and boxes left."""
+        return min([self.dropped_bound] + [box.bound for box in self.open + self.stuck])
+
     def proven(self) -> bool:
-        bound = min([self.dropped_bound] + [b for _, b in self.open + self.stuck])
-        return self.best is not None and math.isfinite(bound) and within(self.best[1], bound, self.mip_rel_gap)
+        bound = self.lower_bound()
+        return self.best is not None and math.isfinite(bound) and within(self.best.cost, bound, self.mip_rel_gap)
+
+    def report(self) -> None:
+        """Tell ``on_progress`` the incumbent's cost and the lower bound so far."""
+        if self.on_progress is not None:
+            bound = self.lower_bound()
+            self.on_progress(None if self.best is None else self.best.cost, bound if math.isfinite(bound) else None)
 
     def result(self, infeasible: bool = False) -> SearchResult:
         left = self.open + self.stuck
         if not left and math.isinf(self.dropped_bound):
-            left = [(dict(self.ranges), -math.inf)]  # nothing settled: the whole surviving region
-        region = min((b for _, b in left), default=math.inf)
+            left = [Box(dict(self.ranges), -math.inf)]  # nothing settled: the whole surviving region
+        region = min((box.bound for box in left), default=math.inf)
         bound = min(self.dropped_bound, region)
-        # One HiGHS run on the box around the boxes left: one run per box was
-        # slower (M seed 6: four boxes in 9.2 s, their bounding box in 5 s).
+        # One HiGHS run on the box around the boxes left: faster than one run per box (bench/results/HISTORY.md).
         ub = self.model.arrays.ub.copy()
         for v in self.vendors if left else []:
-            lo, hi = min(box[v][0] for box, _ in left), max(box[v][1] for box, _ in left)
+            lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
             ub[self.model.bracket_vars[v][:lo]] = 0
             ub[self.model.bracket_vars[v][hi + 1:]] = 0
         arrays = dataclasses.replace(self.model.arrays, ub=ub)
         cutoff = math.inf
         if self.best is not None:
             # HiGHS need only look for allocations better than the incumbent by more than the gap.
-            cutoff = self.best[1] - CUTOFF_SHARE * self.mip_rel_gap * abs(self.best[1])
+            cutoff = self.best.cost - CUTOFF_SHARE * self.mip_rel_gap * abs(self.best.cost)
             arrays = dataclasses.replace(
                 arrays, A=sp.vstack([arrays.A, sp.csr_array(arrays.c.reshape(1, -1))]).tocsr(),
                 row_lb=np.append(arrays.row_lb, -np.inf), row_ub=np.append(arrays.row_ub, cutoff),
             )
         return SearchResult(
-            units=None if self.best is None else self.best[0],
-            cost=None if self.best is None else self.best[1],
+            units=None if self.best is None else self.best.units,
+            cost=None if self.best is None else self.best.cost,
             bound=bound if math.isfinite(bound) else None,
             region_bound=region,
             dropped_bound=self.dropped_bound,
@@ -700,7 +760,8 @@ class _Search:
 
 
 def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_rel_gap: float,
-           progress: bool = False) -> SearchResult:
+           solver_log: bool = False,
+           on_progress: Callable[[float | None, float | None], None] | None = None) -> SearchResult:
     """Search the discount brackets of a coupled part with its items solved one by one.
 
     Parameters
@@ -713,29 +774,36 @@ def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_re
         Budget of the whole search; every solve runs in a guarded child.
     mip_rel_gap : float
         Gap of the item solves, and of the proof.
-    progress : bool, optional
+    solver_log : bool, optional
         Write the solver logs to stderr.
+    on_progress : callable, optional
+        Called as ``on_progress(cost, bound)`` after the root and after each
+        batch of boxes: the incumbent's cost and the part's lower bound so far
+        (``None`` while unknown), as the model counts them.
 
     Returns
     -------
     SearchResult
         See the module docstring for what its bound proves.
     """
-    s = _Search(problem, model, time_limit_s, mip_rel_gap, progress)
+    s = _Search(problem, model, time_limit_s, mip_rel_gap, solver_log, on_progress)
     none = {v: 0 for v in s.vendors}
     if not s.solve_items(s.leaf_keys(none)):
         return s.result()
-    if any(status == 2 for _, _, status in s.items.values()):
+    if any(solution.infeasible for solution in s.items.values()):
         return s.result(infeasible=True)
     s.relax(s.leaf_keys(none))
-    s.open = [(dict(s.ranges), -math.inf)]
+    s.open = [Box(dict(s.ranges), -math.inf)]
     root = s.fix([dict(s.ranges)])
     if root is None:
         return s.result()
-    s.open = [(box, root.box_bounds[0] if root.box_bounds[0] is not None else -math.inf) for box, _ in s.open]
+    s.open = [Box(box.ranges, root.box_bounds[0] if root.box_bounds[0] is not None else -math.inf)
+              for box in s.open]
+    s.report()
     while s.open and not s.proven():
-        s.open.sort(key=lambda node: node[1])
+        s.open.sort(key=lambda box: box.bound)
         batch, s.open = s.open[:NODE_BATCH], s.open[NODE_BATCH:]
         if not s.branch(batch):
             break
+        s.report()
     return s.result()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from .generate import generate_problem
 from .problem import ProblemError, load_problem
-from .result import SHARE_RULES
+from .result import SHARE_RULES, Progress
 from .solver import solve
+
+logger = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--core", action="store_true", help="check whether a coalition would gain by leaving")
     run.add_argument("--permutations", type=int, default=30, help="Shapley permutations to sample (default 30)")
     run.add_argument("--seed", type=int, default=0, help="seed of the Shapley sampling")
-    run.add_argument("--quiet", action="store_true", help="no solver log on stderr")
+    run.add_argument("--quiet", action="store_true", help="no solver log or progress on stderr")
     gen = commands.add_parser("generate", help="print a random realistic problem")
     gen.add_argument("--districts", type=int, required=True)
     gen.add_argument("--items", type=int, required=True)
@@ -32,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--max-vendors-per-item", type=int, default=None)
     gen.add_argument("--split", action="store_true", help="allow splitting a district's demand")
     return parser
+
+
+def _log_progress(progress: Progress) -> None:
+    figures = [f"best {progress.best_cost:.2f}" if progress.best_cost is not None else "no allocation yet"]
+    if progress.lower_bound is not None:
+        figures.append(f"bound {progress.lower_bound:.2f}")
+    if progress.gap is not None:
+        figures.append(f"gap {progress.gap:.4%}")
+    logger.info("%s: %s after %.1f s", progress.status, ", ".join(figures), progress.elapsed_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(problem.to_json())
         return 0
+    if not args.quiet:
+        # The engine's progress and HiGHS's log go to stderr; stdout keeps the result JSON.
+        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         problem = load_problem(args.problem)
         result = solve(
@@ -59,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
             core=args.core,
             shapley_permutations=args.permutations,
             seed=args.seed,
-            progress=not args.quiet,
+            progress=None if args.quiet else _log_progress,
+            solver_log=not args.quiet,
         )
     except ProblemError as exc:
         print(f"{args.problem}: invalid problem", file=sys.stderr)

@@ -31,7 +31,9 @@ from typing import Callable
 import numpy as np
 
 from .brackets import SearchResult, search, within
-from .model import MIN_TASK_S, Model, RawSolution, build_model, eligible_pairs, run_guarded, vendor_brackets
+from .guard import MIN_TASK_S, run_guarded
+from .highs import RawSolution, SolverOutcome, SolverStatus
+from .model import Model, build_model, eligible_pairs, vendor_brackets
 from .problem import Demand, Problem
 
 #: Demand sets with fewer eligible demand-offer pairs are solved whole: a
@@ -86,15 +88,16 @@ def independent_parts(problem: Problem, demands: tuple[Demand, ...]) -> list[tup
 
 
 @dataclass(frozen=True)
-class Combined:
+class Combined(SolverOutcome):
     """The solution of a demand set from its parts' solutions.
 
-    ``status`` follows HiGHS: 0 every part proven within the gap, 1 some part
-    stopped at the time limit with a solution, 2 some part infeasible,
-    ``None`` some part without a solution (killed, error, no incumbent).
+    ``status``: ``OPTIMAL`` every part proven within the gap, ``LIMIT`` some
+    part stopped at the time limit with a solution, ``INFEASIBLE`` some part
+    infeasible; otherwise the status of a part without a solution (``None``:
+    killed).
     """
 
-    status: int | None
+    status: SolverStatus | None
     message: str
     units: dict[tuple[str, str, int], int] | None
     objective: float | None
@@ -103,6 +106,11 @@ class Combined:
     solve_time_s: float
     parts: int
     size: dict[str, int]
+
+    @property
+    def solved(self) -> bool:
+        """``units`` is an allocation: every part ended normally with one."""
+        return self.units is not None and self.finished
 
 
 def combine(
@@ -121,13 +129,13 @@ def combine(
     raws = list(raws)
     solutions: list[tuple[dict, float] | None] = []
     for n, (m, r) in enumerate(zip(models, raws)):
-        own = (m.awards(r.x), float(r.objective)) if r.x is not None and r.status in (0, 1) else None
+        own = (m.awards(r.x), float(r.objective)) if r.solved else None
         other = incumbents.get(n)
-        if other is not None and r.status in (0, 1, None) and (own is None or other[1] < own[1] - 0.005):
+        if other is not None and (r.optimal or r.stopped) and (own is None or other[1] < own[1] - 0.005):
             dual = r.dual_bound
             proven = dual is not None and math.isfinite(dual) and within(other[1], dual, mip_rel_gap)
             raws[n] = dataclasses.replace(
-                r, status=0 if proven else 1, objective=other[1],
+                r, status=SolverStatus.OPTIMAL if proven else SolverStatus.LIMIT, objective=other[1],
                 message=r.message if own is not None else "solution from the items solved one by one",
             )
             solutions.append(other)
@@ -140,12 +148,12 @@ def combine(
     size["parts"] = len(models)
     elapsed = sum(r.solve_time_s for r in raws)
     nodes = sum(r.nodes or 0 for r in raws)
-    if any(r.status == 2 for r in raws):
-        message = next(r.message for r in raws if r.status == 2)
-        return Combined(2, message, None, None, None, nodes, elapsed, len(models), size)
+    if any(r.infeasible for r in raws):
+        message = next(r.message for r in raws if r.infeasible)
+        return Combined(SolverStatus.INFEASIBLE, message, None, None, None, nodes, elapsed, len(models), size)
     missing = [r for r, sol in zip(raws, solutions) if sol is None]
     if missing:
-        status = next((r.status for r in missing if r.status != 1), 1)
+        status = next((r.status for r in missing if r.status != SolverStatus.LIMIT), SolverStatus.LIMIT)
         return Combined(status, missing[0].message, None, None, None, nodes, elapsed, len(models), size)
     units: dict[tuple[str, str, int], int] = {}
     for sol in solutions:
@@ -153,9 +161,9 @@ def combine(
     objective = sum(float(r.objective) for r in raws)
     bounds = [r.dual_bound for r in raws]
     dual = sum(bounds) if all(b is not None and math.isfinite(b) for b in bounds) else None
-    status = 0 if all(r.status == 0 for r in raws) else 1
+    status = SolverStatus.OPTIMAL if all(r.optimal for r in raws) else SolverStatus.LIMIT
     message = raws[0].message if len(raws) == 1 else (
-        "every part optimal" if status == 0 else "time limit reached in some part")
+        "every part optimal" if status == SolverStatus.OPTIMAL else "time limit reached in some part")
     return Combined(status, message, units, objective, dual, nodes, elapsed, len(models), size)
 
 
@@ -163,24 +171,33 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
     """A part's solution from its bracket search and, when it ran, HiGHS on the region it left."""
     if raw is None:
         return RawSolution(
-            0 if found.proven(mip_rel_gap) else 1, "proven by the bracket search, items solved one by one",
+            SolverStatus.OPTIMAL if found.proven(mip_rel_gap) else SolverStatus.LIMIT,
+            "proven by the bracket search, items solved one by one",
             None, None, found.bound, found.solves, found.solve_time_s,
         )
     region = found.region_bound
-    if raw.status == 2 and found.units is not None:
+    if raw.infeasible and found.units is not None:
         # Nothing in the region left costs less than the cutoff.
-        raw = dataclasses.replace(raw, status=1, message="no allocation beats the search's", x=None)
+        raw = dataclasses.replace(raw, status=SolverStatus.LIMIT, message="no allocation beats the search's", x=None)
         region = max(region, found.cutoff)
     elif raw.dual_bound is not None and math.isfinite(raw.dual_bound):
         region = max(region, min(raw.dual_bound, found.cutoff))
     bound = min(found.dropped_bound, region)
     status = raw.status
-    if status == 0 and not (math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)):
-        status = 1  # proven on the region left, not against a dropped range's bound
+    if raw.optimal and not (math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)):
+        status = SolverStatus.LIMIT  # proven on the region left, not against a dropped range's bound
     return dataclasses.replace(
         raw, status=status, dual_bound=bound if math.isfinite(bound) else None,
         nodes=(raw.nodes or 0) + found.solves, solve_time_s=raw.solve_time_s + found.solve_time_s,
     )
+
+
+def _whole(on_search: Callable[[float | None, float | None], None] | None,
+           parts: int) -> Callable[[float | None, float | None], None] | None:
+    """A part's search progress as its demand set's: a part's figures are the set's only when it is alone."""
+    if on_search is None or parts == 1:
+        return on_search
+    return lambda cost, bound: on_search(None, None)
 
 
 def solve_demand_sets(
@@ -189,9 +206,10 @@ def solve_demand_sets(
     *,
     time_limit_s: float | None,
     mip_rel_gap: float,
-    progress: bool = False,
+    solver_log: bool = False,
     shared: bool = False,
     on_done: Callable[[int], None] | None = None,
+    on_search: Callable[[float | None, float | None], None] | None = None,
 ) -> list[Combined]:
     """Solve the purchase of each demand set, each split into its independent parts.
 
@@ -199,7 +217,11 @@ def solve_demand_sets(
     pooled solve); otherwise each part gets ``time_limit_s``, a searched part
     for its search and its HiGHS run together (every part's HiGHS run gets the
     limit less the longest search, at least ``MIN_TASK_S``). ``on_done`` is called with
-    the number of demand sets finished so far.
+    the number of demand sets finished so far. ``on_search`` is called as
+    ``on_search(cost, bound)`` as a bracket search goes (see
+    :func:`pricing.brackets.search`), with the demand set's cost and bound:
+    those of the part searched when it is the set's only part, ``None``
+    otherwise (the other parts are not solved yet).
 
     A coupled part (several items joined by discounting vendors) of a demand
     set large enough to split first goes through the bracket search of
@@ -223,7 +245,7 @@ def solve_demand_sets(
                     limit = max(MIN_TASK_S, SEARCH_SHARE * left)
                 search_started = time.perf_counter()
                 found[(n_set, n_part)] = search(problem, m, time_limit_s=limit, mip_rel_gap=mip_rel_gap,
-                                                progress=progress)
+                                                solver_log=solver_log, on_progress=_whole(on_search, len(plan)))
                 longest_search_s = max(longest_search_s, time.perf_counter() - search_started)
     keys, tasks = [], []
     for n_set, plan in enumerate(plans):
@@ -250,7 +272,7 @@ def solve_demand_sets(
         else:
             limit = max(MIN_TASK_S, limit - longest_search_s)
     raws = run_guarded(
-        tasks, time_limit_s=limit, mip_rel_gap=mip_rel_gap, progress=progress, on_done=report, shared=shared,
+        tasks, time_limit_s=limit, mip_rel_gap=mip_rel_gap, solver_log=solver_log, on_done=report, shared=shared,
     ) if tasks else []
     by_key = dict(zip(keys, raws))
     out = []

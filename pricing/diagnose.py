@@ -24,7 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
-from .model import build_model, eligible_offers, run_guarded, upper_quantity
+from .guard import run_guarded
+from .model import build_model, eligible_offers, upper_quantity
 from .problem import Demand, Problem, Rules
 
 
@@ -124,10 +125,10 @@ def rule_unmet(
         variants = [problem] + [relax(problem) for _, relax in relaxations]
         tasks = [build_model(p, demands=rows).arrays for p in variants]
         raw = run_guarded(tasks[:1], time_limit_s=time_limit_s, mip_rel_gap=1e-4)[0]
-        if raw.status != 2:
+        if not raw.infeasible:
             continue
         raws = run_guarded(tasks[1:], time_limit_s=time_limit_s, mip_rel_gap=1e-4)
-        culprits = [name for (name, _), r in zip(relaxations, raws) if r.status in (0, 1) and r.x is not None]
+        culprits = [name for (name, _), r in zip(relaxations, raws) if r.solved]
         if culprits:
             reason = f"the demands on item '{item}' cannot all be met under " + " combined with ".join(culprits)
         else:

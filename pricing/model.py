@@ -1,4 +1,4 @@
-"""The allocation problem as a mixed-integer linear program, and a guarded HiGHS run.
+"""The allocation problem as a mixed-integer linear program (the formulation).
 
 Model
 -----
@@ -62,67 +62,24 @@ the items solved one by one, see :mod:`pricing.brackets`. For that search
 the model also records each column's item and each coupling vendor's
 bracket binaries and value terms (:meth:`Model.item_costs`).
 
-HiGHS runs in a child process (:func:`run_guarded`): HiGHS normally honours
-its ``time_limit``, but a stuck solve must not hold a web worker, so the
-parent kills the child at the limit plus a grace period. The child is forked
-from a single-threaded caller and comes from a fork server otherwise (see
-:func:`_context`). A batch may use several children side by side, and a
-child may run other guarded work than a MILP (:class:`Job`).
+The arrays are solved by :mod:`pricing.highs`, in a guarded child process
+(:mod:`pricing.guard`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import multiprocessing
-import multiprocessing.connection as mp_connection
-import os
-import threading
-import time
-import warnings
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from .highs import MilpArrays
 from .problem import Demand, District, Problem
 
-#: Seconds a child may run past its time limit before it is killed, plus 10 %.
-GRACE_S = 3.0
-#: Least time limit a task of a shared-budget batch gets (see :func:`run_guarded`).
-MIN_TASK_S = 1.0
+#: A cent: the upper bound of a discount bracket is one cent below the next one's threshold.
 _CENT = 0.01
-#: HiGHS options that switch off its RINS and RENS sub-MIP heuristics. On
-#: models of up to ``SUB_MIP_OFF_BELOW`` integer variables they cost more root
-#: time than they save (the LP bound is close and branching finds the
-#: incumbent); on larger ones they are what finds a good incumbent at all.
-NO_SUB_MIP = {"mip_heuristic_run_rins": False, "mip_heuristic_run_rens": False}
-SUB_MIP_OFF_BELOW = 10_000
-
-
-@dataclass(frozen=True)
-class MilpArrays:
-    """The numeric MILP: minimise ``c @ x`` s.t. ``row_lb <= A @ x <= row_ub``."""
-
-    c: np.ndarray
-    integrality: np.ndarray
-    lb: np.ndarray
-    ub: np.ndarray
-    A: sp.csr_array
-    row_lb: np.ndarray
-    row_ub: np.ndarray
-
-    @property
-    def size(self) -> dict[str, int]:
-        return {
-            "variables": int(self.c.size),
-            "integer_variables": int(np.count_nonzero(self.integrality)),
-            "constraints": int(self.A.shape[0]),
-            "nonzeros": int(self.A.nnz),
-        }
 
 
 @dataclass(frozen=True)
@@ -394,6 +351,26 @@ def vendor_brackets(problem: Problem, reach: dict[int, int]) -> dict[str, list[t
     return out
 
 
+#: Price bands of an offer: (first unit, last unit, unit price), cut at ``U_o``.
+Bands = list[tuple[int, int, float]]
+
+
+@dataclass
+class _Assigned:
+    """The assignment columns ``a_ro``, one per eligible pair, and what the later sections add to them.
+
+    ``var[j]`` carries ``per_value[j]`` units of pair ``j``, up to ``bound[j]``.
+    ``tagged`` lists (columns, their items) for :attr:`Model.column_item`;
+    ``value_terms`` each coupling vendor's (columns, unit prices) of purchase value.
+    """
+
+    var: np.ndarray
+    per_value: np.ndarray
+    bound: np.ndarray
+    tagged: list[tuple[np.ndarray, np.ndarray]]
+    value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]]
+
+
 def build_model(
     problem: Problem,
     *,
@@ -418,28 +395,52 @@ def build_model(
     Model
     """
     demands = problem.demands if demands is None else tuple(demands)
-    years = problem.tco_years
-    split = problem.rules.split_district_demand
-    cap = problem.rules.max_vendors_per_item
     pairs = eligible_pairs(problem, demands)
+    reach = {int(k): int(pairs.reach[k]) for k in np.flatnonzero(pairs.reach > 0)}
+    brackets_of = vendor_brackets(problem, reach)
+    # A vendor with one reachable bracket has a constant price factor; the others' go through the brackets.
+    price_factor = {v: (1.0 - br[0][2] / 100.0 if len(br) == 1 else 0.0) for v, br in brackets_of.items()}
+    coupling = tuple(v for v, br in brackets_of.items() if len(br) > 1)
+    items = tuple(dict.fromkeys(r.item for r in demands))
     b = _Builder()
-    n_offers = len(problem.offers)
 
+    coalition_vars = _coalition_vars(b, demands, coalition_shares)
+    bands, simple = _price_bands(problem, reach)
+    assigned = _assignments(b, problem, demands, pairs, bands, simple, price_factor, coupling, items)
+    _demand_rows(b, problem, demands, pairs, assigned, coalition_vars)
+    if problem.rules.max_vendors_per_item is not None:
+        _vendor_cap(b, problem, reach, pairs, assigned)
+    _tiers(b, problem, pairs, reach, bands, simple, price_factor, coupling, assigned, items)
+    bracket_vars, value_rows = _discount_brackets(b, brackets_of, assigned.value_terms)
+
+    arrays = b.arrays()
+    column_item = np.full(arrays.c.size, -1, dtype=np.int64)
+    for cols, tags in assigned.tagged:
+        column_item[cols] = tags
+    vendor_value = {
+        v: (np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms]))
+        for v, terms in assigned.value_terms.items()
+    }
+    return Model(arrays, demands, pairs.demand, pairs.offer, assigned.var, assigned.per_value, coalition_vars,
+                 bracket_vars, items, column_item, vendor_value, value_rows)
+
+
+def _coalition_vars(b: _Builder, demands: tuple[Demand, ...],
+                    coalition_shares: dict[str, Decimal] | None) -> dict[str, int]:
+    """Coalition mode: a binary ``y_d`` per district, its objective ``-share_d``."""
     coalition_vars: dict[str, int] = {}
     if coalition_shares is not None:
         for r in demands:
             if r.district not in coalition_vars:
                 share = float(coalition_shares[r.district])
                 coalition_vars[r.district] = b.var(cost=-share, ub=1, integer=True)
+    return coalition_vars
 
-    reach = {int(k): int(pairs.reach[k]) for k in np.flatnonzero(pairs.reach > 0)}
-    brackets_of = vendor_brackets(problem, reach)
-    price_factor = {v: (1.0 - br[0][2] / 100.0 if len(br) == 1 else 0.0) for v, br in brackets_of.items()}
-    vendor_value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
 
-    # Price bands of each offer: (first unit, last unit, unit price), cut at U_o.
-    bands: dict[int, list[tuple[int, int, float]]] = {}
-    simple = np.zeros(n_offers, dtype=bool)  # one price from the first unit: cost on the assignment
+def _price_bands(problem: Problem, reach: dict[int, int]) -> tuple[dict[int, Bands], np.ndarray]:
+    """Each usable offer's price bands, and which offers are simple (one price from the first unit)."""
+    bands: dict[int, Bands] = {}
+    simple = np.zeros(len(problem.offers), dtype=bool)  # one price from the first unit: cost on the assignment
     for k in reach:
         offer = problem.offers[k]
         upper = upper_quantity(offer, reach[k])
@@ -459,15 +460,22 @@ def build_model(
         # A capacity below the reachable demand needs the quantity row of the bands.
         simple[k] = simple[k] and raw[-1][1] >= reach[k]
         bands[k] = raw
+    return bands, simple
 
-    # Assignments, one column per eligible pair, all at once.
+
+def _assignments(b: _Builder, problem: Problem, demands: tuple[Demand, ...], pairs: Pairs,
+                 bands: dict[int, Bands], simple: np.ndarray, price_factor: dict[str, float],
+                 coupling: tuple[str, ...], items: tuple[str, ...]) -> _Assigned:
+    """Assignment: one column per eligible pair, all at once; simple offers' cost on them."""
+    years = problem.tco_years
+    n_offers = len(problem.offers)
     q = np.array([r.quantity for r in demands], dtype=np.int64)
     pd, po = pairs.demand, pairs.offer
     n_pairs = pd.size
     cap_arr = np.array(
         [np.iinfo(np.int64).max if o.capacity is None else o.capacity for o in problem.offers], dtype=np.int64
     ).reshape(-1)
-    if split:
+    if problem.rules.split_district_demand:
         per_value = np.ones(n_pairs, dtype=np.int64)
         bound = np.minimum(q[pd], cap_arr[po]).astype(float) if n_pairs else np.zeros(0)
     else:
@@ -480,115 +488,142 @@ def build_model(
         first_price[k] = bands[k][0][2]
         unit_cost[k] = first_price[k] * price_factor[offer.vendor] + float(offer.annual_cost_per_unit) * years
     a_vars = b.var_block(unit_cost[po] * per_value, bound, integer=True)
-    items = tuple(dict.fromkeys(r.item for r in demands))
     item_index = {item: n for n, item in enumerate(items)}
     demand_item = np.array([item_index[r.item] for r in demands], dtype=np.int64)
-    tagged: list[tuple[np.ndarray, np.ndarray]] = [(a_vars, demand_item[pd] if n_pairs else np.zeros(0, np.int64))]
+    tagged = [(a_vars, demand_item[pd] if n_pairs else np.zeros(0, np.int64))]
+    value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     vendor_of = np.array([o.vendor for o in problem.offers], dtype=object) if n_offers else np.zeros(0, object)
     simple_pairs = simple[po]
-    for v in brackets_of:
-        if len(brackets_of[v]) == 1:
-            continue
+    for v in coupling:
         mask = simple_pairs & (vendor_of[po] == v)
         if mask.any():
-            vendor_value_terms.setdefault(v, []).append((a_vars[mask], first_price[po[mask]] * per_value[mask]))
+            value_terms.setdefault(v, []).append((a_vars[mask], first_price[po[mask]] * per_value[mask]))
+    return _Assigned(a_vars, per_value, bound, tagged, value_terms)
 
-    # Demand rows: sum of a demand's assignments = 1 (whole) or q (split).
-    rhs = q.astype(float) if split else np.ones(len(demands))
-    if coalition_shares is None:
-        b.row_block(len(demands), pd, a_vars, np.ones(n_pairs), rhs, rhs)
+
+def _demand_rows(b: _Builder, problem: Problem, demands: tuple[Demand, ...], pairs: Pairs, assigned: _Assigned,
+                 coalition_vars: dict[str, int]) -> None:
+    """Demand rows: sum of a demand's assignments = 1 (whole) or q (split); ``y_d`` or ``q_r y_d`` in coalition mode."""
+    n_pairs = pairs.demand.size
+    rhs = (np.array([r.quantity for r in demands], dtype=float) if problem.rules.split_district_demand
+           else np.ones(len(demands)))
+    if not coalition_vars:
+        b.row_block(len(demands), pairs.demand, assigned.var, np.ones(n_pairs), rhs, rhs)
     else:
         cvar = np.array([coalition_vars[r.district] for r in demands], dtype=np.int64)
-        rows = np.concatenate([pd, np.arange(len(demands))])
-        cols = np.concatenate([a_vars, cvar])
+        rows = np.concatenate([pairs.demand, np.arange(len(demands))])
+        cols = np.concatenate([assigned.var, cvar])
         vals = np.concatenate([np.ones(n_pairs), -rhs])
         b.row_block(len(demands), rows, cols, vals, 0.0, 0.0)
 
-    # Vendor cap: a binary per vendor and item where the cap can bind.
-    if cap is not None:
-        vendors_on_item: dict[str, set[str]] = {}
-        for k in reach:
-            vendors_on_item.setdefault(problem.offers[k].item, set()).add(problem.offers[k].vendor)
-        u_index: dict[tuple[str, str], int] = {}
-        for item, vendors in sorted(vendors_on_item.items()):
-            if len(vendors) <= cap:
-                continue
-            binaries = []
-            for v in sorted(vendors):
-                u_index[(v, item)] = b.var(ub=1, integer=True)
-                binaries.append((u_index[(v, item)], 1.0))
-            b.row(binaries, -np.inf, float(cap))
-        if u_index:
-            offer_u = np.array(
-                [u_index.get((o.vendor, o.item), -1) for o in problem.offers], dtype=np.int64
-            )
-            u_of_pair = offer_u[po]
-            sel = np.flatnonzero(u_of_pair >= 0)
-            n = sel.size
-            rows = np.concatenate([np.arange(n), np.arange(n)])
-            cols = np.concatenate([a_vars[sel], u_of_pair[sel]])
-            vals = np.concatenate([np.ones(n), -bound[sel]])
-            b.row_block(n, rows, cols, vals, -np.inf, 0.0)
 
-    # Offer quantity terms Q_o = sum q a for offers priced on band variables.
+def _vendor_cap(b: _Builder, problem: Problem, reach: dict[int, int], pairs: Pairs, assigned: _Assigned) -> None:
+    """Vendor cap: a binary ``u_vi`` per vendor and item where the cap can bind, and its rows."""
+    cap = problem.rules.max_vendors_per_item
+    vendors_on_item: dict[str, set[str]] = {}
+    for k in reach:
+        vendors_on_item.setdefault(problem.offers[k].item, set()).add(problem.offers[k].vendor)
+    u_index: dict[tuple[str, str], int] = {}
+    for item, vendors in sorted(vendors_on_item.items()):
+        if len(vendors) <= cap:
+            continue
+        binaries = []
+        for v in sorted(vendors):
+            u_index[(v, item)] = b.var(ub=1, integer=True)
+            binaries.append((u_index[(v, item)], 1.0))
+        b.row(binaries, -np.inf, float(cap))
+    if u_index:
+        offer_u = np.array([u_index.get((o.vendor, o.item), -1) for o in problem.offers], dtype=np.int64)
+        u_of_pair = offer_u[pairs.offer]
+        sel = np.flatnonzero(u_of_pair >= 0)
+        n = sel.size
+        rows = np.concatenate([np.arange(n), np.arange(n)])
+        cols = np.concatenate([assigned.var[sel], u_of_pair[sel]])
+        vals = np.concatenate([np.ones(n), -assigned.bound[sel]])
+        b.row_block(n, rows, cols, vals, -np.inf, 0.0)
+
+
+def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], bands: dict[int, Bands],
+           simple: np.ndarray, price_factor: dict[str, float], coupling: tuple[str, ...], assigned: _Assigned,
+           items: tuple[str, ...]) -> None:
+    """The band variables of every offer that is not simple, tied to its quantity ``Q_o = sum q a``.
+
+    Their columns are tagged with their item in ``assigned``, and a coupling
+    vendor's are added to its purchase value terms there.
+    """
+    item_index = {item: n for n, item in enumerate(items)}
+    years = problem.tco_years
+    po = pairs.offer
     banded = np.flatnonzero(~simple[po])
     order = banded[np.argsort(po[banded], kind="stable")]
-    offer_sorted = po[order]
-    starts_at = np.searchsorted(offer_sorted, np.arange(n_offers + 1))
-
+    starts_at = np.searchsorted(po[order], np.arange(len(problem.offers) + 1))
     for k in sorted(reach):
         if simple[k]:
             continue
         offer = problem.offers[k]
-        minimum = offer.min_award_quantity
-        support = float(offer.annual_cost_per_unit) * years
-        factor = price_factor[offer.vendor]
         sel = order[starts_at[k]:starts_at[k + 1]]
-        q_terms = list(zip(a_vars[sel].tolist(), per_value[sel].astype(float).tolist()))
-        value_vars: list[int] = []
-        value_prices: list[float] = []
+        q_terms = list(zip(assigned.var[sel].tolist(), assigned.per_value[sel].astype(float).tolist()))
+        # Cost of a unit in band: its price at the vendor's constant factor (0 when coupled: the
+        # brackets price it), plus its support over the years.
+        factor, support = price_factor[offer.vendor], float(offer.annual_cost_per_unit) * years
         if offer.pricing == "all_units":
-            pick, ws = [], []
-            for lo, hi, price in bands[k]:
-                z = b.var(ub=1, integer=True)
-                w = b.var(cost=price * factor + support, ub=hi, integer=False)
-                b.row([(w, 1.0), (z, -float(lo))], 0.0, np.inf)
-                b.row([(w, 1.0), (z, -float(hi))], -np.inf, 0.0)
-                value_vars.append(w)
-                value_prices.append(price)
-                pick.append((z, 1.0))
-                ws.append(w)
-            b.row(pick, -np.inf, 1.0)
-            b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
+            ws = _all_units_tiers(b, bands[k], factor, support)
         else:
-            widths = [end - start + 1 for start, end, _ in bands[k]]
-            ws = []
-            for (start, end, price), width in zip(bands[k], widths):
-                w = b.var(cost=price * factor + support, ub=width, integer=False)
-                ws.append(w)
-                value_vars.append(w)
-                value_prices.append(price)
-            # Band 0 needs a binary only for a minimum award.
-            need_first = minimum > 1
-            gs: list[int | None] = [
-                b.var(ub=1, integer=True) if (s > 0 or need_first) else None for s in range(len(ws))
-            ]
-            for s, w in enumerate(ws):
-                if gs[s] is not None:
-                    b.row([(w, 1.0), (gs[s], -float(widths[s]))], -np.inf, 0.0)
-                if s + 1 < len(ws):
-                    b.row([(w, 1.0), (gs[s + 1], -float(widths[s]))], 0.0, np.inf)
-            if need_first:
-                s_min = max(s for s, (start, _, _) in enumerate(bands[k]) if start <= minimum)
-                needed = minimum - bands[k][s_min][0] + 1
-                b.row([(ws[s_min], 1.0), (gs[0], -float(needed))], 0.0, np.inf)
-            b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
-        tagged.append((np.array(value_vars, dtype=np.int64), np.full(len(value_vars), item_index[offer.item])))
-        if len(brackets_of[offer.vendor]) > 1:
-            vendor_value_terms.setdefault(offer.vendor, []).append(
-                (np.array(value_vars, dtype=np.int64), np.array(value_prices))
-            )
+            ws = _incremental_tiers(b, bands[k], offer.min_award_quantity, factor, support)
+        b.row(q_terms + [(w, -1.0) for w in ws], 0.0, 0.0)
+        value_vars = np.array(ws, dtype=np.int64)
+        assigned.tagged.append((value_vars, np.full(len(ws), item_index[offer.item])))
+        if offer.vendor in coupling:
+            assigned.value_terms.setdefault(offer.vendor, []).append(
+                (value_vars, np.array([p for _, _, p in bands[k]])))
 
+
+def _all_units_tiers(b: _Builder, bands: Bands, factor: float, support: float) -> list[int]:
+    """All-units tiers (multiple choice): ``z_ot`` and ``w_ot`` per tier; returns the ``w_ot``.
+
+    The minimum award is already in the bands' first units.
+    """
+    pick, ws = [], []
+    for lo, hi, price in bands:
+        z = b.var(ub=1, integer=True)
+        w = b.var(cost=price * factor + support, ub=hi, integer=False)
+        b.row([(w, 1.0), (z, -float(lo))], 0.0, np.inf)
+        b.row([(w, 1.0), (z, -float(hi))], -np.inf, 0.0)
+        pick.append((z, 1.0))
+        ws.append(w)
+    b.row(pick, -np.inf, 1.0)
+    return ws
+
+
+def _incremental_tiers(b: _Builder, bands: Bands, minimum: int, factor: float, support: float) -> list[int]:
+    """Incremental tiers (ordered segments): ``w_os`` and "band reached" binaries ``g_os``; returns the ``w_os``."""
+    widths = [end - start + 1 for start, end, _ in bands]
+    ws = [b.var(cost=price * factor + support, ub=width, integer=False)
+          for (_, _, price), width in zip(bands, widths)]
+    # Band 0 needs a binary only for a minimum award.
+    need_first = minimum > 1
+    gs: list[int | None] = [
+        b.var(ub=1, integer=True) if (s > 0 or need_first) else None for s in range(len(ws))
+    ]
+    for s, w in enumerate(ws):
+        if gs[s] is not None:
+            b.row([(w, 1.0), (gs[s], -float(widths[s]))], -np.inf, 0.0)
+        if s + 1 < len(ws):
+            b.row([(w, 1.0), (gs[s + 1], -float(widths[s]))], 0.0, np.inf)
+    if need_first:
+        s_min = max(s for s, (start, _, _) in enumerate(bands) if start <= minimum)
+        needed = minimum - bands[s_min][0] + 1
+        b.row([(ws[s_min], 1.0), (gs[0], -float(needed))], 0.0, np.inf)
+    return ws
+
+
+def _discount_brackets(b: _Builder, brackets_of: dict[str, list[tuple[float, float, float]]],
+                       value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+                       ) -> tuple[dict[str, list[int]], dict[str, int]]:
+    """Total-quantity discounts (bracket choice): ``h_vk`` and ``e_vk`` per coupling vendor.
+
+    Returns each vendor's bracket binaries and the row that splits its value into brackets.
+    """
     bracket_vars: dict[str, list[int]] = {}
     value_rows: dict[str, int] = {}
     for v, brackets in sorted(brackets_of.items()):
@@ -604,21 +639,11 @@ def build_model(
             pick.append((h, 1.0))
             parts.append((e, 1.0))
         b.row(pick, 1.0, 1.0)
-        terms = vendor_value_terms.get(v, [])
+        terms = value_terms.get(v, [])
         cols = np.concatenate([np.array([e for e, _ in parts], dtype=np.int64)] + [t[0] for t in terms])
         vals = np.concatenate([np.ones(len(parts))] + [-t[1] for t in terms])
         value_rows[v] = b.row_block(1, np.zeros(cols.size, dtype=np.int64), cols, vals, 0.0, 0.0)
-
-    arrays = b.arrays()
-    column_item = np.full(arrays.c.size, -1, dtype=np.int64)
-    for cols, tags in tagged:
-        column_item[cols] = tags
-    vendor_value = {
-        v: (np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms]))
-        for v, terms in vendor_value_terms.items()
-    }
-    return Model(arrays, demands, pd, po, a_vars, per_value, coalition_vars, bracket_vars, items, column_item,
-                 vendor_value, value_rows)
+    return bracket_vars, value_rows
 
 
 def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:
@@ -634,9 +659,6 @@ def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:
     the LP is at least as tight and still a relaxation. Its items, vendors
     and brackets are the original model's, in the same order; its integer
     solutions are not allocations (the groups are not districts).
-
-    On the XL benchmark's part (500 districts) the LP has 10,337 columns
-    instead of 254,550 and solves in 0.08 s instead of 2.5 s, to the same bound.
     """
     groups: dict[tuple[str, tuple[int, ...]], int] = {}
     for r, offers in eligible_offers(problem, demands).items():
@@ -657,223 +679,3 @@ def relaxation_model(problem: Problem, demands: tuple[Demand, ...]) -> Model:
         rules=dataclasses.replace(problem.rules, split_district_demand=True),
     )
     return build_model(relaxed, demands=tuple(grouped))
-
-
-@dataclass(frozen=True)
-class RawSolution:
-    """What HiGHS reported, or ``status=None`` when the child was killed."""
-
-    status: int | None
-    message: str
-    x: np.ndarray | None
-    objective: float | None
-    dual_bound: float | None
-    nodes: int | None
-    solve_time_s: float
-
-
-def solve_arrays(
-    arrays: MilpArrays, *, time_limit_s: float | None, mip_rel_gap: float, progress: bool, relax: bool = False
-) -> RawSolution:
-    """Run HiGHS in this process. ``relax=True`` solves the LP relaxation."""
-    options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "disp": progress, "presolve": True}
-    if time_limit_s is not None:
-        options["time_limit"] = float(time_limit_s)
-    integrality = np.zeros_like(arrays.integrality) if relax else arrays.integrality
-    if not relax and np.count_nonzero(integrality) <= SUB_MIP_OFF_BELOW:
-        options.update(NO_SUB_MIP)
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        # scipy passes options it does not list to HiGHS verbatim, with a warning.
-        warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
-        res = milp(
-            arrays.c,
-            integrality=integrality,
-            bounds=Bounds(arrays.lb, arrays.ub),
-            constraints=LinearConstraint(arrays.A, arrays.row_lb, arrays.row_ub),
-            options=options,
-        )
-    elapsed = time.perf_counter() - started
-    dual = getattr(res, "mip_dual_bound", None)
-    if relax and res.status == 0:
-        dual = res.fun
-    return RawSolution(
-        status=int(res.status),
-        message=str(res.message),
-        x=res.x,
-        objective=None if res.fun is None else float(res.fun),
-        dual_bound=None if dual is None else float(dual),
-        nodes=getattr(res, "mip_node_count", None),
-        solve_time_s=elapsed,
-    )
-
-
-@dataclass(frozen=True)
-class Job:
-    """Work for the guarded child other than one MILP: ``fn(*args, time_limit_s=...)``.
-
-    ``fn`` must be a module-level function (it is pickled by name) and honour
-    its time limit; its return value is sent back.
-    """
-
-    fn: Callable[..., Any]
-    args: tuple
-
-
-def _child_main(conn, progress: bool) -> None:
-    if progress:
-        # HiGHS logs to the C stdout; the command line keeps stdout for JSON.
-        os.dup2(2, 1)
-    else:
-        # Some HiGHS builds print debugging lines (and highspy its banner) even with output off;
-        # the child answers through the pipe only.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-    conn.send("ready")
-    while True:
-        task = conn.recv()
-        if task is None:
-            return
-        work, time_limit_s, mip_rel_gap, relax = task
-        if isinstance(work, Job):
-            conn.send(work.fn(*work.args, time_limit_s=time_limit_s))
-            continue
-        conn.send(
-            solve_arrays(work, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress, relax=relax)
-        )
-
-
-#: Start method of the solver child: ``None`` chooses (see :func:`_context`),
-#: or one of ``"fork"``, ``"forkserver"``, ``"spawn"``.
-START_METHOD: str | None = None
-
-
-def _context():
-    """The multiprocessing context of the solver child.
-
-    ``fork`` when the caller runs a single Python thread: the child starts in
-    about 25 ms with scipy already imported and without re-running the
-    caller's ``__main__``. Forking a process that has other threads (a
-    threaded web server, Playwright in a test process) can deadlock the child
-    on a lock another thread held at the fork, so then the child comes from a
-    ``forkserver`` (a clean single-threaded process started once, about
-    0.6 s, with this module preloaded; each child after that about 30 ms).
-    Like ``spawn``, ``forkserver`` imports the caller's main module in the
-    child: a script that calls :func:`pricing.solve` from a threaded program
-    needs the usual ``if __name__ == "__main__":`` guard.
-    """
-    method = START_METHOD or ("forkserver" if threading.active_count() > 1 else "fork")
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload(["pricing.model"])
-    return ctx
-
-
-class _Child:
-    """One solver child and the task it is on."""
-
-    def __init__(self, ctx, progress: bool) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_child_main, args=(child, progress), daemon=True)
-        self.process.start()
-        child.close()
-        self.task: int | None = None
-        self.started = 0.0
-        self.deadline = math.inf
-        if not self.conn.poll(60.0):
-            self.close(kill=True)
-            raise RuntimeError("the solver process did not start")
-        self.conn.recv()
-
-    def close(self, *, kill: bool) -> None:
-        if kill:
-            self.process.kill()
-        else:
-            try:
-                self.conn.send(None)
-            except OSError:
-                pass
-        self.conn.close()
-        self.process.join(5.0)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-
-
-def run_guarded(
-    tasks: list[MilpArrays | Job],
-    *,
-    time_limit_s: float | None,
-    mip_rel_gap: float,
-    progress: bool = False,
-    relax: bool = False,
-    on_done: Callable[[int], None] | None = None,
-    shared: bool = False,
-    workers: int = 1,
-) -> list[Any]:
-    """Solve each MILP (or run each :class:`Job`) in a child process that is killed if it overruns.
-
-    ``workers`` children (one by default) serve the whole batch, each taking
-    the next task when it is done; results come back in the order of
-    ``tasks``. A child that has not answered ``GRACE_S`` seconds plus 10 %
-    after its time limit is killed, its task reported as a
-    :class:`RawSolution` with ``status=None``, and a new child takes the
-    remaining tasks. A MILP's answer is a :class:`RawSolution`, a job's its
-    return value. ``shared=True`` makes ``time_limit_s`` a budget for the
-    whole batch: each task gets what is left of it (at least ``MIN_TASK_S``,
-    so that every part of a decomposed problem gets a chance at a first
-    solution). ``on_done`` is called with the number of tasks finished.
-    """
-    ctx = _context()
-    results: list[Any] = [None] * len(tasks)
-    batch_started = time.perf_counter()
-    pending = list(range(len(tasks)))
-    idle: list[_Child] = []
-    busy: list[_Child] = []
-    finished = 0
-
-    def finish(child: _Child, answer: Any) -> None:
-        nonlocal finished
-        results[child.task] = answer
-        busy.remove(child)
-        finished += 1
-        if on_done is not None:
-            on_done(finished)
-
-    try:
-        while pending or busy:
-            while pending and len(busy) < max(1, workers):
-                child = idle.pop() if idle else _Child(ctx, progress)
-                child.task = pending.pop(0)
-                child.started = time.perf_counter()
-                limit = time_limit_s
-                if shared and limit is not None:
-                    limit = max(MIN_TASK_S, limit - (child.started - batch_started))
-                child.deadline = math.inf if limit is None else child.started + limit * 1.1 + GRACE_S
-                child.conn.send((tasks[child.task], limit, mip_rel_gap, relax))
-                busy.append(child)
-            wait_s = min(c.deadline for c in busy) - time.perf_counter()
-            ready = mp_connection.wait([c.conn for c in busy], None if math.isinf(wait_s) else max(0.0, wait_s))
-            now = time.perf_counter()
-            for child in list(busy):
-                if child.conn in ready:
-                    try:
-                        answer = child.conn.recv()
-                    except EOFError:
-                        finish(child, RawSolution(None, "the solver process died", None, None, None, None,
-                                                  now - child.started))
-                        child.close(kill=True)
-                        continue
-                    finish(child, answer)
-                    idle.append(child)
-                elif now >= child.deadline:
-                    finish(child, RawSolution(None, "the solver overran its time limit and was stopped",
-                                              None, None, None, None, now - child.started))
-                    child.close(kill=True)
-    finally:
-        for child in busy:
-            child.close(kill=True)
-        for child in idle:
-            child.close(kill=False)
-    return results

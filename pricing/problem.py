@@ -1,5 +1,7 @@
 """Problem types of the ``coop.allocation/1`` format, their validation and JSON io.
 
+The format, every rule of it and a worked example: pricing/FORMAT.md.
+
 The types are frozen dataclasses holding exact values (``Decimal`` money,
 ``int`` quantities). :meth:`Problem.from_dict` is the only way in from JSON:
 it checks the whole document, collects every error with the JSON path of the

@@ -106,6 +106,36 @@ class CoreCheck:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Where a :func:`pricing.solve` call is: what its ``progress`` callback receives.
+
+    Attributes
+    ----------
+    status : str
+        ``searching`` while the engine searches for the pooled allocation,
+        ``sharing`` once it is found and priced while the standalone costs,
+        shares and core check run, and at the last call the result's
+        ``status``.
+    best_cost : float or None
+        Total cost of ownership of the best allocation found so far, ``None``
+        while unknown (a problem that splits into independent parts has none
+        until every part is solved).
+    lower_bound : float or None
+        Proven lower bound on the total cost of any allocation, ``None`` while unknown.
+    gap : float or None
+        ``(best_cost - lower_bound) / best_cost`` when both are known.
+    elapsed_s : float
+        Seconds since the call started.
+    """
+
+    status: str
+    best_cost: float | None
+    lower_bound: float | None
+    gap: float | None
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
 class AllocationResult:
     """The outcome of :func:`pricing.solve`.
 

@@ -7,8 +7,8 @@ the demands of the districts in ``S`` (same offers, rules and brackets).
 from __future__ import annotations
 
 import itertools
+import logging
 import math
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -18,10 +18,12 @@ import numpy as np
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
 from .decompose import solve_demand_sets
-from .model import build_model, run_guarded
+from .guard import run_guarded
+from .model import build_model
 from .problem import Problem
 from .result import CoreCheck
 
+logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CoalitionCost:
@@ -44,7 +46,6 @@ def coalition_costs(
     time_limit_s: float | None,
     mip_rel_gap: float,
     label: str,
-    progress: bool,
 ) -> dict[frozenset[str], CoalitionCost]:
     """Solve each coalition's own purchase problem (one guarded child for all)."""
     results: dict[frozenset[str], CoalitionCost] = {}
@@ -61,19 +62,19 @@ def coalition_costs(
         todo.append((members, demands))
 
     def report(done: int) -> None:
-        if progress and (done % 10 == 0 or done == len(todo)):
-            print(f"{label}: {done}/{len(todo)} solved", file=sys.stderr, flush=True)
+        if done % 10 == 0 or done == len(todo):
+            logger.info("%s: %d/%d solved", label, done, len(todo))
 
     solved = solve_demand_sets(
         problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
         on_done=report,
     )
     for (members, demands), raw in zip(todo, solved):
-        if raw.units is not None and raw.status in (0, 1):
+        if raw.solved:
             _, total = price_awards(problem, raw.units)
-            reason = None if raw.status == 0 else "time limit reached before optimality was proven"
+            reason = None if raw.optimal else "time limit reached before optimality was proven"
             results[members] = CoalitionCost(total, reason)
-        elif raw.status == 2:
+        elif raw.infeasible:
             unmet = capacity_unmet(problem, demands)
             reason = (
                 f"{unmet[0].item}: {unmet[0].reason}"
@@ -113,7 +114,6 @@ def shapley(
     seed: int,
     time_limit_s: float | None,
     mip_rel_gap: float,
-    progress: bool,
 ) -> ShapleyEstimate:
     """Shapley value of the cost game, exact or by permutation sampling.
 
@@ -129,7 +129,7 @@ def shapley(
     if n <= EXACT_SHAPLEY_MAX_DISTRICTS:
         subsets = [frozenset(c) for size in range(n) for c in itertools.combinations(districts, size)]
         costs = coalition_costs(
-            problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley", progress=progress
+            problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
         )
         missing = [c for c in costs.values() if c.cost is None]
         if missing:
@@ -155,7 +155,7 @@ def shapley(
     prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
     costs = coalition_costs(
         problem, sorted(prefixes, key=lambda s: (len(s), sorted(s))), time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap, label="shapley", progress=progress,
+        mip_rel_gap=mip_rel_gap, label="shapley",
     )
     missing = [c for c in costs.values() if c.cost is None]
     if missing:
@@ -199,7 +199,7 @@ def core_check(
     """
     model = build_model(problem, coalition_shares=allocation)
     raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
-    bound = None if raw.dual_bound is None or raw.status not in (0, 1) else max(Decimal(0), Decimal(-raw.dual_bound))
+    bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
     bound = None if bound is None else bound.quantize(Decimal("0.01"))
     if raw.x is None:
         return CoreCheck(False, (), Decimal("0.00"), bound, f"core check stopped without an answer: {raw.message}")
@@ -212,7 +212,7 @@ def core_check(
             True, members, gain, bound,
             f"districts {', '.join(members)} would pay {gain} less together by leaving the pool",
         )
-    proven = "" if raw.status == 0 else " (time limit reached; not proven)"
+    proven = "" if raw.optimal else " (time limit reached; not proven)"
     return CoreCheck(
         False, (), Decimal("0.00"), bound,
         f"no coalition of districts would gain more than {bound} by leaving the pool{proven}",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import math
-import sys
 import time
 from decimal import ROUND_FLOOR, Decimal
+from typing import Callable
 
 from .costing import price_awards, rule_violations
 from .decompose import solve_demand_sets
 from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .problem import Problem
-from .result import SHARE_RULES, AllocationResult, Share
+from .result import SHARE_RULES, AllocationResult, Progress, Share
 from .shares import coalition_costs, core_check, pooled_costs, proportional, shapley
+
+logger = logging.getLogger(__name__)
 
 
 def _validated(problem: Problem) -> Problem:
@@ -30,7 +33,8 @@ def solve(
     core: bool = False,
     shapley_permutations: int = 30,
     seed: int = 0,
-    progress: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    solver_log: bool = False,
 ) -> AllocationResult:
     """Award the pooled demand at least total cost of ownership and share the cost.
 
@@ -59,8 +63,13 @@ def solve(
         8 districts (default 30).
     seed : int, optional
         Seed of the permutation sampling.
-    progress : bool, optional
-        Write the solver log and progress to stderr.
+    progress : callable, optional
+        Called with a :class:`Progress` as the engine goes: while the bracket
+        search of the pooled problem runs (after its root and after each
+        batch of boxes), once the pooled allocation is priced, and last with
+        the result's status and figures.
+    solver_log : bool, optional
+        Write HiGHS's log of the pooled solve to stderr.
 
     Returns
     -------
@@ -86,41 +95,55 @@ def solve(
     problem = _validated(problem)
     started = time.perf_counter()
 
+    def report(status: str, cost: float | None, bound: float | None, gap: float | None = None) -> None:
+        if progress is None:
+            return
+        if gap is None and cost is not None and bound is not None:
+            gap = 0.0 if cost == 0 else max(0.0, (cost - bound) / cost)
+        progress(Progress(status, cost, bound, gap, time.perf_counter() - started))
+
+    def finish(result: AllocationResult) -> AllocationResult:
+        cost, bound = result.total_cost, result.lower_bound
+        report(result.status, None if cost is None else float(cost), None if bound is None else float(bound),
+               result.gap)
+        return result
+
     unmet = structural_unmet(problem, problem.demands) or capacity_unmet(problem, problem.demands)
     if unmet:
-        return _infeasible(unmet, started)
+        return finish(_infeasible(unmet, started))
     # Items no discount couples are solved apart, within one time budget.
     raw = solve_demand_sets(
         problem, [problem.demands], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        progress=progress, shared=True,
+        solver_log=solver_log, shared=True, on_search=lambda cost, bound: report("searching", cost, bound),
     )[0]
     stats: dict = {"model": raw.size}
     stats.update(solve_time_s=round(raw.solve_time_s, 3), nodes=raw.nodes)
-    if raw.status == 2:
-        return _infeasible(rule_unmet(problem, problem.demands, time_limit_s=time_limit_s), started, stats)
+    if raw.infeasible:
+        return finish(_infeasible(rule_unmet(problem, problem.demands, time_limit_s=time_limit_s), started, stats))
     if raw.units is None:
-        status = "time_limit" if raw.status in (1, None) else "error"
-        return AllocationResult(status, f"no allocation found: {raw.message}", stats=stats)
+        status = "time_limit" if raw.stopped else "error"
+        return finish(AllocationResult(status, f"no allocation found: {raw.message}", stats=stats))
 
     units = raw.units
     violations = rule_violations(problem, units, problem.demands)
     if violations:
-        return AllocationResult(
+        return finish(AllocationResult(
             "error", "the solver returned an allocation that breaks the rules: " + "; ".join(violations),
             stats=stats,
-        )
+        ))
     awards, total = price_awards(problem, units)
-    lower: Decimal | None = total if raw.status == 0 else None
+    lower: Decimal | None = total if raw.optimal else None
     if raw.dual_bound is not None and math.isfinite(raw.dual_bound):
         lower = min(total, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
     gap = None if lower is None else 0.0 if total == 0 else float((total - lower) / total)
-    if raw.status == 0:
+    if raw.optimal:
         status, message = "optimal", f"optimal within a relative gap of {mip_rel_gap:g}"
     elif gap is None:
         # A part stopped (or was stopped) before HiGHS reported a bound: no gap to claim.
         status, message = "feasible", "time limit reached before a lower bound was known; the gap is unknown"
     else:
         status, message = "feasible", f"time limit reached; best allocation is within {gap:.4%} of optimal"
+    report("sharing", float(total), None if lower is None else float(lower), gap)
 
     pooled = pooled_costs(awards)
     districts = sorted(pooled)
@@ -129,7 +152,7 @@ def solve(
         t0 = time.perf_counter()
         standalone_costs = coalition_costs(
             problem, [frozenset([d]) for d in districts], time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap, label="standalone", progress=progress,
+            mip_rel_gap=mip_rel_gap, label="standalone",
         )
         stats["standalone_time_s"] = round(time.perf_counter() - t0, 3)
     chosen = dict(pooled)
@@ -147,7 +170,7 @@ def solve(
         t0 = time.perf_counter()
         shapley_estimate = shapley(
             problem, total, permutations=shapley_permutations, seed=seed,
-            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, progress=progress,
+            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
         )
         stats["shapley_time_s"] = round(time.perf_counter() - t0, 3)
         stats["shapley_permutations"] = shapley_estimate.permutations
@@ -184,9 +207,8 @@ def solve(
         core_result = core_check(problem, chosen, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         stats["core_time_s"] = round(time.perf_counter() - t0, 3)
     stats["total_time_s"] = round(time.perf_counter() - started, 3)
-    if progress:
-        print(f"done: {status}, total {total}", file=sys.stderr, flush=True)
-    return AllocationResult(
+    logger.info("done: %s, total %s", status, total)
+    return finish(AllocationResult(
         status=status,
         message=message,
         total_cost=total,
@@ -198,7 +220,7 @@ def solve(
         worse_off=tuple(worse_off),
         core=core_result,
         stats=stats,
-    )
+    ))
 
 
 def _infeasible(unmet: list[Unmet], started: float, stats: dict | None = None) -> AllocationResult:

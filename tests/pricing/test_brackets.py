@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pricing import Problem, brackets, decompose, generate_problem, model, solve
+from pricing import Problem, brackets, decompose, generate_problem, guard, model, solve
 
 
 @pytest.fixture
@@ -84,7 +84,29 @@ def test_a_box_splits_on_its_short_vendors_into_disjoint_children_that_cover_it(
 def test_parallel_children_return_every_answer_in_order():
     problems = [generate_problem(districts=5, items=2, vendors=3, seed=s) for s in range(5)]
     tasks = [model.build_model(p).arrays for p in problems]
-    one = model.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0)
-    two = model.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0, workers=2)
+    one = guard.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0)
+    two = guard.run_guarded(tasks, time_limit_s=20, mip_rel_gap=0.0, workers=2)
     assert [r.status for r in two] == [0] * len(tasks)
     assert [round(r.objective, 4) for r in two] == [round(r.objective, 4) for r in one]
+
+
+def test_progress_reports_the_search_to_a_callback(forced_search):
+    reports = []
+    result = solve(three_items("10"), mip_rel_gap=0.0, standalone=False, progress=reports.append)
+    # The bracket search reports its incumbent and bound while it runs, then the result.
+    searching = [p for p in reports if p.status == "searching"]
+    assert searching and all(p.best_cost is None or p.lower_bound <= p.best_cost + 0.005 for p in searching)
+    assert [p.best_cost for p in searching if p.best_cost is not None][0] == 15700.0  # the items alone, all from B
+    assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
+    last = reports[-1]
+    assert (last.status, last.best_cost, last.lower_bound, last.gap) == ("optimal", 15300.0, 15300.0, 0.0)
+    assert result.total_cost == Decimal("15300.00")
+
+
+def test_the_share_solves_report_progress_through_logging(document, caplog):
+    with caplog.at_level("INFO", logger="pricing"):
+        result = solve(Problem.from_dict(document()), shares="shapley", time_limit_s=20)
+    assert result.status == "optimal"
+    assert [r.getMessage() for r in caplog.records] == [
+        "standalone: 2/2 solved", "shapley: 2/2 solved", "done: optimal, total 9900.00",
+    ]

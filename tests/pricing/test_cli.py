@@ -50,3 +50,17 @@ def test_generate_prints_a_valid_feasible_problem():
     fallbacks = [o for o in problem.offers if o.vendor == "CATALOG"]
     assert {o.item for o in fallbacks} == {i.id for i in problem.items}
     assert all(o.regions is None and o.capacity is None and o.min_award_quantity == 0 for o in fallbacks)
+
+
+def test_solve_reports_progress_on_stderr_unless_quiet(document, tmp_path):
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(document()))
+    run = cli("solve", str(path), "--time-limit", "10")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["total_cost"] == "9900.00"
+    lines = run.stderr.splitlines()
+    assert "done: optimal, total 9900.00" in lines
+    assert [line.split(" after ")[0] for line in lines if line.startswith("optimal: ")] == [
+        "optimal: best 9900.00, bound 9900.00, gap 0.0000%"]
+    quiet = cli("solve", str(path), "--time-limit", "10", "--quiet")
+    assert (quiet.returncode, quiet.stderr) == (0, "")

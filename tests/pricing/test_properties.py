@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pricing import Problem, brackets, decompose, generate_problem, model, solve
+from pricing import Problem, brackets, decompose, generate_problem, guard, model, solve
 from pricing.costing import price_awards
 from pricing.problem import DiscountBracket
 
@@ -206,7 +206,7 @@ coupled = st.builds(
 def test_search_bounds_hold_and_solve_matches_the_whole_model(problem):
     whole_model = model.build_model(problem)
     assume(whole_model.bracket_vars and len(whole_model.items) > 1)
-    (whole,) = model.run_guarded([whole_model.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    (whole,) = guard.run_guarded([whole_model.arrays], time_limit_s=20, mip_rel_gap=0.0)
     assert whole.status == 0
     optimum = price_awards(problem, whole_model.awards(whole.x))[1]
     found = brackets.search(problem, whole_model, time_limit_s=20, mip_rel_gap=0.0)
@@ -257,7 +257,7 @@ def test_search_optimum_matches_brute_force_on_two_items(seed, low):
 def test_bracket_fixing_side_by_side_and_warm_started_keeps_the_optimum(problem, copies):
     m = model.build_model(problem)
     assume(m.bracket_vars and len(m.items) > 1)
-    (whole,) = model.run_guarded([m.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    (whole,) = guard.run_guarded([m.arrays], time_limit_s=20, mip_rel_gap=0.0)
     assert whole.status == 0
     # The optimum's brackets, and an incumbent a little above it: no range holding them may be dropped.
     at = {v: int(np.argmax([whole.x[c] for c in cols])) for v, cols in m.bracket_vars.items()}
@@ -292,9 +292,9 @@ def test_the_grouped_relaxation_has_the_whole_models_lp_bound_or_a_tighter_valid
     assert small.arrays.c.size <= whole.arrays.c.size
     lp_whole, lp_small = (
         lp.objective
-        for lp in model.run_guarded([whole.arrays, small.arrays], time_limit_s=20, mip_rel_gap=0.0, relax=True)
+        for lp in guard.run_guarded([whole.arrays, small.arrays], time_limit_s=20, mip_rel_gap=0.0, relax=True)
     )
-    (optimum,) = model.run_guarded([whole.arrays], time_limit_s=20, mip_rel_gap=0.0)
+    (optimum,) = guard.run_guarded([whole.arrays], time_limit_s=20, mip_rel_gap=0.0)
     tolerance = 1e-7 * abs(optimum.objective) + 1e-6
     # Grouping interchangeable demands changes nothing in the LP; a capacity on the vendor-cap rows may tighten it.
     if problem.rules.max_vendors_per_item is None:

@@ -190,17 +190,17 @@ def test_core_check_finds_the_coalition_that_would_leave(document, offer):
 def test_a_solver_that_overruns_its_limit_is_stopped(monkeypatch):
     import time
 
-    from pricing import model
+    from pricing import guard
 
     def stuck(*args, **kwargs):
         time.sleep(60)
 
-    monkeypatch.setattr(model, "GRACE_S", 0.5)
+    monkeypatch.setattr(guard, "GRACE_S", 0.5)
     # The stuck stand-in reaches the child only through fork (a fork server imports the module afresh),
     # and earlier tests in the same run may have left threads that would choose the fork server.
-    monkeypatch.setattr(model, "START_METHOD", "fork")
-    monkeypatch.setattr(model, "solve_arrays", stuck)
-    (raw,) = model.run_guarded([None], time_limit_s=0.1, mip_rel_gap=1e-6)
+    monkeypatch.setattr(guard, "START_METHOD", "fork")
+    monkeypatch.setattr(guard, "solve_arrays", stuck)
+    (raw,) = guard.run_guarded([None], time_limit_s=0.1, mip_rel_gap=1e-6)
     assert (raw.status, raw.x, raw.message) == (None, None, "the solver overran its time limit and was stopped")
 
 
@@ -223,13 +223,13 @@ def test_a_threaded_caller_gets_its_solver_from_a_fork_server(document):
     # caller (a threaded web server) gets a clean child from a fork server.
     import threading
 
-    from pricing import model
+    from pricing import guard
 
     release = threading.Event()
     worker = threading.Thread(target=release.wait, daemon=True)
     worker.start()
     try:
-        assert model._context().get_start_method() == "forkserver"
+        assert guard._context().get_start_method() == "forkserver"
         result = run(document())
     finally:
         release.set()
