@@ -68,7 +68,8 @@ def failed_sign_ins(client, forwarded_for: list[str]) -> list[int]:
                         headers={"X-Forwarded-For": address}).status_code for address in forwarded_for]
 
 
-def test_behind_a_trusted_proxy_the_limits_count_per_client_address(another_app):
+def test_behind_a_trusted_proxy_the_limits_count_per_client_address(another_app, committed_db):
+    # Another app is another process: it must not wait for this test's transaction (SQLite's write lock).
     proxied = another_app(COOP_TRUSTED_PROXIES=1, COOP_SIGN_IN_RATE_LIMIT="2 per minute",
                           COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="100 per minute")
     statuses = failed_sign_ins(proxied.test_client(), ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.1"])
