@@ -19,3 +19,9 @@ def table_rows(response, table_id: str) -> list[str]:
     assert f'id="{table_id}"' in html, f"no table {table_id!r} on the page"
     body = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
     return [" ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in body.split("</tr>")[:-1]]
+
+
+#: What a 404 page says.
+NOT_FOUND = "There is no such page, or it is not yours to see."
+#: Whole numbers no row can have: beyond PostgreSQL's INTEGER, beyond SQLite's 64 bits, and far beyond both.
+HUGE_NUMBERS = (str(2**31), str(2**63), "99999999999999999999999")
