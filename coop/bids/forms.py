@@ -103,8 +103,7 @@ class OpenBidsForm(FlaskForm):
 
 def revision_of(form) -> int | None:
     """The revision a form was built from; ``None`` for a page that showed no bid."""
-    raw = (form.revision.data or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return rules.parse_whole(form.revision.data or "")
 
 
 # --- between the form and the rules ----------------------------------------------------------------------------------
