@@ -41,7 +41,7 @@ HOSTILE_FILES = ((b"", "empty.csv"), (b"\x00\xff\xfe garbage", "bid.pdf"), (b"%P
                  ("item_code,quantity\n=cmd|' /C calc'!A0,99999999999999999999\n".encode(), "needs.csv"))
 # The query arguments views read (besides those of the filter forms, found on the pages).
 QUERY_ARGUMENTS = ("page", "version", "status", "state", "next")
-EXAMPLES_ALLOWED = 60  # per route a principal may call
+EXAMPLES_ALLOWED = 25  # per route a principal may call
 EXAMPLES_REFUSED = 3  # per route it may not: the refusal comes before any view reads a field
 
 
