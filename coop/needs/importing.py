@@ -259,9 +259,7 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     flag((budget_text != "") & ~money, "budget_cap", rules.BUDGET_NOT_MONEY)
     budget_cents = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if money.any():
-        # Held just above the cap, which is refused below: an amount of any length must fit the Int64 column.
-        budget_cents[money] = [min(parse_dollars_to_cents(text), rules.MAX_BUDGET_CAP_CENTS + 1)
-                               for text in budget_text[money]]
+        budget_cents[money] = [parse_dollars_to_cents(text) for text in budget_text[money]]
     flag(budget_cents.gt(rules.MAX_BUDGET_CAP_CENTS).fillna(False).astype(bool), "budget_cap", rules.BUDGET_TOO_LARGE)
 
     # erate_eligible
