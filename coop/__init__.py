@@ -44,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["coop.rfp_templates"] = load_library()
 
     _register_models()
+    _register_url_converters(app)
     _register_blueprints(app)
+    _register_input_checks(app)
     app.before_request(access.enforce)
     _register_error_pages(app)
     _register_cli(app)
@@ -102,6 +104,20 @@ def _register_models() -> None:
     from coop.notifications import models as _notifications  # noqa: F401
     from coop.orgs import models as _orgs  # noqa: F401
     from coop.rfps import models as _rfps  # noqa: F401
+
+
+def _register_url_converters(app: Flask) -> None:
+    from coop.urls import BoundedIntegerConverter
+
+    # Before the blueprints: each rule picks its converters when it is added.
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def _register_input_checks(app: Flask) -> None:
+    from coop.inputs import refuse_nul_characters
+
+    # Before access.enforce, whose queries would be the first to meet the NUL character.
+    app.before_request(refuse_nul_characters)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -15,13 +15,20 @@ from decimal import Decimal
 DOLLARS_PATTERN = r"\$?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?|\$?\s*\.\d{1,2}"
 _DOLLARS = re.compile(DOLLARS_PATTERN)
 
+#: The most any amount is read as: $10 trillion, far above every area's own limit (each refuses what is above its
+#: limit, in its own words). An amount typed beyond it is read as ``MAX_CENTS + 1``, so that it is refused by that
+#: limit like any other too large amount and still fits a 64-bit integer (a BIGINT column, a pandas Int64 column)
+#: however many digits were typed.
+MAX_CENTS = 10_000_000_000_000_00
+
 
 def parse_dollars_to_cents(text: str) -> int | None:
-    """Dollars as typed (``"1,250.50"``, ``"$300"``) to integer cents; ``None`` when the text is not an amount."""
+    """Dollars as typed (``"1,250.50"``, ``"$300"``) to integer cents, at most ``MAX_CENTS + 1``; ``None`` when the
+    text is not an amount."""
     text = text.strip()
     if _DOLLARS.fullmatch(text) is None:
         return None
-    return int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100)
+    return min(int(Decimal(text.replace("$", "").replace(",", "").strip()) * 100), MAX_CENTS + 1)
 
 
 def format_dollars(cents: int | None) -> str:

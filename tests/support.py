@@ -32,3 +32,9 @@ def encrypted_pdf() -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+#: What a 404 page says.
+NOT_FOUND = "There is no such page, or it is not yours to see."
+#: Whole numbers no row can have: beyond PostgreSQL's INTEGER, beyond SQLite's 64 bits, and far beyond both.
+HUGE_NUMBERS = (str(2**31), str(2**63), "99999999999999999999999")

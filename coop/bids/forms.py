@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import Form
+from wtforms import Form, ValidationError
 from wtforms.fields import BooleanField, FieldList, FormField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -65,6 +65,16 @@ class BidForm(FlaskForm):
     save = SubmitField("Save draft")
     submit = SubmitField("Save and submit bid")
 
+    def __init__(self, *args, rfp_line_ids: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rfp_line_ids = rfp_line_ids
+
+    def validate_lines(self, field):
+        # The page has one block per line of this RFP, in its order; any other block (another RFP's line, an id
+        # that is no line at all) is not something this form can show again or save.
+        if [entry.form.rfp_line_id.data for entry in field] != [str(line_id) for line_id in self.rfp_line_ids]:
+            raise ValidationError(rules.UNKNOWN_LINE)
+
 
 class RevisionForm(FlaskForm):
     """A button acting on the bid as it was when the page was loaded: submit, withdraw, remove an attachment."""
@@ -93,8 +103,7 @@ class OpenBidsForm(FlaskForm):
 
 def revision_of(form) -> int | None:
     """The revision a form was built from; ``None`` for a page that showed no bid."""
-    raw = (form.revision.data or "").strip()
-    return int(raw) if raw.isdigit() else None
+    return rules.parse_whole(form.revision.data or "")
 
 
 # --- between the form and the rules ----------------------------------------------------------------------------------

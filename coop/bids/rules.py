@@ -198,9 +198,11 @@ class LineRules:
 # --- parsing ---------------------------------------------------------------------------------------------------------
 
 def parse_whole(text: str) -> int | None:
-    """A whole number as typed (``"1,200"``); ``None`` when it is not one."""
+    """A whole number as typed (``"1,200"``); ``None`` when it is not one, or is longer than any count a bid has."""
     text = text.strip()
-    if not _WHOLE.fullmatch(text):
+    # Every count is at most MAX_QUANTITY: a longer text is refused with the same words, and never reaches int(),
+    # which refuses to read more than 4,300 digits.
+    if len(text) > len(f"{MAX_QUANTITY:,}") or not _WHOLE.fullmatch(text):
         return None
     return int(text.replace(",", ""))
 

@@ -69,9 +69,10 @@ def _page(rfp: Rfp) -> BidPage:
 def _bid_form(page: BidPage, formdata=None) -> forms.BidForm:
     bid_input = queries.as_input(page.bid) if page.bid and page.bid.lines else None
     default_regions = [region.code for region in current_user.organisation.regions]
-    data = forms.form_data(bid_input, [line.id for line in page.lines], page.requirements, default_regions,
+    line_ids = [line.id for line in page.lines]
+    data = forms.form_data(bid_input, line_ids, page.requirements, default_regions,
                            page.bid.revision if page.bid else None)
-    form = forms.BidForm(formdata=formdata, data=data)
+    form = forms.BidForm(formdata=formdata, data=data, rfp_line_ids=line_ids)
     region_choices = [SelectChoice(region.code, f"{region.name} ({region.code})") for region in queries.regions()]
     for entry in form.lines:
         entry.form.regions.choices = region_choices
@@ -124,6 +125,8 @@ def edit(reference: str):
         return _render(page)
     form = _bid_form(page, request.form)
     if not form.validate_on_submit():
+        if form.lines.errors:  # blocks of lines the RFP does not have cannot be shown again: its own lines instead
+            return _render(page, form=_bid_form(page), status=422, general=form.lines.errors)
         return _render(page, form=form, status=400)
     try:
         bid = services.save_bid(current_user, reference, forms.bid_input(form), revision=forms.revision_of(form),

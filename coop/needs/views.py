@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from coop import urls
 from coop.access import roles
 from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
@@ -52,7 +53,7 @@ def _show_error(form: NeedForm, error: services.NeedError) -> None:
 def index():
     """The district's own needs."""
     district_id = current_user.organisation.id
-    page = queries.own_needs(district_id, page=request.args.get("page", 1, type=int))
+    page = queries.own_needs(district_id, page=urls.page_number())
     return render_template("needs/index.html", page=page, counts=queries.status_counts(district_id),
                            statuses=list(NeedStatus))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from coop import urls
 from coop.access import roles
 from coop.accounts.models import Role
 from coop.notifications import queries, services
@@ -19,7 +20,7 @@ def outbox():
     state = request.args.get("state")
     if state not in queries.STATES:
         state = None
-    page = queries.messages(state, page=request.args.get("page", 1, type=int))
+    page = queries.messages(state, page=urls.page_number())
     return render_template("notifications/outbox.html", page=page, state=state, counts=queries.counts(),
                            form=DeliverForm(), max_attempts=services.MAX_ATTEMPTS,
                            smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))

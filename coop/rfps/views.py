@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from coop import clock
+from coop import clock, urls
 from coop.access import public, roles
 from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
@@ -383,7 +383,7 @@ def show(reference: str):
 
 
 def _document_html(rfp) -> tuple[str, int]:
-    version = request.args.get("version", type=int)
+    version = urls.whole_argument("version")
     if not queries.is_public(rfp) and version is None:
         return documents.render_html(rfp), rfp.document_version  # the administrator's preview of a draft
     stored = queries.document(rfp.id, version)

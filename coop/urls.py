@@ -1,0 +1,44 @@
+"""Whole numbers in URLs (ids, addendum numbers, document versions, page numbers), as the database can hold them.
+
+A number beyond what an INTEGER column holds names nothing that exists: it is a 404, like any other id that is
+not there, and never reaches the database, whose driver would fail on it (PostgreSQL: "integer out of range";
+SQLite: "Python int too large to convert to SQLite INTEGER").
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+#: The largest value of an INTEGER column on PostgreSQL (SQLite's are wider): every id and number in a URL.
+MAX_URL_INTEGER = 2**31 - 1
+
+_WHOLE = re.compile(r"[0-9]{1,%d}" % len(str(MAX_URL_INTEGER)))
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number from 0 to :data:`MAX_URL_INTEGER`, or no match (a 404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_URL_INTEGER)
+        super().__init__(map, *args, **kwargs)
+
+
+def whole_argument(name: str) -> int | None:
+    """The query argument ``name`` as a whole number from 1 to :data:`MAX_URL_INTEGER`; ``None`` when absent or blank.
+
+    Anything else (text, a negative, a fraction, a number too large to exist) is a 404: the link names nothing.
+    """
+    text = request.args.get(name, "")
+    if not text:
+        return None
+    if _WHOLE.fullmatch(text) is None or not 1 <= int(text) <= MAX_URL_INTEGER:
+        abort(404)
+    return int(text)
+
+
+def page_number() -> int:
+    """The ``?page=`` of a paginated list: 1 when absent; a 404 for anything but a page number that can exist."""
+    return whole_argument("page") or 1
