@@ -107,10 +107,11 @@ def _register_models() -> None:
 
 
 def _register_url_converters(app: Flask) -> None:
-    from coop.urls import BoundedIntegerConverter
+    from coop.urls import BoundedIntegerConverter, RandomKeyConverter
 
     # Before the blueprints: each rule picks its converters when it is added.
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["key"] = RandomKeyConverter
 
 
 def _register_input_checks(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Whole numbers in URLs (ids, addendum numbers, document versions, page numbers), as the database can hold them.
+"""Whole numbers in URLs (ids, addendum numbers, document versions, page numbers), as the database can hold them,
+and the random keys that name per-bid records.
 
 A number beyond what an INTEGER column holds names nothing that exists: it is a 404, like any other id that is
 not there, and never reaches the database, whose driver would fail on it (PostgreSQL: "integer out of range";
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 #: The largest value of an INTEGER column on PostgreSQL (SQLite's are wider): every id and number in a URL.
 MAX_URL_INTEGER = 2**31 - 1
@@ -24,6 +25,15 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_URL_INTEGER)
         super().__init__(map, *args, **kwargs)
+
+
+class RandomKeyConverter(BaseConverter):
+    """``<key:...>``: a record's random key (``secrets.token_urlsafe(16)``, 22 URL-safe characters), or no match (a 404).
+
+    A key of any other shape names nothing, so it never reaches a query.
+    """
+
+    regex = r"[A-Za-z0-9_-]{22}"
 
 
 def whole_argument(name: str) -> int | None:

@@ -204,7 +204,7 @@ def attach(reference: str):
     return redirect(url_for("bids.edit", reference=reference, _anchor="attachments"))
 
 
-@bp.route("/rfps/<reference>/bid/attachments/<attachment_key>/remove", methods=["POST"])
+@bp.route("/rfps/<reference>/bid/attachments/<key:attachment_key>/remove", methods=["POST"])
 @VENDOR
 def detach(reference: str, attachment_key: str):
     """Remove an attachment from the bid."""
@@ -213,7 +213,7 @@ def detach(reference: str, attachment_key: str):
         "The attachment is removed.")
 
 
-@bp.route("/bids/attachments/<attachment_key>")
+@bp.route("/bids/attachments/<key:attachment_key>")
 @roles(Role.VENDOR_REP, Role.COOP_ADMIN)
 def download(attachment_key: str):
     """An attachment, as a download: for its own vendor, and for administrators once the bids are opened."""
