@@ -122,6 +122,7 @@ def _register_input_checks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts_bp
+    from coop.awards.views import bp as awards_bp
     from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
     from coop.main.views import bp as main_bp
@@ -130,7 +131,8 @@ def _register_blueprints(app: Flask) -> None:
     from coop.orgs.views import bp as orgs_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, notifications_bp):
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, awards_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -144,8 +146,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from coop.audit.cli import audit_cli
     from coop.demo.cli import demo_cli
+    from coop.rfps.cli import audit_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)

@@ -75,13 +75,23 @@ def _absolute(node: ast.ImportFrom, path: Path) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+def _run_time_nodes(tree: ast.AST):
+    """Every node but those under ``if TYPE_CHECKING:``, which only a type checker runs."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            yield from (child for branch in node.orelse for child in [branch, *_run_time_nodes(branch)])
+            continue
+        yield node
+        yield from _run_time_nodes(node)
+
+
 def area_imports() -> dict[str, dict[str, str]]:
     """Area -> the other areas it imports, each with one module that does, at module or function level."""
     graph: dict[str, dict[str, str]] = {}
     for path in sorted((ROOT / "coop").glob("*/**/*.py")):
         area = path.relative_to(ROOT / "coop").parts[0]
         graph.setdefault(area, {})
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        for node in _run_time_nodes(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):

@@ -34,16 +34,17 @@ from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
-from coop import clock, spreadsheets
-from coop.accounts.models import Role, User
+from coop import clock, spreadsheets, urls
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
 from coop.extensions import db
-from coop.notifications.services import send_queued, unseal_rfp_mail
+from coop.notifications.services import email_vendors, send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
+from coop.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -584,13 +585,11 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 
 def _notify_opening(rfp: Rfp) -> None:
-    # Imported here: the clarifications area imports this module (addenda return bids to draft).
-    from coop.clarifications.services import board_link, email_followers
-
     body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
             f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
-            f"{board_link(rfp)}/tabulation\n")
-    email_followers(rfp, f"{rfp.reference}: bids opened", lambda _vendor_id: body)
+            f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
+    email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
+                  sealed_rfp_id=rfp.id)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

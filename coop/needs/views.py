@@ -8,12 +8,12 @@ from wtforms import SelectChoice
 
 from coop import urls
 from coop.access import roles
-from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
 from coop.needs import importing, queries, rules, services
 from coop.needs.forms import ConfirmForm, DemandFilterForm, ImportForm, NeedForm, item_choices
 from coop.needs.models import NeedStatus
 from coop.orgs import queries as org_queries
+from coop.roles import Role
 
 bp = Blueprint("needs", __name__, template_folder="templates")
 

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from coop import clock
-from coop.accounts.models import Role, User
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
 from coop.extensions import db
@@ -24,6 +24,7 @@ from coop.rfps import documents, queries
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.roles import Role
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10

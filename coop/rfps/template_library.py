@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import jinja2
+from flask import current_app
 from jinja2.sandbox import SandboxedEnvironment
 
 from coop.rfps.neutrality import find_brand_names
@@ -239,6 +240,11 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
         erate_category=check.text(data, "erate_category", "erate_category", required=False),
     )
     return (None if check.errors else template), check.errors
+
+
+def library() -> dict[str, RfpTemplate]:
+    """The templates :func:`load_library` read when the app was created: the one place that reads them."""
+    return current_app.extensions["coop.rfp_templates"]
 
 
 def load_library(directory: Path = TEMPLATE_DIR) -> dict[str, RfpTemplate]:

@@ -8,7 +8,8 @@ from wtforms import SelectChoice
 
 from coop import clock, urls
 from coop.access import public, roles
-from coop.accounts.models import Role
+from coop.accounts import queries as account_queries
+from coop.audit import queries as audit_queries
 from coop.catalogue import queries as catalogue
 from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
@@ -17,7 +18,8 @@ from coop.rfps.forms import (
     ActionForm, CancelForm, CommitmentForm, DeadlineForm, PoolFilterForm, PoolForm, details_form_class, line_form_class,
     spec_for_form, template_choices,
 )
-from coop.rfps.models import RfpStatus
+from coop.rfps.models import Rfp, RfpStatus
+from coop.roles import Role
 
 bp = Blueprint("rfps", __name__, template_folder="templates")
 
@@ -163,11 +165,12 @@ def _manage(rfp, *, status: int = 200, **posted):
     forms.update({key: value for key, value in posted.items() if key != "line_forms"})
     line_forms = {line.id: _line_form(rfp, line) for line in rfp.lines} if template else {}
     line_forms.update(posted.get("line_forms", {}))
-    events = queries.rfp_audit_events(rfp)
+    events = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)
     return render_template(
         "rfps/manage.html", rfp=rfp, template=template, forms=forms, line_forms=line_forms,
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
-        events=events, actors=queries.audit_actor_labels(events), versions=queries.document_versions(rfp.id),
+        events=events, versions=queries.document_versions(rfp.id),
+        actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
         cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status
@@ -358,6 +361,15 @@ def decide(link_id: int):
 
 
 # --- the public board --------------------------------------------------------------------------------------------------
+
+def public_rfp_or_404(reference: str) -> Rfp:
+    """For the views of every area: the RFP the public may read, or a 404 exactly as for a reference that does not
+    exist."""
+    rfp = queries.public_rfp(reference)
+    if rfp is None:
+        abort(404)
+    return rfp
+
 
 def _public_rfp_or_404(reference: str):
     rfp = queries.rfp_by_reference(reference)

@@ -54,7 +54,7 @@ def acme(make_vendor):
 
 @pytest.fixture
 def acme_rep(make_user, acme):
-    from coop.accounts.models import Role
+    from coop.roles import Role
 
     return make_user(acme, Role.VENDOR_REP, email="quinn@acme-learning.example", name="Quinn Asker")
 

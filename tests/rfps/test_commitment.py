@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from coop import clock
+from coop.audit import queries as audit_queries
 from coop.audit import services as audit
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
@@ -67,7 +68,7 @@ def test_confirming_and_withdrawing_update_the_pooled_totals(committing, buyers,
     withdrawn = services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=False)
     assert (withdrawn.commitment, withdrawn.line.quantity) == (CommitmentStatus.WITHDRAWN, 40)
     assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.OPEN  # free to be pooled elsewhere
-    events = queries.rfp_audit_events(committing)
+    events = audit_queries.rfp_audit_events(committing.id, opened_at=committing.opened_at)
     assert [event.action for event in events][-3:] == [
         "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn"]
     assert events[-1].actor_user_id == buyers["Riverside USD"].id
@@ -157,7 +158,7 @@ def test_publication_keeps_what_was_confirmed(published, needs):
     statuses = {name: db.session.get(Need, need.id).status for name, need in needs.items()}
     assert statuses == {"lakeview": NeedStatus.COMMITTED, "riverside": NeedStatus.COMMITTED,
                         "hillcrest": NeedStatus.OPEN}
-    event = queries.rfp_audit_events(rfp)[-1]
+    event = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)[-1]
     assert (event.action, event.after["released_need_ids"]) == ("rfp.published", [needs["hillcrest"].id])
     assert audit.verify_chain(rfp.id).intact
 
