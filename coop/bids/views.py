@@ -12,12 +12,15 @@ from coop import clock, exports
 from coop.access import public, roles
 from coop.bids import forms, queries, rules, services, sheets
 from coop.bids.models import Bid, BidStatus
+from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 from coop.rfps.views import public_rfp_or_404
 from coop.roles import Role
 
 bp = Blueprint("bids", __name__, template_folder="templates")
+panels.panel(bp, panels.Place.BOARD_SUMMARY, "bids/_board_panel.html")
+panels.panel(bp, panels.Place.MANAGE, "bids/_opening_panel.html")
 
 
 @bp.app_context_processor

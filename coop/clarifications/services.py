@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
@@ -288,33 +287,12 @@ def display_value(value) -> str:
     return str(value)
 
 
-def _number(text: str):
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _spec_value(spec_field: SpecField | None, raw) -> tuple[object, str | None]:
+def _spec_value(spec_field: SpecField | None, raw: str | None) -> tuple[object, str | None]:
     """The submitted value converted to what the line's spec stores, or the reason it does not fit."""
-    if isinstance(raw, str):
-        raw = raw.strip()
-    if raw in (None, ""):
-        return None, spec_field.check(None) if spec_field else None
-    if spec_field is None:
-        return raw, None
-    if spec_field.kind == "boolean":
-        value = {"yes": True, "no": False, "true": True, "false": False}.get(str(raw).lower(), raw)
-        return value, spec_field.check(value)
-    problem = spec_field.check(raw)
-    if problem:
-        return raw, problem
-    if spec_field.kind == "choice":
-        return next(option for option in spec_field.allowed if str(option) == str(raw)), None
-    if spec_field.kind in ("integer", "decimal"):
-        try:
-            return _number(str(raw)), None
-        except InvalidOperation:
-            return raw, f"{spec_field.label} must be a number."
-    return str(raw), None
+    if spec_field is None:  # an RFP without a template: free text
+        return (raw or "").strip() or None, None
+    value = spec_field.parse(raw)
+    return value, spec_field.check(value)
 
 
 def _brand_problems(target: tuple, text) -> list[Problem]:

@@ -14,12 +14,14 @@ from coop.clarifications.forms import (
     AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
 )
 from coop.clarifications.models import QuestionStatus
+from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 from coop.rfps.views import public_rfp_or_404
 from coop.roles import Role
 
 bp = Blueprint("clarifications", __name__, template_folder="templates")
+panels.panel(bp, panels.Place.BOARD_END, "clarifications/_rfp_panel.html")
 
 
 @bp.app_context_processor

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
@@ -23,7 +22,7 @@ from coop.orgs.models import District
 from coop.rfps import documents, queries
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
 from coop.rfps.neutrality import find_brand_names
-from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.rfps.template_library import RfpTemplate
 from coop.roles import Role
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
@@ -269,24 +268,6 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
     return rfp
 
 
-def _parse_spec_value(spec_field: SpecField, raw: str | None):
-    """A form's text for a spec field as the value to keep (bool, int, a listed option, or text); may be invalid."""
-    text = (raw or "").strip()
-    if text == "":
-        return None
-    if spec_field.kind == "boolean":
-        return {"yes": True, "no": False}.get(text.lower(), text)
-    if spec_field.kind == "choice":
-        return next((option for option in spec_field.allowed if str(option) == text), text)
-    if spec_field.kind == "integer":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return text
-        return int(number) if number == number.to_integral_value() else text
-    return text  # decimals stay text ("11.6"): never a float
-
-
 def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec: dict[str, str | None]) -> RfpLine:
     """Set a draft line's description (brand-checked) and spec values (checked by the template's fields)."""
     _require_admin(user)
@@ -304,7 +285,7 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         errors["description"] = brands
     values = {}
     for spec_field in template.spec_fields:
-        value = _parse_spec_value(spec_field, spec.get(spec_field.key))
+        value = spec_field.parse(spec.get(spec_field.key))
         if (problem := spec_field.check(value)) is not None:
             errors[f"spec_{spec_field.key}"] = problem
         elif spec_field.kind == "text" and value and (brands := _brand_errors(str(value))):

@@ -54,6 +54,24 @@ class SpecField:
     comparison: str = "exactly"
     required: bool = False
 
+    def parse(self, raw: str | None):
+        """A form's text for this field as the value a line's spec keeps (bool, int, a listed option, or text),
+        the same on every path that writes a spec; may not fit (:meth:`check` says why)."""
+        text = (raw or "").strip()
+        if text == "":
+            return None
+        if self.kind == "boolean":
+            return {"yes": True, "no": False}.get(text.lower(), text)
+        if self.kind == "choice":
+            return next((option for option in self.allowed if str(option) == text), text)
+        if self.kind == "integer":
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                return text
+            return int(number) if number == number.to_integral_value() else text
+        return text  # decimals stay text ("11.6"): never a float
+
     def check(self, value) -> str | None:
         """Why ``value`` does not fit this field, or None when it does."""
         if value in (None, ""):

@@ -13,7 +13,7 @@ from coop.audit import queries as audit_queries
 from coop.catalogue import queries as catalogue
 from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
-from coop.rfps import documents, queries, services
+from coop.rfps import documents, panels, queries, services
 from coop.rfps.forms import (
     ActionForm, CancelForm, CommitmentForm, DeadlineForm, PoolFilterForm, PoolForm, details_form_class, line_form_class,
     spec_for_form, template_choices,
@@ -30,7 +30,8 @@ FORM_EXPIRED = "The form expired; please try again."
 def rfp_helpers():
     now = clock.utcnow()
     return {"status_of": lambda rfp: queries.effective_status(rfp, now), "requirements": documents.requirements,
-            "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity}
+            "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity,
+            "rfp_panels": panels.panels}
 
 
 def _is_admin() -> bool:

@@ -66,13 +66,13 @@ def globex_rep(make_vendor_rep, make_vendor):
 
 @pytest.fixture
 def panel_html(app) -> Callable[..., str]:
-    """The board's clarifications panel for ``rfp`` as ``user`` (or the public) sees it, rendered as the board includes it."""
+    """The board's clarifications panel for ``rfp`` as ``user`` (or the public) sees it."""
 
     def render(rfp: Rfp, user=None) -> str:
         with app.test_request_context(f"/rfps/{rfp.reference}"):
             if user is not None:
                 login_user(user)
-            return render_template_string('{% include "clarifications/_rfp_panel.html" ignore missing %}',
+            return render_template_string('{% include "clarifications/_rfp_panel.html" %}',
                                           rfp=db.session.get(Rfp, rfp.id))
 
     return render

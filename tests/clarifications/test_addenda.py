@@ -218,6 +218,15 @@ def test_the_addendum_is_emailed_to_every_interested_vendor_only(app, as_admin, 
     assert fresh(rfp).terms["criteria"] == [{"key": "price", "label": "Price", "weight": 100}]  # untouched
 
 
+def test_an_addendum_keeps_a_decimal_spec_value_exact_as_the_line_form_does(app, as_admin, rfp):
+    line = rfp.lines[0]
+    response = issue(as_admin, rfp, form_data(app, rfp, summary="Larger screens.",
+                                              **{f"line_{line.id}_spec_screen_in": "13.3"}))
+    assert response.status_code == 302, text_of(response)
+    assert fresh(rfp).lines[0].spec["screen_in"] == "13.3"  # as the RFP's line form stores it, never 13.3 as a float
+    assert addenda(rfp)[0].changes["after"] == {"lines": {"1": {"spec": {"screen_in": "13.3"}}}}
+
+
 def test_spec_values_are_checked_against_the_template(app, as_admin, rfp):
     line = rfp.lines[0]
     response = issue(as_admin, rfp, form_data(app, rfp, **{
