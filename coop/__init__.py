@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coop import access, config, transactions
+from coop import access, clock, config, money, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_models()
     _register_url_converters(app)
     _register_blueprints(app)
+    _register_template_filters(app)
     _register_input_checks(app)
     app.before_request(access.enforce)
     _register_error_pages(app)
@@ -134,6 +135,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, awards_bp,
                       notifications_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_template_filters(app: Flask) -> None:
+    """The one way every page writes an amount of money and a moment in UTC."""
+    app.add_template_filter(money.format_dollars, "dollars")
+    app.add_template_filter(clock.format_utc, "utc")
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -60,7 +60,6 @@ NOT_OPEN = "This RFP is not open for bids."
 STALE = ("Your bid has changed since this page was loaded (in another window, or by a colleague). "
          "Nothing was saved: reload the page to see the bid as it is now.")
 NO_BID = "You have no bid on this RFP yet: fill in the bid form and save it first."
-ALREADY_WITHDRAWN = "This bid is withdrawn. Save it again as a draft to bid."
 ATTACHMENT_NOT_PDF = "Attachments must be PDF files (spec sheets, data sheets)."
 ATTACHMENT_EMPTY = "The file is empty."
 ATTACHMENT_UNREADABLE = ("The file is not a readable PDF: it is damaged or incomplete. "
@@ -73,7 +72,7 @@ NOT_CLOSED_YET = "The bids can be opened only after the bid deadline ({deadline}
 
 
 def deadline_passed(deadline) -> str:
-    return (f"The bid deadline ({rfp_queries.format_deadline(deadline)}) has passed: bids can no longer be "
+    return (f"The bid deadline ({clock.format_utc(deadline)}) has passed: bids can no longer be "
             "created, changed or withdrawn.")
 
 
@@ -554,11 +553,11 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     if rfp.status in OPENED_STATES or rfp.opened_at is not None:
         opened_at = rfp.opened_at
         db.session.rollback()
-        raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(opened_at)))
+        raise BidError(None, ALREADY_OPENED.format(opened_at=clock.format_utc(opened_at)))
     status = rfp_queries.effective_status(rfp, now)
     if status == RfpStatus.OPEN:
         db.session.rollback()
-        raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
+        raise BidError(None, NOT_CLOSED_YET.format(deadline=clock.format_utc(rfp.bid_deadline)))
     if status != RfpStatus.CLOSED:
         db.session.rollback()
         raise BidError(None, NOT_OPEN)
@@ -586,7 +585,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 def _notify_opening(rfp: Rfp) -> None:
     body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
-            f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
+            f"{clock.format_utc(rfp.opened_at)}.\n\nThe bid tabulation is public: "
             f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
     email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
                   sealed_rfp_id=rfp.id)

@@ -23,11 +23,6 @@ panels.panel(bp, panels.Place.BOARD_SUMMARY, "bids/_board_panel.html")
 panels.panel(bp, panels.Place.MANAGE, "bids/_opening_panel.html")
 
 
-@bp.app_context_processor
-def bid_helpers():
-    return {"format_dollars": rules.format_dollars}
-
-
 @dataclass
 class BoardPanel:
     """What an RFP's pages show about bids: nothing about any bid before opening, whoever asks."""
@@ -235,7 +230,7 @@ def sheet(reference: str, kind: str):
     page = _page(public_rfp_or_404(reference))
     content = sheets.write_sheet(page.rfp, queries.as_input(page.bid) if page.bid else None, kind,
                                  requirements=page.requirements,
-                                 deadline_text=rfp_queries.format_deadline(page.rfp.bid_deadline))
+                                 deadline_text=clock.format_utc(page.rfp.bid_deadline))
     return exports.download(content, kind, f"{page.rfp.reference}-bid-sheet.{kind}")
 
 

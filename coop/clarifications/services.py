@@ -28,7 +28,6 @@ from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.rfps import queries as rfp_queries
-from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued
@@ -216,7 +215,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
         f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
         f"Every answer is published on the RFP's page: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
-        f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
+        f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n\n"
         "You receive this because your company follows this RFP."
     )
     email_vendors(rfp_queries.follower_recipients(rfp.id), subject, lambda _vendor_id: body, sealed_rfp_id=rfp.id)
@@ -429,7 +428,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     if data.bid_deadline is not None and data.bid_deadline != current_deadline:
         if data.bid_deadline < current_deadline:
             problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
-                                                       f"({format_deadline(current_deadline)})."))
+                                                       f"({clock.format_utc(current_deadline)})."))
     new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
     if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
@@ -517,8 +516,8 @@ def describe_changes(addendum: Addendum, rfp: Rfp) -> list[str]:
         sentences.append(f"Terms, {key.replace('_', ' ')}: now “{display_value(value)}” "
                          f"(was “{display_value(before.get('terms', {}).get(key))}”).")
     if "bid_deadline" in after:
-        sentences.append(f"Bid deadline: {format_deadline(datetime.fromisoformat(before['bid_deadline']))} → "
-                         f"{format_deadline(datetime.fromisoformat(after['bid_deadline']))}.")
+        sentences.append(f"Bid deadline: {clock.format_utc(datetime.fromisoformat(before['bid_deadline']))} → "
+                         f"{clock.format_utc(datetime.fromisoformat(after['bid_deadline']))}.")
     return sentences
 
 
@@ -530,7 +529,7 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     common = (
         f"The cooperative has issued addendum {addendum.number} to RFP {rfp.reference}, {rfp.title}.\n\n"
         f"{addendum.summary}\n\nChanges:\n{changes}\n\n"
-        f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n"
+        f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n"
         f"The RFP document is now version {addendum.document_version}: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
     )
     returned_note = (

@@ -24,11 +24,6 @@ bp = Blueprint("clarifications", __name__, template_folder="templates")
 panels.panel(bp, panels.Place.BOARD_END, "clarifications/_rfp_panel.html")
 
 
-@bp.app_context_processor
-def clarification_helpers():
-    return {"format_deadline": rfp_queries.format_deadline}
-
-
 def board_url(rfp: Rfp) -> str:
     """The RFP's page on the public board."""
     return url_for("rfps.show", reference=rfp.reference)

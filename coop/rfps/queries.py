@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coop.catalogue.models import Category, Item
 from coop.extensions import db
-from coop.needs.models import Need, NeedStatus
+from coop.needs.models import Need
 from coop.needs.queries import DemandFilter
 from coop.orgs.models import District, Region
 from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpLine, RfpLineNeed, RfpStatus, VendorInterest
@@ -45,11 +45,6 @@ def effective_status(rfp: Rfp, now: datetime) -> RfpStatus:
     if rfp.status == RfpStatus.OPEN and rfp.bid_deadline is not None and now >= rfp.bid_deadline:
         return RfpStatus.CLOSED
     return rfp.status
-
-
-def format_deadline(moment: datetime | None) -> str:
-    """A moment as messages and e-mail write it, in UTC (pages show the reader's local time as well)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"
 
 
 def is_public(rfp: Rfp) -> bool:

@@ -141,12 +141,6 @@ class RfpTemplate:
     def field(self, key: str) -> SpecField | None:
         return next((field for field in self.spec_fields if field.key == key), None)
 
-    @property
-    def price_is_heaviest_criterion(self) -> bool:
-        weights = {criterion.key: criterion.weight for criterion in self.criteria}
-        price = weights.get("price", 0)
-        return all(price > weight for key, weight in weights.items() if key != "price")
-
 
 class _Checker:
     """Collects every problem in one file, each prefixed with the file name and the field's path."""

@@ -286,7 +286,7 @@ def start_commitment(rfp_id: int):
     return _deadline_action(
         rfp_id, "commitment", "Commitment deadline", "Start the commitment window", services.start_commitment,
         lambda rfp: f"{rfp.reference} is open for commitments until "
-                    f"{services.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/publish", methods=["POST"])
@@ -295,7 +295,7 @@ def publish(rfp_id: int):
     """Publish the RFP with what the districts confirmed."""
     return _deadline_action(
         rfp_id, "publish", "Bid deadline", "Publish", services.publish,
-        lambda rfp: f"{rfp.reference} is published; bids are due by {services.format_utc(rfp.bid_deadline)}.")
+        lambda rfp: f"{rfp.reference} is published; bids are due by {clock.format_utc(rfp.bid_deadline)}.")
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/cancel", methods=["POST"])

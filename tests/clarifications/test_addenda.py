@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from support import text_of
 
+from coop import clock
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.bids.models import Bid, BidStatus
 from coop.clarifications.models import Addendum
-from coop.clarifications.services import display_value, format_deadline
+from coop.clarifications.services import display_value
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import Rfp, RfpDocument, RfpStatus
@@ -172,7 +173,7 @@ def test_inside_the_last_seven_days_the_deadline_moves_to_seven_days_after_the_a
     assert addendum.bid_deadline_after == now() + timedelta(days=7)
     assert fresh(rfp).bid_deadline == now() + timedelta(days=7)
     assert addendum.changes["after"]["bid_deadline"] == (now() + timedelta(days=7)).isoformat()
-    assert "Bid deadline: " + format_deadline(before) + " → " + format_deadline(now() + timedelta(days=7)) in outbox_bodies()
+    assert "Bid deadline: " + clock.format_utc(before) + " → " + clock.format_utc(now() + timedelta(days=7)) in outbox_bodies()
 
 
 def test_the_extended_deadline_is_rounded_up_to_the_minute(app, as_admin, make_rfp, now):

@@ -10,6 +10,7 @@ import pytest
 from jinja2 import TemplateNotFound
 from pypdf import PdfReader
 
+from coop import clock
 from coop.extensions import db
 from coop.rfps import documents, panels, queries, services
 from coop.rfps.models import RfpDocument
@@ -45,11 +46,11 @@ def test_anyone_reads_an_open_rfp(client, published, table_rows, seen):
     board = client.get("/rfps")
     assert board.status_code == 200
     assert table_rows(board, "rfp-board") == [
-        f"{published.reference} Student laptops 2026 Student Laptops Open {services.format_utc(published.bid_deadline)}"]
+        f"{published.reference} Student laptops 2026 Student Laptops Open {clock.format_utc(published.bid_deadline)}"]
     response = client.get(f"/rfps/{published.reference}")
     assert response.status_code == 200
     text = seen(response)
-    assert f"Bid deadline {services.format_utc(published.bid_deadline)}" in text
+    assert f"Bid deadline {clock.format_utc(published.bid_deadline)}" in text
     assert f'<time datetime="{published.bid_deadline.strftime("%Y-%m-%dT%H:%M:%SZ")}" data-local-time>' in (
         response.get_data(as_text=True))
     assert '<script src="/static/local-time.js"></script>' in response.get_data(as_text=True)  # no inline script (CSP)
@@ -119,7 +120,7 @@ def test_the_document_is_standalone_printable_html(client, published, seen):
     assert html.startswith("<!doctype html>") and "base.html" not in html and "navbar" not in html
     text = seen(response)
     assert f"Reference {published.reference} Document version Version 1" in text
-    assert f"Bid deadline {services.format_utc(published.bid_deadline)}" in text
+    assert f"Bid deadline {clock.format_utc(published.bid_deadline)}" in text
     assert "Memory (RAM): at least 8 GB" in text
     assert "The cooperative seeks pricing for 100 student computing devices for 2 member districts" in text
     assert "E-Rate" not in text

@@ -24,7 +24,7 @@ def outbox() -> list[OutboundEmail]:
 def test_starting_the_window_emails_every_district_with_pooled_needs(committing, buyers):
     rfp = queries.rfp(committing.id)
     assert rfp.status == RfpStatus.COMMITTING
-    deadline = services.format_utc(rfp.commitment_deadline)
+    deadline = clock.format_utc(rfp.commitment_deadline)
     messages = outbox()
     assert [(m.to_address, m.subject) for m in messages] == [
         ("buyer@hillcrest.example.org", f"{rfp.reference}: confirm your needs by {deadline}"),
@@ -52,7 +52,7 @@ def test_a_district_sees_only_the_lines_that_pool_its_needs(committing, log_in, 
     rows = table_rows(response, "commitments")
     assert len(rows) == 1
     assert rows[0].startswith(f"{committing.reference} Committing Student laptops 2026 Line 2: 14-inch student laptop")
-    assert rows[0].endswith(f"at least 3 years 40 0 {services.format_utc(committing.commitment_deadline)} Proposed "
+    assert rows[0].endswith(f"at least 3 years 40 0 {clock.format_utc(committing.commitment_deadline)} Proposed "
                             "Name our district publicly on this RFP")
     html = response.get_data(as_text=True)
     assert 'value="Confirm"' in html and 'value="Withdraw"' in html
@@ -108,7 +108,7 @@ def test_at_the_deadline_decisions_are_refused(committing, log_in, buyers, needs
     link_id = link_of(committing, needs["lakeview"])
     frozen(committing.commitment_deadline)
     expected = (f"The commitment window of {committing.reference} closed at "
-                f"{services.format_utc(committing.commitment_deadline)}; your decision was not recorded.")
+                f"{clock.format_utc(committing.commitment_deadline)}; your decision was not recorded.")
     with pytest.raises(services.RfpError) as refused:
         services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     assert str(refused.value) == expected
@@ -147,7 +147,7 @@ def test_publication_waits_for_the_commitment_deadline(admin, committing):
     with pytest.raises(services.RfpError) as refused:
         services.publish(admin, committing.id, clock.utcnow() + timedelta(days=40))
     assert str(refused.value) == (f"The commitment window of {committing.reference} is open until "
-                                  f"{services.format_utc(committing.commitment_deadline)}; publish it after that.")
+                                  f"{clock.format_utc(committing.commitment_deadline)}; publish it after that.")
 
 
 def test_publication_keeps_what_was_confirmed(published, needs):
