@@ -120,7 +120,8 @@ def _cycles(graph: dict[str, dict[str, str]]) -> list[str]:
 
     reach = {area: reachable(area) for area in graph}
     return sorted(
-        f"{a} -> {b} ({graph[a].get(b, 'through other areas')}) and {b} -> {a} ({graph[b].get(a, 'through other areas')})"
+        f"{a} -> {b} ({graph[a].get(b, 'through other areas')}) and "
+        f"{b} -> {a} ({graph[b].get(a, 'through other areas')})"
         for a in graph for b in reach[a] if a < b and a in reach.get(b, set())
     )
 

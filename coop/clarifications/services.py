@@ -530,7 +530,8 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
         f"The cooperative has issued addendum {addendum.number} to RFP {rfp.reference}, {rfp.title}.\n\n"
         f"{addendum.summary}\n\nChanges:\n{changes}\n\n"
         f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n"
-        f"The RFP document is now version {addendum.document_version}: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
+        f"The RFP document is now version {addendum.document_version}: "
+        f"{urls.page_link('rfps.show', reference=rfp.reference)}\n"
     )
     returned_note = (
         "\nYour submitted bid on this RFP has been returned to draft because of this addendum. "

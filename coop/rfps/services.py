@@ -410,8 +410,8 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     for district_id, entries in by_district.items():
         listing = "\n".join(f"- Line {line.line_no}: {link.quantity:,} × {line.item.name}" for line, link in entries)
         body = (f"The cooperative has pooled your district's needs into {rfp.reference} “{rfp.title}”:\n\n{listing}\n\n"
-                f"Confirm or withdraw each line by {clock.format_utc(deadline)} on the Commitments page (/commitments). "
-                "Needs you do not confirm by then are released and not bought through this RFP.\n")
+                f"Confirm or withdraw each line by {clock.format_utc(deadline)} on the Commitments page "
+                "(/commitments). Needs you do not confirm by then are released and not bought through this RFP.\n")
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
     db.session.commit()
@@ -481,7 +481,8 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
     now = clock.utcnow()
     if now < rfp.commitment_deadline:
-        raise RfpError(f"The commitment window of {rfp.reference} is open until {clock.format_utc(rfp.commitment_deadline)}; "
+        raise RfpError(f"The commitment window of {rfp.reference} is open until "
+                       f"{clock.format_utc(rfp.commitment_deadline)}; "
                        "publish it after that.")
     if bid_deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")

@@ -50,7 +50,8 @@ def test_every_bad_value_is_named_and_nothing_is_saved(admin, draft, laptop_form
         "spec_battery_hours": "Battery life (manufacturer-rated) must be at least 6.",
     }
     assert laptop_line(draft).spec["ram_gb"] == 8
-    assert [event.action for event in audit_queries.rfp_audit_events(draft.id, opened_at=draft.opened_at)] == ["rfp.created"]
+    events = audit_queries.rfp_audit_events(draft.id, opened_at=draft.opened_at)
+    assert [event.action for event in events] == ["rfp.created"]
 
 
 def test_or_equal_wording_passes_the_brand_check(admin, draft, laptop_form):
