@@ -45,8 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_models()
     _register_url_converters(app)
+    _register_template_filters(app)  # before the blueprints: registering a panel compiles its template
     _register_blueprints(app)
-    _register_template_filters(app)
     _register_input_checks(app)
     app.before_request(access.enforce)
     _register_error_pages(app)
