@@ -8,7 +8,7 @@ from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coop import access, config, transactions
+from coop import access, clock, config, money, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _register_models()
     _register_url_converters(app)
+    _register_template_filters(app)  # before the blueprints: registering a panel compiles its template
     _register_blueprints(app)
     _register_input_checks(app)
     app.before_request(access.enforce)
@@ -123,6 +124,7 @@ def _register_input_checks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts_bp
+    from coop.awards.views import bp as awards_bp
     from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
     from coop.main.views import bp as main_bp
@@ -131,8 +133,15 @@ def _register_blueprints(app: Flask) -> None:
     from coop.orgs.views import bp as orgs_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, notifications_bp):
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, awards_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_template_filters(app: Flask) -> None:
+    """The one way every page writes an amount of money and a moment in UTC."""
+    app.add_template_filter(money.format_dollars, "dollars")
+    app.add_template_filter(clock.format_utc, "utc")
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -145,8 +154,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from coop.audit.cli import audit_cli
     from coop.demo.cli import demo_cli
+    from coop.rfps.cli import audit_cli
 
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from coop.accounts.models import Role
+from coop.roles import Role
 
 _ACCESS_ATTR = "coop_access"
 PUBLIC = "public"

@@ -34,3 +34,9 @@ def replaying(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _replayed_now.reset(token)
+
+
+def format_utc(moment: datetime | None) -> str:
+    """A moment as messages and e-mail write it, in UTC (pages show the reader's local time as well); "none" when
+    there is none."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"

@@ -10,7 +10,7 @@ unchanged is still "-Pro".
 
 Writing a workbook: :func:`new_workbook`, :func:`append_row` for every row (never ``sheet.append`` or
 ``cell.value = ...``), formatting as the caller likes, then :func:`workbook_bytes`. Writing a CSV file:
-:func:`csv_bytes`.
+:func:`csv_bytes`. Sending either: :func:`download`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ from collections.abc import Iterable, Sequence
 from datetime import date, time
 
 import openpyxl
+from flask import Response, send_file
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+MIMETYPES = {"csv": "text/csv; charset=utf-8",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # Text as written is text as typed with one more apostrophe exactly when the text as typed, past its own leading
@@ -82,3 +85,9 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(content: bytes, kind: str, filename: str) -> Response:
+    """A view's answer that downloads ``content``, a ``kind`` ("csv" or "xlsx") file, never from a cache."""
+    return send_file(io.BytesIO(content), mimetype=MIMETYPES[kind], as_attachment=True, download_name=filename,
+                     max_age=0)

@@ -1,5 +1,5 @@
-"""Whole numbers in URLs (ids, addendum numbers, document versions, page numbers), as the database can hold them,
-and the random keys that name per-bid records.
+"""URLs: whole numbers in them (ids, addendum numbers, document versions, page numbers), as the database can hold
+them, the random keys that name per-bid records, and links to pages for e-mails.
 
 A number beyond what an INTEGER column holds names nothing that exists: it is a 404, like any other id that is
 not there, and never reaches the database, whose driver would fail on it (PostgreSQL: "integer out of range";
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, request
+from flask import abort, current_app, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter
 
 #: The largest value of an INTEGER column on PostgreSQL (SQLite's are wider): every id and number in a URL.
@@ -52,3 +52,10 @@ def whole_argument(name: str) -> int | None:
 def page_number() -> int:
     """The ``?page=`` of a paginated list: 1 when absent; a 404 for anything but a page number that can exist."""
     return whole_argument("page") or 1
+
+
+def page_link(endpoint: str, **values) -> str:
+    """A page's URL for an e-mail: absolute when a request tells the host, else its path (a job or the CLI)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    return current_app.url_map.bind("").build(endpoint, values)

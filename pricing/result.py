@@ -10,7 +10,6 @@ from typing import Any
 from .costing import Award
 from .diagnose import Unmet
 
-STATUSES = ("optimal", "feasible", "infeasible", "time_limit", "error")
 SHARE_RULES = ("equal_price", "proportional", "shapley")
 
 

@@ -23,13 +23,14 @@ from flask_login import login_user
 
 import support
 from coop import clock, config, create_app
-from coop.accounts.models import Membership, Role, User
+from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password
 from coop.catalogue.models import Category, Item
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
 from coop.rfps.models import Rfp, RfpDocument, RfpLine, RfpStatus
+from coop.roles import Role
 from coop.transactions import single_transaction
 
 PASSWORD = "correct horse battery staple"

@@ -58,3 +58,82 @@ def test_only_config_reads_the_environment():
         if "os.environ" in path.read_text() or "getenv" in path.read_text()
     )
     assert readers == ["coop/config.py"]
+
+
+def _area_of(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[0] == "coop" and (ROOT / "coop" / parts[1]).is_dir():
+        return parts[1]
+    return None
+
+
+def _absolute(node: ast.ImportFrom, path: Path) -> str:
+    if node.level == 0:
+        return node.module or ""
+    package = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    base = package[: len(package) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _run_time_nodes(tree: ast.AST):
+    """Every node but those under ``if TYPE_CHECKING:``, which only a type checker runs."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            yield from (child for branch in node.orelse for child in [branch, *_run_time_nodes(branch)])
+            continue
+        yield node
+        yield from _run_time_nodes(node)
+
+
+def area_imports() -> dict[str, dict[str, str]]:
+    """Area -> the other areas it imports, each with one module that does, at module or function level."""
+    graph: dict[str, dict[str, str]] = {}
+    for path in sorted((ROOT / "coop").glob("*/**/*.py")):
+        area = path.relative_to(ROOT / "coop").parts[0]
+        graph.setdefault(area, {})
+        for node in _run_time_nodes(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(node, path)
+                # ``from coop import rfps`` imports an area as much as ``import coop.rfps`` does.
+                modules = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for module in modules:
+                target = _area_of(module)
+                if target is not None and target != area:
+                    graph[area].setdefault(target, str(path.relative_to(ROOT)))
+    return graph
+
+
+def _cycles(graph: dict[str, dict[str, str]]) -> list[str]:
+    """Every pair of areas that reach each other, with the import that closes each direction."""
+    def reachable(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for target in graph.get(todo.pop(), {}):
+                if target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    reach = {area: reachable(area) for area in graph}
+    return sorted(
+        f"{a} -> {b} ({graph[a].get(b, 'through other areas')}) and "
+        f"{b} -> {a} ({graph[b].get(a, 'through other areas')})"
+        for a in graph for b in reach[a] if a < b and a in reach.get(b, set())
+    )
+
+
+def test_areas_import_each_other_in_no_circle():
+    assert _cycles(area_imports()) == []
+
+
+def test_no_query_module_imports_flask():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "coop").rglob("queries.py")
+        if any(module.split(".")[0] == "flask" for module in imported_modules(path))
+    )
+    assert importers == []

@@ -17,13 +17,12 @@ from bids.conftest import bid_input  # noqa: F401  (a fixture)
 from bids.test_bid_pages import form_fields
 from support import text_of
 
-from coop import create_app
+from coop import clock, create_app
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
-from coop.bids import queries, services, sheets
+from coop.bids import queries, sheets
 from coop.bids.models import Bid
 from coop.extensions import db
-from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp
 from coop.transactions import LOST_RACE
 
@@ -90,7 +89,7 @@ def test_eight_simultaneous_first_bid_sheet_uploads_make_one_bid(app, vendor_and
     rfp_id, vendor_id = rfp.id, user.organisation.id
     data = bid_input(rfp, region_codes=("north",), min_award_quantity="0")  # as stored
     sheet = sheets.write_sheet(rfp, data, "csv", requirements=queries.requirements_by_line(rfp),
-                               deadline_text=rfp_queries.format_deadline(rfp.bid_deadline))
+                               deadline_text=clock.format_utc(rfp.bid_deadline))
     url = f"/rfps/{rfp.reference}/bid/sheet"
     responses = all_at_once(tabs(app, log_in, user), lambda client: client.post(
         url, data={"revision": "", "file": (io.BytesIO(sheet), "bid.csv")},

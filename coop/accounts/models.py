@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -12,13 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coop.clock import utcnow
 from coop.extensions import db
 from coop.orgs.models import Organisation
+from coop.roles import Role
 from coop.sqltypes import UTCDateTime, enum_column
-
-
-class Role(StrEnum):
-    DISTRICT_BUYER = "district_buyer"
-    VENDOR_REP = "vendor_rep"
-    COOP_ADMIN = "coop_admin"
 
 
 class User(UserMixin, db.Model):

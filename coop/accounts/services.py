@@ -7,12 +7,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from coop import clock
-from coop.accounts.models import Membership, Role, User
+from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
 from coop.extensions import db
 from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
+from coop.roles import Role
 
 
 class AccountError(ValueError):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from coop import money
 from coop.bids import rules
 from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
 from coop.extensions import db
@@ -67,16 +68,16 @@ def as_input(bid: Bid) -> rules.BidInput:
                 product=line.product,
                 spec_compliance=dict(line.spec_compliance or {}),
                 pricing_kind=line.pricing_kind.value,
-                tiers=tuple(rules.TierInput(str(tier.min_quantity), rules.format_money(tier.unit_price_cents))
+                tiers=tuple(rules.TierInput(str(tier.min_quantity), money.plain_dollars(tier.unit_price_cents))
                             for tier in line.tiers),
-                annual_cost_per_unit=rules.format_money(line.annual_cost_per_unit_cents),
+                annual_cost_per_unit=money.plain_dollars(line.annual_cost_per_unit_cents),
                 capacity="" if line.capacity is None else str(line.capacity),
                 min_award_quantity=str(line.min_award_quantity),
                 region_codes=tuple(region.code for region in line.regions),
             )
             for line in sorted(bid.lines, key=lambda line: line.rfp_line.line_no)
         ),
-        discount_brackets=tuple(rules.BracketInput(rules.format_money(bracket.min_value_cents), f"{bracket.percent}")
+        discount_brackets=tuple(rules.BracketInput(money.plain_dollars(bracket.min_value_cents), f"{bracket.percent}")
                                 for bracket in bid.discount_brackets),
     )
 

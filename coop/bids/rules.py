@@ -28,7 +28,7 @@ from decimal import Decimal
 from coop.bids.models import PricingKind
 # Amounts are read and written as everywhere else; the bid pages, sheets and tabulation reach them through this
 # module, with the rest of the bids' rules.
-from coop.money import format_dollars, parse_dollars_to_cents, plain_dollars as format_money
+from coop.money import format_dollars, parse_dollars_to_cents
 
 MAX_TIERS = 10
 MAX_BRACKETS = 10

@@ -33,16 +33,17 @@ from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy.exc import IntegrityError
 
-from coop import clock, spreadsheets
-from coop.accounts.models import Role, User
+from coop import clock, spreadsheets, urls
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
 from coop.extensions import db
-from coop.notifications.services import send_queued, unseal_rfp_mail
+from coop.notifications.services import email_vendors, send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
+from coop.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,6 @@ NOT_OPEN = "This RFP is not open for bids."
 STALE = ("Your bid has changed since this page was loaded (in another window, or by a colleague). "
          "Nothing was saved: reload the page to see the bid as it is now.")
 NO_BID = "You have no bid on this RFP yet: fill in the bid form and save it first."
-ALREADY_WITHDRAWN = "This bid is withdrawn. Save it again as a draft to bid."
 ATTACHMENT_NOT_PDF = "Attachments must be PDF files (spec sheets, data sheets)."
 ATTACHMENT_EMPTY = "The file is empty."
 ATTACHMENT_UNREADABLE = ("The file is not a readable PDF: it is damaged or incomplete. "
@@ -70,7 +70,7 @@ NOT_CLOSED_YET = "The bids can be opened only after the bid deadline ({deadline}
 
 
 def deadline_passed(deadline) -> str:
-    return (f"The bid deadline ({rfp_queries.format_deadline(deadline)}) has passed: bids can no longer be "
+    return (f"The bid deadline ({clock.format_utc(deadline)}) has passed: bids can no longer be "
             "created, changed or withdrawn.")
 
 
@@ -549,11 +549,11 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     if rfp.status in OPENED_STATES or rfp.opened_at is not None:
         opened_at = rfp.opened_at
         db.session.rollback()
-        raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(opened_at)))
+        raise BidError(None, ALREADY_OPENED.format(opened_at=clock.format_utc(opened_at)))
     status = rfp_queries.effective_status(rfp, now)
     if status == RfpStatus.OPEN:
         db.session.rollback()
-        raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
+        raise BidError(None, NOT_CLOSED_YET.format(deadline=clock.format_utc(rfp.bid_deadline)))
     if status != RfpStatus.CLOSED:
         db.session.rollback()
         raise BidError(None, NOT_OPEN)
@@ -580,13 +580,11 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 
 def _notify_opening(rfp: Rfp) -> None:
-    # Imported here: the clarifications area imports this module (addenda return bids to draft).
-    from coop.clarifications.services import board_link, email_followers
-
     body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
-            f"{rfp_queries.format_deadline(rfp.opened_at)}.\n\nThe bid tabulation is public: "
-            f"{board_link(rfp)}/tabulation\n")
-    email_followers(rfp, f"{rfp.reference}: bids opened", lambda _vendor_id: body)
+            f"{clock.format_utc(rfp.opened_at)}.\n\nThe bid tabulation is public: "
+            f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
+    email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
+                  sealed_rfp_id=rfp.id)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from typing import Literal
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from coop import exports, spreadsheets
+from coop import exports, money, spreadsheets
 from coop.bids import rules
 from coop.bids.models import PricingKind
 from coop.rfps.models import Rfp, RfpLine
@@ -700,6 +700,6 @@ def _typed_text(column: str, value, number_format: str) -> str:
             number *= 100
         cents = round(number * 100)
         if number >= 0 and abs(number * 100 - cents) <= _CENT_NOISE:
-            return rules.format_money(cents)
+            return money.plain_dollars(cents)
         return str(number)
     return cell_text(value)

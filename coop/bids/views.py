@@ -1,28 +1,26 @@
-"""Vendors' bids (form, bid sheet, attachments, submit, withdraw), the opening, and the public bid tabulation."""
+"""Vendors' bids (form, bid sheet, attachments, submit, withdraw) and the opening."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from coop import clock
+from coop import clock, exports
 from coop.access import public, roles
-from coop.accounts.models import Role
-from coop.bids import forms, queries, rules, services, sheets, tabulation
+from coop.bids import forms, queries, rules, services, sheets
 from coop.bids.models import Bid, BidStatus
+from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
+from coop.rfps.views import public_rfp_or_404
+from coop.roles import Role
 
 bp = Blueprint("bids", __name__, template_folder="templates")
-
-
-@bp.app_context_processor
-def bid_helpers():
-    return {"format_dollars": rules.format_dollars}
+panels.panel(bp, panels.Place.BOARD_SUMMARY, "bids/_board_panel.html")
+panels.panel(bp, panels.Place.MANAGE, "bids/_opening_panel.html")
 
 
 @dataclass
@@ -120,7 +118,7 @@ def mine():
 @VENDOR
 def edit(reference: str):
     """The vendor's bid on one RFP: fill in, save as draft, submit."""
-    page = _page(rfp_queries.public_rfp_or_404(reference))
+    page = _page(public_rfp_or_404(reference))
     if request.method == "GET":
         return _render(page)
     form = _bid_form(page, request.form)
@@ -146,7 +144,7 @@ def edit(reference: str):
 
 
 def _revision_action(reference: str, action, success: str):
-    page = _page(rfp_queries.public_rfp_or_404(reference))
+    page = _page(public_rfp_or_404(reference))
     form = forms.RevisionForm()
     if not form.validate_on_submit():
         abort(400)
@@ -185,7 +183,7 @@ def withdraw(reference: str):
 @VENDOR
 def attach(reference: str):
     """Attach a PDF spec sheet to the bid."""
-    page = _page(rfp_queries.public_rfp_or_404(reference))
+    page = _page(public_rfp_or_404(reference))
     form = forms.AttachmentForm()
     if not form.validate_on_submit():
         return _render(page, attachment_form=form, status=422)
@@ -229,18 +227,18 @@ def download(attachment_key: str):
 @VENDOR
 def sheet(reference: str, kind: str):
     """The RFP's bid sheet, pre-filled with the vendor's bid when it has one."""
-    page = _page(rfp_queries.public_rfp_or_404(reference))
+    page = _page(public_rfp_or_404(reference))
     content = sheets.write_sheet(page.rfp, queries.as_input(page.bid) if page.bid else None, kind,
                                  requirements=page.requirements,
-                                 deadline_text=rfp_queries.format_deadline(page.rfp.bid_deadline))
-    return _download(content, kind, f"{page.rfp.reference}-bid-sheet.{kind}")
+                                 deadline_text=clock.format_utc(page.rfp.bid_deadline))
+    return exports.download(content, kind, f"{page.rfp.reference}-bid-sheet.{kind}")
 
 
 @bp.route("/rfps/<reference>/bid/sheet", methods=["POST"])
 @VENDOR
 def upload_sheet(reference: str):
     """Read a filled bid sheet and save it as the bid's draft: all of it, or nothing with every problem listed."""
-    page = _page(rfp_queries.public_rfp_or_404(reference))
+    page = _page(public_rfp_or_404(reference))
     form = forms.SheetForm()
     if not form.validate_on_submit():
         return _render(page, sheet_form=form, status=422)
@@ -275,36 +273,5 @@ def open_bids(rfp_id: int):
         return redirect(url_for("rfps.manage", rfp_id=rfp_id))
     flash(f"The bids are opened: {opening.submitted} submitted, {opening.set_aside} draft(s) set aside, "
           f"{opening.withdrawn} withdrawn. The tabulation is public.", "success")
-    return redirect(url_for("bids.tabulation", reference=opening.rfp.reference))
+    return redirect(url_for("awards.tabulation", reference=opening.rfp.reference))
 
-
-def _opened_rfp_or_404(reference: str) -> Rfp:
-    rfp = rfp_queries.public_rfp_or_404(reference)
-    if rfp.opened_at is None:
-        abort(404)
-    return rfp
-
-
-@bp.route("/rfps/<reference>/tabulation", endpoint="tabulation")
-@public
-def tabulation_page(reference: str):
-    """The public bid tabulation of an opened RFP."""
-    rfp = _opened_rfp_or_404(reference)
-    return render_template("bids/tabulation.html", rfp=rfp, tabulation=tabulation.tabulation_for(rfp))
-
-
-@bp.route("/rfps/<reference>/tabulation.<any(csv, xlsx):kind>")
-@public
-def tabulation_export(reference: str, kind: str):
-    """The public bid tabulation as CSV or XLSX."""
-    rfp = _opened_rfp_or_404(reference)
-    return _download(tabulation.export(tabulation.tabulation_for(rfp), kind), kind, tabulation.filename(rfp, kind))
-
-
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def _download(content: bytes, kind: str, filename: str):
-    return send_file(io.BytesIO(content), mimetype=MIMETYPES[kind], as_attachment=True, download_name=filename,
-                     max_age=0)

@@ -11,10 +11,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from coop.accounts.models import Membership, Role, User
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
-from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpStatus, VendorInterest
 
 @dataclass(frozen=True)
@@ -105,29 +103,3 @@ def is_following(rfp_id: int, vendor_id: int) -> bool:
     return db.session.scalar(
         sa.select(VendorInterest.id).where(VendorInterest.rfp_id == rfp_id, VendorInterest.vendor_id == vendor_id)
     ) is not None
-
-
-def interested_vendor_ids(rfp_id: int) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(VendorInterest.vendor_id).where(VendorInterest.rfp_id == rfp_id).order_by(VendorInterest.vendor_id)
-    ))
-
-
-def vendor_recipients(vendor_ids: list[int]) -> dict[int, list[str]]:
-    """Where to e-mail each vendor: its active representatives, or its contact address when it has none."""
-    if not vendor_ids:
-        return {}
-    recipients: dict[int, list[str]] = {vendor_id: [] for vendor_id in vendor_ids}
-    rows = db.session.execute(
-        sa.select(Membership.organisation_id, User.email).join(User, Membership.user_id == User.id)
-        .where(Membership.organisation_id.in_(vendor_ids), Membership.role == Role.VENDOR_REP, User.active.is_(True))
-        .order_by(Membership.organisation_id, User.email)
-    )
-    for vendor_id, email in rows:
-        recipients[vendor_id].append(email)
-    for vendor_id, contact in db.session.execute(
-        sa.select(Vendor.organisation_id, Vendor.contact_email).where(Vendor.organisation_id.in_(vendor_ids))
-    ):
-        if not recipients[vendor_id] and contact:
-            recipients[vendor_id].append(contact)
-    return recipients

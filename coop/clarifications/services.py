@@ -11,7 +11,7 @@ never returned to a caller that could show it to an administrator.
 Who hears of an RFP: the vendors that follow it (:func:`follow_rfp`), and no
 other. Following is a vendor's own choice, never inferred from its bid or its
 question, and every message to an RFP's vendors is sealed in the outbox until
-the opening (:func:`email_followers`), so that no page or count tells who
+the opening (:func:`coop.notifications.services.email_vendors`), so that no page or count tells who
 follows, asks or bids.
 """
 
@@ -19,25 +19,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
 
-from coop import clock
-from coop.accounts.models import Role, User
+from coop import clock, urls
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.rfps import queries as rfp_queries
-from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
-from coop.notifications.services import queue_email, send_queued
+from coop.notifications.services import email_vendors, send_queued
 from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.roles import Role
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
@@ -121,26 +119,6 @@ def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str |
     if deadline_passed is not None and status == RfpStatus.CLOSED and rfp.status == RfpStatus.OPEN:
         raise ClarificationError(None, deadline_passed)
     raise ClarificationError(None, not_open)
-
-
-def board_link(rfp: Rfp) -> str:
-    """The RFP's page on the public board, absolute when a request tells the host."""
-    path = f"/rfps/{rfp.reference}"
-    return request.host_url.rstrip("/") + path if has_request_context() else path
-
-
-def email_followers(rfp: Rfp, subject: str, body_for, *, bidders_told=frozenset()) -> None:
-    """Queue one message per representative of each vendor following the RFP, sealed in the outbox until its
-    opening; ``body_for(vendor_id)`` writes the body.
-
-    ``bidders_told``: vendors that must hear of this message because it changed their own bid (an addendum returned
-    it to draft), whether or not they follow.
-    """
-    vendor_ids = set(queries.interested_vendor_ids(rfp.id)) | set(bidders_told)
-    for vendor_id, addresses in queries.vendor_recipients(sorted(vendor_ids)).items():
-        body = body_for(vendor_id)
-        for address in addresses:
-            queue_email(address, subject, body, sealed_rfp_id=rfp.id)
 
 
 def _question_snapshot(question: Question) -> dict:
@@ -236,11 +214,11 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     body = (
         f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
         f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
-        f"Every answer is published on the RFP's page: {board_link(rfp)}\n"
-        f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
+        f"Every answer is published on the RFP's page: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
+        f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n\n"
         "You receive this because your company follows this RFP."
     )
-    email_followers(rfp, subject, lambda _vendor_id: body)
+    email_vendors(rfp_queries.follower_recipients(rfp.id), subject, lambda _vendor_id: body, sealed_rfp_id=rfp.id)
     db.session.commit()
     send_queued()
     return question
@@ -289,10 +267,6 @@ class AddendumInput:
     bid_deadline: datetime | None = None  # a later deadline, or None to keep it (7-day rule aside)
 
 
-def rfp_template(rfp: Rfp) -> RfpTemplate | None:
-    return current_app.extensions["coop.rfp_templates"].get(rfp.template_key) if rfp.template_key else None
-
-
 def current_terms(rfp: Rfp, template: RfpTemplate | None) -> dict:
     """The RFP's terms, falling back on its template's where the RFP gives none."""
     defaults = {}
@@ -312,33 +286,12 @@ def display_value(value) -> str:
     return str(value)
 
 
-def _number(text: str):
-    number = Decimal(text)
-    return int(number) if number == number.to_integral_value() else float(number)
-
-
-def _spec_value(spec_field: SpecField | None, raw) -> tuple[object, str | None]:
+def _spec_value(spec_field: SpecField | None, raw: str | None) -> tuple[object, str | None]:
     """The submitted value converted to what the line's spec stores, or the reason it does not fit."""
-    if isinstance(raw, str):
-        raw = raw.strip()
-    if raw in (None, ""):
-        return None, spec_field.check(None) if spec_field else None
-    if spec_field is None:
-        return raw, None
-    if spec_field.kind == "boolean":
-        value = {"yes": True, "no": False, "true": True, "false": False}.get(str(raw).lower(), raw)
-        return value, spec_field.check(value)
-    problem = spec_field.check(raw)
-    if problem:
-        return raw, problem
-    if spec_field.kind == "choice":
-        return next(option for option in spec_field.allowed if str(option) == str(raw)), None
-    if spec_field.kind in ("integer", "decimal"):
-        try:
-            return _number(str(raw)), None
-        except InvalidOperation:
-            return raw, f"{spec_field.label} must be a number."
-    return str(raw), None
+    if spec_field is None:  # an RFP without a template: free text
+        return (raw or "").strip() or None, None
+    value = spec_field.parse(raw)
+    return value, spec_field.check(value)
 
 
 def _brand_problems(target: tuple, text) -> list[Problem]:
@@ -429,7 +382,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     rfp = _locked_rfp(rfp_id)
     now = clock.utcnow()
     check_addendum_possible(rfp, now)
-    template = rfp_template(rfp)
+    template = rfp_queries.template_for(rfp)
     problems: list[Problem] = []
     summary = (data.summary or "").strip()
     if not summary:
@@ -475,7 +428,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     if data.bid_deadline is not None and data.bid_deadline != current_deadline:
         if data.bid_deadline < current_deadline:
             problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
-                                                       f"({format_deadline(current_deadline)})."))
+                                                       f"({clock.format_utc(current_deadline)})."))
     new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
     if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
@@ -538,7 +491,7 @@ def _line_updates(lines_by_id: dict[int, RfpLine], lines_after: dict) -> list[tu
 
 def describe_changes(addendum: Addendum, rfp: Rfp) -> list[str]:
     """The addendum's changes in words, one per changed value, for notices and pages."""
-    template = rfp_template(rfp)
+    template = rfp_queries.template_for(rfp)
     lines_by_no = {str(line.line_no): line for line in rfp.lines}
     before = addendum.changes.get("before", {})
     after = addendum.changes.get("after", {})
@@ -563,8 +516,8 @@ def describe_changes(addendum: Addendum, rfp: Rfp) -> list[str]:
         sentences.append(f"Terms, {key.replace('_', ' ')}: now “{display_value(value)}” "
                          f"(was “{display_value(before.get('terms', {}).get(key))}”).")
     if "bid_deadline" in after:
-        sentences.append(f"Bid deadline: {format_deadline(datetime.fromisoformat(before['bid_deadline']))} → "
-                         f"{format_deadline(datetime.fromisoformat(after['bid_deadline']))}.")
+        sentences.append(f"Bid deadline: {clock.format_utc(datetime.fromisoformat(before['bid_deadline']))} → "
+                         f"{clock.format_utc(datetime.fromisoformat(after['bid_deadline']))}.")
     return sentences
 
 
@@ -576,8 +529,9 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     common = (
         f"The cooperative has issued addendum {addendum.number} to RFP {rfp.reference}, {rfp.title}.\n\n"
         f"{addendum.summary}\n\nChanges:\n{changes}\n\n"
-        f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n"
-        f"The RFP document is now version {addendum.document_version}: {board_link(rfp)}\n"
+        f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n"
+        f"The RFP document is now version {addendum.document_version}: "
+        f"{urls.page_link('rfps.show', reference=rfp.reference)}\n"
     )
     returned_note = (
         "\nYour submitted bid on this RFP has been returned to draft because of this addendum. "
@@ -588,4 +542,5 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     def body_for(vendor_id: int) -> str:
         return common + (returned_note if vendor_id in returned else "")
 
-    email_followers(rfp, subject, body_for, bidders_told=returned)
+    email_vendors(rfp_queries.follower_recipients(rfp.id, bidders_told=returned), subject, body_for,
+                  sealed_rfp_id=rfp.id)

@@ -6,35 +6,27 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from coop import clock
 from coop.access import public, roles
-from coop.accounts.models import Role
 from coop.clarifications import queries, services
 from coop.clarifications.forms import (
     AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
 )
 from coop.clarifications.models import QuestionStatus
+from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
+from coop.rfps.views import public_rfp_or_404
+from coop.roles import Role
 
 bp = Blueprint("clarifications", __name__, template_folder="templates")
-
-
-@bp.app_context_processor
-def clarification_helpers():
-    return {"format_deadline": rfp_queries.format_deadline}
+panels.panel(bp, panels.Place.BOARD_END, "clarifications/_rfp_panel.html")
 
 
 def board_url(rfp: Rfp) -> str:
-    """The RFP's page on the public board (the rfps area's view, wherever it is registered)."""
-    for endpoint in ("rfps.show", "rfps.detail", "rfps.board_detail"):
-        try:
-            return url_for(endpoint, reference=rfp.reference)
-        except BuildError:
-            continue
-    return f"/rfps/{rfp.reference}"
+    """The RFP's page on the public board."""
+    return url_for("rfps.show", reference=rfp.reference)
 
 
 def _is_approved_vendor() -> bool:
@@ -75,7 +67,7 @@ def rfp_clarifications(rfp: Rfp) -> Panel:
 @roles(Role.VENDOR_REP)
 def ask(reference: str):
     """Ask the cooperative a question on an open RFP."""
-    rfp = rfp_queries.public_rfp_or_404(reference)
+    rfp = public_rfp_or_404(reference)
     form = AskForm()
     if form.validate_on_submit():
         try:
@@ -100,7 +92,7 @@ def ask(reference: str):
 @roles(Role.VENDOR_REP)
 def follow(reference: str):
     """Follow an open RFP: hear of its answers and addenda."""
-    rfp = rfp_queries.public_rfp_or_404(reference)
+    rfp = public_rfp_or_404(reference)
     form = FollowForm()
     if form.validate_on_submit():
         try:
@@ -132,7 +124,7 @@ def my_questions():
 @public
 def addendum(reference: str, number: int):
     """One addendum of a published RFP, with what it changed."""
-    rfp = rfp_queries.public_rfp_or_404(reference)
+    rfp = public_rfp_or_404(reference)
     found = queries.addendum(rfp.id, number)
     if found is None:
         abort(404)
@@ -261,7 +253,7 @@ def new_addendum(rfp_id: int):
     if refusal:
         flash(refusal, "warning")
         return redirect(url_for("clarifications.admin_addenda", rfp_id=rfp.id))
-    form = addendum_form(rfp, services.rfp_template(rfp))
+    form = addendum_form(rfp, rfp_queries.template_for(rfp))
     if form.validate_on_submit():
         try:
             issued = services.issue_addendum(current_user, rfp.id, addendum_input(form))

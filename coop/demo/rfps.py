@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coop import clock
 from coop.accounts.models import User
@@ -25,7 +24,7 @@ from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.rfps import services as rfps
 from coop.rfps.models import Rfp
-from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.rfps.template_library import RfpTemplate, SpecField, library
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
 
     The caller commits.
     """
-    templates = _templates()
+    templates = library()
 
     def at(days_ago: int, hour: int = 16) -> datetime:
         return moment(today, days_ago, hour)
@@ -119,10 +118,6 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
 
     draft = _draft(admin, DRAFT, templates)
     return DemoRfps(licences, open_rfp, committing, draft)
-
-
-def _templates() -> dict[str, RfpTemplate]:
-    return current_app.extensions["coop.rfp_templates"]
 
 
 def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp:

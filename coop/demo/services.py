@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coop import clock
-from coop.accounts.models import Membership, Role, User
+from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password
 from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
@@ -21,6 +21,7 @@ from coop.extensions import db
 from coop.needs import services as needs
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.roles import Role
 from coop.transactions import single_transaction
 
 

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from coop.access import public, signed_in
-from coop.accounts.models import Role
+from coop.roles import Role
 
 bp = Blueprint("main", __name__, template_folder="templates")
 

@@ -48,7 +48,6 @@ ITEM_MISSING = "Enter an item code from the catalogue."
 ITEM_UNKNOWN = 'Unknown item code "{value}": use an item code from the catalogue.'
 QUANTITY_MISSING = "Enter a quantity."
 NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
-NOT_A_DATE = '"{value}" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + "."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
 
 

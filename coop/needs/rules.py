@@ -10,7 +10,6 @@ from datetime import date
 
 from coop import money
 # The needs' pages and forms write amounts through this module, with the rest of the needs' rules.
-from coop.money import format_dollars as format_dollars, plain_dollars as dollars_for_input
 
 MAX_QUANTITY = 1_000_000
 MAX_BUDGET_CAP_CENTS = 100_000_000_00  # $100 million: far beyond any one district's need

@@ -6,23 +6,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from coop import urls
+from coop import money, urls
 from coop.access import roles
-from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
-from coop.needs import importing, queries, rules, services
+from coop.needs import importing, queries, services
 from coop.needs.forms import ConfirmForm, DemandFilterForm, ImportForm, NeedForm, item_choices
 from coop.needs.models import NeedStatus
 from coop.orgs import queries as org_queries
+from coop.roles import Role
 
 bp = Blueprint("needs", __name__, template_folder="templates")
 
 MAX_PROBLEMS_SHOWN = 500
-
-
-@bp.context_processor
-def money_helpers():
-    return {"dollars": rules.format_dollars}
 
 
 def _own_need_or_404(need_id: int):
@@ -92,7 +87,7 @@ def edit(need_id: int):
         return redirect(url_for("needs.show", need_id=need.id))
     form = NeedForm(obj=need)
     if request.method == "GET":
-        form.budget_cap.data = rules.dollars_for_input(need.budget_cap_cents)
+        form.budget_cap.data = money.plain_dollars(need.budget_cap_cents)
     form.item_id.choices = item_choices(catalogue.items(), placeholder="Choose an item…", keep_item=need.item)
     form.submit.label.text = "Save changes"
     if form.validate_on_submit():

@@ -50,6 +50,15 @@ def queue_email(to_address: str, subject: str, body: str, *, sealed_rfp_id: int 
     return message
 
 
+def email_vendors(recipients: dict[int, list[str]], subject: str, body_for, *, sealed_rfp_id: int) -> None:
+    """Queue one message per address of each vendor in ``recipients`` (vendor id -> addresses), sealed in the outbox
+    until the RFP's opening; ``body_for(vendor_id)`` writes the body."""
+    for vendor_id, addresses in recipients.items():
+        body = body_for(vendor_id)
+        for address in addresses:
+            queue_email(address, subject, body, sealed_rfp_id=sealed_rfp_id)
+
+
 def unseal_rfp_mail(rfp_id: int) -> None:
     """Show administrators the mail to an RFP's vendors, in the caller's transaction: its bids are being opened."""
     db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.sealed_rfp_id == rfp_id)

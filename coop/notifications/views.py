@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from coop import urls
 from coop.access import roles
-from coop.accounts.models import Role
 from coop.notifications import queries, services
 from coop.notifications.forms import DeliverForm
+from coop.roles import Role
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from coop import clock
-from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.roles import Role
+
+if TYPE_CHECKING:  # accounts sits above orgs: its users are only named here, never imported at run time
+    from coop.accounts.models import User
 
 NAME_MISSING = "Enter the name of your organisation."
 REGIONS_MISSING = "Choose at least one region you serve."

@@ -8,10 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from coop.access import roles, signed_in
-from coop.accounts.models import Role
 from coop.orgs import queries, services
 from coop.orgs.forms import ProfileForm, VendorProfileForm
 from coop.orgs.models import OrganisationStatus, Vendor
+from coop.roles import Role
 
 bp = Blueprint("orgs", __name__, template_folder="templates")
 

@@ -19,16 +19,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from coop.catalogue.models import Category, Item
 from coop.extensions import db
-from coop.needs.models import Need, NeedStatus
+from coop.needs.models import Need
 from coop.needs.queries import DemandFilter
 from coop.orgs.models import District, Region
-from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpLine, RfpLineNeed, RfpStatus
-from coop.rfps.template_library import RfpTemplate
+from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpLine, RfpLineNeed, RfpStatus, VendorInterest
+from coop.rfps.template_library import RfpTemplate, library
 
 DEFAULT_WINDOW_DAYS = 60
 ERATE_MIN_DAYS = 28  # FCC: bids may not be due earlier than 28 days after the Form 470 is posted
@@ -48,18 +47,9 @@ def effective_status(rfp: Rfp, now: datetime) -> RfpStatus:
     return rfp.status
 
 
-def format_deadline(moment: datetime | None) -> str:
-    """A moment as messages and e-mail write it, in UTC (pages show the reader's local time as well)."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "none"
-
-
 def is_public(rfp: Rfp) -> bool:
     """Whether the public board shows this RFP."""
     return rfp.status in PUBLIC_STATUSES and rfp.published_at is not None
-
-
-def library() -> dict[str, RfpTemplate]:
-    return current_app.extensions["coop.rfp_templates"]
 
 
 def template_for(rfp: Rfp) -> RfpTemplate | None:
@@ -210,14 +200,6 @@ def public_rfp(reference: str) -> Rfp | None:
     return rfp if rfp is not None and is_public(rfp) else None
 
 
-def public_rfp_or_404(reference: str) -> Rfp:
-    """For views: the RFP the public may read, or a 404 exactly as for a reference that does not exist."""
-    rfp = public_rfp(reference)
-    if rfp is None:
-        abort(404)
-    return rfp
-
-
 def public_rfps() -> list[Rfp]:
     """RFPs on the public board: open ones first by bid deadline, then the rest, newest published first."""
     order = sa.case({RfpStatus.OPEN.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1)
@@ -291,41 +273,46 @@ def commitments(district_id: int) -> list[Commitment]:
     return [Commitment(link, link.line, link.line.rfp) for link in links]
 
 
-SEALED_AUDIT_ACTIONS = "bid.%"  # events about bids: sealed until the RFP's bids are opened
+def interested_vendor_ids(rfp_id: int) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(VendorInterest.vendor_id).where(VendorInterest.rfp_id == rfp_id).order_by(VendorInterest.vendor_id)
+    ))
 
 
-def rfp_audit_events(rfp: Rfp):
-    """The RFP's audit events for the administrator's page: events about bids only once the bids are opened."""
-    from coop.audit.models import AuditEvent
+def vendor_recipients(vendor_ids: list[int]) -> dict[int, list[str]]:
+    """Where to e-mail each vendor: its active representatives, or its contact address when it has none."""
+    from coop.accounts.models import Membership, User
+    from coop.orgs.models import Vendor
+    from coop.roles import Role
 
-    statement = sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)
-    if rfp.opened_at is None:
-        statement = statement.where(AuditEvent.action.not_like(SEALED_AUDIT_ACTIONS))
-    return list(db.session.scalars(statement))
+    if not vendor_ids:
+        return {}
+    recipients: dict[int, list[str]] = {vendor_id: [] for vendor_id in vendor_ids}
+    rows = db.session.execute(
+        sa.select(Membership.organisation_id, User.email).join(User, Membership.user_id == User.id)
+        .where(Membership.organisation_id.in_(vendor_ids), Membership.role == Role.VENDOR_REP, User.active.is_(True))
+        .order_by(Membership.organisation_id, User.email)
+    )
+    for vendor_id, email in rows:
+        recipients[vendor_id].append(email)
+    for vendor_id, contact in db.session.execute(
+        sa.select(Vendor.organisation_id, Vendor.contact_email).where(Vendor.organisation_id.in_(vendor_ids))
+    ):
+        if not recipients[vendor_id] and contact:
+            recipients[vendor_id].append(contact)
+    return recipients
 
 
-#: Events whose actor the page does not name: who asked a question is known to the asking vendor
-#: only, and following is offered on the bid page, so who follows (and when) would hint at who bid or asked.
-ANONYMOUS_AUDIT_ACTIONS = frozenset({"question.asked", "vendor_interest.registered"})
-
-
-def audit_actor_labels(events) -> dict[int, str]:
-    """Who did each event, as the administrator's RFP page shows it: an e-mail address, or "a vendor"."""
-    from coop.accounts.models import User
-
-    user_ids = {event.actor_user_id for event in events if event.actor_user_id is not None}
-    emails = {user_id: email for user_id, email in
-              db.session.execute(sa.select(User.id, User.email).where(User.id.in_(user_ids)))}
-    return {
-        event.id: "a vendor" if event.action in ANONYMOUS_AUDIT_ACTIONS
-        else emails.get(event.actor_user_id, "—")
-        for event in events
-    }
+def follower_recipients(rfp_id: int, *, bidders_told=frozenset()) -> dict[int, list[str]]:
+    """Where to e-mail the vendors that follow the RFP, and ``bidders_told``: vendors that must hear of a message
+    because it changed their own bid (an addendum returned it to draft), whether or not they follow."""
+    return vendor_recipients(sorted(set(interested_vendor_ids(rfp_id)) | set(bidders_told)))
 
 
 def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:
     """Where to write to each district: its buyers' addresses, or its contact address when it has no buyer."""
-    from coop.accounts.models import Membership, Role, User
+    from coop.accounts.models import Membership, User
+    from coop.roles import Role
 
     emails: dict[int, list[str]] = defaultdict(list)
     for organisation_id, email in db.session.execute(

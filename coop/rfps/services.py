@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 
 from coop import clock
-from coop.accounts.models import Role, User
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
 from coop.extensions import db
@@ -23,7 +22,8 @@ from coop.orgs.models import District
 from coop.rfps import documents, queries
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
 from coop.rfps.neutrality import find_brand_names
-from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.rfps.template_library import RfpTemplate
+from coop.roles import Role
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10
@@ -82,10 +82,6 @@ def price_heaviest_message(criteria: list[dict]) -> str | None:
         return None
     return (f"Under E-Rate rules price must be the most heavily weighted criterion: price weighs {price_weight} "
             f"and “{rival['label']}” weighs {rival['weight']}.")
-
-
-def format_utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -268,24 +264,6 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
     return rfp
 
 
-def _parse_spec_value(spec_field: SpecField, raw: str | None):
-    """A form's text for a spec field as the value to keep (bool, int, a listed option, or text); may be invalid."""
-    text = (raw or "").strip()
-    if text == "":
-        return None
-    if spec_field.kind == "boolean":
-        return {"yes": True, "no": False}.get(text.lower(), text)
-    if spec_field.kind == "choice":
-        return next((option for option in spec_field.allowed if str(option) == text), text)
-    if spec_field.kind == "integer":
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return text
-        return int(number) if number == number.to_integral_value() else text
-    return text  # decimals stay text ("11.6"): never a float
-
-
 def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec: dict[str, str | None]) -> RfpLine:
     """Set a draft line's description (brand-checked) and spec values (checked by the template's fields)."""
     _require_admin(user)
@@ -303,7 +281,7 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         errors["description"] = brands
     values = {}
     for spec_field in template.spec_fields:
-        value = _parse_spec_value(spec_field, spec.get(spec_field.key))
+        value = spec_field.parse(spec.get(spec_field.key))
         if (problem := spec_field.check(value)) is not None:
             errors[f"spec_{spec_field.key}"] = problem
         elif spec_field.kind == "text" and value and (brands := _brand_errors(str(value))):
@@ -432,16 +410,16 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     for district_id, entries in by_district.items():
         listing = "\n".join(f"- Line {line.line_no}: {link.quantity:,} × {line.item.name}" for line, link in entries)
         body = (f"The cooperative has pooled your district's needs into {rfp.reference} “{rfp.title}”:\n\n{listing}\n\n"
-                f"Confirm or withdraw each line by {format_utc(deadline)} on the Commitments page (/commitments). "
-                "Needs you do not confirm by then are released and not bought through this RFP.\n")
+                f"Confirm or withdraw each line by {clock.format_utc(deadline)} on the Commitments page "
+                "(/commitments). Needs you do not confirm by then are released and not bought through this RFP.\n")
         for address in addresses.get(district_id, []):
-            queue_email(address, f"{rfp.reference}: confirm your needs by {format_utc(deadline)}", body)
+            queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
     db.session.commit()
     return rfp
 
 
 def commitment_closed_message(rfp: Rfp) -> str:
-    return (f"The commitment window of {rfp.reference} closed at {format_utc(rfp.commitment_deadline)}; "
+    return (f"The commitment window of {rfp.reference} closed at {clock.format_utc(rfp.commitment_deadline)}; "
             "your decision was not recorded.")
 
 
@@ -503,7 +481,8 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
     now = clock.utcnow()
     if now < rfp.commitment_deadline:
-        raise RfpError(f"The commitment window of {rfp.reference} is open until {format_utc(rfp.commitment_deadline)}; "
+        raise RfpError(f"The commitment window of {rfp.reference} is open until "
+                       f"{clock.format_utc(rfp.commitment_deadline)}; "
                        "publish it after that.")
     if bid_deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import jinja2
+from flask import current_app
 from jinja2.sandbox import SandboxedEnvironment
 
 from coop.rfps.neutrality import find_brand_names
@@ -52,6 +53,24 @@ class SpecField:
     maximum: Decimal | None = None
     comparison: str = "exactly"
     required: bool = False
+
+    def parse(self, raw: str | None):
+        """A form's text for this field as the value a line's spec keeps (bool, int, a listed option, or text),
+        the same on every path that writes a spec; may not fit (:meth:`check` says why)."""
+        text = (raw or "").strip()
+        if text == "":
+            return None
+        if self.kind == "boolean":
+            return {"yes": True, "no": False}.get(text.lower(), text)
+        if self.kind == "choice":
+            return next((option for option in self.allowed if str(option) == text), text)
+        if self.kind == "integer":
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                return text
+            return int(number) if number == number.to_integral_value() else text
+        return text  # decimals stay text ("11.6"): never a float
 
     def check(self, value) -> str | None:
         """Why ``value`` does not fit this field, or None when it does."""
@@ -121,12 +140,6 @@ class RfpTemplate:
 
     def field(self, key: str) -> SpecField | None:
         return next((field for field in self.spec_fields if field.key == key), None)
-
-    @property
-    def price_is_heaviest_criterion(self) -> bool:
-        weights = {criterion.key: criterion.weight for criterion in self.criteria}
-        price = weights.get("price", 0)
-        return all(price > weight for key, weight in weights.items() if key != "price")
 
 
 class _Checker:
@@ -239,6 +252,11 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
         erate_category=check.text(data, "erate_category", "erate_category", required=False),
     )
     return (None if check.errors else template), check.errors
+
+
+def library() -> dict[str, RfpTemplate]:
+    """The templates :func:`load_library` read when the app was created: the one place that reads them."""
+    return current_app.extensions["coop.rfp_templates"]
 
 
 def load_library(directory: Path = TEMPLATE_DIR) -> dict[str, RfpTemplate]:

@@ -8,16 +8,18 @@ from wtforms import SelectChoice
 
 from coop import clock, urls
 from coop.access import public, roles
-from coop.accounts.models import Role
+from coop.accounts import queries as account_queries
+from coop.audit import queries as audit_queries
 from coop.catalogue import queries as catalogue
 from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
-from coop.rfps import documents, queries, services
+from coop.rfps import documents, panels, queries, services
 from coop.rfps.forms import (
     ActionForm, CancelForm, CommitmentForm, DeadlineForm, PoolFilterForm, PoolForm, details_form_class, line_form_class,
     spec_for_form, template_choices,
 )
-from coop.rfps.models import RfpStatus
+from coop.rfps.models import Rfp, RfpStatus
+from coop.roles import Role
 
 bp = Blueprint("rfps", __name__, template_folder="templates")
 
@@ -28,7 +30,8 @@ FORM_EXPIRED = "The form expired; please try again."
 def rfp_helpers():
     now = clock.utcnow()
     return {"status_of": lambda rfp: queries.effective_status(rfp, now), "requirements": documents.requirements,
-            "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity}
+            "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity,
+            "rfp_panels": panels.panels}
 
 
 def _is_admin() -> bool:
@@ -163,11 +166,12 @@ def _manage(rfp, *, status: int = 200, **posted):
     forms.update({key: value for key, value in posted.items() if key != "line_forms"})
     line_forms = {line.id: _line_form(rfp, line) for line in rfp.lines} if template else {}
     line_forms.update(posted.get("line_forms", {}))
-    events = queries.rfp_audit_events(rfp)
+    events = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)
     return render_template(
         "rfps/manage.html", rfp=rfp, template=template, forms=forms, line_forms=line_forms,
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
-        events=events, actors=queries.audit_actor_labels(events), versions=queries.document_versions(rfp.id),
+        events=events, versions=queries.document_versions(rfp.id),
+        actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
         cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status
@@ -282,7 +286,7 @@ def start_commitment(rfp_id: int):
     return _deadline_action(
         rfp_id, "commitment", "Commitment deadline", "Start the commitment window", services.start_commitment,
         lambda rfp: f"{rfp.reference} is open for commitments until "
-                    f"{services.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/publish", methods=["POST"])
@@ -291,7 +295,7 @@ def publish(rfp_id: int):
     """Publish the RFP with what the districts confirmed."""
     return _deadline_action(
         rfp_id, "publish", "Bid deadline", "Publish", services.publish,
-        lambda rfp: f"{rfp.reference} is published; bids are due by {services.format_utc(rfp.bid_deadline)}.")
+        lambda rfp: f"{rfp.reference} is published; bids are due by {clock.format_utc(rfp.bid_deadline)}.")
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/cancel", methods=["POST"])
@@ -358,6 +362,15 @@ def decide(link_id: int):
 
 
 # --- the public board --------------------------------------------------------------------------------------------------
+
+def public_rfp_or_404(reference: str) -> Rfp:
+    """For the views of every area: the RFP the public may read, or a 404 exactly as for a reference that does not
+    exist."""
+    rfp = queries.public_rfp(reference)
+    if rfp is None:
+        abort(404)
+    return rfp
+
 
 def _public_rfp_or_404(reference: str):
     rfp = queries.rfp_by_reference(reference)

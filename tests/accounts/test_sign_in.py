@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from support import text_of
 
-from coop.accounts.models import Role, User
+from coop.accounts.models import User
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.orgs.models import District, OrganisationStatus, Vendor
+from coop.roles import Role
 from conftest import PASSWORD
 
 

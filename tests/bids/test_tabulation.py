@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from coop.awards import adapters
-from coop.bids import services, tabulation
+from coop.awards import tabulation
+from coop.bids import services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus

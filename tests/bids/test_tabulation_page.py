@@ -1,4 +1,4 @@
-"""The public bid tabulation page and its downloads (routes ``bids.tabulation`` and ``bids.tabulation_export``)."""
+"""The public bid tabulation page and its downloads (routes ``awards.tabulation`` and ``awards.tabulation_export``)."""
 
 from __future__ import annotations
 

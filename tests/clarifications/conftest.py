@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 import pytest
 from flask import render_template_string, session
@@ -54,7 +53,7 @@ def acme(make_vendor):
 
 @pytest.fixture
 def acme_rep(make_user, acme):
-    from coop.accounts.models import Role
+    from coop.roles import Role
 
     return make_user(acme, Role.VENDOR_REP, email="quinn@acme-learning.example", name="Quinn Asker")
 
@@ -66,13 +65,13 @@ def globex_rep(make_vendor_rep, make_vendor):
 
 @pytest.fixture
 def panel_html(app) -> Callable[..., str]:
-    """The board's clarifications panel for ``rfp`` as ``user`` (or the public) sees it, rendered as the board includes it."""
+    """The board's clarifications panel for ``rfp`` as ``user`` (or the public) sees it."""
 
     def render(rfp: Rfp, user=None) -> str:
         with app.test_request_context(f"/rfps/{rfp.reference}"):
             if user is not None:
                 login_user(user)
-            return render_template_string('{% include "clarifications/_rfp_panel.html" ignore missing %}',
+            return render_template_string('{% include "clarifications/_rfp_panel.html" %}',
                                           rfp=db.session.get(Rfp, rfp.id))
 
     return render

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from support import text_of
 
+from coop import clock
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.bids.models import Bid, BidStatus
 from coop.clarifications.models import Addendum
-from coop.clarifications.services import display_value, format_deadline
+from coop.clarifications.services import display_value
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import Rfp, RfpDocument, RfpStatus
@@ -172,7 +173,8 @@ def test_inside_the_last_seven_days_the_deadline_moves_to_seven_days_after_the_a
     assert addendum.bid_deadline_after == now() + timedelta(days=7)
     assert fresh(rfp).bid_deadline == now() + timedelta(days=7)
     assert addendum.changes["after"]["bid_deadline"] == (now() + timedelta(days=7)).isoformat()
-    assert "Bid deadline: " + format_deadline(before) + " → " + format_deadline(now() + timedelta(days=7)) in outbox_bodies()
+    moved = clock.format_utc(before) + " → " + clock.format_utc(now() + timedelta(days=7))
+    assert "Bid deadline: " + moved in outbox_bodies()
 
 
 def test_the_extended_deadline_is_rounded_up_to_the_minute(app, as_admin, make_rfp, now):
@@ -216,6 +218,15 @@ def test_the_addendum_is_emailed_to_every_interested_vendor_only(app, as_admin, 
     assert f"The RFP document is now version 2: http://localhost/rfps/{rfp.reference}" in body
     assert fresh(rfp).terms["warranty"] == "Four years of parts, labour and accidental damage."
     assert fresh(rfp).terms["criteria"] == [{"key": "price", "label": "Price", "weight": 100}]  # untouched
+
+
+def test_an_addendum_keeps_a_decimal_spec_value_exact_as_the_line_form_does(app, as_admin, rfp):
+    line = rfp.lines[0]
+    response = issue(as_admin, rfp, form_data(app, rfp, summary="Larger screens.",
+                                              **{f"line_{line.id}_spec_screen_in": "13.3"}))
+    assert response.status_code == 302, text_of(response)
+    assert fresh(rfp).lines[0].spec["screen_in"] == "13.3"  # as the RFP's line form stores it, never 13.3 as a float
+    assert addenda(rfp)[0].changes["after"] == {"lines": {"1": {"spec": {"screen_in": "13.3"}}}}
 
 
 def test_spec_values_are_checked_against_the_template(app, as_admin, rfp):

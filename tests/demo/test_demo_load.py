@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from support import text_of
 
 from coop import clock
-from coop.accounts.models import Membership, Role, User
+from coop.accounts.models import Membership, User
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
 from coop.bids.models import Bid, BidAttachment
@@ -24,6 +24,7 @@ from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.roles import Role
 
 REFUSAL = ("Error: The database already has 21 organisations. The demo loads only into an empty database, "
            "so nothing changed. To start again from the demo, run `make demo-reset` "

@@ -35,10 +35,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from coop.accounts.models import Role
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
+from coop.roles import Role
 from e2e.browsing import alert, expect_cells, nav, sign_in
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
 from coop import clock
-from coop.accounts.models import Role
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.clarifications.models import Addendum, Question, QuestionStatus
@@ -30,6 +29,7 @@ from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpStatus
+from coop.roles import Role
 from e2e.browsing import alert, nav, sign_in
 
 pytestmark = pytest.mark.e2e

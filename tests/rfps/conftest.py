@@ -43,7 +43,7 @@ def districts(make_district, make_region):
 
 @pytest.fixture
 def buyers(districts, make_user):
-    from coop.accounts.models import Role
+    from coop.roles import Role
 
     return {name: make_user(district, Role.DISTRICT_BUYER, email=f"buyer@{name.split()[0].lower()}.example.org")
             for name, district in districts.items()}

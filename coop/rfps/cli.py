@@ -1,4 +1,7 @@
-"""``flask --app coop audit verify [--rfp REF]``: recompute the audit hash chains and report the first broken link."""
+"""``flask --app coop audit verify [--rfp REF]``: recompute the audit hash chains and report the first broken link.
+
+Here rather than in the audit area, which sits below every other: naming a chain takes its RFP's reference.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from coop.audit import services
+from coop.rfps import queries as rfp_queries
 
 audit_cli = AppGroup("audit", help="The audit log's hash chains.")
 
@@ -14,9 +18,6 @@ audit_cli = AppGroup("audit", help="The audit log's hash chains.")
 @click.option("--rfp", "reference", metavar="REF", help="Check only this RFP's chain (its reference, e.g. RFP-2026-0001).")
 def verify(reference: str | None) -> None:
     """Check every audit chain (or one RFP's); exit 1 at the first broken link, naming the event and why."""
-    # Imported here: rfps sits above audit, and only this entry point needs to turn a reference into an RFP.
-    from coop.rfps import queries as rfp_queries
-
     if reference is None:
         reports = services.verify_all_chains()
     else:
@@ -36,8 +37,6 @@ def verify(reference: str | None) -> None:
 
 
 def _chain_name(report: services.ChainReport) -> str:
-    from coop.rfps import queries as rfp_queries
-
     if report.rfp_id is None:
         return "The global audit chain (events about no RFP)"
     return f"The audit chain of {rfp_queries.rfp(report.rfp_id).reference}"

@@ -29,7 +29,8 @@ from coop import exports
 from coop.awards import adapters
 from coop.bids import queries
 from coop.bids.models import PricingKind
-from coop.bids.rules import Bracket, Line, Tier, format_dollars, format_money
+from coop.bids.rules import Bracket, Line, Tier
+from coop.money import format_dollars, plain_dollars
 from coop.rfps.models import Rfp, RfpLine
 
 ExportKind = Literal["csv", "xlsx"]
@@ -264,7 +265,7 @@ def as_frame(tabulation: Tabulation) -> pd.DataFrame:
             "vendor": row.vendor,
             "product": row.product,
             "pricing": row.pricing_kind.value,
-            "tiers": "; ".join(f"{tier.min_quantity}+: {format_money(tier.unit_price_cents)}" for tier in row.tiers),
+            "tiers": "; ".join(f"{tier.min_quantity}+: {plain_dollars(tier.unit_price_cents)}" for tier in row.tiers),
             "annual_support_per_unit": _money(row.annual_cost_per_unit_cents),
             "capacity": "unlimited" if row.capacity is None else row.capacity,
             "min_award_quantity": row.min_award_quantity,

@@ -1,0 +1,17 @@
+"""Read-only selects on users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from coop.accounts.models import User
+from coop.extensions import db
+
+
+def emails_by_user_id(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """The e-mail address of each of these users (``None`` names nobody)."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    return {user_id: email for user_id, email in
+            db.session.execute(sa.select(User.id, User.email).where(User.id.in_(wanted)))}
