@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -11,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from coop import access, config, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(config.MIGRATIONS_DIR)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
