@@ -126,8 +126,10 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from coop.accounts.cli import coop_cli
     from coop.audit.cli import audit_cli
     from coop.demo.cli import demo_cli
 
+    app.cli.add_command(coop_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
