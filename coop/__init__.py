@@ -6,7 +6,7 @@ from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coop import access, config, transactions
+from coop import access, config, request_log, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(config.MIGRATIONS_DIR)
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    request_log.init_app(app)
     _trust_proxies(app)
     _set_security_headers(app)
 
