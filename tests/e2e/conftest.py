@@ -106,7 +106,7 @@ def browser() -> Iterator:
 
 
 class _ThreadedServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a browser's idle keep-alive connection must not hold up the test's end
+    daemon_threads = True  # a connection the browser opened ahead and left idle must not hold up the test's end
 
 
 class _QuietHandler(WSGIRequestHandler):
