@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from coop import access, clock, config, money, transactions
+from coop import access, clock, config, money, request_log, transactions
 from coop.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
-MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(config.MIGRATIONS_DIR)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -24,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    request_log.init_app(app)
     _trust_proxies(app)
     _set_security_headers(app)
 
@@ -154,8 +153,10 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from coop.accounts.cli import coop_cli
     from coop.demo.cli import demo_cli
     from coop.rfps.cli import audit_cli
 
+    app.cli.add_command(coop_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)

@@ -11,7 +11,16 @@ from pathlib import Path
 
 DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
 
-INSTANCE_PATH = Path(os.environ.get("COOP_INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
+PACKAGE_DIR = Path(__file__).resolve().parent
+# migrations/ and rfp_templates/ live at the top of a checkout; a wheel carries them inside the package
+# (pyproject.toml maps them there), and then nothing of the checkout is around to find.
+INSTALLED = (PACKAGE_DIR / "migrations").is_dir()
+_DATA_ROOT = PACKAGE_DIR if INSTALLED else PACKAGE_DIR.parent
+MIGRATIONS_DIR = _DATA_ROOT / "migrations"
+RFP_TEMPLATES_DIR = _DATA_ROOT / "rfp_templates"
+
+# Installed, the package sits in a read-only site-packages: local files go under the working directory instead.
+INSTANCE_PATH = Path(os.environ.get("COOP_INSTANCE_PATH", (Path.cwd() if INSTALLED else PACKAGE_DIR.parent) / "instance"))
 
 
 class ConfigError(RuntimeError):

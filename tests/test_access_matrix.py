@@ -65,6 +65,7 @@ def admins_only() -> dict:
 MATRIX: dict[str, list[Route]] = {
     "main.index": [Route("GET", "/", everyone())],
     "main.dashboard": [Route("GET", "/dashboard", signed_in_only())],
+    "main.healthz": [Route("GET", "/healthz", everyone())],
     "accounts.sign_in": [Route("GET", "/sign-in", everyone()), Route("POST", "/sign-in", everyone())],
     "accounts.sign_up": [Route("GET", "/sign-up", everyone())],
     "accounts.sign_out": [Route("POST", "/sign-out", signed_in_only())],

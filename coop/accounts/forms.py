@@ -84,3 +84,12 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField("Repeat the new password",
                             validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
     submit = SubmitField("Change password")
+
+
+class CooperativeForm(FlaskForm):
+    """The cooperative and its first administrator, as ``flask --app coop coop init`` takes them."""
+
+    cooperative_name = StringField("Cooperative name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Administrator's name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Administrator's e-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField("Administrator's password", validators=NEW_PASSWORD_VALIDATORS)

@@ -12,7 +12,7 @@ from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
 from coop.extensions import db
 from coop.notifications.services import queue_email
-from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
+from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
 from coop.roles import Role
 
 
@@ -95,6 +95,40 @@ def sign_up(data: SignUp) -> User | None:
                  actor_user_id=user.id, after={"kind": kind.value, "name": name, "status": organisation.status.value})
     db.session.commit()
     return user
+
+
+@dataclass(frozen=True)
+class NewCooperative:
+    cooperative_name: str
+    name: str
+    email: str
+    password: str
+
+
+def create_cooperative(data: NewCooperative) -> User:
+    """Create the cooperative this installation serves, approved, and its first administrator.
+
+    Refuses, changing nothing, when the database has a cooperative already (one installation serves one).
+    """
+    existing = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrganisationKind.COOPERATIVE))
+    if existing is not None:
+        raise AccountError("cooperative_name", f"The database already has a cooperative, {existing.name}.")
+    email = normalise_email(data.email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("email", f"{email} already has an account.")
+    name = data.name.strip()
+    cooperative = Organisation(kind=OrganisationKind.COOPERATIVE, name=data.cooperative_name.strip(),
+                               status=OrganisationStatus.APPROVED, approved_at=clock.utcnow(), contact_name=name,
+                               contact_email=email)
+    admin = User(email=email, name=name, password_hash=hash_password(data.password))
+    admin.memberships.append(Membership(organisation=cooperative, role=Role.COOP_ADMIN))
+    db.session.add_all([cooperative, admin])
+    db.session.flush()
+    # No user acted: the operator who ran the command is outside the app.
+    audit.record("cooperative.created", entity_type="organisation", entity_id=cooperative.id, actor_user_id=None,
+                 after={"name": cooperative.name, "status": cooperative.status.value, "administrator": email})
+    db.session.commit()
+    return admin
 
 
 def authenticate(email: str, password: str) -> User | None:

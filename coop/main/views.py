@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from coop.access import public, signed_in
+from coop.main import queries
 from coop.roles import Role
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -18,6 +19,15 @@ def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     return render_template("main/index.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Whether this process serves and reaches its database, for load balancers and orchestrators."""
+    if queries.database_answers():
+        return {"status": "ok", "database": "ok"}
+    return {"status": "unavailable", "database": "unreachable"}, 503
 
 
 @bp.route("/dashboard")

@@ -17,9 +17,10 @@ import jinja2
 from flask import current_app
 from jinja2.sandbox import SandboxedEnvironment
 
+from coop import config
 from coop.rfps.neutrality import find_brand_names
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "rfp_templates"
+TEMPLATE_DIR = config.RFP_TEMPLATES_DIR
 FIELD_KINDS = ("choice", "integer", "decimal", "text", "boolean")
 COMPARISONS = ("at_least", "at_most", "exactly")
 TEMPLATE_KEYS = {"key", "title", "category", "version", "summary", "erate_category", "spec_fields", "terms", "criteria", "sections"}

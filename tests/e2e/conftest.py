@@ -1,7 +1,11 @@
 """Browser tests: Playwright (sync API) driving Debian's Chromium against a live server.
 
 The live server serves the session ``app`` -- same configuration, same database --
-from a werkzeug server on 127.0.0.1 and an ephemeral port, in a daemon thread.
+from a threaded ``wsgiref`` server on 127.0.0.1 and an ephemeral port, in a daemon
+thread. Not werkzeug's development server: when a browser drops a connection while
+a static file is being sent (it does, navigating away), werkzeug's server can give up
+before closing the response, and the open file then warns (``ResourceWarning``, an
+error here) in whichever test runs next; ``wsgiref`` closes the response on every path.
 The server's requests run on their own connections, so every test here uses
 ``committed_db`` (real commits, tables emptied afterwards). Two rules follow:
 
@@ -35,16 +39,17 @@ from __future__ import annotations
 
 import functools
 import os
+import socketserver
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
 
 from coop.accounts.models import User
 from coop.extensions import db
@@ -100,6 +105,15 @@ def browser() -> Iterator:
             browser.close()
 
 
+class _ThreadedServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True  # a connection the browser opened ahead and left idle must not hold up the test's end
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the signature is the base class's
+        pass  # the app's own request log (coop.requests) already says what the browser asked for
+
+
 @pytest.fixture
 def live_url(app: Flask, committed_db, monkeypatch) -> Iterator[str]:
     """The base URL of the session ``app`` served on 127.0.0.1 for this one test, with CSRF protection on."""
@@ -107,7 +121,7 @@ def live_url(app: Flask, committed_db, monkeypatch) -> Iterator[str]:
     # Only the test thread's session (committed_db's teardown discards it): objects stay readable after a commit
     # without a refresh, which would open a transaction and, on SQLite, lock the live server out.
     db.session().expire_on_commit = False
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadedServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="coop-live-server", daemon=True)
     thread.start()
     try:

@@ -1,0 +1,19 @@
+"""Read-only questions about the app as a whole."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from coop.extensions import db
+
+
+def database_answers() -> bool:
+    """Whether the database answers a query now."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as error:
+        db.session.rollback()
+        current_app.logger.error("health check: the database does not answer: %s", error.orig)
+        return False
+    return True
