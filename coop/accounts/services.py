@@ -13,6 +13,7 @@ from coop.audit import services as audit
 from coop.extensions import db
 from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
+from coop.transactions import unit_of_work
 
 
 class AccountError(ValueError):
@@ -47,6 +48,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+@unit_of_work()
 def sign_up(data: SignUp) -> User | None:
     """Create a pending organisation and its first user; a cooperative administrator approves it later.
 
@@ -84,7 +86,6 @@ def sign_up(data: SignUp) -> User | None:
                     f"Hello {existing.name},\n\nSomeone tried to register {name} on Coop with this e-mail address, "
                     "which already has an account. If it was you, sign in with your password instead; "
                     "nothing was created. If it was not you, you can ignore this message.\n")
-        db.session.commit()
         return None
     user = User(email=email, name=data.name.strip(), password_hash=password_hash)
     user.memberships.append(Membership(organisation=organisation, role=role))
@@ -92,10 +93,10 @@ def sign_up(data: SignUp) -> User | None:
     db.session.flush()
     audit.record("organisation.signed_up", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=user.id, after={"kind": kind.value, "name": name, "status": organisation.status.value})
-    db.session.commit()
     return user
 
 
+@unit_of_work()
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; upgrades an outdated hash."""
     user = find_user_by_email(email)
@@ -104,7 +105,6 @@ def authenticate(email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = clock.utcnow()
-    db.session.commit()
     return user
 
 
@@ -124,12 +124,13 @@ def _end_sessions(user: User) -> None:
     user.session_version += 1
 
 
+@unit_of_work()
 def sign_out_everywhere(user: User) -> None:
     """End every session of ``user``, on every device: a copied cookie is worth nothing after sign-out."""
     _end_sessions(user)
-    db.session.commit()
 
 
+@unit_of_work()
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every session of the user ends with the old one (the caller may start a new one)."""
     if not verify_password(user.password_hash, current_password):
@@ -137,13 +138,12 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.password_hash = hash_password(new_password)
     _end_sessions(user)
     audit.record("user.password_changed", entity_type="user", entity_id=user.id, actor_user_id=user.id)
-    db.session.commit()
 
 
+@unit_of_work()
 def disable(user: User, *, actor: User) -> None:
     """Disable an account: it can no longer sign in, and every session it has ends now."""
     user.active = False
     _end_sessions(user)
     audit.record("user.disabled", entity_type="user", entity_id=user.id, actor_user_id=actor.id,
                  before={"active": True}, after={"active": False})
-    db.session.commit()

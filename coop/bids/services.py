@@ -3,7 +3,7 @@
 The deadline
     Every write checks the bid deadline twice against the one clock
     (:func:`coop.clock.utcnow`): when it starts, to refuse early, and again as the
-    very last step before its commit (:func:`_commit_before_deadline`), so that a
+    very last step before its commit (:func:`_stamp_before_deadline`), so that a
     request that began before the deadline but would commit after it is refused
     and writes nothing. The time of that last check is the time on the receipt.
 Locks
@@ -44,6 +44,7 @@ from coop.notifications.services import send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
+from coop.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -130,25 +131,22 @@ def _rfp_for_bidding(reference: str) -> Rfp:
 def _check_open(rfp: Rfp) -> None:
     status = rfp_queries.effective_status(rfp, clock.utcnow())
     if status == RfpStatus.CLOSED:
-        db.session.rollback()
         raise BidError(None, deadline_passed(rfp.bid_deadline))
     if status != RfpStatus.OPEN:
-        db.session.rollback()
         raise BidError(None, NOT_OPEN)
 
 
-def _commit_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
-    """The last step of every bid write: check the deadline once more, stamp the bid with that time, commit."""
+def _stamp_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
+    """The last step of every bid write, its unit of work commits next: check the deadline once more and stamp the
+    bid with that time."""
     now = clock.utcnow()
     if now >= rfp.bid_deadline:
-        db.session.rollback()
         raise BidError(None, deadline_passed(rfp.bid_deadline))
     bid.updated_at = now
     if submitted:
         bid.submitted_at = now
     if withdrawn:
         bid.withdrawn_at = now
-    db.session.commit()
     return now
 
 
@@ -258,11 +256,7 @@ def _changed(bid: Bid, before_hash: str, before_status: BidStatus, action: str, 
 
 
 def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
-    try:
-        return rules.check_bid(data, queries.line_rules(rfp), queries.region_codes())
-    except rules.BidRejected:
-        db.session.rollback()  # release the RFP's row
-        raise
+    return rules.check_bid(data, queries.line_rules(rfp), queries.region_codes())
 
 
 # --- the vendor's bid ------------------------------------------------------------------------------------------------
@@ -289,36 +283,35 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
     rules.BidRejected
         The bid breaks rules; every problem names its field; nothing was written.
     """
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    clean = _validated(rfp, data)
-    bid, created = _bid_for_writing(rfp, vendor, user)
-    fresh = created if revision is None else bid.revision == revision
-    before_hash, before_status = content_sha256(bid), bid.status
-    target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
-    _write_content(bid, clean)
-    new_hash = content_sha256(bid)
-    if new_hash == before_hash and before_status == target_status and not created:
-        db.session.rollback()  # nothing to change: the double click, the retry
-        return bid
-    if not fresh:
-        db.session.rollback()
-        raise BidError(None, STALE)
-    if submit:
-        _submit(bid)
-    else:
-        bid.status = BidStatus.DRAFT
-        bid.submitted_at = bid.withdrawn_at = None
-        bid.content_sha256 = bid.submitted_content = None
-    _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
-    _commit_before_deadline(rfp, bid, submitted=submit)
+    with unit_of_work() as work:
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        clean = _validated(rfp, data)
+        bid, created = _bid_for_writing(rfp, vendor, user)
+        fresh = created if revision is None else bid.revision == revision
+        before_hash, before_status = content_sha256(bid), bid.status
+        target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
+        _write_content(bid, clean)
+        new_hash = content_sha256(bid)
+        if new_hash == before_hash and before_status == target_status and not created:
+            work.discard()  # nothing to change: the double click, the retry
+            return bid
+        if not fresh:
+            raise BidError(None, STALE)
+        if submit:
+            _submit(bid)
+        else:
+            bid.status = BidStatus.DRAFT
+            bid.submitted_at = bid.withdrawn_at = None
+            bid.content_sha256 = bid.submitted_content = None
+        _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
+        _stamp_before_deadline(rfp, bid, submitted=submit)
     return bid
 
 
 def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
     """Refuse a change asked from a page built on an older revision of the bid (``None``: a page without one)."""
     if revision is not None and bid.revision != revision:
-        db.session.rollback()
         raise BidError(None, STALE)
 
 
@@ -334,7 +327,6 @@ def _back_to_draft(bid: Bid) -> None:
 def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
     bid = _locked_bid(rfp.id, vendor.id)
     if bid is None:
-        db.session.rollback()
         raise BidError(None, NO_BID)
     return bid
 
@@ -350,35 +342,35 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     BidError, rules.BidRejected, LookupError
         As :func:`save_bid`; nothing was written.
     """
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    if bid.status == BidStatus.SUBMITTED:
-        db.session.rollback()  # the double click
-        return bid
-    _refuse_if_stale(bid, revision)
-    _validated(rfp, queries.as_input(bid))
-    before_hash, before_status = content_sha256(bid), bid.status
-    _submit(bid)
-    _changed(bid, before_hash, before_status, "bid.submitted", user)
-    _commit_before_deadline(rfp, bid, submitted=True)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        if bid.status == BidStatus.SUBMITTED:
+            return bid  # the double click
+        _refuse_if_stale(bid, revision)
+        _validated(rfp, queries.as_input(bid))
+        before_hash, before_status = content_sha256(bid), bid.status
+        _submit(bid)
+        _changed(bid, before_hash, before_status, "bid.submitted", user)
+        _stamp_before_deadline(rfp, bid, submitted=True)
     return bid
 
 
 def withdraw_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     """Withdraw the vendor's bid before the deadline: it is kept, marked withdrawn, and not considered at opening."""
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    if bid.status == BidStatus.WITHDRAWN:
-        db.session.rollback()
-        return bid
-    _refuse_if_stale(bid, revision)
-    before_hash, before_status = content_sha256(bid), bid.status
-    bid.status = BidStatus.WITHDRAWN
-    bid.submitted_content = None  # a withdrawn bid has no version in force
-    _changed(bid, before_hash, before_status, "bid.withdrawn", user)
-    _commit_before_deadline(rfp, bid, withdrawn=True)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        if bid.status == BidStatus.WITHDRAWN:
+            return bid
+        _refuse_if_stale(bid, revision)
+        before_hash, before_status = content_sha256(bid), bid.status
+        bid.status = BidStatus.WITHDRAWN
+        bid.submitted_content = None  # a withdrawn bid has no version in force
+        _changed(bid, before_hash, before_status, "bid.withdrawn", user)
+        _stamp_before_deadline(rfp, bid, withdrawn=True)
     return bid
 
 
@@ -450,30 +442,29 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
     The file is written under a random name before the commit and removed again if the commit does not happen.
     """
     _check_pdf(data)
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid, created = _bid_for_writing(rfp, vendor, user)
-    if not created:
-        _refuse_if_stale(bid, revision)
-    if len(bid.attachments) >= MAX_ATTACHMENTS:
-        db.session.rollback()
-        raise BidError("file", TOO_MANY_ATTACHMENTS)
-    before_hash, before_status = content_sha256(bid), bid.status
-    stored_name = f"{secrets.token_hex(16)}.pdf"
-    attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename), stored_name=stored_name,
-                               size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                               uploaded_at=clock.utcnow())
-    bid.attachments.append(attachment)
-    db.session.flush()
-    _back_to_draft(bid)
-    _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
-    path = upload_dir() / stored_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    path = upload_dir() / f"{secrets.token_hex(16)}.pdf"
     try:
-        _commit_before_deadline(rfp, bid)
+        with unit_of_work():
+            vendor = _vendor_of(user)
+            rfp = _rfp_for_bidding(reference)
+            bid, created = _bid_for_writing(rfp, vendor, user)
+            if not created:
+                _refuse_if_stale(bid, revision)
+            if len(bid.attachments) >= MAX_ATTACHMENTS:
+                raise BidError("file", TOO_MANY_ATTACHMENTS)
+            before_hash, before_status = content_sha256(bid), bid.status
+            attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename),
+                                       stored_name=path.name, size_bytes=len(data),
+                                       sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
+            bid.attachments.append(attachment)
+            db.session.flush()
+            _back_to_draft(bid)
+            _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(data)
+            partial.replace(path)
+            _stamp_before_deadline(rfp, bid)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -482,21 +473,21 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
 
 def remove_attachment(user: User, reference: str, attachment_key: str, *, revision: int | None) -> None:
     """Remove an attachment from the vendor's bid; a submitted bid goes back to draft. The file goes after the commit."""
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
-    if attachment is None:
-        db.session.rollback()
-        raise LookupError(attachment_key)
-    _refuse_if_stale(bid, revision)
-    before_hash, before_status = content_sha256(bid), bid.status
-    stored_name, shown_name = attachment.stored_name, attachment.filename
-    bid.attachments.remove(attachment)
-    db.session.flush()
-    _back_to_draft(bid)
-    _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
-    _commit_before_deadline(rfp, bid)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
+        if attachment is None:
+            raise LookupError(attachment_key)
+        _refuse_if_stale(bid, revision)
+        before_hash, before_status = content_sha256(bid), bid.status
+        stored_name, shown_name = attachment.stored_name, attachment.filename
+        bid.attachments.remove(attachment)
+        db.session.flush()
+        _back_to_draft(bid)
+        _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
+        _stamp_before_deadline(rfp, bid)
     try:
         (upload_dir() / stored_name).unlink(missing_ok=True)
     except OSError:
@@ -545,40 +536,36 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     BidError
         Already opened, not yet past the deadline, or not an open RFP.
     """
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
-                            .execution_options(populate_existing=True))
-    if rfp is None:
-        raise LookupError(rfp_id)
-    now = clock.utcnow()
-    if rfp.status in OPENED_STATES or rfp.opened_at is not None:
-        opened_at = rfp.opened_at
-        db.session.rollback()
-        raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(opened_at)))
-    status = rfp_queries.effective_status(rfp, now)
-    if status == RfpStatus.OPEN:
-        db.session.rollback()
-        raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
-    if status != RfpStatus.CLOSED:
-        db.session.rollback()
-        raise BidError(None, NOT_OPEN)
-    bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
-    counts = {status: 0 for status in BidStatus}
-    for bid in bids:
-        counts[bid.status] += 1
-        if bid.status == BidStatus.DRAFT:
-            audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                         before={"status": bid.status.value}, after={"status": bid.status.value,
-                                                                      "reason": "not submitted by the deadline"})
-    before = {"status": rfp.status.value}
-    rfp.status = RfpStatus.OPENED
-    rfp.opened_at = now
-    audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                 before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
-                                       "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
-                                       "withdrawn": counts[BidStatus.WITHDRAWN]})
-    _notify_opening(rfp)
-    unseal_rfp_mail(rfp.id)
-    db.session.commit()
+    with unit_of_work():
+        rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
+                                .execution_options(populate_existing=True))
+        if rfp is None:
+            raise LookupError(rfp_id)
+        now = clock.utcnow()
+        if rfp.status in OPENED_STATES or rfp.opened_at is not None:
+            raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(rfp.opened_at)))
+        status = rfp_queries.effective_status(rfp, now)
+        if status == RfpStatus.OPEN:
+            raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
+        if status != RfpStatus.CLOSED:
+            raise BidError(None, NOT_OPEN)
+        bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
+        counts = {status: 0 for status in BidStatus}
+        for bid in bids:
+            counts[bid.status] += 1
+            if bid.status == BidStatus.DRAFT:
+                audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                             before={"status": bid.status.value}, after={"status": bid.status.value,
+                                                                          "reason": "not submitted by the deadline"})
+        before = {"status": rfp.status.value}
+        rfp.status = RfpStatus.OPENED
+        rfp.opened_at = now
+        audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                     before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
+                                           "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
+                                           "withdrawn": counts[BidStatus.WITHDRAWN]})
+        _notify_opening(rfp)
+        unseal_rfp_mail(rfp.id)
     send_queued()
     return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
 

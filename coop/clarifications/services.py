@@ -38,6 +38,7 @@ from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.transactions import unit_of_work
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
@@ -160,6 +161,7 @@ def _clean(text: str | None, *, field_name: str, required: str, maximum: int, to
     return text
 
 
+@unit_of_work()
 def ask_question(user: User, reference: str, text: str) -> Question:
     """An approved vendor asks a question on an open RFP before its bid deadline.
 
@@ -178,24 +180,22 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     db.session.flush()
     audit.record("question.asked", entity_type="question", entity_id=question.id, actor_user_id=user.id,
                  rfp_id=rfp.id, after=_question_snapshot(question))
-    db.session.commit()
     return question
 
 
+@unit_of_work()
 def follow_rfp(user: User, reference: str) -> bool:
     """An approved vendor follows an open RFP (it hears of answers and addenda); False when it already did."""
     vendor = _vendor_of(user)
     rfp = _public_rfp_for_vendor(reference)
     _require_open(rfp, clock.utcnow(), NOT_OPEN_TO_FOLLOW)
     if queries.is_following(rfp.id, vendor.id):
-        db.session.rollback()  # release the RFP's row
         return False
     interest = VendorInterest(rfp_id=rfp.id, vendor_id=vendor.id)
     db.session.add(interest)
     db.session.flush()
     audit.record("vendor_interest.registered", entity_type="vendor_interest", entity_id=interest.id,
                  actor_user_id=user.id, rfp_id=rfp.id, after={"vendor_id": vendor.id, "how": "follow"})
-    db.session.commit()
     return True
 
 
@@ -215,37 +215,38 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     ``published_question`` is the question as the public reads it, when the administrator
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
-    answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
-    wording = None
-    if published_question is not None:
-        wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,
-                         too_long=QUESTION_TOO_LONG)
-    question, rfp = _pending_question(question_id)
-    now = clock.utcnow()
-    _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
-    before = _question_snapshot(question)
-    if wording:
-        question.text = wording
-    question.status = QuestionStatus.ANSWERED
-    question.answer = answer
-    question.answered_at = now
-    question.answered_by_id = admin.id
-    audit.record("question.answered", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id, before=before, after=_question_snapshot(question))
-    subject = f"{rfp.reference}: a question has been answered"
-    body = (
-        f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
-        f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
-        f"Every answer is published on the RFP's page: {board_link(rfp)}\n"
-        f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
-        "You receive this because your company follows this RFP."
-    )
-    email_followers(rfp, subject, lambda _vendor_id: body)
-    db.session.commit()
+    with unit_of_work():
+        answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
+        wording = None
+        if published_question is not None:
+            wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,
+                             too_long=QUESTION_TOO_LONG)
+        question, rfp = _pending_question(question_id)
+        now = clock.utcnow()
+        _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
+        before = _question_snapshot(question)
+        if wording:
+            question.text = wording
+        question.status = QuestionStatus.ANSWERED
+        question.answer = answer
+        question.answered_at = now
+        question.answered_by_id = admin.id
+        audit.record("question.answered", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
+                     rfp_id=rfp.id, before=before, after=_question_snapshot(question))
+        subject = f"{rfp.reference}: a question has been answered"
+        body = (
+            f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
+            f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
+            f"Every answer is published on the RFP's page: {board_link(rfp)}\n"
+            f"Bid deadline: {format_deadline(rfp.bid_deadline)}\n\n"
+            "You receive this because your company follows this RFP."
+        )
+        email_followers(rfp, subject, lambda _vendor_id: body)
     send_queued()
     return question
 
 
+@unit_of_work()
 def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     """Dismiss a question (out of scope, a duplicate) with a reason the asking vendor reads in its own list.
 
@@ -261,7 +262,6 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     question.answered_by_id = admin.id
     audit.record("question.dismissed", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
                  rfp_id=rfp.id, before=before, after=_question_snapshot(question))
-    db.session.commit()
     return question
 
 
@@ -426,107 +426,106 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     """
     from coop.rfps import documents  # the rfps area renders documents; imported late, it imports this area's peers
 
-    rfp = _locked_rfp(rfp_id)
-    now = clock.utcnow()
-    check_addendum_possible(rfp, now)
-    template = rfp_template(rfp)
-    problems: list[Problem] = []
-    summary = (data.summary or "").strip()
-    if not summary:
-        problems.append(Problem(("summary",), SUMMARY_REQUIRED))
-    elif len(summary) > MAX_SUMMARY:
-        problems.append(Problem(("summary",), SUMMARY_TOO_LONG))
+    with unit_of_work():
+        rfp = _locked_rfp(rfp_id)
+        now = clock.utcnow()
+        check_addendum_possible(rfp, now)
+        template = rfp_template(rfp)
+        problems: list[Problem] = []
+        summary = (data.summary or "").strip()
+        if not summary:
+            problems.append(Problem(("summary",), SUMMARY_REQUIRED))
+        elif len(summary) > MAX_SUMMARY:
+            problems.append(Problem(("summary",), SUMMARY_TOO_LONG))
 
-    lines_before: dict = {}
-    lines_after: dict = {}
-    new_specs: dict[int, dict] = {}
-    lines_by_id = {line.id: line for line in rfp.lines}
-    for change in data.lines:
-        if change.line_id not in lines_by_id:
-            raise LookupError(change.line_id)
-        if change.quantity is None:
-            problems.append(Problem(("line", change.line_id, "quantity"), QUANTITY_REQUIRED))
-        before, after, spec = _line_changes(rfp, template, change, problems)
-        if after:
-            line_no = str(lines_by_id[change.line_id].line_no)
-            lines_before[line_no], lines_after[line_no] = before, after
-            new_specs[change.line_id] = spec
+        lines_before: dict = {}
+        lines_after: dict = {}
+        new_specs: dict[int, dict] = {}
+        lines_by_id = {line.id: line for line in rfp.lines}
+        for change in data.lines:
+            if change.line_id not in lines_by_id:
+                raise LookupError(change.line_id)
+            if change.quantity is None:
+                problems.append(Problem(("line", change.line_id, "quantity"), QUANTITY_REQUIRED))
+            before, after, spec = _line_changes(rfp, template, change, problems)
+            if after:
+                line_no = str(lines_by_id[change.line_id].line_no)
+                lines_before[line_no], lines_after[line_no] = before, after
+                new_specs[change.line_id] = spec
 
-    terms_now = current_terms(rfp, template)
-    terms_before: dict = {}
-    terms_after: dict = {}
-    for key, raw in data.terms.items():
-        current = terms_now.get(key)
-        value = raw.strip() if isinstance(raw, str) else raw
-        if display_value(value) == display_value(current):
-            continue
-        label = key.replace("_", " ").capitalize()
-        if isinstance(current, int) and not isinstance(current, bool):
-            if not isinstance(value, int) or value < 1:
-                problems.append(Problem(("terms", key), f"{label} must be a whole number of at least 1."))
+        terms_now = current_terms(rfp, template)
+        terms_before: dict = {}
+        terms_after: dict = {}
+        for key, raw in data.terms.items():
+            current = terms_now.get(key)
+            value = raw.strip() if isinstance(raw, str) else raw
+            if display_value(value) == display_value(current):
                 continue
-        elif not value:
-            problems.append(Problem(("terms", key), f"{label} cannot be left empty."))
-            continue
-        problems.extend(_brand_problems(("terms", key), value))
-        terms_before[key], terms_after[key] = current, value
+            label = key.replace("_", " ").capitalize()
+            if isinstance(current, int) and not isinstance(current, bool):
+                if not isinstance(value, int) or value < 1:
+                    problems.append(Problem(("terms", key), f"{label} must be a whole number of at least 1."))
+                    continue
+            elif not value:
+                problems.append(Problem(("terms", key), f"{label} cannot be left empty."))
+                continue
+            problems.extend(_brand_problems(("terms", key), value))
+            terms_before[key], terms_after[key] = current, value
 
-    current_deadline = rfp.bid_deadline
-    if data.bid_deadline is not None and data.bid_deadline != current_deadline:
-        if data.bid_deadline < current_deadline:
-            problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
-                                                       f"({format_deadline(current_deadline)})."))
-    new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
+        current_deadline = rfp.bid_deadline
+        if data.bid_deadline is not None and data.bid_deadline != current_deadline:
+            if data.bid_deadline < current_deadline:
+                problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
+                                                           f"({format_deadline(current_deadline)})."))
+        new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
-    if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
-        problems.append(Problem(("summary",), NOTHING_CHANGED))
-    if problems:
-        db.session.rollback()  # nothing was changed; release the RFP's row
-        raise AddendumRejected(problems)
+        if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
+            problems.append(Problem(("summary",), NOTHING_CHANGED))
+        if problems:
+            raise AddendumRejected(problems)
 
-    for line_id, after in _line_updates(lines_by_id, lines_after):
-        line = lines_by_id[line_id]
-        if "quantity" in after:
-            line.quantity = after["quantity"]
-        if "description" in after:
-            line.description = after["description"]
-        if "spec" in after:
-            line.spec = new_specs[line_id]
-    if terms_after:
-        rfp.terms = {**(rfp.terms or {}), **terms_after}
-    changes_before: dict = {}
-    changes_after: dict = {}
-    if lines_after:
-        changes_before["lines"], changes_after["lines"] = lines_before, lines_after
-    if terms_after:
-        changes_before["terms"], changes_after["terms"] = terms_before, terms_after
-    if new_deadline != current_deadline:
-        changes_before["bid_deadline"] = current_deadline.isoformat()
-        changes_after["bid_deadline"] = new_deadline.isoformat()
-        rfp.bid_deadline = new_deadline
+        for line_id, after in _line_updates(lines_by_id, lines_after):
+            line = lines_by_id[line_id]
+            if "quantity" in after:
+                line.quantity = after["quantity"]
+            if "description" in after:
+                line.description = after["description"]
+            if "spec" in after:
+                line.spec = new_specs[line_id]
+        if terms_after:
+            rfp.terms = {**(rfp.terms or {}), **terms_after}
+        changes_before: dict = {}
+        changes_after: dict = {}
+        if lines_after:
+            changes_before["lines"], changes_after["lines"] = lines_before, lines_after
+        if terms_after:
+            changes_before["terms"], changes_after["terms"] = terms_before, terms_after
+        if new_deadline != current_deadline:
+            changes_before["bid_deadline"] = current_deadline.isoformat()
+            changes_after["bid_deadline"] = new_deadline.isoformat()
+            rfp.bid_deadline = new_deadline
 
-    number = (db.session.scalar(sa.select(sa.func.max(Addendum.number)).where(Addendum.rfp_id == rfp.id)) or 0) + 1
-    version_before = rfp.document_version
-    rfp.document_version = version_before + 1
-    addendum = Addendum(
-        rfp_id=rfp.id, number=number, summary=summary, changes={"before": changes_before, "after": changes_after},
-        document_version=rfp.document_version, bid_deadline_before=current_deadline, bid_deadline_after=new_deadline,
-        issued_at=now, issued_by_id=admin.id,
-    )
-    db.session.add(addendum)
-    db.session.flush()
-    documents.store_version(rfp)
-    returned_vendor_ids = bids.return_submitted_bids_to_draft(
-        rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
-    # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
-    addendum.bids_returned_to_draft = len(returned_vendor_ids)
-    audit.record("addendum.issued", entity_type="addendum", entity_id=addendum.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id,
-                 before={**changes_before, "document_version": version_before},
-                 after={**changes_after, "document_version": rfp.document_version, "number": number,
-                        "summary": summary})
-    _notify_addendum(rfp, addendum, set(returned_vendor_ids))
-    db.session.commit()
+        number = (db.session.scalar(sa.select(sa.func.max(Addendum.number)).where(Addendum.rfp_id == rfp.id)) or 0) + 1
+        version_before = rfp.document_version
+        rfp.document_version = version_before + 1
+        addendum = Addendum(
+            rfp_id=rfp.id, number=number, summary=summary, changes={"before": changes_before, "after": changes_after},
+            document_version=rfp.document_version, bid_deadline_before=current_deadline, bid_deadline_after=new_deadline,
+            issued_at=now, issued_by_id=admin.id,
+        )
+        db.session.add(addendum)
+        db.session.flush()
+        documents.store_version(rfp)
+        returned_vendor_ids = bids.return_submitted_bids_to_draft(
+            rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
+        # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
+        addendum.bids_returned_to_draft = len(returned_vendor_ids)
+        audit.record("addendum.issued", entity_type="addendum", entity_id=addendum.id, actor_user_id=admin.id,
+                     rfp_id=rfp.id,
+                     before={**changes_before, "document_version": version_before},
+                     after={**changes_after, "document_version": rfp.document_version, "number": number,
+                            "summary": summary})
+        _notify_addendum(rfp, addendum, set(returned_vendor_ids))
     send_queued()
     return addendum
 

@@ -67,7 +67,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
     if existing:
         raise DatabaseNotEmpty(existing)
     # The RFPs are built by the real services, which commit: one transaction around them all.
-    with single_transaction(current_app._get_current_object(), keep=True):
+    with single_transaction(keep=True):
         summary = _load(today or clock.today())
     return summary
 

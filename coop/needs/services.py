@@ -16,6 +16,7 @@ from coop.extensions import db
 from coop.needs import importing, rules
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District
+from coop.transactions import unit_of_work
 
 _STATUS_PHRASES = {
     NeedStatus.POOLED: "pooled into an RFP",
@@ -95,6 +96,7 @@ def not_editable_message(need: Need, verb: str) -> str:
     return f"This need is {_STATUS_PHRASES.get(need.status, need.status.value)} and can no longer be {verb}."
 
 
+@unit_of_work()
 def post_need(user: User, data: NeedInput) -> Need:
     """Post a new open need for the user's district."""
     district = _district_of(user)
@@ -103,10 +105,10 @@ def post_need(user: User, data: NeedInput) -> Need:
     db.session.add(need)
     db.session.flush()
     audit.record("need.posted", entity_type="need", entity_id=need.id, actor_user_id=user.id, after=snapshot(need))
-    db.session.commit()
     return need
 
 
+@unit_of_work()
 def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
     """Change an open need of the user's district."""
     need = _own_need(user, need_id, for_update=True)
@@ -121,10 +123,10 @@ def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
         audit.record("need.edited", entity_type="need", entity_id=need.id, actor_user_id=user.id,
                      before={key: value for key, value in before.items() if after[key] != value},
                      after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return need
 
 
+@unit_of_work()
 def withdraw_need(user: User, need_id: int) -> Need:
     """Withdraw an open need of the user's district; it stays listed as withdrawn."""
     need = _own_need(user, need_id, for_update=True)
@@ -133,7 +135,6 @@ def withdraw_need(user: User, need_id: int) -> Need:
     need.status = NeedStatus.WITHDRAWN
     audit.record("need.withdrawn", entity_type="need", entity_id=need.id, actor_user_id=user.id,
                  before={"status": NeedStatus.OPEN.value}, after={"status": NeedStatus.WITHDRAWN.value})
-    db.session.commit()
     return need
 
 
@@ -148,6 +149,7 @@ class ImportResult:
     need_ids: list[int]
 
 
+@unit_of_work()
 def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     """Import every need of a CSV or XLSX file in one transaction, or none.
 
@@ -176,7 +178,6 @@ def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     ))
     audit.record("need.imported", entity_type="need", entity_id=None, actor_user_id=user.id,
                  after={"file": filename, "count": len(need_ids), "need_ids": need_ids})
-    db.session.commit()
     return ImportResult(len(need_ids), need_ids)
 
 

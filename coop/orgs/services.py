@@ -11,6 +11,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.transactions import unit_of_work
 
 NAME_MISSING = "Enter the name of your organisation."
 REGIONS_MISSING = "Choose at least one region you serve."
@@ -32,6 +33,7 @@ class ProfileError(ValueError):
         self.field = field
 
 
+@unit_of_work()
 def _decide(admin: User, organisation_id: int, status: OrganisationStatus) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.kind == OrganisationKind.COOPERATIVE:
@@ -43,7 +45,6 @@ def _decide(admin: User, organisation_id: int, status: OrganisationStatus) -> Or
     organisation.approved_at = clock.utcnow() if status == OrganisationStatus.APPROVED else None
     audit.record(f"organisation.{status.value}", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=admin.id, before=before, after={"status": status.value})
-    db.session.commit()
     return organisation
 
 
@@ -101,6 +102,7 @@ def _regions(region_ids: tuple[int, ...]) -> list[Region]:
     return regions
 
 
+@unit_of_work()
 def update_profile(user: User, data: ProfileInput) -> bool:
     """Save the user's own organisation's profile; True if anything changed.
 
@@ -140,5 +142,4 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         return False
     audit.record("organisation.profile_updated", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=user.id, before=before, after=after)
-    db.session.commit()
     return True

@@ -24,6 +24,7 @@ from coop.rfps import documents, queries
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.transactions import unit_of_work
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10
@@ -218,6 +219,7 @@ class PoolInput:
     tco_years: int = 4
 
 
+@unit_of_work()
 def create_rfp(user: User, data: PoolInput) -> Rfp:
     """A draft RFP pooling ``data.need_ids`` (open needs of one category), one line per item; the needs become pooled."""
     _require_admin(user)
@@ -264,7 +266,6 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
     db.session.add(rfp)
     db.session.flush()
     _record("rfp.created", rfp, user, before=None, after=_snapshot(rfp))
-    db.session.commit()
     return rfp
 
 
@@ -286,6 +287,7 @@ def _parse_spec_value(spec_field: SpecField, raw: str | None):
     return text  # decimals stay text ("11.6"): never a float
 
 
+@unit_of_work()
 def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec: dict[str, str | None]) -> RfpLine:
     """Set a draft line's description (brand-checked) and spec values (checked by the template's fields)."""
     _require_admin(user)
@@ -320,10 +322,10 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         _record("rfp.line_changed", rfp, user, entity_type="rfp_line", entity_id=line.id,
                 before={key: value for key, value in before.items() if after[key] != value},
                 after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return line
 
 
+@unit_of_work()
 def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
     """Take a need off a draft RFP's line (it is open again); a line left without needs is dropped."""
     _require_admin(user)
@@ -343,7 +345,6 @@ def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
         _renumber(rfp)
     _record("rfp.need_dropped", rfp, user, entity_type="rfp_line", entity_id=line.id, before=before,
             after={"line_dropped": True} if dropped_line else _line_snapshot(line))
-    db.session.commit()
     return need
 
 
@@ -357,6 +358,7 @@ class DetailsInput:
     weights: dict[str, int]
 
 
+@unit_of_work()
 def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     """Change a draft or committing RFP's title, TCO years, E-Rate details and criteria weights."""
     _require_admin(user)
@@ -387,7 +389,6 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
         _record("rfp.details_changed", rfp, user,
                 before={key: value for key, value in before.items() if after[key] != value},
                 after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return rfp
 
 
@@ -404,6 +405,7 @@ def incomplete_spec_problems(rfp: Rfp) -> list[str]:
     return problems
 
 
+@unit_of_work()
 def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     """Open the commitment window until ``deadline`` (UTC, in the future); every district with pooled needs is e-mailed."""
     _require_admin(user)
@@ -436,7 +438,6 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
                 "Needs you do not confirm by then are released and not bought through this RFP.\n")
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference}: confirm your needs by {format_utc(deadline)}", body)
-    db.session.commit()
     return rfp
 
 
@@ -445,6 +446,7 @@ def commitment_closed_message(rfp: Rfp) -> str:
             "your decision was not recorded.")
 
 
+@unit_of_work()
 def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly: bool = False) -> RfpLineNeed:
     """A district confirms (optionally agreeing to be named publicly) or withdraws one of its needs on a committing RFP.
 
@@ -486,12 +488,12 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     _record("rfp.commitment_confirmed" if confirm else "rfp.commitment_withdrawn", rfp, user,
             entity_type="rfp_line_need", entity_id=link.id, before=before,
             after={**after, "need_id": need.id, "district_id": district.id, "line_no": line.line_no})
-    db.session.commit()
     return link
 
 
 # --- publication -----------------------------------------------------------------------------------------------------
 
+@unit_of_work()
 def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     """Publish a committing RFP, once its commitment deadline has passed, with what the districts confirmed.
 
@@ -541,7 +543,6 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     db.session.flush()
     documents.store_version(rfp)
     _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
-    db.session.commit()
     return rfp
 
 
@@ -550,6 +551,7 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
 CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED)
 
 
+@unit_of_work()
 def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     """Cancel an RFP not yet awarded, with a reason; its pooled and committed needs are open again; districts are told."""
     _require_admin(user)
@@ -581,5 +583,4 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
                         f"The cooperative cancelled {rfp.reference} “{rfp.title}”.\n\nReason: {reason}\n\n"
                         "Your needs on it are open again: you can change or withdraw them, "
                         "and the cooperative may pool them into another RFP.\n")
-    db.session.commit()
     return rfp
