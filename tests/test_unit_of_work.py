@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from coop.clarifications import services as clarifications
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.rfps import services as rfps
 from coop.rfps.models import Rfp, RfpStatus
@@ -53,7 +54,7 @@ def test_a_refused_publication_leaves_the_rfp_free(make_admin, make_rfp, now, co
     reference = rfp.reference
     admin_id, rfp_id = committed(admin, rfp)
 
-    with pytest.raises(rfps.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         rfps.publish(db.session.get(type(admin), admin_id), rfp_id, now() + timedelta(days=30))
 
     assert str(refused.value) == f"{reference} is draft; only an RFP in its commitment window can be published."
@@ -66,7 +67,7 @@ def test_a_refused_question_leaves_the_rfp_free(make_vendor_rep, make_rfp, now, 
     vendor_rep_id, rfp_id = committed(vendor_rep, rfp)
     now(now() + timedelta(days=2))
 
-    with pytest.raises(clarifications.ClarificationError) as refused:
+    with pytest.raises(Refusal) as refused:
         clarifications.ask_question(db.session.get(type(vendor_rep), vendor_rep_id), reference,
                                     "Is a 3-year warranty enough?")
 

@@ -10,18 +10,11 @@ from coop import clock
 from coop.accounts.models import Membership, Role, User
 from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, Region, Vendor
 from coop.transactions import unit_of_work
-
-
-class AccountError(ValueError):
-    """Sign-up or a password change refused; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -61,13 +54,13 @@ def sign_up(data: SignUp) -> User | None:
     kind = OrganisationKind(data.kind)
     name = data.organisation_name.strip()
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)):
-        raise AccountError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
+        raise Refusal(f"A {kind.value} named {name!r} is already registered.", "organisation_name")
     common = dict(name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip())
     if kind == OrganisationKind.DISTRICT:
         if db.session.get(Region, data.region_id) is None:
-            raise AccountError("region_id", "Choose a region from the list.")
+            raise Refusal("Choose a region from the list.", "region_id")
         if data.nces_id and db.session.scalar(sa.select(District.organisation_id).where(District.nces_id == data.nces_id)):
-            raise AccountError("nces_id", "A district with this NCES ID is already registered.")
+            raise Refusal("A district with this NCES ID is already registered.", "nces_id")
         organisation: Organisation = District(
             state=data.state, region_id=data.region_id, enrollment=data.enrollment, nces_id=data.nces_id or None, **common
         )
@@ -75,11 +68,11 @@ def sign_up(data: SignUp) -> User | None:
     elif kind == OrganisationKind.VENDOR:
         regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(data.region_ids))))
         if not regions or len(regions) != len(set(data.region_ids)):
-            raise AccountError("region_ids", "Choose the regions you serve from the list.")
+            raise Refusal("Choose the regions you serve from the list.", "region_ids")
         organisation = Vendor(website=data.website.strip(), regions=regions, **common)
         role = Role.VENDOR_REP
     else:
-        raise AccountError("kind", "Only districts and vendors can sign up.")
+        raise Refusal("Only districts and vendors can sign up.", "kind")
     existing = find_user_by_email(email)
     if existing is not None:
         queue_email(existing.email, "Someone tried to register with your e-mail address",
@@ -134,7 +127,7 @@ def sign_out_everywhere(user: User) -> None:
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every session of the user ends with the old one (the caller may start a new one)."""
     if not verify_password(user.password_hash, current_password):
-        raise AccountError("current_password", "This is not your current password.")
+        raise Refusal("This is not your current password.", "current_password")
     user.password_hash = hash_password(new_password)
     _end_sessions(user)
     audit.record("user.password_changed", entity_type="user", entity_id=user.id, actor_user_id=user.id)

@@ -39,6 +39,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.notifications.services import send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
@@ -81,14 +82,6 @@ def attachment_too_large(max_bytes: int) -> str:
     return f"The file is larger than {max_bytes / 1024 / 1024:.0f} MB; attach a smaller PDF."
 
 
-class BidError(ValueError):
-    """A request refused; ``field`` names the form field at fault, or is ``None`` for the request as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-
-
 @dataclass(frozen=True)
 class Receipt:
     """What a vendor keeps as proof of submission."""
@@ -113,7 +106,7 @@ def receipt_of(bid: Bid) -> Receipt | None:
 def _vendor_of(user: User) -> Vendor:
     organisation = user.organisation
     if not isinstance(organisation, Vendor) or not organisation.is_approved:
-        raise BidError(None, NOT_A_VENDOR)
+        raise Refusal(NOT_A_VENDOR)
     return organisation
 
 
@@ -131,9 +124,9 @@ def _rfp_for_bidding(reference: str) -> Rfp:
 def _check_open(rfp: Rfp) -> None:
     status = rfp_queries.effective_status(rfp, clock.utcnow())
     if status == RfpStatus.CLOSED:
-        raise BidError(None, deadline_passed(rfp.bid_deadline))
+        raise Refusal(deadline_passed(rfp.bid_deadline))
     if status != RfpStatus.OPEN:
-        raise BidError(None, NOT_OPEN)
+        raise Refusal(NOT_OPEN)
 
 
 def _stamp_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
@@ -141,7 +134,7 @@ def _stamp_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withd
     bid with that time."""
     now = clock.utcnow()
     if now >= rfp.bid_deadline:
-        raise BidError(None, deadline_passed(rfp.bid_deadline))
+        raise Refusal(deadline_passed(rfp.bid_deadline))
     bid.updated_at = now
     if submitted:
         bid.submitted_at = now
@@ -278,7 +271,7 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
     ------
     LookupError
         The RFP is not on the public board.
-    BidError
+    Refusal
         Not open, deadline passed, or a stale page; nothing was written.
     rules.BidRejected
         The bid breaks rules; every problem names its field; nothing was written.
@@ -297,7 +290,7 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
             work.discard()  # nothing to change: the double click, the retry
             return bid
         if not fresh:
-            raise BidError(None, STALE)
+            raise Refusal(STALE)
         if submit:
             _submit(bid)
         else:
@@ -312,7 +305,7 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
 def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
     """Refuse a change asked from a page built on an older revision of the bid (``None``: a page without one)."""
     if revision is not None and bid.revision != revision:
-        raise BidError(None, STALE)
+        raise Refusal(STALE)
 
 
 def _back_to_draft(bid: Bid) -> None:
@@ -327,7 +320,7 @@ def _back_to_draft(bid: Bid) -> None:
 def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
     bid = _locked_bid(rfp.id, vendor.id)
     if bid is None:
-        raise BidError(None, NO_BID)
+        raise Refusal(NO_BID)
     return bid
 
 
@@ -339,7 +332,7 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
 
     Raises
     ------
-    BidError, rules.BidRejected, LookupError
+    Refusal, rules.BidRejected, LookupError
         As :func:`save_bid`; nothing was written.
     """
     with unit_of_work():
@@ -416,11 +409,11 @@ def _check_pdf(data: bytes) -> None:
     """Refuse a file that is not a PDF anyone can open: wrong first bytes, damaged, cut short, or encrypted."""
     max_bytes = current_app.config["COOP_MAX_ATTACHMENT_BYTES"]
     if not data:
-        raise BidError("file", ATTACHMENT_EMPTY)
+        raise Refusal(ATTACHMENT_EMPTY, "file")
     if len(data) > max_bytes:
-        raise BidError("file", attachment_too_large(max_bytes))
+        raise Refusal(attachment_too_large(max_bytes), "file")
     if not data.startswith(PDF_MAGIC):
-        raise BidError("file", ATTACHMENT_NOT_PDF)
+        raise Refusal(ATTACHMENT_NOT_PDF, "file")
     # Strict: a file pypdf would have to repair is refused rather than guessed at. The size cap above and pypdf's own
     # limits on decompressed streams bound the work a hostile file can cause.
     try:
@@ -431,9 +424,9 @@ def _check_pdf(data: bytes) -> None:
     # A hostile file can drive the parser into any exception, not only pypdf's own; each means it cannot be read.
     except Exception as error:
         log.info("refused an unreadable PDF attachment: %s: %s", type(error).__name__, error)
-        raise BidError("file", ATTACHMENT_UNREADABLE) from None
+        raise Refusal(ATTACHMENT_UNREADABLE, "file") from None
     if encrypted:
-        raise BidError("file", ATTACHMENT_ENCRYPTED)
+        raise Refusal(ATTACHMENT_ENCRYPTED, "file")
 
 
 def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
@@ -451,7 +444,7 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
             if not created:
                 _refuse_if_stale(bid, revision)
             if len(bid.attachments) >= MAX_ATTACHMENTS:
-                raise BidError("file", TOO_MANY_ATTACHMENTS)
+                raise Refusal(TOO_MANY_ATTACHMENTS, "file")
             before_hash, before_status = content_sha256(bid), bid.status
             attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename),
                                        stored_name=path.name, size_bytes=len(data),
@@ -533,7 +526,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     ------
     LookupError
         No such RFP.
-    BidError
+    Refusal
         Already opened, not yet past the deadline, or not an open RFP.
     """
     with unit_of_work():
@@ -543,12 +536,12 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
             raise LookupError(rfp_id)
         now = clock.utcnow()
         if rfp.status in OPENED_STATES or rfp.opened_at is not None:
-            raise BidError(None, ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(rfp.opened_at)))
+            raise Refusal(ALREADY_OPENED.format(opened_at=rfp_queries.format_deadline(rfp.opened_at)))
         status = rfp_queries.effective_status(rfp, now)
         if status == RfpStatus.OPEN:
-            raise BidError(None, NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
+            raise Refusal(NOT_CLOSED_YET.format(deadline=rfp_queries.format_deadline(rfp.bid_deadline)))
         if status != RfpStatus.CLOSED:
-            raise BidError(None, NOT_OPEN)
+            raise Refusal(NOT_OPEN)
         bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
         counts = {status: 0 for status in BidStatus}
         for bid in bids:
@@ -592,7 +585,7 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
     sheets.SheetRejected
         With every bad row and cell and its reason, whether the sheet cannot be read
         or its values break the rules; nothing was written.
-    BidError, LookupError
+    Refusal, LookupError
         As :func:`save_bid`.
     """
     vendor = _vendor_of(user)

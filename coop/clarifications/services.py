@@ -29,6 +29,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
+from coop.errors import Refusal
 from coop.rfps import queries as rfp_queries
 from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
@@ -63,14 +64,6 @@ NOTHING_CHANGED = "This addendum changes nothing: change a line, a spec, the ter
 QUANTITY_REQUIRED = "Enter a quantity."
 QUANTITY_TOO_SMALL = "The quantity must be a whole number of at least 1."
 ONLY_VENDORS = "Only an approved vendor's representatives can do that."
-
-
-class ClarificationError(ValueError):
-    """A request refused; ``field`` names the form field at fault, or is ``None`` for the request as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -120,8 +113,8 @@ def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str |
     if status == RfpStatus.OPEN:
         return
     if deadline_passed is not None and status == RfpStatus.CLOSED and rfp.status == RfpStatus.OPEN:
-        raise ClarificationError(None, deadline_passed)
-    raise ClarificationError(None, not_open)
+        raise Refusal(deadline_passed)
+    raise Refusal(not_open)
 
 
 def board_link(rfp: Rfp) -> str:
@@ -155,9 +148,9 @@ def _question_snapshot(question: Question) -> dict:
 def _clean(text: str | None, *, field_name: str, required: str, maximum: int, too_long: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ClarificationError(field_name, required)
+        raise Refusal(required, field_name)
     if len(text) > maximum:
-        raise ClarificationError(field_name, too_long)
+        raise Refusal(too_long, field_name)
     return text
 
 
@@ -167,7 +160,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
 
     Asking does not make the vendor follow the RFP: a follow recorded with the question would name the asker.
 
-    Raises ``LookupError`` for an RFP the public cannot see, ``ClarificationError`` otherwise.
+    Raises ``LookupError`` for an RFP the public cannot see, ``Refusal`` otherwise.
     """
     vendor = _vendor_of(user)
     text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
@@ -205,7 +198,7 @@ def _pending_question(question_id: int) -> tuple[Question, Rfp]:
         raise LookupError(question_id)
     rfp = _locked_rfp(question.rfp_id, read=True)
     if question.status != QuestionStatus.PENDING:
-        raise ClarificationError(None, ALREADY_DECIDED)
+        raise Refusal(ALREADY_DECIDED)
     return question, rfp
 
 
@@ -405,7 +398,7 @@ def _deadline_after(requested: datetime | None, current: datetime, now: datetime
 
 
 def check_addendum_possible(rfp: Rfp, now: datetime | None = None) -> None:
-    """Raise ``ClarificationError`` when the RFP cannot take an addendum now."""
+    """Raise ``Refusal`` when the RFP cannot take an addendum now."""
     _require_open(rfp, now or clock.utcnow(), NOT_OPEN_FOR_ADDENDA, DEADLINE_PASSED_FOR_ADDENDA)
 
 
@@ -419,7 +412,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
 
     Raises
     ------
-    ClarificationError
+    Refusal
         The RFP is not open or its deadline has passed.
     AddendumRejected
         With every problem of the input, each naming its field; nothing is written.

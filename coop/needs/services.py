@@ -12,6 +12,7 @@ from coop import clock, spreadsheets
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue import queries as catalogue
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs import importing, rules
 from coop.needs.models import Need, NeedStatus
@@ -24,14 +25,6 @@ _STATUS_PHRASES = {
     NeedStatus.AWARDED: "awarded",
     NeedStatus.WITHDRAWN: "withdrawn",
 }
-
-
-class NeedError(ValueError):
-    """A need refused; ``field`` names the form field at fault, or is ``None`` for the need as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -66,18 +59,18 @@ def _check(data: NeedInput, *, current_item_id: int | None = None) -> NeedInput:
     item = catalogue.item(data.item_id)
     # An item retired from the catalogue may stay on a need that already names it.
     if item is None or (not item.active and item.id != current_item_id):
-        raise NeedError("item_id", rules.ITEM_UNKNOWN)
+        raise Refusal(rules.ITEM_UNKNOWN, "item_id")
     if not 0 < data.quantity:
-        raise NeedError("quantity", rules.QUANTITY_NOT_WHOLE)
+        raise Refusal(rules.QUANTITY_NOT_WHOLE, "quantity")
     if data.quantity > rules.MAX_QUANTITY:
-        raise NeedError("quantity", rules.QUANTITY_TOO_LARGE)
+        raise Refusal(rules.QUANTITY_TOO_LARGE, "quantity")
     if data.needed_by < clock.today():
-        raise NeedError("needed_by", rules.needed_by_in_the_past(data.needed_by))
+        raise Refusal(rules.needed_by_in_the_past(data.needed_by), "needed_by")
     if data.budget_cap_cents is not None and not 0 <= data.budget_cap_cents <= rules.MAX_BUDGET_CAP_CENTS:
-        raise NeedError("budget_cap", rules.BUDGET_NOT_MONEY if data.budget_cap_cents < 0 else rules.BUDGET_TOO_LARGE)
+        raise Refusal(rules.BUDGET_NOT_MONEY if data.budget_cap_cents < 0 else rules.BUDGET_TOO_LARGE, "budget_cap")
     notes = (data.spec_notes or "").strip()
     if len(notes) > rules.MAX_SPEC_NOTES:
-        raise NeedError("spec_notes", rules.SPEC_NOTES_TOO_LONG)
+        raise Refusal(rules.SPEC_NOTES_TOO_LONG, "spec_notes")
     return NeedInput(data.item_id, data.quantity, data.needed_by, data.budget_cap_cents, bool(data.erate_eligible), notes)
 
 
@@ -113,7 +106,7 @@ def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
     """Change an open need of the user's district."""
     need = _own_need(user, need_id, for_update=True)
     if not need.is_editable:
-        raise NeedError(None, not_editable_message(need, "changed"))
+        raise Refusal(not_editable_message(need, "changed"))
     data = _check(data, current_item_id=need.item_id)
     before = snapshot(need)
     for field, value in data.__dict__.items():
@@ -131,7 +124,7 @@ def withdraw_need(user: User, need_id: int) -> Need:
     """Withdraw an open need of the user's district; it stays listed as withdrawn."""
     need = _own_need(user, need_id, for_update=True)
     if not need.is_editable:
-        raise NeedError(None, not_editable_message(need, "withdrawn"))
+        raise Refusal(not_editable_message(need, "withdrawn"))
     need.status = NeedStatus.WITHDRAWN
     audit.record("need.withdrawn", entity_type="need", entity_id=need.id, actor_user_id=user.id,
                  before={"status": NeedStatus.OPEN.value}, after={"status": NeedStatus.WITHDRAWN.value})

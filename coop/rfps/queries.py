@@ -187,6 +187,11 @@ def rfp(rfp_id: int) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).options(*_rfp_options()))
 
 
+def rfp_or_404(rfp_id: int) -> Rfp:
+    """For views: :func:`rfp`, or a 404 when there is no such RFP."""
+    return db.get_or_404(Rfp, rfp_id, options=_rfp_options())
+
+
 def rfp_by_reference(reference: str) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.reference == reference).options(*_rfp_options()))
 

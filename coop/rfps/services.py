@@ -16,6 +16,7 @@ from coop import clock
 from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.services import queue_email
@@ -49,14 +50,6 @@ WEIGHT_NOT_WHOLE = "Each criterion weight must be a whole number from 1 to 100."
 FORM470_NEEDED = "An E-Rate RFP needs its FCC Form 470 number and date before publication."
 DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} characters."
 NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
-
-
-class RfpError(ValueError):
-    """A change refused; ``field`` names the form field at fault, or is ``None`` for the change as a whole."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 class LineError(ValueError):
@@ -106,7 +99,7 @@ def _locked_rfp(rfp_id: int) -> Rfp:
 
 def _require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], action: str) -> None:
     if rfp.status not in allowed:
-        raise RfpError(f"{rfp.reference} is {rfp.status.value}; {action}")
+        raise Refusal(f"{rfp.reference} is {rfp.status.value}; {action}")
 
 
 def _template(key: str) -> RfpTemplate | None:
@@ -121,17 +114,17 @@ def _brand_errors(text: str) -> str | None:
 def _checked_title(raw: str | None) -> str:
     title = (raw or "").strip()
     if not title:
-        raise RfpError(TITLE_REQUIRED, "title")
+        raise Refusal(TITLE_REQUIRED, "title")
     if len(title) > MAX_TITLE:
-        raise RfpError(TITLE_TOO_LONG, "title")
+        raise Refusal(TITLE_TOO_LONG, "title")
     if brands := _brand_errors(title):
-        raise RfpError(brands, "title")
+        raise Refusal(brands, "title")
     return title
 
 
 def _check_tco_years(tco_years) -> None:
     if not isinstance(tco_years, int) or not 1 <= tco_years <= MAX_TCO_YEARS:
-        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+        raise Refusal(TCO_YEARS_RANGE, "tco_years")
 
 
 def _snapshot(rfp: Rfp) -> dict:
@@ -226,20 +219,20 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
     title = _checked_title(data.title)
     template = _template(data.template_key or "")
     if template is None:
-        raise RfpError(TEMPLATE_REQUIRED, "template_key")
+        raise Refusal(TEMPLATE_REQUIRED, "template_key")
     _check_tco_years(data.tco_years)
     category = db.session.get(Category, data.category_id)
     if category is None:
         raise LookupError(data.category_id)
     need_ids = sorted(set(data.need_ids))
     if not need_ids:
-        raise RfpError(NO_NEEDS, "need_ids")
+        raise Refusal(NO_NEEDS, "need_ids")
     # Locked: a district withdrawing or editing the same need waits for this transaction, then sees it pooled.
     needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids)).order_by(Need.id).with_for_update()))
     if len(needs) != len(need_ids) or any(need.status != NeedStatus.OPEN for need in needs):
-        raise RfpError(NEEDS_CHANGED)
+        raise Refusal(NEEDS_CHANGED)
     if any(need.item.category_id != category.id for need in needs):
-        raise RfpError(NEEDS_OTHER_CATEGORY)
+        raise Refusal(NEEDS_OTHER_CATEGORY)
 
     rfp = Rfp(
         reference=next_reference(clock.today().year), title=title, category_id=category.id, status=RfpStatus.DRAFT,
@@ -370,13 +363,13 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     for criterion in criteria:
         weight = data.weights.get(criterion["key"], criterion["weight"])
         if not isinstance(weight, int) or not 1 <= weight <= 100:
-            raise RfpError(WEIGHT_NOT_WHOLE, f"weight_{criterion['key']}")
+            raise Refusal(WEIGHT_NOT_WHOLE, f"weight_{criterion['key']}")
         criterion["weight"] = weight
     total = sum(criterion["weight"] for criterion in criteria)
     if total != 100:
-        raise RfpError(WEIGHTS_NOT_100.format(total=total), "weights")
+        raise Refusal(WEIGHTS_NOT_100.format(total=total), "weights")
     if data.erate_eligible and (problem := price_heaviest_message(criteria)):
-        raise RfpError(problem, "weights")
+        raise Refusal(problem, "weights")
     before = _snapshot(rfp)
     rfp.title = title
     rfp.tco_years = data.tco_years
@@ -414,11 +407,11 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     if deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")
     if deadline <= clock.utcnow():
-        raise RfpError(DEADLINE_IN_PAST, "deadline")
+        raise Refusal(DEADLINE_IN_PAST, "deadline")
     if not rfp.lines:
-        raise RfpError(NO_LINES)
+        raise Refusal(NO_LINES)
     if problems := incomplete_spec_problems(rfp):
-        raise RfpError("Complete every line's specification first: " + " ".join(problems))
+        raise Refusal("Complete every line's specification first: " + " ".join(problems))
     before = _snapshot(rfp)
     rfp.status = RfpStatus.COMMITTING
     rfp.commitment_deadline = deadline
@@ -462,14 +455,14 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     rfp = _locked_rfp(link.line.rfp_id)
     link = next(other for line in rfp.lines for other in line.pooled_needs if other.id == link_id)
     if rfp.status != RfpStatus.COMMITTING:
-        raise RfpError(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
+        raise Refusal(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
                        "your decision was not recorded.")
     now = clock.utcnow()
     if now >= rfp.commitment_deadline:
-        raise RfpError(commitment_closed_message(rfp))
+        raise Refusal(commitment_closed_message(rfp))
     need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
     if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
-        raise RfpError("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
+        raise Refusal("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
     line = link.line
     before = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
               "line_quantity": line.quantity}
@@ -505,21 +498,21 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
     now = clock.utcnow()
     if now < rfp.commitment_deadline:
-        raise RfpError(f"The commitment window of {rfp.reference} is open until {format_utc(rfp.commitment_deadline)}; "
+        raise Refusal(f"The commitment window of {rfp.reference} is open until {format_utc(rfp.commitment_deadline)}; "
                        "publish it after that.")
     if bid_deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")
     if bid_deadline <= now:
-        raise RfpError(BID_DEADLINE_IN_PAST, "bid_deadline")
+        raise Refusal(BID_DEADLINE_IN_PAST, "bid_deadline")
     if rfp.erate_eligible:
         if not rfp.form470_number or rfp.form470_date is None:
-            raise RfpError(FORM470_NEEDED)
+            raise Refusal(FORM470_NEEDED)
         if bid_deadline.date() < rfp.form470_date + timedelta(days=ERATE_MIN_DAYS):
-            raise RfpError(erate_deadline_message(rfp.form470_date), "bid_deadline")
+            raise Refusal(erate_deadline_message(rfp.form470_date), "bid_deadline")
         if problem := price_heaviest_message(_criteria_of(rfp)):
-            raise RfpError(problem)
+            raise Refusal(problem)
     if not any(queries.confirmed_links(line) for line in rfp.lines):
-        raise RfpError(NOTHING_CONFIRMED)
+        raise Refusal(NOTHING_CONFIRMED)
 
     before = _snapshot(rfp)
     released = []
@@ -559,9 +552,9 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, CANCELLABLE, "it can no longer be cancelled.")
     if not reason:
-        raise RfpError(REASON_REQUIRED, "reason")
+        raise Refusal(REASON_REQUIRED, "reason")
     if len(reason) > MAX_REASON:
-        raise RfpError(REASON_TOO_LONG, "reason")
+        raise Refusal(REASON_TOO_LONG, "reason")
     before = _snapshot(rfp)
     districts: set[int] = set()
     released = []

@@ -8,6 +8,7 @@ import pytest
 
 from coop import clock
 from coop.audit import services as audit
+from coop.errors import Refusal
 from coop.rfps import queries, services
 from coop.rfps.documents import requirements
 
@@ -84,7 +85,7 @@ def test_the_line_form_saves(log_in, admin, draft, seen, laptop_form):
 
 
 def test_the_commitment_window_needs_complete_specs(admin, draft):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.start_commitment(admin, draft.id, clock.utcnow() + timedelta(days=3))
     assert str(refused.value) == (
         "Complete every line's specification first: Line 1: Storage is required. "
