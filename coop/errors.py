@@ -30,12 +30,24 @@ class Refusal(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason an input is rejected, and where: ``line`` and ``column`` of a file, or a form ``field``."""
+    """One reason an input is rejected, and where, each ``None`` when it has none: the ``line`` a spreadsheet
+    program shows (the header is 1) and the ``column`` of a file, and its ``sheet`` in a workbook; or the form
+    ``field``, a name or a path of names and indexes into a nested input (see :mod:`coop.bids.rules`)."""
 
     message: str
     line: int | None = None
     column: str | None = None
-    field: str | None = None
+    field: str | tuple | None = None
+    sheet: str | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the problem is in a workbook, in words: ``Bid sheet line 3, column "tier2_price"``; empty for the
+        whole file."""
+        if self.sheet is None:
+            return ""
+        place = f"{self.sheet} sheet" + (f" line {self.line}" if self.line is not None else "")
+        return place + (f', column "{self.column}"' if self.column is not None else "")
 
 
 class Rejection(ValueError):
@@ -55,7 +67,7 @@ def show_on_form(form: FlaskForm, error: Refusal | Rejection, *, category: str =
     problems = error.problems if isinstance(error, Rejection) else [Problem(error.message, field=error.field)]
     on_form = True
     for problem in problems:
-        field = form[problem.field] if problem.field and problem.field in form else None
+        field = form[problem.field] if isinstance(problem.field, str) and problem.field in form else None
         if field is None:
             flash(problem.message, category)
             on_form = False

@@ -39,7 +39,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
-from coop.errors import Refusal
+from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import send_queued, unseal_rfp_mail
 from coop.orgs.models import Region, Vendor
@@ -273,7 +273,7 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
         The RFP is not on the public board.
     Refusal
         Not open, deadline passed, or a stale page; nothing was written.
-    rules.BidRejected
+    Rejection
         The bid breaks rules; every problem names its field; nothing was written.
     """
     with unit_of_work() as work:
@@ -332,7 +332,7 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
 
     Raises
     ------
-    Refusal, rules.BidRejected, LookupError
+    Refusal, Rejection, LookupError
         As :func:`save_bid`; nothing was written.
     """
     with unit_of_work():
@@ -582,7 +582,7 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
 
     Raises
     ------
-    sheets.SheetRejected
+    Rejection
         With every bad row and cell and its reason, whether the sheet cannot be read
         or its values break the rules; nothing was written.
     Refusal, LookupError
@@ -602,5 +602,5 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
     bid_input = reading.with_saved_discounts(queries.as_input(current) if current else None)
     try:
         return save_bid(user, reference, bid_input, revision=revision)
-    except rules.BidRejected as rejected:
-        raise sheets.SheetRejected(sheets.sheet_problems(reading, rejected.problems)) from rejected
+    except Rejection as rejected:
+        raise Rejection(sheets.sheet_problems(reading, rejected.problems)) from rejected

@@ -14,7 +14,7 @@ from coop.access import public, roles
 from coop.accounts.models import Role
 from coop.bids import forms, queries, rules, services, sheets, tabulation
 from coop.bids.models import Bid, BidStatus
-from coop.errors import Refusal
+from coop.errors import Refusal, Rejection
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -132,7 +132,7 @@ def edit(reference: str):
     try:
         bid = services.save_bid(current_user, reference, forms.bid_input(form), revision=forms.revision_of(form),
                                 submit=bool(form.submit.data))
-    except rules.BidRejected as rejected:
+    except Rejection as rejected:
         general, line_wide = forms.place_problems(form, rejected.problems)
         return _render(_page(page.rfp), form=form, status=422, general=general, line_wide=line_wide)
     except Refusal as error:
@@ -151,7 +151,7 @@ def _revision_action(reference: str, action, success: str):
         abort(400)
     try:
         action(current_user, reference, revision=forms.revision_of(form))
-    except rules.BidRejected as rejected:
+    except Rejection as rejected:
         flash("The bid cannot be submitted as it stands: correct it below and submit it again.", "danger")
         form = _bid_form(page)
         form.validate()
@@ -240,7 +240,7 @@ def upload_sheet(reference: str):
     try:
         services.save_sheet(current_user, reference, upload.filename or "", upload.read(),
                             revision=forms.revision_of(form))
-    except sheets.SheetRejected as rejected:
+    except Rejection as rejected:
         return _render(_page(page.rfp), sheet_form=form, status=422, sheet_problems=rejected.problems)
     except Refusal as error:
         return _refused(page, error)

@@ -29,7 +29,7 @@ from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
-from coop.errors import Refusal
+from coop.errors import Problem, Refusal, Rejection
 from coop.rfps import queries as rfp_queries
 from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
@@ -66,19 +66,6 @@ QUANTITY_TOO_SMALL = "The quantity must be a whole number of at least 1."
 ONLY_VENDORS = "Only an approved vendor's representatives can do that."
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason an addendum is refused. ``target``: ``("summary",)``, ``("bid_deadline",)``,
-    ``("line", line_id, "quantity" | "description")``, ``("line", line_id, "spec", key)`` or ``("terms", key)``."""
-
-    target: tuple
-    message: str
-
-
-class AddendumRejected(ValueError):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -337,7 +324,7 @@ def _spec_value(spec_field: SpecField | None, raw) -> tuple[object, str | None]:
 def _brand_problems(target: tuple, text) -> list[Problem]:
     if not isinstance(text, str):
         return []
-    return [Problem(target, finding.message) for finding in find_brand_names(text)]
+    return [Problem(finding.message, field=target) for finding in find_brand_names(text)]
 
 
 def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
@@ -350,7 +337,7 @@ def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
     after: dict = {}
     if change.quantity is not None and change.quantity != line.quantity:
         if change.quantity < 1:
-            problems.append(Problem(("line", line.id, "quantity"), QUANTITY_TOO_SMALL))
+            problems.append(Problem(QUANTITY_TOO_SMALL, field=("line", line.id, "quantity")))
         before["quantity"], after["quantity"] = line.quantity, change.quantity
     if change.description is not None:
         description = change.description.strip()
@@ -369,7 +356,7 @@ def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
             continue
         value, problem = _spec_value(spec_field, raw)
         if problem:
-            problems.append(Problem(("line", line.id, "spec", key), problem))
+            problems.append(Problem(problem, field=("line", line.id, "spec", key)))
             continue
         if spec_field is None or spec_field.kind == "text":
             problems.extend(_brand_problems(("line", line.id, "spec", key), value))
@@ -414,7 +401,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     ------
     Refusal
         The RFP is not open or its deadline has passed.
-    AddendumRejected
+    Rejection
         With every problem of the input, each naming its field; nothing is written.
     """
     from coop.rfps import documents  # the rfps area renders documents; imported late, it imports this area's peers
@@ -427,9 +414,9 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
         problems: list[Problem] = []
         summary = (data.summary or "").strip()
         if not summary:
-            problems.append(Problem(("summary",), SUMMARY_REQUIRED))
+            problems.append(Problem(SUMMARY_REQUIRED, field=("summary",)))
         elif len(summary) > MAX_SUMMARY:
-            problems.append(Problem(("summary",), SUMMARY_TOO_LONG))
+            problems.append(Problem(SUMMARY_TOO_LONG, field=("summary",)))
 
         lines_before: dict = {}
         lines_after: dict = {}
@@ -439,7 +426,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
             if change.line_id not in lines_by_id:
                 raise LookupError(change.line_id)
             if change.quantity is None:
-                problems.append(Problem(("line", change.line_id, "quantity"), QUANTITY_REQUIRED))
+                problems.append(Problem(QUANTITY_REQUIRED, field=("line", change.line_id, "quantity")))
             before, after, spec = _line_changes(rfp, template, change, problems)
             if after:
                 line_no = str(lines_by_id[change.line_id].line_no)
@@ -457,10 +444,10 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
             label = key.replace("_", " ").capitalize()
             if isinstance(current, int) and not isinstance(current, bool):
                 if not isinstance(value, int) or value < 1:
-                    problems.append(Problem(("terms", key), f"{label} must be a whole number of at least 1."))
+                    problems.append(Problem(f"{label} must be a whole number of at least 1.", field=("terms", key)))
                     continue
             elif not value:
-                problems.append(Problem(("terms", key), f"{label} cannot be left empty."))
+                problems.append(Problem(f"{label} cannot be left empty.", field=("terms", key)))
                 continue
             problems.extend(_brand_problems(("terms", key), value))
             terms_before[key], terms_after[key] = current, value
@@ -468,14 +455,14 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
         current_deadline = rfp.bid_deadline
         if data.bid_deadline is not None and data.bid_deadline != current_deadline:
             if data.bid_deadline < current_deadline:
-                problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
-                                                           f"({format_deadline(current_deadline)})."))
+                problems.append(Problem("The new bid deadline must be later than the current one "
+                                                           f"({format_deadline(current_deadline)}).", field=("bid_deadline",)))
         new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
         if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
-            problems.append(Problem(("summary",), NOTHING_CHANGED))
+            problems.append(Problem(NOTHING_CHANGED, field=("summary",)))
         if problems:
-            raise AddendumRejected(problems)
+            raise Rejection(problems)
 
         for line_id, after in _line_updates(lines_by_id, lines_after):
             line = lines_by_id[line_id]

@@ -16,7 +16,7 @@ from coop.clarifications.forms import (
     AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
 )
 from coop.clarifications.models import QuestionStatus
-from coop.errors import Refusal, show_on_form
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -252,9 +252,9 @@ def new_addendum(rfp_id: int):
         except Refusal as error:
             flash(str(error), "warning")
             return redirect(url_for("clarifications.admin_addenda", rfp_id=rfp.id))
-        except services.AddendumRejected as rejected:
+        except Rejection as rejected:
             for problem in rejected.problems:
-                form[field_name(problem.target)].errors.append(problem.message)
+                form[field_name(problem.field)].errors.append(problem.message)
         else:
             # The same words whether or not any bid was returned: the count is sealed until opening.
             flash(f"Addendum {issued.number} is issued and every vendor following {rfp.reference} is being e-mailed. "

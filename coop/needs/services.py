@@ -148,7 +148,7 @@ def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
 
     Raises
     ------
-    importing.ImportRejected
+    Rejection
         With every problem of the file, by line and column; nothing is written.
     """
     district = _district_of(user)

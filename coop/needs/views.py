@@ -10,7 +10,7 @@ from coop import urls
 from coop.access import roles
 from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
-from coop.errors import Refusal, show_on_form
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.needs import importing, queries, rules, services
 from coop.needs.forms import ConfirmForm, DemandFilterForm, ImportForm, NeedForm, item_choices
 from coop.needs.models import NeedStatus
@@ -123,7 +123,7 @@ def import_needs():
         upload = form.file.data
         try:
             result = services.import_needs(current_user, upload.filename or "", upload.read())
-        except importing.ImportRejected as rejected:
+        except Rejection as rejected:
             problems = rejected.problems
         else:
             noun = "need" if result.count == 1 else "needs"

@@ -16,7 +16,7 @@ from coop import clock
 from coop.accounts.models import Role, User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
-from coop.errors import Refusal
+from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.services import queue_email
@@ -51,13 +51,6 @@ FORM470_NEEDED = "An E-Rate RFP needs its FCC Form 470 number and date before pu
 DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} characters."
 NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
 
-
-class LineError(ValueError):
-    """A line change refused; ``errors`` maps each form field at fault to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def erate_deadline_message(form470_date: date) -> str:
@@ -306,7 +299,7 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         elif value is not None:
             values[spec_field.key] = value
     if errors:
-        raise LineError(errors)
+        raise Rejection(Problem(message, field=name) for name, message in errors.items())
     before = _line_snapshot(line)
     line.description = description
     line.spec = values

@@ -10,7 +10,7 @@ from coop import clock, urls
 from coop.access import public, roles
 from coop.accounts.models import Role
 from coop.catalogue import queries as catalogue
-from coop.errors import Refusal, show_on_form
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
 from coop.rfps import documents, queries, services
@@ -208,9 +208,8 @@ def update_line(rfp_id: int, line_id: int):
         try:
             services.update_line(current_user, rfp.id, line.id, description=form.description.data or "",
                                  spec={f.key: form[f"spec_{f.key}"].data for f in template.spec_fields})
-        except services.LineError as error:
-            for name, message in error.errors.items():
-                form[name].errors = [*form[name].errors, message]
+        except Rejection as rejected:
+            show_on_form(form, rejected)
         except Refusal as error:
             flash(str(error), "warning")
             return redirect(url_for("rfps.manage", rfp_id=rfp.id))

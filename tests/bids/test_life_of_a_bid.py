@@ -15,7 +15,7 @@ from coop.audit.models import AuditEvent
 from coop.bids import queries, rules, services
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.demo.bids import spec_sheet_pdf
-from coop.errors import Refusal
+from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.rfps.models import RfpStatus, VendorInterest
 
@@ -139,10 +139,10 @@ def test_withdrawing_keeps_the_bid_marked_withdrawn(rfp, vendor_user, bid_input,
 def test_a_bid_breaking_rules_is_refused_with_every_problem_and_writes_nothing(rfp, vendor_user, bid_input, now):
     data = bid_input(rfp, line_nos=(1,), tiers=(("2", "300"), ("1", "310"), ("", "")), capacity="10",
                      min_award_quantity="20", region_codes=(), discounts=(("100000", "3"), ("50000", "2")))
-    with pytest.raises(rules.BidRejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
     line_id = rfp.lines[0].id
-    assert [(problem.target, problem.message) for problem in rejected.value.problems] == [
+    assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
         (("lines", line_id, "tiers", 0, "min_quantity"), rules.FIRST_TIER_NOT_ONE),
         (("lines", line_id, "tiers", 1, "min_quantity"),
          "Tier 2 starts at 1, which is not above tier 1 (from 2): tiers must rise in quantity."),
@@ -163,9 +163,9 @@ def test_every_spec_field_needs_an_answer(rfp, vendor_user, bid_input, now):
     answers = dict(line.spec_compliance)
     answers["ram_gb"] = "  "
     data = rules.BidInput((rules.LineInput(**{**line.__dict__, "spec_compliance": answers}),))
-    with pytest.raises(rules.BidRejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
-    assert [(problem.target, problem.message) for problem in rejected.value.problems] == [
+    assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
         (("lines", line.rfp_line_id, "spec", "ram_gb"), rules.COMPLIANCE_REQUIRED)]
 
 
