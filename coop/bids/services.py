@@ -42,6 +42,7 @@ from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBra
 from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import send_queued, unseal_rfp_mail
+from coop.orgs import queries as org_queries
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
@@ -104,19 +105,15 @@ def receipt_of(bid: Bid) -> Receipt | None:
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 def _vendor_of(user: User) -> Vendor:
-    organisation = user.organisation
-    if not isinstance(organisation, Vendor) or not organisation.is_approved:
+    vendor = org_queries.approved_vendor(user)
+    if vendor is None:
         raise Refusal(NOT_A_VENDOR)
-    return organisation
+    return vendor
 
 
 def _rfp_for_bidding(reference: str) -> Rfp:
     """The public RFP, its row locked FOR SHARE, open and before its deadline; LookupError when not public."""
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        raise LookupError(reference)
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
-                            .execution_options(populate_existing=True))
+    rfp = rfp_queries.lock_public_rfp(reference)
     _check_open(rfp)
     return rfp
 

@@ -25,16 +25,17 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, request
 
 from coop import clock
-from coop.accounts.models import Role, User
+from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
-from coop.errors import Problem, Refusal, Rejection
 from coop.rfps import queries as rfp_queries
 from coop.rfps.queries import format_deadline
 from coop.clarifications.models import Addendum, Question, QuestionStatus
+from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
+from coop.orgs import queries as org_queries
 from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
@@ -72,10 +73,10 @@ ONLY_VENDORS = "Only an approved vendor's representatives can do that."
 
 
 def _vendor_of(user: User) -> Vendor:
-    organisation = user.organisation
-    if user.role != Role.VENDOR_REP or not isinstance(organisation, Vendor) or not organisation.is_approved:
+    vendor = org_queries.approved_vendor(user)
+    if vendor is None:
         raise PermissionError(ONLY_VENDORS)
-    return organisation
+    return vendor
 
 
 def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
@@ -84,13 +85,6 @@ def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
     if rfp is None:
         raise LookupError(rfp_id)
     return rfp
-
-
-def _public_rfp_for_vendor(reference: str) -> Rfp:
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        raise LookupError(reference)
-    return _locked_rfp(rfp.id, read=True)
 
 
 def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
@@ -151,7 +145,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     """
     vendor = _vendor_of(user)
     text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
-    rfp = _public_rfp_for_vendor(reference)
+    rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
     question = Question(rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now,
@@ -167,7 +161,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
 def follow_rfp(user: User, reference: str) -> bool:
     """An approved vendor follows an open RFP (it hears of answers and addenda); False when it already did."""
     vendor = _vendor_of(user)
-    rfp = _public_rfp_for_vendor(reference)
+    rfp = rfp_queries.lock_public_rfp(reference)
     _require_open(rfp, clock.utcnow(), NOT_OPEN_TO_FOLLOW)
     if queries.is_following(rfp.id, vendor.id):
         return False

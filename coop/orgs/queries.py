@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from coop.accounts.models import Role, User
 from coop.extensions import db
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
 
@@ -25,3 +26,11 @@ def districts() -> list[District]:
 
 def vendors() -> list[Vendor]:
     return list(db.session.scalars(sa.select(Vendor).order_by(Vendor.name)))
+
+
+def approved_vendor(user: User) -> Vendor | None:
+    """The approved vendor ``user`` represents, or None: the one check of who may bid, ask and follow RFPs."""
+    organisation = user.organisation
+    if user.role != Role.VENDOR_REP or not isinstance(organisation, Vendor) or not organisation.is_approved:
+        return None
+    return organisation

@@ -215,6 +215,17 @@ def public_rfp(reference: str) -> Rfp | None:
     return rfp if rfp is not None and is_public(rfp) else None
 
 
+def lock_public_rfp(reference: str) -> Rfp:
+    """The RFP the public may read, reloaded with its row locked ``FOR SHARE`` until the transaction ends, so that
+    its status and deadline cannot change meanwhile (addenda and the opening lock it ``FOR UPDATE``): the one lock
+    of bids and questions. ``LookupError`` when the public may not read it."""
+    rfp = public_rfp(reference)
+    if rfp is None:
+        raise LookupError(reference)
+    return db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
+                             .execution_options(populate_existing=True))
+
+
 def public_rfp_or_404(reference: str) -> Rfp:
     """For views: the RFP the public may read, or a 404 exactly as for a reference that does not exist."""
     rfp = public_rfp(reference)
