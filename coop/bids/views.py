@@ -14,7 +14,7 @@ from coop.access import public, roles
 from coop.accounts.models import Role
 from coop.bids import forms, queries, rules, services, sheets, tabulation
 from coop.bids.models import Bid, BidStatus
-from coop.errors import Refusal, Rejection
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -191,10 +191,9 @@ def attach(reference: str):
         attachment = services.add_attachment(current_user, reference, upload.filename or "", upload.read(),
                                              revision=forms.revision_of(form))
     except Refusal as error:
-        if error.field == "file":
-            form.file.errors.append(str(error))
+        if show_on_form(form, error, category="danger"):
             return _render(_page(page.rfp), attachment_form=form, status=422)
-        return _refused(page, error)
+        return _render(_page(page.rfp), status=409)  # refused as a whole: flashed
     flash(f"{attachment.filename} is attached.", "success")
     return redirect(url_for("bids.edit", reference=reference, _anchor="attachments"))
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coop import clock
 from coop.accounts.models import Membership, Role, User
