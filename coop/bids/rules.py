@@ -242,10 +242,12 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
             broken = True
         if previous is not None:
             if quantity <= previous[1]:
-                problems.append(Problem(tier_quantity_not_rising(index, previous[0], quantity, previous[1]), field=(*path, "min_quantity")))
+                problems.append(Problem(tier_quantity_not_rising(index, previous[0], quantity, previous[1]),
+                                        field=(*path, "min_quantity")))
                 broken = True
             if price > previous[2]:
-                problems.append(Problem(tier_price_rising(index, previous[0], price, previous[2]), field=(*path, "unit_price")))
+                problems.append(Problem(tier_price_rising(index, previous[0], price, previous[2]),
+                                        field=(*path, "unit_price")))
                 broken = True
         previous = (index, quantity, price)
         clean.append(Tier(quantity, price))
@@ -285,7 +287,8 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
     if min_award is None or min_award > MAX_QUANTITY:
         problems.append(Problem(MIN_AWARD_NOT_WHOLE, field=("lines", line_id, "min_award_quantity")))
     elif capacity is not None and min_award > capacity:
-        problems.append(Problem(min_award_above_capacity(min_award, capacity), field=("lines", line_id, "min_award_quantity")))
+        problems.append(Problem(min_award_above_capacity(min_award, capacity),
+                                field=("lines", line_id, "min_award_quantity")))
     codes = tuple(dict.fromkeys(code.strip() for code in data.region_codes if code.strip()))
     if not codes:
         problems.append(Problem(REGIONS_REQUIRED, field=("lines", line_id, "regions")))
@@ -319,9 +322,11 @@ def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem])
         if previous is not None:
             previous_index, last = previous
             if value <= last.min_value_cents:
-                problems.append(Problem(bracket_value_not_rising(index, previous_index, last.min_value_cents), field=("discounts", index, "min_value")))
+                problems.append(Problem(bracket_value_not_rising(index, previous_index, last.min_value_cents),
+                                        field=("discounts", index, "min_value")))
             if percent <= last.percent:
-                problems.append(Problem(bracket_percent_not_rising(index, previous_index, last.percent), field=("discounts", index, "percent")))
+                problems.append(Problem(bracket_percent_not_rising(index, previous_index, last.percent),
+                                        field=("discounts", index, "percent")))
         previous = (index, Bracket(value, percent))
         clean.append(previous[1])
     return tuple(clean)

@@ -190,7 +190,8 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
     with unit_of_work():
-        answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
+        answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER,
+                        too_long=ANSWER_TOO_LONG)
         wording = None
         if published_question is not None:
             wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,

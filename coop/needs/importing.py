@@ -149,11 +149,13 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
                 problems.append(Problem(UNNAMED_COLUMN.format(letter=column_letter(index)), 1, column_letter(index)))
             continue
         if name not in COLUMNS:
-            problems.append(Problem(UNKNOWN_COLUMN.format(column=raw_header[index].strip()), 1, raw_header[index].strip()))
+            raw = raw_header[index].strip()
+            problems.append(Problem(UNKNOWN_COLUMN.format(column=raw), 1, raw))
         elif name in seen:
             problems.append(Problem(DUPLICATE_COLUMN.format(column=name), 1, name))
         seen.add(name)
-    problems += [Problem(MISSING_COLUMN.format(column=column), 1, column) for column in REQUIRED_COLUMNS if column not in seen]
+    problems += [Problem(MISSING_COLUMN.format(column=column), 1, column)
+                 for column in REQUIRED_COLUMNS if column not in seen]
     if problems:
         raise Rejection(problems)
     if not data:
