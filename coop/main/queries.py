@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
-from flask import current_app
 
 from coop.extensions import db
+
+# A child of the application's logger ("coop"): its records go where the app's go, without importing Flask here.
+log = logging.getLogger(__name__)
 
 
 def database_answers() -> bool:
@@ -14,6 +18,6 @@ def database_answers() -> bool:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.DBAPIError as error:
         db.session.rollback()
-        current_app.logger.error("health check: the database does not answer: %s", error.orig)
+        log.error("health check: the database does not answer: %s", error.orig)
         return False
     return True
