@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_talisman import Talisman
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coop import access, clock, config, money, request_log, transactions
@@ -149,6 +150,8 @@ def _register_error_pages(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+    # A use case raises LookupError for what is not there, or not there for this user: the same 404 page either way.
+    app.register_error_handler(LookupError, lambda _error: render_error(NotFound()))
     transactions.register_lost_race_page(app)
 
 

@@ -29,7 +29,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A session bound to a connection already in a transaction (coop.transactions.single_transaction) commits to
+# savepoints of it; a session bound to the engine, as in every request, is not affected.
+db = SQLAlchemy(model_class=Base, session_options={"join_transaction_mode": "create_savepoint"})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

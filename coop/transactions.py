@@ -8,8 +8,11 @@ undo everything it did. Inside :func:`single_transaction` every session commit
 releases a SAVEPOINT instead, and only the end of the block decides: commit
 everything (``keep=True``, unless an exception escapes) or roll everything back.
 
-Not for web requests: it rebinds the application's default engine to one
+Not for web requests: it binds the application's default engine to one
 connection for as long as the block runs.
+
+A use case's own transaction is :func:`unit_of_work`: commit on success, roll
+back on any exception.
 
 Simultaneous writes. On SQLite every transaction takes the database's write lock
 when it begins (``BEGIN IMMEDIATE``, see :mod:`coop.extensions`) and a writer
@@ -78,9 +81,46 @@ def _lost_race_page(error: sa.exc.DBAPIError):
         return conflict.get_response()
 
 
+class UnitOfWork:
+    """One use case's transaction; see :func:`unit_of_work`."""
+
+    def __init__(self) -> None:
+        self.kept = True
+
+    def discard(self) -> None:
+        """End the use case without keeping what it changed (nothing was asked for: a double click, a retry)."""
+        self.kept = False
+
+
 @contextmanager
-def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
-    engines = db._app_engines[app]
+def unit_of_work() -> Iterator[UnitOfWork]:
+    """The transaction of one service use case: committed when the block ends, rolled back on any exception.
+
+    Services raise their refusals and let this roll back, so that no refusal leaves a row lock (or, on SQLite,
+    the write lock) held while its error page renders. Inside :func:`single_transaction` the commit releases a
+    savepoint of the outer transaction instead.
+    """
+    work = UnitOfWork()
+    try:
+        yield work
+    except BaseException:
+        db.session.rollback()
+        raise
+    if work.kept:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+@contextmanager
+def single_transaction(*, keep: bool) -> Iterator[None]:
+    """One outer transaction around everything the block does, for the current application.
+
+    SQLAlchemy's recipe for joining a session into an external transaction: the default engine of
+    ``db.engines`` is one connection for as long as the block runs, and the session, made with
+    ``join_transaction_mode="create_savepoint"`` (:mod:`coop.extensions`), turns each commit into a savepoint.
+    """
+    engines = db.engines
     bind = engines[None]
     if isinstance(bind, sa.Connection):
         # Already inside one (a test loading the demo): nest a savepoint in it.
@@ -94,8 +134,6 @@ def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
     outer = connection.begin()
     engines[None] = connection
     db.session.remove()
-    previous_mode = db.session.session_factory.kw.get("join_transaction_mode")
-    db.session.configure(join_transaction_mode="create_savepoint")
     try:
         yield
     except BaseException:
@@ -109,10 +147,6 @@ def single_transaction(app: Flask, *, keep: bool) -> Iterator[None]:
             outer.rollback()
         connection.close()
         engines[None] = bind
-        if previous_mode is None:
-            db.session.session_factory.kw.pop("join_transaction_mode", None)
-        else:
-            db.session.configure(join_transaction_mode=previous_mode)
 
 
 @contextmanager

@@ -119,14 +119,14 @@ def another_app(app: Flask) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture(autouse=True)
-def _transaction(request, app: Flask, _push_request_context) -> Iterator[None]:
+def _transaction(request, app: Flask) -> Iterator[None]:
     """Run the test inside one outer transaction that is rolled back; services still 'commit' (to savepoints)."""
     with app.app_context():
         if "committed_db" in request.fixturenames or "no_db" in request.keywords:
             yield
             db.session.remove()
         else:
-            with single_transaction(app, keep=False):
+            with single_transaction(keep=False):
                 yield
 
 

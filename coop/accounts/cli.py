@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from coop.accounts import services
 from coop.accounts.forms import CooperativeForm
+from coop.errors import Refusal
 
 coop_cli = AppGroup("coop", help="The cooperative this installation serves.")
 
@@ -28,7 +29,7 @@ def init(cooperative_name: str, name: str, email: str, password: str) -> None:
         raise click.ClickException("Nothing changed. " + " ".join(problems))
     try:
         admin = services.create_cooperative(services.NewCooperative(**data))
-    except services.AccountError as error:
+    except Refusal as error:
         raise click.ClickException(f"{OPTIONS[error.field]}: {error} Nothing changed.") from None
     click.echo(f"Created the cooperative {cooperative_name.strip()}, with {admin.email} as its administrator: "
                "sign in to approve the districts and vendors that sign up.")

@@ -10,18 +10,12 @@ from coop import clock
 from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.notifications.services import queue_email
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
 from coop.roles import Role
-
-
-class AccountError(ValueError):
-    """Sign-up or a password change refused; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+from coop.transactions import unit_of_work
 
 
 @dataclass(frozen=True)
@@ -48,6 +42,7 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+@unit_of_work()
 def sign_up(data: SignUp) -> User | None:
     """Create a pending organisation and its first user; a cooperative administrator approves it later.
 
@@ -60,13 +55,13 @@ def sign_up(data: SignUp) -> User | None:
     kind = OrganisationKind(data.kind)
     name = data.organisation_name.strip()
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)):
-        raise AccountError("organisation_name", f"A {kind.value} named {name!r} is already registered.")
+        raise Refusal(f"A {kind.value} named {name!r} is already registered.", "organisation_name")
     common = dict(name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip())
     if kind == OrganisationKind.DISTRICT:
         if db.session.get(Region, data.region_id) is None:
-            raise AccountError("region_id", "Choose a region from the list.")
+            raise Refusal("Choose a region from the list.", "region_id")
         if data.nces_id and db.session.scalar(sa.select(District.organisation_id).where(District.nces_id == data.nces_id)):
-            raise AccountError("nces_id", "A district with this NCES ID is already registered.")
+            raise Refusal("A district with this NCES ID is already registered.", "nces_id")
         organisation: Organisation = District(
             state=data.state, region_id=data.region_id, enrollment=data.enrollment, nces_id=data.nces_id or None, **common
         )
@@ -74,18 +69,17 @@ def sign_up(data: SignUp) -> User | None:
     elif kind == OrganisationKind.VENDOR:
         regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(data.region_ids))))
         if not regions or len(regions) != len(set(data.region_ids)):
-            raise AccountError("region_ids", "Choose the regions you serve from the list.")
+            raise Refusal("Choose the regions you serve from the list.", "region_ids")
         organisation = Vendor(website=data.website.strip(), regions=regions, **common)
         role = Role.VENDOR_REP
     else:
-        raise AccountError("kind", "Only districts and vendors can sign up.")
+        raise Refusal("Only districts and vendors can sign up.", "kind")
     existing = find_user_by_email(email)
     if existing is not None:
         queue_email(existing.email, "Someone tried to register with your e-mail address",
                     f"Hello {existing.name},\n\nSomeone tried to register {name} on Coop with this e-mail address, "
                     "which already has an account. If it was you, sign in with your password instead; "
                     "nothing was created. If it was not you, you can ignore this message.\n")
-        db.session.commit()
         return None
     user = User(email=email, name=data.name.strip(), password_hash=password_hash)
     user.memberships.append(Membership(organisation=organisation, role=role))
@@ -93,7 +87,6 @@ def sign_up(data: SignUp) -> User | None:
     db.session.flush()
     audit.record("organisation.signed_up", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=user.id, after={"kind": kind.value, "name": name, "status": organisation.status.value})
-    db.session.commit()
     return user
 
 
@@ -105,6 +98,7 @@ class NewCooperative:
     password: str
 
 
+@unit_of_work()
 def create_cooperative(data: NewCooperative) -> User:
     """Create the cooperative this installation serves, approved, and its first administrator.
 
@@ -112,10 +106,10 @@ def create_cooperative(data: NewCooperative) -> User:
     """
     existing = db.session.scalar(sa.select(Organisation).where(Organisation.kind == OrganisationKind.COOPERATIVE))
     if existing is not None:
-        raise AccountError("cooperative_name", f"The database already has a cooperative, {existing.name}.")
+        raise Refusal(f"The database already has a cooperative, {existing.name}.", field="cooperative_name")
     email = normalise_email(data.email)
     if find_user_by_email(email) is not None:
-        raise AccountError("email", f"{email} already has an account.")
+        raise Refusal(f"{email} already has an account.", field="email")
     name = data.name.strip()
     cooperative = Organisation(kind=OrganisationKind.COOPERATIVE, name=data.cooperative_name.strip(),
                                status=OrganisationStatus.APPROVED, approved_at=clock.utcnow(), contact_name=name,
@@ -127,10 +121,10 @@ def create_cooperative(data: NewCooperative) -> User:
     # No user acted: the operator who ran the command is outside the app.
     audit.record("cooperative.created", entity_type="organisation", entity_id=cooperative.id, actor_user_id=None,
                  after={"name": cooperative.name, "status": cooperative.status.value, "administrator": email})
-    db.session.commit()
     return admin
 
 
+@unit_of_work()
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None; upgrades an outdated hash."""
     user = find_user_by_email(email)
@@ -139,7 +133,6 @@ def authenticate(email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_sign_in_at = clock.utcnow()
-    db.session.commit()
     return user
 
 
@@ -159,26 +152,26 @@ def _end_sessions(user: User) -> None:
     user.session_version += 1
 
 
+@unit_of_work()
 def sign_out_everywhere(user: User) -> None:
     """End every session of ``user``, on every device: a copied cookie is worth nothing after sign-out."""
     _end_sessions(user)
-    db.session.commit()
 
 
+@unit_of_work()
 def change_password(user: User, current_password: str, new_password: str) -> None:
     """Set a new password; every session of the user ends with the old one (the caller may start a new one)."""
     if not verify_password(user.password_hash, current_password):
-        raise AccountError("current_password", "This is not your current password.")
+        raise Refusal("This is not your current password.", "current_password")
     user.password_hash = hash_password(new_password)
     _end_sessions(user)
     audit.record("user.password_changed", entity_type="user", entity_id=user.id, actor_user_id=user.id)
-    db.session.commit()
 
 
+@unit_of_work()
 def disable(user: User, *, actor: User) -> None:
     """Disable an account: it can no longer sign in, and every session it has ends now."""
     user.active = False
     _end_sessions(user)
     audit.record("user.disabled", entity_type="user", entity_id=user.id, actor_user_id=actor.id,
                  before={"active": True}, after={"active": False})
-    db.session.commit()

@@ -12,6 +12,7 @@ from coop import clock
 from coop.access import public, signed_in
 from coop.accounts import services
 from coop.accounts.forms import ChangePasswordForm, SignInForm, SignUpForm
+from coop.errors import Refusal, show_on_form
 from coop.extensions import limiter, login_manager
 from coop.orgs import queries as org_queries
 
@@ -99,8 +100,8 @@ def sign_up():
                 region_ids=tuple(form.region_ids.data or ()), website=form.website.data or "",
                 contact_phone=form.contact_phone.data or "",
             ))
-        except services.AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+        except Refusal as error:
+            show_on_form(form, error)
         else:
             # The same answer whether or not the e-mail already had an account (then its owner got an e-mail).
             flash("Thank you for registering. Sign in with your e-mail and password; a cooperative administrator "
@@ -155,8 +156,8 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(user, form.current_password.data, form.password.data)
-        except services.AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+        except Refusal as error:
+            show_on_form(form, error)
         else:
             session.clear()
             login_user(user)

@@ -16,6 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from coop.accounts.forms import MultiCheckboxField
 from coop.bids import rules
 from coop.bids.models import PricingKind
+from coop.errors import Problem
 
 SPARE_TIER_ROWS = 2
 SPARE_BRACKET_ROWS = 2
@@ -171,14 +172,14 @@ def bid_input(form: BidForm) -> rules.BidInput:
     )
 
 
-def place_problems(form: BidForm, problems: list[rules.Problem]) -> tuple[list[str], dict[int, list[str]]]:
+def place_problems(form: BidForm, problems: list[Problem]) -> tuple[list[str], dict[int, list[str]]]:
     """Put each problem next to its field; returns the bid-wide messages and the line-wide ones by RFP line id."""
     by_line = {int(entry.form.rfp_line_id.data): entry.form for entry in form.lines
                if (entry.form.rfp_line_id.data or "").isdigit()}
     general: list[str] = []
     line_wide: dict[int, list[str]] = {}
     for problem in problems:
-        target, message = problem.target, problem.message
+        target, message = problem.field, problem.message
         if target[0] == "discounts":
             if len(target) == 3 and target[1] < len(form.discounts):
                 getattr(form.discounts[target[1]].form, target[2]).errors.append(message)

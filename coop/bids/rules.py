@@ -7,7 +7,7 @@ whichever way a bid arrives. Input arrives as text, as typed; :func:`check_bid`
 returns either clean values or every problem, each with the path of the field
 at fault.
 
-Paths (``Problem.target``):
+Paths (``Problem.field``):
 
 * ``("lines",)`` — the bid as a whole (no line chosen);
 * ``("lines", rfp_line_id, name)`` — ``name`` one of ``product``, ``pricing_kind``,
@@ -28,6 +28,7 @@ from decimal import Decimal
 from coop.bids.models import PricingKind
 # Amounts are read and written as everywhere else; the bid pages, sheets and tabulation reach them through this
 # module, with the rest of the bids' rules.
+from coop.errors import Problem, Rejection
 from coop.money import format_dollars, parse_dollars_to_cents
 
 MAX_TIERS = 10
@@ -171,20 +172,6 @@ class CleanBid:
     discount_brackets: tuple[Bracket, ...]
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason a bid is refused; ``target`` is the path of the field at fault (see the module docstring)."""
-
-    target: tuple
-    message: str
-
-
-class BidRejected(ValueError):
-    """The bid breaks rules; ``problems`` lists every one. Nothing was written."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -222,10 +209,10 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
     # "tier 3" is the third row the vendor sees.
     rows = [(index, tier) for index, tier in enumerate(tiers) if not tier.is_blank]
     if not rows:
-        problems.append(Problem(("lines", line_id, "tiers"), TIERS_REQUIRED))
+        problems.append(Problem(TIERS_REQUIRED, field=("lines", line_id, "tiers")))
         return ()
     if len(rows) > MAX_TIERS:
-        problems.append(Problem(("lines", line_id, "tiers"), TOO_MANY_TIERS))
+        problems.append(Problem(TOO_MANY_TIERS, field=("lines", line_id, "tiers")))
         return ()
     clean: list[Tier] = []
     previous: tuple[int, int, int] | None = None  # (row, quantity, price) of the last good tier
@@ -234,32 +221,33 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
         path = ("lines", line_id, "tiers", index)
         quantity = parse_whole(tier.min_quantity) if tier.min_quantity.strip() else None
         if not tier.min_quantity.strip():
-            problems.append(Problem((*path, "min_quantity"), TIER_QUANTITY_REQUIRED))
+            problems.append(Problem(TIER_QUANTITY_REQUIRED, field=(*path, "min_quantity")))
         elif quantity is None or not 1 <= quantity <= MAX_QUANTITY:
-            problems.append(Problem((*path, "min_quantity"), TIER_QUANTITY_NOT_WHOLE))
+            problems.append(Problem(TIER_QUANTITY_NOT_WHOLE, field=(*path, "min_quantity")))
             quantity = None
         price = parse_dollars_to_cents(tier.unit_price) if tier.unit_price.strip() else None
         if not tier.unit_price.strip():
-            problems.append(Problem((*path, "unit_price"), TIER_PRICE_REQUIRED))
+            problems.append(Problem(TIER_PRICE_REQUIRED, field=(*path, "unit_price")))
         elif price is None:
-            problems.append(Problem((*path, "unit_price"), PRICE_NOT_MONEY))
+            problems.append(Problem(PRICE_NOT_MONEY, field=(*path, "unit_price")))
         elif price > MAX_UNIT_PRICE_CENTS:
-            problems.append(Problem((*path, "unit_price"), PRICE_TOO_LARGE))
+            problems.append(Problem(PRICE_TOO_LARGE, field=(*path, "unit_price")))
             price = None
         if quantity is None or price is None:
             broken = True
             previous = None
             continue
         if not clean and not broken and quantity != 1:
-            problems.append(Problem((*path, "min_quantity"), FIRST_TIER_NOT_ONE))
+            problems.append(Problem(FIRST_TIER_NOT_ONE, field=(*path, "min_quantity")))
             broken = True
         if previous is not None:
             if quantity <= previous[1]:
-                problems.append(Problem((*path, "min_quantity"),
-                                        tier_quantity_not_rising(index, previous[0], quantity, previous[1])))
+                problems.append(Problem(tier_quantity_not_rising(index, previous[0], quantity, previous[1]),
+                                        field=(*path, "min_quantity")))
                 broken = True
             if price > previous[2]:
-                problems.append(Problem((*path, "unit_price"), tier_price_rising(index, previous[0], price, previous[2])))
+                problems.append(Problem(tier_price_rising(index, previous[0], price, previous[2]),
+                                        field=(*path, "unit_price")))
                 broken = True
         previous = (index, quantity, price)
         clean.append(Tier(quantity, price))
@@ -271,40 +259,41 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
     before = len(problems)
     product = data.product.strip()
     if not product:
-        problems.append(Problem(("lines", line_id, "product"), PRODUCT_REQUIRED))
+        problems.append(Problem(PRODUCT_REQUIRED, field=("lines", line_id, "product")))
     elif len(product) > MAX_PRODUCT:
-        problems.append(Problem(("lines", line_id, "product"), PRODUCT_TOO_LONG))
+        problems.append(Problem(PRODUCT_TOO_LONG, field=("lines", line_id, "product")))
     compliance: dict[str, str] = {}
     for key in rules.spec_keys:
         answer = (data.spec_compliance.get(key) or "").strip()
         if not answer:
-            problems.append(Problem(("lines", line_id, "spec", key), COMPLIANCE_REQUIRED))
+            problems.append(Problem(COMPLIANCE_REQUIRED, field=("lines", line_id, "spec", key)))
         elif len(answer) > MAX_COMPLIANCE:
-            problems.append(Problem(("lines", line_id, "spec", key), COMPLIANCE_TOO_LONG))
+            problems.append(Problem(COMPLIANCE_TOO_LONG, field=("lines", line_id, "spec", key)))
         compliance[key] = answer
     try:
         pricing_kind = PricingKind(data.pricing_kind.strip())
     except ValueError:
-        problems.append(Problem(("lines", line_id, "pricing_kind"), PRICING_KIND_UNKNOWN))
+        problems.append(Problem(PRICING_KIND_UNKNOWN, field=("lines", line_id, "pricing_kind")))
         pricing_kind = PricingKind.ALL_UNITS
     tiers = _check_tiers(line_id, data.tiers, problems)
     support = parse_dollars_to_cents(data.annual_cost_per_unit) if data.annual_cost_per_unit.strip() else 0
     if support is None or support > MAX_UNIT_PRICE_CENTS:
-        problems.append(Problem(("lines", line_id, "annual_cost_per_unit"), SUPPORT_NOT_MONEY))
+        problems.append(Problem(SUPPORT_NOT_MONEY, field=("lines", line_id, "annual_cost_per_unit")))
     capacity = parse_whole(data.capacity) if data.capacity.strip() else None
     if data.capacity.strip() and (capacity is None or not 1 <= capacity <= MAX_QUANTITY):
-        problems.append(Problem(("lines", line_id, "capacity"), CAPACITY_NOT_WHOLE))
+        problems.append(Problem(CAPACITY_NOT_WHOLE, field=("lines", line_id, "capacity")))
         capacity = None
     min_award = parse_whole(data.min_award_quantity) if data.min_award_quantity.strip() else 0
     if min_award is None or min_award > MAX_QUANTITY:
-        problems.append(Problem(("lines", line_id, "min_award_quantity"), MIN_AWARD_NOT_WHOLE))
+        problems.append(Problem(MIN_AWARD_NOT_WHOLE, field=("lines", line_id, "min_award_quantity")))
     elif capacity is not None and min_award > capacity:
-        problems.append(Problem(("lines", line_id, "min_award_quantity"), min_award_above_capacity(min_award, capacity)))
+        problems.append(Problem(min_award_above_capacity(min_award, capacity),
+                                field=("lines", line_id, "min_award_quantity")))
     codes = tuple(dict.fromkeys(code.strip() for code in data.region_codes if code.strip()))
     if not codes:
-        problems.append(Problem(("lines", line_id, "regions"), REGIONS_REQUIRED))
+        problems.append(Problem(REGIONS_REQUIRED, field=("lines", line_id, "regions")))
     elif unknown := [code for code in codes if code not in known_regions]:
-        problems.append(Problem(("lines", line_id, "regions"), unknown_regions(unknown)))
+        problems.append(Problem(unknown_regions(unknown), field=("lines", line_id, "regions")))
     if len(problems) > before:
         return None
     return Line(line_id, product, compliance, pricing_kind, tiers, support, capacity, min_award, tuple(sorted(codes)))
@@ -313,31 +302,31 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
 def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem]) -> tuple[Bracket, ...]:
     rows = [(index, bracket) for index, bracket in enumerate(brackets) if not bracket.is_blank]
     if len(rows) > MAX_BRACKETS:
-        problems.append(Problem(("discounts",), TOO_MANY_BRACKETS))
+        problems.append(Problem(TOO_MANY_BRACKETS, field=("discounts",)))
         return ()
     clean: list[Bracket] = []
     previous: tuple[int, Bracket] | None = None
     for index, bracket in rows:
         value = parse_dollars_to_cents(bracket.min_value)
         if value is None:
-            problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_NOT_MONEY))
+            problems.append(Problem(BRACKET_VALUE_NOT_MONEY, field=("discounts", index, "min_value")))
         elif value > MAX_VALUE_CENTS:
-            problems.append(Problem(("discounts", index, "min_value"), BRACKET_VALUE_TOO_LARGE))
+            problems.append(Problem(BRACKET_VALUE_TOO_LARGE, field=("discounts", index, "min_value")))
             value = None
         percent = parse_percent(bracket.percent)
         if percent is None:
-            problems.append(Problem(("discounts", index, "percent"), BRACKET_PERCENT_NOT_PERCENT))
+            problems.append(Problem(BRACKET_PERCENT_NOT_PERCENT, field=("discounts", index, "percent")))
         if value is None or percent is None:
             previous = None
             continue
         if previous is not None:
             previous_index, last = previous
             if value <= last.min_value_cents:
-                problems.append(Problem(("discounts", index, "min_value"),
-                                        bracket_value_not_rising(index, previous_index, last.min_value_cents)))
+                problems.append(Problem(bracket_value_not_rising(index, previous_index, last.min_value_cents),
+                                        field=("discounts", index, "min_value")))
             if percent <= last.percent:
-                problems.append(Problem(("discounts", index, "percent"),
-                                        bracket_percent_not_rising(index, previous_index, last.percent)))
+                problems.append(Problem(bracket_percent_not_rising(index, previous_index, last.percent),
+                                        field=("discounts", index, "percent")))
         previous = (index, Bracket(value, percent))
         clean.append(previous[1])
     return tuple(clean)
@@ -362,7 +351,7 @@ def check_bid(data: BidInput, lines: Iterable[LineRules], known_regions: Iterabl
 
     Raises
     ------
-    BidRejected
+    Rejection
         With every problem found, each naming its field.
     """
     by_id = {rules.rfp_line_id: rules for rules in lines}
@@ -373,16 +362,16 @@ def check_bid(data: BidInput, lines: Iterable[LineRules], known_regions: Iterabl
     for line in data.lines:
         rules = by_id.get(line.rfp_line_id)
         if rules is None or line.rfp_line_id in seen:
-            problems.append(Problem(("lines", line.rfp_line_id), UNKNOWN_LINE))
+            problems.append(Problem(UNKNOWN_LINE, field=("lines", line.rfp_line_id)))
             continue
         seen.add(line.rfp_line_id)
         clean = _check_line(line, rules, regions, problems)
         if clean is not None:
             clean_lines.append(clean)
     if not data.lines:
-        problems.append(Problem(("lines",), NO_LINE))
+        problems.append(Problem(NO_LINE, field=("lines",)))
     brackets = _check_brackets(data.discount_brackets, problems)
     if problems:
-        raise BidRejected(problems)
+        raise Rejection(problems)
     order = list(by_id)
     return CleanBid(tuple(sorted(clean_lines, key=lambda line: order.index(line.rfp_line_id))), brackets)

@@ -3,7 +3,7 @@
 The deadline
     Every write checks the bid deadline twice against the one clock
     (:func:`coop.clock.utcnow`): when it starts, to refuse early, and again as the
-    very last step before its commit (:func:`_commit_before_deadline`), so that a
+    very last step before its commit (:func:`_stamp_before_deadline`), so that a
     request that began before the deadline but would commit after it is refused
     and writes nothing. The time of that last check is the time on the receipt.
 Locks
@@ -38,12 +38,15 @@ from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
+from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued, unseal_rfp_mail
+from coop.orgs import queries as org_queries
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
+from coop.transactions import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +81,6 @@ def attachment_too_large(max_bytes: int) -> str:
     return f"The file is larger than {max_bytes / 1024 / 1024:.0f} MB; attach a smaller PDF."
 
 
-class BidError(ValueError):
-    """A request refused; ``field`` names the form field at fault, or is ``None`` for the request as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-
-
 @dataclass(frozen=True)
 class Receipt:
     """What a vendor keeps as proof of submission."""
@@ -108,19 +103,15 @@ def receipt_of(bid: Bid) -> Receipt | None:
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 def _vendor_of(user: User) -> Vendor:
-    organisation = user.organisation
-    if not isinstance(organisation, Vendor) or not organisation.is_approved:
-        raise BidError(None, NOT_A_VENDOR)
-    return organisation
+    vendor = org_queries.approved_vendor(user)
+    if vendor is None:
+        raise Refusal(NOT_A_VENDOR)
+    return vendor
 
 
 def _rfp_for_bidding(reference: str) -> Rfp:
     """The public RFP, its row locked FOR SHARE, open and before its deadline; LookupError when not public."""
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        raise LookupError(reference)
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
-                            .execution_options(populate_existing=True))
+    rfp = rfp_queries.lock_public_rfp(reference)
     _check_open(rfp)
     return rfp
 
@@ -128,25 +119,22 @@ def _rfp_for_bidding(reference: str) -> Rfp:
 def _check_open(rfp: Rfp) -> None:
     status = rfp_queries.effective_status(rfp, clock.utcnow())
     if status == RfpStatus.CLOSED:
-        db.session.rollback()
-        raise BidError(None, deadline_passed(rfp.bid_deadline))
+        raise Refusal(deadline_passed(rfp.bid_deadline))
     if status != RfpStatus.OPEN:
-        db.session.rollback()
-        raise BidError(None, NOT_OPEN)
+        raise Refusal(NOT_OPEN)
 
 
-def _commit_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
-    """The last step of every bid write: check the deadline once more, stamp the bid with that time, commit."""
+def _stamp_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withdrawn: bool = False):
+    """The last step of every bid write, its unit of work commits next: check the deadline once more and stamp the
+    bid with that time."""
     now = clock.utcnow()
     if now >= rfp.bid_deadline:
-        db.session.rollback()
-        raise BidError(None, deadline_passed(rfp.bid_deadline))
+        raise Refusal(deadline_passed(rfp.bid_deadline))
     bid.updated_at = now
     if submitted:
         bid.submitted_at = now
     if withdrawn:
         bid.withdrawn_at = now
-    db.session.commit()
     return now
 
 
@@ -256,11 +244,7 @@ def _changed(bid: Bid, before_hash: str, before_status: BidStatus, action: str, 
 
 
 def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
-    try:
-        return rules.check_bid(data, queries.line_rules(rfp), queries.region_codes())
-    except rules.BidRejected:
-        db.session.rollback()  # release the RFP's row
-        raise
+    return rules.check_bid(data, queries.line_rules(rfp), queries.region_codes())
 
 
 # --- the vendor's bid ------------------------------------------------------------------------------------------------
@@ -282,42 +266,41 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
     ------
     LookupError
         The RFP is not on the public board.
-    BidError
+    Refusal
         Not open, deadline passed, or a stale page; nothing was written.
-    rules.BidRejected
+    Rejection
         The bid breaks rules; every problem names its field; nothing was written.
     """
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    clean = _validated(rfp, data)
-    bid, created = _bid_for_writing(rfp, vendor, user)
-    fresh = created if revision is None else bid.revision == revision
-    before_hash, before_status = content_sha256(bid), bid.status
-    target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
-    _write_content(bid, clean)
-    new_hash = content_sha256(bid)
-    if new_hash == before_hash and before_status == target_status and not created:
-        db.session.rollback()  # nothing to change: the double click, the retry
-        return bid
-    if not fresh:
-        db.session.rollback()
-        raise BidError(None, STALE)
-    if submit:
-        _submit(bid)
-    else:
-        bid.status = BidStatus.DRAFT
-        bid.submitted_at = bid.withdrawn_at = None
-        bid.content_sha256 = bid.submitted_content = None
-    _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
-    _commit_before_deadline(rfp, bid, submitted=submit)
+    with unit_of_work() as work:
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        clean = _validated(rfp, data)
+        bid, created = _bid_for_writing(rfp, vendor, user)
+        fresh = created if revision is None else bid.revision == revision
+        before_hash, before_status = content_sha256(bid), bid.status
+        target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
+        _write_content(bid, clean)
+        new_hash = content_sha256(bid)
+        if new_hash == before_hash and before_status == target_status and not created:
+            work.discard()  # nothing to change: the double click, the retry
+            return bid
+        if not fresh:
+            raise Refusal(STALE)
+        if submit:
+            _submit(bid)
+        else:
+            bid.status = BidStatus.DRAFT
+            bid.submitted_at = bid.withdrawn_at = None
+            bid.content_sha256 = bid.submitted_content = None
+        _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
+        _stamp_before_deadline(rfp, bid, submitted=submit)
     return bid
 
 
 def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
     """Refuse a change asked from a page built on an older revision of the bid (``None``: a page without one)."""
     if revision is not None and bid.revision != revision:
-        db.session.rollback()
-        raise BidError(None, STALE)
+        raise Refusal(STALE)
 
 
 def _back_to_draft(bid: Bid) -> None:
@@ -332,8 +315,7 @@ def _back_to_draft(bid: Bid) -> None:
 def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
     bid = _locked_bid(rfp.id, vendor.id)
     if bid is None:
-        db.session.rollback()
-        raise BidError(None, NO_BID)
+        raise Refusal(NO_BID)
     return bid
 
 
@@ -345,38 +327,38 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
 
     Raises
     ------
-    BidError, rules.BidRejected, LookupError
+    Refusal, Rejection, LookupError
         As :func:`save_bid`; nothing was written.
     """
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    if bid.status == BidStatus.SUBMITTED:
-        db.session.rollback()  # the double click
-        return bid
-    _refuse_if_stale(bid, revision)
-    _validated(rfp, queries.as_input(bid))
-    before_hash, before_status = content_sha256(bid), bid.status
-    _submit(bid)
-    _changed(bid, before_hash, before_status, "bid.submitted", user)
-    _commit_before_deadline(rfp, bid, submitted=True)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        if bid.status == BidStatus.SUBMITTED:
+            return bid  # the double click
+        _refuse_if_stale(bid, revision)
+        _validated(rfp, queries.as_input(bid))
+        before_hash, before_status = content_sha256(bid), bid.status
+        _submit(bid)
+        _changed(bid, before_hash, before_status, "bid.submitted", user)
+        _stamp_before_deadline(rfp, bid, submitted=True)
     return bid
 
 
 def withdraw_bid(user: User, reference: str, *, revision: int | None) -> Bid:
     """Withdraw the vendor's bid before the deadline: it is kept, marked withdrawn, and not considered at opening."""
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    if bid.status == BidStatus.WITHDRAWN:
-        db.session.rollback()
-        return bid
-    _refuse_if_stale(bid, revision)
-    before_hash, before_status = content_sha256(bid), bid.status
-    bid.status = BidStatus.WITHDRAWN
-    bid.submitted_content = None  # a withdrawn bid has no version in force
-    _changed(bid, before_hash, before_status, "bid.withdrawn", user)
-    _commit_before_deadline(rfp, bid, withdrawn=True)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        if bid.status == BidStatus.WITHDRAWN:
+            return bid
+        _refuse_if_stale(bid, revision)
+        before_hash, before_status = content_sha256(bid), bid.status
+        bid.status = BidStatus.WITHDRAWN
+        bid.submitted_content = None  # a withdrawn bid has no version in force
+        _changed(bid, before_hash, before_status, "bid.withdrawn", user)
+        _stamp_before_deadline(rfp, bid, withdrawn=True)
     return bid
 
 
@@ -422,11 +404,11 @@ def _check_pdf(data: bytes) -> None:
     """Refuse a file that is not a PDF anyone can open: wrong first bytes, damaged, cut short, or encrypted."""
     max_bytes = current_app.config["COOP_MAX_ATTACHMENT_BYTES"]
     if not data:
-        raise BidError("file", ATTACHMENT_EMPTY)
+        raise Refusal(ATTACHMENT_EMPTY, "file")
     if len(data) > max_bytes:
-        raise BidError("file", attachment_too_large(max_bytes))
+        raise Refusal(attachment_too_large(max_bytes), "file")
     if not data.startswith(PDF_MAGIC):
-        raise BidError("file", ATTACHMENT_NOT_PDF)
+        raise Refusal(ATTACHMENT_NOT_PDF, "file")
     # Strict: a file pypdf would have to repair is refused rather than guessed at. The size cap above and pypdf's own
     # limits on decompressed streams bound the work a hostile file can cause.
     try:
@@ -437,9 +419,9 @@ def _check_pdf(data: bytes) -> None:
     # A hostile file can drive the parser into any exception, not only pypdf's own; each means it cannot be read.
     except Exception as error:
         log.info("refused an unreadable PDF attachment: %s: %s", type(error).__name__, error)
-        raise BidError("file", ATTACHMENT_UNREADABLE) from None
+        raise Refusal(ATTACHMENT_UNREADABLE, "file") from None
     if encrypted:
-        raise BidError("file", ATTACHMENT_ENCRYPTED)
+        raise Refusal(ATTACHMENT_ENCRYPTED, "file")
 
 
 def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
@@ -448,30 +430,29 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
     The file is written under a random name before the commit and removed again if the commit does not happen.
     """
     _check_pdf(data)
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid, created = _bid_for_writing(rfp, vendor, user)
-    if not created:
-        _refuse_if_stale(bid, revision)
-    if len(bid.attachments) >= MAX_ATTACHMENTS:
-        db.session.rollback()
-        raise BidError("file", TOO_MANY_ATTACHMENTS)
-    before_hash, before_status = content_sha256(bid), bid.status
-    stored_name = f"{secrets.token_hex(16)}.pdf"
-    attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename), stored_name=stored_name,
-                               size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                               uploaded_at=clock.utcnow())
-    bid.attachments.append(attachment)
-    db.session.flush()
-    _back_to_draft(bid)
-    _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
-    path = upload_dir() / stored_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
+    path = upload_dir() / f"{secrets.token_hex(16)}.pdf"
     try:
-        _commit_before_deadline(rfp, bid)
+        with unit_of_work():
+            vendor = _vendor_of(user)
+            rfp = _rfp_for_bidding(reference)
+            bid, created = _bid_for_writing(rfp, vendor, user)
+            if not created:
+                _refuse_if_stale(bid, revision)
+            if len(bid.attachments) >= MAX_ATTACHMENTS:
+                raise Refusal(TOO_MANY_ATTACHMENTS, "file")
+            before_hash, before_status = content_sha256(bid), bid.status
+            attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename),
+                                       stored_name=path.name, size_bytes=len(data),
+                                       sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
+            bid.attachments.append(attachment)
+            db.session.flush()
+            _back_to_draft(bid)
+            _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(data)
+            partial.replace(path)
+            _stamp_before_deadline(rfp, bid)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -480,21 +461,21 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
 
 def remove_attachment(user: User, reference: str, attachment_key: str, *, revision: int | None) -> None:
     """Remove an attachment from the vendor's bid; a submitted bid goes back to draft. The file goes after the commit."""
-    vendor = _vendor_of(user)
-    rfp = _rfp_for_bidding(reference)
-    bid = _existing_bid(rfp, vendor)
-    attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
-    if attachment is None:
-        db.session.rollback()
-        raise LookupError(attachment_key)
-    _refuse_if_stale(bid, revision)
-    before_hash, before_status = content_sha256(bid), bid.status
-    stored_name, shown_name = attachment.stored_name, attachment.filename
-    bid.attachments.remove(attachment)
-    db.session.flush()
-    _back_to_draft(bid)
-    _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
-    _commit_before_deadline(rfp, bid)
+    with unit_of_work():
+        vendor = _vendor_of(user)
+        rfp = _rfp_for_bidding(reference)
+        bid = _existing_bid(rfp, vendor)
+        attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
+        if attachment is None:
+            raise LookupError(attachment_key)
+        _refuse_if_stale(bid, revision)
+        before_hash, before_status = content_sha256(bid), bid.status
+        stored_name, shown_name = attachment.stored_name, attachment.filename
+        bid.attachments.remove(attachment)
+        db.session.flush()
+        _back_to_draft(bid)
+        _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
+        _stamp_before_deadline(rfp, bid)
     try:
         (upload_dir() / stored_name).unlink(missing_ok=True)
     except OSError:
@@ -538,43 +519,39 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
     ------
     LookupError
         No such RFP.
-    BidError
+    Refusal
         Already opened, not yet past the deadline, or not an open RFP.
     """
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
-                            .execution_options(populate_existing=True))
-    if rfp is None:
-        raise LookupError(rfp_id)
-    now = clock.utcnow()
-    if rfp.status in OPENED_STATES or rfp.opened_at is not None:
-        opened_at = rfp.opened_at
-        db.session.rollback()
-        raise BidError(None, ALREADY_OPENED.format(opened_at=clock.format_utc(opened_at)))
-    status = rfp_queries.effective_status(rfp, now)
-    if status == RfpStatus.OPEN:
-        db.session.rollback()
-        raise BidError(None, NOT_CLOSED_YET.format(deadline=clock.format_utc(rfp.bid_deadline)))
-    if status != RfpStatus.CLOSED:
-        db.session.rollback()
-        raise BidError(None, NOT_OPEN)
-    bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
-    counts = {status: 0 for status in BidStatus}
-    for bid in bids:
-        counts[bid.status] += 1
-        if bid.status == BidStatus.DRAFT:
-            audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                         before={"status": bid.status.value}, after={"status": bid.status.value,
-                                                                      "reason": "not submitted by the deadline"})
-    before = {"status": rfp.status.value}
-    rfp.status = RfpStatus.OPENED
-    rfp.opened_at = now
-    audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                 before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
-                                       "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
-                                       "withdrawn": counts[BidStatus.WITHDRAWN]})
-    _notify_opening(rfp)
-    unseal_rfp_mail(rfp.id)
-    db.session.commit()
+    with unit_of_work():
+        rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
+                                .execution_options(populate_existing=True))
+        if rfp is None:
+            raise LookupError(rfp_id)
+        now = clock.utcnow()
+        if rfp.status in OPENED_STATES or rfp.opened_at is not None:
+            raise Refusal(ALREADY_OPENED.format(opened_at=clock.format_utc(rfp.opened_at)))
+        status = rfp_queries.effective_status(rfp, now)
+        if status == RfpStatus.OPEN:
+            raise Refusal(NOT_CLOSED_YET.format(deadline=clock.format_utc(rfp.bid_deadline)))
+        if status != RfpStatus.CLOSED:
+            raise Refusal(NOT_OPEN)
+        bids = db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id).order_by(Bid.id).with_for_update()).all()
+        counts = {status: 0 for status in BidStatus}
+        for bid in bids:
+            counts[bid.status] += 1
+            if bid.status == BidStatus.DRAFT:
+                audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                             before={"status": bid.status.value}, after={"status": bid.status.value,
+                                                                          "reason": "not submitted by the deadline"})
+        before = {"status": rfp.status.value}
+        rfp.status = RfpStatus.OPENED
+        rfp.opened_at = now
+        audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
+                     before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
+                                           "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
+                                           "withdrawn": counts[BidStatus.WITHDRAWN]})
+        _notify_opening(rfp)
+        unseal_rfp_mail(rfp.id)
     send_queued()
     return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
 
@@ -596,10 +573,10 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
 
     Raises
     ------
-    sheets.SheetRejected
+    Rejection
         With every bad row and cell and its reason, whether the sheet cannot be read
         or its values break the rules; nothing was written.
-    BidError, LookupError
+    Refusal, LookupError
         As :func:`save_bid`.
     """
     vendor = _vendor_of(user)
@@ -616,5 +593,5 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
     bid_input = reading.with_saved_discounts(queries.as_input(current) if current else None)
     try:
         return save_bid(user, reference, bid_input, revision=revision)
-    except rules.BidRejected as rejected:
-        raise sheets.SheetRejected(sheets.sheet_problems(reading, rejected.problems)) from rejected
+    except Rejection as rejected:
+        raise Rejection(sheets.sheet_problems(reading, rejected.problems)) from rejected

@@ -3,7 +3,7 @@
 No database and no Flask here: the caller passes the RFP, its requirements
 (``queries.requirements_by_line``) and the vendor's values, and gets bytes to
 download or the bid as typed (:class:`coop.bids.rules.BidInput`) to check and
-save. A sheet that cannot be read as a bid raises :class:`SheetRejected` with
+save. A sheet that cannot be read as a bid raises :class:`Rejection` with
 every problem; the problems the bid's rules find later are put back on the
 sheet's rows and cells by :func:`sheet_problems`, so that the vendor reads both
 kinds the same way: "Bid sheet line 3, column "tier2_price"" (the header is
@@ -44,6 +44,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from coop import exports, money, spreadsheets
 from coop.bids import rules
 from coop.bids.models import PricingKind
+from coop.errors import Problem, Rejection
 from coop.rfps.models import Rfp, RfpLine
 from coop.spreadsheets import (
     DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, cell_text, column_letter, normalise_header, shown,
@@ -106,31 +107,6 @@ _PERCENT_COLUMNS = frozenset({"percent"})
 
 # --- problems and readings -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SheetProblem:
-    """One reason a sheet is refused: the ``sheet`` ("Bid", "Discounts"; ``None`` for the whole file), the ``line``
-    a spreadsheet program shows (the header is 1) and the ``column``, each ``None`` when the problem has none."""
-
-    line: int | None
-    column: str | None
-    message: str
-    sheet: str | None = None
-
-    @property
-    def place(self) -> str:
-        """Where the problem is, in words: ``Bid sheet line 3, column "tier2_price"``; empty for the whole file."""
-        if self.sheet is None:
-            return ""
-        place = f"{self.sheet} sheet" + (f" line {self.line}" if self.line is not None else "")
-        return place + (f', column "{self.column}"' if self.column is not None else "")
-
-
-class SheetRejected(ValueError):
-    """The sheet changes nothing; ``problems`` says why, in the order a vendor reads the sheet."""
-
-    def __init__(self, problems: list[SheetProblem]):
-        super().__init__(f"{len(problems)} problem(s) in the bid sheet")
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -163,10 +139,10 @@ class SheetReading:
             return self.bid
         return replace(self.bid, discount_brackets=saved.discount_brackets)
 
-    def problem(self, target: tuple, message: str) -> SheetProblem:
+    def problem(self, target: tuple, message: str) -> Problem:
         """A rules problem (see :mod:`coop.bids.rules` for the targets) placed on the sheet's row and column."""
         line, column, sheet = self._locate(target)
-        return SheetProblem(line, column, message, sheet)
+        return Problem(message, line, column, sheet=sheet)
 
     def where(self, target: tuple) -> str:
         """Where a rules problem's ``target`` is on the sheet, e.g. ``Bid sheet line 3, column "tier2_price"``."""
@@ -190,19 +166,23 @@ class SheetReading:
         return None, None, BID_SHEET
 
 
-def sheet_problems(reading: SheetReading, problems: Iterable[rules.Problem]) -> list[SheetProblem]:
+def _bid_sheet_problem(line: int, column: str, message: str) -> Problem:
+    return Problem(message, line, column, sheet=BID_SHEET)
+
+
+def sheet_problems(reading: SheetReading, problems: Iterable[rules.Problem]) -> list[Problem]:
     """The problems :func:`rules.check_bid` found in a sheet's bid, placed on its rows and cells, in reading order.
 
-    Raise ``SheetRejected(sheet_problems(reading, rejected.problems))`` to show them as the sheet's own problems.
+    Raise ``Rejection(sheet_problems(reading, rejected.problems))`` to show them as the sheet's own problems.
     """
     order = (None, BID_SHEET, DISCOUNTS_SHEET)
 
-    def reading_order(problem: SheetProblem) -> tuple[int, int, int]:
+    def reading_order(problem: Problem) -> tuple[int, int, int]:
         header = reading.headers.get(problem.sheet or "", ())
         position = header.index(problem.column) if problem.column in header else -1
         return order.index(problem.sheet), problem.line or 0, position
 
-    return sorted((reading.problem(problem.target, problem.message) for problem in problems), key=reading_order)
+    return sorted((reading.problem(problem.field, problem.message) for problem in problems), key=reading_order)
 
 
 # --- the layout ------------------------------------------------------------------------------------------------------
@@ -459,7 +439,7 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
 
     Raises
     ------
-    SheetRejected
+    Rejection
         With every problem of the sheet's shape; the bid is not read.
     """
     filename = (filename or "").strip() or "The file"
@@ -471,11 +451,11 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     except _SheetTooLong as too_long:
         message = (rules.TOO_MANY_BRACKETS if too_long.sheet == DISCOUNTS_SHEET
                    else TOO_MANY_ROWS.format(reference=rfp.reference, count=len(lines)))
-        raise SheetRejected([SheetProblem(None, None, message, too_long.sheet)]) from too_long
+        raise Rejection([Problem(message, sheet=too_long.sheet)]) from too_long
     if not any(any(row) for row in bid_table):
         raise _reject(EMPTY_FILE.format(filename=filename))
 
-    problems: list[SheetProblem] = []
+    problems: list[Problem] = []
     keys = spec_keys(rfp, requirements)
     vendor = _vendor_columns(keys)
     bid_header, bid_rows = _header_and_rows(bid_table, BID_SHEET, READ_ONLY_COLUMNS + vendor, _required(vendor),
@@ -487,16 +467,16 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
         headers[DISCOUNTS_SHEET], discount_rows = _header_and_rows(
             discounts_table, DISCOUNTS_SHEET, DISCOUNT_COLUMNS, DISCOUNT_COLUMNS, UNKNOWN_DISCOUNT_COLUMN, problems)
         if len(discount_rows) > rules.MAX_BRACKETS:
-            problems.append(SheetProblem(None, None, rules.TOO_MANY_BRACKETS, DISCOUNTS_SHEET))
+            problems.append(Problem(rules.TOO_MANY_BRACKETS, sheet=DISCOUNTS_SHEET))
         for sheet_line, cells in discount_rows:
             brackets.append(rules.BracketInput(cells.get("min_value", ""), cells.get("percent", "")))
             bracket_lines.append(sheet_line)
     if problems:
-        raise SheetRejected(problems)
+        raise Rejection(problems)
 
     offers, row_lines = _offers(bid_rows, rfp, lines, requirements, keys, default_region_codes, problems)
     if problems:
-        raise SheetRejected(problems)
+        raise Rejection(problems)
     return SheetReading(
         bid=rules.BidInput(lines=tuple(offers), discount_brackets=tuple(brackets)),
         replaces_discounts=discounts_table is not None,
@@ -512,7 +492,7 @@ def _required(vendor: Sequence[str]) -> tuple[str, ...]:
 
 def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLine],
             requirements: Mapping[int, Sequence[tuple[str, str]]], keys: Sequence[str],
-            default_region_codes: tuple[str, ...], problems: list[SheetProblem],
+            default_region_codes: tuple[str, ...], problems: list[Problem],
             ) -> tuple[list[rules.LineInput], dict[int, int]]:
     """The offer of each row that bids, in RFP line order, with the sheet line of each;
     rows that do not say which RFP line they are, or whose cells do not fit it, add to ``problems``."""
@@ -522,7 +502,7 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
     row_lines: dict[int, int] = {}
     first_row: dict[int, int] = {}
     for sheet_line, cells in rows:
-        here = partial(SheetProblem, sheet_line, sheet=BID_SHEET)
+        here = partial(_bid_sheet_problem, sheet_line)
         number_text = cells.get("line", "")
         line = by_number.get(rules.parse_whole(number_text))
         if not number_text:
@@ -569,7 +549,7 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
 
 
 def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], required: Sequence[str],
-                     unknown_message: str, problems: list[SheetProblem],
+                     unknown_message: str, problems: list[Problem],
                      ) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
     """The sheet's header (names as known, ``""`` where unnamed or unknown) and its non-blank rows, each with its
     line number and its cells by column name; header problems are added to ``problems``."""
@@ -585,18 +565,18 @@ def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], r
         if not raw:
             if any(index < len(row) and row[index] for _position, row in data):
                 letter = column_letter(index)
-                problems.append(SheetProblem(1, letter, UNNAMED_COLUMN.format(letter=letter), sheet))
+                problems.append(Problem(UNNAMED_COLUMN.format(letter=letter), 1, letter, sheet=sheet))
         elif not name:
-            problems.append(SheetProblem(1, raw, unknown_message.format(column=shown(raw)), sheet))
+            problems.append(Problem(unknown_message.format(column=shown(raw)), 1, raw, sheet=sheet))
         elif name in seen:
-            problems.append(SheetProblem(1, name, DUPLICATE_COLUMN.format(column=name), sheet))
+            problems.append(Problem(DUPLICATE_COLUMN.format(column=name), 1, name, sheet=sheet))
             name = ""
         seen.add(name)
         header.append(name)
     for name in known:
         paired = _paired_tier_column(name)
         if name not in seen and (name in required or (paired is not None and paired in seen)):
-            problems.append(SheetProblem(1, name, MISSING_COLUMN.format(column=name), sheet))
+            problems.append(Problem(MISSING_COLUMN.format(column=name), 1, name, sheet=sheet))
     rows = [(position, {name: row[index].strip() for index, name in enumerate(header) if name and index < len(row)})
             for position, row in data]
     return tuple(header), rows
@@ -617,8 +597,8 @@ def _paired_tier_column(name: str) -> str | None:
     return price_column if name == from_column else from_column
 
 
-def _reject(message: str) -> SheetRejected:
-    return SheetRejected([SheetProblem(None, None, message)])
+def _reject(message: str) -> Rejection:
+    return Rejection([Problem(message)])
 
 
 class _SheetTooLong(Exception):

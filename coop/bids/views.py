@@ -10,8 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from coop import clock, exports
 from coop.access import public, roles
-from coop.bids import forms, queries, rules, services, sheets
+from coop.bids import forms, queries, services, sheets
 from coop.bids.models import Bid, BidStatus
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
@@ -93,7 +94,7 @@ def _revision(page: BidPage) -> str:
     return str(page.bid.revision) if page.bid else ""
 
 
-def _refused(page: BidPage, error: services.BidError, **forms_shown):
+def _refused(page: BidPage, error: Refusal, **forms_shown):
     flash(str(error), "danger")
     return _render(_page(page.rfp), status=409, **forms_shown)
 
@@ -129,12 +130,10 @@ def edit(reference: str):
     try:
         bid = services.save_bid(current_user, reference, forms.bid_input(form), revision=forms.revision_of(form),
                                 submit=bool(form.submit.data))
-    except LookupError:
-        abort(404)
-    except rules.BidRejected as rejected:
+    except Rejection as rejected:
         general, line_wide = forms.place_problems(form, rejected.problems)
         return _render(_page(page.rfp), form=form, status=422, general=general, line_wide=line_wide)
-    except services.BidError as error:
+    except Refusal as error:
         return _refused(page, error)
     if bid.status == BidStatus.SUBMITTED:
         flash(f"Your bid is submitted. Receipt: {bid.content_sha256}.", "success")
@@ -150,15 +149,13 @@ def _revision_action(reference: str, action, success: str):
         abort(400)
     try:
         action(current_user, reference, revision=forms.revision_of(form))
-    except LookupError:
-        abort(404)
-    except rules.BidRejected as rejected:
+    except Rejection as rejected:
         flash("The bid cannot be submitted as it stands: correct it below and submit it again.", "danger")
         form = _bid_form(page)
         form.validate()
         general, line_wide = forms.place_problems(form, rejected.problems)
         return _render(page, form=form, status=422, general=general, line_wide=line_wide)
-    except services.BidError as error:
+    except Refusal as error:
         return _refused(page, error)
     flash(success, "success")
     return redirect(url_for("bids.edit", reference=reference))
@@ -191,13 +188,10 @@ def attach(reference: str):
     try:
         attachment = services.add_attachment(current_user, reference, upload.filename or "", upload.read(),
                                              revision=forms.revision_of(form))
-    except LookupError:
-        abort(404)
-    except services.BidError as error:
-        if error.field == "file":
-            form.file.errors.append(str(error))
+    except Refusal as error:
+        if show_on_form(form, error, category="danger"):
             return _render(_page(page.rfp), attachment_form=form, status=422)
-        return _refused(page, error)
+        return _render(_page(page.rfp), status=409)  # refused as a whole: flashed
     flash(f"{attachment.filename} is attached.", "success")
     return redirect(url_for("bids.edit", reference=reference, _anchor="attachments"))
 
@@ -215,10 +209,7 @@ def detach(reference: str, attachment_key: str):
 @roles(Role.VENDOR_REP, Role.COOP_ADMIN)
 def download(attachment_key: str):
     """An attachment, as a download: for its own vendor, and for administrators once the bids are opened."""
-    try:
-        attachment, path = services.attachment_for_download(current_user, attachment_key)
-    except LookupError:
-        abort(404)
+    attachment, path = services.attachment_for_download(current_user, attachment_key)
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=attachment.filename,
                      max_age=0)
 
@@ -246,11 +237,9 @@ def upload_sheet(reference: str):
     try:
         services.save_sheet(current_user, reference, upload.filename or "", upload.read(),
                             revision=forms.revision_of(form))
-    except LookupError:
-        abort(404)
-    except sheets.SheetRejected as rejected:
+    except Rejection as rejected:
         return _render(_page(page.rfp), sheet_form=form, status=422, sheet_problems=rejected.problems)
-    except services.BidError as error:
+    except Refusal as error:
         return _refused(page, error)
     flash("The bid sheet is read and saved as your draft. Check it below, then submit it.", "success")
     return redirect(url_for("bids.edit", reference=reference))
@@ -266,9 +255,7 @@ def open_bids(rfp_id: int):
         abort(400)
     try:
         opening = services.open_bids(current_user, rfp_id)
-    except LookupError:
-        abort(404)
-    except services.BidError as error:
+    except Refusal as error:
         flash(str(error), "warning")
         return redirect(url_for("rfps.manage", rfp_id=rfp_id))
     flash(f"The bids are opened: {opening.submitted} submitted, {opening.set_aside} draft(s) set aside, "

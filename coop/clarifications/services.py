@@ -29,13 +29,15 @@ from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.rfps import queries as rfp_queries
 from coop.clarifications.models import Addendum, Question, QuestionStatus
+from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued
+from coop.orgs import queries as org_queries
 from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
-from coop.roles import Role
+from coop.transactions import unit_of_work
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
@@ -62,37 +64,16 @@ QUANTITY_TOO_SMALL = "The quantity must be a whole number of at least 1."
 ONLY_VENDORS = "Only an approved vendor's representatives can do that."
 
 
-class ClarificationError(ValueError):
-    """A request refused; ``field`` names the form field at fault, or is ``None`` for the request as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One reason an addendum is refused. ``target``: ``("summary",)``, ``("bid_deadline",)``,
-    ``("line", line_id, "quantity" | "description")``, ``("line", line_id, "spec", key)`` or ``("terms", key)``."""
-
-    target: tuple
-    message: str
-
-
-class AddendumRejected(ValueError):
-    def __init__(self, problems: list[Problem]):
-        super().__init__("; ".join(problem.message for problem in problems))
-        self.problems = problems
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
 def _vendor_of(user: User) -> Vendor:
-    organisation = user.organisation
-    if user.role != Role.VENDOR_REP or not isinstance(organisation, Vendor) or not organisation.is_approved:
+    vendor = org_queries.approved_vendor(user)
+    if vendor is None:
         raise PermissionError(ONLY_VENDORS)
-    return organisation
+    return vendor
 
 
 def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
@@ -103,13 +84,6 @@ def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
     return rfp
 
 
-def _public_rfp_for_vendor(reference: str) -> Rfp:
-    rfp = rfp_queries.public_rfp(reference)
-    if rfp is None:
-        raise LookupError(reference)
-    return _locked_rfp(rfp.id, read=True)
-
-
 def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
     """Refuse with ``not_open`` unless the RFP is open for bids at ``now`` (the rfps area's one rule, against the
     one clock); with ``deadline_passed`` when given and only its deadline closed it, its row still saying open."""
@@ -117,8 +91,8 @@ def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str |
     if status == RfpStatus.OPEN:
         return
     if deadline_passed is not None and status == RfpStatus.CLOSED and rfp.status == RfpStatus.OPEN:
-        raise ClarificationError(None, deadline_passed)
-    raise ClarificationError(None, not_open)
+        raise Refusal(deadline_passed)
+    raise Refusal(not_open)
 
 
 def _question_snapshot(question: Question) -> dict:
@@ -132,22 +106,23 @@ def _question_snapshot(question: Question) -> dict:
 def _clean(text: str | None, *, field_name: str, required: str, maximum: int, too_long: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise ClarificationError(field_name, required)
+        raise Refusal(required, field_name)
     if len(text) > maximum:
-        raise ClarificationError(field_name, too_long)
+        raise Refusal(too_long, field_name)
     return text
 
 
+@unit_of_work()
 def ask_question(user: User, reference: str, text: str) -> Question:
     """An approved vendor asks a question on an open RFP before its bid deadline.
 
     Asking does not make the vendor follow the RFP: a follow recorded with the question would name the asker.
 
-    Raises ``LookupError`` for an RFP the public cannot see, ``ClarificationError`` otherwise.
+    Raises ``LookupError`` for an RFP the public cannot see, ``Refusal`` otherwise.
     """
     vendor = _vendor_of(user)
     text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
-    rfp = _public_rfp_for_vendor(reference)
+    rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
     question = Question(rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now,
@@ -156,24 +131,22 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     db.session.flush()
     audit.record("question.asked", entity_type="question", entity_id=question.id, actor_user_id=user.id,
                  rfp_id=rfp.id, after=_question_snapshot(question))
-    db.session.commit()
     return question
 
 
+@unit_of_work()
 def follow_rfp(user: User, reference: str) -> bool:
     """An approved vendor follows an open RFP (it hears of answers and addenda); False when it already did."""
     vendor = _vendor_of(user)
-    rfp = _public_rfp_for_vendor(reference)
+    rfp = rfp_queries.lock_public_rfp(reference)
     _require_open(rfp, clock.utcnow(), NOT_OPEN_TO_FOLLOW)
     if queries.is_following(rfp.id, vendor.id):
-        db.session.rollback()  # release the RFP's row
         return False
     interest = VendorInterest(rfp_id=rfp.id, vendor_id=vendor.id)
     db.session.add(interest)
     db.session.flush()
     audit.record("vendor_interest.registered", entity_type="vendor_interest", entity_id=interest.id,
                  actor_user_id=user.id, rfp_id=rfp.id, after={"vendor_id": vendor.id, "how": "follow"})
-    db.session.commit()
     return True
 
 
@@ -183,7 +156,7 @@ def _pending_question(question_id: int) -> tuple[Question, Rfp]:
         raise LookupError(question_id)
     rfp = _locked_rfp(question.rfp_id, read=True)
     if question.status != QuestionStatus.PENDING:
-        raise ClarificationError(None, ALREADY_DECIDED)
+        raise Refusal(ALREADY_DECIDED)
     return question, rfp
 
 
@@ -193,37 +166,39 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     ``published_question`` is the question as the public reads it, when the administrator
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
-    answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
-    wording = None
-    if published_question is not None:
-        wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,
-                         too_long=QUESTION_TOO_LONG)
-    question, rfp = _pending_question(question_id)
-    now = clock.utcnow()
-    _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
-    before = _question_snapshot(question)
-    if wording:
-        question.text = wording
-    question.status = QuestionStatus.ANSWERED
-    question.answer = answer
-    question.answered_at = now
-    question.answered_by_id = admin.id
-    audit.record("question.answered", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id, before=before, after=_question_snapshot(question))
-    subject = f"{rfp.reference}: a question has been answered"
-    body = (
-        f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
-        f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
-        f"Every answer is published on the RFP's page: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
-        f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n\n"
-        "You receive this because your company follows this RFP."
-    )
-    email_vendors(rfp_queries.follower_recipients(rfp.id), subject, lambda _vendor_id: body, sealed_rfp_id=rfp.id)
-    db.session.commit()
+    with unit_of_work():
+        answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER,
+                        too_long=ANSWER_TOO_LONG)
+        wording = None
+        if published_question is not None:
+            wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,
+                             too_long=QUESTION_TOO_LONG)
+        question, rfp = _pending_question(question_id)
+        now = clock.utcnow()
+        _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
+        before = _question_snapshot(question)
+        if wording:
+            question.text = wording
+        question.status = QuestionStatus.ANSWERED
+        question.answer = answer
+        question.answered_at = now
+        question.answered_by_id = admin.id
+        audit.record("question.answered", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
+                     rfp_id=rfp.id, before=before, after=_question_snapshot(question))
+        subject = f"{rfp.reference}: a question has been answered"
+        body = (
+            f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
+            f"Question:\n{question.text}\n\nAnswer:\n{answer}\n\n"
+            f"Every answer is published on the RFP's page: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
+            f"Bid deadline: {clock.format_utc(rfp.bid_deadline)}\n\n"
+            "You receive this because your company follows this RFP."
+        )
+        email_vendors(rfp_queries.follower_recipients(rfp.id), subject, lambda _vendor_id: body, sealed_rfp_id=rfp.id)
     send_queued()
     return question
 
 
+@unit_of_work()
 def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     """Dismiss a question (out of scope, a duplicate) with a reason the asking vendor reads in its own list.
 
@@ -239,7 +214,6 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     question.answered_by_id = admin.id
     audit.record("question.dismissed", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
                  rfp_id=rfp.id, before=before, after=_question_snapshot(question))
-    db.session.commit()
     return question
 
 
@@ -297,7 +271,7 @@ def _spec_value(spec_field: SpecField | None, raw: str | None) -> tuple[object, 
 def _brand_problems(target: tuple, text) -> list[Problem]:
     if not isinstance(text, str):
         return []
-    return [Problem(target, finding.message) for finding in find_brand_names(text)]
+    return [Problem(finding.message, field=target) for finding in find_brand_names(text)]
 
 
 def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
@@ -310,7 +284,7 @@ def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
     after: dict = {}
     if change.quantity is not None and change.quantity != line.quantity:
         if change.quantity < 1:
-            problems.append(Problem(("line", line.id, "quantity"), QUANTITY_TOO_SMALL))
+            problems.append(Problem(QUANTITY_TOO_SMALL, field=("line", line.id, "quantity")))
         before["quantity"], after["quantity"] = line.quantity, change.quantity
     if change.description is not None:
         description = change.description.strip()
@@ -329,7 +303,7 @@ def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
             continue
         value, problem = _spec_value(spec_field, raw)
         if problem:
-            problems.append(Problem(("line", line.id, "spec", key), problem))
+            problems.append(Problem(problem, field=("line", line.id, "spec", key)))
             continue
         if spec_field is None or spec_field.kind == "text":
             problems.extend(_brand_problems(("line", line.id, "spec", key), value))
@@ -358,7 +332,7 @@ def _deadline_after(requested: datetime | None, current: datetime, now: datetime
 
 
 def check_addendum_possible(rfp: Rfp, now: datetime | None = None) -> None:
-    """Raise ``ClarificationError`` when the RFP cannot take an addendum now."""
+    """Raise ``Refusal`` when the RFP cannot take an addendum now."""
     _require_open(rfp, now or clock.utcnow(), NOT_OPEN_FOR_ADDENDA, DEADLINE_PASSED_FOR_ADDENDA)
 
 
@@ -372,114 +346,113 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
 
     Raises
     ------
-    ClarificationError
+    Refusal
         The RFP is not open or its deadline has passed.
-    AddendumRejected
+    Rejection
         With every problem of the input, each naming its field; nothing is written.
     """
     from coop.rfps import documents  # the rfps area renders documents; imported late, it imports this area's peers
 
-    rfp = _locked_rfp(rfp_id)
-    now = clock.utcnow()
-    check_addendum_possible(rfp, now)
-    template = rfp_queries.template_for(rfp)
-    problems: list[Problem] = []
-    summary = (data.summary or "").strip()
-    if not summary:
-        problems.append(Problem(("summary",), SUMMARY_REQUIRED))
-    elif len(summary) > MAX_SUMMARY:
-        problems.append(Problem(("summary",), SUMMARY_TOO_LONG))
+    with unit_of_work():
+        rfp = _locked_rfp(rfp_id)
+        now = clock.utcnow()
+        check_addendum_possible(rfp, now)
+        template = rfp_queries.template_for(rfp)
+        problems: list[Problem] = []
+        summary = (data.summary or "").strip()
+        if not summary:
+            problems.append(Problem(SUMMARY_REQUIRED, field=("summary",)))
+        elif len(summary) > MAX_SUMMARY:
+            problems.append(Problem(SUMMARY_TOO_LONG, field=("summary",)))
 
-    lines_before: dict = {}
-    lines_after: dict = {}
-    new_specs: dict[int, dict] = {}
-    lines_by_id = {line.id: line for line in rfp.lines}
-    for change in data.lines:
-        if change.line_id not in lines_by_id:
-            raise LookupError(change.line_id)
-        if change.quantity is None:
-            problems.append(Problem(("line", change.line_id, "quantity"), QUANTITY_REQUIRED))
-        before, after, spec = _line_changes(rfp, template, change, problems)
-        if after:
-            line_no = str(lines_by_id[change.line_id].line_no)
-            lines_before[line_no], lines_after[line_no] = before, after
-            new_specs[change.line_id] = spec
+        lines_before: dict = {}
+        lines_after: dict = {}
+        new_specs: dict[int, dict] = {}
+        lines_by_id = {line.id: line for line in rfp.lines}
+        for change in data.lines:
+            if change.line_id not in lines_by_id:
+                raise LookupError(change.line_id)
+            if change.quantity is None:
+                problems.append(Problem(QUANTITY_REQUIRED, field=("line", change.line_id, "quantity")))
+            before, after, spec = _line_changes(rfp, template, change, problems)
+            if after:
+                line_no = str(lines_by_id[change.line_id].line_no)
+                lines_before[line_no], lines_after[line_no] = before, after
+                new_specs[change.line_id] = spec
 
-    terms_now = current_terms(rfp, template)
-    terms_before: dict = {}
-    terms_after: dict = {}
-    for key, raw in data.terms.items():
-        current = terms_now.get(key)
-        value = raw.strip() if isinstance(raw, str) else raw
-        if display_value(value) == display_value(current):
-            continue
-        label = key.replace("_", " ").capitalize()
-        if isinstance(current, int) and not isinstance(current, bool):
-            if not isinstance(value, int) or value < 1:
-                problems.append(Problem(("terms", key), f"{label} must be a whole number of at least 1."))
+        terms_now = current_terms(rfp, template)
+        terms_before: dict = {}
+        terms_after: dict = {}
+        for key, raw in data.terms.items():
+            current = terms_now.get(key)
+            value = raw.strip() if isinstance(raw, str) else raw
+            if display_value(value) == display_value(current):
                 continue
-        elif not value:
-            problems.append(Problem(("terms", key), f"{label} cannot be left empty."))
-            continue
-        problems.extend(_brand_problems(("terms", key), value))
-        terms_before[key], terms_after[key] = current, value
+            label = key.replace("_", " ").capitalize()
+            if isinstance(current, int) and not isinstance(current, bool):
+                if not isinstance(value, int) or value < 1:
+                    problems.append(Problem(f"{label} must be a whole number of at least 1.", field=("terms", key)))
+                    continue
+            elif not value:
+                problems.append(Problem(f"{label} cannot be left empty.", field=("terms", key)))
+                continue
+            problems.extend(_brand_problems(("terms", key), value))
+            terms_before[key], terms_after[key] = current, value
 
-    current_deadline = rfp.bid_deadline
-    if data.bid_deadline is not None and data.bid_deadline != current_deadline:
-        if data.bid_deadline < current_deadline:
-            problems.append(Problem(("bid_deadline",), "The new bid deadline must be later than the current one "
-                                                       f"({clock.format_utc(current_deadline)})."))
-    new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
+        current_deadline = rfp.bid_deadline
+        if data.bid_deadline is not None and data.bid_deadline != current_deadline:
+            if data.bid_deadline < current_deadline:
+                problems.append(Problem("The new bid deadline must be later than the current one "
+                                                           f"({clock.format_utc(current_deadline)}).", field=("bid_deadline",)))
+        new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
-    if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
-        problems.append(Problem(("summary",), NOTHING_CHANGED))
-    if problems:
-        db.session.rollback()  # nothing was changed; release the RFP's row
-        raise AddendumRejected(problems)
+        if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
+            problems.append(Problem(NOTHING_CHANGED, field=("summary",)))
+        if problems:
+            raise Rejection(problems)
 
-    for line_id, after in _line_updates(lines_by_id, lines_after):
-        line = lines_by_id[line_id]
-        if "quantity" in after:
-            line.quantity = after["quantity"]
-        if "description" in after:
-            line.description = after["description"]
-        if "spec" in after:
-            line.spec = new_specs[line_id]
-    if terms_after:
-        rfp.terms = {**(rfp.terms or {}), **terms_after}
-    changes_before: dict = {}
-    changes_after: dict = {}
-    if lines_after:
-        changes_before["lines"], changes_after["lines"] = lines_before, lines_after
-    if terms_after:
-        changes_before["terms"], changes_after["terms"] = terms_before, terms_after
-    if new_deadline != current_deadline:
-        changes_before["bid_deadline"] = current_deadline.isoformat()
-        changes_after["bid_deadline"] = new_deadline.isoformat()
-        rfp.bid_deadline = new_deadline
+        for line_id, after in _line_updates(lines_by_id, lines_after):
+            line = lines_by_id[line_id]
+            if "quantity" in after:
+                line.quantity = after["quantity"]
+            if "description" in after:
+                line.description = after["description"]
+            if "spec" in after:
+                line.spec = new_specs[line_id]
+        if terms_after:
+            rfp.terms = {**(rfp.terms or {}), **terms_after}
+        changes_before: dict = {}
+        changes_after: dict = {}
+        if lines_after:
+            changes_before["lines"], changes_after["lines"] = lines_before, lines_after
+        if terms_after:
+            changes_before["terms"], changes_after["terms"] = terms_before, terms_after
+        if new_deadline != current_deadline:
+            changes_before["bid_deadline"] = current_deadline.isoformat()
+            changes_after["bid_deadline"] = new_deadline.isoformat()
+            rfp.bid_deadline = new_deadline
 
-    number = (db.session.scalar(sa.select(sa.func.max(Addendum.number)).where(Addendum.rfp_id == rfp.id)) or 0) + 1
-    version_before = rfp.document_version
-    rfp.document_version = version_before + 1
-    addendum = Addendum(
-        rfp_id=rfp.id, number=number, summary=summary, changes={"before": changes_before, "after": changes_after},
-        document_version=rfp.document_version, bid_deadline_before=current_deadline, bid_deadline_after=new_deadline,
-        issued_at=now, issued_by_id=admin.id,
-    )
-    db.session.add(addendum)
-    db.session.flush()
-    documents.store_version(rfp)
-    returned_vendor_ids = bids.return_submitted_bids_to_draft(
-        rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
-    # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
-    addendum.bids_returned_to_draft = len(returned_vendor_ids)
-    audit.record("addendum.issued", entity_type="addendum", entity_id=addendum.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id,
-                 before={**changes_before, "document_version": version_before},
-                 after={**changes_after, "document_version": rfp.document_version, "number": number,
-                        "summary": summary})
-    _notify_addendum(rfp, addendum, set(returned_vendor_ids))
-    db.session.commit()
+        number = (db.session.scalar(sa.select(sa.func.max(Addendum.number)).where(Addendum.rfp_id == rfp.id)) or 0) + 1
+        version_before = rfp.document_version
+        rfp.document_version = version_before + 1
+        addendum = Addendum(
+            rfp_id=rfp.id, number=number, summary=summary, changes={"before": changes_before, "after": changes_after},
+            document_version=rfp.document_version, bid_deadline_before=current_deadline, bid_deadline_after=new_deadline,
+            issued_at=now, issued_by_id=admin.id,
+        )
+        db.session.add(addendum)
+        db.session.flush()
+        documents.store_version(rfp)
+        returned_vendor_ids = bids.return_submitted_bids_to_draft(
+            rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
+        # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
+        addendum.bids_returned_to_draft = len(returned_vendor_ids)
+        audit.record("addendum.issued", entity_type="addendum", entity_id=addendum.id, actor_user_id=admin.id,
+                     rfp_id=rfp.id,
+                     before={**changes_before, "document_version": version_before},
+                     after={**changes_after, "document_version": rfp.document_version, "number": number,
+                            "summary": summary})
+        _notify_addendum(rfp, addendum, set(returned_vendor_ids))
     send_queued()
     return addendum
 

@@ -14,6 +14,7 @@ from coop.clarifications.forms import (
     AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
 )
 from coop.clarifications.models import QuestionStatus
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.rfps import panels
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
@@ -72,13 +73,8 @@ def ask(reference: str):
     if form.validate_on_submit():
         try:
             services.ask_question(current_user, reference, form.text.data)
-        except LookupError:
-            abort(404)
-        except services.ClarificationError as error:
-            if error.field:
-                getattr(form, error.field).errors.append(str(error))
-            else:
-                flash(str(error), "warning")
+        except Refusal as error:
+            if not show_on_form(form, error):
                 return redirect(board_url(rfp))
         else:
             flash("Your question has been sent to the cooperative. Its answer will be published on the RFP's page "
@@ -97,9 +93,7 @@ def follow(reference: str):
     if form.validate_on_submit():
         try:
             created = services.follow_rfp(current_user, reference)
-        except LookupError:
-            abort(404)
-        except services.ClarificationError as error:
+        except Refusal as error:
             flash(str(error), "warning")
         else:
             flash(f"You follow {rfp.reference}: you will be e-mailed its answers and addenda." if created
@@ -135,13 +129,6 @@ def addendum(reference: str, number: int):
 # --- the cooperative -------------------------------------------------------------------------------------------
 
 
-def _rfp_or_404(rfp_id: int) -> Rfp:
-    rfp = rfp_queries.rfp(rfp_id)
-    if rfp is None:
-        abort(404)
-    return rfp
-
-
 @bp.route("/admin/questions")
 @roles(Role.COOP_ADMIN)
 def admin_overview():
@@ -153,7 +140,7 @@ def admin_overview():
 @roles(Role.COOP_ADMIN)
 def admin_questions(rfp_id: int):
     """An RFP's questions: pending first, then those decided."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = rfp_queries.rfp_or_404(rfp_id)
     return render_template(
         "clarifications/admin_questions.html", rfp=rfp,
         pending=queries.questions_for_rfp(rfp.id, QuestionStatus.PENDING),
@@ -187,11 +174,8 @@ def _decide(question_id: int, form, decide, success: str, *, answering: bool):
     if form.validate_on_submit():
         try:
             decide(question)
-        except services.ClarificationError as error:
-            if error.field:
-                getattr(form, error.field).errors.append(str(error))
-            else:
-                flash(str(error), "warning")
+        except Refusal as error:
+            if not show_on_form(form, error):
                 return redirect(url_for("clarifications.admin_question", question_id=question.id))
         else:
             flash(success, "success")
@@ -227,7 +211,7 @@ def dismiss(question_id: int):
 @roles(Role.COOP_ADMIN)
 def admin_addenda(rfp_id: int):
     """An RFP's addenda."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = rfp_queries.rfp_or_404(rfp_id)
     addenda = queries.addenda(rfp.id)
     # Not one word on bids returned to draft: before opening that number would tell how many bids there are.
     return render_template("clarifications/admin_addenda.html", rfp=rfp,
@@ -239,7 +223,7 @@ def _can_issue(rfp: Rfp) -> str | None:
     """Why no addendum can be issued now, or None."""
     try:
         services.check_addendum_possible(rfp)
-    except services.ClarificationError as error:
+    except Refusal as error:
         return str(error)
     return None
 
@@ -248,7 +232,7 @@ def _can_issue(rfp: Rfp) -> str | None:
 @roles(Role.COOP_ADMIN)
 def new_addendum(rfp_id: int):
     """Issue an addendum: change lines, specs, terms or the deadline."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = rfp_queries.rfp_or_404(rfp_id)
     refusal = _can_issue(rfp)
     if refusal:
         flash(refusal, "warning")
@@ -257,14 +241,12 @@ def new_addendum(rfp_id: int):
     if form.validate_on_submit():
         try:
             issued = services.issue_addendum(current_user, rfp.id, addendum_input(form))
-        except LookupError:
-            abort(404)
-        except services.ClarificationError as error:
+        except Refusal as error:
             flash(str(error), "warning")
             return redirect(url_for("clarifications.admin_addenda", rfp_id=rfp.id))
-        except services.AddendumRejected as rejected:
+        except Rejection as rejected:
             for problem in rejected.problems:
-                form[field_name(problem.target)].errors.append(problem.message)
+                form[field_name(problem.field)].errors.append(problem.message)
         else:
             # The same words whether or not any bid was returned: the count is sealed until opening.
             flash(f"Addendum {issued.number} is issued and every vendor following {rfp.reference} is being e-mailed. "

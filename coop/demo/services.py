@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
 
 from coop import clock
 from coop.accounts.models import Membership, User
@@ -68,7 +67,7 @@ def load_demo(today: date | None = None) -> DemoSummary:
     if existing:
         raise DatabaseNotEmpty(existing)
     # The RFPs are built by the real services, which commit: one transaction around them all.
-    with single_transaction(current_app._get_current_object(), keep=True):
+    with single_transaction(keep=True):
         summary = _load(today or clock.today())
     return summary
 

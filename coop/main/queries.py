@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from coop.extensions import db
 
+# A child of the application's logger ("coop"): its records go where the app's go, without importing Flask here.
 log = logging.getLogger(__name__)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.styles import Font
 
 from coop import exports, spreadsheets
+from coop.errors import Problem, Rejection
 from coop.money import DOLLARS_PATTERN, parse_dollars_to_cents
 from coop.needs import rules
 from coop.spreadsheets import DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, column_letter, normalise_header, shown
@@ -51,21 +52,6 @@ NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One reason a file cannot be imported; ``line`` and ``column`` are ``None`` for the whole file."""
-
-    line: int | None
-    column: str | None
-    message: str
-
-
-class ImportRejected(ValueError):
-    """The file imports nothing; ``problems`` says why, in the order a user reads the file."""
-
-    def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problem(s) in the file")
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -99,7 +85,7 @@ def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, 
 
     Raises
     ------
-    ImportRejected
+    Rejection
         With every problem found; a file with any problem imports no row.
     """
     filename = (filename or "").strip() or "The file"
@@ -111,8 +97,8 @@ def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, 
 # -- reading -----------------------------------------------------------------------------------------------------
 
 
-def _reject(message: str, line: int | None = None, column: str | None = None) -> ImportRejected:
-    return ImportRejected([Problem(line, column, message)])
+def _reject(message: str, line: int | None = None, column: str | None = None) -> Rejection:
+    return Rejection([Problem(message, line, column)])
 
 
 def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadsheets.ArchiveLimits) -> list[list[str]]:
@@ -159,16 +145,18 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
     for index, name in enumerate(names[:last_named + 1]):
         if not name:
             if any(index < len(row) and row[index] for row in data):
-                problems.append(Problem(1, column_letter(index), UNNAMED_COLUMN.format(letter=column_letter(index))))
+                problems.append(Problem(UNNAMED_COLUMN.format(letter=column_letter(index)), 1, column_letter(index)))
             continue
         if name not in COLUMNS:
-            problems.append(Problem(1, raw_header[index].strip(), UNKNOWN_COLUMN.format(column=raw_header[index].strip())))
+            raw = raw_header[index].strip()
+            problems.append(Problem(UNKNOWN_COLUMN.format(column=raw), 1, raw))
         elif name in seen:
-            problems.append(Problem(1, name, DUPLICATE_COLUMN.format(column=name)))
+            problems.append(Problem(DUPLICATE_COLUMN.format(column=name), 1, name))
         seen.add(name)
-    problems += [Problem(1, column, MISSING_COLUMN.format(column=column)) for column in REQUIRED_COLUMNS if column not in seen]
+    problems += [Problem(MISSING_COLUMN.format(column=column), 1, column)
+                 for column in REQUIRED_COLUMNS if column not in seen]
     if problems:
-        raise ImportRejected(problems)
+        raise Rejection(problems)
     if not data:
         raise _reject(NO_DATA_ROWS.format(filename=filename))
 
@@ -176,9 +164,9 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
     for line, row in zip(lines, data, strict=True):
         if any(row[last_named + 1:]):
             count = len(row) - _trailing_blanks(row)
-            problems.append(Problem(line, None, TOO_MANY_VALUES.format(count=count, columns=last_named + 1)))
+            problems.append(Problem(TOO_MANY_VALUES.format(count=count, columns=last_named + 1), line))
     if problems:
-        raise ImportRejected(problems)
+        raise Rejection(problems)
     return names, lines, data
 
 
@@ -262,8 +250,8 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
 
     if found:
         problems = pd.concat(found, ignore_index=True).sort_values(["line", "order"], kind="stable")
-        raise ImportRejected([
-            Problem(int(row_line), column, message)
+        raise Rejection([
+            Problem(message, int(row_line), column)
             for row_line, column, message in zip(problems["line"], problems["column"], problems["message"], strict=True)
         ])
 

@@ -12,10 +12,12 @@ from coop import clock, spreadsheets
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue import queries as catalogue
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs import importing, rules
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District
+from coop.transactions import unit_of_work
 
 _STATUS_PHRASES = {
     NeedStatus.POOLED: "pooled into an RFP",
@@ -23,14 +25,6 @@ _STATUS_PHRASES = {
     NeedStatus.AWARDED: "awarded",
     NeedStatus.WITHDRAWN: "withdrawn",
 }
-
-
-class NeedError(ValueError):
-    """A need refused; ``field`` names the form field at fault, or is ``None`` for the need as a whole."""
-
-    def __init__(self, field: str | None, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -65,18 +59,18 @@ def _check(data: NeedInput, *, current_item_id: int | None = None) -> NeedInput:
     item = catalogue.item(data.item_id)
     # An item retired from the catalogue may stay on a need that already names it.
     if item is None or (not item.active and item.id != current_item_id):
-        raise NeedError("item_id", rules.ITEM_UNKNOWN)
+        raise Refusal(rules.ITEM_UNKNOWN, "item_id")
     if not 0 < data.quantity:
-        raise NeedError("quantity", rules.QUANTITY_NOT_WHOLE)
+        raise Refusal(rules.QUANTITY_NOT_WHOLE, "quantity")
     if data.quantity > rules.MAX_QUANTITY:
-        raise NeedError("quantity", rules.QUANTITY_TOO_LARGE)
+        raise Refusal(rules.QUANTITY_TOO_LARGE, "quantity")
     if data.needed_by < clock.today():
-        raise NeedError("needed_by", rules.needed_by_in_the_past(data.needed_by))
+        raise Refusal(rules.needed_by_in_the_past(data.needed_by), "needed_by")
     if data.budget_cap_cents is not None and not 0 <= data.budget_cap_cents <= rules.MAX_BUDGET_CAP_CENTS:
-        raise NeedError("budget_cap", rules.BUDGET_NOT_MONEY if data.budget_cap_cents < 0 else rules.BUDGET_TOO_LARGE)
+        raise Refusal(rules.BUDGET_NOT_MONEY if data.budget_cap_cents < 0 else rules.BUDGET_TOO_LARGE, "budget_cap")
     notes = (data.spec_notes or "").strip()
     if len(notes) > rules.MAX_SPEC_NOTES:
-        raise NeedError("spec_notes", rules.SPEC_NOTES_TOO_LONG)
+        raise Refusal(rules.SPEC_NOTES_TOO_LONG, "spec_notes")
     return NeedInput(data.item_id, data.quantity, data.needed_by, data.budget_cap_cents, bool(data.erate_eligible), notes)
 
 
@@ -95,6 +89,7 @@ def not_editable_message(need: Need, verb: str) -> str:
     return f"This need is {_STATUS_PHRASES.get(need.status, need.status.value)} and can no longer be {verb}."
 
 
+@unit_of_work()
 def post_need(user: User, data: NeedInput) -> Need:
     """Post a new open need for the user's district."""
     district = _district_of(user)
@@ -103,15 +98,15 @@ def post_need(user: User, data: NeedInput) -> Need:
     db.session.add(need)
     db.session.flush()
     audit.record("need.posted", entity_type="need", entity_id=need.id, actor_user_id=user.id, after=snapshot(need))
-    db.session.commit()
     return need
 
 
+@unit_of_work()
 def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
     """Change an open need of the user's district."""
     need = _own_need(user, need_id, for_update=True)
     if not need.is_editable:
-        raise NeedError(None, not_editable_message(need, "changed"))
+        raise Refusal(not_editable_message(need, "changed"))
     data = _check(data, current_item_id=need.item_id)
     before = snapshot(need)
     for field, value in data.__dict__.items():
@@ -121,19 +116,18 @@ def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
         audit.record("need.edited", entity_type="need", entity_id=need.id, actor_user_id=user.id,
                      before={key: value for key, value in before.items() if after[key] != value},
                      after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return need
 
 
+@unit_of_work()
 def withdraw_need(user: User, need_id: int) -> Need:
     """Withdraw an open need of the user's district; it stays listed as withdrawn."""
     need = _own_need(user, need_id, for_update=True)
     if not need.is_editable:
-        raise NeedError(None, not_editable_message(need, "withdrawn"))
+        raise Refusal(not_editable_message(need, "withdrawn"))
     need.status = NeedStatus.WITHDRAWN
     audit.record("need.withdrawn", entity_type="need", entity_id=need.id, actor_user_id=user.id,
                  before={"status": NeedStatus.OPEN.value}, after={"status": NeedStatus.WITHDRAWN.value})
-    db.session.commit()
     return need
 
 
@@ -148,12 +142,13 @@ class ImportResult:
     need_ids: list[int]
 
 
+@unit_of_work()
 def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     """Import every need of a CSV or XLSX file in one transaction, or none.
 
     Raises
     ------
-    importing.ImportRejected
+    Rejection
         With every problem of the file, by line and column; nothing is written.
     """
     district = _district_of(user)
@@ -176,7 +171,6 @@ def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     ))
     audit.record("need.imported", entity_type="need", entity_id=None, actor_user_id=user.id,
                  after={"file": filename, "count": len(need_ids), "need_ids": need_ids})
-    db.session.commit()
     return ImportResult(len(need_ids), need_ids)
 
 

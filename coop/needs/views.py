@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from coop import money, urls
 from coop.access import roles
 from coop.catalogue import queries as catalogue
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.needs import importing, queries, services
 from coop.needs.forms import ConfirmForm, DemandFilterForm, ImportForm, NeedForm, item_choices
 from coop.needs.models import NeedStatus
@@ -20,11 +21,6 @@ bp = Blueprint("needs", __name__, template_folder="templates")
 MAX_PROBLEMS_SHOWN = 500
 
 
-def _own_need_or_404(need_id: int):
-    try:
-        return services.own_need(current_user, need_id)
-    except LookupError:
-        abort(404)  # another district's need is not there at all, as far as this user can tell
 
 
 def _need_input(form: NeedForm) -> services.NeedInput:
@@ -33,14 +29,6 @@ def _need_input(form: NeedForm) -> services.NeedInput:
         budget_cap_cents=form.budget_cap_cents, erate_eligible=form.erate_eligible.data,
         spec_notes=form.spec_notes.data or "",
     )
-
-
-def _show_error(form: NeedForm, error: services.NeedError) -> None:
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        flash(str(error), "warning")
-    else:
-        field.errors.append(str(error))
 
 
 @bp.route("/needs")
@@ -62,8 +50,8 @@ def new():
     if form.validate_on_submit():
         try:
             need = services.post_need(current_user, _need_input(form))
-        except services.NeedError as error:
-            _show_error(form, error)
+        except Refusal as error:
+            show_on_form(form, error)
         else:
             flash(f"Your need for {need.quantity:,} × {need.item.name} is posted.", "success")
             return redirect(url_for("needs.index"))
@@ -74,14 +62,14 @@ def new():
 @roles(Role.DISTRICT_BUYER)
 def show(need_id: int):
     """One of the district's needs."""
-    return render_template("needs/show.html", need=_own_need_or_404(need_id))
+    return render_template("needs/show.html", need=services.own_need(current_user, need_id))
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 @roles(Role.DISTRICT_BUYER)
 def edit(need_id: int):
     """Change an open need."""
-    need = _own_need_or_404(need_id)
+    need = services.own_need(current_user, need_id)
     if not need.is_editable:
         flash(services.not_editable_message(need, "changed"), "warning")
         return redirect(url_for("needs.show", need_id=need.id))
@@ -93,11 +81,9 @@ def edit(need_id: int):
     if form.validate_on_submit():
         try:
             need = services.edit_need(current_user, need.id, _need_input(form))
-        except services.NeedError as error:
-            if error.field is None:
-                flash(str(error), "warning")
+        except Refusal as error:
+            if not show_on_form(form, error):
                 return redirect(url_for("needs.show", need_id=need.id))
-            _show_error(form, error)
         else:
             flash("Your changes are saved.", "success")
             return redirect(url_for("needs.index"))
@@ -108,7 +94,7 @@ def edit(need_id: int):
 @roles(Role.DISTRICT_BUYER)
 def withdraw(need_id: int):
     """Confirm, then withdraw an open need."""
-    need = _own_need_or_404(need_id)
+    need = services.own_need(current_user, need_id)
     form = ConfirmForm()
     if not need.is_editable:
         flash(services.not_editable_message(need, "withdrawn"), "warning")
@@ -116,7 +102,7 @@ def withdraw(need_id: int):
     if form.validate_on_submit():
         try:
             need = services.withdraw_need(current_user, need.id)
-        except services.NeedError as error:
+        except Refusal as error:
             flash(str(error), "warning")
             return redirect(url_for("needs.show", need_id=need.id))
         flash(f"Your need for {need.quantity:,} × {need.item.name} is withdrawn.", "success")
@@ -134,7 +120,7 @@ def import_needs():
         upload = form.file.data
         try:
             result = services.import_needs(current_user, upload.filename or "", upload.read())
-        except importing.ImportRejected as rejected:
+        except Rejection as rejected:
             problems = rejected.problems
         else:
             noun = "need" if result.count == 1 else "needs"

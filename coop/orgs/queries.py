@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from coop.extensions import db
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.roles import Role
+
+if TYPE_CHECKING:  # accounts sits above orgs: its users are only named here, never imported at run time
+    from coop.accounts.models import User
 
 
 def regions() -> list[Region]:
@@ -25,3 +31,11 @@ def districts() -> list[District]:
 
 def vendors() -> list[Vendor]:
     return list(db.session.scalars(sa.select(Vendor).order_by(Vendor.name)))
+
+
+def approved_vendor(user: User) -> Vendor | None:
+    """The approved vendor ``user`` represents, or None: the one check of who may bid, ask and follow RFPs."""
+    organisation = user.organisation
+    if user.role != Role.VENDOR_REP or not isinstance(organisation, Vendor) or not organisation.is_approved:
+        return None
+    return organisation

@@ -9,9 +9,11 @@ import sqlalchemy as sa
 
 from coop import clock
 from coop.audit import services as audit
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
 from coop.roles import Role
+from coop.transactions import unit_of_work
 
 if TYPE_CHECKING:  # accounts sits above orgs: its users are only named here, never imported at run time
     from coop.accounts.models import User
@@ -24,30 +26,18 @@ REGIONS_INVALID = "Choose the regions you serve from the list."
 _PROFILE_EDITORS = {OrganisationKind.DISTRICT: Role.DISTRICT_BUYER, OrganisationKind.VENDOR: Role.VENDOR_REP}
 
 
-class OrganisationError(ValueError):
-    pass
-
-
-class ProfileError(ValueError):
-    """A profile change refused; ``field`` names the form field at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
+@unit_of_work()
 def _decide(admin: User, organisation_id: int, status: OrganisationStatus) -> Organisation:
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.kind == OrganisationKind.COOPERATIVE:
         raise LookupError(organisation_id)
     if organisation.status == status:
-        raise OrganisationError(f"{organisation.name} is already {status.value}.")
+        raise Refusal(f"{organisation.name} is already {status.value}.")
     before = {"status": organisation.status.value}
     organisation.status = status
     organisation.approved_at = clock.utcnow() if status == OrganisationStatus.APPROVED else None
     audit.record(f"organisation.{status.value}", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=admin.id, before=before, after={"status": status.value})
-    db.session.commit()
     return organisation
 
 
@@ -98,13 +88,14 @@ def missing_details(organisation: Organisation) -> list[str]:
 
 def _regions(region_ids: tuple[int, ...]) -> list[Region]:
     if not region_ids:
-        raise ProfileError("region_ids", REGIONS_MISSING)
+        raise Refusal(REGIONS_MISSING, "region_ids")
     regions = list(db.session.scalars(sa.select(Region).where(Region.id.in_(region_ids)).order_by(Region.code)))
     if len(regions) != len(set(region_ids)):
-        raise ProfileError("region_ids", REGIONS_INVALID)
+        raise Refusal(REGIONS_INVALID, "region_ids")
     return regions
 
 
+@unit_of_work()
 def update_profile(user: User, data: ProfileInput) -> bool:
     """Save the user's own organisation's profile; True if anything changed.
 
@@ -119,11 +110,11 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         raise TypeError(f"{type(data).__name__} does not fit a {organisation.kind.value}")
     name = data.name.strip()
     if not name:
-        raise ProfileError("name", NAME_MISSING)
+        raise Refusal(NAME_MISSING, "name")
     clash = sa.select(Organisation.id).where(Organisation.kind == organisation.kind, Organisation.name == name,
                                              Organisation.id != organisation.id)
     if db.session.scalar(clash) is not None:
-        raise ProfileError("name", f"Another {organisation.kind.value} is already registered as {name}.")
+        raise Refusal(f"Another {organisation.kind.value} is already registered as {name}.", "name")
     wanted = {"name": name, "contact_name": data.contact_name.strip(), "contact_email": data.contact_email.strip(),
               "contact_phone": data.contact_phone.strip()}
     if is_vendor:
@@ -144,5 +135,4 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         return False
     audit.record("organisation.profile_updated", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=user.id, before=before, after=after)
-    db.session.commit()
     return True

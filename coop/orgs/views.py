@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from coop.access import roles, signed_in
+from coop.errors import Refusal, show_on_form
 from coop.orgs import queries, services
 from coop.orgs.forms import ProfileForm, VendorProfileForm
 from coop.orgs.models import OrganisationStatus, Vendor
@@ -37,9 +38,7 @@ def decide(organisation_id: int, decision: str):
         return redirect(url_for("orgs.review"))
     try:
         organisation = (services.approve if decision == "approve" else services.reject)(current_user, organisation_id)
-    except LookupError:
-        abort(404)
-    except services.OrganisationError as error:
+    except Refusal as error:
         flash(str(error), "warning")
     else:
         flash(f"{organisation.name} is {organisation.status.value}.", "success")
@@ -84,8 +83,8 @@ def edit_profile():
     if form.validate_on_submit():
         try:
             changed = services.update_profile(current_user, _profile_input(form))
-        except services.ProfileError as error:
-            getattr(form, error.field).errors.append(str(error))
+        except Refusal as error:
+            show_on_form(form, error)
         else:
             flash("Your profile is saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("orgs.profile"))

@@ -177,6 +177,14 @@ def rfp(rfp_id: int) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).options(*_rfp_options()))
 
 
+def rfp_or_404(rfp_id: int) -> Rfp:
+    """For views: :func:`rfp`, or ``LookupError`` when there is no such RFP (the application answers it 404)."""
+    found = rfp(rfp_id)
+    if found is None:
+        raise LookupError(rfp_id)
+    return found
+
+
 def rfp_by_reference(reference: str) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.reference == reference).options(*_rfp_options()))
 
@@ -198,6 +206,17 @@ def public_rfp(reference: str) -> Rfp | None:
     """The RFP with this reference, if the public may read it."""
     rfp = rfp_by_reference(reference)
     return rfp if rfp is not None and is_public(rfp) else None
+
+
+def lock_public_rfp(reference: str) -> Rfp:
+    """The RFP the public may read, reloaded with its row locked ``FOR SHARE`` until the transaction ends, so that
+    its status and deadline cannot change meanwhile (addenda and the opening lock it ``FOR UPDATE``): the one lock
+    of bids and questions. ``LookupError`` when the public may not read it."""
+    rfp = public_rfp(reference)
+    if rfp is None:
+        raise LookupError(reference)
+    return db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
+                             .execution_options(populate_existing=True))
 
 
 def public_rfps() -> list[Rfp]:

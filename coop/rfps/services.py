@@ -15,6 +15,7 @@ from coop import clock
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
+from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.services import queue_email
@@ -24,6 +25,7 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpSta
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate
 from coop.roles import Role
+from coop.transactions import unit_of_work
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10
@@ -49,21 +51,6 @@ FORM470_NEEDED = "An E-Rate RFP needs its FCC Form 470 number and date before pu
 DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} characters."
 NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
 
-
-class RfpError(ValueError):
-    """A change refused; ``field`` names the form field at fault, or is ``None`` for the change as a whole."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
-class LineError(ValueError):
-    """A line change refused; ``errors`` maps each form field at fault to its message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def erate_deadline_message(form470_date: date) -> str:
@@ -101,7 +88,7 @@ def _locked_rfp(rfp_id: int) -> Rfp:
 
 def _require_status(rfp: Rfp, allowed: tuple[RfpStatus, ...], action: str) -> None:
     if rfp.status not in allowed:
-        raise RfpError(f"{rfp.reference} is {rfp.status.value}; {action}")
+        raise Refusal(f"{rfp.reference} is {rfp.status.value}; {action}")
 
 
 def _template(key: str) -> RfpTemplate | None:
@@ -116,17 +103,17 @@ def _brand_errors(text: str) -> str | None:
 def _checked_title(raw: str | None) -> str:
     title = (raw or "").strip()
     if not title:
-        raise RfpError(TITLE_REQUIRED, "title")
+        raise Refusal(TITLE_REQUIRED, "title")
     if len(title) > MAX_TITLE:
-        raise RfpError(TITLE_TOO_LONG, "title")
+        raise Refusal(TITLE_TOO_LONG, "title")
     if brands := _brand_errors(title):
-        raise RfpError(brands, "title")
+        raise Refusal(brands, "title")
     return title
 
 
 def _check_tco_years(tco_years) -> None:
     if not isinstance(tco_years, int) or not 1 <= tco_years <= MAX_TCO_YEARS:
-        raise RfpError(TCO_YEARS_RANGE, "tco_years")
+        raise Refusal(TCO_YEARS_RANGE, "tco_years")
 
 
 def _snapshot(rfp: Rfp) -> dict:
@@ -214,26 +201,27 @@ class PoolInput:
     tco_years: int = 4
 
 
+@unit_of_work()
 def create_rfp(user: User, data: PoolInput) -> Rfp:
     """A draft RFP pooling ``data.need_ids`` (open needs of one category), one line per item; the needs become pooled."""
     _require_admin(user)
     title = _checked_title(data.title)
     template = _template(data.template_key or "")
     if template is None:
-        raise RfpError(TEMPLATE_REQUIRED, "template_key")
+        raise Refusal(TEMPLATE_REQUIRED, "template_key")
     _check_tco_years(data.tco_years)
     category = db.session.get(Category, data.category_id)
     if category is None:
         raise LookupError(data.category_id)
     need_ids = sorted(set(data.need_ids))
     if not need_ids:
-        raise RfpError(NO_NEEDS, "need_ids")
+        raise Refusal(NO_NEEDS, "need_ids")
     # Locked: a district withdrawing or editing the same need waits for this transaction, then sees it pooled.
     needs = list(db.session.scalars(sa.select(Need).where(Need.id.in_(need_ids)).order_by(Need.id).with_for_update()))
     if len(needs) != len(need_ids) or any(need.status != NeedStatus.OPEN for need in needs):
-        raise RfpError(NEEDS_CHANGED)
+        raise Refusal(NEEDS_CHANGED)
     if any(need.item.category_id != category.id for need in needs):
-        raise RfpError(NEEDS_OTHER_CATEGORY)
+        raise Refusal(NEEDS_OTHER_CATEGORY)
 
     rfp = Rfp(
         reference=next_reference(clock.today().year), title=title, category_id=category.id, status=RfpStatus.DRAFT,
@@ -260,10 +248,10 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
     db.session.add(rfp)
     db.session.flush()
     _record("rfp.created", rfp, user, before=None, after=_snapshot(rfp))
-    db.session.commit()
     return rfp
 
 
+@unit_of_work()
 def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec: dict[str, str | None]) -> RfpLine:
     """Set a draft line's description (brand-checked) and spec values (checked by the template's fields)."""
     _require_admin(user)
@@ -289,7 +277,7 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         elif value is not None:
             values[spec_field.key] = value
     if errors:
-        raise LineError(errors)
+        raise Rejection(Problem(message, field=name) for name, message in errors.items())
     before = _line_snapshot(line)
     line.description = description
     line.spec = values
@@ -298,10 +286,10 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
         _record("rfp.line_changed", rfp, user, entity_type="rfp_line", entity_id=line.id,
                 before={key: value for key, value in before.items() if after[key] != value},
                 after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return line
 
 
+@unit_of_work()
 def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
     """Take a need off a draft RFP's line (it is open again); a line left without needs is dropped."""
     _require_admin(user)
@@ -321,7 +309,6 @@ def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
         _renumber(rfp)
     _record("rfp.need_dropped", rfp, user, entity_type="rfp_line", entity_id=line.id, before=before,
             after={"line_dropped": True} if dropped_line else _line_snapshot(line))
-    db.session.commit()
     return need
 
 
@@ -335,6 +322,7 @@ class DetailsInput:
     weights: dict[str, int]
 
 
+@unit_of_work()
 def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     """Change a draft or committing RFP's title, TCO years, E-Rate details and criteria weights."""
     _require_admin(user)
@@ -346,13 +334,13 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     for criterion in criteria:
         weight = data.weights.get(criterion["key"], criterion["weight"])
         if not isinstance(weight, int) or not 1 <= weight <= 100:
-            raise RfpError(WEIGHT_NOT_WHOLE, f"weight_{criterion['key']}")
+            raise Refusal(WEIGHT_NOT_WHOLE, f"weight_{criterion['key']}")
         criterion["weight"] = weight
     total = sum(criterion["weight"] for criterion in criteria)
     if total != 100:
-        raise RfpError(WEIGHTS_NOT_100.format(total=total), "weights")
+        raise Refusal(WEIGHTS_NOT_100.format(total=total), "weights")
     if data.erate_eligible and (problem := price_heaviest_message(criteria)):
-        raise RfpError(problem, "weights")
+        raise Refusal(problem, "weights")
     before = _snapshot(rfp)
     rfp.title = title
     rfp.tco_years = data.tco_years
@@ -365,7 +353,6 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
         _record("rfp.details_changed", rfp, user,
                 before={key: value for key, value in before.items() if after[key] != value},
                 after={key: value for key, value in after.items() if before[key] != value})
-    db.session.commit()
     return rfp
 
 
@@ -382,6 +369,7 @@ def incomplete_spec_problems(rfp: Rfp) -> list[str]:
     return problems
 
 
+@unit_of_work()
 def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     """Open the commitment window until ``deadline`` (UTC, in the future); every district with pooled needs is e-mailed."""
     _require_admin(user)
@@ -390,11 +378,11 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     if deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")
     if deadline <= clock.utcnow():
-        raise RfpError(DEADLINE_IN_PAST, "deadline")
+        raise Refusal(DEADLINE_IN_PAST, "deadline")
     if not rfp.lines:
-        raise RfpError(NO_LINES)
+        raise Refusal(NO_LINES)
     if problems := incomplete_spec_problems(rfp):
-        raise RfpError("Complete every line's specification first: " + " ".join(problems))
+        raise Refusal("Complete every line's specification first: " + " ".join(problems))
     before = _snapshot(rfp)
     rfp.status = RfpStatus.COMMITTING
     rfp.commitment_deadline = deadline
@@ -414,7 +402,6 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
                 "(/commitments). Needs you do not confirm by then are released and not bought through this RFP.\n")
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
-    db.session.commit()
     return rfp
 
 
@@ -423,6 +410,7 @@ def commitment_closed_message(rfp: Rfp) -> str:
             "your decision was not recorded.")
 
 
+@unit_of_work()
 def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly: bool = False) -> RfpLineNeed:
     """A district confirms (optionally agreeing to be named publicly) or withdraws one of its needs on a committing RFP.
 
@@ -438,14 +426,14 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     rfp = _locked_rfp(link.line.rfp_id)
     link = next(other for line in rfp.lines for other in line.pooled_needs if other.id == link_id)
     if rfp.status != RfpStatus.COMMITTING:
-        raise RfpError(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
+        raise Refusal(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
                        "your decision was not recorded.")
     now = clock.utcnow()
     if now >= rfp.commitment_deadline:
-        raise RfpError(commitment_closed_message(rfp))
+        raise Refusal(commitment_closed_message(rfp))
     need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
     if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
-        raise RfpError("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
+        raise Refusal("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
     line = link.line
     before = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
               "line_quantity": line.quantity}
@@ -464,12 +452,12 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     _record("rfp.commitment_confirmed" if confirm else "rfp.commitment_withdrawn", rfp, user,
             entity_type="rfp_line_need", entity_id=link.id, before=before,
             after={**after, "need_id": need.id, "district_id": district.id, "line_no": line.line_no})
-    db.session.commit()
     return link
 
 
 # --- publication -----------------------------------------------------------------------------------------------------
 
+@unit_of_work()
 def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     """Publish a committing RFP, once its commitment deadline has passed, with what the districts confirmed.
 
@@ -481,22 +469,22 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
     now = clock.utcnow()
     if now < rfp.commitment_deadline:
-        raise RfpError(f"The commitment window of {rfp.reference} is open until "
-                       f"{clock.format_utc(rfp.commitment_deadline)}; "
-                       "publish it after that.")
+        raise Refusal(f"The commitment window of {rfp.reference} is open until "
+                      f"{clock.format_utc(rfp.commitment_deadline)}; "
+                      "publish it after that.")
     if bid_deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")
     if bid_deadline <= now:
-        raise RfpError(BID_DEADLINE_IN_PAST, "bid_deadline")
+        raise Refusal(BID_DEADLINE_IN_PAST, "bid_deadline")
     if rfp.erate_eligible:
         if not rfp.form470_number or rfp.form470_date is None:
-            raise RfpError(FORM470_NEEDED)
+            raise Refusal(FORM470_NEEDED)
         if bid_deadline.date() < rfp.form470_date + timedelta(days=ERATE_MIN_DAYS):
-            raise RfpError(erate_deadline_message(rfp.form470_date), "bid_deadline")
+            raise Refusal(erate_deadline_message(rfp.form470_date), "bid_deadline")
         if problem := price_heaviest_message(_criteria_of(rfp)):
-            raise RfpError(problem)
+            raise Refusal(problem)
     if not any(queries.confirmed_links(line) for line in rfp.lines):
-        raise RfpError(NOTHING_CONFIRMED)
+        raise Refusal(NOTHING_CONFIRMED)
 
     before = _snapshot(rfp)
     released = []
@@ -520,7 +508,6 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     db.session.flush()
     documents.store_version(rfp)
     _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
-    db.session.commit()
     return rfp
 
 
@@ -529,6 +516,7 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
 CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED)
 
 
+@unit_of_work()
 def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     """Cancel an RFP not yet awarded, with a reason; its pooled and committed needs are open again; districts are told."""
     _require_admin(user)
@@ -536,9 +524,9 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, CANCELLABLE, "it can no longer be cancelled.")
     if not reason:
-        raise RfpError(REASON_REQUIRED, "reason")
+        raise Refusal(REASON_REQUIRED, "reason")
     if len(reason) > MAX_REASON:
-        raise RfpError(REASON_TOO_LONG, "reason")
+        raise Refusal(REASON_TOO_LONG, "reason")
     before = _snapshot(rfp)
     districts: set[int] = set()
     released = []
@@ -560,5 +548,4 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
                         f"The cooperative cancelled {rfp.reference} “{rfp.title}”.\n\nReason: {reason}\n\n"
                         "Your needs on it are open again: you can change or withdraw them, "
                         "and the cooperative may pool them into another RFP.\n")
-    db.session.commit()
     return rfp

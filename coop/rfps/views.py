@@ -11,6 +11,7 @@ from coop.access import public, roles
 from coop.accounts import queries as account_queries
 from coop.audit import queries as audit_queries
 from coop.catalogue import queries as catalogue
+from coop.errors import Refusal, Rejection, show_on_form
 from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
 from coop.rfps import documents, panels, queries, services
@@ -36,13 +37,6 @@ def rfp_helpers():
 
 def _is_admin() -> bool:
     return current_user.is_authenticated and current_user.role == Role.COOP_ADMIN
-
-
-def _rfp_or_404(rfp_id: int):
-    rfp = queries.rfp(rfp_id)
-    if rfp is None:
-        abort(404)
-    return rfp
 
 
 # --- the administrator's pages ---------------------------------------------------------------------------------------
@@ -108,12 +102,8 @@ def pool():
                 rfp = services.create_rfp(current_user, services.PoolInput(
                     category_id=proposal.category_id, need_ids=form.need_ids.data, template_key=form.template_key.data,
                     title=form.title.data, tco_years=form.tco_years.data))
-            except services.RfpError as error:
-                target = getattr(form, error.field or "", None)
-                if target is None:
-                    flash(str(error), "warning")
-                else:
-                    target.errors = [*target.errors, str(error)]
+            except Refusal as error:
+                show_on_form(form, error)
             else:
                 flash(f"{rfp.reference} is created as a draft with {len(rfp.lines)} "
                       f"line{'s' if len(rfp.lines) != 1 else ''}.", "success")
@@ -177,26 +167,18 @@ def _manage(rfp, *, status: int = 200, **posted):
     ), status
 
 
-def _form_error(form, error: services.RfpError) -> None:
-    target = getattr(form, error.field or "", None) if error.field else None
-    if target is None or not hasattr(target, "errors"):
-        flash(str(error), "warning")
-    else:
-        target.errors = [*target.errors, str(error)]
-
-
 @bp.route("/admin/rfps/<int:rfp_id>")
 @roles(Role.COOP_ADMIN)
 def manage(rfp_id: int):
     """One RFP through its lifecycle."""
-    return _manage(_rfp_or_404(rfp_id))
+    return _manage(queries.rfp_or_404(rfp_id))
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/details", methods=["POST"])
 @roles(Role.COOP_ADMIN)
 def update_details(rfp_id: int):
     """Change the RFP's title, TCO years, E-Rate details and criteria weights."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = queries.rfp_or_404(rfp_id)
     form = _details_form(rfp, request.form)
     if form.validate():
         weights = {criterion["key"]: form[f"weight_{criterion['key']}"].data
@@ -205,22 +187,22 @@ def update_details(rfp_id: int):
             services.update_details(current_user, rfp.id, services.DetailsInput(
                 title=form.title.data, tco_years=form.tco_years.data, erate_eligible=form.erate_eligible.data,
                 form470_number=form.form470_number.data, form470_date=form.form470_date.data, weights=weights))
-        except services.RfpError as error:
+        except Refusal as error:
             if error.field == "weights":
                 form.form_errors.append(str(error))
             else:
-                _form_error(form, error)
+                show_on_form(form, error)
         else:
             flash("The RFP's details are saved.", "success")
             return redirect(url_for("rfps.manage", rfp_id=rfp.id))
-    return _manage(_rfp_or_404(rfp_id), status=422, details=form)
+    return _manage(queries.rfp_or_404(rfp_id), status=422, details=form)
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/lines/<int:line_id>", methods=["POST"])
 @roles(Role.COOP_ADMIN)
 def update_line(rfp_id: int, line_id: int):
     """Set a draft line's description and spec values."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = queries.rfp_or_404(rfp_id)
     line = next((line for line in rfp.lines if line.id == line_id), None)
     if line is None or queries.template_for(rfp) is None:
         abort(404)
@@ -230,31 +212,28 @@ def update_line(rfp_id: int, line_id: int):
         try:
             services.update_line(current_user, rfp.id, line.id, description=form.description.data or "",
                                  spec={f.key: form[f"spec_{f.key}"].data for f in template.spec_fields})
-        except services.LineError as error:
-            for name, message in error.errors.items():
-                form[name].errors = [*form[name].errors, message]
-        except services.RfpError as error:
+        except Rejection as rejected:
+            show_on_form(form, rejected)
+        except Refusal as error:
             flash(str(error), "warning")
             return redirect(url_for("rfps.manage", rfp_id=rfp.id))
         else:
             flash(f"Line {line.line_no} is saved.", "success")
             return redirect(url_for("rfps.manage", rfp_id=rfp.id) + f"#line-{line.line_no}")
-    return _manage(_rfp_or_404(rfp_id), status=422, line_forms={line.id: form})
+    return _manage(queries.rfp_or_404(rfp_id), status=422, line_forms={line.id: form})
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/needs/<int:link_id>/drop", methods=["POST"])
 @roles(Role.COOP_ADMIN)
 def drop_need(rfp_id: int, link_id: int):
     """Take one district's need off a draft line."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = queries.rfp_or_404(rfp_id)
     if not ActionForm(prefix="action").validate_on_submit():
         flash(FORM_EXPIRED, "warning")
     else:
         try:
             need = services.drop_need(current_user, rfp.id, link_id)
-        except LookupError:
-            abort(404)
-        except services.RfpError as error:
+        except Refusal as error:
             flash(str(error), "warning")
         else:
             flash(f"{need.district.name}'s {need.quantity:,} × {need.item.name} is off the RFP and open again.", "success")
@@ -262,12 +241,12 @@ def drop_need(rfp_id: int, link_id: int):
 
 
 def _deadline_action(rfp_id: int, prefix: str, label: str, button: str, action, success):
-    rfp = _rfp_or_404(rfp_id)
+    rfp = queries.rfp_or_404(rfp_id)
     form = _deadline_form(prefix, label, button, request.form)
     if form.validate():
         try:
             rfp = action(current_user, rfp.id, form.utc)
-        except services.RfpError as error:
+        except Refusal as error:
             if error.field in ("deadline", "bid_deadline"):
                 form.deadline.errors = [*form.deadline.errors, str(error)]
             else:
@@ -276,7 +255,7 @@ def _deadline_action(rfp_id: int, prefix: str, label: str, button: str, action, 
         else:
             flash(success(rfp), "success")
             return redirect(url_for("rfps.manage", rfp_id=rfp_id))
-    return _manage(_rfp_or_404(rfp_id), status=422, **{prefix: form})
+    return _manage(queries.rfp_or_404(rfp_id), status=422, **{prefix: form})
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/commitment", methods=["POST"])
@@ -302,21 +281,18 @@ def publish(rfp_id: int):
 @roles(Role.COOP_ADMIN)
 def cancel(rfp_id: int):
     """Cancel the RFP, with a reason."""
-    rfp = _rfp_or_404(rfp_id)
+    rfp = queries.rfp_or_404(rfp_id)
     form = CancelForm(request.form, prefix="cancel")
     if form.validate():
         try:
             rfp = services.cancel(current_user, rfp.id, form.reason.data or "")
-        except services.RfpError as error:
-            if error.field == "reason":
-                form.reason.errors = [*form.reason.errors, str(error)]
-            else:
-                flash(str(error), "warning")
+        except Refusal as error:
+            if not show_on_form(form, error):
                 return redirect(url_for("rfps.manage", rfp_id=rfp_id))
         else:
             flash(f"{rfp.reference} is cancelled; its needs are open again and the districts are e-mailed.", "success")
             return redirect(url_for("rfps.manage", rfp_id=rfp_id))
-    return _manage(_rfp_or_404(rfp_id), status=422, cancel=form)
+    return _manage(queries.rfp_or_404(rfp_id), status=422, cancel=form)
 
 
 # --- districts' commitments ------------------------------------------------------------------------------------------
@@ -346,9 +322,7 @@ def decide(link_id: int):
     try:
         link = services.decide_commitment(current_user, link_id, confirm=confirm,
                                           named_publicly=bool(form.named_publicly.data))
-    except LookupError:
-        abort(404)
-    except services.RfpError as error:
+    except Refusal as error:
         flash(str(error), "warning")
     else:
         line = link.line

@@ -22,6 +22,7 @@ from coop.accounts.models import User
 from coop.audit.services import verify_chain
 from coop.bids import services
 from coop.bids.models import Bid, BidStatus
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -71,7 +72,7 @@ def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_l
             try:
                 bid = services.save_bid(user, reference, data, revision=None, submit=True)
                 outcomes[user_id] = ("accepted", bid.submitted_at)
-            except services.BidError as error:
+            except Refusal as error:
                 outcomes[user_id] = ("refused", str(error))
             finally:
                 db.session.remove()
@@ -84,7 +85,7 @@ def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_l
             while "result" not in opening and time.monotonic() < give_up:
                 try:
                     opening["result"] = services.open_bids(admin_user, rfp_id)
-                except services.BidError:
+                except Refusal:
                     db.session.remove()
                     admin_user = db.session.get(User, admin_id)
             db.session.remove()

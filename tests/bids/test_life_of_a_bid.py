@@ -15,6 +15,7 @@ from coop.audit.models import AuditEvent
 from coop.bids import queries, rules, services
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.demo.bids import spec_sheet_pdf
+from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.rfps.models import RfpStatus, VendorInterest
 
@@ -119,7 +120,7 @@ def test_a_double_submission_creates_one_bid_and_one_receipt(rfp, vendor_user, b
 def test_a_stale_page_cannot_overwrite_a_newer_save(rfp, vendor_user, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Newer"), revision=2)
-    with pytest.raises(services.BidError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Older window"), revision=2)
     assert str(refused.value) == services.STALE
     assert stored(rfp, vendor_user).lines[0].product == "Newer"
@@ -138,10 +139,10 @@ def test_withdrawing_keeps_the_bid_marked_withdrawn(rfp, vendor_user, bid_input,
 def test_a_bid_breaking_rules_is_refused_with_every_problem_and_writes_nothing(rfp, vendor_user, bid_input, now):
     data = bid_input(rfp, line_nos=(1,), tiers=(("2", "300"), ("1", "310"), ("", "")), capacity="10",
                      min_award_quantity="20", region_codes=(), discounts=(("100000", "3"), ("50000", "2")))
-    with pytest.raises(rules.BidRejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
     line_id = rfp.lines[0].id
-    assert [(problem.target, problem.message) for problem in rejected.value.problems] == [
+    assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
         (("lines", line_id, "tiers", 0, "min_quantity"), rules.FIRST_TIER_NOT_ONE),
         (("lines", line_id, "tiers", 1, "min_quantity"),
          "Tier 2 starts at 1, which is not above tier 1 (from 2): tiers must rise in quantity."),
@@ -162,9 +163,9 @@ def test_every_spec_field_needs_an_answer(rfp, vendor_user, bid_input, now):
     answers = dict(line.spec_compliance)
     answers["ram_gb"] = "  "
     data = rules.BidInput((rules.LineInput(**{**line.__dict__, "spec_compliance": answers}),))
-    with pytest.raises(rules.BidRejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
-    assert [(problem.target, problem.message) for problem in rejected.value.problems] == [
+    assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
         (("lines", line.rfp_line_id, "spec", "ram_gb"), rules.COMPLIANCE_REQUIRED)]
 
 
@@ -189,7 +190,7 @@ def test_at_or_after_the_deadline_nothing_can_be_created_changed_or_withdrawn(rf
         lambda: services.add_attachment(vendor_user, rfp.reference, "late.pdf", PDF, revision=2),
     ]
     for attempt in attempts:
-        with pytest.raises(services.BidError) as refused:
+        with pytest.raises(Refusal) as refused:
             attempt()
         assert str(refused.value) == message
     bid = stored(rfp, vendor_user)
@@ -200,7 +201,7 @@ def test_the_deadline_holds_whatever_the_rfp_row_says(rfp, vendor_user, bid_inpu
     # Nothing writes "closed" on the row when the deadline passes: the check reads the deadline, not the status.
     assert rfp.status == RfpStatus.OPEN
     now(rfp.bid_deadline)
-    with pytest.raises(services.BidError, match="has passed"):
+    with pytest.raises(Refusal, match="has passed"):
         services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
 
@@ -216,7 +217,7 @@ def test_a_request_that_starts_before_the_deadline_but_would_commit_after_it_is_
         now(rfp.bid_deadline)
 
     monkeypatch.setattr(services, "_write_content", slow_write)
-    with pytest.raises(services.BidError, match="has passed"):
+    with pytest.raises(Refusal, match="has passed"):
         services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
 
@@ -226,7 +227,7 @@ def test_rfps_that_do_not_take_bids(make_rfp, vendor_user, bid_input, now, north
     with pytest.raises(LookupError):
         services.save_bid(vendor_user, draft.reference, bid_input(draft), revision=None)
     cancelled = make_rfp(status=RfpStatus.CANCELLED)
-    with pytest.raises(services.BidError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.save_bid(vendor_user, cancelled.reference, bid_input(cancelled), revision=None)
     assert str(refused.value) == services.NOT_OPEN
 
@@ -258,7 +259,7 @@ def test_an_attachment_is_stored_under_a_random_name_and_returns_a_submitted_bid
 ], ids=["empty", "zip", "garbage", "truncated", "no-trailer", "encrypted"])
 def test_attachments_must_be_readable_pdf(rfp, vendor_user, now, content, message):
     files_before = set(services.upload_dir().glob("*"))
-    with pytest.raises(services.BidError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.add_attachment(vendor_user, rfp.reference, "sheet.pdf", content, revision=None)
     assert (refused.value.field, str(refused.value)) == ("file", message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
@@ -267,7 +268,7 @@ def test_attachments_must_be_readable_pdf(rfp, vendor_user, now, content, messag
 
 def test_attachments_are_size_capped(app, rfp, vendor_user, now, monkeypatch):
     monkeypatch.setitem(app.config, "COOP_MAX_ATTACHMENT_BYTES", 1024 * 1024)
-    with pytest.raises(services.BidError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.add_attachment(vendor_user, rfp.reference, "big.pdf", PDF + b"0" * 1024 * 1024, revision=None)
     assert str(refused.value) == "The file is larger than 1 MB; attach a smaller PDF."
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
@@ -294,7 +295,7 @@ def test_an_attachment_is_for_its_vendor_and_for_administrators_after_opening(
 def test_opening_once_after_the_deadline_sets_drafts_aside(rfp, vendor_user, other_vendor_user, admin, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     services.save_bid(other_vendor_user, rfp.reference, bid_input(rfp, region_codes=("north",)), revision=None)
-    with pytest.raises(services.BidError) as early:
+    with pytest.raises(Refusal) as early:
         services.open_bids(admin, rfp.id)
     assert str(early.value) == services.NOT_CLOSED_YET.format(deadline=rfp.bid_deadline.strftime("%Y-%m-%d %H:%M UTC"))
 
@@ -308,8 +309,8 @@ def test_opening_once_after_the_deadline_sets_drafts_aside(rfp, vendor_user, oth
     assert events[-1].after["submitted"] == 1 and events[-1].actor_user_id == admin.id
 
     now(rfp.bid_deadline + timedelta(hours=1))
-    with pytest.raises(services.BidError) as again:
+    with pytest.raises(Refusal) as again:
         services.open_bids(admin, rfp.id)
     assert str(again.value) == services.ALREADY_OPENED.format(opened_at=rfp.bid_deadline.strftime("%Y-%m-%d %H:%M UTC"))
-    with pytest.raises(services.BidError, match="not open for bids"):
+    with pytest.raises(Refusal, match="not open for bids"):
         services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=2)

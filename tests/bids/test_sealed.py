@@ -180,7 +180,7 @@ def test_no_action_answers_differently_once_bids_exist(
         seen = {}
         for name, user_id in observers.items():
             for route, path in paths.items():
-                with single_transaction(app, keep=False):
+                with single_transaction(keep=False):
                     user = db.session.get(User, user_id) if user_id else None
                     if user is None:
                         with client.session_transaction() as session:
@@ -231,7 +231,7 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
     db.session.commit()
 
     def world(with_bids: bool) -> tuple[dict, str, list, str]:
-        with single_transaction(app, keep=False):
+        with single_transaction(keep=False):
             current = db.session.get(Rfp, rfp_id)
             submitter, drafter, withdrawer = (db.session.get(User, user_id)
                                               for user_id in (submitter_id, drafter_id, withdrawer_id))

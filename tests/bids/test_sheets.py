@@ -15,6 +15,7 @@ from coop import spreadsheets
 from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidLine, DiscountBracket, PricingKind, PriceTier
 from coop.bids.rules import BidInput, BracketInput, LineInput, TierInput
+from coop.errors import Rejection
 from coop.extensions import db
 
 DEADLINE = "5:00 PM PDT, Friday 14 May 2027"
@@ -81,7 +82,7 @@ def read(rfp, requirements, filename, content, **options) -> sheets.SheetReading
 
 
 def rejected(rfp, requirements, filename, content, **options) -> list[tuple[str, str]]:
-    with pytest.raises(sheets.SheetRejected) as caught:
+    with pytest.raises(Rejection) as caught:
         read(rfp, requirements, filename, content, **options)
     return [(problem.place, problem.message) for problem in caught.value.problems]
 
@@ -278,7 +279,7 @@ def test_rows_left_empty_are_not_bid_on_and_an_unfilled_sheet_is_no_bid(rfp, req
 
     unfilled = read(rfp, requirements, "bid.csv", write(rfp, requirements, None, "csv"))
     assert unfilled.bid == BidInput()
-    with pytest.raises(rules.BidRejected) as caught:
+    with pytest.raises(Rejection) as caught:
         rules.check_bid(unfilled.bid, queries.line_rules(rfp), REGIONS)
     assert [(problem.place, problem.message) for problem in sheets.sheet_problems(unfilled, caught.value.problems)] == [
         ("Bid sheet", rules.NO_LINE)]
@@ -422,7 +423,7 @@ def test_problems_the_rules_find_are_named_by_sheet_line_and_column(rfp, require
     assert reading.where(("lines", first, "tiers", 2, "unit_price")) == 'Bid sheet line 2, column "tier3_price"'
     assert reading.where(("lines", second, "tiers", 0, "min_quantity")) == 'Bid sheet line 3, column "tier1_from"'
 
-    with pytest.raises(rules.BidRejected) as caught:
+    with pytest.raises(Rejection) as caught:
         rules.check_bid(reading.bid, queries.line_rules(rfp), ["north", "south"])
     assert [(problem.place, problem.message) for problem in sheets.sheet_problems(reading, caught.value.problems)] == [
         ('Bid sheet line 2, column "tier3_price"', rules.tier_price_rising(2, 1, 295_00, 289_00)),
@@ -434,14 +435,14 @@ def test_problems_the_rules_find_are_named_by_sheet_line_and_column(rfp, require
         ('Discounts sheet line 3, column "percent"', rules.BRACKET_PERCENT_NOT_PERCENT),
     ]
     assert reading.bid.lines[1].tiers[1] == TierInput("12.5", "400.00")
-    problem = sheets.SheetRejected(sheets.sheet_problems(reading, caught.value.problems)).problems[0]
+    problem = Rejection(sheets.sheet_problems(reading, caught.value.problems)).problems[0]
     assert (problem.sheet, problem.line, problem.column) == ("Bid", 2, "tier3_price")
 
 
 def test_a_first_tier_left_blank_is_named_by_the_tier_the_vendor_filled(rfp, requirements):
     content = blank_csv(rfp, requirements, line3=offer(rfp, 2, tiers=(("", ""), ("5", "300"))))
     reading = read(rfp, requirements, "bid.csv", content)
-    with pytest.raises(rules.BidRejected) as caught:
+    with pytest.raises(Rejection) as caught:
         rules.check_bid(reading.with_saved_discounts(None), queries.line_rules(rfp), REGIONS)
     assert [(problem.place, problem.message) for problem in sheets.sheet_problems(reading, caught.value.problems)] == [
         ('Bid sheet line 3, column "tier2_from"', rules.FIRST_TIER_NOT_ONE)]

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from coop.catalogue.models import Item
+from coop.extensions import db
 
 HEADER = ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
 
@@ -17,17 +18,22 @@ HEADER = ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", 
 @pytest.fixture
 def catalogue(make_item) -> dict[str, Item]:
     """Three items in two categories, by code."""
-    return {
+    items = {
         "LAPTOP-14": make_item("LAPTOP-14", category="student-devices", name="14-inch student laptop"),
         "CHROMEBOOK-11": make_item("CHROMEBOOK-11", category="student-devices", name="11-inch Chromebook"),
         "AP-WIFI6": make_item("AP-WIFI6", category="network", name="Wi-Fi 6 access point"),
     }
+    # Committed (to the test's savepoint) as in a real request: a refused use case rolls back only its own work.
+    db.session.commit()
+    return items
 
 
 @pytest.fixture
 def buyer(make_buyer, make_district, make_region):
     """A buyer of the approved district Lakeview, in the north region."""
-    return make_buyer(make_district("Lakeview SD", region=make_region("north", "North")))
+    buyer = make_buyer(make_district("Lakeview SD", region=make_region("north", "North")))
+    db.session.commit()  # as the catalogue
+    return buyer
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from support import text_of
 
 from coop import clock
 from coop.audit.models import AuditEvent
+from coop.errors import Rejection
 from coop.extensions import db
-from coop.needs import importing, services
+from coop.needs import services
 from coop.needs.models import Need, NeedStatus
 
 COLUMNS_MESSAGE = "The columns are: item_code, quantity, needed_by, budget_cap, erate_eligible, spec_notes."
@@ -322,7 +323,7 @@ def test_no_file_chosen(as_buyer):
 
 def test_the_service_imports_nothing_from_a_file_with_one_bad_row(buyer, catalogue, csv_file):
     good = [["LAPTOP-14", "40", days_ahead(30).isoformat(), "", "", ""]] * 999
-    with pytest.raises(importing.ImportRejected) as rejected:
+    with pytest.raises(Rejection) as rejected:
         services.import_needs(buyer, "needs.csv", csv_file(good + [["LAPTOP-14", "-1", days_ahead(30).isoformat(), "", "", ""]]))
     assert [(p.line, p.column, p.message) for p in rejected.value.problems] == [
         (1001, "quantity", "Quantity must be a whole number greater than 0.")]

@@ -11,6 +11,7 @@ from support import text_of
 from coop import clock
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs import services
 from coop.needs.models import Need, NeedStatus
@@ -188,7 +189,7 @@ def test_a_need_that_is_no_longer_open_cannot_be_edited(as_buyer, buyer, catalog
                                    follow_redirects=True)):
         assert message in text_of(response)
     assert only_need().quantity == 40
-    with pytest.raises(services.NeedError, match=message):
+    with pytest.raises(Refusal, match=message):
         services.edit_need(buyer, need.id, services.NeedInput(catalogue["LAPTOP-14"].id, 99, days_ahead(10)))
     assert audit_actions() == []
 
@@ -242,7 +243,7 @@ def test_a_need_that_is_no_longer_open_cannot_be_withdrawn(as_buyer, buyer, cata
     response = as_buyer.post(f"/needs/{need.id}/withdraw", follow_redirects=True)
     assert message in text_of(response)
     assert only_need().status == status
-    with pytest.raises(services.NeedError, match=message):
+    with pytest.raises(Refusal, match=message):
         services.withdraw_need(buyer, need.id)
     assert audit_actions() == []
 
@@ -307,7 +308,7 @@ def test_the_service_refuses_what_the_form_would_let_through(buyer, catalogue):
         (services.NeedInput(999_999, 5, days_ahead(5)), "item_id", "Choose an item from the catalogue."),
     ]
     for data, field, message in cases:
-        with pytest.raises(services.NeedError) as caught:
+        with pytest.raises(Refusal) as caught:
             services.post_need(buyer, data)
         assert (caught.value.field, str(caught.value)) == (field, message)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
@@ -316,6 +317,7 @@ def test_the_service_refuses_what_the_form_would_let_through(buyer, catalogue):
 def test_another_districts_need_is_not_found_by_the_services(buyer, make_buyer, catalogue, make_need):
     other = make_buyer()
     need = make_need(other.organisation, item=catalogue["LAPTOP-14"])
+    db.session.commit()  # to the test's savepoint: each refused attempt rolls back only its own work
     for attempt in (lambda: services.own_need(buyer, need.id), lambda: services.withdraw_need(buyer, need.id),
                     lambda: services.edit_need(buyer, need.id, services.NeedInput(catalogue["LAPTOP-14"].id, 1, days_ahead(9)))):
         with pytest.raises(LookupError):

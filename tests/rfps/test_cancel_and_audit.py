@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from coop.audit import queries as audit_queries
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
@@ -45,7 +46,7 @@ def test_a_need_its_district_withdrew_is_left_alone(admin, committing, buyers, n
 
 
 def test_a_reason_is_required(admin, draft):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.cancel(admin, draft.id, "   ")
     assert str(refused.value) == "Give the reason for cancelling."
     assert queries.rfp(draft.id).status == RfpStatus.DRAFT
@@ -70,7 +71,7 @@ def test_the_cancel_form_cancels(log_in, admin, draft, seen):
 def test_an_awarded_complete_or_cancelled_rfp_cannot_be_cancelled(admin, published, status):
     published.status = status
     db.session.flush()
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.cancel(admin, published.id, "Late change of mind.")
     assert str(refused.value) == f"{published.reference} is {status.value}; it can no longer be cancelled."
 

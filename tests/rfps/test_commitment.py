@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from coop import clock
 from coop.audit import queries as audit_queries
 from coop.audit import services as audit
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
@@ -39,7 +40,7 @@ def test_starting_the_window_emails_every_district_with_pooled_needs(committing,
 def test_the_commitment_deadline_must_be_in_the_future(admin, draft, complete_specs, frozen):
     complete_specs(draft)
     now = frozen(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.start_commitment(admin, draft.id, now)
     assert str(refused.value) == "The commitment deadline must be in the future."
     assert queries.rfp(draft.id).status == RfpStatus.DRAFT
@@ -109,7 +110,7 @@ def test_at_the_deadline_decisions_are_refused(committing, log_in, buyers, needs
     frozen(committing.commitment_deadline)
     expected = (f"The commitment window of {committing.reference} closed at "
                 f"{clock.format_utc(committing.commitment_deadline)}; your decision was not recorded.")
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     assert str(refused.value) == expected
     response = log_in(buyers["Lakeview SD"]).post(
@@ -137,14 +138,14 @@ def test_another_districts_need_is_not_found(committing, log_in, buyers, needs, 
 def test_a_draft_is_not_shown_to_districts_and_takes_no_decision(draft, log_in, buyers, needs, link_of, seen):
     client = log_in(buyers["Lakeview SD"])
     assert "None of your needs is pooled into an RFP yet." in seen(client.get("/commitments"))
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.decide_commitment(buyers["Lakeview SD"], link_of(draft, needs["lakeview"]), confirm=True)
     assert str(refused.value) == (f"{draft.reference} is not taking commitments (it is draft); "
                                   "your decision was not recorded.")
 
 
 def test_publication_waits_for_the_commitment_deadline(admin, committing):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, committing.id, clock.utcnow() + timedelta(days=40))
     assert str(refused.value) == (f"The commitment window of {committing.reference} is open until "
                                   f"{clock.format_utc(committing.commitment_deadline)}; publish it after that.")
@@ -167,7 +168,7 @@ def test_publication_with_nothing_confirmed_is_refused(admin, committing, frozen
     frozen(committing.commitment_deadline)
     services.update_details(admin, committing.id, services.DetailsInput(
         title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     assert str(refused.value) == "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
 

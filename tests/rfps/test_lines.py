@@ -9,6 +9,7 @@ import pytest
 from coop import clock
 from coop.audit import queries as audit_queries
 from coop.audit import services as audit
+from coop.errors import Refusal, Rejection
 from coop.rfps import queries, services
 from coop.rfps.documents import requirements
 
@@ -40,10 +41,10 @@ def test_spec_values_are_stored_typed_and_worded_as_requirements(admin, draft, l
 
 def test_every_bad_value_is_named_and_nothing_is_saved(admin, draft, laptop_form):
     line = laptop_line(draft)
-    with pytest.raises(services.LineError) as refused:
+    with pytest.raises(Rejection) as refused:
         services.update_line(admin, draft.id, line.id, description="Same as our Lenovo 100e fleet",
                              spec={**laptop_form, "ram_gb": "12", "battery_hours": "4", "storage_gb": ""})
-    assert refused.value.errors == {
+    assert {problem.field: problem.message for problem in refused.value.problems} == {
         "description": BRAND_MESSAGE,
         "spec_ram_gb": "Memory (RAM) must be one of: 4, 8, 16.",
         "spec_storage_gb": "Storage is required.",
@@ -86,7 +87,7 @@ def test_the_line_form_saves(log_in, admin, draft, seen, laptop_form):
 
 
 def test_the_commitment_window_needs_complete_specs(admin, draft):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.start_commitment(admin, draft.id, clock.utcnow() + timedelta(days=3))
     assert str(refused.value) == (
         "Complete every line's specification first: Line 1: Storage is required. "

@@ -12,6 +12,7 @@ from coop import clock
 from coop.audit import queries as audit_queries
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.needs.queries import DemandFilter
@@ -88,7 +89,7 @@ def test_references_count_up_within_the_year(draft, admin, districts, laptops, m
 def test_a_bad_pool_is_refused_and_changes_nothing(admin, needs, laptops, change, message):
     data = {"category_id": laptops["LAPTOP-14"].category_id, "need_ids": [n.id for n in needs.values()],
             "template_key": "student-laptops", "title": "Laptops", "tco_years": 4, **change}
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_rfp(admin, services.PoolInput(**data))
     assert str(refused.value) == message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rfp)) == 0
@@ -96,7 +97,7 @@ def test_a_bad_pool_is_refused_and_changes_nothing(admin, needs, laptops, change
 
 
 def test_a_need_pooled_meanwhile_cannot_be_pooled_twice(admin, draft, needs, laptops):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.create_rfp(admin, services.PoolInput(laptops["LAPTOP-14"].category_id, [needs["lakeview"].id],
                                                       "student-laptops", "Again"))
     assert str(refused.value) == services.NEEDS_CHANGED
@@ -181,6 +182,6 @@ def test_the_drop_button_on_the_rfp_page(log_in, admin, draft, needs, link_of, s
 
 
 def test_needs_cannot_be_dropped_once_the_commitment_window_started(admin, committing, needs, link_of):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.drop_need(admin, committing.id, link_of(committing, needs["lakeview"]))
     assert str(refused.value) == f"{committing.reference} is committing; only a draft RFP's lines can be changed."

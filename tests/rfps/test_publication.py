@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from coop.errors import Refusal
 from coop.extensions import db
 from coop.rfps import queries, services
 from coop.rfps.models import RfpDocument, RfpStatus
@@ -19,7 +20,7 @@ def ready(admin, committing, buyers, needs, link_of, frozen):
     services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True)
     services.decide_commitment(buyers["Hillcrest SD"], link_of(committing, needs["hillcrest"]), confirm=True)
     committing.commitment_deadline = NOW - timedelta(hours=1)
-    db.session.flush()
+    db.session.commit()  # to the test's savepoint: a refused use case rolls back only its own work
     frozen(NOW)
     return committing
 
@@ -32,7 +33,7 @@ def details(rfp, **changes) -> services.DetailsInput:
 
 def test_the_bid_deadline_must_be_in_the_future(admin, ready):
     services.update_details(admin, ready.id, details(ready, erate_eligible=False))
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, NOW)
     assert str(refused.value) == "The bid deadline must be in the future."
     assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
@@ -40,14 +41,14 @@ def test_the_bid_deadline_must_be_in_the_future(admin, ready):
 
 def test_an_erate_rfp_needs_its_form_470(admin, ready):
     assert ready.erate_eligible  # Hillcrest's need is E-Rate eligible
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, NOW + timedelta(days=40))
     assert str(refused.value) == "An E-Rate RFP needs its FCC Form 470 number and date before publication."
 
 
 def test_an_erate_bid_deadline_comes_28_days_after_the_form_470(admin, ready):
     services.update_details(admin, ready.id, details(ready))
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, datetime(2026, 3, 28, 23, 59, tzinfo=timezone.utc))
     assert str(refused.value) == (
         "Under E-Rate rules the bid deadline must be at least 28 days after the FCC Form 470 date (2026-03-01): "
@@ -58,20 +59,20 @@ def test_an_erate_bid_deadline_comes_28_days_after_the_form_470(admin, ready):
 
 
 def test_an_erate_rfp_weighs_price_most(admin, ready):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.update_details(admin, ready.id, details(ready, weights={"price": 30, "specification": 40}))
     assert str(refused.value) == ("Under E-Rate rules price must be the most heavily weighted criterion: price weighs 30 "
                                   "and “Meeting or exceeding the specification” weighs 40.")
     # Saved while not E-Rate, then switched on without touching the weights: publication still refuses.
     services.update_details(admin, ready.id, details(ready, erate_eligible=False, weights={"price": 30, "specification": 40}))
     ready.erate_eligible = True
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, NOW + timedelta(days=40))
     assert str(refused.value).startswith("Under E-Rate rules price must be the most heavily weighted criterion")
 
 
 def test_weights_must_add_up_to_100(admin, ready):
-    with pytest.raises(services.RfpError) as refused:
+    with pytest.raises(Refusal) as refused:
         services.update_details(admin, ready.id, details(ready, weights={"price": 60}))
     assert str(refused.value) == "The criteria weights must add up to 100, not 110."
 
