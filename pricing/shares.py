@@ -1,4 +1,7 @@
-"""Cost shares: equal price, standalone costs, proportional savings, Shapley, core.
+"""Cost shares: equal price, capped equal price, standalone costs, proportional savings, Shapley, core.
+
+The rules' definitions and guarantees are in pricing/FORMAT.md ("Sharing
+rules"); the least core is in :mod:`pricing.least_core`.
 
 A coalition's cost ``c(S)`` is the optimum of the same problem restricted to
 the demands of the districts in ``S`` (same offers, rules and brackets).
@@ -85,6 +88,43 @@ def coalition_costs(
         else:
             results[members] = CoalitionCost(None, f"no solution: {raw.message}")
     return results
+
+
+@dataclass(frozen=True)
+class Capped:
+    costs: dict[str, Decimal] | None
+    reason: str | None  # why ``costs`` is missing
+
+
+def capped_equal_price(total: Decimal, pooled: dict[str, Decimal], standalone: dict[str, Decimal | None]) -> Capped:
+    """Equal price, with no district above its standalone cost.
+
+    A district whose pooled cost exceeds its standalone cost pays its
+    standalone cost; the districts that save carry the difference in
+    proportion to their savings. Each carries at most its savings (the
+    difference is at most their sum exactly when the standalone costs cover
+    the total), so nobody ends above its standalone cost, and rounding keeps
+    that: capped costs are whole cents and only the savers' shares are rounded.
+    """
+    if any(cost is None for cost in standalone.values()):
+        return Capped(None, "capped equal-price shares need every standalone cost")
+    alone: dict[str, Decimal] = {d: c for d, c in standalone.items() if c is not None}
+    sum_alone = sum(alone.values(), Decimal("0.00"))
+    if sum_alone < total:
+        return Capped(None, (
+            f"no shares keep every district at or below its standalone cost: the pooled total {total} exceeds "
+            f"the sum of the standalone costs {sum_alone} by {total - sum_alone} (capacities, minimum awards "
+            "or the vendor cap make buying together dearer than buying apart)"
+        ))
+    names = sorted(pooled)
+    excess = sum((max(Decimal(0), pooled[d] - alone[d]) for d in names), Decimal(0))
+    savings = {d: max(Decimal(0), alone[d] - pooled[d]) for d in names}
+    saved = sum(savings.values(), Decimal(0))
+    exact = [
+        Fraction(min(pooled[d], alone[d])) + (Fraction(excess) * Fraction(savings[d]) / Fraction(saved) if excess else 0)
+        for d in names
+    ]
+    return Capped(dict(zip(names, round_preserving_sum(exact))), None)
 
 
 def proportional(total: Decimal, standalone: dict[str, Decimal]) -> dict[str, Decimal]:

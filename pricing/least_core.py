@@ -1,0 +1,215 @@
+"""The least core: shares that hold the most any coalition gains by leaving as low as possible.
+
+Definition (pricing/FORMAT.md, "Sharing rules"): shares ``x`` adding up to
+the pooled total ``T`` that minimise ``eps >= 0`` subject to
+``x(S) - C(S) <= eps`` for every coalition ``S`` of districts that can buy
+on its own, ``x_d >= 0``, and ``x_d <= standalone_d`` whenever shares within
+every standalone cost exist. ``eps`` is floored at 0 (the empty coalition
+gains nothing), so when the core is not empty this is the core. Among those
+shares it takes the one nearest the equal-price shares ``p`` (least sum of
+squared differences, which makes it unique), so the rule changes the
+invoices as little as stability needs.
+
+There are ``2^n`` coalitions, so they are generated as needed: a linear
+program over the coalitions found so far gives the least ``eps`` over them
+(a lower bound on the true one) and a quadratic program the nearest shares;
+the core check (:func:`pricing.shares.core_check`, the coalition MILP) then
+finds the coalition that gains most at those shares, rounded to the cent. If
+it gains no more than the bound plus ``TOLERANCE``, or it is already among
+the coalitions (so its excess is rounding), the shares are least-core within
+that tolerance and the last core check is the certificate; otherwise its
+cost joins the programs and the round repeats. Every district's standalone
+cost is a coalition from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+import highspy
+import numpy as np
+from scipy.optimize import linprog
+
+from .costing import CENT, round_preserving_sum
+from .guard import Job, run_guarded
+from .problem import Problem
+from .result import CoreCheck, LeastCore
+from .shares import core_check
+
+logger = logging.getLogger(__name__)
+
+#: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
+TOLERANCE = Decimal("0.01")
+#: Slack of the nearest-shares program over the bound, in units of the average share (numerical room).
+QP_SLACK = 1e-7
+#: Precision the programs' shares are snapped to before the cent rounding (dollars).
+SNAP = Fraction(1, 10_000)
+
+
+@dataclass(frozen=True)
+class LeastCoreShares:
+    costs: dict[str, Decimal]
+    summary: LeastCore
+    core: CoreCheck
+
+
+class _Programs:
+    """The linear and quadratic programs over the coalitions found so far, in units of the average share."""
+
+    def __init__(self, districts: list[str], total: Decimal, pooled: dict[str, Decimal],
+                 standalone: dict[str, Decimal | None]) -> None:
+        self.districts = districts
+        self.index = {d: k for k, d in enumerate(districts)}
+        self.scale = float(total) / len(districts) or 1.0
+        self.total = float(total) / self.scale
+        self.target = np.array([float(pooled[d]) / self.scale for d in districts])
+        known = [c for c in standalone.values() if c is not None]
+        within = len(known) < len(districts) or sum(known, Decimal(0)) >= total
+        self.upper = np.array([
+            float(standalone[d]) / self.scale if within and standalone[d] is not None else math.inf
+            for d in districts
+        ])
+        self.coalitions: list[frozenset[str]] = []
+        self.rows: list[np.ndarray] = []
+        self.costs: list[float] = []
+
+    def add(self, members: frozenset[str], cost: Decimal) -> None:
+        row = np.zeros(len(self.districts))
+        row[[self.index[d] for d in members]] = 1.0
+        self.coalitions.append(members)
+        self.rows.append(row)
+        self.costs.append(float(cost) / self.scale)
+
+    def least_epsilon(self) -> float:
+        n = len(self.districts)
+        a_ub = np.hstack([np.array(self.rows), -np.ones((len(self.rows), 1))]) if self.rows else None
+        res = linprog(
+            np.r_[np.zeros(n), 1.0], A_ub=a_ub, b_ub=np.array(self.costs) if self.rows else None,
+            A_eq=np.r_[np.ones(n), 0.0][None, :], b_eq=[self.total],
+            bounds=[(0.0, None if math.isinf(u) else u) for u in self.upper] + [(0.0, None)], method="highs",
+        )
+        if res.status != 0:
+            raise RuntimeError(f"least-core linear program failed: {res.message}")
+        return float(res.x[-1])
+
+    def nearest(self, epsilon: float) -> np.ndarray:
+        """Shares nearest the equal price with every known coalition gaining at most ``epsilon``."""
+        # highspy prints its banner on the caller's stdout, which the command line keeps for JSON:
+        # the quadratic program runs in the guarded child, whose output goes nowhere.
+        job = Job(_nearest_shares, (self.upper, self.target, self.total, self.rows, self.costs, epsilon))
+        x, status = run_guarded([job], time_limit_s=None, mip_rel_gap=0.0)[0]
+        if x is None:
+            raise RuntimeError(f"least-core quadratic program failed: {status}")
+        return x
+
+    def binding(self, x: np.ndarray, epsilon: float) -> tuple[tuple[str, ...], ...]:
+        tight = 0.005 / self.scale  # half a cent
+        found = [
+            tuple(sorted(s)) for s, row, cost in zip(self.coalitions, self.rows, self.costs)
+            if row @ x - cost >= epsilon - tight
+        ]
+        return tuple(sorted(found, key=lambda s: (len(s), s)))
+
+    def in_cents(self, x: np.ndarray, total: Decimal) -> dict[str, Decimal]:
+        snapped = [Fraction(round(Fraction(v * self.scale) / SNAP)) * SNAP for v in x]
+        spread = (Fraction(total) - sum(snapped, Fraction(0))) / len(snapped)
+        return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
+
+
+def _nearest_shares(upper: np.ndarray, target: np.ndarray, total: float, rows: list[np.ndarray],
+                    costs: list[float], epsilon: float, *, time_limit_s: float | None) -> tuple[np.ndarray | None, str]:
+    """Minimise ``sum (x - target)^2`` s.t. ``sum x = total``, ``0 <= x <= upper``, ``row @ x <= cost + epsilon``."""
+    n = target.size
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    inf = highspy.kHighsInf
+    h.addVars(n, np.zeros(n), np.where(np.isinf(upper), inf, upper))
+    # sum (x - p)^2 = x'x - 2 p'x + const, and HiGHS minimises c'x + x'Qx / 2.
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), -2.0 * target)
+    h.passHessian(n, n, highspy.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
+                  np.arange(n, dtype=np.int32), np.full(n, 2.0))
+    h.addRow(total, total, n, np.arange(n, dtype=np.int32), np.ones(n))
+    for row, cost in zip(rows, costs):
+        cols = np.flatnonzero(row).astype(np.int32)
+        h.addRow(-inf, cost + epsilon + QP_SLACK, cols.size, cols, np.ones(cols.size))
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return None, h.modelStatusToString(status)
+    return np.array(h.getSolution().col_value), "optimal"
+
+
+def least_core(
+    problem: Problem,
+    total: Decimal,
+    pooled: dict[str, Decimal],
+    standalone: dict[str, Decimal | None],
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+) -> LeastCoreShares:
+    """Least-core shares by constraint generation (see the module docstring).
+
+    ``standalone`` maps each district to its standalone cost (``None``: it
+    cannot buy alone). ``time_limit_s`` bounds the whole generation: each
+    core check gets what is left of it; when it runs out, the shares of the
+    last round are returned with ``proven=False``.
+    """
+    started = time.perf_counter()
+    districts = sorted(pooled)
+    programs = _Programs(districts, total, pooled, standalone)
+    for d in districts:
+        if standalone[d] is not None:
+            programs.add(frozenset([d]), standalone[d])
+    iterations = 0
+    while True:
+        iterations += 1
+        epsilon = programs.least_epsilon()
+        x = programs.nearest(epsilon)
+        costs = programs.in_cents(x, total)
+        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
+        bound = Decimal(epsilon * programs.scale).quantize(CENT, rounding=ROUND_FLOOR)
+        members = frozenset(check.coalition)
+        logger.info("least core: round %d, bound %s, largest gain %s", iterations, bound, check.gain)
+        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
+        if (
+            not check.blocked
+            or check.gain <= Decimal(epsilon * programs.scale) + TOLERANCE
+            or members in programs.coalitions
+            or out_of_time
+        ):
+            break
+        programs.add(members, sum((costs[d] for d in members), Decimal(0)) - check.gain)
+
+    proven = check.gain_bound is not None and check.gain_bound <= check.gain + TOLERANCE
+    summary = LeastCore(
+        epsilon=check.gain,
+        epsilon_lower_bound=max(Decimal("0.00"), bound),
+        binding=programs.binding(x, epsilon),
+        iterations=iterations,
+        time_s=round(time.perf_counter() - started, 3),
+        proven=proven,
+        message=_message(check.gain, bound, proven),
+    )
+    return LeastCoreShares(costs, summary, check)
+
+
+def _message(epsilon: Decimal, bound: Decimal, proven: bool) -> str:
+    if epsilon == 0:
+        text = "in the core: no coalition of districts would gain by leaving the pool"
+    elif bound > 0:
+        text = (
+            "the core is empty: some coalition can always gain by leaving; these shares hold the largest gain "
+            f"to {epsilon} (no shares can hold it below {bound})"
+        )
+    else:
+        text = f"in the core up to rounding to the cent: a coalition would gain {epsilon} by leaving"
+    return text + (" (certified)" if proven and epsilon == 0 else "" if proven else " (time limit reached; not proven)")
