@@ -28,14 +28,14 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import highspy
 import numpy as np
 from scipy.optimize import linprog
 
-from .costing import CENT, round_preserving_sum
+from .costing import round_preserving_sum, to_cents
 from .guard import Job, run_guarded
 from .problem import Problem
 from .result import CoreCheck, LeastCore
@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 TOLERANCE = Decimal("0.01")
 #: Slack of the nearest-shares program over the bound, in units of the average share (numerical room).
 QP_SLACK = 1e-7
-#: Precision the programs' shares are snapped to before the cent rounding (dollars).
-SNAP = Fraction(1, 10_000)
 
 
 @dataclass(frozen=True)
@@ -98,14 +96,21 @@ class _Programs:
         return float(res.x[-1])
 
     def nearest(self, epsilon: float) -> np.ndarray:
-        """Shares nearest the equal price with every known coalition gaining at most ``epsilon``."""
+        """Shares nearest the equal price with every known coalition gaining at most ``epsilon``.
+
+        The quadratic program is written in the differences from the equal price, in dollars: the
+        solver's absolute tolerance then stays far below a cent whatever the size of the shares.
+        """
+        p = self.target * self.scale
+        rows = self.rows
+        limits = [(cost + epsilon + QP_SLACK) * self.scale - row @ p for row, cost in zip(rows, self.costs)]
         # highspy prints its banner on the caller's stdout, which the command line keeps for JSON:
         # the quadratic program runs in the guarded child, whose output goes nowhere.
-        job = Job(_nearest_shares, (self.upper, self.target, self.total, self.rows, self.costs, epsilon))
-        x, status = run_guarded([job], time_limit_s=None, mip_rel_gap=0.0)[0]
-        if x is None:
+        job = Job(_nearest_shares, (-p, self.upper * self.scale - p, rows, limits))
+        y, status = run_guarded([job], time_limit_s=None, mip_rel_gap=0.0)[0]
+        if y is None:
             raise RuntimeError(f"least-core quadratic program failed: {status}")
-        return x
+        return (p + y) / self.scale
 
     def binding(self, x: np.ndarray, epsilon: float) -> tuple[tuple[str, ...], ...]:
         tight = 0.005 / self.scale  # half a cent
@@ -116,29 +121,30 @@ class _Programs:
         return tuple(sorted(found, key=lambda s: (len(s), s)))
 
     def in_cents(self, x: np.ndarray, total: Decimal) -> dict[str, Decimal]:
-        snapped = [Fraction(round(Fraction(v * self.scale) / SNAP)) * SNAP for v in x]
-        spread = (Fraction(total) - sum(snapped, Fraction(0))) / len(snapped)
-        return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
+        # Nearest cents first, so that shares the programs return within float noise of a cent keep it;
+        # the few cents the sum is then off by are spread evenly.
+        nearest = [Fraction(round(Fraction(v * self.scale) * 100), 100) for v in x]
+        spread = (Fraction(total) - sum(nearest, Fraction(0))) / len(nearest)
+        return dict(zip(self.districts, round_preserving_sum([v + spread for v in nearest])))
 
 
-def _nearest_shares(upper: np.ndarray, target: np.ndarray, total: float, rows: list[np.ndarray],
-                    costs: list[float], epsilon: float, *, time_limit_s: float | None) -> tuple[np.ndarray | None, str]:
-    """Minimise ``sum (x - target)^2`` s.t. ``sum x = total``, ``0 <= x <= upper``, ``row @ x <= cost + epsilon``."""
-    n = target.size
+def _nearest_shares(lower: np.ndarray, upper: np.ndarray, rows: list[np.ndarray], limits: list[float],
+                    *, time_limit_s: float | None) -> tuple[np.ndarray | None, str]:
+    """Minimise ``sum y^2`` s.t. ``sum y = 0``, ``lower <= y <= upper`` and ``row @ y <= limit``."""
+    n = lower.size
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
         h.setOptionValue("time_limit", float(time_limit_s))
     inf = highspy.kHighsInf
-    h.addVars(n, np.zeros(n), np.where(np.isinf(upper), inf, upper))
-    # sum (x - p)^2 = x'x - 2 p'x + const, and HiGHS minimises c'x + x'Qx / 2.
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), -2.0 * target)
+    h.addVars(n, lower, np.where(np.isinf(upper), inf, upper))
+    # HiGHS minimises c'y + y'Qy / 2: Q = 2 I.
     h.passHessian(n, n, highspy.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
                   np.arange(n, dtype=np.int32), np.full(n, 2.0))
-    h.addRow(total, total, n, np.arange(n, dtype=np.int32), np.ones(n))
-    for row, cost in zip(rows, costs):
+    h.addRow(0.0, 0.0, n, np.arange(n, dtype=np.int32), np.ones(n))
+    for row, limit in zip(rows, limits):
         cols = np.flatnonzero(row).astype(np.int32)
-        h.addRow(-inf, cost + epsilon + QP_SLACK, cols.size, cols, np.ones(cols.size))
+        h.addRow(-inf, limit, cols.size, cols, np.ones(cols.size))
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
@@ -176,7 +182,7 @@ def least_core(
         costs = programs.in_cents(x, total)
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
         check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
-        bound = Decimal(epsilon * programs.scale).quantize(CENT, rounding=ROUND_FLOOR)
+        bound = to_cents(Decimal(epsilon * programs.scale))
         members = frozenset(check.coalition)
         logger.info("least core: round %d, bound %s, largest gain %s", iterations, bound, check.gain)
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s

@@ -128,8 +128,8 @@ class LeastCore:
         reported (cent-rounded) shares, as the final core check found it; 0
         when the shares are in the core.
     epsilon_lower_bound : Decimal
-        No shares at all can hold the largest gain below this (rounded down
-        to the cent): the optimum of the linear program over the coalitions
+        No shares at all can hold the largest gain below this (rounded to
+        the cent): the optimum of the linear program over the coalitions
         found, which relaxes the one over every coalition.
     binding : tuple of tuple of str
         The coalitions whose gain equals the least-core value at the optimum
