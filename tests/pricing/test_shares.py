@@ -108,11 +108,11 @@ def test_least_core_fixes_the_worked_example_changing_equal_price_as_little_as_p
     assert result.core is not None and not result.core.blocked and result.core.gain_bound == Decimal("0.00")
 
 
-def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer):
-    # Any two districts buy 20 units from A at 5.00 (100.00), as cheap as one alone at 10.00; A holds
-    # only 20 units, so the third district of three pays the catalog's 10.00: 200.00 in all. Shares
-    # with every pair at most 100.00 would add up to at most 150.00: the core is empty.
-    doc = document(
+def empty_core(document, offer):
+    """Any two districts buy 20 units from A at 5.00 (100.00), as cheap as one alone at 10.00; A holds
+    only 20 units, so the third district of three pays the catalog's 10.00: 200.00 in all. Shares
+    with every pair at most 100.00 would add up to at most 150.00: the core is empty."""
+    return document(
         tco_years=0,
         districts=[{"id": f"D{k}", "region": "north"} for k in (1, 2, 3)],
         demands=[{"district": f"D{k}", "item": "laptop", "quantity": 10} for k in (1, 2, 3)],
@@ -120,7 +120,10 @@ def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer
                 offer("B", "V2", [(1, "10.00")])],
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
-    result = run(doc, shares="least_core")
+
+
+def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer):
+    result = run(empty_core(document, offer), shares="least_core")
     assert result.total_cost == Decimal("200.00")
     assert column(result, "least_core_cost") == {"D1": Decimal("66.67"), "D2": Decimal("66.67"),
                                                  "D3": Decimal("66.66")}
@@ -133,6 +136,24 @@ def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer
         "to 33.34 (no shares can hold it below 33.33)"
     )
     assert result.core.blocked and result.core.coalition == ("D1", "D2") and result.core.gain == Decimal("33.34")
+
+
+@pytest.mark.parametrize("rule", ["capped_equal_price", "least_core", "equal_price", "proportional", "shapley"])
+def test_the_core_check_judges_the_reported_rule(document, offer, rule):
+    result = run(empty_core(document, offer), shares=rule, core=True)
+    column_of = {"capped_equal_price": "capped_cost", "least_core": "least_core_cost", "equal_price": "pooled_cost",
+                 "proportional": "proportional_cost", "shapley": "shapley_cost"}
+    shares = column(result, column_of[rule])
+    # Every one district alone and every two together pay 100.00.
+    gains = {s: sum(shares[d] for d in s) - Decimal("100.00")
+             for size in (1, 2) for s in itertools.combinations(sorted(shares), size)}
+    best = max(gains.values())
+    assert best > 0  # the core is empty: every rule leaves some coalition a gain
+    assert result.core.blocked
+    assert result.core.gain == best == gains[result.core.coalition]
+    assert result.core.message == (
+        f"districts {', '.join(result.core.coalition)} would pay {best} less together by leaving the pool"
+    )
 
 
 def test_least_core_from_the_command_line(document, offer, tmp_path):
