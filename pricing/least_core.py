@@ -14,11 +14,13 @@ There are ``2^n`` coalitions, so they are generated as needed: a linear
 program over the coalitions found so far gives the least ``eps`` over them
 (a lower bound on the true one) and a quadratic program the nearest shares;
 the core check (:func:`pricing.shares.core_check`, the coalition MILP) then
-finds the coalition that gains most at those shares, rounded to the cent. If
-it gains no more than the bound plus ``TOLERANCE``, or it is already among
-the coalitions (so its excess is rounding), the shares are least-core within
-that tolerance and the last core check is the certificate; otherwise its
-cost joins the programs and the round repeats. Every district's standalone
+looks for the coalition that gains most at those shares, rounded to the cent
+(first for ``QUICK_CHECK_S``: any coalition gaining more than the bound will
+do, and one is usually found long before the best is proven). If the full
+check finds none gaining more than the bound plus ``TOLERANCE`` (or only one
+already among the coalitions, whose excess is rounding), the shares are
+least-core within that tolerance and that check is the certificate;
+otherwise the coalition's cost joins the programs and the round repeats. Every district's standalone
 cost is a coalition from the start.
 """
 
@@ -45,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 #: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
 TOLERANCE = Decimal("0.01")
+#: Seconds of the short core check that looks for a cut before the full one proves there is none left.
+QUICK_CHECK_S = 2.0
 #: Slack of the nearest-shares program over the bound, in units of the average share (numerical room).
 QP_SLACK = 1e-7
 
@@ -180,20 +184,26 @@ def least_core(
         epsilon = programs.least_epsilon()
         x = programs.nearest(epsilon)
         costs = programs.in_cents(x, total)
-        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
-        check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
         bound = to_cents(Decimal(epsilon * programs.scale))
-        members = frozenset(check.coalition)
-        logger.info("least core: round %d, bound %s, largest gain %s", iterations, bound, check.gain)
+
+        def new_cut(check: CoreCheck) -> bool:
+            return (check.blocked and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
+                    and frozenset(check.coalition) not in programs.coalitions)
+
+        # Any coalition gaining more than the bound is a cut, and the core check's MILP usually finds one
+        # long before it can prove it the best: a short check first, the full one only to find the last
+        # cuts and prove that none is left.
+        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        check = core_check(problem, costs, time_limit_s=QUICK_CHECK_S if left is None else min(left, QUICK_CHECK_S),
+                           mip_rel_gap=mip_rel_gap)
+        if not new_cut(check):
+            left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+            check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
+        logger.info("least core: round %d, bound %s, largest gain found %s", iterations, bound, check.gain)
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
-        if (
-            not check.blocked
-            or check.gain <= Decimal(epsilon * programs.scale) + TOLERANCE
-            or members in programs.coalitions
-            or out_of_time
-        ):
+        if not new_cut(check) or out_of_time:
             break
-        programs.add(members, sum((costs[d] for d in members), Decimal(0)) - check.gain)
+        programs.add(frozenset(check.coalition), sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain)
 
     proven = check.gain_bound is not None and check.gain_bound <= check.gain + TOLERANCE
     summary = LeastCore(

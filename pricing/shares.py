@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -20,10 +21,10 @@ import numpy as np
 
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
-from .decompose import solve_demand_sets
+from .decompose import independent_parts, solve_demand_sets
 from .guard import run_guarded
 from .model import build_model
-from .problem import Problem
+from .problem import Demand, Problem
 from .result import CoreCheck
 
 logger = logging.getLogger(__name__)
@@ -51,18 +52,30 @@ def coalition_costs(
     label: str,
 ) -> dict[frozenset[str], CoalitionCost]:
     """Solve each coalition's own purchase problem (one guarded child for all)."""
-    results: dict[frozenset[str], CoalitionCost] = {}
+    demand_sets = [tuple(r for r in problem.demands if r.district in members) for members in coalitions]
+    costs = demand_set_costs(problem, demand_sets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label=label)
+    return dict(zip(coalitions, costs))
+
+
+def demand_set_costs(
+    problem: Problem,
+    demand_sets: list[tuple[Demand, ...]],
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+    label: str,
+) -> list[CoalitionCost]:
+    """The least cost of buying each set of demands on its own (one guarded child for all)."""
+    results: dict[int, CoalitionCost] = {}
     todo = []
-    for members in coalitions:
-        demands = tuple(r for r in problem.demands if r.district in members)
+    for n, demands in enumerate(demand_sets):
+        unmet = structural_unmet(problem, demands) if demands else []
         if not demands:
-            results[members] = CoalitionCost(Decimal("0.00"), None)
-            continue
-        unmet = structural_unmet(problem, demands)
-        if unmet:
-            results[members] = CoalitionCost(None, f"{unmet[0].item}: {unmet[0].reason}")
-            continue
-        todo.append((members, demands))
+            results[n] = CoalitionCost(Decimal("0.00"), None)
+        elif unmet:
+            results[n] = CoalitionCost(None, f"{unmet[0].item}: {unmet[0].reason}")
+        else:
+            todo.append((n, demands))
 
     def report(done: int) -> None:
         if done % 10 == 0 or done == len(todo):
@@ -72,11 +85,11 @@ def coalition_costs(
         problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
         on_done=report,
     )
-    for (members, demands), raw in zip(todo, solved):
+    for (n, demands), raw in zip(todo, solved):
         if raw.solved:
             _, total = price_awards(problem, raw.units)
             reason = None if raw.optimal else "time limit reached before optimality was proven"
-            results[members] = CoalitionCost(total, reason)
+            results[n] = CoalitionCost(total, reason)
         elif raw.infeasible:
             unmet = capacity_unmet(problem, demands)
             reason = (
@@ -84,10 +97,10 @@ def coalition_costs(
                 if unmet
                 else "cannot buy alone under the minimum awards, the vendor cap and whole-demand awards"
             )
-            results[members] = CoalitionCost(None, reason)
+            results[n] = CoalitionCost(None, reason)
         else:
-            results[members] = CoalitionCost(None, f"no solution: {raw.message}")
-    return results
+            results[n] = CoalitionCost(None, f"no solution: {raw.message}")
+    return [results[n] for n in range(len(demand_sets))]
 
 
 @dataclass(frozen=True)
@@ -141,9 +154,12 @@ class ShapleyEstimate:
     std_errors: dict[str, Decimal] | None
     permutations: int | None  # None when exact
     reason: str | None
+    short: tuple[str, ...] = ()  # districts whose standard error is above the target when time ran out
 
 
 EXACT_SHAPLEY_MAX_DISTRICTS = 8
+#: Sampling goes on until every district's standard error is at most this fraction of its share.
+SHAPLEY_TARGET_RELATIVE_ERROR = 0.01
 
 
 def shapley(
@@ -158,10 +174,22 @@ def shapley(
     """Shapley value of the cost game, exact or by permutation sampling.
 
     With at most ``EXACT_SHAPLEY_MAX_DISTRICTS`` districts every coalition is
-    solved and the value is exact. Otherwise ``permutations`` random orders are
-    drawn; a district's value is its mean marginal cost over them, its standard
-    error the sample standard deviation over the root of their count. Every
-    permutation's marginals add up to ``total``, so the estimates do too.
+    solved and the value is exact. Otherwise orders of the districts are
+    drawn in batches of ``permutations``, each with its reverse (antithetic
+    pairs: a district early in one is late in the other, which cancels much
+    of the spread of its marginal cost), until every district's standard
+    error is at most ``SHAPLEY_TARGET_RELATIVE_ERROR`` of its share or
+    ``time_limit_s`` is spent (``short`` then names the districts that did
+    not get there). A district's value is its mean marginal cost, its
+    standard error that of the mean over the pairs. Every order's marginals
+    add up to ``total``, so the estimates do too.
+
+    A coalition's cost is the sum of its costs on the problem's independent
+    parts (:func:`pricing.decompose.independent_parts`: nothing couples
+    them), and the cost of a part depends only on the demands bought in it,
+    by item, region and quantity, not on whose they are: the part costs are
+    cached under that key, so a coalition grown by one district re-solves
+    only the parts where that district buys something new.
     """
     districts = sorted({r.district for r in problem.demands})
     n = len(districts)
@@ -190,33 +218,70 @@ def shapley(
             dict(zip(districts, rounded)), {d: Decimal("0.00") for d in districts}, None, None
         )
 
+    started = time.perf_counter()
+    region = {d.id: d.region for d in problem.districts}
+    parts = independent_parts(problem, problem.demands)
+    part_costs: dict[tuple, CoalitionCost] = {}
+
+    def keyed(members: frozenset[str]) -> list[tuple[tuple, tuple[Demand, ...]]]:
+        """The coalition's demands in each part, with their cache key."""
+        bought = [tuple(r for r in part if r.district in members) for part in parts]
+        return [(tuple(sorted((r.item, region[r.district], r.quantity) for r in b)), b) for b in bought]
+
     rng = np.random.default_rng(seed)
-    orders = [[districts[k] for k in rng.permutation(n)] for _ in range(permutations)]
-    prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
-    costs = coalition_costs(
-        problem, sorted(prefixes, key=lambda s: (len(s), sorted(s))), time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap, label="shapley",
+    index = {d: k for k, d in enumerate(districts)}
+    sums = {d: Fraction(0) for d in districts}
+    pair_means: list[np.ndarray] = []  # per antithetic pair: each district's mean marginal over the two orders
+    pairs_per_batch = max(1, permutations // 2)
+    while True:
+        firsts = [[districts[k] for k in rng.permutation(n)] for _ in range(pairs_per_batch)]
+        orders = [order for first in firsts for order in (first, first[::-1])]
+        prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
+        todo: dict[tuple, tuple[Demand, ...]] = {}
+        for members in prefixes:
+            for key, demands in keyed(members):
+                if key not in part_costs:
+                    todo.setdefault(key, demands)
+        solved = demand_set_costs(problem, list(todo.values()), time_limit_s=time_limit_s,
+                                  mip_rel_gap=mip_rel_gap, label="shapley")
+        part_costs.update(zip(todo, solved))
+        missing = [c for c in solved if c.cost is None]
+        if missing:
+            return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {missing[0].reason}")
+        value = {
+            members: sum((Fraction(part_costs[key].cost) for key, _ in keyed(members)), Fraction(0))
+            for members in prefixes
+        }
+        value[frozenset()] = Fraction(0)
+        value[full] = Fraction(total)
+        for first, second in zip(orders[::2], orders[1::2]):
+            both = np.zeros(n)
+            for order in (first, second):
+                before: frozenset[str] = frozenset()
+                for d in order:
+                    after = before | {d}
+                    marginal = value[after] - value[before]
+                    sums[d] += marginal
+                    both[index[d]] += float(marginal) / 2
+                    before = after
+            pair_means.append(both)
+        count = len(pair_means)
+        means = [sums[d] / (2 * count) for d in districts]
+        spread = np.std(np.array(pair_means), axis=0, ddof=1)
+        errors = spread / math.sqrt(count)
+        short = tuple(
+            d for d, mean, error in zip(districts, means, errors)
+            if error > SHAPLEY_TARGET_RELATIVE_ERROR * abs(float(mean))
+        )
+        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
+        if not short or out_of_time:
+            break
+    logger.info("shapley: %d orders, %d part costs solved", 2 * count, len(part_costs))
+    return ShapleyEstimate(
+        dict(zip(districts, round_preserving_sum(means))),
+        {d: Decimal(float(e)).quantize(Decimal("0.01")) for d, e in zip(districts, errors)},
+        2 * count, None, short,
     )
-    missing = [c for c in costs.values() if c.cost is None]
-    if missing:
-        return ShapleyEstimate(None, None, permutations, f"a coalition cannot buy alone: {missing[0].reason}")
-    value = {s: Fraction(c.cost) for s, c in costs.items()}
-    value[frozenset()] = Fraction(0)
-    value[full] = Fraction(total)
-    marginals: dict[str, list[Fraction]] = {d: [] for d in districts}
-    for order in orders:
-        before: frozenset[str] = frozenset()
-        for d in order:
-            after = before | {d}
-            marginals[d].append(value[after] - value[before])
-            before = after
-    means = [sum(marginals[d], Fraction(0)) / permutations for d in districts]
-    errors = {}
-    for d, mean in zip(districts, means):
-        spread = np.array([float(m - mean) for m in marginals[d]])
-        std = math.sqrt(float(spread @ spread) / (permutations - 1)) if permutations > 1 else math.inf
-        errors[d] = Decimal(std / math.sqrt(permutations)).quantize(Decimal("0.01"))
-    return ShapleyEstimate(dict(zip(districts, round_preserving_sum(means))), errors, permutations, None)
 
 
 def core_check(

@@ -14,7 +14,15 @@ from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .problem import Problem
 from .least_core import least_core
 from .result import SHARE_RULES, AllocationResult, Progress, Share
-from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
+from .shares import (
+    SHAPLEY_TARGET_RELATIVE_ERROR,
+    capped_equal_price,
+    coalition_costs,
+    core_check,
+    pooled_costs,
+    proportional,
+    shapley,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +56,8 @@ def solve(
         independent parts it splits into, see :mod:`pricing.decompose`) and
         for each part of each standalone, coalition and core solve (default
         60). HiGHS runs in a child process that is killed ``GRACE_S`` seconds
-        plus 10 % after the limit.
+        plus 10 % after the limit. It also bounds the least core's whole
+        constraint generation and the Shapley sampling.
     mip_rel_gap : float, optional
         Relative gap below which a solution counts as optimal (default 1e-6).
     shares : {'capped_equal_price', 'least_core', 'equal_price', 'proportional', 'shapley'}, optional
@@ -64,11 +73,13 @@ def solve(
         ``proportional``).
     core : bool, optional
         Run the core check (one extra MILP over coalitions); ``least_core``
-        always ends with one, its certificate. ``time_limit_s`` bounds the
-        least core's whole constraint generation.
+        always ends with one, its certificate.
     shapley_permutations : int, optional
-        Permutations sampled for the Shapley value when there are more than
-        8 districts (default 30).
+        Orders sampled per batch for the Shapley value when there are more
+        than 8 districts (default 30, half of them the reverses of the
+        others); batches go on until every district's standard error is at
+        most 1 % of its share or ``time_limit_s`` is spent (the ``message``
+        then names the districts short of it).
     seed : int, optional
         Seed of the permutation sampling.
     progress : callable, optional
@@ -199,6 +210,11 @@ def solve(
         stats["shapley_permutations"] = shapley_estimate.permutations
         if shapley_estimate.costs is not None:
             chosen = shapley_estimate.costs
+            if shapley_estimate.short:
+                message += (
+                    f"; Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time "
+                    f"limit ended for {', '.join(shapley_estimate.short)}"
+                )
         else:
             message += f"; no Shapley value: {shapley_estimate.reason}"
 
