@@ -156,6 +156,16 @@ class ShapleyEstimate:
     reason: str | None
     short: tuple[str, ...] = ()  # districts whose standard error is above the target when time ran out
 
+    @property
+    def shortfall(self) -> str | None:
+        """What the result's message says when sampling ended before every standard error reached its target."""
+        if not self.short:
+            return None
+        return (
+            f"Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time limit "
+            f"ended for {', '.join(self.short)}"
+        )
+
 
 EXACT_SHAPLEY_MAX_DISTRICTS = 8
 #: Sampling goes on until every district's standard error is at most this fraction of its share.

@@ -14,15 +14,7 @@ from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .problem import Problem
 from .least_core import least_core
 from .result import SHARE_RULES, AllocationResult, Progress, Share
-from .shares import (
-    SHAPLEY_TARGET_RELATIVE_ERROR,
-    capped_equal_price,
-    coalition_costs,
-    core_check,
-    pooled_costs,
-    proportional,
-    shapley,
-)
+from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
 
 logger = logging.getLogger(__name__)
 
@@ -210,11 +202,8 @@ def solve(
         stats["shapley_permutations"] = shapley_estimate.permutations
         if shapley_estimate.costs is not None:
             chosen = shapley_estimate.costs
-            if shapley_estimate.short:
-                message += (
-                    f"; Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time "
-                    f"limit ended for {', '.join(shapley_estimate.short)}"
-                )
+            if shapley_estimate.shortfall is not None:
+                message += f"; {shapley_estimate.shortfall}"
         else:
             message += f"; no Shapley value: {shapley_estimate.reason}"
 

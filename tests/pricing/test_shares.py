@@ -1,6 +1,7 @@
 """The sharing rules: capped equal price (the default), least core, and their guarantees."""
 
 import itertools
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -242,3 +243,64 @@ def test_least_core_agrees_with_brute_force_and_beats_the_equal_price(problem):
     assert lc.epsilon == largest_gain(shares, costs)
     assert float(lc.epsilon) <= eps + 0.01 * len(districts)
     assert lc.epsilon <= largest_gain(column(result, "pooled_cost"), costs)
+
+
+def two_kinds(document, offer):
+    """Ten districts: five in the north wanting 10 laptops, five in the south wanting 20; A serves everyone
+    at 100.00, 90.00 from 60 units, 80.00 from 120; B serves the north only at 85.00."""
+    north = [f"N{k}" for k in range(5)]
+    south = [f"S{k}" for k in range(5)]
+    return document(
+        tco_years=0,
+        districts=[{"id": d, "region": "north"} for d in north] + [{"id": d, "region": "south"} for d in south],
+        demands=[{"district": d, "item": "laptop", "quantity": 10} for d in north]
+        + [{"district": d, "item": "laptop", "quantity": 20} for d in south],
+        offers=[offer("A", "V1", [(1, "100.00"), (60, "90.00"), (120, "80.00")]),
+                offer("B", "V2", [(1, "85.00")], regions=["north"])],
+        vendors=[{"id": "V1"}, {"id": "V2"}],
+    )
+
+
+def test_sampled_shapley_reaches_one_percent_and_agrees_with_the_exact_value(document, offer):
+    doc = two_kinds(document, offer)
+    result = run(doc, shares="shapley", seed=3)
+    problem = Problem.from_dict(doc)
+    # A coalition's cost depends only on how many of each kind it has: the exact value from 36 costs.
+    north, south = ["N0", "N1", "N2", "N3", "N4"], ["S0", "S1", "S2", "S3", "S4"]
+    kinds = [frozenset(north[:a] + south[:b]) for a in range(6) for b in range(6)]
+    cost = {(len(s & set(north)), len(s & set(south))): Fraction(c.cost)
+            for s, c in coalition_costs(problem, kinds, time_limit_s=20, mip_rel_gap=0.0, label="test").items()}
+    n = 10
+
+    def exact(grows_north):
+        value = Fraction(0)
+        for a in range(5 if grows_north else 6):
+            for b in range(6 if grows_north else 5):
+                others = (math.comb(4, a) * math.comb(5, b)) if grows_north else (math.comb(5, a) * math.comb(4, b))
+                weight = Fraction(math.factorial(a + b) * math.factorial(n - a - b - 1), math.factorial(n))
+                after = (a + 1, b) if grows_north else (a, b + 1)
+                value += others * weight * (cost[after] - cost[(a, b)])
+        return value
+
+    assert result.message == "optimal within a relative gap of 0"  # every standard error reached 1 %
+    for s in result.shares:
+        truth = exact(s.district.startswith("N"))
+        assert s.shapley_std_error <= Decimal("0.01") * s.shapley_cost
+        assert abs(Fraction(s.shapley_cost) - truth) <= 4 * Fraction(s.shapley_std_error) + Fraction(1, 100)
+    assert sum(s.shapley_cost for s in result.shares) == result.total_cost
+    assert result.stats["shapley_permutations"] >= 30
+
+
+def test_shapley_names_the_districts_short_of_the_target_when_time_ends(document, offer, monkeypatch):
+    from pricing import shares
+
+    monkeypatch.setattr(shares, "SHAPLEY_TARGET_RELATIVE_ERROR", 0.0)  # a target no sampling reaches
+    result = solve(Problem.from_dict(two_kinds(document, offer)), shares="shapley", time_limit_s=2,
+                   mip_rel_gap=0.0)
+    short = [s.district for s in result.shares if s.shapley_std_error > 0]
+    assert short
+    assert result.message == (
+        "optimal within a relative gap of 0; Shapley standard errors above 0% of the share when the time "
+        f"limit ended for {', '.join(short)}"
+    )
+    assert sum(s.shapley_cost for s in result.shares) == result.total_cost
