@@ -194,12 +194,16 @@ def least_core(
         # long before it can prove it the best: a short check first, the full one only to find the last
         # cuts and prove that none is left.
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        check_started = time.perf_counter()
         check = core_check(problem, costs, time_limit_s=QUICK_CHECK_S if left is None else min(left, QUICK_CHECK_S),
                            mip_rel_gap=mip_rel_gap)
+        which = "short"
         if not new_cut(check):
             left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
             check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
-        logger.info("least core: round %d, bound %s, largest gain found %s", iterations, bound, check.gain)
+            which = "full"
+        logger.info("least core: round %d, bound %s, gain %s found by the %s check in %.1f s", iterations, bound,
+                    check.gain, which, time.perf_counter() - check_started)
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
         if not new_cut(check) or out_of_time:
             break
