@@ -22,7 +22,8 @@ import numpy as np
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
 from .decompose import independent_parts, solve_demand_sets
-from .guard import run_guarded
+from .guard import Job, run_guarded
+from .highs import MilpArrays, RawSolution, solve_arrays
 from .model import build_model
 from .problem import Demand, Problem
 from .result import CoreCheck
@@ -294,6 +295,15 @@ def shapley(
     )
 
 
+#: Absolute gap of the core check's MILP: gains are whole cents, so proving the best within half a cent proves it.
+CORE_ABS_GAP = 0.005
+
+
+def _coalition_milp(arrays: MilpArrays, mip_rel_gap: float, *, time_limit_s: float | None) -> RawSolution:
+    return solve_arrays(arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, solver_log=False,
+                        mip_abs_gap=CORE_ABS_GAP)
+
+
 def core_check(
     problem: Problem,
     allocation: dict[str, Decimal],
@@ -313,7 +323,8 @@ def core_check(
     or out), so large instances may stop at the time limit with a weaker bound.
     """
     model = build_model(problem, coalition_shares=allocation)
-    raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
+    job = Job(_coalition_milp, (model.arrays, mip_rel_gap))
+    raw = run_guarded([job], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
     bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
     bound = None if bound is None else bound.quantize(Decimal("0.01"))
     if raw.x is None:
