@@ -109,17 +109,14 @@ class RawSolution(SolverOutcome):
 
 def solve_arrays(
     arrays: MilpArrays, *, time_limit_s: float | None, mip_rel_gap: float, solver_log: bool, relax: bool = False,
-    mip_abs_gap: float | None = None,
+    highs_options: dict[str, Any] | None = None,
 ) -> RawSolution:
     """Run HiGHS in this process. ``relax=True`` solves the LP relaxation.
 
-    ``mip_abs_gap`` also ends the search once the objective is proven within
-    that much (HiGHS's default is 1e-6): for an objective near 0, such as a
-    coalition's gain, the relative gap alone would ask for far more than a cent.
+    ``highs_options`` are passed to HiGHS as they are (``mip_abs_gap``, say).
     """
     options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "disp": solver_log, "presolve": True}
-    if mip_abs_gap is not None:
-        options["mip_abs_gap"] = mip_abs_gap
+    options.update(highs_options or {})
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     integrality = np.zeros_like(arrays.integrality) if relax else arrays.integrality

@@ -15,8 +15,8 @@ program over the coalitions found so far gives the least ``eps`` over them
 (a lower bound on the true one) and a quadratic program the nearest shares;
 the core check (:func:`pricing.shares.core_check`, the coalition MILP) then
 looks for the coalition that gains most at those shares, rounded to the cent
-(first for ``QUICK_CHECK_S``: any coalition gaining more than the bound will
-do, and one is usually found long before the best is proven). If the full
+(first only for a few coalitions gaining more than the bound: any will do,
+and some are found long before the best is proven). If the full
 check finds none gaining more than the bound plus ``TOLERANCE`` (or only one
 already among the coalitions, whose excess is rounding), the shares are
 least-core within that tolerance and that check is the certificate;
@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 #: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
 TOLERANCE = Decimal("0.01")
-#: Seconds of the short core check that looks for a cut before the full one proves there is none left.
-QUICK_CHECK_S = 2.0
 #: Slack of the nearest-shares program over the bound, in units of the average share (numerical room).
 QP_SLACK = 1e-7
 
@@ -190,13 +188,13 @@ def least_core(
             return (check.blocked and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
                     and frozenset(check.coalition) not in programs.coalitions)
 
-        # Any coalition gaining more than the bound is a cut, and the core check's MILP usually finds one
-        # long before it can prove it the best: a short check first, the full one only to find the last
-        # cuts and prove that none is left.
+        # Any coalition gaining more than the bound is a cut, and the core check's MILP finds some long
+        # before it can prove the best: a search for a few of those first, the full check only to find
+        # the last cuts and prove that none is left.
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
         check_started = time.perf_counter()
-        check = core_check(problem, costs, time_limit_s=QUICK_CHECK_S if left is None else min(left, QUICK_CHECK_S),
-                           mip_rel_gap=mip_rel_gap)
+        check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap,
+                           stop_above=Decimal(epsilon * programs.scale) + TOLERANCE)
         which = "short"
         if not new_cut(check):
             left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))

@@ -295,13 +295,17 @@ def shapley(
     )
 
 
-#: Absolute gap of the core check's MILP: gains are whole cents, so proving the best within half a cent proves it.
+#: Absolute gap of the core check's MILP: for an objective near 0, such as a gain, the relative gap alone
+#: would ask for far more than a cent (HiGHS's default absolute gap is 1e-6).
 CORE_ABS_GAP = 0.005
+#: Solutions a core check told to stop at a gain stops after: the first ones come long before a proof.
+STOP_AFTER_SOLUTIONS = 3
 
 
-def _coalition_milp(arrays: MilpArrays, mip_rel_gap: float, *, time_limit_s: float | None) -> RawSolution:
+def _coalition_milp(arrays: MilpArrays, mip_rel_gap: float, options: dict, *,
+                    time_limit_s: float | None) -> RawSolution:
     return solve_arrays(arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, solver_log=False,
-                        mip_abs_gap=CORE_ABS_GAP)
+                        highs_options=options)
 
 
 def core_check(
@@ -310,6 +314,7 @@ def core_check(
     *,
     time_limit_s: float | None,
     mip_rel_gap: float,
+    stop_above: Decimal | None = None,
 ) -> CoreCheck:
     """Find the coalition that would gain most by leaving the pool.
 
@@ -321,9 +326,16 @@ def core_check(
     purchase is recomputed), and ``gain_bound`` bounds every coalition's gain.
     Limits: the model is larger than the pool's own (every district may be in
     or out), so large instances may stop at the time limit with a weaker bound.
+
+    With ``stop_above``, the search only looks for coalitions gaining more
+    than that and stops after ``STOP_AFTER_SOLUTIONS`` of them (the least
+    core's search for a cut); it proves nothing (``gain_bound`` is ``None``).
     """
     model = build_model(problem, coalition_shares=allocation)
-    job = Job(_coalition_milp, (model.arrays, mip_rel_gap))
+    options: dict = {"mip_abs_gap": CORE_ABS_GAP}
+    if stop_above is not None:
+        options.update(objective_bound=-float(stop_above), mip_max_improving_sols=STOP_AFTER_SOLUTIONS)
+    job = Job(_coalition_milp, (model.arrays, mip_rel_gap, options))
     raw = run_guarded([job], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
     bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
     bound = None if bound is None else bound.quantize(Decimal("0.01"))
