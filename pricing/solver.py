@@ -11,8 +11,8 @@ from typing import Callable
 from .costing import price_awards, rule_violations
 from .decompose import solve_demand_sets
 from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
-from .problem import Problem
 from .least_core import least_core
+from .problem import Problem
 from .result import SHARE_RULES, AllocationResult, Progress, Share
 from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
 
