@@ -215,12 +215,18 @@ def least_core(
         iterations=iterations,
         time_s=round(time.perf_counter() - started, 3),
         proven=proven,
-        message=_message(check.gain, bound, proven),
+        message=_message(check.gain, bound, proven, None if not new_cut(check) else iterations),
     )
     return LeastCoreShares(costs, summary, check)
 
 
-def _message(epsilon: Decimal, bound: Decimal, proven: bool) -> str:
+def _message(epsilon: Decimal, bound: Decimal, proven: bool, stopped_after: int | None) -> str:
+    """``stopped_after``: the rounds done when the time limit ended the generation with a cut still to add."""
+    if stopped_after is not None:
+        return (
+            f"the time limit ended the search after {stopped_after} rounds: a coalition still gains {epsilon} by "
+            f"leaving, and no shares can hold the largest gain below {bound}"
+        )
     if epsilon == 0:
         text = "in the core: no coalition of districts would gain by leaving the pool"
     elif bound > 0:
