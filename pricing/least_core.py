@@ -16,12 +16,12 @@ program over the coalitions found so far gives the least ``eps`` over them
 the core check (:func:`pricing.shares.core_check`, the coalition MILP) then
 looks for the coalition that gains most at those shares, rounded to the cent
 (first only for a few coalitions gaining more than the bound: any will do,
-and some are found long before the best is proven). If the full
-check finds none gaining more than the bound plus ``TOLERANCE`` (or only one
-already among the coalitions, whose excess is rounding), the shares are
-least-core within that tolerance and that check is the certificate;
-otherwise the coalition's cost joins the programs and the round repeats. Every district's standalone
-cost is a coalition from the start.
+and some are found long before the best is proven). If the full check finds
+none gaining more than the bound plus ``TOLERANCE`` (or only one already
+among the coalitions, whose excess is rounding), the shares are least-core
+within that tolerance and that check is the certificate; otherwise the
+coalition's cost joins the programs and the round repeats. Every district's
+standalone cost is a coalition from the start.
 """
 
 from __future__ import annotations
