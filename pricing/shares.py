@@ -243,7 +243,7 @@ def shapley(
     index = {d: k for k, d in enumerate(districts)}
     sums = {d: Fraction(0) for d in districts}
     pair_means: list[np.ndarray] = []  # per antithetic pair: each district's mean marginal over the two orders
-    pairs_per_batch = max(1, permutations // 2)
+    pairs_per_batch = max(2, permutations // 2)  # a standard error needs two pairs
     while True:
         firsts = [[districts[k] for k in rng.permutation(n)] for _ in range(pairs_per_batch)]
         orders = [order for first in firsts for order in (first, first[::-1])]
