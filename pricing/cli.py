@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-standalone", action="store_true", help="skip the standalone cost of each district")
     run.add_argument("--core", action="store_true",
                      help="check whether a coalition would gain by leaving under the reported rule")
-    run.add_argument("--permutations", type=int, default=30, help="Shapley orders sampled per batch (default 30)")
+    run.add_argument("--permutations", type=int, default=30, help="least number of Shapley orders to sample (default 30)")
     run.add_argument("--seed", type=int, default=0, help="seed of the Shapley sampling")
     run.add_argument("--quiet", action="store_true", help="no solver log or progress on stderr")
     gen = commands.add_parser("generate", help="print a random realistic problem")

@@ -186,12 +186,12 @@ def shapley(
 
     With at most ``EXACT_SHAPLEY_MAX_DISTRICTS`` districts every coalition is
     solved and the value is exact. Otherwise orders of the districts are
-    drawn in batches of ``permutations``, each with its reverse (antithetic
-    pairs: a district early in one is late in the other, which cancels much
-    of the spread of its marginal cost), until every district's standard
-    error is at most ``SHAPLEY_TARGET_RELATIVE_ERROR`` of its share or
-    ``time_limit_s`` is spent (``short`` then names the districts that did
-    not get there). A district's value is its mean marginal cost, its
+    drawn one at a time, each with its reverse (antithetic pairs: a district
+    early in one is late in the other, which cancels much of the spread of
+    its marginal cost); after at least ``permutations`` orders, sampling
+    stops once every district's standard error is at most
+    ``SHAPLEY_TARGET_RELATIVE_ERROR`` of its share or ``time_limit_s`` is
+    spent (``short`` then names the districts that did not get there). A district's value is its mean marginal cost, its
     standard error that of the mean over the pairs. Every order's marginals
     add up to ``total``, so the estimates do too.
 
@@ -243,10 +243,10 @@ def shapley(
     index = {d: k for k, d in enumerate(districts)}
     sums = {d: Fraction(0) for d in districts}
     pair_means: list[np.ndarray] = []  # per antithetic pair: each district's mean marginal over the two orders
-    pairs_per_batch = max(2, permutations // 2)  # a standard error needs two pairs
+    min_pairs = max(2, permutations // 2)  # a standard error needs two pairs
     while True:
-        firsts = [[districts[k] for k in rng.permutation(n)] for _ in range(pairs_per_batch)]
-        orders = [order for first in firsts for order in (first, first[::-1])]
+        first = [districts[k] for k in rng.permutation(n)]
+        orders = [first, first[::-1]]
         prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
         todo: dict[tuple, tuple[Demand, ...]] = {}
         for members in prefixes:
@@ -265,18 +265,19 @@ def shapley(
         }
         value[frozenset()] = Fraction(0)
         value[full] = Fraction(total)
-        for first, second in zip(orders[::2], orders[1::2]):
-            both = np.zeros(n)
-            for order in (first, second):
-                before: frozenset[str] = frozenset()
-                for d in order:
-                    after = before | {d}
-                    marginal = value[after] - value[before]
-                    sums[d] += marginal
-                    both[index[d]] += float(marginal) / 2
-                    before = after
-            pair_means.append(both)
+        both = np.zeros(n)
+        for order in orders:
+            before: frozenset[str] = frozenset()
+            for d in order:
+                after = before | {d}
+                marginal = value[after] - value[before]
+                sums[d] += marginal
+                both[index[d]] += float(marginal) / 2
+                before = after
+        pair_means.append(both)
         count = len(pair_means)
+        if count < min_pairs:
+            continue
         means = [sums[d] / (2 * count) for d in districts]
         spread = np.std(np.array(pair_means), axis=0, ddof=1)
         errors = spread / math.sqrt(count)

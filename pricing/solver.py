@@ -67,11 +67,11 @@ def solve(
         Run the core check (one extra MILP over coalitions); ``least_core``
         always ends with one, its certificate.
     shapley_permutations : int, optional
-        Orders sampled per batch for the Shapley value when there are more
-        than 8 districts (default 30, half of them the reverses of the
-        others); batches go on until every district's standard error is at
-        most 1 % of its share or ``time_limit_s`` is spent (the ``message``
-        then names the districts short of it).
+        Least number of orders sampled for the Shapley value when there are
+        more than 8 districts (default 30, half of them the reverses of the
+        others); sampling goes on until every district's standard error is
+        at most 1 % of its share or ``time_limit_s`` is spent (the
+        ``message`` then names the districts short of it).
     seed : int, optional
         Seed of the permutation sampling.
     progress : callable, optional
