@@ -188,10 +188,11 @@ def shapley(
     solved and the value is exact. Otherwise orders of the districts are
     drawn one at a time, each with its reverse (antithetic pairs: a district
     early in one is late in the other, which cancels much of the spread of
-    its marginal cost); after at least ``permutations`` orders, sampling
-    stops once every district's standard error is at most
-    ``SHAPLEY_TARGET_RELATIVE_ERROR`` of its share or ``time_limit_s`` is
-    spent (``short`` then names the districts that did not get there). A district's value is its mean marginal cost, its
+    its marginal cost). Sampling stops once ``time_limit_s`` is spent
+    (``short`` then names the districts short of the target; at least two
+    pairs are drawn) or, after at least ``permutations`` orders, once every
+    district's standard error is at most ``SHAPLEY_TARGET_RELATIVE_ERROR`` of
+    its share. A district's value is its mean marginal cost, its
     standard error that of the mean over the pairs. Every order's marginals
     add up to ``total``, so the estimates do too.
 
@@ -276,7 +277,8 @@ def shapley(
                 before = after
         pair_means.append(both)
         count = len(pair_means)
-        if count < min_pairs:
+        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
+        if count < 2 or (count < min_pairs and not out_of_time):
             continue
         means = [sums[d] / (2 * count) for d in districts]
         spread = np.std(np.array(pair_means), axis=0, ddof=1)
@@ -285,7 +287,6 @@ def shapley(
             d for d, mean, error in zip(districts, means, errors)
             if error > SHAPLEY_TARGET_RELATIVE_ERROR * abs(float(mean))
         )
-        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
         if not short or out_of_time:
             break
     logger.info("shapley: %d orders, %d part costs solved", 2 * count, len(part_costs))
