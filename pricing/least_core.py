@@ -18,9 +18,10 @@ looks for the coalition that gains most at those shares, rounded to the cent
 (first only for a few coalitions gaining more than the bound: any will do,
 and some are found long before the best is proven). If the full check finds
 none gaining more than the bound plus ``TOLERANCE`` (or only one already
-among the coalitions, whose excess is rounding), the shares are least-core
-within that tolerance and that check is the certificate; otherwise the
-coalition's cost joins the programs and the round repeats. Every district's
+among the coalitions at no lower cost, whose excess is rounding), the
+shares are least-core within that tolerance and that check is the
+certificate; otherwise the coalition's cost joins the programs (or lowers
+the one known) and the round repeats. Every district's
 standalone cost is a coalition from the start.
 """
 
@@ -79,11 +80,23 @@ class _Programs:
         self.costs: list[float] = []
 
     def add(self, members: frozenset[str], cost: Decimal) -> None:
+        """A coalition's cut, or a cheaper purchase for one already known (a search stopped early can
+        return a coalition with a purchase that is not its cheapest: a weaker cut, tightened here)."""
+        if members in self.coalitions:
+            k = self.coalitions.index(members)
+            self.costs[k] = min(self.costs[k], float(cost) / self.scale)
+            return
         row = np.zeros(len(self.districts))
         row[[self.index[d] for d in members]] = 1.0
         self.coalitions.append(members)
         self.rows.append(row)
         self.costs.append(float(cost) / self.scale)
+
+    def tightens(self, members: frozenset[str], cost: Decimal) -> bool:
+        """``cost`` is a new coalition's, or at least a cent below the known cost of this one."""
+        if members not in self.coalitions:
+            return True
+        return float(cost) / self.scale < self.costs[self.coalitions.index(members)] - 0.01 / self.scale
 
     def least_epsilon(self) -> float:
         n = len(self.districts)
@@ -186,7 +199,10 @@ def least_core(
 
         def new_cut(check: CoreCheck) -> bool:
             return (check.blocked and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
-                    and frozenset(check.coalition) not in programs.coalitions)
+                    and programs.tightens(frozenset(check.coalition), own_cost(check)))
+
+        def own_cost(check: CoreCheck) -> Decimal:
+            return sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain
 
         # Any coalition gaining more than the bound is a cut, and the core check's MILP finds some long
         # before it can prove the best: a search for a few of those first, the full check only to find
@@ -205,7 +221,7 @@ def least_core(
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
         if not new_cut(check) or out_of_time:
             break
-        programs.add(frozenset(check.coalition), sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain)
+        programs.add(frozenset(check.coalition), own_cost(check))
 
     proven = check.gain_bound is not None and check.gain_bound <= check.gain + TOLERANCE
     summary = LeastCore(
