@@ -54,6 +54,7 @@ def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
             equal_price_worse_off=sum(1 for e in excess if e > 0), equal_price_max_excess=str(max(excess)),
             worse_off=len(result.worse_off), capped=result.shares[0].capped_cost is not None,
             core_s=core_s, core_gain=str(result.core.gain), core_coalition_size=len(result.core.coalition),
+            core_message=result.core.message[-80:],
         )
     elif rule == "least_core":
         result = solve(problem, time_limit_s=time_limit_s, shares="least_core")
