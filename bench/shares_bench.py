@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--rules", default=",".join(RULES))
     parser.add_argument("--time-limit", type=float, default=120.0)
     args = parser.parse_args()
+    unknown = set(args.rules.split(",")) - set(RULES)
+    if unknown:
+        parser.error(f"--rules: unknown {', '.join(sorted(unknown))} (choose from {', '.join(RULES)})")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     store = out / "shares.json"
