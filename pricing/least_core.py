@@ -48,8 +48,8 @@ logger = logging.getLogger(__name__)
 
 #: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
 TOLERANCE = Decimal("0.01")
-#: Slack of the nearest-shares program over the bound, in units of the average share (numerical room).
-QP_SLACK = 1e-7
+#: Slack of the nearest-shares program over the bound, in dollars (room for the linear program's float noise).
+QP_SLACK = 0.001
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class _Programs:
         """
         p = self.target * self.scale
         rows = self.rows
-        limits = [(cost + epsilon + QP_SLACK) * self.scale - row @ p for row, cost in zip(rows, self.costs)]
+        limits = [(cost + epsilon) * self.scale + QP_SLACK - row @ p for row, cost in zip(rows, self.costs)]
         # highspy prints its banner on the caller's stdout, which the command line keeps for JSON:
         # the quadratic program runs in the guarded child, whose output goes nowhere.
         job = Job(_nearest_shares, (-p, self.upper * self.scale - p, rows, limits))
@@ -136,11 +136,12 @@ class _Programs:
         return tuple(sorted(found, key=lambda s: (len(s), s)))
 
     def in_cents(self, x: np.ndarray, total: Decimal) -> dict[str, Decimal]:
-        # Nearest cents first, so that shares the programs return within float noise of a cent keep it;
-        # the few cents the sum is then off by are spread evenly.
-        nearest = [Fraction(round(Fraction(v * self.scale) * 100), 100) for v in x]
-        spread = (Fraction(total) - sum(nearest, Fraction(0))) / len(nearest)
-        return dict(zip(self.districts, round_preserving_sum([v + spread for v in nearest])))
+        # Snapped to a millionth of a dollar first, so that float noise around a whole cent is not mistaken
+        # for a remainder; the sum's tiny difference from the total is spread evenly, and every share ends
+        # within a cent of the program's.
+        snapped = [Fraction(round(Fraction(v * self.scale) * 10**6), 10**6) for v in x]
+        spread = (Fraction(total) - sum(snapped, Fraction(0))) / len(snapped)
+        return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
 
 
 def _nearest_shares(lower: np.ndarray, upper: np.ndarray, rows: list[np.ndarray], limits: list[float],
