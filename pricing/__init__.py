@@ -10,7 +10,8 @@ A pure library (numpy, scipy, highspy, pandas; no web framework, no database) fo
 
 Public API: :class:`Problem` and its parts, :func:`load_problem`,
 :class:`ProblemError`, :func:`solve`, :class:`AllocationResult`,
-:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`, :class:`Progress`,
+:class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`, :class:`LeastCore`,
+:class:`Progress`,
 :func:`generate_problem`.
 """
 
@@ -30,7 +31,7 @@ from .problem import (
     Vendor,
     load_problem,
 )
-from .result import AllocationResult, CoreCheck, Progress, Share
+from .result import AllocationResult, CoreCheck, LeastCore, Progress, Share
 from .solver import solve
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "DiscountBracket",
     "District",
     "Item",
+    "LeastCore",
     "Offer",
     "Problem",
     "ProblemError",

@@ -108,10 +108,15 @@ class RawSolution(SolverOutcome):
 
 
 def solve_arrays(
-    arrays: MilpArrays, *, time_limit_s: float | None, mip_rel_gap: float, solver_log: bool, relax: bool = False
+    arrays: MilpArrays, *, time_limit_s: float | None, mip_rel_gap: float, solver_log: bool, relax: bool = False,
+    highs_options: dict[str, Any] | None = None,
 ) -> RawSolution:
-    """Run HiGHS in this process. ``relax=True`` solves the LP relaxation."""
+    """Run HiGHS in this process. ``relax=True`` solves the LP relaxation.
+
+    ``highs_options`` are passed to HiGHS as they are (``mip_abs_gap``, say).
+    """
     options: dict[str, Any] = {"mip_rel_gap": mip_rel_gap, "disp": solver_log, "presolve": True}
+    options.update(highs_options or {})
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
     integrality = np.zeros_like(arrays.integrality) if relax else arrays.integrality

@@ -10,7 +10,8 @@ from typing import Any
 from .costing import Award
 from .diagnose import Unmet
 
-SHARE_RULES = ("equal_price", "proportional", "shapley")
+#: The sharing rules, defined in pricing/FORMAT.md ("Sharing rules"); the first is the default.
+SHARE_RULES = ("capped_equal_price", "least_core", "equal_price", "proportional", "shapley")
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -28,8 +29,11 @@ class Share:
     ``pooled_cost`` is the equal-price rule (what its invoices say);
     ``standalone_cost`` the optimum of its own demands alone, ``None`` with
     ``standalone_reason`` when it cannot buy alone or the solve was cut short;
-    ``savings = standalone_cost - pooled_cost``. The ``proportional_*`` and
-    ``shapley_*`` figures are filled when those rules are asked for.
+    ``savings = standalone_cost - pooled_cost``. The ``capped_cost``,
+    ``least_core_cost``, ``proportional_cost`` and ``shapley_*`` figures are
+    filled when those rules are asked for (``capped_cost`` stays ``None`` when
+    no shares can keep every district within its standalone cost, see the
+    result's ``message``).
     """
 
     district: str
@@ -40,6 +44,8 @@ class Share:
     proportional_cost: Decimal | None = None
     shapley_cost: Decimal | None = None
     shapley_std_error: Decimal | None = None
+    capped_cost: Decimal | None = None
+    least_core_cost: Decimal | None = None
 
     def to_dict(self, rules: tuple[str, ...]) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -50,6 +56,10 @@ class Share:
         }
         if self.standalone_reason is not None:
             row["standalone_reason"] = self.standalone_reason
+        if "capped_equal_price" in rules:
+            row["capped_cost"] = _money(self.capped_cost)
+        if "least_core" in rules:
+            row["least_core_cost"] = _money(self.least_core_cost)
         if "proportional" in rules:
             row["proportional_cost"] = _money(self.proportional_cost)
         if "shapley" in rules:
@@ -68,6 +78,8 @@ class Share:
             proportional_cost=_decimal(row.get("proportional_cost")),
             shapley_cost=_decimal(row.get("shapley_cost")),
             shapley_std_error=_decimal(row.get("shapley_std_error")),
+            capped_cost=_decimal(row.get("capped_cost")),
+            least_core_cost=_decimal(row.get("least_core_cost")),
         )
 
 
@@ -101,6 +113,63 @@ class CoreCheck:
         return cls(
             row["blocked"], tuple(row["coalition"]), Decimal(row["gain"]),
             _decimal(row["gain_bound"]), row["message"],
+        )
+
+
+@dataclass(frozen=True)
+class LeastCore:
+    """How the least-core shares were found, with their certificate.
+
+    Attributes
+    ----------
+    epsilon : Decimal
+        The most any coalition of districts gains by leaving the pool at the
+        reported (cent-rounded) shares, as the final core check found it; 0
+        when the shares are in the core.
+    epsilon_lower_bound : Decimal
+        No shares at all can hold the largest gain below this (rounded to
+        the cent): the optimum of the linear program over the coalitions
+        found, which relaxes the one over every coalition.
+    binding : tuple of tuple of str
+        The coalitions whose gain equals the least-core value at the optimum
+        of that program (for ``epsilon`` 0, those exactly indifferent to
+        leaving), smallest first.
+    iterations : int
+        Rounds of the constraint generation (one core check each).
+    time_s : float
+        Seconds spent.
+    proven : bool
+        The last core check proved that no coalition gains more than
+        ``epsilon`` (within the solver gap); ``False`` when a time limit cut
+        it short.
+    message : str
+        One sentence about it.
+    """
+
+    epsilon: Decimal
+    epsilon_lower_bound: Decimal
+    binding: tuple[tuple[str, ...], ...]
+    iterations: int
+    time_s: float
+    proven: bool
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "epsilon": str(self.epsilon),
+            "epsilon_lower_bound": str(self.epsilon_lower_bound),
+            "binding": [list(s) for s in self.binding],
+            "iterations": self.iterations,
+            "time_s": self.time_s,
+            "proven": self.proven,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> LeastCore:
+        return cls(
+            Decimal(row["epsilon"]), Decimal(row["epsilon_lower_bound"]), tuple(tuple(s) for s in row["binding"]),
+            row["iterations"], row["time_s"], row["proven"], row["message"],
         )
 
 
@@ -159,6 +228,10 @@ class AllocationResult:
     worse_off : tuple of str
         Districts paying more under the chosen rule than buying alone.
     core : CoreCheck or None
+        The core check of the chosen rule's shares (asked for, or always
+        with ``least_core``, where it is the certificate).
+    least_core : LeastCore or None
+        With ``least_core``: its largest gain, certificate and effort.
     stats : dict
         ``solve_time_s``, ``nodes``, ``model`` size and timings of the extras.
     """
@@ -174,6 +247,7 @@ class AllocationResult:
     rules: tuple[str, ...] = ("equal_price",)
     worse_off: tuple[str, ...] = ()
     core: CoreCheck | None = None
+    least_core: LeastCore | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +264,7 @@ class AllocationResult:
             "rules": list(self.rules),
             "worse_off": list(self.worse_off),
             "core": None if self.core is None else self.core.to_dict(),
+            "least_core": None if self.least_core is None else self.least_core.to_dict(),
             "stats": self.stats,
         }
 
@@ -220,5 +295,6 @@ class AllocationResult:
             rules=tuple(doc["rules"]),
             worse_off=tuple(doc["worse_off"]),
             core=None if doc["core"] is None else CoreCheck.from_dict(doc["core"]),
+            least_core=None if doc.get("least_core") is None else LeastCore.from_dict(doc["least_core"]),
             stats=doc["stats"],
         )

@@ -1,4 +1,7 @@
-"""Cost shares: equal price, standalone costs, proportional savings, Shapley, core.
+"""Cost shares: equal price, capped equal price, standalone costs, proportional savings, Shapley, core.
+
+The rules' definitions and guarantees are in pricing/FORMAT.md ("Sharing
+rules"); the least core is in :mod:`pricing.least_core`.
 
 A coalition's cost ``c(S)`` is the optimum of the same problem restricted to
 the demands of the districts in ``S`` (same offers, rules and brackets).
@@ -9,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -17,10 +21,11 @@ import numpy as np
 
 from .costing import Award, price_awards, round_preserving_sum
 from .diagnose import capacity_unmet, structural_unmet
-from .decompose import solve_demand_sets
-from .guard import run_guarded
+from .decompose import independent_parts, solve_demand_sets
+from .guard import Job, run_guarded
+from .highs import MilpArrays, RawSolution, solve_arrays
 from .model import build_model
-from .problem import Problem
+from .problem import Demand, Problem
 from .result import CoreCheck
 
 logger = logging.getLogger(__name__)
@@ -48,18 +53,30 @@ def coalition_costs(
     label: str,
 ) -> dict[frozenset[str], CoalitionCost]:
     """Solve each coalition's own purchase problem (one guarded child for all)."""
-    results: dict[frozenset[str], CoalitionCost] = {}
+    demand_sets = [tuple(r for r in problem.demands if r.district in members) for members in coalitions]
+    costs = demand_set_costs(problem, demand_sets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label=label)
+    return dict(zip(coalitions, costs))
+
+
+def demand_set_costs(
+    problem: Problem,
+    demand_sets: list[tuple[Demand, ...]],
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+    label: str,
+) -> list[CoalitionCost]:
+    """The least cost of buying each set of demands on its own (one guarded child for all)."""
+    results: dict[int, CoalitionCost] = {}
     todo = []
-    for members in coalitions:
-        demands = tuple(r for r in problem.demands if r.district in members)
+    for n, demands in enumerate(demand_sets):
+        unmet = structural_unmet(problem, demands) if demands else []
         if not demands:
-            results[members] = CoalitionCost(Decimal("0.00"), None)
-            continue
-        unmet = structural_unmet(problem, demands)
-        if unmet:
-            results[members] = CoalitionCost(None, f"{unmet[0].item}: {unmet[0].reason}")
-            continue
-        todo.append((members, demands))
+            results[n] = CoalitionCost(Decimal("0.00"), None)
+        elif unmet:
+            results[n] = CoalitionCost(None, f"{unmet[0].item}: {unmet[0].reason}")
+        else:
+            todo.append((n, demands))
 
     def report(done: int) -> None:
         if done % 10 == 0 or done == len(todo):
@@ -69,11 +86,11 @@ def coalition_costs(
         problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
         on_done=report,
     )
-    for (members, demands), raw in zip(todo, solved):
+    for (n, demands), raw in zip(todo, solved):
         if raw.solved:
             _, total = price_awards(problem, raw.units)
             reason = None if raw.optimal else "time limit reached before optimality was proven"
-            results[members] = CoalitionCost(total, reason)
+            results[n] = CoalitionCost(total, reason)
         elif raw.infeasible:
             unmet = capacity_unmet(problem, demands)
             reason = (
@@ -81,10 +98,47 @@ def coalition_costs(
                 if unmet
                 else "cannot buy alone under the minimum awards, the vendor cap and whole-demand awards"
             )
-            results[members] = CoalitionCost(None, reason)
+            results[n] = CoalitionCost(None, reason)
         else:
-            results[members] = CoalitionCost(None, f"no solution: {raw.message}")
-    return results
+            results[n] = CoalitionCost(None, f"no solution: {raw.message}")
+    return [results[n] for n in range(len(demand_sets))]
+
+
+@dataclass(frozen=True)
+class Capped:
+    costs: dict[str, Decimal] | None
+    reason: str | None  # why ``costs`` is missing
+
+
+def capped_equal_price(total: Decimal, pooled: dict[str, Decimal], standalone: dict[str, Decimal | None]) -> Capped:
+    """Equal price, with no district above its standalone cost.
+
+    A district whose pooled cost exceeds its standalone cost pays its
+    standalone cost; the districts that save carry the difference in
+    proportion to their savings. Each carries at most its savings (the
+    difference is at most their sum exactly when the standalone costs cover
+    the total), so nobody ends above its standalone cost, and rounding keeps
+    that: capped costs are whole cents and only the savers' shares are rounded.
+    """
+    if any(cost is None for cost in standalone.values()):
+        return Capped(None, "capped equal-price shares need every standalone cost")
+    alone: dict[str, Decimal] = {d: c for d, c in standalone.items() if c is not None}
+    sum_alone = sum(alone.values(), Decimal("0.00"))
+    if sum_alone < total:
+        return Capped(None, (
+            f"no shares keep every district at or below its standalone cost: the pooled total {total} exceeds "
+            f"the sum of the standalone costs {sum_alone} by {total - sum_alone} (capacities, minimum awards "
+            "or the vendor cap make buying together dearer than buying apart)"
+        ))
+    names = sorted(pooled)
+    excess = sum((max(Decimal(0), pooled[d] - alone[d]) for d in names), Decimal(0))
+    savings = {d: max(Decimal(0), alone[d] - pooled[d]) for d in names}
+    saved = sum(savings.values(), Decimal(0))
+    exact = [
+        Fraction(min(pooled[d], alone[d])) + (Fraction(excess) * Fraction(savings[d]) / Fraction(saved) if excess else 0)
+        for d in names
+    ]
+    return Capped(dict(zip(names, round_preserving_sum(exact))), None)
 
 
 def proportional(total: Decimal, standalone: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -101,9 +155,22 @@ class ShapleyEstimate:
     std_errors: dict[str, Decimal] | None
     permutations: int | None  # None when exact
     reason: str | None
+    short: tuple[str, ...] = ()  # districts whose standard error is above the target when time ran out
+
+    @property
+    def shortfall(self) -> str | None:
+        """What the result's message says when sampling ended before every standard error reached its target."""
+        if not self.short:
+            return None
+        return (
+            f"Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time limit "
+            f"ended for {', '.join(self.short)}"
+        )
 
 
 EXACT_SHAPLEY_MAX_DISTRICTS = 8
+#: Sampling goes on until every district's standard error is at most this fraction of its share.
+SHAPLEY_TARGET_RELATIVE_ERROR = 0.01
 
 
 def shapley(
@@ -118,10 +185,23 @@ def shapley(
     """Shapley value of the cost game, exact or by permutation sampling.
 
     With at most ``EXACT_SHAPLEY_MAX_DISTRICTS`` districts every coalition is
-    solved and the value is exact. Otherwise ``permutations`` random orders are
-    drawn; a district's value is its mean marginal cost over them, its standard
-    error the sample standard deviation over the root of their count. Every
-    permutation's marginals add up to ``total``, so the estimates do too.
+    solved and the value is exact. Otherwise orders of the districts are
+    drawn one at a time, each with its reverse (antithetic pairs: a district
+    early in one is late in the other, which cancels much of the spread of
+    its marginal cost). Sampling stops once ``time_limit_s`` is spent
+    (``short`` then names the districts short of the target; at least two
+    pairs are drawn) or, after at least ``permutations`` orders, once every
+    district's standard error is at most ``SHAPLEY_TARGET_RELATIVE_ERROR`` of
+    its share. A district's value is its mean marginal cost, its
+    standard error that of the mean over the pairs. Every order's marginals
+    add up to ``total``, so the estimates do too.
+
+    A coalition's cost is the sum of its costs on the problem's independent
+    parts (:func:`pricing.decompose.independent_parts`: nothing couples
+    them), and the cost of a part depends only on the demands bought in it,
+    by item, region and quantity, not on whose they are: the part costs are
+    cached under that key, so a coalition grown by one district re-solves
+    only the parts where that district buys something new.
     """
     districts = sorted({r.district for r in problem.demands})
     n = len(districts)
@@ -150,33 +230,84 @@ def shapley(
             dict(zip(districts, rounded)), {d: Decimal("0.00") for d in districts}, None, None
         )
 
+    started = time.perf_counter()
+    region = {d.id: d.region for d in problem.districts}
+    parts = independent_parts(problem, problem.demands)
+    part_costs: dict[tuple, CoalitionCost] = {}
+
+    def keyed(members: frozenset[str]) -> list[tuple[tuple, tuple[Demand, ...]]]:
+        """The coalition's demands in each part, with their cache key."""
+        bought = [tuple(r for r in part if r.district in members) for part in parts]
+        return [(tuple(sorted((r.item, region[r.district], r.quantity) for r in b)), b) for b in bought]
+
     rng = np.random.default_rng(seed)
-    orders = [[districts[k] for k in rng.permutation(n)] for _ in range(permutations)]
-    prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
-    costs = coalition_costs(
-        problem, sorted(prefixes, key=lambda s: (len(s), sorted(s))), time_limit_s=time_limit_s,
-        mip_rel_gap=mip_rel_gap, label="shapley",
+    index = {d: k for k, d in enumerate(districts)}
+    sums = {d: Fraction(0) for d in districts}
+    pair_means: list[np.ndarray] = []  # per antithetic pair: each district's mean marginal over the two orders
+    min_pairs = max(2, permutations // 2)  # a standard error needs two pairs
+    while True:
+        first = [districts[k] for k in rng.permutation(n)]
+        orders = [first, first[::-1]]
+        prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
+        todo: dict[tuple, tuple[Demand, ...]] = {}
+        for members in prefixes:
+            for key, demands in keyed(members):
+                if key not in part_costs:
+                    todo.setdefault(key, demands)
+        solved = demand_set_costs(problem, list(todo.values()), time_limit_s=time_limit_s,
+                                  mip_rel_gap=mip_rel_gap, label="shapley")
+        part_costs.update(zip(todo, solved))
+        missing = [c for c in solved if c.cost is None]
+        if missing:
+            return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {missing[0].reason}")
+        value = {
+            members: sum((Fraction(part_costs[key].cost) for key, _ in keyed(members)), Fraction(0))
+            for members in prefixes
+        }
+        value[frozenset()] = Fraction(0)
+        value[full] = Fraction(total)
+        both = np.zeros(n)
+        for order in orders:
+            before: frozenset[str] = frozenset()
+            for d in order:
+                after = before | {d}
+                marginal = value[after] - value[before]
+                sums[d] += marginal
+                both[index[d]] += float(marginal) / 2
+                before = after
+        pair_means.append(both)
+        count = len(pair_means)
+        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
+        if count < 2 or (count < min_pairs and not out_of_time):
+            continue
+        means = [sums[d] / (2 * count) for d in districts]
+        spread = np.std(np.array(pair_means), axis=0, ddof=1)
+        errors = spread / math.sqrt(count)
+        short = tuple(
+            d for d, mean, error in zip(districts, means, errors)
+            if error > SHAPLEY_TARGET_RELATIVE_ERROR * abs(float(mean))
+        )
+        if not short or out_of_time:
+            break
+    logger.info("shapley: %d orders, %d part costs solved", 2 * count, len(part_costs))
+    return ShapleyEstimate(
+        dict(zip(districts, round_preserving_sum(means))),
+        {d: Decimal(float(e)).quantize(Decimal("0.01")) for d, e in zip(districts, errors)},
+        2 * count, None, short,
     )
-    missing = [c for c in costs.values() if c.cost is None]
-    if missing:
-        return ShapleyEstimate(None, None, permutations, f"a coalition cannot buy alone: {missing[0].reason}")
-    value = {s: Fraction(c.cost) for s, c in costs.items()}
-    value[frozenset()] = Fraction(0)
-    value[full] = Fraction(total)
-    marginals: dict[str, list[Fraction]] = {d: [] for d in districts}
-    for order in orders:
-        before: frozenset[str] = frozenset()
-        for d in order:
-            after = before | {d}
-            marginals[d].append(value[after] - value[before])
-            before = after
-    means = [sum(marginals[d], Fraction(0)) / permutations for d in districts]
-    errors = {}
-    for d, mean in zip(districts, means):
-        spread = np.array([float(m - mean) for m in marginals[d]])
-        std = math.sqrt(float(spread @ spread) / (permutations - 1)) if permutations > 1 else math.inf
-        errors[d] = Decimal(std / math.sqrt(permutations)).quantize(Decimal("0.01"))
-    return ShapleyEstimate(dict(zip(districts, round_preserving_sum(means))), errors, permutations, None)
+
+
+#: Absolute gap of the core check's MILP: for an objective near 0, such as a gain, the relative gap alone
+#: would ask for far more than a cent (HiGHS's default absolute gap is 1e-6).
+CORE_ABS_GAP = 0.005
+#: Solutions a core check told to stop at a gain stops after: the first ones come long before a proof.
+STOP_AFTER_SOLUTIONS = 3
+
+
+def _coalition_milp(arrays: MilpArrays, mip_rel_gap: float, options: dict, *,
+                    time_limit_s: float | None) -> RawSolution:
+    return solve_arrays(arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, solver_log=False,
+                        highs_options=options)
 
 
 def core_check(
@@ -185,6 +316,7 @@ def core_check(
     *,
     time_limit_s: float | None,
     mip_rel_gap: float,
+    stop_above: Decimal | None = None,
 ) -> CoreCheck:
     """Find the coalition that would gain most by leaving the pool.
 
@@ -196,9 +328,17 @@ def core_check(
     purchase is recomputed), and ``gain_bound`` bounds every coalition's gain.
     Limits: the model is larger than the pool's own (every district may be in
     or out), so large instances may stop at the time limit with a weaker bound.
+
+    With ``stop_above``, the search only looks for coalitions gaining more
+    than that and stops after ``STOP_AFTER_SOLUTIONS`` of them (the least
+    core's search for a cut); it proves nothing (``gain_bound`` is ``None``).
     """
     model = build_model(problem, coalition_shares=allocation)
-    raw = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
+    options: dict = {"mip_abs_gap": CORE_ABS_GAP}
+    if stop_above is not None:
+        options.update(objective_bound=-float(stop_above), mip_max_improving_sols=STOP_AFTER_SOLUTIONS)
+    job = Job(_coalition_milp, (model.arrays, mip_rel_gap, options))
+    raw = run_guarded([job], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
     bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
     bound = None if bound is None else bound.quantize(Decimal("0.01"))
     if raw.x is None:

@@ -11,9 +11,10 @@ from typing import Callable
 from .costing import price_awards, rule_violations
 from .decompose import solve_demand_sets
 from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
+from .least_core import least_core
 from .problem import Problem
 from .result import SHARE_RULES, AllocationResult, Progress, Share
-from .shares import coalition_costs, core_check, pooled_costs, proportional, shapley
+from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def solve(
     *,
     time_limit_s: float | None = 60.0,
     mip_rel_gap: float = 1e-6,
-    shares: str = "equal_price",
+    shares: str | None = None,
     standalone: bool = True,
     core: bool = False,
     shapley_permutations: int = 30,
@@ -47,20 +48,30 @@ def solve(
         independent parts it splits into, see :mod:`pricing.decompose`) and
         for each part of each standalone, coalition and core solve (default
         60). HiGHS runs in a child process that is killed ``GRACE_S`` seconds
-        plus 10 % after the limit.
+        plus 10 % after the limit. It also bounds the least core's whole
+        constraint generation and the Shapley sampling.
     mip_rel_gap : float, optional
         Relative gap below which a solution counts as optimal (default 1e-6).
-    shares : {'equal_price', 'proportional', 'shapley'}, optional
-        Allocation rule to report beside the equal-price pooled cost; it is
-        the rule ``worse_off`` and the core check judge.
+    shares : {'capped_equal_price', 'least_core', 'equal_price', 'proportional', 'shapley'}, optional
+        Sharing rule to report beside the equal-price pooled cost (defined
+        in pricing/FORMAT.md, "Sharing rules"); it is the rule ``worse_off``
+        and the core check judge. Default: ``capped_equal_price`` (nobody
+        above its standalone cost), or ``equal_price`` with
+        ``standalone=False``. When the chosen rule has no shares (see the
+        ``message``), ``worse_off`` and the core check judge the equal price.
     standalone : bool, optional
         Solve each district's own problem for its standalone cost (default
-        True; required by ``proportional``).
+        True; required by ``capped_equal_price``, ``least_core`` and
+        ``proportional``).
     core : bool, optional
-        Run the core check (one extra MILP over coalitions).
+        Run the core check (one extra MILP over coalitions); ``least_core``
+        always ends with one, its certificate.
     shapley_permutations : int, optional
-        Permutations sampled for the Shapley value when there are more than
-        8 districts (default 30).
+        Least number of orders sampled for the Shapley value when there are
+        more than 8 districts (default 30, half of them the reverses of the
+        others); sampling goes on until every district's standard error is
+        at most 1 % of its share or ``time_limit_s`` is spent (the
+        ``message`` then names the districts short of it).
     seed : int, optional
         Seed of the permutation sampling.
     progress : callable, optional
@@ -82,14 +93,16 @@ def solve(
     ValueError
         If an option is out of range.
     """
+    if shares is None:
+        shares = "capped_equal_price" if standalone else "equal_price"
     if shares not in SHARE_RULES:
         raise ValueError(f"shares: must be one of {', '.join(SHARE_RULES)}")
     if time_limit_s is not None and not time_limit_s > 0:
         raise ValueError("time_limit_s: must be positive or None")
     if not 0 <= mip_rel_gap < 1:
         raise ValueError("mip_rel_gap: must be in [0, 1)")
-    if shares == "proportional" and not standalone:
-        raise ValueError("shares: 'proportional' needs standalone costs (standalone=True)")
+    if shares in ("capped_equal_price", "least_core", "proportional") and not standalone:
+        raise ValueError(f"shares: '{shares}' needs standalone costs (standalone=True)")
     if shapley_permutations < 2:
         raise ValueError("shapley_permutations: must be at least 2")
     problem = _validated(problem)
@@ -157,12 +170,25 @@ def solve(
         stats["standalone_time_s"] = round(time.perf_counter() - t0, 3)
     chosen = dict(pooled)
     rules = (shares,) if shares == "equal_price" else (shares, "equal_price")
+    alone_costs = {d: standalone_costs[frozenset([d])].cost for d in districts} if standalone else {}
     proportional_costs: dict = {}
+    capped_costs: dict = {}
+    least_core_result = None
     shapley_estimate = None
+    if shares == "capped_equal_price":
+        capped = capped_equal_price(total, pooled, alone_costs)
+        if capped.costs is not None:
+            capped_costs = chosen = capped.costs
+        else:
+            message += f"; {capped.reason}"
+    if shares == "least_core":
+        least_core_result = least_core(problem, total, pooled, alone_costs, time_limit_s=time_limit_s,
+                                       mip_rel_gap=mip_rel_gap)
+        chosen = least_core_result.costs
+        stats["least_core_time_s"] = least_core_result.summary.time_s
     if shares == "proportional":
-        alone = {d: standalone_costs[frozenset([d])].cost for d in districts}
-        if all(v is not None for v in alone.values()):
-            proportional_costs = proportional(total, alone)
+        if all(v is not None for v in alone_costs.values()):
+            proportional_costs = proportional(total, alone_costs)
             chosen = proportional_costs
         else:
             message += "; proportional shares need every standalone cost"
@@ -176,6 +202,8 @@ def solve(
         stats["shapley_permutations"] = shapley_estimate.permutations
         if shapley_estimate.costs is not None:
             chosen = shapley_estimate.costs
+            if shapley_estimate.shortfall is not None:
+                message += f"; {shapley_estimate.shortfall}"
         else:
             message += f"; no Shapley value: {shapley_estimate.reason}"
 
@@ -196,13 +224,15 @@ def solve(
                 else shapley_estimate.costs[d],
                 shapley_std_error=None if shapley_estimate is None or shapley_estimate.std_errors is None
                 else shapley_estimate.std_errors[d],
+                capped_cost=capped_costs.get(d),
+                least_core_cost=None if least_core_result is None else least_core_result.costs[d],
             )
         )
         if alone_cost is not None and chosen[d] > alone_cost:
             worse_off.append(d)
 
-    core_result = None
-    if core:
+    core_result = None if least_core_result is None else least_core_result.core
+    if core and core_result is None:
         t0 = time.perf_counter()
         core_result = core_check(problem, chosen, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
         stats["core_time_s"] = round(time.perf_counter() - t0, 3)
@@ -219,6 +249,7 @@ def solve(
         rules=rules,
         worse_off=tuple(worse_off),
         core=core_result,
+        least_core=None if least_core_result is None else least_core_result.summary,
         stats=stats,
     ))
 

@@ -31,7 +31,7 @@ def test_the_worked_example_of_the_format_solves_to_its_figures():
         ("D2", Decimal("4775.00"), Decimal("5500.00"), Decimal("725.00"), Decimal("5205.18")),
     ]
     assert result.worse_off == ()  # under the proportional rule
-    equal_price = solve(Problem.from_dict(worked_example()), time_limit_s=20, mip_rel_gap=0.0)
+    equal_price = solve(Problem.from_dict(worked_example()), shares="equal_price", time_limit_s=20, mip_rel_gap=0.0)
     assert equal_price.worse_off == ("D1",)
 
 
