@@ -103,16 +103,8 @@ def test_capacities_too_small_names_the_short_districts(document, offer):
     }
 
 
-def test_vendor_cap_puts_an_item_on_one_vendor(document, offer):
-    doc = document(
-        districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"}],
-        offers=[offer("N", "V1", [(1, "10.00")], regions=["north"]),
-                offer("S", "V2", [(1, "10.00")], regions=["south"]),
-                offer("X", "V3", [(1, "10.60")])],
-        vendors=[{"id": "V1"}, {"id": "V2"}, {"id": "V3"}],
-        rules={"max_vendors_per_item": 1},
-    )
-    result = run(doc)
+def test_vendor_cap_puts_an_item_on_one_vendor(one_vendor_per_item):
+    result = run(one_vendor_per_item)
     assert result.total_cost == Decimal("1166.00")  # 110 x 10.60: the only vendor serving both
     assert {a.vendor for a in result.awards} == {"V3"}
     shares = by_district(result)

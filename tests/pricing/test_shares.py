@@ -67,16 +67,8 @@ def test_the_default_rule_caps_each_district_at_its_standalone_cost(document, of
                                 "savings": "-120.00", "capped_cost": "5280.00"}
 
 
-def test_the_capped_rule_says_why_when_the_pool_costs_more_than_buying_apart(document, offer):
-    doc = document(
-        districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"}],
-        offers=[offer("N", "V1", [(1, "10.00")], regions=["north"]),
-                offer("S", "V2", [(1, "10.00")], regions=["south"]),
-                offer("X", "V3", [(1, "10.60")])],
-        vendors=[{"id": "V1"}, {"id": "V2"}, {"id": "V3"}],
-        rules={"max_vendors_per_item": 1},
-    )
-    result = run(doc)
+def test_the_capped_rule_says_why_when_the_pool_costs_more_than_buying_apart(one_vendor_per_item):
+    result = run(one_vendor_per_item)
     assert result.total_cost == Decimal("1166.00")
     assert result.message == (
         "optimal within a relative gap of 0; no shares keep every district at or below its standalone cost: "
