@@ -97,6 +97,14 @@ class ExampleBid:
     factor: Decimal
     evaluated_cost: Decimal
 
+    @property
+    def score_text(self) -> str:
+        return plain(self.score)
+
+    @property
+    def factor_text(self) -> str:
+        return plain(self.factor)
+
 
 @dataclass(frozen=True)
 class Method:

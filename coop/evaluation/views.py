@@ -65,7 +65,7 @@ def _page(rfp: Rfp, *, posted: forms.ScoreFormBase | None = None, posted_bid_id:
         score_forms[row.bid.id] = forms.score_form(row.bid.id, criteria, formdata=None, data=data)
     return render_template(
         "evaluation/scoring.html", rfp=rfp, criteria=criteria, rows=rows, score_forms=score_forms,
-        closed_reason=closed_reason, problems=queries.scoring_problems(rfp),
+        closed_reason=closed_reason, problems=queries.scoring_problems(rfp), plain=evaluated_cost.plain,
         method=evaluated_cost.method(rfp_queries.criteria(rfp), rfp_queries.minimum_score(rfp)),
     ), status
 
