@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SubmitField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, Optional
 
 from coop.evaluation import services
 
@@ -25,7 +25,7 @@ def score_form(bid_id: int, criteria: list[dict], **kwargs) -> ScoreFormBase:
         points, comment = services.points_field(key), services.comment_field(key)
         attributes[points] = IntegerField(
             f"{label}: points (0 to 100)", invalid_value_message=services.points_range(label),
-            validators=[Optional(), NumberRange(min=0, max=100, message=services.points_range(label))],
+            validators=[Optional()],  # the range is the service's, so that it is reported beside a missing comment
             render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
         attributes[comment] = TextAreaField(
             f"{label}: comment", render_kw={"rows": 2},
