@@ -6,9 +6,10 @@ With the price criterion's weight Wp and the non-price weights adding up to Wn, 
     f = 1 + (Wn / Wp) × (100 − S) / 100
 
 and its offers' evaluated cost is their total cost of ownership × f. A perfect score leaves the cost as it is
-(f = 1); each point short of 100 adds the price-equivalent of that point, Wn / Wp % of the cost per 100 points.
-The factor is linear in the cost and never below 1, so the comparison stays a comparison of costs, and districts
-always pay the real prices: the evaluated cost only ranks offers.
+(f = 1); each point short of 100 adds Wn / Wp % of the cost, the price-equivalent of that point given the weights
+(a bid scoring 0 is evaluated at (1 + Wn / Wp) × its cost). The factor multiplies the cost (linear) and is never
+below 1, so the comparison stays a comparison of costs; districts always pay the real prices: the evaluated cost
+only ranks offers.
 
 Rounding, stated in the document: S to two decimal places, f to six, evaluated cost to the cent, each half up.
 The rounded S is what is compared with the RFP's minimum score.
