@@ -77,7 +77,7 @@ def _cents(amount: Decimal | None) -> int | None:
 
 
 @pytest.fixture
-def publish_rfp(make_rfp, make_need, bidders, now) -> Callable[..., Published]:
+def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
     """``publish_rfp({district: (line 1 quantity, line 2 quantity)}, published_at=..., named=(district, ...))``: an
     RFP pooling those needs, bid on, opened, awarded by the engine and published at ``published_at``."""
     acme, birch = bidders
@@ -85,7 +85,9 @@ def publish_rfp(make_rfp, make_need, bidders, now) -> Callable[..., Published]:
     def publish(demands: dict[District, tuple[int, int]], *, published_at: datetime, named=(),
                 title: str = "Student laptops 2027") -> Published:
         quantities = tuple(sum(quantities[index] for quantities in demands.values()) for index in range(2))
-        rfp = make_rfp(quantities=quantities, deadline_in=timedelta(days=-20), title=title)
+        rfp = make_rfp(quantities=quantities, title=title)
+        # Published, bid on until its deadline, opened the next day, awarded a few weeks later.
+        rfp.published_at, rfp.bid_deadline = published_at - timedelta(days=60), published_at - timedelta(days=20)
         for district, district_quantities in demands.items():
             for line, quantity in zip(rfp.lines, district_quantities):
                 if quantity:
@@ -98,7 +100,7 @@ def publish_rfp(make_rfp, make_need, bidders, now) -> Callable[..., Published]:
                              2: {"tiers": [(1, 500_00), (30, 450_00)]}}),
             _bid(rfp, birch, {2: {"tiers": [(1, 480_00)]}}),
         ]
-        rfp.status, rfp.opened_at = RfpStatus.AWARDED, now() - timedelta(days=19)
+        rfp.status, rfp.opened_at = RfpStatus.AWARDED, published_at - timedelta(days=19)
         result = solve(_problem(rfp, demands, bids), time_limit_s=30, shares=RULE)
         assert result.status == "optimal", result.message
         districts = {f"D{district.id}": district for district in demands}
