@@ -20,7 +20,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from coop.money import format_dollars
 from coop.outcomes.ledger import Ledger
 
-# A fixed salt makes the SVG's element ids the same on every run; text drawn as paths needs no font on the reader's side.
+# A fixed salt makes the SVG's element ids the same on every run; text drawn as paths needs no font on the
+# reader's side.
 SVG_SETTINGS = {"svg.hashsalt": "coop-ledger", "svg.fonttype": "path", "font.family": "DejaVu Sans",
                 "timezone": "UTC"}
 SIZE_IN = (7.5, 3.2)

@@ -7,6 +7,8 @@ say) narrows them all.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -65,7 +67,7 @@ def published_round(rfp_id: int) -> AwardRound | None:
     )
 
 
-def publication_date(rfp_id: int):
+def publication_date(rfp_id: int) -> datetime | None:
     """When the RFP's award round was published (a UTC ``datetime``), or ``None`` while none is."""
     return db.session.scalar(
         published_rounds().with_only_columns(sa.func.max(AwardRound.published_at)).where(AwardRound.rfp_id == rfp_id)

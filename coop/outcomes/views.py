@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
@@ -19,7 +21,7 @@ panels.panel(bp, panels.Place.BOARD_SUMMARY, "outcomes/_rfp_panel.html")
 
 
 @bp.app_template_global()
-def award_published_at(rfp: Rfp):
+def award_published_at(rfp: Rfp) -> datetime | None:
     """For the RFP page's panel: when the RFP's award was published, ``None`` while it is not."""
     return queries.publication_date(rfp.id)
 

@@ -115,7 +115,8 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
                           quantity=award.quantity, unit_price=award.unit_price, cost_cents=adapters.cents(award.cost))
                     for award in result.awards],
             shares=[DistrictShare(district=districts[share.district], pooled_cost_cents=_cents(share.pooled_cost),
-                                  standalone_cost_cents=_cents(share.standalone_cost), savings_cents=_cents(share.savings),
+                                  standalone_cost_cents=_cents(share.standalone_cost),
+                                  savings_cents=_cents(share.savings),
                                   standalone_note=share.standalone_reason or "")
                     for share in result.shares],
         )

@@ -113,7 +113,8 @@ def test_the_csv_file(client, log_in, make_buyer, rounds, districts):
     assert csv_lines(response) == [
         HEADER,
         f"{first.rfp.reference},Student laptops 2026,2026-03-02T15:30:00Z,capped_equal_price,6750.00,7200.00,450.00,",
-        f"{second.rfp.reference},Student laptops 2027,2026-06-15T09:00:00Z,capped_equal_price,16400.00,17400.00,1000.00,",
+        f"{second.rfp.reference},Student laptops 2027,2026-06-15T09:00:00Z,capped_equal_price,"
+        "16400.00,17400.00,1000.00,",
         "",
     ]
 
@@ -175,10 +176,20 @@ def test_the_chart_is_the_same_bytes_every_time_and_says_what_it_shows(rounds, d
     assert svg.count("<svg ") == 1 and 'role="img" aria-labelledby="chart-title chart-desc"' in svg
     assert '<title id="chart-title">Cumulative savings of Lakeside Unified from pooled purchasing</title>' in svg
     first, second, *_ = rounds
-    assert (f'<desc id="chart-desc">2 published award rounds, $1,950.00 saved in all. 2026-03-02 {first.rfp.reference}: '
-            f"saved $750.00, $750.00 so far; 2026-06-15 {second.rfp.reference}: saved $1,200.00, $1,950.00 so far."
-            "</desc>") in svg
+    assert ('<desc id="chart-desc">2 published award rounds, $1,950.00 saved in all. '
+            f"2026-03-02 {first.rfp.reference}: saved $750.00, $750.00 so far; "
+            f"2026-06-15 {second.rfp.reference}: saved $1,200.00, $1,950.00 so far.</desc>") in svg
     assert "dc:date" not in svg
+
+
+def test_the_ledger_prints_without_navigation_or_downloads(client, log_in, make_buyer, rounds, districts):
+    html = log_in(make_buyer(districts["Lakeside Unified"])).get("/ledger").get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/static/outcomes/print.css">' in html
+    assert '<dd class="col-sm-9 d-print-none" id="downloads">' in html
+    stylesheet = client.get("/static/outcomes/print.css")
+    assert stylesheet.status_code == 200
+    assert "@media print" in stylesheet.get_data(as_text=True)
+    stylesheet.close()
 
 
 def test_the_chart_escapes_names_and_draws_a_single_round(make_district, north, publish_rfp):
