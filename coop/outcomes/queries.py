@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from coop.awards.models import Award, AwardRound, AwardRoundStatus, DistrictShare
 from coop.bids.models import BidLine
@@ -30,8 +30,8 @@ def published_rounds() -> sa.Select:
 
 
 def district_shares(district_id: int) -> list[DistrictShare]:
-    """The district's share of every published round it took part in, oldest publication first, each with its round,
-    the round's RFP and the district's own awards loaded."""
+    """The district's share of every published round it took part in, oldest publication first, each with its round
+    and the round's RFP loaded."""
     rounds = published_rounds().subquery()
     return list(db.session.scalars(
         sa.select(DistrictShare).join(rounds, DistrictShare.award_round_id == rounds.c.id)
@@ -46,7 +46,7 @@ def district_awards(district_id: int, round_ids: list[int]) -> list[Award]:
     return list(db.session.scalars(
         sa.select(Award).join(Award.rfp_line)
         .where(Award.district_id == district_id, Award.award_round_id.in_(round_ids))
-        .options(joinedload(Award.rfp_line).joinedload(RfpLine.item),
+        .options(contains_eager(Award.rfp_line).joinedload(RfpLine.item),
                  joinedload(Award.bid_line).joinedload(BidLine.bid))
         .order_by(Award.award_round_id, RfpLine.line_no, Award.id)
     ))
@@ -62,6 +62,7 @@ def published_round(rfp_id: int) -> AwardRound | None:
         published_rounds().where(AwardRound.rfp_id == rfp_id)
         .options(selectinload(AwardRound.awards).joinedload(Award.rfp_line).joinedload(RfpLine.item),
                  selectinload(AwardRound.awards).joinedload(Award.bid_line).joinedload(BidLine.bid),
+                 selectinload(AwardRound.awards).joinedload(Award.district),
                  selectinload(AwardRound.shares))
         .order_by(AwardRound.published_at.desc(), AwardRound.id.desc()).limit(1)
     )
