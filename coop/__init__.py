@@ -133,10 +133,11 @@ def _register_blueprints(app: Flask) -> None:
     from coop.needs.views import bp as needs_bp
     from coop.notifications.views import bp as notifications_bp
     from coop.orgs.views import bp as orgs_bp
+    from coop.outcomes.views import bp as outcomes_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp, awards_bp,
-                      notifications_bp):
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp,
+                      awards_bp, outcomes_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

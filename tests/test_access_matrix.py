@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 
 from coop import clock
+from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidAttachment, BidStatus
 from coop.clarifications.models import Addendum, Question
@@ -146,6 +147,14 @@ MATRIX: dict[str, list[Route]] = {
     "awards.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
                                Route("GET", "/rfps/{opened_reference}/tabulation.xlsx", everyone()),
                                Route("GET", "/rfps/{open_reference}/tabulation.csv", everyone(404))],
+    # Outcomes: a district's own ledger; the award notice is public once the round is published.
+    "outcomes.ledger_page": [Route("GET", "/ledger", buyers_only())],
+    "outcomes.ledger_csv": [Route("GET", "/ledger.csv", buyers_only())],
+    "outcomes.notice_page": [Route("GET", "/rfps/{awarded_reference}/award", everyone()),
+                             Route("GET", "/rfps/{opened_reference}/award", everyone(404)),
+                             Route("GET", "/rfps/{draft_reference}/award", everyone(404))],
+    "outcomes.notice_csv": [Route("GET", "/rfps/{awarded_reference}/award.csv", everyone()),
+                            Route("GET", "/rfps/{opened_reference}/award.csv", everyone(404))],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
 }
@@ -180,6 +189,10 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     committing = make_rfp("RFP-M-COMMIT", RfpStatus.COMMITTING, item, commitment_deadline=now + timedelta(days=7))
     opened = make_rfp("RFP-M-OPENED", RfpStatus.OPENED, item, bid_deadline=now - timedelta(days=1),
                       published_at=now - timedelta(days=30), opened_at=now)
+    awarded = make_rfp("RFP-M-AWARDED", RfpStatus.AWARDED, item, bid_deadline=now - timedelta(days=30),
+                       published_at=now - timedelta(days=60), opened_at=now - timedelta(days=29))
+    db.session.add(AwardRound(rfp=awarded, status=AwardRoundStatus.PUBLISHED, result={"rules": ["capped_equal_price"]},
+                              published_at=now))
     pooled_need = make_need(buyer.organisation, item=item, status=NeedStatus.POOLED)
     link = RfpLineNeed(line=committing.lines[0], need=pooled_need, quantity=pooled_need.quantity)
     question = Question(rfp=open_rfp, vendor=users["vendor"].organisation, text="Is a 3-year warranty acceptable?")
@@ -202,7 +215,7 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
         "opened_reference": opened.reference, "opened_id": opened.id, "opened_bid_id": opened_bid.id,
-        "attachment_key": attachment.key,
+        "attachment_key": attachment.key, "awarded_reference": awarded.reference,
     }
     return users, values
 

@@ -46,7 +46,7 @@ def dashboard():
 # What each role sees in the navigation: only what it can do.
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
     Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
-                          ("rfps.commitments", "Commitments")],
+                          ("rfps.commitments", "Commitments"), ("outcomes.ledger_page", "Ledger")],
     Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions")],
     Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
                       ("clarifications.admin_overview", "Questions & addenda"),
