@@ -71,7 +71,9 @@ def vendors(make_vendor_rep, make_vendor, regions):
 @pytest.fixture
 def outsider(make_vendor_rep, make_vendor, regions):
     """A vendor that did not bid."""
-    return make_vendor_rep(make_vendor("Outsider Supply", regions=[regions["north"]]), email="rep@outsider.example.com")
+    user = make_vendor_rep(make_vendor("Outsider Supply", regions=[regions["north"]]), email="rep@outsider.example.com")
+    db.session.commit()  # so that a refused use case, rolling back its own work, leaves it there
+    return user
 
 
 def _bid(rfp: Rfp, tiers, regions) -> rules.BidInput:
