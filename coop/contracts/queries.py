@@ -23,7 +23,7 @@ from coop.extensions import db
 from coop.money import format_dollars
 from coop.needs.models import Need
 from coop.orgs.models import District, Vendor
-from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed
+from coop.rfps.models import CommitmentStatus, RfpLine, RfpLineNeed
 
 LIVE_NOTICE_STATUSES = (NoticeStatus.PROTEST_PERIOD, NoticeStatus.FINAL)
 
@@ -89,7 +89,6 @@ class CoreView:
     coalition: tuple[str, ...] = ()
     gain_cents: int | None = None
     gain_bound_cents: int | None = None
-    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,8 +162,7 @@ def fairness(award_round: AwardRound) -> Fairness:
         core_view = CoreView(checked=True, blocked=bool(core["blocked"]),
                              coalition=tuple(sorted(engine_names.get(engine_id, engine_id)
                                                     for engine_id in core["coalition"])),
-                             gain_cents=_cents(core["gain"]), gain_bound_cents=_cents(core.get("gain_bound")),
-                             message=core.get("message", ""))
+                             gain_cents=_cents(core["gain"]), gain_bound_cents=_cents(core.get("gain_bound")))
     return Fairness(rows, worse_off, core_view)
 
 
@@ -356,7 +354,3 @@ def district_names(district_ids: list[int]) -> dict[int, str]:
 def vendor_names(vendor_ids: list[int]) -> dict[int, str]:
     return dict(db.session.execute(sa.select(Vendor.organisation_id, Vendor.name)
                                    .where(Vendor.organisation_id.in_(vendor_ids))).all())
-
-
-def rfp(rfp_id: int) -> Rfp | None:
-    return db.session.get(Rfp, rfp_id)

@@ -161,8 +161,8 @@ def publish_round(user: User, round_id: int, data: PublishInput) -> AwardNotice:
 
 
 def _district_recipients(rfp: Rfp, round_id: int) -> dict[int, list[str]]:
-    shares = {award.district_id for award in db.session.scalars(sa.select(Award).where(Award.award_round_id == round_id))}
-    return rfp_queries.district_buyer_emails(set(queries.committed_district_ids(rfp.id)) | shares)
+    awarded = {award.district_id for award in db.session.scalars(sa.select(Award).where(Award.award_round_id == round_id))}
+    return rfp_queries.district_buyer_emails(set(queries.committed_district_ids(rfp.id)) | awarded)
 
 
 def _award_listing(lines: list[queries.AwardLine], *, by: str) -> str:
