@@ -178,11 +178,12 @@ def _final_award(rfp: Rfp, district, vendor, now) -> dict:
     from decimal import Decimal
 
     from coop.awards.models import Award, AwardRound, AwardRoundStatus
-    from coop.bids.models import BidLine
+    from coop.bids.models import BidLine, PriceTier
     from coop.contracts.models import AwardNotice, Contract, NoticeStatus, Protest, PurchaseOrder, PurchaseOrderLine
 
     bid = Bid(rfp=rfp, vendor=vendor, status=BidStatus.SUBMITTED, submitted_at=now - timedelta(days=2))
-    bid_line = BidLine(bid=bid, rfp_line=rfp.lines[0], product="Laptop 14")
+    bid_line = BidLine(bid=bid, rfp_line=rfp.lines[0], product="Laptop 14",
+                       tiers=[PriceTier(min_quantity=1, unit_price_cents=300_00)])
     award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.PUBLISHED, published_at=now)
     award = Award(award_round=award_round, rfp_line_id=rfp.lines[0].id, district_id=district.id, vendor_id=vendor.id,
                   bid_line=bid_line, quantity=40, unit_price=Decimal("300.00"), cost_cents=12_000_00)
@@ -196,6 +197,9 @@ def _final_award(rfp: Rfp, district, vendor, now) -> dict:
                                                    item_name="Laptop", quantity=40, unit_price=Decimal("300.00"),
                                                    cost_cents=12_000_00)])
     db.session.add_all([bid, award_round, notice, protest, order])
+    db.session.flush()
+    bid.submitted_content = bid_services.content(bid)  # what submitting records
+    bid.content_sha256 = bid_services.content_sha256(bid)
     db.session.flush()
     return {"round_id": award_round.id, "notice_id": notice.id, "protest_id": protest.id, "po_number": order.number}
 
