@@ -179,3 +179,21 @@ def test_the_administrator_decides_and_finalises_from_the_notice_page(
     assert f"The award of {opened_rfp.reference} is final" in seen(response)
     db.session.refresh(opened_rfp)
     assert opened_rfp.status == RfpStatus.AWARDED
+
+
+def test_the_rfp_page_links_each_round_to_its_gate_and_notice(notice, opened_rfp, admin, client, log_in, table_rows):
+    log_in(admin)
+    response = client.get(f"/admin/rfps/{opened_rfp.id}")
+    assert table_rows(response, "award-rounds") == [
+        f"Round {notice.award_round_id} Published $9,900.00 Protest period Fairness check"]
+    assert f'href="/admin/rounds/{notice.award_round_id}/gate"' in response.get_data(as_text=True)
+    assert table_rows(client.get("/admin/notices"), "notices") == [
+        f"{opened_rfp.reference} · Student laptops 2027 Protest period {clock.format_utc(notice.protest_ends_at)} 0"]
+
+
+def test_a_bidder_sees_the_intended_award_and_where_to_protest(notice, opened_rfp, vendors, client, log_in, seen):
+    log_in(vendors["Acme"])
+    page = seen(client.get("/awards"))
+    assert (f"{opened_rfp.reference} · Student laptops 2027: protests until "
+            f"{clock.format_utc(notice.protest_ends_at)}") in page
+    assert (f"Intended (protests until {clock.format_utc(notice.protest_ends_at)}) · total $9,900.00") in page
