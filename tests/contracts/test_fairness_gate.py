@@ -181,3 +181,27 @@ def test_the_gate_page_and_the_refusal_on_its_field(client, log_in, opened_rfp, 
     notice = queries.live_notice(opened_rfp.id)
     assert response.headers["Location"] == f"/admin/notices/{notice.id}"
     assert "Published despite the fairness check because The board agreed." in seen(client.get(response.headers["Location"]))
+
+
+def test_a_coalition_that_would_leave_needs_the_confirmation_though_no_one_is_worse_off_alone(
+        opened_rfp, make_round, admin, districts):
+    award_round = make_round(opened_rfp)
+    pair = [f"D{districts['Riverside USD'].id}", f"D{districts['Hillcrest SD'].id}"]
+    award_round.result = {**award_round.result, "core": {"blocked": True, "coalition": pair, "gain": "15.00",
+                                                         "gain_bound": "15.00", "message": ""}}
+    db.session.commit()
+    gate = queries.fairness(award_round)
+    assert gate.worse_off == []
+    assert gate.concerns == ["Hillcrest SD + Riverside USD would pay $15.00 less by leaving the pool."]
+    with pytest.raises(Refusal, match="tick the confirmation"):
+        services.publish_round(admin, award_round.id, FAIR)
+
+
+def test_a_district_worse_off_needs_the_confirmation_though_the_core_holds(opened_rfp, make_round, admin):
+    award_round = make_round(opened_rfp, shares="equal_price")
+    award_round.result = {**award_round.result, "core": {"blocked": False, "coalition": [], "gain": "0.00",
+                                                         "gain_bound": "0.00", "message": ""}}
+    db.session.commit()
+    assert queries.fairness(award_round).concerns == ["Worse off than buying alone: Lakeview SD."]
+    with pytest.raises(Refusal, match="tick the confirmation"):
+        services.publish_round(admin, award_round.id, FAIR)
