@@ -155,6 +155,24 @@ MATRIX: dict[str, list[Route]] = {
                              Route("GET", "/rfps/{draft_reference}/award", everyone(404))],
     "outcomes.notice_csv": [Route("GET", "/rfps/{awarded_reference}/award.csv", everyone()),
                             Route("GET", "/rfps/{opened_reference}/award.csv", everyone(404))],
+    # Award notices, protests and purchase orders: protests by the RFP's bidders, orders by their district and vendor.
+    "contracts.gate": [Route("GET", "/admin/rounds/{round_id}/gate", admins_only())],
+    "contracts.publish": [Route("POST", "/admin/rounds/{round_id}/publish", admins_only())],
+    "contracts.notices": [Route("GET", "/admin/notices", admins_only())],
+    "contracts.notice": [Route("GET", "/admin/notices/{notice_id}", admins_only())],
+    "contracts.decide": [Route("POST", "/admin/protests/{protest_id}/decide", admins_only())],
+    "contracts.finalise": [Route("POST", "/admin/notices/{notice_id}/finalise", admins_only())],
+    "contracts.protest": [Route("GET", "/rfps/{opened_reference}/protest", vendors_only()),
+                          Route("POST", "/rfps/{opened_reference}/protest", vendors_only()),
+                          Route("GET", "/rfps/{open_reference}/protest", {**vendors_only(), "vendor": 404})],
+    "contracts.vendor_awards": [Route("GET", "/awards", vendors_only())],
+    "contracts.orders": [Route("GET", "/orders", {**buyers_only(), "vendor": ALLOWED, "admin": ALLOWED})],
+    "contracts.order": [Route("GET", "/orders/{po_number}", {**buyers_only(other_buyer=404), "vendor": ALLOWED,
+                                                             "admin": ALLOWED})],
+    "contracts.order_pdf": [Route("GET", "/orders/{po_number}.pdf", {**buyers_only(other_buyer=404),
+                                                                     "vendor": ALLOWED, "admin": ALLOWED})],
+    "contracts.order_csv": [Route("GET", "/orders/{po_number}.csv", {**buyers_only(other_buyer=404),
+                                                                     "vendor": ALLOWED, "admin": ALLOWED})],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
 }
@@ -167,6 +185,38 @@ def make_rfp(reference: str, status: RfpStatus, item, **fields) -> Rfp:
     db.session.add(rfp)
     db.session.flush()
     return rfp
+
+
+def _final_award(rfp: Rfp, district, vendor, now) -> dict:
+    """A published round of the opened ``rfp`` awarding its line to ``vendor`` (a bidder) for ``district``: its notice
+    in the protest period with a protest, and the purchase order the final award would issue."""
+    from decimal import Decimal
+
+    from coop.awards.models import Award, AwardRound, AwardRoundStatus
+    from coop.bids.models import BidLine, PriceTier
+    from coop.contracts.models import AwardNotice, Contract, NoticeStatus, Protest, PurchaseOrder, PurchaseOrderLine
+
+    bid = Bid(rfp=rfp, vendor=vendor, status=BidStatus.SUBMITTED, submitted_at=now - timedelta(days=2))
+    bid_line = BidLine(bid=bid, rfp_line=rfp.lines[0], product="Laptop 14",
+                       tiers=[PriceTier(min_quantity=1, unit_price_cents=300_00)])
+    award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.PUBLISHED, published_at=now)
+    award = Award(award_round=award_round, rfp_line_id=rfp.lines[0].id, district_id=district.id, vendor_id=vendor.id,
+                  bid_line=bid_line, quantity=40, unit_price=Decimal("300.00"), cost_cents=12_000_00)
+    notice = AwardNotice(award_round=award_round, rfp_id=rfp.id, protest_days=7, published_at=now,
+                         protest_ends_at=now + timedelta(days=7), status=NoticeStatus.PROTEST_PERIOD)
+    protest = Protest(notice=notice, vendor_id=vendor.id, grounds="The tiers were misread.")
+    contract = Contract(reference=f"{rfp.reference}-C01", notice=notice, vendor_id=vendor.id, total_cents=12_000_00)
+    order = PurchaseOrder(number=f"{rfp.reference}-PO-0001", contract=contract, district_id=district.id,
+                          delivery_by=now.date() + timedelta(days=30), payment_terms="Net 30", total_cents=12_000_00,
+                          lines=[PurchaseOrderLine(award=award, rfp_line_id=rfp.lines[0].id, line_no=1, item_code="L",
+                                                   item_name="Laptop", quantity=40, unit_price=Decimal("300.00"),
+                                                   cost_cents=12_000_00)])
+    db.session.add_all([bid, award_round, notice, protest, order])
+    db.session.flush()
+    bid.submitted_content = bid_services.content(bid)  # what submitting records
+    bid.content_sha256 = bid_services.content_sha256(bid)
+    db.session.flush()
+    return {"round_id": award_round.id, "notice_id": notice.id, "protest_id": protest.id, "po_number": order.number}
 
 
 @pytest.fixture
@@ -208,7 +258,9 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
+    award_values = _final_award(opened, buyer.organisation, users["vendor"].organisation, now)
     values = {
+        **award_values,
         "need_id": make_need(buyer.organisation).id,
         "pending_district_id": users["pending_buyer"].organisation.id,
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
