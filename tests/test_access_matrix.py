@@ -151,10 +151,10 @@ MATRIX: dict[str, list[Route]] = {
     "outcomes.ledger_page": [Route("GET", "/ledger", buyers_only())],
     "outcomes.ledger_csv": [Route("GET", "/ledger.csv", buyers_only())],
     "outcomes.notice_page": [Route("GET", "/rfps/{awarded_reference}/award", everyone()),
-                             Route("GET", "/rfps/{opened_reference}/award", everyone(404)),
+                             Route("GET", "/rfps/{open_reference}/award", everyone(404)),
                              Route("GET", "/rfps/{draft_reference}/award", everyone(404))],
     "outcomes.notice_csv": [Route("GET", "/rfps/{awarded_reference}/award.csv", everyone()),
-                            Route("GET", "/rfps/{opened_reference}/award.csv", everyone(404))],
+                            Route("GET", "/rfps/{open_reference}/award.csv", everyone(404))],
     # Award notices, protests and purchase orders: protests by the RFP's bidders, orders by their district and vendor.
     "contracts.gate": [Route("GET", "/admin/rounds/{round_id}/gate", admins_only())],
     "contracts.publish": [Route("POST", "/admin/rounds/{round_id}/publish", admins_only())],
@@ -187,7 +187,7 @@ def make_rfp(reference: str, status: RfpStatus, item, **fields) -> Rfp:
     return rfp
 
 
-def _final_award(rfp: Rfp, district, vendor, now) -> dict:
+def _final_award(rfp: Rfp, bid: Bid, district, now) -> dict:
     """A published round of the opened ``rfp`` awarding its line to ``vendor`` (a bidder) for ``district``: its notice
     in the protest period with a protest, and the purchase order the final award would issue."""
     from decimal import Decimal
@@ -196,7 +196,7 @@ def _final_award(rfp: Rfp, district, vendor, now) -> dict:
     from coop.bids.models import BidLine, PriceTier
     from coop.contracts.models import AwardNotice, Contract, NoticeStatus, Protest, PurchaseOrder, PurchaseOrderLine
 
-    bid = Bid(rfp=rfp, vendor=vendor, status=BidStatus.SUBMITTED, submitted_at=now - timedelta(days=2))
+    vendor = bid.vendor
     bid_line = BidLine(bid=bid, rfp_line=rfp.lines[0], product="Laptop 14",
                        tiers=[PriceTier(min_quantity=1, unit_price_cents=300_00)])
     award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.PUBLISHED, published_at=now)
@@ -211,7 +211,7 @@ def _final_award(rfp: Rfp, district, vendor, now) -> dict:
                           lines=[PurchaseOrderLine(award=award, rfp_line_id=rfp.lines[0].id, line_no=1, item_code="L",
                                                    item_name="Laptop", quantity=40, unit_price=Decimal("300.00"),
                                                    cost_cents=12_000_00)])
-    db.session.add_all([bid, award_round, notice, protest, order])
+    db.session.add_all([award_round, notice, protest, order])
     db.session.flush()
     bid.submitted_content = bid_services.content(bid)  # what submitting records
     bid.content_sha256 = bid_services.content_sha256(bid)
@@ -258,7 +258,7 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
-    award_values = _final_award(opened, buyer.organisation, users["vendor"].organisation, now)
+    award_values = _final_award(opened, opened_bid, buyer.organisation, now)
     values = {
         **award_values,
         "need_id": make_need(buyer.organisation).id,
