@@ -114,6 +114,8 @@ class RunnerUp:
         What the whole round would cost with it.
     extra_cost : Decimal or None
         ``total_cost`` less the round's awarded total.
+    evaluated_extra_cost : Decimal or None
+        With evaluation factors, the same difference in evaluated cost (what the round minimises).
     message : str
         One sentence about it.
     """
@@ -123,6 +125,7 @@ class RunnerUp:
     line_cost: Decimal | None
     total_cost: Decimal | None
     extra_cost: Decimal | None
+    evaluated_extra_cost: Decimal | None
     message: str
 
 
@@ -375,6 +378,7 @@ class _Explainer:
         self.names = names
         self.region = {d.id: d.region for d in problem.districts}
         self.vendors = {v.id: v for v in problem.vendors}
+        self.evaluated = problem.evaluated()
         self.offer_index = {o.id: k for k, o in enumerate(problem.offers)}
         self.units: Units = {(a.district, a.item, self.offer_index[a.offer]): a.quantity for a in result.awards}
         self.vendor_value: dict[str, Decimal] = {}
@@ -388,7 +392,7 @@ class _Explainer:
         return _money(amount, self.problem.currency)
 
     def factor(self, vendor: str) -> Decimal:
-        return getattr(self.vendors[vendor], "evaluation_factor", Decimal(1))  # TEMP until main has it
+        return self.vendors[vendor].evaluation_factor
 
     def lines(self, time_limit_s: float | None, mip_rel_gap: float) -> tuple[LineExplanation, ...]:
         items = [i.id for i in self.problem.items if any(r.item == i.id for r in self.problem.demands)]
@@ -444,7 +448,8 @@ class _Explainer:
             if unmet:
                 out[item] = self.no_runner_up(excluded, unmet[0].reason)
             else:
-                model = build_model(sub)
+                # The search minimises the evaluated cost, as the round's did.
+                model = build_model(sub.evaluated())
                 jobs.append((item, excluded, sub, model))
         raws = run_guarded([m.arrays for *_, m in jobs], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                            shared=True) if jobs else []
@@ -462,19 +467,26 @@ class _Explainer:
             line_cost = sum((a.cost + a.support_cost - a.discount for a in line_rows), ZERO)
             extra = total - self.result.total_cost
             winners = _and([self.name(v) for v in excluded])
-            message = (f"Without {winners}, the best allocation of this line would cost {self.money(line_cost)} "
-                       f"and the round {self.money(total)}, {self.money(extra)} more.")
-            if extra < 0:
+            head = f"Without {winners}, the best allocation of this line would cost {self.money(line_cost)}"
+            evaluated_extra = None
+            if self.result.evaluated_cost is not None:
+                evaluated_extra = to_cents(price_awards(self.evaluated, units)[1]) - self.result.evaluated_cost
+            if extra >= 0:
+                message = f"{head} and the round {self.money(total)}, {self.money(extra)} more."
+            elif evaluated_extra is not None and evaluated_extra >= 0:
+                message = (f"{head} and the round {self.money(total)}, {self.money(-extra)} less at real prices but "
+                           f"{self.money(evaluated_extra)} more in evaluated cost, on which the round awards.")
+            else:
                 # The round's own allocation was not proven optimal (a time limit): say so, not "more".
-                message = (f"Without {winners}, the line would cost {self.money(line_cost)} and the round "
-                           f"{self.money(total)}, {self.money(-extra)} less: the round's allocation was not "
-                           "proven optimal.")
-            out[item] = RunnerUp(excluded, offer_awards(self.problem, line_rows), line_cost, total, extra, message)
+                message = (f"{head} and the round {self.money(total)}, {self.money(-extra)} less: the round's "
+                           "allocation was not proven optimal.")
+            out[item] = RunnerUp(excluded, offer_awards(self.problem, line_rows), line_cost, total, extra,
+                                 evaluated_extra, message)
         return out
 
     def no_runner_up(self, excluded: tuple[str, ...], reason: str) -> RunnerUp:
         winners = _and([self.name(v) for v in excluded])
-        return RunnerUp(excluded, (), None, None, None,
+        return RunnerUp(excluded, (), None, None, None, None,
                         f"Without {winners}, this line could not be bought: {reason}.")
 
     # -- losing offers ---------------------------------------------------------------------------
@@ -564,10 +576,14 @@ class _Explainer:
         if broken:
             return (f"Buying together: {cheaper} for the districts it serves, but moving them to it would break "
                     f"a rule of the round ({broken[0]}).")
+        moved = (f"Buying together: {cheaper} for the districts it serves, but moving them to it would leave the "
+                 "other districts' offers below a price break or discount bracket: the round would cost")
         _, total = price_awards(self.problem, units)
-        return (f"Buying together: {cheaper} for the districts it serves, but moving them to it would leave the "
-                "other districts' offers below a price break or discount bracket: the round would cost "
-                f"{self.money(total)}, {self.money(total - self.result.total_cost)} more.")
+        if self.result.evaluated_cost is None:
+            return f"{moved} {self.money(total)}, {self.money(total - self.result.total_cost)} more."
+        evaluated = to_cents(price_awards(self.evaluated, units)[1])
+        return (f"{moved} {self.money(evaluated)} in evaluated cost, "
+                f"{self.money(evaluated - self.result.evaluated_cost)} more.")
 
     # -- curves ----------------------------------------------------------------------------------
 

@@ -171,3 +171,20 @@ def test_money_is_written_in_the_problems_currency(document, offer, currency, te
     doc = laptops(document, [offer("W-1", "W", [(1, "90.00")]), offer("R-1", "R", [(1, "95.00")])], ["W", "R"],
                   currency=currency)
     assert f"would cost {text} a unit" in lost(doc)[0][2]
+
+
+def test_a_cheaper_offer_with_a_poorer_evaluation_lost_on_its_score(document, offer):
+    # E's 85.00 a unit is evaluated at 85.00 x 1.1 = 93.50 against W's 90.00: W wins at real 9,900.00.
+    doc = laptops(document, [offer("W-1", "W", [(1, "90.00")]), offer("E-1", "E", [(1, "85.00")])], ["W", "E"])
+    doc["vendors"][1]["evaluation_factor"] = "1.1"
+    line = one_line(doc)
+    assert [(o.offer, o.reason, o.message) for o in line.lost] == [(
+        "E-1", "evaluation",
+        "Evaluation score: its real price is lower ($85.00 a unit against $90.00), but after the evaluation of the "
+        "bids its evaluated cost is $93.50 a unit against $90.00, and the round awards on evaluated cost.")]
+    # Without W: E's 9,350.00 is 550.00 less at real prices, but 10,285.00 evaluated is 385.00 more.
+    runner = line.runner_up
+    assert (runner.extra_cost, runner.evaluated_extra_cost) == (Decimal("-550.00"), Decimal("385.00"))
+    assert runner.message == (
+        "Without W, the best allocation of this line would cost $9,350.00 and the round $9,350.00, $550.00 less at "
+        "real prices but $385.00 more in evaluated cost, on which the round awards.")
