@@ -45,6 +45,11 @@ _RC = {
     "text.color": TEXT_COLOUR,
 }
 _SVG_START = re.compile(r"<svg\b[^>]*>")
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+_TAG = re.compile(r"<[^<>]+>")
+_ID_USE = re.compile(r'(\bid="|\bhref="#|url\(#)')
+_STYLE_ELEMENT = re.compile(r"<style\b.*?</style>\n?", re.S)
+_STYLE_ATTRIBUTE = re.compile(r'\bstyle="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,20 @@ class Series:
     label: str
     points: tuple[tuple[int, Decimal], ...]
     awarded: tuple[int, Decimal] | None
+
+
+def _ids(tag: str, chart_id: str) -> str:
+    # matplotlib's element ids ("line2d_1", ...) are the same in every chart: prefixed, so that the charts of one
+    # page (one HTML id space) do not collide. Text is escaped, so "<" only opens tags.
+    return _ID_USE.sub(lambda m: f"{m.group(1)}{chart_id}-", tag)
+
+
+def _presentation(tag: str) -> str:
+    def attributes(style: re.Match) -> str:
+        pairs = (declaration.split(":", 1) for declaration in style.group(1).split(";") if ":" in declaration)
+        return " ".join(f'{name.strip()}="{value.strip()}"' for name, value in pairs)
+
+    return _STYLE_ATTRIBUTE.sub(attributes, tag)
 
 
 def _dollars(value: float, _position: float) -> str:
@@ -119,6 +138,12 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]  # no XML declaration or doctype inside HTML
+    # matplotlib repeats every text in a comment: dropped, so that names appear once, as escaped text.
+    svg = _COMMENT.sub("", svg)
+    # The page's Content-Security-Policy (style-src 'self') ignores style elements and attributes: matplotlib's
+    # styles become SVG presentation attributes, which it applies.
+    svg = _STYLE_ELEMENT.sub("", svg)
+    svg = _TAG.sub(lambda tag: _presentation(_ids(tag.group(0), chart_id)), svg)
     opening = _SVG_START.search(svg)
     start = opening.group(0)[:-1] + (
         f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">'
