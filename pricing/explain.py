@@ -378,12 +378,17 @@ class _Explainer:
         self.names = names
         self.region = {d.id: d.region for d in problem.districts}
         self.vendors = {v.id: v for v in problem.vendors}
-        self.evaluated = problem.evaluated()
         self.offer_index = {o.id: k for k, o in enumerate(problem.offers)}
         self.units: Units = {(a.district, a.item, self.offer_index[a.offer]): a.quantity for a in result.awards}
         self.vendor_value: dict[str, Decimal] = {}
         for a in result.awards:
             self.vendor_value[a.vendor] = self.vendor_value.get(a.vendor, ZERO) + a.cost
+        # Each vendor's cost as awarded: a changed allocation is priced again only for the vendors it changes
+        # (offers and discounts are per vendor), the others' costs are added as they are.
+        self.vendor_cost: dict[str, Decimal] = {}
+        for a in result.awards:
+            self.vendor_cost[a.vendor] = self.vendor_cost.get(a.vendor, ZERO) + a.cost + a.support_cost - a.discount
+        self.evaluated_cost = None if result.evaluated_cost is None else self.evaluated_total(self.vendor_cost)
 
     def name(self, ident: str) -> str:
         return self.names.get(ident, ident)
@@ -413,6 +418,22 @@ class _Explainer:
                 curves=tuple(self.curve(o, item, awarded.get(o.id, 0)) for o in offers),
             ))
         return tuple(out)
+
+    def evaluated_total(self, vendor_cost: dict[str, Decimal]) -> Decimal:
+        """Evaluated cost: each vendor's cost of ownership times its factor (pricing/FORMAT.md), to the cent."""
+        return to_cents(sum((cost * self.factor(v) for v, cost in vendor_cost.items()), ZERO))
+
+    def reprice(self, units: Units) -> tuple[list[Award], Decimal, Decimal | None]:
+        """An allocation's award rows for the vendors it changes, its total and its evaluated total (or ``None``)."""
+        changed = {self.problem.offers[key[2]].vendor for key in set(units) | set(self.units)
+                   if units.get(key) != self.units.get(key)}
+        awards, _ = price_awards(self.problem, {key: q for key, q in units.items()
+                                                if self.problem.offers[key[2]].vendor in changed})
+        vendor_cost = {v: cost for v, cost in self.vendor_cost.items() if v not in changed}
+        for a in awards:
+            vendor_cost[a.vendor] = vendor_cost.get(a.vendor, ZERO) + a.cost + a.support_cost - a.discount
+        total = sum(vendor_cost.values(), ZERO)
+        return awards, total, None if self.evaluated_cost is None else self.evaluated_total(vendor_cost)
 
     # -- runner-up -------------------------------------------------------------------------------
 
@@ -462,15 +483,13 @@ class _Explainer:
             units = {key: q for key, q in self.units.items() if key[1] != item}
             for (district, line, k), q in model.awards(raw.x).items():
                 units[(district, line, self.offer_index[sub.offers[k].id])] = q
-            awards, total = price_awards(self.problem, units)
+            awards, total, evaluated = self.reprice(units)
             line_rows = [a for a in awards if a.item == item]
             line_cost = sum((a.cost + a.support_cost - a.discount for a in line_rows), ZERO)
             extra = total - self.result.total_cost
             winners = _and([self.name(v) for v in excluded])
             head = f"Without {winners}, the best allocation of this line would cost {self.money(line_cost)}"
-            evaluated_extra = None
-            if self.result.evaluated_cost is not None:
-                evaluated_extra = to_cents(price_awards(self.evaluated, units)[1]) - self.result.evaluated_cost
+            evaluated_extra = None if evaluated is None else evaluated - self.evaluated_cost
             if extra >= 0:
                 message = f"{head} and the round {self.money(total)}, {self.money(extra)} more."
             elif evaluated_extra is not None and evaluated_extra >= 0:
@@ -578,12 +597,11 @@ class _Explainer:
                     f"a rule of the round ({broken[0]}).")
         moved = (f"Buying together: {cheaper} for the districts it serves, but moving them to it would leave the "
                  "other districts' offers below a price break or discount bracket: the round would cost")
-        _, total = price_awards(self.problem, units)
-        if self.result.evaluated_cost is None:
+        _, total, evaluated = self.reprice(units)
+        if evaluated is None:
             return f"{moved} {self.money(total)}, {self.money(total - self.result.total_cost)} more."
-        evaluated = to_cents(price_awards(self.evaluated, units)[1])
         return (f"{moved} {self.money(evaluated)} in evaluated cost, "
-                f"{self.money(evaluated - self.result.evaluated_cost)} more.")
+                f"{self.money(evaluated - self.evaluated_cost)} more.")
 
     # -- curves ----------------------------------------------------------------------------------
 

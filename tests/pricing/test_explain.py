@@ -188,3 +188,16 @@ def test_a_cheaper_offer_with_a_poorer_evaluation_lost_on_its_score(document, of
     assert runner.message == (
         "Without W, the best allocation of this line would cost $9,350.00 and the round $9,350.00, $550.00 less at "
         "real prices but $385.00 more in evaluated cost, on which the round awards.")
+
+
+def test_evaluated_costs_of_any_factor_are_each_vendors_cost_times_its_factor(document, offer):
+    # B's 9.37 x 1.123457 = 10.53 a unit evaluated, against A's 10.01: A wins 10 units, 100.10. Without A, B's
+    # 93.70 is 6.40 less, but 93.70 x 1.123457 = 105.27 evaluated is 5.17 more.
+    doc = laptops(document, [offer("A-1", "A", [(1, "10.01")]), offer("B-1", "B", [(1, "9.37")])], ["A", "B"],
+                  demands=[{"district": "D1", "item": "laptop", "quantity": 7},
+                           {"district": "D2", "item": "laptop", "quantity": 3}])
+    doc["vendors"][1]["evaluation_factor"] = "1.123457"
+    line = one_line(doc)
+    assert (line.runner_up.extra_cost, line.runner_up.evaluated_extra_cost) == (Decimal("-6.40"), Decimal("5.17"))
+    assert [(o.offer, o.reason) for o in line.lost] == [("B-1", "evaluation")]
+    assert "its evaluated cost is $10.53 a unit against $10.01" in line.lost[0].message
