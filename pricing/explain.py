@@ -526,14 +526,14 @@ class _Explainer:
         takeable = [r for r in served if split or offer.capacity is None or r.quantity <= offer.capacity]
         if not takeable:
             smallest = min(r.quantity for r in served)
-            return "capacity", (f"{who} can supply at most {offer.capacity} units, and every district it serves "
-                                f"orders more (the smallest order is {smallest}); an order is not split between "
+            return "capacity", (f"{who} can supply at most {offer.capacity:,} units, and every district it serves "
+                                f"orders more (the smallest order is {smallest:,}); an order is not split between "
                                 "vendors.")
         reach = sum(r.quantity for r in takeable)
         quantity = reach if offer.capacity is None else min(reach, offer.capacity)
         if quantity < offer.min_award_quantity:
-            return "min_award", (f"{who} must be awarded at least {offer.min_award_quantity} units if awarded at "
-                                 f"all, but the districts it serves order only {quantity}.")
+            return "min_award", (f"{who} must be awarded at least {offer.min_award_quantity:,} units if awarded at "
+                                 f"all, but the districts it serves order only {quantity:,}.")
 
         districts = {r.district for r in takeable}
         theirs = [a for a in rows if a.district in districts]
@@ -549,8 +549,10 @@ class _Explainer:
         evaluated_unit, evaluated_paid_unit = unit * self.factor(offer.vendor), evaluated_paid / units
         years = f"over {self.problem.tco_years} year{'s' if self.problem.tco_years != 1 else ''}"
         _, price = _tier_reached(offer, quantity)
-        at = (f"at {quantity} units (the volume of the districts it serves) {who} would cost "
-              f"{self.money(unit)} a unit {years} (unit price {self.money(price)})")
+        tier = (f"unit price {self.money(price)}" if offer.pricing == "all_units"
+                else f"incremental bands down to {self.money(price)}")
+        at = (f"at {quantity:,} units (the volume of the districts it serves) {who} would cost "
+              f"{self.money(unit)} a unit {years} ({tier})")
         if unit >= listed_unit:
             return "price", (f"Dearer at the pooled volume: {at}; those districts pay {self.money(paid_unit)} a unit "
                              "as awarded.")
@@ -567,8 +569,8 @@ class _Explainer:
                                   f"{self.money(evaluated_paid_unit)}, and the round awards on evaluated cost.")
         cheaper = f"{who} would be cheaper ({self.money(unit)} a unit against {self.money(paid_unit)})"
         if offer.capacity is not None and offer.capacity < reach:
-            return "capacity", (f"Capacity too small: {cheaper}, but it can supply at most {offer.capacity} of the "
-                                f"{reach} units the districts it serves order.")
+            return "capacity", (f"Capacity too small: {cheaper}, but it can supply at most {offer.capacity:,} of the "
+                                f"{reach:,} units the districts it serves order.")
         cap = self.problem.rules.max_vendors_per_item
         winners = sorted({a.vendor for a in awards})
         if cap is not None and len(winners) >= cap and offer.vendor not in winners:

@@ -40,6 +40,7 @@ REASON_LABELS = {
 PRICING_LABELS = {"all_units": "All units", "incremental": "Incremental"}
 _DISTRICT_ID = re.compile(r"D(\d+)")
 _LINE_ID = re.compile(r"L(\d+)")
+_ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,13 @@ def _dollars(amount: Decimal) -> str:
 
 def _names(rfp: Rfp, problem: dict) -> dict[str, str]:
     names = {}
+    lines = {line.id: line for line in rfp.lines}
     for version in bid_queries.submitted_versions(rfp):
         names[adapters.vendor_id(version.bid)] = version.vendor_name
+        for line in version.lines:
+            rfp_line = lines[line.rfp_line_id]
+            names[adapters.offer_id(version.bid, rfp_line)] = (f"{version.vendor_name}'s offer on line "
+                                                               f"{rfp_line.line_no}")
     wanted = {int(match.group(1)) for d in problem["districts"] if (match := _DISTRICT_ID.fullmatch(d["id"]))}
     for district in org_queries.districts():
         if district.id in wanted:
@@ -201,10 +207,20 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     if explained.pooling is not None:
         p = explained.pooling
         pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
-                              _dollars(p.savings), not p.missing, tuple((name(d), why) for d, why in p.missing))
-    unmet = tuple(UnmetRow(name(u.district), line_title(u.item)[1], u.quantity, u.reason) for u in explained.unmet)
+                              _dollars(p.savings), not p.missing, tuple((name(d), _readable(why, names)) for d, why in p.missing))
+    unmet = tuple(UnmetRow(name(u.district), line_title(u.item)[1], u.quantity, _readable(u.reason, names))
+                  for u in explained.unmet)
     return RoundExplanation(rfp.reference, rfp.title, explained.status, explained.message, explained.tco_years,
                             tuple(lines), pooling, unmet)
+
+
+def _readable(reason: str, names: dict[str, str]) -> str:
+    """An engine's reason with its ids in words: it holds no user text, so ids are all these tokens can be."""
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        return names.get(token, f"line {token[1:]}" if token[0] == "L" else token)
+
+    return _ENGINE_ID.sub(word, reason)
 
 
 def _curve_row(vendor: str, curve) -> CurveRow:

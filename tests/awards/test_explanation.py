@@ -96,7 +96,8 @@ def test_the_explanation_names_vendors_districts_and_lines(round_documents):
          "$290.00 a unit over 4 years (unit price $290.00); those districts pay $280.00 a unit as awarded."),
         ("Birch Computing", "Dearer at the pooled volume",
          "Dearer at the pooled volume: at 120 units (the volume of the districts it serves) Birch Computing would "
-         "cost $306.50 a unit over 4 years (unit price $290.00); those districts pay $280.00 a unit as awarded."),
+         "cost $306.50 a unit over 4 years (incremental bands down to $290.00); those districts pay $280.00 a unit "
+         "as awarded."),
     ]
     assert [(row.vendor, row.reason, row.message) for row in second.lost] == [
         (HOSTILE, "Minimum award not reached", f"{HOSTILE} must be awarded at least 50 units if awarded at all, but "
@@ -183,7 +184,12 @@ def test_an_infeasible_round_names_each_unmet_demand_and_why(app, round_document
     assert [(u.district, u.line, u.quantity) for u in explained.unmet] == [
         ("Alder School District", explained.unmet[0].line, 40)]
     assert explained.unmet[0].line.startswith("Line 2: 14-inch student laptop")
-    assert explained.unmet[0].reason == result["unmet"][0]["reason"]
+    # The engine's reason, its ids in words.
+    cedar = next(o["id"] for o in problem["offers"] if o["item"] == "L2")
+    assert result["unmet"][0]["reason"] == (
+        f"the minimum award quantities of the offers serving it cannot be reached: {cedar} (50)")
+    assert explained.unmet[0].reason == (f"the minimum award quantities of the offers serving it cannot be reached: "
+                                         f"{HOSTILE}'s offer on line 2 (50)")
     with app.test_request_context():
         html = render_template("awards/_explanation.html", explanation=explained)
     assert "Demands that cannot be met" in html and "Alder School District" in html
