@@ -488,7 +488,8 @@ class _Explainer:
             line_cost = sum((a.cost + a.support_cost - a.discount for a in line_rows), ZERO)
             extra = total - self.result.total_cost
             winners = _and([self.name(v) for v in excluded])
-            head = f"Without {winners}, the best allocation of this line would cost {self.money(line_cost)}"
+            best = "the best allocation" if raw.optimal else "the best allocation found in the time given"
+            head = f"Without {winners}, {best} of this line would cost {self.money(line_cost)}"
             evaluated_extra = None if evaluated is None else evaluated - self.evaluated_cost
             if extra >= 0:
                 message = f"{head} and the round {self.money(total)}, {self.money(extra)} more."
