@@ -101,6 +101,7 @@ def _register_models() -> None:
     from coop.bids import models as _bids  # noqa: F401
     from coop.catalogue import models as _catalogue  # noqa: F401
     from coop.clarifications import models as _clarifications  # noqa: F401
+    from coop.evaluation import models as _evaluation  # noqa: F401
     from coop.needs import models as _needs  # noqa: F401
     from coop.notifications import models as _notifications  # noqa: F401
     from coop.orgs import models as _orgs  # noqa: F401
@@ -127,13 +128,14 @@ def _register_blueprints(app: Flask) -> None:
     from coop.awards.views import bp as awards_bp
     from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
+    from coop.evaluation.views import bp as evaluation_bp
     from coop.main.views import bp as main_bp
     from coop.needs.views import bp as needs_bp
     from coop.notifications.views import bp as notifications_bp
     from coop.orgs.views import bp as orgs_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, awards_bp,
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp, awards_bp,
                       notifications_bp):
         app.register_blueprint(blueprint)
 

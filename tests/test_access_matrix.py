@@ -135,6 +135,12 @@ MATRIX: dict[str, list[Route]] = {
                    Route("GET", "/rfps/{open_reference}/bid/sheet.csv", vendors_only())],
     "bids.upload_sheet": [Route("POST", "/rfps/{open_reference}/bid/sheet", vendors_only())],
     "bids.open_bids": [Route("POST", "/admin/rfps/{open_id}/open", admins_only())],
+    # Evaluation: the administrators score opened bids; before the opening the page does not exist (sealed).
+    "evaluation.scoring": [Route("GET", "/admin/rfps/{opened_id}/evaluation", admins_only()),
+                           Route("GET", "/admin/rfps/{open_id}/evaluation", {**admins_only(), "admin": 404})],
+    "evaluation.score": [Route("POST", "/admin/rfps/{opened_id}/evaluation/bids/{opened_bid_id}", admins_only()),
+                         Route("POST", "/admin/rfps/{open_id}/evaluation/bids/{opened_bid_id}",
+                               {**admins_only(), "admin": 404})],
     "awards.tabulation": [Route("GET", "/rfps/{opened_reference}/tabulation", everyone()),
                         Route("GET", "/rfps/{open_reference}/tabulation", everyone(404))],
     "awards.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
@@ -179,9 +185,13 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     question = Question(rfp=open_rfp, vendor=users["vendor"].organisation, text="Is a 3-year warranty acceptable?")
     addendum = Addendum(rfp=open_rfp, number=1, summary="Delivery window widened", document_version=1)
     bid = Bid(rfp=open_rfp, vendor=users["vendor"].organisation, status=BidStatus.DRAFT)
+    opened_bid = Bid(rfp=opened, vendor=users["vendor"].organisation, status=BidStatus.SUBMITTED, submitted_at=now)
     attachment = BidAttachment(bid=bid, filename="spec.pdf", stored_name=f"matrix-{uuid.uuid4().hex}.pdf",
                                size_bytes=len(PDF), sha256=hashlib.sha256(PDF).hexdigest())
-    db.session.add_all([link, question, addendum, bid, attachment])
+    db.session.add_all([link, question, addendum, bid, attachment, opened_bid])
+    db.session.flush()
+    opened_bid.submitted_content = bid_services.content(opened_bid)  # what submitting records
+    opened_bid.content_sha256 = bid_services.content_sha256(opened_bid)
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
@@ -191,7 +201,8 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
-        "opened_reference": opened.reference, "attachment_key": attachment.key,
+        "opened_reference": opened.reference, "opened_id": opened.id, "opened_bid_id": opened_bid.id,
+        "attachment_key": attachment.key,
     }
     return users, values
 
