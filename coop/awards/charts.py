@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -44,6 +45,9 @@ _RC = {
     "ytick.color": TEXT_COLOUR,
     "text.color": TEXT_COLOUR,
 }
+# matplotlib's settings are process-wide: one chart at a time, so that no request's chart is drawn under the
+# settings another one restored (mathtext back on, another salt).
+_DRAWING = threading.Lock()
 _SVG_START = re.compile(r"<svg\b[^>]*>")
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _TAG = re.compile(r"<[^<>]+>")
@@ -108,7 +112,7 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chart_id):
         raise ValueError(f"chart_id: {chart_id!r} is not a plain identifier")
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
+    with _DRAWING, matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
         figure = Figure(figsize=(7.0, 4.2))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
