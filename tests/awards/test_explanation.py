@@ -193,3 +193,17 @@ def test_an_infeasible_round_names_each_unmet_demand_and_why(app, round_document
     with app.test_request_context():
         html = render_template("awards/_explanation.html", explanation=explained)
     assert "Demands that cannot be met" in html and "Alder School District" in html
+
+
+def _contrast_with_white(colour: str) -> float:
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 1.05 / (luminance + 0.05)
+
+
+def test_chart_series_are_told_apart_without_colour_and_each_colour_passes_wcag_aa():
+    styles = {(charts.MARKERS[n % len(charts.MARKERS)], charts.LINE_STYLES[n % len(charts.LINE_STYLES)])
+              for n in range(len(charts.COLOURS))}
+    assert len(styles) == len(charts.COLOURS)
+    assert min(_contrast_with_white(colour) for colour in charts.COLOURS) >= 4.5
