@@ -89,6 +89,16 @@ def _presentation(tag: str) -> str:
     return _STYLE_ATTRIBUTE.sub(attributes, tag)
 
 
+def series_style(n: int) -> dict[str, str]:
+    """The colour, marker and line style of the ``n``-th series: no two of the first 32 alike without colour."""
+    return {"color": COLOURS[n % len(COLOURS)], "marker": MARKERS[n % len(MARKERS)],
+            "linestyle": LINE_STYLES[(n // len(MARKERS)) % len(LINE_STYLES)]}
+
+
+def _units(value: float, _position: float) -> str:
+    return f"{value:,.0f}"
+
+
 def _dollars(value: float, _position: float) -> str:
     return f"${value:,.0f}"
 
@@ -112,34 +122,35 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chart_id):
         raise ValueError(f"chart_id: {chart_id!r} is not a plain identifier")
+    entries = len(series) + sum(1 for line in series if line.awarded is not None)
     with _DRAWING, matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
-        figure = Figure(figsize=(7.0, 4.2))
+        # Tall enough for the legend beside the axes, one entry per offer and per awarded point.
+        figure = Figure(figsize=(7.0, max(4.2, 0.16 * entries + 0.6)))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
         for n, line in enumerate(series):
-            colour = COLOURS[n % len(COLOURS)]
-            style = {"color": colour, "marker": MARKERS[n % len(MARKERS)],
-                     "linestyle": LINE_STYLES[n % len(LINE_STYLES)]}
+            style = series_style(n)
             # Plot coordinates are floats by nature; the figures people read are in the table, exact.
             axes.plot([q for q, _ in line.points], [float(c) for _, c in line.points], label=line.label,
                       linewidth=1.6, markersize=4, **style)
             if line.awarded is not None:
                 quantity, cost = line.awarded
-                axes.plot([quantity], [float(cost)], marker=style["marker"], markersize=12, color=colour,
+                axes.plot([quantity], [float(cost)], marker=style["marker"], markersize=12, color=style["color"],
                           markeredgecolor=TEXT_COLOUR, markeredgewidth=1.5, linestyle="none",
                           label=f"{line.label}: awarded {quantity:,} units")
         axes.set_xlabel("Units bought from the offer")
-        axes.set_ylabel("Cost of ownership (before total-quantity discounts)")
+        axes.set_ylabel("Cost of ownership")
+        axes.xaxis.set_major_formatter(FuncFormatter(_units))
         axes.yaxis.set_major_formatter(FuncFormatter(_dollars))
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_xlim(left=0)
         axes.set_ylim(bottom=0)
         axes.grid(True, color="#cccccc", linewidth=0.5)
         if series:
-            axes.legend(loc="upper left", fontsize=8, frameon=True)
-        figure.tight_layout()
+            axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=True, borderaxespad=0)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        # "tight" widens the picture to the legend, however long the names in it.
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.1)
     svg = buffer.getvalue().decode("utf-8")
     svg = svg[svg.index("<svg"):]  # no XML declaration or doctype inside HTML
     # matplotlib repeats every text in a comment: dropped, so that names appear once, as escaped text.

@@ -203,7 +203,6 @@ def _contrast_with_white(colour: str) -> float:
 
 
 def test_chart_series_are_told_apart_without_colour_and_each_colour_passes_wcag_aa():
-    styles = {(charts.MARKERS[n % len(charts.MARKERS)], charts.LINE_STYLES[n % len(charts.LINE_STYLES)])
-              for n in range(len(charts.COLOURS))}
-    assert len(styles) == len(charts.COLOURS)
+    styles = {(style["marker"], style["linestyle"]) for style in map(charts.series_style, range(32))}
+    assert len(styles) == 32
     assert min(_contrast_with_white(colour) for colour in charts.COLOURS) >= 4.5
