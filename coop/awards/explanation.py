@@ -80,7 +80,6 @@ class CurveRow:
 
 @dataclass(frozen=True)
 class LineView:
-    line_no: int | None
     title: str
     quantity: int
     awards: tuple[AwardRow, ...]
@@ -115,8 +114,6 @@ class PoolingView:
 class RoundExplanation:
     """What the partial ``awards/_explanation.html`` and the PDF render."""
 
-    reference: str
-    title: str
     status: str
     message: str
     tco_years: int
@@ -166,12 +163,10 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     def name(ident: str) -> str:
         return names.get(ident, ident)
 
-    def line_title(item: str) -> tuple[int | None, str]:
+    def line_title(item: str) -> str:
         match = _LINE_ID.fullmatch(item)
         line = lines_by_no.get(int(match.group(1))) if match else None
-        if line is None:
-            return None, item
-        return line.line_no, f"Line {line.line_no}: {line.item.name} ({line.item.code})"
+        return item if line is None else f"Line {line.line_no}: {line.item.name} ({line.item.code})"
 
     def award_rows(awards) -> tuple[AwardRow, ...]:
         return tuple(
@@ -183,18 +178,19 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
 
     lines = []
     for line in explained.lines:
-        line_no, title = line_title(line.item)
+        title = line_title(line.item)
         chart_id = f"chart-{line.item}" if _LINE_ID.fullmatch(line.item) else f"chart-{len(lines) + 1}"
         series = [charts.Series(name(c.vendor), c.points,
                                 (c.awarded_quantity, c.awarded_cost) if c.awarded_cost is not None else None)
                   for c in line.curves]
         winners = "; ".join(f"{name(a.vendor)} {a.quantity:,} units at {_dollars(a.unit_price)} a unit"
                             for a in line.awards)
-        description = (f"Cost of ownership over {explained.tco_years} years against the units bought, for each of "
+        years = f"{explained.tco_years} year{'s' if explained.tco_years != 1 else ''}"
+        description = (f"Cost of ownership over {years} against the units bought, for each of "
                        f"the {len(line.curves)} offers on the line, before total-quantity discounts. "
                        f"Awarded: {winners}. The table below gives the same figures.")
         lines.append(LineView(
-            line_no=line_no, title=title, quantity=line.quantity, awards=award_rows(line.awards),
+            title=title, quantity=line.quantity, awards=award_rows(line.awards),
             cost=_dollars(line.cost), runner_up=line.runner_up.message,
             runner_up_awards=award_rows(line.runner_up.awards),
             lost=tuple(LostRow(name(o.vendor), REASON_LABELS[o.reason], o.message) for o in line.lost),
@@ -207,11 +203,11 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     if explained.pooling is not None:
         p = explained.pooling
         pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
-                              _dollars(p.savings), not p.missing, tuple((name(d), _readable(why, names)) for d, why in p.missing))
-    unmet = tuple(UnmetRow(name(u.district), line_title(u.item)[1], u.quantity, _readable(u.reason, names))
+                              _dollars(p.savings), not p.missing,
+                              tuple((name(d), _readable(why, names)) for d, why in p.missing))
+    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, _readable(u.reason, names))
                   for u in explained.unmet)
-    return RoundExplanation(rfp.reference, rfp.title, explained.status, explained.message, explained.tco_years,
-                            tuple(lines), pooling, unmet)
+    return RoundExplanation(explained.status, explained.message, explained.tco_years, tuple(lines), pooling, unmet)
 
 
 def _readable(reason: str, names: dict[str, str]) -> str:
@@ -225,7 +221,7 @@ def _readable(reason: str, names: dict[str, str]) -> str:
 
 def _curve_row(vendor: str, curve) -> CurveRow:
     tiers = "; ".join(f"{quantity:,}+ units: {_dollars(price)}" for quantity, price in curve.tiers)
-    points = "; ".join(f"{quantity:,} units: {_dollars(cost)}" for quantity, cost in curve.points)
+    points = "; ".join(f"{quantity:,} units: {_dollars(cost)}" for quantity, cost in curve.points if quantity > 0)
     awarded = (f"{curve.awarded_quantity:,} units: {_dollars(curve.awarded_cost)}"
                if curve.awarded_cost is not None else "not awarded")
     return CurveRow(vendor, PRICING_LABELS[curve.pricing], tiers, points,

@@ -132,7 +132,7 @@ def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(ap
         "Acme Devices Alder School District, Birch Valley SD 120 from 100 units at $280.00 $280.00 $33,600.00 $0.00 "
         "$0.00 $33,600.00"]
     assert table_rows(Page(html), "chart-L1-figures")[2] == (
-        "Birch Computing Incremental 1+ units: $310.00; 100+ units: $290.00 0 units: $0.00; 99 units: $30,690.00; "
+        "Birch Computing Incremental 1+ units: $310.00; 100+ units: $290.00 99 units: $30,690.00; "
         "120 units: $36,780.00 unlimited 0 not awarded")
     svgs = page.find_all("svg")
     assert [svg["aria-labelledby"] for svg in svgs] == ["chart-L1-title chart-L1-desc", "chart-L2-title chart-L2-desc"]
