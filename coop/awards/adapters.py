@@ -14,12 +14,13 @@ one RFP may share a catalogue item, so the line, not the item, is the unit), and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from coop.bids import rules
 from coop.bids.models import Bid, BidLine
 from coop.rfps.models import RfpLine
-from pricing import Offer, Tier
+from pricing import AllocationResult, Explanation, Offer, Problem, Tier, explain
 from pricing.costing import to_cents
 
 
@@ -155,3 +156,27 @@ def unit_price_cents(offer: BidLine | Offer, quantity: int) -> int | None:
     # The purchase cost over the quantity is the tier price exactly under all-units pricing and
     # the average under incremental pricing; the engine rounds the latter the same way on awards.
     return cents(to_cents(_engine_offer(offer).purchase_cost(quantity) / quantity))
+
+
+def explain_round(problem: dict, result: dict, *, names: Mapping[str, str] | None = None,
+                  time_limit_s: float | None = 20.0) -> Explanation:
+    """The engine's explanation of a stored round, line by line (:func:`pricing.explain`).
+
+    Parameters
+    ----------
+    problem : dict
+        The round's stored problem document (``coop.allocation/1``).
+    result : dict
+        The round's stored result document (``AllocationResult.to_dict``).
+    names : mapping, optional
+        Engine id -> what people read (vendors, districts), for the explanation's sentences.
+    time_limit_s : float or None, optional
+        Budget of the runner-up solves, all lines together (default 20).
+
+    Returns
+    -------
+    pricing.Explanation
+        Ids as in the problem; money as ``Decimal`` dollars.
+    """
+    return explain(Problem.from_dict(problem), AllocationResult.from_dict(result), names=names,
+                   time_limit_s=time_limit_s)
