@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from coop import clock
 from coop.billing import services
+from coop.billing.adapters import StripeUnavailable
 from coop.errors import Refusal
 
 billing_cli = AppGroup("billing", help="Membership dues, administrative fees and Stripe.")
@@ -57,6 +58,8 @@ def reconcile() -> None:
         changes = services.reconcile()
     except Refusal as error:
         raise click.ClickException(error.message) from None
+    except StripeUnavailable as error:
+        raise click.ClickException(f"{error} Nothing more was changed; run it again later.") from None
     for change in changes:
         click.echo(change)
     click.echo(f"{len(changes)} change(s)." if changes else "Nothing to change: every invoice agrees with Stripe.")

@@ -366,29 +366,37 @@ def _push_credit_note(note_id: int) -> str | None:
     invoice = note.invoice
     if note.stripe_credit_note_id or not invoice.stripe_invoice_id or not billing_enabled():
         return None
-    stripe_id = adapters.credit_invoice(stripe_invoice_id=invoice.stripe_invoice_id, key=note.idempotency_key,
-                                        amount_cents=note.amount_cents, description=note.line.description,
-                                        paid=invoice.status == InvoiceStatus.PAID)
+    request = dict(stripe_invoice_id=invoice.stripe_invoice_id, key=note.idempotency_key,
+                   amount_cents=note.amount_cents, description=note.line.description,
+                   paid=invoice.status == InvoiceStatus.PAID)
+    done = f"{invoice.number} ({invoice.organisation.name}): credit note of {format_dollars(note.amount_cents)}"
+    _end_read()
+    stripe_id = adapters.credit_invoice(**request)
     with unit_of_work():
-        note.stripe_credit_note_id = stripe_id
-    return f"{invoice.number} ({invoice.organisation.name}): credit note of {format_dollars(note.amount_cents)} " \
-           f"made in Stripe as {stripe_id}"
+        db.session.get(CreditNote, note_id).stripe_credit_note_id = stripe_id
+    return f"{done} made in Stripe as {stripe_id}"
 
 
 # --- issuing through Stripe -----------------------------------------------------------------------------------
 
 
-def _customer_id(organisation: Organisation) -> str:
+def _end_read() -> None:
+    """End the transaction of what was just read, before calling Stripe: none stays open over a network call (on
+    SQLite it would hold the database's write lock, and every webhook would wait for Stripe's answer)."""
+    db.session.commit()
+
+
+def _customer_id(organisation_id: int, name: str, email: str) -> str:
     """The organisation's Stripe customer, created the first time it is billed."""
-    existing = queries.stripe_customer_id(organisation.id)
+    existing = queries.stripe_customer_id(organisation_id)
+    _end_read()
     if existing:
         return existing
-    customer_id = adapters.create_customer(name=organisation.name, email=organisation.contact_email,
-                                           organisation_id=organisation.id)
+    customer_id = adapters.create_customer(name=name, email=email, organisation_id=organisation_id)
     with unit_of_work():
         insert = _INSERTS[db.session.get_bind().dialect.name]
         # Two runs at once create one Stripe customer (the idempotency key) and store it once.
-        db.session.execute(insert(BillingCustomer).values(organisation_id=organisation.id,
+        db.session.execute(insert(BillingCustomer).values(organisation_id=organisation_id,
                                                           stripe_customer_id=customer_id, created_at=clock.utcnow())
                            .on_conflict_do_nothing(index_elements=[BillingCustomer.organisation_id]))
     return customer_id
@@ -403,16 +411,16 @@ def issue(invoice_id: int) -> Invoice:
         Stripe refused or could not be reached; the invoice stays a draft, to be issued again with the same keys.
     """
     invoice = db.session.get(Invoice, invoice_id)
+    organisation = invoice.organisation
     lines = [adapters.Line(line.description, line.amount_cents,
                            {"coop_invoice_line_id": str(line.id)} | ({"coop_award_id": str(line.award_id)}
                                                                      if line.award_id else {}))
              for line in invoice.lines]
-    remote = adapters.issue_invoice(
-        customer_id=_customer_id(invoice.organisation), key=invoice.idempotency_key, lines=lines,
-        currency=invoice.currency, days_until_due=invoice.payment_terms_days,
-        description=f"{invoice.number}: {invoice.description}",
-        metadata={"coop_invoice_id": str(invoice.id), "coop_invoice_key": invoice.idempotency_key},
-    )
+    request = dict(key=invoice.idempotency_key, lines=lines, currency=invoice.currency,
+                   days_until_due=invoice.payment_terms_days, description=f"{invoice.number}: {invoice.description}",
+                   metadata={"coop_invoice_id": str(invoice.id), "coop_invoice_key": invoice.idempotency_key})
+    customer_id = _customer_id(organisation.id, organisation.name, organisation.contact_email)
+    remote = adapters.issue_invoice(customer_id=customer_id, **request)
     with unit_of_work():
         invoice = _locked(invoice_id)
         invoice.stripe_invoice_id = remote.id
@@ -545,16 +553,18 @@ def reconcile() -> list[str]:
         else:
             changes.append(f"{invoice.number} ({invoice.organisation.name}): issued in Stripe as "
                            f"{invoice.stripe_invoice_id}")
-    for stale in queries.unsettled_stripe_invoices():
-        remote = adapters.retrieve_invoice(stale.stripe_invoice_id)
+    unsettled = [(invoice.id, invoice.stripe_invoice_id) for invoice in queries.unsettled_stripe_invoices()]
+    _end_read()
+    for invoice_id, stripe_invoice_id in unsettled:
+        remote = adapters.retrieve_invoice(stripe_invoice_id)
         with unit_of_work() as work:
-            change = _apply_remote(_locked(stale.id), remote)
+            change = _apply_remote(_locked(invoice_id), remote)
             if change is None:
                 work.discard()
             else:
                 changes.append(change)
-    for note_id in db.session.scalars(sa.select(CreditNote.id).where(CreditNote.stripe_credit_note_id.is_(None))
-                                      .order_by(CreditNote.id)):
+    for note_id in list(db.session.scalars(sa.select(CreditNote.id).where(CreditNote.stripe_credit_note_id.is_(None))
+                                           .order_by(CreditNote.id))):
         change = _push_credit_note(note_id)
         if change:
             changes.append(change)
