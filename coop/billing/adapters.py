@@ -58,9 +58,10 @@ def _client() -> stripe.StripeClient:
     )
 
 
-def _remote(invoice) -> RemoteInvoice:
-    return RemoteInvoice(id=invoice["id"], status=invoice["status"], amount_paid_cents=invoice.get("amount_paid") or 0,
-                         hosted_invoice_url=invoice.get("hosted_invoice_url"), due_date=invoice.get("due_date"))
+def _remote(invoice: stripe.Invoice) -> RemoteInvoice:
+    data = invoice.to_dict()
+    return RemoteInvoice(id=data["id"], status=data["status"], amount_paid_cents=data.get("amount_paid") or 0,
+                         hosted_invoice_url=data.get("hosted_invoice_url"), due_date=data.get("due_date"))
 
 
 def _stripe_call(what: str, call, *args, **kwargs):

@@ -118,11 +118,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def localstripe() -> Iterator[str]:
+def localstripe(tmp_path_factory) -> Iterator[str]:
     """The base URL of a localstripe server on 127.0.0.1, for the whole session; it needs no network."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("localstripe_server.py")), str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its tracebacks go to a file: a pipe nobody reads would fill up and stop the server.
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([sys.executable, str(Path(__file__).with_name("localstripe_server.py")), str(port)],
+                                  stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -131,7 +134,8 @@ def localstripe() -> Iterator[str]:
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                raise RuntimeError(f"localstripe did not start: {server.stderr.read().decode()[-2000:]}") from None
+                server.wait()
+                raise RuntimeError(f"localstripe did not start: {log_path.read_text()[-2000:]}") from None
             time.sleep(0.1)
     try:
         yield f"http://127.0.0.1:{port}"
