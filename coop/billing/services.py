@@ -226,16 +226,14 @@ class BillingRun:
 
     recorded: list[int] = field(default_factory=list)
     already_recorded: int = 0
+    pending: list[int] = field(default_factory=list)  # recorded, not issued yet
     issued: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
 
-def run_dues(admin: User | None, year: int) -> BillingRun:
-    """Invoice every approved member district its dues for the membership year starting in ``year``.
-
-    Running it again records nothing new (each district's dues invoice of a year has one key) and only issues
-    through Stripe what a run before could not.
-    """
+def record_dues(admin: User | None, year: int) -> BillingRun:
+    """Record (not issue) the dues of every approved member district for the membership year starting in ``year``;
+    a district whose dues of that year are recorded already is left alone."""
     if not 2000 <= year <= 2200:
         raise Refusal("Enter the membership year as the year it starts in, like 2026.", "year")
     run = BillingRun()
@@ -259,8 +257,19 @@ def run_dues(admin: User | None, year: int) -> BillingRun:
                                       description=f"Membership dues {label}", lines=[line], schedule=schedule,
                                       actor_user_id=admin.id if admin else None, membership_year=year)
             run.recorded.append(invoice.id)
-        pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
-    _issue_all(pending, run)
+        run.pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
+    return run
+
+
+def run_dues(admin: User | None, year: int) -> BillingRun:
+    """Invoice every approved member district its dues for the membership year starting in ``year``: recorded,
+    then issued through Stripe when billing is on.
+
+    Running it again records nothing new (each district's dues invoice of a year has one key) and only issues
+    through Stripe what a run before could not.
+    """
+    run = record_dues(admin, year)
+    _issue_all(run.pending, run)
     return run
 
 
@@ -321,8 +330,8 @@ def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[in
                                       lines=lines, schedule=schedule, actor_user_id=actor.id if actor else None,
                                       award_round_id=award_round_id)
             run.recorded.append(invoice.id)
-        pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
-    _issue_all(pending, run)
+        run.pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
+    _issue_all(run.pending, run)
     return run
 
 
