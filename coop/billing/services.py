@@ -12,6 +12,7 @@ then paid or void): events arriving late or out of order cannot take a paid invo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ from coop.transactions import unit_of_work
 
 if TYPE_CHECKING:  # users are only named here
     from coop.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 BILLING_OFF = ("Billing through Stripe is off (no STRIPE_API_KEY is configured): invoices are recorded here, "
                "and an administrator records them as issued and paid by hand.")
@@ -364,7 +367,11 @@ def credit_cancelled_award(award_id: int, *, reason: str, actor: User | None = N
                          actor_user_id=actor.id if actor else None,
                          after={"award_id": award_id, "amount_cents": note.amount_cents, "reason": note.reason})
         note_id = note.id
-    _push_credit_note(note_id)
+    try:
+        _push_credit_note(note_id)
+    except adapters.StripeUnavailable as error:
+        # The credit stands in the books; reconciliation makes it in Stripe once Stripe takes it.
+        logger.warning("credit note %s not made in Stripe yet: %s", note_id, error)
     return db.session.get(CreditNote, note_id)
 
 
@@ -574,7 +581,11 @@ def reconcile() -> list[str]:
                 changes.append(change)
     for note_id in list(db.session.scalars(sa.select(CreditNote.id).where(CreditNote.stripe_credit_note_id.is_(None))
                                            .order_by(CreditNote.id))):
-        change = _push_credit_note(note_id)
+        try:
+            change = _push_credit_note(note_id)
+        except adapters.StripeUnavailable as error:
+            note = db.session.get(CreditNote, note_id)
+            change = f"{note.invoice.number} ({note.invoice.organisation.name}): credit note not made in Stripe, {error}"
         if change:
             changes.append(change)
     return changes

@@ -9,7 +9,8 @@ What localstripe (1.15) lacks, and how each part is tested instead:
   made in localstripe by the app; the invoice stays a draft and the run says why). The Stripe invoice the app would
   have made is then made the way localstripe can (a subscription's invoice carrying the app's pending lines) and
   linked as :func:`coop.billing.services.issue` links it.
-- credit notes: no ``/v1/credit_notes``; tested with Stripe off (tests/billing/test_invoices.py).
+- credit notes: no ``/v1/credit_notes``; the credit stays in the books and reconciliation names what it could not
+  do (tested here); the amounts are tested with Stripe off (tests/billing/test_invoices.py).
 - idempotency keys: accepted and ignored; the database's unique keys are tested in test_invoices.py.
 - ``invoice.payment_failed``: an invoice paid with a declined card stays open, but localstripe sends no event
   about it; the failed payment's notice is tested with events signed in the test (tests/billing/test_webhook.py).
@@ -189,3 +190,29 @@ def test_reconcile_repairs_what_a_dropped_webhook_left_behind_and_then_finds_not
     assert first.output == f"{number} (Stripe District): open -> paid\n1 change(s).\n"
     assert second.output == "Nothing to change: every invoice agrees with Stripe.\n"
     assert db.session.get(Invoice, invoice_id).status == InvoiceStatus.PAID
+
+
+def test_a_fee_invoices_credit_note_is_kept_and_reconciliation_says_localstripe_has_no_credit_notes(
+        app, stripe_on, localstripe, make_schedule, make_published_round, make_district, make_vendor):
+    configure_webhook(localstripe, "http://127.0.0.1:9/stripe/webhook")
+    make_schedule(percent="2.00", min_cents=2500)
+    vendor = make_vendor("Stripe Vendor")
+    award_round = make_published_round({(make_district(), vendor): 500_000, (make_district(), vendor): 300_000})
+    db.session.commit()
+    run = services.invoice_award_fees(award_round.id)
+    invoice_id = run.recorded[0]
+    customer_id = db.session.scalar(sa.select(BillingCustomer.stripe_customer_id)
+                                    .where(BillingCustomer.organisation_id == vendor.id))
+    lines = stripe_on.v1.invoice_items.list(params={"customer": customer_id})["data"]
+    assert sorted(line["amount"] for line in lines) == [6000, 10000]
+    pay_as_the_customer(stripe_on, customer_id, GOOD_CARD)
+    link(invoice_id, localstripe_invoice(stripe_on, customer_id))
+
+    note = services.credit_cancelled_award(award_round.awards[1].id, reason="Award cancelled")
+
+    assert (note.amount_cents, note.stripe_credit_note_id) == (6000, None)
+    number = db.session.get(Invoice, invoice_id).number
+    db.session.rollback()
+    output = app.test_cli_runner().invoke(args=["billing", "reconcile"]).output
+    assert f"{number} (Stripe Vendor): open -> paid\n" in output
+    assert f"{number} (Stripe Vendor): credit note not made in Stripe, Stripe could not credit the invoice: " in output
