@@ -146,6 +146,7 @@ def verified_event(payload: bytes, signature_header: str | None) -> dict:
         event = json.loads(payload)
     except ValueError as error:
         raise BadSignature("The signed body is not JSON.") from error
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str) \
+            or not 0 < len(event["id"]) <= 255:
         raise BadSignature("The signed body is not a Stripe event.")
     return event

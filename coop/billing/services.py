@@ -585,7 +585,8 @@ def reconcile() -> list[str]:
             change = _push_credit_note(note_id)
         except adapters.StripeUnavailable as error:
             note = db.session.get(CreditNote, note_id)
-            change = f"{note.invoice.number} ({note.invoice.organisation.name}): credit note not made in Stripe, {error}"
+            change = (f"{note.invoice.number} ({note.invoice.organisation.name}): credit note not made in Stripe, "
+                      f"{error}")
         if change:
             changes.append(change)
     return changes

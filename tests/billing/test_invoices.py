@@ -129,7 +129,8 @@ def test_fees_of_a_published_round_one_invoice_per_vendor_one_line_per_award(
 def test_fees_of_an_unpublished_round_are_refused(make_schedule, make_published_round, make_district, make_vendor):
     make_schedule()
     award_round = make_published_round({(make_district(), make_vendor()): 100_000}, status=AwardRoundStatus.SOLVED)
-    with pytest.raises(Refusal, match=f"Award round {award_round.id} is not published: its fees are invoiced when it is."):
+    with pytest.raises(Refusal, match=f"Award round {award_round.id} is not published: its fees are invoiced when it "
+                                      f"is."):
         services.invoice_award_fees(award_round.id)
     assert invoices() == []
 
@@ -166,7 +167,8 @@ def test_without_stripe_invoices_are_recorded_issued_and_paid_by_hand(make_sched
     services.run_dues(admin, 2026)
     invoice = invoices()[0]
 
-    with pytest.raises(Refusal, match=f"{invoice.number} is draft: only an issued, unpaid invoice can be recorded as paid."):
+    with pytest.raises(Refusal, match=f"{invoice.number} is draft: only an issued, unpaid invoice can be recorded as "
+                                      f"paid."):
         services.record_paid(admin, invoice.id)
     services.record_issued(admin, invoice.id)
     assert (invoice.status, invoice.due_at) == (InvoiceStatus.OPEN, now() + timedelta(days=30))

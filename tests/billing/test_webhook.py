@@ -112,7 +112,8 @@ def test_a_failed_payment_is_shown_and_the_invoice_stays_open(open_invoice, post
 
 
 def test_unknown_event_types_and_unknown_invoices_are_acknowledged_and_ignored(open_invoice, post_event):
-    customer = {"id": "evt_customer", "type": "customer.created", "data": {"object": {"id": "cus_1", "object": "customer"}}}
+    customer = {"id": "evt_customer", "type": "customer.created",
+                "data": {"object": {"id": "cus_1", "object": "customer"}}}
     assert post_event(customer).json == {"received": True, "outcome": "ignored"}
     assert post_event(invoice_event("in_someone_else", "paid")).json["outcome"] == "ignored"
     assert events_stored() == 2
@@ -143,7 +144,8 @@ def test_csrf_and_the_rate_limit_are_exempt_on_the_webhook_alone(app, client, lo
 
 
 @pytest.mark.skipif(not (config.test_database_url() or "").startswith("postgresql"),
-                    reason="concurrent deliveries need PostgreSQL's concurrent transactions: set COOP_TEST_DATABASE_URL")
+                    reason="concurrent deliveries need PostgreSQL's concurrent transactions: "
+                           "set COOP_TEST_DATABASE_URL")
 def test_copies_and_reorderings_delivered_at_the_same_moment_apply_each_event_once(
         app, committed_db, make_district, webhook_secret):
     invoice = Invoice(organisation=make_district("Race District"), kind=InvoiceKind.DUES,
