@@ -240,3 +240,18 @@ def test_the_fee_schedule_form_shows_each_problem_on_its_field(client, log_in, m
         "currency": "USD", "payment_terms_days": "30"})
     assert response.status_code == 302
     assert "2500 750.00\n* 3000.00" in client.get("/admin/billing/fees").get_data(as_text=True)
+
+
+def test_the_dues_command_says_what_it_did_and_that_billing_is_off(app, make_schedule, make_district):
+    make_schedule()
+    make_district("Command District")
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["billing", "dues", "--year", "2026"])
+    second = runner.invoke(args=["billing", "dues", "--year", "2026"])
+
+    assert first.exit_code == 0, first.output
+    assert first.output == ("Dues 2026\u201327: 1 invoice(s) recorded, 0 already recorded before.\n"
+                            f"{services.BILLING_OFF}\n")
+    assert second.output.startswith("Dues 2026\u201327: 0 invoice(s) recorded, 1 already recorded before.\n")
+    assert runner.invoke(args=["billing", "reconcile"]).output == f"Error: {services.BILLING_OFF}\n"
