@@ -216,6 +216,17 @@ def _record_invoice(organisation: Organisation, *, kind: InvoiceKind, key: str, 
     return invoice
 
 
+def _locked_schedule() -> FeeSchedule:
+    """The fee schedule in force, locked until the run commits: two runs at once (two clicks, a command and a click)
+    take turns, and the second finds the first's invoices instead of failing on their keys. (On SQLite the
+    transaction's write lock does the same.)"""
+    schedule = db.session.scalars(sa.select(FeeSchedule).order_by(FeeSchedule.id.desc()).limit(1).with_for_update()
+                                  .execution_options(populate_existing=True)).first()
+    if schedule is None:
+        raise Refusal(NO_SCHEDULE)
+    return schedule
+
+
 def _existing_keys(keys: list[str]) -> set[str]:
     if not keys:
         return set()
@@ -241,9 +252,7 @@ def record_dues(admin: User | None, year: int) -> BillingRun:
         raise Refusal("Enter the membership year as the year it starts in, like 2026.", "year")
     run = BillingRun()
     with unit_of_work():
-        schedule = queries.current_schedule()
-        if schedule is None:
-            raise Refusal(NO_SCHEDULE)
+        schedule = _locked_schedule()
         districts = list(db.session.scalars(
             sa.select(District).where(District.status == OrganisationStatus.APPROVED).order_by(District.name)))
         keys = {district.id: f"dues:{year}:org:{district.id}" for district in districts}
@@ -305,9 +314,7 @@ def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[in
             raise LookupError(award_round_id)
         if award_round.status != AwardRoundStatus.PUBLISHED:
             raise Refusal(f"Award round {award_round_id} is not published: its fees are invoiced when it is.")
-        schedule = queries.current_schedule()
-        if schedule is None:
-            raise Refusal(NO_SCHEDULE)
+        schedule = _locked_schedule()
         rfp = award_round.rfp
         by_vendor: dict[int, list[Award]] = defaultdict(list)
         for award in sorted(award_round.awards, key=lambda award: award.id):

@@ -3,11 +3,13 @@ user's laptop): on SQLite and, where COOP_TEST_DATABASE_URL is set, PostgreSQL."
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from coop import config
 from coop.audit.models import AuditEvent
 from coop.awards.models import AwardRoundStatus
 from coop.billing import services
@@ -255,3 +257,30 @@ def test_the_dues_command_says_what_it_did_and_that_billing_is_off(app, make_sch
                             f"{services.BILLING_OFF}\n")
     assert second.output.startswith("Dues 2026\u201327: 0 invoice(s) recorded, 1 already recorded before.\n")
     assert runner.invoke(args=["billing", "reconcile"]).output == f"Error: {services.BILLING_OFF}\n"
+
+
+@pytest.mark.skipif(not (config.test_database_url() or "").startswith("postgresql"),
+                    reason="concurrent runs need PostgreSQL's concurrent transactions: set COOP_TEST_DATABASE_URL")
+def test_dues_runs_at_the_same_moment_invoice_each_district_once(app, committed_db, make_schedule, make_district):
+    make_schedule()
+    for number in range(5):
+        make_district(f"Concurrent District {number}")
+    db.session.commit()
+    db.session.remove()
+    start = threading.Barrier(4)
+    runs: list[services.BillingRun] = []
+
+    def run() -> None:
+        with app.app_context():
+            start.wait()
+            runs.append(services.run_dues(None, 2026))
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(len(run.recorded) for run in runs) == [0, 0, 0, 5]
+    assert len(invoices(InvoiceKind.DUES)) == 5
