@@ -15,6 +15,7 @@ from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo.bids import load_bids
+from coop.demo.billing import load_billing
 from coop.demo.rfps import load_rfps
 from coop.extensions import db
 from coop.needs import services as needs
@@ -127,6 +128,7 @@ def _load(today: date) -> DemoSummary:
     demo_rfps = load_rfps(admin, {district.id: buyers[slug] for slug, district in districts.items()},
                           reps[data.HEADLINE_VENDOR_EMAIL], now.date())
     load_bids(demo_rfps, reps, admin, now.date())
+    load_billing(admin, now)
 
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(
