@@ -164,7 +164,7 @@ def _drop(category: str, warranty: str) -> dict[str, str]:
 ROGUE_VALLEY_CABLING = DemoBid(ROGUE_VALLEY, (
     Offer("CAT6-DROP", "Category 6 plenum drop, installed, labelled and certified",
           _drop("Category 6 (TIA-568.2-D), plenum.", "25-year manufacturer-backed system warranty."),
-          (("1", "238.00"), ("100", "226.00"))),
+          (("1", "262.00"), ("100", "249.00"))),
     Offer("CAT6A-DROP", "Category 6A plenum drop for access points, installed, labelled and certified",
           _drop("Category 6A (TIA-568.2-D), plenum, rated for 10GBASE-T to 90 m.",
                 "25-year manufacturer-backed system warranty."),
@@ -173,7 +173,7 @@ ROGUE_VALLEY_CABLING = DemoBid(ROGUE_VALLEY, (
 
 HIGH_DESERT_CABLING = DemoBid(HIGH_DESERT, (
     Offer("CAT6-DROP", "Category 6 plenum drop, installed and certified",
-          _drop("Category 6, plenum.", "20-year manufacturer-backed system warranty."), (("1", "229.00"),),
+          _drop("Category 6, plenum.", "20-year manufacturer-backed system warranty."), (("1", "209.00"),),
           min_award="25"),
     Offer("CAT6A-DROP", "Category 6A plenum drop, installed and certified",
           _drop("Category 6A, plenum.", "20-year manufacturer-backed system warranty."),

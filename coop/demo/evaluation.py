@@ -6,9 +6,11 @@ both RFPs are ready for an award round.
 
 On the licences RFP both bids score well above the minimum: the device management line
 has a single bid, so setting one aside would leave a line without an eligible offer.
-On the cabling RFP, Willamette Network Systems' Cat6A bid, the lowest price on its
-line, scores below the RFP's minimum and is set aside with the reason; two eligible
-bids remain on every line.
+On the cabling RFP the scores decide each line: Willamette Network Systems' Cat6A
+bid, the lowest price on its line, scores below the RFP's minimum and is set aside
+with the reason (two eligible bids remain on every line); at their evaluated costs
+High Desert Digital's cheaper Cat6 drops still beat Rogue Valley's, while Rogue
+Valley's better-scored Cat6A drops beat High Desert's cheaper ones.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ CABLING_SCORES: Scores = {
                          "school, with a week's margin before the first day of school."),
     },
     HIGH_DESERT: {
-        "qualifications": (71, "Certified installer for the system offered, one RCDD; its school references are for "
-                               "smaller jobs (under 100 drops)."),
-        "schedule": (68, "One crew: the largest district's drops run into the first week of school, after hours, "
+        "qualifications": (80, "Certified installer for the system offered, with one RCDD on staff; its school "
+                               "references are for smaller jobs (under 100 drops)."),
+        "schedule": (76, "One crew: the largest district's drops run into the first week of school, after hours, "
                          "which section 1 allows with the district's agreement."),
     },
     WILLAMETTE: {

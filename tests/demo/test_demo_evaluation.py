@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from support import text_of
 
 from coop import clock
+from coop.evaluated_cost import evaluated_cost
 from coop.accounts.models import User
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
@@ -165,3 +167,23 @@ def test_the_scores_are_in_the_audit_log_by_the_administrator(demo):
     evaluated = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "bid.evaluated")).all()
     assert len(evaluated) == 5
     assert [event.after["set_aside_reason"] for event in evaluated if event.after["set_aside_reason"]] == [SET_ASIDE]
+
+
+def test_on_the_cabling_rfp_the_scores_decide_which_offer_is_cheapest_at_its_evaluated_cost(demo):
+    rfp = demo_rfp(demo_rfps.CABLING)
+    factors = {evaluation.vendor_name(row.bid): row.evaluation.evaluation_factor
+               for row in evaluation.scoring_rows(rfp) if row.evaluation.set_aside_reason is None}
+    cheapest, lowest_evaluated = {}, {}
+    for line in rfp.lines:
+        tco, evaluated = {}, {}
+        for bid in bids_on(rfp).values():
+            for offer in bid.lines:
+                if offer.rfp_line_id == line.id and bid.vendor.name in factors:
+                    # All-units tiers: every drop at the price of the highest tier the line's quantity reaches.
+                    price = [tier.unit_price_cents for tier in offer.tiers if tier.min_quantity <= line.quantity][-1]
+                    tco[bid.vendor.name] = Decimal(price * line.quantity) / 100
+                    evaluated[bid.vendor.name] = evaluated_cost(tco[bid.vendor.name], factors[bid.vendor.name])
+        cheapest[line.item.code] = min(tco, key=tco.get)
+        lowest_evaluated[line.item.code] = min(evaluated, key=evaluated.get)
+    assert cheapest == {"CAT6-DROP": HIGH_DESERT, "CAT6A-DROP": HIGH_DESERT}
+    assert lowest_evaluated == {"CAT6-DROP": HIGH_DESERT, "CAT6A-DROP": ROGUE_VALLEY}
