@@ -83,6 +83,9 @@ def test_nothing_public_or_on_the_administrator_s_pages_reveals_the_switches_bid
         assert leak not in board, leak
     assert client.get(f"/rfps/{rfp.reference}/tabulation").status_code == 404
     assert client.get(f"/rfps/{rfp.reference}/tabulation.csv").status_code == 404
+    listing = text_of(client.get("/rfps"))
+    assert rfp.reference in listing
+    assert not any(vendor in listing for vendor in (EVERGREEN, HIGH_DESERT, WILLAMETTE, ROGUE_VALLEY))
 
     admin = log_in(user(data.ADMIN.email))
     admin_page = text_of(admin.get(f"/admin/rfps/{rfp.id}"))
