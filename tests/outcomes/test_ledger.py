@@ -81,7 +81,7 @@ def test_the_district_reads_its_ledger(client, log_in, make_buyer, rounds, distr
     assert table_rows(response, "savings-over-time") == [
         f"2026-03-02 {first.rfp.reference} $750.00 $750.00", f"2026-06-15 {second.rfp.reference} $1,200.00 $1,950.00"]
     html = response.get_data(as_text=True)
-    assert 'src="data:image/svg+xml;base64,' in html
+    assert '<div class="chart" id="savings-chart"><svg ' in html and 'aria-labelledby="savings-title savings-desc"' in html
     assert 'href="/ledger.csv"' in html
     assert f'href="/rfps/{first.rfp.reference}/award"' in html
 
@@ -172,11 +172,11 @@ def test_the_chart_is_the_same_bytes_every_time_and_says_what_it_shows(rounds, d
     lakeside_ledger = ledger.ledger_for(districts["Lakeside Unified"].id)
     chart = charts.savings_chart(lakeside_ledger)
     assert chart.svg == charts.savings_chart(ledger.ledger_for(districts["Lakeside Unified"].id)).svg
-    svg = chart.svg.decode()
-    assert svg.count("<svg ") == 1 and 'role="img" aria-labelledby="chart-title chart-desc"' in svg
-    assert '<title id="chart-title">Cumulative savings of Lakeside Unified from pooled purchasing</title>' in svg
+    svg = str(chart.svg)
+    assert svg.count("<svg ") == 1 and 'role="img" aria-labelledby="savings-title savings-desc"' in svg
+    assert '<title id="savings-title">Cumulative savings of Lakeside Unified from pooled purchasing</title>' in svg
     first, second, *_ = rounds
-    assert ('<desc id="chart-desc">2 published award rounds, $1,950.00 saved in all. '
+    assert ('<desc id="savings-desc">2 published award rounds, $1,950.00 saved in all. '
             f"2026-03-02 {first.rfp.reference}: saved $750.00, $750.00 so far; "
             f"2026-06-15 {second.rfp.reference}: saved $1,200.00, $1,950.00 so far.</desc>") in svg
     assert "dc:date" not in svg
@@ -195,6 +195,6 @@ def test_the_ledger_prints_without_navigation_or_downloads(client, log_in, make_
 def test_the_chart_escapes_names_and_draws_a_single_round(make_district, north, publish_rfp):
     district = make_district("Smith & <Jones> District", region=north)
     publish_rfp({district: (100, 0)}, published_at=MARCH)
-    svg = charts.savings_chart(ledger.ledger_for(district.id)).svg.decode()
+    svg = str(charts.savings_chart(ledger.ledger_for(district.id)).svg)
     assert "Cumulative savings of Smith &amp; &lt;Jones&gt; District" in svg
     assert "<Jones>" not in svg
