@@ -233,6 +233,8 @@ def solve_demand_sets(
     incumbent still count.
     """
     started = time.perf_counter()
+    # The searches minimise the evaluated cost; callers price the units found on their own (real) problem.
+    problem = problem.evaluated()
     plans = [[build_model(problem, demands=part) for part in independent_parts(problem, s)] for s in demand_sets]
     found: dict[tuple[int, int], SearchResult] = {}
     longest_search_s = 0.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ PRICING_RULES = ("all_units", "incremental")
 
 _MONEY_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
 _PERCENT_RE = re.compile(r"^\d+(\.\d{1,4})?$")
+_FACTOR_RE = re.compile(r"^\d+(\.\d{1,6})?$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 _MONEY_MESSAGE = "must be a decimal string with at most 2 decimal places"
 
@@ -106,6 +107,9 @@ class DiscountBracket:
 class Vendor:
     id: str
     total_discounts: tuple[DiscountBracket, ...] = ()
+    #: Multiplies the vendor's whole cost in what the engine minimises (its evaluated cost), never in
+    #: what anyone pays: the price-equivalent of a non-price evaluation score (pricing/FORMAT.md).
+    evaluation_factor: Decimal = Decimal(1)
 
     def discount_percent(self, purchase_value: Decimal) -> Decimal:
         """Percent taken off a purchase value: the highest bracket reached."""
@@ -201,6 +205,8 @@ class Problem:
                         {"min_value": str(b.min_value), "percent": str(b.percent)}
                         for b in v.total_discounts
                     ],
+                    # Written only when it is not 1, so that problems without evaluation read as before.
+                    **({} if v.evaluation_factor == 1 else {"evaluation_factor": str(v.evaluation_factor)}),
                 }
                 for v in self.vendors
             ],
@@ -213,6 +219,42 @@ class Problem:
     def to_json(self, *, indent: int | None = 2) -> str:
         """The problem as ``coop.allocation/1`` JSON text."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def evaluated(self) -> Problem:
+        """The problem whose costs are the evaluated costs: the one the engine's searches minimise.
+
+        Every money amount of a vendor (tier prices, support costs, discount thresholds) is multiplied by
+        its ``evaluation_factor``, so that every allocation's cost in the copy is the sum of each vendor's
+        real cost times its factor: a total-quantity discount is reached at the same real purchase value.
+        Allocations found on the copy are priced on the original (offers keep their order). Amounts are
+        exact ``Decimal`` products, not rounded to the cent; the copy is for searching, never for paying.
+
+        Returns
+        -------
+        Problem
+            ``self`` when every factor is 1; otherwise the copy, whose factors are all 1.
+        """
+        factors = {v.id: v.evaluation_factor for v in self.vendors if v.evaluation_factor != 1}
+        if not factors:
+            return self
+        offers = []
+        for offer in self.offers:
+            factor = factors.get(offer.vendor)
+            if factor is None:
+                offers.append(offer)
+                continue
+            offers.append(replace(
+                offer,
+                tiers=tuple(Tier(t.min_quantity, t.unit_price * factor) for t in offer.tiers),
+                annual_cost_per_unit=offer.annual_cost_per_unit * factor,
+            ))
+        vendors = tuple(
+            replace(v, evaluation_factor=Decimal(1), total_discounts=tuple(
+                DiscountBracket(b.min_value * factors[v.id], b.percent) for b in v.total_discounts))
+            if v.id in factors else v
+            for v in self.vendors
+        )
+        return replace(self, offers=tuple(offers), vendors=vendors)
 
 
 def load_problem(source: str | os.PathLike[str] | IO[str]) -> Problem:
@@ -455,7 +497,7 @@ class _Reader:
         ids = []
         for k, raw in enumerate(self.array(raw_list, "vendors")):
             path = f"vendors[{k}]"
-            if not self.obj(raw, path, {"id"}, {"total_discounts"}):
+            if not self.obj(raw, path, {"id"}, {"total_discounts", "evaluation_factor"}):
                 continue
             ident = self.ident(raw.get("id"), f"{path}.id") if "id" in raw else None
             ids.append((ident, f"{path}.id"))
@@ -487,8 +529,13 @@ class _Reader:
                         f"must be greater than the previous bracket's percent ({brackets[-1].percent})",
                     )
                 brackets.append(DiscountBracket(value, percent))
+            factor = raw.get("evaluation_factor", "1")
+            if not isinstance(factor, str) or not _FACTOR_RE.match(factor) or not 1 <= Decimal(factor) <= 100:
+                self.error(f"{path}.evaluation_factor",
+                           "must be a decimal string from 1 to 100 with at most 6 decimal places")
+                factor = "1"
             if ident is not None:
-                vendors.append(Vendor(ident, tuple(brackets)))
+                vendors.append(Vendor(ident, tuple(brackets), Decimal(factor)))
         self.unique(ids, "vendor")
         return vendors
 

@@ -218,9 +218,15 @@ class AllocationResult:
         One human sentence about the status.
     total_cost, lower_bound : Decimal or None
         Exact total cost of ownership of the awards; the solver's proven lower
-        bound on any allocation, rounded down to the cent.
+        bound on any allocation's cost as minimised (the evaluated cost when
+        vendors carry evaluation factors), rounded down to the cent.
+    evaluated_cost : Decimal or None
+        With evaluation factors: the awards' evaluated cost, each vendor's
+        cost times its factor, to the cent (what the engine minimised);
+        ``None`` when every factor is 1.
     gap : float or None
-        ``(total_cost - lower_bound) / total_cost``.
+        ``(cost - lower_bound) / cost``, the cost being the evaluated cost
+        when there is one, else the total cost.
     awards, shares, unmet : tuples
         Award rows, one share row per district with demand, unmet demands.
     rules : tuple of str
@@ -240,6 +246,7 @@ class AllocationResult:
     message: str
     total_cost: Decimal | None = None
     lower_bound: Decimal | None = None
+    evaluated_cost: Decimal | None = None
     gap: float | None = None
     awards: tuple[Award, ...] = ()
     shares: tuple[Share, ...] = ()
@@ -257,6 +264,7 @@ class AllocationResult:
             "message": self.message,
             "total_cost": _money(self.total_cost),
             "lower_bound": _money(self.lower_bound),
+            "evaluated_cost": _money(self.evaluated_cost),
             "gap": self.gap,
             "awards": [a.to_dict() for a in self.awards],
             "shares": [s.to_dict(self.rules) for s in self.shares],
@@ -288,6 +296,7 @@ class AllocationResult:
             message=doc["message"],
             total_cost=_decimal(doc["total_cost"]),
             lower_bound=_decimal(doc["lower_bound"]),
+            evaluated_cost=_decimal(doc.get("evaluated_cost")),
             gap=doc["gap"],
             awards=awards,
             shares=tuple(Share.from_dict(s) for s in doc["shares"]),

@@ -333,7 +333,8 @@ def core_check(
     than that and stops after ``STOP_AFTER_SOLUTIONS`` of them (the least
     core's search for a cut); it proves nothing (``gain_bound`` is ``None``).
     """
-    model = build_model(problem, coalition_shares=allocation)
+    # The coalition buys as the pool does, at least evaluated cost; its gain is then priced at real prices.
+    model = build_model(problem.evaluated(), coalition_shares=allocation)
     options: dict = {"mip_abs_gap": CORE_ABS_GAP}
     if stop_above is not None:
         options.update(objective_bound=-float(stop_above), mip_max_improving_sols=STOP_AFTER_SOLUTIONS)

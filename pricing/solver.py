@@ -8,7 +8,7 @@ import time
 from decimal import ROUND_FLOOR, Decimal
 from typing import Callable
 
-from .costing import price_awards, rule_violations
+from .costing import price_awards, rule_violations, to_cents
 from .decompose import solve_demand_sets
 from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .least_core import least_core
@@ -145,10 +145,15 @@ def solve(
             stats=stats,
         ))
     awards, total = price_awards(problem, units)
-    lower: Decimal | None = total if raw.optimal else None
+    evaluated = problem.evaluated()
+    # What the search minimised, the figure its bound and gap speak of: the evaluated cost when vendors
+    # carry evaluation factors, else the total cost itself.
+    evaluated_cost = None if evaluated is problem else to_cents(price_awards(evaluated, units)[1])
+    objective = total if evaluated_cost is None else evaluated_cost
+    lower: Decimal | None = objective if raw.optimal else None
     if raw.dual_bound is not None and math.isfinite(raw.dual_bound):
-        lower = min(total, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
-    gap = None if lower is None else 0.0 if total == 0 else float((total - lower) / total)
+        lower = min(objective, Decimal(raw.dual_bound).quantize(Decimal("0.01"), rounding=ROUND_FLOOR))
+    gap = None if lower is None else 0.0 if objective == 0 else float((objective - lower) / objective)
     if raw.optimal:
         status, message = "optimal", f"optimal within a relative gap of {mip_rel_gap:g}"
     elif gap is None:
@@ -156,7 +161,7 @@ def solve(
         status, message = "feasible", "time limit reached before a lower bound was known; the gap is unknown"
     else:
         status, message = "feasible", f"time limit reached; best allocation is within {gap:.4%} of optimal"
-    report("sharing", float(total), None if lower is None else float(lower), gap)
+    report("sharing", float(objective), None if lower is None else float(lower), gap)
 
     pooled = pooled_costs(awards)
     districts = sorted(pooled)
@@ -242,6 +247,7 @@ def solve(
         status=status,
         message=message,
         total_cost=total,
+        evaluated_cost=evaluated_cost,
         lower_bound=lower,
         gap=gap,
         awards=tuple(awards),
