@@ -20,7 +20,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -45,6 +45,7 @@ DEFAULT_SHARE_RULE = SHARE_RULES[0]
 #: Where a rule's share of each district is in a result's ``shares`` rows.
 _RULE_COLUMNS = {"capped_equal_price": "capped_cost", "least_core": "least_core_cost", "equal_price": "pooled_cost",
                  "proportional": "proportional_cost", "shapley": "shapley_cost"}
+FACTOR_PLACES = Decimal("0.000001")
 _OFFER_ID = re.compile(r"B(\d+)-L(\d+)")
 
 
@@ -267,6 +268,13 @@ def _demands(rfp: Rfp) -> tuple[dict[tuple[int, int], int], dict[int, District]]
     return quantities, districts
 
 
+def _factor(evaluation: Evaluation | None) -> Decimal:
+    # The format takes at most six decimal places; a millionth of the price-equivalent changes no award.
+    if evaluation is None:
+        return Decimal(1)
+    return Decimal(evaluation.evaluation_factor).quantize(FACTOR_PLACES, rounding=ROUND_HALF_UP)
+
+
 def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Evaluation]) -> Problem:
     """The allocation problem of an opened RFP's award round.
 
@@ -278,7 +286,8 @@ def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Ev
         Its vendor cap and whole-or-split demands become the problem's rules.
     evaluations : mapping of bid id to Evaluation
         A bid with a ``set_aside_reason`` is left out; every other bid's vendor carries its
-        ``evaluation_factor`` (a bid without an evaluation: not set aside, factor 1).
+        ``evaluation_factor`` to six decimal places (a bid without an evaluation: not set aside, factor 1).
+        The engine minimises the evaluated cost; awards and shares stay at real prices.
 
     Returns
     -------
@@ -317,6 +326,7 @@ def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Ev
             id=vendor_id(version.bid),
             total_discounts=tuple(DiscountBracket(dollars(bracket.min_value_cents), bracket.percent)
                                   for bracket in version.discount_brackets),
+            evaluation_factor=_factor(evaluation),
         ))
     return Problem(
         items=tuple(Item(f"L{line_no}") for line_no in wanted),
