@@ -356,7 +356,9 @@ def solve(document: Mapping[str, Any], options: RoundOptions,
           progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:
     """Solve a stored problem document with a round's options; the result as its JSON document.
 
-    Standalone costs and the core check are always computed. ``progress`` is the engine's callback
+    The document carries the round's rules (vendor cap, whole or split demands: :func:`problem_for`); of the
+    options, the share rule and the time limit are the engine's. Standalone costs and the core check are
+    always computed. ``progress`` is the engine's callback
     (:class:`pricing.Progress`); an exception it raises stops the engine and propagates.
 
     Raises
