@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 
 from coop import clock
+from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidAttachment, BidStatus
 from coop.clarifications.models import Addendum, Question
@@ -140,6 +141,20 @@ MATRIX: dict[str, list[Route]] = {
     "awards.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
                                Route("GET", "/rfps/{opened_reference}/tabulation.xlsx", everyone()),
                                Route("GET", "/rfps/{open_reference}/tabulation.csv", everyone(404))],
+    # Award rounds: the administrators', and only once the bids are opened (404 while sealed, whoever asks).
+    "awards.rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds", admins_only()),
+                      Route("POST", "/admin/rfps/{opened_id}/rounds", admins_only()),
+                      Route("GET", "/admin/rfps/{open_id}/rounds", {**admins_only(), "admin": 404})],
+    "awards.round_page": [Route("GET", "/admin/rfps/{opened_id}/rounds/1", admins_only()),
+                          Route("GET", "/admin/rfps/{open_id}/rounds/1", {**admins_only(), "admin": 404})],
+    "awards.round_progress": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/progress.json", admins_only())],
+    "awards.cancel_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/1/cancel", admins_only()),
+                            Route("POST", "/admin/rfps/{open_id}/rounds/1/cancel", {**admins_only(), "admin": 404})],
+    "awards.rerun_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/1/rerun", admins_only()),
+                           Route("POST", "/admin/rfps/{open_id}/rounds/1/rerun", {**admins_only(), "admin": 404})],
+    "awards.round_problem": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/problem.json", admins_only())],
+    "awards.round_result": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/result.json", admins_only())],
+    "awards.compare_rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds/compare?a=1&b=1", admins_only())],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
 }
@@ -181,7 +196,11 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     bid = Bid(rfp=open_rfp, vendor=users["vendor"].organisation, status=BidStatus.DRAFT)
     attachment = BidAttachment(bid=bid, filename="spec.pdf", stored_name=f"matrix-{uuid.uuid4().hex}.pdf",
                                size_bytes=len(PDF), sha256=hashlib.sha256(PDF).hexdigest())
-    db.session.add_all([link, question, addendum, bid, attachment])
+    empty = {"format": "coop.allocation/1", "items": [], "districts": [], "demands": [], "offers": []}
+    award_round = AwardRound(rfp=opened, number=1, status=AwardRoundStatus.SOLVED, options={}, rule="equal_price",
+                             problem=empty, result={"status": "optimal", "message": "optimal", "awards": [],
+                                                    "shares": [], "unmet": []})
+    db.session.add_all([link, question, addendum, bid, attachment, award_round])
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
@@ -191,7 +210,7 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
-        "opened_reference": opened.reference, "attachment_key": attachment.key,
+        "opened_reference": opened.reference, "opened_id": opened.id, "attachment_key": attachment.key,
     }
     return users, values
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, SubmitField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.awards import adapters
@@ -45,8 +45,8 @@ class RoundOptionsForm(FlaskForm):
     )
     share_rule = SelectField(
         "Share rule", default=adapters.DEFAULT_SHARE_RULE, invalid_choice_message=SHARE_RULE_UNKNOWN,
-        choices=[(rule, share_rule_label(rule) + (" (default)" if rule == adapters.DEFAULT_SHARE_RULE else ""))
-                 for rule in adapters.SHARE_RULE_NAMES],
+        choices=[SelectChoice(rule, share_rule_label(rule) + (" (default)" if rule == adapters.DEFAULT_SHARE_RULE
+                                                             else "")) for rule in adapters.SHARE_RULE_NAMES],
         validators=[InputRequired(message=SHARE_RULE_UNKNOWN)],
     )
     time_limit_s = IntegerField(

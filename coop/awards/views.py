@@ -22,7 +22,7 @@ panels.panel(bp, panels.Place.MANAGE, "awards/_rounds_panel.html")
 
 ROUND_STARTED = "Round {number} is running in the background: this page shows its progress."
 ROUND_ENDED = "Round {number} is {status}."
-CANCEL_ASKED = "Round {number} will stop at the engine's next progress report."
+CANCEL_ASKED = "Round {number} stops at the engine's next progress report: this page shows when."
 ROUND_CANCELLED = "Round {number} is cancelled."
 COMPARE_TWO = "Choose two rounds of this RFP to compare."
 
