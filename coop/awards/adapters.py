@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from coop.awards.models import Award, DistrictShare
 from coop.bids import queries as bid_queries
@@ -32,7 +33,8 @@ from coop.bids.models import Bid, BidLine
 from coop.extensions import db
 from coop.orgs.models import District
 from coop.orgs.models import Vendor as VendorRow
-from coop.rfps.models import CommitmentStatus, Rfp, RfpLine
+from coop.needs.models import Need
+from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed
 from pricing import (AllocationResult, Demand, DiscountBracket, Item, Offer, Problem, Progress, Rules, Tier, Vendor,
                      solve as engine_solve)
 from pricing import District as EngineDistrict
@@ -254,17 +256,20 @@ class RoundOptions:
 
 def _demands(rfp: Rfp) -> tuple[dict[tuple[int, int], int], dict[int, District]]:
     """Confirmed quantities by (district id, line number), and the districts."""
+    links = db.session.scalars(
+        sa.select(RfpLineNeed).join(RfpLineNeed.line)
+        .where(RfpLine.rfp_id == rfp.id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
+        .options(selectinload(RfpLineNeed.line),
+                 selectinload(RfpLineNeed.need).selectinload(Need.district).selectinload(District.region))
+    )
     quantities: dict[tuple[int, int], int] = {}
     districts: dict[int, District] = {}
-    for line in rfp.lines:
-        for link in line.pooled_needs:
-            if link.commitment != CommitmentStatus.CONFIRMED:
-                continue
-            district = link.need.district
-            districts[district.organisation_id] = district
-            # Two needs of one district on one line are one demand: the engine takes one per district and item.
-            key = (district.organisation_id, line.line_no)
-            quantities[key] = quantities.get(key, 0) + link.quantity
+    for link in links:
+        district = link.need.district
+        districts[district.organisation_id] = district
+        # Two needs of one district on one line are one demand: the engine takes one per district and item.
+        key = (district.organisation_id, link.line.line_no)
+        quantities[key] = quantities.get(key, 0) + link.quantity
     return quantities, districts
 
 
@@ -298,7 +303,7 @@ def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Ev
         discount brackets. Only lines with demand, and offers that can serve some district, are in it.
     """
     quantities, districts = _demands(rfp)
-    lines = {line.line_no: line for line in rfp.lines}
+    lines_by_id = {line.id: line for line in rfp.lines}
     wanted = sorted({line_no for _district, line_no in quantities})
     regions = {district.region.code for district in districts.values()}
     offers: list[Offer] = []
@@ -309,7 +314,7 @@ def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Ev
             continue
         bid_offers = []
         for bid_line in version.lines:
-            rfp_line = next(line for line in lines.values() if line.id == bid_line.rfp_line_id)
+            rfp_line = lines_by_id[bid_line.rfp_line_id]
             if rfp_line.line_no not in wanted:
                 continue
             offer = offer_for(version.bid, rfp_line, bid_line)

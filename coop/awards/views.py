@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +13,7 @@ from coop.access import public, roles
 from coop.awards import adapters, forms, queries, services, tabulation
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.errors import Refusal, show_on_form
+from coop.money import format_dollars
 from coop.rfps import panels
 from coop.rfps.models import Rfp, RfpStatus
 from coop.rfps.views import public_rfp_or_404
@@ -68,6 +70,12 @@ def round_status(award_round: AwardRound) -> str:
 @bp.app_template_global()
 def share_rule_label(rule: str) -> str:
     return forms.share_rule_label(rule)
+
+
+@bp.app_template_filter("engine_dollars")
+def engine_dollars(amount: str | None) -> str:
+    """An amount of the engine's result (a decimal string) as ``$1,250.00``."""
+    return "" if amount is None else format_dollars(adapters.cents(Decimal(amount)))
 
 
 def _rfp_or_404(rfp_id: int) -> Rfp:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
+from coop import jobs
 from coop.awards import adapters, forms, services
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.extensions import db
@@ -163,3 +165,40 @@ def test_rerun_and_compare_from_the_round_page(admin_client, admin, opened_rfp, 
     response = admin_client.get(rounds_url(opened_rfp, "/compare?a=1&b=9"))
     assert response.headers["Location"] == rounds_url(opened_rfp)
     assert "Choose two rounds of this RFP to compare." in text_of(admin_client.get(rounds_url(opened_rfp)))
+
+
+def test_a_round_factored_by_evaluations_says_what_it_minimised(admin_client, admin, opened_rfp, monkeypatch, bid_of):
+    acme = bid_of(opened_rfp, "Acme Devices")
+    evaluation = type("Evaluation", (), {"set_aside_reason": None, "evaluation_factor": Decimal("1.1")})
+    monkeypatch.setattr(services, "_evaluations", lambda rfp: {acme.id: evaluation})
+    services.start_round(admin, opened_rfp.id, adapters.RoundOptions())
+    page = text_of(admin_client.get(rounds_url(opened_rfp, "/1")))
+    # Acme's $27,900.00 - $558.00 + $1,440.00 counts 1.1 times: $31,660.20; Birch's $32,175.00 as it is.
+    assert "Total cost of ownership $60,957.00" in page
+    assert ("Evaluated cost $63,835.20: what the round minimised, each vendor's cost times its evaluation factor; "
+            "districts pay real prices") in page.replace("&#39;", "'")
+
+
+def test_a_large_round_goes_to_the_background_and_can_be_cancelled_while_queued(app, admin_client, opened_rfp,
+                                                                                  monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setitem(app.config, "COOP_ROUND_INLINE_MAX_SIZE", 0)
+    monkeypatch.setattr(jobs, "enqueue", lambda job, *args, **kwargs: None)  # a worker will take it
+    response = admin_client.post(rounds_url(opened_rfp), data=DEFAULTS, follow_redirects=True)
+    page = text_of(response)
+    assert "Round 1 is running in the background: this page shows its progress." in page
+    assert "Queued: queued" in page and "Cancel the round" in page
+    response = admin_client.post(rounds_url(opened_rfp, "/1/cancel"), follow_redirects=True)
+    page = text_of(response)
+    assert "Round 1 is cancelled." in page
+    assert "Cancelled by an administrator; nothing of the round was written." in page
+
+
+def test_a_refused_round_says_why_on_the_form(admin_client, opened_rfp):
+    opened_rfp.status = RfpStatus.AWARDED
+    db.session.commit()
+    response = admin_client.post(rounds_url(opened_rfp), data=DEFAULTS)
+    assert response.status_code == 422
+    assert (f"{opened_rfp.reference} is awarded: award rounds run only while its bids are opened and it is not yet "
+            "awarded.") in text_of(response)
+    assert f"{opened_rfp.reference} is awarded: no new round can run." in text_of(response)
