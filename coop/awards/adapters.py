@@ -251,7 +251,8 @@ class RoundOptions:
     def from_dict(cls, data: Mapping[str, Any]) -> RoundOptions:
         return cls(max_vendors_per_item=data.get("max_vendors_per_item"),
                    split_district_demand=bool(data.get("split_district_demand", False)),
-                   share_rule=data.get("share_rule", DEFAULT_SHARE_RULE), time_limit_s=int(data.get("time_limit_s", 60)))
+                   share_rule=data.get("share_rule", DEFAULT_SHARE_RULE),
+                   time_limit_s=int(data.get("time_limit_s", 60)))
 
 
 def _demands(rfp: Rfp) -> tuple[dict[tuple[int, int], int], dict[int, District]]:

@@ -69,7 +69,11 @@ def stopped_message(award_round: AwardRound) -> str:
 
 
 def _evaluations(rfp: Rfp) -> Mapping[int, adapters.Evaluation]:
-    """Each bid's evaluation (set aside or not, and its evaluation factor): none yet, every bid counts at its price."""
+    """Each bid's evaluation by bid id (set aside or not, and its evaluation factor).
+
+    The one place the round reads evaluations: ``coop.evaluation.queries.evaluations_for(rfp)`` answers here once
+    the evaluation area exists; until then no bid is scored, so every bid counts at its price.
+    """
     return {}
 
 
@@ -169,8 +173,9 @@ def _dispatch(award_round: AwardRound) -> None:
 # --- cancelling ------------------------------------------------------------------------------------------------------
 
 def _locked_round(rfp_id: int, number: int) -> AwardRound:
-    award_round = db.session.scalar(sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
-                                    .with_for_update().execution_options(populate_existing=True))
+    award_round = db.session.scalar(
+        sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
+        .with_for_update().execution_options(populate_existing=True))
     if award_round is None:
         raise LookupError(number)
     return award_round
@@ -243,17 +248,22 @@ class _Tracker:
         if not final and moment - self.last_write < self.every_s:
             return
         self.last_write = moment
-        with unit_of_work():
-            db.session.execute(
-                sa.update(AwardRound)
-                .where(AwardRound.id == self.round_id, AwardRound.status == AwardRoundStatus.RUNNING)
-                .values(phase=progress.status, best_cost_cents=_cents(progress.best_cost),
-                        lower_bound_cents=_cents(progress.lower_bound), progress_gap=progress.gap,
-                        elapsed_s=round(progress.elapsed_s, 3), heartbeat_at=clock.utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            cancel_requested_at = db.session.scalar(
-                sa.select(AwardRound.cancel_requested_at).where(AwardRound.id == self.round_id))
+        try:
+            with unit_of_work():
+                db.session.execute(
+                    sa.update(AwardRound)
+                    .where(AwardRound.id == self.round_id, AwardRound.status == AwardRoundStatus.RUNNING)
+                    .values(phase=progress.status, best_cost_cents=_cents(progress.best_cost),
+                            lower_bound_cents=_cents(progress.lower_bound), progress_gap=progress.gap,
+                            elapsed_s=round(progress.elapsed_s, 3), heartbeat_at=clock.utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                cancel_requested_at = db.session.scalar(
+                    sa.select(AwardRound.cancel_requested_at).where(AwardRound.id == self.round_id))
+        except sa.exc.OperationalError as error:
+            # A busy database must not cost the round its answer: the next report writes again.
+            log.warning("award round %s: progress not written: %s", self.round_id, error)
+            return
         if cancel_requested_at is not None:
             raise RoundCancelled()
 

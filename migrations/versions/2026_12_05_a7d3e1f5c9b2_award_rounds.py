@@ -41,7 +41,8 @@ def _number_existing_rounds():
 def upgrade():
     with op.batch_alter_table('award_round', schema=None) as batch_op:
         batch_op.add_column(sa.Column('number', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('rule', sa.String(length=30), nullable=False, server_default='capped_equal_price'))
+        batch_op.add_column(sa.Column('rule', sa.String(length=30), nullable=False,
+                                      server_default='capped_equal_price'))
         batch_op.add_column(sa.Column('rerun_of_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('phase', sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column('best_cost_cents', sa.BigInteger(), nullable=True))

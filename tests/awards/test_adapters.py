@@ -109,7 +109,8 @@ def test_the_result_comes_back_as_rows_with_database_ids_and_exact_cents(opened_
     shares = {share.district_id: (share.pooled_cost_cents, share.equal_price_cents, share.standalone_cost_cents,
                                   share.savings_cents, share.standalone_note)
               for share in adapters.shares_from(result, "capped_equal_price")}
-    assert shares == {alder: (2578200, 2578200, 2670000, 91800, ""), birch_district: (1462500, 1462500, 1475000, 12500, ""),
+    assert shares == {alder: (2578200, 2578200, 2670000, 91800, ""),
+                      birch_district: (1462500, 1462500, 1475000, 12500, ""),
                       cedar: (2055000, 2055000, 2169000, 114000, "")}
     assert sum(pooled for pooled, *_ in shares.values()) == 6095700
 
@@ -117,7 +118,8 @@ def test_the_result_comes_back_as_rows_with_database_ids_and_exact_cents(opened_
 def test_engine_ids_read_back_and_name_things_for_people(opened_rfp, districts, bid_of):
     acme = bid_of(opened_rfp, "Acme Devices")
     assert adapters.bid_and_line_of(f"B{acme.id}-L2") == (acme.id, 2)
-    assert adapters.district_pk(adapters.district_id(districts["Cedar"].organisation_id)) == districts["Cedar"].organisation_id
+    cedar = districts["Cedar"].organisation_id
+    assert adapters.district_pk(adapters.district_id(cedar)) == cedar
     names = adapters.engine_names(build(opened_rfp), opened_rfp)
     assert names[f"D{districts['Cedar'].organisation_id}"] == "Cedar"
     assert names[f"V{acme.vendor_id}"] == "Acme Devices"

@@ -45,7 +45,8 @@ def test_running_a_round_from_the_form_shows_its_awards_and_shares(admin_client,
     page = text_of(response)
     assert "Round 1 is solved." in page
     assert "Total cost of ownership $60,957.00" in page
-    assert "Share rule Capped equal price: every district pays the achieved price, capped at its standalone cost" in page
+    assert ("Share rule Capped equal price: every district pays the achieved price, capped at its standalone "
+            "cost") in page
     assert table_rows(response, "awards") == [
         "1: 11-inch student laptop Alder Birch Computing 60 $292.50 $17,550.00",
         "1: 11-inch student laptop Birch Birch Computing 50 $292.50 $14,625.00",
@@ -94,7 +95,8 @@ def test_the_problem_and_result_download_as_stored(admin_client, admin, opened_r
     award_round = services.start_round(admin, opened_rfp.id, adapters.RoundOptions())
     for name, stored in (("problem", award_round.problem), ("result", award_round.result)):
         response = admin_client.get(rounds_url(opened_rfp, f"/1/{name}.json"))
-        assert response.headers["Content-Disposition"] == f'attachment; filename="{opened_rfp.reference}-round-1-{name}.json"'
+        assert (response.headers["Content-Disposition"]
+                == f'attachment; filename="{opened_rfp.reference}-round-1-{name}.json"')
         assert json.loads(response.get_data(as_text=True)) == stored
 
 
@@ -131,7 +133,8 @@ def test_a_running_round_shows_its_live_progress_and_a_cancel_button(admin_clien
     assert admin_client.get(rounds_url(opened_rfp, "/1/result.json")).status_code == 404
     response = admin_client.post(rounds_url(opened_rfp, "/1/cancel"))
     assert response.status_code == 302
-    assert "Round 1 stops at the engine&#39;s next progress report: this page shows when." in text_of(admin_client.get(rounds_url(opened_rfp, "/1")))
+    page = text_of(admin_client.get(rounds_url(opened_rfp, "/1")))
+    assert "Round 1 stops at the engine&#39;s next progress report: this page shows when." in page
     assert admin_client.get(rounds_url(opened_rfp, "/1/progress.json")).get_json()["cancel_requested"] is True
 
 

@@ -38,7 +38,8 @@ def reload(award_round: AwardRound) -> AwardRound:
 
 def test_a_small_round_runs_inline_and_stores_its_problem_result_awards_and_shares(admin, opened_rfp):
     award_round = reload(services.start_round(admin, opened_rfp.id, DEFAULT))
-    assert (award_round.number, award_round.status, award_round.solver_status) == (1, AwardRoundStatus.SOLVED, "optimal")
+    assert (award_round.number, award_round.status, award_round.solver_status) == (
+        1, AwardRoundStatus.SOLVED, "optimal")
     assert award_round.total_cost_cents == 6095700
     assert award_round.rule == "capped_equal_price"
     assert award_round.options == {"max_vendors_per_item": None, "split_district_demand": False,
@@ -55,7 +56,8 @@ def test_a_small_round_runs_inline_and_stores_its_problem_result_awards_and_shar
         (1, "Cedar", "Acme Devices", 30, 900000), (2, "Alder", "Acme Devices", 20, 840000),
         (2, "Cedar", "Acme Devices", 25, 1050000),
     ]
-    assert sorted((share.district.name, share.pooled_cost_cents, share.savings_cents) for share in award_round.shares) == [
+    assert sorted((share.district.name, share.pooled_cost_cents, share.savings_cents)
+                  for share in award_round.shares) == [
         ("Alder", 2578200, 91800), ("Birch", 1462500, 12500), ("Cedar", 2055000, 114000)]
     assert award_round.phase == "optimal" and award_round.finished_at is not None
     actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "award_round")
