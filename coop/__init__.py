@@ -101,6 +101,8 @@ def _register_models() -> None:
     from coop.bids import models as _bids  # noqa: F401
     from coop.catalogue import models as _catalogue  # noqa: F401
     from coop.clarifications import models as _clarifications  # noqa: F401
+    from coop.evaluation import models as _evaluation  # noqa: F401
+    from coop.contracts import models as _contracts  # noqa: F401
     from coop.needs import models as _needs  # noqa: F401
     from coop.notifications import models as _notifications  # noqa: F401
     from coop.orgs import models as _orgs  # noqa: F401
@@ -127,14 +129,17 @@ def _register_blueprints(app: Flask) -> None:
     from coop.awards.views import bp as awards_bp
     from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
+    from coop.evaluation.views import bp as evaluation_bp
+    from coop.contracts.views import bp as contracts_bp
     from coop.main.views import bp as main_bp
     from coop.needs.views import bp as needs_bp
     from coop.notifications.views import bp as notifications_bp
     from coop.orgs.views import bp as orgs_bp
+    from coop.outcomes.views import bp as outcomes_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, awards_bp,
-                      notifications_bp):
+    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp,
+                      awards_bp, contracts_bp, outcomes_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -157,9 +162,11 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from coop.accounts.cli import coop_cli
+    from coop.contracts.cli import contracts_cli
     from coop.demo.cli import demo_cli
     from coop.rfps.cli import audit_cli
 
     app.cli.add_command(coop_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(contracts_cli)

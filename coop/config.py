@@ -92,6 +92,10 @@ def from_environment() -> dict:
         "COOP_ROUND_PROGRESS_EVERY_S": float(os.environ.get("COOP_ROUND_PROGRESS_EVERY_S", 1)),
         "COOP_SMTP_URL": os.environ.get("COOP_SMTP_URL"),
         "COOP_MAIL_FROM": os.environ.get("COOP_MAIL_FROM", "Coop <no-reply@coop.example>"),
+        # The protest period a notice of intent to award opens, in days, unless its publication sets another.
+        "COOP_PROTEST_DAYS": int(os.environ.get("COOP_PROTEST_DAYS", 7)),
+        # Printed on purchase orders, unless the RFP's terms state their own payment terms.
+        "COOP_PAYMENT_TERMS": os.environ.get("COOP_PAYMENT_TERMS", "Net 30 days from delivery and invoice"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins only. Generous per address: a district's whole staff may share one public address.

@@ -12,11 +12,12 @@ Public API: :class:`Problem` and its parts, :func:`load_problem`,
 :class:`ProblemError`, :func:`solve`, :class:`AllocationResult`,
 :class:`Award`, :class:`Share`, :class:`Unmet`, :class:`CoreCheck`, :class:`LeastCore`,
 :class:`Progress`,
-:func:`generate_problem`.
+:func:`generate_problem`, :func:`explain` and its :class:`Explanation`.
 """
 
 from .costing import Award
 from .diagnose import Unmet
+from .explain import Explanation, explain
 from .generate import generate_problem
 from .problem import (
     DiscountBracket,
@@ -41,6 +42,7 @@ __all__ = [
     "Demand",
     "DiscountBracket",
     "District",
+    "Explanation",
     "Item",
     "LeastCore",
     "Offer",
@@ -52,6 +54,7 @@ __all__ = [
     "Tier",
     "Unmet",
     "Vendor",
+    "explain",
     "generate_problem",
     "load_problem",
     "solve",

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any
 
 FORMAT = "coop.allocation/1"
@@ -224,10 +224,11 @@ class Problem:
         """The problem whose costs are the evaluated costs: the one the engine's searches minimise.
 
         Every money amount of a vendor (tier prices, support costs, discount thresholds) is multiplied by
-        its ``evaluation_factor``, so that every allocation's cost in the copy is the sum of each vendor's
-        real cost times its factor: a total-quantity discount is reached at the same real purchase value.
-        Allocations found on the copy are priced on the original (offers keep their order). Amounts are
-        exact ``Decimal`` products, not rounded to the cent; the copy is for searching, never for paying.
+        its ``evaluation_factor`` and rounded half up to the cent, so that every allocation's cost in the
+        copy is, to those roundings, the sum of each vendor's real cost times its factor, and a
+        total-quantity discount is reached at the same real purchase value. The copy is a valid problem
+        in cents, which every search prices as it prices the original. Allocations found on the copy are
+        priced on the original (offers keep their order): the copy is for searching, never for paying.
 
         Returns
         -------
@@ -245,16 +246,20 @@ class Problem:
                 continue
             offers.append(replace(
                 offer,
-                tiers=tuple(Tier(t.min_quantity, t.unit_price * factor) for t in offer.tiers),
-                annual_cost_per_unit=offer.annual_cost_per_unit * factor,
+                tiers=tuple(Tier(t.min_quantity, _cents(t.unit_price * factor)) for t in offer.tiers),
+                annual_cost_per_unit=_cents(offer.annual_cost_per_unit * factor),
             ))
         vendors = tuple(
             replace(v, evaluation_factor=Decimal(1), total_discounts=tuple(
-                DiscountBracket(b.min_value * factors[v.id], b.percent) for b in v.total_discounts))
+                DiscountBracket(_cents(b.min_value * factors[v.id]), b.percent) for b in v.total_discounts))
             if v.id in factors else v
             for v in self.vendors
         )
         return replace(self, offers=tuple(offers), vendors=vendors)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def load_problem(source: str | os.PathLike[str] | IO[str]) -> Problem:

@@ -136,6 +136,12 @@ MATRIX: dict[str, list[Route]] = {
                    Route("GET", "/rfps/{open_reference}/bid/sheet.csv", vendors_only())],
     "bids.upload_sheet": [Route("POST", "/rfps/{open_reference}/bid/sheet", vendors_only())],
     "bids.open_bids": [Route("POST", "/admin/rfps/{open_id}/open", admins_only())],
+    # Evaluation: the administrators score opened bids; before the opening the page does not exist (sealed).
+    "evaluation.scoring": [Route("GET", "/admin/rfps/{opened_id}/evaluation", admins_only()),
+                           Route("GET", "/admin/rfps/{open_id}/evaluation", {**admins_only(), "admin": 404})],
+    "evaluation.score": [Route("POST", "/admin/rfps/{opened_id}/evaluation/bids/{opened_bid_id}", admins_only()),
+                         Route("POST", "/admin/rfps/{open_id}/evaluation/bids/{opened_bid_id}",
+                               {**admins_only(), "admin": 404})],
     "awards.tabulation": [Route("GET", "/rfps/{opened_reference}/tabulation", everyone()),
                         Route("GET", "/rfps/{open_reference}/tabulation", everyone(404))],
     "awards.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
@@ -145,16 +151,42 @@ MATRIX: dict[str, list[Route]] = {
     "awards.rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds", admins_only()),
                       Route("POST", "/admin/rfps/{opened_id}/rounds", admins_only()),
                       Route("GET", "/admin/rfps/{open_id}/rounds", {**admins_only(), "admin": 404})],
-    "awards.round_page": [Route("GET", "/admin/rfps/{opened_id}/rounds/1", admins_only()),
-                          Route("GET", "/admin/rfps/{open_id}/rounds/1", {**admins_only(), "admin": 404})],
-    "awards.round_progress": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/progress.json", admins_only())],
-    "awards.cancel_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/1/cancel", admins_only()),
-                            Route("POST", "/admin/rfps/{open_id}/rounds/1/cancel", {**admins_only(), "admin": 404})],
-    "awards.rerun_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/1/rerun", admins_only()),
-                           Route("POST", "/admin/rfps/{open_id}/rounds/1/rerun", {**admins_only(), "admin": 404})],
-    "awards.round_problem": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/problem.json", admins_only())],
-    "awards.round_result": [Route("GET", "/admin/rfps/{opened_id}/rounds/1/result.json", admins_only())],
-    "awards.compare_rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds/compare?a=1&b=1", admins_only())],
+    "awards.round_page": [Route("GET", "/admin/rfps/{opened_id}/rounds/2", admins_only()),
+                          Route("GET", "/admin/rfps/{open_id}/rounds/2", {**admins_only(), "admin": 404})],
+    "awards.round_progress": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/progress.json", admins_only())],
+    "awards.cancel_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/2/cancel", admins_only()),
+                            Route("POST", "/admin/rfps/{open_id}/rounds/2/cancel", {**admins_only(), "admin": 404})],
+    "awards.rerun_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/2/rerun", admins_only()),
+                           Route("POST", "/admin/rfps/{open_id}/rounds/2/rerun", {**admins_only(), "admin": 404})],
+    "awards.round_problem": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/problem.json", admins_only())],
+    "awards.round_result": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/result.json", admins_only())],
+    "awards.compare_rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds/compare?a=2&b=2", admins_only())],
+    # Outcomes: a district's own ledger; the award notice is public once the round is published.
+    "outcomes.ledger_page": [Route("GET", "/ledger", buyers_only())],
+    "outcomes.ledger_csv": [Route("GET", "/ledger.csv", buyers_only())],
+    "outcomes.notice_page": [Route("GET", "/rfps/{awarded_reference}/award", everyone()),
+                             Route("GET", "/rfps/{open_reference}/award", everyone(404)),
+                             Route("GET", "/rfps/{draft_reference}/award", everyone(404))],
+    "outcomes.notice_csv": [Route("GET", "/rfps/{awarded_reference}/award.csv", everyone()),
+                            Route("GET", "/rfps/{open_reference}/award.csv", everyone(404))],
+    # Award notices, protests and purchase orders: protests by the RFP's bidders, orders by their district and vendor.
+    "contracts.gate": [Route("GET", "/admin/rounds/{round_id}/gate", admins_only())],
+    "contracts.publish": [Route("POST", "/admin/rounds/{round_id}/publish", admins_only())],
+    "contracts.notices": [Route("GET", "/admin/notices", admins_only())],
+    "contracts.notice": [Route("GET", "/admin/notices/{notice_id}", admins_only())],
+    "contracts.decide": [Route("POST", "/admin/protests/{protest_id}/decide", admins_only())],
+    "contracts.finalise": [Route("POST", "/admin/notices/{notice_id}/finalise", admins_only())],
+    "contracts.protest": [Route("GET", "/rfps/{opened_reference}/protest", vendors_only()),
+                          Route("POST", "/rfps/{opened_reference}/protest", vendors_only()),
+                          Route("GET", "/rfps/{open_reference}/protest", {**vendors_only(), "vendor": 404})],
+    "contracts.vendor_awards": [Route("GET", "/awards", vendors_only())],
+    "contracts.orders": [Route("GET", "/orders", {**buyers_only(), "vendor": ALLOWED, "admin": ALLOWED})],
+    "contracts.order": [Route("GET", "/orders/{po_number}", {**buyers_only(other_buyer=404), "vendor": ALLOWED,
+                                                             "admin": ALLOWED})],
+    "contracts.order_pdf": [Route("GET", "/orders/{po_number}.pdf", {**buyers_only(other_buyer=404),
+                                                                     "vendor": ALLOWED, "admin": ALLOWED})],
+    "contracts.order_csv": [Route("GET", "/orders/{po_number}.csv", {**buyers_only(other_buyer=404),
+                                                                     "vendor": ALLOWED, "admin": ALLOWED})],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
 }
@@ -167,6 +199,38 @@ def make_rfp(reference: str, status: RfpStatus, item, **fields) -> Rfp:
     db.session.add(rfp)
     db.session.flush()
     return rfp
+
+
+def _final_award(rfp: Rfp, bid: Bid, district, now) -> dict:
+    """A published round of the opened ``rfp`` awarding its line to ``vendor`` (a bidder) for ``district``: its notice
+    in the protest period with a protest, and the purchase order the final award would issue."""
+    from decimal import Decimal
+
+    from coop.awards.models import Award, AwardRound, AwardRoundStatus
+    from coop.bids.models import BidLine, PriceTier
+    from coop.contracts.models import AwardNotice, Contract, NoticeStatus, Protest, PurchaseOrder, PurchaseOrderLine
+
+    vendor = bid.vendor
+    bid_line = BidLine(bid=bid, rfp_line=rfp.lines[0], product="Laptop 14",
+                       tiers=[PriceTier(min_quantity=1, unit_price_cents=300_00)])
+    award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.PUBLISHED, published_at=now)
+    award = Award(award_round=award_round, rfp_line_id=rfp.lines[0].id, district_id=district.id, vendor_id=vendor.id,
+                  bid_line=bid_line, quantity=40, unit_price=Decimal("300.00"), cost_cents=12_000_00)
+    notice = AwardNotice(award_round=award_round, rfp_id=rfp.id, protest_days=7, published_at=now,
+                         protest_ends_at=now + timedelta(days=7), status=NoticeStatus.PROTEST_PERIOD)
+    protest = Protest(notice=notice, vendor_id=vendor.id, grounds="The tiers were misread.")
+    contract = Contract(reference=f"{rfp.reference}-C01", notice=notice, vendor_id=vendor.id, total_cents=12_000_00)
+    order = PurchaseOrder(number=f"{rfp.reference}-PO-0001", contract=contract, district_id=district.id,
+                          delivery_by=now.date() + timedelta(days=30), payment_terms="Net 30", total_cents=12_000_00,
+                          lines=[PurchaseOrderLine(award=award, rfp_line_id=rfp.lines[0].id, line_no=1, item_code="L",
+                                                   item_name="Laptop", quantity=40, unit_price=Decimal("300.00"),
+                                                   cost_cents=12_000_00)])
+    db.session.add_all([award_round, notice, protest, order])
+    db.session.flush()
+    bid.submitted_content = bid_services.content(bid)  # what submitting records
+    bid.content_sha256 = bid_services.content_sha256(bid)
+    db.session.flush()
+    return {"round_id": award_round.id, "notice_id": notice.id, "protest_id": protest.id, "po_number": order.number}
 
 
 @pytest.fixture
@@ -189,28 +253,40 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     committing = make_rfp("RFP-M-COMMIT", RfpStatus.COMMITTING, item, commitment_deadline=now + timedelta(days=7))
     opened = make_rfp("RFP-M-OPENED", RfpStatus.OPENED, item, bid_deadline=now - timedelta(days=1),
                       published_at=now - timedelta(days=30), opened_at=now)
+    awarded = make_rfp("RFP-M-AWARDED", RfpStatus.AWARDED, item, bid_deadline=now - timedelta(days=30),
+                       published_at=now - timedelta(days=60), opened_at=now - timedelta(days=29))
+    db.session.add(AwardRound(rfp=awarded, status=AwardRoundStatus.PUBLISHED, result={"rules": ["capped_equal_price"]},
+                              published_at=now))
     pooled_need = make_need(buyer.organisation, item=item, status=NeedStatus.POOLED)
     link = RfpLineNeed(line=committing.lines[0], need=pooled_need, quantity=pooled_need.quantity)
     question = Question(rfp=open_rfp, vendor=users["vendor"].organisation, text="Is a 3-year warranty acceptable?")
     addendum = Addendum(rfp=open_rfp, number=1, summary="Delivery window widened", document_version=1)
     bid = Bid(rfp=open_rfp, vendor=users["vendor"].organisation, status=BidStatus.DRAFT)
+    opened_bid = Bid(rfp=opened, vendor=users["vendor"].organisation, status=BidStatus.SUBMITTED, submitted_at=now)
     attachment = BidAttachment(bid=bid, filename="spec.pdf", stored_name=f"matrix-{uuid.uuid4().hex}.pdf",
                                size_bytes=len(PDF), sha256=hashlib.sha256(PDF).hexdigest())
+    db.session.add_all([link, question, addendum, bid, attachment, opened_bid])
+    db.session.flush()
+    opened_bid.submitted_content = bid_services.content(opened_bid)  # what submitting records
+    opened_bid.content_sha256 = bid_services.content_sha256(opened_bid)
+    # An award round of the opened RFP, with its problem and result as a round stores them.
     empty = {"format": "coop.allocation/1", "items": [], "districts": [], "demands": [], "offers": []}
-    award_round = AwardRound(rfp=opened, number=1, status=AwardRoundStatus.SOLVED, options={}, rule="equal_price",
-                             problem=empty, result={"status": "optimal", "message": "optimal", "awards": [],
-                                                    "shares": [], "unmet": []})
-    db.session.add_all([link, question, addendum, bid, attachment, award_round])
+    db.session.add(AwardRound(rfp=opened, number=2, status=AwardRoundStatus.SOLVED, options={}, rule="equal_price",
+                              problem=empty, result={"status": "optimal", "message": "optimal", "awards": [],
+                                                     "shares": [], "unmet": []}))
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)
+    award_values = _final_award(opened, opened_bid, buyer.organisation, now)
     values = {
+        **award_values,
         "need_id": make_need(buyer.organisation).id,
         "pending_district_id": users["pending_buyer"].organisation.id,
         "open_reference": open_rfp.reference, "open_id": open_rfp.id,
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
-        "opened_reference": opened.reference, "opened_id": opened.id, "attachment_key": attachment.key,
+        "opened_reference": opened.reference, "opened_id": opened.id, "opened_bid_id": opened_bid.id,
+        "attachment_key": attachment.key, "awarded_reference": awarded.reference,
     }
     return users, values
 

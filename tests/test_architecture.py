@@ -137,3 +137,8 @@ def test_no_query_module_imports_flask():
         if any(module.split(".")[0] == "flask" for module in imported_modules(path))
     )
     assert importers == []
+
+
+def test_evaluation_sits_below_awards():
+    # Award rounds read the evaluation (coop.evaluation.queries.evaluations_for); never the other way round.
+    assert "awards" not in area_imports().get("evaluation", {})

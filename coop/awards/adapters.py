@@ -31,13 +31,14 @@ from coop.bids import queries as bid_queries
 from coop.bids import rules
 from coop.bids.models import Bid, BidLine
 from coop.extensions import db
+from coop.needs.models import Need
 from coop.orgs.models import District
 from coop.orgs.models import Vendor as VendorRow
-from coop.needs.models import Need
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed
-from pricing import (AllocationResult, Demand, DiscountBracket, Item, Offer, Problem, Progress, Rules, Tier, Vendor,
-                     solve as engine_solve)
+from pricing import (AllocationResult, Demand, DiscountBracket, Explanation, Item, Offer, Problem, Progress, Rules,
+                     Tier, Vendor, explain)
 from pricing import District as EngineDistrict
+from pricing import solve as engine_solve
 from pricing.costing import to_cents
 from pricing.result import SHARE_RULES
 
@@ -430,7 +431,7 @@ def shares_from(result: Mapping[str, Any], rule: str) -> list[DistrictShare]:
         pooled = equal_price if pooled is None else pooled
         standalone = _cents_or_none(share["standalone_cost"])
         rows.append(DistrictShare(
-            district_id=district_pk(share["district"]), pooled_cost_cents=pooled, equal_price_cents=equal_price,
+            district_id=district_pk(share["district"]), pooled_cost_cents=pooled,
             standalone_cost_cents=standalone, savings_cents=None if standalone is None else standalone - pooled,
             standalone_note=share.get("standalone_reason") or "",
         ))
@@ -451,3 +452,27 @@ def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:
                   for vendor in db.session.scalars(sa.select(VendorRow).where(VendorRow.organisation_id.in_(vendors)))})
     names.update({item_id(line): f"Line {line.line_no}: {line.item.name}" for line in rfp.lines})
     return names
+
+
+def explain_round(problem: dict, result: dict, *, names: Mapping[str, str] | None = None,
+                  time_limit_s: float | None = 20.0) -> Explanation:
+    """The engine's explanation of a stored round, line by line (:func:`pricing.explain`).
+
+    Parameters
+    ----------
+    problem : dict
+        The round's stored problem document (``coop.allocation/1``).
+    result : dict
+        The round's stored result document (``AllocationResult.to_dict``).
+    names : mapping, optional
+        Engine id -> what people read (vendors, districts), for the explanation's sentences.
+    time_limit_s : float or None, optional
+        Budget of the runner-up solves, all lines together (default 20).
+
+    Returns
+    -------
+    pricing.Explanation
+        Ids as in the problem; money as ``Decimal`` dollars.
+    """
+    return explain(Problem.from_dict(problem), AllocationResult.from_dict(result), names=names,
+                   time_limit_s=time_limit_s)

@@ -27,6 +27,13 @@ class AwardRoundStatus(StrEnum):
     PUBLISHED = "published"
 
 
+def _next_number(context) -> int:
+    """The next round number of the round's RFP (its services take it under a lock on the RFP's row)."""
+    table = AwardRound.__table__
+    rfp_id = context.get_current_parameters()["rfp_id"]
+    return (context.connection.scalar(sa.select(sa.func.max(table.c.number)).where(table.c.rfp_id == rfp_id)) or 0) + 1
+
+
 class AwardRound(db.Model):
     """One run of the allocation engine on an opened RFP: its stored problem, options and result (reproducible).
 
@@ -36,7 +43,7 @@ class AwardRound(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int] = mapped_column()  # 1, 2, ... per RFP
+    number: Mapped[int] = mapped_column(default=_next_number)  # 1, 2, ... per RFP
     status: Mapped[AwardRoundStatus] = mapped_column(
         enum_column(AwardRoundStatus, "award_round_status"), default=AwardRoundStatus.QUEUED
     )
@@ -51,7 +58,7 @@ class AwardRound(db.Model):
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The share rule asked of the engine (pricing/FORMAT.md, "Sharing rules"); also in ``options``.
-    rule: Mapped[str] = mapped_column(sa.String(30))
+    rule: Mapped[str] = mapped_column(sa.String(30), default="capped_equal_price")  # the engine's default rule
     rerun_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_round.id", ondelete="SET NULL"))
     # Progress, as the engine reports it: its phase ("searching", "sharing", then the result's status) and
     # figures, rounded to the cent (they are the solver's floating-point estimates, never invoiced).
@@ -108,17 +115,13 @@ class Award(db.Model):
 
 
 class DistrictShare(db.Model):
-    """What a district pays in the pool, what it would have paid alone, and what it saved.
-
-    ``pooled_cost_cents`` is its share under the round's rule; ``equal_price_cents`` what its awards' invoices add
-    up to (cost + support - discount), the same figure under the equal-price rule.
-    """
+    """What a district pays in the pool (its share under the round's rule), what it would have paid alone, and what
+    it saved. What its awards' invoices add up to (cost + support - discount) is the equal-price figure."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     award_round_id: Mapped[int] = mapped_column(sa.ForeignKey("award_round.id", ondelete="CASCADE"), index=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.organisation_id", ondelete="RESTRICT"))
     pooled_cost_cents: Mapped[int] = mapped_column(sa.BigInteger)
-    equal_price_cents: Mapped[int] = mapped_column(sa.BigInteger)
     standalone_cost_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     savings_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     standalone_note: Mapped[str] = mapped_column(sa.Text, default="")

@@ -96,14 +96,14 @@ def _rfp_for_round(rfp_id: int) -> Rfp:
 
 def _new_round(admin: User, rfp: Rfp, problem: dict, options: adapters.RoundOptions,
                rerun_of: AwardRound | None) -> AwardRound:
-    number = (db.session.scalar(sa.select(sa.func.max(AwardRound.number)).where(AwardRound.rfp_id == rfp.id)) or 0) + 1
-    award_round = AwardRound(rfp_id=rfp.id, number=number, status=AwardRoundStatus.QUEUED, options=options.to_dict(),
+    # Its number is the RFP's next (the model's default), taken under the lock on the RFP's row.
+    award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.QUEUED, options=options.to_dict(),
                              problem=problem, rule=options.share_rule, created_by_id=admin.id, rerun_of=rerun_of,
                              phase="queued")
     db.session.add(award_round)
     db.session.flush()
     audit.record("award_round.created", entity_type="award_round", entity_id=award_round.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id, after={"number": number, "status": award_round.status.value,
+                 rfp_id=rfp.id, after={"number": award_round.number, "status": award_round.status.value,
                                        "options": options.to_dict(),
                                        "rerun_of": None if rerun_of is None else rerun_of.number})
     return award_round

@@ -127,11 +127,15 @@ def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp
         sa.select(Need.id).join(Need.item).where(Need.status == NeedStatus.OPEN, Item.code.in_(plan.item_codes))))
     rfp = rfps.create_rfp(admin, rfps.PoolInput(category_id=category.id, need_ids=need_ids,
                                                 template_key=plan.template_key, title=plan.title))
-    template = templates[plan.template_key]
+    complete_specs(admin, rfp, templates[plan.template_key])
+    return rfp
+
+
+def complete_specs(admin: User, rfp: Rfp, template: RfpTemplate) -> None:
+    """Give every line of a draft RFP a value for each of its template's fields that its item does not state."""
     for line in rfp.lines:
         spec = {field.key: _as_form_text(line.spec.get(field.key, _default(field))) for field in template.spec_fields}
         rfps.update_line(admin, rfp.id, line.id, description=line.description, spec=spec)
-    return rfp
 
 
 def _default(field: SpecField):

@@ -46,11 +46,14 @@ def dashboard():
 # What each role sees in the navigation: only what it can do.
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
     Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
-                          ("rfps.commitments", "Commitments")],
-    Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions")],
+                          ("rfps.commitments", "Commitments"), ("contracts.orders", "Purchase orders"),
+                          ("outcomes.ledger_page", "Ledger")],
+    Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions"),
+                      ("contracts.vendor_awards", "Our awards")],
     Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
                       ("clarifications.admin_overview", "Questions & addenda"),
-                      ("orgs.review", "Organisations"), ("notifications.outbox", "Outbox")],
+                      ("contracts.notices", "Award notices"), ("orgs.review", "Organisations"),
+                      ("notifications.outbox", "Outbox")],
 }
 
 

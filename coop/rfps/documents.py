@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup
 
+from coop import evaluated_cost
 from coop.extensions import db
 from coop.rfps import queries
 from coop.rfps.models import Rfp, RfpDocument, RfpLine
@@ -64,17 +65,18 @@ def render_html(rfp: Rfp) -> str:
         for line in sorted(rfp.lines, key=lambda line: line.line_no)
     ]
     terms = dict(rfp.terms or {})
-    criteria = list(terms.get("criteria", []))
+    criteria = queries.criteria(rfp)
+    evaluation = evaluated_cost.method(criteria, queries.minimum_score(rfp))
     total_quantity = sum(line.quantity for line in lines)
     district_count = queries.district_count(rfp)
     sections = []
     if template is not None:
-        context = {"rfp": rfp, "lines": lines, "terms": terms, "criteria": criteria,
+        context = {"rfp": rfp, "lines": lines, "terms": terms, "criteria": criteria, "evaluation": evaluation,
                    "total_quantity": total_quantity, "district_count": district_count}
         # The sandbox autoescapes what it substitutes: its output is safe HTML.
         sections = [DocumentSection(section.title, Markup(section.render(**context))) for section in template.sections]
     return current_app.jinja_env.get_template(DOCUMENT_TEMPLATE).render(
-        rfp=rfp, template=template, lines=lines, terms=terms, criteria=criteria, sections=sections,
+        rfp=rfp, template=template, lines=lines, terms=terms, criteria=criteria, evaluation=evaluation, sections=sections,
         total_quantity=total_quantity, district_count=district_count, version=rfp.document_version,
         erate_min_days=queries.ERATE_MIN_DAYS,
     )

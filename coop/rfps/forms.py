@@ -22,6 +22,7 @@ DEADLINE_NOT_A_TIME = "Enter the date and time, like 2026-05-01 17:00."
 WINDOW_DAYS_RANGE = f"The needed-by window must be a whole number of days from 1 to {queries.MAX_WINDOW_DAYS}."
 TCO_YEARS_RANGE = "Total-cost-of-ownership years must be a whole number from 1 to 10."
 WEIGHT_RANGE = "Each criterion weight must be a whole number from 1 to 100."
+MINIMUM_SCORE_RANGE = "The minimum non-price score must be a whole number from 0 to 100."
 
 # The deadline is typed in one of these zones and stored in UTC.
 TIME_ZONES = ("UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -100,6 +101,11 @@ class DetailsFormBase(FlaskForm):
     erate_eligible = BooleanField("E-Rate eligible (FCC Form 470 rules apply)")
     form470_number = StringField("FCC Form 470 number", validators=[Optional(), Length(max=30)])
     form470_date = DateField("FCC Form 470 date", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
+    minimum_score = IntegerField(
+        "Minimum non-price score (0 to 100)", invalid_value_message=MINIMUM_SCORE_RANGE,
+        validators=[Optional(), NumberRange(min=0, max=100, message=MINIMUM_SCORE_RANGE)],
+        description="A bid whose weighted score on the non-price criteria is below it is set aside. "
+                    "Left empty, the RFP keeps its minimum.")
     submit = SubmitField("Save details")
 
 

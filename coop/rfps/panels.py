@@ -19,6 +19,7 @@ class Place(StrEnum):
     BOARD_SUMMARY = "board_summary"  # the public RFP page, under the RFP's summary
     BOARD_END = "board_end"  # the public RFP page, at its end
     MANAGE = "manage"  # the administrator's RFP page, under the RFP's actions
+    COMMITMENT = "commitment"  # the district's commitments page, in each line's row (``entry`` is the row)
 
 
 def register(app: Flask, place: Place, template: str) -> None:

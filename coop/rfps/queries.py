@@ -56,6 +56,20 @@ def template_for(rfp: Rfp) -> RfpTemplate | None:
     return library().get(rfp.template_key)
 
 
+def criteria(rfp: Rfp) -> list[dict]:
+    """The RFP's evaluation criteria as set with it: ``{"key", "label", "weight"}`` each, ``price`` among them."""
+    return [dict(criterion) for criterion in (rfp.terms or {}).get("criteria", [])]
+
+
+def minimum_score(rfp: Rfp) -> int:
+    """The RFP's minimum non-price score (0 to 100): as set with it, else its template's, else 0."""
+    evaluation = (rfp.terms or {}).get("evaluation") or {}
+    if isinstance(evaluation.get("minimum_score"), int):
+        return evaluation["minimum_score"]
+    template = template_for(rfp)
+    return template.minimum_score if template is not None else 0
+
+
 def template_for_category(slug: str) -> RfpTemplate | None:
     """The template serving a catalogue category (its ``category`` is the category's slug), if any."""
     return next((template for template in library().values() if template.category == slug), None)

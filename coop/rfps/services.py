@@ -47,6 +47,7 @@ REASON_REQUIRED = "Give the reason for cancelling."
 REASON_TOO_LONG = f"The reason must be at most {MAX_REASON:,} characters."
 WEIGHTS_NOT_100 = "The criteria weights must add up to 100, not {total}."
 WEIGHT_NOT_WHOLE = "Each criterion weight must be a whole number from 1 to 100."
+MINIMUM_SCORE_RANGE = "The minimum non-price score must be a whole number from 0 to 100."
 FORM470_NEEDED = "An E-Rate RFP needs its FCC Form 470 number and date before publication."
 DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} characters."
 NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
@@ -231,6 +232,8 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
             "template_version": template.version, "delivery_days": template.delivery_days,
             "delivery": template.delivery_terms, "warranty": template.warranty_terms,
             "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in template.criteria],
+            # A table, like the template's, so that an addendum's form (which edits plain terms) leaves it alone.
+            "evaluation": {"minimum_score": template.minimum_score},
         },
     )
     by_item: dict[int, list[Need]] = {}
@@ -320,11 +323,12 @@ class DetailsInput:
     form470_number: str | None
     form470_date: date | None
     weights: dict[str, int]
+    minimum_score: int | None = None  # None keeps the RFP's minimum non-price score
 
 
 @unit_of_work()
 def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
-    """Change a draft or committing RFP's title, TCO years, E-Rate details and criteria weights."""
+    """Change a draft or committing RFP's title, TCO years, E-Rate details, criteria weights and minimum score."""
     _require_admin(user)
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, (RfpStatus.DRAFT, RfpStatus.COMMITTING), "its details can no longer be changed here.")
@@ -341,13 +345,16 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
         raise Refusal(WEIGHTS_NOT_100.format(total=total), "weights")
     if data.erate_eligible and (problem := price_heaviest_message(criteria)):
         raise Refusal(problem, "weights")
+    minimum_score = queries.minimum_score(rfp) if data.minimum_score is None else data.minimum_score
+    if isinstance(minimum_score, bool) or not isinstance(minimum_score, int) or not 0 <= minimum_score <= 100:
+        raise Refusal(MINIMUM_SCORE_RANGE, "minimum_score")
     before = _snapshot(rfp)
     rfp.title = title
     rfp.tco_years = data.tco_years
     rfp.erate_eligible = bool(data.erate_eligible)
     rfp.form470_number = (data.form470_number or "").strip() or None
     rfp.form470_date = data.form470_date
-    rfp.terms = {**(rfp.terms or {}), "criteria": criteria}
+    rfp.terms = {**(rfp.terms or {}), "criteria": criteria, "evaluation": {"minimum_score": minimum_score}}
     after = _snapshot(rfp)
     if after != before:
         _record("rfp.details_changed", rfp, user,

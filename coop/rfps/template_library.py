@@ -23,10 +23,11 @@ from coop.rfps.neutrality import find_brand_names
 TEMPLATE_DIR = config.RFP_TEMPLATES_DIR
 FIELD_KINDS = ("choice", "integer", "decimal", "text", "boolean")
 COMPARISONS = ("at_least", "at_most", "exactly")
-TEMPLATE_KEYS = {"key", "title", "category", "version", "summary", "erate_category", "spec_fields", "terms", "criteria", "sections"}
+TEMPLATE_KEYS = {"key", "title", "category", "version", "summary", "erate_category", "spec_fields", "terms", "criteria", "evaluation", "sections"}
 SPEC_FIELD_KEYS = {"key", "label", "kind", "unit", "unit_one", "allowed", "minimum", "maximum", "comparison", "required"}
 TERMS_KEYS = {"delivery_days", "delivery", "warranty"}
 CRITERION_KEYS = {"key", "label", "weight"}
+EVALUATION_KEYS = {"minimum_score"}
 SECTION_KEYS = {"title", "body"}
 
 # Section bodies are data an administrator may edit: render them sandboxed.
@@ -138,6 +139,8 @@ class RfpTemplate:
     criteria: tuple[Criterion, ...]
     sections: tuple[Section, ...]
     erate_category: str = ""
+    #: The lowest weighted non-price score (0 to 100) a bid needs not to be set aside; each RFP starts with it.
+    minimum_score: int = 0
 
     def field(self, key: str) -> SpecField | None:
         return next((field for field in self.spec_fields if field.key == key), None)
@@ -235,6 +238,22 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
         check.error("criteria", f"weights must add up to 100, not {sum(c.weight for c in criteria)}")
     if criteria and "price" not in {criterion.key for criterion in criteria}:
         check.error("criteria", "must include the 'price' criterion")
+    price = next((criterion.weight for criterion in criteria if criterion.key == "price"), 0)
+    heaviest_rival = max((criterion for criterion in criteria if criterion.key != "price"),
+                         key=lambda criterion: criterion.weight, default=None)
+    if data.get("erate_category") and heaviest_rival is not None and heaviest_rival.weight >= price:
+        check.error("criteria", f"an E-Rate template must weigh price most: price weighs {price} and "
+                                f"{heaviest_rival.key!r} weighs {heaviest_rival.weight}")
+    evaluation = data.get("evaluation")
+    minimum_score = 0
+    if not isinstance(evaluation, dict):
+        check.error("evaluation", "must be a table with minimum_score")
+    else:
+        check.unknown_keys(evaluation, EVALUATION_KEYS, "evaluation")
+        minimum_score = evaluation.get("minimum_score")
+        if not isinstance(minimum_score, int) or isinstance(minimum_score, bool) or not 0 <= minimum_score <= 100:
+            check.error("evaluation.minimum_score", "must be a whole number from 0 to 100")
+            minimum_score = 0
     sections = []
     for i, entry in enumerate(check.table_list(data, "sections")):
         check.unknown_keys(entry, SECTION_KEYS, f"sections[{i}]")
@@ -251,6 +270,7 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
         delivery_terms=check.text(terms, "delivery", "terms.delivery"), warranty_terms=check.text(terms, "warranty", "terms.warranty"),
         criteria=tuple(criteria), sections=tuple(sections),
         erate_category=check.text(data, "erate_category", "erate_category", required=False),
+        minimum_score=minimum_score,
     )
     return (None if check.errors else template), check.errors
 

@@ -121,6 +121,7 @@ def _details_form(rfp, formdata=None):
     if formdata is None:
         form.title.data, form.tco_years.data, form.erate_eligible.data = rfp.title, rfp.tco_years, rfp.erate_eligible
         form.form470_number.data, form.form470_date.data = rfp.form470_number, rfp.form470_date
+        form.minimum_score.data = queries.minimum_score(rfp)
         for criterion in criteria:
             form[f"weight_{criterion['key']}"].data = criterion["weight"]
     return form
@@ -177,7 +178,7 @@ def manage(rfp_id: int):
 @bp.route("/admin/rfps/<int:rfp_id>/details", methods=["POST"])
 @roles(Role.COOP_ADMIN)
 def update_details(rfp_id: int):
-    """Change the RFP's title, TCO years, E-Rate details and criteria weights."""
+    """Change the RFP's title, TCO years, E-Rate details, criteria weights and minimum score."""
     rfp = queries.rfp_or_404(rfp_id)
     form = _details_form(rfp, request.form)
     if form.validate():
@@ -186,7 +187,8 @@ def update_details(rfp_id: int):
         try:
             services.update_details(current_user, rfp.id, services.DetailsInput(
                 title=form.title.data, tco_years=form.tco_years.data, erate_eligible=form.erate_eligible.data,
-                form470_number=form.form470_number.data, form470_date=form.form470_date.data, weights=weights))
+                form470_number=form.form470_number.data, form470_date=form.form470_date.data, weights=weights,
+                minimum_score=form.minimum_score.data))
         except Refusal as error:
             if error.field == "weights":
                 form.form_errors.append(str(error))

@@ -1,8 +1,8 @@
 """Award rounds: numbered per RFP, their rule, progress, heartbeat, cancellation and error; awards' support costs
-and discounts; shares' equal-price figure.
+and discounts.
 
 Revision ID: a7d3e1f5c9b2
-Revises: c5575f3580c3
+Revises: f59d139c496b
 Create Date: 2026-12-05 16:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e1f5c9b2'
-down_revision = 'c5575f3580c3'
+down_revision = 'f59d139c496b'
 branch_labels = None
 depends_on = None
 
@@ -23,8 +23,6 @@ NEW_STATUSES = ('queued', 'running', 'solved', 'failed', 'cancelled', 'published
 # The data as it stands at this revision.
 award_round = sa.table('award_round', sa.column('id', sa.Integer), sa.column('rfp_id', sa.Integer),
                        sa.column('number', sa.Integer), sa.column('status', sa.String))
-district_share = sa.table('district_share', sa.column('pooled_cost_cents', sa.BigInteger),
-                          sa.column('equal_price_cents', sa.BigInteger))
 
 
 def _number_existing_rounds():
@@ -72,17 +70,8 @@ def upgrade():
         batch_op.alter_column('support_cost_cents', existing_type=sa.BigInteger(), server_default=None)
         batch_op.alter_column('discount_cents', existing_type=sa.BigInteger(), server_default=None)
 
-    with op.batch_alter_table('district_share', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('equal_price_cents', sa.BigInteger(), nullable=True))
-    op.execute(district_share.update().values(equal_price_cents=district_share.c.pooled_cost_cents))
-    with op.batch_alter_table('district_share', schema=None) as batch_op:
-        batch_op.alter_column('equal_price_cents', existing_type=sa.BigInteger(), nullable=False)
-
 
 def downgrade():
-    with op.batch_alter_table('district_share', schema=None) as batch_op:
-        batch_op.drop_column('equal_price_cents')
-
     with op.batch_alter_table('award', schema=None) as batch_op:
         batch_op.drop_column('discount_cents')
         batch_op.drop_column('support_cost_cents')

@@ -106,12 +106,11 @@ def test_the_result_comes_back_as_rows_with_database_ids_and_exact_cents(opened_
         (line_2, alder, acme.vendor_id, bid_lines[(acme.id, line_2)], 20, Decimal("420.00"), 840000, 0, 16800),
         (line_2, cedar, acme.vendor_id, bid_lines[(acme.id, line_2)], 25, Decimal("420.00"), 1050000, 0, 21000),
     ])
-    shares = {share.district_id: (share.pooled_cost_cents, share.equal_price_cents, share.standalone_cost_cents,
-                                  share.savings_cents, share.standalone_note)
+    shares = {share.district_id: (share.pooled_cost_cents, share.standalone_cost_cents, share.savings_cents,
+                                  share.standalone_note)
               for share in adapters.shares_from(result, "capped_equal_price")}
-    assert shares == {alder: (2578200, 2578200, 2670000, 91800, ""),
-                      birch_district: (1462500, 1462500, 1475000, 12500, ""),
-                      cedar: (2055000, 2055000, 2169000, 114000, "")}
+    assert shares == {alder: (2578200, 2670000, 91800, ""), birch_district: (1462500, 1475000, 12500, ""),
+                      cedar: (2055000, 2169000, 114000, "")}
     assert sum(pooled for pooled, *_ in shares.values()) == 6095700
 
 

@@ -52,8 +52,8 @@ def test_a_total_discount_is_reached_at_the_same_real_purchase_value(document, o
     assert [a.vendor for a in result.awards] == ["V2"]
     assert result.evaluated_cost == Decimal("1100.00")
     evaluated = problem.evaluated()
-    assert evaluated.vendors[0].total_discounts[0].min_value == Decimal("1260.000")
-    assert evaluated.offers[0].tiers[0].unit_price == Decimal("120.000")
+    assert evaluated.vendors[0].total_discounts[0].min_value == Decimal("1260.00")
+    assert evaluated.offers[0].tiers[0].unit_price == Decimal("120.00")
     assert evaluated.vendors[0].evaluation_factor == 1
     assert evaluated.evaluated() is evaluated
 
@@ -81,3 +81,20 @@ def test_an_evaluation_factor_out_of_range_names_its_path(document, factor):
     assert caught.value.errors == [
         "vendors[0].evaluation_factor: must be a decimal string from 1 to 100 with at most 6 decimal places"
     ]
+
+
+def test_a_factor_that_makes_prices_fall_between_cents_still_solves_and_prices_exactly(document, offer):
+    # Found by the explanation's tests: 10.01 x 1.123457 = 11.24580457, not a whole number of cents.
+    problem = Problem.from_dict(document(
+        tco_years=0,
+        demands=[{"district": "D1", "item": "laptop", "quantity": 7},
+                 {"district": "D2", "item": "laptop", "quantity": 3}],
+        offers=[offer("A", "VA", [(1, "10.01")]), offer("B", "VB", [(1, "8.00")])],
+        vendors=[{"id": "VA", "evaluation_factor": "1.123457"}, {"id": "VB", "evaluation_factor": "1.4"}],
+    ))
+    result = solve(problem, time_limit_s=30)
+    # VA: 10 x 10.01 = 100.10 real, 112.46 evaluated; VB: 80.00 real, 112.00 evaluated.
+    assert result.status == "optimal"
+    assert {a.vendor for a in result.awards} == {"VB"}
+    assert (result.total_cost, result.evaluated_cost) == (Decimal("80.00"), Decimal("112.00"))
+    assert problem.evaluated().offers[0].tiers[0].unit_price == Decimal("11.25")

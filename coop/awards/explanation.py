@@ -1,0 +1,246 @@
+"""The explanation of an award round as people read it: names instead of engine ids, a chart per line, a PDF.
+
+The engine explains a round in its own ids (:func:`coop.awards.adapters.explain_round`); this module
+turns them back into what the RFP's readers know: ``V{vendor id}`` into the vendor's name as it bid
+(the bid's record, ``Bid.submitted_content``, never the company's name today), ``L{line_no}`` into
+the RFP line, ``D{district id}`` into the district's name. An id that does not follow the scheme is
+shown as it is. The page and the PDF show the same tables and the same SVG charts
+(:mod:`coop.awards.charts`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import render_template
+from markupsafe import Markup
+
+from coop.awards import adapters, charts
+from coop.bids import queries as bid_queries
+from coop.money import format_dollars
+from coop.orgs import queries as org_queries
+from coop.rfps.documents import render_pdf as html_to_pdf
+from coop.rfps.models import Rfp
+
+PARTIAL_TEMPLATE = "awards/_explanation.html"
+DOCUMENT_TEMPLATE = "awards/explanation_document.html"
+#: What each of the engine's reason codes is called on the page.
+REASON_LABELS = {
+    "region": "Does not serve the region",
+    "capacity": "Capacity too small",
+    "min_award": "Minimum award not reached",
+    "price": "Dearer at the pooled volume",
+    "discount": "Another vendor's total-quantity discount",
+    "evaluation": "Evaluation score",
+    "vendor_cap": "Vendor cap per line",
+    "pooling": "Buying together",
+}
+PRICING_LABELS = {"all_units": "All units", "incremental": "Incremental"}
+_DISTRICT_ID = re.compile(r"D(\d+)")
+_LINE_ID = re.compile(r"L(\d+)")
+_ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    """One offer's award on a line; money as ``$1,250.00``."""
+
+    vendor: str
+    districts: tuple[str, ...]
+    quantity: int
+    tier: str
+    unit_price: str
+    cost: str
+    support_cost: str
+    discount: str
+    total: str
+
+
+@dataclass(frozen=True)
+class LostRow:
+    vendor: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CurveRow:
+    """The figures of one offer's curve in the chart, for the table beside it."""
+
+    vendor: str
+    pricing: str
+    tiers: str
+    points: str
+    capacity: str
+    min_award: str
+    awarded: str
+
+
+@dataclass(frozen=True)
+class LineView:
+    title: str
+    quantity: int
+    awards: tuple[AwardRow, ...]
+    cost: str
+    runner_up: str
+    runner_up_awards: tuple[AwardRow, ...]
+    lost: tuple[LostRow, ...]
+    chart_id: str
+    chart: Markup
+    curves: tuple[CurveRow, ...]
+
+
+@dataclass(frozen=True)
+class UnmetRow:
+    district: str
+    line: str
+    quantity: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class PoolingView:
+    pooled_cost: str
+    standalone_cost: str
+    compared_pooled_cost: str
+    savings: str
+    complete: bool  # every district has a standalone cost
+    missing: tuple[tuple[str, str], ...]  # (district, reason)
+
+
+@dataclass(frozen=True)
+class RoundExplanation:
+    """What the partial ``awards/_explanation.html`` and the PDF render."""
+
+    status: str
+    message: str
+    tco_years: int
+    lines: tuple[LineView, ...]
+    pooling: PoolingView | None
+    unmet: tuple[UnmetRow, ...]
+
+
+def _dollars(amount: Decimal) -> str:
+    return format_dollars(adapters.cents(amount))
+
+
+def _names(rfp: Rfp, problem: dict) -> dict[str, str]:
+    names = {}
+    lines = {line.id: line for line in rfp.lines}
+    for version in bid_queries.submitted_versions(rfp):
+        names[adapters.vendor_id(version.bid)] = version.vendor_name
+        for line in version.lines:
+            rfp_line = lines[line.rfp_line_id]
+            names[adapters.offer_id(version.bid, rfp_line)] = (f"{version.vendor_name}'s offer on line "
+                                                               f"{rfp_line.line_no}")
+    wanted = {int(match.group(1)) for d in problem["districts"] if (match := _DISTRICT_ID.fullmatch(d["id"]))}
+    for district in org_queries.districts():
+        if district.id in wanted:
+            names[f"D{district.id}"] = district.name
+    return names
+
+
+def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
+    """The explanation of a round of ``rfp`` from its stored problem and result documents.
+
+    Parameters
+    ----------
+    rfp : Rfp
+        The RFP whose round it is (its lines and bids give the names).
+    problem, result : dict
+        The round's stored ``coop.allocation/1`` problem and result documents.
+
+    Returns
+    -------
+    RoundExplanation
+    """
+    names = _names(rfp, problem)
+    explained = adapters.explain_round(problem, result, names=names)
+    lines_by_no = {line.line_no: line for line in rfp.lines}
+
+    def name(ident: str) -> str:
+        return names.get(ident, ident)
+
+    def line_title(item: str) -> str:
+        match = _LINE_ID.fullmatch(item)
+        line = lines_by_no.get(int(match.group(1))) if match else None
+        return item if line is None else f"Line {line.line_no}: {line.item.name} ({line.item.code})"
+
+    def award_rows(awards) -> tuple[AwardRow, ...]:
+        return tuple(
+            AwardRow(name(a.vendor), tuple(name(d) for d in a.districts), a.quantity,
+                     f"from {a.tier_min_quantity:,} units at {_dollars(a.tier_unit_price)}", _dollars(a.unit_price),
+                     _dollars(a.cost), _dollars(a.support_cost), _dollars(a.discount), _dollars(a.total))
+            for a in awards
+        )
+
+    lines = []
+    for line in explained.lines:
+        title = line_title(line.item)
+        chart_id = f"chart-{line.item}" if _LINE_ID.fullmatch(line.item) else f"chart-{len(lines) + 1}"
+        series = [charts.Series(name(c.vendor), c.points,
+                                (c.awarded_quantity, c.awarded_cost) if c.awarded_cost is not None else None)
+                  for c in line.curves]
+        winners = "; ".join(f"{name(a.vendor)} {a.quantity:,} units at {_dollars(a.unit_price)} a unit"
+                            for a in line.awards)
+        years = f"{explained.tco_years} year{'s' if explained.tco_years != 1 else ''}"
+        description = (f"Cost of ownership over {years} against the units bought, for each of "
+                       f"the {len(line.curves)} offers on the line, before total-quantity discounts. "
+                       f"Awarded: {winners}. The table below gives the same figures.")
+        lines.append(LineView(
+            title=title, quantity=line.quantity, awards=award_rows(line.awards),
+            cost=_dollars(line.cost), runner_up=line.runner_up.message,
+            runner_up_awards=award_rows(line.runner_up.awards),
+            lost=tuple(LostRow(name(o.vendor), REASON_LABELS[o.reason], o.message) for o in line.lost),
+            chart_id=chart_id,
+            # The SVG is built by the chart module, every text in it escaped there.
+            chart=Markup(charts.line_chart(chart_id, f"{title}: cost against quantity", description, series)),
+            curves=tuple(_curve_row(name(c.vendor), c) for c in line.curves),
+        ))
+    pooling = None
+    if explained.pooling is not None:
+        p = explained.pooling
+        pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
+                              _dollars(p.savings), not p.missing,
+                              tuple((name(d), _readable(why, names)) for d, why in p.missing))
+    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, _readable(u.reason, names))
+                  for u in explained.unmet)
+    return RoundExplanation(explained.status, explained.message, explained.tco_years, tuple(lines), pooling, unmet)
+
+
+def _readable(reason: str, names: dict[str, str]) -> str:
+    """An engine's reason with its ids in words: it holds no user text, so ids are all these tokens can be."""
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        return names.get(token, f"line {token[1:]}" if token[0] == "L" else token)
+
+    return _ENGINE_ID.sub(word, reason)
+
+
+def _curve_row(vendor: str, curve) -> CurveRow:
+    tiers = "; ".join(f"{quantity:,}+ units: {_dollars(price)}" for quantity, price in curve.tiers)
+    points = "; ".join(f"{quantity:,} units: {_dollars(cost)}" for quantity, cost in curve.points if quantity > 0)
+    awarded = (f"{curve.awarded_quantity:,} units: {_dollars(curve.awarded_cost)}"
+               if curve.awarded_cost is not None else "not awarded")
+    return CurveRow(vendor, PRICING_LABELS[curve.pricing], tiers, points,
+                    "unlimited" if curve.capacity is None else f"{curve.capacity:,}",
+                    f"{curve.min_award_quantity:,}", awarded)
+
+
+def render_pdf(rfp: Rfp, explanation: RoundExplanation) -> bytes:
+    """The explanation as a PDF document (WeasyPrint), with the page's tables and charts.
+
+    Parameters
+    ----------
+    rfp : Rfp
+    explanation : RoundExplanation
+        From :func:`explanation_for`.
+
+    Returns
+    -------
+    bytes
+        The PDF.
+    """
+    return html_to_pdf(render_template(DOCUMENT_TEMPLATE, rfp=rfp, explanation=explanation))

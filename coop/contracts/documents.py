@@ -1,0 +1,39 @@
+"""A purchase order as a printable document (HTML, and PDF through the RFP documents' renderer) and as CSV."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from coop import exports, money
+from coop.contracts.models import PurchaseOrder
+from coop.rfps.documents import render_pdf
+
+ORDER_TEMPLATE = "contracts/order_document.html"
+CSV_COLUMNS = ["po_number", "contract", "rfp", "district", "vendor", "line", "item_code", "item", "quantity",
+               "unit_price", "cost", "delivery_by", "terms"]
+
+
+def order_html(order: PurchaseOrder) -> str:
+    """The order as one standalone printable HTML page."""
+    return current_app.jinja_env.get_template(ORDER_TEMPLATE).render(order=order, rfp=order.contract.notice.rfp)
+
+
+def order_pdf(order: PurchaseOrder) -> bytes:
+    return render_pdf(order_html(order))
+
+
+def order_csv(order: PurchaseOrder) -> bytes:
+    """One row per line, amounts in dollars with their cents (the unit price with four places when it has them)."""
+    contract = order.contract
+    rows = [CSV_COLUMNS] + [
+        [order.number, contract.reference, contract.notice.rfp.reference, order.district.name, contract.vendor.name,
+         line.line_no, line.item_code, line.item_name, line.quantity,
+         f"{line.unit_price:.2f}" if line.unit_price == round(line.unit_price, 2) else f"{line.unit_price:.4f}",
+         money.plain_dollars(line.cost_cents), order.delivery_by.isoformat(), order.payment_terms]
+        for line in order.lines
+    ]
+    return exports.csv_bytes(rows)
+
+
+def filename(order: PurchaseOrder, kind: str) -> str:
+    return f"{order.number}.{kind}"

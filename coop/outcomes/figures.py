@@ -1,0 +1,69 @@
+"""How the outcome pages and files write what a round decided: rules by name, prices, dollars per student."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from coop.awards.models import Award, AwardRound
+from coop.money import format_dollars
+
+CENT = Decimal("0.01")
+
+# The engine's sharing rules (pricing/FORMAT.md, "Sharing rules") as people call them.
+RULE_LABELS = {
+    "capped_equal_price": "Equal price, capped at the standalone cost",
+    "least_core": "Least core",
+    "equal_price": "Equal price",
+    "proportional": "Proportional savings",
+    "shapley": "Shapley value",
+}
+
+
+def rule_of(award_round: AwardRound) -> str:
+    """The sharing rule the round's shares follow, as the engine names it: the first of its result's ``rules``."""
+    rules = (award_round.result or {}).get("rules") or [""]
+    return rules[0]
+
+
+def rule_label(rule: str) -> str:
+    return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
+
+
+def vendor_name(award: Award) -> str:
+    """The vendor as it was named in the bid that won, as submitted (its record), not as it is named today."""
+    return award.bid_line.bid.submitted_content["vendor"]
+
+
+def price_value(unit_price: Decimal) -> Decimal:
+    """A unit price as a file writes it: two decimals (``289.00``), more only where an average price falls between
+    cents (``296.4567``)."""
+    whole_cents = unit_price.quantize(CENT)
+    return whole_cents if whole_cents == unit_price else unit_price.normalize()
+
+
+def dollars_value(cents: int | None) -> Decimal | None:
+    """Cents as exact dollars with two decimals for a file (``1250.00``, ``-5.00``: a number, which the export
+    writer never mistakes for a formula); ``None`` (an empty cell) when unknown."""
+    return None if cents is None else Decimal(cents).scaleb(-2)
+
+
+def price_dollars(unit_price: Decimal) -> str:
+    """A unit price as pages write it: ``$1,289.00``, or ``$296.4567`` between cents."""
+    whole_cents = unit_price.quantize(CENT)
+    if whole_cents == unit_price:
+        return format_dollars(int(whole_cents * 100))
+    return f"${unit_price.normalize():,f}"
+
+
+def per_student_cents(cents: int | None, enrollment: int | None) -> int | None:
+    """``cents`` shared over ``enrollment`` students, rounded half up to the cent; ``None`` when either is unknown
+    or there are no students to share over."""
+    if cents is None or not enrollment or enrollment <= 0:
+        return None
+    return int((Decimal(cents) / enrollment).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def csv_moment(moment: datetime) -> str:
+    """A UTC moment as a CSV cell: ``2026-12-05T14:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,132 @@
+"""The public award notice of an RFP: who was awarded what, at which price, for which district, and what pooling
+saved.
+
+Districts are named only where they agreed to be: a district that agreed to be named publicly on every line of
+the RFP it committed to is named; any other appears as "District N (not named)". Naming a district on one line
+only would identify its unnamed awards on the others by elimination, hence every line or none. The number N
+follows the order in which unnamed districts first appear on the notice (by line, vendor and quantity), which
+says nothing about which district is which, and the page and its CSV file number them alike because both are
+written from :func:`notice_for`. Vendors are named as in the bids that won, as submitted.
+
+The savings of pooling compare the sum of the districts' standalone costs with the sum of their pooled costs;
+districts whose standalone cost the engine could not compute are left out of both sums, and the notice says how
+many they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from coop.awards.models import Award, AwardRound
+from coop.outcomes import figures, queries
+from coop.rfps.models import Rfp
+
+CSV_COLUMNS = ("line", "item_code", "district", "vendor", "quantity", "unit_price", "cost")
+UNNAMED = "District {number} (not named)"
+
+
+@dataclass(frozen=True)
+class NoticeAward:
+    line_no: int
+    item_code: str
+    item_name: str
+    district: str  # its name, or "District N (not named)"
+    vendor: str
+    quantity: int
+    unit_price: Decimal
+    cost_cents: int
+
+    @property
+    def unit_price_text(self) -> str:
+        return figures.price_dollars(self.unit_price)
+
+
+@dataclass(frozen=True)
+class AwardNotice:
+    """A published round as the public reads it. Money in integer cents."""
+
+    reference: str
+    title: str
+    published_at: datetime
+    rule: str
+    awards: tuple[NoticeAward, ...]  # by line, vendor, then largest quantity
+    total_cents: int  # what the districts pay together: the sum of their shares
+    district_count: int
+    standalone_cents: int  # the standalone costs that are known, summed
+    compared_pooled_cents: int  # the pooled costs of the same districts
+    unknown_standalone_count: int  # districts whose standalone cost the engine could not compute
+
+    @property
+    def rule_label(self) -> str:
+        return figures.rule_label(self.rule)
+
+    @property
+    def awards_cost_cents(self) -> int:
+        return sum(award.cost_cents for award in self.awards)
+
+    @property
+    def savings_cents(self) -> int:
+        return self.standalone_cents - self.compared_pooled_cents
+
+    @property
+    def compared_count(self) -> int:
+        return self.district_count - self.unknown_standalone_count
+
+
+def _order(award: Award) -> tuple:
+    return award.rfp_line.line_no, figures.vendor_name(award).casefold(), -award.quantity, award.id
+
+
+def _district_labels(awards: list[Award], named_ids: set[int]) -> dict[int, str]:
+    labels: dict[int, str] = {}
+    unnamed = 0
+    for award in awards:
+        if award.district_id in labels:
+            continue
+        if award.district_id in named_ids:
+            labels[award.district_id] = award.district.name
+        else:
+            unnamed += 1
+            labels[award.district_id] = UNNAMED.format(number=unnamed)
+    return labels
+
+
+def notice_of(award_round: AwardRound) -> AwardNotice:
+    """The public notice of a published round (:func:`coop.outcomes.queries.published_round`)."""
+    awards = sorted(award_round.awards, key=_order)
+    labels = _district_labels(awards, queries.publicly_named_district_ids(award_round.rfp_id))
+    compared = [share for share in award_round.shares if share.standalone_cost_cents is not None]
+    rfp = award_round.rfp
+    return AwardNotice(
+        reference=rfp.reference, title=rfp.title, published_at=award_round.published_at,
+        rule=figures.rule_of(award_round),
+        awards=tuple(
+            NoticeAward(line_no=award.rfp_line.line_no, item_code=award.rfp_line.item.code,
+                        item_name=award.rfp_line.item.name, district=labels[award.district_id],
+                        vendor=figures.vendor_name(award), quantity=award.quantity, unit_price=award.unit_price,
+                        cost_cents=award.cost_cents)
+            for award in awards
+        ),
+        total_cents=sum(share.pooled_cost_cents for share in award_round.shares),
+        district_count=len(award_round.shares),
+        standalone_cents=sum(share.standalone_cost_cents for share in compared),
+        compared_pooled_cents=sum(share.pooled_cost_cents for share in compared),
+        unknown_standalone_count=len(award_round.shares) - len(compared),
+    )
+
+
+def notice_for(rfp: Rfp) -> AwardNotice | None:
+    """The RFP's public award notice, or ``None`` while no round of it is published."""
+    award_round = queries.published_round(rfp.id)
+    return None if award_round is None else notice_of(award_round)
+
+
+def csv_rows(notice: AwardNotice) -> list[list]:
+    """The notice's awards as CSV rows, the header first; money in dollars (``33600.00``)."""
+    return [list(CSV_COLUMNS)] + [
+        [award.line_no, award.item_code, award.district, award.vendor, award.quantity,
+         figures.price_value(award.unit_price), figures.dollars_value(award.cost_cents)]
+        for award in notice.awards
+    ]
