@@ -30,6 +30,7 @@ from coop.audit import services as audit
 from coop.awards import adapters, queries
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.errors import Refusal
+from coop.evaluation import queries as evaluation_queries
 from coop.extensions import db
 from coop.money import format_dollars
 from coop.rfps.models import Rfp, RfpStatus
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 NOT_ROUNDABLE = "{reference} is {status}: award rounds run only while its bids are opened and it is not yet awarded."
 NO_DEMAND = "{reference} has no confirmed quantity on any line: there is nothing to award."
+NOT_SCORED = "Score every bid on every criterion before running a round. {problems}"
 NOT_CANCELLABLE = "Round {number} is {status}: only a queued or running round can be cancelled."
 STILL_RUNNING = "Round {number} is still {status}: wait for it to end, or cancel it, before re-running it."
 WORKER_STOPPED = ("The worker stopped while the round was running (no sign of life since {time}); nothing of it "
@@ -69,12 +71,9 @@ def stopped_message(award_round: AwardRound) -> str:
 
 
 def _evaluations(rfp: Rfp) -> Mapping[int, adapters.Evaluation]:
-    """Each bid's evaluation by bid id (set aside or not, and its evaluation factor).
-
-    The one place the round reads evaluations: ``coop.evaluation.queries.evaluations_for(rfp)`` answers here once
-    the evaluation area exists; until then no bid is scored, so every bid counts at its price.
-    """
-    return {}
+    """Each bid's evaluation by bid id (set aside or not, and its evaluation factor): the one place a round reads
+    them."""
+    return evaluation_queries.evaluations_for(rfp)
 
 
 # --- starting --------------------------------------------------------------------------------------------------------
@@ -120,10 +119,13 @@ def start_round(admin: User, rfp_id: int, options: adapters.RoundOptions) -> Awa
     LookupError
         No such RFP, or its bids are not opened.
     Refusal
-        The RFP is awarded or cancelled, or nothing on it is confirmed; nothing was written.
+        The RFP is awarded or cancelled, a bid is not fully scored, or nothing on it is confirmed; nothing was
+        written.
     """
     with unit_of_work():
         rfp = _rfp_for_round(rfp_id)
+        if problems := evaluation_queries.scoring_problems(rfp):
+            raise Refusal(NOT_SCORED.format(problems=" ".join(problems)))
         problem = adapters.problem_for(rfp, options=options, evaluations=_evaluations(rfp))
         if not problem.demands:
             raise Refusal(NO_DEMAND.format(reference=rfp.reference))

@@ -244,3 +244,17 @@ def test_comparing_two_rounds_names_every_award_that_moved(admin, opened_rfp):
     ]
     assert comparison.total_change_cents == capped.total_cost_cents - free.total_cost_cents
     assert [row.district for row in comparison.shares] == ["Alder", "Birch", "Cedar"]
+
+
+def test_a_round_waits_for_every_bid_to_be_scored(admin, opened_rfp, bid_of):
+    opened_rfp.terms = {**opened_rfp.terms, "criteria": [{"key": "price", "label": "Price", "weight": 80},
+                                                         {"key": "warranty", "label": "Warranty", "weight": 20}]}
+    db.session.commit()
+    acme, birch = bid_of(opened_rfp, "Acme Devices"), bid_of(opened_rfp, "Birch Computing")
+    with pytest.raises(Refusal) as refused:
+        services.start_round(admin, opened_rfp.id, DEFAULT)
+    assert refused.value.message == (
+        "Score every bid on every criterion before running a round. "
+        f"Acme Devices (bid {acme.id}): “Warranty” is not scored yet. "
+        f"Birch Computing (bid {birch.id}): “Warranty” is not scored yet.")
+    assert counts() == (0, 0, 0)
