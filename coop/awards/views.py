@@ -139,7 +139,7 @@ def round_page(rfp_id: int, number: int):
         active=award_round.status in queries.ACTIVE and not stopped,
         awards=queries.sorted_awards(award_round), shares=queries.sorted_shares(award_round),
         others=[other for other in queries.rounds_of(rfp.id) if other.number != number],
-        names=adapters.engine_names(award_round.problem, rfp),
+        names=adapters.engine_names(award_round.problem, rfp) if award_round.problem else {},
         action_form=forms.RoundActionForm(), can_run=rfp.status == RfpStatus.OPENED,
     )
 
@@ -206,6 +206,8 @@ def round_problem(rfp_id: int, number: int):
     """The round's problem as the engine read it (``python -m pricing solve problem.json``)."""
     rfp = _rfp_or_404(rfp_id)
     award_round = _round_or_404(rfp, number)
+    if award_round.problem is None:
+        abort(404)
     return _json_download(award_round.problem, f"{rfp.reference}-round-{number}-problem.json")
 
 
