@@ -99,6 +99,7 @@ def _register_models() -> None:
     from coop.audit import models as _audit  # noqa: F401
     from coop.awards import models as _awards  # noqa: F401
     from coop.bids import models as _bids  # noqa: F401
+    from coop.billing import models as _billing  # noqa: F401
     from coop.catalogue import models as _catalogue  # noqa: F401
     from coop.clarifications import models as _clarifications  # noqa: F401
     from coop.evaluation import models as _evaluation  # noqa: F401
@@ -127,6 +128,7 @@ def _register_input_checks(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts_bp
     from coop.awards.views import bp as awards_bp
+    from coop.billing.views import bp as billing_bp
     from coop.bids.views import bp as bids_bp
     from coop.clarifications.views import bp as clarifications_bp
     from coop.evaluation.views import bp as evaluation_bp
@@ -139,7 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from coop.rfps.views import bp as rfps_bp
 
     for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp,
-                      awards_bp, contracts_bp, outcomes_bp, notifications_bp):
+                      awards_bp, contracts_bp, outcomes_bp, billing_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 
@@ -163,6 +165,7 @@ def _register_error_pages(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from coop.accounts.cli import coop_cli
     from coop.contracts.cli import contracts_cli
+    from coop.billing.cli import billing_cli
     from coop.demo.cli import demo_cli
     from coop.rfps.cli import audit_cli
 
@@ -170,3 +173,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(contracts_cli)
+    app.cli.add_command(billing_cli)

@@ -103,6 +103,11 @@ def from_environment() -> dict:
         # Tight per account (whatever the address): password guessing against one person.
         "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
         "COOP_SIGN_UP_RATE_LIMIT": os.environ.get("COOP_SIGN_UP_RATE_LIMIT", "10 per hour"),
+        # Billing through Stripe Invoicing; without a key billing is off and invoices are recorded by hand.
+        "STRIPE_API_KEY": os.environ.get("STRIPE_API_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or None,
+        # Another Stripe-compatible server (localstripe in the tests); unset means Stripe itself.
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE") or None,
     }
 
 

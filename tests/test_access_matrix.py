@@ -20,6 +20,7 @@ from coop import clock
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidAttachment, BidStatus
+from coop.billing.models import Invoice, InvoiceKind
 from coop.clarifications.models import Addendum, Question
 from coop.extensions import db
 from coop.needs.models import NeedStatus
@@ -189,6 +190,16 @@ MATRIX: dict[str, list[Route]] = {
                                                                      "vendor": ALLOWED, "admin": ALLOWED})],
     "notifications.outbox": [Route("GET", "/admin/outbox", admins_only())],
     "notifications.deliver": [Route("POST", "/admin/outbox/deliver", admins_only())],
+    # Billing: each organisation its own invoices; the receivables, fee schedule and records are the administrators'.
+    "billing.mine": [Route("GET", "/billing", {**buyers_only(), "vendor": ALLOWED})],
+    "billing.receivables": [Route("GET", "/admin/billing", admins_only())],
+    "billing.run_dues": [Route("POST", "/admin/billing/dues", admins_only())],
+    "billing.fee_schedule": [Route("GET", "/admin/billing/fees", admins_only()),
+                             Route("POST", "/admin/billing/fees", admins_only())],
+    "billing.record": [Route("POST", "/admin/billing/invoices/{invoice_id}/issued", admins_only()),
+                       Route("POST", "/admin/billing/invoices/{invoice_id}/paid", admins_only())],
+    # Stripe's servers, signed: anyone reaches the view, which answers 400 to a request without a valid signature.
+    "billing.stripe_webhook": [Route("POST", "/stripe/webhook", everyone())],
 }
 
 
@@ -265,7 +276,9 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     opened_bid = Bid(rfp=opened, vendor=users["vendor"].organisation, status=BidStatus.SUBMITTED, submitted_at=now)
     attachment = BidAttachment(bid=bid, filename="spec.pdf", stored_name=f"matrix-{uuid.uuid4().hex}.pdf",
                                size_bytes=len(PDF), sha256=hashlib.sha256(PDF).hexdigest())
-    db.session.add_all([link, question, addendum, bid, attachment, opened_bid])
+    invoice = Invoice(organisation=buyer.organisation, kind=InvoiceKind.DUES, idempotency_key="matrix:dues",
+                      description="Membership dues", currency="USD", payment_terms_days=30, total_cents=50000)
+    db.session.add_all([link, question, addendum, bid, attachment, opened_bid, invoice])
     db.session.flush()
     opened_bid.submitted_content = bid_services.content(opened_bid)  # what submitting records
     opened_bid.content_sha256 = bid_services.content_sha256(opened_bid)
@@ -286,7 +299,7 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
         "draft_reference": draft.reference, "draft_id": draft.id, "draft_line_id": draft.lines[0].id,
         "committing_id": committing.id, "link_id": link.id, "question_id": question.id,
         "opened_reference": opened.reference, "opened_id": opened.id, "opened_bid_id": opened_bid.id,
-        "attachment_key": attachment.key, "awarded_reference": awarded.reference,
+        "attachment_key": attachment.key, "awarded_reference": awarded.reference, "invoice_id": invoice.id,
     }
     return users, values
 

@@ -41,6 +41,15 @@ def test_only_the_awards_adapter_imports_pricing():
     assert set(importers) <= {"coop/awards/adapters.py"}
 
 
+def test_only_the_billing_adapter_imports_stripe():
+    importers = sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "coop").rglob("*.py")
+        if any(module.split(".")[0] == "stripe" for module in imported_modules(path))
+    )
+    assert importers == ["coop/billing/adapters.py"]
+
+
 @pytest.mark.parametrize("area", ["views", "forms", "queries"])
 def test_only_services_commit(area):
     committing = sorted(

@@ -11,6 +11,14 @@ submitted, High Desert Digital withdrew its bid and Willamette Network Systems n
 submitted its draft. The administrator opened the bids the day after the deadline,
 so the public tabulation shows the two submitted bids.
 
+On the cabling RFP, whose deadline passed three weeks ago, three vendors submitted
+bids (Willamette Network Systems only on the Cat6A line, at the lowest price) and the
+administrator opened them the day after the deadline.
+
+On the switches RFP, whose deadline passed two days ago, three vendors submitted bids
+and Rogue Valley Security and Cabling left a draft; nobody has opened them, so they are
+as sealed as on the open RFP, and the administrator can try the opening at once.
+
 Every offer is typed as a vendor would type it in the bid form: text, checked by the
 same rules.
 """
@@ -27,11 +35,12 @@ from coop.accounts.models import User
 from coop.bids import rules
 from coop.bids import services as bids
 from coop.demo import data
-from coop.demo.rfps import LICENCES_DEADLINE_DAYS_AGO, DemoRfps, moment
+from coop.demo.rfps import (CABLING_DEADLINE_DAYS_AGO, LICENCES_DEADLINE_DAYS_AGO, SWITCHES_DEADLINE_DAYS_AGO,
+                            DemoRfps, moment)
 from coop.rfps.models import Rfp
 
-EVERGREEN, HIGH_DESERT, WILLAMETTE, NORTHWEST = (
-    "evergreen-learning", "highdesert-digital", "willamette-networks", "nw-k12-software")
+EVERGREEN, HIGH_DESERT, WILLAMETTE, NORTHWEST, ROGUE_VALLEY = (
+    "evergreen-learning", "highdesert-digital", "willamette-networks", "nw-k12-software", "roguevalley-security")
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,71 @@ WILLAMETTE_LICENCES = DemoBid(WILLAMETTE, (
           (("1", "4.40"),)),
 ))
 
+# --- The cabling RFP, opened ----------------------------------------------------------------------------------------
+
+def _drop(category: str, warranty: str) -> dict[str, str]:
+    return {"cable_category": category, "plenum_rated": "Plenum-rated (CMP) cable throughout.",
+            "certified_testing": "Every drop tested to its category with a certification tester; results delivered "
+                                 "per drop as PDF and in the tester's native format.",
+            "warranty_years": warranty}
+
+
+ROGUE_VALLEY_CABLING = DemoBid(ROGUE_VALLEY, (
+    Offer("CAT6-DROP", "Category 6 plenum drop, installed, labelled and certified",
+          _drop("Category 6 (TIA-568.2-D), plenum.", "25-year manufacturer-backed system warranty."),
+          (("1", "262.00"), ("100", "249.00"))),
+    Offer("CAT6A-DROP", "Category 6A plenum drop for access points, installed, labelled and certified",
+          _drop("Category 6A (TIA-568.2-D), plenum, rated for 10GBASE-T to 90 m.",
+                "25-year manufacturer-backed system warranty."),
+          (("1", "296.00"), ("150", "281.00"))),
+))
+
+HIGH_DESERT_CABLING = DemoBid(HIGH_DESERT, (
+    Offer("CAT6-DROP", "Category 6 plenum drop, installed and certified",
+          _drop("Category 6, plenum.", "20-year manufacturer-backed system warranty."), (("1", "209.00"),),
+          min_award="25"),
+    Offer("CAT6A-DROP", "Category 6A plenum drop, installed and certified",
+          _drop("Category 6A, plenum.", "20-year manufacturer-backed system warranty."),
+          (("1", "289.00"), ("200", "272.00")), min_award="50"),
+))
+
+# The lowest price on the Cat6A line, from a bidder that subcontracts the installation: the scores decide.
+WILLAMETTE_CABLING = DemoBid(WILLAMETTE, (
+    Offer("CAT6A-DROP", "Category 6A plenum drop, installed by a subcontractor",
+          _drop("Category 6A, plenum.", "20-year system warranty, registered by the subcontractor."),
+          (("1", "262.00"),)),
+))
+
+# --- The switches RFP, closed with its bids sealed ------------------------------------------------------------------
+
+_SWITCH = {
+    "ports": "24 x 1 Gb RJ45, all PoE+ (802.3at).",
+    "uplink_gbps": "4 x 10 Gb SFP+ uplinks.",
+    "poe_budget_w": "370 W PoE budget with the standard power supply.",
+    "warranty_years": "5 years: next-business-day hardware replacement and software updates.",
+}
+
+WILLAMETTE_SWITCHES = DemoBid(WILLAMETTE, (
+    Offer("SW-24P-370", "Ridgeline RS-2437 24-port PoE+ access switch",
+          {**_SWITCH, "warranty_years": "Limited lifetime hardware warranty; software updates for 7 years."},
+          (("1", "1,749.00"), ("25", "1,689.00")), annual_support="35.00"),
+))
+
+HIGH_DESERT_SWITCHES = DemoBid(HIGH_DESERT, (
+    Offer("SW-24P-370", "Basalt Edge 24P access switch (model BX-24P)",
+          {**_SWITCH, "poe_budget_w": "410 W PoE budget with the standard power supply."},
+          (("1", "1,799.00"), ("40", "1,659.00")), annual_support="42.00", capacity="60"),
+))
+
+EVERGREEN_SWITCHES = DemoBid(EVERGREEN, (
+    Offer("SW-24P-370", "Cascade Campus 24-port PoE+ switch (model CC-2410P)", _SWITCH,
+          (("1", "1,829.00"), ("30", "1,719.00")), annual_support="29.00"),
+))
+
+ROGUE_VALLEY_SWITCHES = DemoBid(ROGUE_VALLEY, (
+    Offer("SW-24P-370", "24-port PoE+ switch, configured to the district's standard", _SWITCH, (("1", "1,895.00"),)),
+))
+
 SPEC_SHEET_NAME = "Cascade-Scholar-C11-spec-sheet.pdf"
 SPEC_SHEET_LINES = (
     "Cascade Scholar C11 Chromebook (model CS-1186)",
@@ -156,7 +230,7 @@ SPEC_SHEET_LINES = (
 
 
 def load_bids(rfps: DemoRfps, reps: Mapping[str, User], admin: User, today: date) -> None:
-    """Replay the vendors' bids on the open and the licences RFPs, and the licences RFP's opening.
+    """Replay the vendors' bids on every published RFP, and the openings of the licences and cabling RFPs.
 
     ``reps`` maps each vendor rep's e-mail to the user; the history is dated back from ``today``, as the RFPs'.
     """
@@ -182,6 +256,29 @@ def load_bids(rfps: DemoRfps, reps: Mapping[str, User], admin: User, today: date
         bids.submit_bid(rep[NORTHWEST], licences.reference, revision=None)
     with clock.replaying(at(LICENCES_DEADLINE_DAYS_AGO - 1, 17)):
         bids.open_bids(admin, licences.id)
+
+    cabling = rfps.cabling
+    with clock.replaying(at(48)):
+        _save(rep[ROGUE_VALLEY], cabling, ROGUE_VALLEY_CABLING)
+    with clock.replaying(at(40)):
+        _save(rep[HIGH_DESERT], cabling, HIGH_DESERT_CABLING, submit=True)
+    with clock.replaying(at(31)):
+        _save(rep[WILLAMETTE], cabling, WILLAMETTE_CABLING, submit=True)
+    with clock.replaying(at(CABLING_DEADLINE_DAYS_AGO + 1, 18)):
+        bids.submit_bid(rep[ROGUE_VALLEY], cabling.reference, revision=None)
+    with clock.replaying(at(CABLING_DEADLINE_DAYS_AGO - 1, 17)):
+        bids.open_bids(admin, cabling.id)
+
+    switches = rfps.switches
+    with clock.replaying(at(SWITCHES_DEADLINE_DAYS_AGO + 18)):
+        _save(rep[HIGH_DESERT], switches, HIGH_DESERT_SWITCHES, submit=True)
+    with clock.replaying(at(SWITCHES_DEADLINE_DAYS_AGO + 10)):
+        _save(rep[ROGUE_VALLEY], switches, ROGUE_VALLEY_SWITCHES)
+    with clock.replaying(at(SWITCHES_DEADLINE_DAYS_AGO + 6)):
+        _save(rep[EVERGREEN], switches, EVERGREEN_SWITCHES, submit=True)
+    with clock.replaying(at(SWITCHES_DEADLINE_DAYS_AGO + 1, 20)):
+        # The evening before the deadline.
+        _save(rep[WILLAMETTE], switches, WILLAMETTE_SWITCHES, submit=True)
 
     with clock.replaying(at(6)):
         _save(rep[WILLAMETTE], chromebooks, WILLAMETTE_CHROMEBOOKS)

@@ -211,10 +211,13 @@ CATALOGUE: tuple[CategoryData, ...] = (
                  {"badge_mhz": 13.56, "lockdown": True, "poe": True, "warranty_years": 5}, 240000),
     )),
     CategoryData("cabling", "Structured cabling", "Structured cabling, installed and certified.", (
+        # Spec keys as the cabling template names them, so that a pooled line starts from the item's values.
         ItemData("CAT6-DROP", "Category 6 data drop, plenum, installed and certified, up to 90 m", "drop",
-                 {"category": "6", "plenum": True, "max_length_m": 90, "certified": True}, 22500),
+                 {"cable_category": "Cat6", "plenum_rated": True, "max_length_m": 90, "certified_testing": True,
+                  "warranty_years": 20}, 22500),
         ItemData("CAT6A-DROP", "Category 6A data drop for access points, plenum, installed and certified", "drop",
-                 {"category": "6A", "plenum": True, "max_length_m": 90, "certified": True}, 28500),
+                 {"cable_category": "Cat6A", "plenum_rated": True, "max_length_m": 90, "certified_testing": True,
+                  "warranty_years": 20}, 28500),
         ItemData("FIB-SM-12", "12-strand single-mode fibre between buildings, installed and tested", "foot",
                  {"strands": 12, "mode": "single", "installed": True}, 900),
     )),

@@ -1,11 +1,13 @@
 """The demo's joint RFPs, replayed through the real services at the moments they happened.
 
-Four RFPs show every stage so far: one whose deadline passed a month ago (licences; its
-bids are opened by :mod:`coop.demo.bids`, which needs it published here first), one
-``open`` for bids (published a week ago, with a public question and answer), one in its
-``committing`` window (E-Rate, some districts confirmed), and one ``draft`` the
-administrator is still shaping. They are created in that order, so that their
-references follow their history.
+Six RFPs show every stage so far: two whose deadline passed weeks ago (licences and
+structured cabling; :mod:`coop.demo.bids` replays their bids and opens them, and
+:mod:`coop.demo.evaluation` scores them, which needs them published here first), one
+whose deadline passed two days ago with its bids still sealed (network switches, E-Rate:
+the administrator can try the opening at once), one ``open`` for bids (published a week
+ago, with a public question and answer), one in its ``committing`` window (E-Rate, some
+districts confirmed), and one ``draft`` the administrator is still shaping. They are
+created in that order, so that their references follow their history.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ OPEN = DemoRfp("student-laptops", ("CB-11-8-64", "CB-14-8-128"), "Student Chrome
                "student-laptops")
 COMMITTING = DemoRfp("wireless-access-points", ("AP-6-2X2", "AP-6E-4X4", "AP-6-OUT"),
                      "Wireless access points for classrooms (E-Rate Category Two)", "wireless-access-points")
+CABLING = DemoRfp("cabling", ("CAT6-DROP", "CAT6A-DROP"), "Structured cabling for classrooms and access points",
+                  "cabling")
+SWITCHES = DemoRfp("network-switches", ("SW-24P-370",), "PoE+ access switches for wiring closets (E-Rate Category Two)",
+                   "network-switches")
 DRAFT = DemoRfp("interactive-displays", ("IFP-65-4K", "IFP-75-4K", "IFP-86-4K"), "Classroom interactive displays",
                 "interactive-displays")
 
@@ -51,10 +57,15 @@ ADMIN_ANSWER = ("Yes. The specification is a minimum: a longer warranty meets it
 
 # When the licences RFP's bids were due; :mod:`coop.demo.bids` replays its bids before and its opening after.
 LICENCES_DEADLINE_DAYS_AGO = 35
+CABLING_DEADLINE_DAYS_AGO = 24
+# The switches' bids were due two days ago and are not opened yet.
+SWITCHES_DEADLINE_DAYS_AGO = 2
 
 
 class DemoRfps(NamedTuple):
     licences: Rfp  # published; its deadline has passed
+    cabling: Rfp  # published; its deadline has passed
+    switches: Rfp  # published; its deadline passed two days ago
     open: Rfp
     committing: Rfp
     draft: Rfp
@@ -89,6 +100,9 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
         # 22:00 UTC: mid-afternoon in Oregon, when bids are usually due.
         rfps.publish(admin, licences.id, at(LICENCES_DEADLINE_DAYS_AGO, 22))
 
+    cabling = _cabling(admin, buyers, templates, at)
+    switches = _switches(admin, buyers, templates, at)
+
     with clock.replaying(at(21)):
         open_rfp = _draft(admin, OPEN, templates)
         rfps.start_commitment(admin, open_rfp.id, at(9, 23))
@@ -117,7 +131,40 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
             rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True)
 
     draft = _draft(admin, DRAFT, templates)
-    return DemoRfps(licences, open_rfp, committing, draft)
+    return DemoRfps(licences, cabling, switches, open_rfp, committing, draft)
+
+
+def _cabling(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemplate], at) -> Rfp:
+    """Structured cabling: pooled two months ago, every district confirmed, bids due three and a half weeks ago."""
+    with clock.replaying(at(60)):
+        cabling = _draft(admin, CABLING, templates)
+        # A cabling plant outlives any device: its cost of ownership is the installation (no yearly cost).
+        rfps.update_details(admin, cabling.id, rfps.DetailsInput(
+            title=cabling.title, tco_years=1, erate_eligible=False, form470_number=None, form470_date=None,
+            weights={c["key"]: c["weight"] for c in cabling.terms["criteria"]}))
+        rfps.start_commitment(admin, cabling.id, at(55, 23))
+    with clock.replaying(at(57)):
+        for index, link in enumerate(_links(cabling)):
+            rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 0)
+    with clock.replaying(at(54)):
+        rfps.publish(admin, cabling.id, at(CABLING_DEADLINE_DAYS_AGO, 22))
+    return cabling
+
+
+def _switches(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemplate], at) -> Rfp:
+    """Network switches under E-Rate: Form 470 posted with the pooling, bids due two days ago (30 days after publishing)."""
+    with clock.replaying(at(46)):
+        switches = _draft(admin, SWITCHES, templates)
+        rfps.update_details(admin, switches.id, rfps.DetailsInput(
+            title=switches.title, tco_years=5, erate_eligible=True, form470_number="260011822",
+            form470_date=clock.today(), weights={c["key"]: c["weight"] for c in switches.terms["criteria"]}))
+        rfps.start_commitment(admin, switches.id, at(39, 23))
+    with clock.replaying(at(42)):
+        for index, link in enumerate(_links(switches)):
+            rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 1)
+    with clock.replaying(at(38)):
+        rfps.publish(admin, switches.id, at(SWITCHES_DEADLINE_DAYS_AGO, 22))
+    return switches
 
 
 def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp:

@@ -15,11 +15,14 @@ from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo.bids import load_bids
+from coop.demo.billing import load_billing
+from coop.demo.evaluation import load_scores
 from coop.demo.rfps import load_rfps
 from coop.extensions import db
 from coop.needs import services as needs
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.rfps.queries import effective_status
 from coop.roles import Role
 from coop.transactions import single_transaction
 
@@ -127,6 +130,8 @@ def _load(today: date) -> DemoSummary:
     demo_rfps = load_rfps(admin, {district.id: buyers[slug] for slug, district in districts.items()},
                           reps[data.HEADLINE_VENDOR_EMAIL], now.date())
     load_bids(demo_rfps, reps, admin, now.date())
+    load_scores(demo_rfps, admin, now.date())
+    load_billing(admin, now)
 
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(
@@ -145,7 +150,8 @@ def _load(today: date) -> DemoSummary:
         categories=len(data.CATALOGUE),
         items=len(items),
         open_needs=db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(Need.status == NeedStatus.OPEN)),
-        rfps=tuple((rfp.reference, rfp.status.value, rfp.title) for rfp in demo_rfps),
+        # As the board shows them: an RFP whose bid deadline has passed is closed.
+        rfps=tuple((rfp.reference, effective_status(rfp, now).value, rfp.title) for rfp in demo_rfps),
         password=DEMO_PASSWORD,
         headline_logins=DEMO_LOGINS,
         other_logins=others,

@@ -47,13 +47,13 @@ def dashboard():
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
     Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
                           ("rfps.commitments", "Commitments"), ("contracts.orders", "Purchase orders"),
-                          ("outcomes.ledger_page", "Ledger")],
+                          ("outcomes.ledger_page", "Ledger"), ("billing.mine", "Billing")],
     Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions"),
-                      ("contracts.vendor_awards", "Our awards")],
+                      ("contracts.vendor_awards", "Our awards"), ("billing.mine", "Billing")],
     Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
                       ("clarifications.admin_overview", "Questions & addenda"),
                       ("contracts.notices", "Award notices"), ("orgs.review", "Organisations"),
-                      ("notifications.outbox", "Outbox")],
+                      ("notifications.outbox", "Outbox"), ("billing.receivables", "Billing")],
 }
 
 

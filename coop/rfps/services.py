@@ -430,8 +430,12 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
         sa.select(RfpLineNeed).join(RfpLineNeed.need).where(RfpLineNeed.id == link_id, Need.district_id == district.id))
     if link is None:
         raise LookupError(link_id)
-    rfp = _locked_rfp(link.line.rfp_id)
-    link = next(other for line in rfp.lines for other in line.pooled_needs if other.id == link_id)
+    # Only the RFP's row is locked and read again: a district's decision reads its own link and line, not every
+    # line and need of the RFP (an RFP pools thousands of needs).
+    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == link.line.rfp_id).with_for_update()
+                            .execution_options(populate_existing=True))
+    link = db.session.scalar(sa.select(RfpLineNeed).where(RfpLineNeed.id == link_id)
+                             .execution_options(populate_existing=True))
     if rfp.status != RfpStatus.COMMITTING:
         raise Refusal(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
                        "your decision was not recorded.")

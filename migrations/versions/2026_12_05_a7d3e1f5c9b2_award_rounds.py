@@ -2,7 +2,7 @@
 and discounts.
 
 Revision ID: a7d3e1f5c9b2
-Revises: f59d139c496b
+Revises: 7eecb3349584
 Create Date: 2026-12-05 16:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e1f5c9b2'
-down_revision = 'f59d139c496b'
+down_revision = '7eecb3349584'
 branch_labels = None
 depends_on = None
 

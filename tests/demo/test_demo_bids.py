@@ -18,6 +18,7 @@ from coop.audit.services import verify_chain
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.demo import data
+from coop.demo import rfps as demo_rfps
 from coop.demo.bids import spec_sheet_pdf
 from coop.demo.services import load_demo
 from coop.extensions import db
@@ -34,8 +35,8 @@ def demo():
     return load_demo()
 
 
-def rfp_in(status: RfpStatus) -> Rfp:
-    return db.session.scalars(sa.select(Rfp).where(Rfp.status == status)).one()
+def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:
+    return db.session.scalars(sa.select(Rfp).where(Rfp.title == plan.title)).one()
 
 
 def bids_on(rfp: Rfp) -> dict[str, Bid]:
@@ -47,7 +48,7 @@ def user(email: str) -> User:
 
 
 def test_the_open_rfp_has_two_submitted_bids_and_a_draft_all_before_the_deadline(demo):
-    rfp = rfp_in(RfpStatus.OPEN)
+    rfp = demo_rfp(demo_rfps.OPEN)
     bids = bids_on(rfp)
     assert {vendor: bid.status for vendor, bid in bids.items()} == {
         EVERGREEN: BidStatus.SUBMITTED, HIGH_DESERT: BidStatus.SUBMITTED, WILLAMETTE: BidStatus.DRAFT}
@@ -74,7 +75,7 @@ def test_the_open_rfp_has_two_submitted_bids_and_a_draft_all_before_the_deadline
 
 
 def test_the_headline_vendor_s_bid_carries_a_pdf_spec_sheet_and_its_receipt(demo, app, log_in):
-    rfp = rfp_in(RfpStatus.OPEN)
+    rfp = demo_rfp(demo_rfps.OPEN)
     evergreen = bids_on(rfp)[EVERGREEN]
     [attachment] = evergreen.attachments
     stored = Path(app.config["COOP_UPLOAD_DIR"]) / "bids" / attachment.stored_name
@@ -93,7 +94,7 @@ def test_the_headline_vendor_s_bid_carries_a_pdf_spec_sheet_and_its_receipt(demo
 
 
 def test_the_demo_keeps_the_open_rfp_s_bids_sealed(demo, client, log_in):
-    rfp = rfp_in(RfpStatus.OPEN)
+    rfp = demo_rfp(demo_rfps.OPEN)
     bids = bids_on(rfp)
     products = [line.product for bid in bids.values() for line in bid.lines]
     board = text_of(client.get(f"/rfps/{rfp.reference}"))
@@ -118,7 +119,7 @@ def test_the_demo_keeps_the_open_rfp_s_bids_sealed(demo, client, log_in):
 
 
 def test_the_licences_rfp_was_opened_after_its_deadline_with_one_bid_withdrawn_and_one_set_aside(demo):
-    rfp = rfp_in(RfpStatus.OPENED)
+    rfp = demo_rfp(demo_rfps.LICENCES)
     assert rfp.title == "Device management and web filtering licences for the 2026-27 school year"
     assert rfp.published_at < rfp.bid_deadline < rfp.opened_at < clock.utcnow()
     bids = bids_on(rfp)
@@ -136,7 +137,7 @@ def test_the_licences_rfp_was_opened_after_its_deadline_with_one_bid_withdrawn_a
 
 
 def test_the_public_tabulation_shows_the_submitted_bids_priced_at_the_pooled_quantities(demo, client):
-    rfp = rfp_in(RfpStatus.OPENED)
+    rfp = demo_rfp(demo_rfps.LICENCES)
     response = client.get(f"/rfps/{rfp.reference}/tabulation")
     assert response.status_code == 200
     page = text_of(response)
@@ -155,7 +156,7 @@ def test_the_public_tabulation_shows_the_submitted_bids_priced_at_the_pooled_qua
 
 def test_every_demo_rfp_s_audit_chain_is_intact_with_the_bids_on_it(demo):
     rfps = db.session.scalars(sa.select(Rfp)).all()
-    assert len(rfps) == 4
+    assert len(rfps) == 6
     for rfp in rfps:
         assert verify_chain(rfp.id).first_broken_event_id is None, rfp.reference
     bid_actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("bid.%"))).all()
@@ -177,8 +178,8 @@ def test_the_demo_loads_on_any_date_its_history_dated_back_from_it(moment):
     # Early January puts the licences RFP in the previous year; just before midnight, today's moments are still past.
     with clock.replaying(moment):
         summary = load_demo()
-        assert [status for _, status, _ in summary.rfps] == ["opened", "open", "committing", "draft"]
-        assert rfp_in(RfpStatus.OPEN).bid_deadline > clock.utcnow()
+        assert [status for _, status, _ in summary.rfps] == ["opened", "opened", "closed", "open", "committing", "draft"]
+        assert demo_rfp(demo_rfps.OPEN).bid_deadline > clock.utcnow()
     pooled_on = moment.date() - timedelta(days=75)
     assert summary.rfps[0][0] == f"RFP-{pooled_on.year}-0001"
 

@@ -18,6 +18,7 @@ from coop.audit.models import AuditEvent
 from coop.bids.models import Bid, BidAttachment
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
+from coop.demo import rfps as demo_rfps
 from coop.demo.services import DatabaseNotEmpty, load_demo
 from coop.audit.services import verify_chain
 from coop.extensions import db
@@ -85,7 +86,7 @@ def test_the_demo_needs_are_open_in_the_coming_months_and_sized_to_each_district
     needs = db.session.scalars(sa.select(Need)).all()
     assert len(needs) == 60
     open_needs = [need for need in needs if need.status == NeedStatus.OPEN]
-    assert len(open_needs) == demo.open_needs == 33  # the others are pooled into the demo RFPs
+    assert len(open_needs) == demo.open_needs == 23  # the others are pooled into the demo RFPs
     assert len({need.district_id for need in needs}) == 12
     assert all(today + timedelta(days=60) <= need.needed_by <= today + timedelta(days=8 * 31) for need in needs)
     assert all(need.quantity > 0 for need in needs)
@@ -145,7 +146,9 @@ def test_sign_ups_approvals_and_posted_needs_are_in_an_intact_audit_chain(demo):
     assert actions.count("organisation.approved") == 18
     assert actions.count("need.posted") == 60
     report = audit.verify_chain(None)
-    assert report.intact and report.events_checked == 98
+    # The demo's invoices (tests/billing/test_demo_invoices.py) are in the same chain, about no RFP.
+    billing_events = sum(action.startswith(("invoice.", "billing.")) for action in actions)
+    assert report.intact and report.events_checked == 98 + billing_events
 
 
 def test_the_demo_is_the_same_every_time_and_only_its_dates_move_with_the_day():
@@ -160,7 +163,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Loaded the demo cooperative: Cascadia Schools Purchasing Cooperative.\n")
     assert "3 regions, 12 districts (+1 pending approval), 6 vendors (+1 pending approval)," in result.output
-    assert "29 catalogue items in 10 categories, 33 open needs," in result.output
+    assert "29 catalogue items in 10 categories, 23 open needs," in result.output
     assert "Every demo user's password is coop-demo-2026." in result.output
     for _, email, _ in DEMO_LOGINS:
         assert email in result.output
@@ -172,7 +175,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
 def test_load_if_empty_loads_an_empty_database(cli):
     result = cli("--if-empty")
     assert result.exit_code == 0, result.output
-    assert "33 open needs," in result.output
+    assert "23 open needs," in result.output
     assert count(Need) == 60
 
 
@@ -220,22 +223,28 @@ def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_i
     assert count(Need, Need.item_id == chromebook.id) > 0
 
 
-def test_the_demo_shows_an_opened_an_open_a_committing_and_a_draft_rfp(demo, client):
-    rfps = {rfp.status: rfp for rfp in db.session.scalars(sa.select(Rfp))}
-    assert set(rfps) == {RfpStatus.OPENED, RfpStatus.OPEN, RfpStatus.COMMITTING, RfpStatus.DRAFT}
-    # In the order of their history, which their references follow: the opened one was pooled first.
-    assert [status for _, status, _ in demo.rfps] == ["opened", "open", "committing", "draft"]
-    open_rfp = rfps[RfpStatus.OPEN]
+def test_the_demo_shows_two_opened_a_closed_an_open_a_committing_and_a_draft_rfp(demo, client):
+    rfps = {rfp.title: rfp for rfp in db.session.scalars(sa.select(Rfp))}
+    assert {rfp.status for rfp in rfps.values()} == {RfpStatus.OPENED, RfpStatus.OPEN, RfpStatus.COMMITTING,
+                                                    RfpStatus.DRAFT}
+    # In the order of their history, which their references follow: the licences RFP was pooled first.
+    assert [status for _, status, _ in demo.rfps] == ["opened", "opened", "closed", "open", "committing", "draft"]
+    assert [title for _, _, title in demo.rfps] == [plan.title for plan in (
+        demo_rfps.LICENCES, demo_rfps.CABLING, demo_rfps.SWITCHES, demo_rfps.OPEN, demo_rfps.COMMITTING,
+        demo_rfps.DRAFT)]
+    assert [reference for reference, _, _ in demo.rfps] == sorted(rfp.reference for rfp in rfps.values())
+    open_rfp = rfps[demo_rfps.OPEN.title]
     assert open_rfp.bid_deadline > clock.utcnow() > open_rfp.published_at
     assert all(verify_chain(rfp.id).intact for rfp in rfps.values())
     board = text_of(client.get(f"/rfps/{open_rfp.reference}"))
     assert "Student Chromebooks for the 2027-28 school year" in board
     assert "May a bidder offer a 4-year warranty" in board
     assert "Evergreen" not in board  # the asker stays anonymous
-    committing = rfps[RfpStatus.COMMITTING]
+    committing = rfps[demo_rfps.COMMITTING.title]
     assert committing.erate_eligible and committing.form470_number == "260014471"
     assert client.get(f"/rfps/{committing.reference}").status_code == 404
-    assert client.get(f"/rfps/{rfps[RfpStatus.DRAFT].reference}").status_code == 404
+    assert client.get(f"/rfps/{rfps[demo_rfps.DRAFT.title].reference}").status_code == 404
     pooled = db.session.scalars(sa.select(Need).where(Need.status.in_([NeedStatus.POOLED, NeedStatus.COMMITTED]))).all()
-    assert {need.item.category.slug for need in pooled} == {"mdm-licences", "student-laptops",
-                                                            "wireless-access-points", "interactive-displays"}
+    assert {need.item.category.slug for need in pooled} == {
+        "mdm-licences", "cabling", "network-switches", "student-laptops", "wireless-access-points",
+        "interactive-displays"}

@@ -1,0 +1,1 @@
+"""Billing: membership dues and administrative fees, invoiced through Stripe or recorded by hand."""
