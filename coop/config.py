@@ -83,6 +83,13 @@ def from_environment() -> dict:
         "SQLALCHEMY_ECHO": _bool("COOP_SQL_ECHO", False),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "RQ_QUEUE": os.environ.get("COOP_RQ_QUEUE", "coop"),
+        # Award rounds: one larger than this (demands times offers) runs as an RQ job when REDIS_URL is set.
+        "COOP_ROUND_INLINE_MAX_SIZE": int(os.environ.get("COOP_ROUND_INLINE_MAX_SIZE", 20000)),
+        # A running round writes its heartbeat this often; one silent for COOP_ROUND_STALE_S lost its worker.
+        "COOP_ROUND_HEARTBEAT_S": float(os.environ.get("COOP_ROUND_HEARTBEAT_S", 5)),
+        "COOP_ROUND_STALE_S": float(os.environ.get("COOP_ROUND_STALE_S", 60)),
+        # The most progress writes a round makes: one per this many seconds (and always the last).
+        "COOP_ROUND_PROGRESS_EVERY_S": float(os.environ.get("COOP_ROUND_PROGRESS_EVERY_S", 1)),
         "COOP_SMTP_URL": os.environ.get("COOP_SMTP_URL"),
         "COOP_MAIL_FROM": os.environ.get("COOP_MAIL_FROM", "Coop <no-reply@coop.example>"),
         # The protest period a notice of intent to award opens, in days, unless its publication sets another.

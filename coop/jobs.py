@@ -11,8 +11,11 @@ from collections.abc import Callable
 from flask import current_app
 
 
-def enqueue(job: Callable, *args, **kwargs) -> None:
-    """Run ``job`` now (no Redis configured) or hand it to the RQ queue."""
+def enqueue(job: Callable, *args, timeout_s: int | None = None, **kwargs) -> None:
+    """Run ``job`` now (no Redis configured) or hand it to the RQ queue.
+
+    ``timeout_s``: how long a worker lets the job run before stopping it (RQ's default, 180 s, when ``None``).
+    """
     redis_url = current_app.config.get("REDIS_URL")
     if not redis_url:
         job(*args, **kwargs)
@@ -20,4 +23,5 @@ def enqueue(job: Callable, *args, **kwargs) -> None:
     from redis import Redis
     from rq import Queue
 
-    Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url)).enqueue(job, *args, **kwargs)
+    queue = Queue(current_app.config["RQ_QUEUE"], connection=Redis.from_url(redis_url))
+    queue.enqueue_call(job, args=args, kwargs=kwargs, timeout=timeout_s)

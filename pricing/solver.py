@@ -18,6 +18,9 @@ from .shares import capped_equal_price, coalition_costs, core_check, pooled_cost
 
 logger = logging.getLogger(__name__)
 
+#: Districts whose standalone costs are solved between two progress reports.
+STANDALONE_BATCH = 10
+
 
 def _validated(problem: Problem) -> Problem:
     # Directly built dataclasses skip from_dict; a round trip applies every check.
@@ -77,8 +80,10 @@ def solve(
     progress : callable, optional
         Called with a :class:`Progress` as the engine goes: while the bracket
         search of the pooled problem runs (after its root and after each
-        batch of boxes), once the pooled allocation is priced, and last with
-        the result's status and figures.
+        batch of boxes), once the pooled allocation is priced, after each
+        ``STANDALONE_BATCH`` standalone solves, and last with the result's
+        status and figures. An exception it raises stops the engine (its
+        solver processes are killed) and propagates to the caller.
     solver_log : bool, optional
         Write HiGHS's log of the pooled solve to stderr.
 
@@ -168,10 +173,14 @@ def solve(
     standalone_costs = {}
     if standalone:
         t0 = time.perf_counter()
-        standalone_costs = coalition_costs(
-            problem, [frozenset([d]) for d in districts], time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap, label="standalone",
-        )
+        # In batches, with a progress report after each: a caller can follow (or stop, by raising from
+        # its callback) the standalone solves, which take as long as the pooled one on large pools.
+        for first in range(0, len(districts), STANDALONE_BATCH):
+            standalone_costs.update(coalition_costs(
+                problem, [frozenset([d]) for d in districts[first:first + STANDALONE_BATCH]],
+                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="standalone",
+            ))
+            report("sharing", float(objective), None if lower is None else float(lower), gap)
         stats["standalone_time_s"] = round(time.perf_counter() - t0, 3)
     chosen = dict(pooled)
     rules = (shares,) if shares == "equal_price" else (shares, "equal_price")

@@ -148,6 +148,20 @@ MATRIX: dict[str, list[Route]] = {
     "awards.tabulation_export": [Route("GET", "/rfps/{opened_reference}/tabulation.csv", everyone()),
                                Route("GET", "/rfps/{opened_reference}/tabulation.xlsx", everyone()),
                                Route("GET", "/rfps/{open_reference}/tabulation.csv", everyone(404))],
+    # Award rounds: the administrators', and only once the bids are opened (404 while sealed, whoever asks).
+    "awards.rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds", admins_only()),
+                      Route("POST", "/admin/rfps/{opened_id}/rounds", admins_only()),
+                      Route("GET", "/admin/rfps/{open_id}/rounds", {**admins_only(), "admin": 404})],
+    "awards.round_page": [Route("GET", "/admin/rfps/{opened_id}/rounds/2", admins_only()),
+                          Route("GET", "/admin/rfps/{open_id}/rounds/2", {**admins_only(), "admin": 404})],
+    "awards.round_progress": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/progress.json", admins_only())],
+    "awards.cancel_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/2/cancel", admins_only()),
+                            Route("POST", "/admin/rfps/{open_id}/rounds/2/cancel", {**admins_only(), "admin": 404})],
+    "awards.rerun_round": [Route("POST", "/admin/rfps/{opened_id}/rounds/2/rerun", admins_only()),
+                           Route("POST", "/admin/rfps/{open_id}/rounds/2/rerun", {**admins_only(), "admin": 404})],
+    "awards.round_problem": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/problem.json", admins_only())],
+    "awards.round_result": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/result.json", admins_only())],
+    "awards.compare_rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds/compare?a=2&b=2", admins_only())],
     # Outcomes: a district's own ledger; the award notice is public once the round is published.
     "outcomes.ledger_page": [Route("GET", "/ledger", buyers_only())],
     "outcomes.ledger_csv": [Route("GET", "/ledger.csv", buyers_only())],
@@ -268,6 +282,11 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     db.session.flush()
     opened_bid.submitted_content = bid_services.content(opened_bid)  # what submitting records
     opened_bid.content_sha256 = bid_services.content_sha256(opened_bid)
+    # An award round of the opened RFP, with its problem and result as a round stores them.
+    empty = {"format": "coop.allocation/1", "items": [], "districts": [], "demands": [], "offers": []}
+    db.session.add(AwardRound(rfp=opened, number=2, status=AwardRoundStatus.SOLVED, options={}, rule="equal_price",
+                              problem=empty, result={"status": "optimal", "message": "optimal", "awards": [],
+                                                     "shares": [], "unmet": []}))
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)

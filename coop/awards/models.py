@@ -23,12 +23,27 @@ class AwardRoundStatus(StrEnum):
     RUNNING = "running"
     SOLVED = "solved"  # the engine answered (optimal, feasible or infeasible)
     FAILED = "failed"  # the job itself failed
+    CANCELLED = "cancelled"  # an administrator stopped it: nothing of it was written
     PUBLISHED = "published"
 
 
+def _next_number(context) -> int:
+    """The next round number of the round's RFP (its services take it under a lock on the RFP's row)."""
+    table = AwardRound.__table__
+    rfp_id = context.get_current_parameters()["rfp_id"]
+    return (context.connection.scalar(sa.select(sa.func.max(table.c.number)).where(table.c.rfp_id == rfp_id)) or 0) + 1
+
+
 class AwardRound(db.Model):
+    """One run of the allocation engine on an opened RFP: its stored problem, options and result (reproducible).
+
+    While it runs, the engine's progress is written on it in short transactions of their own (``phase`` and the
+    figures below, ``heartbeat_at``); its awards and shares are written in one transaction at the end.
+    """
+
     id: Mapped[int] = mapped_column(primary_key=True)
     rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(default=_next_number)  # 1, 2, ... per RFP
     status: Mapped[AwardRoundStatus] = mapped_column(
         enum_column(AwardRoundStatus, "award_round_status"), default=AwardRoundStatus.QUEUED
     )
@@ -42,14 +57,33 @@ class AwardRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     solved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The share rule asked of the engine (pricing/FORMAT.md, "Sharing rules"); also in ``options``.
+    rule: Mapped[str] = mapped_column(sa.String(30), default="capped_equal_price")  # the engine's default rule
+    rerun_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_round.id", ondelete="SET NULL"))
+    # Progress, as the engine reports it: its phase ("searching", "sharing", then the result's status) and
+    # figures, rounded to the cent (they are the solver's floating-point estimates, never invoiced).
+    phase: Mapped[str | None] = mapped_column(sa.String(20))
+    best_cost_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    lower_bound_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    progress_gap: Mapped[float | None] = mapped_column(sa.Float)
+    elapsed_s: Mapped[float | None] = mapped_column(sa.Float)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written while the round runs; a running round whose heartbeat is old lost its worker.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(sa.Text)
 
     rfp: Mapped[Rfp] = relationship()
     created_by: Mapped[User | None] = relationship()
+    rerun_of: Mapped["AwardRound | None"] = relationship(remote_side=[id])
     awards: Mapped[list["Award"]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
     shares: Mapped[list["DistrictShare"]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
 
+    __table_args__ = (sa.UniqueConstraint("rfp_id", "number"),)
+
     def __repr__(self) -> str:
-        return f"<AwardRound {self.id} rfp={self.rfp_id} {self.status}>"
+        return f"<AwardRound {self.id} rfp={self.rfp_id} #{self.number} {self.status}>"
 
 
 class Award(db.Model):
@@ -64,7 +98,9 @@ class Award(db.Model):
     quantity: Mapped[int] = mapped_column()
     # The offer's achieved average unit price can fall between cents (incremental tiers).
     unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
-    cost_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    cost_cents: Mapped[int] = mapped_column(sa.BigInteger)  # purchase cost of the row
+    support_cost_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # over the RFP's TCO years
+    discount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the row's part of its vendor's discount
 
     award_round: Mapped[AwardRound] = relationship(back_populates="awards")
     rfp_line: Mapped[RfpLine] = relationship()
@@ -79,7 +115,8 @@ class Award(db.Model):
 
 
 class DistrictShare(db.Model):
-    """What a district pays in the pool, what it would have paid alone, and what it saved."""
+    """What a district pays in the pool (its share under the round's rule), what it would have paid alone, and what
+    it saved. What its awards' invoices add up to (cost + support - discount) is the equal-price figure."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     award_round_id: Mapped[int] = mapped_column(sa.ForeignKey("award_round.id", ondelete="CASCADE"), index=True)
