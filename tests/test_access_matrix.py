@@ -161,6 +161,7 @@ MATRIX: dict[str, list[Route]] = {
                            Route("POST", "/admin/rfps/{open_id}/rounds/2/rerun", {**admins_only(), "admin": 404})],
     "awards.round_problem": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/problem.json", admins_only())],
     "awards.round_result": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/result.json", admins_only())],
+    "awards.round_explanation_pdf": [Route("GET", "/admin/rfps/{opened_id}/rounds/2/explanation.pdf", admins_only())],
     "awards.compare_rounds": [Route("GET", "/admin/rfps/{opened_id}/rounds/compare?a=2&b=2", admins_only())],
     # Outcomes: a district's own ledger; the award notice is public once the round is published.
     "outcomes.ledger_page": [Route("GET", "/ledger", buyers_only())],
@@ -286,7 +287,8 @@ def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, 
     empty = {"format": "coop.allocation/1", "items": [], "districts": [], "demands": [], "offers": []}
     db.session.add(AwardRound(rfp=opened, number=2, status=AwardRoundStatus.SOLVED, options={}, rule="equal_price",
                               problem=empty, result={"status": "optimal", "message": "optimal", "awards": [],
-                                                     "shares": [], "unmet": []}))
+                                                     "shares": [], "unmet": []},
+                              explanation_html="<section><h2>Explanation of the award</h2></section>"))
     db.session.flush()
     bid_services.upload_dir().mkdir(parents=True, exist_ok=True)
     (bid_services.upload_dir() / attachment.stored_name).write_bytes(PDF)

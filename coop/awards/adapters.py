@@ -33,7 +33,6 @@ from coop.bids.models import Bid, BidLine
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District
-from coop.orgs.models import Vendor as VendorRow
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed
 from pricing import (AllocationResult, Demand, DiscountBracket, Explanation, Item, Offer, Problem, Progress, Rules,
                      Tier, Vendor, explain)
@@ -439,17 +438,22 @@ def shares_from(result: Mapping[str, Any], rule: str) -> list[DistrictShare]:
 
 
 def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:
-    """The names of a stored problem's engine ids, for people: districts and vendors by name, items as their line.
+    """The names of a stored problem's engine ids, for people: districts, vendors, offers and lines.
 
-    ``{"D12": "Riverside USD", "V7": "Acme Devices", "L1": "Line 1: 11-inch student laptop"}``; the fairness
-    gate names a blocking coalition with it.
+    ``{"D12": "Riverside USD", "V7": "Acme Devices", "B3-L1": "Acme Devices's offer on line 1",
+    "L1": "Line 1: 11-inch student laptop"}``. Vendors are named as they were named when they bid (the bid's
+    record), whatever they call themselves later. The fairness gate names a blocking coalition with it, the
+    explanation its sentences.
     """
     districts = [district_pk(district["id"]) for district in document["districts"]]
-    vendors = [vendor_pk(vendor["id"]) for vendor in document.get("vendors", [])]
     names = {district_id(district.organisation_id): district.name
              for district in db.session.scalars(sa.select(District).where(District.organisation_id.in_(districts)))}
-    names.update({f"V{vendor.organisation_id}": vendor.name
-                  for vendor in db.session.scalars(sa.select(VendorRow).where(VendorRow.organisation_id.in_(vendors)))})
+    lines = {line.id: line for line in rfp.lines}
+    for version in bid_queries.submitted_versions(rfp):
+        names[vendor_id(version.bid)] = version.vendor_name
+        for line in version.lines:
+            rfp_line = lines[line.rfp_line_id]
+            names[offer_id(version.bid, rfp_line)] = f"{version.vendor_name}'s offer on line {rfp_line.line_no}"
     names.update({item_id(line): f"Line {line.line_no}: {line.item.name}" for line in rfp.lines})
     return names
 

@@ -18,9 +18,7 @@ from flask import render_template
 from markupsafe import Markup
 
 from coop.awards import adapters, charts
-from coop.bids import queries as bid_queries
 from coop.money import format_dollars
-from coop.orgs import queries as org_queries
 from coop.rfps.documents import render_pdf as html_to_pdf
 from coop.rfps.models import Rfp
 
@@ -38,7 +36,6 @@ REASON_LABELS = {
     "pooling": "Buying together",
 }
 PRICING_LABELS = {"all_units": "All units", "incremental": "Incremental"}
-_DISTRICT_ID = re.compile(r"D(\d+)")
 _LINE_ID = re.compile(r"L(\d+)")
 _ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
 
@@ -126,22 +123,6 @@ def _dollars(amount: Decimal) -> str:
     return format_dollars(adapters.cents(amount))
 
 
-def _names(rfp: Rfp, problem: dict) -> dict[str, str]:
-    names = {}
-    lines = {line.id: line for line in rfp.lines}
-    for version in bid_queries.submitted_versions(rfp):
-        names[adapters.vendor_id(version.bid)] = version.vendor_name
-        for line in version.lines:
-            rfp_line = lines[line.rfp_line_id]
-            names[adapters.offer_id(version.bid, rfp_line)] = (f"{version.vendor_name}'s offer on line "
-                                                               f"{rfp_line.line_no}")
-    wanted = {int(match.group(1)) for d in problem["districts"] if (match := _DISTRICT_ID.fullmatch(d["id"]))}
-    for district in org_queries.districts():
-        if district.id in wanted:
-            names[f"D{district.id}"] = district.name
-    return names
-
-
 def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     """The explanation of a round of ``rfp`` from its stored problem and result documents.
 
@@ -156,7 +137,7 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     -------
     RoundExplanation
     """
-    names = _names(rfp, problem)
+    names = adapters.engine_names(problem, rfp)
     explained = adapters.explain_round(problem, result, names=names)
     lines_by_no = {line.line_no: line for line in rfp.lines}
 
@@ -229,18 +210,23 @@ def _curve_row(vendor: str, curve) -> CurveRow:
                     f"{curve.min_award_quantity:,}", awarded)
 
 
-def render_pdf(rfp: Rfp, explanation: RoundExplanation) -> bytes:
+def render_html(rfp: Rfp, explanation: RoundExplanation) -> Markup:
+    """The explanation as the round's page and its PDF show it (``awards/_explanation.html``)."""
+    return Markup(render_template(PARTIAL_TEMPLATE, rfp=rfp, explanation=explanation))
+
+
+def render_pdf(rfp: Rfp, explanation_html: str) -> bytes:
     """The explanation as a PDF document (WeasyPrint), with the page's tables and charts.
 
     Parameters
     ----------
     rfp : Rfp
-    explanation : RoundExplanation
-        From :func:`explanation_for`.
+    explanation_html : str
+        From :func:`render_html`, as the round stores it.
 
     Returns
     -------
     bytes
         The PDF.
     """
-    return html_to_pdf(render_template(DOCUMENT_TEMPLATE, rfp=rfp, explanation=explanation))
+    return html_to_pdf(render_template(DOCUMENT_TEMPLATE, rfp=rfp, explanation_html=Markup(explanation_html)))

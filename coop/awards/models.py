@@ -73,6 +73,9 @@ class AwardRound(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The explanation of a solved round, line by line with its charts, as the page and the PDF show it: drawn once
+    # when the round ends (on an L round it costs as much as the solve), never on a page view.
+    explanation_html: Mapped[str | None] = mapped_column(sa.Text)
 
     rfp: Mapped[Rfp] = relationship()
     created_by: Mapped[User | None] = relationship()

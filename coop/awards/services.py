@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from coop import clock, jobs
 from coop.accounts.models import User
 from coop.audit import services as audit
-from coop.awards import adapters, queries
+from coop.awards import adapters, explanation, queries
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.errors import Refusal
 from coop.evaluation import queries as evaluation_queries
@@ -250,14 +250,22 @@ class _Tracker:
         if not final and moment - self.last_write < self.every_s:
             return
         self.last_write = moment
+        self._write(phase=progress.status, best_cost_cents=_cents(progress.best_cost),
+                    lower_bound_cents=_cents(progress.lower_bound), progress_gap=progress.gap,
+                    elapsed_s=round(progress.elapsed_s, 3))
+
+    def phase(self, name: str) -> None:
+        """The round's work after the engine's (the explanation) begins: said at once, and a cancel honoured."""
+        self.last_write = time.monotonic()
+        self._write(phase=name)
+
+    def _write(self, **values) -> None:
         try:
             with unit_of_work():
                 db.session.execute(
                     sa.update(AwardRound)
                     .where(AwardRound.id == self.round_id, AwardRound.status == AwardRoundStatus.RUNNING)
-                    .values(phase=progress.status, best_cost_cents=_cents(progress.best_cost),
-                            lower_bound_cents=_cents(progress.lower_bound), progress_gap=progress.gap,
-                            elapsed_s=round(progress.elapsed_s, 3), heartbeat_at=clock.utcnow())
+                    .values(**values, heartbeat_at=clock.utcnow())
                     .execution_options(synchronize_session=False)
                 )
                 cancel_requested_at = db.session.scalar(
@@ -327,7 +335,8 @@ def run_round(round_id: int) -> None:
     try:
         with _heartbeat(round_id):
             result = adapters.solve(document, options, progress=tracker)
-        _end_solved(round_id, result)
+            explanation_html = _explanation_html(round_id, document, result, tracker)
+        _end_solved(round_id, result, explanation_html)
     except RoundCancelled:
         db.session.rollback()
         _end(round_id, AwardRoundStatus.CANCELLED, error=CANCELLED)
@@ -365,7 +374,19 @@ def _end(round_id: int, status: AwardRoundStatus, *, error: str) -> None:
                      after={"status": status.value, "error": error})
 
 
-def _end_solved(round_id: int, result: dict) -> None:
+def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tracker) -> str | None:
+    """The round's explanation as the page shows it (:mod:`coop.awards.explanation`); ``None`` without awards."""
+    if result["status"] not in ANSWERED:
+        return None
+    tracker.phase("explaining")
+    rfp = db.session.get(AwardRound, round_id).rfp
+    html = explanation.render_html(rfp, explanation.explanation_for(rfp, document, result))
+    # Read, not written: no transaction stays open while the next step works (SQLite's write lock).
+    db.session.commit()
+    return html
+
+
+def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
     """Write the engine's answer: the result, and the awards and shares, in one transaction."""
     with unit_of_work():
         award_round = db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id).with_for_update()
@@ -376,6 +397,7 @@ def _end_solved(round_id: int, result: dict) -> None:
             raise RoundCancelled()  # asked after the engine's last report
         now = clock.utcnow()
         award_round.result = result
+        award_round.explanation_html = explanation_html
         award_round.solver_status = result["status"]
         award_round.phase = result["status"]
         award_round.gap = result["gap"]

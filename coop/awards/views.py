@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from coop import exports
 from coop.access import public, roles
-from coop.awards import adapters, forms, queries, services, tabulation
+from coop.awards import adapters, explanation, forms, queries, services, tabulation
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.errors import Refusal, show_on_form
 from coop.money import format_dollars
@@ -220,6 +220,20 @@ def round_result(rfp_id: int, number: int):
     if award_round.result is None:
         abort(404)
     return _json_download(award_round.result, f"{rfp.reference}-round-{number}-result.json")
+
+
+@bp.route("/admin/rfps/<int:rfp_id>/rounds/<int:number>/explanation.pdf")
+@roles(Role.COOP_ADMIN)
+def round_explanation_pdf(rfp_id: int, number: int):
+    """The round's explanation, line by line with its charts, as a PDF for the board."""
+    rfp = _rfp_or_404(rfp_id)
+    award_round = _round_or_404(rfp, number)
+    if award_round.explanation_html is None:
+        abort(404)
+    return explanation.render_pdf(rfp, award_round.explanation_html), 200, {
+        "Content-Type": "application/pdf",
+        "Content-Disposition": f'inline; filename="{rfp.reference}-round-{number}-explanation.pdf"',
+    }
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/rounds/compare")

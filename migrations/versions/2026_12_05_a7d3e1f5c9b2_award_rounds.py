@@ -1,5 +1,5 @@
-"""Award rounds: numbered per RFP, their rule, progress, heartbeat, cancellation and error; awards' support costs
-and discounts.
+"""Award rounds: numbered per RFP, their rule, progress, heartbeat, cancellation, error and explanation;
+awards' support costs and discounts.
 
 Revision ID: a7d3e1f5c9b2
 Revises: 7eecb3349584
@@ -52,6 +52,7 @@ def upgrade():
         batch_op.add_column(sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('cancel_requested_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('error', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('explanation_html', sa.Text(), nullable=True))
     _number_existing_rounds()
     with op.batch_alter_table('award_round', schema=None) as batch_op:
         batch_op.alter_column('number', existing_type=sa.Integer(), nullable=False)
@@ -84,6 +85,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('ck_award_round_award_round_status'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_award_round_award_round_status'),
                                          sa.column('status').in_(OLD_STATUSES))
+        batch_op.drop_column('explanation_html')
         batch_op.drop_column('error')
         batch_op.drop_column('cancel_requested_at')
         batch_op.drop_column('finished_at')

@@ -164,7 +164,7 @@ def test_the_pdf_has_the_explanation_with_its_charts(app, round_documents):
     rfp, problem, result = round_documents
     explained = explanation.explanation_for(rfp, problem, result)
     with app.test_request_context():
-        pdf = explanation.render_pdf(rfp, explained)
+        pdf = explanation.render_pdf(rfp, explanation.render_html(rfp, explained))
     pages = PdfReader(io.BytesIO(pdf)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert f"{rfp.reference} · Award explanation · page 1 of {len(pages)}" in text

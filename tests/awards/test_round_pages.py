@@ -60,6 +60,12 @@ def test_running_a_round_from_the_form_shows_its_awards_and_shares(admin_client,
     ]
     html = response.get_data(as_text=True)
     assert "{# explanation" not in html and "data-progress-url" not in html
+    # The explanation drawn when the round ended: every line, its chart, and the way to the fairness gate.
+    assert html.count('<svg ') == 2 and 'aria-labelledby="chart-L1-title chart-L1-desc"' in html
+    assert 'id="fairness-gate-link"' in html
+    pdf = admin_client.get(rounds_url(opened_rfp, "/1/explanation.pdf"))
+    assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
