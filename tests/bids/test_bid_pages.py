@@ -118,6 +118,34 @@ def test_after_the_deadline_the_vendor_sees_its_bid_but_cannot_change_it(log_in,
     assert the_bid(rfp, vendor_user).status == BidStatus.SUBMITTED
 
 
+def test_editing_a_submitted_bid_keeps_it_in_force_and_the_page_says_so(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    receipt = services.receipt_of(the_bid(rfp, vendor_user))
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Acme Book 11 G4"),
+                                                                           revision="2"), follow_redirects=True)
+    page = text_of(response)
+    assert "Your changes are saved as a draft. The bid you submitted stays in force until you submit them." in page
+    assert "You have saved changes that are not submitted. The version in force is the one you submitted" in page
+    assert receipt.content_sha256 in page and "Submit your changes" in page
+    assert "changes not submitted" in text_of(client.get("/bids"))
+
+    # The deadline passes before the changes are submitted: the version submitted is the bid, and the page shows it.
+    now(rfp.bid_deadline)
+    page = text_of(client.get(f"/rfps/{rfp.reference}/bid"))
+    assert "Changes you saved after submitting were not submitted by the deadline" in page
+    assert "Your bid as submitted" in page and "Acme Book 11 G3" in page and "Acme Book 11 G4" not in page
+
+
+def test_after_the_opening_the_bid_page_no_longer_says_sealed(log_in, rfp, vendor_user, admin, bid_input, now):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    now(rfp.bid_deadline)
+    services.open_bids(admin, rfp.id)
+    page = text_of(log_in(vendor_user).get(f"/rfps/{rfp.reference}/bid"))
+    assert "sealed" not in page
+    assert "Your bid was opened with the others on" in page and "bid tabulation is public" in page
+
+
 def test_a_stale_window_is_told_to_reload(log_in, rfp, vendor_user, bid_input, now):
     client = log_in(vendor_user)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
