@@ -27,7 +27,8 @@ from flask import Response, send_file
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
+# Werkzeug adds "; charset=utf-8" to a text type itself: naming it here too sent it twice.
+MIMETYPES = {"csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"

@@ -226,6 +226,10 @@ def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, v
     assert any("Tier 2 costs $310.00, more than tier 1 ($300.00)" in row and "tier2_price" in row for row in rows), rows
     assert queries.as_input(the_bid(rfp, vendor_user)) == queries.as_input(the_bid(rfp, vendor_user))
     assert the_bid(rfp, vendor_user).lines[0].tiers[1].unit_price_cents == 28000
+    # The problems are the first thing on the page, above the long bid form, and the browser is taken to them.
+    html = response.get_data(as_text=True)
+    assert html.index('id="sheet-problems"') < html.index('id="bid-form"') < html.index('id="sheet-form"')
+    assert f'action="/rfps/{rfp.reference}/bid/sheet#sheet-problems"' in html
 
 
 def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(

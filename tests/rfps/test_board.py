@@ -148,3 +148,13 @@ def test_the_document_as_pdf(client, published):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert published.reference in text
     assert "Memory (RAM): at least 8 GB" in text
+
+
+def test_a_one_year_term_reads_1_year_on_the_rfp_page_and_its_admin_page(client, log_in, admin, published, seen):
+    published.tco_years = 1
+    db.session.flush()
+    assert "evaluated over 1 year" in seen(client.get(f"/rfps/{published.reference}"))
+    manage = seen(log_in(admin).get(f"/admin/rfps/{published.id}"))
+    assert "Total cost of ownership 1 year" in manage
+    for text in (seen(client.get(f"/rfps/{published.reference}")), manage):
+        assert "1 years" not in text
