@@ -255,8 +255,7 @@ def upload_sheet(reference: str):
         return _render(_page(page.rfp), sheet_form=form, status=422, sheet_problems=rejected.problems)
     except Refusal as error:
         return _refused(page, error)
-    flash("The bid sheet is read and saved as your draft. Check it below, then submit it: until then, a bid you "
-          "submitted before stays in force as submitted.", "success")
+    flash("The bid sheet is read and saved as your draft. Check it below, then submit it.", "success")
     return redirect(url_for("bids.edit", reference=reference))
 
 
