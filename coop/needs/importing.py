@@ -50,6 +50,10 @@ ITEM_UNKNOWN = 'Unknown item code "{value}": use an item code from the catalogue
 QUANTITY_MISSING = "Enter a quantity."
 NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
+EXAMPLE_NOTES = "Replace this example row with your needs, one per row."
+# A buyer who adds rows below the example would otherwise order the example's 40 units too.
+EXAMPLE_ROW_LEFT_IN = ("This is the template's example row: delete it, or write your own need over it "
+                       "(its spec_notes too), and import the file again.")
 
 
 
@@ -247,6 +251,7 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
 
     # spec_notes
     flag(frame["spec_notes"].str.len() > rules.MAX_SPEC_NOTES, "spec_notes", rules.SPEC_NOTES_TOO_LONG)
+    flag(frame["spec_notes"] == EXAMPLE_NOTES, "spec_notes", EXAMPLE_ROW_LEFT_IN)
 
     if found:
         problems = pd.concat(found, ignore_index=True).sort_values(["line", "order"], kind="stable")
@@ -279,9 +284,8 @@ class TemplateItem:
 
 
 def example_row(item_code: str, today: date) -> list[str]:
-    """The template's one example need, dated far enough ahead to import as it is."""
-    return [item_code, "40", (today + timedelta(days=90)).isoformat(), "12500.00", "yes",
-            "Replace this example row with your needs, one per row."]
+    """The template's one example need: valid in every column, and refused as the example by its notes."""
+    return [item_code, "40", (today + timedelta(days=90)).isoformat(), "12500.00", "yes", EXAMPLE_NOTES]
 
 
 def template_csv(example_item_code: str, today: date) -> bytes:
