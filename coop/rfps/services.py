@@ -511,6 +511,26 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     return rfp
 
 
+def close_past_deadlines() -> int:
+    """Record as closed every open RFP whose bid deadline has passed (each an audit event); how many.
+
+    Every check already reads the status as of now (:func:`queries.effective_status`); this makes the rows say so
+    too, for whatever reads them directly. Pages that list RFPs call it first; it is idempotent.
+    """
+    with unit_of_work() as work:
+        now = clock.utcnow()
+        overdue = queries.past_deadline(now)
+        if not overdue:
+            work.discard()
+            return 0
+        for rfp in overdue:
+            rfp.status = RfpStatus.CLOSED
+            audit.record("rfp.closed", entity_type="rfp", entity_id=rfp.id, actor_user_id=None, rfp_id=rfp.id,
+                         before={"status": RfpStatus.OPEN.value},
+                         after={"status": RfpStatus.CLOSED.value, "bid_deadline": rfp.bid_deadline.isoformat()})
+    return len(overdue)
+
+
 # --- cancellation ----------------------------------------------------------------------------------------------------
 
 CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED)

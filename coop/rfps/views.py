@@ -47,8 +47,10 @@ def index():
     """Every RFP, by status."""
     status = request.args.get("status", "")
     selected = RfpStatus(status) if status in RfpStatus._value2member_map_ else None
-    return render_template("rfps/admin_index.html", rfps=queries.rfps(status=selected), selected=selected,
-                           statuses=list(RfpStatus), counts=queries.status_counts())
+    services.close_past_deadlines()
+    now = clock.utcnow()
+    return render_template("rfps/admin_index.html", rfps=queries.rfps(now=now, status=selected), selected=selected,
+                           statuses=list(RfpStatus), counts=queries.status_counts(now))
 
 
 def _filter_form() -> PoolFilterForm:
@@ -357,6 +359,7 @@ def _public_rfp_or_404(reference: str):
 @public
 def board():
     """Published RFPs, open ones first."""
+    services.close_past_deadlines()
     return render_template("rfps/board.html", rfps=queries.public_rfps())
 
 
