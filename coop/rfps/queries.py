@@ -294,11 +294,14 @@ class Commitment:
         return self.rfp.status == RfpStatus.COMMITTING
 
 
-def commitments(district_id: int) -> list[Commitment]:
-    """The RFP lines that pool the district's needs, on RFPs past the draft stage, the open windows first."""
+def commitments(district_id: int, *, need_id: int | None = None) -> list[Commitment]:
+    """The RFP lines that pool the district's needs (or its one need), on RFPs past the draft stage, the open
+    windows first."""
+    statement = sa.select(RfpLineNeed).join(RfpLineNeed.need).join(RfpLineNeed.line).join(RfpLine.rfp)
+    if need_id is not None:
+        statement = statement.where(RfpLineNeed.need_id == need_id)
     links = db.session.scalars(
-        sa.select(RfpLineNeed).join(RfpLineNeed.need).join(RfpLineNeed.line).join(RfpLine.rfp)
-        .where(Need.district_id == district_id, Rfp.status != RfpStatus.DRAFT)
+        statement.where(Need.district_id == district_id, Rfp.status != RfpStatus.DRAFT)
         .options(joinedload(RfpLineNeed.need).joinedload(Need.item),
                  joinedload(RfpLineNeed.line).joinedload(RfpLine.rfp).joinedload(Rfp.category))
         .order_by(sa.case({RfpStatus.COMMITTING.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1),

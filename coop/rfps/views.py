@@ -32,7 +32,21 @@ def rfp_helpers():
     now = clock.utcnow()
     return {"status_of": lambda rfp: queries.effective_status(rfp, now), "requirements": documents.requirements,
             "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity,
-            "rfp_panels": panels.panels}
+            "rfp_panels": panels.panels, "is_public": queries.is_public}
+
+
+@bp.app_template_global()
+def need_pooling(need) -> list[queries.Commitment]:
+    """The RFP lines a district's need is pooled into, past the draft stage: for the need's own page."""
+    return queries.commitments(need.district_id, need_id=need.id)
+
+
+@bp.app_template_global()
+def commitment_url(entry: queries.Commitment) -> str:
+    """Where a district follows one of its commitments: the RFP's page once public, else its commitments page."""
+    if queries.is_public(entry.rfp):
+        return url_for("rfps.show", reference=entry.rfp.reference)
+    return url_for("rfps.commitments", _anchor=f"commitment-{entry.link.id}")
 
 
 def _is_admin() -> bool:
