@@ -42,6 +42,15 @@ NEEDS_CHANGED = "Some of these needs are no longer open (pooled elsewhere or wit
 NEEDS_OTHER_CATEGORY = "Every pooled need must be for an item of the pool's category."
 DEADLINE_IN_PAST = "The commitment deadline must be in the future."
 BID_DEADLINE_IN_PAST = "The bid deadline must be in the future."
+# Vendors need time to read an RFP, ask questions and price it: no bid window shorter than this.
+MIN_BIDDING_DAYS = 7
+NOT_COMMITTING = "The commitment deadline can be changed only while the commitment window is open."
+
+
+def bidding_too_short(now: datetime) -> str:
+    earliest = now + timedelta(days=MIN_BIDDING_DAYS)
+    return (f"The bid deadline must be at least {MIN_BIDDING_DAYS} days after publication, so that vendors have time "
+            f"to bid: the earliest allowed bid deadline is {clock.format_utc(earliest)}.")
 NO_LINES = "The RFP has no lines; pool needs into it first."
 REASON_REQUIRED = "Give the reason for cancelling."
 REASON_TOO_LONG = f"The reason must be at most {MAX_REASON:,} characters."
@@ -405,6 +414,33 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     return rfp
 
 
+@unit_of_work()
+def change_commitment_deadline(user: User, rfp_id: int, deadline: datetime) -> Rfp:
+    """Move an open commitment window's deadline, earlier or later (in the future); every district with needs still
+    pooled on it is e-mailed the new deadline."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    now = clock.utcnow()
+    if rfp.status != RfpStatus.COMMITTING or now >= rfp.commitment_deadline:
+        raise Refusal(NOT_COMMITTING)
+    if deadline.tzinfo is None:
+        raise ValueError("naive datetime given as a deadline")
+    if deadline <= now:
+        raise Refusal(DEADLINE_IN_PAST, "deadline")
+    before, previous = _snapshot(rfp), rfp.commitment_deadline
+    rfp.commitment_deadline = deadline
+    _record("rfp.commitment_deadline_changed", rfp, user, before=before, after=_snapshot(rfp))
+    districts = {link.need.district_id for line in rfp.lines for link in queries.live_links(line)}
+    body = (f"The commitment deadline of {rfp.reference} “{rfp.title}” is now {clock.format_utc(deadline)} "
+            f"(it was {clock.format_utc(previous)}).\n\n"
+            "Confirm or withdraw each of your lines by then on the Commitments page (/commitments). Needs you do not "
+            "confirm by then are released and not bought through this RFP.\n")
+    for addresses in queries.district_buyer_emails(districts).values():
+        for address in addresses:
+            queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
+    return rfp
+
+
 def commitment_closed_message(rfp: Rfp) -> str:
     return (f"The commitment window of {rfp.reference} closed at {clock.format_utc(rfp.commitment_deadline)}; "
             "your decision was not recorded.")
@@ -476,6 +512,8 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
         raise ValueError("naive datetime given as a deadline")
     if bid_deadline <= now:
         raise Refusal(BID_DEADLINE_IN_PAST, "bid_deadline")
+    if bid_deadline < now + timedelta(days=MIN_BIDDING_DAYS):
+        raise Refusal(bidding_too_short(now), "bid_deadline")
     if rfp.erate_eligible:
         if not rfp.form470_number or rfp.form470_date is None:
             raise Refusal(FORM470_NEEDED)

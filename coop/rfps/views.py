@@ -166,6 +166,8 @@ def _manage(rfp, *, status: int = 200, **posted):
         "details": _details_form(rfp),
         "commitment": _deadline_form("commitment", "Commitment deadline", "Start the commitment window"),
         "publish": _deadline_form("publish", "Bid deadline", "Publish"),
+        "commitment_deadline": _deadline_form("commitment_deadline", "New commitment deadline",
+                                              "Change the commitment deadline"),
         "cancel": CancelForm(prefix="cancel"),
         "action": ActionForm(prefix="action"),
     }
@@ -178,7 +180,7 @@ def _manage(rfp, *, status: int = 200, **posted):
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
         events=events, versions=queries.document_versions(rfp.id),
         actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
-        cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
+        cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(), min_bidding_days=services.MIN_BIDDING_DAYS,
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status
 
@@ -281,6 +283,17 @@ def start_commitment(rfp_id: int):
     return _deadline_action(
         rfp_id, "commitment", "Commitment deadline", "Start the commitment window", services.start_commitment,
         lambda rfp: f"{rfp.reference} is open for commitments until "
+                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+
+
+@bp.route("/admin/rfps/<int:rfp_id>/commitment/deadline", methods=["POST"])
+@roles(Role.COOP_ADMIN)
+def change_commitment_deadline(rfp_id: int):
+    """Move the open commitment window's deadline, earlier or later."""
+    return _deadline_action(
+        rfp_id, "commitment_deadline", "New commitment deadline", "Change the commitment deadline",
+        services.change_commitment_deadline,
+        lambda rfp: f"The commitment window of {rfp.reference} now closes at "
                     f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
 
 

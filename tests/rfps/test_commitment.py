@@ -224,3 +224,29 @@ def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
     rfp_link = f'href="/rfps/{committing.reference}"'
     assert rfp_link in client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)
     assert rfp_link in client.get("/commitments").get_data(as_text=True)
+
+
+def test_the_commitment_window_can_be_shortened_or_extended_and_the_districts_are_told(
+        committing, log_in, admin, buyers, frozen, seen):
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    now = clock.utcnow()
+    shorter = (now + timedelta(days=2)).replace(second=0, microsecond=0)
+    rfp = services.change_commitment_deadline(admin, committing.id, shorter)
+    assert rfp.commitment_deadline == shorter
+    mails = [mail for mail in db.session.scalars(sa.select(OutboundEmail)) if mail.id not in before]
+    assert {mail.subject for mail in mails} == {f"{committing.reference}: confirm your needs by {clock.format_utc(shorter)}"}
+    assert len(mails) == 3  # one per district with needs pooled on it
+    assert f"The commitment deadline of {committing.reference}" in mails[0].body
+    with pytest.raises(Refusal) as refused:
+        services.change_commitment_deadline(admin, committing.id, now - timedelta(minutes=1))
+    assert str(refused.value) == services.DEADLINE_IN_PAST
+    # Through the page, in a chosen time zone; once the window has closed, it cannot be reopened.
+    client = log_in(admin)
+    response = client.post(f"/admin/rfps/{committing.id}/commitment/deadline", follow_redirects=True, data={
+        "commitment_deadline-deadline": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "commitment_deadline-time_zone": "UTC"})
+    assert f"The commitment window of {committing.reference} now closes at" in seen(response)
+    frozen(now + timedelta(days=4))
+    with pytest.raises(Refusal) as refused:
+        services.change_commitment_deadline(admin, committing.id, now + timedelta(days=10))
+    assert str(refused.value) == services.NOT_COMMITTING

@@ -125,3 +125,15 @@ def test_an_open_rfp_is_closed_once_its_bid_deadline_passes(published):
     assert queries.effective_status(published, deadline - timedelta(seconds=1)) == RfpStatus.OPEN
     assert queries.effective_status(published, deadline) == RfpStatus.CLOSED
     assert published.status == RfpStatus.OPEN  # the row is untouched until a job updates it
+
+
+def test_the_bid_window_is_at_least_seven_days(admin, ready):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    with pytest.raises(Refusal) as refused:
+        services.publish(admin, ready.id, NOW + timedelta(minutes=8))
+    assert (refused.value.field, str(refused.value)) == ("bid_deadline", (
+        "The bid deadline must be at least 7 days after publication, so that vendors have time to bid: "
+        "the earliest allowed bid deadline is 2026-03-09 15:00 UTC."))
+    assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=7))
+    assert rfp.bid_deadline == NOW + timedelta(days=7)
