@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from coop import money
 from coop.bids import rules
+from coop.audit.models import AuditEvent
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, PricingKind
 from coop.extensions import db
 from coop.orgs.models import Region
@@ -57,6 +58,18 @@ def vendor_bids(vendor_id: int) -> list[Bid]:
         sa.select(Bid).join(Bid.rfp).where(Bid.vendor_id == vendor_id).order_by(Rfp.bid_deadline.desc(), Bid.id.desc())
         .options(selectinload(Bid.rfp))
     )))
+
+
+def returned_by_addendum(bid_ids: list[int]) -> set[int]:
+    """Which of these bids are drafts because an addendum returned them (their last event says so). Only for the
+    bids' own vendor: a bid's events are sealed until the opening."""
+    if not bid_ids:
+        return set()
+    latest = (sa.select(sa.func.max(AuditEvent.id).label("id"))
+              .where(AuditEvent.entity_type == "bid", AuditEvent.entity_id.in_(bid_ids)).group_by(AuditEvent.entity_id)
+              .subquery())
+    return set(db.session.scalars(sa.select(AuditEvent.entity_id).join(latest, latest.c.id == AuditEvent.id)
+                                  .where(AuditEvent.action == "bid.returned_to_draft")))
 
 
 def as_input(bid: Bid) -> rules.BidInput:
