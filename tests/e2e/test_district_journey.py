@@ -148,6 +148,10 @@ def test_a_buyer_changes_a_need_then_withdraws_it(page: Page, make_buyer, make_i
     db.session.commit()
 
     browser_sign_in(buyer)
+    # The dashboard lists the need as not pooled yet and leads to it.
+    page.locator("#open-needs").get_by_role("link", name="40 × 14-inch student laptop").click()
+    expect(page.get_by_role("heading", name="Need: 40 × 14-inch student laptop")).to_be_visible()
+    go_to(page, "Our needs")
     row = page.get_by_role("table").get_by_role("row").filter(has_text="14-inch student laptop")
     row.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Quantity")).to_have_value("40")
