@@ -40,7 +40,7 @@ from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
 from coop.errors import Refusal, Rejection
 from coop.extensions import db
-from coop.notifications.services import email_vendors, send_queued, unseal_rfp_mail
+from coop.notifications.services import email_vendors, queue_email, send_queued, unseal_rfp_mail
 from coop.orgs import queries as org_queries
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
@@ -590,6 +590,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
                                            "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
                                            "withdrawn": counts[BidStatus.WITHDRAWN]})
         _notify_opening(rfp)
+        _tell_districts_of_opening(rfp)
         unseal_rfp_mail(rfp.id)
     send_queued()
     return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
@@ -601,6 +602,17 @@ def _notify_opening(rfp: Rfp) -> None:
             f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
     email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
                   sealed_rfp_id=rfp.id)
+
+
+def _tell_districts_of_opening(rfp: Rfp) -> None:
+    """The districts whose needs the RFP buys learn that the bids are opened and where to read them."""
+    districts = {link.need.district_id for line in rfp.lines for link in rfp_queries.confirmed_links(line)}
+    body = (f"The bids on {rfp.reference} “{rfp.title}” were opened on {clock.format_utc(rfp.opened_at)}. The bid "
+            f"tabulation is public: {urls.page_link('awards.tabulation', reference=rfp.reference)}\n\n"
+            "The cooperative awards the RFP next; you will be told what your district pays and saves.\n")
+    for addresses in rfp_queries.district_buyer_emails(districts).values():
+        for address in addresses:
+            queue_email(address, f"{rfp.reference}: bids opened", body)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from coop import clock
+from coop import clock, urls
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
@@ -526,12 +526,17 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
 
     before = _snapshot(rfp)
     released = []
+    outcomes: dict[int, list[str]] = {}  # district id -> what happened to each of its lines, for its notice
     for line in list(rfp.lines):
         for link in list(line.pooled_needs):
             if link.commitment == CommitmentStatus.CONFIRMED:
                 link.need.status = NeedStatus.COMMITTED
+                outcomes.setdefault(link.need.district_id, []).append(
+                    f"- {link.quantity:,} × {line.item.name}: out to bid")
             elif link.commitment == CommitmentStatus.PROPOSED:
                 released.append(link.need_id)
+                outcomes.setdefault(link.need.district_id, []).append(
+                    f"- {link.quantity:,} × {line.item.name}: not confirmed, open again")
                 _release(link.need)
                 line.pooled_needs.remove(link)
         line.quantity = sum(link.quantity for link in queries.confirmed_links(line))
@@ -546,6 +551,13 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     db.session.flush()
     documents.store_version(rfp)
     _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
+    addresses = queries.district_buyer_emails(set(outcomes))
+    for district_id, listing in outcomes.items():
+        body = (f"The cooperative published {rfp.reference} “{rfp.title}”; vendors bid until "
+                f"{clock.format_utc(bid_deadline)}.\n\n" + "\n".join(listing) +
+                f"\n\nThe RFP: {urls.page_link('rfps.show', reference=rfp.reference)}\n")
+        for address in addresses.get(district_id, []):
+            queue_email(address, f"{rfp.reference} is published", body)
     return rfp
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from coop.errors import Refusal
 from coop.extensions import db
+from coop.notifications.models import OutboundEmail
 from coop.rfps import queries, services
 from coop.rfps.models import RfpDocument, RfpStatus
 
@@ -137,3 +141,29 @@ def test_the_bid_window_is_at_least_seven_days(admin, ready):
     assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
     rfp = services.publish(admin, ready.id, NOW + timedelta(days=7))
     assert rfp.bid_deadline == NOW + timedelta(days=7)
+
+
+def test_each_district_is_told_what_publication_did_with_its_lines(admin, ready, buyers):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
+    mail = {message.to_address: message for message in db.session.scalars(sa.select(OutboundEmail))
+            if message.id not in before}
+    lakeview, riverside = mail[buyers["Lakeview SD"].email], mail[buyers["Riverside USD"].email]
+    assert lakeview.subject == f"{rfp.reference} is published"
+    assert "- 40 × 14-inch student laptop: out to bid" in lakeview.body
+    assert "vendors bid until 2026-04-01 15:00 UTC" in lakeview.body
+    assert "- 60 × 14-inch student laptop: not confirmed, open again" in riverside.body
+
+
+def test_the_districts_an_rfp_buys_for_are_told_when_its_bids_are_opened(admin, published, buyers, frozen):
+    from coop.bids import services as bid_services
+
+    frozen(published.bid_deadline + timedelta(minutes=5))
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    bid_services.open_bids(admin, published.id)
+    mail = [message for message in db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id))
+            if message.id not in before and message.subject == f"{published.reference}: bids opened"]
+    assert sorted(message.to_address for message in mail) == sorted(
+        [buyers["Lakeview SD"].email, buyers["Riverside USD"].email])  # Hillcrest confirmed nothing
+    assert re.search(rf"The bid tabulation is public: \S*/rfps/{published.reference}/tabulation\n", mail[0].body)
