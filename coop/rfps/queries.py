@@ -346,6 +346,26 @@ def follower_recipients(rfp_id: int, *, bidders_told=frozenset()) -> dict[int, l
     return vendor_recipients(sorted(set(interested_vendor_ids(rfp_id)) | set(bidders_told)))
 
 
+def vendors_selling(category_id: int, region_ids: set[int]) -> dict[int, list[str]]:
+    """The approved vendors that sell the category in one of these regions: their representatives' addresses."""
+    from coop.accounts.models import Membership, User
+    from coop.orgs.models import OrganisationStatus, Vendor, vendor_category, vendor_region
+    from coop.roles import Role
+
+    emails: dict[int, list[str]] = defaultdict(list)
+    for vendor_id, email in db.session.execute(
+        sa.select(Vendor.organisation_id, User.email).distinct()
+        .join(vendor_category, vendor_category.c.vendor_id == Vendor.organisation_id)
+        .join(vendor_region, vendor_region.c.vendor_id == Vendor.organisation_id)
+        .join(Membership, Membership.organisation_id == Vendor.organisation_id).join(User, Membership.user_id == User.id)
+        .where(vendor_category.c.category_id == category_id, vendor_region.c.region_id.in_(region_ids),
+               Vendor.status == OrganisationStatus.APPROVED, Membership.role == Role.VENDOR_REP, User.active.is_(True))
+        .order_by(User.email)
+    ):
+        emails[vendor_id].append(email)
+    return dict(emails)
+
+
 def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:
     """Where to write to each district: its buyers' addresses, or its contact address when it has no buyer."""
     from coop.accounts.models import Membership, User

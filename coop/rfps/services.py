@@ -558,7 +558,21 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
                 f"\n\nThe RFP: {urls.page_link('rfps.show', reference=rfp.reference)}\n")
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference} is published", body)
+    _tell_vendors_of_publication(rfp)
     return rfp
+
+
+def _tell_vendors_of_publication(rfp: Rfp) -> None:
+    """Vendors that sell the RFP's category in a region of its districts hear of it (nothing of who else did)."""
+    regions = {link.need.district.region_id for line in rfp.lines for link in queries.confirmed_links(line)}
+    body = (f"A new RFP in a category you sell: {rfp.reference} “{rfp.title}” ({rfp.category.name}).\n\n"
+            + "\n".join(f"- Line {line.line_no}: {line.quantity:,} × {line.item.name}" for line in rfp.lines)
+            + f"\n\nBids are due by {clock.format_utc(rfp.bid_deadline)}. Read it and bid: "
+              f"{urls.page_link('rfps.show', reference=rfp.reference)}\n\n"
+              "You receive this because your company's profile names this category and a region it serves.\n")
+    for addresses in queries.vendors_selling(rfp.category_id, regions).values():
+        for address in addresses:
+            queue_email(address, f"New RFP: {rfp.reference} {rfp.title}", body)
 
 
 def close_past_deadlines() -> int:

@@ -167,3 +167,23 @@ def test_the_districts_an_rfp_buys_for_are_told_when_its_bids_are_opened(admin, 
     assert sorted(message.to_address for message in mail) == sorted(
         [buyers["Lakeview SD"].email, buyers["Riverside USD"].email])  # Hillcrest confirmed nothing
     assert re.search(rf"The bid tabulation is public: \S*/rfps/{published.reference}/tabulation\n", mail[0].body)
+
+
+def test_vendors_selling_the_category_in_a_region_of_its_districts_are_e_mailed_on_publication(
+        admin, ready, make_vendor_rep, make_vendor, make_region, laptops):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    category = laptops["LAPTOP-14"].category
+    north, far = make_region("north"), make_region("far", "Far")
+    selling = make_vendor_rep(make_vendor("Acme Learning Supply", regions=[north]))
+    selling.organisation.categories = [category]
+    elsewhere = make_vendor_rep(make_vendor("Far Away Devices", regions=[far]))
+    elsewhere.organisation.categories = [category]
+    not_selling = make_vendor_rep(make_vendor("Cable Co", regions=[north]))
+    db.session.commit()
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
+    told = {message.to_address: message for message in db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.subject == f"New RFP: {rfp.reference} {rfp.title}"))}
+    assert set(told) == {selling.email}
+    assert not {elsewhere.email, not_selling.email} & set(told)
+    assert "Bids are due by 2026-04-01 15:00 UTC." in told[selling.email].body
+    assert told[selling.email].sealed_rfp_id is None  # a published RFP is public
