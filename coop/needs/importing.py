@@ -224,14 +224,22 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     flag(~blank_quantity & (digits.isna() | (quantity == 0)), "quantity", rules.QUANTITY_NOT_WHOLE)
     flag(digits.notna() & (~short | (quantity > rules.MAX_QUANTITY)), "quantity", rules.QUANTITY_TOO_LARGE)
 
-    # needed_by
+    # needed_by: YYYY-MM-DD, or month/day/year as a US-locale spreadsheet saves a CSV (08/15/2027, 8/15/27)
     dates_text = frame["needed_by"]
-    shaped = dates_text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
-    needed_by = pd.to_datetime(dates_text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    us = dates_text.str.extract(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+    day_first = us[0].notna() & (pd.to_numeric(us[0], errors="coerce") > 12)
+    us_year = us[2].where(us[2].str.len() != 2, "20" + us[2])
+    iso_text = dates_text.where(us[0].isna() | day_first, us_year + "-" + us[0] + "-" + us[1])
+    shaped = iso_text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
+    needed_by = pd.to_datetime(iso_text.where(shaped & ~day_first), format="%Y-%m-%d", errors="coerce")
     blank_date = dates_text == ""
     flag(blank_date, "needed_by", NEEDED_BY_MISSING)
-    flag(~blank_date & needed_by.isna(), "needed_by",
-         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".")
+    flag(day_first, "needed_by",
+         '"' + dates_text.map(shown) + '" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. '
+         + DATE_EXAMPLE + ".")
+    flag(~blank_date & ~day_first & needed_by.isna(), "needed_by",
+         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. '
+         + DATE_EXAMPLE + ".")
     past = needed_by.notna() & (needed_by < pd.Timestamp(today))
     flag(past, "needed_by",
          needed_by.dt.strftime("%Y-%m-%d").where(past, "") + " is in the past; the needed-by date must be today or later.")
@@ -290,7 +298,8 @@ def example_row(item_code: str, today: date) -> list[str]:
 
 def template_csv(example_item_code: str, today: date) -> bytes:
     """The CSV template: the header row and one example row."""
-    return exports.csv_bytes([COLUMNS, example_row(example_item_code, today)])
+    # No byte-order mark: LibreOffice's default CSV import would keep it as text in front of "item_code".
+    return exports.csv_bytes([COLUMNS, example_row(example_item_code, today)], byte_order_mark=False)
 
 
 def template_xlsx(items: list[TemplateItem], today: date) -> bytes:

@@ -211,7 +211,7 @@ def test_several_bad_rows_are_all_listed_and_nothing_is_imported(upload, catalog
         "3 budget_cap Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
         '3 erate_eligible E-Rate eligible must be "yes" or "no".',
         "4 quantity Quantity must be a whole number greater than 0.",
-        f'4 needed_by "31/12/2030" is not a date: {NOT_A_DATE_EXAMPLE}',
+        f'4 needed_by "31/12/2030" is not a US date (month/day/year): {NOT_A_DATE_EXAMPLE}',
         "6 item_code Enter an item code from the catalogue.",
         "6 quantity Quantity must be a whole number greater than 0.",
         f'6 needed_by "2030-02-30" is not a date: {NOT_A_DATE_EXAMPLE}',
@@ -370,3 +370,33 @@ def test_a_zip_that_is_not_a_workbook_is_refused(upload, catalogue, table_rows):
     response = upload("needs.xlsx", buffer.getvalue())
     assert problems(response, table_rows) == [
         '— — "needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.']
+
+
+def test_a_csv_saved_by_a_us_locale_spreadsheet_imports_its_month_day_year_dates(upload, catalogue):
+    content = ("item_code,quantity,needed_by\r\n"
+               "LAPTOP-14,10,08/15/2030\r\n"
+               "LAPTOP-14,11,8/16/30\r\n").encode()
+    response = upload("needs.csv", content, follow_redirects=True)
+    assert "Imported 2 needs from needs.csv." in text_of(response)
+    assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [date(2030, 8, 15),
+                                                                                     date(2030, 8, 16)]
+
+
+def test_a_day_first_date_is_refused_as_not_a_us_date(upload, catalogue, table_rows):
+    response = upload("needs.csv", b"item_code,quantity,needed_by\r\nLAPTOP-14,10,15/08/2030\r\n")
+    assert problems(response, table_rows) == [
+        '2 needed_by "15/08/2030" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. 2030-08-15.']
+    assert needs_in_order() == []
+
+
+def test_a_header_carrying_a_byte_order_mark_as_text_is_recognised_and_the_csv_template_has_none(
+        as_buyer, upload, catalogue):
+    assert not as_buyer.get("/needs/import/template.csv").get_data().startswith(b"\xef\xbb\xbf")
+    # The CSV template opened with LibreOffice's default (Latin-1) import and saved as XLSX: "ï»¿item_code".
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["ï»¿item_code", "quantity", "needed_by"])
+    workbook.active.append(["LAPTOP-14", 5, days_ahead(30).isoformat()])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload("needs.xlsx", buffer.getvalue(), follow_redirects=True)
+    assert "Imported 1 need from needs.xlsx." in text_of(response)
