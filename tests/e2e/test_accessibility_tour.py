@@ -107,3 +107,13 @@ def test_the_keyboard_reaches_a_skip_link_first_and_every_focus_is_visible(page,
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
     expect(alert(page, "Welcome, ")).to_be_visible()
+
+
+@pytest.mark.parametrize("email", ["buyer@lakeview.k12.example", "sales@evergreen-learning.example",
+                                   "admin@coop.example"], ids=["buyer", "vendor", "admin"])
+def test_the_navigation_fits_on_one_line_at_1280_pixels(page, demo, email):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_as(page, email)
+    tops = page.locator("#mainnav .nav-link").evaluate_all(
+        "links => links.map(link => [link.textContent.trim(), Math.round(link.getBoundingClientRect().top), Math.round(link.getBoundingClientRect().bottom)])")
+    assert len({(top, bottom) for _text, top, bottom in tops}) == 1, tops  # one line, none wrapped inside
