@@ -87,7 +87,7 @@ class BidToWatch:
 
 @dataclass(frozen=True)
 class VendorDashboard:
-    open_rfps: list[OpenRfp]  # in the vendor's regions, soonest deadline first
+    open_rfps: list[OpenRfp]  # in the vendor's regions and categories (all, when it chose none), with its bids
     bids: list[BidToWatch]
     answered: list[Question]
 
@@ -105,8 +105,10 @@ def vendor_dashboard(vendor: Vendor, now: datetime) -> VendorDashboard:
     bids = bid_queries.vendor_bids(vendor.id)
     by_rfp = {bid.rfp_id: bid for bid in bids}
     served = {region.id for region in vendor.regions}
+    sold = {category.id for category in vendor.categories}
     open_rfps = [OpenRfp(rfp, by_rfp.get(rfp.id)) for rfp in rfp_queries.public_rfps()
-                 if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN and _serves(served, _regions_of(rfp))]
+                 if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN and _serves(served, _regions_of(rfp))
+                 and (not sold or rfp.category_id in sold or rfp.id in by_rfp)]
     returned = bid_queries.returned_by_addendum([bid.id for bid in bids])
     watched = []
     for bid in bids:

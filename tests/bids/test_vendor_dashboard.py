@@ -46,3 +46,14 @@ def test_the_vendor_sees_what_each_bid_needs_and_where_to_handle_it(
     now(rfp.bid_deadline + timedelta(minutes=1))
     assert "table-warning" not in client.get("/dashboard").get_data(as_text=True).split('id="bid-list"')[1].split(
         "</table>")[0]
+
+
+def test_a_vendor_that_chose_categories_sees_the_open_rfps_of_those(log_in, rfp, make_rfp, make_item, vendor_user):
+    displays = make_rfp(title="Classroom displays")
+    displays.category = make_item("IFP-65", category="interactive-displays").category
+    vendor_user.organisation.categories = [rfp.category]
+    db.session.commit()
+    page = log_in(vendor_user).get("/dashboard").get_data(as_text=True)
+    section = page.split('id="open-rfps"')[1].split("</section>")[0]
+    assert rfp.reference in section and displays.reference not in section
+    assert "RFPs open in your regions and categories" in section
