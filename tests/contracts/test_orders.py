@@ -162,3 +162,15 @@ def test_during_the_protest_period_the_commitment_shows_the_notice(opened_rfp, m
     log_in(buyers["Lakeview SD"])
     assert (f"Notice of intent to award: final after {clock.format_utc(notice.protest_ends_at)}"
             in seen(client.get("/commitments")))
+
+
+def test_the_public_notice_is_a_notice_of_intent_until_the_award_is_final(opened_rfp, make_round, admin, client, seen,
+                                                                           now):
+    notice = services.publish_round(admin, make_round(opened_rfp).id, FAIR)
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
+    assert f"Notice of intent to award — {opened_rfp.reference}" in page
+    assert "Bidders may protest until" in page and clock.format_utc(notice.protest_ends_at) in page
+    now(notice.protest_ends_at + timedelta(minutes=1))
+    services.finalise(admin, notice.id)
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
+    assert f"Award — {opened_rfp.reference}" in page and "The award is final since" in page
