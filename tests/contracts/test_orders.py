@@ -164,9 +164,11 @@ def test_during_the_protest_period_the_commitment_shows_the_notice(opened_rfp, m
             in seen(client.get("/commitments")))
 
 
-def test_the_public_notice_is_a_notice_of_intent_until_the_award_is_final(opened_rfp, make_round, admin, client, seen,
-                                                                           now):
+def test_the_public_notice_and_the_ledger_say_intent_until_the_award_is_final(opened_rfp, make_round, admin, client,
+                                                                               seen, now, log_in, buyers):
     notice = services.publish_round(admin, make_round(opened_rfp).id, FAIR)
+    log_in(buyers["Lakeview SD"])
+    assert "notice of intent: not final until its protest period ends" in seen(client.get("/ledger"))
     page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
     assert f"Notice of intent to award — {opened_rfp.reference}" in page
     assert "Bidders may protest until" in page and clock.format_utc(notice.protest_ends_at) in page
@@ -174,3 +176,5 @@ def test_the_public_notice_is_a_notice_of_intent_until_the_award_is_final(opened
     services.finalise(admin, notice.id)
     page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
     assert f"Award — {opened_rfp.reference}" in page and "The award is final since" in page
+    ledger = seen(client.get("/ledger"))
+    assert "· final" in ledger and "notice of intent" not in ledger
