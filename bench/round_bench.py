@@ -296,17 +296,20 @@ def _money(amount: str | None) -> str:
 
 def table(rows: list[dict]) -> str:
     head = ("| size | seed | demands × offers | status | wall s (start_round) | elapsed_s (engine) | pooled s "
-            "| standalone s | core check s | explanation s | prepare s | progress updates | longest silence s (phase) "
-            "| with heartbeats s | shares (no standalone) | core | peak RSS MB: round (largest solver, all) | load 1m |")
+            "| standalone s | core check s | explanation and write s | prepare s | progress updates "
+            "| longest silence s (phase) | with heartbeats s | shares (no standalone) | core "
+            "| peak RSS MB: round (largest solver, all) | load 1m |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         p = r["phase_s"]
         core = "" if r["core_blocked"] is None else ("blocked" if r["core_blocked"] else "in core")
         lines.append(
-            f"| {r['size']} | {r['seed']} | {r['demands']} × {r['offers']} | {r['round_status']} ({r['solver_status']}) "
+            f"| {r['size']} | {r['seed']} | {r['demands']} × {r['offers']} "
+            f"| {r['round_status']} ({r['solver_status']}) "
             f"| {r['wall_s']} | {r['elapsed_s']} | {p['pooled']} | {p['standalone']} | {p['core_check']} "
             f"| {p['explanation']} | {p['prepare']} | {r['progress_updates']} "
-            f"| {r['longest_silence_s']} ({r['longest_silence_phase']}) | {r['longest_silence_with_heartbeats_s']} "
+            f"| {r['longest_silence_s']} ({r['longest_silence_phase']}) "
+            f"| {r['longest_silence_with_heartbeats_s']} "
             f"| {r['shares']} ({r['standalone_missing']}) | {core} "
             f"| {r['peak_rss_mb']} ({r['peak_solver_rss_mb']}, {r['peak_tree_rss_mb']}) "
             f"| {r['load_1m']['min']}–{r['load_1m']['max']} |")
@@ -345,11 +348,11 @@ def main() -> None:
         f"- command: `python bench/round_bench.py --cases {args.cases} --poll-s {args.poll_s:g}`",
         "- wall s: `start_round` called to returned, the round solved and stored (awards, shares with standalone"
         " costs, core check, explanation); elapsed_s: the round's stored engine time; pooled, standalone, core"
-        " check: the engine's stats; explanation: from its phase seen to the round solved; prepare: from the call"
-        " to the round seen running (the problem read from the RFP and stored); progress updates: changes of the"
-        f" round's status, phase, best cost, lower bound, gap or elapsed seen every {args.poll_s:g} s on a second"
-        " connection; longest silence: the longest stretch without one, from the call to its return, and the phase"
-        " shown meanwhile; with heartbeats: the same, a heartbeat counting; peak RSS: the round's process (its"
+        " check: the engine's stats; explanation and write: from its phase seen to the round solved; prepare: from"
+        " the call to the round seen running (the problem read from the RFP and stored); progress updates: changes"
+        f" of the round's status, phase, best cost, lower bound, gap or elapsed seen every {args.poll_s:g} s on a"
+        " second connection; longest silence: the longest stretch without one, from the call to its return, and the"
+        " phase shown meanwhile; with heartbeats: the same, a heartbeat counting; peak RSS: the round's process (its"
         " getrusage), and sampled with the watcher: the largest of its descendants (HiGHS children, from a fork"
         " server) and the whole tree; load 1m: the 1-minute load average during the round (the VM is shared);"
         f" target: under {TARGET_S:g} s on 2 cores", "",
