@@ -121,7 +121,9 @@ def solve(
         progress(Progress(status, cost, bound, gap, time.perf_counter() - started))
 
     def finish(result: AllocationResult) -> AllocationResult:
-        cost, bound = result.total_cost, result.lower_bound
+        # The cost the bound speaks of: the evaluated cost when vendors carry evaluation factors.
+        cost = result.total_cost if result.evaluated_cost is None else result.evaluated_cost
+        bound = result.lower_bound
         report(result.status, None if cost is None else float(cost), None if bound is None else float(bound),
                result.gap)
         return result
