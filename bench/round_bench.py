@@ -72,6 +72,7 @@ def set_up(size: str, seed: int, database: Path) -> dict:
     """The opened RFP of the generated problem, every bid scored; its id and what the set-up took."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
+    from generated_rfp import build_opened_rfp
 
     from coop import evaluated_cost
     from coop.accounts.models import User
@@ -80,7 +81,6 @@ def set_up(size: str, seed: int, database: Path) -> dict:
     from coop.extensions import db
     from coop.rfps import queries as rfp_queries
     from coop.rfps.models import Rfp
-    from generated_rfp import build_opened_rfp
     from pricing import generate_problem
 
     n, k, v = SIZES[size]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
-from typing import Callable
 
 from .costing import price_awards, rule_violations, to_cents
 from .decompose import solve_demand_sets
