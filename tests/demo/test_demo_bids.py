@@ -178,7 +178,7 @@ def test_the_demo_loads_on_any_date_its_history_dated_back_from_it(moment):
     # Early January puts the licences RFP in the previous year; just before midnight, today's moments are still past.
     with clock.replaying(moment):
         summary = load_demo()
-        assert [status for _, status, _ in summary.rfps] == ["opened", "opened", "closed", "open", "committing", "draft"]
+        assert [status for _, status, _ in summary.rfps] == ["awarded", "opened", "closed", "open", "committing", "draft"]
         assert demo_rfp(demo_rfps.OPEN).bid_deadline > clock.utcnow()
     pooled_on = moment.date() - timedelta(days=75)
     assert summary.rfps[0][0] == f"RFP-{pooled_on.year}-0001"
