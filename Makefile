@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FLASK := $(BIN)/flask --app coop
+PORT ?= 5000
 
 .PHONY: run test bench demo-reset clean
 
@@ -13,10 +14,10 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
-run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve on http://127.0.0.1:5000
+run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve on http://127.0.0.1:$(PORT) (default 5000)
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(INSTALLED)  ## the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest

@@ -27,7 +27,8 @@ from flask import Response, send_file
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
+# Werkzeug adds "; charset=utf-8" to a text type itself: naming it here too sent it twice.
+MIMETYPES = {"csv": "text/csv",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -56,13 +57,14 @@ def _cell(value):
     return safe_text(str(value))
 
 
-def csv_bytes(rows: Iterable[Sequence]) -> bytes:
+def csv_bytes(rows: Iterable[Sequence], *, byte_order_mark: bool = True) -> bytes:
     """Rows (the header first) as a CSV file: UTF-8 with a byte-order mark, so that Excel reads names right, and
-    CRLF line ends; ``None`` is an empty cell."""
+    CRLF line ends; ``None`` is an empty cell. Without the mark for a plain-ASCII file that people open in
+    LibreOffice, whose default import would keep the mark as text in the first header."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerows(["" if cell is None else cell for cell in map(_cell, row)] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return buffer.getvalue().encode("utf-8-sig" if byte_order_mark else "utf-8")
 
 
 def new_workbook(first_sheet_title: str) -> tuple[Workbook, Worksheet]:

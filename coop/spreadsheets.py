@@ -352,5 +352,9 @@ def column_letter(index: int) -> str:
 
 
 def normalise_header(name: str) -> str:
-    """A header name as matched against the known ones: "Item Code", "item-code" and "item_code" are one name."""
-    return "_".join(name.strip().lower().replace("-", " ").split())
+    """A header name as matched against the known ones: "Item Code", "item-code" and "item_code" are one name.
+
+    A byte-order mark in front is dropped, also as the three characters it becomes when a UTF-8 file is opened as
+    Latin-1 (LibreOffice's default CSV import) and saved again: "ï»¿item_code" is "item_code".
+    """
+    return "_".join(name.strip().removeprefix("\ufeff").removeprefix("ï»¿").lower().replace("-", " ").split())

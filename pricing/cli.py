@@ -18,7 +18,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pricing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("solve", help="solve a coop.allocation/1 file and print the result JSON")
-    run.add_argument("problem", help="path of the problem JSON file")
+    run.add_argument("problem", help="path of the problem JSON file, or - to read it from standard input")
     run.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per solve (default 60)")
     run.add_argument("--gap", type=float, default=1e-6, metavar="G", help="relative optimality gap (default 1e-6)")
     run.add_argument(
@@ -68,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         # The engine's progress and HiGHS's log go to stderr; stdout keeps the result JSON.
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        problem = load_problem(args.problem)
+        # "-" is standard input, as for most Unix tools: `python -m pricing generate ... | python -m pricing solve -`.
+        problem = load_problem(sys.stdin if args.problem == "-" else args.problem)
         result = solve(
             problem,
             time_limit_s=args.time_limit,

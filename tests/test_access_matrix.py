@@ -104,6 +104,7 @@ MATRIX: dict[str, list[Route]] = {
     "rfps.drop_need": [Route("POST", "/admin/rfps/{committing_id}/needs/{link_id}/drop", admins_only())],
     "rfps.start_commitment": [Route("POST", "/admin/rfps/{draft_id}/commitment", admins_only())],
     "rfps.publish": [Route("POST", "/admin/rfps/{committing_id}/publish", admins_only())],
+    "rfps.change_commitment_deadline": [Route("POST", "/admin/rfps/{committing_id}/commitment/deadline", admins_only())],
     "rfps.cancel": [Route("POST", "/admin/rfps/{draft_id}/cancel", admins_only())],
     "rfps.commitments": [Route("GET", "/commitments", buyers_only())],
     "rfps.decide": [Route("POST", "/commitments/{link_id}", buyers_only(other_buyer=404))],

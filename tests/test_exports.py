@@ -44,3 +44,11 @@ def test_a_workbook_holds_inert_text_and_real_numbers_and_dates():
         ("'=1+1", "s"), (-5, "n"), (-2.5, "n"), (datetime(2027, 5, 14), "d"), (None, "n"),
         ("'@SUM(1)", "s")]
     assert spreadsheets.cell_text(sheet["A1"].value) == "=1+1"
+
+
+def test_a_csv_download_names_its_charset_once(app):
+    with app.test_request_context():
+        response = exports.download(b"a,b\r\n", "csv", "x.csv")
+        response.direct_passthrough = False
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"] == "attachment; filename=x.csv"

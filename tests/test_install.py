@@ -67,3 +67,10 @@ def test_the_installed_wheel_migrates_its_database_and_lists_its_routes(installe
     assert "/rfps/<reference>" in routes and "/healthz" in routes
     # RFP templates came with the wheel: the app read them at start-up, or it would not have started.
     assert (work / "instance").is_dir()  # local files under the working directory, not in site-packages
+
+
+@pytest.mark.parametrize(("arguments", "port"), [((), "5000"), (("PORT=8000",), "8000")])
+def test_make_run_serves_on_the_port_asked_for(arguments, port):
+    # A dry run: make prints the commands it would run, and runs none.
+    commands = _run("make", "--dry-run", "--always-make", "run", *arguments, cwd=CHECKOUT, env=dict(os.environ))
+    assert f"flask --app coop run --host 127.0.0.1 --port {port}" in commands

@@ -6,8 +6,16 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from coop.accounts.models import User
+from coop.accounts.models import Membership, User
 from coop.extensions import db
+from coop.roles import Role
+
+
+def administrator_emails() -> list[str]:
+    """The addresses of the cooperative's active administrators."""
+    return list(db.session.scalars(
+        sa.select(User.email).join(Membership).where(Membership.role == Role.COOP_ADMIN, User.active.is_(True))
+        .order_by(User.id)))
 
 
 def emails_by_user_id(user_ids: Iterable[int | None]) -> dict[int, str]:

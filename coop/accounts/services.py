@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from coop import clock
+from coop import clock, urls
+from coop.accounts import queries
 from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password, needs_rehash, verify_password
 from coop.audit import services as audit
@@ -87,6 +88,10 @@ def sign_up(data: SignUp) -> User | None:
     db.session.flush()
     audit.record("organisation.signed_up", entity_type="organisation", entity_id=organisation.id,
                  actor_user_id=user.id, after={"kind": kind.value, "name": name, "status": organisation.status.value})
+    for address in queries.administrator_emails():
+        queue_email(address, f"New {kind.value} awaiting approval: {name}",
+                    f"{name} ({kind.value}) signed up on Coop: {user.name}, {email}.\n\n"
+                    f"Review it in the approval queue: {urls.page_link('orgs.review')}\n")
     return user
 
 

@@ -49,6 +49,7 @@ _RULE_COLUMNS = {"capped_equal_price": "capped_cost", "least_core": "least_core_
                  "proportional": "proportional_cost", "shapley": "shapley_cost"}
 FACTOR_PLACES = Decimal("0.000001")
 _OFFER_ID = re.compile(r"B(\d+)-L(\d+)")
+_ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
 
 
 def dollars(cents: int) -> Decimal:
@@ -416,11 +417,12 @@ def awards_from(result: Mapping[str, Any], rfp: Rfp) -> list[Award]:
     return rows
 
 
-def shares_from(result: Mapping[str, Any], rule: str) -> list[DistrictShare]:
+def shares_from(result: Mapping[str, Any], rule: str, names: Mapping[str, str] | None = None) -> list[DistrictShare]:
     """A result's shares as :class:`DistrictShare` rows (not yet added to a round), in cents.
 
     ``pooled_cost_cents`` is the district's share under ``rule`` where the engine could compute it, else its
-    equal-price cost (the result's ``message`` says why); savings are against it.
+    equal-price cost (the result's ``message`` says why); savings are against it. With ``names``
+    (:func:`engine_names`), a standalone note names vendors, offers and lines as people read them.
     """
     column = rule_column(rule)
     rows = []
@@ -432,9 +434,19 @@ def shares_from(result: Mapping[str, Any], rule: str) -> list[DistrictShare]:
         rows.append(DistrictShare(
             district_id=district_pk(share["district"]), pooled_cost_cents=pooled,
             standalone_cost_cents=standalone, savings_cents=None if standalone is None else standalone - pooled,
-            standalone_note=share.get("standalone_reason") or "",
+            standalone_note=readable(share.get("standalone_reason") or "", names or {}),
         ))
     return rows
+
+
+def readable(reason: str, names: Mapping[str, str]) -> str:
+    """An engine's reason with its ids in words (:func:`engine_names`); the engine's reasons hold no user text, so
+    ids are all these tokens can be."""
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        return names.get(token, f"line {token[1:]}" if token[0] == "L" else token)
+
+    return _ENGINE_ID.sub(word, reason)
 
 
 def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:

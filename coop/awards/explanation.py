@@ -37,7 +37,6 @@ REASON_LABELS = {
 }
 PRICING_LABELS = {"all_units": "All units", "incremental": "Incremental"}
 _LINE_ID = re.compile(r"L(\d+)")
-_ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -185,19 +184,10 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
         p = explained.pooling
         pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
                               _dollars(p.savings), not p.missing,
-                              tuple((name(d), _readable(why, names)) for d, why in p.missing))
-    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, _readable(u.reason, names))
+                              tuple((name(d), adapters.readable(why, names)) for d, why in p.missing))
+    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, adapters.readable(u.reason, names))
                   for u in explained.unmet)
     return RoundExplanation(explained.status, explained.message, explained.tco_years, tuple(lines), pooling, unmet)
-
-
-def _readable(reason: str, names: dict[str, str]) -> str:
-    """An engine's reason with its ids in words: it holds no user text, so ids are all these tokens can be."""
-    def word(match: re.Match) -> str:
-        token = match.group(0)
-        return names.get(token, f"line {token[1:]}" if token[0] == "L" else token)
-
-    return _ENGINE_ID.sub(word, reason)
 
 
 def _curve_row(vendor: str, curve) -> CurveRow:

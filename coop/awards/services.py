@@ -412,7 +412,8 @@ def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> No
             award_round.status = AwardRoundStatus.SOLVED
             award_round.solved_at = now
             award_round.awards.extend(adapters.awards_from(result, award_round.rfp))
-            award_round.shares.extend(adapters.shares_from(result, award_round.rule))
+            award_round.shares.extend(adapters.shares_from(result, award_round.rule,
+                                                           adapters.engine_names(award_round.problem, award_round.rfp)))
         else:
             award_round.status = AwardRoundStatus.FAILED
             award_round.error = NO_ALLOCATION.format(message=result["message"])

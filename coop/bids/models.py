@@ -57,6 +57,11 @@ class Bid(db.Model):
         back_populates="bid", order_by="BidAttachment.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def current_attachments(self) -> list["BidAttachment"]:
+        """The attachments of the bid as it stands, without those removed but kept for the version in force."""
+        return [attachment for attachment in self.attachments if attachment.removed_at is None]
+
     # One bid per vendor per RFP: a double click or a retry cannot create a second one.
     __table_args__ = (
         sa.UniqueConstraint("rfp_id", "vendor_id"),
@@ -162,6 +167,9 @@ class BidAttachment(db.Model):
     size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the vendor removes an attachment that its submitted version still lists: that version stays in
+    # force until a next one is submitted, and what it lists must still be there at the opening.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     bid: Mapped[Bid] = relationship(back_populates="attachments")
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from coop import money
 from coop.bids import rules
-from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
+from coop.audit.models import AuditEvent
+from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, PricingKind
 from coop.extensions import db
 from coop.orgs.models import Region
 from coop.rfps import documents
@@ -53,10 +54,22 @@ def own_bid(rfp_id: int, vendor_id: int) -> Bid | None:
 
 def vendor_bids(vendor_id: int) -> list[Bid]:
     """Every bid of the vendor, newest RFP first."""
-    return list(db.session.scalars(
+    return list(db.session.scalars(_with_content(
         sa.select(Bid).join(Bid.rfp).where(Bid.vendor_id == vendor_id).order_by(Rfp.bid_deadline.desc(), Bid.id.desc())
         .options(selectinload(Bid.rfp))
-    ))
+    )))
+
+
+def returned_by_addendum(bid_ids: list[int]) -> set[int]:
+    """Which of these bids are drafts because an addendum returned them (their last event says so). Only for the
+    bids' own vendor: a bid's events are sealed until the opening."""
+    if not bid_ids:
+        return set()
+    latest = (sa.select(sa.func.max(AuditEvent.id).label("id"))
+              .where(AuditEvent.entity_type == "bid", AuditEvent.entity_id.in_(bid_ids)).group_by(AuditEvent.entity_id)
+              .subquery())
+    return set(db.session.scalars(sa.select(AuditEvent.entity_id).join(latest, latest.c.id == AuditEvent.id)
+                                  .where(AuditEvent.action == "bid.returned_to_draft")))
 
 
 def as_input(bid: Bid) -> rules.BidInput:
@@ -90,11 +103,24 @@ class SubmittedVersion:
     vendor_name: str  # as the vendor was named when it submitted
     lines: tuple[rules.Line, ...]  # in the RFP's line order
     discount_brackets: tuple[rules.Bracket, ...]
+    attachments: tuple[tuple[str, str], ...] = ()  # (file name, SHA-256)
+
+    def attachment_rows(self) -> list[BidAttachment]:
+        """The stored attachments this version lists (one removed from a later draft included)."""
+        listed = set(self.attachments)
+        return [attachment for attachment in self.bid.attachments
+                if (attachment.filename, attachment.sha256) in listed]
 
 
-def _submitted_version(bid: Bid, line_ids: dict[int, int]) -> SubmittedVersion:
+def version_of(bid: Bid, record: dict) -> SubmittedVersion:
+    """A version of the bid read from a record in the form of ``services.content``: the submitted one
+    (``Bid.submitted_content``), or the draft's content, for its own vendor."""
+    return _submitted_version(bid, {line.line_no: line.id for line in bid.rfp.lines}, record)
+
+
+def _submitted_version(bid: Bid, line_ids: dict[int, int], record: dict | None = None) -> SubmittedVersion:
     # The record is ``services.content`` at submission; RFP lines are named there by number, ids are the app's.
-    record = bid.submitted_content
+    record = bid.submitted_content if record is None else record
     lines = tuple(
         rules.Line(
             rfp_line_id=line_ids[line["line_no"]], product=line["product"],
@@ -108,7 +134,8 @@ def _submitted_version(bid: Bid, line_ids: dict[int, int]) -> SubmittedVersion:
     )
     brackets = tuple(rules.Bracket(min_value_cents, Decimal(percent))
                      for min_value_cents, percent in record["discounts"])
-    return SubmittedVersion(bid, record["vendor"], lines, brackets)
+    attachments = tuple((filename, sha256) for filename, sha256 in record.get("attachments", ()))
+    return SubmittedVersion(bid, record["vendor"], lines, brackets, attachments)
 
 
 def submitted_versions(rfp: Rfp) -> list[SubmittedVersion]:

@@ -40,7 +40,7 @@ from coop.bids import queries, rules, sheets
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, DiscountBracket, PriceTier, new_attachment_key
 from coop.errors import Refusal, Rejection
 from coop.extensions import db
-from coop.notifications.services import email_vendors, send_queued, unseal_rfp_mail
+from coop.notifications.services import email_vendors, queue_email, send_queued, unseal_rfp_mail
 from coop.orgs import queries as org_queries
 from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
@@ -187,8 +187,22 @@ def content(bid: Bid) -> dict:
             for line in sorted(bid.lines, key=lambda line: line.rfp_line.line_no)
         ],
         "discounts": [[bracket.min_value_cents, str(bracket.percent)] for bracket in bid.discount_brackets],
-        "attachments": [[attachment.filename, attachment.sha256] for attachment in bid.attachments],
+        "attachments": [[attachment.filename, attachment.sha256] for attachment in bid.current_attachments],
     }
+
+
+def _without_name(record: dict) -> dict:
+    return {key: value for key, value in record.items() if key != "vendor"}
+
+
+def has_unsubmitted_changes(bid: Bid) -> bool:
+    """Whether a submitted bid is being edited: its rows differ from its version in force, which stays in force.
+
+    The company's name is left out of the comparison: renaming the company does not change the bid.
+    """
+    if bid.status != BidStatus.SUBMITTED or bid.submitted_content is None:
+        return False
+    return _without_name(content(bid)) != _without_name(bid.submitted_content)
 
 
 def _sha256(record: dict) -> str:
@@ -252,8 +266,9 @@ def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
 def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int | None, submit: bool = False) -> Bid:
     """Save the vendor's bid as a draft, or save and submit it, before the deadline.
 
-    A submitted bid that is saved again as a draft goes back to draft until it is
-    submitted again. Saving what is already stored changes nothing (a double click,
+    A submitted bid that is saved as a draft stays submitted: its version in force is
+    the one submitted, and the saved changes are a next version that replaces it only
+    when submitted. Saving what is already stored changes nothing (a double click,
     a retry), and neither does submitting an already submitted identical bid.
 
     Parameters
@@ -278,20 +293,20 @@ def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int 
         bid, created = _bid_for_writing(rfp, vendor, user)
         fresh = created if revision is None else bid.revision == revision
         before_hash, before_status = content_sha256(bid), bid.status
-        target_status = BidStatus.SUBMITTED if submit else BidStatus.DRAFT
         _write_content(bid, clean)
-        new_hash = content_sha256(bid)
-        if new_hash == before_hash and before_status == target_status and not created:
+        unchanged = content_sha256(bid) == before_hash and not created
+        in_force = before_status == BidStatus.SUBMITTED and not has_unsubmitted_changes(bid)
+        if unchanged and (in_force if submit else before_status != BidStatus.WITHDRAWN):
             work.discard()  # nothing to change: the double click, the retry
             return bid
         if not fresh:
             raise Refusal(STALE)
         if submit:
             _submit(bid)
-        else:
+        elif bid.status == BidStatus.WITHDRAWN:
             bid.status = BidStatus.DRAFT
             bid.submitted_at = bid.withdrawn_at = None
-            bid.content_sha256 = bid.submitted_content = None
+            bid.content_sha256 = None
         _changed(bid, before_hash, before_status, "bid.submitted" if submit else "bid.saved", user)
         _stamp_before_deadline(rfp, bid, submitted=submit)
     return bid
@@ -304,7 +319,8 @@ def _refuse_if_stale(bid: Bid, revision: int | None) -> None:
 
 
 def _back_to_draft(bid: Bid) -> None:
-    """A changed submitted bid is a draft again until its vendor submits it again: no version of it is in force."""
+    """A submitted bid an addendum made out of date is a draft again until its vendor submits it again: no version
+    of it is in force."""
     if bid.status == BidStatus.SUBMITTED:
         bid.status = BidStatus.DRAFT
         bid.submitted_at = None
@@ -320,7 +336,8 @@ def _existing_bid(rfp: Rfp, vendor: Vendor) -> Bid:
 
 
 def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
-    """Submit the vendor's draft as it stands, before the deadline; an already submitted bid is left as it is.
+    """Submit the vendor's bid as it stands, before the deadline: it becomes the version in force. A submitted bid
+    without changes since is left as it is.
 
     The draft is checked again against the RFP as it is now (an addendum may have
     changed what a line asks).
@@ -334,7 +351,7 @@ def submit_bid(user: User, reference: str, *, revision: int | None) -> Bid:
         vendor = _vendor_of(user)
         rfp = _rfp_for_bidding(reference)
         bid = _existing_bid(rfp, vendor)
-        if bid.status == BidStatus.SUBMITTED:
+        if bid.status == BidStatus.SUBMITTED and not has_unsubmitted_changes(bid):
             return bid  # the double click
         _refuse_if_stale(bid, revision)
         _validated(rfp, queries.as_input(bid))
@@ -425,7 +442,8 @@ def _check_pdf(data: bytes) -> None:
 
 
 def add_attachment(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> BidAttachment:
-    """Attach a PDF to the vendor's bid (a draft is created if there is none); a submitted bid goes back to draft.
+    """Attach a PDF to the vendor's bid (a draft is created if there is none); a submitted bid stays in force as
+    submitted, the attachment part of its next version.
 
     The file is written under a random name before the commit and removed again if the commit does not happen.
     """
@@ -438,7 +456,7 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
             bid, created = _bid_for_writing(rfp, vendor, user)
             if not created:
                 _refuse_if_stale(bid, revision)
-            if len(bid.attachments) >= MAX_ATTACHMENTS:
+            if len(bid.current_attachments) >= MAX_ATTACHMENTS:
                 raise Refusal(TOO_MANY_ATTACHMENTS, "file")
             before_hash, before_status = content_sha256(bid), bid.status
             attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename),
@@ -446,7 +464,6 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
                                        sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
             bid.attachments.append(attachment)
             db.session.flush()
-            _back_to_draft(bid)
             _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(".partial")
@@ -460,30 +477,47 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
 
 
 def remove_attachment(user: User, reference: str, attachment_key: str, *, revision: int | None) -> None:
-    """Remove an attachment from the vendor's bid; a submitted bid goes back to draft. The file goes after the commit."""
+    """Remove an attachment from the vendor's bid; the file goes after the commit.
+
+    An attachment the version in force lists is kept, marked removed, with its file: that version stays in force
+    until a next one is submitted.
+    """
     with unit_of_work():
         vendor = _vendor_of(user)
         rfp = _rfp_for_bidding(reference)
         bid = _existing_bid(rfp, vendor)
-        attachment = next((item for item in bid.attachments if item.key == attachment_key), None)
+        attachment = next((item for item in bid.current_attachments if item.key == attachment_key), None)
         if attachment is None:
             raise LookupError(attachment_key)
         _refuse_if_stale(bid, revision)
         before_hash, before_status = content_sha256(bid), bid.status
         stored_name, shown_name = attachment.stored_name, attachment.filename
-        bid.attachments.remove(attachment)
+        keep = _in_force(bid, attachment)
+        if keep:
+            attachment.removed_at = clock.utcnow()
+        else:
+            bid.attachments.remove(attachment)
         db.session.flush()
-        _back_to_draft(bid)
         _changed(bid, before_hash, before_status, "bid.attachment_removed", user, attachment=shown_name)
         _stamp_before_deadline(rfp, bid)
+    if keep:
+        return
     try:
         (upload_dir() / stored_name).unlink(missing_ok=True)
     except OSError:
         log.warning("could not remove the file of a removed attachment: %s", stored_name)
 
 
+def _in_force(bid: Bid, attachment: BidAttachment) -> bool:
+    """Whether the bid's version in force lists the attachment."""
+    if bid.status != BidStatus.SUBMITTED or bid.submitted_content is None:
+        return False
+    return [attachment.filename, attachment.sha256] in bid.submitted_content["attachments"]
+
+
 def attachment_for_download(user: User, attachment_key: str) -> tuple[BidAttachment, Path]:
-    """An attachment and its file, for its own vendor's users at any time and administrators after opening.
+    """An attachment and its file, for its own vendor's users at any time and, when the version opened lists it,
+    administrators after opening.
 
     Raises ``LookupError`` for everyone else, exactly as for an attachment that does not exist.
     """
@@ -492,7 +526,7 @@ def attachment_for_download(user: User, attachment_key: str) -> tuple[BidAttachm
         raise LookupError(attachment_key)
     bid = attachment.bid
     own = user.organisation is not None and user.organisation.id == bid.vendor_id
-    after_opening = user.role == Role.COOP_ADMIN and bid.rfp.status in OPENED_STATES and bid.status == BidStatus.SUBMITTED
+    after_opening = user.role == Role.COOP_ADMIN and bid.rfp.status in OPENED_STATES and _in_force(bid, attachment)
     if not (own or after_opening):
         raise LookupError(attachment_key)
     return attachment, upload_dir() / attachment.stored_name
@@ -512,7 +546,7 @@ class Opening:
 def open_bids(admin: User, rfp_id: int) -> Opening:
     """Open the bids of an RFP whose deadline has passed, once: the tabulation becomes public.
 
-    Submitted bids are the ones tabulated; drafts are set aside (each an audit event)
+    Submitted bids are the ones tabulated, as submitted (changes not submitted are set aside); drafts are set aside (each an audit event)
     and withdrawn bids stay withdrawn. Vendors following the RFP are told, and its sealed mail shows in the outbox.
 
     Raises
@@ -539,6 +573,11 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
         counts = {status: 0 for status in BidStatus}
         for bid in bids:
             counts[bid.status] += 1
+            if has_unsubmitted_changes(bid):
+                audit.record("bid.changes_set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id,
+                             rfp_id=rfp.id, before={"status": bid.status.value},
+                             after={"status": bid.status.value, "content_sha256": bid.content_sha256,
+                                    "reason": "changes not submitted by the deadline: the version submitted is opened"})
             if bid.status == BidStatus.DRAFT:
                 audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
                              before={"status": bid.status.value}, after={"status": bid.status.value,
@@ -551,6 +590,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
                                            "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
                                            "withdrawn": counts[BidStatus.WITHDRAWN]})
         _notify_opening(rfp)
+        _tell_districts_of_opening(rfp)
         unseal_rfp_mail(rfp.id)
     send_queued()
     return Opening(rfp, now, counts[BidStatus.SUBMITTED], counts[BidStatus.DRAFT], counts[BidStatus.WITHDRAWN])
@@ -562,6 +602,17 @@ def _notify_opening(rfp: Rfp) -> None:
             f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
     email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
                   sealed_rfp_id=rfp.id)
+
+
+def _tell_districts_of_opening(rfp: Rfp) -> None:
+    """The districts whose needs the RFP buys learn that the bids are opened and where to read them."""
+    districts = {link.need.district_id for line in rfp.lines for link in rfp_queries.confirmed_links(line)}
+    body = (f"The bids on {rfp.reference} “{rfp.title}” were opened on {clock.format_utc(rfp.opened_at)}. The bid "
+            f"tabulation is public: {urls.page_link('awards.tabulation', reference=rfp.reference)}\n\n"
+            "The cooperative awards the RFP next; you will be told what your district pays and saves.\n")
+    for addresses in rfp_queries.district_buyer_emails(districts).values():
+        for address in addresses:
+            queue_email(address, f"{rfp.reference}: bids opened", body)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------

@@ -55,14 +55,24 @@ class BidPage:
     lines: list
     requirements: dict
     receipt: services.Receipt | None
+    # A submitted bid being edited: the version submitted stays in force until the changes are submitted.
+    unsubmitted_changes: bool
+    # What the vendor's bid is read as once bids can no longer change: the version in force, or the draft.
+    version: queries.SubmittedVersion | None
 
 
 def _page(rfp: Rfp) -> BidPage:
     bid = queries.own_bid(rfp.id, current_user.organisation.id)
     status = rfp_queries.effective_status(rfp, clock.utcnow())
-    return BidPage(rfp=rfp, bid=bid, status=status, can_change=status == RfpStatus.OPEN,
+    can_change = status == RfpStatus.OPEN
+    version = None
+    if bid and bid.lines and not can_change:
+        record = bid.submitted_content if bid.status == BidStatus.SUBMITTED else services.content(bid)
+        version = queries.version_of(bid, record)
+    return BidPage(rfp=rfp, bid=bid, status=status, can_change=can_change,
                    lines=sorted(rfp.lines, key=lambda line: line.line_no), requirements=queries.requirements_by_line(rfp),
-                   receipt=services.receipt_of(bid) if bid else None)
+                   receipt=services.receipt_of(bid) if bid else None,
+                   unsubmitted_changes=bool(bid) and services.has_unsubmitted_changes(bid), version=version)
 
 
 def _bid_form(page: BidPage, formdata=None) -> forms.BidForm:
@@ -112,7 +122,8 @@ def mine():
     open_rfps = [rfp for rfp in rfp_queries.public_rfps() if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN]
     return render_template("bids/mine.html", rows=[(bid, rfp_queries.effective_status(bid.rfp, now),
                                                     services.receipt_of(bid)) for bid in bids],
-                           open_rfps=[(rfp, rfp.id in bid_on) for rfp in open_rfps])
+                           open_rfps=[(rfp, rfp.id in bid_on) for rfp in open_rfps],
+                           changed={bid.id: services.has_unsubmitted_changes(bid) for bid in bids})
 
 
 @bp.route("/rfps/<reference>/bid", methods=["GET", "POST"])
@@ -135,8 +146,11 @@ def edit(reference: str):
         return _render(_page(page.rfp), form=form, status=422, general=general, line_wide=line_wide)
     except Refusal as error:
         return _refused(page, error)
-    if bid.status == BidStatus.SUBMITTED:
+    if form.submit.data and bid.status == BidStatus.SUBMITTED:
         flash(f"Your bid is submitted. Receipt: {bid.content_sha256}.", "success")
+    elif bid.status == BidStatus.SUBMITTED:
+        flash("Your changes are saved as a draft. The bid you submitted stays in force until you submit them.",
+              "success")
     else:
         flash("Your bid is saved as a draft. It is not considered unless you submit it before the deadline.", "success")
     return redirect(url_for("bids.edit", reference=reference))

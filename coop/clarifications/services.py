@@ -86,11 +86,11 @@ def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
 
 def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
     """Refuse with ``not_open`` unless the RFP is open for bids at ``now`` (the rfps area's one rule, against the
-    one clock); with ``deadline_passed`` when given and only its deadline closed it, its row still saying open."""
+    one clock); with ``deadline_passed`` when given and its deadline has passed (its row open or already closed)."""
     status = rfp_queries.effective_status(rfp, now)
     if status == RfpStatus.OPEN:
         return
-    if deadline_passed is not None and status == RfpStatus.CLOSED and rfp.status == RfpStatus.OPEN:
+    if deadline_passed is not None and status == RfpStatus.CLOSED and now >= rfp.bid_deadline:
         raise Refusal(deadline_passed)
     raise Refusal(not_open)
 

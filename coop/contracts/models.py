@@ -150,13 +150,20 @@ class PurchaseOrderLine(db.Model):
     item_name: Mapped[str] = mapped_column(sa.String(200))
     quantity: Mapped[int] = mapped_column()
     unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
-    cost_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    cost_cents: Mapped[int] = mapped_column(sa.BigInteger)  # quantity at the unit price
+    support_cost_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the bid's support over the TCO years
+    discount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the line's part of the vendor's discount
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     rfp_line: Mapped[RfpLine] = relationship()
     award: Mapped[Award] = relationship()
 
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    @property
+    def total_cents(self) -> int:
+        """What the district owes the vendor for the line: its cost and support, less its part of the discount."""
+        return self.cost_cents + self.support_cost_cents - self.discount_cents
 
     def __repr__(self) -> str:
         return f"<PurchaseOrderLine po={self.purchase_order_id} line={self.line_no} x{self.quantity}>"

@@ -6,7 +6,6 @@ What other areas may call to learn whether an award is final: :func:`is_final`, 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop.awards import adapters
 from coop.awards.models import Award, AwardRound, DistrictShare
 from coop.bids.models import Bid, BidStatus
 from coop.contracts.models import (
@@ -66,7 +66,6 @@ def final_rounds(*, district_id: int | None = None) -> list[AwardRound]:
 
 # --- the fairness gate -------------------------------------------------------------------------------------------------
 
-_ENGINE_DISTRICT = re.compile(r"D(\d+)")
 
 
 @dataclass(frozen=True)
@@ -131,22 +130,11 @@ def _cents(amount: str | None) -> int | None:
     return None if amount is None else int((Decimal(amount) * 100).to_integral_value())
 
 
-def _engine_names(award_round: AwardRound, names: dict[int, str]) -> dict[str, str]:
-    """The engine's district ids (``D{district id}``, the adapters' scheme) to district names."""
-    engine_ids = [district["id"] for district in (award_round.problem or {}).get("districts", [])]
-    found = {}
-    for engine_id in engine_ids:
-        match = _ENGINE_DISTRICT.fullmatch(engine_id)
-        found[engine_id] = names.get(int(match.group(1)), engine_id) if match else engine_id
-    return found
-
-
 def fairness(award_round: AwardRound) -> Fairness:
     """Every district's share, standalone cost and savings, who is worse off than alone, and the core check."""
     shares = db.session.scalars(sa.select(DistrictShare).where(DistrictShare.award_round_id == award_round.id)
                                 .options(joinedload(DistrictShare.district))).all()
-    names = {share.district_id: share.district.name for share in shares}
-    engine_names = _engine_names(award_round, names)
+    engine_names = adapters.engine_names(award_round.problem, award_round.rfp) if award_round.problem else {}
     result = award_round.result or {}
     engine_worse_off = {engine_names.get(engine_id, engine_id) for engine_id in result.get("worse_off", [])}
     rows = sorted((ShareRow(share.district_id, share.district.name, share.pooled_cost_cents,
@@ -171,12 +159,6 @@ def fairness(award_round: AwardRound) -> Fairness:
 def award_round(round_id: int) -> AwardRound | None:
     return db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id)
                              .options(joinedload(AwardRound.rfp)))
-
-
-def rounds_of(rfp_id: int) -> list[AwardRound]:
-    """The RFP's rounds, newest first, for the administrator's RFP page."""
-    return list(db.session.scalars(sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id)
-                                   .order_by(AwardRound.id.desc())))
 
 
 def notices_by_round(rfp_id: int) -> dict[int, AwardNotice]:

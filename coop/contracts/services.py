@@ -8,6 +8,7 @@ that transaction too.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from coop import clock, money, urls
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.awards.models import Award, AwardRound, AwardRoundStatus
+from coop.billing import services as billing
 from coop.contracts import queries
 from coop.contracts.models import (
     AwardNotice, Contract, NoticeStatus, Protest, ProtestStatus, PurchaseOrder, PurchaseOrderLine,
@@ -31,6 +33,8 @@ from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus
 from coop.roles import Role
 from coop.transactions import unit_of_work
+
+log = logging.getLogger(__name__)
 
 MIN_PROTEST_DAYS = 1
 MAX_PROTEST_DAYS = 30
@@ -366,7 +370,21 @@ def finalise(user: User | None, notice_id: int) -> AwardNotice:
                        "purchase_orders": {order.number: order.total_cents for order in orders}})
         _notify_final(notice, rfp, orders)
     send_queued()
+    # The cooperative's fee on what each vendor was awarded, once the award is final (billing commits and calls
+    # Stripe itself, so after the award's own transaction). The award stands whatever billing answers: a missing
+    # fee schedule is logged, and `flask --app coop billing fees ROUND_ID` invoices the fees later.
+    try:
+        billing.invoice_award_fees(notice.award_round_id, actor=user, purchase_orders={
+            (order.district_id, order.contract.vendor_id): order.number for order in orders})
+    except Refusal as refusal:
+        log.warning("award round %s is final but its fees were not invoiced: %s", notice.award_round_id,
+                    refusal.message)
     return notice
+
+
+def _award_total_cents(award: Award) -> int:
+    # What the district owes the vendor: the purchase, its support over the TCO years, less its part of the discount.
+    return award.cost_cents + award.support_cost_cents - award.discount_cents
 
 
 def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
@@ -382,7 +400,7 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
     contracts = {}
     for number, vendor_id in enumerate(sorted(by_vendor, key=lambda vendor_id: (vendors[vendor_id], vendor_id)), 1):
         contracts[vendor_id] = Contract(reference=f"{rfp.reference}-C{number:02d}", notice=notice, vendor_id=vendor_id,
-                                        total_cents=sum(award.cost_cents for award in by_vendor[vendor_id]),
+                                        total_cents=sum(_award_total_cents(award) for award in by_vendor[vendor_id]),
                                         created_at=now)
     db.session.add_all(contracts.values())
     groups: dict[tuple[int, int], list[Award]] = defaultdict(list)
@@ -396,12 +414,14 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
         order = PurchaseOrder(
             number=f"{rfp.reference}-PO-{number:04d}", contract=contracts[vendor_id], district_id=district_id,
             issued_at=now, delivery_by=delivery_by, payment_terms=payment_terms,
-            total_cents=sum(award.cost_cents for award in group),
+            total_cents=sum(_award_total_cents(award) for award in group),
             lines=[PurchaseOrderLine(award_id=award.id, rfp_line_id=award.rfp_line_id,
                                      line_no=lines[award.rfp_line_id].line_no,
                                      item_code=lines[award.rfp_line_id].item.code,
                                      item_name=lines[award.rfp_line_id].item.name, quantity=award.quantity,
-                                     unit_price=award.unit_price, cost_cents=award.cost_cents) for award in group])
+                                     unit_price=award.unit_price, cost_cents=award.cost_cents,
+                                     support_cost_cents=award.support_cost_cents,
+                                     discount_cents=award.discount_cents) for award in group])
         orders.append(order)
     db.session.add_all(orders)
     db.session.flush()
@@ -411,8 +431,8 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
                      after={"number": order.number, "district_id": order.district_id,
                             "vendor_id": order.contract.vendor_id, "contract": order.contract.reference,
                             "total_cents": order.total_cents, "delivery_by": order.delivery_by.isoformat(),
-                            "lines": [[line.line_no, line.quantity, str(line.unit_price), line.cost_cents]
-                                      for line in order.lines]})
+                            "lines": [[line.line_no, line.quantity, str(line.unit_price), line.cost_cents,
+                                       line.support_cost_cents, line.discount_cents] for line in order.lines]})
     return orders
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from coop import clock, exports
 from coop.access import roles
+from coop.awards import queries as award_queries
 from coop.awards.models import AwardRound
 from coop.contracts import documents, queries, services
 from coop.contracts.forms import DecisionForm, FinaliseForm, ProtestForm, PublishForm
@@ -29,7 +30,7 @@ def award_rounds_panel(rfp: Rfp) -> list[tuple[AwardRound, object]]:
     if rfp.opened_at is None:
         return []
     notices = queries.notices_by_round(rfp.id)
-    return [(award_round, notices.get(award_round.id)) for award_round in queries.rounds_of(rfp.id)]
+    return [(award_round, notices.get(award_round.id)) for award_round in award_queries.rounds_of(rfp.id)]
 
 
 @bp.app_template_global()

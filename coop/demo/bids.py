@@ -113,8 +113,16 @@ _LICENCE_TERMS = {"CBM-DEV-LIFE": "For the life of the device (beyond the 3 year
                   "MDM-DEV-1Y": "12 months from activation.", "WCF-STU-1Y": "12 months from activation."}
 
 
+# What each licence's catalogue spec asks beyond platforms, filtering and term (its RFP line asks it too).
+_LICENCE_EXTRAS = {"MDM-DEV-1Y": {"remote_lock": "Remote lock and wipe from the console."},
+                   "CBM-DEV-LIFE": {"remote_lock": "Remote disable of a lost device.",
+                                    "device_lifetime": "For the life of the device, transferable on repair."},
+                   "WCF-STU-1Y": {"off_network_filtering": "Filtered on and off the district network."}}
+
+
 def _licence(item: str, platforms: str, filtering: str) -> dict[str, str]:
-    return {"platforms": platforms, "content_filtering": filtering, "term_years": _LICENCE_TERMS[item]}
+    return {"platforms": platforms, "content_filtering": filtering, "term_years": _LICENCE_TERMS[item],
+            **_LICENCE_EXTRAS[item]}
 
 
 NORTHWEST_LICENCES = DemoBid(NORTHWEST, (

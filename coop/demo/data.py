@@ -133,7 +133,7 @@ VENDORS: tuple[VendorData, ...] = (
 
 CATALOGUE: tuple[CategoryData, ...] = (
     # Categories follow the RFP templates (rfp_templates/), so that pooled needs find their template.
-    CategoryData("student-laptops", "Student laptops and Chromebooks", "Chromebooks and Windows laptops for students and staff.", (
+    CategoryData("student-laptops", "Student laptops and Chromebooks", "Chromebooks and Windows laptops for students.", (
         ItemData("CB-11-8-64", "11.6-inch Chromebook, 8 GB RAM, 64 GB storage", "each",
                  {"screen_in": 11.6, "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "rugged_drop_cm": 76, "warranty_years": 3},
                  28900),
@@ -146,12 +146,15 @@ CATALOGUE: tuple[CategoryData, ...] = (
         ItemData("WL-14-8-256", "14-inch Windows laptop, 8 GB RAM, 256 GB SSD", "each",
                  {"screen_in": 14, "ram_gb": 8, "storage_gb": 256, "os": "Windows 11 Education", "warranty_years": 3},
                  54900),
+    )),
+    # Staff laptops have their own template: no drop test, larger memory and storage.
+    CategoryData("staff-laptops", "Staff laptops", "Laptops for teachers and office staff.", (
         ItemData("WL-14-16-512", "14-inch Windows laptop for staff, 16 GB RAM, 512 GB SSD", "each",
                  {"screen_in": 14, "ram_gb": 16, "storage_gb": 512, "os": "Windows 11 Pro", "warranty_years": 4}, 89900),
     )),
     CategoryData("tablets", "Tablets", "Tablets for early grades and special education.", (
         ItemData("TB-10-64", "10-inch tablet, 64 GB storage, rugged case", "each",
-                 {"screen_in": 10.2, "storage_gb": 64, "rugged_case": True, "warranty_years": 2}, 34900),
+                 {"screen_in": 10.2, "storage_gb": 64, "protective_case": True, "warranty_years": 2}, 34900),
     )),
     CategoryData("network-switches", "Network switches", "Managed access and core switches (E-Rate category 2).", (
         ItemData("SW-24P-370", "24-port gigabit PoE+ managed switch, 370 W PoE budget, 4 x 10 Gb uplinks", "each",
@@ -163,13 +166,13 @@ CATALOGUE: tuple[CategoryData, ...] = (
     )),
     CategoryData("wireless-access-points", "Wireless access points", "Indoor and outdoor access points (E-Rate category 2).", (
         ItemData("AP-6-2X2", "Wi-Fi 6 indoor access point, 2x2 MIMO, PoE powered", "each",
-                 {"wifi_standard": "802.11ax", "spatial_streams": 2, "poe": "802.3at", "warranty_years": 5}, 42000),
+                 {"wifi_standard": "802.11ax (Wi-Fi 6)", "spatial_streams": 2, "poe": "802.3at", "warranty_years": 5}, 42000),
         ItemData("AP-6E-4X4", "Wi-Fi 6E tri-band indoor access point, 4x4 MIMO, for dense classrooms", "each",
-                 {"wifi_standard": "802.11ax 6 GHz", "spatial_streams": 4, "bands": 3, "poe": "802.3bt",
+                 {"wifi_standard": "802.11ax 6 GHz (Wi-Fi 6E)", "spatial_streams": 4, "bands": 3, "poe": "802.3bt",
                   "warranty_years": 5},
                  78000),
         ItemData("AP-6-OUT", "Wi-Fi 6 outdoor access point, IP67 weather rating", "each",
-                 {"wifi_standard": "802.11ax", "spatial_streams": 2, "ip_rating": "IP67", "warranty_years": 5}, 95000),
+                 {"wifi_standard": "802.11ax (Wi-Fi 6)", "spatial_streams": 2, "ip_rating": "IP67", "warranty_years": 5}, 95000),
     )),
     CategoryData("firewalls", "Firewalls", "Next-generation firewalls for the district's internet edge.", (
         ItemData("FW-1G-500", "Next-generation firewall, 1 Gbps inspected throughput, up to 500 users", "each",
@@ -189,16 +192,17 @@ CATALOGUE: tuple[CategoryData, ...] = (
     )),
     CategoryData("sis-licences", "Student information system licences", "Hosted student information systems.", (
         ItemData("SIS-STU-1Y", "Student information system with state reporting, per student per year", "student-year",
-                 {"term_years": 1, "hosted": True, "state_reporting": True, "parent_portal": True, "gradebook": True},
+                 {"term_years": 1, "hosting": "vendor-hosted", "state_reporting": True, "parent_portal": True,
+                  "gradebook": True},
                  1100),
     )),
     CategoryData("mdm-licences", "Device management licences", "Device management and web content filtering.", (
         ItemData("MDM-DEV-1Y", "Device management for laptops and tablets, per device per year", "device-year",
-                 {"term_years": 1, "platforms": ["Windows", "tablet"], "remote_wipe": True}, 1800),
+                 {"term_years": 1, "platforms": "two platforms", "remote_lock": True}, 1800),
         ItemData("CBM-DEV-LIFE", "Cloud management licence for Chromebooks, life of the device", "device",
-                 {"term": "life of device", "remote_disable": True}, 3800),
+                 {"device_lifetime": True, "remote_lock": True}, 3800),
         ItemData("WCF-STU-1Y", "Web content filter meeting CIPA, on and off the network, per student per year",
-                 "student-year", {"term_years": 1, "cipa": True, "off_network": True}, 600),
+                 "student-year", {"term_years": 1, "content_filtering": True, "off_network_filtering": True}, 600),
     )),
     CategoryData("security", "Security", "Network cameras, video management and door access control.", (
         ItemData("CAM-DOME-4MP", "Indoor dome network camera, 4 MP, PoE, vandal-resistant", "each",
@@ -219,7 +223,7 @@ CATALOGUE: tuple[CategoryData, ...] = (
                  {"cable_category": "Cat6A", "plenum_rated": True, "max_length_m": 90, "certified_testing": True,
                   "warranty_years": 20}, 28500),
         ItemData("FIB-SM-12", "12-strand single-mode fibre between buildings, installed and tested", "foot",
-                 {"strands": 12, "mode": "single", "installed": True}, 900),
+                 {"strands": 12, "fibre_mode": "single-mode"}, 900),
     )),
 )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
+from coop import clock
 from coop.access import public, signed_in
 from coop.main import queries
+from coop.rfps import services as rfp_services
 from coop.roles import Role
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -33,25 +35,30 @@ def healthz():
 @bp.route("/dashboard")
 @signed_in
 def dashboard():
-    """Where each role starts."""
-    if current_user.role == Role.DISTRICT_BUYER and current_user.organisation.is_approved:
-        return redirect(url_for("needs.index"))
+    """Where each role starts: what needs its attention, each item linking to where it is handled."""
+    organisation = current_user.organisation
     if current_user.role == Role.COOP_ADMIN:
-        return redirect(url_for("needs.demand"))
-    if current_user.role == Role.VENDOR_REP and current_user.organisation.is_approved:
-        return redirect(url_for("bids.mine"))
-    return render_template("main/dashboard.html")
+        rfp_services.close_past_deadlines()
+        return render_template("main/dashboard_admin.html", board=queries.admin_dashboard(clock.utcnow()))
+    if not organisation.is_approved:
+        return render_template("main/dashboard.html")
+    if current_user.role == Role.DISTRICT_BUYER:
+        return render_template("main/dashboard_buyer.html",
+                               board=queries.buyer_dashboard(organisation.id, clock.utcnow()))
+    return render_template("main/dashboard_vendor.html", board=queries.vendor_dashboard(organisation, clock.utcnow()))
 
 
 # What each role sees in the navigation: only what it can do.
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
-    Role.DISTRICT_BUYER: [("needs.index", "Our needs"), ("needs.new", "Post a need"), ("needs.import_needs", "Import needs"),
-                          ("rfps.commitments", "Commitments"), ("contracts.orders", "Purchase orders"),
-                          ("outcomes.ledger_page", "Ledger"), ("billing.mine", "Billing")],
-    Role.VENDOR_REP: [("bids.mine", "Our bids"), ("clarifications.my_questions", "Our questions"),
-                      ("contracts.vendor_awards", "Our awards"), ("billing.mine", "Billing")],
-    Role.COOP_ADMIN: [("needs.demand", "Demand"), ("rfps.pool", "Pool needs"), ("rfps.index", "RFPs"),
-                      ("clarifications.admin_overview", "Questions & addenda"),
+    Role.DISTRICT_BUYER: [("main.dashboard", "Dashboard"), ("needs.index", "Our needs"), ("needs.new", "Post a need"),
+                          ("needs.import_needs", "Import needs"), ("rfps.commitments", "Commitments"),
+                          ("contracts.orders", "Purchase orders"), ("outcomes.ledger_page", "Ledger"),
+                          ("billing.mine", "Billing")],
+    Role.VENDOR_REP: [("main.dashboard", "Dashboard"), ("bids.mine", "Our bids"),
+                      ("clarifications.my_questions", "Our questions"), ("contracts.vendor_awards", "Our awards"),
+                      ("billing.mine", "Billing")],
+    Role.COOP_ADMIN: [("main.dashboard", "Dashboard"), ("needs.demand", "Demand"), ("rfps.pool", "Pool needs"),
+                      ("rfps.index", "RFPs"), ("clarifications.admin_overview", "Questions & addenda"),
                       ("contracts.notices", "Award notices"), ("orgs.review", "Organisations"),
                       ("notifications.outbox", "Outbox"), ("billing.receivables", "Billing")],
 }

@@ -50,6 +50,10 @@ ITEM_UNKNOWN = 'Unknown item code "{value}": use an item code from the catalogue
 QUANTITY_MISSING = "Enter a quantity."
 NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
+EXAMPLE_NOTES = "Replace this example row with your needs, one per row."
+# A buyer who adds rows below the example would otherwise order the example's 40 units too.
+EXAMPLE_ROW_LEFT_IN = ("This is the template's example row: delete it, or write your own need over it "
+                       "(its spec_notes too), and import the file again.")
 
 
 
@@ -220,14 +224,22 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     flag(~blank_quantity & (digits.isna() | (quantity == 0)), "quantity", rules.QUANTITY_NOT_WHOLE)
     flag(digits.notna() & (~short | (quantity > rules.MAX_QUANTITY)), "quantity", rules.QUANTITY_TOO_LARGE)
 
-    # needed_by
+    # needed_by: YYYY-MM-DD, or month/day/year as a US-locale spreadsheet saves a CSV (08/15/2027, 8/15/27)
     dates_text = frame["needed_by"]
-    shaped = dates_text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
-    needed_by = pd.to_datetime(dates_text.where(shaped), format="%Y-%m-%d", errors="coerce")
+    us = dates_text.str.extract(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
+    day_first = us[0].notna() & (pd.to_numeric(us[0], errors="coerce") > 12)
+    us_year = us[2].where(us[2].str.len() != 2, "20" + us[2])
+    iso_text = dates_text.where(us[0].isna() | day_first, us_year + "-" + us[0] + "-" + us[1])
+    shaped = iso_text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
+    needed_by = pd.to_datetime(iso_text.where(shaped & ~day_first), format="%Y-%m-%d", errors="coerce")
     blank_date = dates_text == ""
     flag(blank_date, "needed_by", NEEDED_BY_MISSING)
-    flag(~blank_date & needed_by.isna(), "needed_by",
-         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".")
+    flag(day_first, "needed_by",
+         '"' + dates_text.map(shown) + '" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. '
+         + DATE_EXAMPLE + ".")
+    flag(~blank_date & ~day_first & needed_by.isna(), "needed_by",
+         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. '
+         + DATE_EXAMPLE + ".")
     past = needed_by.notna() & (needed_by < pd.Timestamp(today))
     flag(past, "needed_by",
          needed_by.dt.strftime("%Y-%m-%d").where(past, "") + " is in the past; the needed-by date must be today or later.")
@@ -247,6 +259,7 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
 
     # spec_notes
     flag(frame["spec_notes"].str.len() > rules.MAX_SPEC_NOTES, "spec_notes", rules.SPEC_NOTES_TOO_LONG)
+    flag(frame["spec_notes"] == EXAMPLE_NOTES, "spec_notes", EXAMPLE_ROW_LEFT_IN)
 
     if found:
         problems = pd.concat(found, ignore_index=True).sort_values(["line", "order"], kind="stable")
@@ -279,14 +292,14 @@ class TemplateItem:
 
 
 def example_row(item_code: str, today: date) -> list[str]:
-    """The template's one example need, dated far enough ahead to import as it is."""
-    return [item_code, "40", (today + timedelta(days=90)).isoformat(), "12500.00", "yes",
-            "Replace this example row with your needs, one per row."]
+    """The template's one example need: valid in every column, and refused as the example by its notes."""
+    return [item_code, "40", (today + timedelta(days=90)).isoformat(), "12500.00", "yes", EXAMPLE_NOTES]
 
 
 def template_csv(example_item_code: str, today: date) -> bytes:
     """The CSV template: the header row and one example row."""
-    return exports.csv_bytes([COLUMNS, example_row(example_item_code, today)])
+    # No byte-order mark: LibreOffice's default CSV import would keep it as text in front of "item_code".
+    return exports.csv_bytes([COLUMNS, example_row(example_item_code, today)], byte_order_mark=False)
 
 
 def template_xlsx(items: list[TemplateItem], today: date) -> bytes:

@@ -33,6 +33,13 @@ def own_needs(district_id: int, *, page: int = 1, per_page: int = NEEDS_PER_PAGE
     return db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
 
 
+def open_needs(district_id: int) -> list[Need]:
+    """The district's needs not pooled into an RFP (open), soonest needed first."""
+    return list(db.session.scalars(
+        sa.select(Need).where(Need.district_id == district_id, Need.status == NeedStatus.OPEN)
+        .options(joinedload(Need.item)).order_by(Need.needed_by, Need.id)))
+
+
 def status_counts(district_id: int) -> dict[NeedStatus, int]:
     rows = db.session.execute(
         sa.select(Need.status, sa.func.count()).where(Need.district_id == district_id).group_by(Need.status)

@@ -9,7 +9,7 @@ from wtforms import EmailField, SelectMultipleField, StringField, SubmitField, T
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coop.orgs.services import NAME_MISSING, REGIONS_INVALID, REGIONS_MISSING
+from coop.orgs.services import CATEGORIES_INVALID, NAME_MISSING, REGIONS_INVALID, REGIONS_MISSING
 
 CONTACT_NAME_MISSING = "Enter the name of the person to contact."
 CONTACT_EMAIL_MISSING = "Enter the e-mail address of the person to contact."
@@ -60,3 +60,7 @@ class VendorProfileForm(ProfileForm):
     postal_address = TextAreaField("Postal address", validators=[_too_long(MAX_POSTAL_ADDRESS)], render_kw={"rows": 3})
     region_ids = MultiCheckboxField("Regions served", coerce=int, validators=[DataRequired(message=REGIONS_MISSING)],
                                     invalid_choice_message=REGIONS_INVALID, invalid_value_message=REGIONS_INVALID)
+    category_ids = MultiCheckboxField(
+        "Categories you sell", coerce=int, validators=[Optional()], invalid_choice_message=CATEGORIES_INVALID,
+        invalid_value_message=CATEGORIES_INVALID,
+        description="You are e-mailed when an RFP of one of these categories is published in a region you serve.")

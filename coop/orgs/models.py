@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coop.clock import utcnow
 from coop.extensions import db
 from coop.sqltypes import UTCDateTime, enum_column
+
+if TYPE_CHECKING:
+    from coop.catalogue.models import Category
 
 
 class OrganisationKind(StrEnum):
@@ -41,6 +45,14 @@ vendor_region = sa.Table(
     db.metadata,
     sa.Column("vendor_id", sa.ForeignKey("vendor.organisation_id", ondelete="CASCADE"), primary_key=True),
     sa.Column("region_id", sa.ForeignKey("region.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+# The catalogue categories a vendor sells: it is e-mailed when an RFP of one of them is published in its regions.
+vendor_category = sa.Table(
+    "vendor_category",
+    db.metadata,
+    sa.Column("vendor_id", sa.ForeignKey("vendor.organisation_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category_id", sa.ForeignKey("category.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -98,6 +110,8 @@ class Vendor(Organisation):
     postal_address: Mapped[str] = mapped_column(sa.Text, default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
     regions: Mapped[list[Region]] = relationship(secondary=vendor_region, order_by=Region.code)
+    # Resolved by name: the catalogue's models need nothing of the organisations'.
+    categories: Mapped[list["Category"]] = relationship(secondary=vendor_category, order_by="Category.name")
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.VENDOR}
 

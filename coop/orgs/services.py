@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from coop import clock
 from coop.audit import services as audit
+from coop.catalogue.models import Category
 from coop.errors import Refusal
 from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # accounts sits above orgs: its users are only named here, ne
 NAME_MISSING = "Enter the name of your organisation."
 REGIONS_MISSING = "Choose at least one region you serve."
 REGIONS_INVALID = "Choose the regions you serve from the list."
+CATEGORIES_INVALID = "Choose the categories you sell from the list."
 
 # Who edits which kind of organisation's profile; the cooperative's own details are not edited here.
 _PROFILE_EDITORS = {OrganisationKind.DISTRICT: Role.DISTRICT_BUYER, OrganisationKind.VENDOR: Role.VENDOR_REP}
@@ -68,6 +70,7 @@ class VendorProfileInput(ProfileInput):
     description: str = ""
     postal_address: str = ""
     region_ids: tuple[int, ...] = ()
+    category_ids: tuple[int, ...] = ()
 
 
 def can_edit_profile(user: User) -> bool:
@@ -84,6 +87,13 @@ def missing_details(organisation: Organisation) -> list[str]:
     wanted = [("website", organisation.website), ("description", organisation.description),
               ("postal address", organisation.postal_address), ("contact phone", organisation.contact_phone)]
     return [label for label, value in wanted if not value.strip()]
+
+
+def _categories(category_ids: tuple[int, ...]) -> list[Category]:
+    categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(category_ids)).order_by(Category.name)))
+    if len(categories) != len(set(category_ids)):
+        raise Refusal(CATEGORIES_INVALID, "category_ids")
+    return categories
 
 
 def _regions(region_ids: tuple[int, ...]) -> list[Region]:
@@ -121,6 +131,7 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         wanted |= {"website": data.website.strip(), "description": data.description.strip(),
                    "postal_address": data.postal_address.strip()}
         regions = _regions(data.region_ids)
+        categories = _categories(data.category_ids)
 
     before, after = {}, {}
     for field, value in wanted.items():
@@ -131,6 +142,9 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         # Codes, not ids: a person reading the audit trail recognises them.
         before["regions"], after["regions"] = [r.code for r in organisation.regions], [r.code for r in regions]
         organisation.regions = regions
+    if is_vendor and {c.id for c in organisation.categories} != {c.id for c in categories}:
+        before["categories"], after["categories"] = [c.slug for c in organisation.categories], [c.slug for c in categories]
+        organisation.categories = categories
     if not after:
         return False
     audit.record("organisation.profile_updated", entity_type="organisation", entity_id=organisation.id,

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from coop.access import roles, signed_in
+from coop.catalogue import queries as catalogue
 from coop.errors import Refusal, show_on_form
 from coop.orgs import queries, services
 from coop.orgs.forms import ProfileForm, VendorProfileForm
@@ -62,6 +63,7 @@ def _profile_input(form: ProfileForm) -> services.ProfileInput:
         return services.VendorProfileInput(
             **common, website=form.website.data or "", description=form.description.data or "",
             postal_address=form.postal_address.data or "", region_ids=tuple(form.region_ids.data or ()),
+            category_ids=tuple(form.category_ids.data or ()),
         )
     return services.ProfileInput(**common)
 
@@ -78,8 +80,10 @@ def edit_profile():
     form = (VendorProfileForm if is_vendor else ProfileForm)(obj=organisation)
     if is_vendor:
         form.region_ids.choices = [SelectChoice(region.id, region.name) for region in queries.regions()]
+        form.category_ids.choices = [SelectChoice(category.id, category.name) for category in catalogue.categories()]
         if request.method == "GET":
             form.region_ids.data = [region.id for region in organisation.regions]
+            form.category_ids.data = [category.id for category in organisation.categories]
     if form.validate_on_submit():
         try:
             changed = services.update_profile(current_user, _profile_input(form))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from coop.contracts import queries as contract_queries
 from coop.outcomes import figures, queries
 
 CSV_COLUMNS = ("rfp", "title", "published_at", "rule", "pooled_cost", "standalone_cost", "savings", "standalone_note")
@@ -48,6 +49,7 @@ class LedgerRound:
     standalone_cost_cents: int | None  # None: the engine could not compute it, see standalone_note
     savings_cents: int | None
     standalone_note: str
+    final: bool  # the award is final; otherwise a notice of intent in its protest period
 
     @property
     def rule_label(self) -> str:
@@ -148,6 +150,7 @@ def ledger_for(district_id: int) -> Ledger:
             standalone_cost_cents=share.standalone_cost_cents,
             savings_cents=share.savings_cents if share.standalone_cost_cents is not None else None,
             standalone_note=share.standalone_note or "",
+            final=contract_queries.is_final(share.award_round),
         )
         for share in shares
     )

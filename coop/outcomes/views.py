@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from coop import exports
 from coop.access import public, roles
+from coop.contracts import queries as contract_queries
 from coop.outcomes import charts, ledger, notice, queries
 from coop.rfps import panels
 from coop.rfps.models import Rfp
@@ -52,8 +53,10 @@ def _notice_or_404(reference: str) -> notice.AwardNotice:
 @bp.route("/rfps/<reference>/award")
 @public
 def notice_page(reference: str):
-    """The public award notice of an RFP whose award round is published."""
-    return render_template("outcomes/notice.html", notice=_notice_or_404(reference))
+    """The public award notice of an RFP whose award round is published: a notice of intent, then the final award."""
+    award_notice = _notice_or_404(reference)
+    return render_template("outcomes/notice.html", notice=award_notice,
+                           stage=contract_queries.live_notice(public_rfp_or_404(reference).id))
 
 
 @bp.route("/rfps/<reference>/award.csv")

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from coop import clock
 from coop.catalogue.models import Category, Item
 from coop.extensions import db
 from coop.needs.models import Need
@@ -45,6 +46,12 @@ def effective_status(rfp: Rfp, now: datetime) -> RfpStatus:
     if rfp.status == RfpStatus.OPEN and rfp.bid_deadline is not None and now >= rfp.bid_deadline:
         return RfpStatus.CLOSED
     return rfp.status
+
+
+def status_sql(now: datetime) -> sa.ColumnElement[str]:
+    """:func:`effective_status` in SQL, as the status's value: lists, tabs and counts say what the rows say."""
+    return sa.case((sa.and_(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now), RfpStatus.CLOSED.value),
+                   else_=sa.cast(Rfp.status, sa.String))
 
 
 def is_public(rfp: Rfp) -> bool:
@@ -203,17 +210,25 @@ def rfp_by_reference(reference: str) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.reference == reference).options(*_rfp_options()))
 
 
-def rfps(*, status: RfpStatus | None = None) -> list[Rfp]:
-    """Every RFP (or those in ``status``), newest first, for the administrator."""
+def rfps(*, now: datetime, status: RfpStatus | None = None) -> list[Rfp]:
+    """Every RFP (or those whose status as of ``now`` is ``status``), newest first, for the administrator."""
     query = sa.select(Rfp).options(joinedload(Rfp.category), selectinload(Rfp.lines))
     if status is not None:
-        query = query.where(Rfp.status == status)
+        query = query.where(status_sql(now) == status.value)
     return list(db.session.scalars(query.order_by(Rfp.created_at.desc(), Rfp.id.desc())))
 
 
-def status_counts() -> dict[RfpStatus, int]:
-    return {status: count for status, count in db.session.execute(
-        sa.select(Rfp.status, sa.func.count()).group_by(Rfp.status))}
+def status_counts(now: datetime) -> dict[RfpStatus, int]:
+    """How many RFPs are in each status as of ``now`` (an open RFP past its deadline counts as closed)."""
+    status = status_sql(now)
+    return {RfpStatus(value): count for value, count in db.session.execute(
+        sa.select(status, sa.func.count()).group_by(status))}
+
+
+def past_deadline(now: datetime) -> list[Rfp]:
+    """Open RFPs whose bid deadline has passed, their rows locked: to be recorded as closed."""
+    return list(db.session.scalars(sa.select(Rfp).where(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now)
+                                   .order_by(Rfp.id).with_for_update()))
 
 
 def public_rfp(reference: str) -> Rfp | None:
@@ -235,7 +250,7 @@ def lock_public_rfp(reference: str) -> Rfp:
 
 def public_rfps() -> list[Rfp]:
     """RFPs on the public board: open ones first by bid deadline, then the rest, newest published first."""
-    order = sa.case({RfpStatus.OPEN.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1)
+    order = sa.case({RfpStatus.OPEN.value: 0}, value=status_sql(clock.utcnow()), else_=1)
     return list(db.session.scalars(
         sa.select(Rfp).where(Rfp.status.in_(PUBLIC_STATUSES), Rfp.published_at.is_not(None))
         .options(joinedload(Rfp.category), selectinload(Rfp.lines))
@@ -293,11 +308,14 @@ class Commitment:
         return self.rfp.status == RfpStatus.COMMITTING
 
 
-def commitments(district_id: int) -> list[Commitment]:
-    """The RFP lines that pool the district's needs, on RFPs past the draft stage, the open windows first."""
+def commitments(district_id: int, *, need_id: int | None = None) -> list[Commitment]:
+    """The RFP lines that pool the district's needs (or its one need), on RFPs past the draft stage, the open
+    windows first."""
+    statement = sa.select(RfpLineNeed).join(RfpLineNeed.need).join(RfpLineNeed.line).join(RfpLine.rfp)
+    if need_id is not None:
+        statement = statement.where(RfpLineNeed.need_id == need_id)
     links = db.session.scalars(
-        sa.select(RfpLineNeed).join(RfpLineNeed.need).join(RfpLineNeed.line).join(RfpLine.rfp)
-        .where(Need.district_id == district_id, Rfp.status != RfpStatus.DRAFT)
+        statement.where(Need.district_id == district_id, Rfp.status != RfpStatus.DRAFT)
         .options(joinedload(RfpLineNeed.need).joinedload(Need.item),
                  joinedload(RfpLineNeed.line).joinedload(RfpLine.rfp).joinedload(Rfp.category))
         .order_by(sa.case({RfpStatus.COMMITTING.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1),
@@ -340,6 +358,26 @@ def follower_recipients(rfp_id: int, *, bidders_told=frozenset()) -> dict[int, l
     """Where to e-mail the vendors that follow the RFP, and ``bidders_told``: vendors that must hear of a message
     because it changed their own bid (an addendum returned it to draft), whether or not they follow."""
     return vendor_recipients(sorted(set(interested_vendor_ids(rfp_id)) | set(bidders_told)))
+
+
+def vendors_selling(category_id: int, region_ids: set[int]) -> dict[int, list[str]]:
+    """The approved vendors that sell the category in one of these regions: their representatives' addresses."""
+    from coop.accounts.models import Membership, User
+    from coop.orgs.models import OrganisationStatus, Vendor, vendor_category, vendor_region
+    from coop.roles import Role
+
+    emails: dict[int, list[str]] = defaultdict(list)
+    for vendor_id, email in db.session.execute(
+        sa.select(Vendor.organisation_id, User.email).distinct()
+        .join(vendor_category, vendor_category.c.vendor_id == Vendor.organisation_id)
+        .join(vendor_region, vendor_region.c.vendor_id == Vendor.organisation_id)
+        .join(Membership, Membership.organisation_id == Vendor.organisation_id).join(User, Membership.user_id == User.id)
+        .where(vendor_category.c.category_id == category_id, vendor_region.c.region_id.in_(region_ids),
+               Vendor.status == OrganisationStatus.APPROVED, Membership.role == Role.VENDOR_REP, User.active.is_(True))
+        .order_by(User.email)
+    ):
+        emails[vendor_id].append(email)
+    return dict(emails)
 
 
 def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from coop import clock
+from coop import clock, urls
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
@@ -42,6 +42,15 @@ NEEDS_CHANGED = "Some of these needs are no longer open (pooled elsewhere or wit
 NEEDS_OTHER_CATEGORY = "Every pooled need must be for an item of the pool's category."
 DEADLINE_IN_PAST = "The commitment deadline must be in the future."
 BID_DEADLINE_IN_PAST = "The bid deadline must be in the future."
+# Vendors need time to read an RFP, ask questions and price it: no bid window shorter than this.
+MIN_BIDDING_DAYS = 7
+NOT_COMMITTING = "The commitment deadline can be changed only while the commitment window is open."
+
+
+def bidding_too_short(now: datetime) -> str:
+    earliest = now + timedelta(days=MIN_BIDDING_DAYS)
+    return (f"The bid deadline must be at least {MIN_BIDDING_DAYS} days after publication, so that vendors have time "
+            f"to bid: the earliest allowed bid deadline is {clock.format_utc(earliest)}.")
 NO_LINES = "The RFP has no lines; pool needs into it first."
 REASON_REQUIRED = "Give the reason for cancelling."
 REASON_TOO_LONG = f"The reason must be at most {MAX_REASON:,} characters."
@@ -412,6 +421,33 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     return rfp
 
 
+@unit_of_work()
+def change_commitment_deadline(user: User, rfp_id: int, deadline: datetime) -> Rfp:
+    """Move an open commitment window's deadline, earlier or later (in the future); every district with needs still
+    pooled on it is e-mailed the new deadline."""
+    _require_admin(user)
+    rfp = _locked_rfp(rfp_id)
+    now = clock.utcnow()
+    if rfp.status != RfpStatus.COMMITTING or now >= rfp.commitment_deadline:
+        raise Refusal(NOT_COMMITTING)
+    if deadline.tzinfo is None:
+        raise ValueError("naive datetime given as a deadline")
+    if deadline <= now:
+        raise Refusal(DEADLINE_IN_PAST, "deadline")
+    before, previous = _snapshot(rfp), rfp.commitment_deadline
+    rfp.commitment_deadline = deadline
+    _record("rfp.commitment_deadline_changed", rfp, user, before=before, after=_snapshot(rfp))
+    districts = {link.need.district_id for line in rfp.lines for link in queries.live_links(line)}
+    body = (f"The commitment deadline of {rfp.reference} “{rfp.title}” is now {clock.format_utc(deadline)} "
+            f"(it was {clock.format_utc(previous)}).\n\n"
+            "Confirm or withdraw each of your lines by then on the Commitments page (/commitments). Needs you do not "
+            "confirm by then are released and not bought through this RFP.\n")
+    for addresses in queries.district_buyer_emails(districts).values():
+        for address in addresses:
+            queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
+    return rfp
+
+
 def commitment_closed_message(rfp: Rfp) -> str:
     return (f"The commitment window of {rfp.reference} closed at {clock.format_utc(rfp.commitment_deadline)}; "
             "your decision was not recorded.")
@@ -487,6 +523,8 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
         raise ValueError("naive datetime given as a deadline")
     if bid_deadline <= now:
         raise Refusal(BID_DEADLINE_IN_PAST, "bid_deadline")
+    if bid_deadline < now + timedelta(days=MIN_BIDDING_DAYS):
+        raise Refusal(bidding_too_short(now), "bid_deadline")
     if rfp.erate_eligible:
         if not rfp.form470_number or rfp.form470_date is None:
             raise Refusal(FORM470_NEEDED)
@@ -499,12 +537,17 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
 
     before = _snapshot(rfp)
     released = []
+    outcomes: dict[int, list[str]] = {}  # district id -> what happened to each of its lines, for its notice
     for line in list(rfp.lines):
         for link in list(line.pooled_needs):
             if link.commitment == CommitmentStatus.CONFIRMED:
                 link.need.status = NeedStatus.COMMITTED
+                outcomes.setdefault(link.need.district_id, []).append(
+                    f"- {link.quantity:,} × {line.item.name}: out to bid")
             elif link.commitment == CommitmentStatus.PROPOSED:
                 released.append(link.need_id)
+                outcomes.setdefault(link.need.district_id, []).append(
+                    f"- {link.quantity:,} × {line.item.name}: not confirmed, open again")
                 _release(link.need)
                 line.pooled_needs.remove(link)
         line.quantity = sum(link.quantity for link in queries.confirmed_links(line))
@@ -519,7 +562,48 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     db.session.flush()
     documents.store_version(rfp)
     _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
+    addresses = queries.district_buyer_emails(set(outcomes))
+    for district_id, listing in outcomes.items():
+        body = (f"The cooperative published {rfp.reference} “{rfp.title}”; vendors bid until "
+                f"{clock.format_utc(bid_deadline)}.\n\n" + "\n".join(listing) +
+                f"\n\nThe RFP: {urls.page_link('rfps.show', reference=rfp.reference)}\n")
+        for address in addresses.get(district_id, []):
+            queue_email(address, f"{rfp.reference} is published", body)
+    _tell_vendors_of_publication(rfp)
     return rfp
+
+
+def _tell_vendors_of_publication(rfp: Rfp) -> None:
+    """Vendors that sell the RFP's category in a region of its districts hear of it (nothing of who else did)."""
+    regions = {link.need.district.region_id for line in rfp.lines for link in queries.confirmed_links(line)}
+    body = (f"A new RFP in a category you sell: {rfp.reference} “{rfp.title}” ({rfp.category.name}).\n\n"
+            + "\n".join(f"- Line {line.line_no}: {line.quantity:,} × {line.item.name}" for line in rfp.lines)
+            + f"\n\nBids are due by {clock.format_utc(rfp.bid_deadline)}. Read it and bid: "
+              f"{urls.page_link('rfps.show', reference=rfp.reference)}\n\n"
+              "You receive this because your company's profile names this category and a region it serves.\n")
+    for addresses in queries.vendors_selling(rfp.category_id, regions).values():
+        for address in addresses:
+            queue_email(address, f"New RFP: {rfp.reference} {rfp.title}", body)
+
+
+def close_past_deadlines() -> int:
+    """Record as closed every open RFP whose bid deadline has passed (each an audit event); how many.
+
+    Every check already reads the status as of now (:func:`queries.effective_status`); this makes the rows say so
+    too, for whatever reads them directly. Pages that list RFPs call it first; it is idempotent.
+    """
+    with unit_of_work() as work:
+        now = clock.utcnow()
+        overdue = queries.past_deadline(now)
+        if not overdue:
+            work.discard()
+            return 0
+        for rfp in overdue:
+            rfp.status = RfpStatus.CLOSED
+            audit.record("rfp.closed", entity_type="rfp", entity_id=rfp.id, actor_user_id=None, rfp_id=rfp.id,
+                         before={"status": RfpStatus.OPEN.value},
+                         after={"status": RfpStatus.CLOSED.value, "bid_deadline": rfp.bid_deadline.isoformat()})
+    return len(overdue)
 
 
 # --- cancellation ----------------------------------------------------------------------------------------------------

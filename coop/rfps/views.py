@@ -32,7 +32,21 @@ def rfp_helpers():
     now = clock.utcnow()
     return {"status_of": lambda rfp: queries.effective_status(rfp, now), "requirements": documents.requirements,
             "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity,
-            "rfp_panels": panels.panels}
+            "rfp_panels": panels.panels, "is_public": queries.is_public}
+
+
+@bp.app_template_global()
+def need_pooling(need) -> list[queries.Commitment]:
+    """The RFP lines a district's need is pooled into, past the draft stage: for the need's own page."""
+    return queries.commitments(need.district_id, need_id=need.id)
+
+
+@bp.app_template_global()
+def commitment_url(entry: queries.Commitment) -> str:
+    """Where a district follows one of its commitments: the RFP's page once public, else its commitments page."""
+    if queries.is_public(entry.rfp):
+        return url_for("rfps.show", reference=entry.rfp.reference)
+    return url_for("rfps.commitments", _anchor=f"commitment-{entry.link.id}")
 
 
 def _is_admin() -> bool:
@@ -47,8 +61,10 @@ def index():
     """Every RFP, by status."""
     status = request.args.get("status", "")
     selected = RfpStatus(status) if status in RfpStatus._value2member_map_ else None
-    return render_template("rfps/admin_index.html", rfps=queries.rfps(status=selected), selected=selected,
-                           statuses=list(RfpStatus), counts=queries.status_counts())
+    services.close_past_deadlines()
+    now = clock.utcnow()
+    return render_template("rfps/admin_index.html", rfps=queries.rfps(now=now, status=selected), selected=selected,
+                           statuses=list(RfpStatus), counts=queries.status_counts(now))
 
 
 def _filter_form() -> PoolFilterForm:
@@ -151,6 +167,8 @@ def _manage(rfp, *, status: int = 200, **posted):
         "details": _details_form(rfp),
         "commitment": _deadline_form("commitment", "Commitment deadline", "Start the commitment window"),
         "publish": _deadline_form("publish", "Bid deadline", "Publish"),
+        "commitment_deadline": _deadline_form("commitment_deadline", "New commitment deadline",
+                                              "Change the commitment deadline"),
         "cancel": CancelForm(prefix="cancel"),
         "action": ActionForm(prefix="action"),
     }
@@ -163,7 +181,7 @@ def _manage(rfp, *, status: int = 200, **posted):
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
         events=events, versions=queries.document_versions(rfp.id),
         actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
-        cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(),
+        cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(), min_bidding_days=services.MIN_BIDDING_DAYS,
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
     ), status
 
@@ -270,6 +288,17 @@ def start_commitment(rfp_id: int):
                     f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
 
 
+@bp.route("/admin/rfps/<int:rfp_id>/commitment/deadline", methods=["POST"])
+@roles(Role.COOP_ADMIN)
+def change_commitment_deadline(rfp_id: int):
+    """Move the open commitment window's deadline, earlier or later."""
+    return _deadline_action(
+        rfp_id, "commitment_deadline", "New commitment deadline", "Change the commitment deadline",
+        services.change_commitment_deadline,
+        lambda rfp: f"The commitment window of {rfp.reference} now closes at "
+                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+
+
 @bp.route("/admin/rfps/<int:rfp_id>/publish", methods=["POST"])
 @roles(Role.COOP_ADMIN)
 def publish(rfp_id: int):
@@ -359,6 +388,7 @@ def _public_rfp_or_404(reference: str):
 @public
 def board():
     """Published RFPs, open ones first."""
+    services.close_past_deadlines()
     return render_template("rfps/board.html", rfps=queries.public_rfps())
 
 

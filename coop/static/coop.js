@@ -12,10 +12,12 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   kinds.forEach((input) => input.addEventListener("change", showChosen));
   showChosen();
-  // Confirm destructive actions (withdraw, reject) before their form is sent.
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  // Confirm destructive actions (withdraw, reject) before their form is sent: a form's data-confirm, or the one of
+  // the button that sends it (a form with a harmless and a destructive button).
+  document.querySelectorAll("form").forEach((form) => {
     form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      const question = event.submitter?.dataset.confirm || form.dataset.confirm;
+      if (question && !window.confirm(question)) event.preventDefault();
     });
   });
 });

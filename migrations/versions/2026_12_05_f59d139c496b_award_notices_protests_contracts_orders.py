@@ -113,6 +113,8 @@ def upgrade():
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('unit_price', sa.Numeric(precision=14, scale=4), nullable=False),
     sa.Column('cost_cents', sa.BigInteger(), nullable=False),
+    sa.Column('support_cost_cents', sa.BigInteger(), nullable=False),
+    sa.Column('discount_cents', sa.BigInteger(), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_purchase_order_line_quantity_positive')),
     sa.ForeignKeyConstraint(['award_id'], ['award.id'], name=op.f('fk_purchase_order_line_award_id_award'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['purchase_order_id'], ['purchase_order.id'], name=op.f('fk_purchase_order_line_purchase_order_id_purchase_order'), ondelete='CASCADE'),

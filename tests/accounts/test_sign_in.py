@@ -141,3 +141,12 @@ def test_sign_in_attempts_are_limited_per_address(app, client, make_buyer, monke
     assert refused.status_code == 429
     assert "Too many attempts; wait a minute and try again." in text_of(refused)
     limiter.reset()
+
+
+def test_a_sign_up_is_e_mailed_to_every_administrator(client, make_region, make_admin):
+    admin = make_admin()
+    client.post("/sign-up", data=district_sign_up(make_region("north").id))
+    mail = db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_address == admin.email)).all()
+    assert [message.subject for message in mail] == ["New district awaiting approval: Lakeview School District"]
+    assert "Review it in the approval queue: http://localhost/admin/organisations" in mail[0].body
+    assert "dana@lakeview.k12.example" in mail[0].body

@@ -118,6 +118,34 @@ def test_after_the_deadline_the_vendor_sees_its_bid_but_cannot_change_it(log_in,
     assert the_bid(rfp, vendor_user).status == BidStatus.SUBMITTED
 
 
+def test_editing_a_submitted_bid_keeps_it_in_force_and_the_page_says_so(log_in, rfp, vendor_user, bid_input, now):
+    client = log_in(vendor_user)
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    receipt = services.receipt_of(the_bid(rfp, vendor_user))
+    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Acme Book 11 G4"),
+                                                                           revision="2"), follow_redirects=True)
+    page = text_of(response)
+    assert "Your changes are saved as a draft. The bid you submitted stays in force until you submit them." in page
+    assert "You have saved changes that are not submitted. The version in force is the one you submitted" in page
+    assert receipt.content_sha256 in page and "Submit your changes" in page
+    assert "changes not submitted" in text_of(client.get("/bids"))
+
+    # The deadline passes before the changes are submitted: the version submitted is the bid, and the page shows it.
+    now(rfp.bid_deadline)
+    page = text_of(client.get(f"/rfps/{rfp.reference}/bid"))
+    assert "Changes you saved after submitting were not submitted by the deadline" in page
+    assert "Your bid as submitted" in page and "Acme Book 11 G3" in page and "Acme Book 11 G4" not in page
+
+
+def test_after_the_opening_the_bid_page_no_longer_says_sealed(log_in, rfp, vendor_user, admin, bid_input, now):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
+    now(rfp.bid_deadline)
+    services.open_bids(admin, rfp.id)
+    page = text_of(log_in(vendor_user).get(f"/rfps/{rfp.reference}/bid"))
+    assert "sealed" not in page
+    assert "Your bid was opened with the others on" in page and "bid tabulation is public" in page
+
+
 def test_a_stale_window_is_told_to_reload(log_in, rfp, vendor_user, bid_input, now):
     client = log_in(vendor_user)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
@@ -198,6 +226,10 @@ def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, v
     assert any("Tier 2 costs $310.00, more than tier 1 ($300.00)" in row and "tier2_price" in row for row in rows), rows
     assert queries.as_input(the_bid(rfp, vendor_user)) == queries.as_input(the_bid(rfp, vendor_user))
     assert the_bid(rfp, vendor_user).lines[0].tiers[1].unit_price_cents == 28000
+    # The problems are the first thing on the page, above the long bid form, and the browser is taken to them.
+    html = response.get_data(as_text=True)
+    assert html.index('id="sheet-problems"') < html.index('id="bid-form"') < html.index('id="sheet-form"')
+    assert f'action="/rfps/{rfp.reference}/bid/sheet#sheet-problems"' in html
 
 
 def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(
@@ -227,8 +259,8 @@ def test_an_approved_vendor_starts_on_its_bids_with_the_rfps_open_for_bids(
     closed = make_rfp(deadline_in=timedelta(seconds=-1), title="Already closed")
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     client = log_in(vendor_user)
-    response = client.get("/dashboard")
-    assert response.status_code == 302 and response.headers["Location"] == "/bids"
+    dashboard = client.get("/dashboard")
+    assert any(rfp.reference in row and "draft, not submitted" in row for row in table_rows(dashboard, "bid-list"))
     page = client.get("/bids")
     open_rows = table_rows(page, "open-rfps")
     assert len(open_rows) == 1 and rfp.reference in open_rows[0] and "Your bid" in open_rows[0]

@@ -52,7 +52,7 @@ def test_a_draft_is_saved_with_every_line_tier_and_bracket(rfp, vendor_user, bid
     assert audit.verify_chain(rfp.id).first_broken_event_id is None
 
 
-def test_submit_gives_a_receipt_and_editing_returns_the_bid_to_draft(rfp, vendor_user, bid_input, now):
+def test_submit_gives_a_receipt_and_editing_keeps_the_submitted_version_in_force(rfp, vendor_user, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     bid = services.submit_bid(vendor_user, rfp.reference, revision=2)
     bid = stored(rfp, vendor_user)
@@ -62,13 +62,21 @@ def test_submit_gives_a_receipt_and_editing_returns_the_bid_to_draft(rfp, vendor
     receipt = services.receipt_of(bid)
     assert (receipt.reference, receipt.content_sha256, receipt.revision) == (rfp.reference, bid.content_sha256, 3)
 
+    # Edited and saved as a draft: the version submitted stays in force, with its receipt, beside the changes.
+    now(now() + timedelta(minutes=5))
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Acme Book 11 G4"), revision=3)
     bid = stored(rfp, vendor_user)
-    assert bid.status == BidStatus.DRAFT and bid.submitted_at is None and services.receipt_of(bid) is None
+    assert bid.status == BidStatus.SUBMITTED and services.has_unsubmitted_changes(bid)
+    assert (services.receipt_of(bid).submitted_at, services.receipt_of(bid).content_sha256) == (
+        receipt.submitted_at, receipt.content_sha256)
+    assert bid.lines[0].product == "Acme Book 11 G4"
+    assert bid.submitted_content["lines"][0]["product"] == "Acme Book 11 G3"
 
+    # Submitted, the changes replace it.
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Acme Book 11 G4"), revision=4, submit=True)
     bid = stored(rfp, vendor_user)
-    assert bid.status == BidStatus.SUBMITTED and bid.lines[0].product == "Acme Book 11 G4"
+    assert bid.status == BidStatus.SUBMITTED and not services.has_unsubmitted_changes(bid)
+    assert bid.submitted_content["lines"][0]["product"] == "Acme Book 11 G4" and bid.submitted_at == now()
     assert bid_events(rfp) == ["bid.created", "bid.saved", "bid.submitted", "bid.saved", "bid.submitted"]
 
 
@@ -90,14 +98,15 @@ def test_submitting_records_the_version_in_force_and_the_receipt_is_its_hash(
     assert bid.submitted_content == record
     assert (receipt.vendor, receipt.content_sha256) == ("Evergreen Learning", bid.content_sha256)
 
-    # A bid that is no longer submitted has no version in force: neither saved as a draft nor withdrawn.
-    services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=2)
+    # Renaming is not a change of the bid: nothing to submit again.
+    assert not services.has_unsubmitted_changes(bid)
+    services.submit_bid(vendor_user, rfp.reference, revision=2)
+    assert stored(rfp, vendor_user).submitted_content == record
+    # A bid that is no longer submitted has no version in force: withdrawn, or returned to draft by an addendum.
+    services.withdraw_bid(vendor_user, rfp.reference, revision=2)
     assert stored(rfp, vendor_user).submitted_content is None
     services.submit_bid(vendor_user, rfp.reference, revision=3)
     assert stored(rfp, vendor_user).submitted_content["vendor"] == "Evergreen Renamed"
-    services.withdraw_bid(vendor_user, rfp.reference, revision=4)
-    assert stored(rfp, vendor_user).submitted_content is None
-    services.submit_bid(vendor_user, rfp.reference, revision=5)
     services.return_submitted_bids_to_draft(rfp.id, actor_user_id=admin.id, reason="Addendum 1 changed line 1")
     db.session.commit()
     bid = stored(rfp, vendor_user)
@@ -234,7 +243,7 @@ def test_rfps_that_do_not_take_bids(make_rfp, vendor_user, bid_input, now, north
 
 # --- attachments -----------------------------------------------------------------------------------------------------
 
-def test_an_attachment_is_stored_under_a_random_name_and_returns_a_submitted_bid_to_draft(
+def test_an_attachment_is_stored_under_a_random_name_and_is_part_of_the_next_version(
         app, rfp, vendor_user, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     attachment = services.add_attachment(vendor_user, rfp.reference, "../../etc/Spec sheet.pdf", PDF, revision=2)
@@ -242,11 +251,31 @@ def test_an_attachment_is_stored_under_a_random_name_and_returns_a_submitted_bid
     assert attachment.stored_name != attachment.filename and attachment.stored_name.endswith(".pdf")
     assert (services.upload_dir() / attachment.stored_name).read_bytes() == PDF
     bid = stored(rfp, vendor_user)
-    assert bid.status == BidStatus.DRAFT and bid.revision == 3
+    assert bid.status == BidStatus.SUBMITTED and bid.revision == 3 and services.has_unsubmitted_changes(bid)
+    assert bid.submitted_content["attachments"] == []
 
+    # Not in the version in force: removed at once, file and all.
     services.remove_attachment(vendor_user, rfp.reference, attachment.key, revision=3)
     assert not (services.upload_dir() / attachment.stored_name).exists()
     assert stored(rfp, vendor_user).attachments == []
+    assert not services.has_unsubmitted_changes(stored(rfp, vendor_user))
+
+
+def test_an_attachment_the_version_in_force_lists_is_kept_for_it_until_the_opening(
+        app, rfp, vendor_user, admin, bid_input, now):
+    services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
+    attachment = services.add_attachment(vendor_user, rfp.reference, "spec.pdf", PDF, revision=2)
+    services.submit_bid(vendor_user, rfp.reference, revision=3)
+    services.remove_attachment(vendor_user, rfp.reference, attachment.key, revision=4)
+    bid = stored(rfp, vendor_user)
+    assert bid.current_attachments == [] and services.has_unsubmitted_changes(bid)
+    assert bid.submitted_content["attachments"] == [["spec.pdf", attachment.sha256]]
+    assert (services.upload_dir() / attachment.stored_name).exists()
+
+    now(rfp.bid_deadline)
+    services.open_bids(admin, rfp.id)
+    assert services.attachment_for_download(admin, attachment.key)[0].id == attachment.id
+    assert bid_events(rfp)[-1] == "bid.changes_set_aside"
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -291,3 +291,12 @@ def test_a_vendor_follows_from_its_bid_page_and_comes_back_to_it(log_in, rfp, gl
     ask(log_in(acme_rep), rfp, "Can line 1 be 12-inch?")
     _answer(log_in(admin), questions(rfp)[0])
     assert [message.to_address for message in outbox()] == [globex_rep.email]
+
+
+def test_the_answer_box_comes_first_and_the_published_wording_is_edited_only_on_purpose(log_in, rfp, acme_rep, admin):
+    ask(log_in(acme_rep), rfp)
+    [question] = questions(rfp)
+    html = log_in(admin).get(f"/admin/questions/{question.id}").get_data(as_text=True)
+    answer, wording = html.index('name="answer"'), html.index('name="question"')
+    assert answer < html.index('<details class="mb-3" id="question-wording">') < wording
+    assert "autofocus" in html[html.rindex("<textarea", 0, answer + 20):answer + 200]

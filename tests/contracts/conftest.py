@@ -16,13 +16,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-import pricing
 from coop import clock
 from coop.awards import adapters
-from coop.awards.models import Award, AwardRound, AwardRoundStatus, DistrictShare
+from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import rules
 from coop.bids import services as bid_services
-from coop.bids.models import Bid, BidLine
 from coop.extensions import db
 from coop.rfps import queries as rfp_queries
 from coop.rfps import services as rfp_services
@@ -126,38 +124,15 @@ def make_round(admin) -> Callable[..., AwardRound]:
     with its awards and shares (what an award round stores)."""
 
     def make(rfp: Rfp, *, shares: str = "capped_equal_price") -> AwardRound:
-        bid_lines = db.session.scalars(sa.select(BidLine).join(Bid).where(Bid.rfp_id == rfp.id)).all()
-        links = [(link.need.district, line, link.quantity) for line in rfp.lines for link in line.pooled_needs]
-        problem = pricing.Problem(
-            items=tuple(pricing.Item(adapters.item_id(line)) for line in rfp.lines),
-            districts=tuple(pricing.District(f"D{district.id}", district.region.code)
-                            for district in sorted({district for district, _, _ in links}, key=lambda d: d.id)),
-            demands=tuple(pricing.Demand(f"D{district.id}", adapters.item_id(line), quantity)
-                          for district, line, quantity in links),
-            offers=tuple(adapters.offer_of(bid_line) for bid_line in bid_lines),
-            vendors=tuple(pricing.Vendor(f"V{vendor_id}") for vendor_id in sorted({bl.bid.vendor_id for bl in bid_lines})),
-            tco_years=rfp.tco_years,
-        )
-        result = pricing.solve(problem, shares=shares, core=True, time_limit_s=30).to_dict()
-        by_offer = {adapters.offer_id(bid_line.bid, bid_line.rfp_line): bid_line for bid_line in bid_lines}
-        award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.SOLVED, options={"shares": shares},
-                                 problem=problem.to_dict(), result=result, solver_status=result["status"],
+        options = adapters.RoundOptions(share_rule=shares, time_limit_s=30)
+        problem = adapters.problem_document(adapters.problem_for(rfp, options=options, evaluations={}))
+        result = adapters.solve(problem, options)
+        award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.SOLVED, options=options.to_dict(), rule=shares,
+                                 problem=problem, result=result, solver_status=result["status"],
                                  total_cost_cents=_cents(result["total_cost"]), gap=result["gap"],
                                  created_by_id=admin.id, solved_at=clock.utcnow())
-        for row in result["awards"]:
-            bid_line = by_offer[row["offer"]]
-            award_round.awards.append(Award(
-                rfp_line_id=bid_line.rfp_line_id, district_id=int(row["district"][1:]), vendor_id=bid_line.bid.vendor_id,
-                bid_line_id=bid_line.id, quantity=row["quantity"], unit_price=Decimal(row["unit_price"]),
-                cost_cents=_cents(row["cost"]) + _cents(row["support_cost"]) - _cents(row["discount"])))
-        cost_key = {"capped_equal_price": "capped_cost", "equal_price": "pooled_cost"}[shares]
-        for row in result["shares"]:
-            pooled = _cents(row[cost_key])
-            standalone = _cents(row["standalone_cost"])
-            award_round.shares.append(DistrictShare(
-                district_id=int(row["district"][1:]), pooled_cost_cents=pooled, standalone_cost_cents=standalone,
-                savings_cents=None if standalone is None else standalone - pooled,
-                standalone_note=row.get("standalone_reason") or ""))
+        award_round.awards.extend(adapters.awards_from(result, rfp))
+        award_round.shares.extend(adapters.shares_from(result, shares))
         db.session.add(award_round)
         db.session.commit()
         return award_round

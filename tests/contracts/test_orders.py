@@ -39,7 +39,7 @@ def test_one_order_per_district_and_vendor_with_the_awards_figures_to_the_cent(f
     awards = db.session.scalars(sa.select(Award).where(Award.award_round_id == final.award_round_id)).all()
     expected = defaultdict(int)
     for award in awards:
-        expected[(award.district_id, award.vendor_id)] += award.cost_cents
+        expected[(award.district_id, award.vendor_id)] += award.cost_cents + award.support_cost_cents - award.discount_cents
     assert {(order.district_id, order.contract.vendor_id): order.total_cents for order in orders} == dict(expected)
     assert [(order.number, order.district.name, order.contract.vendor.name, order.total_cents) for order in orders] == [
         (f"{opened_rfp.reference}-PO-0001", "Hillcrest SD", "Acme Devices", 1_800_00),
@@ -51,6 +51,8 @@ def test_one_order_per_district_and_vendor_with_the_awards_figures_to_the_cent(f
     assert (line.line_no, line.item_code, line.item_name, line.quantity, line.unit_price, line.cost_cents) == (
         1, "LAPTOP-14", "14-inch student laptop", 60, Decimal("90.0000"), 5_400_00)
     assert sum(line.cost_cents for order in orders for line in order.lines) == sum(a.cost_cents for a in awards)
+    # The orders are the round's whole cost of ownership: purchases, support over the years, less the discounts.
+    assert sum(order.total_cents for order in orders) == final.award_round.total_cost_cents
     assert lakeview.contract.reference == f"{opened_rfp.reference}-C01"
     assert lakeview.delivery_by == now().date() + timedelta(days=opened_rfp.terms["delivery_days"])
     assert lakeview.payment_terms == "Net 30 days from delivery and invoice"
@@ -120,13 +122,14 @@ def test_the_district_reads_downloads_its_order(final, opened_rfp, buyers, clien
     assert number in listing and f"{opened_rfp.reference}-PO-0001" not in listing
     page = seen(client.get(f"/orders/{number}"))
     assert f"Cooperative contract {opened_rfp.reference}-C01" in page
-    assert "1 LAPTOP-14 14-inch student laptop 60 $90.00 $5,400.00 Total $5,400.00" in page
+    assert "1 LAPTOP-14 14-inch student laptop 60 $90.00 $5,400.00 $0.00 $0.00 $5,400.00 Total $5,400.00" in page
     pdf = client.get(f"/orders/{number}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     response = client.get(f"/orders/{number}.csv")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert [(row["po_number"], row["line"], row["item_code"], row["quantity"], row["unit_price"], row["cost"])
-            for row in rows] == [(number, "1", "LAPTOP-14", "60", "90.00", "5400.00")]
+    assert [(row["po_number"], row["line"], row["item_code"], row["quantity"], row["unit_price"], row["cost"],
+             row["support_cost"], row["discount"], row["total"])
+            for row in rows] == [(number, "1", "LAPTOP-14", "60", "90.00", "5400.00", "0.00", "0.00", "5400.00")]
     assert rows[0]["contract"] == f"{opened_rfp.reference}-C01" and rows[0]["vendor"] == "Acme Devices"
     commitments = seen(client.get("/commitments"))
     assert number in commitments
@@ -159,3 +162,19 @@ def test_during_the_protest_period_the_commitment_shows_the_notice(opened_rfp, m
     log_in(buyers["Lakeview SD"])
     assert (f"Notice of intent to award: final after {clock.format_utc(notice.protest_ends_at)}"
             in seen(client.get("/commitments")))
+
+
+def test_the_public_notice_and_the_ledger_say_intent_until_the_award_is_final(opened_rfp, make_round, admin, client,
+                                                                               seen, now, log_in, buyers):
+    notice = services.publish_round(admin, make_round(opened_rfp).id, FAIR)
+    log_in(buyers["Lakeview SD"])
+    assert "notice of intent: not final until its protest period ends" in seen(client.get("/ledger"))
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
+    assert f"Notice of intent to award — {opened_rfp.reference}" in page
+    assert "Bidders may protest until" in page and clock.format_utc(notice.protest_ends_at) in page
+    now(notice.protest_ends_at + timedelta(minutes=1))
+    services.finalise(admin, notice.id)
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
+    assert f"Award — {opened_rfp.reference}" in page and "The award is final since" in page
+    ledger = seen(client.get("/ledger"))
+    assert "· final" in ledger and "notice of intent" not in ledger

@@ -103,7 +103,7 @@ def test_the_demo_needs_are_open_in_the_coming_months_and_sized_to_each_district
 def test_the_catalogue_names_performance_requirements_never_brands(app, demo):
     categories = {category.slug: category for category in db.session.scalars(sa.select(Category))}
     templates = {template.category for template in app.extensions["coop.rfp_templates"].values()}
-    assert set(categories) == templates | {"security"}  # every category but security has an RFP template
+    assert set(categories) == templates  # every category has its RFP template
     assert all(category.items for category in categories.values())
     chromebook = db.session.scalars(sa.select(Item).where(Item.code == "CB-11-8-64")).one()
     assert chromebook.name == "11.6-inch Chromebook, 8 GB RAM, 64 GB storage"
@@ -163,7 +163,7 @@ def test_demo_load_prints_the_counts_and_the_log_ins(cli):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Loaded the demo cooperative: Cascadia Schools Purchasing Cooperative.\n")
     assert "3 regions, 12 districts (+1 pending approval), 6 vendors (+1 pending approval)," in result.output
-    assert "29 catalogue items in 10 categories, 23 open needs," in result.output
+    assert "29 catalogue items in 11 categories, 23 open needs," in result.output
     assert "Every demo user's password is coop-demo-2026." in result.output
     for _, email, _ in DEMO_LOGINS:
         assert email in result.output
@@ -217,7 +217,7 @@ def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_i
     north = make_region("north")
     chromebook = make_item("CB-11-8-64", category="student-laptops")
     load_demo()
-    assert count(Region) == 3 and count(Category) == 10
+    assert count(Region) == 3 and count(Category) == 11
     lakeview = db.session.scalars(sa.select(District).where(District.name == "Lakeview School District")).one()
     assert lakeview.region == north
     assert count(Need, Need.item_id == chromebook.id) > 0

@@ -53,6 +53,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from coop.accounts.models import User
 from coop.extensions import db
+from e2e import accessibility
 from e2e.browsing import sign_in
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -160,12 +161,17 @@ def read_db(live_url: str) -> Callable[[], AbstractContextManager[None]]:
 
 @pytest.fixture
 def page(browser, live_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
-    """A fresh page in a fresh browser context (own cookies) pointing at the live server."""
+    """A fresh page in a fresh browser context (own cookies) pointing at the live server; every page it loads is
+    checked with axe-core, and a serious or critical WCAG 2.1 A/AA violation fails the test at its end."""
     context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    axe_watch = accessibility.watch(page)
     try:
         yield page
+        report = request.node.stash.get(_reports, {}).get("call")
+        if report is not None and report.passed:
+            axe_watch.check(page)
     finally:
         report = request.node.stash.get(_reports, {}).get("call")
         if report is not None and report.failed and not page.is_closed():
@@ -183,8 +189,10 @@ def someone_else(browser, live_url: str, tmp_path: Path) -> Callable[[str], Abst
         context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
         context.set_default_timeout(TIMEOUT_MS)
         other = context.new_page()
+        axe_watch = accessibility.watch(other, who)
         try:
             yield other
+            axe_watch.check(other)
         except BaseException:
             _save_evidence(other, tmp_path, f"{who}-")
             raise

@@ -58,7 +58,6 @@ ANSWERS = {
     "battery_hours": "12 hours (manufacturer-rated)",
     "warranty_years": "3 years with accidental damage protection",
 }
-DRAFT_SAVED = "Your bid is saved as a draft. It is not considered unless you submit it before the deadline."
 SHEET_SAVED = "The bid sheet is read and saved as your draft. Check it below, then submit it."
 
 
@@ -157,30 +156,35 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         assert [region.code for region in bid_line.regions] == ["north", "south"]
         assert bid_line.spec_compliance == ANSWERS
 
-    # --- ... changes the product: a draft again, without a receipt -----------------------------------------------------
+    # --- ... changes the product: the submitted version stays in force beside the saved changes -----------------------
     product = line.get_by_label("Product offered (make and model)")
     expect(product).to_have_value("Acme Book 11 G3")
     product.fill("Acme Book 11 G4")
     page.get_by_role("button", name="Save draft").click()
 
-    expect(alert(page, DRAFT_SAVED)).to_be_visible()
-    expect(bid_state(page)).to_contain_text("Draft")
-    expect(bid_state(page)).to_contain_text("it will not be considered unless you submit it before the deadline")
-    expect(page.locator("#receipt-hash")).to_have_count(0)
+    expect(alert(page, "Your changes are saved as a draft. The bid you submitted stays in force until you submit them.")
+           ).to_be_visible()
+    expect(bid_state(page)).to_contain_text("Submitted")
+    expect(page.locator("#bid-changes")).to_contain_text(
+        "You have saved changes that are not submitted. The version in force is the one you submitted")
+    expect(receipt_hash).to_have_text(first_receipt)
     expect(line_block(page, 1).get_by_label("Product offered (make and model)")).to_have_value("Acme Book 11 G4")
     with read_db():
         bid = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id))
-        assert (bid.status, bid.submitted_at, bid.lines[0].product) == (BidStatus.DRAFT, None, "Acme Book 11 G4")
+        assert (bid.status, bid.content_sha256, bid.lines[0].product) == (
+            BidStatus.SUBMITTED, first_receipt, "Acme Book 11 G4")
+        assert bid.submitted_content["lines"][0]["product"] == "Acme Book 11 G3"
 
-    # --- ... and submits the draft as it stands: a new receipt ---------------------------------------------------------
-    page.locator("#bid-status").get_by_role("button", name="Submit this bid").click()
+    # --- ... and submits the changes: they are the version in force, with a new receipt -------------------------------
+    page.locator("#bid-status").get_by_role("button", name="Submit your changes").click()
 
     expect(alert(page, "Your bid is submitted.")).to_be_visible()
     expect(bid_state(page)).to_contain_text("Submitted")
+    expect(page.locator("#bid-changes")).to_have_count(0)
     expect(receipt_hash).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     second_receipt = receipt_hash.inner_text()
     assert second_receipt != first_receipt  # the content changed, so does its hash
-    expect(page.locator("#bid-status").get_by_role("button", name="Submit this bid")).to_have_count(0)
+    expect(page.locator("#bid-status").get_by_role("button", name="Submit your changes")).to_have_count(0)
     with read_db():
         bid = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id))
         assert (bid.status, bid.content_sha256, bid.lines[0].product) == (

@@ -44,8 +44,11 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     in_60_days = (clock.today() + timedelta(days=60)).isoformat()
     in_90_days = clock.today() + timedelta(days=90)
 
-    # Sign in: the dashboard of an approved district is its needs list, empty so far.
+    # Sign in: the dashboard of an approved district has nothing waiting; its needs list is empty so far.
     browser_sign_in(buyer)
+    expect(page.get_by_text("No line waits for your confirmation.")).to_be_visible()
+    expect(page.get_by_text("No need waits to be pooled.")).to_be_visible()
+    go_to(page, "Our needs")
     expect(page.get_by_role("heading", name="Our needs")).to_be_visible()
     expect(page.get_by_text("Your district has no needs yet.")).to_be_visible()
 
@@ -145,6 +148,10 @@ def test_a_buyer_changes_a_need_then_withdraws_it(page: Page, make_buyer, make_i
     db.session.commit()
 
     browser_sign_in(buyer)
+    # The dashboard lists the need as not pooled yet and leads to it.
+    page.locator("#open-needs").get_by_role("link", name="40 × 14-inch student laptop").click()
+    expect(page.get_by_role("heading", name="Need: 40 × 14-inch student laptop")).to_be_visible()
+    go_to(page, "Our needs")
     row = page.get_by_role("table").get_by_role("row").filter(has_text="14-inch student laptop")
     row.get_by_role("link", name="Edit").click()
     expect(page.get_by_label("Quantity")).to_have_value("40")

@@ -219,10 +219,19 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         expect(row.get_by_role("cell").nth(3)).to_have_text("200")
         expect(row.get_by_role("cell").nth(5)).to_have_text("Confirmed")
         row = rows.filter(has_text="Line 2: 14-inch student laptop")
+        asked: list[str] = []
+
+        def accept(dialog) -> None:
+            asked.append(dialog.message)
+            dialog.accept()
+
+        buyer_page.once("dialog", accept)
         row.get_by_role("button", name="Withdraw").click()
         expect(alert(buyer_page, f"Withdrawn: 30 × 14-inch student laptop from {reference} line 2; "
                                  "the need is open again.")).to_be_visible()
         expect(row.get_by_role("cell").nth(5)).to_have_text("Withdrawn")
+        assert asked == [f"Withdraw 30 × 14-inch student laptop from {reference}? The need is open again, and the "
+                         "pooled quantity goes down by 30."]
 
     with read_db():
         rfp = db.session.get(Rfp, rfp_id)

@@ -16,7 +16,7 @@ from coop import clock
 from coop.audit.models import AuditEvent
 from coop.errors import Rejection
 from coop.extensions import db
-from coop.needs import services
+from coop.needs import importing, services
 from coop.needs.models import Need, NeedStatus
 
 COLUMNS_MESSAGE = "The columns are: item_code, quantity, needed_by, budget_cap, erate_eligible, spec_notes."
@@ -120,7 +120,7 @@ def test_the_csv_template_round_trip(as_buyer, upload, catalogue):
                                 ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case")]
 
 
-def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue):
+def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue, table_rows):
     response = as_buyer.get("/needs/import/template.xlsx")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="coop-needs-template.xlsx"'
@@ -131,18 +131,23 @@ def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue):
     assert needs["A2"].value == "AP-WIFI6"
     assert [row[0] for row in workbook["Items"].iter_rows(min_row=2, values_only=True)] == ["AP-WIFI6", "CHROMEBOOK-11", "LAPTOP-14"]
     assert workbook["Instructions"]["A3"].value == "quantity"
-    # The example row stays (it is a valid need) and two rows are added, one with an Excel date cell.
+    # Two rows are added below the example, one with an Excel date cell; the example left in is refused, not
+    # ordered as a need of 40 access points.
     needs.append(["LAPTOP-14", 35, datetime.combine(days_ahead(20), datetime.min.time()), 9999.99, "yes", None])
     needs.append(["CHROMEBOOK-11", 70, days_ahead(25).isoformat(), None, None, "Rugged case"])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = upload("our needs.xlsx", buffer.getvalue(), follow_redirects=True)
-    assert "Imported 3 needs from our needs.xlsx." in text_of(response)
-    assert needs_in_order() == [
-        ("AP-WIFI6", 40, days_ahead(90), 1_250_000, True, "Replace this example row with your needs, one per row."),
-        ("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
-        ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case"),
-    ]
+    assert problems(response, table_rows) == [f"2 spec_notes {importing.EXAMPLE_ROW_LEFT_IN}"]
+    assert needs_in_order() == []
+    # Without the example row, the buyer's rows import.
+    needs.delete_rows(2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload("our needs.xlsx", buffer.getvalue(), follow_redirects=True)
+    assert "Imported 2 needs from our needs.xlsx." in text_of(response)
+    assert needs_in_order() == [("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
+                                ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case")]
 
 
 def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, make_item):
@@ -152,6 +157,8 @@ def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, ma
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert rows[1][0] == "'@SUM-1"  # the first item of the catalogue, by category
     assert [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+    # The buyer writes over the example row (its notes) and imports the file: the codes read back as typed.
+    content = content.replace(importing.EXAMPLE_NOTES.encode(), b"Our own need")
     response = upload("coop-needs-template.csv", content, follow_redirects=True)
     assert "Imported 1 need from coop-needs-template.csv." in text_of(response)
 
@@ -162,6 +169,7 @@ def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, ma
     assert [[cell.value for cell in row] for row in workbook["Items"].iter_rows(min_row=2)] == [
         ["'@SUM-1", "'+Mesh node", "Network", "each"],
         ["'-PRO-14", "'=HYPERLINK(\"http://x\",\"y\")", "Student Devices", "each"]]
+    workbook["Needs"]["F2"] = "Our own need"
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = upload("coop-needs-template.xlsx", buffer.getvalue(), follow_redirects=True)
@@ -203,7 +211,7 @@ def test_several_bad_rows_are_all_listed_and_nothing_is_imported(upload, catalog
         "3 budget_cap Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
         '3 erate_eligible E-Rate eligible must be "yes" or "no".',
         "4 quantity Quantity must be a whole number greater than 0.",
-        f'4 needed_by "31/12/2030" is not a date: {NOT_A_DATE_EXAMPLE}',
+        f'4 needed_by "31/12/2030" is not a US date (month/day/year): {NOT_A_DATE_EXAMPLE}',
         "6 item_code Enter an item code from the catalogue.",
         "6 quantity Quantity must be a whole number greater than 0.",
         f'6 needed_by "2030-02-30" is not a date: {NOT_A_DATE_EXAMPLE}',
@@ -362,3 +370,33 @@ def test_a_zip_that_is_not_a_workbook_is_refused(upload, catalogue, table_rows):
     response = upload("needs.xlsx", buffer.getvalue())
     assert problems(response, table_rows) == [
         '— — "needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.']
+
+
+def test_a_csv_saved_by_a_us_locale_spreadsheet_imports_its_month_day_year_dates(upload, catalogue):
+    content = ("item_code,quantity,needed_by\r\n"
+               "LAPTOP-14,10,08/15/2030\r\n"
+               "LAPTOP-14,11,8/16/30\r\n").encode()
+    response = upload("needs.csv", content, follow_redirects=True)
+    assert "Imported 2 needs from needs.csv." in text_of(response)
+    assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [date(2030, 8, 15),
+                                                                                     date(2030, 8, 16)]
+
+
+def test_a_day_first_date_is_refused_as_not_a_us_date(upload, catalogue, table_rows):
+    response = upload("needs.csv", b"item_code,quantity,needed_by\r\nLAPTOP-14,10,15/08/2030\r\n")
+    assert problems(response, table_rows) == [
+        '2 needed_by "15/08/2030" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. 2030-08-15.']
+    assert needs_in_order() == []
+
+
+def test_a_header_carrying_a_byte_order_mark_as_text_is_recognised_and_the_csv_template_has_none(
+        as_buyer, upload, catalogue):
+    assert not as_buyer.get("/needs/import/template.csv").get_data().startswith(b"\xef\xbb\xbf")
+    # The CSV template opened with LibreOffice's default (Latin-1) import and saved as XLSX: "ï»¿item_code".
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["ï»¿item_code", "quantity", "needed_by"])
+    workbook.active.append(["LAPTOP-14", 5, days_ahead(30).isoformat()])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload("needs.xlsx", buffer.getvalue(), follow_redirects=True)
+    assert "Imported 1 need from needs.xlsx." in text_of(response)

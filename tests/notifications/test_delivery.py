@@ -108,7 +108,7 @@ def test_a_failing_message_is_retried_later_and_later_then_failed_with_its_reaso
         if attempt < services.MAX_ATTEMPTS:
             waits.append(message.next_attempt_at - now())
             queued = text_of(client.get("/admin/outbox?state=queued"))
-            assert (f"nobody@acme.example Bounce {message.created_at:%Y-%m-%d %H:%M} Queued attempt {attempt} of 5 failed, "
+            assert (f"nobody@acme.example Bounce x {message.created_at:%Y-%m-%d %H:%M} Queued attempt {attempt} of 5 failed, "
                     f"next attempt {message.next_attempt_at:%Y-%m-%d %H:%M}") in queued
             assert "550 5.1.1 No such mailbox here" in queued
             now(message.next_attempt_at)

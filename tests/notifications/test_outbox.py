@@ -43,7 +43,7 @@ def test_the_outbox_lists_queued_mail_when_no_smtp_is_configured(log_in, admin, 
     assert "E-mail delivery is not configured (COOP_SMTP_URL is not set)" in page
     assert "sam@acme.example Addendum 1" in page and "pat@lakeview.example Your need is pooled" in page
     assert page.count("Queued") == 3  # the filter and both messages
-    assert "Body one" not in page  # bodies may concern one vendor's sealed bid
+    assert "Body one" in page  # readable: mail about an RFP's vendors is sealed, body and all, until the opening
     client.post("/admin/outbox/deliver")
     with client.session_transaction() as flashed:
         assert flashed["_flashes"] == [
@@ -161,3 +161,14 @@ def test_mail_to_an_rfps_vendors_is_sealed_in_the_outbox_until_its_opening(log_i
     db.session.commit()
     page = text_of(client.get("/admin/outbox"))
     assert f"sam@acme.example {rfp.reference}: addendum 1 issued" in page and "Queued (2)" in page
+
+
+def test_the_administrator_reads_a_message_s_body_but_not_a_sealed_one(log_in, admin, make_rfp):
+    rfp = make_rfp()
+    services.queue_email("pat@lakeview.example", "Your need is pooled", "Line 2 of RFP-1 pools your 40 laptops.")
+    services.queue_email("sam@acme.example", f"{rfp.reference}: addendum 1", "Sealed words", sealed_rfp_id=rfp.id)
+    db.session.commit()
+    html = log_in(admin).get("/admin/outbox").get_data(as_text=True)
+    assert ("<details><summary>Your need is pooled</summary><pre class=\"small text-wrap mb-0 mt-1\">"
+            "Line 2 of RFP-1 pools your 40 laptops.</pre></details>") in html
+    assert "Sealed words" not in html

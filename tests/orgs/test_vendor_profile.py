@@ -242,3 +242,18 @@ def test_the_review_page_shows_each_vendors_regions_website_and_contacts(client,
     assert "https://newcomer.example" in row
     assert "Alex Kim" in row and "alex@newcomer.example" in row and "360-555-0142" in row
     assert "Chromebooks and carts." in row
+
+
+def test_a_vendor_chooses_the_categories_it_sells(client, log_in, rep, regions, make_item):
+    laptops = make_item("LAPTOP-14", category="student-laptops").category
+    security = make_item("CAM-1", category="security").category
+    log_in(rep)
+    response = client.post("/organisation/edit", data=vendor_form(regions, category_ids=[laptops.id, security.id]))
+    assert response.status_code == 302
+    assert "Categories sold Security, Student Laptops" in text_of(client.get("/organisation"))
+    assert [category.slug for category in reloaded(Vendor, rep.organisation.id).categories] == ["security",
+                                                                                                "student-laptops"]
+    assert profile_events()[-1].after["categories"] == ["security", "student-laptops"]
+    refused = client.post("/organisation/edit", data=vendor_form(regions, category_ids=["999999"]))
+    assert refused.status_code == 422
+    assert feedback_for(refused, "category_ids") == "Choose the categories you sell from the list."

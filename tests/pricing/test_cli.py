@@ -64,3 +64,10 @@ def test_solve_reports_progress_on_stderr_unless_quiet(document, tmp_path):
         "optimal: best 9900.00, bound 9900.00, gap 0.0000%"]
     quiet = cli("solve", str(path), "--time-limit", "10", "--quiet")
     assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+def test_solve_reads_the_problem_from_standard_input_when_named_minus(document):
+    run = subprocess.run([sys.executable, "-m", "pricing", "solve", "-", "--time-limit", "10", "--quiet"], cwd=ROOT,
+                         input=json.dumps(document()), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["total_cost"] == "9900.00"

@@ -7,13 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from jinja2 import TemplateNotFound
 from pypdf import PdfReader
 
 from coop import clock
+from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.rfps import documents, panels, queries, services
-from coop.rfps.models import RfpDocument
+from coop.rfps.models import Rfp, RfpDocument, RfpStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,3 +150,33 @@ def test_the_document_as_pdf(client, published):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert published.reference in text
     assert "Memory (RAM): at least 8 GB" in text
+
+
+def test_a_one_year_term_reads_1_year_on_the_rfp_page_and_its_admin_page(client, log_in, admin, published, seen):
+    published.tco_years = 1
+    db.session.flush()
+    assert "evaluated over 1 year" in seen(client.get(f"/rfps/{published.reference}"))
+    manage = seen(log_in(admin).get(f"/admin/rfps/{published.id}"))
+    assert "Total cost of ownership 1 year" in manage
+    for text in (seen(client.get(f"/rfps/{published.reference}")), manage):
+        assert "1 years" not in text
+
+
+def test_past_its_deadline_an_rfp_is_closed_in_the_tabs_the_rows_and_the_database(
+        client, log_in, admin, published, frozen, seen, table_rows):
+    frozen(published.bid_deadline)
+    admin_client = log_in(admin)
+    page = admin_client.get("/admin/rfps")
+    tabs = seen(page)
+    assert "Open (0)" in tabs and "Closed (1)" in tabs
+    assert "Closed" in table_rows(page, "rfps")[0]
+    assert "No open RFPs yet." in seen(admin_client.get("/admin/rfps?status=open"))
+    assert published.reference in table_rows(admin_client.get("/admin/rfps?status=closed"), "rfps")[0]
+    db.session.expire_all()
+    assert db.session.get(Rfp, published.id).status == RfpStatus.CLOSED
+    closed = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "rfp.closed")).one()
+    assert (closed.rfp_id, closed.before, closed.after["status"]) == (published.id, {"status": "open"}, "closed")
+    # Once recorded, it is not recorded again; the RFP's page and the board still say closed.
+    assert services.close_past_deadlines() == 0
+    assert "(passed: bids are closed)" in seen(client.get(f"/rfps/{published.reference}"))
+    assert "Closed" in table_rows(client.get("/rfps"), "rfp-board")[0]

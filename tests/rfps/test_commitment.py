@@ -200,3 +200,53 @@ def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(log_in, ad
         "commitment-deadline": "2026-03-05T17:00", "commitment-time_zone": "America/New_York"}, follow_redirects=True)
     assert (f"{draft.reference} is open for commitments until 2026-03-05 22:00 UTC; "
             "the districts are e-mailed.") in seen(response)
+
+
+def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
+        committing, log_in, buyers, needs, link_of, seen, admin, frozen):
+    link_id = link_of(committing, needs["lakeview"])
+    client = log_in(buyers["Lakeview SD"])
+    html = client.get("/commitments").get_data(as_text=True)
+    withdraw = html[html.index(f'name="c{link_id}-withdraw"') - 400:html.index(f'name="c{link_id}-withdraw"') + 400]
+    assert (f'data-confirm="Withdraw 40 × 14-inch student laptop from {committing.reference}? The need is open again, '
+            'and the pooled quantity goes down by 40."') in withdraw
+    # The need's page says where it is pooled, linking to the commitment while the RFP is not public ...
+    need_page = client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)
+    assert f'<a href="/commitments#commitment-{link_id}">{committing.reference}</a>' in need_page
+    assert f"{committing.reference} · {committing.title}, line 2 (40) · your decision: proposed" in seen(
+        client.get(f"/needs/{needs['lakeview'].id}"))
+    # ... and to the RFP's page once it is published, from the commitments page too.
+    services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
+    frozen(committing.commitment_deadline + timedelta(minutes=1))
+    services.update_details(admin, committing.id, services.DetailsInput(
+        title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
+    services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
+    rfp_link = f'href="/rfps/{committing.reference}"'
+    assert rfp_link in client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)
+    assert rfp_link in client.get("/commitments").get_data(as_text=True)
+
+
+def test_the_commitment_window_can_be_shortened_or_extended_and_the_districts_are_told(
+        committing, log_in, admin, buyers, frozen, seen):
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    now = clock.utcnow()
+    shorter = (now + timedelta(days=2)).replace(second=0, microsecond=0)
+    rfp = services.change_commitment_deadline(admin, committing.id, shorter)
+    assert rfp.commitment_deadline == shorter
+    mails = [mail for mail in db.session.scalars(sa.select(OutboundEmail)) if mail.id not in before]
+    assert {mail.subject for mail in mails} == {f"{committing.reference}: confirm your needs by {clock.format_utc(shorter)}"}
+    assert len(mails) == 3  # one per district with needs pooled on it
+    assert f"The commitment deadline of {committing.reference}" in mails[0].body
+    with pytest.raises(Refusal) as refused:
+        services.change_commitment_deadline(admin, committing.id, now - timedelta(minutes=1))
+    assert str(refused.value) == services.DEADLINE_IN_PAST
+    # Through the page, in a chosen time zone; once the window has closed, it cannot be reopened.
+    client = log_in(admin)
+    response = client.post(f"/admin/rfps/{committing.id}/commitment/deadline", follow_redirects=True, data={
+        "commitment_deadline-deadline": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+        "commitment_deadline-time_zone": "UTC"})
+    assert f"The commitment window of {committing.reference} now closes at" in seen(response)
+    frozen(now + timedelta(days=4))
+    with pytest.raises(Refusal) as refused:
+        services.change_commitment_deadline(admin, committing.id, now + timedelta(days=10))
+    assert str(refused.value) == services.NOT_COMMITTING

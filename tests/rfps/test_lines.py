@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 import pytest
@@ -93,3 +95,13 @@ def test_the_commitment_window_needs_complete_specs(admin, draft):
         "Complete every line's specification first: Line 1: Storage is required. "
         "Line 1: Battery life (manufacturer-rated) is required. "
         "Line 1: Warranty with accidental damage protection is required.")
+
+
+def test_a_complete_line_s_editor_is_collapsed_and_an_incomplete_one_open(log_in, admin, draft, complete_specs):
+    html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
+    assert re.search(r'<details class="border-top pt-2" id="line-1-editor" open>\s*<summary>Edit line 1\'s '
+                     r'specification \(\d+ to complete\)</summary>', html)
+    complete_specs(draft)
+    html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
+    assert re.search(r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1\'s '
+                     r'specification</summary>', html)

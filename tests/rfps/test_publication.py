@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from coop.errors import Refusal
 from coop.extensions import db
+from coop.notifications.models import OutboundEmail
 from coop.rfps import queries, services
 from coop.rfps.models import RfpDocument, RfpStatus
 
@@ -125,3 +129,61 @@ def test_an_open_rfp_is_closed_once_its_bid_deadline_passes(published):
     assert queries.effective_status(published, deadline - timedelta(seconds=1)) == RfpStatus.OPEN
     assert queries.effective_status(published, deadline) == RfpStatus.CLOSED
     assert published.status == RfpStatus.OPEN  # the row is untouched until a job updates it
+
+
+def test_the_bid_window_is_at_least_seven_days(admin, ready):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    with pytest.raises(Refusal) as refused:
+        services.publish(admin, ready.id, NOW + timedelta(minutes=8))
+    assert (refused.value.field, str(refused.value)) == ("bid_deadline", (
+        "The bid deadline must be at least 7 days after publication, so that vendors have time to bid: "
+        "the earliest allowed bid deadline is 2026-03-09 15:00 UTC."))
+    assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=7))
+    assert rfp.bid_deadline == NOW + timedelta(days=7)
+
+
+def test_each_district_is_told_what_publication_did_with_its_lines(admin, ready, buyers):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
+    mail = {message.to_address: message for message in db.session.scalars(sa.select(OutboundEmail))
+            if message.id not in before}
+    lakeview, riverside = mail[buyers["Lakeview SD"].email], mail[buyers["Riverside USD"].email]
+    assert lakeview.subject == f"{rfp.reference} is published"
+    assert "- 40 × 14-inch student laptop: out to bid" in lakeview.body
+    assert "vendors bid until 2026-04-01 15:00 UTC" in lakeview.body
+    assert "- 60 × 14-inch student laptop: not confirmed, open again" in riverside.body
+
+
+def test_the_districts_an_rfp_buys_for_are_told_when_its_bids_are_opened(admin, published, buyers, frozen):
+    from coop.bids import services as bid_services
+
+    frozen(published.bid_deadline + timedelta(minutes=5))
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    bid_services.open_bids(admin, published.id)
+    mail = [message for message in db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id))
+            if message.id not in before and message.subject == f"{published.reference}: bids opened"]
+    assert sorted(message.to_address for message in mail) == sorted(
+        [buyers["Lakeview SD"].email, buyers["Riverside USD"].email])  # Hillcrest confirmed nothing
+    assert re.search(rf"The bid tabulation is public: \S*/rfps/{published.reference}/tabulation\n", mail[0].body)
+
+
+def test_vendors_selling_the_category_in_a_region_of_its_districts_are_e_mailed_on_publication(
+        admin, ready, make_vendor_rep, make_vendor, make_region, laptops):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    category = laptops["LAPTOP-14"].category
+    north, far = make_region("north"), make_region("far", "Far")
+    selling = make_vendor_rep(make_vendor("Acme Learning Supply", regions=[north]))
+    selling.organisation.categories = [category]
+    elsewhere = make_vendor_rep(make_vendor("Far Away Devices", regions=[far]))
+    elsewhere.organisation.categories = [category]
+    not_selling = make_vendor_rep(make_vendor("Cable Co", regions=[north]))
+    db.session.commit()
+    rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
+    told = {message.to_address: message for message in db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.subject == f"New RFP: {rfp.reference} {rfp.title}"))}
+    assert set(told) == {selling.email}
+    assert not {elsewhere.email, not_selling.email} & set(told)
+    assert "Bids are due by 2026-04-01 15:00 UTC." in told[selling.email].body
+    assert told[selling.email].sealed_rfp_id is None  # a published RFP is public

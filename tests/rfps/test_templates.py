@@ -13,7 +13,7 @@ from coop.rfps.template_library import TEMPLATE_DIR, TemplateError, load_library
 pytestmark = pytest.mark.no_db
 
 CATEGORIES = {"student-laptops", "tablets", "network-switches", "wireless-access-points", "firewalls",
-              "interactive-displays", "sis-licences", "mdm-licences", "cabling"}
+              "interactive-displays", "sis-licences", "mdm-licences", "cabling", "security", "staff-laptops"}
 
 
 def test_every_shipped_template_loads_with_criteria_adding_up_to_100():
@@ -51,7 +51,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_a_broken_template_is_refused_naming_file_and_field(tmp_path):
     library = copy_library(tmp_path)
-    edit(library / "tablets.toml", 'allowed = [32, 64, 128, 256]', 'allowed = []')
+    edit(library / "tablets.toml", 'allowed = [32, 64, 128, 256, 512]', 'allowed = []')
     edit(library / "tablets.toml", 'weight = 55', 'weight = 50')
     edit(library / "cabling.toml", 'kind = "boolean"', 'kind = "yesno"')
     edit(library / "firewalls.toml", 'summary = "Next-generation firewalls', 'summary = "FortiGate firewalls')
