@@ -291,10 +291,10 @@ def _ids_of_keys(keys: set[str]) -> list[int]:
     return list(db.session.scalars(sa.select(Invoice.id).where(Invoice.idempotency_key.in_(keys))))
 
 
-def record_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[int, int], str] | None = None,
-                      actor: User | None = None) -> BillingRun:
-    """Record (not issue) each vendor of a published award round its invoice of the cooperative's administrative
-    fee: one line per award, naming the RFP, the district and its purchase order.
+def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[int, int], str] | None = None,
+                       actor: User | None = None) -> BillingRun:
+    """Invoice each vendor of a published award round the cooperative's administrative fee: one line per award,
+    naming the RFP, the district and its purchase order.
 
     ``purchase_orders`` maps (district id, vendor id) to the purchase order's number, where they exist. Safe to
     call again: each vendor's invoice of a round has one key.
@@ -341,17 +341,6 @@ def record_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[int
                                       award_round_id=award_round_id)
             run.recorded.append(invoice.id)
         run.pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
-    return run
-
-
-def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[int, int], str] | None = None,
-                       actor: User | None = None) -> BillingRun:
-    """Invoice each vendor of a published award round the cooperative's administrative fee
-    (:func:`record_award_fees`), then issue the invoices through Stripe when billing is on.
-
-    Running it again records nothing new and only issues through Stripe what a run before could not.
-    """
-    run = record_award_fees(award_round_id, purchase_orders=purchase_orders, actor=actor)
     _issue_all(run.pending, run)
     return run
 

@@ -7,8 +7,9 @@ was published the next day with a 7-day protest period. Evergreen Learning Techn
 line 1, where its price was the lower; the administrator denied the protest in writing (the RFP document awards
 each line at the lowest evaluated cost). The day after the period ended the award was made final: a contract per
 vendor, a purchase order per district and vendor, the RFP ``awarded``, the districts' ledgers and the public award
-notice there to read, and each vendor's invoice of the cooperative's administrative fee recorded and issued by
-hand, as the demo's dues are (the demo never calls Stripe, whatever is configured): open, not yet due.
+notice there to read, and each vendor invoiced the cooperative's administrative fee by the final award. While
+Stripe is off (a new laptop) those invoices are drafts, which the demo records as issued by hand, as it does the
+dues: open, not yet due.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from __future__ import annotations
 import functools
 from datetime import date
 
+import sqlalchemy as sa
+
 from coop import clock
 from coop.accounts.models import User
 from coop.awards import adapters
 from coop.awards import services as awards
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.billing import services as billing
-from coop.contracts import queries as contracts_queries
+from coop.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from coop.contracts import services as contracts
 from coop.demo.rfps import LICENCES_DEADLINE_DAYS_AGO, DemoRfps, moment
+from coop.extensions import db
 
 PROTEST_DAYS = 7
 ROUND_DAYS_AGO = LICENCES_DEADLINE_DAYS_AGO - 5  # the day after the scoring
@@ -64,10 +68,15 @@ def load_award(rfps: DemoRfps, admin: User, protester: User, today: date) -> Awa
         contracts.resolve_protest(admin, protest.id, upheld=False, decision=PROTEST_DECISION)
 
     with clock.replaying(at(FINAL_DAYS_AGO, 17)):
-        contracts.finalise(admin, notice.id)
-        orders = {(order.district_id, order.contract.vendor_id): order.number
-                  for order in contracts_queries.orders_of_notice(notice.id)}
-        fees = billing.record_award_fees(award_round.id, purchase_orders=orders, actor=admin)
-        for invoice_id in fees.recorded:
+        contracts.finalise(admin, notice.id)  # which invoices the vendors' fees
+        for invoice_id in _unissued_fee_invoices(award_round.id):
             billing.record_issued(admin, invoice_id)
     return award_round
+
+
+def _unissued_fee_invoices(award_round_id: int) -> list[int]:
+    """The round's fee invoices still drafts: all of them while Stripe is off."""
+    return list(db.session.scalars(
+        sa.select(Invoice.id).where(Invoice.award_round_id == award_round_id, Invoice.kind == InvoiceKind.ADMIN_FEE,
+                                    Invoice.status == InvoiceStatus.DRAFT, Invoice.stripe_invoice_id.is_(None))
+        .order_by(Invoice.id)))

@@ -166,6 +166,7 @@ def _drop(category: str, warranty: str) -> dict[str, str]:
     return {"cable_category": category, "plenum_rated": "Plenum-rated (CMP) cable throughout.",
             "certified_testing": "Every drop tested to its category with a certification tester; results delivered "
                                  "per drop as PDF and in the tester's native format.",
+            "max_length_m": "Every permanent link up to 90 m, as the standard allows; longer runs get a closer IDF.",
             "warranty_years": warranty}
 
 
@@ -199,6 +200,7 @@ WILLAMETTE_CABLING = DemoBid(WILLAMETTE, (
 
 _SWITCH = {
     "ports": "24 x 1 Gb RJ45, all PoE+ (802.3at).",
+    "uplink_ports": "4 uplink ports.",
     "uplink_gbps": "4 x 10 Gb SFP+ uplinks.",
     "poe_budget_w": "370 W PoE budget with the standard power supply.",
     "warranty_years": "5 years: next-business-day hardware replacement and software updates.",
