@@ -22,8 +22,9 @@ run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve 
 test: $(INSTALLED)  ## the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
-bench: $(INSTALLED)  ## the allocation engine's benchmark; figures go to bench/results/
+bench: $(INSTALLED)  ## the allocation engine's benchmark and an award round's through the app; figures go to bench/results/
 	$(BIN)/python bench/pricing_bench.py
+	$(BIN)/python bench/round_bench.py
 
 demo-reset: $(INSTALLED)  ## start the embedded database (and its bid attachments) again from the demo
 	rm -rf instance/coop.sqlite3 instance/coop.sqlite3-wal instance/coop.sqlite3-shm instance/uploads

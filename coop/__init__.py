@@ -102,8 +102,8 @@ def _register_models() -> None:
     from coop.billing import models as _billing  # noqa: F401
     from coop.catalogue import models as _catalogue  # noqa: F401
     from coop.clarifications import models as _clarifications  # noqa: F401
-    from coop.evaluation import models as _evaluation  # noqa: F401
     from coop.contracts import models as _contracts  # noqa: F401
+    from coop.evaluation import models as _evaluation  # noqa: F401
     from coop.needs import models as _needs  # noqa: F401
     from coop.notifications import models as _notifications  # noqa: F401
     from coop.orgs import models as _orgs  # noqa: F401
@@ -128,11 +128,11 @@ def _register_input_checks(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from coop.accounts.views import bp as accounts_bp
     from coop.awards.views import bp as awards_bp
-    from coop.billing.views import bp as billing_bp
     from coop.bids.views import bp as bids_bp
+    from coop.billing.views import bp as billing_bp
     from coop.clarifications.views import bp as clarifications_bp
-    from coop.evaluation.views import bp as evaluation_bp
     from coop.contracts.views import bp as contracts_bp
+    from coop.evaluation.views import bp as evaluation_bp
     from coop.main.views import bp as main_bp
     from coop.needs.views import bp as needs_bp
     from coop.notifications.views import bp as notifications_bp
@@ -164,8 +164,8 @@ def _register_error_pages(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from coop.accounts.cli import coop_cli
-    from coop.contracts.cli import contracts_cli
     from coop.billing.cli import billing_cli
+    from coop.contracts.cli import contracts_cli
     from coop.demo.cli import demo_cli
     from coop.rfps.cli import audit_cli
 

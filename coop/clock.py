@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 _replayed_now: ContextVar[datetime | None] = ContextVar("replayed_now", default=None)
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return _replayed_now.get() or datetime.now(timezone.utc)
+    return _replayed_now.get() or datetime.now(UTC)
 
 
 def today() -> date:
@@ -29,7 +29,7 @@ def replaying(moment: datetime) -> Iterator[None]:
     """
     if moment.tzinfo is None:
         raise ValueError("naive datetime given to the clock")
-    token = _replayed_now.set(moment.astimezone(timezone.utc))
+    token = _replayed_now.set(moment.astimezone(UTC))
     try:
         yield
     finally:

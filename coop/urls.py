@@ -16,7 +16,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 #: The largest value of an INTEGER column on PostgreSQL (SQLite's are wider): every id and number in a URL.
 MAX_URL_INTEGER = 2**31 - 1
 
-_WHOLE = re.compile(r"[0-9]{1,%d}" % len(str(MAX_URL_INTEGER)))
+_WHOLE = re.compile(rf"[0-9]{{1,{len(str(MAX_URL_INTEGER))}}}")
 
 
 class BoundedIntegerConverter(IntegerConverter):

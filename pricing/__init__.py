@@ -20,9 +20,9 @@ from .diagnose import Unmet
 from .explain import Explanation, explain
 from .generate import generate_problem
 from .problem import (
+    Demand,
     DiscountBracket,
     District,
-    Demand,
     Item,
     Offer,
     Problem,

@@ -25,8 +25,8 @@ import bisect
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -280,7 +280,7 @@ def solve_demand_sets(
     out = []
     for n_set, plan in enumerate(plans):
         part_raws, incumbents = [], {}
-        for n_part, m in enumerate(plan):
+        for n_part in range(len(plan)):
             raw = by_key.get((n_set, n_part))
             result = found.get((n_set, n_part))
             if result is not None and not result.infeasible:

@@ -16,8 +16,9 @@ import multiprocessing.connection as mp_connection
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .highs import MilpArrays, RawSolution, solve_arrays
 

@@ -20,8 +20,8 @@ from fractions import Fraction
 import numpy as np
 
 from .costing import Award, price_awards, round_preserving_sum
-from .diagnose import capacity_unmet, structural_unmet
 from .decompose import independent_parts, solve_demand_sets
+from .diagnose import capacity_unmet, structural_unmet
 from .guard import Job, run_guarded
 from .highs import MilpArrays, RawSolution, solve_arrays
 from .model import build_model

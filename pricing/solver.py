@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
-from typing import Callable
 
 from .costing import price_awards, rule_violations, to_cents
 from .decompose import solve_demand_sets
@@ -121,7 +121,9 @@ def solve(
         progress(Progress(status, cost, bound, gap, time.perf_counter() - started))
 
     def finish(result: AllocationResult) -> AllocationResult:
-        cost, bound = result.total_cost, result.lower_bound
+        # The cost the bound speaks of: the evaluated cost when vendors carry evaluation factors.
+        cost = result.total_cost if result.evaluated_cost is None else result.evaluated_cost
+        bound = result.lower_bound
         report(result.status, None if cost is None else float(cost), None if bound is None else float(bound),
                result.gap)
         return result

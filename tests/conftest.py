@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+import support
 from flask import Flask, session
 from flask.testing import FlaskClient
 from flask_login import login_user
 
-import support
 from coop import clock, config, create_app
 from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password

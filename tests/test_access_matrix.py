@@ -8,10 +8,9 @@ refusal: ``SIGN_IN`` (redirect to the sign-in page), 403 or 404.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest

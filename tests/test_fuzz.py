@@ -22,9 +22,10 @@ from urllib.parse import quote, urlsplit
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings, strategies as st
-from werkzeug.exceptions import HTTPException
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_access_matrix import ALLOWED, MATRIX, PRINCIPALS, scenario  # noqa: F401  (scenario: the fixture)
+from werkzeug.exceptions import HTTPException
 
 from coop.extensions import db
 
@@ -39,7 +40,7 @@ hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30), st.inte
 # Several values where one is expected: a field or argument repeated.
 hostile_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3))
 HOSTILE_FILES = ((b"", "empty.csv"), (b"\x00\xff\xfe garbage", "bid.pdf"), (b"%PDF-1.4\n%%EOF\n", "../../x.pdf"),
-                 ("item_code,quantity\n=cmd|' /C calc'!A0,99999999999999999999\n".encode(), "needs.csv"))
+                 (b"item_code,quantity\n=cmd|' /C calc'!A0,99999999999999999999\n", "needs.csv"))
 # The query arguments views read (besides those of the filter forms, found on the pages).
 QUERY_ARGUMENTS = ("page", "version", "status", "state", "next")
 # Pages without forms, not looked at for them.

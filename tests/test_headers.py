@@ -7,11 +7,11 @@ import io
 import re
 
 import pytest
+from conftest import PASSWORD
 from pypdf import PdfReader
 from test_access_matrix import ALLOWED, MATRIX, scenario  # noqa: F401  (scenario is a fixture)
 
 from coop.extensions import limiter
-from conftest import PASSWORD
 
 EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
                 "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

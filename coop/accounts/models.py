@@ -26,7 +26,7 @@ class User(UserMixin, db.Model):
     # Part of every session's user id (see get_id): raising it ends every session and remember-me cookie at once.
     session_version: Mapped[int] = mapped_column(default=1)
 
-    memberships: Mapped[list["Membership"]] = relationship(
+    memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", order_by="Membership.id", cascade="all, delete-orphan"
     )
 
@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
-    def membership(self) -> "Membership | None":
+    def membership(self) -> Membership | None:
         """The membership the user acts under (the first one)."""
         return self.memberships[0] if self.memberships else None
 

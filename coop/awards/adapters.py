@@ -34,8 +34,20 @@ from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed
-from pricing import (AllocationResult, Demand, DiscountBracket, Explanation, Item, Offer, Problem, Progress, Rules,
-                     Tier, Vendor, explain)
+from pricing import (
+    AllocationResult,
+    Demand,
+    DiscountBracket,
+    Explanation,
+    Item,
+    Offer,
+    Problem,
+    Progress,
+    Rules,
+    Tier,
+    Vendor,
+    explain,
+)
 from pricing import District as EngineDistrict
 from pricing import solve as engine_solve
 from pricing.costing import to_cents

@@ -122,13 +122,30 @@ def _dollars(amount: Decimal) -> str:
     return format_dollars(adapters.cents(amount))
 
 
-def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
-    """The explanation of a round of ``rfp`` from its stored problem and result documents.
+@dataclass(frozen=True)
+class Names:
+    """All that an explanation reads from the database: what people call the engine's ids and the RFP's lines."""
+
+    engine: dict[str, str]
+    line_titles: dict[int, str]
+
+
+def names_for(rfp: Rfp, problem: dict) -> Names:
+    """The names a round's explanation uses (vendors as they bid, districts, lines with their items)."""
+    return Names(adapters.engine_names(problem, rfp),
+                 {line.line_no: f"Line {line.line_no}: {line.item.name} ({line.item.code})" for line in rfp.lines})
+
+
+def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanation:
+    """The explanation of a round from its stored problem and result documents, without the database.
+
+    It solves each line's runner-up and draws each line's chart, which on a large round takes as long as the
+    round's own solve: the caller holds no transaction meanwhile (on SQLite a transaction holds the write lock).
 
     Parameters
     ----------
-    rfp : Rfp
-        The RFP whose round it is (its lines and bids give the names).
+    names : Names
+        From :func:`names_for`.
     problem, result : dict
         The round's stored ``coop.allocation/1`` problem and result documents.
 
@@ -136,17 +153,14 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
     -------
     RoundExplanation
     """
-    names = adapters.engine_names(problem, rfp)
-    explained = adapters.explain_round(problem, result, names=names)
-    lines_by_no = {line.line_no: line for line in rfp.lines}
+    explained = adapters.explain_round(problem, result, names=names.engine)
 
     def name(ident: str) -> str:
-        return names.get(ident, ident)
+        return names.engine.get(ident, ident)
 
     def line_title(item: str) -> str:
         match = _LINE_ID.fullmatch(item)
-        line = lines_by_no.get(int(match.group(1))) if match else None
-        return item if line is None else f"Line {line.line_no}: {line.item.name} ({line.item.code})"
+        return names.line_titles.get(int(match.group(1)), item) if match else item
 
     def award_rows(awards) -> tuple[AwardRow, ...]:
         return tuple(
@@ -184,8 +198,8 @@ def explanation_for(rfp: Rfp, problem: dict, result: dict) -> RoundExplanation:
         p = explained.pooling
         pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
                               _dollars(p.savings), not p.missing,
-                              tuple((name(d), adapters.readable(why, names)) for d, why in p.missing))
-    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, adapters.readable(u.reason, names))
+                              tuple((name(d), adapters.readable(why, names.engine)) for d, why in p.missing))
+    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, adapters.readable(u.reason, names.engine))
                   for u in explained.unmet)
     return RoundExplanation(explained.status, explained.message, explained.tco_years, tuple(lines), pooling, unmet)
 
@@ -200,9 +214,9 @@ def _curve_row(vendor: str, curve) -> CurveRow:
                     f"{curve.min_award_quantity:,}", awarded)
 
 
-def render_html(rfp: Rfp, explanation: RoundExplanation) -> Markup:
+def render_html(explanation: RoundExplanation) -> Markup:
     """The explanation as the round's page and its PDF show it (``awards/_explanation.html``)."""
-    return Markup(render_template(PARTIAL_TEMPLATE, rfp=rfp, explanation=explanation))
+    return Markup(render_template(PARTIAL_TEMPLATE, explanation=explanation))
 
 
 def render_pdf(rfp: Rfp, explanation_html: str) -> bytes:

@@ -79,9 +79,9 @@ class AwardRound(db.Model):
 
     rfp: Mapped[Rfp] = relationship()
     created_by: Mapped[User | None] = relationship()
-    rerun_of: Mapped["AwardRound | None"] = relationship(remote_side=[id])
-    awards: Mapped[list["Award"]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
-    shares: Mapped[list["DistrictShare"]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
+    rerun_of: Mapped[AwardRound | None] = relationship(remote_side=[id])
+    awards: Mapped[list[Award]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
+    shares: Mapped[list[DistrictShare]] = relationship(back_populates="award_round", cascade="all, delete-orphan")
 
     __table_args__ = (sa.UniqueConstraint("rfp_id", "number"),)
 

@@ -379,11 +379,10 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
     if result["status"] not in ANSWERED:
         return None
     tracker.phase("explaining")
-    rfp = db.session.get(AwardRound, round_id).rfp
-    html = explanation.render_html(rfp, explanation.explanation_for(rfp, document, result))
-    # Read, not written: no transaction stays open while the next step works (SQLite's write lock).
+    names = explanation.names_for(db.session.get(AwardRound, round_id).rfp, document)
+    # Read; then no transaction stays open while the runner-ups are solved and the charts drawn (SQLite's write lock).
     db.session.commit()
-    return html
+    return explanation.render_html(explanation.explanation_for(names, document, result))
 
 
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
@@ -402,8 +401,11 @@ def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> No
         award_round.phase = result["status"]
         award_round.gap = result["gap"]
         award_round.progress_gap = result["gap"]
-        award_round.total_cost_cents = award_round.best_cost_cents = (
-            None if result["total_cost"] is None else adapters.cents(Decimal(result["total_cost"])))
+        award_round.total_cost_cents = (None if result["total_cost"] is None
+                                        else adapters.cents(Decimal(result["total_cost"])))
+        # Beside the lower bound, the cost the search minimised (evaluated, when evaluation factors weigh).
+        searched = result.get("evaluated_cost") or result["total_cost"]
+        award_round.best_cost_cents = None if searched is None else adapters.cents(Decimal(searched))
         award_round.lower_bound_cents = (None if result["lower_bound"] is None
                                          else adapters.cents(Decimal(result["lower_bound"])))
         award_round.elapsed_s = result["stats"].get("total_time_s")

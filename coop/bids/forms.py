@@ -9,7 +9,16 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Form, ValidationError
-from wtforms.fields import BooleanField, FieldList, FormField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields import (
+    BooleanField,
+    FieldList,
+    FormField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 

@@ -49,16 +49,16 @@ class Bid(db.Model):
 
     rfp: Mapped[Rfp] = relationship()
     vendor: Mapped[Vendor] = relationship()
-    lines: Mapped[list["BidLine"]] = relationship(back_populates="bid", cascade="all, delete-orphan")
-    discount_brackets: Mapped[list["DiscountBracket"]] = relationship(
+    lines: Mapped[list[BidLine]] = relationship(back_populates="bid", cascade="all, delete-orphan")
+    discount_brackets: Mapped[list[DiscountBracket]] = relationship(
         back_populates="bid", order_by="DiscountBracket.min_value_cents", cascade="all, delete-orphan"
     )
-    attachments: Mapped[list["BidAttachment"]] = relationship(
+    attachments: Mapped[list[BidAttachment]] = relationship(
         back_populates="bid", order_by="BidAttachment.id", cascade="all, delete-orphan"
     )
 
     @property
-    def current_attachments(self) -> list["BidAttachment"]:
+    def current_attachments(self) -> list[BidAttachment]:
         """The attachments of the bid as it stands, without those removed but kept for the version in force."""
         return [attachment for attachment in self.attachments if attachment.removed_at is None]
 
@@ -97,7 +97,7 @@ class BidLine(db.Model):
 
     bid: Mapped[Bid] = relationship(back_populates="lines")
     rfp_line: Mapped[RfpLine] = relationship()
-    tiers: Mapped[list["PriceTier"]] = relationship(
+    tiers: Mapped[list[PriceTier]] = relationship(
         back_populates="bid_line", order_by="PriceTier.min_quantity", cascade="all, delete-orphan"
     )
 

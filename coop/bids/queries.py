@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from coop import money
-from coop.bids import rules
 from coop.audit.models import AuditEvent
+from coop.bids import rules
 from coop.bids.models import Bid, BidAttachment, BidLine, BidStatus, PricingKind
 from coop.extensions import db
 from coop.orgs.models import Region

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from coop.bids.models import PricingKind
+
 # Amounts are read and written as everywhere else; the bid pages, sheets and tabulation reach them through this
 # module, with the rest of the bids' rules.
 from coop.errors import Problem, Rejection

@@ -47,7 +47,13 @@ from coop.bids.models import PricingKind
 from coop.errors import Problem, Rejection
 from coop.rfps.models import Rfp, RfpLine
 from coop.spreadsheets import (
-    DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, cell_text, column_letter, normalise_header, shown,
+    DUPLICATE_COLUMN,
+    MISSING_COLUMN,
+    UNNAMED_COLUMN,
+    cell_text,
+    column_letter,
+    normalise_header,
+    shown,
 )
 
 BID_SHEET = "Bid"

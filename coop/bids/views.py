@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coop import clock, exports
-from coop.access import public, roles
+from coop.access import roles
 from coop.bids import forms, queries, services, sheets
 from coop.bids.models import Bid, BidStatus
 from coop.errors import Refusal, Rejection, show_on_form

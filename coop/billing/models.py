@@ -104,9 +104,9 @@ class Invoice(db.Model):
     recorded_by_hand: Mapped[bool] = mapped_column(default=False)
 
     organisation: Mapped[Organisation] = relationship()
-    lines: Mapped[list["InvoiceLine"]] = relationship(back_populates="invoice", cascade="all, delete-orphan",
+    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", cascade="all, delete-orphan",
                                                       order_by="InvoiceLine.id")
-    credit_notes: Mapped[list["CreditNote"]] = relationship(back_populates="invoice", order_by="CreditNote.id")
+    credit_notes: Mapped[list[CreditNote]] = relationship(back_populates="invoice", order_by="CreditNote.id")
 
     __table_args__ = (
         sa.CheckConstraint("total_cents >= 0", name="total_not_negative"),

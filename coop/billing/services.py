@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -28,8 +28,16 @@ from coop import clock
 from coop.audit import services as audit
 from coop.awards.models import Award, AwardRound, AwardRoundStatus
 from coop.billing import adapters, queries
-from coop.billing.models import (BillingCustomer, CreditNote, FeeSchedule, Invoice, InvoiceKind, InvoiceLine,
-                                 InvoiceStatus, StripeEvent)
+from coop.billing.models import (
+    BillingCustomer,
+    CreditNote,
+    FeeSchedule,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    StripeEvent,
+)
 from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.money import format_dollars, parse_dollars_to_cents
@@ -469,7 +477,7 @@ def _locked(invoice_id: int) -> Invoice:
 
 
 def _from_unix(seconds: int | None) -> datetime | None:
-    return datetime.fromtimestamp(seconds, timezone.utc) if seconds else None
+    return datetime.fromtimestamp(seconds, UTC) if seconds else None
 
 
 def _apply_remote(invoice: Invoice, remote: adapters.RemoteInvoice, *, payment_failed: bool = False) -> str | None:

@@ -14,7 +14,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
 
-    items: Mapped[list["Item"]] = relationship(back_populates="category", order_by="Item.code")
+    items: Mapped[list[Item]] = relationship(back_populates="category", order_by="Item.code")
 
     def __repr__(self) -> str:
         return f"<Category {self.slug}>"

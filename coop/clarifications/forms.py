@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateTimeLocalField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
@@ -89,7 +96,7 @@ class AddendumForm(FlaskForm):
         description="What changes and why, as vendors will read it.", render_kw={"rows": 3},
     )
     bid_deadline = DateTimeLocalField(
-        "New bid deadline (UTC, optional)", validators=[Optional()], invalid_value_message=DEADLINE_NOT_A_TIME, tz=timezone.utc,
+        "New bid deadline (UTC, optional)", validators=[Optional()], invalid_value_message=DEADLINE_NOT_A_TIME, tz=UTC,
         description="Leave empty to keep the deadline. Inside the last 7 days it moves to at least 7 days from now anyway.",
     )
     submit = SubmitField("Issue the addendum")

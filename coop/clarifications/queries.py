@@ -15,6 +15,7 @@ from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus, VendorInterest
 
+
 @dataclass(frozen=True)
 class PublicAnswer:
     """A question and its answer as published: no asker, no vendor."""

@@ -27,13 +27,13 @@ from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
-from coop.rfps import queries as rfp_queries
 from coop.clarifications.models import Addendum, Question, QuestionStatus
 from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued
 from coop.orgs import queries as org_queries
 from coop.orgs.models import Vendor
+from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField

@@ -11,7 +11,13 @@ from coop import clock
 from coop.access import public, roles
 from coop.clarifications import queries, services
 from coop.clarifications.forms import (
-    AnswerForm, AskForm, DismissForm, FollowForm, addendum_form, addendum_input, field_name,
+    AnswerForm,
+    AskForm,
+    DismissForm,
+    FollowForm,
+    addendum_form,
+    addendum_input,
+    field_name,
 )
 from coop.clarifications.models import QuestionStatus
 from coop.errors import Refusal, Rejection, show_on_form

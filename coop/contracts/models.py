@@ -53,7 +53,7 @@ class AwardNotice(db.Model):
     award_round: Mapped[AwardRound] = relationship()
     rfp: Mapped[Rfp] = relationship()
     published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
-    protests: Mapped[list["Protest"]] = relationship(back_populates="notice", order_by="Protest.id")
+    protests: Mapped[list[Protest]] = relationship(back_populates="notice", order_by="Protest.id")
 
     __table_args__ = (
         sa.CheckConstraint("protest_days >= 1", name="protest_days_positive"),
@@ -128,7 +128,7 @@ class PurchaseOrder(db.Model):
 
     contract: Mapped[Contract] = relationship()
     district: Mapped[District] = relationship()
-    lines: Mapped[list["PurchaseOrderLine"]] = relationship(back_populates="purchase_order",
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(back_populates="purchase_order",
                                                             order_by="PurchaseOrderLine.line_no")
 
     __table_args__ = (sa.UniqueConstraint("contract_id", "district_id"),)

@@ -17,7 +17,13 @@ from coop.awards import adapters
 from coop.awards.models import Award, AwardRound, DistrictShare
 from coop.bids.models import Bid, BidStatus
 from coop.contracts.models import (
-    AwardNotice, Contract, NoticeStatus, Protest, ProtestStatus, PurchaseOrder, PurchaseOrderLine,
+    AwardNotice,
+    Contract,
+    NoticeStatus,
+    Protest,
+    ProtestStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
 )
 from coop.extensions import db
 from coop.money import format_dollars

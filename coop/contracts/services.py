@@ -23,7 +23,13 @@ from coop.awards.models import Award, AwardRound, AwardRoundStatus
 from coop.billing import services as billing
 from coop.contracts import queries
 from coop.contracts.models import (
-    AwardNotice, Contract, NoticeStatus, Protest, ProtestStatus, PurchaseOrder, PurchaseOrderLine,
+    AwardNotice,
+    Contract,
+    NoticeStatus,
+    Protest,
+    ProtestStatus,
+    PurchaseOrder,
+    PurchaseOrderLine,
 )
 from coop.errors import Refusal
 from coop.extensions import db

@@ -166,8 +166,7 @@ def _drop(category: str, warranty: str) -> dict[str, str]:
     return {"cable_category": category, "plenum_rated": "Plenum-rated (CMP) cable throughout.",
             "certified_testing": "Every drop tested to its category with a certification tester; results delivered "
                                  "per drop as PDF and in the tester's native format.",
-            "max_length_m": "Every permanent link up to 90 m, as the standard allows; longer runs get a closer IDF.",
-            "warranty_years": warranty}
+            "warranty_years": warranty, "max_length_m": "Runs of up to 90 m, the standard's permanent-link limit."}
 
 
 ROGUE_VALLEY_CABLING = DemoBid(ROGUE_VALLEY, (
@@ -200,8 +199,8 @@ WILLAMETTE_CABLING = DemoBid(WILLAMETTE, (
 
 _SWITCH = {
     "ports": "24 x 1 Gb RJ45, all PoE+ (802.3at).",
-    "uplink_ports": "4 uplink ports.",
     "uplink_gbps": "4 x 10 Gb SFP+ uplinks.",
+    "uplink_ports": "4 uplink ports (SFP+).",
     "poe_budget_w": "370 W PoE budget with the standard power supply.",
     "warranty_years": "5 years: next-business-day hardware replacement and software updates.",
 }

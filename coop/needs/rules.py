@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from coop import money
+
 # The needs' pages and forms write amounts through this module, with the rest of the needs' rules.
 
 MAX_QUANTITY = 1_000_000

@@ -71,7 +71,7 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation")  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")  # noqa: F821
 
     __table_args__ = (sa.UniqueConstraint("kind", "name"),)
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": OrganisationKind.COOPERATIVE}
@@ -111,7 +111,7 @@ class Vendor(Organisation):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     regions: Mapped[list[Region]] = relationship(secondary=vendor_region, order_by=Region.code)
     # Resolved by name: the catalogue's models need nothing of the organisations'.
-    categories: Mapped[list["Category"]] = relationship(secondary=vendor_category, order_by="Category.name")
+    categories: Mapped[list[Category]] = relationship(secondary=vendor_category, order_by="Category.name")
 
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.VENDOR}
 

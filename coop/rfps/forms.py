@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, DateTimeLocalField, HiddenField, IntegerField, SelectChoice, SelectField,
-    SelectMultipleField, StringField, SubmitField, TextAreaField,
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -73,7 +82,7 @@ class DeadlineForm(FlaskForm):
 
     @property
     def utc(self) -> datetime:
-        return self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data)).astimezone(timezone.utc)
+        return self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data)).astimezone(UTC)
 
 
 class CancelForm(FlaskForm):

@@ -49,7 +49,7 @@ class Rfp(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category] = relationship()
-    lines: Mapped[list["RfpLine"]] = relationship(back_populates="rfp", order_by="RfpLine.line_no", cascade="all, delete-orphan")
+    lines: Mapped[list[RfpLine]] = relationship(back_populates="rfp", order_by="RfpLine.line_no", cascade="all, delete-orphan")
 
     __table_args__ = (sa.CheckConstraint("tco_years > 0", name="tco_years_positive"),)
 
@@ -70,7 +70,7 @@ class RfpLine(db.Model):
 
     rfp: Mapped[Rfp] = relationship(back_populates="lines")
     item: Mapped[Item] = relationship()
-    pooled_needs: Mapped[list["RfpLineNeed"]] = relationship(back_populates="line", cascade="all, delete-orphan")
+    pooled_needs: Mapped[list[RfpLineNeed]] = relationship(back_populates="line", cascade="all, delete-orphan")
 
     __table_args__ = (
         sa.UniqueConstraint("rfp_id", "line_no"),

@@ -16,8 +16,16 @@ from coop.needs.queries import DemandFilter
 from coop.orgs import queries as org_queries
 from coop.rfps import documents, panels, queries, services
 from coop.rfps.forms import (
-    ActionForm, CancelForm, CommitmentForm, DeadlineForm, PoolFilterForm, PoolForm, details_form_class, line_form_class,
-    spec_for_form, template_choices,
+    ActionForm,
+    CancelForm,
+    CommitmentForm,
+    DeadlineForm,
+    PoolFilterForm,
+    PoolForm,
+    details_form_class,
+    line_form_class,
+    spec_for_form,
+    template_choices,
 )
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role

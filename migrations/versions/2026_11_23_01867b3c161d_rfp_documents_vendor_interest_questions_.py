@@ -5,9 +5,8 @@ Revises: 3b66612835b9
 Create Date: 2026-11-23 12:59:14.077485
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '01867b3c161d'

@@ -1,13 +1,12 @@
 """The whole product's schema: organisations, accounts, catalogue, needs, RFPs, bids, awards, audit.
 
 Revision ID: 3b66612835b9
-Revises: 
+Revises:
 Create Date: 2026-11-23 12:50:32.585414
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3b66612835b9'

@@ -5,9 +5,8 @@ Revises: 01867b3c161d
 Create Date: 2026-11-23 15:02:16.222444
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '781e9489b786'

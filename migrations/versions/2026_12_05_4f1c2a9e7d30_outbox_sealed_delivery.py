@@ -5,9 +5,8 @@ Revises: 781e9489b786
 Create Date: 2026-12-05 13:18:16.999931
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4f1c2a9e7d30'

@@ -5,9 +5,8 @@ Revises: 4f1c2a9e7d30
 Create Date: 2026-12-05 13:30:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5e3c1a9d2b47'

@@ -5,9 +5,8 @@ Revises: c5575f3580c3
 Create Date: 2026-12-05 16:30:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7b2e9c4d1a58'

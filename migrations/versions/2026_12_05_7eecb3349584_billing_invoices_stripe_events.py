@@ -6,9 +6,8 @@ Revises: f59d139c496b
 Create Date: 2026-12-05 16:14:22.647181
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7eecb3349584'

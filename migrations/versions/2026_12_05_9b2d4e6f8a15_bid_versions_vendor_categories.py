@@ -6,9 +6,8 @@ Revises: a7d3e1f5c9b2
 Create Date: 2026-12-05 16:20:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9b2d4e6f8a15'

@@ -6,9 +6,8 @@ Revises: 7eecb3349584
 Create Date: 2026-12-05 16:30:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7d3e1f5c9b2'

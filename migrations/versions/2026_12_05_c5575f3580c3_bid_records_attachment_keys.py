@@ -7,9 +7,8 @@ Create Date: 2026-12-05 13:20:00.000000
 """
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5575f3580c3'

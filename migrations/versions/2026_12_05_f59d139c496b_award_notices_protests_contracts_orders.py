@@ -5,9 +5,8 @@ Revises: 7b2e9c4d1a58
 Create Date: 2026-12-05 16:12:01.126147
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f59d139c496b'

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from coop.accounts.models import User
-from coop.roles import Role
 from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationKind, OrganisationStatus
+from coop.roles import Role
 
 OPTIONS = ["--name", "Ozark Schools Purchasing Cooperative", "--admin-name", "Robin Vega",
            "--email", "Robin@Ozark-Coop.example", "--password", "a long enough secret"]

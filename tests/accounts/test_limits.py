@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 import redis
+from conftest import PASSWORD
 from support import text_of
 
 from coop.extensions import db, limiter
-from conftest import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379"
 TOO_MANY = "Too many attempts; wait a minute and try again."

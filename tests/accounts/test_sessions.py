@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD
 from support import text_of
 
 from coop import config
 from coop.accounts import services
-from conftest import PASSWORD
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from conftest import PASSWORD
 from support import text_of
 
 from coop.accounts.models import User
@@ -10,7 +11,6 @@ from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.orgs.models import District, OrganisationStatus, Vendor
 from coop.roles import Role
-from conftest import PASSWORD
 
 
 def district_sign_up(region_id: int, **overrides) -> dict:

@@ -79,7 +79,7 @@ def round_documents(make_rfp, make_district, make_vendor, make_region, now):
 
 def test_the_explanation_names_vendors_districts_and_lines(round_documents):
     rfp, problem, result = round_documents
-    explained = explanation.explanation_for(rfp, problem, result)
+    explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)
     first, second = explained.lines
     assert first.title.startswith("Line 1: 11-inch student laptop (LAPTOP-")
     assert [(a.vendor, a.districts, a.quantity, a.tier, a.unit_price, a.total) for a in first.awards] == [
@@ -112,7 +112,7 @@ def test_the_explanation_names_vendors_districts_and_lines(round_documents):
 
 def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(app, round_documents, table_rows):
     rfp, problem, result = round_documents
-    explained = explanation.explanation_for(rfp, problem, result)
+    explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)
     with app.test_request_context():
         html = render_template("awards/_explanation.html", explanation=explained)
     page = BeautifulSoup(html, "html.parser")
@@ -162,9 +162,9 @@ def test_a_chart_is_the_same_bytes_for_the_same_figures_and_escapes_names():
 
 def test_the_pdf_has_the_explanation_with_its_charts(app, round_documents):
     rfp, problem, result = round_documents
-    explained = explanation.explanation_for(rfp, problem, result)
+    explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)
     with app.test_request_context():
-        pdf = explanation.render_pdf(rfp, explanation.render_html(rfp, explained))
+        pdf = explanation.render_pdf(rfp, explanation.render_html(explained))
     pages = PdfReader(io.BytesIO(pdf)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert f"{rfp.reference} · Award explanation · page 1 of {len(pages)}" in text
@@ -179,7 +179,7 @@ def test_an_infeasible_round_names_each_unmet_demand_and_why(app, round_document
     acme = {o["vendor"] for o in problem["offers"] if o["tiers"][0]["unit_price"] == "450.00"}
     problem = {**problem, "offers": [o for o in problem["offers"] if o["vendor"] not in acme]}
     result = solve(Problem.from_dict(problem), time_limit_s=20).to_dict()
-    explained = explanation.explanation_for(rfp, problem, result)
+    explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)
     assert (explained.status, explained.lines) == ("infeasible", ())
     assert [(u.district, u.line, u.quantity) for u in explained.unmet] == [
         ("Alder School District", explained.unmet[0].line, 40)]

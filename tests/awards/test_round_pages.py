@@ -7,13 +7,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from support import text_of
 
 from coop import jobs
 from coop.awards import adapters, forms, services
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
-from support import text_of
 
 DEFAULTS = {"time_limit_s": "60", "share_rule": "capped_equal_price", "max_vendors_per_item": ""}
 
@@ -124,7 +124,7 @@ def running(admin, opened_rfp, now):
 def test_a_running_round_shows_its_live_progress_and_a_cancel_button(admin_client, opened_rfp, running, now):
     response = admin_client.get(rounds_url(opened_rfp, "/1"))
     html = response.get_data(as_text=True)
-    assert 'data-progress-url="/admin/rfps/%d/rounds/1/progress.json"' % opened_rfp.id in html
+    assert f'data-progress-url="/admin/rfps/{opened_rfp.id}/rounds/1/progress.json"' in html
     assert 'aria-live="polite"' in html
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
     page = text_of(response)

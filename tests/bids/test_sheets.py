@@ -13,7 +13,7 @@ import pytest
 
 from coop import spreadsheets
 from coop.bids import queries, rules, sheets
-from coop.bids.models import Bid, BidLine, DiscountBracket, PricingKind, PriceTier
+from coop.bids.models import Bid, BidLine, DiscountBracket, PriceTier, PricingKind
 from coop.bids.rules import BidInput, BracketInput, LineInput, TierInput
 from coop.errors import Rejection
 from coop.extensions import db

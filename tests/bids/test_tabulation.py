@@ -13,8 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from coop.awards import adapters
-from coop.awards import tabulation
+from coop.awards import adapters, tabulation
 from coop.bids import services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
 from coop.extensions import db

@@ -21,8 +21,8 @@ from flask import Flask
 
 from coop import clock
 from coop.awards.models import Award, AwardRound, AwardRoundStatus
-from coop.billing.models import FeeSchedule
 from coop.bids.models import Bid, BidLine, BidStatus
+from coop.billing.models import FeeSchedule
 from coop.extensions import db
 from coop.orgs.models import District, Vendor
 from coop.rfps.models import Rfp, RfpStatus

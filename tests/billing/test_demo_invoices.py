@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from support import text_of
 
 from coop import clock
 from coop.accounts.models import User
@@ -10,7 +11,6 @@ from coop.billing.models import FeeSchedule, Invoice, InvoiceKind, InvoiceStatus
 from coop.demo import data
 from coop.demo.services import load_demo
 from coop.extensions import db
-from support import text_of
 
 
 def test_the_demo_has_paid_open_and_overdue_dues_of_every_member_district(client, log_in):

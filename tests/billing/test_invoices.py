@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import text_of
 
 from coop import config
 from coop.audit.models import AuditEvent
@@ -17,7 +18,6 @@ from coop.billing.models import CreditNote, FeeSchedule, Invoice, InvoiceKind, I
 from coop.errors import Refusal, Rejection
 from coop.extensions import db
 from coop.orgs.models import OrganisationStatus
-from support import text_of
 
 
 def invoices(kind: InvoiceKind | None = None) -> list[Invoice]:

@@ -25,16 +25,16 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
-from werkzeug.serving import make_server
 
 import pytest
 import sqlalchemy as sa
 import stripe
+from billing.conftest import WEBHOOK_SECRET
+from werkzeug.serving import make_server
 
 from coop.billing import services
 from coop.billing.models import BillingCustomer, Invoice, InvoiceStatus, StripeEvent
 from coop.extensions import db
-from billing.conftest import WEBHOOK_SECRET
 
 GOOD_CARD = "4242424242424242"
 DECLINED_CARD = "4000000000000341"  # attaches to the customer, declined when charged

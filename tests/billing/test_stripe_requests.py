@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from coop.billing import adapters, services
 from coop.billing.models import Invoice, InvoiceStatus
 from coop.extensions import db
 
-DUE = int(datetime(2026, 8, 1, tzinfo=timezone.utc).timestamp())
+DUE = int(datetime(2026, 8, 1, tzinfo=UTC).timestamp())
 HOSTED = "https://invoice.stripe.com/i/acct_test/live_abc"
 
 
@@ -84,7 +84,7 @@ def test_dues_are_issued_as_invoices_sent_for_payment_with_stable_idempotency_ke
     assert (line["amount"], line["currency"], line["customer"]) == ("75000", "usd", "cus_test")
     assert run.issued == [invoice.id]
     assert (invoice.status, invoice.stripe_invoice_id, invoice.hosted_invoice_url, invoice.due_at) == (
-        InvoiceStatus.OPEN, "in_test", HOSTED, datetime(2026, 8, 1, tzinfo=timezone.utc))
+        InvoiceStatus.OPEN, "in_test", HOSTED, datetime(2026, 8, 1, tzinfo=UTC))
 
     services.run_dues(None, 2026)
     assert len(recording.requests) == 5  # nothing more is asked of Stripe

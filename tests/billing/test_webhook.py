@@ -11,12 +11,12 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from billing.conftest import invoice_event, sign
 
 from coop import config
 from coop.audit.models import AuditEvent
 from coop.billing.models import Invoice, InvoiceKind, InvoiceStatus, StripeEvent
 from coop.extensions import csrf, db, limiter
-from billing.conftest import invoice_event, sign
 
 BAD_SIGNATURE_PAGE = "The request does not carry a valid Stripe signature."
 

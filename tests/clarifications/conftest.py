@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from flask import render_template_string, session
+from flask import render_template_string
 from flask_login import login_user
 
 from coop import clock
 from coop.bids.models import Bid, BidStatus
 from coop.extensions import db
 from coop.rfps.models import Rfp, VendorInterest
+
 
 @pytest.fixture
 def make_bid() -> Callable[..., Bid]:

@@ -373,9 +373,9 @@ def test_a_zip_that_is_not_a_workbook_is_refused(upload, catalogue, table_rows):
 
 
 def test_a_csv_saved_by_a_us_locale_spreadsheet_imports_its_month_day_year_dates(upload, catalogue):
-    content = ("item_code,quantity,needed_by\r\n"
-               "LAPTOP-14,10,08/15/2030\r\n"
-               "LAPTOP-14,11,8/16/30\r\n").encode()
+    content = (b"item_code,quantity,needed_by\r\n"
+               b"LAPTOP-14,10,08/15/2030\r\n"
+               b"LAPTOP-14,11,8/16/30\r\n")
     response = upload("needs.csv", content, follow_redirects=True)
     assert "Imported 2 needs from needs.csv." in text_of(response)
     assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [date(2030, 8, 15),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -84,7 +84,7 @@ def test_a_mail_server_with_a_certificate_nobody_trusts_gets_nothing(
 
 def test_every_message_carries_a_date_and_a_message_id_of_its_own(app, monkeypatch, smtp_server, now):
     monkeypatch.setitem(app.config, "COOP_SMTP_URL", smtp_server.url)
-    moment = now(datetime(2026, 12, 5, 9, 30, tzinfo=timezone.utc))
+    moment = now(datetime(2026, 12, 5, 9, 30, tzinfo=UTC))
     queue(("sam@acme.example", "One", "x"), ("lee@globex.example", "Two", "y"))
     assert services.deliver_outbox() == 2
     assert [parsedate_to_datetime(received["Date"]) for received in smtp_server.messages] == [moment, moment]

@@ -64,7 +64,8 @@ def test_the_edit_form_starts_from_the_current_profile(client, log_in, rep):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'value="Evergreen Learning"' in html and 'value="sam@example.com"' in html
-    assert re.search(r'<input[^>]*checked[^>]*value="%d"|<input[^>]*value="%d"[^>]*checked' % ((rep.organisation.regions[0].id,) * 2), html)
+    region_id = rep.organisation.regions[0].id
+    assert re.search(rf'<input[^>]*checked[^>]*value="{region_id}"|<input[^>]*value="{region_id}"[^>]*checked', html)
 
 
 def test_every_field_edited_shows_on_the_profile_page(client, log_in, rep, regions):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from support import text_of
@@ -12,8 +12,8 @@ from coop.extensions import db
 from coop.outcomes import charts, ledger
 from coop.outcomes.figures import per_student_cents
 
-MARCH = datetime(2026, 3, 2, 15, 30, tzinfo=timezone.utc)
-JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
+MARCH = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
+JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 HEADER = "rfp,title,published_at,rule,pooled_cost,standalone_cost,savings,standalone_note"
 MINIMUM_NOTE = "L1: the minimum award quantities of the offers serving it cannot be reached: B{bid}-L1 (50)"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from support import text_of
@@ -12,7 +12,7 @@ from coop.awards.models import AwardRoundStatus
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
 
-PUBLISHED = datetime(2026, 3, 2, 15, 30, tzinfo=timezone.utc)
+PUBLISHED = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 HEADER = "line,item_code,district,vendor,quantity,unit_price,cost"
 
 

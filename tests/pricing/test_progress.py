@@ -6,8 +6,7 @@ import multiprocessing
 
 import pytest
 
-from pricing import Problem, solve
-from pricing import solver
+from pricing import Problem, solve, solver
 
 
 def many_districts(document, count: int) -> Problem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -39,7 +39,7 @@ def test_starting_the_window_emails_every_district_with_pooled_needs(committing,
 
 def test_the_commitment_deadline_must_be_in_the_future(admin, draft, complete_specs, frozen):
     complete_specs(draft)
-    now = frozen(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    now = frozen(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     with pytest.raises(Refusal) as refused:
         services.start_commitment(admin, draft.id, now)
     assert str(refused.value) == "The commitment deadline must be in the future."
@@ -187,7 +187,7 @@ def test_the_administrator_follows_the_commitments(log_in, admin, committing, bu
 
 def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin, draft, complete_specs, frozen, seen):
     complete_specs(draft)
-    frozen(datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc))
+    frozen(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     client = log_in(admin)
     bad = client.post(f"/admin/rfps/{draft.id}/commitment", data={
         "commitment-deadline": "next Friday", "commitment-time_zone": "UTC"})

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from coop.notifications.models import OutboundEmail
 from coop.rfps import queries, services
 from coop.rfps.models import RfpDocument, RfpStatus
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -53,13 +52,13 @@ def test_an_erate_rfp_needs_its_form_470(admin, ready):
 def test_an_erate_bid_deadline_comes_28_days_after_the_form_470(admin, ready):
     services.update_details(admin, ready.id, details(ready))
     with pytest.raises(Refusal) as refused:
-        services.publish(admin, ready.id, datetime(2026, 3, 28, 23, 59, tzinfo=timezone.utc))
+        services.publish(admin, ready.id, datetime(2026, 3, 28, 23, 59, tzinfo=UTC))
     assert str(refused.value) == (
         "Under E-Rate rules the bid deadline must be at least 28 days after the FCC Form 470 date (2026-03-01): "
         "the earliest allowed bid deadline is 2026-03-29.")
-    rfp = services.publish(admin, ready.id, datetime(2026, 3, 29, 17, 0, tzinfo=timezone.utc))
+    rfp = services.publish(admin, ready.id, datetime(2026, 3, 29, 17, 0, tzinfo=UTC))
     assert (rfp.status, rfp.bid_deadline, rfp.published_at) == (
-        RfpStatus.OPEN, datetime(2026, 3, 29, 17, 0, tzinfo=timezone.utc), NOW)
+        RfpStatus.OPEN, datetime(2026, 3, 29, 17, 0, tzinfo=UTC), NOW)
 
 
 def test_an_erate_rfp_weighs_price_most(admin, ready):
@@ -83,7 +82,7 @@ def test_weights_must_add_up_to_100(admin, ready):
 
 def test_publication_stores_document_version_1(admin, ready):
     services.update_details(admin, ready.id, details(ready))
-    rfp = services.publish(admin, ready.id, datetime(2026, 4, 15, 17, 0, tzinfo=timezone.utc))
+    rfp = services.publish(admin, ready.id, datetime(2026, 4, 15, 17, 0, tzinfo=UTC))
     stored = queries.document(rfp.id)
     assert isinstance(stored, RfpDocument) and stored.version == 1 and rfp.document_version == 1
     assert "RFP-2026-0001" in stored.html and "Memory (RAM): at least 8 GB" in stored.html
@@ -101,7 +100,7 @@ def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin
         "publish-deadline": "2026-04-15T12:00", "publish-time_zone": "America/Chicago"}, follow_redirects=True)
     assert f"{ready.reference} is published; bids are due by 2026-04-15 17:00 UTC." in seen(response)
     db.session.expire_all()
-    assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=timezone.utc)
+    assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=UTC)
 
 
 def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admin, ready):
