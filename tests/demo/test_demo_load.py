@@ -15,16 +15,16 @@ from coop import clock
 from coop.accounts.models import Membership, User
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
+from coop.audit.services import verify_chain
 from coop.bids.models import Bid, BidAttachment
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo import rfps as demo_rfps
 from coop.demo.services import DatabaseNotEmpty, load_demo
-from coop.audit.services import verify_chain
 from coop.extensions import db
-from coop.rfps.models import Rfp, RfpStatus
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
 
 REFUSAL = ("Error: The database already has 21 organisations. The demo loads only into an empty database, "

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import alert, expect_cells, nav, sign_in
 from playwright.sync_api import Page, expect
 
 from coop.audit.models import AuditEvent
@@ -38,7 +39,6 @@ from coop.rfps import queries as rfp_queries
 from coop.rfps import services as rfp_services
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
-from e2e.browsing import alert, expect_cells, nav, sign_in
 
 pytestmark = pytest.mark.e2e
 
