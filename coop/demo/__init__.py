@@ -15,9 +15,11 @@ vendor rep              ``sales@evergreen-learning.example``  Evergreen Learning
 The vendor rep has a submitted bid, with its receipt and a PDF spec sheet, on the
 open Chromebook RFP, another on the switches RFP whose deadline passed two days ago
 (still sealed: the administrator has not opened it yet), and another on the licences
-RFP whose bids the administrator has opened (its tabulation is public at
-``/rfps/<reference>/tabulation``) and scored; :mod:`coop.demo.bids` tells who else
-bid, and :mod:`coop.demo.evaluation` how the opened bids were scored.
+RFP, opened (its tabulation is public at ``/rfps/<reference>/tabulation``), scored and
+awarded: Evergreen won its web-filtering line, protested the award of another and was
+denied, and has two purchase orders. :mod:`coop.demo.bids` tells who else bid,
+:mod:`coop.demo.evaluation` how the opened bids were scored, and :mod:`coop.demo.awards`
+how the licences RFP was awarded.
 
 Every other district has ``buyer@<district>.k12.example`` (e.g.
 ``buyer@cedar-falls.k12.example``) and every other vendor

@@ -35,8 +35,13 @@ from coop.accounts.models import User
 from coop.bids import rules
 from coop.bids import services as bids
 from coop.demo import data
-from coop.demo.rfps import (CABLING_DEADLINE_DAYS_AGO, LICENCES_DEADLINE_DAYS_AGO, SWITCHES_DEADLINE_DAYS_AGO,
-                            DemoRfps, moment)
+from coop.demo.rfps import (
+    CABLING_DEADLINE_DAYS_AGO,
+    LICENCES_DEADLINE_DAYS_AGO,
+    SWITCHES_DEADLINE_DAYS_AGO,
+    DemoRfps,
+    moment,
+)
 from coop.rfps.models import Rfp
 
 EVERGREEN, HIGH_DESERT, WILLAMETTE, NORTHWEST, ROGUE_VALLEY = (

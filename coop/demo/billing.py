@@ -1,5 +1,5 @@
 """The demo cooperative's billing: a fee schedule and this membership year's dues, some paid, some open and some
-overdue, recorded by hand as while Stripe is off (the demo never calls Stripe, whatever is configured)."""
+overdue, recorded by hand as while Stripe is off (these never go to Stripe, whatever is configured)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ created in that order, so that their references follow their history.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -73,7 +73,7 @@ class DemoRfps(NamedTuple):
 
 def moment(today: date, days_ago: int, hour: int = 16) -> datetime:
     """A moment ``days_ago`` before ``today`` (after it, when negative), at a working hour in UTC."""
-    return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=timezone.utc)
+    return datetime.combine(today - timedelta(days=days_ago), time(hour), tzinfo=UTC)
 
 
 def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: date) -> DemoRfps:

@@ -14,6 +14,7 @@ from coop.accounts.passwords import hash_password
 from coop.audit import services as audit
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
+from coop.demo.awards import load_award
 from coop.demo.bids import load_bids
 from coop.demo.billing import load_billing
 from coop.demo.evaluation import load_scores
@@ -132,6 +133,8 @@ def _load(today: date) -> DemoSummary:
     load_bids(demo_rfps, reps, admin, now.date())
     load_scores(demo_rfps, admin, now.date())
     load_billing(admin, now)
+    # After the billing: the award's fees are invoiced by the fee schedule the billing loads.
+    load_award(demo_rfps, admin, reps[data.HEADLINE_VENDOR_EMAIL], now.date())
 
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from coop.demo import rfps as demo_rfps
 from coop.demo.bids import spec_sheet_pdf
 from coop.demo.services import load_demo
 from coop.extensions import db
-from coop.rfps.models import Rfp, RfpStatus
+from coop.rfps.models import Rfp
 
 EVERGREEN = "Evergreen Learning Technologies"
 HIGH_DESERT = "High Desert Digital"
@@ -172,13 +172,13 @@ def test_a_second_load_if_empty_leaves_the_bids_as_they_are(demo, app):
     assert {(bid.id, bid.status, bid.revision) for bid in db.session.scalars(sa.select(Bid))} == before
 
 
-@pytest.mark.parametrize("moment", [datetime(2031, 1, 3, 2, 30, tzinfo=timezone.utc),
-                                    datetime(2029, 7, 15, 23, 59, tzinfo=timezone.utc)])
+@pytest.mark.parametrize("moment", [datetime(2031, 1, 3, 2, 30, tzinfo=UTC),
+                                    datetime(2029, 7, 15, 23, 59, tzinfo=UTC)])
 def test_the_demo_loads_on_any_date_its_history_dated_back_from_it(moment):
     # Early January puts the licences RFP in the previous year; just before midnight, today's moments are still past.
     with clock.replaying(moment):
         summary = load_demo()
-        assert [status for _, status, _ in summary.rfps] == ["opened", "opened", "closed", "open", "committing", "draft"]
+        assert [status for _, status, _ in summary.rfps] == ["awarded", "opened", "closed", "open", "committing", "draft"]
         assert demo_rfp(demo_rfps.OPEN).bid_deadline > clock.utcnow()
     pooled_on = moment.date() - timedelta(days=75)
     assert summary.rfps[0][0] == f"RFP-{pooled_on.year}-0001"

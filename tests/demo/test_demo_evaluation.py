@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from support import text_of
 
 from coop import clock
-from coop.evaluated_cost import evaluated_cost
 from coop.accounts.models import User
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
@@ -20,6 +19,7 @@ from coop.bids.models import Bid, BidStatus
 from coop.demo import data
 from coop.demo import rfps as demo_rfps
 from coop.demo.services import load_demo
+from coop.evaluated_cost import evaluated_cost
 from coop.evaluation import queries as evaluation
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus

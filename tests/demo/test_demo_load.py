@@ -15,16 +15,16 @@ from coop import clock
 from coop.accounts.models import Membership, User
 from coop.audit import services as audit
 from coop.audit.models import AuditEvent
+from coop.audit.services import verify_chain
 from coop.bids.models import Bid, BidAttachment
 from coop.catalogue.models import Category, Item
 from coop.demo import DEMO_LOGINS, DEMO_PASSWORD, data
 from coop.demo import rfps as demo_rfps
 from coop.demo.services import DatabaseNotEmpty, load_demo
-from coop.audit.services import verify_chain
 from coop.extensions import db
-from coop.rfps.models import Rfp, RfpStatus
 from coop.needs.models import Need, NeedStatus
 from coop.orgs.models import District, Organisation, OrganisationKind, OrganisationStatus, Region, Vendor
+from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
 
 REFUSAL = ("Error: The database already has 21 organisations. The demo loads only into an empty database, "
@@ -223,12 +223,12 @@ def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_i
     assert count(Need, Need.item_id == chromebook.id) > 0
 
 
-def test_the_demo_shows_two_opened_a_closed_an_open_a_committing_and_a_draft_rfp(demo, client):
+def test_the_demo_shows_an_awarded_an_opened_a_closed_an_open_a_committing_and_a_draft_rfp(demo, client):
     rfps = {rfp.title: rfp for rfp in db.session.scalars(sa.select(Rfp))}
-    assert {rfp.status for rfp in rfps.values()} == {RfpStatus.OPENED, RfpStatus.OPEN, RfpStatus.COMMITTING,
-                                                    RfpStatus.DRAFT}
+    assert {rfp.status for rfp in rfps.values()} == {RfpStatus.AWARDED, RfpStatus.OPENED, RfpStatus.OPEN,
+                                                    RfpStatus.COMMITTING, RfpStatus.DRAFT}
     # In the order of their history, which their references follow: the licences RFP was pooled first.
-    assert [status for _, status, _ in demo.rfps] == ["opened", "opened", "closed", "open", "committing", "draft"]
+    assert [status for _, status, _ in demo.rfps] == ["awarded", "opened", "closed", "open", "committing", "draft"]
     assert [title for _, _, title in demo.rfps] == [plan.title for plan in (
         demo_rfps.LICENCES, demo_rfps.CABLING, demo_rfps.SWITCHES, demo_rfps.OPEN, demo_rfps.COMMITTING,
         demo_rfps.DRAFT)]
