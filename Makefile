@@ -6,12 +6,14 @@ INSTALLED := $(VENV)/.installed
 FLASK := $(BIN)/flask --app coop
 PORT ?= 5000
 
-.PHONY: run test bench demo-reset clean
+.PHONY: run test lint lock audit bench demo-reset clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# Exactly the versions and files requirements.lock names, checked against their hashes; then the app itself.
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 
 run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve on http://127.0.0.1:$(PORT) (default 5000)
@@ -19,8 +21,21 @@ run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve 
 	$(FLASK) demo load --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(INSTALLED)  ## the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
+test: lint  ## lint, then the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
 	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)  ## ruff: the lint rules and the formatting (configured in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lock: $(INSTALLED)  ## refresh requirements.lock from pyproject.toml: newest allowed versions, with their hashes
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --extra test --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+audit: $(INSTALLED)  ## known vulnerabilities of the locked versions (needs the PyPI JSON API)
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --requirement requirements.lock --disable-pip --no-deps --strict
 
 bench: $(INSTALLED)  ## the allocation engine's benchmark and an award round's through the app; figures go to bench/results/
 	$(BIN)/python bench/pricing_bench.py

@@ -58,11 +58,19 @@ def _build(problem: Problem, title: str, day: Callable[[int], datetime]) -> int:
     regions = {}
     for code in sorted({d.region for d in problem.districts}):
         regions[code] = db.session.scalar(sa.select(Region).where(Region.code == code)) or Region(code=code, name=code)
-    items = {i.id: Item(code=f"GEN-{i.id}", name=f"Generated item {i.id}", unit="each", spec={}, category=category)
-             for i in problem.items}
-    cooperative = Organisation(kind=OrganisationKind.COOPERATIVE, name="Generated cooperative",
-                               status=OrganisationStatus.APPROVED, approved_at=now, contact_name="Admin",
-                               contact_email="admin@generated.example", contact_phone="")
+    items = {
+        i.id: Item(code=f"GEN-{i.id}", name=f"Generated item {i.id}", unit="each", spec={}, category=category)
+        for i in problem.items
+    }
+    cooperative = Organisation(
+        kind=OrganisationKind.COOPERATIVE,
+        name="Generated cooperative",
+        status=OrganisationStatus.APPROVED,
+        approved_at=now,
+        contact_name="Admin",
+        contact_email="admin@generated.example",
+        contact_phone="",
+    )
     admin = _user("admin@generated.example", cooperative, Role.COOP_ADMIN)
     quantity_of: dict[str, int] = {}
     for demand in problem.demands:
@@ -70,32 +78,65 @@ def _build(problem: Problem, title: str, day: Callable[[int], datetime]) -> int:
     buyers, districts = {}, {}
     for d in problem.districts:
         # About one unit a year for every eight students.
-        district = District(name=f"District {d.id}", state="OR", region=regions[d.region],
-                            enrollment=max(1, 8 * quantity_of.get(d.id, 1)), status=OrganisationStatus.APPROVED,
-                            approved_at=now, contact_name="Buyer", contact_email=f"{d.id.lower()}@generated.example",
-                            contact_phone="")
-        districts[d.id], buyers[d.id] = district, _user(f"{d.id.lower()}@generated.example", district,
-                                                        Role.DISTRICT_BUYER)
+        district = District(
+            name=f"District {d.id}",
+            state="OR",
+            region=regions[d.region],
+            enrollment=max(1, 8 * quantity_of.get(d.id, 1)),
+            status=OrganisationStatus.APPROVED,
+            approved_at=now,
+            contact_name="Buyer",
+            contact_email=f"{d.id.lower()}@generated.example",
+            contact_phone="",
+        )
+        districts[d.id], buyers[d.id] = (
+            district,
+            _user(f"{d.id.lower()}@generated.example", district, Role.DISTRICT_BUYER),
+        )
     reps = {}
     vendor_ids = sorted({o.vendor for o in problem.offers})
     for v in vendor_ids:
-        vendor = Vendor(name=f"Vendor {v}", website="", regions=list(regions.values()),
-                        status=OrganisationStatus.APPROVED, approved_at=now, contact_name="Rep",
-                        contact_email=f"{v.lower()}@vendor.example", contact_phone="")
+        vendor = Vendor(
+            name=f"Vendor {v}",
+            website="",
+            regions=list(regions.values()),
+            status=OrganisationStatus.APPROVED,
+            approved_at=now,
+            contact_name="Rep",
+            contact_email=f"{v.lower()}@vendor.example",
+            contact_phone="",
+        )
         reps[v] = _user(f"{v.lower()}@vendor.example", vendor, Role.VENDOR_REP)
     db.session.add_all([*regions.values(), *items.values()])
     db.session.flush()
-    needs = [Need(district=districts[r.district], item=items[r.item], quantity=r.quantity,
-                  needed_by=(now + timedelta(days=120)).date(), budget_cap_cents=None, erate_eligible=False,
-                  spec_notes="", status=NeedStatus.OPEN, created_by=buyers[r.district])
-             for r in problem.demands]
+    needs = [
+        Need(
+            district=districts[r.district],
+            item=items[r.item],
+            quantity=r.quantity,
+            needed_by=(now + timedelta(days=120)).date(),
+            budget_cap_cents=None,
+            erate_eligible=False,
+            spec_notes="",
+            status=NeedStatus.OPEN,
+            created_by=buyers[r.district],
+        )
+        for r in problem.demands
+    ]
     db.session.add_all(needs)
     db.session.flush()
 
     with clock.replaying(day(1)):
-        rfp = rfps.create_rfp(admin, rfps.PoolInput(category_id=category.id, need_ids=[n.id for n in needs],
-                                                    template_key=TEMPLATE_KEY, title=title,
-                                                    tco_years=problem.tco_years or 1))
+        rfp = rfps.create_rfp(
+            admin,
+            rfps.PoolInput(
+                category_id=category.id,
+                need_ids=[n.id for n in needs],
+                template_key=TEMPLATE_KEY,
+                title=title,
+                tco_years=problem.tco_years or 1,
+            ),
+        )
         complete_specs(admin, rfp, template)
         rfps.start_commitment(admin, rfp.id, day(5))
     buyer_of = {districts[d].id: user for d, user in buyers.items()}
@@ -115,15 +156,18 @@ def _build(problem: Problem, title: str, day: Callable[[int], datetime]) -> int:
             bid = rules.BidInput(
                 lines=tuple(
                     rules.LineInput(
-                        rfp_line_id=line_of[f"GEN-{o.item}"].id, product=f"Product {o.id}",
+                        rfp_line_id=line_of[f"GEN-{o.item}"].id,
+                        product=f"Product {o.id}",
                         spec_compliance={f.key: "Meets" for f in template.spec_fields},
                         pricing_kind=o.pricing,
                         tiers=tuple(rules.TierInput(str(t.min_quantity), str(t.unit_price)) for t in o.tiers),
                         annual_cost_per_unit=str(o.annual_cost_per_unit),
                         capacity="" if o.capacity is None else str(o.capacity),
                         min_award_quantity=str(o.min_award_quantity),
-                        region_codes=all_regions if o.regions is None else tuple(o.regions))
-                    for o in offers),
+                        region_codes=all_regions if o.regions is None else tuple(o.regions),
+                    )
+                    for o in offers
+                ),
                 discount_brackets=tuple(rules.BracketInput(str(b.min_value), str(b.percent)) for b in brackets),
             )
             bids.save_bid(reps[v], rfp.reference, bid, revision=None, submit=True)

@@ -37,9 +37,17 @@ COLUMNS = ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible",
 
 def spreadsheets(rows: int) -> dict[str, bytes]:
     today = clock.today()
-    records = [[f"ITEM-{i % 50}", str(1 + i % 300), (today + timedelta(days=1 + i % 365)).isoformat(),
-                f"{1000 + i}.50" if i % 2 else "", "yes" if i % 3 == 0 else "no", f"spec notes for row {i}"]
-               for i in range(rows)]
+    records = [
+        [
+            f"ITEM-{i % 50}",
+            str(1 + i % 300),
+            (today + timedelta(days=1 + i % 365)).isoformat(),
+            f"{1000 + i}.50" if i % 2 else "",
+            "yes" if i % 3 == 0 else "no",
+            f"spec notes for row {i}",
+        ]
+        for i in range(rows)
+    ]
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(COLUMNS)
@@ -54,18 +62,31 @@ def spreadsheets(rows: int) -> dict[str, bytes]:
     return {"needs.csv": text.getvalue().encode(), "needs.xlsx": xlsx.getvalue()}
 
 
-def measure(database_url: str, engine_options: dict, files: dict[str, bytes], rows: int, runs: int) -> list[tuple[str, float]]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options, "SECRET_KEY": "bench"})
+def measure(
+    database_url: str, engine_options: dict, files: dict[str, bytes], rows: int, runs: int
+) -> list[tuple[str, float]]:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options, "SECRET_KEY": "bench"}
+    )
     timings = []
     with app.app_context():
         upgrade()
         category = Category(slug="devices", name="Devices")
         region = Region(code="north", name="North")
-        district = District(name="Bench SD", state="OR", region=region, enrollment=1000, status=OrganisationStatus.APPROVED)
+        district = District(
+            name="Bench SD", state="OR", region=region, enrollment=1000, status=OrganisationStatus.APPROVED
+        )
         user = User(email="bench@example.org", name="Bench", password_hash="unused")
         user.memberships.append(Membership(organisation=district, role=Role.DISTRICT_BUYER))
-        db.session.add_all([category, *[Item(category=category, code=f"ITEM-{i}", name=f"Item {i}") for i in range(50)],
-                            region, district, user])
+        db.session.add_all(
+            [
+                category,
+                *[Item(category=category, code=f"ITEM-{i}", name=f"Item {i}") for i in range(50)],
+                region,
+                district,
+                user,
+            ]
+        )
         db.session.commit()
         for name, content in files.items():
             for _ in range(runs):
@@ -81,9 +102,21 @@ def measure(database_url: str, engine_options: dict, files: dict[str, bytes], ro
 
 def machine() -> str:
     cpuinfo = Path("/proc/cpuinfo")
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                  if line.startswith("model name")), platform.processor()) if cpuinfo.exists() else platform.processor()
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo.read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if cpuinfo.exists()
+        else platform.processor()
+    )
+    return (
+        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def main() -> None:
@@ -93,14 +126,21 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     files = spreadsheets(args.rows)
-    lines = [f"# Needs import: {args.rows:,} rows", "",
-             f"Machine: {machine()}",
-             f"Command: `python bench/needs_import_bench.py --rows {args.rows} --runs {args.runs}`", "",
-             "| database | file | fastest s | slowest s |", "| --- | --- | --- | --- |"]
+    lines = [
+        f"# Needs import: {args.rows:,} rows",
+        "",
+        f"Machine: {machine()}",
+        f"Command: `python bench/needs_import_bench.py --rows {args.rows} --runs {args.runs}`",
+        "",
+        "| database | file | fastest s | slowest s |",
+        "| --- | --- | --- | --- |",
+    ]
     targets = [("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3", {}, None)]
     if args.database_url:
         schema = f"bench_{uuid.uuid4().hex[:10]}"
-        targets.append(("PostgreSQL", args.database_url, {"connect_args": {"options": f"-c search_path={schema}"}}, schema))
+        targets.append(
+            ("PostgreSQL", args.database_url, {"connect_args": {"options": f"-c search_path={schema}"}}, schema)
+        )
     for label, url, options, schema in targets:
         admin = sa.create_engine(url) if schema else None
         if admin:

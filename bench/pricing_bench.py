@@ -39,8 +39,11 @@ GAP_TARGET = {"S": 1e-6, "M": 1e-6, "L": 1e-6, "XL": 1e-3}
 
 def machine() -> dict:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     return {
@@ -62,22 +65,38 @@ def run_one(size: str, seed: int, time_limit_s: float) -> dict:
     lp = run_guarded([model.arrays], time_limit_s=time_limit_s, mip_rel_gap=1e-6, relax=True)[0]
     parts = independent_parts(problem, problem.demands)
     started = time.perf_counter()
-    result = solve(problem, time_limit_s=time_limit_s, mip_rel_gap=GAP_TARGET[size],
-                   shares="shapley" if size == "S" else "equal_price")
+    result = solve(
+        problem,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=GAP_TARGET[size],
+        shares="shapley" if size == "S" else "equal_price",
+    )
     wall = time.perf_counter() - started
     stats = result.stats
     pooled_s = stats["total_time_s"] - (stats.get("standalone_time_s") or 0) - (stats.get("shapley_time_s") or 0)
     total = float(result.total_cost) if result.total_cost is not None else None
     row = {
-        "size": size, "seed": seed, "districts": n, "items": k, "vendors": v,
-        "demands": len(problem.demands), "offers": len(problem.offers),
+        "size": size,
+        "seed": seed,
+        "districts": n,
+        "items": k,
+        "vendors": v,
+        "demands": len(problem.demands),
+        "offers": len(problem.offers),
         "discount_vendors": sum(1 for x in problem.vendors if x.total_discounts),
-        **model.arrays.size, "build_s": round(build_s, 3),
-        "parts": len(parts), "largest_part_items": max(len({r.item for r in g}) for g in parts),
-        "status": result.status, "pooled_s": round(pooled_s, 2), "highs_s": stats.get("solve_time_s"),
-        "nodes": stats.get("nodes"), "gap": result.gap,
-        "total_cost": total, "lower_bound": None if result.lower_bound is None else float(result.lower_bound),
-        "lp_bound": lp.objective, "lp_time_s": round(lp.solve_time_s, 3),
+        **model.arrays.size,
+        "build_s": round(build_s, 3),
+        "parts": len(parts),
+        "largest_part_items": max(len({r.item for r in g}) for g in parts),
+        "status": result.status,
+        "pooled_s": round(pooled_s, 2),
+        "highs_s": stats.get("solve_time_s"),
+        "nodes": stats.get("nodes"),
+        "gap": result.gap,
+        "total_cost": total,
+        "lower_bound": None if result.lower_bound is None else float(result.lower_bound),
+        "lp_bound": lp.objective,
+        "lp_time_s": round(lp.solve_time_s, 3),
         "lp_gap": None if not total or lp.objective is None else (total - lp.objective) / total,
         "solve_total_s": round(wall, 2),
         "standalone_time_s": stats.get("standalone_time_s"),
@@ -94,8 +113,10 @@ def run_one(size: str, seed: int, time_limit_s: float) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| size | seed | vars | int | parts (largest, items) | build s | status | pooled s | nodes | gap "
-            "| LP gap | standalone s | full solve s | Shapley s (max s.e.) | load | peak RSS MB |")
+    head = (
+        "| size | seed | vars | int | parts (largest, items) | build s | status | pooled s | nodes | gap "
+        "| LP gap | standalone s | full solve s | Shapley s (max s.e.) | load | peak RSS MB |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         shap = "" if r.get("shapley_time_s") is None else f"{r['shapley_time_s']} ({r['shapley_max_std_error']:.2f})"
@@ -128,21 +149,25 @@ def main() -> None:
     info = machine()
     (out / "pricing.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=2))
     md = [
-        "# pricing benchmark", "",
-        f"- machine: `{info['uname']}`", f"- CPU: {info['cpu']}, {info['cores']} cores",
+        "# pricing benchmark",
+        "",
+        f"- machine: `{info['uname']}`",
+        f"- CPU: {info['cpu']}, {info['cores']} cores",
         f"- Python {info['python']}, SciPy {info['scipy']} (HiGHS), highspy {info['highspy']}",
         f"- command: `python bench/pricing_bench.py --sizes {args.sizes} --seeds {args.seeds} --xl-seeds {args.xl_seeds} "
         f"--time-limit {args.time_limit:g}`",
         "- gap asked: 1e-6 (S, M, L), 1e-3 (XL). pooled s: wall time of `solve()` up to the pooled optimum"
         " (validation, decomposition, model build, child process, HiGHS); full solve s adds the standalone costs"
         " (and Shapley for S); LP gap: LP relaxation of the monolithic model against the reported total;"
-        " load: 1-minute load average after the run (the VM is shared); peak RSS is the largest solver child so far", "",
-        table(rows), "",
+        " load: 1-minute load average after the run (the VM is shared); peak RSS is the largest solver child so far",
+        "",
+        table(rows),
+        "",
     ]
     previous = out / "pricing.md"
     if previous.exists() and NOTES_MARK in previous.read_text():
         # Hand-written notes below the marker survive a re-run.
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK):])
+        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
     (out / "pricing.md").write_text("\n".join(md))
     print("\n".join(md))
 

@@ -51,12 +51,19 @@ PROGRESS_COLUMNS = ("status", "phase", "best_cost_cents", "lower_bound_cents", "
 
 def machine() -> dict:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
-    return {"uname": " ".join(platform.uname()), "cpu": cpu, "cores": len(os.sched_getaffinity(0)),
-            "python": platform.python_version()}
+    return {
+        "uname": " ".join(platform.uname()),
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+    }
 
 
 def _app(database: Path):
@@ -67,6 +74,7 @@ def _app(database: Path):
 
 
 # --- set-up ----------------------------------------------------------------------------------------------------------
+
 
 def set_up(size: str, seed: int, database: Path) -> dict:
     """The opened RFP of the generated problem, every bid scored; its id and what the set-up took."""
@@ -87,8 +95,9 @@ def set_up(size: str, seed: int, database: Path) -> dict:
     started = time.perf_counter()
     with _app(database).app_context():
         upgrade()
-        rfp_id = build_opened_rfp(generate_problem(districts=n, items=k, vendors=v, seed=seed),
-                                  title=f"Generated {size} seed {seed}")
+        rfp_id = build_opened_rfp(
+            generate_problem(districts=n, items=k, vendors=v, seed=seed), title=f"Generated {size} seed {seed}"
+        )
         built_s = time.perf_counter() - started
         admin = db.session.scalar(sa.select(User).where(User.email == "admin@generated.example"))
         rfp = db.session.get(Rfp, rfp_id)
@@ -97,17 +106,32 @@ def set_up(size: str, seed: int, database: Path) -> dict:
         points = random.Random(seed)
         bid_ids = [bid.id for bid in evaluation_queries.opened_bids(rfp)]
         for bid_id in bid_ids:
-            evaluation.score_bid(admin, rfp_id, bid_id, {
-                criterion["key"]: evaluation.CriterionScore(points.randint(minimum, 100), f"Bench score, seed {seed}.")
-                for criterion in criteria})
+            evaluation.score_bid(
+                admin,
+                rfp_id,
+                bid_id,
+                {
+                    criterion["key"]: evaluation.CriterionScore(
+                        points.randint(minimum, 100), f"Bench score, seed {seed}."
+                    )
+                    for criterion in criteria
+                },
+            )
         rfp = db.session.get(Rfp, rfp_id)
         factors = [e.evaluation_factor for e in evaluation_queries.evaluations_for(rfp).values()]
-    return {"rfp_id": rfp_id, "bids": len(bid_ids), "criteria_scored": len(criteria), "minimum_score": minimum,
-            "factor_range": [str(min(factors)), str(max(factors))], "build_s": round(built_s, 1),
-            "set_up_s": round(time.perf_counter() - started, 1)}
+    return {
+        "rfp_id": rfp_id,
+        "bids": len(bid_ids),
+        "criteria_scored": len(criteria),
+        "minimum_score": minimum,
+        "factor_range": [str(min(factors)), str(max(factors))],
+        "build_s": round(built_s, 1),
+        "set_up_s": round(time.perf_counter() - started, 1),
+    }
 
 
 # --- the round -------------------------------------------------------------------------------------------------------
+
 
 class Watcher(threading.Thread):
     """Reads the RFP's latest round on a read-only connection of its own, as the progress page would."""
@@ -124,8 +148,10 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         connection = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30)
-        query = (f"SELECT {', '.join(PROGRESS_COLUMNS)}, heartbeat_at FROM award_round WHERE rfp_id = ? "
-                 "ORDER BY id DESC LIMIT 1")
+        query = (
+            f"SELECT {', '.join(PROGRESS_COLUMNS)}, heartbeat_at FROM award_round WHERE rfp_id = ? "
+            "ORDER BY id DESC LIMIT 1"
+        )
         last, last_beat, last_load, last_memory = None, None, -1.0, -1.0
         while not self.stop.is_set():
             moment = time.perf_counter() - self.origin
@@ -156,8 +182,7 @@ class Watcher(threading.Thread):
             if not entry.name.isdigit():
                 continue
             try:
-                status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines()
-                              if ":" in line)
+                status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
             except OSError:
                 continue  # ended meanwhile
             parent_of[int(entry.name)] = int(status["PPid"])
@@ -203,26 +228,41 @@ def run_round(database: Path, rfp_id: int, poll_s: float) -> dict:
         core = result.get("core") or {}
         problem = award_round.problem
         row = {
-            "round_status": award_round.status.value, "solver_status": award_round.solver_status,
-            "error": award_round.error, "options": options.to_dict(),
-            "demands": len(problem["demands"]), "offers": len(problem["offers"]),
-            "problem_size": adapters.problem_size(problem), "awards": len(award_round.awards),
-            "shares": len(shares), "standalone_missing": sum(1 for s in shares if s.standalone_cost_cents is None),
-            "worse_off": len(result.get("worse_off") or []), "core_blocked": core.get("blocked"),
-            "core_message": core.get("message"), "explanation_chars": len(award_round.explanation_html or ""),
-            "total_cost": result.get("total_cost"), "gap": award_round.gap,
-            "wall_s": round(ended - started, 2), "elapsed_s": award_round.elapsed_s,
-            "engine_stats": {key: stats.get(key) for key in
-                             ("solve_time_s", "nodes", "standalone_time_s", "core_time_s", "total_time_s")},
+            "round_status": award_round.status.value,
+            "solver_status": award_round.solver_status,
+            "error": award_round.error,
+            "options": options.to_dict(),
+            "demands": len(problem["demands"]),
+            "offers": len(problem["offers"]),
+            "problem_size": adapters.problem_size(problem),
+            "awards": len(award_round.awards),
+            "shares": len(shares),
+            "standalone_missing": sum(1 for s in shares if s.standalone_cost_cents is None),
+            "worse_off": len(result.get("worse_off") or []),
+            "core_blocked": core.get("blocked"),
+            "core_message": core.get("message"),
+            "explanation_chars": len(award_round.explanation_html or ""),
+            "total_cost": result.get("total_cost"),
+            "gap": award_round.gap,
+            "wall_s": round(ended - started, 2),
+            "elapsed_s": award_round.elapsed_s,
+            "engine_stats": {
+                key: stats.get(key)
+                for key in ("solve_time_s", "nodes", "standalone_time_s", "core_time_s", "total_time_s")
+            },
         }
     row.update(phases(watcher.progress, started, ended, stats))
     row.update(progress_summary(watcher.progress, started, ended))
     row["heartbeats_alone"] = len(watcher.heartbeats)
     row["longest_silence_with_heartbeats_s"] = longest_gap(
-        sorted([p["t_s"] for p in watcher.progress] + watcher.heartbeats), started, ended)[0]
+        sorted([p["t_s"] for p in watcher.progress] + watcher.heartbeats), started, ended
+    )[0]
     row["progress_rows"] = watcher.progress
-    row["load_1m"] = {"before": round(load_before, 2), "min": round(min(watcher.load), 2),
-                      "max": round(max(watcher.load), 2)}
+    row["load_1m"] = {
+        "before": round(load_before, 2),
+        "min": round(min(watcher.load), 2),
+        "max": round(max(watcher.load), 2),
+    }
     row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     row["peak_solver_rss_mb"] = round(watcher.peak_solver_rss_kb / 1024, 1)
     row["peak_tree_rss_mb"] = round(watcher.peak_tree_rss_kb / 1024, 1)
@@ -242,15 +282,20 @@ def phases(progress: list[dict], started: float, ended: float, stats: dict) -> d
     solved = _first(progress, lambda p: p["status"] == "solved")
     total = stats.get("total_time_s") or 0
     standalone, core = stats.get("standalone_time_s") or 0, stats.get("core_time_s") or 0
-    return {"phase_s": {
-        "prepare": None if engine_seen is None else round(engine_seen - started, 2),
-        "pooled": round(total - standalone - core, 2),
-        "standalone": standalone,
-        "core_check": core,
-        "explanation": None if explaining is None or solved is None else round(solved - explaining, 2),
-        "adapter": None if engine_seen is None or explaining is None
-        else round(explaining - engine_seen - total, 2),
-    }, "solved_seen_s": None if solved is None else round(solved - started, 2), "ended_s": round(ended - started, 2)}
+    return {
+        "phase_s": {
+            "prepare": None if engine_seen is None else round(engine_seen - started, 2),
+            "pooled": round(total - standalone - core, 2),
+            "standalone": standalone,
+            "core_check": core,
+            "explanation": None if explaining is None or solved is None else round(solved - explaining, 2),
+            "adapter": None
+            if engine_seen is None or explaining is None
+            else round(explaining - engine_seen - total, 2),
+        },
+        "solved_seen_s": None if solved is None else round(solved - started, 2),
+        "ended_s": round(ended - started, 2),
+    }
 
 
 def longest_gap(moments: list[float], started: float, ended: float) -> tuple[float, int]:
@@ -271,6 +316,7 @@ def progress_summary(progress: list[dict], started: float, ended: float) -> dict
 
 # --- driving ---------------------------------------------------------------------------------------------------------
 
+
 def _stage(*args: str) -> dict:
     """Run a stage of this script in a fresh process; its answer is the last line it prints."""
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
@@ -286,8 +332,16 @@ def run_case(size: str, seed: int, poll_s: float) -> dict:
         built = _stage("--set-up", size, str(seed), str(database))
         measured = _stage("--round", str(database), str(built["rfp_id"]), str(poll_s))
     n, k, v = SIZES[size]
-    return {"size": size, "seed": seed, "districts": n, "items": k, "vendors": v, "set_up": built, **measured,
-            "date": datetime.now(UTC).isoformat(timespec="seconds")}
+    return {
+        "size": size,
+        "seed": seed,
+        "districts": n,
+        "items": k,
+        "vendors": v,
+        "set_up": built,
+        **measured,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _money(amount: str | None) -> str:
@@ -295,10 +349,12 @@ def _money(amount: str | None) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| size | seed | demands × offers | status | wall s (start_round) | elapsed_s (engine) | pooled s "
-            "| standalone s | core check s | explanation and write s | prepare s | progress updates "
-            "| longest silence s (phase) | with heartbeats s | shares (no standalone) | core "
-            "| peak RSS MB: round (largest solver, all) | load 1m |")
+    head = (
+        "| size | seed | demands × offers | status | wall s (start_round) | elapsed_s (engine) | pooled s "
+        "| standalone s | core check s | explanation and write s | prepare s | progress updates "
+        "| longest silence s (phase) | with heartbeats s | shares (no standalone) | core "
+        "| peak RSS MB: round (largest solver, all) | load 1m |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         p = r["phase_s"]
@@ -312,7 +368,8 @@ def table(rows: list[dict]) -> str:
             f"| {r['longest_silence_with_heartbeats_s']} "
             f"| {r['shares']} ({r['standalone_missing']}) | {core} "
             f"| {r['peak_rss_mb']} ({r['peak_solver_rss_mb']}, {r['peak_tree_rss_mb']}) "
-            f"| {r['load_1m']['min']}–{r['load_1m']['max']} |")
+            f"| {r['load_1m']['min']}–{r['load_1m']['max']} |"
+        )
     return "\n".join(lines)
 
 
@@ -338,12 +395,21 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     info = machine()
-    (out / "rounds.json").write_text(json.dumps({"machine": info, "command": f"python bench/round_bench.py "
-                                                 f"--cases {args.cases} --poll-s {args.poll_s:g}", "rows": rows},
-                                                indent=2))
+    (out / "rounds.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "command": f"python bench/round_bench.py --cases {args.cases} --poll-s {args.poll_s:g}",
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     md = [
-        "# Award round benchmark", "",
-        f"- machine: `{info['uname']}`", f"- CPU: {info['cpu']}, {info['cores']} cores, Python {info['python']}",
+        "# Award round benchmark",
+        "",
+        f"- machine: `{info['uname']}`",
+        f"- CPU: {info['cpu']}, {info['cores']} cores, Python {info['python']}",
         f"- date: {rows[0]['date'] if rows else ''}",
         f"- command: `python bench/round_bench.py --cases {args.cases} --poll-s {args.poll_s:g}`",
         "- wall s: `start_round` called to returned, the round solved and stored (awards, shares with standalone"
@@ -355,13 +421,15 @@ def main() -> None:
         " phase shown meanwhile; with heartbeats: the same, a heartbeat counting; peak RSS: the round's process (its"
         " getrusage), and sampled with the watcher: the largest of its descendants (HiGHS children, from a fork"
         " server) and the whole tree; load 1m: the 1-minute load average during the round (the VM is shared);"
-        f" target: under {TARGET_S:g} s on 2 cores", "",
-        table(rows), "",
+        f" target: under {TARGET_S:g} s on 2 cores",
+        "",
+        table(rows),
+        "",
     ]
     previous = out / "rounds.md"
     if previous.exists() and NOTES_MARK in previous.read_text():
         # Hand-written notes below the marker survive a re-run.
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK):])
+        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
     (out / "rounds.md").write_text("\n".join(md))
     print("\n".join(md))
 

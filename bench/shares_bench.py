@@ -50,25 +50,36 @@ def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
         core_s = result.stats.get("core_time_s") or 0.0
         excess = [s.pooled_cost - s.standalone_cost for s in result.shares if s.standalone_cost is not None]
         row.update(
-            time_s=round(wall - core_s, 2), standalone_s=result.stats.get("standalone_time_s"),
-            equal_price_worse_off=sum(1 for e in excess if e > 0), equal_price_max_excess=str(max(excess)),
-            worse_off=len(result.worse_off), capped=result.shares[0].capped_cost is not None,
-            core_s=core_s, core_gain=str(result.core.gain), core_coalition_size=len(result.core.coalition),
+            time_s=round(wall - core_s, 2),
+            standalone_s=result.stats.get("standalone_time_s"),
+            equal_price_worse_off=sum(1 for e in excess if e > 0),
+            equal_price_max_excess=str(max(excess)),
+            worse_off=len(result.worse_off),
+            capped=result.shares[0].capped_cost is not None,
+            core_s=core_s,
+            core_gain=str(result.core.gain),
+            core_coalition_size=len(result.core.coalition),
             core_message=result.core.message[-80:],
         )
     elif rule == "least_core":
         result = solve(problem, time_limit_s=time_limit_s, shares="least_core")
         lc = result.least_core
         row.update(
-            time_s=round(time.perf_counter() - started, 2), least_core_s=lc.time_s, epsilon=str(lc.epsilon),
-            epsilon_lower_bound=str(lc.epsilon_lower_bound), iterations=lc.iterations, proven=lc.proven,
+            time_s=round(time.perf_counter() - started, 2),
+            least_core_s=lc.time_s,
+            epsilon=str(lc.epsilon),
+            epsilon_lower_bound=str(lc.epsilon_lower_bound),
+            iterations=lc.iterations,
+            proven=lc.proven,
         )
     else:
         result = solve(problem, time_limit_s=time_limit_s, shares="shapley")
         relative = [float(s.shapley_std_error / s.shapley_cost) for s in result.shares if s.shapley_cost]
         row.update(
-            time_s=round(time.perf_counter() - started, 2), shapley_s=result.stats.get("shapley_time_s"),
-            orders=result.stats.get("shapley_permutations"), max_relative_std_error=round(max(relative), 5),
+            time_s=round(time.perf_counter() - started, 2),
+            shapley_s=result.stats.get("shapley_time_s"),
+            orders=result.stats.get("shapley_permutations"),
+            max_relative_std_error=round(max(relative), 5),
             above_1_percent=sum(1 for r in relative if r > 0.01),
         )
     row["load_avg_1m"] = round(os.getloadavg()[0], 2)
@@ -79,26 +90,41 @@ def tables(rows: list[dict]) -> str:
     out = []
     default = [r for r in rows if r["rule"] == "default"]
     if default:
-        out += ["| size | seed | default rule s (with standalone) | standalone s | equal price: worse off (largest excess) "
-                "| capped: worse off | core check s | core check gain (coalition size) | load |",
-                "|---|---|---|---|---|---|---|---|---|"]
-        out += [f"| {r['size']} | {r['seed']} | {r['time_s']} | {r['standalone_s']} | {r['equal_price_worse_off']} "
-                f"({r['equal_price_max_excess']}) | {r['worse_off'] if r['capped'] else 'impossible'} | {r['core_s']} "
-                f"| {r['core_gain']} ({r['core_coalition_size']}) | {r['load_avg_1m']} |" for r in default]
+        out += [
+            "| size | seed | default rule s (with standalone) | standalone s | equal price: worse off (largest excess) "
+            "| capped: worse off | core check s | core check gain (coalition size) | load |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {r['size']} | {r['seed']} | {r['time_s']} | {r['standalone_s']} | {r['equal_price_worse_off']} "
+            f"({r['equal_price_max_excess']}) | {r['worse_off'] if r['capped'] else 'impossible'} | {r['core_s']} "
+            f"| {r['core_gain']} ({r['core_coalition_size']}) | {r['load_avg_1m']} |"
+            for r in default
+        ]
         out.append("")
     least = [r for r in rows if r["rule"] == "least_core"]
     if least:
-        out += ["| size | seed | least core s | epsilon | lower bound | iterations | proven | load |",
-                "|---|---|---|---|---|---|---|---|"]
-        out += [f"| {r['size']} | {r['seed']} | {r['least_core_s']} | {r['epsilon']} | {r['epsilon_lower_bound']} "
-                f"| {r['iterations']} | {r['proven']} | {r['load_avg_1m']} |" for r in least]
+        out += [
+            "| size | seed | least core s | epsilon | lower bound | iterations | proven | load |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {r['size']} | {r['seed']} | {r['least_core_s']} | {r['epsilon']} | {r['epsilon_lower_bound']} "
+            f"| {r['iterations']} | {r['proven']} | {r['load_avg_1m']} |"
+            for r in least
+        ]
         out.append("")
     shap = [r for r in rows if r["rule"] == "shapley"]
     if shap:
-        out += ["| size | seed | Shapley s | orders | largest s.e. / share | districts above 1 % | load |",
-                "|---|---|---|---|---|---|---|"]
-        out += [f"| {r['size']} | {r['seed']} | {r['shapley_s']} | {r['orders']} | {r['max_relative_std_error']:.2%} "
-                f"| {r['above_1_percent']} | {r['load_avg_1m']} |" for r in shap]
+        out += [
+            "| size | seed | Shapley s | orders | largest s.e. / share | districts above 1 % | load |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {r['size']} | {r['seed']} | {r['shapley_s']} | {r['orders']} | {r['max_relative_std_error']:.2%} "
+            f"| {r['above_1_percent']} | {r['load_avg_1m']} |"
+            for r in shap
+        ]
         out.append("")
     return "\n".join(out)
 
@@ -121,21 +147,25 @@ def main() -> None:
         for seed in (int(s) for s in args.seeds.split(",")):
             for rule in args.rules.split(","):
                 row = measure(size, seed, rule, args.time_limit)
-                row["command"] = (f"python bench/shares_bench.py --sizes {size} --seeds {seed} --rules {rule} "
-                                  f"--time-limit {args.time_limit:g}")
+                row["command"] = (
+                    f"python bench/shares_bench.py --sizes {size} --seeds {seed} --rules {rule} "
+                    f"--time-limit {args.time_limit:g}"
+                )
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 rows = [r for r in rows if (r["size"], r["seed"], r["rule"]) != (size, seed, rule)] + [row]
     rows.sort(key=lambda r: (list(SIZES).index(r["size"]), r["seed"], RULES.index(r["rule"])))
     store.write_text(json.dumps({"rows": rows}, indent=2))
     md = [
-        "# sharing rules benchmark", "",
+        "# sharing rules benchmark",
+        "",
         "Rows come from separate runs (each row's command is in shares.json); load: 1-minute load average after "
-        "the row (the 2-core VM is shared). Times in seconds.", "",
+        "the row (the 2-core VM is shared). Times in seconds.",
+        "",
         tables(rows),
     ]
     previous = out / "shares.md"
     if previous.exists() and NOTES_MARK in previous.read_text():
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK):])
+        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
     (out / "shares.md").write_text("\n".join(md))
     print("\n".join(md))
 

@@ -140,8 +140,21 @@ def _register_blueprints(app: Flask) -> None:
     from coop.outcomes.views import bp as outcomes_bp
     from coop.rfps.views import bp as rfps_bp
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, needs_bp, rfps_bp, clarifications_bp, bids_bp, evaluation_bp,
-                      awards_bp, contracts_bp, outcomes_bp, billing_bp, notifications_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        orgs_bp,
+        needs_bp,
+        rfps_bp,
+        clarifications_bp,
+        bids_bp,
+        evaluation_bp,
+        awards_bp,
+        contracts_bp,
+        outcomes_bp,
+        billing_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

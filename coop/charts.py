@@ -60,12 +60,22 @@ _CHART_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 def series_style(n: int) -> dict[str, str]:
     """The colour, marker and line style of the ``n``-th series: no two of the first 32 alike without colour."""
-    return {"color": COLOURS[n % len(COLOURS)], "marker": MARKERS[n % len(MARKERS)],
-            "linestyle": LINE_STYLES[(n // len(MARKERS)) % len(LINE_STYLES)]}
+    return {
+        "color": COLOURS[n % len(COLOURS)],
+        "marker": MARKERS[n % len(MARKERS)],
+        "linestyle": LINE_STYLES[(n // len(MARKERS)) % len(LINE_STYLES)],
+    }
 
 
-def svg(draw: Callable[[Figure], None], *, chart_id: str, title: str, description: str,
-        size_in: tuple[float, float], tight: bool = False) -> Markup:
+def svg(
+    draw: Callable[[Figure], None],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    size_in: tuple[float, float],
+    tight: bool = False,
+) -> Markup:
     """Draw a chart and return it as an ``<svg>`` element to put inline in HTML (or a PDF's HTML).
 
     Parameters
@@ -93,10 +103,14 @@ def svg(draw: Callable[[Figure], None], *, chart_id: str, title: str, descriptio
         FigureCanvasSVG(figure)
         draw(figure)
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="svg", metadata={"Date": None},
-                       **({"bbox_inches": "tight", "pad_inches": 0.1} if tight else {}))
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None},
+            **({"bbox_inches": "tight", "pad_inches": 0.1} if tight else {}),
+        )
     text = buffer.getvalue().decode("utf-8")
-    text = text[text.index("<svg"):]  # no XML declaration or doctype inside HTML
+    text = text[text.index("<svg") :]  # no XML declaration or doctype inside HTML
     # matplotlib repeats every text in a comment: dropped, so that names appear once, as escaped text.
     text = _COMMENT.sub("", text)
     text = _STYLE_ELEMENT.sub("", text)
@@ -106,7 +120,7 @@ def svg(draw: Callable[[Figure], None], *, chart_id: str, title: str, descriptio
         f' role="img" aria-labelledby="{chart_id}-title {chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(description)}</desc>'
     )
-    return Markup(text[:opening.start()] + start + text[opening.end():])
+    return Markup(text[: opening.start()] + start + text[opening.end() :])
 
 
 def _ids(tag: str, chart_id: str) -> str:

@@ -20,7 +20,9 @@ MIGRATIONS_DIR = _DATA_ROOT / "migrations"
 RFP_TEMPLATES_DIR = _DATA_ROOT / "rfp_templates"
 
 # Installed, the package sits in a read-only site-packages: local files go under the working directory instead.
-INSTANCE_PATH = Path(os.environ.get("COOP_INSTANCE_PATH", (Path.cwd() if INSTALLED else PACKAGE_DIR.parent) / "instance"))
+INSTANCE_PATH = Path(
+    os.environ.get("COOP_INSTANCE_PATH", (Path.cwd() if INSTALLED else PACKAGE_DIR.parent) / "instance")
+)
 
 
 class ConfigError(RuntimeError):

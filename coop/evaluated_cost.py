@@ -86,8 +86,9 @@ def below_minimum_reason(score: Decimal, minimum_score: int) -> str | None:
     """Why a bid with weighted non-price score ``score`` is set aside, or None when it meets the minimum."""
     if score >= minimum_score:
         return None
-    return (f"Scored {plain(score)} of {MAX_POINTS} on the non-price criteria, "
-            f"below this RFP's minimum of {minimum_score}.")
+    return (
+        f"Scored {plain(score)} of {MAX_POINTS} on the non-price criteria, below this RFP's minimum of {minimum_score}."
+    )
 
 
 @dataclass(frozen=True)
@@ -145,5 +146,11 @@ def method(criteria: Sequence[Mapping], minimum_score: int) -> Method:
             factor = evaluation_factor(criteria, score)
             bids.append(ExampleBid(name, tco, score, factor, evaluated_cost(tco, factor)))
         example = tuple(bids)
-    return Method(price_weight=wp, non_price_weight=wn, non_price_criteria=scored, minimum_score=minimum_score,
-                  ratio=_ratio(wn, wp) if wp else "", example=example)
+    return Method(
+        price_weight=wp,
+        non_price_weight=wn,
+        non_price_criteria=scored,
+        minimum_score=minimum_score,
+        ratio=_ratio(wn, wp) if wp else "",
+        example=example,
+    )

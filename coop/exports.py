@@ -28,8 +28,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 # Werkzeug adds "; charset=utf-8" to a text type itself: naming it here too sent it twice.
-MIMETYPES = {"csv": "text/csv",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 # Text as written is text as typed with one more apostrophe exactly when the text as typed, past its own leading
@@ -91,5 +90,6 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 
 def download(content: bytes, kind: str, filename: str) -> Response:
     """A view's answer that downloads ``content``, a ``kind`` ("csv" or "xlsx") file, never from a cache."""
-    return send_file(io.BytesIO(content), mimetype=MIMETYPES[kind], as_attachment=True, download_name=filename,
-                     max_age=0)
+    return send_file(
+        io.BytesIO(content), mimetype=MIMETYPES[kind], as_attachment=True, download_name=filename, max_age=0
+    )

@@ -14,8 +14,11 @@ NUL_IN_FIELD = 'The field "{name}" contains a NUL character (\\0), which no text
 
 def refuse_nul_characters() -> None:
     """A ``before_request`` hook: a 400 naming the first field, argument or path part that holds a NUL character."""
-    texts = [*request.form.items(multi=True), *request.args.items(multi=True),
-             *((name, value) for name, value in (request.view_args or {}).items() if isinstance(value, str))]
+    texts = [
+        *request.form.items(multi=True),
+        *request.args.items(multi=True),
+        *((name, value) for name, value in (request.view_args or {}).items() if isinstance(value, str)),
+    ]
     for name, value in texts:
         if "\x00" in name or "\x00" in value:
             abort(400, description=NUL_IN_FIELD.format(name=name.replace("\x00", "\\0")))

@@ -31,14 +31,17 @@ def _start_clock() -> None:
 
 def _log(response: Response) -> Response:
     started_s = g.get("request_started_s")
-    logger.info("request", extra={
-        "method": request.method,
-        "path": request.path,
-        "query_keys": sorted(request.args.keys()),
-        "status": response.status_code,
-        "duration_ms": None if started_s is None else round((time.perf_counter() - started_s) * 1000, 1),
-        "user_id": _signed_in_user_id(),
-    })
+    logger.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "query_keys": sorted(request.args.keys()),
+            "status": response.status_code,
+            "duration_ms": None if started_s is None else round((time.perf_counter() - started_s) * 1000, 1),
+            "user_id": _signed_in_user_id(),
+        },
+    )
     return response
 
 

@@ -37,18 +37,28 @@ EXTENSIONS = (".csv", ".xlsx")
 
 # Messages (asserted word for word in tests/needs/test_import.py and tests/bids/test_sheets.py).
 NOT_A_SPREADSHEET = '"{filename}" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'
-UNREADABLE_XLSX = '"{filename}" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+UNREADABLE_XLSX = (
+    '"{filename}" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+)
 UNREADABLE_CSV = '"{filename}" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.'
 MISSING_COLUMN = 'The header row has no "{column}" column.'
 DUPLICATE_COLUMN = 'The column "{column}" appears more than once in the header row.'
 UNNAMED_COLUMN = "Column {letter} has values but no name in the header row."
-UNPACKS_TOO_LARGE = ('"{filename}" unpacks to more than {limit}. Save only the sheet to upload, without pictures or '
-                     "other sheets, or save it as CSV, and upload it again.")
-PACKED_TOO_TIGHT = ('"{filename}" unpacks to more than {ratio:,} times its size, which no spreadsheet program does. '
-                    "Save it again as .xlsx, or as CSV, and upload it again.")
-TOO_MANY_PARTS = ('"{filename}" holds more than {limit:,} files inside, which no spreadsheet program does. '
-                  "Save it again as .xlsx, or as CSV, and upload it again.")
-ROW_TOO_LONG = 'Row {row} of "{filename}" is longer than {limit:,} characters. Save it again as CSV and upload it again.'
+UNPACKS_TOO_LARGE = (
+    '"{filename}" unpacks to more than {limit}. Save only the sheet to upload, without pictures or '
+    "other sheets, or save it as CSV, and upload it again."
+)
+PACKED_TOO_TIGHT = (
+    '"{filename}" unpacks to more than {ratio:,} times its size, which no spreadsheet program does. '
+    "Save it again as .xlsx, or as CSV, and upload it again."
+)
+TOO_MANY_PARTS = (
+    '"{filename}" holds more than {limit:,} files inside, which no spreadsheet program does. '
+    "Save it again as .xlsx, or as CSV, and upload it again."
+)
+ROW_TOO_LONG = (
+    'Row {row} of "{filename}" is longer than {limit:,} characters. Save it again as CSV and upload it again.'
+)
 
 _MAX_VALUE_SHOWN = 40
 # The longest CSV row read, in characters: far beyond any row of needs or of a bid sheet, and small enough that
@@ -82,8 +92,12 @@ class ArchiveLimits:
 
     @classmethod
     def from_config(cls, config: Mapping) -> ArchiveLimits:
-        return cls(max_parts=config["COOP_XLSX_MAX_PARTS"], max_part_bytes=config["COOP_XLSX_MAX_PART_BYTES"],
-                   max_unpacked_bytes=config["COOP_XLSX_MAX_UNPACKED_BYTES"], max_ratio=config["COOP_XLSX_MAX_RATIO"])
+        return cls(
+            max_parts=config["COOP_XLSX_MAX_PARTS"],
+            max_part_bytes=config["COOP_XLSX_MAX_PART_BYTES"],
+            max_unpacked_bytes=config["COOP_XLSX_MAX_UNPACKED_BYTES"],
+            max_ratio=config["COOP_XLSX_MAX_RATIO"],
+        )
 
 
 def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx"] | None:
@@ -124,8 +138,9 @@ def csv_rows(filename: str, content: bytes) -> Iterator[list[str]]:
         raise Unreadable(UNREADABLE_CSV.format(filename=filename))
     # Spreadsheets in locales with a decimal comma separate CSV fields with semicolons (ASCII in both encodings).
     first_line = content[:MAX_CSV_ROW_CHARS].split(b"\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=lambda separator: first_line.count(separator.encode())) \
-        if first_line.strip() else ","
+    delimiter = (
+        max((",", ";", "\t"), key=lambda separator: first_line.count(separator.encode())) if first_line.strip() else ","
+    )
     # Decoded as read, a line at a time: the whole text at once would cost four bytes a character in a StringIO.
     lines = _BoundedLines(io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""), MAX_CSV_ROW_CHARS)
     try:
@@ -136,8 +151,9 @@ def csv_rows(filename: str, content: bytes) -> Iterator[list[str]]:
         log.info("unreadable CSV %r: %s", filename, error)
         raise Unreadable(UNREADABLE_CSV.format(filename=filename)) from error
     except _RowTooLong as error:
-        raise Unreadable(ROW_TOO_LONG.format(row=lines.rows_done + 1, filename=filename,
-                                             limit=MAX_CSV_ROW_CHARS)) from error
+        raise Unreadable(
+            ROW_TOO_LONG.format(row=lines.rows_done + 1, filename=filename, limit=MAX_CSV_ROW_CHARS)
+        ) from error
 
 
 def _decodes(content: bytes, encoding: str) -> bool:
@@ -267,8 +283,9 @@ def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[
                     sheet_data = element
             elif _local_name(element) == "row":
                 rows += 1
-                filled_rows += any((value.text or "").strip() for value in element.iter()
-                                   if _local_name(value) in ("v", "t"))
+                filled_rows += any(
+                    (value.text or "").strip() for value in element.iter() if _local_name(value) in ("v", "t")
+                )
                 if rows > max_rows:
                     break
                 sheet_data.clear()  # rows counted are dropped, so that memory stays flat
@@ -330,7 +347,7 @@ def cell_text(value) -> str:
 
 def shown(text: str) -> str:
     """A cell's value quoted back in a problem's message, cut short when long."""
-    return text if len(text) <= _MAX_VALUE_SHOWN else text[:_MAX_VALUE_SHOWN - 1] + "…"
+    return text if len(text) <= _MAX_VALUE_SHOWN else text[: _MAX_VALUE_SHOWN - 1] + "…"
 
 
 def size_text(size_bytes: int) -> str:

@@ -36,8 +36,10 @@ from coop.extensions import db
 # Long enough to outlast any one request's write; a writer still waiting after it gets the 409.
 SQLITE_BUSY_TIMEOUT_S = 30
 
-LOST_RACE = ("Another request changed the same data at the same moment, so nothing of this one was saved. "
-             "Reload the page to see what is stored now, and try again if it is still needed.")
+LOST_RACE = (
+    "Another request changed the same data at the same moment, so nothing of this one was saved. "
+    "Reload the page to see what is stored now, and try again if it is still needed."
+)
 
 # PostgreSQL's codes for losing to a concurrent transaction: unique_violation, serialization_failure,
 # deadlock_detected, lock_not_available.

@@ -178,9 +178,16 @@ class LpBounds:
 
 
 def lp_bounds(
-    arrays: MilpArrays, bracket_vars: dict[str, list[int]], ranges: Ranges, incumbent: float,
-    boxes: list[Ranges], fixing: bool, basis: tuple[np.ndarray, np.ndarray] | None = None,
-    value_rows: dict[str, int] | None = None, *, time_limit_s: float | None,
+    arrays: MilpArrays,
+    bracket_vars: dict[str, list[int]],
+    ranges: Ranges,
+    incumbent: float,
+    boxes: list[Ranges],
+    fixing: bool,
+    basis: tuple[np.ndarray, np.ndarray] | None = None,
+    value_rows: dict[str, int] | None = None,
+    *,
+    time_limit_s: float | None,
 ) -> LpBounds:
     """Bracket fixing against ``incumbent`` (if ``fixing``), then the LP bound of each box.
 
@@ -219,7 +226,7 @@ def lp_bounds(
     ranges = dict(ranges)
     for v, (lo, hi) in ranges.items():
         ub[bracket_vars[v][:lo]] = 0
-        ub[bracket_vars[v][hi + 1:]] = 0
+        ub[bracket_vars[v][hi + 1 :]] = 0
     with ThreadPoolExecutor(max_workers=max(1, LP_THREADS - 1)) as pool:
         # Copies of the LP probe side by side: ``run`` releases the GIL. The copies
         # are built while the first solves the root, and start from its basis.
@@ -228,11 +235,13 @@ def lp_bounds(
         if basis is not None and basis[0].size == arrays.c.size and basis[1].size <= arrays.A.shape[0]:
             start = highspy.HighsBasis()
             start.col_status = [_STATUS[x] for x in basis[0].tolist()]
-            start.row_status = ([_STATUS[x] for x in basis[1].tolist()]
-                                + [highspy.HighsBasisStatus.kBasic] * (arrays.A.shape[0] - basis[1].size))
+            start.row_status = [_STATUS[x] for x in basis[1].tolist()] + [highspy.HighsBasisStatus.kBasic] * (
+                arrays.A.shape[0] - basis[1].size
+            )
             lps[0].setBasis(start)
         return _Fixing(lps, copies, pool, bracket_vars, value_rows or {}, ranges, incumbent, deadline).run(
-            boxes, fixing)
+            boxes, fixing
+        )
 
 
 _STATUS = {int(s): s for s in highspy.HighsBasisStatus.__members__.values()}
@@ -246,8 +255,15 @@ def _lp(arrays: MilpArrays, ub: np.ndarray, time_limit_s: float | None) -> highs
         h.setOptionValue("time_limit", float(time_limit_s))
     A = arrays.A.tocsr()
     h.addCols(arrays.c.size, arrays.c, arrays.lb, ub, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    h.addRows(A.shape[0], arrays.row_lb, arrays.row_ub, A.nnz, A.indptr[:-1].astype(np.int32),
-              A.indices.astype(np.int32), A.data)
+    h.addRows(
+        A.shape[0],
+        arrays.row_lb,
+        arrays.row_ub,
+        A.nnz,
+        A.indptr[:-1].astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+    )
     return h
 
 
@@ -266,9 +282,17 @@ class _Fixing:
     and drops stay valid. The drops are then applied to every copy.
     """
 
-    def __init__(self, lps: list[highspy.Highs], copies: list, pool: ThreadPoolExecutor,
-                 bracket_vars: dict[str, list[int]], value_rows: dict[str, int], ranges: Ranges, incumbent: float,
-                 deadline: float) -> None:
+    def __init__(
+        self,
+        lps: list[highspy.Highs],
+        copies: list,
+        pool: ThreadPoolExecutor,
+        bracket_vars: dict[str, list[int]],
+        value_rows: dict[str, int],
+        ranges: Ranges,
+        incumbent: float,
+        deadline: float,
+    ) -> None:
         self.lps = lps
         self.copies = copies  # futures of more copies of the LP, taken once the root is solved
         self.pool = pool
@@ -289,8 +313,13 @@ class _Fixing:
         h.run()
         self.solves[n] += 1
         status = h.getModelStatus()
-        value = (h.getInfo().objective_function_value if status == highspy.HighsModelStatus.kOptimal
-                 else math.inf if status == highspy.HighsModelStatus.kInfeasible else None)
+        value = (
+            h.getInfo().objective_function_value
+            if status == highspy.HighsModelStatus.kOptimal
+            else math.inf
+            if status == highspy.HighsModelStatus.kInfeasible
+            else None
+        )
         if status == highspy.HighsModelStatus.kOptimal and self.value_rows:
             duals = h.getSolution().row_dual
             self.prices[n] = {v: float(duals[r]) for v, r in self.value_rows.items()}
@@ -329,7 +358,7 @@ class _Fixing:
         """``fn(n, item)`` for the items of ``work``, copy ``n`` taking every ``len(lps)``-th item in turn."""
         out = []
         for at in range(0, len(work), len(self.lps)):
-            chunk = work[at:at + len(self.lps)]
+            chunk = work[at : at + len(self.lps)]
             futures = [self.pool.submit(fn, n, item) for n, item in enumerate(chunk) if n > 0]
             first = fn(0, chunk[0])
             out += [first] + [f.result() for f in futures]
@@ -365,7 +394,7 @@ class _Fixing:
             before = dict(self.ranges)
             alive = [v for v in alive if seen.get(v) != self.ranges]
             for at in range(0, len(alive), len(self.lps)):
-                chunk = alive[at:at + len(self.lps)]
+                chunk = alive[at : at + len(self.lps)]
                 start = dict(self.ranges)
                 dropped = min([dropped] + self.side_by_side(chunk, self.probe))
                 for n, v in enumerate(chunk):
@@ -391,10 +420,19 @@ class _Fixing:
         final = self.lps[0].getBasis()
         basis = None
         if final.valid:
-            basis = (np.array([int(x) for x in final.col_status], np.int8),
-                     np.array([int(x) for x in final.row_status], np.int8))
-        return LpBounds(self.ranges, dropped, region, [b for b, _ in box_bounds], [p for _, p in box_bounds],
-                        sum(self.solves), basis)
+            basis = (
+                np.array([int(x) for x in final.col_status], np.int8),
+                np.array([int(x) for x in final.row_status], np.int8),
+            )
+        return LpBounds(
+            self.ranges,
+            dropped,
+            region,
+            [b for b, _ in box_bounds],
+            [p for _, p in box_bounds],
+            sum(self.solves),
+            basis,
+        )
 
 
 def split_box(box: Ranges, vendors: list[str]) -> list[Ranges]:
@@ -419,6 +457,7 @@ def _with_factors(problem: Problem, factors: dict[str, float]) -> Problem:
     The factor is written as one bracket from the first cent (a percent off, which may be
     negative or above 100: an item solved at an LP's prices is a relaxation, not a purchase).
     """
+
     def replaced(vendor):
         if vendor.id not in factors:
             return vendor
@@ -470,8 +509,15 @@ class Box:
 class _Search:
     """State of one search: solved items, incumbent, ranges, open boxes, bounds."""
 
-    def __init__(self, problem: Problem, model: Model, time_limit_s: float | None, mip_rel_gap: float,
-                 solver_log: bool, on_progress: Callable[[float | None, float | None], None] | None):
+    def __init__(
+        self,
+        problem: Problem,
+        model: Model,
+        time_limit_s: float | None,
+        mip_rel_gap: float,
+        solver_log: bool,
+        on_progress: Callable[[float | None, float | None], None] | None,
+    ):
         self.problem, self.model = problem, model
         # The bracket fixing and the boxes' bounds need only the LP: the small model has the same one.
         self.lp_model = relaxation_model(problem, model.demands)
@@ -512,15 +558,23 @@ class _Search:
         if left <= 0:
             self.timed_out = True
             return None
-        answers = run_guarded(tasks, time_limit_s=None if math.isinf(left) else left, mip_rel_gap=self.mip_rel_gap,
-                              solver_log=self.solver_log, shared=True, workers=WORKERS)
+        answers = run_guarded(
+            tasks,
+            time_limit_s=None if math.isinf(left) else left,
+            mip_rel_gap=self.mip_rel_gap,
+            solver_log=self.solver_log,
+            shared=True,
+            workers=WORKERS,
+        )
         self.timed_out = self.timed_out or time.perf_counter() >= self.deadline
         return answers
 
     def factor_keys(self, factors: dict[str, float]) -> list[ItemKey]:
         """Every item at the vendors' price ``factors``, keyed by its own vendors' factors."""
-        return [ItemKey(n, tuple(round(factors[v], FACTOR_DIGITS) for v in self.item_vendors[n]))
-                for n in range(len(self.model.items))]
+        return [
+            ItemKey(n, tuple(round(factors[v], FACTOR_DIGITS) for v in self.item_vendors[n]))
+            for n in range(len(self.model.items))
+        ]
 
     def leaf_keys(self, leaf: dict[str, int]) -> list[ItemKey]:
         """The items with each vendor ``v`` at its bracket ``leaf[v]``."""
@@ -531,8 +585,13 @@ class _Search:
         todo = [key for key in dict.fromkeys(keys) if key not in self.items]
         # The items that took longest last time first, so that no worker finishes the batch alone.
         todo.sort(key=lambda key: self.item_time_s.get(key.item, math.inf), reverse=True)
-        models = [build_model(_with_factors(self.problem, dict(zip(self.item_vendors[key.item], key.factors))),
-                              demands=self.item_demands[key.item]) for key in todo]
+        models = [
+            build_model(
+                _with_factors(self.problem, dict(zip(self.item_vendors[key.item], key.factors))),
+                demands=self.item_demands[key.item],
+            )
+            for key in todo
+        ]
         raws = self.run([m.arrays for m in models]) if todo else []
         if raws is None:
             return False
@@ -595,8 +654,23 @@ class _Search:
         # Probing again pays only against a better incumbent.
         fixing = self.best.cost < self.fixed_against
         self.fixed_against = self.best.cost
-        answer = self.run([Job(lp_bounds, (self.with_cuts(), self.lp_model.bracket_vars, self.ranges, self.best.cost,
-                                           boxes, fixing, self.lp_basis, self.lp_model.value_rows))])
+        answer = self.run(
+            [
+                Job(
+                    lp_bounds,
+                    (
+                        self.with_cuts(),
+                        self.lp_model.bracket_vars,
+                        self.ranges,
+                        self.best.cost,
+                        boxes,
+                        fixing,
+                        self.lp_basis,
+                        self.lp_model.value_rows,
+                    ),
+                )
+            ]
+        )
         if answer is None or not isinstance(answer[0], LpBounds):
             return None
         got = answer[0]
@@ -662,8 +736,9 @@ class _Search:
                 unsplittable.append(Box(box.ranges, bound))
                 continue
             # The vendor whose unearned discount the relaxation counts most first.
-            splittable.sort(key=lambda v: values[v] * (self.percent[v][top[v]] - self.reached(v, values[v])),
-                            reverse=True)
+            splittable.sort(
+                key=lambda v: values[v] * (self.percent[v][top[v]] - self.reached(v, values[v])), reverse=True
+            )
             children += [Box(child, bound) for child in split_box(box.ranges, splittable)]
         boxes = children + unsplittable
         lp = self.fix([box.ranges for box in boxes])
@@ -735,15 +810,17 @@ class _Search:
         for v in self.vendors if left else []:
             lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
             ub[self.model.bracket_vars[v][:lo]] = 0
-            ub[self.model.bracket_vars[v][hi + 1:]] = 0
+            ub[self.model.bracket_vars[v][hi + 1 :]] = 0
         arrays = dataclasses.replace(self.model.arrays, ub=ub)
         cutoff = math.inf
         if self.best is not None:
             # HiGHS need only look for allocations better than the incumbent by more than the gap.
             cutoff = self.best.cost - CUTOFF_SHARE * self.mip_rel_gap * abs(self.best.cost)
             arrays = dataclasses.replace(
-                arrays, A=sp.vstack([arrays.A, sp.csr_array(arrays.c.reshape(1, -1))]).tocsr(),
-                row_lb=np.append(arrays.row_lb, -np.inf), row_ub=np.append(arrays.row_ub, cutoff),
+                arrays,
+                A=sp.vstack([arrays.A, sp.csr_array(arrays.c.reshape(1, -1))]).tocsr(),
+                row_lb=np.append(arrays.row_lb, -np.inf),
+                row_ub=np.append(arrays.row_ub, cutoff),
             )
         return SearchResult(
             units=None if self.best is None else self.best.units,
@@ -760,9 +837,15 @@ class _Search:
         )
 
 
-def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_rel_gap: float,
-           solver_log: bool = False,
-           on_progress: Callable[[float | None, float | None], None] | None = None) -> SearchResult:
+def search(
+    problem: Problem,
+    model: Model,
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+    solver_log: bool = False,
+    on_progress: Callable[[float | None, float | None], None] | None = None,
+) -> SearchResult:
     """Search the discount brackets of a coupled part with its items solved one by one.
 
     Parameters
@@ -798,8 +881,7 @@ def search(problem: Problem, model: Model, *, time_limit_s: float | None, mip_re
     root = s.fix([dict(s.ranges)])
     if root is None:
         return s.result()
-    s.open = [Box(box.ranges, root.box_bounds[0] if root.box_bounds[0] is not None else -math.inf)
-              for box in s.open]
+    s.open = [Box(box.ranges, root.box_bounds[0] if root.box_bounds[0] is not None else -math.inf) for box in s.open]
     s.report()
     while s.open and not s.proven():
         s.open.sort(key=lambda box: box.bound)

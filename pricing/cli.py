@@ -22,13 +22,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="seconds per solve (default 60)")
     run.add_argument("--gap", type=float, default=1e-6, metavar="G", help="relative optimality gap (default 1e-6)")
     run.add_argument(
-        "--shares", choices=SHARE_RULES, default=None,
+        "--shares",
+        choices=SHARE_RULES,
+        default=None,
         help="sharing rule to report (default capped_equal_price; equal_price with --no-standalone)",
     )
     run.add_argument("--no-standalone", action="store_true", help="skip the standalone cost of each district")
-    run.add_argument("--core", action="store_true",
-                     help="check whether a coalition would gain by leaving under the reported rule")
-    run.add_argument("--permutations", type=int, default=30, help="least number of Shapley orders to sample (default 30)")
+    run.add_argument(
+        "--core", action="store_true", help="check whether a coalition would gain by leaving under the reported rule"
+    )
+    run.add_argument(
+        "--permutations", type=int, default=30, help="least number of Shapley orders to sample (default 30)"
+    )
     run.add_argument("--seed", type=int, default=0, help="seed of the Shapley sampling")
     run.add_argument("--quiet", action="store_true", help="no solver log or progress on stderr")
     gen = commands.add_parser("generate", help="print a random realistic problem")
@@ -56,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         try:
             problem = generate_problem(
-                districts=args.districts, items=args.items, vendors=args.vendors, seed=args.seed,
-                max_vendors_per_item=args.max_vendors_per_item, split_district_demand=args.split,
+                districts=args.districts,
+                items=args.items,
+                vendors=args.vendors,
+                seed=args.seed,
+                max_vendors_per_item=args.max_vendors_per_item,
+                split_district_demand=args.split,
             )
         except ValueError as exc:
             print(exc, file=sys.stderr)

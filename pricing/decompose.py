@@ -135,7 +135,9 @@ def combine(
             dual = r.dual_bound
             proven = dual is not None and math.isfinite(dual) and within(other[1], dual, mip_rel_gap)
             raws[n] = dataclasses.replace(
-                r, status=SolverStatus.OPTIMAL if proven else SolverStatus.LIMIT, objective=other[1],
+                r,
+                status=SolverStatus.OPTIMAL if proven else SolverStatus.LIMIT,
+                objective=other[1],
                 message=r.message if own is not None else "solution from the items solved one by one",
             )
             solutions.append(other)
@@ -162,8 +164,11 @@ def combine(
     bounds = [r.dual_bound for r in raws]
     dual = sum(bounds) if all(b is not None and math.isfinite(b) for b in bounds) else None
     status = SolverStatus.OPTIMAL if all(r.optimal for r in raws) else SolverStatus.LIMIT
-    message = raws[0].message if len(raws) == 1 else (
-        "every part optimal" if status == SolverStatus.OPTIMAL else "time limit reached in some part")
+    message = (
+        raws[0].message
+        if len(raws) == 1
+        else ("every part optimal" if status == SolverStatus.OPTIMAL else "time limit reached in some part")
+    )
     return Combined(status, message, units, objective, dual, nodes, elapsed, len(models), size)
 
 
@@ -173,7 +178,11 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
         return RawSolution(
             SolverStatus.OPTIMAL if found.proven(mip_rel_gap) else SolverStatus.LIMIT,
             "proven by the bracket search, items solved one by one",
-            None, None, found.bound, found.solves, found.solve_time_s,
+            None,
+            None,
+            found.bound,
+            found.solves,
+            found.solve_time_s,
         )
     region = found.region_bound
     if raw.infeasible and found.units is not None:
@@ -187,13 +196,17 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
     if raw.optimal and not (math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)):
         status = SolverStatus.LIMIT  # proven on the region left, not against a dropped range's bound
     return dataclasses.replace(
-        raw, status=status, dual_bound=bound if math.isfinite(bound) else None,
-        nodes=(raw.nodes or 0) + found.solves, solve_time_s=raw.solve_time_s + found.solve_time_s,
+        raw,
+        status=status,
+        dual_bound=bound if math.isfinite(bound) else None,
+        nodes=(raw.nodes or 0) + found.solves,
+        solve_time_s=raw.solve_time_s + found.solve_time_s,
     )
 
 
-def _whole(on_search: Callable[[float | None, float | None], None] | None,
-           parts: int) -> Callable[[float | None, float | None], None] | None:
+def _whole(
+    on_search: Callable[[float | None, float | None], None] | None, parts: int
+) -> Callable[[float | None, float | None], None] | None:
     """A part's search progress as its demand set's: a part's figures are the set's only when it is alone."""
     if on_search is None or parts == 1:
         return on_search
@@ -246,8 +259,14 @@ def solve_demand_sets(
                     left = limit - (time.perf_counter() - started) if shared else limit
                     limit = max(MIN_TASK_S, SEARCH_SHARE * left)
                 search_started = time.perf_counter()
-                found[(n_set, n_part)] = search(problem, m, time_limit_s=limit, mip_rel_gap=mip_rel_gap,
-                                                solver_log=solver_log, on_progress=_whole(on_search, len(plan)))
+                found[(n_set, n_part)] = search(
+                    problem,
+                    m,
+                    time_limit_s=limit,
+                    mip_rel_gap=mip_rel_gap,
+                    solver_log=solver_log,
+                    on_progress=_whole(on_search, len(plan)),
+                )
                 longest_search_s = max(longest_search_s, time.perf_counter() - search_started)
     keys, tasks = [], []
     for n_set, plan in enumerate(plans):
@@ -273,9 +292,18 @@ def solve_demand_sets(
             limit -= time.perf_counter() - started
         else:
             limit = max(MIN_TASK_S, limit - longest_search_s)
-    raws = run_guarded(
-        tasks, time_limit_s=limit, mip_rel_gap=mip_rel_gap, solver_log=solver_log, on_done=report, shared=shared,
-    ) if tasks else []
+    raws = (
+        run_guarded(
+            tasks,
+            time_limit_s=limit,
+            mip_rel_gap=mip_rel_gap,
+            solver_log=solver_log,
+            on_done=report,
+            shared=shared,
+        )
+        if tasks
+        else []
+    )
     by_key = dict(zip(keys, raws))
     out = []
     for n_set, plan in enumerate(plans):

@@ -106,18 +106,24 @@ def capacity_unmet(problem: Problem, demands: tuple[Demand, ...]) -> list[Unmet]
     return unmet
 
 
-def rule_unmet(
-    problem: Problem, demands: tuple[Demand, ...], *, time_limit_s: float | None
-) -> list[Unmet]:
+def rule_unmet(problem: Problem, demands: tuple[Demand, ...], *, time_limit_s: float | None) -> list[Unmet]:
     """Items whose demands fail only under a combination of rules (check 3)."""
     items = sorted({r.item for r in demands})
     relaxations = [
-        ("the cap of max_vendors_per_item", lambda p: dataclasses.replace(
-            p, rules=Rules(None, p.rules.split_district_demand))),
-        ("the minimum award quantities", lambda p: dataclasses.replace(
-            p, offers=tuple(dataclasses.replace(o, min_award_quantity=0) for o in p.offers))),
-        ("whole-demand awards (split_district_demand is false)", lambda p: dataclasses.replace(
-            p, rules=Rules(p.rules.max_vendors_per_item, True))),
+        (
+            "the cap of max_vendors_per_item",
+            lambda p: dataclasses.replace(p, rules=Rules(None, p.rules.split_district_demand)),
+        ),
+        (
+            "the minimum award quantities",
+            lambda p: dataclasses.replace(
+                p, offers=tuple(dataclasses.replace(o, min_award_quantity=0) for o in p.offers)
+            ),
+        ),
+        (
+            "whole-demand awards (split_district_demand is false)",
+            lambda p: dataclasses.replace(p, rules=Rules(p.rules.max_vendors_per_item, True)),
+        ),
     ]
     unmet = []
     for item in items:

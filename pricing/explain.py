@@ -302,8 +302,16 @@ def explain(
     lines: tuple[LineExplanation, ...] = ()
     if result.awards:
         lines = _Explainer(problem, result, dict(names or {})).lines(time_limit_s, mip_rel_gap)
-    return Explanation(result.status, result.message, problem.currency, problem.tco_years, lines, pooling,
-                       result.unmet, time.perf_counter() - started)
+    return Explanation(
+        result.status,
+        result.message,
+        problem.currency,
+        problem.tco_years,
+        lines,
+        pooling,
+        result.unmet,
+        time.perf_counter() - started,
+    )
 
 
 def _pooling(result: AllocationResult) -> Pooling:
@@ -315,8 +323,11 @@ def _pooling(result: AllocationResult) -> Pooling:
         standalone_cost=standalone,
         compared_pooled_cost=compared,
         savings=standalone - compared,
-        missing=tuple((s.district, s.standalone_reason or "no standalone cost")
-                      for s in result.shares if s.standalone_cost is None),
+        missing=tuple(
+            (s.district, s.standalone_reason or "no standalone cost")
+            for s in result.shares
+            if s.standalone_cost is None
+        ),
     )
 
 
@@ -350,9 +361,22 @@ def offer_awards(problem: Problem, awards: list[Award] | tuple[Award, ...]) -> t
         support = sum((a.support_cost for a in rows), ZERO)
         discount = sum((a.discount for a in rows), ZERO)
         tier_min, tier_price = _tier_reached(offer, quantity)
-        out.append(OfferAward(offer_id, offer.vendor, tuple(a.district for a in rows), quantity, offer.pricing,
-                              tier_min, tier_price, rows[0].unit_price, cost, support, discount,
-                              cost + support - discount))
+        out.append(
+            OfferAward(
+                offer_id,
+                offer.vendor,
+                tuple(a.district for a in rows),
+                quantity,
+                offer.pricing,
+                tier_min,
+                tier_price,
+                rows[0].unit_price,
+                cost,
+                support,
+                discount,
+                cost + support - discount,
+            )
+        )
     return tuple(sorted(out, key=lambda a: (-a.quantity, a.offer)))
 
 
@@ -408,15 +432,17 @@ class _Explainer:
             awards = offer_awards(self.problem, rows)
             awarded = {a.offer: a.quantity for a in awards}
             offers = [o for o in self.problem.offers if o.item == item]
-            out.append(LineExplanation(
-                item=item,
-                quantity=sum(r.quantity for r in self.problem.demands if r.item == item),
-                awards=awards,
-                cost=sum((a.total for a in awards), ZERO),
-                runner_up=runners[item],
-                lost=tuple(self.lost(o, rows, awards) for o in offers if o.id not in awarded),
-                curves=tuple(self.curve(o, item, awarded.get(o.id, 0)) for o in offers),
-            ))
+            out.append(
+                LineExplanation(
+                    item=item,
+                    quantity=sum(r.quantity for r in self.problem.demands if r.item == item),
+                    awards=awards,
+                    cost=sum((a.total for a in awards), ZERO),
+                    runner_up=runners[item],
+                    lost=tuple(self.lost(o, rows, awards) for o in offers if o.id not in awarded),
+                    curves=tuple(self.curve(o, item, awarded.get(o.id, 0)) for o in offers),
+                )
+            )
         return tuple(out)
 
     def evaluated_total(self, vendor_cost: dict[str, Decimal]) -> Decimal:
@@ -425,10 +451,14 @@ class _Explainer:
 
     def reprice(self, units: Units) -> tuple[list[Award], Decimal, Decimal | None]:
         """An allocation's award rows for the vendors it changes, its total and its evaluated total (or ``None``)."""
-        changed = {self.problem.offers[key[2]].vendor for key in set(units) | set(self.units)
-                   if units.get(key) != self.units.get(key)}
-        awards, _ = price_awards(self.problem, {key: q for key, q in units.items()
-                                                if self.problem.offers[key[2]].vendor in changed})
+        changed = {
+            self.problem.offers[key[2]].vendor
+            for key in set(units) | set(self.units)
+            if units.get(key) != self.units.get(key)
+        }
+        awards, _ = price_awards(
+            self.problem, {key: q for key, q in units.items() if self.problem.offers[key[2]].vendor in changed}
+        )
         vendor_cost = {v: cost for v, cost in self.vendor_cost.items() if v not in changed}
         for a in awards:
             vendor_cost[a.vendor] = vendor_cost.get(a.vendor, ZERO) + a.cost + a.support_cost - a.discount
@@ -472,12 +502,18 @@ class _Explainer:
                 # The search minimises the evaluated cost, as the round's did.
                 model = build_model(sub.evaluated())
                 jobs.append((item, excluded, sub, model))
-        raws = run_guarded([m.arrays for *_, m in jobs], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-                           shared=True) if jobs else []
+        raws = (
+            run_guarded([m.arrays for *_, m in jobs], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, shared=True)
+            if jobs
+            else []
+        )
         for (item, excluded, sub, model), raw in zip(jobs, raws):
             if not raw.solved:
-                reason = ("no allocation meets every rule (minimum awards, the vendor cap, whole orders)"
-                          if raw.infeasible else f"no allocation was found in time ({raw.message})")
+                reason = (
+                    "no allocation meets every rule (minimum awards, the vendor cap, whole orders)"
+                    if raw.infeasible
+                    else f"no allocation was found in time ({raw.message})"
+                )
                 out[item] = self.no_runner_up(excluded, reason)
                 continue
             units = {key: q for key, q in self.units.items() if key[1] != item}
@@ -494,20 +530,26 @@ class _Explainer:
             if extra >= 0:
                 message = f"{head} and the round {self.money(total)}, {self.money(extra)} more."
             elif evaluated_extra is not None and evaluated_extra >= 0:
-                message = (f"{head} and the round {self.money(total)}, {self.money(-extra)} less at real prices but "
-                           f"{self.money(evaluated_extra)} more in evaluated cost, on which the round awards.")
+                message = (
+                    f"{head} and the round {self.money(total)}, {self.money(-extra)} less at real prices but "
+                    f"{self.money(evaluated_extra)} more in evaluated cost, on which the round awards."
+                )
             else:
                 # The round's own allocation was not proven optimal (a time limit): say so, not "more".
-                message = (f"{head} and the round {self.money(total)}, {self.money(-extra)} less: the round's "
-                           "allocation was not proven optimal.")
-            out[item] = RunnerUp(excluded, offer_awards(self.problem, line_rows), line_cost, total, extra,
-                                 evaluated_extra, message)
+                message = (
+                    f"{head} and the round {self.money(total)}, {self.money(-extra)} less: the round's "
+                    "allocation was not proven optimal."
+                )
+            out[item] = RunnerUp(
+                excluded, offer_awards(self.problem, line_rows), line_cost, total, extra, evaluated_extra, message
+            )
         return out
 
     def no_runner_up(self, excluded: tuple[str, ...], reason: str) -> RunnerUp:
         winners = _and([self.name(v) for v in excluded])
-        return RunnerUp(excluded, (), None, None, None, None,
-                        f"Without {winners}, this line could not be bought: {reason}.")
+        return RunnerUp(
+            excluded, (), None, None, None, None, f"Without {winners}, this line could not be bought: {reason}."
+        )
 
     # -- losing offers ---------------------------------------------------------------------------
 
@@ -521,20 +563,26 @@ class _Explainer:
         served = [r for r in demands if offer.serves(self.region[r.district])]
         if not served:
             regions = _and(sorted({self.region[r.district] for r in demands}))
-            return "region", (f"{who} does not deliver to the region of any district buying this line: it serves "
-                              f"{_and(list(offer.regions or ()))}, the districts are in {regions}.")
+            return "region", (
+                f"{who} does not deliver to the region of any district buying this line: it serves "
+                f"{_and(list(offer.regions or ()))}, the districts are in {regions}."
+            )
         split = self.problem.rules.split_district_demand
         takeable = [r for r in served if split or offer.capacity is None or r.quantity <= offer.capacity]
         if not takeable:
             smallest = min(r.quantity for r in served)
-            return "capacity", (f"{who} can supply at most {offer.capacity:,} units, and every district it serves "
-                                f"orders more (the smallest order is {smallest:,}); an order is not split between "
-                                "vendors.")
+            return "capacity", (
+                f"{who} can supply at most {offer.capacity:,} units, and every district it serves "
+                f"orders more (the smallest order is {smallest:,}); an order is not split between "
+                "vendors."
+            )
         reach = sum(r.quantity for r in takeable)
         quantity = reach if offer.capacity is None else min(reach, offer.capacity)
         if quantity < offer.min_award_quantity:
-            return "min_award", (f"{who} must be awarded at least {offer.min_award_quantity:,} units if awarded at "
-                                 f"all, but the districts it serves order only {quantity:,}.")
+            return "min_award", (
+                f"{who} must be awarded at least {offer.min_award_quantity:,} units if awarded at "
+                f"all, but the districts it serves order only {quantity:,}."
+            )
 
         districts = {r.district for r in takeable}
         theirs = [a for a in rows if a.district in districts]
@@ -550,40 +598,57 @@ class _Explainer:
         evaluated_unit, evaluated_paid_unit = unit * self.factor(offer.vendor), evaluated_paid / units
         years = f"over {self.problem.tco_years} year{'s' if self.problem.tco_years != 1 else ''}"
         _, price = _tier_reached(offer, quantity)
-        tier = (f"unit price {self.money(price)}" if offer.pricing == "all_units"
-                else f"incremental bands down to {self.money(price)}")
-        at = (f"at {quantity:,} units (the volume of the districts it serves) {who} would cost "
-              f"{self.money(unit)} a unit {years} ({tier})")
+        tier = (
+            f"unit price {self.money(price)}"
+            if offer.pricing == "all_units"
+            else f"incremental bands down to {self.money(price)}"
+        )
+        at = (
+            f"at {quantity:,} units (the volume of the districts it serves) {who} would cost "
+            f"{self.money(unit)} a unit {years} ({tier})"
+        )
         if unit >= listed_unit:
-            return "price", (f"Dearer at the pooled volume: {at}; those districts pay {self.money(paid_unit)} a unit "
-                             "as awarded.")
+            return "price", (
+                f"Dearer at the pooled volume: {at}; those districts pay {self.money(paid_unit)} a unit as awarded."
+            )
         if unit >= paid_unit:
             discounters = sorted({a.vendor for a in theirs if a.discount > 0})
-            return "discount", (f"A total-quantity discount elsewhere made another vendor cheaper overall: {at}, "
-                                f"less than the {self.money(listed_unit)} a unit the awarded offers list, but "
-                                f"{_and([self.name(v) for v in discounters])}'s discount on its whole purchase "
-                                f"brings them to {self.money(paid_unit)} a unit.")
+            return "discount", (
+                f"A total-quantity discount elsewhere made another vendor cheaper overall: {at}, "
+                f"less than the {self.money(listed_unit)} a unit the awarded offers list, but "
+                f"{_and([self.name(v) for v in discounters])}'s discount on its whole purchase "
+                f"brings them to {self.money(paid_unit)} a unit."
+            )
         if evaluated_unit >= evaluated_paid_unit:
-            return "evaluation", (f"Evaluation score: its real price is lower ({self.money(unit)} a unit against "
-                                  f"{self.money(paid_unit)}), but after the evaluation of the bids its evaluated "
-                                  f"cost is {self.money(evaluated_unit)} a unit against "
-                                  f"{self.money(evaluated_paid_unit)}, and the round awards on evaluated cost.")
+            return "evaluation", (
+                f"Evaluation score: its real price is lower ({self.money(unit)} a unit against "
+                f"{self.money(paid_unit)}), but after the evaluation of the bids its evaluated "
+                f"cost is {self.money(evaluated_unit)} a unit against "
+                f"{self.money(evaluated_paid_unit)}, and the round awards on evaluated cost."
+            )
         cheaper = f"{who} would be cheaper ({self.money(unit)} a unit against {self.money(paid_unit)})"
         if offer.capacity is not None and offer.capacity < reach:
-            return "capacity", (f"Capacity too small: {cheaper}, but it can supply at most {offer.capacity:,} of the "
-                                f"{reach:,} units the districts it serves order.")
+            return "capacity", (
+                f"Capacity too small: {cheaper}, but it can supply at most {offer.capacity:,} of the "
+                f"{reach:,} units the districts it serves order."
+            )
         cap = self.problem.rules.max_vendors_per_item
         winners = sorted({a.vendor for a in awards})
         if cap is not None and len(winners) >= cap and offer.vendor not in winners:
-            return "vendor_cap", (f"Vendor cap: {cheaper} for the districts it serves, but the round allows at most "
-                                  f"{cap} vendor{'s' if cap != 1 else ''} per line and this line went to "
-                                  f"{_and([self.name(v) for v in winners])}, cheaper over all its districts.")
+            return "vendor_cap", (
+                f"Vendor cap: {cheaper} for the districts it serves, but the round allows at most "
+                f"{cap} vendor{'s' if cap != 1 else ''} per line and this line went to "
+                f"{_and([self.name(v) for v in winners])}, cheaper over all its districts."
+            )
         return "pooling", self.pooling_reason(offer, takeable, cheaper)
 
     def pooling_reason(self, offer: Offer, takeable: list, cheaper: str) -> str:
         """Move the districts the offer can take to it, everything else as awarded, and price it exactly."""
-        units = {key: q for key, q in self.units.items()
-                 if not (key[1] == offer.item and key[0] in {r.district for r in takeable})}
+        units = {
+            key: q
+            for key, q in self.units.items()
+            if not (key[1] == offer.item and key[0] in {r.district for r in takeable})
+        }
         k = self.offer_index[offer.id]
         left = offer.capacity
         for r in sorted(takeable, key=lambda r: (-r.quantity, r.district)):
@@ -596,15 +661,18 @@ class _Explainer:
                 units.update({key: q for key, q in self.units.items() if key[:2] == (r.district, r.item)})
         broken = rule_violations(self.problem, units, self.problem.demands)
         if broken:
-            return (f"Buying together: {cheaper} for the districts it serves, but moving them to it would break "
-                    f"a rule of the round ({broken[0]}).")
-        moved = (f"Buying together: {cheaper} for the districts it serves, but moving them to it would leave the "
-                 "other districts' offers below a price break or discount bracket: the round would cost")
+            return (
+                f"Buying together: {cheaper} for the districts it serves, but moving them to it would break "
+                f"a rule of the round ({broken[0]})."
+            )
+        moved = (
+            f"Buying together: {cheaper} for the districts it serves, but moving them to it would leave the "
+            "other districts' offers below a price break or discount bracket: the round would cost"
+        )
         _, total, evaluated = self.reprice(units)
         if evaluated is None:
             return f"{moved} {self.money(total)}, {self.money(total - self.result.total_cost)} more."
-        return (f"{moved} {self.money(evaluated)} in evaluated cost, "
-                f"{self.money(evaluated - self.evaluated_cost)} more.")
+        return f"{moved} {self.money(evaluated)} in evaluated cost, {self.money(evaluated - self.evaluated_cost)} more."
 
     # -- curves ----------------------------------------------------------------------------------
 
@@ -615,14 +683,23 @@ class _Explainer:
             end = min(end, offer.capacity)
         quantities = {0, end}
         for tier in offer.tiers[1:]:
-            quantities.update({tier.min_quantity - 1, tier.min_quantity} if offer.pricing == "all_units"
-                              else {tier.min_quantity - 1})
+            quantities.update(
+                {tier.min_quantity - 1, tier.min_quantity} if offer.pricing == "all_units" else {tier.min_quantity - 1}
+            )
         support = offer.annual_cost_per_unit * self.problem.tco_years
 
         def cost(q: int) -> Decimal:
             return offer.purchase_cost(q) + support * q
 
         points = tuple((q, cost(q)) for q in sorted(q for q in quantities if 0 <= q <= end))
-        return OfferCurve(offer.id, offer.vendor, offer.pricing,
-                          tuple((t.min_quantity, t.unit_price) for t in offer.tiers), points, offer.capacity,
-                          offer.min_award_quantity, awarded, cost(awarded) if awarded else None)
+        return OfferCurve(
+            offer.id,
+            offer.vendor,
+            offer.pricing,
+            tuple((t.min_quantity, t.unit_price) for t in offer.tiers),
+            points,
+            offer.capacity,
+            offer.min_award_quantity,
+            awarded,
+            cost(awarded) if awarded else None,
+        )

@@ -55,9 +55,7 @@ def generate_problem(
         raise ValueError("districts, items and vendors: must be at least 1")
     rng = np.random.default_rng(seed)
     regions = REGIONS[: max(1, min(len(REGIONS), districts // 10 + 1))]
-    district_rows = tuple(
-        District(f"D{k + 1:03d}", str(regions[k % len(regions)])) for k in range(districts)
-    )
+    district_rows = tuple(District(f"D{k + 1:03d}", str(regions[k % len(regions)])) for k in range(districts))
     enrollment = rng.lognormal(mean=7.5, sigma=0.9, size=districts)
     item_rows = tuple(Item(f"I{k + 1:02d}") for k in range(items))
     intensity = rng.uniform(0.01, 0.12, size=items)
@@ -78,13 +76,19 @@ def generate_problem(
     expected_value = dict.fromkeys(vendor_ids, 0.0)
     for v in vendor_ids:
         regional = rng.random() < 0.35
-        served = tuple(sorted(rng.choice(regions, size=max(1, len(regions) // 2), replace=False).tolist())) if regional else None
+        served = (
+            tuple(sorted(rng.choice(regions, size=max(1, len(regions) // 2), replace=False).tolist()))
+            if regional
+            else None
+        )
         for i, item in enumerate(item_rows):
             if rng.random() >= 0.5 or pooled[item.id] == 0:
                 continue
             total = pooled[item.id]
             price = base_price[i] * rng.uniform(0.9, 1.12)
-            breaks = sorted({1} | {max(2, int(total * f)) for f in rng.choice([0.03, 0.08, 0.15, 0.3, 0.5], size=3, replace=False)})
+            breaks = sorted(
+                {1} | {max(2, int(total * f)) for f in rng.choice([0.03, 0.08, 0.15, 0.3, 0.5], size=3, replace=False)}
+            )
             tiers, current = [], price
             for start in breaks:
                 tiers.append(Tier(start, _money(current)))

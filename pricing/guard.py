@@ -181,15 +181,27 @@ def run_guarded(
                     try:
                         answer = child.conn.recv()
                     except EOFError:
-                        finish(child, RawSolution(None, "the solver process died", None, None, None, None,
-                                                  now - child.started))
+                        finish(
+                            child,
+                            RawSolution(None, "the solver process died", None, None, None, None, now - child.started),
+                        )
                         child.close(kill=True)
                         continue
                     finish(child, answer)
                     idle.append(child)
                 elif now >= child.deadline:
-                    finish(child, RawSolution(None, "the solver overran its time limit and was stopped",
-                                              None, None, None, None, now - child.started))
+                    finish(
+                        child,
+                        RawSolution(
+                            None,
+                            "the solver overran its time limit and was stopped",
+                            None,
+                            None,
+                            None,
+                            None,
+                            now - child.started,
+                        ),
+                    )
                     child.close(kill=True)
     finally:
         for child in busy:

@@ -108,7 +108,12 @@ class RawSolution(SolverOutcome):
 
 
 def solve_arrays(
-    arrays: MilpArrays, *, time_limit_s: float | None, mip_rel_gap: float, solver_log: bool, relax: bool = False,
+    arrays: MilpArrays,
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+    solver_log: bool,
+    relax: bool = False,
     highs_options: dict[str, Any] | None = None,
 ) -> RawSolution:
     """Run HiGHS in this process. ``relax=True`` solves the LP relaxation.

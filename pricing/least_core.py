@@ -62,8 +62,9 @@ class LeastCoreShares:
 class _Programs:
     """The linear and quadratic programs over the coalitions found so far, in units of the average share."""
 
-    def __init__(self, districts: list[str], total: Decimal, pooled: dict[str, Decimal],
-                 standalone: dict[str, Decimal | None]) -> None:
+    def __init__(
+        self, districts: list[str], total: Decimal, pooled: dict[str, Decimal], standalone: dict[str, Decimal | None]
+    ) -> None:
         self.districts = districts
         self.index = {d: k for k, d in enumerate(districts)}
         self.scale = float(total) / len(districts) or 1.0
@@ -71,10 +72,9 @@ class _Programs:
         self.target = np.array([float(pooled[d]) / self.scale for d in districts])
         known = [c for c in standalone.values() if c is not None]
         within = len(known) < len(districts) or sum(known, Decimal(0)) >= total
-        self.upper = np.array([
-            float(standalone[d]) / self.scale if within and standalone[d] is not None else math.inf
-            for d in districts
-        ])
+        self.upper = np.array(
+            [float(standalone[d]) / self.scale if within and standalone[d] is not None else math.inf for d in districts]
+        )
         self.coalitions: list[frozenset[str]] = []
         self.rows: list[np.ndarray] = []
         self.costs: list[float] = []
@@ -102,9 +102,13 @@ class _Programs:
         n = len(self.districts)
         a_ub = np.hstack([np.array(self.rows), -np.ones((len(self.rows), 1))]) if self.rows else None
         res = linprog(
-            np.r_[np.zeros(n), 1.0], A_ub=a_ub, b_ub=np.array(self.costs) if self.rows else None,
-            A_eq=np.r_[np.ones(n), 0.0][None, :], b_eq=[self.total],
-            bounds=[(0.0, None if math.isinf(u) else u) for u in self.upper] + [(0.0, None)], method="highs",
+            np.r_[np.zeros(n), 1.0],
+            A_ub=a_ub,
+            b_ub=np.array(self.costs) if self.rows else None,
+            A_eq=np.r_[np.ones(n), 0.0][None, :],
+            b_eq=[self.total],
+            bounds=[(0.0, None if math.isinf(u) else u) for u in self.upper] + [(0.0, None)],
+            method="highs",
         )
         if res.status != 0:
             raise RuntimeError(f"least-core linear program failed: {res.message}")
@@ -130,7 +134,8 @@ class _Programs:
     def binding(self, x: np.ndarray, epsilon: float) -> tuple[tuple[str, ...], ...]:
         tight = 0.005 / self.scale  # half a cent
         found = [
-            tuple(sorted(s)) for s, row, cost in zip(self.coalitions, self.rows, self.costs)
+            tuple(sorted(s))
+            for s, row, cost in zip(self.coalitions, self.rows, self.costs)
             if row @ x - cost >= epsilon - tight
         ]
         return tuple(sorted(found, key=lambda s: (len(s), s)))
@@ -144,8 +149,9 @@ class _Programs:
         return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
 
 
-def _nearest_shares(lower: np.ndarray, upper: np.ndarray, rows: list[np.ndarray], limits: list[float],
-                    *, time_limit_s: float | None) -> tuple[np.ndarray | None, str]:
+def _nearest_shares(
+    lower: np.ndarray, upper: np.ndarray, rows: list[np.ndarray], limits: list[float], *, time_limit_s: float | None
+) -> tuple[np.ndarray | None, str]:
     """Minimise ``sum y^2`` s.t. ``sum y = 0``, ``lower <= y <= upper`` and ``row @ y <= limit``."""
     n = lower.size
     h = highspy.Highs()
@@ -155,8 +161,14 @@ def _nearest_shares(lower: np.ndarray, upper: np.ndarray, rows: list[np.ndarray]
     inf = highspy.kHighsInf
     h.addVars(n, lower, np.where(np.isinf(upper), inf, upper))
     # HiGHS minimises c'y + y'Qy / 2: Q = 2 I.
-    h.passHessian(n, n, highspy.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
-                  np.arange(n, dtype=np.int32), np.full(n, 2.0))
+    h.passHessian(
+        n,
+        n,
+        highspy.HessianFormat.kTriangular,
+        np.arange(n + 1, dtype=np.int32),
+        np.arange(n, dtype=np.int32),
+        np.full(n, 2.0),
+    )
     h.addRow(0.0, 0.0, n, np.arange(n, dtype=np.int32), np.ones(n))
     for row, limit in zip(rows, limits):
         cols = np.flatnonzero(row).astype(np.int32)
@@ -199,8 +211,11 @@ def least_core(
         bound = to_cents(Decimal(epsilon * programs.scale))
 
         def new_cut(check: CoreCheck) -> bool:
-            return (check.blocked and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
-                    and programs.tightens(frozenset(check.coalition), own_cost(check)))
+            return (
+                check.blocked
+                and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
+                and programs.tightens(frozenset(check.coalition), own_cost(check))
+            )
 
         def own_cost(check: CoreCheck) -> Decimal:
             return sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain
@@ -210,15 +225,26 @@ def least_core(
         # the last cuts and prove that none is left.
         left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
         check_started = time.perf_counter()
-        check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap,
-                           stop_above=Decimal(epsilon * programs.scale) + TOLERANCE)
+        check = core_check(
+            problem,
+            costs,
+            time_limit_s=left,
+            mip_rel_gap=mip_rel_gap,
+            stop_above=Decimal(epsilon * programs.scale) + TOLERANCE,
+        )
         which = "short"
         if not new_cut(check):
             left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
             check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
             which = "full"
-        logger.info("least core: round %d, bound %s, gain %s found by the %s check in %.1f s", iterations, bound,
-                    check.gain, which, time.perf_counter() - check_started)
+        logger.info(
+            "least core: round %d, bound %s, gain %s found by the %s check in %.1f s",
+            iterations,
+            bound,
+            check.gain,
+            which,
+            time.perf_counter() - check_started,
+        )
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
         if not new_cut(check) or out_of_time:
             break

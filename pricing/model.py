@@ -333,9 +333,9 @@ def vendor_brackets(problem: Problem, reach: dict[int, int]) -> dict[str, list[t
     vendor_max_value: dict[str, float] = {}
     for k, units in reach.items():
         offer = problem.offers[k]
-        vendor_max_value[offer.vendor] = (
-            vendor_max_value.get(offer.vendor, 0.0) + float(offer.tiers[0].unit_price) * upper_quantity(offer, units)
-        )
+        vendor_max_value[offer.vendor] = vendor_max_value.get(offer.vendor, 0.0) + float(
+            offer.tiers[0].unit_price
+        ) * upper_quantity(offer, units)
     vendor_by_id = {v.id: v for v in problem.vendors}
     out: dict[str, list[tuple[float, float, float]]] = {}
     for v, max_value in vendor_max_value.items():
@@ -421,12 +421,25 @@ def build_model(
         v: (np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms]))
         for v, terms in assigned.value_terms.items()
     }
-    return Model(arrays, demands, pairs.demand, pairs.offer, assigned.var, assigned.per_value, coalition_vars,
-                 bracket_vars, items, column_item, vendor_value, value_rows)
+    return Model(
+        arrays,
+        demands,
+        pairs.demand,
+        pairs.offer,
+        assigned.var,
+        assigned.per_value,
+        coalition_vars,
+        bracket_vars,
+        items,
+        column_item,
+        vendor_value,
+        value_rows,
+    )
 
 
-def _coalition_vars(b: _Builder, demands: tuple[Demand, ...],
-                    coalition_shares: dict[str, Decimal] | None) -> dict[str, int]:
+def _coalition_vars(
+    b: _Builder, demands: tuple[Demand, ...], coalition_shares: dict[str, Decimal] | None
+) -> dict[str, int]:
     """Coalition mode: a binary ``y_d`` per district, its objective ``-share_d``."""
     coalition_vars: dict[str, int] = {}
     if coalition_shares is not None:
@@ -463,9 +476,17 @@ def _price_bands(problem: Problem, reach: dict[int, int]) -> tuple[dict[int, Ban
     return bands, simple
 
 
-def _assignments(b: _Builder, problem: Problem, demands: tuple[Demand, ...], pairs: Pairs,
-                 bands: dict[int, Bands], simple: np.ndarray, price_factor: dict[str, float],
-                 coupling: tuple[str, ...], items: tuple[str, ...]) -> _Assigned:
+def _assignments(
+    b: _Builder,
+    problem: Problem,
+    demands: tuple[Demand, ...],
+    pairs: Pairs,
+    bands: dict[int, Bands],
+    simple: np.ndarray,
+    price_factor: dict[str, float],
+    coupling: tuple[str, ...],
+    items: tuple[str, ...],
+) -> _Assigned:
     """Assignment: one column per eligible pair, all at once; simple offers' cost on them."""
     years = problem.tco_years
     n_offers = len(problem.offers)
@@ -501,12 +522,21 @@ def _assignments(b: _Builder, problem: Problem, demands: tuple[Demand, ...], pai
     return _Assigned(a_vars, per_value, bound, tagged, value_terms)
 
 
-def _demand_rows(b: _Builder, problem: Problem, demands: tuple[Demand, ...], pairs: Pairs, assigned: _Assigned,
-                 coalition_vars: dict[str, int]) -> None:
+def _demand_rows(
+    b: _Builder,
+    problem: Problem,
+    demands: tuple[Demand, ...],
+    pairs: Pairs,
+    assigned: _Assigned,
+    coalition_vars: dict[str, int],
+) -> None:
     """Demand rows: sum of a demand's assignments = 1 (whole) or q (split); ``y_d`` or ``q_r y_d`` in coalition mode."""
     n_pairs = pairs.demand.size
-    rhs = (np.array([r.quantity for r in demands], dtype=float) if problem.rules.split_district_demand
-           else np.ones(len(demands)))
+    rhs = (
+        np.array([r.quantity for r in demands], dtype=float)
+        if problem.rules.split_district_demand
+        else np.ones(len(demands))
+    )
     if not coalition_vars:
         b.row_block(len(demands), pairs.demand, assigned.var, np.ones(n_pairs), rhs, rhs)
     else:
@@ -543,9 +573,18 @@ def _vendor_cap(b: _Builder, problem: Problem, reach: dict[int, int], pairs: Pai
         b.row_block(n, rows, cols, vals, -np.inf, 0.0)
 
 
-def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], bands: dict[int, Bands],
-           simple: np.ndarray, price_factor: dict[str, float], coupling: tuple[str, ...], assigned: _Assigned,
-           items: tuple[str, ...]) -> None:
+def _tiers(
+    b: _Builder,
+    problem: Problem,
+    pairs: Pairs,
+    reach: dict[int, int],
+    bands: dict[int, Bands],
+    simple: np.ndarray,
+    price_factor: dict[str, float],
+    coupling: tuple[str, ...],
+    assigned: _Assigned,
+    items: tuple[str, ...],
+) -> None:
     """The band variables of every offer that is not simple, tied to its quantity ``Q_o = sum q a``.
 
     Their columns are tagged with their item in ``assigned``, and a coupling
@@ -561,7 +600,7 @@ def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], b
         if simple[k]:
             continue
         offer = problem.offers[k]
-        sel = order[starts_at[k]:starts_at[k + 1]]
+        sel = order[starts_at[k] : starts_at[k + 1]]
         q_terms = list(zip(assigned.var[sel].tolist(), assigned.per_value[sel].astype(float).tolist()))
         # Cost of a unit in band: its price at the vendor's constant factor (0 when coupled: the
         # brackets price it), plus its support over the years.
@@ -575,7 +614,8 @@ def _tiers(b: _Builder, problem: Problem, pairs: Pairs, reach: dict[int, int], b
         assigned.tagged.append((value_vars, np.full(len(ws), item_index[offer.item])))
         if offer.vendor in coupling:
             assigned.value_terms.setdefault(offer.vendor, []).append(
-                (value_vars, np.array([p for _, _, p in bands[k]])))
+                (value_vars, np.array([p for _, _, p in bands[k]]))
+            )
 
 
 def _all_units_tiers(b: _Builder, bands: Bands, factor: float, support: float) -> list[int]:
@@ -598,13 +638,10 @@ def _all_units_tiers(b: _Builder, bands: Bands, factor: float, support: float) -
 def _incremental_tiers(b: _Builder, bands: Bands, minimum: int, factor: float, support: float) -> list[int]:
     """Incremental tiers (ordered segments): ``w_os`` and "band reached" binaries ``g_os``; returns the ``w_os``."""
     widths = [end - start + 1 for start, end, _ in bands]
-    ws = [b.var(cost=price * factor + support, ub=width, integer=False)
-          for (_, _, price), width in zip(bands, widths)]
+    ws = [b.var(cost=price * factor + support, ub=width, integer=False) for (_, _, price), width in zip(bands, widths)]
     # Band 0 needs a binary only for a minimum award.
     need_first = minimum > 1
-    gs: list[int | None] = [
-        b.var(ub=1, integer=True) if (s > 0 or need_first) else None for s in range(len(ws))
-    ]
+    gs: list[int | None] = [b.var(ub=1, integer=True) if (s > 0 or need_first) else None for s in range(len(ws))]
     for s, w in enumerate(ws):
         if gs[s] is not None:
             b.row([(w, 1.0), (gs[s], -float(widths[s]))], -np.inf, 0.0)
@@ -617,9 +654,11 @@ def _incremental_tiers(b: _Builder, bands: Bands, minimum: int, factor: float, s
     return ws
 
 
-def _discount_brackets(b: _Builder, brackets_of: dict[str, list[tuple[float, float, float]]],
-                       value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]],
-                       ) -> tuple[dict[str, list[int]], dict[str, int]]:
+def _discount_brackets(
+    b: _Builder,
+    brackets_of: dict[str, list[tuple[float, float, float]]],
+    value_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]],
+) -> tuple[dict[str, list[int]], dict[str, int]]:
     """Total-quantity discounts (bracket choice): ``h_vk`` and ``e_vk`` per coupling vendor.
 
     Returns each vendor's bracket binaries and the row that splits its value into brackets.

@@ -177,20 +177,14 @@ class Problem:
             "tco_years": self.tco_years,
             "items": [{"id": i.id} for i in self.items],
             "districts": [{"id": d.id, "region": d.region} for d in self.districts],
-            "demands": [
-                {"district": d.district, "item": d.item, "quantity": d.quantity}
-                for d in self.demands
-            ],
+            "demands": [{"district": d.district, "item": d.item, "quantity": d.quantity} for d in self.demands],
             "offers": [
                 {
                     "id": o.id,
                     "vendor": o.vendor,
                     "item": o.item,
                     "pricing": o.pricing,
-                    "tiers": [
-                        {"min_quantity": t.min_quantity, "unit_price": str(t.unit_price)}
-                        for t in o.tiers
-                    ],
+                    "tiers": [{"min_quantity": t.min_quantity, "unit_price": str(t.unit_price)} for t in o.tiers],
                     "annual_cost_per_unit": str(o.annual_cost_per_unit),
                     "capacity": o.capacity,
                     "min_award_quantity": o.min_award_quantity,
@@ -202,8 +196,7 @@ class Problem:
                 {
                     "id": v.id,
                     "total_discounts": [
-                        {"min_value": str(b.min_value), "percent": str(b.percent)}
-                        for b in v.total_discounts
+                        {"min_value": str(b.min_value), "percent": str(b.percent)} for b in v.total_discounts
                     ],
                     # Written only when it is not 1, so that problems without evaluation read as before.
                     **({} if v.evaluation_factor == 1 else {"evaluation_factor": str(v.evaluation_factor)}),
@@ -244,15 +237,23 @@ class Problem:
             if factor is None:
                 offers.append(offer)
                 continue
-            offers.append(replace(
-                offer,
-                tiers=tuple(Tier(t.min_quantity, _cents(t.unit_price * factor)) for t in offer.tiers),
-                annual_cost_per_unit=_cents(offer.annual_cost_per_unit * factor),
-            ))
+            offers.append(
+                replace(
+                    offer,
+                    tiers=tuple(Tier(t.min_quantity, _cents(t.unit_price * factor)) for t in offer.tiers),
+                    annual_cost_per_unit=_cents(offer.annual_cost_per_unit * factor),
+                )
+            )
         vendors = tuple(
-            replace(v, evaluation_factor=Decimal(1), total_discounts=tuple(
-                DiscountBracket(_cents(b.min_value * factors[v.id]), b.percent) for b in v.total_discounts))
-            if v.id in factors else v
+            replace(
+                v,
+                evaluation_factor=Decimal(1),
+                total_discounts=tuple(
+                    DiscountBracket(_cents(b.min_value * factors[v.id]), b.percent) for b in v.total_discounts
+                ),
+            )
+            if v.id in factors
+            else v
             for v in self.vendors
         )
         return replace(self, offers=tuple(offers), vendors=vendors)
@@ -423,9 +424,7 @@ class _Reader:
             demands.append(Demand(district, item, quantity))
         return demands
 
-    def offers(
-        self, raw_list: Any, vendor_ids: set[str], item_ids: set[str], regions: set[str]
-    ) -> list[Offer]:
+    def offers(self, raw_list: Any, vendor_ids: set[str], item_ids: set[str], regions: set[str]) -> list[Offer]:
         offers = []
         ids = []
         optional = {"pricing", "annual_cost_per_unit", "capacity", "min_award_quantity", "regions"}
@@ -536,8 +535,9 @@ class _Reader:
                 brackets.append(DiscountBracket(value, percent))
             factor = raw.get("evaluation_factor", "1")
             if not isinstance(factor, str) or not _FACTOR_RE.match(factor) or not 1 <= Decimal(factor) <= 100:
-                self.error(f"{path}.evaluation_factor",
-                           "must be a decimal string from 1 to 100 with at most 6 decimal places")
+                self.error(
+                    f"{path}.evaluation_factor", "must be a decimal string from 1 to 100 with at most 6 decimal places"
+                )
                 factor = "1"
             if ident is not None:
                 vendors.append(Vendor(ident, tuple(brackets), Decimal(factor)))

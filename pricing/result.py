@@ -111,8 +111,11 @@ class CoreCheck:
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> CoreCheck:
         return cls(
-            row["blocked"], tuple(row["coalition"]), Decimal(row["gain"]),
-            _decimal(row["gain_bound"]), row["message"],
+            row["blocked"],
+            tuple(row["coalition"]),
+            Decimal(row["gain"]),
+            _decimal(row["gain_bound"]),
+            row["message"],
         )
 
 
@@ -168,8 +171,13 @@ class LeastCore:
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> LeastCore:
         return cls(
-            Decimal(row["epsilon"]), Decimal(row["epsilon_lower_bound"]), tuple(tuple(s) for s in row["binding"]),
-            row["iterations"], row["time_s"], row["proven"], row["message"],
+            Decimal(row["epsilon"]),
+            Decimal(row["epsilon_lower_bound"]),
+            tuple(tuple(s) for s in row["binding"]),
+            row["iterations"],
+            row["time_s"],
+            row["proven"],
+            row["message"],
         )
 
 
@@ -285,8 +293,14 @@ class AllocationResult:
         """Read back a dict written by :meth:`to_dict`."""
         awards = tuple(
             Award(
-                a["district"], a["item"], a["vendor"], a["offer"], a["quantity"],
-                Decimal(a["unit_price"]), Decimal(a["cost"]), Decimal(a["support_cost"]),
+                a["district"],
+                a["item"],
+                a["vendor"],
+                a["offer"],
+                a["quantity"],
+                Decimal(a["unit_price"]),
+                Decimal(a["cost"]),
+                Decimal(a["support_cost"]),
                 Decimal(a["discount"]),
             )
             for a in doc["awards"]

@@ -30,6 +30,7 @@ from .result import CoreCheck
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class CoalitionCost:
     cost: Decimal | None
@@ -83,7 +84,10 @@ def demand_set_costs(
             logger.info("%s: %d/%d solved", label, done, len(todo))
 
     solved = solve_demand_sets(
-        problem, [demands for _, demands in todo], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        problem,
+        [demands for _, demands in todo],
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
         on_done=report,
     )
     for (n, demands), raw in zip(todo, solved):
@@ -125,17 +129,21 @@ def capped_equal_price(total: Decimal, pooled: dict[str, Decimal], standalone: d
     alone: dict[str, Decimal] = {d: c for d, c in standalone.items() if c is not None}
     sum_alone = sum(alone.values(), Decimal("0.00"))
     if sum_alone < total:
-        return Capped(None, (
-            f"no shares keep every district at or below its standalone cost: the pooled total {total} exceeds "
-            f"the sum of the standalone costs {sum_alone} by {total - sum_alone} (capacities, minimum awards "
-            "or the vendor cap make buying together dearer than buying apart)"
-        ))
+        return Capped(
+            None,
+            (
+                f"no shares keep every district at or below its standalone cost: the pooled total {total} exceeds "
+                f"the sum of the standalone costs {sum_alone} by {total - sum_alone} (capacities, minimum awards "
+                "or the vendor cap make buying together dearer than buying apart)"
+            ),
+        )
     names = sorted(pooled)
     excess = sum((max(Decimal(0), pooled[d] - alone[d]) for d in names), Decimal(0))
     savings = {d: max(Decimal(0), alone[d] - pooled[d]) for d in names}
     saved = sum(savings.values(), Decimal(0))
     exact = [
-        Fraction(min(pooled[d], alone[d])) + (Fraction(excess) * Fraction(savings[d]) / Fraction(saved) if excess else 0)
+        Fraction(min(pooled[d], alone[d]))
+        + (Fraction(excess) * Fraction(savings[d]) / Fraction(saved) if excess else 0)
         for d in names
     ]
     return Capped(dict(zip(names, round_preserving_sum(exact))), None)
@@ -208,9 +216,7 @@ def shapley(
     full = frozenset(districts)
     if n <= EXACT_SHAPLEY_MAX_DISTRICTS:
         subsets = [frozenset(c) for size in range(n) for c in itertools.combinations(districts, size)]
-        costs = coalition_costs(
-            problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
-        )
+        costs = coalition_costs(problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley")
         missing = [c for c in costs.values() if c.cost is None]
         if missing:
             return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {missing[0].reason}")
@@ -226,9 +232,7 @@ def shapley(
                 acc += weight * (value[s | {d}] - value[s])
             exact.append(acc)
         rounded = round_preserving_sum(exact)
-        return ShapleyEstimate(
-            dict(zip(districts, rounded)), {d: Decimal("0.00") for d in districts}, None, None
-        )
+        return ShapleyEstimate(dict(zip(districts, rounded)), {d: Decimal("0.00") for d in districts}, None, None)
 
     started = time.perf_counter()
     region = {d.id: d.region for d in problem.districts}
@@ -254,8 +258,9 @@ def shapley(
             for key, demands in keyed(members):
                 if key not in part_costs:
                     todo.setdefault(key, demands)
-        solved = demand_set_costs(problem, list(todo.values()), time_limit_s=time_limit_s,
-                                  mip_rel_gap=mip_rel_gap, label="shapley")
+        solved = demand_set_costs(
+            problem, list(todo.values()), time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
+        )
         part_costs.update(zip(todo, solved))
         missing = [c for c in solved if c.cost is None]
         if missing:
@@ -284,7 +289,8 @@ def shapley(
         spread = np.std(np.array(pair_means), axis=0, ddof=1)
         errors = spread / math.sqrt(count)
         short = tuple(
-            d for d, mean, error in zip(districts, means, errors)
+            d
+            for d, mean, error in zip(districts, means, errors)
             if error > SHAPLEY_TARGET_RELATIVE_ERROR * abs(float(mean))
         )
         if not short or out_of_time:
@@ -293,7 +299,9 @@ def shapley(
     return ShapleyEstimate(
         dict(zip(districts, round_preserving_sum(means))),
         {d: Decimal(float(e)).quantize(Decimal("0.01")) for d, e in zip(districts, errors)},
-        2 * count, None, short,
+        2 * count,
+        None,
+        short,
     )
 
 
@@ -304,10 +312,12 @@ CORE_ABS_GAP = 0.005
 STOP_AFTER_SOLUTIONS = 3
 
 
-def _coalition_milp(arrays: MilpArrays, mip_rel_gap: float, options: dict, *,
-                    time_limit_s: float | None) -> RawSolution:
-    return solve_arrays(arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, solver_log=False,
-                        highs_options=options)
+def _coalition_milp(
+    arrays: MilpArrays, mip_rel_gap: float, options: dict, *, time_limit_s: float | None
+) -> RawSolution:
+    return solve_arrays(
+        arrays, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, solver_log=False, highs_options=options
+    )
 
 
 def core_check(
@@ -350,11 +360,17 @@ def core_check(
     gain = sum((allocation[d] for d in members), Decimal("0.00")) - own_cost
     if gain > 0:
         return CoreCheck(
-            True, members, gain, bound,
+            True,
+            members,
+            gain,
+            bound,
             f"districts {', '.join(members)} would pay {gain} less together by leaving the pool",
         )
     proven = "" if raw.optimal else " (time limit reached; not proven)"
     return CoreCheck(
-        False, (), Decimal("0.00"), bound,
+        False,
+        (),
+        Decimal("0.00"),
+        bound,
         f"no coalition of districts would gain more than {bound} by leaving the pool{proven}",
     )

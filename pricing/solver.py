@@ -124,8 +124,9 @@ def solve(
         # The cost the bound speaks of: the evaluated cost when vendors carry evaluation factors.
         cost = result.total_cost if result.evaluated_cost is None else result.evaluated_cost
         bound = result.lower_bound
-        report(result.status, None if cost is None else float(cost), None if bound is None else float(bound),
-               result.gap)
+        report(
+            result.status, None if cost is None else float(cost), None if bound is None else float(bound), result.gap
+        )
         return result
 
     unmet = structural_unmet(problem, problem.demands) or capacity_unmet(problem, problem.demands)
@@ -133,8 +134,13 @@ def solve(
         return finish(_infeasible(unmet, started))
     # Items no discount couples are solved apart, within one time budget.
     raw = solve_demand_sets(
-        problem, [problem.demands], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        solver_log=solver_log, shared=True, on_search=lambda cost, bound: report("searching", cost, bound),
+        problem,
+        [problem.demands],
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        solver_log=solver_log,
+        shared=True,
+        on_search=lambda cost, bound: report("searching", cost, bound),
     )[0]
     stats: dict = {"model": raw.size}
     stats.update(solve_time_s=round(raw.solve_time_s, 3), nodes=raw.nodes)
@@ -147,10 +153,13 @@ def solve(
     units = raw.units
     violations = rule_violations(problem, units, problem.demands)
     if violations:
-        return finish(AllocationResult(
-            "error", "the solver returned an allocation that breaks the rules: " + "; ".join(violations),
-            stats=stats,
-        ))
+        return finish(
+            AllocationResult(
+                "error",
+                "the solver returned an allocation that breaks the rules: " + "; ".join(violations),
+                stats=stats,
+            )
+        )
     awards, total = price_awards(problem, units)
     evaluated = problem.evaluated()
     # What the search minimised, the figure its bound and gap speak of: the evaluated cost when vendors
@@ -178,10 +187,15 @@ def solve(
         # In batches, with a progress report after each: a caller can follow (or stop, by raising from
         # its callback) the standalone solves, which take as long as the pooled one on large pools.
         for first in range(0, len(districts), STANDALONE_BATCH):
-            standalone_costs.update(coalition_costs(
-                problem, [frozenset([d]) for d in districts[first:first + STANDALONE_BATCH]],
-                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="standalone",
-            ))
+            standalone_costs.update(
+                coalition_costs(
+                    problem,
+                    [frozenset([d]) for d in districts[first : first + STANDALONE_BATCH]],
+                    time_limit_s=time_limit_s,
+                    mip_rel_gap=mip_rel_gap,
+                    label="standalone",
+                )
+            )
             report("sharing", float(objective), None if lower is None else float(lower), gap)
         stats["standalone_time_s"] = round(time.perf_counter() - t0, 3)
     chosen = dict(pooled)
@@ -198,8 +212,9 @@ def solve(
         else:
             message += f"; {capped.reason}"
     if shares == "least_core":
-        least_core_result = least_core(problem, total, pooled, alone_costs, time_limit_s=time_limit_s,
-                                       mip_rel_gap=mip_rel_gap)
+        least_core_result = least_core(
+            problem, total, pooled, alone_costs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
         chosen = least_core_result.costs
         stats["least_core_time_s"] = least_core_result.summary.time_s
     if shares == "proportional":
@@ -211,8 +226,12 @@ def solve(
     if shares == "shapley":
         t0 = time.perf_counter()
         shapley_estimate = shapley(
-            problem, total, permutations=shapley_permutations, seed=seed,
-            time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+            problem,
+            total,
+            permutations=shapley_permutations,
+            seed=seed,
+            time_limit_s=time_limit_s,
+            mip_rel_gap=mip_rel_gap,
         )
         stats["shapley_time_s"] = round(time.perf_counter() - t0, 3)
         stats["shapley_permutations"] = shapley_estimate.permutations
@@ -236,9 +255,11 @@ def solve(
                 savings=None if alone_cost is None else alone_cost - pooled[d],
                 standalone_reason=None if alone is None else alone.reason,
                 proportional_cost=proportional_costs.get(d),
-                shapley_cost=None if shapley_estimate is None or shapley_estimate.costs is None
+                shapley_cost=None
+                if shapley_estimate is None or shapley_estimate.costs is None
                 else shapley_estimate.costs[d],
-                shapley_std_error=None if shapley_estimate is None or shapley_estimate.std_errors is None
+                shapley_std_error=None
+                if shapley_estimate is None or shapley_estimate.std_errors is None
                 else shapley_estimate.std_errors[d],
                 capped_cost=capped_costs.get(d),
                 least_core_cost=None if least_core_result is None else least_core_result.costs[d],
@@ -254,21 +275,23 @@ def solve(
         stats["core_time_s"] = round(time.perf_counter() - t0, 3)
     stats["total_time_s"] = round(time.perf_counter() - started, 3)
     logger.info("done: %s, total %s", status, total)
-    return finish(AllocationResult(
-        status=status,
-        message=message,
-        total_cost=total,
-        evaluated_cost=evaluated_cost,
-        lower_bound=lower,
-        gap=gap,
-        awards=tuple(awards),
-        shares=tuple(rows),
-        rules=rules,
-        worse_off=tuple(worse_off),
-        core=core_result,
-        least_core=None if least_core_result is None else least_core_result.summary,
-        stats=stats,
-    ))
+    return finish(
+        AllocationResult(
+            status=status,
+            message=message,
+            total_cost=total,
+            evaluated_cost=evaluated_cost,
+            lower_bound=lower,
+            gap=gap,
+            awards=tuple(awards),
+            shares=tuple(rows),
+            rules=rules,
+            worse_off=tuple(worse_off),
+            core=core_result,
+            least_core=None if least_core_result is None else least_core_result.summary,
+            stats=stats,
+        )
+    )
 
 
 def _infeasible(unmet: list[Unmet], started: float, stats: dict | None = None) -> AllocationResult:

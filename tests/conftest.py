@@ -75,21 +75,23 @@ class IsolatedClient(FlaskClient):
 def app(database: tuple[str, dict], tmp_path_factory) -> Iterator[Flask]:
     from flask_migrate import upgrade
 
-    app = create_app({
-        "COOP_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database[0],
-        "SQLALCHEMY_ENGINE_OPTIONS": database[1],
-        "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
-        "SECRET_KEY": "test-secret-key",
-        # tests/accounts checks tight limits
-        "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",
-        "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per minute",
-        "COOP_SIGN_UP_RATE_LIMIT": "100000 per minute",
-        # Tests move the clock by days while signed in; tests/accounts/test_sessions.py checks the timeouts
-        "COOP_SESSION_IDLE_MINUTES": 100 * 365 * 24 * 60,
-        "COOP_SESSION_MAX_HOURS": 100 * 365 * 24,
-    })
+    app = create_app(
+        {
+            "COOP_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database[0],
+            "SQLALCHEMY_ENGINE_OPTIONS": database[1],
+            "WTF_CSRF_ENABLED": False,  # tests/accounts checks CSRF with it switched on
+            "SECRET_KEY": "test-secret-key",
+            # tests/accounts checks tight limits
+            "COOP_SIGN_IN_RATE_LIMIT": "100000 per minute",
+            "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": "100000 per minute",
+            "COOP_SIGN_UP_RATE_LIMIT": "100000 per minute",
+            # Tests move the clock by days while signed in; tests/accounts/test_sessions.py checks the timeouts
+            "COOP_SESSION_IDLE_MINUTES": 100 * 365 * 24 * 60,
+            "COOP_SESSION_MAX_HOURS": 100 * 365 * 24,
+        }
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
@@ -103,8 +105,17 @@ def another_app(app: Flask) -> Iterator[Callable[..., Flask]]:
     """``another_app(**settings)``: the app as another process builds it (another gunicorn worker, another host),
     on the suite's database, with these settings. Its connections are closed at the end, and the rate limiter
     (one object that every app shares in this process) is put back on counters of the suite's own."""
-    suite_settings = {key: app.config[key] for key in ("TESTING", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS",
-                                                       "WTF_CSRF_ENABLED", "SECRET_KEY", "COOP_UPLOAD_DIR")}
+    suite_settings = {
+        key: app.config[key]
+        for key in (
+            "TESTING",
+            "SQLALCHEMY_DATABASE_URI",
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            "WTF_CSRF_ENABLED",
+            "SECRET_KEY",
+            "COOP_UPLOAD_DIR",
+        )
+    }
     made: list[Flask] = []
 
     def make(**settings) -> Flask:
@@ -177,11 +188,22 @@ def make_user() -> Callable[..., User]:
 
 @pytest.fixture
 def make_district(make_region) -> Callable[..., District]:
-    def make(name: str | None = None, *, region: Region | None = None, status=OrganisationStatus.APPROVED,
-             state: str = "OR", enrollment: int = 1200) -> District:
+    def make(
+        name: str | None = None,
+        *,
+        region: Region | None = None,
+        status=OrganisationStatus.APPROVED,
+        state: str = "OR",
+        enrollment: int = 1200,
+    ) -> District:
         district = District(
-            name=name or f"District {next(_sequence)}", state=state, region=region or make_region("north"),
-            enrollment=enrollment, status=status, contact_name="Pat", contact_email="pat@example.org",
+            name=name or f"District {next(_sequence)}",
+            state=state,
+            region=region or make_region("north"),
+            enrollment=enrollment,
+            status=status,
+            contact_name="Pat",
+            contact_email="pat@example.org",
         )
         db.session.add(district)
         db.session.flush()
@@ -192,9 +214,16 @@ def make_district(make_region) -> Callable[..., District]:
 
 @pytest.fixture
 def make_vendor(make_region) -> Callable[..., Vendor]:
-    def make(name: str | None = None, *, regions: list[Region] | None = None, status=OrganisationStatus.APPROVED) -> Vendor:
-        vendor = Vendor(name=name or f"Vendor {next(_sequence)}", regions=regions or [make_region("north")], status=status,
-                        contact_name="Sam", contact_email="sam@example.com")
+    def make(
+        name: str | None = None, *, regions: list[Region] | None = None, status=OrganisationStatus.APPROVED
+    ) -> Vendor:
+        vendor = Vendor(
+            name=name or f"Vendor {next(_sequence)}",
+            regions=regions or [make_region("north")],
+            status=status,
+            contact_name="Sam",
+            contact_email="sam@example.com",
+        )
         db.session.add(vendor)
         db.session.flush()
         return vendor
@@ -234,7 +263,9 @@ def make_admin(make_user) -> Callable[..., User]:
 
 @pytest.fixture
 def make_item() -> Callable[..., Item]:
-    def make(code: str | None = None, *, category: str = "student-devices", name: str | None = None, spec: dict | None = None) -> Item:
+    def make(
+        code: str | None = None, *, category: str = "student-devices", name: str | None = None, spec: dict | None = None
+    ) -> Item:
         category_row = db.session.scalar(sa.select(Category).where(Category.slug == category))
         if category_row is None:
             category_row = Category(slug=category, name=category.replace("-", " ").title())
@@ -250,9 +281,16 @@ def make_item() -> Callable[..., Item]:
 
 @pytest.fixture
 def make_need(make_item) -> Callable[..., Need]:
-    def make(district: District, *, item: Item | None = None, quantity: int = 40, needed_by: date | None = None, **fields) -> Need:
-        need = Need(district=district, item=item or make_item(), quantity=quantity,
-                    needed_by=needed_by or clock.today() + timedelta(days=90), **fields)
+    def make(
+        district: District, *, item: Item | None = None, quantity: int = 40, needed_by: date | None = None, **fields
+    ) -> Need:
+        need = Need(
+            district=district,
+            item=item or make_item(),
+            quantity=quantity,
+            needed_by=needed_by or clock.today() + timedelta(days=90),
+            **fields,
+        )
         db.session.add(need)
         db.session.flush()
         return need
@@ -268,23 +306,45 @@ def make_rfp(app, make_item, now) -> Callable[..., Rfp]:
     """An RFP with two laptop lines, open (published) until ``deadline_in`` from the frozen now, unless told otherwise."""
     template = app.extensions["coop.rfp_templates"]["student-laptops"]
 
-    def make(*, status: RfpStatus = RfpStatus.OPEN, deadline_in: timedelta = timedelta(days=30),
-             template_key: str = "student-laptops", quantities=(120, 40), title: str = "Student laptops 2027") -> Rfp:
+    def make(
+        *,
+        status: RfpStatus = RfpStatus.OPEN,
+        deadline_in: timedelta = timedelta(days=30),
+        template_key: str = "student-laptops",
+        quantities=(120, 40),
+        title: str = "Student laptops 2027",
+    ) -> Rfp:
         number = next(_sequence)
         first_item = make_item(f"LAPTOP-{number}-A", category="student-laptops", name="11-inch student laptop")
         rfp = Rfp(
-            reference=f"RFP-T-{number:04d}", title=title, category=first_item.category, status=status,
+            reference=f"RFP-T-{number:04d}",
+            title=title,
+            category=first_item.category,
+            status=status,
             template_key=template_key,
-            terms={"delivery_days": template.delivery_days, "delivery": template.delivery_terms,
-                   "warranty": template.warranty_terms, "criteria": [{"key": "price", "label": "Price", "weight": 100}]},
+            terms={
+                "delivery_days": template.delivery_days,
+                "delivery": template.delivery_terms,
+                "warranty": template.warranty_terms,
+                "criteria": [{"key": "price", "label": "Price", "weight": 100}],
+            },
             bid_deadline=now() + deadline_in,
             published_at=now() - timedelta(days=10) if status != RfpStatus.DRAFT else None,
         )
-        items = [first_item] + [make_item(f"LAPTOP-{number}-{chr(66 + i)}", category="student-laptops",
-                                          name="14-inch student laptop") for i in range(len(quantities) - 1)]
+        items = [first_item] + [
+            make_item(f"LAPTOP-{number}-{chr(66 + i)}", category="student-laptops", name="14-inch student laptop")
+            for i in range(len(quantities) - 1)
+        ]
         for line_no, (item, quantity) in enumerate(zip(items, quantities), start=1):
-            rfp.lines.append(RfpLine(line_no=line_no, item=item, quantity=quantity, spec=dict(LAPTOP_SPEC),
-                                     description="Student device for 1:1 programmes."))
+            rfp.lines.append(
+                RfpLine(
+                    line_no=line_no,
+                    item=item,
+                    quantity=quantity,
+                    spec=dict(LAPTOP_SPEC),
+                    description="Student device for 1:1 programmes.",
+                )
+            )
         db.session.add(rfp)
         db.session.flush()
         db.session.add(RfpDocument(rfp_id=rfp.id, version=1, html="<p>version 1</p>"))

@@ -7,7 +7,8 @@ from coop.access import declared_access
 
 def test_every_view_declares_its_access_rule(app):
     undeclared = sorted(
-        endpoint for endpoint, view in app.view_functions.items()
+        endpoint
+        for endpoint, view in app.view_functions.items()
         if endpoint != "static" and not endpoint.endswith(".static") and declared_access(view) is None
     )
     assert undeclared == []

@@ -53,9 +53,7 @@ def test_only_the_billing_adapter_imports_stripe():
 @pytest.mark.parametrize("area", ["views", "forms", "queries"])
 def test_only_services_commit(area):
     committing = sorted(
-        str(path.relative_to(ROOT))
-        for path in (ROOT / "coop").rglob(f"{area}.py")
-        if ".commit()" in path.read_text()
+        str(path.relative_to(ROOT)) for path in (ROOT / "coop").rglob(f"{area}.py") if ".commit()" in path.read_text()
     )
     assert committing == []
 
@@ -118,6 +116,7 @@ def area_imports() -> dict[str, dict[str, str]]:
 
 def _cycles(graph: dict[str, dict[str, str]]) -> list[str]:
     """Every pair of areas that reach each other, with the import that closes each direction."""
+
     def reachable(start: str) -> set[str]:
         seen, todo = set(), [start]
         while todo:
@@ -131,7 +130,9 @@ def _cycles(graph: dict[str, dict[str, str]]) -> list[str]:
     return sorted(
         f"{a} -> {b} ({graph[a].get(b, 'through other areas')}) and "
         f"{b} -> {a} ({graph[b].get(a, 'through other areas')})"
-        for a in graph for b in reach[a] if a < b and a in reach.get(b, set())
+        for a in graph
+        for b in reach[a]
+        if a < b and a in reach.get(b, set())
     )
 
 

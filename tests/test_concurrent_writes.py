@@ -88,12 +88,20 @@ def test_eight_simultaneous_first_bid_sheet_uploads_make_one_bid(app, vendor_and
     user, rfp = vendor_and_rfp
     rfp_id, vendor_id = rfp.id, user.organisation.id
     data = bid_input(rfp, region_codes=("north",), min_award_quantity="0")  # as stored
-    sheet = sheets.write_sheet(rfp, data, "csv", requirements=queries.requirements_by_line(rfp),
-                               deadline_text=clock.format_utc(rfp.bid_deadline))
+    sheet = sheets.write_sheet(
+        rfp,
+        data,
+        "csv",
+        requirements=queries.requirements_by_line(rfp),
+        deadline_text=clock.format_utc(rfp.bid_deadline),
+    )
     url = f"/rfps/{rfp.reference}/bid/sheet"
-    responses = all_at_once(tabs(app, log_in, user), lambda client: client.post(
-        url, data={"revision": "", "file": (io.BytesIO(sheet), "bid.csv")},
-        content_type="multipart/form-data"))
+    responses = all_at_once(
+        tabs(app, log_in, user),
+        lambda client: client.post(
+            url, data={"revision": "", "file": (io.BytesIO(sheet), "bid.csv")}, content_type="multipart/form-data"
+        ),
+    )
     assert_one_bid_and_clear_answers(rfp_id, vendor_id, responses, data)
 
 
@@ -115,9 +123,13 @@ def impatient_app(app, database):
         options = {**options, "connect_args": {"timeout": 0}}
     else:
         options = {**options, "connect_args": {"options": options["connect_args"]["options"] + " -c lock_timeout=100"}}
-    impatient = create_app({key: app.config[key] for key in ("COOP_UPLOAD_DIR", "TESTING", "SQLALCHEMY_DATABASE_URI",
-                                                               "WTF_CSRF_ENABLED", "SECRET_KEY")}
-                           | {"SQLALCHEMY_ENGINE_OPTIONS": options})
+    impatient = create_app(
+        {
+            key: app.config[key]
+            for key in ("COOP_UPLOAD_DIR", "TESTING", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "SECRET_KEY")
+        }
+        | {"SQLALCHEMY_ENGINE_OPTIONS": options}
+    )
     impatient.test_client_class = app.test_client_class
     yield impatient
     with impatient.app_context():
@@ -125,7 +137,8 @@ def impatient_app(app, database):
 
 
 def test_a_request_that_cannot_get_a_lock_is_answered_409_and_writes_nothing(
-        app, impatient_app, vendor_and_rfp, log_in, bid_input):
+    app, impatient_app, vendor_and_rfp, log_in, bid_input
+):
     user, rfp = vendor_and_rfp
     rfp_id = rfp.id
     fields, url = form_fields(rfp, bid_input(rfp)), f"/rfps/{rfp.reference}/bid"

@@ -15,10 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def start_wsgi(tmp_path, **env) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL", "COOP_ENV"}}
+    environment = {
+        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DATABASE_URL", "COOP_ENV"}
+    }
     environment.update(COOP_INSTANCE_PATH=str(tmp_path), **env)
-    return subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.name)"], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.name)"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_refuses_the_development_secret_key(tmp_path):

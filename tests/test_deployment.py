@@ -26,7 +26,9 @@ pytestmark = pytest.mark.no_db
 
 def app_settings() -> set[str]:
     """Every environment variable ``coop/config.py`` reads."""
-    return set(re.findall(r'(?:os\.environ\.get|_bool)\(\s*"([A-Z0-9_]+)"', (CHECKOUT / "coop" / "config.py").read_text()))
+    return set(
+        re.findall(r'(?:os\.environ\.get|_bool)\(\s*"([A-Z0-9_]+)"', (CHECKOUT / "coop" / "config.py").read_text())
+    )
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -52,17 +54,27 @@ def test_compose_hands_the_app_only_settings_that_coop_config_reads(compose):
 
 
 def test_the_image_sets_only_settings_that_coop_config_reads():
-    names = {pair.split("=", 1)[0] for instruction, arguments in dockerfile() if instruction == "ENV"
-             for pair in shlex.split(arguments)}
+    names = {
+        pair.split("=", 1)[0]
+        for instruction, arguments in dockerfile()
+        if instruction == "ENV"
+        for pair in shlex.split(arguments)
+    }
     assert {"COOP_ENV", "COOP_UPLOAD_DIR"} <= names
     assert sorted(names - app_settings() - NOT_APP_SETTINGS) == []
 
 
 def test_the_image_is_built_from_files_of_the_checkout_and_serves_with_gunicorn_conf():
     instructions = dockerfile()
-    copied = [part for instruction, arguments in instructions if instruction == "COPY" and "--from" not in arguments
-              for part in shlex.split(arguments)[:-1]]
-    assert {"pyproject.toml", "coop", "pricing", "migrations", "rfp_templates", "wsgi.py", "gunicorn.conf.py"} <= set(copied)
+    copied = [
+        part
+        for instruction, arguments in instructions
+        if instruction == "COPY" and "--from" not in arguments
+        for part in shlex.split(arguments)[:-1]
+    ]
+    assert {"pyproject.toml", "coop", "pricing", "migrations", "rfp_templates", "wsgi.py", "gunicorn.conf.py"} <= set(
+        copied
+    )
     assert [path for path in copied if not (CHECKOUT / path).exists()] == []
     [command] = [json.loads(arguments) for instruction, arguments in instructions if instruction == "CMD"]
     assert command == ["gunicorn", "-c", "gunicorn.conf.py"]
@@ -76,7 +88,10 @@ def test_compose_runs_web_worker_and_migrate_on_postgresql_and_redis_sharing_the
     for name in APP_SERVICES:
         service = services[name]
         environment = service["environment"]
-        assert environment["DATABASE_URL"].startswith("postgresql+psycopg://coop:") and "@db:5432/coop" in environment["DATABASE_URL"]
+        assert (
+            environment["DATABASE_URL"].startswith("postgresql+psycopg://coop:")
+            and "@db:5432/coop" in environment["DATABASE_URL"]
+        )
         assert environment["REDIS_URL"].startswith("redis://redis:6379/")
         assert f"uploads:{environment['COOP_UPLOAD_DIR']}" in service["volumes"], name
     assert services["migrate"]["command"] == ["flask", "--app", "coop", "db", "upgrade"]
@@ -86,11 +101,21 @@ def test_compose_runs_web_worker_and_migrate_on_postgresql_and_redis_sharing_the
     assert "command" not in services["web"]  # the image's: gunicorn with gunicorn.conf.py
     assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     assert 'exec rq worker --url "$$REDIS_URL" "$$COOP_RQ_QUEUE"' in services["worker"]["command"][-1]
-    assert services["db"]["environment"]["POSTGRES_USER"] == "coop" and services["db"]["environment"]["POSTGRES_DB"] == "coop"
+    assert (
+        services["db"]["environment"]["POSTGRES_USER"] == "coop"
+        and services["db"]["environment"]["POSTGRES_DB"] == "coop"
+    )
 
 
 def test_the_readme_says_how_to_run_it_for_real():
     readme = (CHECKOUT / "README.md").read_text()
-    for needed in ("docker compose up", "compose.yaml", "Dockerfile", "flask --app coop coop init", "/healthz",
-                   "gunicorn -c gunicorn.conf.py", "pip install ."):
+    for needed in (
+        "docker compose up",
+        "compose.yaml",
+        "Dockerfile",
+        "flask --app coop coop init",
+        "/healthz",
+        "gunicorn -c gunicorn.conf.py",
+        "pip install .",
+    ):
         assert needed in readme, needed

@@ -28,14 +28,16 @@ def test_a_refusal_of_the_whole_request_is_flashed(app):
         assert not show_on_form(form, Refusal("Questions can be asked only while the RFP is open for bids."))
         assert form.text.errors == ()
         assert get_flashed_messages(with_categories=True) == [
-            ("warning", "Questions can be asked only while the RFP is open for bids.")]
+            ("warning", "Questions can be asked only while the RFP is open for bids.")
+        ]
 
 
 def test_a_rejection_puts_each_problem_on_its_field_and_flashes_the_rest(app):
     with app.test_request_context(method="POST"):
         form = QuestionForm()
-        rejection = Rejection([Problem("Enter your question.", field="text"),
-                               Problem('Unknown column "price".', line=1, column="price")])
+        rejection = Rejection(
+            [Problem("Enter your question.", field="text"), Problem('Unknown column "price".', line=1, column="price")]
+        )
         assert not show_on_form(form, rejection)
         assert form.text.errors == ["Enter your question."]
         assert get_flashed_messages() == ['Unknown column "price".']

@@ -30,17 +30,51 @@ from werkzeug.exceptions import HTTPException
 from coop.extensions import db
 
 HOSTILE = (
-    str(2**31), str(2**63), "99999999999999999999999", "-1", "-99999999999999999999", "0", "1.5", "1e309",
-    "NaN", "inf", "99999999999999999.99", "1,000,000,000,000,000", "", " ", "x" * 5000, "9" * 5000,
-    "\x00", "a\x00b", "\u202etxt.exe", "日本語", "²", "١٢٣", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-    "2026-02-30", "31/12/2030", "0000-00-00", "9999-12-31T99:99", "<script>alert(1)</script>", "' OR 1=1 --",
-    "../../etc/passwd", "yes", "none",
+    str(2**31),
+    str(2**63),
+    "99999999999999999999999",
+    "-1",
+    "-99999999999999999999",
+    "0",
+    "1.5",
+    "1e309",
+    "NaN",
+    "inf",
+    "99999999999999999.99",
+    "1,000,000,000,000,000",
+    "",
+    " ",
+    "x" * 5000,
+    "9" * 5000,
+    "\x00",
+    "a\x00b",
+    "\u202etxt.exe",
+    "日本語",
+    "²",
+    "١٢٣",
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "2026-02-30",
+    "31/12/2030",
+    "0000-00-00",
+    "9999-12-31T99:99",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "yes",
+    "none",
 )
 hostile_text = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=30), st.integers().map(str))
 # Several values where one is expected: a field or argument repeated.
 hostile_value = st.one_of(hostile_text, st.lists(hostile_text, min_size=2, max_size=3))
-HOSTILE_FILES = ((b"", "empty.csv"), (b"\x00\xff\xfe garbage", "bid.pdf"), (b"%PDF-1.4\n%%EOF\n", "../../x.pdf"),
-                 (b"item_code,quantity\n=cmd|' /C calc'!A0,99999999999999999999\n", "needs.csv"))
+HOSTILE_FILES = (
+    (b"", "empty.csv"),
+    (b"\x00\xff\xfe garbage", "bid.pdf"),
+    (b"%PDF-1.4\n%%EOF\n", "../../x.pdf"),
+    (b"item_code,quantity\n=cmd|' /C calc'!A0,99999999999999999999\n", "needs.csv"),
+)
 # The query arguments views read (besides those of the filter forms, found on the pages).
 QUERY_ARGUMENTS = ("page", "version", "status", "state", "next")
 # Pages without forms, not looked at for them.
@@ -128,8 +162,9 @@ def cases(app, principal: str, values: dict, forms: dict) -> list[Case]:
                 except HTTPException:  # the same endpoint under another rule (/sheet.csv and /sheet.xlsx share one)
                     continue
                 text = {name: str(value) for name, value in arguments.items()}
-                if endpoint != rule.endpoint or any(case.rule is rule and case.method == method and case.arguments == text
-                                                    for case in found):
+                if endpoint != rule.endpoint or any(
+                    case.rule is rule and case.method == method and case.arguments == text for case in found
+                ):
                     continue
                 found.append(Case(rule, method, text, forms.get((method, path)), route.expected[principal] == ALLOWED))
     return found
@@ -162,17 +197,29 @@ def test_hostile_input_never_fails_and_a_refusal_changes_nothing(app, client, lo
     scenario_tables = table_digests()
 
     for case in cases(app, principal, values, forms):
-        @settings(max_examples=EXAMPLES_ALLOWED if case.allowed else EXAMPLES_REFUSED, derandomize=True,
-                  database=None, deadline=None, suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES_ALLOWED if case.allowed else EXAMPLES_REFUSED,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(data=st.data())
         def fuzz(data):
             arguments = dict(case.arguments)
             for name in data.draw(st.sets(st.sampled_from(sorted(arguments))) if arguments else st.just(set())):
                 arguments[name] = data.draw(hostile_text, label=f"argument {name}")
-            query_names = [name for name, _ in forms.get(("GET", urlsplit(path_with(case.rule, case.arguments)).path),
-                                                         FoundForm("GET")).fields] + list(QUERY_ARGUMENTS)
-            query = {name: data.draw(hostile_value, label=f"?{name}")
-                     for name in data.draw(st.sets(st.sampled_from(query_names), max_size=3))}
+            query_names = [
+                name
+                for name, _ in forms.get(
+                    ("GET", urlsplit(path_with(case.rule, case.arguments)).path), FoundForm("GET")
+                ).fields
+            ] + list(QUERY_ARGUMENTS)
+            query = {
+                name: data.draw(hostile_value, label=f"?{name}")
+                for name in data.draw(st.sets(st.sampled_from(query_names), max_size=3))
+            }
             form = case.form or FoundForm(case.method)
             posted = {}
             for name, value in form.fields:
@@ -186,8 +233,12 @@ def test_hostile_input_never_fails_and_a_refusal_changes_nothing(app, client, lo
 
             savepoint = connection.begin_nested()
             try:
-                response = client.open(path_with(case.rule, arguments), method=case.method, query_string=query,
-                                       data=posted if case.method == "POST" else None)
+                response = client.open(
+                    path_with(case.rule, arguments),
+                    method=case.method,
+                    query_string=query,
+                    data=posted if case.method == "POST" else None,
+                )
                 response.close()
                 assert response.status_code < 500, response.status_code
                 refused = 400 <= response.status_code < 500 or (case.method == "POST" and response.status_code < 300)

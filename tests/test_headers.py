@@ -13,8 +13,10 @@ from test_access_matrix import ALLOWED, MATRIX, scenario  # noqa: F401  (scenari
 
 from coop.extensions import limiter
 
-EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=", re.I)
 
 
@@ -27,8 +29,12 @@ def assert_hardened(response) -> None:
 
 
 # Every page of the URL map, read by a principal who may see it (anonymous where anyone may).
-PAGES = [(route.path, next(principal for principal, outcome in route.expected.items() if outcome == ALLOWED))
-         for routes in MATRIX.values() for route in routes if route.method == "GET" and ALLOWED in route.expected.values()]
+PAGES = [
+    (route.path, next(principal for principal, outcome in route.expected.items() if outcome == ALLOWED))
+    for routes in MATRIX.values()
+    for route in routes
+    if route.method == "GET" and ALLOWED in route.expected.values()
+]
 
 
 @pytest.mark.parametrize(("path", "principal"), PAGES, ids=[f"{path} as {principal}" for path, principal in PAGES])
@@ -64,14 +70,19 @@ def test_production_sends_hsts_and_marks_every_cookie_secure(app, another_app, m
 
 
 def failed_sign_ins(client, forwarded_for: list[str]) -> list[int]:
-    return [client.post("/sign-in", data={"email": "nobody@example.org", "password": PASSWORD},
-                        headers={"X-Forwarded-For": address}).status_code for address in forwarded_for]
+    return [
+        client.post(
+            "/sign-in", data={"email": "nobody@example.org", "password": PASSWORD}, headers={"X-Forwarded-For": address}
+        ).status_code
+        for address in forwarded_for
+    ]
 
 
 def test_behind_a_trusted_proxy_the_limits_count_per_client_address(another_app, committed_db):
     # Another app is another process: it must not wait for this test's transaction (SQLite's write lock).
-    proxied = another_app(COOP_TRUSTED_PROXIES=1, COOP_SIGN_IN_RATE_LIMIT="2 per minute",
-                          COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="100 per minute")
+    proxied = another_app(
+        COOP_TRUSTED_PROXIES=1, COOP_SIGN_IN_RATE_LIMIT="2 per minute", COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="100 per minute"
+    )
     statuses = failed_sign_ins(proxied.test_client(), ["203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.1"])
     assert statuses == [422, 422, 422, 429]
 
@@ -91,6 +102,7 @@ def test_the_rfp_document_keeps_its_print_style_from_the_static_stylesheet(clien
     _users, values = scenario
     reference = values["open_reference"]
     assert '<link rel="stylesheet" href="/static/rfp-document.css">' in client.get(
-        f"/rfps/{reference}/document.html").get_data(as_text=True)
+        f"/rfps/{reference}/document.html"
+    ).get_data(as_text=True)
     pdf = PdfReader(io.BytesIO(client.get(f"/rfps/{reference}/document.pdf").data))
     assert f"{reference} · Version 1 · page 1 of {len(pdf.pages)}" in pdf.pages[0].extract_text()

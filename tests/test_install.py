@@ -24,8 +24,9 @@ pytestmark = pytest.mark.no_db
 
 
 def _run(*command: str | Path, cwd: Path, env: dict[str, str]) -> str:
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"{command} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -36,17 +37,32 @@ def installed(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     an environment without the test run's own settings."""
     wheels, venv, work = tmp_path / "wheels", tmp_path / "venv", tmp_path / "work"
     work.mkdir()
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("COOP_", "PYTHON", "FLASK_")) and name not in ("DATABASE_URL", "REDIS_URL")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("COOP_", "PYTHON", "FLASK_")) and name not in ("DATABASE_URL", "REDIS_URL")
+    }
     pip = (sys.executable, "-m", "pip", "--disable-pip-version-check")
     _run(*pip, "wheel", "--no-deps", "--quiet", "--wheel-dir", wheels, CHECKOUT, cwd=work, env=env)
     _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=work, env=env)
     python = venv / "bin" / "python"
-    purelib = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=work, env=env).strip())
+    purelib = Path(
+        _run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=work, env=env).strip()
+    )
     dependencies = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     (purelib / "test-environment.pth").write_text("\n".join(dependencies) + "\n")
-    _run(*pip, "--python", python, "install", "--no-deps", "--no-index", "--quiet", *wheels.glob("coop-*.whl"),
-         cwd=work, env=env)
+    _run(
+        *pip,
+        "--python",
+        python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--quiet",
+        *wheels.glob("coop-*.whl"),
+        cwd=work,
+        env=env,
+    )
     return python, work, env
 
 

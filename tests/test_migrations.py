@@ -44,8 +44,10 @@ def test_every_revision_downgrades_and_upgrades_again(app):
 
 def row_counts() -> dict[str, int]:
     with db.engine.connect() as connection:
-        return {name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
-                for name in table_names() - {"alembic_version"}}
+        return {
+            name: connection.scalar(sa.select(sa.func.count()).select_from(sa.table(name)))
+            for name in table_names() - {"alembic_version"}
+        }
 
 
 def test_a_loaded_cooperative_keeps_every_row_down_to_the_first_revision_and_back(app, committed_db):

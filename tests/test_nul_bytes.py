@@ -26,26 +26,38 @@ def test_a_need_with_a_nul_byte_in_its_notes_is_refused(client, log_in, scenario
     users, _ = scenario
     needs = count(Need)
     item_id = db.session.scalars(sa.select(Need.item_id)).first()
-    response = log_in(users["buyer"]).post("/needs/new", data={
-        "item_id": str(item_id), "quantity": "40", "needed_by": "2030-08-15", "spec_notes": "8 GB\x00 RAM"})
+    response = log_in(users["buyer"]).post(
+        "/needs/new",
+        data={"item_id": str(item_id), "quantity": "40", "needed_by": "2030-08-15", "spec_notes": "8 GB\x00 RAM"},
+    )
     assert response.status_code == 400
-    assert 'The field "spec_notes" contains a NUL character (\\0), which no text may hold. Remove it and try again.' \
+    assert (
+        'The field "spec_notes" contains a NUL character (\\0), which no text may hold. Remove it and try again.'
         in page_text(response)
+    )
     assert count(Need) == needs
 
 
 def test_a_question_with_a_nul_byte_is_refused(client, log_in, scenario):
     users, values = scenario
     questions = count(Question)
-    response = log_in(users["vendor"]).post(f"/rfps/{values['open_reference']}/questions/new",
-                                            data={"text": "Is a 3-year\x00 warranty acceptable for line 1?"})
+    response = log_in(users["vendor"]).post(
+        f"/rfps/{values['open_reference']}/questions/new",
+        data={"text": "Is a 3-year\x00 warranty acceptable for line 1?"},
+    )
     assert response.status_code == 400
     assert 'The field "text" contains a NUL character (\\0)' in page_text(response)
     assert count(Question) == questions
 
 
-@pytest.mark.parametrize(("path", "name"), [("/rfps/RFP%00", "reference"), ("/admin/organisations?status=%00", "status"),
-                                            ("/admin/outbox?state=sent%00", "state")])
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/rfps/RFP%00", "reference"),
+        ("/admin/organisations?status=%00", "status"),
+        ("/admin/outbox?state=sent%00", "state"),
+    ],
+)
 def test_a_nul_byte_in_a_link_is_refused(client, log_in, scenario, path, name):
     users, _ = scenario
     response = log_in(users["admin"]).get(path)

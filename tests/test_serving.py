@@ -32,8 +32,10 @@ def test_the_health_check_answers_without_signing_in_when_the_database_answers(c
 
 
 def test_the_health_check_answers_503_when_the_database_does_not(another_app, tmp_path, caplog):
-    unreachable = another_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-directory' / 'coop.sqlite3'}",
-                              SQLALCHEMY_ENGINE_OPTIONS={})
+    unreachable = another_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-directory' / 'coop.sqlite3'}",
+        SQLALCHEMY_ENGINE_OPTIONS={},
+    )
     response = unreachable.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unreachable"}
@@ -84,15 +86,30 @@ def _get(url: str, data: bytes | None = None) -> int:
 
 @pytest.mark.no_db
 def test_gunicorn_serves_with_its_config_and_writes_one_json_line_per_log_record(tmp_path):
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("COOP_", "FLASK_")) and name not in ("DATABASE_URL", "REDIS_URL", "PORT")}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("COOP_", "FLASK_")) and name not in ("DATABASE_URL", "REDIS_URL", "PORT")
+    }
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'coop.sqlite3'}", COOP_INSTANCE_PATH=str(tmp_path))
-    subprocess.run([sys.executable, "-m", "flask", "--app", "coop", "db", "upgrade"], cwd=CHECKOUT, env=env,
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "coop", "db", "upgrade"],
+        cwd=CHECKOUT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
-                              cwd=CHECKOUT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+        cwd=CHECKOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(600):  # the app starts in a few seconds; a loaded machine may take longer
             try:

@@ -9,8 +9,9 @@ import pytest
 
 from coop import spreadsheets
 
-LIMITS = spreadsheets.ArchiveLimits(max_parts=5, max_part_bytes=3 * 1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024,
-                                    max_ratio=100)
+LIMITS = spreadsheets.ArchiveLimits(
+    max_parts=5, max_part_bytes=3 * 1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100
+)
 
 
 def archive(parts: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
@@ -36,19 +37,24 @@ def test_an_archive_within_the_limits_passes():
 def test_an_archive_beyond_any_limit_is_refused_unread():
     assert refusal(archive({f"part{n}.xml": b"" for n in range(6)})) == (
         '"book.xlsx" holds more than 5 files inside, which no spreadsheet program does. Save it again as .xlsx, or as '
-        "CSV, and upload it again.")
+        "CSV, and upload it again."
+    )
     assert refusal(archive({"big.xml": b"x" * (3 * 1024 * 1024 + 1)}, compression=zipfile.ZIP_STORED)) == (
         '"book.xlsx" unpacks to more than 3 MB. Save only the sheet to upload, without pictures or other sheets, or '
-        "save it as CSV, and upload it again.")
+        "save it as CSV, and upload it again."
+    )
     two_mb = b"x" * (2 * 1024 * 1024)
     assert refusal(archive({"a.xml": two_mb, "b.xml": two_mb + b"x"}, compression=zipfile.ZIP_STORED)) == (
         '"book.xlsx" unpacks to more than 4 MB. Save only the sheet to upload, without pictures or other sheets, or '
-        "save it as CSV, and upload it again.")
+        "save it as CSV, and upload it again."
+    )
     assert refusal(archive({"tight.xml": two_mb})) == (
         '"book.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
-        ".xlsx, or as CSV, and upload it again.")
+        ".xlsx, or as CSV, and upload it again."
+    )
     assert refusal(b"PK\x03\x04 not a zip") == (
-        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.')
+        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+    )
 
 
 @pytest.mark.no_db
@@ -60,4 +66,5 @@ def test_a_csv_row_is_read_only_so_long_even_across_quoted_line_breaks():
     with pytest.raises(spreadsheets.Unreadable) as refused:
         next(rows)
     assert str(refused.value) == (
-        'Row 3 of "notes.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.')
+        'Row 3 of "notes.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.'
+    )

@@ -68,8 +68,9 @@ def test_a_refused_question_leaves_the_rfp_free(make_vendor_rep, make_rfp, now, 
     now(now() + timedelta(days=2))
 
     with pytest.raises(Refusal) as refused:
-        clarifications.ask_question(db.session.get(type(vendor_rep), vendor_rep_id), reference,
-                                    "Is a 3-year warranty enough?")
+        clarifications.ask_question(
+            db.session.get(type(vendor_rep), vendor_rep_id), reference, "Is a 3-year warranty enough?"
+        )
 
     assert str(refused.value) == clarifications.DEADLINE_PASSED_FOR_QUESTIONS
     assert rfp_row_free(rfp_id)

@@ -31,5 +31,7 @@ def init(cooperative_name: str, name: str, email: str, password: str) -> None:
         admin = services.create_cooperative(services.NewCooperative(**data))
     except Refusal as error:
         raise click.ClickException(f"{OPTIONS[error.field]}: {error} Nothing changed.") from None
-    click.echo(f"Created the cooperative {cooperative_name.strip()}, with {admin.email} as its administrator: "
-               "sign in to approve the districts and vendors that sign up.")
+    click.echo(
+        f"Created the cooperative {cooperative_name.strip()}, with {admin.email} as its administrator: "
+        "sign in to approve the districts and vendors that sign up."
+    )

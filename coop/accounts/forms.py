@@ -27,7 +27,8 @@ US_STATES = (
 
 MIN_PASSWORD_LENGTH = 10
 NEW_PASSWORD_VALIDATORS = [
-    DataRequired(), Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+    DataRequired(),
+    Length(min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
 ]
 
 
@@ -48,12 +49,17 @@ class SignUpForm(FlaskForm):
 
     kind = RadioField(
         "Organisation type",
-        choices=[SelectChoice(OrganisationKind.DISTRICT.value, "School district"), SelectChoice(OrganisationKind.VENDOR.value, "Vendor")],
+        choices=[
+            SelectChoice(OrganisationKind.DISTRICT.value, "School district"),
+            SelectChoice(OrganisationKind.VENDOR.value, "Vendor"),
+        ],
         validators=[DataRequired()],
     )
     organisation_name = StringField("Organisation name", validators=[DataRequired(), Length(max=200)])
     # District fields
-    state = SelectField("State", choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in US_STATES], validators=[Optional()])
+    state = SelectField(
+        "State", choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in US_STATES], validators=[Optional()]
+    )
     region_id = SelectField("Region", coerce=int, validators=[Optional()])
     enrollment = IntegerField("Enrollment (students)", validators=[Optional(), NumberRange(min=1, max=2_000_000)])
     nces_id = StringField(
@@ -68,7 +74,9 @@ class SignUpForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password", validators=NEW_PASSWORD_VALIDATORS)
-    confirm = PasswordField("Repeat the password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat the password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
+    )
     submit = SubmitField("Create account")
 
     def validate(self, extra_validators=None) -> bool:
@@ -92,8 +100,9 @@ class SignUpForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField("New password", validators=NEW_PASSWORD_VALIDATORS)
-    confirm = PasswordField("Repeat the new password",
-                            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")])
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
+    )
     submit = SubmitField("Change password")
 
 

@@ -57,14 +57,22 @@ def sign_up(data: SignUp) -> User | None:
     name = data.organisation_name.strip()
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.kind == kind, Organisation.name == name)):
         raise Refusal(f"A {kind.value} named {name!r} is already registered.", "organisation_name")
-    common = dict(name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip())
+    common = dict(
+        name=name, contact_name=data.name.strip(), contact_email=email, contact_phone=data.contact_phone.strip()
+    )
     if kind == OrganisationKind.DISTRICT:
         if db.session.get(Region, data.region_id) is None:
             raise Refusal("Choose a region from the list.", "region_id")
-        if data.nces_id and db.session.scalar(sa.select(District.organisation_id).where(District.nces_id == data.nces_id)):
+        if data.nces_id and db.session.scalar(
+            sa.select(District.organisation_id).where(District.nces_id == data.nces_id)
+        ):
             raise Refusal("A district with this NCES ID is already registered.", "nces_id")
         organisation: Organisation = District(
-            state=data.state, region_id=data.region_id, enrollment=data.enrollment, nces_id=data.nces_id or None, **common
+            state=data.state,
+            region_id=data.region_id,
+            enrollment=data.enrollment,
+            nces_id=data.nces_id or None,
+            **common,
         )
         role = Role.DISTRICT_BUYER
     elif kind == OrganisationKind.VENDOR:
@@ -77,21 +85,32 @@ def sign_up(data: SignUp) -> User | None:
         raise Refusal("Only districts and vendors can sign up.", "kind")
     existing = find_user_by_email(email)
     if existing is not None:
-        queue_email(existing.email, "Someone tried to register with your e-mail address",
-                    f"Hello {existing.name},\n\nSomeone tried to register {name} on Coop with this e-mail address, "
-                    "which already has an account. If it was you, sign in with your password instead; "
-                    "nothing was created. If it was not you, you can ignore this message.\n")
+        queue_email(
+            existing.email,
+            "Someone tried to register with your e-mail address",
+            f"Hello {existing.name},\n\nSomeone tried to register {name} on Coop with this e-mail address, "
+            "which already has an account. If it was you, sign in with your password instead; "
+            "nothing was created. If it was not you, you can ignore this message.\n",
+        )
         return None
     user = User(email=email, name=data.name.strip(), password_hash=password_hash)
     user.memberships.append(Membership(organisation=organisation, role=role))
     db.session.add_all([organisation, user])
     db.session.flush()
-    audit.record("organisation.signed_up", entity_type="organisation", entity_id=organisation.id,
-                 actor_user_id=user.id, after={"kind": kind.value, "name": name, "status": organisation.status.value})
+    audit.record(
+        "organisation.signed_up",
+        entity_type="organisation",
+        entity_id=organisation.id,
+        actor_user_id=user.id,
+        after={"kind": kind.value, "name": name, "status": organisation.status.value},
+    )
     for address in queries.administrator_emails():
-        queue_email(address, f"New {kind.value} awaiting approval: {name}",
-                    f"{name} ({kind.value}) signed up on Coop: {user.name}, {email}.\n\n"
-                    f"Review it in the approval queue: {urls.page_link('orgs.review')}\n")
+        queue_email(
+            address,
+            f"New {kind.value} awaiting approval: {name}",
+            f"{name} ({kind.value}) signed up on Coop: {user.name}, {email}.\n\n"
+            f"Review it in the approval queue: {urls.page_link('orgs.review')}\n",
+        )
     return user
 
 
@@ -116,16 +135,26 @@ def create_cooperative(data: NewCooperative) -> User:
     if find_user_by_email(email) is not None:
         raise Refusal(f"{email} already has an account.", field="email")
     name = data.name.strip()
-    cooperative = Organisation(kind=OrganisationKind.COOPERATIVE, name=data.cooperative_name.strip(),
-                               status=OrganisationStatus.APPROVED, approved_at=clock.utcnow(), contact_name=name,
-                               contact_email=email)
+    cooperative = Organisation(
+        kind=OrganisationKind.COOPERATIVE,
+        name=data.cooperative_name.strip(),
+        status=OrganisationStatus.APPROVED,
+        approved_at=clock.utcnow(),
+        contact_name=name,
+        contact_email=email,
+    )
     admin = User(email=email, name=name, password_hash=hash_password(data.password))
     admin.memberships.append(Membership(organisation=cooperative, role=Role.COOP_ADMIN))
     db.session.add_all([cooperative, admin])
     db.session.flush()
     # No user acted: the operator who ran the command is outside the app.
-    audit.record("cooperative.created", entity_type="organisation", entity_id=cooperative.id, actor_user_id=None,
-                 after={"name": cooperative.name, "status": cooperative.status.value, "administrator": email})
+    audit.record(
+        "cooperative.created",
+        entity_type="organisation",
+        entity_id=cooperative.id,
+        actor_user_id=None,
+        after={"name": cooperative.name, "status": cooperative.status.value, "administrator": email},
+    )
     return admin
 
 
@@ -178,5 +207,11 @@ def disable(user: User, *, actor: User) -> None:
     """Disable an account: it can no longer sign in, and every session it has ends now."""
     user.active = False
     _end_sessions(user)
-    audit.record("user.disabled", entity_type="user", entity_id=user.id, actor_user_id=actor.id,
-                 before={"active": True}, after={"active": False})
+    audit.record(
+        "user.disabled",
+        entity_type="user",
+        entity_id=user.id,
+        actor_user_id=actor.id,
+        before={"active": True},
+        after={"active": False},
+    )

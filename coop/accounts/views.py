@@ -53,9 +53,12 @@ def _end_expired_session() -> None:
         return
     now = _now_seconds()
     signed_in_at, seen_at = session.get(_SIGNED_IN_AT), session.get(_SEEN_AT)
-    if (signed_in_at is None or seen_at is None
-            or now - seen_at >= current_app.config["COOP_SESSION_IDLE_MINUTES"] * 60
-            or now - signed_in_at >= current_app.config["COOP_SESSION_MAX_HOURS"] * 3600):
+    if (
+        signed_in_at is None
+        or seen_at is None
+        or now - seen_at >= current_app.config["COOP_SESSION_IDLE_MINUTES"] * 60
+        or now - signed_in_at >= current_app.config["COOP_SESSION_MAX_HOURS"] * 3600
+    ):
         for key in _SESSION_KEYS:
             session.pop(key, None)
     else:
@@ -93,19 +96,31 @@ def sign_up():
     form.region_ids.choices = [SelectChoice(r.id, r.name) for r in regions]
     if form.validate_on_submit():
         try:
-            services.sign_up(services.SignUp(
-                kind=form.kind.data, organisation_name=form.organisation_name.data, name=form.name.data,
-                email=form.email.data, password=form.password.data, state=form.state.data or None,
-                region_id=form.region_id.data or None, enrollment=form.enrollment.data, nces_id=form.nces_id.data or None,
-                region_ids=tuple(form.region_ids.data or ()), website=form.website.data or "",
-                contact_phone=form.contact_phone.data or "",
-            ))
+            services.sign_up(
+                services.SignUp(
+                    kind=form.kind.data,
+                    organisation_name=form.organisation_name.data,
+                    name=form.name.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    state=form.state.data or None,
+                    region_id=form.region_id.data or None,
+                    enrollment=form.enrollment.data,
+                    nces_id=form.nces_id.data or None,
+                    region_ids=tuple(form.region_ids.data or ()),
+                    website=form.website.data or "",
+                    contact_phone=form.contact_phone.data or "",
+                )
+            )
         except Refusal as error:
             show_on_form(form, error)
         else:
             # The same answer whether or not the e-mail already had an account (then its owner got an e-mail).
-            flash("Thank you for registering. Sign in with your e-mail and password; a cooperative administrator "
-                  "will review your organisation shortly.", "success")
+            flash(
+                "Thank you for registering. Sign in with your e-mail and password; a cooperative administrator "
+                "will review your organisation shortly.",
+                "success",
+            )
             return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/sign_up.html", form=form), (422 if form.errors else 200)
 
@@ -113,8 +128,12 @@ def sign_up():
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["COOP_SIGN_IN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed_attempt)
-@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_account_key,
-               deduct_when=_failed_attempt)
+@limiter.limit(
+    lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_account_key,
+    deduct_when=_failed_attempt,
+)
 def sign_in():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -147,8 +166,12 @@ def sign_out():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
-@limiter.limit(lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_signed_in_account_key, deduct_when=_failed_attempt)
+@limiter.limit(
+    lambda: current_app.config["COOP_SIGN_IN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_signed_in_account_key,
+    deduct_when=_failed_attempt,
+)
 def change_password():
     """Change one's password: every other session of the user ends; this one goes on."""
     form = ChangePasswordForm()

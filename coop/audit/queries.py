@@ -28,7 +28,6 @@ def actor_labels(events: list[AuditEvent], emails: dict[int, str]) -> dict[int, 
     """Who did each event, as the administrator's RFP page shows it: an e-mail address (``emails`` by user id),
     or "a vendor"."""
     return {
-        event.id: "a vendor" if event.action in ANONYMOUS_AUDIT_ACTIONS
-        else emails.get(event.actor_user_id, "—")
+        event.id: "a vendor" if event.action in ANONYMOUS_AUDIT_ACTIONS else emails.get(event.actor_user_id, "—")
         for event in events
     }

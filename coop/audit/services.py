@@ -21,8 +21,17 @@ from coop.extensions import db
 GENESIS_HASH = "0" * 64
 
 
-def _digest(prev_hash: str, occurred_at: datetime, actor_user_id: int | None, rfp_id: int | None,
-            action: str, entity_type: str, entity_id: int | None, before: dict | None, after: dict | None) -> str:
+def _digest(
+    prev_hash: str,
+    occurred_at: datetime,
+    actor_user_id: int | None,
+    rfp_id: int | None,
+    action: str,
+    entity_type: str,
+    entity_id: int | None,
+    before: dict | None,
+    after: dict | None,
+) -> str:
     payload = json.dumps(
         {
             "prev": prev_hash,
@@ -55,20 +64,32 @@ def _locked_head(key: str) -> AuditChain:
     The lock is what serialises appends to one chain: without it two transactions would read the same last
     hash and fork the chain. On SQLite the transaction's write lock (BEGIN IMMEDIATE) serialises them already.
     """
-    locked = (sa.select(AuditChain).where(AuditChain.key == key).with_for_update()
-              .execution_options(populate_existing=True))
+    locked = (
+        sa.select(AuditChain).where(AuditChain.key == key).with_for_update().execution_options(populate_existing=True)
+    )
     head = db.session.scalar(locked)
     if head is None:
         # A concurrent first event of the same chain makes this insert wait for its commit, then do nothing.
         insert = _INSERTS[db.session.get_bind().dialect.name]
-        db.session.execute(insert(AuditChain).values(key=key, last_hash=GENESIS_HASH)
-                           .on_conflict_do_nothing(index_elements=[AuditChain.key]))
+        db.session.execute(
+            insert(AuditChain)
+            .values(key=key, last_hash=GENESIS_HASH)
+            .on_conflict_do_nothing(index_elements=[AuditChain.key])
+        )
         head = db.session.scalars(locked).one()
     return head
 
 
-def record(action: str, *, entity_type: str, entity_id: int | None, actor_user_id: int | None,
-           rfp_id: int | None = None, before: dict | None = None, after: dict | None = None) -> AuditEvent:
+def record(
+    action: str,
+    *,
+    entity_type: str,
+    entity_id: int | None,
+    actor_user_id: int | None,
+    rfp_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
     """Add an audit event, linked to the previous event of the same chain, to the session.
 
     The chain's head stays locked until the caller commits or rolls back.
@@ -80,8 +101,16 @@ def record(action: str, *, entity_type: str, entity_id: int | None, actor_user_i
     prev_hash = head.last_hash
     occurred_at = utcnow()
     event = AuditEvent(
-        occurred_at=occurred_at, actor_user_id=actor_user_id, rfp_id=rfp_id, chain=key, action=action,
-        entity_type=entity_type, entity_id=entity_id, before=before, after=after, prev_hash=prev_hash,
+        occurred_at=occurred_at,
+        actor_user_id=actor_user_id,
+        rfp_id=rfp_id,
+        chain=key,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
         hash=_digest(prev_hash, occurred_at, actor_user_id, rfp_id, action, entity_type, entity_id, before, after),
     )
     head.last_hash = event.hash
@@ -118,9 +147,20 @@ def verify_chain(rfp_id: int | None) -> ChainReport:
     for event in db.session.scalars(_chain(key)):
         checked += 1
         if event.prev_hash != prev_hash:
-            return ChainReport(rfp_id, checked, event.id, event.action, "its link does not match the previous event's hash")
-        expected = _digest(prev_hash, event.occurred_at, event.actor_user_id, event.rfp_id, event.action,
-                           event.entity_type, event.entity_id, event.before, event.after)
+            return ChainReport(
+                rfp_id, checked, event.id, event.action, "its link does not match the previous event's hash"
+            )
+        expected = _digest(
+            prev_hash,
+            event.occurred_at,
+            event.actor_user_id,
+            event.rfp_id,
+            event.action,
+            event.entity_type,
+            event.entity_id,
+            event.before,
+            event.after,
+        )
         if event.hash != expected:
             return ChainReport(rfp_id, checked, event.id, event.action, "its content does not match its hash")
         prev_hash = event.hash
@@ -134,6 +174,8 @@ def verify_chain(rfp_id: int | None) -> ChainReport:
 
 def verify_all_chains() -> list[ChainReport]:
     """Every chain checked (every event's chain has a head): the global one first, then the RFPs' by id."""
-    rfp_ids = sorted((rfp_id_of(key) for key in db.session.scalars(sa.select(AuditChain.key))),
-                     key=lambda rfp_id: (rfp_id is not None, rfp_id or 0))
+    rfp_ids = sorted(
+        (rfp_id_of(key) for key in db.session.scalars(sa.select(AuditChain.key))),
+        key=lambda rfp_id: (rfp_id is not None, rfp_id or 0),
+    )
     return [verify_chain(rfp_id) for rfp_id in rfp_ids]

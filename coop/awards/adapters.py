@@ -57,8 +57,13 @@ from pricing.result import SHARE_RULES
 SHARE_RULE_NAMES: tuple[str, ...] = SHARE_RULES
 DEFAULT_SHARE_RULE = SHARE_RULES[0]
 #: Where a rule's share of each district is in a result's ``shares`` rows.
-_RULE_COLUMNS = {"capped_equal_price": "capped_cost", "least_core": "least_core_cost", "equal_price": "pooled_cost",
-                 "proportional": "proportional_cost", "shapley": "shapley_cost"}
+_RULE_COLUMNS = {
+    "capped_equal_price": "capped_cost",
+    "least_core": "least_core_cost",
+    "equal_price": "pooled_cost",
+    "proportional": "proportional_cost",
+    "shapley": "shapley_cost",
+}
 FACTOR_PLACES = Decimal("0.000001")
 _OFFER_ID = re.compile(r"B(\d+)-L(\d+)")
 _ENGINE_ID = re.compile(r"\b(?:B\d+-L\d+|[VDL]\d+)\b")
@@ -113,13 +118,21 @@ def offer_of(bid_line: BidLine) -> Offer:
         serves every region (an empty region list in the database).
     """
     tiers = sorted(bid_line.tiers, key=lambda tier: tier.min_quantity)
-    return offer_for(bid_line.bid, bid_line.rfp_line, rules.Line(
-        rfp_line_id=bid_line.rfp_line_id, product=bid_line.product, spec_compliance=bid_line.spec_compliance,
-        pricing_kind=bid_line.pricing_kind,
-        tiers=tuple(rules.Tier(tier.min_quantity, tier.unit_price_cents) for tier in tiers),
-        annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents, capacity=bid_line.capacity,
-        min_award_quantity=bid_line.min_award_quantity, region_codes=tuple(region.code for region in bid_line.regions),
-    ))
+    return offer_for(
+        bid_line.bid,
+        bid_line.rfp_line,
+        rules.Line(
+            rfp_line_id=bid_line.rfp_line_id,
+            product=bid_line.product,
+            spec_compliance=bid_line.spec_compliance,
+            pricing_kind=bid_line.pricing_kind,
+            tiers=tuple(rules.Tier(tier.min_quantity, tier.unit_price_cents) for tier in tiers),
+            annual_cost_per_unit_cents=bid_line.annual_cost_per_unit_cents,
+            capacity=bid_line.capacity,
+            min_award_quantity=bid_line.min_award_quantity,
+            region_codes=tuple(region.code for region in bid_line.regions),
+        ),
+    )
 
 
 def offer_for(bid: Bid, rfp_line: RfpLine, line: rules.Line) -> Offer:
@@ -219,9 +232,9 @@ def line_no_of(engine_item: str) -> int:
 
 
 def _number(engine_id: str, prefix: str) -> int:
-    if not (engine_id.startswith(prefix) and engine_id[len(prefix):].isdigit()):
+    if not (engine_id.startswith(prefix) and engine_id[len(prefix) :].isdigit()):
         raise ValueError(f"{engine_id!r} is not an engine id of the form {prefix}<number>")
-    return int(engine_id[len(prefix):])
+    return int(engine_id[len(prefix) :])
 
 
 def bid_and_line_of(engine_offer: str) -> tuple[int, int]:
@@ -233,6 +246,7 @@ def bid_and_line_of(engine_offer: str) -> tuple[int, int]:
 
 
 # --- award rounds ----------------------------------------------------------------------------------------------------
+
 
 class Evaluation(Protocol):
     """What the round needs of a bid's evaluation (``coop.evaluation.queries.evaluations_for``)."""
@@ -257,24 +271,33 @@ class RoundOptions:
     time_limit_s: int = 60
 
     def to_dict(self) -> dict[str, Any]:
-        return {"max_vendors_per_item": self.max_vendors_per_item, "split_district_demand": self.split_district_demand,
-                "share_rule": self.share_rule, "time_limit_s": self.time_limit_s}
+        return {
+            "max_vendors_per_item": self.max_vendors_per_item,
+            "split_district_demand": self.split_district_demand,
+            "share_rule": self.share_rule,
+            "time_limit_s": self.time_limit_s,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RoundOptions:
-        return cls(max_vendors_per_item=data.get("max_vendors_per_item"),
-                   split_district_demand=bool(data.get("split_district_demand", False)),
-                   share_rule=data.get("share_rule", DEFAULT_SHARE_RULE),
-                   time_limit_s=int(data.get("time_limit_s", 60)))
+        return cls(
+            max_vendors_per_item=data.get("max_vendors_per_item"),
+            split_district_demand=bool(data.get("split_district_demand", False)),
+            share_rule=data.get("share_rule", DEFAULT_SHARE_RULE),
+            time_limit_s=int(data.get("time_limit_s", 60)),
+        )
 
 
 def _demands(rfp: Rfp) -> tuple[dict[tuple[int, int], int], dict[int, District]]:
     """Confirmed quantities by (district id, line number), and the districts."""
     links = db.session.scalars(
-        sa.select(RfpLineNeed).join(RfpLineNeed.line)
+        sa.select(RfpLineNeed)
+        .join(RfpLineNeed.line)
         .where(RfpLine.rfp_id == rfp.id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
-        .options(selectinload(RfpLineNeed.line),
-                 selectinload(RfpLineNeed.need).selectinload(Need.district).selectinload(District.region))
+        .options(
+            selectinload(RfpLineNeed.line),
+            selectinload(RfpLineNeed.need).selectinload(Need.district).selectinload(District.region),
+        )
     )
     quantities: dict[tuple[int, int], int] = {}
     districts: dict[int, District] = {}
@@ -341,21 +364,30 @@ def problem_for(rfp: Rfp, *, options: RoundOptions, evaluations: Mapping[int, Ev
         if not bid_offers:
             continue
         offers.extend(bid_offers)
-        vendors.append(Vendor(
-            id=vendor_id(version.bid),
-            total_discounts=tuple(DiscountBracket(dollars(bracket.min_value_cents), bracket.percent)
-                                  for bracket in version.discount_brackets),
-            evaluation_factor=_factor(evaluation),
-        ))
+        vendors.append(
+            Vendor(
+                id=vendor_id(version.bid),
+                total_discounts=tuple(
+                    DiscountBracket(dollars(bracket.min_value_cents), bracket.percent)
+                    for bracket in version.discount_brackets
+                ),
+                evaluation_factor=_factor(evaluation),
+            )
+        )
     return Problem(
         items=tuple(Item(f"L{line_no}") for line_no in wanted),
         districts=tuple(EngineDistrict(district_id(pk), districts[pk].region.code) for pk in sorted(districts)),
-        demands=tuple(Demand(district_id(pk), f"L{line_no}", quantities[(pk, line_no)])
-                      for line_no in wanted for pk in sorted(districts) if (pk, line_no) in quantities),
+        demands=tuple(
+            Demand(district_id(pk), f"L{line_no}", quantities[(pk, line_no)])
+            for line_no in wanted
+            for pk in sorted(districts)
+            if (pk, line_no) in quantities
+        ),
         offers=tuple(offers),
         vendors=tuple(vendors),
-        rules=Rules(max_vendors_per_item=options.max_vendors_per_item,
-                    split_district_demand=options.split_district_demand),
+        rules=Rules(
+            max_vendors_per_item=options.max_vendors_per_item, split_district_demand=options.split_district_demand
+        ),
         currency="USD",
         tco_years=rfp.tco_years,
     )
@@ -371,8 +403,9 @@ def problem_size(document: Mapping[str, Any]) -> int:
     return len(document["demands"]) * len(document["offers"])
 
 
-def solve(document: Mapping[str, Any], options: RoundOptions,
-          progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:
+def solve(
+    document: Mapping[str, Any], options: RoundOptions, progress: Callable[[Progress], None] | None = None
+) -> dict[str, Any]:
     """Solve a stored problem document with a round's options; the result as its JSON document.
 
     The document carries the round's rules (vendor cap, whole or split demands: :func:`problem_for`); of the
@@ -386,8 +419,14 @@ def solve(document: Mapping[str, Any], options: RoundOptions,
         If the document breaks the format.
     """
     problem = Problem.from_dict(dict(document))
-    result: AllocationResult = engine_solve(problem, time_limit_s=options.time_limit_s, shares=options.share_rule,
-                                            standalone=True, core=True, progress=progress)
+    result: AllocationResult = engine_solve(
+        problem,
+        time_limit_s=options.time_limit_s,
+        shares=options.share_rule,
+        standalone=True,
+        core=True,
+        progress=progress,
+    )
     return result.to_dict()
 
 
@@ -411,8 +450,10 @@ def awards_from(result: Mapping[str, Any], rfp: Rfp) -> list[Award]:
         If an offer names a bid line that does not exist on the RFP.
     """
     lines = {line.line_no: line for line in rfp.lines}
-    bid_lines = {(bid_line.bid_id, bid_line.rfp_line_id): bid_line for bid_line in db.session.scalars(
-        sa.select(BidLine).join(Bid).where(Bid.rfp_id == rfp.id))}
+    bid_lines = {
+        (bid_line.bid_id, bid_line.rfp_line_id): bid_line
+        for bid_line in db.session.scalars(sa.select(BidLine).join(Bid).where(Bid.rfp_id == rfp.id))
+    }
     rows = []
     for award in result["awards"]:
         bid_pk, line_no = bid_and_line_of(award["offer"])
@@ -420,12 +461,19 @@ def awards_from(result: Mapping[str, Any], rfp: Rfp) -> list[Award]:
         bid_line = None if rfp_line is None else bid_lines.get((bid_pk, rfp_line.id))
         if bid_line is None:
             raise ValueError(f"offer {award['offer']} is no bid line of {rfp.reference}")
-        rows.append(Award(
-            rfp_line_id=rfp_line.id, district_id=district_pk(award["district"]), vendor_id=vendor_pk(award["vendor"]),
-            bid_line_id=bid_line.id, quantity=award["quantity"], unit_price=Decimal(award["unit_price"]),
-            cost_cents=cents(Decimal(award["cost"])), support_cost_cents=cents(Decimal(award["support_cost"])),
-            discount_cents=cents(Decimal(award["discount"])),
-        ))
+        rows.append(
+            Award(
+                rfp_line_id=rfp_line.id,
+                district_id=district_pk(award["district"]),
+                vendor_id=vendor_pk(award["vendor"]),
+                bid_line_id=bid_line.id,
+                quantity=award["quantity"],
+                unit_price=Decimal(award["unit_price"]),
+                cost_cents=cents(Decimal(award["cost"])),
+                support_cost_cents=cents(Decimal(award["support_cost"])),
+                discount_cents=cents(Decimal(award["discount"])),
+            )
+        )
     return rows
 
 
@@ -443,17 +491,22 @@ def shares_from(result: Mapping[str, Any], rule: str, names: Mapping[str, str] |
         pooled = _cents_or_none(share.get(column))
         pooled = equal_price if pooled is None else pooled
         standalone = _cents_or_none(share["standalone_cost"])
-        rows.append(DistrictShare(
-            district_id=district_pk(share["district"]), pooled_cost_cents=pooled,
-            standalone_cost_cents=standalone, savings_cents=None if standalone is None else standalone - pooled,
-            standalone_note=readable(share.get("standalone_reason") or "", names or {}),
-        ))
+        rows.append(
+            DistrictShare(
+                district_id=district_pk(share["district"]),
+                pooled_cost_cents=pooled,
+                standalone_cost_cents=standalone,
+                savings_cents=None if standalone is None else standalone - pooled,
+                standalone_note=readable(share.get("standalone_reason") or "", names or {}),
+            )
+        )
     return rows
 
 
 def readable(reason: str, names: Mapping[str, str]) -> str:
     """An engine's reason with its ids in words (:func:`engine_names`); the engine's reasons hold no user text, so
     ids are all these tokens can be."""
+
     def word(match: re.Match) -> str:
         token = match.group(0)
         return names.get(token, f"line {token[1:]}" if token[0] == "L" else token)
@@ -470,8 +523,10 @@ def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:
     explanation its sentences.
     """
     districts = [district_pk(district["id"]) for district in document["districts"]]
-    names = {district_id(district.organisation_id): district.name
-             for district in db.session.scalars(sa.select(District).where(District.organisation_id.in_(districts)))}
+    names = {
+        district_id(district.organisation_id): district.name
+        for district in db.session.scalars(sa.select(District).where(District.organisation_id.in_(districts)))
+    }
     lines = {line.id: line for line in rfp.lines}
     for version in bid_queries.submitted_versions(rfp):
         names[vendor_id(version.bid)] = version.vendor_name
@@ -482,8 +537,9 @@ def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:
     return names
 
 
-def explain_round(problem: dict, result: dict, *, names: Mapping[str, str] | None = None,
-                  time_limit_s: float | None = 20.0) -> Explanation:
+def explain_round(
+    problem: dict, result: dict, *, names: Mapping[str, str] | None = None, time_limit_s: float | None = 20.0
+) -> Explanation:
     """The engine's explanation of a stored round, line by line (:func:`pricing.explain`).
 
     Parameters
@@ -502,5 +558,6 @@ def explain_round(problem: dict, result: dict, *, names: Mapping[str, str] | Non
     pricing.Explanation
         Ids as in the problem; money as ``Decimal`` dollars.
     """
-    return explain(Problem.from_dict(problem), AllocationResult.from_dict(result), names=names,
-                   time_limit_s=time_limit_s)
+    return explain(
+        Problem.from_dict(problem), AllocationResult.from_dict(result), names=names, time_limit_s=time_limit_s
+    )

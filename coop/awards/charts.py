@@ -70,13 +70,27 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
         for n, line in enumerate(series):
             style = series_style(n)
             # Plot coordinates are floats by nature; the figures people read are in the table, exact.
-            axes.plot([q for q, _ in line.points], [float(c) for _, c in line.points], label=line.label,
-                      linewidth=1.6, markersize=4, **style)
+            axes.plot(
+                [q for q, _ in line.points],
+                [float(c) for _, c in line.points],
+                label=line.label,
+                linewidth=1.6,
+                markersize=4,
+                **style,
+            )
             if line.awarded is not None:
                 quantity, cost = line.awarded
-                axes.plot([quantity], [float(cost)], marker=style["marker"], markersize=12, color=style["color"],
-                          markeredgecolor=TEXT_COLOUR, markeredgewidth=1.5, linestyle="none",
-                          label=f"{line.label}: awarded {quantity:,} units")
+                axes.plot(
+                    [quantity],
+                    [float(cost)],
+                    marker=style["marker"],
+                    markersize=12,
+                    color=style["color"],
+                    markeredgecolor=TEXT_COLOUR,
+                    markeredgewidth=1.5,
+                    linestyle="none",
+                    label=f"{line.label}: awarded {quantity:,} units",
+                )
         axes.set_xlabel("Units bought from the offer")
         axes.set_ylabel("Cost of ownership")
         axes.xaxis.set_major_formatter(FuncFormatter(_units))
@@ -90,5 +104,11 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
 
     entries = len(series) + sum(1 for line in series if line.awarded is not None)
     # Tall enough for the legend beside the axes, one entry per offer and per awarded point.
-    return svg(draw, chart_id=chart_id, title=title, description=description,
-               size_in=(7.0, max(4.2, 0.16 * entries + 0.6)), tight=True)
+    return svg(
+        draw,
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        size_in=(7.0, max(4.2, 0.16 * entries + 0.6)),
+        tight=True,
+    )

@@ -132,8 +132,10 @@ class Names:
 
 def names_for(rfp: Rfp, problem: dict) -> Names:
     """The names a round's explanation uses (vendors as they bid, districts, lines with their items)."""
-    return Names(adapters.engine_names(problem, rfp),
-                 {line.line_no: f"Line {line.line_no}: {line.item.name} ({line.item.code})" for line in rfp.lines})
+    return Names(
+        adapters.engine_names(problem, rfp),
+        {line.line_no: f"Line {line.line_no}: {line.item.name} ({line.item.code})" for line in rfp.lines},
+    )
 
 
 def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanation:
@@ -164,9 +166,17 @@ def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanati
 
     def award_rows(awards) -> tuple[AwardRow, ...]:
         return tuple(
-            AwardRow(name(a.vendor), tuple(name(d) for d in a.districts), a.quantity,
-                     f"from {a.tier_min_quantity:,} units at {_dollars(a.tier_unit_price)}", _dollars(a.unit_price),
-                     _dollars(a.cost), _dollars(a.support_cost), _dollars(a.discount), _dollars(a.total))
+            AwardRow(
+                name(a.vendor),
+                tuple(name(d) for d in a.districts),
+                a.quantity,
+                f"from {a.tier_min_quantity:,} units at {_dollars(a.tier_unit_price)}",
+                _dollars(a.unit_price),
+                _dollars(a.cost),
+                _dollars(a.support_cost),
+                _dollars(a.discount),
+                _dollars(a.total),
+            )
             for a in awards
         )
 
@@ -174,44 +184,71 @@ def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanati
     for line in explained.lines:
         title = line_title(line.item)
         chart_id = f"chart-{line.item}" if _LINE_ID.fullmatch(line.item) else f"chart-{len(lines) + 1}"
-        series = [charts.Series(name(c.vendor), c.points,
-                                (c.awarded_quantity, c.awarded_cost) if c.awarded_cost is not None else None)
-                  for c in line.curves]
-        winners = "; ".join(f"{name(a.vendor)} {a.quantity:,} units at {_dollars(a.unit_price)} a unit"
-                            for a in line.awards)
+        series = [
+            charts.Series(
+                name(c.vendor), c.points, (c.awarded_quantity, c.awarded_cost) if c.awarded_cost is not None else None
+            )
+            for c in line.curves
+        ]
+        winners = "; ".join(
+            f"{name(a.vendor)} {a.quantity:,} units at {_dollars(a.unit_price)} a unit" for a in line.awards
+        )
         years = f"{explained.tco_years} year{'s' if explained.tco_years != 1 else ''}"
-        description = (f"Cost of ownership over {years} against the units bought, for each of "
-                       f"the {len(line.curves)} offers on the line, before total-quantity discounts. "
-                       f"Awarded: {winners}. The table below gives the same figures.")
-        lines.append(LineView(
-            title=title, quantity=line.quantity, awards=award_rows(line.awards),
-            cost=_dollars(line.cost), runner_up=line.runner_up.message,
-            runner_up_awards=award_rows(line.runner_up.awards),
-            lost=tuple(LostRow(name(o.vendor), REASON_LABELS[o.reason], o.message) for o in line.lost),
-            chart_id=chart_id,
-            # The SVG is built by the chart module, every text in it escaped there.
-            chart=Markup(charts.line_chart(chart_id, f"{title}: cost against quantity", description, series)),
-            curves=tuple(_curve_row(name(c.vendor), c) for c in line.curves),
-        ))
+        description = (
+            f"Cost of ownership over {years} against the units bought, for each of "
+            f"the {len(line.curves)} offers on the line, before total-quantity discounts. "
+            f"Awarded: {winners}. The table below gives the same figures."
+        )
+        lines.append(
+            LineView(
+                title=title,
+                quantity=line.quantity,
+                awards=award_rows(line.awards),
+                cost=_dollars(line.cost),
+                runner_up=line.runner_up.message,
+                runner_up_awards=award_rows(line.runner_up.awards),
+                lost=tuple(LostRow(name(o.vendor), REASON_LABELS[o.reason], o.message) for o in line.lost),
+                chart_id=chart_id,
+                # The SVG is built by the chart module, every text in it escaped there.
+                chart=Markup(charts.line_chart(chart_id, f"{title}: cost against quantity", description, series)),
+                curves=tuple(_curve_row(name(c.vendor), c) for c in line.curves),
+            )
+        )
     pooling = None
     if explained.pooling is not None:
         p = explained.pooling
-        pooling = PoolingView(_dollars(p.pooled_cost), _dollars(p.standalone_cost), _dollars(p.compared_pooled_cost),
-                              _dollars(p.savings), not p.missing,
-                              tuple((name(d), adapters.readable(why, names.engine)) for d, why in p.missing))
-    unmet = tuple(UnmetRow(name(u.district), line_title(u.item), u.quantity, adapters.readable(u.reason, names.engine))
-                  for u in explained.unmet)
+        pooling = PoolingView(
+            _dollars(p.pooled_cost),
+            _dollars(p.standalone_cost),
+            _dollars(p.compared_pooled_cost),
+            _dollars(p.savings),
+            not p.missing,
+            tuple((name(d), adapters.readable(why, names.engine)) for d, why in p.missing),
+        )
+    unmet = tuple(
+        UnmetRow(name(u.district), line_title(u.item), u.quantity, adapters.readable(u.reason, names.engine))
+        for u in explained.unmet
+    )
     return RoundExplanation(explained.status, explained.message, explained.tco_years, tuple(lines), pooling, unmet)
 
 
 def _curve_row(vendor: str, curve) -> CurveRow:
     tiers = "; ".join(f"{quantity:,}+ units: {_dollars(price)}" for quantity, price in curve.tiers)
     points = "; ".join(f"{quantity:,} units: {_dollars(cost)}" for quantity, cost in curve.points if quantity > 0)
-    awarded = (f"{curve.awarded_quantity:,} units: {_dollars(curve.awarded_cost)}"
-               if curve.awarded_cost is not None else "not awarded")
-    return CurveRow(vendor, PRICING_LABELS[curve.pricing], tiers, points,
-                    "unlimited" if curve.capacity is None else f"{curve.capacity:,}",
-                    f"{curve.min_award_quantity:,}", awarded)
+    awarded = (
+        f"{curve.awarded_quantity:,} units: {_dollars(curve.awarded_cost)}"
+        if curve.awarded_cost is not None
+        else "not awarded"
+    )
+    return CurveRow(
+        vendor,
+        PRICING_LABELS[curve.pricing],
+        tiers,
+        points,
+        "unlimited" if curve.capacity is None else f"{curve.capacity:,}",
+        f"{curve.min_award_quantity:,}",
+        awarded,
+    )
 
 
 def render_html(explanation: RoundExplanation) -> Markup:

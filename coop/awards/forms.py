@@ -35,7 +35,8 @@ class RoundOptionsForm(FlaskForm):
     """The rules of a new award round."""
 
     max_vendors_per_item = IntegerField(
-        "Vendor cap per line", invalid_value_message=VENDOR_CAP_RANGE,
+        "Vendor cap per line",
+        invalid_value_message=VENDOR_CAP_RANGE,
         validators=[Optional(), NumberRange(min=1, max=MAX_VENDOR_CAP, message=VENDOR_CAP_RANGE)],
         description="The most vendors awarded on one line; blank for no cap.",
     )
@@ -44,23 +45,34 @@ class RoundOptionsForm(FlaskForm):
         description="Unticked, each district's quantity of a line goes whole to one vendor.",
     )
     share_rule = SelectField(
-        "Share rule", default=adapters.DEFAULT_SHARE_RULE, invalid_choice_message=SHARE_RULE_UNKNOWN,
-        choices=[SelectChoice(rule, share_rule_label(rule) + (" (default)" if rule == adapters.DEFAULT_SHARE_RULE
-                                                             else "")) for rule in adapters.SHARE_RULE_NAMES],
+        "Share rule",
+        default=adapters.DEFAULT_SHARE_RULE,
+        invalid_choice_message=SHARE_RULE_UNKNOWN,
+        choices=[
+            SelectChoice(rule, share_rule_label(rule) + (" (default)" if rule == adapters.DEFAULT_SHARE_RULE else ""))
+            for rule in adapters.SHARE_RULE_NAMES
+        ],
         validators=[InputRequired(message=SHARE_RULE_UNKNOWN)],
     )
     time_limit_s = IntegerField(
-        "Time limit (seconds)", default=DEFAULT_TIME_LIMIT_S, invalid_value_message=TIME_LIMIT_RANGE,
-        validators=[InputRequired(message=TIME_LIMIT_RANGE),
-                    NumberRange(min=MIN_TIME_LIMIT_S, max=MAX_TIME_LIMIT_S, message=TIME_LIMIT_RANGE)],
+        "Time limit (seconds)",
+        default=DEFAULT_TIME_LIMIT_S,
+        invalid_value_message=TIME_LIMIT_RANGE,
+        validators=[
+            InputRequired(message=TIME_LIMIT_RANGE),
+            NumberRange(min=MIN_TIME_LIMIT_S, max=MAX_TIME_LIMIT_S, message=TIME_LIMIT_RANGE),
+        ],
         description="For the pooled solve, and for each standalone and coalition solve.",
     )
     submit = SubmitField("Run the round")
 
     def options(self) -> adapters.RoundOptions:
-        return adapters.RoundOptions(max_vendors_per_item=self.max_vendors_per_item.data,
-                                     split_district_demand=self.split_district_demand.data,
-                                     share_rule=self.share_rule.data, time_limit_s=self.time_limit_s.data)
+        return adapters.RoundOptions(
+            max_vendors_per_item=self.max_vendors_per_item.data,
+            split_district_demand=self.split_district_demand.data,
+            share_rule=self.share_rule.data,
+            time_limit_s=self.time_limit_s.data,
+        )
 
 
 class RoundActionForm(FlaskForm):

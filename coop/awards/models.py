@@ -114,7 +114,9 @@ class Award(db.Model):
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
 
     def __repr__(self) -> str:
-        return f"<Award round={self.award_round_id} district={self.district_id} vendor={self.vendor_id} x{self.quantity}>"
+        return (
+            f"<Award round={self.award_round_id} district={self.district_id} vendor={self.vendor_id} x{self.quantity}>"
+        )
 
 
 class DistrictShare(db.Model):

@@ -25,32 +25,39 @@ def opened_rfp(rfp_id: int) -> Rfp | None:
 
 def rounds_of(rfp_id: int) -> list[AwardRound]:
     """The RFP's rounds, newest first."""
-    return list(db.session.scalars(sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id)
-                                   .order_by(AwardRound.number.desc())))
+    return list(
+        db.session.scalars(sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id).order_by(AwardRound.number.desc()))
+    )
 
 
 def round_of(rfp_id: int, number: int) -> AwardRound | None:
     """Round ``number`` of the RFP, with its awards and shares."""
     return db.session.scalar(
-        sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
-        .options(selectinload(AwardRound.awards).selectinload(Award.rfp_line).selectinload(RfpLine.item),
-                 selectinload(AwardRound.awards).selectinload(Award.district),
-                 selectinload(AwardRound.awards).selectinload(Award.vendor),
-                 selectinload(AwardRound.shares).selectinload(DistrictShare.district))
+        sa.select(AwardRound)
+        .where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
+        .options(
+            selectinload(AwardRound.awards).selectinload(Award.rfp_line).selectinload(RfpLine.item),
+            selectinload(AwardRound.awards).selectinload(Award.district),
+            selectinload(AwardRound.awards).selectinload(Award.vendor),
+            selectinload(AwardRound.shares).selectinload(DistrictShare.district),
+        )
     )
 
 
 def is_stale(award_round: AwardRound, now: datetime, stale_s: float) -> bool:
     """A running round silent for longer than ``stale_s``: its worker stopped."""
     last = award_round.heartbeat_at or award_round.started_at
-    return (award_round.status == AwardRoundStatus.RUNNING and last is not None
-            and now - last > timedelta(seconds=stale_s))
+    return (
+        award_round.status == AwardRoundStatus.RUNNING and last is not None and now - last > timedelta(seconds=stale_s)
+    )
 
 
 def sorted_awards(award_round: AwardRound) -> list[Award]:
     """The round's awards by line, district name, vendor name."""
-    return sorted(award_round.awards, key=lambda award: (award.rfp_line.line_no, award.district.name.casefold(),
-                                                         award.vendor.name.casefold()))
+    return sorted(
+        award_round.awards,
+        key=lambda award: (award.rfp_line.line_no, award.district.name.casefold(), award.vendor.name.casefold()),
+    )
 
 
 def sorted_shares(award_round: AwardRound) -> list[DistrictShare]:
@@ -76,6 +83,7 @@ def progress_of(award_round: AwardRound, *, stopped: bool, stopped_message: str)
 
 
 # --- comparing two rounds --------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ShareRow:
@@ -136,8 +144,14 @@ def compare(a: AwardRound, b: AwardRound) -> Comparison:
     for name in sorted(shares_a.keys() | shares_b.keys(), key=str.casefold):
         share_a, share_b = shares_a.get(name), shares_b.get(name)
         standalone = (share_a or share_b).standalone_cost_cents
-        share_rows.append(ShareRow(name, None if share_a is None else share_a.pooled_cost_cents,
-                                   None if share_b is None else share_b.pooled_cost_cents, standalone))
+        share_rows.append(
+            ShareRow(
+                name,
+                None if share_a is None else share_a.pooled_cost_cents,
+                None if share_b is None else share_b.pooled_cost_cents,
+                standalone,
+            )
+        )
     awarded_a, awarded_b = _awarded(a), _awarded(b)
     changes = []
     for key in sorted(awarded_a.keys() | awarded_b.keys(), key=lambda key: (key[0], key[1].casefold())):

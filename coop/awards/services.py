@@ -43,8 +43,10 @@ NO_DEMAND = "{reference} has no confirmed quantity on any line: there is nothing
 NOT_SCORED = "Score every bid on every criterion before running a round. {problems}"
 NOT_CANCELLABLE = "Round {number} is {status}: only a queued or running round can be cancelled."
 STILL_RUNNING = "Round {number} is still {status}: wait for it to end, or cancel it, before re-running it."
-WORKER_STOPPED = ("The worker stopped while the round was running (no sign of life since {time}); nothing of it "
-                  "was written. Re-run it.")
+WORKER_STOPPED = (
+    "The worker stopped while the round was running (no sign of life since {time}); nothing of it "
+    "was written. Re-run it."
+)
 QUEUE_DOWN = "The job queue did not answer ({error}), so the round did not start. Try again later."
 ENGINE_FAILED = "The engine failed: {error}"
 NO_ALLOCATION = "The engine found no allocation: {message}"
@@ -60,6 +62,7 @@ class RoundCancelled(Exception):
 
 
 # --- reading, with the app's settings --------------------------------------------------------------------------------
+
 
 def worker_stopped(award_round: AwardRound, now: datetime | None = None) -> bool:
     """Whether a running round lost its worker: no heartbeat for ``COOP_ROUND_STALE_S``."""
@@ -78,14 +81,16 @@ def _evaluations(rfp: Rfp) -> Mapping[int, adapters.Evaluation]:
 
 # --- starting --------------------------------------------------------------------------------------------------------
 
+
 def _rfp_for_round(rfp_id: int) -> Rfp:
     """The RFP, locked so that round numbers are taken one at a time.
 
     Raises ``LookupError`` when its bids are sealed (not opened): nothing about them may be read, nor
     whether there is an RFP to award; :class:`Refusal` when it is opened but not open to rounds.
     """
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
-                            .execution_options(populate_existing=True))
+    rfp = db.session.scalar(
+        sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
+    )
     if rfp is None or rfp.opened_at is None:
         raise LookupError(rfp_id)
     if rfp.status != RfpStatus.OPENED:
@@ -93,18 +98,35 @@ def _rfp_for_round(rfp_id: int) -> Rfp:
     return rfp
 
 
-def _new_round(admin: User, rfp: Rfp, problem: dict, options: adapters.RoundOptions,
-               rerun_of: AwardRound | None) -> AwardRound:
+def _new_round(
+    admin: User, rfp: Rfp, problem: dict, options: adapters.RoundOptions, rerun_of: AwardRound | None
+) -> AwardRound:
     # Its number is the RFP's next (the model's default), taken under the lock on the RFP's row.
-    award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.QUEUED, options=options.to_dict(),
-                             problem=problem, rule=options.share_rule, created_by_id=admin.id, rerun_of=rerun_of,
-                             phase="queued")
+    award_round = AwardRound(
+        rfp_id=rfp.id,
+        status=AwardRoundStatus.QUEUED,
+        options=options.to_dict(),
+        problem=problem,
+        rule=options.share_rule,
+        created_by_id=admin.id,
+        rerun_of=rerun_of,
+        phase="queued",
+    )
     db.session.add(award_round)
     db.session.flush()
-    audit.record("award_round.created", entity_type="award_round", entity_id=award_round.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id, after={"number": award_round.number, "status": award_round.status.value,
-                                       "options": options.to_dict(),
-                                       "rerun_of": None if rerun_of is None else rerun_of.number})
+    audit.record(
+        "award_round.created",
+        entity_type="award_round",
+        entity_id=award_round.id,
+        actor_user_id=admin.id,
+        rfp_id=rfp.id,
+        after={
+            "number": award_round.number,
+            "status": award_round.status.value,
+            "options": options.to_dict(),
+            "rerun_of": None if rerun_of is None else rerun_of.number,
+        },
+    )
     return award_round
 
 
@@ -153,8 +175,9 @@ def rerun_round(admin: User, rfp_id: int, number: int) -> AwardRound:
             if not worker_stopped(source):
                 raise Refusal(STILL_RUNNING.format(number=number, status=source.status.value))
             _mark_stopped(source)
-        award_round = _new_round(admin, rfp, dict(source.problem), adapters.RoundOptions.from_dict(source.options),
-                                 rerun_of=source)
+        award_round = _new_round(
+            admin, rfp, dict(source.problem), adapters.RoundOptions.from_dict(source.options), rerun_of=source
+        )
     _dispatch(award_round)
     return award_round
 
@@ -174,10 +197,14 @@ def _dispatch(award_round: AwardRound) -> None:
 
 # --- cancelling ------------------------------------------------------------------------------------------------------
 
+
 def _locked_round(rfp_id: int, number: int) -> AwardRound:
     award_round = db.session.scalar(
-        sa.select(AwardRound).where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
-        .with_for_update().execution_options(populate_existing=True))
+        sa.select(AwardRound)
+        .where(AwardRound.rfp_id == rfp_id, AwardRound.number == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if award_round is None:
         raise LookupError(number)
     return award_round
@@ -188,8 +215,15 @@ def _mark_stopped(award_round: AwardRound) -> None:
     award_round.status = AwardRoundStatus.FAILED
     award_round.error = stopped_message(award_round)
     award_round.finished_at = clock.utcnow()
-    audit.record("award_round.worker_stopped", entity_type="award_round", entity_id=award_round.id, actor_user_id=None,
-                 rfp_id=award_round.rfp_id, before={"status": before}, after={"status": award_round.status.value})
+    audit.record(
+        "award_round.worker_stopped",
+        entity_type="award_round",
+        entity_id=award_round.id,
+        actor_user_id=None,
+        rfp_id=award_round.rfp_id,
+        before={"status": before},
+        after={"status": award_round.status.value},
+    )
 
 
 def cancel_round(admin: User, rfp_id: int, number: int) -> AwardRound:
@@ -221,13 +255,20 @@ def cancel_round(admin: User, rfp_id: int, number: int) -> AwardRound:
             award_round.phase = "cancelled"
             award_round.error = CANCELLED
             award_round.finished_at = now
-        audit.record("award_round.cancel_requested", entity_type="award_round", entity_id=award_round.id,
-                     actor_user_id=admin.id, rfp_id=rfp_id, before={"status": before},
-                     after={"status": award_round.status.value})
+        audit.record(
+            "award_round.cancel_requested",
+            entity_type="award_round",
+            entity_id=award_round.id,
+            actor_user_id=admin.id,
+            rfp_id=rfp_id,
+            before={"status": before},
+            after={"status": award_round.status.value},
+        )
     return award_round
 
 
 # --- running ---------------------------------------------------------------------------------------------------------
+
 
 def _cents(dollars: float | None) -> int | None:
     # The engine's running figures are floats; they are shown, never invoiced.
@@ -250,9 +291,13 @@ class _Tracker:
         if not final and moment - self.last_write < self.every_s:
             return
         self.last_write = moment
-        self._write(phase=progress.status, best_cost_cents=_cents(progress.best_cost),
-                    lower_bound_cents=_cents(progress.lower_bound), progress_gap=progress.gap,
-                    elapsed_s=round(progress.elapsed_s, 3))
+        self._write(
+            phase=progress.status,
+            best_cost_cents=_cents(progress.best_cost),
+            lower_bound_cents=_cents(progress.lower_bound),
+            progress_gap=progress.gap,
+            elapsed_s=round(progress.elapsed_s, 3),
+        )
 
     def phase(self, name: str) -> None:
         """The round's work after the engine's (the explanation) begins: said at once, and a cancel honoured."""
@@ -269,7 +314,8 @@ class _Tracker:
                     .execution_options(synchronize_session=False)
                 )
                 cancel_requested_at = db.session.scalar(
-                    sa.select(AwardRound.cancel_requested_at).where(AwardRound.id == self.round_id))
+                    sa.select(AwardRound.cancel_requested_at).where(AwardRound.id == self.round_id)
+                )
         except sa.exc.OperationalError as error:
             # A busy database must not cost the round its answer: the next report writes again.
             log.warning("award round %s: progress not written: %s", self.round_id, error)
@@ -297,9 +343,11 @@ def _heartbeat(round_id: int) -> Iterator[None]:
         while not stop.wait(every_s):
             try:
                 with engine.begin() as connection:
-                    connection.execute(table.update()
-                                       .where(table.c.id == round_id, table.c.status == AwardRoundStatus.RUNNING)
-                                       .values(heartbeat_at=clock.utcnow()))
+                    connection.execute(
+                        table.update()
+                        .where(table.c.id == round_id, table.c.status == AwardRoundStatus.RUNNING)
+                        .values(heartbeat_at=clock.utcnow())
+                    )
             except sa.exc.DBAPIError as error:  # a busy database: the next beat tries again
                 log.warning("award round %s: heartbeat not written: %s", round_id, error)
 
@@ -320,7 +368,8 @@ def run_round(round_id: int) -> None:
     now = clock.utcnow()
     with unit_of_work():
         claimed = db.session.execute(
-            sa.update(AwardRound).where(AwardRound.id == round_id, AwardRound.status == AwardRoundStatus.QUEUED)
+            sa.update(AwardRound)
+            .where(AwardRound.id == round_id, AwardRound.status == AwardRoundStatus.QUEUED)
             .values(status=AwardRoundStatus.RUNNING, phase="starting", started_at=now, heartbeat_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -360,8 +409,12 @@ def run_round_job(round_id: int) -> None:
 def _end(round_id: int, status: AwardRoundStatus, *, error: str) -> None:
     """End a round that wrote nothing: failed or cancelled."""
     with unit_of_work():
-        award_round = db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id).with_for_update()
-                                        .execution_options(populate_existing=True))
+        award_round = db.session.scalar(
+            sa.select(AwardRound)
+            .where(AwardRound.id == round_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if award_round.status not in (AwardRoundStatus.QUEUED, AwardRoundStatus.RUNNING):
             return
         before = award_round.status.value
@@ -369,9 +422,15 @@ def _end(round_id: int, status: AwardRoundStatus, *, error: str) -> None:
         award_round.phase = status.value
         award_round.error = error
         award_round.finished_at = clock.utcnow()
-        audit.record(f"award_round.{status.value}", entity_type="award_round", entity_id=award_round.id,
-                     actor_user_id=None, rfp_id=award_round.rfp_id, before={"status": before},
-                     after={"status": status.value, "error": error})
+        audit.record(
+            f"award_round.{status.value}",
+            entity_type="award_round",
+            entity_id=award_round.id,
+            actor_user_id=None,
+            rfp_id=award_round.rfp_id,
+            before={"status": before},
+            after={"status": status.value, "error": error},
+        )
 
 
 def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tracker) -> str | None:
@@ -388,8 +447,12 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
     """Write the engine's answer: the result, and the awards and shares, in one transaction."""
     with unit_of_work():
-        award_round = db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id).with_for_update()
-                                        .execution_options(populate_existing=True))
+        award_round = db.session.scalar(
+            sa.select(AwardRound)
+            .where(AwardRound.id == round_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         if award_round.status != AwardRoundStatus.RUNNING:
             return  # marked stopped meanwhile: its re-run is the round now
         if award_round.cancel_requested_at is not None:
@@ -401,27 +464,41 @@ def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> No
         award_round.phase = result["status"]
         award_round.gap = result["gap"]
         award_round.progress_gap = result["gap"]
-        award_round.total_cost_cents = (None if result["total_cost"] is None
-                                        else adapters.cents(Decimal(result["total_cost"])))
+        award_round.total_cost_cents = (
+            None if result["total_cost"] is None else adapters.cents(Decimal(result["total_cost"]))
+        )
         # Beside the lower bound, the cost the search minimised (evaluated, when evaluation factors weigh).
         searched = result.get("evaluated_cost") or result["total_cost"]
         award_round.best_cost_cents = None if searched is None else adapters.cents(Decimal(searched))
-        award_round.lower_bound_cents = (None if result["lower_bound"] is None
-                                         else adapters.cents(Decimal(result["lower_bound"])))
+        award_round.lower_bound_cents = (
+            None if result["lower_bound"] is None else adapters.cents(Decimal(result["lower_bound"]))
+        )
         award_round.elapsed_s = result["stats"].get("total_time_s")
         award_round.finished_at = award_round.heartbeat_at = now
         if result["status"] in ANSWERED:
             award_round.status = AwardRoundStatus.SOLVED
             award_round.solved_at = now
             award_round.awards.extend(adapters.awards_from(result, award_round.rfp))
-            award_round.shares.extend(adapters.shares_from(result, award_round.rule,
-                                                           adapters.engine_names(award_round.problem, award_round.rfp)))
+            award_round.shares.extend(
+                adapters.shares_from(
+                    result, award_round.rule, adapters.engine_names(award_round.problem, award_round.rfp)
+                )
+            )
         else:
             award_round.status = AwardRoundStatus.FAILED
             award_round.error = NO_ALLOCATION.format(message=result["message"])
-        audit.record(f"award_round.{award_round.status.value}", entity_type="award_round", entity_id=award_round.id,
-                     actor_user_id=None, rfp_id=award_round.rfp_id, before={"status": AwardRoundStatus.RUNNING.value},
-                     after={"status": award_round.status.value, "solver_status": result["status"],
-                            "total_cost": None if award_round.total_cost_cents is None
-                            else format_dollars(award_round.total_cost_cents)})
-
+        audit.record(
+            f"award_round.{award_round.status.value}",
+            entity_type="award_round",
+            entity_id=award_round.id,
+            actor_user_id=None,
+            rfp_id=award_round.rfp_id,
+            before={"status": AwardRoundStatus.RUNNING.value},
+            after={
+                "status": award_round.status.value,
+                "solver_status": result["status"],
+                "total_cost": None
+                if award_round.total_cost_cents is None
+                else format_dollars(award_round.total_cost_cents),
+            },
+        )

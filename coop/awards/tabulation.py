@@ -39,15 +39,36 @@ ALL_REGIONS = "All regions"
 PRICING_LABELS = {PricingKind.ALL_UNITS: "All units", PricingKind.INCREMENTAL: "Incremental"}
 
 COLUMNS = (
-    "line", "item_code", "item", "pooled_quantity", "vendor", "product", "pricing", "tiers",
-    "annual_support_per_unit", "capacity", "min_award_quantity", "regions", "unit_price_at_pooled_quantity",
-    "purchase_cost", "tco_years", "support_cost_over_tco_years", "tco", "notes",
+    "line",
+    "item_code",
+    "item",
+    "pooled_quantity",
+    "vendor",
+    "product",
+    "pricing",
+    "tiers",
+    "annual_support_per_unit",
+    "capacity",
+    "min_award_quantity",
+    "regions",
+    "unit_price_at_pooled_quantity",
+    "purchase_cost",
+    "tco_years",
+    "support_cost_over_tco_years",
+    "tco",
+    "notes",
 )
 DISCOUNT_COLUMNS = ("vendor", "min_purchase_value", "percent_off")
-MONEY_COLUMNS = frozenset({
-    "annual_support_per_unit", "unit_price_at_pooled_quantity", "purchase_cost", "support_cost_over_tco_years", "tco",
-    "min_purchase_value",
-})
+MONEY_COLUMNS = frozenset(
+    {
+        "annual_support_per_unit",
+        "unit_price_at_pooled_quantity",
+        "purchase_cost",
+        "support_cost_over_tco_years",
+        "tco",
+        "min_purchase_value",
+    }
+)
 MAX_COLUMN_WIDTH = 60
 
 
@@ -141,8 +162,13 @@ class VendorDiscounts:
     @property
     def brackets_text(self) -> str:
         """``2.5% off from $250,000.00; 4% off from $500,000.00``, or ``None``."""
-        return "; ".join(f"{bracket.percent.normalize():f}% off from {format_dollars(bracket.min_value_cents)}"
-                         for bracket in self.brackets) or "None"
+        return (
+            "; ".join(
+                f"{bracket.percent.normalize():f}% off from {format_dollars(bracket.min_value_cents)}"
+                for bracket in self.brackets
+            )
+            or "None"
+        )
 
 
 @dataclass(frozen=True)
@@ -161,16 +187,20 @@ class Tabulation:
 def _notes(bid_line: Line, quantity: int) -> tuple[str, ...]:
     notes = []
     if bid_line.capacity is not None and bid_line.capacity < quantity:
-        notes.append(f"Capacity {bid_line.capacity:,} < pooled quantity {quantity:,}: "
-                     "cannot supply the whole line alone.")
+        notes.append(
+            f"Capacity {bid_line.capacity:,} < pooled quantity {quantity:,}: cannot supply the whole line alone."
+        )
     if bid_line.min_award_quantity > quantity:
-        notes.append(f"Minimum award {bid_line.min_award_quantity:,} > pooled quantity {quantity:,}: "
-                     "cannot be awarded on this line.")
+        notes.append(
+            f"Minimum award {bid_line.min_award_quantity:,} > pooled quantity {quantity:,}: "
+            "cannot be awarded on this line."
+        )
     return tuple(notes)
 
 
-def _offer_row(version: queries.SubmittedVersion, bid_line: Line, rfp_line: RfpLine, tco_years: int,
-               region_names: dict[str, str]) -> OfferRow:
+def _offer_row(
+    version: queries.SubmittedVersion, bid_line: Line, rfp_line: RfpLine, tco_years: int, region_names: dict[str, str]
+) -> OfferRow:
     quantity = rfp_line.quantity
     offer = adapters.offer_for(version.bid, rfp_line, bid_line)
     purchase_cents = adapters.purchase_cost_cents(offer, quantity)
@@ -224,17 +254,21 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
             offers_by_line.setdefault(bid_line.rfp_line_id, []).append((version, bid_line))
     lines = []
     for line in sorted(rfp.lines, key=lambda line: line.line_no):
-        rows = [_offer_row(version, bid_line, line, rfp.tco_years, region_names)
-                for version, bid_line in offers_by_line.get(line.id, [])]
+        rows = [
+            _offer_row(version, bid_line, line, rfp.tco_years, region_names)
+            for version, bid_line in offers_by_line.get(line.id, [])
+        ]
         rows.sort(key=lambda row: (row.tco_cents, row.vendor.casefold(), row.product))
-        lines.append(LineTabulation(line.line_no, line.item.code, line.item.name, line.item.unit, line.quantity,
-                                    tuple(rows)))
+        lines.append(
+            LineTabulation(line.line_no, line.item.code, line.item.name, line.item.unit, line.quantity, tuple(rows))
+        )
     discounts = sorted(
         (VendorDiscounts(version.vendor_name, version.discount_brackets) for version in versions),
         key=lambda entry: entry.vendor.casefold(),
     )
-    return Tabulation(rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(versions), tuple(lines),
-                      tuple(discounts))
+    return Tabulation(
+        rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(versions), tuple(lines), tuple(discounts)
+    )
 
 
 def _money(cents: int | None) -> Decimal | None:
@@ -297,8 +331,11 @@ def discounts_frame(tabulation: Tabulation) -> pd.DataFrame:
         ``percent_off`` as an exact ``Decimal``. Vendors without brackets have no row.
     """
     records = [
-        {"vendor": entry.vendor, "min_purchase_value": adapters.dollars(bracket.min_value_cents),
-         "percent_off": bracket.percent}
+        {
+            "vendor": entry.vendor,
+            "min_purchase_value": adapters.dollars(bracket.min_value_cents),
+            "percent_off": bracket.percent,
+        }
         for entry in tabulation.discounts
         for bracket in entry.brackets
     ]

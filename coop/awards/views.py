@@ -49,11 +49,13 @@ def tabulation_page(reference: str):
 def tabulation_export(reference: str, kind: str):
     """The public bid tabulation as CSV or XLSX."""
     rfp = _opened_rfp_or_404(reference)
-    return exports.download(tabulation.export(tabulation.tabulation_for(rfp), kind), kind,
-                            tabulation.filename(rfp, kind))
+    return exports.download(
+        tabulation.export(tabulation.tabulation_for(rfp), kind), kind, tabulation.filename(rfp, kind)
+    )
 
 
 # --- award rounds (administrators) -----------------------------------------------------------------------------------
+
 
 @bp.app_template_global()
 def award_rounds_of(rfp: Rfp) -> list[AwardRound] | None:
@@ -93,16 +95,23 @@ def _round_or_404(rfp: Rfp, number: int) -> AwardRound:
 
 
 def _rounds_page(rfp: Rfp, form: forms.RoundOptionsForm, status: int = 200):
-    return render_template("awards/rounds.html", rfp=rfp, rounds=queries.rounds_of(rfp.id), form=form,
-                           can_run=rfp.status == RfpStatus.OPENED), status
+    return render_template(
+        "awards/rounds.html",
+        rfp=rfp,
+        rounds=queries.rounds_of(rfp.id),
+        form=form,
+        can_run=rfp.status == RfpStatus.OPENED,
+    ), status
 
 
 def _after_start(award_round: AwardRound):
     if award_round.status in queries.ACTIVE:
         flash(ROUND_STARTED.format(number=award_round.number), "info")
     else:
-        flash(ROUND_ENDED.format(number=award_round.number, status=award_round.status.value),
-              "success" if award_round.status == AwardRoundStatus.SOLVED else "warning")
+        flash(
+            ROUND_ENDED.format(number=award_round.number, status=award_round.status.value),
+            "success" if award_round.status == AwardRoundStatus.SOLVED else "warning",
+        )
     return redirect(url_for("awards.round_page", rfp_id=award_round.rfp_id, number=award_round.number))
 
 
@@ -134,13 +143,18 @@ def round_page(rfp_id: int, number: int):
     award_round = _round_or_404(rfp, number)
     stopped = services.worker_stopped(award_round)
     return render_template(
-        "awards/round.html", rfp=rfp, award_round=award_round, stopped=stopped,
+        "awards/round.html",
+        rfp=rfp,
+        award_round=award_round,
+        stopped=stopped,
         stopped_message=services.stopped_message(award_round) if stopped else None,
         active=award_round.status in queries.ACTIVE and not stopped,
-        awards=queries.sorted_awards(award_round), shares=queries.sorted_shares(award_round),
+        awards=queries.sorted_awards(award_round),
+        shares=queries.sorted_shares(award_round),
         others=[other for other in queries.rounds_of(rfp.id) if other.number != number],
         names=adapters.engine_names(award_round.problem, rfp) if award_round.problem else {},
-        action_form=forms.RoundActionForm(), can_run=rfp.status == RfpStatus.OPENED,
+        action_form=forms.RoundActionForm(),
+        can_run=rfp.status == RfpStatus.OPENED,
     )
 
 
@@ -150,8 +164,11 @@ def round_progress(rfp_id: int, number: int):
     """The round's progress, for its page's script."""
     award_round = _round_or_404(_rfp_or_404(rfp_id), number)
     stopped = services.worker_stopped(award_round)
-    response = jsonify(queries.progress_of(award_round, stopped=stopped,
-                                           stopped_message=services.stopped_message(award_round) if stopped else ""))
+    response = jsonify(
+        queries.progress_of(
+            award_round, stopped=stopped, stopped_message=services.stopped_message(award_round) if stopped else ""
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -230,10 +247,14 @@ def round_explanation_pdf(rfp_id: int, number: int):
     award_round = _round_or_404(rfp, number)
     if award_round.explanation_html is None:
         abort(404)
-    return explanation.render_pdf(rfp, award_round.explanation_html), 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'inline; filename="{rfp.reference}-round-{number}-explanation.pdf"',
-    }
+    return (
+        explanation.render_pdf(rfp, award_round.explanation_html),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{rfp.reference}-round-{number}-explanation.pdf"',
+        },
+    )
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/rounds/compare")

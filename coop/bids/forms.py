@@ -55,8 +55,10 @@ class LineForm(Form):
     compliance = FieldList(FormField(ComplianceForm))
     pricing_kind = RadioField(
         "Pricing",
-        choices=[SelectChoice(PricingKind.ALL_UNITS.value, "All units: every unit at the price of the tier reached"),
-                 SelectChoice(PricingKind.INCREMENTAL.value, "Incremental: each band of units at its own price")],
+        choices=[
+            SelectChoice(PricingKind.ALL_UNITS.value, "All units: every unit at the price of the tier reached"),
+            SelectChoice(PricingKind.INCREMENTAL.value, "Incremental: each band of units at its own price"),
+        ],
         default=PricingKind.ALL_UNITS.value,
         validate_choice=False,  # rules.py words the refusal
     )
@@ -64,8 +66,12 @@ class LineForm(Form):
     annual_cost_per_unit = StringField("Annual support cost per unit ($)", render_kw={"inputmode": "decimal"})
     capacity = StringField("Capacity (units; blank for no limit)", render_kw={"inputmode": "numeric"})
     min_award_quantity = StringField("Minimum award (units; blank for none)", render_kw={"inputmode": "numeric"})
-    regions = MultiCheckboxField("Regions served for this bid", validate_choice=False,
-                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    regions = MultiCheckboxField(
+        "Regions served for this bid",
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 class BidForm(FlaskForm):
@@ -96,14 +102,17 @@ class RevisionForm(FlaskForm):
 class AttachmentForm(FlaskForm):
     revision = HiddenField()
     # Distinct ids: both upload forms share one page, and each label must point at its own input.
-    file = FileField("Spec sheet (PDF)", validators=[FileRequired("Choose a PDF file to attach.")], id="attachment-file")
+    file = FileField(
+        "Spec sheet (PDF)", validators=[FileRequired("Choose a PDF file to attach.")], id="attachment-file"
+    )
     submit = SubmitField("Attach")
 
 
 class SheetForm(FlaskForm):
     revision = HiddenField()
-    file = FileField("Filled bid sheet (XLSX or CSV)", validators=[FileRequired("Choose the bid sheet to upload.")],
-                     id="sheet-file")
+    file = FileField(
+        "Filled bid sheet (XLSX or CSV)", validators=[FileRequired("Choose the bid sheet to upload.")], id="sheet-file"
+    )
     submit = SubmitField("Upload and save as draft")
 
 
@@ -118,10 +127,14 @@ def revision_of(form) -> int | None:
 
 # --- between the form and the rules ----------------------------------------------------------------------------------
 
-def line_data(rfp_line_id: int, requirements: list[tuple[str, str]], line: rules.LineInput | None,
-              default_regions: list[str]) -> dict:
+
+def line_data(
+    rfp_line_id: int, requirements: list[tuple[str, str]], line: rules.LineInput | None, default_regions: list[str]
+) -> dict:
     """The form data of one line's block: the vendor's bid on the line, or blank rows for a line not bid on."""
-    tiers = [{"min_quantity": tier.min_quantity, "unit_price": tier.unit_price} for tier in (line.tiers if line else ())]
+    tiers = [
+        {"min_quantity": tier.min_quantity, "unit_price": tier.unit_price} for tier in (line.tiers if line else ())
+    ]
     tiers += [{}] * max(SPARE_TIER_ROWS if line else 0, MIN_TIER_ROWS - len(tiers))
     if not line:
         tiers[0] = {"min_quantity": "1", "unit_price": ""}
@@ -140,17 +153,25 @@ def line_data(rfp_line_id: int, requirements: list[tuple[str, str]], line: rules
     }
 
 
-def form_data(bid_input: rules.BidInput | None, line_ids: list[int], requirements: dict[int, list[tuple[str, str]]],
-              default_regions: list[str], revision: int | None) -> dict:
+def form_data(
+    bid_input: rules.BidInput | None,
+    line_ids: list[int],
+    requirements: dict[int, list[tuple[str, str]]],
+    default_regions: list[str],
+    revision: int | None,
+) -> dict:
     """The whole form's data for a bid (or a blank one), line blocks in the RFP's line order."""
     bid_lines = {line.rfp_line_id: line for line in (bid_input.lines if bid_input else ())}
-    brackets = [{"min_value": bracket.min_value, "percent": bracket.percent}
-                for bracket in (bid_input.discount_brackets if bid_input else ())]
+    brackets = [
+        {"min_value": bracket.min_value, "percent": bracket.percent}
+        for bracket in (bid_input.discount_brackets if bid_input else ())
+    ]
     brackets += [{}] * max(SPARE_BRACKET_ROWS if brackets else 0, MIN_BRACKET_ROWS - len(brackets))
     return {
         "revision": "" if revision is None else str(revision),
-        "lines": [line_data(line_id, requirements[line_id], bid_lines.get(line_id), default_regions)
-                  for line_id in line_ids],
+        "lines": [
+            line_data(line_id, requirements[line_id], bid_lines.get(line_id), default_regions) for line_id in line_ids
+        ],
         "discounts": brackets,
     }
 
@@ -162,29 +183,38 @@ def bid_input(form: BidForm) -> rules.BidInput:
         line = entry.form
         if not line.bid_on.data or not (line.rfp_line_id.data or "").isdigit():
             continue
-        lines.append(rules.LineInput(
-            rfp_line_id=int(line.rfp_line_id.data),
-            product=line.product.data or "",
-            spec_compliance={item.form.key.data: item.form.answer.data or "" for item in line.compliance},
-            pricing_kind=line.pricing_kind.data or "",
-            tiers=tuple(rules.TierInput(tier.form.min_quantity.data or "", tier.form.unit_price.data or "")
-                        for tier in line.tiers),
-            annual_cost_per_unit=line.annual_cost_per_unit.data or "",
-            capacity=line.capacity.data or "",
-            min_award_quantity=line.min_award_quantity.data or "",
-            region_codes=tuple(line.regions.data or ()),
-        ))
+        lines.append(
+            rules.LineInput(
+                rfp_line_id=int(line.rfp_line_id.data),
+                product=line.product.data or "",
+                spec_compliance={item.form.key.data: item.form.answer.data or "" for item in line.compliance},
+                pricing_kind=line.pricing_kind.data or "",
+                tiers=tuple(
+                    rules.TierInput(tier.form.min_quantity.data or "", tier.form.unit_price.data or "")
+                    for tier in line.tiers
+                ),
+                annual_cost_per_unit=line.annual_cost_per_unit.data or "",
+                capacity=line.capacity.data or "",
+                min_award_quantity=line.min_award_quantity.data or "",
+                region_codes=tuple(line.regions.data or ()),
+            )
+        )
     return rules.BidInput(
         lines=tuple(lines),
-        discount_brackets=tuple(rules.BracketInput(entry.form.min_value.data or "", entry.form.percent.data or "")
-                                for entry in form.discounts),
+        discount_brackets=tuple(
+            rules.BracketInput(entry.form.min_value.data or "", entry.form.percent.data or "")
+            for entry in form.discounts
+        ),
     )
 
 
 def place_problems(form: BidForm, problems: list[Problem]) -> tuple[list[str], dict[int, list[str]]]:
     """Put each problem next to its field; returns the bid-wide messages and the line-wide ones by RFP line id."""
-    by_line = {int(entry.form.rfp_line_id.data): entry.form for entry in form.lines
-               if (entry.form.rfp_line_id.data or "").isdigit()}
+    by_line = {
+        int(entry.form.rfp_line_id.data): entry.form
+        for entry in form.lines
+        if (entry.form.rfp_line_id.data or "").isdigit()
+    }
     general: list[str] = []
     line_wide: dict[int, list[str]] = {}
     for problem in problems:

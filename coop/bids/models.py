@@ -88,7 +88,9 @@ class BidLine(db.Model):
     rfp_line_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp_line.id", ondelete="CASCADE"), index=True)
     product: Mapped[str] = mapped_column(sa.String(300))
     spec_compliance: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    pricing_kind: Mapped[PricingKind] = mapped_column(enum_column(PricingKind, "pricing_kind"), default=PricingKind.ALL_UNITS)
+    pricing_kind: Mapped[PricingKind] = mapped_column(
+        enum_column(PricingKind, "pricing_kind"), default=PricingKind.ALL_UNITS
+    )
     annual_cost_per_unit_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     capacity: Mapped[int | None] = mapped_column()
     min_award_quantity: Mapped[int] = mapped_column(default=0)

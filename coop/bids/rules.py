@@ -58,7 +58,9 @@ TIER_QUANTITY_NOT_WHOLE = f"A tier's starting quantity must be a whole number fr
 TIER_PRICE_REQUIRED = "Enter the unit price of this tier."
 PRICE_NOT_MONEY = "A unit price must be an amount in dollars, like 289 or 289.00 (at most 2 decimals)."
 PRICE_TOO_LARGE = f"A unit price must be at most ${MAX_UNIT_PRICE_CENTS // 100:,}."
-SUPPORT_NOT_MONEY = "The annual support cost per unit must be an amount in dollars, like 12 or 12.00 (0 when there is none)."
+SUPPORT_NOT_MONEY = (
+    "The annual support cost per unit must be an amount in dollars, like 12 or 12.00 (0 when there is none)."
+)
 CAPACITY_NOT_WHOLE = f"Capacity must be a whole number from 1 to {MAX_QUANTITY:,}, or blank for no limit."
 MIN_AWARD_NOT_WHOLE = f"The minimum award must be a whole number from 0 to {MAX_QUANTITY:,} (0 or blank for none)."
 REGIONS_REQUIRED = "Choose at least one region this offer serves."
@@ -69,13 +71,17 @@ BRACKET_PERCENT_NOT_PERCENT = "The discount must be a percentage above 0 and bel
 
 
 def tier_quantity_not_rising(index: int, previous_index: int, quantity: int, previous: int) -> str:
-    return (f"Tier {index + 1} starts at {quantity:,}, which is not above tier {previous_index + 1} (from {previous:,}): "
-            "tiers must rise in quantity.")
+    return (
+        f"Tier {index + 1} starts at {quantity:,}, which is not above tier {previous_index + 1} (from {previous:,}): "
+        "tiers must rise in quantity."
+    )
 
 
 def tier_price_rising(index: int, previous_index: int, price_cents: int, previous_cents: int) -> str:
-    return (f"Tier {index + 1} costs {format_dollars(price_cents)}, more than tier {previous_index + 1} "
-            f"({format_dollars(previous_cents)}): prices must not rise with quantity.")
+    return (
+        f"Tier {index + 1} costs {format_dollars(price_cents)}, more than tier {previous_index + 1} "
+        f"({format_dollars(previous_cents)}): prices must not rise with quantity."
+    )
 
 
 def min_award_above_capacity(min_award: int, capacity: int) -> str:
@@ -83,8 +89,10 @@ def min_award_above_capacity(min_award: int, capacity: int) -> str:
 
 
 def bracket_value_not_rising(index: int, previous_index: int, previous_cents: int) -> str:
-    return (f"Bracket {index + 1} must start at a purchase value above bracket {previous_index + 1}'s "
-            f"({format_dollars(previous_cents)}).")
+    return (
+        f"Bracket {index + 1} must start at a purchase value above bracket {previous_index + 1}'s "
+        f"({format_dollars(previous_cents)})."
+    )
 
 
 def bracket_percent_not_rising(index: int, previous_index: int, previous: Decimal) -> str:
@@ -96,6 +104,7 @@ def unknown_regions(codes: Iterable[str]) -> str:
 
 
 # --- input, as typed -------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TierInput:
@@ -142,6 +151,7 @@ class BidInput:
 
 # --- clean values ----------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Tier:
     min_quantity: int
@@ -173,8 +183,6 @@ class CleanBid:
     discount_brackets: tuple[Bracket, ...]
 
 
-
-
 @dataclass(frozen=True)
 class LineRules:
     """What the RFP asks of one line: the spec keys a vendor must answer, and the regions that exist."""
@@ -184,6 +192,7 @@ class LineRules:
 
 
 # --- parsing ---------------------------------------------------------------------------------------------------------
+
 
 def parse_whole(text: str) -> int | None:
     """A whole number as typed (``"1,200"``); ``None`` when it is not one, or is longer than any count a bid has."""
@@ -204,6 +213,7 @@ def parse_percent(text: str) -> Decimal | None:
 
 
 # --- checks ----------------------------------------------------------------------------------------------------------
+
 
 def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Problem]) -> tuple[Tier, ...]:
     # Blank rows (a form's spare rows) are skipped, but every message keeps the row's own position, so that
@@ -243,19 +253,26 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
             broken = True
         if previous is not None:
             if quantity <= previous[1]:
-                problems.append(Problem(tier_quantity_not_rising(index, previous[0], quantity, previous[1]),
-                                        field=(*path, "min_quantity")))
+                problems.append(
+                    Problem(
+                        tier_quantity_not_rising(index, previous[0], quantity, previous[1]),
+                        field=(*path, "min_quantity"),
+                    )
+                )
                 broken = True
             if price > previous[2]:
-                problems.append(Problem(tier_price_rising(index, previous[0], price, previous[2]),
-                                        field=(*path, "unit_price")))
+                problems.append(
+                    Problem(tier_price_rising(index, previous[0], price, previous[2]), field=(*path, "unit_price"))
+                )
                 broken = True
         previous = (index, quantity, price)
         clean.append(Tier(quantity, price))
     return () if broken else tuple(clean)
 
 
-def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str], problems: list[Problem]) -> Line | None:
+def _check_line(
+    data: LineInput, rules: LineRules, known_regions: frozenset[str], problems: list[Problem]
+) -> Line | None:
     line_id = data.rfp_line_id
     before = len(problems)
     product = data.product.strip()
@@ -288,8 +305,9 @@ def _check_line(data: LineInput, rules: LineRules, known_regions: frozenset[str]
     if min_award is None or min_award > MAX_QUANTITY:
         problems.append(Problem(MIN_AWARD_NOT_WHOLE, field=("lines", line_id, "min_award_quantity")))
     elif capacity is not None and min_award > capacity:
-        problems.append(Problem(min_award_above_capacity(min_award, capacity),
-                                field=("lines", line_id, "min_award_quantity")))
+        problems.append(
+            Problem(min_award_above_capacity(min_award, capacity), field=("lines", line_id, "min_award_quantity"))
+        )
     codes = tuple(dict.fromkeys(code.strip() for code in data.region_codes if code.strip()))
     if not codes:
         problems.append(Problem(REGIONS_REQUIRED, field=("lines", line_id, "regions")))
@@ -323,11 +341,19 @@ def _check_brackets(brackets: tuple[BracketInput, ...], problems: list[Problem])
         if previous is not None:
             previous_index, last = previous
             if value <= last.min_value_cents:
-                problems.append(Problem(bracket_value_not_rising(index, previous_index, last.min_value_cents),
-                                        field=("discounts", index, "min_value")))
+                problems.append(
+                    Problem(
+                        bracket_value_not_rising(index, previous_index, last.min_value_cents),
+                        field=("discounts", index, "min_value"),
+                    )
+                )
             if percent <= last.percent:
-                problems.append(Problem(bracket_percent_not_rising(index, previous_index, last.percent),
-                                        field=("discounts", index, "percent")))
+                problems.append(
+                    Problem(
+                        bracket_percent_not_rising(index, previous_index, last.percent),
+                        field=("discounts", index, "percent"),
+                    )
+                )
         previous = (index, Bracket(value, percent))
         clean.append(previous[1])
     return tuple(clean)

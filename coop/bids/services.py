@@ -58,23 +58,30 @@ PDF_MAGIC = b"%PDF-"
 
 NOT_A_VENDOR = "Only an approved vendor can bid."
 NOT_OPEN = "This RFP is not open for bids."
-STALE = ("Your bid has changed since this page was loaded (in another window, or by a colleague). "
-         "Nothing was saved: reload the page to see the bid as it is now.")
+STALE = (
+    "Your bid has changed since this page was loaded (in another window, or by a colleague). "
+    "Nothing was saved: reload the page to see the bid as it is now."
+)
 NO_BID = "You have no bid on this RFP yet: fill in the bid form and save it first."
 ATTACHMENT_NOT_PDF = "Attachments must be PDF files (spec sheets, data sheets)."
 ATTACHMENT_EMPTY = "The file is empty."
-ATTACHMENT_UNREADABLE = ("The file is not a readable PDF: it is damaged or incomplete. "
-                         "Save it again as a PDF and attach it.")
-ATTACHMENT_ENCRYPTED = ("The file is a password-protected PDF. Attach it without a password: "
-                        "the cooperative must be able to read it at the opening.")
+ATTACHMENT_UNREADABLE = (
+    "The file is not a readable PDF: it is damaged or incomplete. Save it again as a PDF and attach it."
+)
+ATTACHMENT_ENCRYPTED = (
+    "The file is a password-protected PDF. Attach it without a password: "
+    "the cooperative must be able to read it at the opening."
+)
 TOO_MANY_ATTACHMENTS = f"A bid can have at most {MAX_ATTACHMENTS} attachments: remove one first."
 ALREADY_OPENED = "The bids on this RFP were opened on {opened_at}; they can be opened only once."
 NOT_CLOSED_YET = "The bids can be opened only after the bid deadline ({deadline})."
 
 
 def deadline_passed(deadline) -> str:
-    return (f"The bid deadline ({clock.format_utc(deadline)}) has passed: bids can no longer be "
-            "created, changed or withdrawn.")
+    return (
+        f"The bid deadline ({clock.format_utc(deadline)}) has passed: bids can no longer be "
+        "created, changed or withdrawn."
+    )
 
 
 def attachment_too_large(max_bytes: int) -> str:
@@ -96,11 +103,13 @@ def receipt_of(bid: Bid) -> Receipt | None:
     if bid.status != BidStatus.SUBMITTED or bid.submitted_at is None:
         return None
     # The name on the receipt is the one the bid was submitted under, as on everything derived from the bid.
-    return Receipt(bid.rfp.reference, bid.submitted_content["vendor"], bid.submitted_at, bid.content_sha256,
-                   bid.revision)
+    return Receipt(
+        bid.rfp.reference, bid.submitted_content["vendor"], bid.submitted_at, bid.content_sha256, bid.revision
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
+
 
 def _vendor_of(user: User) -> Vendor:
     vendor = org_queries.approved_vendor(user)
@@ -139,8 +148,12 @@ def _stamp_before_deadline(rfp: Rfp, bid: Bid, *, submitted: bool = False, withd
 
 
 def _locked_bid(rfp_id: int, vendor_id: int) -> Bid | None:
-    return db.session.scalar(sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.vendor_id == vendor_id)
-                             .with_for_update().execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(Bid)
+        .where(Bid.rfp_id == rfp_id, Bid.vendor_id == vendor_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
@@ -150,8 +163,14 @@ def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
         return bid, False
     try:
         with db.session.begin_nested():
-            bid = Bid(rfp_id=rfp.id, vendor_id=vendor.id, status=BidStatus.DRAFT, revision=1,
-                      created_at=clock.utcnow(), updated_at=clock.utcnow())
+            bid = Bid(
+                rfp_id=rfp.id,
+                vendor_id=vendor.id,
+                status=BidStatus.DRAFT,
+                revision=1,
+                created_at=clock.utcnow(),
+                updated_at=clock.utcnow(),
+            )
             db.session.add(bid)
             db.session.flush()
     except IntegrityError:
@@ -160,8 +179,14 @@ def _bid_for_writing(rfp: Rfp, vendor: Vendor, user: User) -> tuple[Bid, bool]:
         if bid is None:
             raise
         return bid, False
-    audit.record("bid.created", entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=rfp.id,
-                 after={"status": bid.status.value})
+    audit.record(
+        "bid.created",
+        entity_type="bid",
+        entity_id=bid.id,
+        actor_user_id=user.id,
+        rfp_id=rfp.id,
+        after={"status": bid.status.value},
+    )
     # Bidding does not make the vendor follow the RFP (the bid page offers that): who hears of an RFP must not
     # tell who bid.
     return bid, True
@@ -178,12 +203,17 @@ def content(bid: Bid) -> dict:
         "vendor_id": bid.vendor_id,
         "vendor": bid.vendor.name,
         "lines": [
-            {"line_no": line.rfp_line.line_no, "product": line.product,
-             "spec_compliance": dict(sorted((line.spec_compliance or {}).items())),
-             "pricing": line.pricing_kind.value,
-             "tiers": [[tier.min_quantity, tier.unit_price_cents] for tier in line.tiers],
-             "annual_cost_per_unit_cents": line.annual_cost_per_unit_cents, "capacity": line.capacity,
-             "min_award_quantity": line.min_award_quantity, "regions": [region.code for region in line.regions]}
+            {
+                "line_no": line.rfp_line.line_no,
+                "product": line.product,
+                "spec_compliance": dict(sorted((line.spec_compliance or {}).items())),
+                "pricing": line.pricing_kind.value,
+                "tiers": [[tier.min_quantity, tier.unit_price_cents] for tier in line.tiers],
+                "annual_cost_per_unit_cents": line.annual_cost_per_unit_cents,
+                "capacity": line.capacity,
+                "min_award_quantity": line.min_award_quantity,
+                "regions": [region.code for region in line.regions],
+            }
             for line in sorted(bid.lines, key=lambda line: line.rfp_line.line_no)
         ],
         "discounts": [[bracket.min_value_cents, str(bracket.percent)] for bracket in bid.discount_brackets],
@@ -236,13 +266,22 @@ def _write_content(bid: Bid, clean: rules.CleanBid) -> None:
     bid.discount_brackets.clear()
     db.session.flush()
     for line in clean.lines:
-        bid.lines.append(BidLine(
-            rfp_line_id=line.rfp_line_id, product=line.product, spec_compliance=line.spec_compliance,
-            pricing_kind=line.pricing_kind, annual_cost_per_unit_cents=line.annual_cost_per_unit_cents,
-            capacity=line.capacity, min_award_quantity=line.min_award_quantity,
-            regions=[regions[code] for code in line.region_codes],
-            tiers=[PriceTier(min_quantity=tier.min_quantity, unit_price_cents=tier.unit_price_cents) for tier in line.tiers],
-        ))
+        bid.lines.append(
+            BidLine(
+                rfp_line_id=line.rfp_line_id,
+                product=line.product,
+                spec_compliance=line.spec_compliance,
+                pricing_kind=line.pricing_kind,
+                annual_cost_per_unit_cents=line.annual_cost_per_unit_cents,
+                capacity=line.capacity,
+                min_award_quantity=line.min_award_quantity,
+                regions=[regions[code] for code in line.region_codes],
+                tiers=[
+                    PriceTier(min_quantity=tier.min_quantity, unit_price_cents=tier.unit_price_cents)
+                    for tier in line.tiers
+                ],
+            )
+        )
     for bracket in clean.discount_brackets:
         bid.discount_brackets.append(DiscountBracket(min_value_cents=bracket.min_value_cents, percent=bracket.percent))
     _reload(bid)
@@ -251,10 +290,15 @@ def _write_content(bid: Bid, clean: rules.CleanBid) -> None:
 def _changed(bid: Bid, before_hash: str, before_status: BidStatus, action: str, user: User, **extra) -> None:
     """Record the bid's new state: its revision moves on, and the change is audited with both hashes."""
     bid.revision += 1
-    audit.record(action, entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=bid.rfp_id,
-                 before={"status": before_status.value, "content_sha256": before_hash},
-                 after={"status": bid.status.value, "content_sha256": content_sha256(bid), "revision": bid.revision,
-                        **extra})
+    audit.record(
+        action,
+        entity_type="bid",
+        entity_id=bid.id,
+        actor_user_id=user.id,
+        rfp_id=bid.rfp_id,
+        before={"status": before_status.value, "content_sha256": before_hash},
+        after={"status": bid.status.value, "content_sha256": content_sha256(bid), "revision": bid.revision, **extra},
+    )
 
 
 def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
@@ -262,6 +306,7 @@ def _validated(rfp: Rfp, data: rules.BidInput) -> rules.CleanBid:
 
 
 # --- the vendor's bid ------------------------------------------------------------------------------------------------
+
 
 def save_bid(user: User, reference: str, data: rules.BidInput, *, revision: int | None, submit: bool = False) -> Bid:
     """Save the vendor's bid as a draft, or save and submit it, before the deadline.
@@ -396,14 +441,25 @@ def return_submitted_bids_to_draft(rfp_id: int, *, actor_user_id: int | None, re
         sa.select(Bid).where(Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED).order_by(Bid.id).with_for_update()
     ).all()
     for bid in bids:
-        before = {"status": bid.status.value, "submitted_at": bid.submitted_at.isoformat() if bid.submitted_at else None}
+        before = {
+            "status": bid.status.value,
+            "submitted_at": bid.submitted_at.isoformat() if bid.submitted_at else None,
+        }
         _back_to_draft(bid)
-        audit.record("bid.returned_to_draft", entity_type="bid", entity_id=bid.id, actor_user_id=actor_user_id,
-                     rfp_id=rfp_id, before=before, after={"status": BidStatus.DRAFT.value, "reason": reason})
+        audit.record(
+            "bid.returned_to_draft",
+            entity_type="bid",
+            entity_id=bid.id,
+            actor_user_id=actor_user_id,
+            rfp_id=rfp_id,
+            before=before,
+            after={"status": BidStatus.DRAFT.value, "reason": reason},
+        )
     return [bid.vendor_id for bid in bids]
 
 
 # --- attachments -----------------------------------------------------------------------------------------------------
+
 
 def upload_dir() -> Path:
     return Path(current_app.config["COOP_UPLOAD_DIR"]) / "bids"
@@ -459,9 +515,14 @@ def add_attachment(user: User, reference: str, filename: str, data: bytes, *, re
             if len(bid.current_attachments) >= MAX_ATTACHMENTS:
                 raise Refusal(TOO_MANY_ATTACHMENTS, "file")
             before_hash, before_status = content_sha256(bid), bid.status
-            attachment = BidAttachment(key=new_attachment_key(), filename=_clean_filename(filename),
-                                       stored_name=path.name, size_bytes=len(data),
-                                       sha256=hashlib.sha256(data).hexdigest(), uploaded_at=clock.utcnow())
+            attachment = BidAttachment(
+                key=new_attachment_key(),
+                filename=_clean_filename(filename),
+                stored_name=path.name,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_at=clock.utcnow(),
+            )
             bid.attachments.append(attachment)
             db.session.flush()
             _changed(bid, before_hash, before_status, "bid.attachment_added", user, attachment=attachment.filename)
@@ -534,6 +595,7 @@ def attachment_for_download(user: User, attachment_key: str) -> tuple[BidAttachm
 
 # --- the opening -----------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Opening:
     rfp: Rfp
@@ -557,8 +619,9 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
         Already opened, not yet past the deadline, or not an open RFP.
     """
     with unit_of_work():
-        rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
-                                .execution_options(populate_existing=True))
+        rfp = db.session.scalar(
+            sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
+        )
         if rfp is None:
             raise LookupError(rfp_id)
         now = clock.utcnow()
@@ -574,21 +637,47 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
         for bid in bids:
             counts[bid.status] += 1
             if has_unsubmitted_changes(bid):
-                audit.record("bid.changes_set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id,
-                             rfp_id=rfp.id, before={"status": bid.status.value},
-                             after={"status": bid.status.value, "content_sha256": bid.content_sha256,
-                                    "reason": "changes not submitted by the deadline: the version submitted is opened"})
+                audit.record(
+                    "bid.changes_set_aside",
+                    entity_type="bid",
+                    entity_id=bid.id,
+                    actor_user_id=admin.id,
+                    rfp_id=rfp.id,
+                    before={"status": bid.status.value},
+                    after={
+                        "status": bid.status.value,
+                        "content_sha256": bid.content_sha256,
+                        "reason": "changes not submitted by the deadline: the version submitted is opened",
+                    },
+                )
             if bid.status == BidStatus.DRAFT:
-                audit.record("bid.set_aside", entity_type="bid", entity_id=bid.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                             before={"status": bid.status.value}, after={"status": bid.status.value,
-                                                                          "reason": "not submitted by the deadline"})
+                audit.record(
+                    "bid.set_aside",
+                    entity_type="bid",
+                    entity_id=bid.id,
+                    actor_user_id=admin.id,
+                    rfp_id=rfp.id,
+                    before={"status": bid.status.value},
+                    after={"status": bid.status.value, "reason": "not submitted by the deadline"},
+                )
         before = {"status": rfp.status.value}
         rfp.status = RfpStatus.OPENED
         rfp.opened_at = now
-        audit.record("rfp.bids_opened", entity_type="rfp", entity_id=rfp.id, actor_user_id=admin.id, rfp_id=rfp.id,
-                     before=before, after={"status": rfp.status.value, "opened_at": now.isoformat(),
-                                           "submitted": counts[BidStatus.SUBMITTED], "set_aside": counts[BidStatus.DRAFT],
-                                           "withdrawn": counts[BidStatus.WITHDRAWN]})
+        audit.record(
+            "rfp.bids_opened",
+            entity_type="rfp",
+            entity_id=rfp.id,
+            actor_user_id=admin.id,
+            rfp_id=rfp.id,
+            before=before,
+            after={
+                "status": rfp.status.value,
+                "opened_at": now.isoformat(),
+                "submitted": counts[BidStatus.SUBMITTED],
+                "set_aside": counts[BidStatus.DRAFT],
+                "withdrawn": counts[BidStatus.WITHDRAWN],
+            },
+        )
         _notify_opening(rfp)
         _tell_districts_of_opening(rfp)
         unseal_rfp_mail(rfp.id)
@@ -597,25 +686,34 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
 
 
 def _notify_opening(rfp: Rfp) -> None:
-    body = (f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
-            f"{clock.format_utc(rfp.opened_at)}.\n\nThe bid tabulation is public: "
-            f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n")
-    email_vendors(rfp_queries.follower_recipients(rfp.id), f"{rfp.reference}: bids opened", lambda _vendor_id: body,
-                  sealed_rfp_id=rfp.id)
+    body = (
+        f"The bids on RFP {rfp.reference}, {rfp.title}, were opened on "
+        f"{clock.format_utc(rfp.opened_at)}.\n\nThe bid tabulation is public: "
+        f"{urls.page_link('awards.tabulation', reference=rfp.reference)}\n"
+    )
+    email_vendors(
+        rfp_queries.follower_recipients(rfp.id),
+        f"{rfp.reference}: bids opened",
+        lambda _vendor_id: body,
+        sealed_rfp_id=rfp.id,
+    )
 
 
 def _tell_districts_of_opening(rfp: Rfp) -> None:
     """The districts whose needs the RFP buys learn that the bids are opened and where to read them."""
     districts = {link.need.district_id for line in rfp.lines for link in rfp_queries.confirmed_links(line)}
-    body = (f"The bids on {rfp.reference} “{rfp.title}” were opened on {clock.format_utc(rfp.opened_at)}. The bid "
-            f"tabulation is public: {urls.page_link('awards.tabulation', reference=rfp.reference)}\n\n"
-            "The cooperative awards the RFP next; you will be told what your district pays and saves.\n")
+    body = (
+        f"The bids on {rfp.reference} “{rfp.title}” were opened on {clock.format_utc(rfp.opened_at)}. The bid "
+        f"tabulation is public: {urls.page_link('awards.tabulation', reference=rfp.reference)}\n\n"
+        "The cooperative awards the RFP next; you will be told what your district pays and saves.\n"
+    )
     for addresses in rfp_queries.district_buyer_emails(districts).values():
         for address in addresses:
             queue_email(address, f"{rfp.reference}: bids opened", body)
 
 
 # --- bid sheets ------------------------------------------------------------------------------------------------------
+
 
 def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revision: int | None) -> Bid:
     """Save a filled bid sheet as the vendor's draft: the whole sheet, or nothing.
@@ -635,7 +733,10 @@ def save_sheet(user: User, reference: str, filename: str, data: bytes, *, revisi
     if rfp is None:
         raise LookupError(reference)
     reading = sheets.read_sheet(
-        filename, data, rfp, requirements=queries.requirements_by_line(rfp),
+        filename,
+        data,
+        rfp,
+        requirements=queries.requirements_by_line(rfp),
         default_region_codes=tuple(region.code for region in vendor.regions),
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         limits=spreadsheets.ArchiveLimits.from_config(current_app.config),

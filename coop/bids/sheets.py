@@ -68,16 +68,19 @@ PRICING_KINDS = tuple(kind.value for kind in PricingKind)
 
 # Messages (asserted word for word in tests/bids/test_sheets.py); those of any spreadsheet are in coop.spreadsheets.
 FILE_TOO_LARGE = '"{filename}" is larger than {limit}: upload the bid sheet as downloaded, with your offer filled in.'
-EMPTY_FILE = ('"{filename}" is empty. Start from the bid sheet downloaded for this RFP: its header row, then one row '
-              "per line.")
+EMPTY_FILE = (
+    '"{filename}" is empty. Start from the bid sheet downloaded for this RFP: its header row, then one row per line.'
+)
 UNKNOWN_COLUMN = 'Unknown column "{column}": keep the header row of the bid sheet downloaded for this RFP.'
 UNKNOWN_DISCOUNT_COLUMN = 'Unknown column "{column}": the Discounts sheet has the columns min_value and percent.'
 TOO_MANY_ROWS = "The sheet has more rows than {reference} has lines ({count:,}): keep one row per line, as downloaded."
 LINE_MISSING = "Enter the number of the RFP line this row bids on, as in the downloaded sheet."
 LINE_UNKNOWN = '{reference} has no line "{value}": keep the line numbers of the downloaded sheet.'
 LINE_REPEATED = "Line {line_no} of the RFP is already on line {first} of the sheet: keep one row per RFP line."
-ITEM_MISMATCH = ('Line {line_no} of {reference} is item {expected}, not "{value}": this row may come from another '
-                 "RFP's bid sheet. Keep the read-only columns as downloaded.")
+ITEM_MISMATCH = (
+    'Line {line_no} of {reference} is item {expected}, not "{value}": this row may come from another '
+    "RFP's bid sheet. Keep the read-only columns as downloaded."
+)
 SPEC_NOT_ASKED = "This line does not ask for this requirement: leave the cell empty."
 
 # Rows beyond the RFP's lines are each reported (every one repeats a line, names none or an unknown one), up to this
@@ -104,15 +107,16 @@ def tier_columns(number: int) -> tuple[str, str]:
     return f"tier{number}_from", f"tier{number}_price"
 
 
-_MONEY_COLUMNS = frozenset({"annual_support_per_unit", "min_value"}
-                           | {tier_columns(n)[1] for n in range(1, TIER_PAIRS + 1)})
-_WHOLE_COLUMNS = frozenset({"line", "quantity", "capacity", "min_award_quantity"}
-                           | {tier_columns(n)[0] for n in range(1, TIER_PAIRS + 1)})
+_MONEY_COLUMNS = frozenset(
+    {"annual_support_per_unit", "min_value"} | {tier_columns(n)[1] for n in range(1, TIER_PAIRS + 1)}
+)
+_WHOLE_COLUMNS = frozenset(
+    {"line", "quantity", "capacity", "min_award_quantity"} | {tier_columns(n)[0] for n in range(1, TIER_PAIRS + 1)}
+)
 _PERCENT_COLUMNS = frozenset({"percent"})
 
 
 # --- problems and readings -------------------------------------------------------------------------------------------
-
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ def sheet_problems(reading: SheetReading, problems: Iterable[rules.Problem]) -> 
 
 # --- the layout ------------------------------------------------------------------------------------------------------
 
+
 def spec_keys(rfp: Rfp, requirements: Mapping[int, Sequence[tuple[str, str]]]) -> tuple[str, ...]:
     """Every spec key any of the RFP's lines asks about, in line order, then in each line's requirement order."""
     keys: dict[str, None] = {}
@@ -208,8 +213,12 @@ def columns(rfp: Rfp, requirements: Mapping[int, Sequence[tuple[str, str]]]) -> 
 
 def _vendor_columns(keys: Sequence[str]) -> tuple[str, ...]:
     tiers = tuple(name for number in range(1, TIER_PAIRS + 1) for name in tier_columns(number))
-    return (("product", "pricing") + tiers + ("annual_support_per_unit", "capacity", "min_award_quantity", "regions")
-            + tuple(SPEC_PREFIX + key for key in keys))
+    return (
+        ("product", "pricing")
+        + tiers
+        + ("annual_support_per_unit", "capacity", "min_award_quantity", "regions")
+        + tuple(SPEC_PREFIX + key for key in keys)
+    )
 
 
 def column_help(rfp: Rfp, requirements: Mapping[int, Sequence[tuple[str, str]]]) -> list[tuple[str, str, str]]:
@@ -222,35 +231,56 @@ def column_help(rfp: Rfp, requirements: Mapping[int, Sequence[tuple[str, str]]])
         ("item", "read-only", "The item's name."),
         ("unit", "read-only", "The unit the quantity and prices count."),
         ("quantity", "read-only", "The quantity the member districts pooled on the line."),
-        ("requirements", "read-only",
-         "What the product must meet, as the RFP states it: answer each in its meets: column."),
+        (
+            "requirements",
+            "read-only",
+            "What the product must meet, as the RFP states it: answer each in its meets: column.",
+        ),
         ("product", "you", f"The product you offer: make and model (at most {rules.MAX_PRODUCT} characters)."),
-        ("pricing", "you",
-         "all_units: every unit costs the price of the highest tier the awarded quantity reaches. "
-         "incremental: each band of units costs its own tier's price (tier 1's price up to one unit below tier 2's "
-         "start, and so on). Blank means all_units."),
-        (f"tier1_from, tier1_price … {last_from}, {last_price}", "you",
-         f"Price tiers, up to {TIER_PAIRS}: the quantity the tier starts at (a whole number) and the unit price in "
-         "dollars, e.g. 289.00. The first tier starts at 1; each next tier starts at a higher quantity and costs the "
-         "same or less. Fill tiers from tier 1 and leave the rest blank."),
-        ("annual_support_per_unit", "you",
-         f"The yearly support or licence cost per unit, in dollars; 0 or blank for none. Counted over the RFP's "
-         f"{rfp.tco_years} years of total cost of ownership."),
+        (
+            "pricing",
+            "you",
+            "all_units: every unit costs the price of the highest tier the awarded quantity reaches. "
+            "incremental: each band of units costs its own tier's price (tier 1's price up to one unit below tier 2's "
+            "start, and so on). Blank means all_units.",
+        ),
+        (
+            f"tier1_from, tier1_price … {last_from}, {last_price}",
+            "you",
+            f"Price tiers, up to {TIER_PAIRS}: the quantity the tier starts at (a whole number) and the unit price in "
+            "dollars, e.g. 289.00. The first tier starts at 1; each next tier starts at a higher quantity and costs the "
+            "same or less. Fill tiers from tier 1 and leave the rest blank.",
+        ),
+        (
+            "annual_support_per_unit",
+            "you",
+            f"The yearly support or licence cost per unit, in dollars; 0 or blank for none. Counted over the RFP's "
+            f"{rfp.tco_years} years of total cost of ownership.",
+        ),
         ("capacity", "you", "The most units you can supply on the line: a whole number, or blank for no limit."),
-        ("min_award_quantity", "you",
-         "The fewest units you accept if awarded the line: a whole number, at most the capacity; 0 or blank for none."),
-        ("regions", "you",
-         "The codes of the regions you serve on the line, separated by spaces or commas; blank means the regions of "
-         "your vendor profile."),
+        (
+            "min_award_quantity",
+            "you",
+            "The fewest units you accept if awarded the line: a whole number, at most the capacity; 0 or blank for none.",
+        ),
+        (
+            "regions",
+            "you",
+            "The codes of the regions you serve on the line, separated by spaces or commas; blank means the regions of "
+            "your vendor profile.",
+        ),
     ]
     wordings: dict[str, str] = {}
     for line in _lines(rfp):
         for key, wording in requirements.get(line.id, ()):
             wordings.setdefault(key, f"line {line.line_no}: {wording}")
     help_rows += [
-        (SPEC_PREFIX + key, "you",
-         f"How the product meets this requirement (e.g. {wording}) on each line that asks it; leave it empty on "
-         "lines that do not (shaded).")
+        (
+            SPEC_PREFIX + key,
+            "you",
+            f"How the product meets this requirement (e.g. {wording}) on each line that asks it; leave it empty on "
+            "lines that do not (shaded).",
+        )
         for key, wording in wordings.items()
     ]
     return help_rows
@@ -262,8 +292,15 @@ def _lines(rfp: Rfp) -> list[RfpLine]:
 
 # --- writing ---------------------------------------------------------------------------------------------------------
 
-def write_sheet(rfp: Rfp, bid_input: rules.BidInput | None, kind: Literal["csv", "xlsx"], *,
-                requirements: Mapping[int, Sequence[tuple[str, str]]], deadline_text: str) -> bytes:
+
+def write_sheet(
+    rfp: Rfp,
+    bid_input: rules.BidInput | None,
+    kind: Literal["csv", "xlsx"],
+    *,
+    requirements: Mapping[int, Sequence[tuple[str, str]]],
+    deadline_text: str,
+) -> bytes:
     """The RFP's bid sheet, blank or pre-filled with the vendor's bid.
 
     Parameters
@@ -297,19 +334,27 @@ def write_sheet(rfp: Rfp, bid_input: rules.BidInput | None, kind: Literal["csv",
     raise ValueError(f"unknown bid sheet kind {kind!r}")
 
 
-def _row(line: RfpLine, offer: rules.LineInput | None, asked: Sequence[tuple[str, str]],
-         keys: Sequence[str]) -> dict[str, str]:
+def _row(
+    line: RfpLine, offer: rules.LineInput | None, asked: Sequence[tuple[str, str]], keys: Sequence[str]
+) -> dict[str, str]:
     row = {
-        "line": str(line.line_no), "item_code": line.item.code, "item": line.item.name, "unit": line.item.unit,
-        "quantity": str(line.quantity), "requirements": "; ".join(wording for _key, wording in asked),
+        "line": str(line.line_no),
+        "item_code": line.item.code,
+        "item": line.item.name,
+        "unit": line.item.unit,
+        "quantity": str(line.quantity),
+        "requirements": "; ".join(wording for _key, wording in asked),
     }
     if offer is None:
         return row
     if len(offer.tiers) > TIER_PAIRS:
         raise ValueError(f"line {line.line_no} has {len(offer.tiers)} tiers; the sheet has room for {TIER_PAIRS}")
     row |= {
-        "product": offer.product, "pricing": offer.pricing_kind, "annual_support_per_unit": offer.annual_cost_per_unit,
-        "capacity": offer.capacity, "min_award_quantity": offer.min_award_quantity,
+        "product": offer.product,
+        "pricing": offer.pricing_kind,
+        "annual_support_per_unit": offer.annual_cost_per_unit,
+        "capacity": offer.capacity,
+        "min_award_quantity": offer.min_award_quantity,
         "regions": " ".join(offer.region_codes),
     }
     for number, tier in enumerate(offer.tiers, start=1):
@@ -333,13 +378,27 @@ def _xlsx_value(column: str, text: str):
 
 _BOLD = Font(bold=True)
 _SHADED = PatternFill("solid", start_color="FFE7E6E6")
-_WIDTHS = {"line": 6, "item_code": 16, "item": 30, "unit": 8, "quantity": 10, "requirements": 60, "product": 36,
-           "pricing": 12, "regions": 16}
+_WIDTHS = {
+    "line": 6,
+    "item_code": 16,
+    "item": 30,
+    "unit": 8,
+    "quantity": 10,
+    "requirements": 60,
+    "product": 36,
+    "pricing": 12,
+    "regions": 16,
+}
 
 
-def _workbook(rfp: Rfp, header: tuple[str, ...], rows: list[dict[str, str]],
-              brackets: Sequence[rules.BracketInput], requirements: Mapping[int, Sequence[tuple[str, str]]],
-              deadline_text: str) -> bytes:
+def _workbook(
+    rfp: Rfp,
+    header: tuple[str, ...],
+    rows: list[dict[str, str]],
+    brackets: Sequence[rules.BracketInput],
+    requirements: Mapping[int, Sequence[tuple[str, str]]],
+    deadline_text: str,
+) -> bytes:
     workbook, sheet = exports.new_workbook(BID_SHEET)
     exports.append_row(sheet, header)
     for row in rows:
@@ -368,8 +427,13 @@ def _workbook(rfp: Rfp, header: tuple[str, ...], rows: list[dict[str, str]],
     discounts = workbook.create_sheet(DISCOUNTS_SHEET)
     exports.append_row(discounts, DISCOUNT_COLUMNS)
     for bracket in brackets:
-        exports.append_row(discounts, [_xlsx_value(name, text) for name, text in zip(
-            DISCOUNT_COLUMNS, (bracket.min_value, bracket.percent), strict=True)])
+        exports.append_row(
+            discounts,
+            [
+                _xlsx_value(name, text)
+                for name, text in zip(DISCOUNT_COLUMNS, (bracket.min_value, bracket.percent), strict=True)
+            ],
+        )
     for row_cells in discounts.iter_rows(min_row=2):
         row_cells[0].number_format = "#,##0.00"
         row_cells[1].number_format = "0.00"
@@ -413,9 +477,17 @@ def _instruction_lines(rfp: Rfp, deadline_text: str) -> list[str]:
 
 # --- reading ---------------------------------------------------------------------------------------------------------
 
-def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[int, Sequence[tuple[str, str]]],
-               default_region_codes: tuple[str, ...], max_bytes: int,
-               limits: spreadsheets.ArchiveLimits) -> SheetReading:
+
+def read_sheet(
+    filename: str,
+    data: bytes,
+    rfp: Rfp,
+    *,
+    requirements: Mapping[int, Sequence[tuple[str, str]]],
+    default_region_codes: tuple[str, ...],
+    max_bytes: int,
+    limits: spreadsheets.ArchiveLimits,
+) -> SheetReading:
     """Read a filled bid sheet as the vendor's bid, as typed.
 
     Only the sheet's shape is checked here (file, columns, which RFP line each row is); the values are the
@@ -455,8 +527,11 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     try:
         bid_table, discounts_table = _read_tables(filename, data, limits, max_rows=len(lines) + _EXTRA_ROWS)
     except _SheetTooLong as too_long:
-        message = (rules.TOO_MANY_BRACKETS if too_long.sheet == DISCOUNTS_SHEET
-                   else TOO_MANY_ROWS.format(reference=rfp.reference, count=len(lines)))
+        message = (
+            rules.TOO_MANY_BRACKETS
+            if too_long.sheet == DISCOUNTS_SHEET
+            else TOO_MANY_ROWS.format(reference=rfp.reference, count=len(lines))
+        )
         raise Rejection([Problem(message, sheet=too_long.sheet)]) from too_long
     if not any(any(row) for row in bid_table):
         raise _reject(EMPTY_FILE.format(filename=filename))
@@ -464,14 +539,16 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     problems: list[Problem] = []
     keys = spec_keys(rfp, requirements)
     vendor = _vendor_columns(keys)
-    bid_header, bid_rows = _header_and_rows(bid_table, BID_SHEET, READ_ONLY_COLUMNS + vendor, _required(vendor),
-                                            UNKNOWN_COLUMN, problems)
+    bid_header, bid_rows = _header_and_rows(
+        bid_table, BID_SHEET, READ_ONLY_COLUMNS + vendor, _required(vendor), UNKNOWN_COLUMN, problems
+    )
     headers = {BID_SHEET: bid_header}
     brackets: list[rules.BracketInput] = []
     bracket_lines: list[int] = []
     if discounts_table is not None and any(any(row) for row in discounts_table):
         headers[DISCOUNTS_SHEET], discount_rows = _header_and_rows(
-            discounts_table, DISCOUNTS_SHEET, DISCOUNT_COLUMNS, DISCOUNT_COLUMNS, UNKNOWN_DISCOUNT_COLUMN, problems)
+            discounts_table, DISCOUNTS_SHEET, DISCOUNT_COLUMNS, DISCOUNT_COLUMNS, UNKNOWN_DISCOUNT_COLUMN, problems
+        )
         if len(discount_rows) > rules.MAX_BRACKETS:
             problems.append(Problem(rules.TOO_MANY_BRACKETS, sheet=DISCOUNTS_SHEET))
         for sheet_line, cells in discount_rows:
@@ -486,7 +563,9 @@ def read_sheet(filename: str, data: bytes, rfp: Rfp, *, requirements: Mapping[in
     return SheetReading(
         bid=rules.BidInput(lines=tuple(offers), discount_brackets=tuple(brackets)),
         replaces_discounts=discounts_table is not None,
-        row_lines=row_lines, bracket_lines=tuple(bracket_lines), headers=headers,
+        row_lines=row_lines,
+        bracket_lines=tuple(bracket_lines),
+        headers=headers,
     )
 
 
@@ -496,10 +575,15 @@ def _required(vendor: Sequence[str]) -> tuple[str, ...]:
     return ("line",) + tuple(name for name in vendor if _tier_number(name) in (None, 1))
 
 
-def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLine],
-            requirements: Mapping[int, Sequence[tuple[str, str]]], keys: Sequence[str],
-            default_region_codes: tuple[str, ...], problems: list[Problem],
-            ) -> tuple[list[rules.LineInput], dict[int, int]]:
+def _offers(
+    rows: list[tuple[int, dict[str, str]]],
+    rfp: Rfp,
+    lines: list[RfpLine],
+    requirements: Mapping[int, Sequence[tuple[str, str]]],
+    keys: Sequence[str],
+    default_region_codes: tuple[str, ...],
+    problems: list[Problem],
+) -> tuple[list[rules.LineInput], dict[int, int]]:
     """The offer of each row that bids, in RFP line order, with the sheet line of each;
     rows that do not say which RFP line they are, or whose cells do not fit it, add to ``problems``."""
     by_number = {line.line_no: line for line in lines}
@@ -523,8 +607,14 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
         first_row[line.line_no] = sheet_line
         item_code = cells.get("item_code", "")
         if item_code and item_code.upper() != line.item.code.upper():
-            problems.append(here("item_code", ITEM_MISMATCH.format(
-                line_no=line.line_no, reference=rfp.reference, expected=line.item.code, value=shown(item_code))))
+            problems.append(
+                here(
+                    "item_code",
+                    ITEM_MISMATCH.format(
+                        line_no=line.line_no, reference=rfp.reference, expected=line.item.code, value=shown(item_code)
+                    ),
+                )
+            )
         asked = [key for key, _wording in requirements.get(line.id, ())]
         for key in keys:
             if key not in asked and cells.get(SPEC_PREFIX + key):
@@ -533,8 +623,10 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
             continue
         # A blank pair keeps its place, so that the rules' tier index is the sheet's tier number less one (and
         # their "tier 3" is the vendor's tier3 columns); blank pairs after the last tier are no tiers at all.
-        tiers = [rules.TierInput(*(cells.get(name, "") for name in tier_columns(number)))
-                 for number in range(1, TIER_PAIRS + 1)]
+        tiers = [
+            rules.TierInput(*(cells.get(name, "") for name in tier_columns(number)))
+            for number in range(1, TIER_PAIRS + 1)
+        ]
         while tiers and tiers[-1].is_blank:
             tiers.pop()
         regions = tuple(code for code in _REGION_SEPARATORS.split(cells.get("regions", "")) if code)
@@ -554,9 +646,14 @@ def _offers(rows: list[tuple[int, dict[str, str]]], rfp: Rfp, lines: list[RfpLin
     return [offers[line.id] for line in lines if line.id in offers], row_lines
 
 
-def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], required: Sequence[str],
-                     unknown_message: str, problems: list[Problem],
-                     ) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
+def _header_and_rows(
+    table: list[list[str]],
+    sheet: str,
+    known: Sequence[str],
+    required: Sequence[str],
+    unknown_message: str,
+    problems: list[Problem],
+) -> tuple[tuple[str, ...], list[tuple[int, dict[str, str]]]]:
     """The sheet's header (names as known, ``""`` where unnamed or unknown) and its non-blank rows, each with its
     line number and its cells by column name; header problems are added to ``problems``."""
     by_name = {normalise_header(name): name for name in known}
@@ -583,8 +680,10 @@ def _header_and_rows(table: list[list[str]], sheet: str, known: Sequence[str], r
         paired = _paired_tier_column(name)
         if name not in seen and (name in required or (paired is not None and paired in seen)):
             problems.append(Problem(MISSING_COLUMN.format(column=name), 1, name, sheet=sheet))
-    rows = [(position, {name: row[index].strip() for index, name in enumerate(header) if name and index < len(row)})
-            for position, row in data]
+    rows = [
+        (position, {name: row[index].strip() for index, name in enumerate(header) if name and index < len(row)})
+        for position, row in data
+    ]
     return tuple(header), rows
 
 
@@ -615,8 +714,9 @@ class _SheetTooLong(Exception):
         self.sheet = sheet
 
 
-def _read_tables(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *,
-                 max_rows: int) -> tuple[list[list[str]], list[list[str]] | None]:
+def _read_tables(
+    filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *, max_rows: int
+) -> tuple[list[list[str]], list[list[str]] | None]:
     """The Bid sheet's rows and the Discounts sheet's (``None`` when the file has none), as text cells, blank rows
     kept so that row positions are line numbers; each read no further than its header and ``max_rows`` rows, blank
     ones included.
@@ -640,8 +740,9 @@ def _read_tables(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits,
         raise _reject(str(error)) from error
 
 
-def _read_workbook(filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *,
-                   max_rows: int) -> tuple[list[list[str]], list[list[str]] | None]:
+def _read_workbook(
+    filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *, max_rows: int
+) -> tuple[list[list[str]], list[list[str]] | None]:
     reading = BID_SHEET
     try:  # every sheet no further than its header and max_rows rows
         with spreadsheets.open_workbook(filename, data, limits, max_rows + 1) as workbook:
@@ -666,8 +767,10 @@ def _sheet_rows(sheet) -> Iterator[list[str]]:
             kinds = [normalise_header(name) for name in header]
             yield header
             continue
-        yield [_typed_text(kinds[index] if index < len(kinds) else "", cell.value, cell.number_format or "")
-               for index, cell in enumerate(cells)]
+        yield [
+            _typed_text(kinds[index] if index < len(kinds) else "", cell.value, cell.number_format or "")
+            for index, cell in enumerate(cells)
+        ]
 
 
 def _typed_text(column: str, value, number_format: str) -> str:

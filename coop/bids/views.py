@@ -39,9 +39,11 @@ def bid_panel(rfp: Rfp) -> BoardPanel:
     status = rfp_queries.effective_status(rfp, clock.utcnow())
     is_vendor = current_user.is_authenticated and current_user.role == Role.VENDOR_REP
     is_admin = current_user.is_authenticated and current_user.role == Role.COOP_ADMIN
-    return BoardPanel(opened=rfp.opened_at is not None,
-                      vendor_can_bid=is_vendor and status == RfpStatus.OPEN,
-                      open_form=forms.OpenBidsForm(formdata=None) if is_admin and status == RfpStatus.CLOSED else None)
+    return BoardPanel(
+        opened=rfp.opened_at is not None,
+        vendor_can_bid=is_vendor and status == RfpStatus.OPEN,
+        open_form=forms.OpenBidsForm(formdata=None) if is_admin and status == RfpStatus.CLOSED else None,
+    )
 
 
 @dataclass
@@ -69,18 +71,26 @@ def _page(rfp: Rfp) -> BidPage:
     if bid and bid.lines and not can_change:
         record = bid.submitted_content if bid.status == BidStatus.SUBMITTED else services.content(bid)
         version = queries.version_of(bid, record)
-    return BidPage(rfp=rfp, bid=bid, status=status, can_change=can_change,
-                   lines=sorted(rfp.lines, key=lambda line: line.line_no), requirements=queries.requirements_by_line(rfp),
-                   receipt=services.receipt_of(bid) if bid else None,
-                   unsubmitted_changes=bool(bid) and services.has_unsubmitted_changes(bid), version=version)
+    return BidPage(
+        rfp=rfp,
+        bid=bid,
+        status=status,
+        can_change=can_change,
+        lines=sorted(rfp.lines, key=lambda line: line.line_no),
+        requirements=queries.requirements_by_line(rfp),
+        receipt=services.receipt_of(bid) if bid else None,
+        unsubmitted_changes=bool(bid) and services.has_unsubmitted_changes(bid),
+        version=version,
+    )
 
 
 def _bid_form(page: BidPage, formdata=None) -> forms.BidForm:
     bid_input = queries.as_input(page.bid) if page.bid and page.bid.lines else None
     default_regions = [region.code for region in current_user.organisation.regions]
     line_ids = [line.id for line in page.lines]
-    data = forms.form_data(bid_input, line_ids, page.requirements, default_regions,
-                           page.bid.revision if page.bid else None)
+    data = forms.form_data(
+        bid_input, line_ids, page.requirements, default_regions, page.bid.revision if page.bid else None
+    )
     form = forms.BidForm(formdata=formdata, data=data, rfp_line_ids=line_ids)
     region_choices = [SelectChoice(region.code, f"{region.name} ({region.code})") for region in queries.regions()]
     for entry in form.lines:
@@ -88,14 +98,28 @@ def _bid_form(page: BidPage, formdata=None) -> forms.BidForm:
     return form
 
 
-def _render(page: BidPage, *, form=None, status: int = 200, general=(), line_wide=None, attachment_form=None,
-            sheet_form=None, sheet_problems=None):
+def _render(
+    page: BidPage,
+    *,
+    form=None,
+    status: int = 200,
+    general=(),
+    line_wide=None,
+    attachment_form=None,
+    sheet_form=None,
+    sheet_problems=None,
+):
     return render_template(
-        "bids/bid.html", page=page, form=form or _bid_form(page), general=list(general), line_wide=line_wide or {},
+        "bids/bid.html",
+        page=page,
+        form=form or _bid_form(page),
+        general=list(general),
+        line_wide=line_wide or {},
         rejected=status == 422 and form is not None,
         attachment_form=attachment_form or forms.AttachmentForm(formdata=None, revision=_revision(page)),
         sheet_form=sheet_form or forms.SheetForm(formdata=None, revision=_revision(page)),
-        action_form=forms.RevisionForm(formdata=None, revision=_revision(page)), sheet_problems=sheet_problems,
+        action_form=forms.RevisionForm(formdata=None, revision=_revision(page)),
+        sheet_problems=sheet_problems,
         lines_by_id={line.id: line for line in page.lines},
     ), status
 
@@ -120,10 +144,12 @@ def mine():
     now = clock.utcnow()
     bid_on = {bid.rfp_id for bid in bids}
     open_rfps = [rfp for rfp in rfp_queries.public_rfps() if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN]
-    return render_template("bids/mine.html", rows=[(bid, rfp_queries.effective_status(bid.rfp, now),
-                                                    services.receipt_of(bid)) for bid in bids],
-                           open_rfps=[(rfp, rfp.id in bid_on) for rfp in open_rfps],
-                           changed={bid.id: services.has_unsubmitted_changes(bid) for bid in bids})
+    return render_template(
+        "bids/mine.html",
+        rows=[(bid, rfp_queries.effective_status(bid.rfp, now), services.receipt_of(bid)) for bid in bids],
+        open_rfps=[(rfp, rfp.id in bid_on) for rfp in open_rfps],
+        changed={bid.id: services.has_unsubmitted_changes(bid) for bid in bids},
+    )
 
 
 @bp.route("/rfps/<reference>/bid", methods=["GET", "POST"])
@@ -139,8 +165,13 @@ def edit(reference: str):
             return _render(page, form=_bid_form(page), status=422, general=form.lines.errors)
         return _render(page, form=form, status=400)
     try:
-        bid = services.save_bid(current_user, reference, forms.bid_input(form), revision=forms.revision_of(form),
-                                submit=bool(form.submit.data))
+        bid = services.save_bid(
+            current_user,
+            reference,
+            forms.bid_input(form),
+            revision=forms.revision_of(form),
+            submit=bool(form.submit.data),
+        )
     except Rejection as rejected:
         general, line_wide = forms.place_problems(form, rejected.problems)
         return _render(_page(page.rfp), form=form, status=422, general=general, line_wide=line_wide)
@@ -149,8 +180,9 @@ def edit(reference: str):
     if form.submit.data and bid.status == BidStatus.SUBMITTED:
         flash(f"Your bid is submitted. Receipt: {bid.content_sha256}.", "success")
     elif bid.status == BidStatus.SUBMITTED:
-        flash("Your changes are saved as a draft. The bid you submitted stays in force until you submit them.",
-              "success")
+        flash(
+            "Your changes are saved as a draft. The bid you submitted stays in force until you submit them.", "success"
+        )
     else:
         flash("Your bid is saved as a draft. It is not considered unless you submit it before the deadline.", "success")
     return redirect(url_for("bids.edit", reference=reference))
@@ -186,8 +218,9 @@ def submit(reference: str):
 @VENDOR
 def withdraw(reference: str):
     """Withdraw the bid; it is kept, marked withdrawn."""
-    return _revision_action(reference, services.withdraw_bid,
-                            "Your bid is withdrawn. You can save and submit it again before the deadline.")
+    return _revision_action(
+        reference, services.withdraw_bid, "Your bid is withdrawn. You can save and submit it again before the deadline."
+    )
 
 
 @bp.route("/rfps/<reference>/bid/attachments", methods=["POST"])
@@ -200,8 +233,9 @@ def attach(reference: str):
         return _render(page, attachment_form=form, status=422)
     upload = form.file.data
     try:
-        attachment = services.add_attachment(current_user, reference, upload.filename or "", upload.read(),
-                                             revision=forms.revision_of(form))
+        attachment = services.add_attachment(
+            current_user, reference, upload.filename or "", upload.read(), revision=forms.revision_of(form)
+        )
     except Refusal as error:
         if show_on_form(form, error, category="danger"):
             return _render(_page(page.rfp), attachment_form=form, status=422)
@@ -215,8 +249,10 @@ def attach(reference: str):
 def detach(reference: str, attachment_key: str):
     """Remove an attachment from the bid."""
     return _revision_action(
-        reference, lambda user, ref, *, revision: services.remove_attachment(user, ref, attachment_key, revision=revision),
-        "The attachment is removed.")
+        reference,
+        lambda user, ref, *, revision: services.remove_attachment(user, ref, attachment_key, revision=revision),
+        "The attachment is removed.",
+    )
 
 
 @bp.route("/bids/attachments/<key:attachment_key>")
@@ -224,8 +260,7 @@ def detach(reference: str, attachment_key: str):
 def download(attachment_key: str):
     """An attachment, as a download: for its own vendor, and for administrators once the bids are opened."""
     attachment, path = services.attachment_for_download(current_user, attachment_key)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=attachment.filename,
-                     max_age=0)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=attachment.filename, max_age=0)
 
 
 @bp.route("/rfps/<reference>/bid/sheet.<any(csv, xlsx):kind>")
@@ -233,9 +268,13 @@ def download(attachment_key: str):
 def sheet(reference: str, kind: str):
     """The RFP's bid sheet, pre-filled with the vendor's bid when it has one."""
     page = _page(public_rfp_or_404(reference))
-    content = sheets.write_sheet(page.rfp, queries.as_input(page.bid) if page.bid else None, kind,
-                                 requirements=page.requirements,
-                                 deadline_text=clock.format_utc(page.rfp.bid_deadline))
+    content = sheets.write_sheet(
+        page.rfp,
+        queries.as_input(page.bid) if page.bid else None,
+        kind,
+        requirements=page.requirements,
+        deadline_text=clock.format_utc(page.rfp.bid_deadline),
+    )
     return exports.download(content, kind, f"{page.rfp.reference}-bid-sheet.{kind}")
 
 
@@ -249,8 +288,9 @@ def upload_sheet(reference: str):
         return _render(page, sheet_form=form, status=422)
     upload = form.file.data
     try:
-        services.save_sheet(current_user, reference, upload.filename or "", upload.read(),
-                            revision=forms.revision_of(form))
+        services.save_sheet(
+            current_user, reference, upload.filename or "", upload.read(), revision=forms.revision_of(form)
+        )
     except Rejection as rejected:
         return _render(_page(page.rfp), sheet_form=form, status=422, sheet_problems=rejected.problems)
     except Refusal as error:
@@ -260,6 +300,7 @@ def upload_sheet(reference: str):
 
 
 # --- the opening and the tabulation ----------------------------------------------------------------------------------
+
 
 @bp.route("/admin/rfps/<int:rfp_id>/open", methods=["POST"])
 @roles(Role.COOP_ADMIN)
@@ -272,7 +313,9 @@ def open_bids(rfp_id: int):
     except Refusal as error:
         flash(str(error), "warning")
         return redirect(url_for("rfps.manage", rfp_id=rfp_id))
-    flash(f"The bids are opened: {opening.submitted} submitted, {opening.set_aside} draft(s) set aside, "
-          f"{opening.withdrawn} withdrawn. The tabulation is public.", "success")
+    flash(
+        f"The bids are opened: {opening.submitted} submitted, {opening.set_aside} draft(s) set aside, "
+        f"{opening.withdrawn} withdrawn. The tabulation is public.",
+        "success",
+    )
     return redirect(url_for("awards.tabulation", reference=opening.rfp.reference))
-

@@ -53,15 +53,21 @@ def enabled() -> bool:
 def _client() -> stripe.StripeClient:
     base = current_app.config.get("STRIPE_API_BASE")
     return stripe.StripeClient(
-        current_app.config["STRIPE_API_KEY"], max_network_retries=NETWORK_RETRIES,
+        current_app.config["STRIPE_API_KEY"],
+        max_network_retries=NETWORK_RETRIES,
         base_addresses={"api": base} if base else None,
     )
 
 
 def _remote(invoice: stripe.Invoice) -> RemoteInvoice:
     data = invoice.to_dict()
-    return RemoteInvoice(id=data["id"], status=data["status"], amount_paid_cents=data.get("amount_paid") or 0,
-                         hosted_invoice_url=data.get("hosted_invoice_url"), due_date=data.get("due_date"))
+    return RemoteInvoice(
+        id=data["id"],
+        status=data["status"],
+        amount_paid_cents=data.get("amount_paid") or 0,
+        hosted_invoice_url=data.get("hosted_invoice_url"),
+        due_date=data.get("due_date"),
+    )
 
 
 def _stripe_call(what: str, call, *args, **kwargs):
@@ -77,13 +83,25 @@ def create_customer(*, name: str, email: str, organisation_id: int) -> str:
     params = {"name": name, "metadata": {"coop_organisation_id": str(organisation_id)}}
     if email:
         params["email"] = email
-    customer = _stripe_call("create the customer", _client().v1.customers.create, params=params,
-                            options={"idempotency_key": f"customer:org:{organisation_id}"})
+    customer = _stripe_call(
+        "create the customer",
+        _client().v1.customers.create,
+        params=params,
+        options={"idempotency_key": f"customer:org:{organisation_id}"},
+    )
     return customer["id"]
 
 
-def issue_invoice(*, customer_id: str, key: str, lines: Iterable[Line], currency: str, days_until_due: int,
-                  description: str, metadata: dict) -> RemoteInvoice:
+def issue_invoice(
+    *,
+    customer_id: str,
+    key: str,
+    lines: Iterable[Line],
+    currency: str,
+    days_until_due: int,
+    description: str,
+    metadata: dict,
+) -> RemoteInvoice:
     """Create, finalise and send an invoice payable on Stripe's hosted invoice page.
 
     The lines are the customer's pending invoice items when the invoice is created; a repeat of the whole call
@@ -91,19 +109,41 @@ def issue_invoice(*, customer_id: str, key: str, lines: Iterable[Line], currency
     """
     client = _client()
     for number, line in enumerate(lines, start=1):
-        _stripe_call("add an invoice line", client.v1.invoice_items.create, params={
-            "customer": customer_id, "amount": line.amount_cents, "currency": currency.lower(),
-            "description": line.description, "metadata": line.metadata,
-        }, options={"idempotency_key": f"{key}:line:{number}"})
-    invoice = _stripe_call("create the invoice", client.v1.invoices.create, params={
-        "customer": customer_id, "collection_method": "send_invoice", "days_until_due": days_until_due,
-        "pending_invoice_items_behavior": "include", "auto_advance": False, "description": description,
-        "metadata": metadata,
-    }, options={"idempotency_key": f"{key}:invoice"})
-    invoice = _stripe_call("finalise the invoice", client.v1.invoices.finalize_invoice, invoice["id"],
-                           options={"idempotency_key": f"{key}:finalize"})
-    invoice = _stripe_call("send the invoice", client.v1.invoices.send_invoice, invoice["id"],
-                           options={"idempotency_key": f"{key}:send"})
+        _stripe_call(
+            "add an invoice line",
+            client.v1.invoice_items.create,
+            params={
+                "customer": customer_id,
+                "amount": line.amount_cents,
+                "currency": currency.lower(),
+                "description": line.description,
+                "metadata": line.metadata,
+            },
+            options={"idempotency_key": f"{key}:line:{number}"},
+        )
+    invoice = _stripe_call(
+        "create the invoice",
+        client.v1.invoices.create,
+        params={
+            "customer": customer_id,
+            "collection_method": "send_invoice",
+            "days_until_due": days_until_due,
+            "pending_invoice_items_behavior": "include",
+            "auto_advance": False,
+            "description": description,
+            "metadata": metadata,
+        },
+        options={"idempotency_key": f"{key}:invoice"},
+    )
+    invoice = _stripe_call(
+        "finalise the invoice",
+        client.v1.invoices.finalize_invoice,
+        invoice["id"],
+        options={"idempotency_key": f"{key}:finalize"},
+    )
+    invoice = _stripe_call(
+        "send the invoice", client.v1.invoices.send_invoice, invoice["id"], options={"idempotency_key": f"{key}:send"}
+    )
     return _remote(invoice)
 
 
@@ -116,13 +156,13 @@ def credit_invoice(*, stripe_invoice_id: str, key: str, amount_cents: int, descr
     to the customer's balance, which Stripe takes off its next invoice."""
     params = {
         "invoice": stripe_invoice_id,
-        "lines": [{"type": "custom_line_item", "description": description, "quantity": 1,
-                   "unit_amount": amount_cents}],
+        "lines": [{"type": "custom_line_item", "description": description, "quantity": 1, "unit_amount": amount_cents}],
     }
     if paid:
         params["credit_amount"] = amount_cents
-    note = _stripe_call("credit the invoice", _client().v1.credit_notes.create, params=params,
-                        options={"idempotency_key": key})
+    note = _stripe_call(
+        "credit the invoice", _client().v1.credit_notes.create, params=params, options={"idempotency_key": key}
+    )
     return note["id"]
 
 
@@ -146,7 +186,11 @@ def verified_event(payload: bytes, signature_header: str | None) -> dict:
         event = json.loads(payload)
     except ValueError as error:
         raise BadSignature("The signed body is not JSON.") from error
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str) \
-            or not 0 < len(event["id"]) <= 255:
+    if (
+        not isinstance(event, dict)
+        or not isinstance(event.get("id"), str)
+        or not isinstance(event.get("type"), str)
+        or not 0 < len(event["id"]) <= 255
+    ):
         raise BadSignature("The signed body is not a Stripe event.")
     return event

@@ -26,8 +26,12 @@ def _report(run: services.BillingRun, what: str) -> None:
 
 
 @billing_cli.command("dues")
-@click.option("--year", type=int, default=None,
-              help="The membership year, as the year it starts in (default: the one running today).")
+@click.option(
+    "--year",
+    type=int,
+    default=None,
+    help="The membership year, as the year it starts in (default: the one running today).",
+)
 def dues(year: int | None) -> None:
     """Invoice every member district its membership dues; running it again invoices no one twice."""
     year = year if year is not None else services.membership_year(clock.today())

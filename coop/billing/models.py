@@ -48,8 +48,9 @@ class FeeSchedule(db.Model):
 class BillingCustomer(db.Model):
     """The Stripe customer of an organisation, created the first time it is billed through Stripe."""
 
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id", ondelete="RESTRICT"),
-                                                 primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="RESTRICT"), primary_key=True
+    )
     stripe_customer_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -82,16 +83,16 @@ class Invoice(db.Model):
     # and every Stripe request about it carries an idempotency key derived from it.
     idempotency_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     membership_year: Mapped[int | None] = mapped_column()
-    award_round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_round.id", ondelete="RESTRICT"),
-                                                       index=True)
+    award_round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("award_round.id", ondelete="RESTRICT"), index=True)
     description: Mapped[str] = mapped_column(sa.String(500))
     currency: Mapped[str] = mapped_column(sa.String(3))
     payment_terms_days: Mapped[int] = mapped_column()
     total_cents: Mapped[int] = mapped_column(sa.BigInteger)
     credited_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     amount_paid_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus, "invoice_status"),
-                                                  default=InvoiceStatus.DRAFT)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        enum_column(InvoiceStatus, "invoice_status"), default=InvoiceStatus.DRAFT
+    )
     stripe_invoice_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     hosted_invoice_url: Mapped[str | None] = mapped_column(sa.String(2000))
     last_payment_error: Mapped[str | None] = mapped_column(sa.String(500))
@@ -104,8 +105,9 @@ class Invoice(db.Model):
     recorded_by_hand: Mapped[bool] = mapped_column(default=False)
 
     organisation: Mapped[Organisation] = relationship()
-    lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", cascade="all, delete-orphan",
-                                                      order_by="InvoiceLine.id")
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.id"
+    )
     credit_notes: Mapped[list[CreditNote]] = relationship(back_populates="invoice", order_by="CreditNote.id")
 
     __table_args__ = (

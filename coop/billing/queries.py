@@ -20,16 +20,21 @@ def current_schedule() -> FeeSchedule | None:
 
 
 def stripe_customer_id(organisation_id: int) -> str | None:
-    return db.session.scalar(sa.select(BillingCustomer.stripe_customer_id)
-                             .where(BillingCustomer.organisation_id == organisation_id))
+    return db.session.scalar(
+        sa.select(BillingCustomer.stripe_customer_id).where(BillingCustomer.organisation_id == organisation_id)
+    )
 
 
 def invoices_of(organisation_id: int) -> list[Invoice]:
     """An organisation's invoices, newest first, drafts (not issued yet) left out: they are not its to pay yet."""
-    return list(db.session.scalars(
-        sa.select(Invoice).options(selectinload(Invoice.lines), selectinload(Invoice.credit_notes))
-        .where(Invoice.organisation_id == organisation_id, Invoice.status != InvoiceStatus.DRAFT)
-        .order_by(Invoice.created_at.desc(), Invoice.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(Invoice)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.credit_notes))
+            .where(Invoice.organisation_id == organisation_id, Invoice.status != InvoiceStatus.DRAFT)
+            .order_by(Invoice.created_at.desc(), Invoice.id.desc())
+        )
+    )
 
 
 FILTERS = ("open", "overdue", "paid", "draft", "all")
@@ -64,29 +69,43 @@ def summary(now: datetime) -> ReceivablesSummary:
     due = Invoice.total_cents - Invoice.credited_cents - Invoice.amount_paid_cents
     is_open = Invoice.status == InvoiceStatus.OPEN
     is_overdue = sa.and_(is_open, Invoice.due_at < now)
-    row = db.session.execute(sa.select(
-        sa.func.count(sa.case((is_open, 1))),
-        sa.func.coalesce(sa.func.sum(sa.case((is_open, due), else_=0)), 0),
-        sa.func.count(sa.case((is_overdue, 1))),
-        sa.func.coalesce(sa.func.sum(sa.case((is_overdue, due), else_=0)), 0),
-        sa.func.count(sa.case((Invoice.status == InvoiceStatus.DRAFT, 1))),
-    )).one()
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((is_open, 1))),
+            sa.func.coalesce(sa.func.sum(sa.case((is_open, due), else_=0)), 0),
+            sa.func.count(sa.case((is_overdue, 1))),
+            sa.func.coalesce(sa.func.sum(sa.case((is_overdue, due), else_=0)), 0),
+            sa.func.count(sa.case((Invoice.status == InvoiceStatus.DRAFT, 1))),
+        )
+    ).one()
     return ReceivablesSummary(*(int(value) for value in row))
 
 
 def unsettled_stripe_invoices() -> list[Invoice]:
     """Invoices in Stripe whose final state (paid or void) has not reached us yet."""
-    return list(db.session.scalars(
-        sa.select(Invoice).where(Invoice.stripe_invoice_id.is_not(None),
-                                 Invoice.status.in_([InvoiceStatus.DRAFT, InvoiceStatus.OPEN,
-                                                     InvoiceStatus.UNCOLLECTIBLE]))
-        .order_by(Invoice.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Invoice)
+            .where(
+                Invoice.stripe_invoice_id.is_not(None),
+                Invoice.status.in_([InvoiceStatus.DRAFT, InvoiceStatus.OPEN, InvoiceStatus.UNCOLLECTIBLE]),
+            )
+            .order_by(Invoice.id)
+        )
+    )
 
 
 def drafts_to_issue(invoice_ids: list[int] | None = None) -> list[int]:
     """Invoices recorded but not yet issued through Stripe (all of them, or those of ``invoice_ids``)."""
-    query = sa.select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT, Invoice.stripe_invoice_id.is_(None),
-                                        Invoice.recorded_by_hand.is_(False)).order_by(Invoice.id)
+    query = (
+        sa.select(Invoice.id)
+        .where(
+            Invoice.status == InvoiceStatus.DRAFT,
+            Invoice.stripe_invoice_id.is_(None),
+            Invoice.recorded_by_hand.is_(False),
+        )
+        .order_by(Invoice.id)
+    )
     if invoice_ids is not None:
         query = query.where(Invoice.id.in_(invoice_ids))
     return list(db.session.scalars(query))

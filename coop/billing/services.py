@@ -49,8 +49,10 @@ if TYPE_CHECKING:  # users are only named here
 
 logger = logging.getLogger(__name__)
 
-BILLING_OFF = ("Billing through Stripe is off (no STRIPE_API_KEY is configured): invoices are recorded here, "
-               "and an administrator records them as issued and paid by hand.")
+BILLING_OFF = (
+    "Billing through Stripe is off (no STRIPE_API_KEY is configured): invoices are recorded here, "
+    "and an administrator records them as issued and paid by hand."
+)
 NO_SCHEDULE = "Set the fee schedule first: dues and fees are priced by it."
 MAX_FEE_PERCENT = Decimal("100")
 MAX_TERMS_DAYS = 365
@@ -60,8 +62,13 @@ CURRENCIES = ("USD",)
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 # How far along its life each status is; an invoice only ever moves to a later one (paid and void are final).
-_PROGRESS = {InvoiceStatus.DRAFT: 0, InvoiceStatus.OPEN: 1, InvoiceStatus.UNCOLLECTIBLE: 2,
-             InvoiceStatus.PAID: 3, InvoiceStatus.VOID: 3}
+_PROGRESS = {
+    InvoiceStatus.DRAFT: 0,
+    InvoiceStatus.OPEN: 1,
+    InvoiceStatus.UNCOLLECTIBLE: 2,
+    InvoiceStatus.PAID: 3,
+    InvoiceStatus.VOID: 3,
+}
 
 
 def billing_enabled() -> bool:
@@ -107,37 +114,60 @@ def parse_dues_bands(text: str) -> list[dict]:
     problems: list[Problem] = []
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
-        raise Rejection([Problem("Enter at least one dues band, the last one * for every larger district.",
-                                 field="dues_bands")])
+        raise Rejection(
+            [Problem("Enter at least one dues band, the last one * for every larger district.", field="dues_bands")]
+        )
     for number, line in enumerate(lines, start=1):
         match = _BAND.match(line)
         if match is None:
-            problems.append(Problem(f"Dues bands line {number}: write the largest enrollment and the dues, "
-                                    f"like 2500 750.00 (or * 3000.00 for the last band).", field="dues_bands"))
+            problems.append(
+                Problem(
+                    f"Dues bands line {number}: write the largest enrollment and the dues, "
+                    f"like 2500 750.00 (or * 3000.00 for the last band).",
+                    field="dues_bands",
+                )
+            )
             continue
         limit_text, dues_text = match.groups()
         dues_cents = parse_dollars_to_cents(dues_text)
         if dues_cents is None or dues_cents > 10_000_000_00:
-            problems.append(Problem(f"Dues bands line {number}: the dues {dues_text!r} are not an amount of dollars "
-                                    f"up to $10,000,000.00.", field="dues_bands"))
+            problems.append(
+                Problem(
+                    f"Dues bands line {number}: the dues {dues_text!r} are not an amount of dollars "
+                    f"up to $10,000,000.00.",
+                    field="dues_bands",
+                )
+            )
             continue
         limit = None if limit_text == "*" else int(limit_text.replace(",", ""))
         if limit is not None and not 0 < limit <= 10_000_000:
-            problems.append(Problem(f"Dues bands line {number}: the enrollment must be between 1 and 10,000,000.",
-                                    field="dues_bands"))
+            problems.append(
+                Problem(
+                    f"Dues bands line {number}: the enrollment must be between 1 and 10,000,000.", field="dues_bands"
+                )
+            )
             continue
-        if bands and bands[-1]["max_enrollment"] is not None and limit is not None \
-                and limit <= bands[-1]["max_enrollment"]:
-            problems.append(Problem(f"Dues bands line {number}: each band's enrollment must be larger than the one "
-                                    f"before.", field="dues_bands"))
+        if (
+            bands
+            and bands[-1]["max_enrollment"] is not None
+            and limit is not None
+            and limit <= bands[-1]["max_enrollment"]
+        ):
+            problems.append(
+                Problem(
+                    f"Dues bands line {number}: each band's enrollment must be larger than the one before.",
+                    field="dues_bands",
+                )
+            )
             continue
         if bands and bands[-1]["max_enrollment"] is None:
             problems.append(Problem(f"Dues bands line {number}: the * band must be the last.", field="dues_bands"))
             continue
         bands.append({"max_enrollment": limit, "dues_cents": dues_cents})
     if not problems and bands[-1]["max_enrollment"] is not None:
-        problems.append(Problem("Dues bands: end with a * band, for districts larger than every other band.",
-                                field="dues_bands"))
+        problems.append(
+            Problem("Dues bands: end with a * band, for districts larger than every other band.", field="dues_bands")
+        )
     if problems:
         raise Rejection(problems)
     return bands
@@ -145,14 +175,20 @@ def parse_dues_bands(text: str) -> list[dict]:
 
 def format_dues_bands(bands: list[dict]) -> str:
     """The bands as the form shows them back, to be typed over."""
-    return "\n".join(f"{'*' if band['max_enrollment'] is None else band['max_enrollment']} "
-                     f"{Decimal(band['dues_cents']) / 100:.2f}" for band in bands)
+    return "\n".join(
+        f"{'*' if band['max_enrollment'] is None else band['max_enrollment']} {Decimal(band['dues_cents']) / 100:.2f}"
+        for band in bands
+    )
 
 
 def _snapshot(schedule: FeeSchedule) -> dict:
-    return {"dues_bands": schedule.dues_bands, "admin_fee_percent": str(schedule.admin_fee_percent),
-            "admin_fee_min_cents": schedule.admin_fee_min_cents, "currency": schedule.currency,
-            "payment_terms_days": schedule.payment_terms_days}
+    return {
+        "dues_bands": schedule.dues_bands,
+        "admin_fee_percent": str(schedule.admin_fee_percent),
+        "admin_fee_min_cents": schedule.admin_fee_min_cents,
+        "currency": schedule.currency,
+        "payment_terms_days": schedule.payment_terms_days,
+    }
 
 
 def _percent(text: str) -> Decimal:
@@ -160,10 +196,15 @@ def _percent(text: str) -> Decimal:
         percent = Decimal(text.strip().rstrip("%").strip())
     except InvalidOperation:
         percent = None
-    if percent is None or not percent.is_finite() or not 0 <= percent <= MAX_FEE_PERCENT \
-            or percent != percent.quantize(Decimal("0.01")):
-        raise Refusal("Enter the administrative fee as a percentage between 0 and 100, like 2 or 1.5.",
-                      "admin_fee_percent")
+    if (
+        percent is None
+        or not percent.is_finite()
+        or not 0 <= percent <= MAX_FEE_PERCENT
+        or percent != percent.quantize(Decimal("0.01"))
+    ):
+        raise Refusal(
+            "Enter the administrative fee as a percentage between 0 and 100, like 2 or 1.5.", "admin_fee_percent"
+        )
     return percent.quantize(Decimal("0.01"))
 
 
@@ -185,19 +226,31 @@ def update_fee_schedule(admin: User, data: FeeScheduleInput) -> FeeSchedule:
     if data.currency not in CURRENCIES:
         problems.append(Problem("Choose the currency from the list.", field="currency"))
     if data.payment_terms_days is None or not 0 < data.payment_terms_days <= MAX_TERMS_DAYS:
-        problems.append(Problem(f"Enter the payment terms in days, from 1 to {MAX_TERMS_DAYS}.",
-                                field="payment_terms_days"))
+        problems.append(
+            Problem(f"Enter the payment terms in days, from 1 to {MAX_TERMS_DAYS}.", field="payment_terms_days")
+        )
     if problems:
         raise Rejection(problems)
     with unit_of_work():
         before = queries.current_schedule()
-        schedule = FeeSchedule(dues_bands=bands, admin_fee_percent=percent, admin_fee_min_cents=minimum,
-                               currency=data.currency, payment_terms_days=data.payment_terms_days,
-                               created_by_id=admin.id)
+        schedule = FeeSchedule(
+            dues_bands=bands,
+            admin_fee_percent=percent,
+            admin_fee_min_cents=minimum,
+            currency=data.currency,
+            payment_terms_days=data.payment_terms_days,
+            created_by_id=admin.id,
+        )
         db.session.add(schedule)
         db.session.flush()
-        audit.record("billing.fee_schedule_changed", entity_type="fee_schedule", entity_id=schedule.id,
-                     actor_user_id=admin.id, before=_snapshot(before) if before else None, after=_snapshot(schedule))
+        audit.record(
+            "billing.fee_schedule_changed",
+            entity_type="fee_schedule",
+            entity_id=schedule.id,
+            actor_user_id=admin.id,
+            before=_snapshot(before) if before else None,
+            after=_snapshot(schedule),
+        )
     return schedule
 
 
@@ -211,16 +264,37 @@ def admin_fee_cents(cost_cents: int, schedule: FeeSchedule) -> int:
 # --- recording invoices ---------------------------------------------------------------------------------------
 
 
-def _record_invoice(organisation: Organisation, *, kind: InvoiceKind, key: str, description: str,
-                    lines: list[InvoiceLine], schedule: FeeSchedule, actor_user_id: int | None, **fields) -> Invoice:
-    invoice = Invoice(organisation=organisation, kind=kind, idempotency_key=key, description=description,
-                      currency=schedule.currency, payment_terms_days=schedule.payment_terms_days,
-                      total_cents=sum(line.amount_cents for line in lines), lines=lines, **fields)
+def _record_invoice(
+    organisation: Organisation,
+    *,
+    kind: InvoiceKind,
+    key: str,
+    description: str,
+    lines: list[InvoiceLine],
+    schedule: FeeSchedule,
+    actor_user_id: int | None,
+    **fields,
+) -> Invoice:
+    invoice = Invoice(
+        organisation=organisation,
+        kind=kind,
+        idempotency_key=key,
+        description=description,
+        currency=schedule.currency,
+        payment_terms_days=schedule.payment_terms_days,
+        total_cents=sum(line.amount_cents for line in lines),
+        lines=lines,
+        **fields,
+    )
     db.session.add(invoice)
     db.session.flush()
-    audit.record("invoice.recorded", entity_type="invoice", entity_id=invoice.id, actor_user_id=actor_user_id,
-                 after={"organisation": organisation.name, "kind": kind.value, "total_cents": invoice.total_cents,
-                        "key": key})
+    audit.record(
+        "invoice.recorded",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        actor_user_id=actor_user_id,
+        after={"organisation": organisation.name, "kind": kind.value, "total_cents": invoice.total_cents, "key": key},
+    )
     return invoice
 
 
@@ -228,8 +302,13 @@ def _locked_schedule() -> FeeSchedule:
     """The fee schedule in force, locked until the run commits: two runs at once (two clicks, a command and a click)
     take turns, and the second finds the first's invoices instead of failing on their keys. (On SQLite the
     transaction's write lock does the same.)"""
-    schedule = db.session.scalars(sa.select(FeeSchedule).order_by(FeeSchedule.id.desc()).limit(1).with_for_update()
-                                  .execution_options(populate_existing=True)).first()
+    schedule = db.session.scalars(
+        sa.select(FeeSchedule)
+        .order_by(FeeSchedule.id.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if schedule is None:
         raise Refusal(NO_SCHEDULE)
     return schedule
@@ -261,8 +340,11 @@ def record_dues(admin: User | None, year: int) -> BillingRun:
     run = BillingRun()
     with unit_of_work():
         schedule = _locked_schedule()
-        districts = list(db.session.scalars(
-            sa.select(District).where(District.status == OrganisationStatus.APPROVED).order_by(District.name)))
+        districts = list(
+            db.session.scalars(
+                sa.select(District).where(District.status == OrganisationStatus.APPROVED).order_by(District.name)
+            )
+        )
         keys = {district.id: f"dues:{year}:org:{district.id}" for district in districts}
         existing = _existing_keys(list(keys.values()))
         run.already_recorded = len(existing)
@@ -271,11 +353,19 @@ def record_dues(admin: User | None, year: int) -> BillingRun:
             if keys[district.id] in existing:
                 continue
             dues_cents = schedule.dues_for(district.enrollment)
-            line = InvoiceLine(description=f"Membership dues {label} ({district.enrollment:,} students)",
-                               amount_cents=dues_cents)
-            invoice = _record_invoice(district, kind=InvoiceKind.DUES, key=keys[district.id],
-                                      description=f"Membership dues {label}", lines=[line], schedule=schedule,
-                                      actor_user_id=admin.id if admin else None, membership_year=year)
+            line = InvoiceLine(
+                description=f"Membership dues {label} ({district.enrollment:,} students)", amount_cents=dues_cents
+            )
+            invoice = _record_invoice(
+                district,
+                kind=InvoiceKind.DUES,
+                key=keys[district.id],
+                description=f"Membership dues {label}",
+                lines=[line],
+                schedule=schedule,
+                actor_user_id=admin.id if admin else None,
+                membership_year=year,
+            )
             run.recorded.append(invoice.id)
         run.pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
     return run
@@ -299,8 +389,9 @@ def _ids_of_keys(keys: set[str]) -> list[int]:
     return list(db.session.scalars(sa.select(Invoice.id).where(Invoice.idempotency_key.in_(keys))))
 
 
-def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[int, int], str] | None = None,
-                       actor: User | None = None) -> BillingRun:
+def invoice_award_fees(
+    award_round_id: int, *, purchase_orders: Mapping[tuple[int, int], str] | None = None, actor: User | None = None
+) -> BillingRun:
     """Invoice each vendor of a published award round the cooperative's administrative fee: one line per award,
     naming the RFP, the district and its purchase order.
 
@@ -336,17 +427,28 @@ def invoice_award_fees(award_round_id: int, *, purchase_orders: Mapping[tuple[in
             lines = []
             for award in awards:
                 order = purchase_orders.get((award.district_id, vendor_id))
-                lines.append(InvoiceLine(
-                    award_id=award.id, amount_cents=admin_fee_cents(award.cost_cents, schedule),
-                    description=(f"{rfp.reference} line {award.rfp_line.line_no}: {award.quantity:,} \u00d7 "
-                                 f"{award.rfp_line.item.name} for {award.district.name}"
-                                 + (f", purchase order {order}" if order else "")
-                                 + f"; {schedule.admin_fee_percent}% of {format_dollars(award.cost_cents)}"),
-                ))
-            invoice = _record_invoice(awards[0].vendor, kind=InvoiceKind.ADMIN_FEE, key=keys[vendor_id],
-                                      description=f"Administrative fee on {rfp.reference} {rfp.title}",
-                                      lines=lines, schedule=schedule, actor_user_id=actor.id if actor else None,
-                                      award_round_id=award_round_id)
+                lines.append(
+                    InvoiceLine(
+                        award_id=award.id,
+                        amount_cents=admin_fee_cents(award.cost_cents, schedule),
+                        description=(
+                            f"{rfp.reference} line {award.rfp_line.line_no}: {award.quantity:,} \u00d7 "
+                            f"{award.rfp_line.item.name} for {award.district.name}"
+                            + (f", purchase order {order}" if order else "")
+                            + f"; {schedule.admin_fee_percent}% of {format_dollars(award.cost_cents)}"
+                        ),
+                    )
+                )
+            invoice = _record_invoice(
+                awards[0].vendor,
+                kind=InvoiceKind.ADMIN_FEE,
+                key=keys[vendor_id],
+                description=f"Administrative fee on {rfp.reference} {rfp.title}",
+                lines=lines,
+                schedule=schedule,
+                actor_user_id=actor.id if actor else None,
+                award_round_id=award_round_id,
+            )
             run.recorded.append(invoice.id)
         run.pending = queries.drafts_to_issue([*run.recorded, *_ids_of_keys(existing)])
     _issue_all(run.pending, run)
@@ -368,8 +470,12 @@ def credit_cancelled_award(award_id: int, *, reason: str, actor: User | None = N
         line = db.session.scalar(sa.select(InvoiceLine).where(InvoiceLine.award_id == award_id))
         if line is None:
             raise Refusal(f"No administrative fee was invoiced on award {award_id}: there is nothing to credit.")
-        invoice = db.session.scalars(sa.select(Invoice).where(Invoice.id == line.invoice_id).with_for_update()
-                                     .execution_options(populate_existing=True)).one()
+        invoice = db.session.scalars(
+            sa.select(Invoice)
+            .where(Invoice.id == line.invoice_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
         note = db.session.scalar(sa.select(CreditNote).where(CreditNote.invoice_line_id == line.id))
         if note is None:
             if invoice.status == InvoiceStatus.VOID:
@@ -378,9 +484,13 @@ def credit_cancelled_award(award_id: int, *, reason: str, actor: User | None = N
             invoice.credited_cents += line.amount_cents
             db.session.add(note)
             db.session.flush()
-            audit.record("invoice.credited", entity_type="invoice", entity_id=invoice.id,
-                         actor_user_id=actor.id if actor else None,
-                         after={"award_id": award_id, "amount_cents": note.amount_cents, "reason": note.reason})
+            audit.record(
+                "invoice.credited",
+                entity_type="invoice",
+                entity_id=invoice.id,
+                actor_user_id=actor.id if actor else None,
+                after={"award_id": award_id, "amount_cents": note.amount_cents, "reason": note.reason},
+            )
         note_id = note.id
     try:
         _push_credit_note(note_id)
@@ -397,9 +507,13 @@ def _push_credit_note(note_id: int) -> str | None:
     invoice = note.invoice
     if note.stripe_credit_note_id or not invoice.stripe_invoice_id or not billing_enabled():
         return None
-    request = dict(stripe_invoice_id=invoice.stripe_invoice_id, key=note.idempotency_key,
-                   amount_cents=note.amount_cents, description=note.line.description,
-                   paid=invoice.status == InvoiceStatus.PAID)
+    request = dict(
+        stripe_invoice_id=invoice.stripe_invoice_id,
+        key=note.idempotency_key,
+        amount_cents=note.amount_cents,
+        description=note.line.description,
+        paid=invoice.status == InvoiceStatus.PAID,
+    )
     done = f"{invoice.number} ({invoice.organisation.name}): credit note of {format_dollars(note.amount_cents)}"
     _end_read()
     stripe_id = adapters.credit_invoice(**request)
@@ -427,9 +541,11 @@ def _customer_id(organisation_id: int, name: str, email: str) -> str:
     with unit_of_work():
         insert = _INSERTS[db.session.get_bind().dialect.name]
         # Two runs at once create one Stripe customer (the idempotency key) and store it once.
-        db.session.execute(insert(BillingCustomer).values(organisation_id=organisation_id,
-                                                          stripe_customer_id=customer_id, created_at=clock.utcnow())
-                           .on_conflict_do_nothing(index_elements=[BillingCustomer.organisation_id]))
+        db.session.execute(
+            insert(BillingCustomer)
+            .values(organisation_id=organisation_id, stripe_customer_id=customer_id, created_at=clock.utcnow())
+            .on_conflict_do_nothing(index_elements=[BillingCustomer.organisation_id])
+        )
     return customer_id
 
 
@@ -443,13 +559,22 @@ def issue(invoice_id: int) -> Invoice:
     """
     invoice = db.session.get(Invoice, invoice_id)
     organisation = invoice.organisation
-    lines = [adapters.Line(line.description, line.amount_cents,
-                           {"coop_invoice_line_id": str(line.id)} | ({"coop_award_id": str(line.award_id)}
-                                                                     if line.award_id else {}))
-             for line in invoice.lines]
-    request = dict(key=invoice.idempotency_key, lines=lines, currency=invoice.currency,
-                   days_until_due=invoice.payment_terms_days, description=f"{invoice.number}: {invoice.description}",
-                   metadata={"coop_invoice_id": str(invoice.id), "coop_invoice_key": invoice.idempotency_key})
+    lines = [
+        adapters.Line(
+            line.description,
+            line.amount_cents,
+            {"coop_invoice_line_id": str(line.id)} | ({"coop_award_id": str(line.award_id)} if line.award_id else {}),
+        )
+        for line in invoice.lines
+    ]
+    request = dict(
+        key=invoice.idempotency_key,
+        lines=lines,
+        currency=invoice.currency,
+        days_until_due=invoice.payment_terms_days,
+        description=f"{invoice.number}: {invoice.description}",
+        metadata={"coop_invoice_id": str(invoice.id), "coop_invoice_key": invoice.idempotency_key},
+    )
     customer_id = _customer_id(organisation.id, organisation.name, organisation.contact_email)
     remote = adapters.issue_invoice(customer_id=customer_id, **request)
     with unit_of_work():
@@ -472,8 +597,9 @@ def _issue_all(invoice_ids: list[int], run: BillingRun) -> None:
 
 
 def _locked(invoice_id: int) -> Invoice:
-    return db.session.scalars(sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
+    return db.session.scalars(
+        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def _from_unix(seconds: int | None) -> datetime | None:
@@ -505,8 +631,14 @@ def _apply_remote(invoice: Invoice, remote: adapters.RemoteInvoice, *, payment_f
         invoice.last_payment_error = None
     elif status == InvoiceStatus.VOID:
         invoice.voided_at = now
-    audit.record(f"invoice.{status.value}", entity_type="invoice", entity_id=invoice.id, actor_user_id=None,
-                 before={"status": before.value}, after={"status": status.value, "stripe_invoice_id": remote.id})
+    audit.record(
+        f"invoice.{status.value}",
+        entity_type="invoice",
+        entity_id=invoice.id,
+        actor_user_id=None,
+        before={"status": before.value},
+        after={"status": status.value, "stripe_invoice_id": remote.id},
+    )
     return f"{invoice.number} ({invoice.organisation.name}): {before.value} -> {status.value}"
 
 
@@ -525,8 +657,11 @@ def handle_event(event: dict) -> str:
     with unit_of_work() as work:
         insert = _INSERTS[db.session.get_bind().dialect.name]
         inserted = db.session.execute(
-            insert(StripeEvent).values(id=event["id"], type=event["type"][:100], received_at=clock.utcnow())
-            .on_conflict_do_nothing(index_elements=[StripeEvent.id]).returning(StripeEvent.id)).scalar()
+            insert(StripeEvent)
+            .values(id=event["id"], type=event["type"][:100], received_at=clock.utcnow())
+            .on_conflict_do_nothing(index_elements=[StripeEvent.id])
+            .returning(StripeEvent.id)
+        ).scalar()
         if inserted is None:
             work.discard()
             return "duplicate"
@@ -537,9 +672,13 @@ def handle_event(event: dict) -> str:
         if invoice is None:
             return "ignored"
         db.session.get(StripeEvent, event["id"]).invoice_id = invoice.id
-        remote = adapters.RemoteInvoice(id=obj["id"], status=str(obj.get("status")),
-                                        amount_paid_cents=int(obj.get("amount_paid") or 0),
-                                        hosted_invoice_url=obj.get("hosted_invoice_url"), due_date=obj.get("due_date"))
+        remote = adapters.RemoteInvoice(
+            id=obj["id"],
+            status=str(obj.get("status")),
+            amount_paid_cents=int(obj.get("amount_paid") or 0),
+            hosted_invoice_url=obj.get("hosted_invoice_url"),
+            due_date=obj.get("due_date"),
+        )
         _apply_remote(invoice, remote, payment_failed=event["type"] == _PAYMENT_FAILED)
         return "processed"
 
@@ -582,8 +721,9 @@ def reconcile() -> list[str]:
         except adapters.StripeUnavailable as error:
             changes.append(f"{db.session.get(Invoice, invoice_id).number}: not issued, {error}")
         else:
-            changes.append(f"{invoice.number} ({invoice.organisation.name}): issued in Stripe as "
-                           f"{invoice.stripe_invoice_id}")
+            changes.append(
+                f"{invoice.number} ({invoice.organisation.name}): issued in Stripe as {invoice.stripe_invoice_id}"
+            )
     unsettled = [(invoice.id, invoice.stripe_invoice_id) for invoice in queries.unsettled_stripe_invoices()]
     _end_read()
     for invoice_id, stripe_invoice_id in unsettled:
@@ -594,14 +734,18 @@ def reconcile() -> list[str]:
                 work.discard()
             else:
                 changes.append(change)
-    for note_id in list(db.session.scalars(sa.select(CreditNote.id).where(CreditNote.stripe_credit_note_id.is_(None))
-                                           .order_by(CreditNote.id))):
+    for note_id in list(
+        db.session.scalars(
+            sa.select(CreditNote.id).where(CreditNote.stripe_credit_note_id.is_(None)).order_by(CreditNote.id)
+        )
+    ):
         try:
             change = _push_credit_note(note_id)
         except adapters.StripeUnavailable as error:
             note = db.session.get(CreditNote, note_id)
-            change = (f"{note.invoice.number} ({note.invoice.organisation.name}): credit note not made in Stripe, "
-                      f"{error}")
+            change = (
+                f"{note.invoice.number} ({note.invoice.organisation.name}): credit note not made in Stripe, {error}"
+            )
         if change:
             changes.append(change)
     return changes
@@ -611,8 +755,9 @@ def reconcile() -> list[str]:
 
 
 def _by_hand(invoice_id: int) -> Invoice:
-    invoice = db.session.scalars(sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update()
-                                 .execution_options(populate_existing=True)).first()
+    invoice = db.session.scalars(
+        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if invoice is None:
         raise LookupError(invoice_id)
     if invoice.stripe_invoice_id:
@@ -629,8 +774,14 @@ def record_issued(admin: User, invoice_id: int) -> Invoice:
         now = clock.utcnow()
         invoice.status, invoice.issued_at, invoice.recorded_by_hand = InvoiceStatus.OPEN, now, True
         invoice.due_at = now + timedelta(days=invoice.payment_terms_days)
-        audit.record("invoice.open", entity_type="invoice", entity_id=invoice.id, actor_user_id=admin.id,
-                     before={"status": InvoiceStatus.DRAFT.value}, after={"status": "open", "by_hand": True})
+        audit.record(
+            "invoice.open",
+            entity_type="invoice",
+            entity_id=invoice.id,
+            actor_user_id=admin.id,
+            before={"status": InvoiceStatus.DRAFT.value},
+            after={"status": "open", "by_hand": True},
+        )
     return invoice
 
 
@@ -639,11 +790,17 @@ def record_paid(admin: User, invoice_id: int) -> Invoice:
     with unit_of_work():
         invoice = _by_hand(invoice_id)
         if invoice.status != InvoiceStatus.OPEN:
-            raise Refusal(f"{invoice.number} is {invoice.status.value}: only an issued, unpaid invoice can be "
-                          f"recorded as paid.")
+            raise Refusal(
+                f"{invoice.number} is {invoice.status.value}: only an issued, unpaid invoice can be recorded as paid."
+            )
         invoice.amount_paid_cents = invoice.total_cents - invoice.credited_cents
         invoice.status, invoice.paid_at, invoice.recorded_by_hand = InvoiceStatus.PAID, clock.utcnow(), True
-        audit.record("invoice.paid", entity_type="invoice", entity_id=invoice.id, actor_user_id=admin.id,
-                     before={"status": InvoiceStatus.OPEN.value},
-                     after={"status": "paid", "by_hand": True, "amount_paid_cents": invoice.amount_paid_cents})
+        audit.record(
+            "invoice.paid",
+            entity_type="invoice",
+            entity_id=invoice.id,
+            actor_user_id=admin.id,
+            before={"status": InvoiceStatus.OPEN.value},
+            after={"status": "paid", "by_hand": True, "amount_paid_cents": invoice.amount_paid_cents},
+        )
     return invoice

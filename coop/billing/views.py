@@ -22,8 +22,12 @@ bp = Blueprint("billing", __name__, template_folder="templates")
 @roles(Role.DISTRICT_BUYER, Role.VENDOR_REP)
 def mine():
     """The signed-in user's organisation's invoices, and the link to pay each."""
-    return render_template("billing/mine.html", invoices=queries.invoices_of(current_user.organisation.id),
-                           now=clock.utcnow(), billing_on=services.billing_enabled())
+    return render_template(
+        "billing/mine.html",
+        invoices=queries.invoices_of(current_user.organisation.id),
+        now=clock.utcnow(),
+        billing_on=services.billing_enabled(),
+    )
 
 
 @bp.route("/admin/billing")
@@ -35,9 +39,14 @@ def receivables():
         state = "open"
     now = clock.utcnow()
     return render_template(
-        "billing/receivables.html", page=queries.receivables(state, now, page=urls.page_number()), state=state,
-        summary=queries.summary(now), now=now, billing_on=services.billing_enabled(),
-        schedule=queries.current_schedule(), dues_form=DuesRunForm(year=services.membership_year(clock.today())),
+        "billing/receivables.html",
+        page=queries.receivables(state, now, page=urls.page_number()),
+        state=state,
+        summary=queries.summary(now),
+        now=now,
+        billing_on=services.billing_enabled(),
+        schedule=queries.current_schedule(),
+        dues_form=DuesRunForm(year=services.membership_year(clock.today())),
         form=FlaskForm(),
     )
 
@@ -57,9 +66,15 @@ def run_dues():
         flash(error.message, "warning")
         return redirect(url_for("billing.receivables"))
     label = services.membership_year_label(form.year.data)
-    flash(f"Dues {label}: {len(run.recorded)} invoice(s) recorded, {run.already_recorded} already recorded before"
-          + (f", {len(run.issued)} issued through Stripe." if services.billing_enabled() else
-             ". Billing through Stripe is off: record them as issued by hand."), "success")
+    flash(
+        f"Dues {label}: {len(run.recorded)} invoice(s) recorded, {run.already_recorded} already recorded before"
+        + (
+            f", {len(run.issued)} issued through Stripe."
+            if services.billing_enabled()
+            else ". Billing through Stripe is off: record them as issued by hand."
+        ),
+        "success",
+    )
     for failure in run.failures:
         flash(failure, "danger")
     return redirect(url_for("billing.receivables", state="all" if services.billing_enabled() else "draft"))
@@ -79,9 +94,12 @@ def fee_schedule():
         form.payment_terms_days.data = schedule.payment_terms_days
     if form.validate_on_submit():
         data = services.FeeScheduleInput(
-            dues_bands=form.dues_bands.data, admin_fee_percent=form.admin_fee_percent.data,
-            admin_fee_minimum=form.admin_fee_minimum.data, currency=form.currency.data,
-            payment_terms_days=form.payment_terms_days.data)
+            dues_bands=form.dues_bands.data,
+            admin_fee_percent=form.admin_fee_percent.data,
+            admin_fee_minimum=form.admin_fee_minimum.data,
+            currency=form.currency.data,
+            payment_terms_days=form.payment_terms_days.data,
+        )
         try:
             services.update_fee_schedule(current_user, data)
         except (Refusal, Rejection) as error:

@@ -27,8 +27,11 @@ QUANTITY_NOT_WHOLE = "The quantity must be a whole number of at least 1."
 
 class AskForm(FlaskForm):
     text = TextAreaField(
-        "Your question", validators=[InputRequired(message=services.QUESTION_REQUIRED),
-                                     Length(max=services.MAX_QUESTION, message=services.QUESTION_TOO_LONG)],
+        "Your question",
+        validators=[
+            InputRequired(message=services.QUESTION_REQUIRED),
+            Length(max=services.MAX_QUESTION, message=services.QUESTION_TOO_LONG),
+        ],
         description="The cooperative publishes its answer on this page for every vendor, without your name.",
         render_kw={"rows": 4, "maxlength": services.MAX_QUESTION},
     )
@@ -44,14 +47,20 @@ class FollowForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     question = TextAreaField(
-        "Question as published", validators=[InputRequired(message=services.QUESTION_REQUIRED),
-                                             Length(max=services.MAX_QUESTION, message=services.QUESTION_TOO_LONG)],
+        "Question as published",
+        validators=[
+            InputRequired(message=services.QUESTION_REQUIRED),
+            Length(max=services.MAX_QUESTION, message=services.QUESTION_TOO_LONG),
+        ],
         description="Edit the wording if it names the asker or its products: the public reads it without the asker's name.",
         render_kw={"rows": 4},
     )
     answer = TextAreaField(
-        "Answer", validators=[InputRequired(message=services.ANSWER_REQUIRED),
-                              Length(max=services.MAX_ANSWER, message=services.ANSWER_TOO_LONG)],
+        "Answer",
+        validators=[
+            InputRequired(message=services.ANSWER_REQUIRED),
+            Length(max=services.MAX_ANSWER, message=services.ANSWER_TOO_LONG),
+        ],
         render_kw={"rows": 6},
     )
     submit = SubmitField("Publish the answer")
@@ -59,9 +68,13 @@ class AnswerForm(FlaskForm):
 
 class DismissForm(FlaskForm):
     reason = TextAreaField(
-        "Reason", validators=[InputRequired(message=services.REASON_REQUIRED),
-                              Length(max=services.MAX_ANSWER, message=services.ANSWER_TOO_LONG)],
-        description="Only the vendor who asked reads this, in its list of questions.", render_kw={"rows": 3},
+        "Reason",
+        validators=[
+            InputRequired(message=services.REASON_REQUIRED),
+            Length(max=services.MAX_ANSWER, message=services.ANSWER_TOO_LONG),
+        ],
+        description="Only the vendor who asked reads this, in its list of questions.",
+        render_kw={"rows": 3},
     )
     submit = SubmitField("Dismiss the question")
 
@@ -91,12 +104,19 @@ def field_name(target: tuple) -> str:
 
 class AddendumForm(FlaskForm):
     summary = TextAreaField(
-        "Summary", validators=[InputRequired(message=services.SUMMARY_REQUIRED),
-                               Length(max=services.MAX_SUMMARY, message=services.SUMMARY_TOO_LONG)],
-        description="What changes and why, as vendors will read it.", render_kw={"rows": 3},
+        "Summary",
+        validators=[
+            InputRequired(message=services.SUMMARY_REQUIRED),
+            Length(max=services.MAX_SUMMARY, message=services.SUMMARY_TOO_LONG),
+        ],
+        description="What changes and why, as vendors will read it.",
+        render_kw={"rows": 3},
     )
     bid_deadline = DateTimeLocalField(
-        "New bid deadline (UTC, optional)", validators=[Optional()], invalid_value_message=DEADLINE_NOT_A_TIME, tz=UTC,
+        "New bid deadline (UTC, optional)",
+        validators=[Optional()],
+        invalid_value_message=DEADLINE_NOT_A_TIME,
+        tz=UTC,
         description="Leave empty to keep the deadline. Inside the last 7 days it moves to at least 7 days from now anyway.",
     )
     submit = SubmitField("Issue the addendum")
@@ -112,8 +132,12 @@ def _spec_input(spec_field, value) -> object:
         choices = [SelectChoice("", "—")] + [SelectChoice(str(option), str(option)) for option in spec_field.allowed]
         return SelectField(label, choices=choices, validate_choice=False, default=value)
     if spec_field.kind == "boolean":
-        return SelectField(label, choices=[SelectChoice("", "—"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
-                           validate_choice=False, default=value)
+        return SelectField(
+            label,
+            choices=[SelectChoice("", "—"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+            validate_choice=False,
+            default=value,
+        )
     return StringField(label, default=value)
 
 
@@ -122,13 +146,22 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
     attributes: dict = {}
     groups = []
     for line in rfp.lines:
-        names = {"line": line, "quantity": line_field(line.id, "quantity"),
-                 "description": line_field(line.id, "description"), "spec": []}
+        names = {
+            "line": line,
+            "quantity": line_field(line.id, "quantity"),
+            "description": line_field(line.id, "description"),
+            "spec": [],
+        }
         attributes[names["quantity"]] = IntegerField(
-            "Quantity", validators=[InputRequired(message=services.QUANTITY_REQUIRED)], default=line.quantity,
-            invalid_value_message=QUANTITY_NOT_WHOLE, render_kw={"min": 1, "step": 1})
-        attributes[names["description"]] = TextAreaField("Description", default=line.description or "",
-                                                         render_kw={"rows": 2})
+            "Quantity",
+            validators=[InputRequired(message=services.QUANTITY_REQUIRED)],
+            default=line.quantity,
+            invalid_value_message=QUANTITY_NOT_WHOLE,
+            render_kw={"min": 1, "step": 1},
+        )
+        attributes[names["description"]] = TextAreaField(
+            "Description", default=line.description or "", render_kw={"rows": 2}
+        )
         spec = line.spec or {}
         if template is not None:
             for spec_field in template.spec_fields:
@@ -138,7 +171,9 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
         else:
             for key in sorted(spec):
                 name = spec_field_name(line.id, key)
-                attributes[name] = StringField(key.replace("_", " ").capitalize(), default=services.display_value(spec[key]))
+                attributes[name] = StringField(
+                    key.replace("_", " ").capitalize(), default=services.display_value(spec[key])
+                )
                 names["spec"].append((key, name))
         groups.append(names)
     terms_names = []
@@ -147,8 +182,9 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
             continue  # structured terms are not edited here
         label = key.replace("_", " ").capitalize()
         if isinstance(value, int):
-            attributes[terms_field(key)] = IntegerField(label, validators=[Optional()], default=value,
-                                                        invalid_value_message=f"{label} must be a whole number.")
+            attributes[terms_field(key)] = IntegerField(
+                label, validators=[Optional()], default=value, invalid_value_message=f"{label} must be a whole number."
+            )
         else:
             attributes[terms_field(key)] = TextAreaField(label, default=value, render_kw={"rows": 3})
         terms_names.append((key, terms_field(key)))
@@ -162,12 +198,14 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
 def addendum_input(form: AddendumForm) -> services.AddendumInput:
     lines = tuple(
         services.LineChange(
-            line_id=group["line"].id, quantity=form[group["quantity"]].data,
+            line_id=group["line"].id,
+            quantity=form[group["quantity"]].data,
             description=form[group["description"]].data or "",
             spec={key: form[name].data for key, name in group["spec"]},
         )
         for group in form.line_groups
     )
     terms = {key: form[name].data for key, name in form.terms_names}
-    return services.AddendumInput(summary=form.summary.data or "", lines=lines, terms=terms,
-                                  bid_deadline=form.bid_deadline.data)
+    return services.AddendumInput(
+        summary=form.summary.data or "", lines=lines, terms=terms, bid_deadline=form.bid_deadline.data
+    )

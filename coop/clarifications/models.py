@@ -29,7 +29,9 @@ class Question(db.Model):
     asked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     text: Mapped[str] = mapped_column(sa.Text)
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[QuestionStatus] = mapped_column(enum_column(QuestionStatus, "question_status"), default=QuestionStatus.PENDING)
+    status: Mapped[QuestionStatus] = mapped_column(
+        enum_column(QuestionStatus, "question_status"), default=QuestionStatus.PENDING
+    )
     answer: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

@@ -69,22 +69,36 @@ class RfpQuestions:
 
 def rfps_for_admin() -> list[RfpQuestions]:
     """Open RFPs, and any other RFP with a pending question, with their question and addendum counts."""
+
     def count(status: QuestionStatus):
         return sa.func.count(sa.case((Question.status == status, 1)))
 
     question_counts = (
-        sa.select(Question.rfp_id, count(QuestionStatus.PENDING).label("pending"),
-                  count(QuestionStatus.ANSWERED).label("answered"), count(QuestionStatus.DISMISSED).label("dismissed"))
-        .group_by(Question.rfp_id).subquery()
+        sa.select(
+            Question.rfp_id,
+            count(QuestionStatus.PENDING).label("pending"),
+            count(QuestionStatus.ANSWERED).label("answered"),
+            count(QuestionStatus.DISMISSED).label("dismissed"),
+        )
+        .group_by(Question.rfp_id)
+        .subquery()
     )
     addendum_counts = (
         sa.select(Addendum.rfp_id, sa.func.count(Addendum.id).label("addenda")).group_by(Addendum.rfp_id).subquery()
     )
     pending = sa.func.coalesce(question_counts.c.pending, 0)
     rows = db.session.execute(
-        sa.select(Rfp.id, Rfp.reference, Rfp.title, Rfp.status, Rfp.bid_deadline, pending,
-                  sa.func.coalesce(question_counts.c.answered, 0), sa.func.coalesce(question_counts.c.dismissed, 0),
-                  sa.func.coalesce(addendum_counts.c.addenda, 0))
+        sa.select(
+            Rfp.id,
+            Rfp.reference,
+            Rfp.title,
+            Rfp.status,
+            Rfp.bid_deadline,
+            pending,
+            sa.func.coalesce(question_counts.c.answered, 0),
+            sa.func.coalesce(question_counts.c.dismissed, 0),
+            sa.func.coalesce(addendum_counts.c.addenda, 0),
+        )
         .outerjoin(question_counts, question_counts.c.rfp_id == Rfp.id)
         .outerjoin(addendum_counts, addendum_counts.c.rfp_id == Rfp.id)
         .where(sa.or_(Rfp.status == RfpStatus.OPEN, pending > 0))
@@ -95,12 +109,19 @@ def rfps_for_admin() -> list[RfpQuestions]:
 
 def vendor_questions(vendor_id: int) -> list[Question]:
     """A vendor's own questions on every RFP, newest first: only that vendor may see this list."""
-    return list(db.session.scalars(
-        sa.select(Question).where(Question.vendor_id == vendor_id).order_by(Question.asked_at.desc(), Question.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(Question.vendor_id == vendor_id)
+            .order_by(Question.asked_at.desc(), Question.id.desc())
+        )
+    )
 
 
 def is_following(rfp_id: int, vendor_id: int) -> bool:
-    return db.session.scalar(
-        sa.select(VendorInterest.id).where(VendorInterest.rfp_id == rfp_id, VendorInterest.vendor_id == vendor_id)
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(VendorInterest.id).where(VendorInterest.rfp_id == rfp_id, VendorInterest.vendor_id == vendor_id)
+        )
+        is not None
+    )

@@ -64,8 +64,6 @@ QUANTITY_TOO_SMALL = "The quantity must be a whole number of at least 1."
 ONLY_VENDORS = "Only an approved vendor's representatives can do that."
 
 
-
-
 # --- helpers ---------------------------------------------------------------------------------------------------
 
 
@@ -125,12 +123,19 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
-    question = Question(rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now,
-                        status=QuestionStatus.PENDING)
+    question = Question(
+        rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now, status=QuestionStatus.PENDING
+    )
     db.session.add(question)
     db.session.flush()
-    audit.record("question.asked", entity_type="question", entity_id=question.id, actor_user_id=user.id,
-                 rfp_id=rfp.id, after=_question_snapshot(question))
+    audit.record(
+        "question.asked",
+        entity_type="question",
+        entity_id=question.id,
+        actor_user_id=user.id,
+        rfp_id=rfp.id,
+        after=_question_snapshot(question),
+    )
     return question
 
 
@@ -145,8 +150,14 @@ def follow_rfp(user: User, reference: str) -> bool:
     interest = VendorInterest(rfp_id=rfp.id, vendor_id=vendor.id)
     db.session.add(interest)
     db.session.flush()
-    audit.record("vendor_interest.registered", entity_type="vendor_interest", entity_id=interest.id,
-                 actor_user_id=user.id, rfp_id=rfp.id, after={"vendor_id": vendor.id, "how": "follow"})
+    audit.record(
+        "vendor_interest.registered",
+        entity_type="vendor_interest",
+        entity_id=interest.id,
+        actor_user_id=user.id,
+        rfp_id=rfp.id,
+        after={"vendor_id": vendor.id, "how": "follow"},
+    )
     return True
 
 
@@ -167,12 +178,18 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
     with unit_of_work():
-        answer = _clean(answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER,
-                        too_long=ANSWER_TOO_LONG)
+        answer = _clean(
+            answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG
+        )
         wording = None
         if published_question is not None:
-            wording = _clean(published_question, field_name="question", required=QUESTION_REQUIRED, maximum=MAX_QUESTION,
-                             too_long=QUESTION_TOO_LONG)
+            wording = _clean(
+                published_question,
+                field_name="question",
+                required=QUESTION_REQUIRED,
+                maximum=MAX_QUESTION,
+                too_long=QUESTION_TOO_LONG,
+            )
         question, rfp = _pending_question(question_id)
         now = clock.utcnow()
         _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
@@ -183,8 +200,15 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         question.answer = answer
         question.answered_at = now
         question.answered_by_id = admin.id
-        audit.record("question.answered", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
-                     rfp_id=rfp.id, before=before, after=_question_snapshot(question))
+        audit.record(
+            "question.answered",
+            entity_type="question",
+            entity_id=question.id,
+            actor_user_id=admin.id,
+            rfp_id=rfp.id,
+            before=before,
+            after=_question_snapshot(question),
+        )
         subject = f"{rfp.reference}: a question has been answered"
         body = (
             f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
@@ -212,8 +236,15 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     question.answer = reason
     question.answered_at = clock.utcnow()
     question.answered_by_id = admin.id
-    audit.record("question.dismissed", entity_type="question", entity_id=question.id, actor_user_id=admin.id,
-                 rfp_id=rfp.id, before=before, after=_question_snapshot(question))
+    audit.record(
+        "question.dismissed",
+        entity_type="question",
+        entity_id=question.id,
+        actor_user_id=admin.id,
+        rfp_id=rfp.id,
+        before=before,
+        after=_question_snapshot(question),
+    )
     return question
 
 
@@ -245,8 +276,11 @@ def current_terms(rfp: Rfp, template: RfpTemplate | None) -> dict:
     """The RFP's terms, falling back on its template's where the RFP gives none."""
     defaults = {}
     if template is not None:
-        defaults = {"delivery_days": template.delivery_days, "delivery": template.delivery_terms,
-                    "warranty": template.warranty_terms}
+        defaults = {
+            "delivery_days": template.delivery_days,
+            "delivery": template.delivery_terms,
+            "warranty": template.warranty_terms,
+        }
     # The template's version is a record of where the terms came from, not a term an addendum may change.
     return {key: value for key, value in {**defaults, **(rfp.terms or {})}.items() if key != "template_version"}
 
@@ -274,8 +308,9 @@ def _brand_problems(target: tuple, text) -> list[Problem]:
     return [Problem(finding.message, field=target) for finding in find_brand_names(text)]
 
 
-def _line_changes(rfp: Rfp, template: RfpTemplate | None, change: LineChange,
-                  problems: list[Problem]) -> tuple[dict, dict, dict]:
+def _line_changes(
+    rfp: Rfp, template: RfpTemplate | None, change: LineChange, problems: list[Problem]
+) -> tuple[dict, dict, dict]:
     """(before, after, new spec) of one line; only what changed."""
     line = next((line for line in rfp.lines if line.id == change.line_id), None)
     if line is None:
@@ -402,8 +437,13 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
         current_deadline = rfp.bid_deadline
         if data.bid_deadline is not None and data.bid_deadline != current_deadline:
             if data.bid_deadline < current_deadline:
-                problems.append(Problem("The new bid deadline must be later than the current one "
-                                                           f"({clock.format_utc(current_deadline)}).", field=("bid_deadline",)))
+                problems.append(
+                    Problem(
+                        "The new bid deadline must be later than the current one "
+                        f"({clock.format_utc(current_deadline)}).",
+                        field=("bid_deadline",),
+                    )
+                )
         new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
         if not problems and not (lines_after or terms_after or new_deadline != current_deadline):
@@ -436,22 +476,33 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
         version_before = rfp.document_version
         rfp.document_version = version_before + 1
         addendum = Addendum(
-            rfp_id=rfp.id, number=number, summary=summary, changes={"before": changes_before, "after": changes_after},
-            document_version=rfp.document_version, bid_deadline_before=current_deadline, bid_deadline_after=new_deadline,
-            issued_at=now, issued_by_id=admin.id,
+            rfp_id=rfp.id,
+            number=number,
+            summary=summary,
+            changes={"before": changes_before, "after": changes_after},
+            document_version=rfp.document_version,
+            bid_deadline_before=current_deadline,
+            bid_deadline_after=new_deadline,
+            issued_at=now,
+            issued_by_id=admin.id,
         )
         db.session.add(addendum)
         db.session.flush()
         documents.store_version(rfp)
         returned_vendor_ids = bids.return_submitted_bids_to_draft(
-            rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
+            rfp.id, actor_user_id=admin.id, reason=f"addendum {number}"
+        )
         # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
         addendum.bids_returned_to_draft = len(returned_vendor_ids)
-        audit.record("addendum.issued", entity_type="addendum", entity_id=addendum.id, actor_user_id=admin.id,
-                     rfp_id=rfp.id,
-                     before={**changes_before, "document_version": version_before},
-                     after={**changes_after, "document_version": rfp.document_version, "number": number,
-                            "summary": summary})
+        audit.record(
+            "addendum.issued",
+            entity_type="addendum",
+            entity_id=addendum.id,
+            actor_user_id=admin.id,
+            rfp_id=rfp.id,
+            before={**changes_before, "document_version": version_before},
+            after={**changes_after, "document_version": rfp.document_version, "number": number, "summary": summary},
+        )
         _notify_addendum(rfp, addendum, set(returned_vendor_ids))
     send_queued()
     return addendum
@@ -486,11 +537,15 @@ def describe_changes(addendum: Addendum, rfp: Rfp) -> list[str]:
             )
             sentences.append(f"{name}: {label} {was} → {now}.")
     for key, value in after.get("terms", {}).items():
-        sentences.append(f"Terms, {key.replace('_', ' ')}: now “{display_value(value)}” "
-                         f"(was “{display_value(before.get('terms', {}).get(key))}”).")
+        sentences.append(
+            f"Terms, {key.replace('_', ' ')}: now “{display_value(value)}” "
+            f"(was “{display_value(before.get('terms', {}).get(key))}”)."
+        )
     if "bid_deadline" in after:
-        sentences.append(f"Bid deadline: {clock.format_utc(datetime.fromisoformat(before['bid_deadline']))} → "
-                         f"{clock.format_utc(datetime.fromisoformat(after['bid_deadline']))}.")
+        sentences.append(
+            f"Bid deadline: {clock.format_utc(datetime.fromisoformat(before['bid_deadline']))} → "
+            f"{clock.format_utc(datetime.fromisoformat(after['bid_deadline']))}."
+        )
     return sentences
 
 
@@ -515,5 +570,6 @@ def _notify_addendum(rfp: Rfp, addendum: Addendum, returned: set[int]) -> None:
     def body_for(vendor_id: int) -> str:
         return common + (returned_note if vendor_id in returned else "")
 
-    email_vendors(rfp_queries.follower_recipients(rfp.id, bidders_told=returned), subject, body_for,
-                  sealed_rfp_id=rfp.id)
+    email_vendors(
+        rfp_queries.follower_recipients(rfp.id, bidders_told=returned), subject, body_for, sealed_rfp_id=rfp.id
+    )

@@ -37,8 +37,12 @@ def board_url(rfp: Rfp) -> str:
 
 
 def _is_approved_vendor() -> bool:
-    return (current_user.is_authenticated and current_user.role == Role.VENDOR_REP
-            and current_user.organisation is not None and current_user.organisation.is_approved)
+    return (
+        current_user.is_authenticated
+        and current_user.role == Role.VENDOR_REP
+        and current_user.organisation is not None
+        and current_user.organisation.is_approved
+    )
 
 
 @dataclass
@@ -60,11 +64,14 @@ def rfp_clarifications(rfp: Rfp) -> Panel:
     vendor = _is_approved_vendor()
     can_ask = vendor and rfp_queries.effective_status(rfp, clock.utcnow()) == RfpStatus.OPEN
     return Panel(
-        rfp=rfp, answers=queries.public_answers(rfp.id), addenda=queries.addenda(rfp.id), can_ask=can_ask,
+        rfp=rfp,
+        answers=queries.public_answers(rfp.id),
+        addenda=queries.addenda(rfp.id),
+        can_ask=can_ask,
         following=vendor and queries.is_following(rfp.id, current_user.organisation.id),
-        ask_form=AskForm(formdata=None) if can_ask else None, follow_form=FollowForm(formdata=None) if can_ask else None,
+        ask_form=AskForm(formdata=None) if can_ask else None,
+        follow_form=FollowForm(formdata=None) if can_ask else None,
     )
-
 
 
 # --- vendors ---------------------------------------------------------------------------------------------------
@@ -83,11 +90,15 @@ def ask(reference: str):
             if not show_on_form(form, error):
                 return redirect(board_url(rfp))
         else:
-            flash("Your question has been sent to the cooperative. Its answer will be published on the RFP's page "
-                  "without your name.", "success")
+            flash(
+                "Your question has been sent to the cooperative. Its answer will be published on the RFP's page "
+                "without your name.",
+                "success",
+            )
             return redirect(url_for("clarifications.my_questions"))
-    return render_template("clarifications/ask.html", rfp=rfp, form=form,
-                           board_url=board_url(rfp)), (422 if form.errors else 200)
+    return render_template("clarifications/ask.html", rfp=rfp, form=form, board_url=board_url(rfp)), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/rfps/<reference>/follow", methods=["POST"])
@@ -102,8 +113,12 @@ def follow(reference: str):
         except Refusal as error:
             flash(str(error), "warning")
         else:
-            flash(f"You follow {rfp.reference}: you will be e-mailed its answers and addenda." if created
-                  else f"You already follow {rfp.reference}.", "success" if created else "info")
+            flash(
+                f"You follow {rfp.reference}: you will be e-mailed its answers and addenda."
+                if created
+                else f"You already follow {rfp.reference}.",
+                "success" if created else "info",
+            )
         if form.back.data == "bid":
             return redirect(url_for("bids.edit", reference=rfp.reference))
     return redirect(board_url(rfp))
@@ -113,8 +128,11 @@ def follow(reference: str):
 @roles(Role.VENDOR_REP)
 def my_questions():
     """The vendor's own questions and what became of them."""
-    return render_template("clarifications/my_questions.html",
-                           questions=queries.vendor_questions(current_user.organisation.id), board_url=board_url)
+    return render_template(
+        "clarifications/my_questions.html",
+        questions=queries.vendor_questions(current_user.organisation.id),
+        board_url=board_url,
+    )
 
 
 # --- the public ------------------------------------------------------------------------------------------------
@@ -128,8 +146,14 @@ def addendum(reference: str, number: int):
     found = queries.addendum(rfp.id, number)
     if found is None:
         abort(404)
-    return render_template("clarifications/addendum.html", rfp=rfp, addendum=found, admin=False,
-                           changes=services.describe_changes(found, rfp), board_url=board_url(rfp))
+    return render_template(
+        "clarifications/addendum.html",
+        rfp=rfp,
+        addendum=found,
+        admin=False,
+        changes=services.describe_changes(found, rfp),
+        board_url=board_url(rfp),
+    )
 
 
 # --- the cooperative -------------------------------------------------------------------------------------------
@@ -148,15 +172,23 @@ def admin_questions(rfp_id: int):
     """An RFP's questions: pending first, then those decided."""
     rfp = rfp_queries.rfp_or_404(rfp_id)
     return render_template(
-        "clarifications/admin_questions.html", rfp=rfp,
+        "clarifications/admin_questions.html",
+        rfp=rfp,
         pending=queries.questions_for_rfp(rfp.id, QuestionStatus.PENDING),
-        decided=[question for question in queries.questions_for_rfp(rfp.id) if question.status != QuestionStatus.PENDING],
+        decided=[
+            question for question in queries.questions_for_rfp(rfp.id) if question.status != QuestionStatus.PENDING
+        ],
     )
 
 
 def _question_page(question, answer_form: AnswerForm, dismiss_form: DismissForm, status: int = 200):
-    return render_template("clarifications/admin_question.html", question=question, rfp=question.rfp,
-                           answer_form=answer_form, dismiss_form=dismiss_form), status
+    return render_template(
+        "clarifications/admin_question.html",
+        question=question,
+        rfp=question.rfp,
+        answer_form=answer_form,
+        dismiss_form=dismiss_form,
+    ), status
 
 
 def _question_or_404(question_id: int):
@@ -196,11 +228,16 @@ def _decide(question_id: int, form, decide, success: str, *, answering: bool):
 def answer(question_id: int):
     """Publish the answer to a question and e-mail it to every interested vendor."""
     form = AnswerForm()
-    return _decide(question_id, form,
-                   lambda question: services.answer_question(current_user, question.id, form.answer.data,
-                                                             published_question=form.question.data),
-                   "The answer is published on the RFP's page, without the asker's name, and e-mailed to every "
-                   "vendor following the RFP.", answering=True)
+    return _decide(
+        question_id,
+        form,
+        lambda question: services.answer_question(
+            current_user, question.id, form.answer.data, published_question=form.question.data
+        ),
+        "The answer is published on the RFP's page, without the asker's name, and e-mailed to every "
+        "vendor following the RFP.",
+        answering=True,
+    )
 
 
 @bp.route("/admin/questions/<int:question_id>/dismiss", methods=["POST"])
@@ -208,9 +245,13 @@ def answer(question_id: int):
 def dismiss(question_id: int):
     """Dismiss a question, with a reason for the vendor who asked."""
     form = DismissForm()
-    return _decide(question_id, form, lambda question: services.dismiss_question(current_user, question.id, form.reason.data),
-                   "The question is dismissed; the vendor who asked sees your reason in its list of questions.",
-                   answering=False)
+    return _decide(
+        question_id,
+        form,
+        lambda question: services.dismiss_question(current_user, question.id, form.reason.data),
+        "The question is dismissed; the vendor who asked sees your reason in its list of questions.",
+        answering=False,
+    )
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/addenda")
@@ -220,9 +261,12 @@ def admin_addenda(rfp_id: int):
     rfp = rfp_queries.rfp_or_404(rfp_id)
     addenda = queries.addenda(rfp.id)
     # Not one word on bids returned to draft: before opening that number would tell how many bids there are.
-    return render_template("clarifications/admin_addenda.html", rfp=rfp,
-                           addenda=[(item, services.describe_changes(item, rfp)) for item in addenda],
-                           can_issue=_can_issue(rfp))
+    return render_template(
+        "clarifications/admin_addenda.html",
+        rfp=rfp,
+        addenda=[(item, services.describe_changes(item, rfp)) for item in addenda],
+        can_issue=_can_issue(rfp),
+    )
 
 
 def _can_issue(rfp: Rfp) -> str | None:
@@ -255,7 +299,10 @@ def new_addendum(rfp_id: int):
                 form[field_name(problem.field)].errors.append(problem.message)
         else:
             # The same words whether or not any bid was returned: the count is sealed until opening.
-            flash(f"Addendum {issued.number} is issued and every vendor following {rfp.reference} is being e-mailed. "
-                  "Vendors with submitted bids have been asked to re-confirm.", "success")
+            flash(
+                f"Addendum {issued.number} is issued and every vendor following {rfp.reference} is being e-mailed. "
+                "Vendors with submitted bids have been asked to re-confirm.",
+                "success",
+            )
             return redirect(url_for("clarifications.admin_addenda", rfp_id=rfp.id))
     return render_template("clarifications/addendum_form.html", rfp=rfp, form=form), (422 if form.errors else 200)

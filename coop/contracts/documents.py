@@ -9,8 +9,24 @@ from coop.contracts.models import PurchaseOrder
 from coop.rfps.documents import render_pdf
 
 ORDER_TEMPLATE = "contracts/order_document.html"
-CSV_COLUMNS = ["po_number", "contract", "rfp", "district", "vendor", "line", "item_code", "item", "quantity",
-               "unit_price", "cost", "support_cost", "discount", "total", "delivery_by", "terms"]
+CSV_COLUMNS = [
+    "po_number",
+    "contract",
+    "rfp",
+    "district",
+    "vendor",
+    "line",
+    "item_code",
+    "item",
+    "quantity",
+    "unit_price",
+    "cost",
+    "support_cost",
+    "discount",
+    "total",
+    "delivery_by",
+    "terms",
+]
 
 
 def order_html(order: PurchaseOrder) -> str:
@@ -26,12 +42,24 @@ def order_csv(order: PurchaseOrder) -> bytes:
     """One row per line, amounts in dollars with their cents (the unit price with four places when it has them)."""
     contract = order.contract
     rows = [CSV_COLUMNS] + [
-        [order.number, contract.reference, contract.notice.rfp.reference, order.district.name, contract.vendor.name,
-         line.line_no, line.item_code, line.item_name, line.quantity,
-         f"{line.unit_price:.2f}" if line.unit_price == round(line.unit_price, 2) else f"{line.unit_price:.4f}",
-         money.plain_dollars(line.cost_cents), money.plain_dollars(line.support_cost_cents),
-         money.plain_dollars(line.discount_cents), money.plain_dollars(line.total_cents), order.delivery_by.isoformat(),
-         order.payment_terms]
+        [
+            order.number,
+            contract.reference,
+            contract.notice.rfp.reference,
+            order.district.name,
+            contract.vendor.name,
+            line.line_no,
+            line.item_code,
+            line.item_name,
+            line.quantity,
+            f"{line.unit_price:.2f}" if line.unit_price == round(line.unit_price, 2) else f"{line.unit_price:.4f}",
+            money.plain_dollars(line.cost_cents),
+            money.plain_dollars(line.support_cost_cents),
+            money.plain_dollars(line.discount_cents),
+            money.plain_dollars(line.total_cents),
+            order.delivery_by.isoformat(),
+            order.payment_terms,
+        ]
         for line in order.lines
     ]
     return exports.csv_bytes(rows)

@@ -11,35 +11,50 @@ from coop.contracts import services
 
 class PublishForm(FlaskForm):
     protest_days = IntegerField(
-        "Protest period (days)", invalid_value_message=services.PROTEST_DAYS_RANGE,
-        validators=[Optional(), NumberRange(min=services.MIN_PROTEST_DAYS, max=services.MAX_PROTEST_DAYS,
-                                            message=services.PROTEST_DAYS_RANGE)],
+        "Protest period (days)",
+        invalid_value_message=services.PROTEST_DAYS_RANGE,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=services.MIN_PROTEST_DAYS, max=services.MAX_PROTEST_DAYS, message=services.PROTEST_DAYS_RANGE
+            ),
+        ],
         description=f"From {services.MIN_PROTEST_DAYS} to {services.MAX_PROTEST_DAYS} days; bidders may protest "
-                    "until it ends.")
+        "until it ends.",
+    )
     confirm = BooleanField("I have read the fairness check and publish this round all the same")
     reason = TextAreaField(
-        "Reason", validators=[Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG)],
-        description="Kept in the RFP's audit log.", render_kw={"rows": 3})
+        "Reason",
+        validators=[Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG)],
+        description="Kept in the RFP's audit log.",
+        render_kw={"rows": 3},
+    )
     submit = SubmitField("Publish the notice of intent to award")
 
 
 class ProtestForm(FlaskForm):
     grounds = TextAreaField(
         "Grounds of the protest",
-        validators=[InputRequired(message=services.GROUNDS_REQUIRED),
-                    Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG)],
+        validators=[
+            InputRequired(message=services.GROUNDS_REQUIRED),
+            Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG),
+        ],
         description="What in the notice of intent is wrong, and why. The cooperative decides in writing.",
-        render_kw={"rows": 6, "maxlength": services.MAX_TEXT})
+        render_kw={"rows": 6, "maxlength": services.MAX_TEXT},
+    )
     submit = SubmitField("File the protest")
 
 
 class DecisionForm(FlaskForm):
     decision = TextAreaField(
         "Written decision",
-        validators=[InputRequired(message=services.DECISION_REQUIRED),
-                    Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG)],
+        validators=[
+            InputRequired(message=services.DECISION_REQUIRED),
+            Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG),
+        ],
         description="Sent to the protesting vendor. Upholding the protest cancels the notice of intent.",
-        render_kw={"rows": 4})
+        render_kw={"rows": 4},
+    )
     deny = SubmitField("Deny the protest")
     uphold = SubmitField("Uphold the protest")
 

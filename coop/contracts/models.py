@@ -37,8 +37,9 @@ class AwardNotice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     award_round_id: Mapped[int] = mapped_column(sa.ForeignKey("award_round.id", ondelete="RESTRICT"), unique=True)
     rfp_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp.id", ondelete="RESTRICT"), index=True)
-    status: Mapped[NoticeStatus] = mapped_column(enum_column(NoticeStatus, "notice_status"),
-                                                 default=NoticeStatus.PROTEST_PERIOD)
+    status: Mapped[NoticeStatus] = mapped_column(
+        enum_column(NoticeStatus, "notice_status"), default=NoticeStatus.PROTEST_PERIOD
+    )
     protest_days: Mapped[int] = mapped_column()
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     protest_ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -58,8 +59,13 @@ class AwardNotice(db.Model):
     __table_args__ = (
         sa.CheckConstraint("protest_days >= 1", name="protest_days_positive"),
         # One live notice per RFP: a second publication, even by a concurrent request, is refused by the database.
-        sa.Index("uq_award_notice_live_rfp", "rfp_id", unique=True,
-                 sqlite_where=sa.text("status != 'cancelled'"), postgresql_where=sa.text("status != 'cancelled'")),
+        sa.Index(
+            "uq_award_notice_live_rfp",
+            "rfp_id",
+            unique=True,
+            sqlite_where=sa.text("status != 'cancelled'"),
+            postgresql_where=sa.text("status != 'cancelled'"),
+        ),
     )
 
     def __repr__(self) -> str:
@@ -81,8 +87,9 @@ class Protest(db.Model):
     filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     grounds: Mapped[str] = mapped_column(sa.Text)
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[ProtestStatus] = mapped_column(enum_column(ProtestStatus, "protest_status"),
-                                                  default=ProtestStatus.PENDING)
+    status: Mapped[ProtestStatus] = mapped_column(
+        enum_column(ProtestStatus, "protest_status"), default=ProtestStatus.PENDING
+    )
     decision: Mapped[str | None] = mapped_column(sa.Text)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
@@ -119,8 +126,7 @@ class PurchaseOrder(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(60), unique=True)
     contract_id: Mapped[int] = mapped_column(sa.ForeignKey("contract.id", ondelete="RESTRICT"), index=True)
-    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.organisation_id", ondelete="RESTRICT"),
-                                             index=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("district.organisation_id", ondelete="RESTRICT"), index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivery_by: Mapped[date] = mapped_column(sa.Date)
     payment_terms: Mapped[str] = mapped_column(sa.String(200))
@@ -128,8 +134,9 @@ class PurchaseOrder(db.Model):
 
     contract: Mapped[Contract] = relationship()
     district: Mapped[District] = relationship()
-    lines: Mapped[list[PurchaseOrderLine]] = relationship(back_populates="purchase_order",
-                                                            order_by="PurchaseOrderLine.line_no")
+    lines: Mapped[list[PurchaseOrderLine]] = relationship(
+        back_populates="purchase_order", order_by="PurchaseOrderLine.line_no"
+    )
 
     __table_args__ = (sa.UniqueConstraint("contract_id", "district_id"),)
 
@@ -141,8 +148,7 @@ class PurchaseOrderLine(db.Model):
     """One awarded line of a purchase order, its item named as it was when the order was issued."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    purchase_order_id: Mapped[int] = mapped_column(sa.ForeignKey("purchase_order.id", ondelete="CASCADE"),
-                                                   index=True)
+    purchase_order_id: Mapped[int] = mapped_column(sa.ForeignKey("purchase_order.id", ondelete="CASCADE"), index=True)
     award_id: Mapped[int] = mapped_column(sa.ForeignKey("award.id", ondelete="RESTRICT"), unique=True)
     rfp_line_id: Mapped[int] = mapped_column(sa.ForeignKey("rfp_line.id", ondelete="RESTRICT"))
     line_no: Mapped[int] = mapped_column()
@@ -184,14 +190,20 @@ def _round_id_of(instance) -> int | None:
 @event.listens_for(Session, "before_flush")
 def refuse_changes_to_final_rounds(session: Session, _flush_context, _instances) -> None:
     """Stop a flush that changes or deletes a final round, its awards or its shares, or adds to them."""
-    touched = [instance for instance in [*session.dirty, *session.deleted, *session.new]
-               if isinstance(instance, AwardRound | Award | DistrictShare)
-               and (instance in session.new or instance in session.deleted or session.is_modified(instance))]
+    touched = [
+        instance
+        for instance in [*session.dirty, *session.deleted, *session.new]
+        if isinstance(instance, AwardRound | Award | DistrictShare)
+        and (instance in session.new or instance in session.deleted or session.is_modified(instance))
+    ]
     round_ids = {round_id for round_id in map(_round_id_of, touched) if round_id is not None}
     if not round_ids:
         return
     with session.no_autoflush:
-        final = session.scalars(sa.select(AwardNotice.award_round_id).where(
-            AwardNotice.award_round_id.in_(round_ids), AwardNotice.status == NoticeStatus.FINAL)).all()
+        final = session.scalars(
+            sa.select(AwardNotice.award_round_id).where(
+                AwardNotice.award_round_id.in_(round_ids), AwardNotice.status == NoticeStatus.FINAL
+            )
+        ).all()
     if final:
         raise FinalAwardChanged(f"award round {sorted(final)[0]} is final: its awards and shares cannot change")

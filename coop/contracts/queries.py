@@ -36,6 +36,7 @@ LIVE_NOTICE_STATUSES = (NoticeStatus.PROTEST_PERIOD, NoticeStatus.FINAL)
 
 # --- final awards: for the ledger, the public notice and billing ------------------------------------------------------
 
+
 def notice_for_round(round_id: int) -> AwardNotice | None:
     """The round's notice of intent, if it was ever published (it may be cancelled)."""
     return db.session.scalar(sa.select(AwardNotice).where(AwardNotice.award_round_id == round_id))
@@ -43,35 +44,49 @@ def notice_for_round(round_id: int) -> AwardNotice | None:
 
 def live_notice(rfp_id: int) -> AwardNotice | None:
     """The RFP's notice that is not cancelled: in its protest period, or final."""
-    return db.session.scalar(sa.select(AwardNotice).where(AwardNotice.rfp_id == rfp_id,
-                                                          AwardNotice.status.in_(LIVE_NOTICE_STATUSES)))
+    return db.session.scalar(
+        sa.select(AwardNotice).where(AwardNotice.rfp_id == rfp_id, AwardNotice.status.in_(LIVE_NOTICE_STATUSES))
+    )
 
 
 def is_final(award_round: AwardRound) -> bool:
     """Whether the round's award is final: its protest period over, its awards and shares frozen, its orders issued."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AwardNotice).where(
-        AwardNotice.award_round_id == award_round.id, AwardNotice.status == NoticeStatus.FINAL)) > 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AwardNotice)
+            .where(AwardNotice.award_round_id == award_round.id, AwardNotice.status == NoticeStatus.FINAL)
+        )
+        > 0
+    )
 
 
 def final_round(rfp_id: int) -> AwardRound | None:
     """The RFP's round whose award is final, if there is one (there is at most one)."""
-    return db.session.scalar(sa.select(AwardRound).join(AwardNotice, AwardNotice.award_round_id == AwardRound.id)
-                             .where(AwardNotice.rfp_id == rfp_id, AwardNotice.status == NoticeStatus.FINAL))
+    return db.session.scalar(
+        sa.select(AwardRound)
+        .join(AwardNotice, AwardNotice.award_round_id == AwardRound.id)
+        .where(AwardNotice.rfp_id == rfp_id, AwardNotice.status == NoticeStatus.FINAL)
+    )
 
 
 def final_rounds(*, district_id: int | None = None) -> list[AwardRound]:
     """Every round whose award is final (those a district has a share in, with ``district_id``), oldest final first."""
-    statement = (sa.select(AwardRound).join(AwardNotice, AwardNotice.award_round_id == AwardRound.id)
-                 .where(AwardNotice.status == NoticeStatus.FINAL)
-                 .options(joinedload(AwardRound.rfp)).order_by(AwardNotice.finalised_at, AwardNotice.id))
+    statement = (
+        sa.select(AwardRound)
+        .join(AwardNotice, AwardNotice.award_round_id == AwardRound.id)
+        .where(AwardNotice.status == NoticeStatus.FINAL)
+        .options(joinedload(AwardRound.rfp))
+        .order_by(AwardNotice.finalised_at, AwardNotice.id)
+    )
     if district_id is not None:
-        statement = statement.where(AwardRound.id.in_(
-            sa.select(DistrictShare.award_round_id).where(DistrictShare.district_id == district_id)))
+        statement = statement.where(
+            AwardRound.id.in_(sa.select(DistrictShare.award_round_id).where(DistrictShare.district_id == district_id))
+        )
     return list(db.session.scalars(statement))
 
 
 # --- the fairness gate -------------------------------------------------------------------------------------------------
-
 
 
 @dataclass(frozen=True)
@@ -118,11 +133,15 @@ class Fairness:
         if self.worse_off:
             concerns.append(f"Worse off than buying alone: {', '.join(self.worse_off)}.")
         if not self.core.checked:
-            concerns.append("The engine's core check was not run on this round: no one checked whether a group "
-                            "of districts would pay less by leaving the pool.")
+            concerns.append(
+                "The engine's core check was not run on this round: no one checked whether a group "
+                "of districts would pay less by leaving the pool."
+            )
         elif self.core.blocked:
-            concerns.append(f"{' + '.join(self.core.coalition)} would pay "
-                            f"{format_dollars(self.core.gain_cents)} less by leaving the pool.")
+            concerns.append(
+                f"{' + '.join(self.core.coalition)} would pay "
+                f"{format_dollars(self.core.gain_cents)} less by leaving the pool."
+            )
         return concerns
 
 
@@ -138,59 +157,88 @@ def _cents(amount: str | None) -> int | None:
 
 def fairness(award_round: AwardRound) -> Fairness:
     """Every district's share, standalone cost and savings, who is worse off than alone, and the core check."""
-    shares = db.session.scalars(sa.select(DistrictShare).where(DistrictShare.award_round_id == award_round.id)
-                                .options(joinedload(DistrictShare.district))).all()
+    shares = db.session.scalars(
+        sa.select(DistrictShare)
+        .where(DistrictShare.award_round_id == award_round.id)
+        .options(joinedload(DistrictShare.district))
+    ).all()
     engine_names = adapters.engine_names(award_round.problem, award_round.rfp) if award_round.problem else {}
     result = award_round.result or {}
     engine_worse_off = {engine_names.get(engine_id, engine_id) for engine_id in result.get("worse_off", [])}
-    rows = sorted((ShareRow(share.district_id, share.district.name, share.pooled_cost_cents,
-                            share.standalone_cost_cents, share.savings_cents, share.standalone_note,
-                            share.district.name in engine_worse_off
-                            or (share.savings_cents is not None and share.savings_cents < 0))
-                   for share in shares), key=lambda row: row.district)
+    rows = sorted(
+        (
+            ShareRow(
+                share.district_id,
+                share.district.name,
+                share.pooled_cost_cents,
+                share.standalone_cost_cents,
+                share.savings_cents,
+                share.standalone_note,
+                share.district.name in engine_worse_off
+                or (share.savings_cents is not None and share.savings_cents < 0),
+            )
+            for share in shares
+        ),
+        key=lambda row: row.district,
+    )
     worse_off = sorted({row.district for row in rows if row.worse_off} | engine_worse_off)
     core = result.get("core")
     if core is None:
         core_view = CoreView(checked=False)
     else:
-        core_view = CoreView(checked=True, blocked=bool(core["blocked"]),
-                             coalition=tuple(sorted(engine_names.get(engine_id, engine_id)
-                                                    for engine_id in core["coalition"])),
-                             gain_cents=_cents(core["gain"]), gain_bound_cents=_cents(core.get("gain_bound")))
+        core_view = CoreView(
+            checked=True,
+            blocked=bool(core["blocked"]),
+            coalition=tuple(sorted(engine_names.get(engine_id, engine_id) for engine_id in core["coalition"])),
+            gain_cents=_cents(core["gain"]),
+            gain_bound_cents=_cents(core.get("gain_bound")),
+        )
     return Fairness(rows, worse_off, core_view)
 
 
 # --- notices and protests ---------------------------------------------------------------------------------------------
 
+
 def award_round(round_id: int) -> AwardRound | None:
-    return db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id)
-                             .options(joinedload(AwardRound.rfp)))
+    return db.session.scalar(sa.select(AwardRound).where(AwardRound.id == round_id).options(joinedload(AwardRound.rfp)))
 
 
 def notices_by_round(rfp_id: int) -> dict[int, AwardNotice]:
-    return {notice.award_round_id: notice for notice in db.session.scalars(
-        sa.select(AwardNotice).where(AwardNotice.rfp_id == rfp_id))}
+    return {
+        notice.award_round_id: notice
+        for notice in db.session.scalars(sa.select(AwardNotice).where(AwardNotice.rfp_id == rfp_id))
+    }
 
 
 def notice(notice_id: int) -> AwardNotice | None:
-    return db.session.scalar(sa.select(AwardNotice).where(AwardNotice.id == notice_id)
-                             .options(joinedload(AwardNotice.rfp), selectinload(AwardNotice.protests)
-                                      .joinedload(Protest.vendor)))
+    return db.session.scalar(
+        sa.select(AwardNotice)
+        .where(AwardNotice.id == notice_id)
+        .options(joinedload(AwardNotice.rfp), selectinload(AwardNotice.protests).joinedload(Protest.vendor))
+    )
 
 
 def notices() -> list[AwardNotice]:
     """Every notice of intent, those in their protest period first, then newest first."""
     order = sa.case({NoticeStatus.PROTEST_PERIOD.value: 0}, value=sa.cast(AwardNotice.status, sa.String), else_=1)
-    return list(db.session.scalars(sa.select(AwardNotice).options(joinedload(AwardNotice.rfp),
-                                                                  selectinload(AwardNotice.protests))
-                                   .order_by(order, AwardNotice.published_at.desc(), AwardNotice.id.desc())))
+    return list(
+        db.session.scalars(
+            sa.select(AwardNotice)
+            .options(joinedload(AwardNotice.rfp), selectinload(AwardNotice.protests))
+            .order_by(order, AwardNotice.published_at.desc(), AwardNotice.id.desc())
+        )
+    )
 
 
 def due_notices(now: datetime) -> list[AwardNotice]:
     """Notices whose protest period has ended and that are not final yet."""
-    return list(db.session.scalars(sa.select(AwardNotice).where(
-        AwardNotice.status == NoticeStatus.PROTEST_PERIOD, AwardNotice.protest_ends_at <= now)
-        .order_by(AwardNotice.protest_ends_at, AwardNotice.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AwardNotice)
+            .where(AwardNotice.status == NoticeStatus.PROTEST_PERIOD, AwardNotice.protest_ends_at <= now)
+            .order_by(AwardNotice.protest_ends_at, AwardNotice.id)
+        )
+    )
 
 
 def protest(protest_id: int) -> Protest | None:
@@ -198,30 +246,48 @@ def protest(protest_id: int) -> Protest | None:
 
 
 def pending_protests(notice_id: int) -> list[Protest]:
-    return list(db.session.scalars(sa.select(Protest).where(Protest.notice_id == notice_id,
-                                                            Protest.status == ProtestStatus.PENDING)
-                                   .order_by(Protest.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Protest)
+            .where(Protest.notice_id == notice_id, Protest.status == ProtestStatus.PENDING)
+            .order_by(Protest.id)
+        )
+    )
 
 
 def vendor_protests(notice_id: int, vendor_id: int) -> list[Protest]:
-    return list(db.session.scalars(sa.select(Protest).where(Protest.notice_id == notice_id,
-                                                            Protest.vendor_id == vendor_id).order_by(Protest.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Protest)
+            .where(Protest.notice_id == notice_id, Protest.vendor_id == vendor_id)
+            .order_by(Protest.id)
+        )
+    )
 
 
 def bidder_ids(rfp_id: int) -> list[int]:
     """Vendors whose bid on the RFP was submitted (and so tabulated at the opening): those who may protest."""
-    return list(db.session.scalars(sa.select(Bid.vendor_id).where(Bid.rfp_id == rfp_id,
-                                                                 Bid.status == BidStatus.SUBMITTED)
-                                   .order_by(Bid.vendor_id)))
+    return list(
+        db.session.scalars(
+            sa.select(Bid.vendor_id)
+            .where(Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED)
+            .order_by(Bid.vendor_id)
+        )
+    )
 
 
 def committed_district_ids(rfp_id: int) -> list[int]:
     """Districts that confirmed a need on the RFP."""
-    return list(db.session.scalars(
-        sa.select(Need.district_id).join(RfpLineNeed, RfpLineNeed.need_id == Need.id)
-        .join(RfpLine, RfpLineNeed.rfp_line_id == RfpLine.id)
-        .where(RfpLine.rfp_id == rfp_id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
-        .distinct().order_by(Need.district_id)))
+    return list(
+        db.session.scalars(
+            sa.select(Need.district_id)
+            .join(RfpLineNeed, RfpLineNeed.need_id == Need.id)
+            .join(RfpLine, RfpLineNeed.rfp_line_id == RfpLine.id)
+            .where(RfpLine.rfp_id == rfp_id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
+            .distinct()
+            .order_by(Need.district_id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -241,16 +307,31 @@ class AwardLine:
 
 def award_lines(round_id: int, *, vendor_id: int | None = None, district_id: int | None = None) -> list[AwardLine]:
     """The round's awards (one vendor's or one district's), by line, district and vendor."""
-    statement = (sa.select(Award).where(Award.award_round_id == round_id)
-                 .options(joinedload(Award.rfp_line).joinedload(RfpLine.item), joinedload(Award.district),
-                          joinedload(Award.vendor)))
+    statement = (
+        sa.select(Award)
+        .where(Award.award_round_id == round_id)
+        .options(
+            joinedload(Award.rfp_line).joinedload(RfpLine.item), joinedload(Award.district), joinedload(Award.vendor)
+        )
+    )
     if vendor_id is not None:
         statement = statement.where(Award.vendor_id == vendor_id)
     if district_id is not None:
         statement = statement.where(Award.district_id == district_id)
-    lines = [AwardLine(award.rfp_line.line_no, award.rfp_line.item.code, award.rfp_line.item.name,
-                       award.district.name, award.vendor_id, award.vendor.name, award.quantity, award.unit_price,
-                       award.cost_cents) for award in db.session.scalars(statement)]
+    lines = [
+        AwardLine(
+            award.rfp_line.line_no,
+            award.rfp_line.item.code,
+            award.rfp_line.item.name,
+            award.district.name,
+            award.vendor_id,
+            award.vendor.name,
+            award.quantity,
+            award.unit_price,
+            award.cost_cents,
+        )
+        for award in db.session.scalars(statement)
+    ]
     return sorted(lines, key=lambda line: (line.line_no, line.district, line.vendor))
 
 
@@ -268,30 +349,55 @@ class VendorAward:
 def vendor_awards(vendor_id: int) -> list[VendorAward]:
     """The notices (in their protest period, or final) that award the vendor something, newest first."""
     notices_ = db.session.scalars(
-        sa.select(AwardNotice).where(AwardNotice.status.in_(LIVE_NOTICE_STATUSES), AwardNotice.award_round_id.in_(
-            sa.select(Award.award_round_id).where(Award.vendor_id == vendor_id)))
-        .options(joinedload(AwardNotice.rfp)).order_by(AwardNotice.published_at.desc(), AwardNotice.id.desc())).all()
-    contracts = {contract.notice_id: contract for contract in db.session.scalars(
-        sa.select(Contract).where(Contract.vendor_id == vendor_id))}
-    return [VendorAward(notice_, award_lines(notice_.award_round_id, vendor_id=vendor_id),
-                        contracts.get(notice_.id)) for notice_ in notices_]
+        sa.select(AwardNotice)
+        .where(
+            AwardNotice.status.in_(LIVE_NOTICE_STATUSES),
+            AwardNotice.award_round_id.in_(sa.select(Award.award_round_id).where(Award.vendor_id == vendor_id)),
+        )
+        .options(joinedload(AwardNotice.rfp))
+        .order_by(AwardNotice.published_at.desc(), AwardNotice.id.desc())
+    ).all()
+    contracts = {
+        contract.notice_id: contract
+        for contract in db.session.scalars(sa.select(Contract).where(Contract.vendor_id == vendor_id))
+    }
+    return [
+        VendorAward(notice_, award_lines(notice_.award_round_id, vendor_id=vendor_id), contracts.get(notice_.id))
+        for notice_ in notices_
+    ]
 
 
 def bidder_notices(vendor_id: int) -> list[AwardNotice]:
     """Notices in their protest period on RFPs the vendor bid on: those it may protest."""
-    return list(db.session.scalars(
-        sa.select(AwardNotice).where(AwardNotice.status == NoticeStatus.PROTEST_PERIOD, AwardNotice.rfp_id.in_(
-            sa.select(Bid.rfp_id).where(Bid.vendor_id == vendor_id, Bid.status == BidStatus.SUBMITTED)))
-        .options(joinedload(AwardNotice.rfp)).order_by(AwardNotice.protest_ends_at)))
+    return list(
+        db.session.scalars(
+            sa.select(AwardNotice)
+            .where(
+                AwardNotice.status == NoticeStatus.PROTEST_PERIOD,
+                AwardNotice.rfp_id.in_(
+                    sa.select(Bid.rfp_id).where(Bid.vendor_id == vendor_id, Bid.status == BidStatus.SUBMITTED)
+                ),
+            )
+            .options(joinedload(AwardNotice.rfp))
+            .order_by(AwardNotice.protest_ends_at)
+        )
+    )
 
 
 # --- purchase orders ---------------------------------------------------------------------------------------------------
 
+
 def _orders():
-    return (sa.select(PurchaseOrder).join(PurchaseOrder.contract)
-            .options(joinedload(PurchaseOrder.contract).joinedload(Contract.vendor),
-                     joinedload(PurchaseOrder.contract).joinedload(Contract.notice).joinedload(AwardNotice.rfp),
-                     joinedload(PurchaseOrder.district), selectinload(PurchaseOrder.lines)))
+    return (
+        sa.select(PurchaseOrder)
+        .join(PurchaseOrder.contract)
+        .options(
+            joinedload(PurchaseOrder.contract).joinedload(Contract.vendor),
+            joinedload(PurchaseOrder.contract).joinedload(Contract.notice).joinedload(AwardNotice.rfp),
+            joinedload(PurchaseOrder.district),
+            selectinload(PurchaseOrder.lines),
+        )
+    )
 
 
 def purchase_orders(*, district_id: int | None = None, vendor_id: int | None = None) -> list[PurchaseOrder]:
@@ -327,18 +433,30 @@ def commitment_outcome(link: RfpLineNeed) -> Outcome | None:
     if found is None:
         return None
     orders = db.session.scalars(
-        _orders().where(Contract.notice_id == found.id, PurchaseOrder.district_id == link.need.district_id,
-                        PurchaseOrder.id.in_(sa.select(PurchaseOrderLine.purchase_order_id)
-                                             .where(PurchaseOrderLine.rfp_line_id == line.id)))
-        .order_by(PurchaseOrder.number)).all()
+        _orders()
+        .where(
+            Contract.notice_id == found.id,
+            PurchaseOrder.district_id == link.need.district_id,
+            PurchaseOrder.id.in_(
+                sa.select(PurchaseOrderLine.purchase_order_id).where(PurchaseOrderLine.rfp_line_id == line.id)
+            ),
+        )
+        .order_by(PurchaseOrder.number)
+    ).all()
     return Outcome(found, list(orders))
 
 
 def district_names(district_ids: list[int]) -> dict[int, str]:
-    return dict(db.session.execute(sa.select(District.organisation_id, District.name)
-                                   .where(District.organisation_id.in_(district_ids))).all())
+    return dict(
+        db.session.execute(
+            sa.select(District.organisation_id, District.name).where(District.organisation_id.in_(district_ids))
+        ).all()
+    )
 
 
 def vendor_names(vendor_ids: list[int]) -> dict[int, str]:
-    return dict(db.session.execute(sa.select(Vendor.organisation_id, Vendor.name)
-                                   .where(Vendor.organisation_id.in_(vendor_ids))).all())
+    return dict(
+        db.session.execute(
+            sa.select(Vendor.organisation_id, Vendor.name).where(Vendor.organisation_id.in_(vendor_ids))
+        ).all()
+    )

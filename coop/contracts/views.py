@@ -46,6 +46,7 @@ def unit_price_filter(price) -> str:
 
 # --- the fairness gate and the notice of intent -------------------------------------------------------------------------
 
+
 def _opened_round_or_404(round_id: int) -> AwardRound:
     award_round = queries.award_round(round_id)
     if award_round is None or award_round.rfp.opened_at is None:
@@ -54,10 +55,16 @@ def _opened_round_or_404(round_id: int) -> AwardRound:
 
 
 def _gate(award_round: AwardRound, form: PublishForm, status: int = 200):
-    return render_template("contracts/gate.html", award_round=award_round, rfp=award_round.rfp, form=form,
-                           gate=queries.fairness(award_round), notice=queries.notice_for_round(award_round.id),
-                           live=queries.live_notice(award_round.rfp_id),
-                           default_days=current_app.config["COOP_PROTEST_DAYS"]), status
+    return render_template(
+        "contracts/gate.html",
+        award_round=award_round,
+        rfp=award_round.rfp,
+        form=form,
+        gate=queries.fairness(award_round),
+        notice=queries.notice_for_round(award_round.id),
+        live=queries.live_notice(award_round.rfp_id),
+        default_days=current_app.config["COOP_PROTEST_DAYS"],
+    ), status
 
 
 @bp.route("/admin/rounds/<int:round_id>/gate")
@@ -75,14 +82,22 @@ def publish(round_id: int):
     form = PublishForm()
     if form.validate():
         try:
-            notice = services.publish_round(current_user, round_id, services.PublishInput(
-                protest_days=form.protest_days.data, confirm=bool(form.confirm.data), reason=form.reason.data or ""))
+            notice = services.publish_round(
+                current_user,
+                round_id,
+                services.PublishInput(
+                    protest_days=form.protest_days.data, confirm=bool(form.confirm.data), reason=form.reason.data or ""
+                ),
+            )
         except Refusal as error:
             if not show_on_form(form, error):
                 return redirect(url_for("contracts.gate", round_id=round_id))
         else:
-            flash(f"The notice of intent to award {award_round.rfp.reference} is published; bidders may protest "
-                  f"until {clock.format_utc(notice.protest_ends_at)}. Districts and bidders are e-mailed.", "success")
+            flash(
+                f"The notice of intent to award {award_round.rfp.reference} is published; bidders may protest "
+                f"until {clock.format_utc(notice.protest_ends_at)}. Districts and bidders are e-mailed.",
+                "success",
+            )
             return redirect(url_for("contracts.notice", notice_id=notice.id))
     return _gate(_opened_round_or_404(round_id), form, 422)
 
@@ -100,10 +115,16 @@ def _notice_page(notice_id: int, *, decision_forms=None, status: int = 200):
         abort(404)
     forms = {protest.id: DecisionForm(formdata=None, prefix=f"p{protest.id}") for protest in notice.protests}
     forms.update(decision_forms or {})
-    return render_template("contracts/notice.html", notice=notice, rfp=notice.rfp, decision_forms=forms,
-                           finalise_form=FinaliseForm(), now=clock.utcnow(),
-                           lines=queries.award_lines(notice.award_round_id),
-                           orders=queries.orders_of_notice(notice.id)), status
+    return render_template(
+        "contracts/notice.html",
+        notice=notice,
+        rfp=notice.rfp,
+        decision_forms=forms,
+        finalise_form=FinaliseForm(),
+        now=clock.utcnow(),
+        lines=queries.award_lines(notice.award_round_id),
+        orders=queries.orders_of_notice(notice.id),
+    ), status
 
 
 @bp.route("/admin/notices/<int:notice_id>")
@@ -130,8 +151,12 @@ def decide(protest_id: int):
             if not show_on_form(form, error):
                 return redirect(url_for("contracts.notice", notice_id=notice_id))
         else:
-            flash("The protest is upheld: the notice of intent is cancelled, and every district and bidder is told."
-                  if upheld else "The protest is denied; the vendor is told.", "success")
+            flash(
+                "The protest is upheld: the notice of intent is cancelled, and every district and bidder is told."
+                if upheld
+                else "The protest is denied; the vendor is told.",
+                "success",
+            )
             return redirect(url_for("contracts.notice", notice_id=notice_id))
     return _notice_page(notice_id, decision_forms={protest_id: form}, status=422)
 
@@ -154,14 +179,21 @@ def finalise(notice_id: int):
 
 # --- bidders' protests and vendors' awards --------------------------------------------------------------------------------
 
+
 def _protest_page(reference: str, form: ProtestForm, status: int = 200):
     rfp, notice = services.protest_page(current_user, reference)
     return render_template(
-        "contracts/protest.html", rfp=rfp, notice=notice, form=form, now=clock.utcnow(),
+        "contracts/protest.html",
+        rfp=rfp,
+        notice=notice,
+        form=form,
+        now=clock.utcnow(),
         lines=queries.award_lines(notice.award_round_id) if notice else [],
         protests=queries.vendor_protests(notice.id, current_user.organisation.id) if notice else [],
-        open_to_protests=notice is not None and notice.status == NoticeStatus.PROTEST_PERIOD
-        and clock.utcnow() < notice.protest_ends_at), status
+        open_to_protests=notice is not None
+        and notice.status == NoticeStatus.PROTEST_PERIOD
+        and clock.utcnow() < notice.protest_ends_at,
+    ), status
 
 
 @bp.route("/rfps/<reference>/protest", methods=["GET", "POST"])
@@ -178,8 +210,9 @@ def protest(reference: str):
             except Refusal as error:
                 show_on_form(form, error)
             else:
-                flash("Your protest is filed. The cooperative decides it in writing before the award is final.",
-                      "success")
+                flash(
+                    "Your protest is filed. The cooperative decides it in writing before the award is final.", "success"
+                )
                 return redirect(url_for("contracts.protest", reference=reference))
         status = 422
     return _protest_page(reference, form, status)
@@ -190,12 +223,17 @@ def protest(reference: str):
 def vendor_awards():
     """The vendor's awards (intended and final), its purchase orders, and the notices it may protest."""
     vendor_id = current_user.organisation.id
-    return render_template("contracts/vendor_awards.html", awards=queries.vendor_awards(vendor_id),
-                           orders=queries.purchase_orders(vendor_id=vendor_id),
-                           protestable=queries.bidder_notices(vendor_id), now=clock.utcnow())
+    return render_template(
+        "contracts/vendor_awards.html",
+        awards=queries.vendor_awards(vendor_id),
+        orders=queries.purchase_orders(vendor_id=vendor_id),
+        protestable=queries.bidder_notices(vendor_id),
+        now=clock.utcnow(),
+    )
 
 
 # --- purchase orders ---------------------------------------------------------------------------------------------------
+
 
 @bp.route("/orders")
 @roles(Role.DISTRICT_BUYER, Role.VENDOR_REP, Role.COOP_ADMIN)
@@ -217,9 +255,11 @@ def _order_or_404(number: str) -> PurchaseOrder:
     if order is None:
         abort(404)
     organisation_id = current_user.organisation.id
-    allowed = (current_user.role == Role.COOP_ADMIN
-               or (current_user.role == Role.DISTRICT_BUYER and order.district_id == organisation_id)
-               or (current_user.role == Role.VENDOR_REP and order.contract.vendor_id == organisation_id))
+    allowed = (
+        current_user.role == Role.COOP_ADMIN
+        or (current_user.role == Role.DISTRICT_BUYER and order.district_id == organisation_id)
+        or (current_user.role == Role.VENDOR_REP and order.contract.vendor_id == organisation_id)
+    )
     if not allowed:
         abort(404)
     return order
@@ -237,10 +277,14 @@ def order(number: str):
 def order_pdf(number: str):
     """One purchase order as PDF."""
     order = _order_or_404(number)
-    return documents.order_pdf(order), 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'inline; filename="{documents.filename(order, "pdf")}"',
-    }
+    return (
+        documents.order_pdf(order),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{documents.filename(order, "pdf")}"',
+        },
+    )
 
 
 @bp.route("/orders/<number>.csv")

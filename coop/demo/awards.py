@@ -37,14 +37,18 @@ PROTESTED_DAYS_AGO = PUBLISHED_DAYS_AGO - 2
 DECIDED_DAYS_AGO = PUBLISHED_DAYS_AGO - 5
 FINAL_DAYS_AGO = PUBLISHED_DAYS_AGO - PROTEST_DAYS - 1  # the day after the protest period ended
 
-PROTEST_GROUNDS = ("Our life-of-device ChromeOS licence on line 1 is offered at $28.75 a unit at the pooled "
-                   "volume, less than the $29.50 of the awarded offer. We ask the cooperative to review the award "
-                   "of line 1 and award it to the lower price.")
-PROTEST_DECISION = ("Section 1 and section 4 of the RFP document award each line at the lowest evaluated "
-                    "cost: the total cost of ownership adjusted by the bid's non-price score, by the formula "
-                    "section 4 prints. Your offer's real price on line 1 is lower, but Northwest K-12 Software's "
-                    "higher non-price score (84.00 against 80.80) gives it the lower evaluated cost; the round's "
-                    "explanation shows both evaluated costs. The notice of intent stands.")
+PROTEST_GROUNDS = (
+    "Our life-of-device ChromeOS licence on line 1 is offered at $28.75 a unit at the pooled "
+    "volume, less than the $29.50 of the awarded offer. We ask the cooperative to review the award "
+    "of line 1 and award it to the lower price."
+)
+PROTEST_DECISION = (
+    "Section 1 and section 4 of the RFP document award each line at the lowest evaluated "
+    "cost: the total cost of ownership adjusted by the bid's non-price score, by the formula "
+    "section 4 prints. Your offer's real price on line 1 is lower, but Northwest K-12 Software's "
+    "higher non-price score (84.00 against 80.80) gives it the lower evaluated cost; the round's "
+    "explanation shows both evaluated costs. The notice of intent stands."
+)
 
 
 def load_award(rfps: DemoRfps, admin: User, protester: User, today: date) -> AwardRound:
@@ -60,8 +64,9 @@ def load_award(rfps: DemoRfps, admin: User, protester: User, today: date) -> Awa
 
     with clock.replaying(at(PUBLISHED_DAYS_AGO, 16)):
         # No district is worse off than alone and no coalition would leave: the gate asks for no confirmation.
-        notice = contracts.publish_round(admin, award_round.id, contracts.PublishInput(
-            protest_days=PROTEST_DAYS, confirm=False, reason=""))
+        notice = contracts.publish_round(
+            admin, award_round.id, contracts.PublishInput(protest_days=PROTEST_DAYS, confirm=False, reason="")
+        )
     with clock.replaying(at(PROTESTED_DAYS_AGO, 20)):
         protest = contracts.file_protest(protester, rfps.licences.reference, PROTEST_GROUNDS)
     with clock.replaying(at(DECIDED_DAYS_AGO, 17)):
@@ -76,7 +81,15 @@ def load_award(rfps: DemoRfps, admin: User, protester: User, today: date) -> Awa
 
 def _unissued_fee_invoices(award_round_id: int) -> list[int]:
     """The round's fee invoices still drafts: all of them while Stripe is off."""
-    return list(db.session.scalars(
-        sa.select(Invoice.id).where(Invoice.award_round_id == award_round_id, Invoice.kind == InvoiceKind.ADMIN_FEE,
-                                    Invoice.status == InvoiceStatus.DRAFT, Invoice.stripe_invoice_id.is_(None))
-        .order_by(Invoice.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Invoice.id)
+            .where(
+                Invoice.award_round_id == award_round_id,
+                Invoice.kind == InvoiceKind.ADMIN_FEE,
+                Invoice.status == InvoiceStatus.DRAFT,
+                Invoice.stripe_invoice_id.is_(None),
+            )
+            .order_by(Invoice.id)
+        )
+    )

@@ -45,7 +45,12 @@ from coop.demo.rfps import (
 from coop.rfps.models import Rfp
 
 EVERGREEN, HIGH_DESERT, WILLAMETTE, NORTHWEST, ROGUE_VALLEY = (
-    "evergreen-learning", "highdesert-digital", "willamette-networks", "nw-k12-software", "roguevalley-security")
+    "evergreen-learning",
+    "highdesert-digital",
+    "willamette-networks",
+    "nw-k12-software",
+    "roguevalley-security",
+)
 
 
 @dataclass(frozen=True)
@@ -87,118 +92,243 @@ _CHROMEBOOK_14 = {
     "warranty_years": "3 years with accidental damage protection, depot repair in 5 business days.",
 }
 
-EVERGREEN_CHROMEBOOKS = DemoBid(EVERGREEN, (
-    Offer("CB-11-8-64", "Cascade Scholar C11 Chromebook (model CS-1186)",
-          {**_CHROMEBOOK_11, "warranty_years": "4 years with accidental damage protection at no extra cost "
-                                               "(see the answer to the public question); depot repair in 3 business days."},
-          (("1", "279.00"), ("500", "266.00"), ("1,500", "254.00"))),
-    Offer("CB-14-8-128", "Cascade Scholar C14 Chromebook (model CS-1428)", _CHROMEBOOK_14,
-          (("1", "379.00"), ("100", "359.00"))),
-), discounts=(("400,000", "1.5"), ("600,000", "2.5")))
+EVERGREEN_CHROMEBOOKS = DemoBid(
+    EVERGREEN,
+    (
+        Offer(
+            "CB-11-8-64",
+            "Cascade Scholar C11 Chromebook (model CS-1186)",
+            {
+                **_CHROMEBOOK_11,
+                "warranty_years": "4 years with accidental damage protection at no extra cost "
+                "(see the answer to the public question); depot repair in 3 business days.",
+            },
+            (("1", "279.00"), ("500", "266.00"), ("1,500", "254.00")),
+        ),
+        Offer(
+            "CB-14-8-128",
+            "Cascade Scholar C14 Chromebook (model CS-1428)",
+            _CHROMEBOOK_14,
+            (("1", "379.00"), ("100", "359.00")),
+        ),
+    ),
+    discounts=(("400,000", "1.5"), ("600,000", "2.5")),
+)
 
-HIGH_DESERT_CHROMEBOOKS = DemoBid(HIGH_DESERT, (
-    # A regional reseller: it delivers in its own regions, and only as many as its warehouse can stage at once.
-    Offer("CB-11-8-64", "Basalt EduBook 11 G2 (model BE11-G2)",
-          {**_CHROMEBOOK_11, "battery_hours": "10.5 hours, manufacturer-rated."},
-          (("1", "289.00"), ("301", "272.00"), ("801", "261.00")), pricing_kind="incremental",
-          annual_support="5.00", capacity="900", min_award="200"),
-    Offer("CB-14-8-128", "Basalt EduBook 14 G2 (model BE14-G2)", _CHROMEBOOK_14, (("1", "389.00"), ("50", "369.00")),
-          annual_support="5.00"),
-))
+HIGH_DESERT_CHROMEBOOKS = DemoBid(
+    HIGH_DESERT,
+    (
+        # A regional reseller: it delivers in its own regions, and only as many as its warehouse can stage at once.
+        Offer(
+            "CB-11-8-64",
+            "Basalt EduBook 11 G2 (model BE11-G2)",
+            {**_CHROMEBOOK_11, "battery_hours": "10.5 hours, manufacturer-rated."},
+            (("1", "289.00"), ("301", "272.00"), ("801", "261.00")),
+            pricing_kind="incremental",
+            annual_support="5.00",
+            capacity="900",
+            min_award="200",
+        ),
+        Offer(
+            "CB-14-8-128",
+            "Basalt EduBook 14 G2 (model BE14-G2)",
+            _CHROMEBOOK_14,
+            (("1", "389.00"), ("50", "369.00")),
+            annual_support="5.00",
+        ),
+    ),
+)
 
-WILLAMETTE_CHROMEBOOKS = DemoBid(WILLAMETTE, (
-    Offer("CB-11-8-64", "Ridgeline Chromebook 11e (model RC-11E)",
-          {**_CHROMEBOOK_11, "rugged_drop_cm": "Drop-tested from 90 cm."},
-          (("1", "298.00"), ("1,000", "284.00"))),
-))
+WILLAMETTE_CHROMEBOOKS = DemoBid(
+    WILLAMETTE,
+    (
+        Offer(
+            "CB-11-8-64",
+            "Ridgeline Chromebook 11e (model RC-11E)",
+            {**_CHROMEBOOK_11, "rugged_drop_cm": "Drop-tested from 90 cm."},
+            (("1", "298.00"), ("1,000", "284.00")),
+        ),
+    ),
+)
 
 # --- The licences RFP, opened ---------------------------------------------------------------------------------------
 
-_LICENCE_TERMS = {"CBM-DEV-LIFE": "For the life of the device (beyond the 3 years asked), transferable on repair.",
-                  "MDM-DEV-1Y": "12 months from activation.", "WCF-STU-1Y": "12 months from activation."}
+_LICENCE_TERMS = {
+    "CBM-DEV-LIFE": "For the life of the device (beyond the 3 years asked), transferable on repair.",
+    "MDM-DEV-1Y": "12 months from activation.",
+    "WCF-STU-1Y": "12 months from activation.",
+}
 
 
 # What each licence's catalogue spec asks beyond platforms, filtering and term (its RFP line asks it too).
-_LICENCE_EXTRAS = {"MDM-DEV-1Y": {"remote_lock": "Remote lock and wipe from the console."},
-                   "CBM-DEV-LIFE": {"remote_lock": "Remote disable of a lost device.",
-                                    "device_lifetime": "For the life of the device, transferable on repair."},
-                   "WCF-STU-1Y": {"off_network_filtering": "Filtered on and off the district network."}}
+_LICENCE_EXTRAS = {
+    "MDM-DEV-1Y": {"remote_lock": "Remote lock and wipe from the console."},
+    "CBM-DEV-LIFE": {
+        "remote_lock": "Remote disable of a lost device.",
+        "device_lifetime": "For the life of the device, transferable on repair.",
+    },
+    "WCF-STU-1Y": {"off_network_filtering": "Filtered on and off the district network."},
+}
 
 
 def _licence(item: str, platforms: str, filtering: str) -> dict[str, str]:
-    return {"platforms": platforms, "content_filtering": filtering, "term_years": _LICENCE_TERMS[item],
-            **_LICENCE_EXTRAS[item]}
+    return {
+        "platforms": platforms,
+        "content_filtering": filtering,
+        "term_years": _LICENCE_TERMS[item],
+        **_LICENCE_EXTRAS[item],
+    }
 
 
-NORTHWEST_LICENCES = DemoBid(NORTHWEST, (
-    Offer("MDM-DEV-1Y", "DeviceHub Managed, per device, 12 months",
-          _licence("MDM-DEV-1Y", "Windows, iPadOS, Android and ChromeOS from one console.",
-                   "Included: CIPA category filtering on and off the district network."),
-          (("1", "16.00"), ("250", "14.50"), ("1,000", "12.75"))),
-    Offer("CBM-DEV-LIFE", "DeviceHub for ChromeOS, life-of-device licence",
-          _licence("CBM-DEV-LIFE", "ChromeOS, and Windows devices in the same console.",
-                   "Included: CIPA category filtering through the DeviceHub browser extension."),
-          (("1", "32.00"), ("1,000", "29.50"))),
-    Offer("WCF-STU-1Y", "SafeBrowse web filter, per student, 12 months",
-          _licence("WCF-STU-1Y", "Every district platform: ChromeOS, Windows, macOS, iPadOS.",
-                   "CIPA-compliant filtering with reports for E-Rate audits, on and off the network."),
-          (("1", "5.25"), ("2,501", "4.60"), ("5,001", "3.95")), pricing_kind="incremental"),
-), discounts=(("50,000", "2"), ("75,000", "3")))
+NORTHWEST_LICENCES = DemoBid(
+    NORTHWEST,
+    (
+        Offer(
+            "MDM-DEV-1Y",
+            "DeviceHub Managed, per device, 12 months",
+            _licence(
+                "MDM-DEV-1Y",
+                "Windows, iPadOS, Android and ChromeOS from one console.",
+                "Included: CIPA category filtering on and off the district network.",
+            ),
+            (("1", "16.00"), ("250", "14.50"), ("1,000", "12.75")),
+        ),
+        Offer(
+            "CBM-DEV-LIFE",
+            "DeviceHub for ChromeOS, life-of-device licence",
+            _licence(
+                "CBM-DEV-LIFE",
+                "ChromeOS, and Windows devices in the same console.",
+                "Included: CIPA category filtering through the DeviceHub browser extension.",
+            ),
+            (("1", "32.00"), ("1,000", "29.50")),
+        ),
+        Offer(
+            "WCF-STU-1Y",
+            "SafeBrowse web filter, per student, 12 months",
+            _licence(
+                "WCF-STU-1Y",
+                "Every district platform: ChromeOS, Windows, macOS, iPadOS.",
+                "CIPA-compliant filtering with reports for E-Rate audits, on and off the network.",
+            ),
+            (("1", "5.25"), ("2,501", "4.60"), ("5,001", "3.95")),
+            pricing_kind="incremental",
+        ),
+    ),
+    discounts=(("50,000", "2"), ("75,000", "3")),
+)
 
-EVERGREEN_LICENCES = DemoBid(EVERGREEN, (
-    Offer("CBM-DEV-LIFE", "Cascade Console for ChromeOS, life-of-device licence",
-          _licence("CBM-DEV-LIFE", "ChromeOS and Windows.", "Included, with per-school policies."),
-          (("1", "33.00"), ("500", "30.50"), ("1,200", "28.75"))),
-    Offer("WCF-STU-1Y", "Cascade Guard web filter, per student, 12 months",
-          _licence("WCF-STU-1Y", "ChromeOS, Windows and iPadOS.", "CIPA-compliant, on and off the network."),
-          (("1", "4.95"), ("5,000", "4.15")), min_award="1,000"),
-))
+EVERGREEN_LICENCES = DemoBid(
+    EVERGREEN,
+    (
+        Offer(
+            "CBM-DEV-LIFE",
+            "Cascade Console for ChromeOS, life-of-device licence",
+            _licence("CBM-DEV-LIFE", "ChromeOS and Windows.", "Included, with per-school policies."),
+            (("1", "33.00"), ("500", "30.50"), ("1,200", "28.75")),
+        ),
+        Offer(
+            "WCF-STU-1Y",
+            "Cascade Guard web filter, per student, 12 months",
+            _licence("WCF-STU-1Y", "ChromeOS, Windows and iPadOS.", "CIPA-compliant, on and off the network."),
+            (("1", "4.95"), ("5,000", "4.15")),
+            min_award="1,000",
+        ),
+    ),
+)
 
-HIGH_DESERT_LICENCES = DemoBid(HIGH_DESERT, (
-    Offer("CBM-DEV-LIFE", "Basalt Manage for ChromeOS, life-of-device licence",
-          _licence("CBM-DEV-LIFE", "ChromeOS and Android.", "Included."), (("1", "31.00"),), capacity="800"),
-))
+HIGH_DESERT_LICENCES = DemoBid(
+    HIGH_DESERT,
+    (
+        Offer(
+            "CBM-DEV-LIFE",
+            "Basalt Manage for ChromeOS, life-of-device licence",
+            _licence("CBM-DEV-LIFE", "ChromeOS and Android.", "Included."),
+            (("1", "31.00"),),
+            capacity="800",
+        ),
+    ),
+)
 
-WILLAMETTE_LICENCES = DemoBid(WILLAMETTE, (
-    Offer("WCF-STU-1Y", "Ridgeline SecureWeb filter, per student, 12 months",
-          _licence("WCF-STU-1Y", "ChromeOS and Windows.", "CIPA-compliant on the network; off-network by agent."),
-          (("1", "4.40"),)),
-))
+WILLAMETTE_LICENCES = DemoBid(
+    WILLAMETTE,
+    (
+        Offer(
+            "WCF-STU-1Y",
+            "Ridgeline SecureWeb filter, per student, 12 months",
+            _licence("WCF-STU-1Y", "ChromeOS and Windows.", "CIPA-compliant on the network; off-network by agent."),
+            (("1", "4.40"),),
+        ),
+    ),
+)
 
 # --- The cabling RFP, opened ----------------------------------------------------------------------------------------
 
+
 def _drop(category: str, warranty: str) -> dict[str, str]:
-    return {"cable_category": category, "plenum_rated": "Plenum-rated (CMP) cable throughout.",
-            "certified_testing": "Every drop tested to its category with a certification tester; results delivered "
-                                 "per drop as PDF and in the tester's native format.",
-            "warranty_years": warranty, "max_length_m": "Runs of up to 90 m, the standard's permanent-link limit."}
+    return {
+        "cable_category": category,
+        "plenum_rated": "Plenum-rated (CMP) cable throughout.",
+        "certified_testing": "Every drop tested to its category with a certification tester; results delivered "
+        "per drop as PDF and in the tester's native format.",
+        "warranty_years": warranty,
+        "max_length_m": "Runs of up to 90 m, the standard's permanent-link limit.",
+    }
 
 
-ROGUE_VALLEY_CABLING = DemoBid(ROGUE_VALLEY, (
-    Offer("CAT6-DROP", "Category 6 plenum drop, installed, labelled and certified",
-          _drop("Category 6 (TIA-568.2-D), plenum.", "25-year manufacturer-backed system warranty."),
-          (("1", "262.00"), ("100", "249.00"))),
-    Offer("CAT6A-DROP", "Category 6A plenum drop for access points, installed, labelled and certified",
-          _drop("Category 6A (TIA-568.2-D), plenum, rated for 10GBASE-T to 90 m.",
-                "25-year manufacturer-backed system warranty."),
-          (("1", "296.00"), ("150", "281.00"))),
-))
+ROGUE_VALLEY_CABLING = DemoBid(
+    ROGUE_VALLEY,
+    (
+        Offer(
+            "CAT6-DROP",
+            "Category 6 plenum drop, installed, labelled and certified",
+            _drop("Category 6 (TIA-568.2-D), plenum.", "25-year manufacturer-backed system warranty."),
+            (("1", "262.00"), ("100", "249.00")),
+        ),
+        Offer(
+            "CAT6A-DROP",
+            "Category 6A plenum drop for access points, installed, labelled and certified",
+            _drop(
+                "Category 6A (TIA-568.2-D), plenum, rated for 10GBASE-T to 90 m.",
+                "25-year manufacturer-backed system warranty.",
+            ),
+            (("1", "296.00"), ("150", "281.00")),
+        ),
+    ),
+)
 
-HIGH_DESERT_CABLING = DemoBid(HIGH_DESERT, (
-    Offer("CAT6-DROP", "Category 6 plenum drop, installed and certified",
-          _drop("Category 6, plenum.", "20-year manufacturer-backed system warranty."), (("1", "209.00"),),
-          min_award="25"),
-    Offer("CAT6A-DROP", "Category 6A plenum drop, installed and certified",
-          _drop("Category 6A, plenum.", "20-year manufacturer-backed system warranty."),
-          (("1", "289.00"), ("200", "272.00")), min_award="50"),
-))
+HIGH_DESERT_CABLING = DemoBid(
+    HIGH_DESERT,
+    (
+        Offer(
+            "CAT6-DROP",
+            "Category 6 plenum drop, installed and certified",
+            _drop("Category 6, plenum.", "20-year manufacturer-backed system warranty."),
+            (("1", "209.00"),),
+            min_award="25",
+        ),
+        Offer(
+            "CAT6A-DROP",
+            "Category 6A plenum drop, installed and certified",
+            _drop("Category 6A, plenum.", "20-year manufacturer-backed system warranty."),
+            (("1", "289.00"), ("200", "272.00")),
+            min_award="50",
+        ),
+    ),
+)
 
 # The lowest price on the Cat6A line, from a bidder that subcontracts the installation: the scores decide.
-WILLAMETTE_CABLING = DemoBid(WILLAMETTE, (
-    Offer("CAT6A-DROP", "Category 6A plenum drop, installed by a subcontractor",
-          _drop("Category 6A, plenum.", "20-year system warranty, registered by the subcontractor."),
-          (("1", "262.00"),)),
-))
+WILLAMETTE_CABLING = DemoBid(
+    WILLAMETTE,
+    (
+        Offer(
+            "CAT6A-DROP",
+            "Category 6A plenum drop, installed by a subcontractor",
+            _drop("Category 6A, plenum.", "20-year system warranty, registered by the subcontractor."),
+            (("1", "262.00"),),
+        ),
+    ),
+)
 
 # --- The switches RFP, closed with its bids sealed ------------------------------------------------------------------
 
@@ -210,26 +340,50 @@ _SWITCH = {
     "warranty_years": "5 years: next-business-day hardware replacement and software updates.",
 }
 
-WILLAMETTE_SWITCHES = DemoBid(WILLAMETTE, (
-    Offer("SW-24P-370", "Ridgeline RS-2437 24-port PoE+ access switch",
-          {**_SWITCH, "warranty_years": "Limited lifetime hardware warranty; software updates for 7 years."},
-          (("1", "1,749.00"), ("25", "1,689.00")), annual_support="35.00"),
-))
+WILLAMETTE_SWITCHES = DemoBid(
+    WILLAMETTE,
+    (
+        Offer(
+            "SW-24P-370",
+            "Ridgeline RS-2437 24-port PoE+ access switch",
+            {**_SWITCH, "warranty_years": "Limited lifetime hardware warranty; software updates for 7 years."},
+            (("1", "1,749.00"), ("25", "1,689.00")),
+            annual_support="35.00",
+        ),
+    ),
+)
 
-HIGH_DESERT_SWITCHES = DemoBid(HIGH_DESERT, (
-    Offer("SW-24P-370", "Basalt Edge 24P access switch (model BX-24P)",
-          {**_SWITCH, "poe_budget_w": "410 W PoE budget with the standard power supply."},
-          (("1", "1,799.00"), ("40", "1,659.00")), annual_support="42.00", capacity="60"),
-))
+HIGH_DESERT_SWITCHES = DemoBid(
+    HIGH_DESERT,
+    (
+        Offer(
+            "SW-24P-370",
+            "Basalt Edge 24P access switch (model BX-24P)",
+            {**_SWITCH, "poe_budget_w": "410 W PoE budget with the standard power supply."},
+            (("1", "1,799.00"), ("40", "1,659.00")),
+            annual_support="42.00",
+            capacity="60",
+        ),
+    ),
+)
 
-EVERGREEN_SWITCHES = DemoBid(EVERGREEN, (
-    Offer("SW-24P-370", "Cascade Campus 24-port PoE+ switch (model CC-2410P)", _SWITCH,
-          (("1", "1,829.00"), ("30", "1,719.00")), annual_support="29.00"),
-))
+EVERGREEN_SWITCHES = DemoBid(
+    EVERGREEN,
+    (
+        Offer(
+            "SW-24P-370",
+            "Cascade Campus 24-port PoE+ switch (model CC-2410P)",
+            _SWITCH,
+            (("1", "1,829.00"), ("30", "1,719.00")),
+            annual_support="29.00",
+        ),
+    ),
+)
 
-ROGUE_VALLEY_SWITCHES = DemoBid(ROGUE_VALLEY, (
-    Offer("SW-24P-370", "24-port PoE+ switch, configured to the district's standard", _SWITCH, (("1", "1,895.00"),)),
-))
+ROGUE_VALLEY_SWITCHES = DemoBid(
+    ROGUE_VALLEY,
+    (Offer("SW-24P-370", "24-port PoE+ switch, configured to the district's standard", _SWITCH, (("1", "1,895.00"),)),),
+)
 
 SPEC_SHEET_NAME = "Cascade-Scholar-C11-spec-sheet.pdf"
 SPEC_SHEET_LINES = (
@@ -299,8 +453,9 @@ def load_bids(rfps: DemoRfps, reps: Mapping[str, User], admin: User, today: date
     with clock.replaying(at(3, 15)):
         _save(rep[EVERGREEN], chromebooks, EVERGREEN_CHROMEBOOKS)
     with clock.replaying(at(3, 16)):
-        bids.add_attachment(rep[EVERGREEN], chromebooks.reference, SPEC_SHEET_NAME, spec_sheet_pdf(SPEC_SHEET_LINES),
-                            revision=None)
+        bids.add_attachment(
+            rep[EVERGREEN], chromebooks.reference, SPEC_SHEET_NAME, spec_sheet_pdf(SPEC_SHEET_LINES), revision=None
+        )
     with clock.replaying(at(2, 17)):
         bids.submit_bid(rep[EVERGREEN], chromebooks.reference, revision=None)
     with clock.replaying(at(1, 19)):
@@ -319,11 +474,16 @@ def _as_input(rfp: Rfp, bid: DemoBid) -> rules.BidInput:
     return rules.BidInput(
         lines=tuple(
             rules.LineInput(
-                rfp_line_id=line_ids[offer.item], product=offer.product, spec_compliance=dict(offer.compliance),
+                rfp_line_id=line_ids[offer.item],
+                product=offer.product,
+                spec_compliance=dict(offer.compliance),
                 pricing_kind=offer.pricing_kind,
                 tiers=tuple(rules.TierInput(quantity, price) for quantity, price in offer.tiers),
-                annual_cost_per_unit=offer.annual_support, capacity=offer.capacity,
-                min_award_quantity=offer.min_award, region_codes=served)
+                annual_cost_per_unit=offer.annual_support,
+                capacity=offer.capacity,
+                min_award_quantity=offer.min_award,
+                region_codes=served,
+            )
             for offer in bid.offers
         ),
         discount_brackets=tuple(rules.BracketInput(value, percent) for value, percent in bid.discounts),

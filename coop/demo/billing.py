@@ -11,7 +11,10 @@ from coop.billing import services as billing
 
 FEE_SCHEDULE = billing.FeeScheduleInput(
     dues_bands="1000 450.00\n2500 750.00\n10000 1500.00\n* 3000.00",
-    admin_fee_percent="2", admin_fee_minimum="25.00", currency="USD", payment_terms_days=30,
+    admin_fee_percent="2",
+    admin_fee_minimum="25.00",
+    currency="USD",
+    payment_terms_days=30,
 )
 
 

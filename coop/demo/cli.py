@@ -11,8 +11,11 @@ demo_cli = AppGroup("demo", help="The demo cooperative.")
 
 
 @demo_cli.command("load")
-@click.option("--if-empty", is_flag=True,
-              help="Load only into a database with no organisation yet; otherwise say so and change nothing.")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Load only into a database with no organisation yet; otherwise say so and change nothing.",
+)
 def load(if_empty: bool) -> None:
     """Load the demo cooperative into an empty database."""
     try:
@@ -35,7 +38,9 @@ def _describe(summary: services.DemoSummary) -> str:
         f"  {summary.regions} regions, {summary.districts} districts (+{summary.pending_districts} pending approval), "
         f"{summary.vendors} vendors (+{summary.pending_vendors} pending approval),",
         f"  {summary.items} catalogue items in {summary.categories} categories, {summary.open_needs} open needs,",
-        "  joint RFPs: " + "; ".join(f"{reference} ({status}) {title}" for reference, status, title in summary.rfps) + ".",
+        "  joint RFPs: "
+        + "; ".join(f"{reference} ({status}) {title}" for reference, status, title in summary.rfps)
+        + ".",
         f"Every demo user's password is {summary.password}. Sign in as:",
     ]
     lines += [f"  {email:<{width}}  {role}, {organisation}" for role, email, organisation in summary.headline_logins]

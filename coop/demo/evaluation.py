@@ -38,40 +38,70 @@ Scores = Mapping[str, Mapping[str, tuple[int, str]]]
 
 LICENCES_SCORES: Scores = {
     NORTHWEST: {
-        "functionality": (88, "One console for every platform our districts run (Windows, iPadOS, Android and "
-                              "ChromeOS); CIPA filtering on and off the network with the reports E-Rate audits ask "
-                              "for. Per-school policies need a paid add-on."),
-        "support": (78, "Onboarding by recorded webinars and one live session per district; phone support on "
-                        "weekdays 7:00 to 17:00 Pacific. Two reference districts confirmed answers within a day."),
+        "functionality": (
+            88,
+            "One console for every platform our districts run (Windows, iPadOS, Android and "
+            "ChromeOS); CIPA filtering on and off the network with the reports E-Rate audits ask "
+            "for. Per-school policies need a paid add-on.",
+        ),
+        "support": (
+            78,
+            "Onboarding by recorded webinars and one live session per district; phone support on "
+            "weekdays 7:00 to 17:00 Pacific. Two reference districts confirmed answers within a day.",
+        ),
     },
     EVERGREEN: {
-        "functionality": (74, "Chromebook management and filtering meet the specification, with per-school "
-                              "policies included; no device management offered for Windows laptops or tablets "
-                              "(line 1 not bid)."),
-        "support": (91, "A named onboarding lead for each district, on-site training at the start of the school "
-                        "year, and support until 19:00 Pacific; references praise the response time."),
+        "functionality": (
+            74,
+            "Chromebook management and filtering meet the specification, with per-school "
+            "policies included; no device management offered for Windows laptops or tablets "
+            "(line 1 not bid).",
+        ),
+        "support": (
+            91,
+            "A named onboarding lead for each district, on-site training at the start of the school "
+            "year, and support until 19:00 Pacific; references praise the response time.",
+        ),
     },
 }
 
 CABLING_SCORES: Scores = {
     ROGUE_VALLEY: {
-        "qualifications": (92, "Manufacturer-certified installer with two RCDDs on staff; every technician "
-                               "certified on the cabling system offered; references from three Oregon districts."),
-        "schedule": (84, "Installs every building over the summer break, two crews in parallel; a dated plan per "
-                         "school, with a week's margin before the first day of school."),
+        "qualifications": (
+            92,
+            "Manufacturer-certified installer with two RCDDs on staff; every technician "
+            "certified on the cabling system offered; references from three Oregon districts.",
+        ),
+        "schedule": (
+            84,
+            "Installs every building over the summer break, two crews in parallel; a dated plan per "
+            "school, with a week's margin before the first day of school.",
+        ),
     },
     HIGH_DESERT: {
-        "qualifications": (80, "Certified installer for the system offered, with one RCDD on staff; its school "
-                               "references are for smaller jobs (under 100 drops)."),
-        "schedule": (76, "One crew: the largest district's drops run into the first week of school, after hours, "
-                         "which section 1 allows with the district's agreement."),
+        "qualifications": (
+            80,
+            "Certified installer for the system offered, with one RCDD on staff; its school "
+            "references are for smaller jobs (under 100 drops).",
+        ),
+        "schedule": (
+            76,
+            "One crew: the largest district's drops run into the first week of school, after hours, "
+            "which section 1 allows with the district's agreement.",
+        ),
     },
     WILLAMETTE: {
-        "qualifications": (45, "Installation subcontracted to a firm not named in the bid; no installer "
-                               "certification from the manufacturer and no RCDD, so the system warranty is not "
-                               "backed by the manufacturer."),
-        "schedule": (50, "Proposes installing during school hours over six weeks of term, in occupied "
-                         "classrooms, which the RFP's terms exclude unless a district agrees."),
+        "qualifications": (
+            45,
+            "Installation subcontracted to a firm not named in the bid; no installer "
+            "certification from the manufacturer and no RCDD, so the system warranty is not "
+            "backed by the manufacturer.",
+        ),
+        "schedule": (
+            50,
+            "Proposes installing during school hours over six weeks of term, in occupied "
+            "classrooms, which the RFP's terms exclude unless a district agrees.",
+        ),
     },
 }
 
@@ -92,10 +122,13 @@ def score_rfp(admin: User, rfp: Rfp, scores: Scores) -> None:
     """Score each submitted bid of the opened ``rfp`` as ``scores`` says for its vendor (by slug)."""
     slugs = {row.name: row.slug for row in data.VENDORS}
     submitted = db.session.execute(
-        sa.select(Vendor.name, Bid.id).join(Bid.vendor)
-        .where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED).order_by(Bid.id)).all()
+        sa.select(Vendor.name, Bid.id)
+        .join(Bid.vendor)
+        .where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)
+        .order_by(Bid.id)
+    ).all()
     for vendor, bid_id in submitted:
         typed = scores[slugs[vendor]]
-        evaluation.score_bid(admin, rfp.id, bid_id,
-                             {key: CriterionScore(points, comment) for key, (points, comment) in typed.items()})
-
+        evaluation.score_bid(
+            admin, rfp.id, bid_id, {key: CriterionScore(points, comment) for key, (points, comment) in typed.items()}
+        )

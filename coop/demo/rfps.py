@@ -37,22 +37,47 @@ class DemoRfp:
     template_key: str
 
 
-LICENCES = DemoRfp("mdm-licences", ("MDM-DEV-1Y", "CBM-DEV-LIFE", "WCF-STU-1Y"),
-                   "Device management and web filtering licences for the 2026-27 school year", "mdm-licences")
-OPEN = DemoRfp("student-laptops", ("CB-11-8-64", "CB-14-8-128"), "Student Chromebooks for the 2027-28 school year",
-               "student-laptops")
-COMMITTING = DemoRfp("wireless-access-points", ("AP-6-2X2", "AP-6E-4X4", "AP-6-OUT"),
-                     "Wireless access points for classrooms (E-Rate Category Two)", "wireless-access-points")
-CABLING = DemoRfp("cabling", ("CAT6-DROP", "CAT6A-DROP"), "Structured cabling for classrooms and access points",
-                  "cabling")
-SWITCHES = DemoRfp("network-switches", ("SW-24P-370",), "PoE+ access switches for wiring closets (E-Rate Category Two)",
-                   "network-switches")
-DRAFT = DemoRfp("interactive-displays", ("IFP-65-4K", "IFP-75-4K", "IFP-86-4K"), "Classroom interactive displays",
-                "interactive-displays")
+LICENCES = DemoRfp(
+    "mdm-licences",
+    ("MDM-DEV-1Y", "CBM-DEV-LIFE", "WCF-STU-1Y"),
+    "Device management and web filtering licences for the 2026-27 school year",
+    "mdm-licences",
+)
+OPEN = DemoRfp(
+    "student-laptops",
+    ("CB-11-8-64", "CB-14-8-128"),
+    "Student Chromebooks for the 2027-28 school year",
+    "student-laptops",
+)
+COMMITTING = DemoRfp(
+    "wireless-access-points",
+    ("AP-6-2X2", "AP-6E-4X4", "AP-6-OUT"),
+    "Wireless access points for classrooms (E-Rate Category Two)",
+    "wireless-access-points",
+)
+CABLING = DemoRfp(
+    "cabling", ("CAT6-DROP", "CAT6A-DROP"), "Structured cabling for classrooms and access points", "cabling"
+)
+SWITCHES = DemoRfp(
+    "network-switches",
+    ("SW-24P-370",),
+    "PoE+ access switches for wiring closets (E-Rate Category Two)",
+    "network-switches",
+)
+DRAFT = DemoRfp(
+    "interactive-displays",
+    ("IFP-65-4K", "IFP-75-4K", "IFP-86-4K"),
+    "Classroom interactive displays",
+    "interactive-displays",
+)
 
-VENDOR_QUESTION = "May a bidder offer a 4-year warranty with accidental damage protection instead of 3 years, at its own price?"
-ADMIN_ANSWER = ("Yes. The specification is a minimum: a longer warranty meets it. Price the warranty you offer into the "
-                "unit price; the award compares total cost of ownership over 4 years.")
+VENDOR_QUESTION = (
+    "May a bidder offer a 4-year warranty with accidental damage protection instead of 3 years, at its own price?"
+)
+ADMIN_ANSWER = (
+    "Yes. The specification is a minimum: a longer warranty meets it. Price the warranty you offer into the "
+    "unit price; the award compares total cost of ownership over 4 years."
+)
 
 
 # When the licences RFP's bids were due; :mod:`coop.demo.bids` replays its bids before and its opening after.
@@ -89,9 +114,18 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
     with clock.replaying(at(75)):
         licences = _draft(admin, LICENCES, templates)
         # Licences are bought a school year at a time: their cost of ownership is over one year.
-        rfps.update_details(admin, licences.id, rfps.DetailsInput(
-            title=licences.title, tco_years=1, erate_eligible=False, form470_number=None, form470_date=None,
-            weights={c["key"]: c["weight"] for c in licences.terms["criteria"]}))
+        rfps.update_details(
+            admin,
+            licences.id,
+            rfps.DetailsInput(
+                title=licences.title,
+                tco_years=1,
+                erate_eligible=False,
+                form470_number=None,
+                form470_date=None,
+                weights={c["key"]: c["weight"] for c in licences.terms["criteria"]},
+            ),
+        )
         rfps.start_commitment(admin, licences.id, at(64, 23))
     with clock.replaying(at(70)):
         for index, link in enumerate(_links(licences)):
@@ -111,7 +145,9 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
             if index == 3:
                 rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=False)
             else:
-                rfps.decide_commitment(buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 0)
+                rfps.decide_commitment(
+                    buyers[link.need.district_id], link.id, confirm=True, named_publicly=index % 2 == 0
+                )
     with clock.replaying(at(8)):
         rfps.publish(admin, open_rfp.id, at(-20, 22))
     with clock.replaying(at(5)):
@@ -122,9 +158,18 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
 
     with clock.replaying(at(3)):
         committing = _draft(admin, COMMITTING, templates)
-        rfps.update_details(admin, committing.id, rfps.DetailsInput(
-            title=committing.title, tco_years=5, erate_eligible=True, form470_number="260014471",
-            form470_date=clock.today(), weights={c["key"]: c["weight"] for c in committing.terms["criteria"]}))
+        rfps.update_details(
+            admin,
+            committing.id,
+            rfps.DetailsInput(
+                title=committing.title,
+                tco_years=5,
+                erate_eligible=True,
+                form470_number="260014471",
+                form470_date=clock.today(),
+                weights={c["key"]: c["weight"] for c in committing.terms["criteria"]},
+            ),
+        )
         rfps.start_commitment(admin, committing.id, at(-10, 23))
     with clock.replaying(at(1)):
         for link in _links(committing)[::2]:
@@ -139,9 +184,18 @@ def _cabling(admin: User, buyers: dict[int, User], templates: dict[str, RfpTempl
     with clock.replaying(at(60)):
         cabling = _draft(admin, CABLING, templates)
         # A cabling plant outlives any device: its cost of ownership is the installation (no yearly cost).
-        rfps.update_details(admin, cabling.id, rfps.DetailsInput(
-            title=cabling.title, tco_years=1, erate_eligible=False, form470_number=None, form470_date=None,
-            weights={c["key"]: c["weight"] for c in cabling.terms["criteria"]}))
+        rfps.update_details(
+            admin,
+            cabling.id,
+            rfps.DetailsInput(
+                title=cabling.title,
+                tco_years=1,
+                erate_eligible=False,
+                form470_number=None,
+                form470_date=None,
+                weights={c["key"]: c["weight"] for c in cabling.terms["criteria"]},
+            ),
+        )
         rfps.start_commitment(admin, cabling.id, at(55, 23))
     with clock.replaying(at(57)):
         for index, link in enumerate(_links(cabling)):
@@ -155,9 +209,18 @@ def _switches(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemp
     """Network switches under E-Rate: Form 470 posted with the pooling, bids due two days ago (30 days after publishing)."""
     with clock.replaying(at(46)):
         switches = _draft(admin, SWITCHES, templates)
-        rfps.update_details(admin, switches.id, rfps.DetailsInput(
-            title=switches.title, tco_years=5, erate_eligible=True, form470_number="260011822",
-            form470_date=clock.today(), weights={c["key"]: c["weight"] for c in switches.terms["criteria"]}))
+        rfps.update_details(
+            admin,
+            switches.id,
+            rfps.DetailsInput(
+                title=switches.title,
+                tco_years=5,
+                erate_eligible=True,
+                form470_number="260011822",
+                form470_date=clock.today(),
+                weights={c["key"]: c["weight"] for c in switches.terms["criteria"]},
+            ),
+        )
         rfps.start_commitment(admin, switches.id, at(39, 23))
     with clock.replaying(at(42)):
         for index, link in enumerate(_links(switches)):
@@ -170,10 +233,15 @@ def _switches(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemp
 def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp:
     """Pool the open needs of the plan's items into a draft whose every line has a complete specification."""
     category = db.session.scalar(sa.select(Category).where(Category.slug == plan.category))
-    need_ids = list(db.session.scalars(
-        sa.select(Need.id).join(Need.item).where(Need.status == NeedStatus.OPEN, Item.code.in_(plan.item_codes))))
-    rfp = rfps.create_rfp(admin, rfps.PoolInput(category_id=category.id, need_ids=need_ids,
-                                                template_key=plan.template_key, title=plan.title))
+    need_ids = list(
+        db.session.scalars(
+            sa.select(Need.id).join(Need.item).where(Need.status == NeedStatus.OPEN, Item.code.in_(plan.item_codes))
+        )
+    )
+    rfp = rfps.create_rfp(
+        admin,
+        rfps.PoolInput(category_id=category.id, need_ids=need_ids, template_key=plan.template_key, title=plan.title),
+    )
     complete_specs(admin, rfp, templates[plan.template_key])
     return rfp
 

@@ -83,53 +83,102 @@ def _load(today: date) -> DemoSummary:
     regions = {region.code: _region(region) for region in data.REGIONS}
     items = _catalogue()
 
-    cooperative = Organisation(kind=OrganisationKind.COOPERATIVE, name=data.COOPERATIVE_NAME,
-                               status=OrganisationStatus.APPROVED, approved_at=now, contact_name=data.ADMIN.name,
-                               contact_email=data.ADMIN.email, contact_phone=data.ADMIN.phone)
+    cooperative = Organisation(
+        kind=OrganisationKind.COOPERATIVE,
+        name=data.COOPERATIVE_NAME,
+        status=OrganisationStatus.APPROVED,
+        approved_at=now,
+        contact_name=data.ADMIN.name,
+        contact_email=data.ADMIN.email,
+        contact_phone=data.ADMIN.phone,
+    )
     admin = _user(data.ADMIN.email, data.ADMIN.name, password_hash, cooperative, Role.COOP_ADMIN)
 
     signed_up: list[tuple[Organisation, User]] = []
     buyers: dict[str, User] = {}
     districts: dict[str, District] = {}
     for row in data.DISTRICTS:
-        district = District(name=row.name, state=data.STATE, region=regions[row.region], enrollment=row.enrollment,
-                            nces_id=row.nces_id, contact_name=row.buyer, contact_email=row.buyer_email,
-                            contact_phone=row.phone)
+        district = District(
+            name=row.name,
+            state=data.STATE,
+            region=regions[row.region],
+            enrollment=row.enrollment,
+            nces_id=row.nces_id,
+            contact_name=row.buyer,
+            contact_email=row.buyer_email,
+            contact_phone=row.phone,
+        )
         buyer = _user(row.buyer_email, row.buyer, password_hash, district, Role.DISTRICT_BUYER)
         signed_up.append((district, buyer))
         buyers[row.slug], districts[row.slug] = buyer, district
     for row in data.VENDORS:
-        vendor = Vendor(name=row.name, website=row.website, regions=[regions[code] for code in row.regions],
-                        contact_name=row.rep, contact_email=row.rep_email, contact_phone=row.phone)
+        vendor = Vendor(
+            name=row.name,
+            website=row.website,
+            regions=[regions[code] for code in row.regions],
+            contact_name=row.rep,
+            contact_email=row.rep_email,
+            contact_phone=row.phone,
+        )
         signed_up.append((vendor, _user(row.rep_email, row.rep, password_hash, vendor, Role.VENDOR_REP)))
     db.session.flush()
 
     # The events the sign-up, approval and need services would have recorded.
     approved = {row.name for row in (*data.DISTRICTS, *data.VENDORS) if row.approved}
     for organisation, user in signed_up:
-        audit.record("organisation.signed_up", entity_type="organisation", entity_id=organisation.id,
-                     actor_user_id=user.id, after={"kind": organisation.kind.value, "name": organisation.name,
-                                                   "status": OrganisationStatus.PENDING.value})
+        audit.record(
+            "organisation.signed_up",
+            entity_type="organisation",
+            entity_id=organisation.id,
+            actor_user_id=user.id,
+            after={
+                "kind": organisation.kind.value,
+                "name": organisation.name,
+                "status": OrganisationStatus.PENDING.value,
+            },
+        )
     for organisation, _ in signed_up:
         if organisation.name in approved:
             organisation.status, organisation.approved_at = OrganisationStatus.APPROVED, now
-            audit.record("organisation.approved", entity_type="organisation", entity_id=organisation.id,
-                         actor_user_id=admin.id, before={"status": OrganisationStatus.PENDING.value},
-                         after={"status": OrganisationStatus.APPROVED.value})
+            audit.record(
+                "organisation.approved",
+                entity_type="organisation",
+                entity_id=organisation.id,
+                actor_user_id=admin.id,
+                before={"status": OrganisationStatus.PENDING.value},
+                after={"status": OrganisationStatus.APPROVED.value},
+            )
 
     planned = data.plan_needs(today)
     for row in planned:
-        need = Need(district=districts[row.district], item=items[row.item], quantity=row.quantity,
-                    needed_by=row.needed_by, budget_cap_cents=row.budget_cap_cents, erate_eligible=row.erate_eligible,
-                    spec_notes=row.spec_notes, status=NeedStatus.OPEN, created_by=buyers[row.district])
+        need = Need(
+            district=districts[row.district],
+            item=items[row.item],
+            quantity=row.quantity,
+            needed_by=row.needed_by,
+            budget_cap_cents=row.budget_cap_cents,
+            erate_eligible=row.erate_eligible,
+            spec_notes=row.spec_notes,
+            status=NeedStatus.OPEN,
+            created_by=buyers[row.district],
+        )
         db.session.add(need)
         db.session.flush()
-        audit.record("need.posted", entity_type="need", entity_id=need.id, actor_user_id=need.created_by.id,
-                     after=needs.snapshot(need))
+        audit.record(
+            "need.posted",
+            entity_type="need",
+            entity_id=need.id,
+            actor_user_id=need.created_by.id,
+            after=needs.snapshot(need),
+        )
 
     reps = {user.email: user for organisation, user in signed_up if isinstance(organisation, Vendor)}
-    demo_rfps = load_rfps(admin, {district.id: buyers[slug] for slug, district in districts.items()},
-                          reps[data.HEADLINE_VENDOR_EMAIL], now.date())
+    demo_rfps = load_rfps(
+        admin,
+        {district.id: buyers[slug] for slug, district in districts.items()},
+        reps[data.HEADLINE_VENDOR_EMAIL],
+        now.date(),
+    )
     load_bids(demo_rfps, reps, admin, now.date())
     load_scores(demo_rfps, admin, now.date())
     load_billing(admin, now)
@@ -138,10 +187,16 @@ def _load(today: date) -> DemoSummary:
 
     headline = {email for _, email, _ in DEMO_LOGINS}
     others = tuple(
-        [("district buyer" + ("" if row.approved else " (pending)"), row.buyer_email, row.name)
-         for row in data.DISTRICTS if row.buyer_email not in headline]
-        + [("vendor rep" + ("" if row.approved else " (pending)"), row.rep_email, row.name)
-           for row in data.VENDORS if row.rep_email not in headline]
+        [
+            ("district buyer" + ("" if row.approved else " (pending)"), row.buyer_email, row.name)
+            for row in data.DISTRICTS
+            if row.buyer_email not in headline
+        ]
+        + [
+            ("vendor rep" + ("" if row.approved else " (pending)"), row.rep_email, row.name)
+            for row in data.VENDORS
+            if row.rep_email not in headline
+        ]
     )
     return DemoSummary(
         cooperative=data.COOPERATIVE_NAME,
@@ -152,7 +207,9 @@ def _load(today: date) -> DemoSummary:
         pending_vendors=sum(not row.approved for row in data.VENDORS),
         categories=len(data.CATALOGUE),
         items=len(items),
-        open_needs=db.session.scalar(sa.select(sa.func.count()).select_from(Need).where(Need.status == NeedStatus.OPEN)),
+        open_needs=db.session.scalar(
+            sa.select(sa.func.count()).select_from(Need).where(Need.status == NeedStatus.OPEN)
+        ),
         # As the board shows them: an RFP whose bid deadline has passed is closed.
         rfps=tuple((rfp.reference, effective_status(rfp, now).value, rfp.title) for rfp in demo_rfps),
         password=DEMO_PASSWORD,

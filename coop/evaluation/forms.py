@@ -24,12 +24,16 @@ def score_form(bid_id: int, criteria: list[dict], **kwargs) -> ScoreFormBase:
         key, label = criterion["key"], criterion["label"]
         points, comment = services.points_field(key), services.comment_field(key)
         attributes[points] = IntegerField(
-            f"{label}: points (0 to 100)", invalid_value_message=services.points_range(label),
+            f"{label}: points (0 to 100)",
+            invalid_value_message=services.points_range(label),
             validators=[Optional()],  # the range is the service's, so that it is reported beside a missing comment
-            render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"})
+            render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"},
+        )
         attributes[comment] = TextAreaField(
-            f"{label}: comment", render_kw={"rows": 2},
-            validators=[Length(max=services.MAX_COMMENT, message=services.comment_too_long(label))])
+            f"{label}: comment",
+            render_kw={"rows": 2},
+            validators=[Length(max=services.MAX_COMMENT, message=services.comment_too_long(label))],
+        )
         names.append((criterion, points, comment))
     form_class = type("BidScoreForm", (ScoreFormBase,), attributes)
     form = form_class(prefix=f"bid{bid_id}", **kwargs)
@@ -38,5 +42,7 @@ def score_form(bid_id: int, criteria: list[dict], **kwargs) -> ScoreFormBase:
 
 
 def typed_scores(form: ScoreFormBase) -> dict[str, services.CriterionScore]:
-    return {criterion["key"]: services.CriterionScore(form[points].data, form[comment].data or "")
-            for criterion, points, comment in form.criteria_fields}
+    return {
+        criterion["key"]: services.CriterionScore(form[points].data, form[comment].data or "")
+        for criterion, points, comment in form.criteria_fields
+    }

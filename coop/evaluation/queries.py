@@ -43,9 +43,14 @@ def opened_bids(rfp: Rfp) -> list[Bid]:
     """The bids tabulated at the opening (submitted ones), by id; none before the opening."""
     if not is_opened(rfp):
         return []
-    return list(db.session.scalars(
-        sa.select(Bid).where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED).order_by(Bid.id)
-        .options(selectinload(Bid.vendor))))
+    return list(
+        db.session.scalars(
+            sa.select(Bid)
+            .where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)
+            .order_by(Bid.id)
+            .options(selectinload(Bid.vendor))
+        )
+    )
 
 
 def vendor_name(bid: Bid) -> str:
@@ -68,8 +73,13 @@ def evaluate(rfp: Rfp, bid: Bid, bid_scores: dict[str, BidScore]) -> BidEvaluati
     points = {key: row.points for key, row in bid_scores.items()}
     score = evaluated_cost.weighted_score(criteria, points)
     reason = None if score is None else evaluated_cost.below_minimum_reason(score, rfp_queries.minimum_score(rfp))
-    return BidEvaluation(bid_id=bid.id, vendor_id=bid.vendor_id, score=score, set_aside_reason=reason,
-                         evaluation_factor=evaluated_cost.evaluation_factor(criteria, score))
+    return BidEvaluation(
+        bid_id=bid.id,
+        vendor_id=bid.vendor_id,
+        score=score,
+        set_aside_reason=reason,
+        evaluation_factor=evaluated_cost.evaluation_factor(criteria, score),
+    )
 
 
 def evaluations_for(rfp: Rfp) -> dict[int, BidEvaluation]:
@@ -85,8 +95,12 @@ def scoring_problems(rfp: Rfp) -> list[str]:
     criteria = evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))
     bids = opened_bids(rfp)
     by_bid = scores([bid.id for bid in bids])
-    return [f"{vendor_name(bid)} (bid {bid.id}): “{criterion['label']}” is not scored yet."
-            for bid in bids for criterion in criteria if criterion["key"] not in by_bid[bid.id]]
+    return [
+        f"{vendor_name(bid)} (bid {bid.id}): “{criterion['label']}” is not scored yet."
+        for bid in bids
+        for criterion in criteria
+        if criterion["key"] not in by_bid[bid.id]
+    ]
 
 
 @dataclass(frozen=True)

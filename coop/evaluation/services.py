@@ -78,8 +78,9 @@ def _require_admin(user: User) -> None:
 
 def _locked_rfp(rfp_id: int) -> Rfp:
     """The RFP row, locked: publishing an award round waits for the scores being written, or they for it."""
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update()
-                            .execution_options(populate_existing=True))
+    rfp = db.session.scalar(
+        sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
+    )
     if rfp is None:
         raise LookupError(rfp_id)
     return rfp
@@ -95,8 +96,9 @@ def check_scorable(rfp: Rfp) -> None:
         raise Refusal(cancelled(rfp))
 
 
-def _checked(criteria: list[dict], existing: dict[str, BidScore],
-             typed: dict[str, CriterionScore]) -> dict[str, tuple[int, str]]:
+def _checked(
+    criteria: list[dict], existing: dict[str, BidScore], typed: dict[str, CriterionScore]
+) -> dict[str, tuple[int, str]]:
     """``{criterion_key: (points, comment)}`` for every criterion typed, or a Rejection naming each field at fault."""
     problems, clean = [], {}
     for criterion in criteria:
@@ -119,8 +121,11 @@ def _checked(criteria: list[dict], existing: dict[str, BidScore],
 
 
 def _evaluation_snapshot(evaluation: queries.BidEvaluation) -> dict:
-    return {"score": None if evaluation.score is None else str(evaluation.score),
-            "set_aside_reason": evaluation.set_aside_reason, "evaluation_factor": str(evaluation.evaluation_factor)}
+    return {
+        "score": None if evaluation.score is None else str(evaluation.score),
+        "set_aside_reason": evaluation.set_aside_reason,
+        "evaluation_factor": str(evaluation.evaluation_factor),
+    }
 
 
 @unit_of_work()
@@ -143,8 +148,9 @@ def score_bid(user: User, rfp_id: int, bid_id: int, typed: dict[str, CriterionSc
     _require_admin(user)
     rfp = _locked_rfp(rfp_id)
     check_scorable(rfp)
-    bid = db.session.scalar(sa.select(Bid).where(Bid.id == bid_id, Bid.rfp_id == rfp.id,
-                                                 Bid.status == BidStatus.SUBMITTED))
+    bid = db.session.scalar(
+        sa.select(Bid).where(Bid.id == bid_id, Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)
+    )
     if bid is None:
         raise LookupError(bid_id)
     criteria = evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))
@@ -167,13 +173,32 @@ def score_bid(user: User, rfp_id: int, bid_id: int, typed: dict[str, CriterionSc
         else:
             row.points, row.comment, row.scored_by_id, row.scored_at = points, comment, user.id, clock.utcnow()
         db.session.flush()
-        audit.record("bid.scored", entity_type="bid_score", entity_id=row.id, actor_user_id=user.id, rfp_id=rfp.id,
-                     before=previous, after={"bid_id": bid.id, "vendor_id": bid.vendor_id, "criterion": key,
-                                             "points": points, "comment": comment})
+        audit.record(
+            "bid.scored",
+            entity_type="bid_score",
+            entity_id=row.id,
+            actor_user_id=user.id,
+            rfp_id=rfp.id,
+            before=previous,
+            after={
+                "bid_id": bid.id,
+                "vendor_id": bid.vendor_id,
+                "criterion": key,
+                "points": points,
+                "comment": comment,
+            },
+        )
         changed += 1
 
     after = queries.evaluate(rfp, bid, existing)
     if _evaluation_snapshot(after) != _evaluation_snapshot(before):
-        audit.record("bid.evaluated", entity_type="bid", entity_id=bid.id, actor_user_id=user.id, rfp_id=rfp.id,
-                     before=_evaluation_snapshot(before), after=_evaluation_snapshot(after))
+        audit.record(
+            "bid.evaluated",
+            entity_type="bid",
+            entity_id=bid.id,
+            actor_user_id=user.id,
+            rfp_id=rfp.id,
+            before=_evaluation_snapshot(before),
+            after=_evaluation_snapshot(after),
+        )
     return Scored(after, changed)

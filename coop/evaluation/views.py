@@ -32,8 +32,11 @@ def evaluation_panel(rfp: Rfp) -> ManagePanel:
     """The administrator's RFP page's evaluation panel: nothing before the opening (sealed)."""
     if not queries.is_opened(rfp):
         return ManagePanel(opened=False, unscored=0, criteria=0)
-    return ManagePanel(opened=True, unscored=len(queries.scoring_problems(rfp)),
-                       criteria=len(evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))))
+    return ManagePanel(
+        opened=True,
+        unscored=len(queries.scoring_problems(rfp)),
+        criteria=len(evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))),
+    )
 
 
 def _opened_rfp_or_404(rfp_id: int) -> Rfp:
@@ -64,8 +67,14 @@ def _page(rfp: Rfp, *, posted: forms.ScoreFormBase | None = None, posted_bid_id:
                 data[services.comment_field(criterion["key"])] = score.comment
         score_forms[row.bid.id] = forms.score_form(row.bid.id, criteria, formdata=None, data=data)
     return render_template(
-        "evaluation/scoring.html", rfp=rfp, criteria=criteria, rows=rows, score_forms=score_forms,
-        closed_reason=closed_reason, problems=queries.scoring_problems(rfp), plain=evaluated_cost.plain,
+        "evaluation/scoring.html",
+        rfp=rfp,
+        criteria=criteria,
+        rows=rows,
+        score_forms=score_forms,
+        closed_reason=closed_reason,
+        problems=queries.scoring_problems(rfp),
+        plain=evaluated_cost.plain,
         method=evaluated_cost.method(rfp_queries.criteria(rfp), rfp_queries.minimum_score(rfp)),
     ), status
 

@@ -39,6 +39,7 @@ def database_answers() -> bool:
 
 # --- dashboards: what needs each role's attention, each item with where it is handled ----------------------------------
 
+
 @dataclass(frozen=True)
 class RfpTakingPart:
     """An RFP a district has needs on, with what it decided."""
@@ -58,17 +59,26 @@ class BuyerDashboard:
 
 def buyer_dashboard(district_id: int, now: datetime) -> BuyerDashboard:
     entries = rfp_queries.commitments(district_id)
-    to_confirm = [entry for entry in entries if entry.is_open and now < entry.rfp.commitment_deadline
-                  and entry.link.commitment == CommitmentStatus.PROPOSED]
+    to_confirm = [
+        entry
+        for entry in entries
+        if entry.is_open and now < entry.rfp.commitment_deadline and entry.link.commitment == CommitmentStatus.PROPOSED
+    ]
     by_rfp: dict[int, list[rfp_queries.Commitment]] = {}
     for entry in entries:
         by_rfp.setdefault(entry.rfp.id, []).append(entry)
-    rfps = [RfpTakingPart(group[0].rfp, rfp_queries.effective_status(group[0].rfp, now),
-                          sum(entry.link.commitment == CommitmentStatus.CONFIRMED for entry in group),
-                          sum(entry in to_confirm for entry in group))
-            for group in by_rfp.values()]
-    return BuyerDashboard(sorted(to_confirm, key=lambda entry: entry.rfp.commitment_deadline), rfps,
-                          need_queries.open_needs(district_id))
+    rfps = [
+        RfpTakingPart(
+            group[0].rfp,
+            rfp_queries.effective_status(group[0].rfp, now),
+            sum(entry.link.commitment == CommitmentStatus.CONFIRMED for entry in group),
+            sum(entry in to_confirm for entry in group),
+        )
+        for group in by_rfp.values()
+    ]
+    return BuyerDashboard(
+        sorted(to_confirm, key=lambda entry: entry.rfp.commitment_deadline), rfps, need_queries.open_needs(district_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -106,9 +116,13 @@ def vendor_dashboard(vendor: Vendor, now: datetime) -> VendorDashboard:
     by_rfp = {bid.rfp_id: bid for bid in bids}
     served = {region.id for region in vendor.regions}
     sold = {category.id for category in vendor.categories}
-    open_rfps = [OpenRfp(rfp, by_rfp.get(rfp.id)) for rfp in rfp_queries.public_rfps()
-                 if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN and _serves(served, _regions_of(rfp))
-                 and (not sold or rfp.category_id in sold or rfp.id in by_rfp)]
+    open_rfps = [
+        OpenRfp(rfp, by_rfp.get(rfp.id))
+        for rfp in rfp_queries.public_rfps()
+        if rfp_queries.effective_status(rfp, now) == RfpStatus.OPEN
+        and _serves(served, _regions_of(rfp))
+        and (not sold or rfp.category_id in sold or rfp.id in by_rfp)
+    ]
     returned = bid_queries.returned_by_addendum([bid.id for bid in bids])
     watched = []
     for bid in bids:
@@ -127,8 +141,11 @@ def vendor_dashboard(vendor: Vendor, now: datetime) -> VendorDashboard:
         else:
             state, action = "withdrawn", False
         watched.append(BidToWatch(bid, status, state, action))
-    answered = [question for question in clarification_queries.vendor_questions(vendor.id)
-                if question.status == QuestionStatus.ANSWERED][:10]
+    answered = [
+        question
+        for question in clarification_queries.vendor_questions(vendor.id)
+        if question.status == QuestionStatus.ANSWERED
+    ][:10]
     return VendorDashboard(open_rfps, watched, answered)
 
 

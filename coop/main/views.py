@@ -43,24 +43,42 @@ def dashboard():
     if not organisation.is_approved:
         return render_template("main/dashboard.html")
     if current_user.role == Role.DISTRICT_BUYER:
-        return render_template("main/dashboard_buyer.html",
-                               board=queries.buyer_dashboard(organisation.id, clock.utcnow()))
+        return render_template(
+            "main/dashboard_buyer.html", board=queries.buyer_dashboard(organisation.id, clock.utcnow())
+        )
     return render_template("main/dashboard_vendor.html", board=queries.vendor_dashboard(organisation, clock.utcnow()))
 
 
 # What each role sees in the navigation: only what it can do.
 NAV_LINKS: dict[Role, list[tuple[str, str]]] = {
-    Role.DISTRICT_BUYER: [("main.dashboard", "Dashboard"), ("needs.index", "Our needs"), ("needs.new", "Post a need"),
-                          ("needs.import_needs", "Import needs"), ("rfps.commitments", "Commitments"),
-                          ("contracts.orders", "Purchase orders"), ("outcomes.ledger_page", "Ledger"),
-                          ("billing.mine", "Billing")],
-    Role.VENDOR_REP: [("main.dashboard", "Dashboard"), ("bids.mine", "Our bids"),
-                      ("clarifications.my_questions", "Our questions"), ("contracts.vendor_awards", "Our awards"),
-                      ("billing.mine", "Billing")],
-    Role.COOP_ADMIN: [("main.dashboard", "Dashboard"), ("needs.demand", "Demand"), ("rfps.pool", "Pool needs"),
-                      ("rfps.index", "RFPs"), ("clarifications.admin_overview", "Questions & addenda"),
-                      ("contracts.notices", "Award notices"), ("orgs.review", "Organisations"),
-                      ("notifications.outbox", "Outbox"), ("billing.receivables", "Billing")],
+    Role.DISTRICT_BUYER: [
+        ("main.dashboard", "Dashboard"),
+        ("needs.index", "Our needs"),
+        ("needs.new", "Post a need"),
+        ("needs.import_needs", "Import needs"),
+        ("rfps.commitments", "Commitments"),
+        ("contracts.orders", "Purchase orders"),
+        ("outcomes.ledger_page", "Ledger"),
+        ("billing.mine", "Billing"),
+    ],
+    Role.VENDOR_REP: [
+        ("main.dashboard", "Dashboard"),
+        ("bids.mine", "Our bids"),
+        ("clarifications.my_questions", "Our questions"),
+        ("contracts.vendor_awards", "Our awards"),
+        ("billing.mine", "Billing"),
+    ],
+    Role.COOP_ADMIN: [
+        ("main.dashboard", "Dashboard"),
+        ("needs.demand", "Demand"),
+        ("rfps.pool", "Pool needs"),
+        ("rfps.index", "RFPs"),
+        ("clarifications.admin_overview", "Questions & addenda"),
+        ("contracts.notices", "Award notices"),
+        ("orgs.review", "Organisations"),
+        ("notifications.outbox", "Outbox"),
+        ("billing.receivables", "Billing"),
+    ],
 }
 
 

@@ -55,26 +55,35 @@ def item_choices(items, *, placeholder: str, keep_item=None) -> list[SelectChoic
 
 class NeedForm(FlaskForm):
     item_id = SelectField(
-        "Item", coerce=int, validators=[InputRequired(message=rules.ITEM_UNKNOWN)],
-        invalid_choice_message=rules.ITEM_UNKNOWN, invalid_value_message=rules.ITEM_UNKNOWN,
+        "Item",
+        coerce=int,
+        validators=[InputRequired(message=rules.ITEM_UNKNOWN)],
+        invalid_choice_message=rules.ITEM_UNKNOWN,
+        invalid_value_message=rules.ITEM_UNKNOWN,
     )
     quantity = IntegerField(
-        "Quantity", validators=[InputRequired(message="Enter a quantity."), _quantity_in_range],
-        invalid_value_message=rules.QUANTITY_NOT_WHOLE, render_kw={"min": 1, "max": rules.MAX_QUANTITY, "step": 1},
+        "Quantity",
+        validators=[InputRequired(message="Enter a quantity."), _quantity_in_range],
+        invalid_value_message=rules.QUANTITY_NOT_WHOLE,
+        render_kw={"min": 1, "max": rules.MAX_QUANTITY, "step": 1},
     )
     needed_by = DateField(
-        "Needed by", validators=[InputRequired(message="Enter the date the items are needed by.")],
+        "Needed by",
+        validators=[InputRequired(message="Enter the date the items are needed by.")],
         invalid_value_message=NEEDED_BY_NOT_A_DATE,
     )
     budget_cap = StringField(
-        "Budget cap in dollars (optional)", validators=[Optional(), _money],
+        "Budget cap in dollars (optional)",
+        validators=[Optional(), _money],
         description="The most your district would spend on this need, e.g. 12500.00.",
         render_kw={"inputmode": "decimal"},
     )
     erate_eligible = BooleanField("E-Rate eligible")
     spec_notes = TextAreaField(
-        "Spec notes (optional)", validators=[Length(max=rules.MAX_SPEC_NOTES, message=rules.SPEC_NOTES_TOO_LONG)],
-        description="Anything vendors must know beyond the catalogue spec.", render_kw={"rows": 3},
+        "Spec notes (optional)",
+        validators=[Length(max=rules.MAX_SPEC_NOTES, message=rules.SPEC_NOTES_TOO_LONG)],
+        description="Anything vendors must know beyond the catalogue spec.",
+        render_kw={"rows": 3},
     )
     submit = SubmitField("Post need")
 
@@ -94,8 +103,9 @@ class ConfirmForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField("Spreadsheet (CSV or XLSX)", validators=[FileRequired(message=FILE_MISSING)],
-                     render_kw={"accept": ".csv,.xlsx"})
+    file = FileField(
+        "Spreadsheet (CSV or XLSX)", validators=[FileRequired(message=FILE_MISSING)], render_kw={"accept": ".csv,.xlsx"}
+    )
     submit = SubmitField("Import needs")
 
 
@@ -105,15 +115,30 @@ class DemandFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 
-    category_id = SelectField("Category", coerce=int, default=0, validators=[Optional()],
-                              invalid_choice_message="Choose a category from the list.",
-                              invalid_value_message="Choose a category from the list.")
-    item_id = SelectField("Item", coerce=int, default=0, validators=[Optional()],
-                          invalid_choice_message="Choose an item from the list.",
-                          invalid_value_message="Choose an item from the list.")
-    region_id = SelectField("Region", coerce=int, default=0, validators=[Optional()],
-                            invalid_choice_message="Choose a region from the list.",
-                            invalid_value_message="Choose a region from the list.")
+    category_id = SelectField(
+        "Category",
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+        invalid_choice_message="Choose a category from the list.",
+        invalid_value_message="Choose a category from the list.",
+    )
+    item_id = SelectField(
+        "Item",
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+        invalid_choice_message="Choose an item from the list.",
+        invalid_value_message="Choose an item from the list.",
+    )
+    region_id = SelectField(
+        "Region",
+        coerce=int,
+        default=0,
+        validators=[Optional()],
+        invalid_choice_message="Choose a region from the list.",
+        invalid_value_message="Choose a region from the list.",
+    )
     needed_from = DateField("Needed by, from", validators=[Optional()], invalid_value_message=NEEDED_BY_NOT_A_DATE)
     needed_to = DateField("Needed by, to", validators=[Optional()], invalid_value_message=NEEDED_BY_NOT_A_DATE)
 

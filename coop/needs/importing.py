@@ -26,12 +26,20 @@ from coop.spreadsheets import DUPLICATE_COLUMN, MISSING_COLUMN, UNNAMED_COLUMN, 
 COLUMNS = ("item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes")
 REQUIRED_COLUMNS = ("item_code", "quantity", "needed_by")
 COLUMN_HELP = (
-    ("item_code", "required", "The catalogue item code, e.g. the codes listed below (and on the Items sheet of the XLSX template)."),
+    (
+        "item_code",
+        "required",
+        "The catalogue item code, e.g. the codes listed below (and on the Items sheet of the XLSX template).",
+    ),
     ("quantity", "required", f"How many: a whole number from 1 to {rules.MAX_QUANTITY:,}."),
     ("needed_by", "required", "The date you need the items by, written YYYY-MM-DD; today or later."),
     ("budget_cap", "optional", "The most you would spend on this need, in dollars, e.g. 12500 or 12500.00."),
     ("erate_eligible", "optional", "yes or no; blank means no."),
-    ("spec_notes", "optional", f"Anything vendors must know beyond the catalogue spec (at most {rules.MAX_SPEC_NOTES:,} characters)."),
+    (
+        "spec_notes",
+        "optional",
+        f"Anything vendors must know beyond the catalogue spec (at most {rules.MAX_SPEC_NOTES:,} characters).",
+    ),
 )
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
@@ -41,8 +49,10 @@ DATE_EXAMPLE = "2030-08-15"
 EMPTY_FILE = '"{filename}" is empty. Start from the template: a header row, then one need per row.'
 NO_DATA_ROWS = '"{filename}" has a header row but no needs below it.'
 TOO_MANY_ROWS = "The file has more than {max_rows:,} needs. Import at most {max_rows:,} at a time: split the file."
-TOO_MANY_LINES = ("The file has more than {max_lines:,} rows, empty ones included. Import at most {max_rows:,} needs "
-                  "at a time, without empty rows between them.")
+TOO_MANY_LINES = (
+    "The file has more than {max_lines:,} rows, empty ones included. Import at most {max_rows:,} needs "
+    "at a time, without empty rows between them."
+)
 UNKNOWN_COLUMN = 'Unknown column "{column}". The columns are: ' + ", ".join(COLUMNS) + "."
 TOO_MANY_VALUES = "This row has {count} values but the header row names {columns} columns."
 ITEM_MISSING = "Enter an item code from the catalogue."
@@ -52,10 +62,10 @@ NEEDED_BY_MISSING = "Enter the date the items are needed by (YYYY-MM-DD)."
 ERATE_NOT_YES_NO = 'E-Rate eligible must be "yes" or "no".'
 EXAMPLE_NOTES = "Replace this example row with your needs, one per row."
 # A buyer who adds rows below the example would otherwise order the example's 40 units too.
-EXAMPLE_ROW_LEFT_IN = ("This is the template's example row: delete it, or write your own need over it "
-                       "(its spec_notes too), and import the file again.")
-
-
+EXAMPLE_ROW_LEFT_IN = (
+    "This is the template's example row: delete it, or write your own need over it "
+    "(its spec_notes too), and import the file again."
+)
 
 
 @dataclass(frozen=True)
@@ -72,16 +82,35 @@ class CheckedNeeds:
         frame = self.rows
         budgets = [None if pd.isna(value) else int(value) for value in frame["budget_cap_cents"].tolist()]
         return [
-            {"item_id": int(item_id), "quantity": int(quantity), "needed_by": needed_by, "budget_cap_cents": budget,
-             "erate_eligible": bool(erate), "spec_notes": notes}
+            {
+                "item_id": int(item_id),
+                "quantity": int(quantity),
+                "needed_by": needed_by,
+                "budget_cap_cents": budget,
+                "erate_eligible": bool(erate),
+                "spec_notes": notes,
+            }
             for item_id, quantity, needed_by, budget, erate, notes in zip(
-                frame["item_id"].tolist(), frame["quantity"].tolist(), frame["needed_by"].tolist(), budgets,
-                frame["erate_eligible"].tolist(), frame["spec_notes"].tolist(), strict=True)
+                frame["item_id"].tolist(),
+                frame["quantity"].tolist(),
+                frame["needed_by"].tolist(),
+                budgets,
+                frame["erate_eligible"].tolist(),
+                frame["spec_notes"].tolist(),
+                strict=True,
+            )
         ]
 
 
-def check_file(filename: str, content: bytes, *, item_ids_by_code: Mapping[str, int], today: date,
-               max_rows: int, limits: spreadsheets.ArchiveLimits) -> CheckedNeeds:
+def check_file(
+    filename: str,
+    content: bytes,
+    *,
+    item_ids_by_code: Mapping[str, int],
+    today: date,
+    max_rows: int,
+    limits: spreadsheets.ArchiveLimits,
+) -> CheckedNeeds:
     """Read and check a whole file of needs.
 
     ``item_ids_by_code`` maps upper-cased item codes to item ids. The file is read no further than its header and
@@ -117,8 +146,12 @@ def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadshee
                 sheet = workbook["Needs"] if "Needs" in workbook.sheetnames else workbook.worksheets[0]
                 sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
                 return spreadsheets.read_rows(
-                    ([spreadsheets.cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)),
-                    max_lines)
+                    (
+                        [spreadsheets.cell_text(value) for value in values]
+                        for values in sheet.iter_rows(values_only=True)
+                    ),
+                    max_lines,
+                )
         return spreadsheets.read_rows(spreadsheets.csv_rows(filename, content), max_lines)
     except spreadsheets.Unreadable as error:
         raise _reject(str(error)) from error
@@ -146,7 +179,7 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
     problems: list[Problem] = []
     seen: set[str] = set()
     last_named = max((index for index, name in enumerate(names) if name), default=-1)
-    for index, name in enumerate(names[:last_named + 1]):
+    for index, name in enumerate(names[: last_named + 1]):
         if not name:
             if any(index < len(row) and row[index] for row in data):
                 problems.append(Problem(UNNAMED_COLUMN.format(letter=column_letter(index)), 1, column_letter(index)))
@@ -157,8 +190,9 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
         elif name in seen:
             problems.append(Problem(DUPLICATE_COLUMN.format(column=name), 1, name))
         seen.add(name)
-    problems += [Problem(MISSING_COLUMN.format(column=column), 1, column)
-                 for column in REQUIRED_COLUMNS if column not in seen]
+    problems += [
+        Problem(MISSING_COLUMN.format(column=column), 1, column) for column in REQUIRED_COLUMNS if column not in seen
+    ]
     if problems:
         raise Rejection(problems)
     if not data:
@@ -166,7 +200,7 @@ def _split_header(filename: str, table: list[list[str]]) -> tuple[list[str], lis
 
     # Values beyond the last named column are only a problem when they are not blank.
     for line, row in zip(lines, data, strict=True):
-        if any(row[last_named + 1:]):
+        if any(row[last_named + 1 :]):
             count = len(row) - _trailing_blanks(row)
             problems.append(Problem(TOO_MANY_VALUES.format(count=count, columns=last_named + 1), line))
     if problems:
@@ -186,8 +220,9 @@ def _trailing_blanks(row: list[str]) -> int:
 # -- checking ----------------------------------------------------------------------------------------------------
 
 
-def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, item_ids_by_code: Mapping[str, int],
-                today: date) -> CheckedNeeds:
+def _check_rows(
+    names: list[str], lines: list[int], data: list[list[str]], *, item_ids_by_code: Mapping[str, int], today: date
+) -> CheckedNeeds:
     positions = {name: index for index, name in enumerate(names) if name in COLUMNS}
     frame = pd.DataFrame(
         {name: [row[index] if index < len(row) else "" for row in data] for name, index in positions.items()},
@@ -203,8 +238,11 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     def flag(mask: pd.Series, column: str, message) -> None:
         if mask.any():
             messages = message[mask] if isinstance(message, pd.Series) else message
-            found.append(pd.DataFrame({"line": line[mask], "order": COLUMNS.index(column), "column": column,
-                                       "message": messages}))
+            found.append(
+                pd.DataFrame(
+                    {"line": line[mask], "order": COLUMNS.index(column), "column": column, "message": messages}
+                )
+            )
 
     # item_code
     codes = frame["item_code"]
@@ -214,8 +252,9 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     flag(unknown, "item_code", 'Unknown item code "' + codes.map(shown) + '": use an item code from the catalogue.')
 
     # quantity: a whole number, "1,200" and "40.0" (as spreadsheets write them) included
-    quantity_text = frame["quantity"].str.replace(r"^(\d{1,3}(?:,\d{3})+)$", lambda m: m.group(1).replace(",", ""),
-                                                  regex=True)
+    quantity_text = frame["quantity"].str.replace(
+        r"^(\d{1,3}(?:,\d{3})+)$", lambda m: m.group(1).replace(",", ""), regex=True
+    )
     digits = quantity_text.str.extract(r"^\+?0*(\d+)(?:\.0*)?$", expand=False)
     short = digits.str.len() <= len(str(rules.MAX_QUANTITY))
     quantity = pd.to_numeric(digits.where(short), errors="coerce")
@@ -234,15 +273,27 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
     needed_by = pd.to_datetime(iso_text.where(shaped & ~day_first), format="%Y-%m-%d", errors="coerce")
     blank_date = dates_text == ""
     flag(blank_date, "needed_by", NEEDED_BY_MISSING)
-    flag(day_first, "needed_by",
-         '"' + dates_text.map(shown) + '" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. '
-         + DATE_EXAMPLE + ".")
-    flag(~blank_date & ~day_first & needed_by.isna(), "needed_by",
-         '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. '
-         + DATE_EXAMPLE + ".")
+    flag(
+        day_first,
+        "needed_by",
+        '"'
+        + dates_text.map(shown)
+        + '" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. '
+        + DATE_EXAMPLE
+        + ".",
+    )
+    flag(
+        ~blank_date & ~day_first & needed_by.isna(),
+        "needed_by",
+        '"' + dates_text.map(shown) + '" is not a date: write dates as YYYY-MM-DD, e.g. ' + DATE_EXAMPLE + ".",
+    )
     past = needed_by.notna() & (needed_by < pd.Timestamp(today))
-    flag(past, "needed_by",
-         needed_by.dt.strftime("%Y-%m-%d").where(past, "") + " is in the past; the needed-by date must be today or later.")
+    flag(
+        past,
+        "needed_by",
+        needed_by.dt.strftime("%Y-%m-%d").where(past, "")
+        + " is in the past; the needed-by date must be today or later.",
+    )
 
     # budget_cap
     budget_text = frame["budget_cap"]
@@ -263,20 +314,26 @@ def _check_rows(names: list[str], lines: list[int], data: list[list[str]], *, it
 
     if found:
         problems = pd.concat(found, ignore_index=True).sort_values(["line", "order"], kind="stable")
-        raise Rejection([
-            Problem(message, int(row_line), column)
-            for row_line, column, message in zip(problems["line"], problems["column"], problems["message"], strict=True)
-        ])
+        raise Rejection(
+            [
+                Problem(message, int(row_line), column)
+                for row_line, column, message in zip(
+                    problems["line"], problems["column"], problems["message"], strict=True
+                )
+            ]
+        )
 
-    rows = pd.DataFrame({
-        "item_id": item_id.astype("int64"),
-        "quantity": quantity.astype("int64"),
-        "needed_by": needed_by.dt.date,
-        "budget_cap_cents": budget_cents,
-        "erate_eligible": erate_text.isin(YES),
-        "spec_notes": frame["spec_notes"],
-        "line": line,
-    })
+    rows = pd.DataFrame(
+        {
+            "item_id": item_id.astype("int64"),
+            "quantity": quantity.astype("int64"),
+            "needed_by": needed_by.dt.date,
+            "budget_cap_cents": budget_cents,
+            "erate_eligible": erate_text.isin(YES),
+            "spec_notes": frame["spec_notes"],
+            "line": line,
+        }
+    )
     return CheckedNeeds(rows)
 
 
@@ -308,8 +365,9 @@ def template_xlsx(items: list[TemplateItem], today: date) -> bytes:
     bold = Font(bold=True)
     exports.append_row(needs, COLUMNS)
     example = example_row(items[0].code if items else "ITEM-CODE", today)
-    exports.append_row(needs, [example[0], 40, date.fromisoformat(example[2]), Decimal(example[3]), example[4],
-                               example[5]])
+    exports.append_row(
+        needs, [example[0], 40, date.fromisoformat(example[2]), Decimal(example[3]), example[4], example[5]]
+    )
     needs["C2"].number_format = "yyyy-mm-dd"
     needs["D2"].number_format = "0.00"
     for cell, width in zip(needs[1], (18, 10, 14, 14, 16, 60), strict=True):
@@ -322,8 +380,13 @@ def template_xlsx(items: list[TemplateItem], today: date) -> bytes:
     for row in COLUMN_HELP:
         exports.append_row(instructions, row)
     exports.append_row(instructions, [])
-    exports.append_row(instructions, ["Fill the Needs sheet, one need per row, from line 2. Keep the header row as it is."])
-    exports.append_row(instructions, ["A file with any problem imports nothing: the import page lists every problem by line and column."])
+    exports.append_row(
+        instructions, ["Fill the Needs sheet, one need per row, from line 2. Keep the header row as it is."]
+    )
+    exports.append_row(
+        instructions,
+        ["A file with any problem imports nothing: the import page lists every problem by line and column."],
+    )
     for cell, width in zip(instructions[1], (18, 12, 100), strict=True):
         cell.font = bold
         instructions.column_dimensions[cell.column_letter].width = width

@@ -33,7 +33,9 @@ class Need(db.Model):
     budget_cap_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     erate_eligible: Mapped[bool] = mapped_column(default=False)
     spec_notes: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[NeedStatus] = mapped_column(enum_column(NeedStatus, "need_status"), default=NeedStatus.OPEN, index=True)
+    status: Mapped[NeedStatus] = mapped_column(
+        enum_column(NeedStatus, "need_status"), default=NeedStatus.OPEN, index=True
+    )
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

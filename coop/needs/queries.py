@@ -17,16 +17,23 @@ NEEDS_PER_PAGE = 100
 
 # Needs still in play first, then the finished ones.
 _STATUS_ORDER = sa.case(
-    {NeedStatus.OPEN.value: 0, NeedStatus.POOLED.value: 1, NeedStatus.COMMITTED.value: 2,
-     NeedStatus.AWARDED.value: 3, NeedStatus.WITHDRAWN.value: 4},
-    value=sa.cast(Need.status, sa.String), else_=5,
+    {
+        NeedStatus.OPEN.value: 0,
+        NeedStatus.POOLED.value: 1,
+        NeedStatus.COMMITTED.value: 2,
+        NeedStatus.AWARDED.value: 3,
+        NeedStatus.WITHDRAWN.value: 4,
+    },
+    value=sa.cast(Need.status, sa.String),
+    else_=5,
 )
 
 
 def own_needs(district_id: int, *, page: int = 1, per_page: int = NEEDS_PER_PAGE):
     """One page of a district's needs (a Flask-SQLAlchemy ``Pagination``), open ones first, soonest needed first."""
     query = (
-        sa.select(Need).where(Need.district_id == district_id)
+        sa.select(Need)
+        .where(Need.district_id == district_id)
         .options(joinedload(Need.item).joinedload(Item.category))
         .order_by(_STATUS_ORDER, Need.needed_by, Need.id)
     )
@@ -35,9 +42,14 @@ def own_needs(district_id: int, *, page: int = 1, per_page: int = NEEDS_PER_PAGE
 
 def open_needs(district_id: int) -> list[Need]:
     """The district's needs not pooled into an RFP (open), soonest needed first."""
-    return list(db.session.scalars(
-        sa.select(Need).where(Need.district_id == district_id, Need.status == NeedStatus.OPEN)
-        .options(joinedload(Need.item)).order_by(Need.needed_by, Need.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Need)
+            .where(Need.district_id == district_id, Need.status == NeedStatus.OPEN)
+            .options(joinedload(Need.item))
+            .order_by(Need.needed_by, Need.id)
+        )
+    )
 
 
 def status_counts(district_id: int) -> dict[NeedStatus, int]:
@@ -114,8 +126,13 @@ class Demand:
 
 
 def _from_needs(select: sa.Select) -> sa.Select:
-    return (select.select_from(Need).join(Item, Need.item_id == Item.id).join(Category, Item.category_id == Category.id)
-            .join(District, Need.district_id == District.organisation_id).join(Region, District.region_id == Region.id))
+    return (
+        select.select_from(Need)
+        .join(Item, Need.item_id == Item.id)
+        .join(Category, Item.category_id == Category.id)
+        .join(District, Need.district_id == District.organisation_id)
+        .join(Region, District.region_id == Region.id)
+    )
 
 
 def demand(filters: DemandFilter = DemandFilter()) -> Demand:
@@ -123,28 +140,56 @@ def demand(filters: DemandFilter = DemandFilter()) -> Demand:
     conditions = filters.conditions()
     erate = sa.case((Need.erate_eligible.is_(True), 1), else_=0)
     totals = db.session.execute(
-        _from_needs(sa.select(
-            Item.id, Item.code, Item.name, Category.name, Item.unit,
-            sa.func.sum(Need.quantity), sa.func.count(sa.distinct(Need.district_id)), sa.func.count(Need.id),
-            sa.func.min(Need.needed_by), sa.func.sum(Need.budget_cap_cents), sa.func.count(Need.budget_cap_cents),
-            sa.func.sum(erate),
-        ))
+        _from_needs(
+            sa.select(
+                Item.id,
+                Item.code,
+                Item.name,
+                Category.name,
+                Item.unit,
+                sa.func.sum(Need.quantity),
+                sa.func.count(sa.distinct(Need.district_id)),
+                sa.func.count(Need.id),
+                sa.func.min(Need.needed_by),
+                sa.func.sum(Need.budget_cap_cents),
+                sa.func.count(Need.budget_cap_cents),
+                sa.func.sum(erate),
+            )
+        )
         .where(*conditions)
         .group_by(Item.id, Item.code, Item.name, Category.name, Item.unit)
         .order_by(Category.name, Item.code)
     ).all()
     items = {
         row[0]: ItemDemand(
-            item_id=row[0], code=row[1], name=row[2], category=row[3], unit=row[4], total_quantity=int(row[5]),
-            districts=int(row[6]), needs=int(row[7]), earliest_needed_by=row[8],
-            budget_cap_cents=None if row[9] is None else int(row[9]), needs_with_budget=int(row[10]),
+            item_id=row[0],
+            code=row[1],
+            name=row[2],
+            category=row[3],
+            unit=row[4],
+            total_quantity=int(row[5]),
+            districts=int(row[6]),
+            needs=int(row[7]),
+            earliest_needed_by=row[8],
+            budget_cap_cents=None if row[9] is None else int(row[9]),
+            needs_with_budget=int(row[10]),
             erate_needs=int(row[11]),
         )
         for row in totals
     }
     lines = db.session.execute(
-        _from_needs(sa.select(Need.item_id, Need.id, District.name, Region.name, Need.quantity, Need.needed_by,
-                              Need.budget_cap_cents, Need.erate_eligible))
+        _from_needs(
+            sa.select(
+                Need.item_id,
+                Need.id,
+                District.name,
+                Region.name,
+                Need.quantity,
+                Need.needed_by,
+                Need.budget_cap_cents,
+                Need.erate_eligible,
+            )
+        )
         .where(*conditions)
         .order_by(Need.item_id, Need.needed_by, District.name, Need.id)
     )

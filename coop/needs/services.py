@@ -71,15 +71,21 @@ def _check(data: NeedInput, *, current_item_id: int | None = None) -> NeedInput:
     notes = (data.spec_notes or "").strip()
     if len(notes) > rules.MAX_SPEC_NOTES:
         raise Refusal(rules.SPEC_NOTES_TOO_LONG, "spec_notes")
-    return NeedInput(data.item_id, data.quantity, data.needed_by, data.budget_cap_cents, bool(data.erate_eligible), notes)
+    return NeedInput(
+        data.item_id, data.quantity, data.needed_by, data.budget_cap_cents, bool(data.erate_eligible), notes
+    )
 
 
 def snapshot(need: Need) -> dict:
     """What the audit log keeps of a need."""
     return {
-        "item_id": need.item_id, "quantity": need.quantity, "needed_by": need.needed_by.isoformat(),
-        "budget_cap_cents": need.budget_cap_cents, "erate_eligible": need.erate_eligible,
-        "spec_notes": need.spec_notes, "status": need.status.value,
+        "item_id": need.item_id,
+        "quantity": need.quantity,
+        "needed_by": need.needed_by.isoformat(),
+        "budget_cap_cents": need.budget_cap_cents,
+        "erate_eligible": need.erate_eligible,
+        "spec_notes": need.spec_notes,
+        "status": need.status.value,
     }
 
 
@@ -113,9 +119,14 @@ def edit_need(user: User, need_id: int, data: NeedInput) -> Need:
         setattr(need, field, value)
     after = snapshot(need)
     if after != before:
-        audit.record("need.edited", entity_type="need", entity_id=need.id, actor_user_id=user.id,
-                     before={key: value for key, value in before.items() if after[key] != value},
-                     after={key: value for key, value in after.items() if before[key] != value})
+        audit.record(
+            "need.edited",
+            entity_type="need",
+            entity_id=need.id,
+            actor_user_id=user.id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return need
 
 
@@ -126,8 +137,14 @@ def withdraw_need(user: User, need_id: int) -> Need:
     if not need.is_editable:
         raise Refusal(not_editable_message(need, "withdrawn"))
     need.status = NeedStatus.WITHDRAWN
-    audit.record("need.withdrawn", entity_type="need", entity_id=need.id, actor_user_id=user.id,
-                 before={"status": NeedStatus.OPEN.value}, after={"status": NeedStatus.WITHDRAWN.value})
+    audit.record(
+        "need.withdrawn",
+        entity_type="need",
+        entity_id=need.id,
+        actor_user_id=user.id,
+        before={"status": NeedStatus.OPEN.value},
+        after={"status": NeedStatus.WITHDRAWN.value},
+    )
     return need
 
 
@@ -153,24 +170,41 @@ def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
     """
     district = _district_of(user)
     checked = importing.check_file(
-        filename, content, item_ids_by_code=catalogue.active_item_ids_by_code(), today=clock.today(),
+        filename,
+        content,
+        item_ids_by_code=catalogue.active_item_ids_by_code(),
+        today=clock.today(),
         max_rows=current_app.config["COOP_IMPORT_MAX_ROWS"],
         limits=spreadsheets.ArchiveLimits.from_config(current_app.config),
     )
     now = clock.utcnow()
     rows = [
-        {**record, "district_id": district.id, "created_by_id": user.id, "status": NeedStatus.OPEN,
-         "created_at": now, "updated_at": now}
+        {
+            **record,
+            "district_id": district.id,
+            "created_by_id": user.id,
+            "status": NeedStatus.OPEN,
+            "created_at": now,
+            "updated_at": now,
+        }
         for record in checked.records()
     ]
     # One executemany on the table, without RETURNING: SQLite would otherwise run one statement per row.
     db.session.execute(sa.insert(Need.__table__), rows)
-    need_ids = list(db.session.scalars(
-        sa.select(Need.id).where(Need.district_id == district.id, Need.created_by_id == user.id, Need.created_at == now)
-        .order_by(Need.id)
-    ))
-    audit.record("need.imported", entity_type="need", entity_id=None, actor_user_id=user.id,
-                 after={"file": filename, "count": len(need_ids), "need_ids": need_ids})
+    need_ids = list(
+        db.session.scalars(
+            sa.select(Need.id)
+            .where(Need.district_id == district.id, Need.created_by_id == user.id, Need.created_at == now)
+            .order_by(Need.id)
+        )
+    )
+    audit.record(
+        "need.imported",
+        entity_type="need",
+        entity_id=None,
+        actor_user_id=user.id,
+        after={"file": filename, "count": len(need_ids), "need_ids": need_ids},
+    )
     return ImportResult(len(need_ids), need_ids)
 
 
@@ -186,11 +220,17 @@ def import_template(kind: str) -> Template:
     items = catalogue.items()
     today = clock.today()
     if kind == "csv":
-        return Template("coop-needs-template.csv", "text/csv",
-                        importing.template_csv(items[0].code if items else "ITEM-CODE", today))
+        return Template(
+            "coop-needs-template.csv",
+            "text/csv",
+            importing.template_csv(items[0].code if items else "ITEM-CODE", today),
+        )
     if kind == "xlsx":
         return Template(
-            "coop-needs-template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            importing.template_xlsx([importing.TemplateItem(i.code, i.name, i.category.name, i.unit) for i in items], today),
+            "coop-needs-template.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            importing.template_xlsx(
+                [importing.TemplateItem(i.code, i.name, i.category.name, i.unit) for i in items], today
+            ),
         )
     raise LookupError(kind)

@@ -21,12 +21,13 @@ bp = Blueprint("needs", __name__, template_folder="templates")
 MAX_PROBLEMS_SHOWN = 500
 
 
-
-
 def _need_input(form: NeedForm) -> services.NeedInput:
     return services.NeedInput(
-        item_id=form.item_id.data, quantity=form.quantity.data, needed_by=form.needed_by.data,
-        budget_cap_cents=form.budget_cap_cents, erate_eligible=form.erate_eligible.data,
+        item_id=form.item_id.data,
+        quantity=form.quantity.data,
+        needed_by=form.needed_by.data,
+        budget_cap_cents=form.budget_cap_cents,
+        erate_eligible=form.erate_eligible.data,
         spec_notes=form.spec_notes.data or "",
     )
 
@@ -37,8 +38,9 @@ def index():
     """The district's own needs."""
     district_id = current_user.organisation.id
     page = queries.own_needs(district_id, page=urls.page_number())
-    return render_template("needs/index.html", page=page, counts=queries.status_counts(district_id),
-                           statuses=list(NeedStatus))
+    return render_template(
+        "needs/index.html", page=page, counts=queries.status_counts(district_id), statuses=list(NeedStatus)
+    )
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -128,9 +130,14 @@ def import_needs():
             return redirect(url_for("needs.index"))
     status = 422 if (form.errors or problems) else 200
     return render_template(
-        "needs/import.html", form=form, problems=problems, problems_shown=(problems or [])[:MAX_PROBLEMS_SHOWN],
+        "needs/import.html",
+        form=form,
+        problems=problems,
+        problems_shown=(problems or [])[:MAX_PROBLEMS_SHOWN],
         bad_lines=len({problem.line for problem in problems or [] if problem.line is not None}),
-        column_help=importing.COLUMN_HELP, items=catalogue.items(), max_rows=current_app.config["COOP_IMPORT_MAX_ROWS"],
+        column_help=importing.COLUMN_HELP,
+        items=catalogue.items(),
+        max_rows=current_app.config["COOP_IMPORT_MAX_ROWS"],
     ), status
 
 
@@ -139,10 +146,14 @@ def import_needs():
 def import_template(kind: str):
     """The import template as CSV or XLSX."""
     template = services.import_template(kind)
-    return template.content, 200, {
-        "Content-Type": template.mimetype,
-        "Content-Disposition": f'attachment; filename="{template.filename}"',
-    }
+    return (
+        template.content,
+        200,
+        {
+            "Content-Type": template.mimetype,
+            "Content-Disposition": f'attachment; filename="{template.filename}"',
+        },
+    )
 
 
 @bp.route("/admin/demand")
@@ -151,15 +162,22 @@ def demand():
     """Every open need, pooled per item."""
     form = DemandFilterForm(formdata=request.args)
     form.category_id.choices = [SelectChoice(0, "All categories")] + [
-        SelectChoice(category.id, category.name) for category in catalogue.categories()]
+        SelectChoice(category.id, category.name) for category in catalogue.categories()
+    ]
     form.item_id.choices = item_choices(catalogue.items(active_only=False), placeholder="All items")
     form.region_id.choices = [SelectChoice(0, "All regions")] + [
-        SelectChoice(region.id, region.name) for region in org_queries.regions()]
+        SelectChoice(region.id, region.name) for region in org_queries.regions()
+    ]
     report = None
     if form.validate():
-        report = queries.demand(queries.DemandFilter(
-            category_id=form.category_id.data or None, item_id=form.item_id.data or None,
-            region_id=form.region_id.data or None, needed_from=form.needed_from.data, needed_to=form.needed_to.data,
-        ))
+        report = queries.demand(
+            queries.DemandFilter(
+                category_id=form.category_id.data or None,
+                item_id=form.item_id.data or None,
+                region_id=form.region_id.data or None,
+                needed_from=form.needed_from.data,
+                needed_to=form.needed_to.data,
+            )
+        )
     filtered = any(request.args.get(name) not in (None, "", "0") for name in form.data)
     return render_template("needs/demand.html", form=form, report=report, filtered=filtered), (200 if report else 422)

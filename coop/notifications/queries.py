@@ -36,7 +36,9 @@ def messages(state: str | None = None, *, page: int = 1, per_page: int = MESSAGE
 
 def counts() -> dict[str, int]:
     """How many of the messages administrators may read are queued, sent and failed."""
-    row = db.session.execute(sa.select(
-        *(sa.func.count(sa.case((condition, 1))).label(state) for state, condition in _CONDITIONS.items())
-    ).where(_VISIBLE)).one()
+    row = db.session.execute(
+        sa.select(
+            *(sa.func.count(sa.case((condition, 1))).label(state) for state, condition in _CONDITIONS.items())
+        ).where(_VISIBLE)
+    ).one()
     return dict(row._mapping)

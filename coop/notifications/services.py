@@ -61,14 +61,19 @@ def email_vendors(recipients: dict[int, list[str]], subject: str, body_for, *, s
 
 def unseal_rfp_mail(rfp_id: int) -> None:
     """Show administrators the mail to an RFP's vendors, in the caller's transaction: its bids are being opened."""
-    db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.sealed_rfp_id == rfp_id)
-                       .values(sealed_rfp_id=None).execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.sealed_rfp_id == rfp_id)
+        .values(sealed_rfp_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _due(now: datetime):
     """Messages a deliverer may take at ``now``: unsent, not given up, due, and not claimed by a live deliverer."""
     return sa.and_(
-        OutboundEmail.sent_at.is_(None), OutboundEmail.failed_at.is_(None),
+        OutboundEmail.sent_at.is_(None),
+        OutboundEmail.failed_at.is_(None),
         sa.or_(OutboundEmail.next_attempt_at.is_(None), OutboundEmail.next_attempt_at <= now),
         sa.or_(OutboundEmail.claimed_until.is_(None), OutboundEmail.claimed_until <= now),
     )
@@ -95,29 +100,55 @@ def _claim(batch_size: int) -> tuple[str, list[_Claimed]]:
     """
     now = clock.utcnow()
     token = secrets.token_hex(16)
-    due_ids = (sa.select(OutboundEmail.id).where(_due(now)).order_by(OutboundEmail.id).limit(batch_size)
-               .with_for_update(skip_locked=True).scalar_subquery())
-    db.session.execute(sa.update(OutboundEmail).where(OutboundEmail.id.in_(due_ids))
-                       .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
-                       .execution_options(synchronize_session=False))
+    due_ids = (
+        sa.select(OutboundEmail.id)
+        .where(_due(now))
+        .order_by(OutboundEmail.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.id.in_(due_ids))
+        .values(claim_token=token, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     rows = db.session.execute(
-        sa.select(OutboundEmail.id, OutboundEmail.to_address, OutboundEmail.subject, OutboundEmail.body,
-                  OutboundEmail.message_id, OutboundEmail.attempts)
-        .where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id)).all()
+        sa.select(
+            OutboundEmail.id,
+            OutboundEmail.to_address,
+            OutboundEmail.subject,
+            OutboundEmail.body,
+            OutboundEmail.message_id,
+            OutboundEmail.attempts,
+        )
+        .where(OutboundEmail.claim_token == token)
+        .order_by(OutboundEmail.id)
+    ).all()
     db.session.commit()
     domain = parseaddr(current_app.config["COOP_MAIL_FROM"])[1].rpartition("@")[2] or None
-    return token, [_Claimed(id_, to_address, subject, body, message_id or make_msgid(domain=domain), attempts)
-                   for id_, to_address, subject, body, message_id, attempts in rows]
+    return token, [
+        _Claimed(id_, to_address, subject, body, message_id or make_msgid(domain=domain), attempts)
+        for id_, to_address, subject, body, message_id, attempts in rows
+    ]
 
 
 def _record(message: _Claimed, token: str, **outcome) -> None:
     """Write an attempt's outcome, releasing the claim (unless it lapsed and another deliverer holds it now)."""
     db.session.execute(
-        sa.update(OutboundEmail).where(OutboundEmail.id == message.id, OutboundEmail.claim_token == token)
-        .values(message_id=message.message_id, attempts=message.attempts + 1, claim_token=None, claimed_until=None,
-                **outcome)
-        .execution_options(synchronize_session=False))
+        sa.update(OutboundEmail)
+        .where(OutboundEmail.id == message.id, OutboundEmail.claim_token == token)
+        .values(
+            message_id=message.message_id,
+            attempts=message.attempts + 1,
+            claim_token=None,
+            claimed_until=None,
+            **outcome,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _reason(error: Exception) -> str:
@@ -128,8 +159,9 @@ def _reason(error: Exception) -> str:
         answers = [(error.smtp_code, error.smtp_error)]
     else:
         return str(error) or type(error).__name__
-    return "; ".join(f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-                     for code, text in answers)
+    return "; ".join(
+        f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}" for code, text in answers
+    )
 
 
 def _failure(message: _Claimed, error: Exception, now: datetime) -> dict:
@@ -145,8 +177,9 @@ def _connect(smtp_url: str) -> smtplib.SMTP:
     server's certificate and name against the system's trusted authorities (or ``SSL_CERT_FILE``)."""
     url = urlsplit(smtp_url)
     if url.scheme == "smtps":
-        smtp = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=SMTP_TIMEOUT_S,
-                                context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(
+            url.hostname, url.port or 465, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context()
+        )
     else:
         smtp = smtplib.SMTP(url.hostname, url.port or 25, timeout=SMTP_TIMEOUT_S)
     try:

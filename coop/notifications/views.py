@@ -21,9 +21,15 @@ def outbox():
     if state not in queries.STATES:
         state = None
     page = queries.messages(state, page=urls.page_number())
-    return render_template("notifications/outbox.html", page=page, state=state, counts=queries.counts(),
-                           form=DeliverForm(), max_attempts=services.MAX_ATTEMPTS,
-                           smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")))
+    return render_template(
+        "notifications/outbox.html",
+        page=page,
+        state=state,
+        counts=queries.counts(),
+        form=DeliverForm(),
+        max_attempts=services.MAX_ATTEMPTS,
+        smtp_configured=bool(current_app.config.get("COOP_SMTP_URL")),
+    )
 
 
 @bp.route("/admin/outbox/deliver", methods=["POST"])

@@ -51,16 +51,28 @@ class ProfileForm(FlaskForm):
 
 class VendorProfileForm(ProfileForm):
     name = StringField("Company name", validators=[DataRequired(message=NAME_MISSING), _too_long(200)])
-    website = StringField("Website", validators=[Optional(), _web_address, _too_long(300)],
-                          render_kw={"placeholder": "https://"})
+    website = StringField(
+        "Website", validators=[Optional(), _web_address, _too_long(300)], render_kw={"placeholder": "https://"}
+    )
     description = TextAreaField(
-        "What you sell", validators=[_too_long(MAX_DESCRIPTION)], render_kw={"rows": 4},
+        "What you sell",
+        validators=[_too_long(MAX_DESCRIPTION)],
+        render_kw={"rows": 4},
         description="A few lines for districts and the cooperative: products, services, certifications.",
     )
     postal_address = TextAreaField("Postal address", validators=[_too_long(MAX_POSTAL_ADDRESS)], render_kw={"rows": 3})
-    region_ids = MultiCheckboxField("Regions served", coerce=int, validators=[DataRequired(message=REGIONS_MISSING)],
-                                    invalid_choice_message=REGIONS_INVALID, invalid_value_message=REGIONS_INVALID)
+    region_ids = MultiCheckboxField(
+        "Regions served",
+        coerce=int,
+        validators=[DataRequired(message=REGIONS_MISSING)],
+        invalid_choice_message=REGIONS_INVALID,
+        invalid_value_message=REGIONS_INVALID,
+    )
     category_ids = MultiCheckboxField(
-        "Categories you sell", coerce=int, validators=[Optional()], invalid_choice_message=CATEGORIES_INVALID,
+        "Categories you sell",
+        coerce=int,
+        validators=[Optional()],
+        invalid_choice_message=CATEGORIES_INVALID,
         invalid_value_message=CATEGORIES_INVALID,
-        description="You are e-mailed when an RFP of one of these categories is published in a region you serve.")
+        description="You are e-mailed when an RFP of one of these categories is published in a region you serve.",
+    )

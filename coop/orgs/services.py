@@ -38,8 +38,14 @@ def _decide(admin: User, organisation_id: int, status: OrganisationStatus) -> Or
     before = {"status": organisation.status.value}
     organisation.status = status
     organisation.approved_at = clock.utcnow() if status == OrganisationStatus.APPROVED else None
-    audit.record(f"organisation.{status.value}", entity_type="organisation", entity_id=organisation.id,
-                 actor_user_id=admin.id, before=before, after={"status": status.value})
+    audit.record(
+        f"organisation.{status.value}",
+        entity_type="organisation",
+        entity_id=organisation.id,
+        actor_user_id=admin.id,
+        before=before,
+        after={"status": status.value},
+    )
     return organisation
 
 
@@ -76,21 +82,30 @@ class VendorProfileInput(ProfileInput):
 def can_edit_profile(user: User) -> bool:
     """Its own users may edit a pending or approved organisation; a rejected one can do nothing."""
     organisation = user.organisation
-    return (organisation is not None and organisation.status != OrganisationStatus.REJECTED
-            and _PROFILE_EDITORS.get(organisation.kind) == user.role)
+    return (
+        organisation is not None
+        and organisation.status != OrganisationStatus.REJECTED
+        and _PROFILE_EDITORS.get(organisation.kind) == user.role
+    )
 
 
 def missing_details(organisation: Organisation) -> list[str]:
     """What a vendor's profile still lacks for an administrator to judge it, as labels a user reads."""
     if not isinstance(organisation, Vendor):
         return []
-    wanted = [("website", organisation.website), ("description", organisation.description),
-              ("postal address", organisation.postal_address), ("contact phone", organisation.contact_phone)]
+    wanted = [
+        ("website", organisation.website),
+        ("description", organisation.description),
+        ("postal address", organisation.postal_address),
+        ("contact phone", organisation.contact_phone),
+    ]
     return [label for label, value in wanted if not value.strip()]
 
 
 def _categories(category_ids: tuple[int, ...]) -> list[Category]:
-    categories = list(db.session.scalars(sa.select(Category).where(Category.id.in_(category_ids)).order_by(Category.name)))
+    categories = list(
+        db.session.scalars(sa.select(Category).where(Category.id.in_(category_ids)).order_by(Category.name))
+    )
     if len(categories) != len(set(category_ids)):
         raise Refusal(CATEGORIES_INVALID, "category_ids")
     return categories
@@ -121,15 +136,23 @@ def update_profile(user: User, data: ProfileInput) -> bool:
     name = data.name.strip()
     if not name:
         raise Refusal(NAME_MISSING, "name")
-    clash = sa.select(Organisation.id).where(Organisation.kind == organisation.kind, Organisation.name == name,
-                                             Organisation.id != organisation.id)
+    clash = sa.select(Organisation.id).where(
+        Organisation.kind == organisation.kind, Organisation.name == name, Organisation.id != organisation.id
+    )
     if db.session.scalar(clash) is not None:
         raise Refusal(f"Another {organisation.kind.value} is already registered as {name}.", "name")
-    wanted = {"name": name, "contact_name": data.contact_name.strip(), "contact_email": data.contact_email.strip(),
-              "contact_phone": data.contact_phone.strip()}
+    wanted = {
+        "name": name,
+        "contact_name": data.contact_name.strip(),
+        "contact_email": data.contact_email.strip(),
+        "contact_phone": data.contact_phone.strip(),
+    }
     if is_vendor:
-        wanted |= {"website": data.website.strip(), "description": data.description.strip(),
-                   "postal_address": data.postal_address.strip()}
+        wanted |= {
+            "website": data.website.strip(),
+            "description": data.description.strip(),
+            "postal_address": data.postal_address.strip(),
+        }
         regions = _regions(data.region_ids)
         categories = _categories(data.category_ids)
 
@@ -143,10 +166,19 @@ def update_profile(user: User, data: ProfileInput) -> bool:
         before["regions"], after["regions"] = [r.code for r in organisation.regions], [r.code for r in regions]
         organisation.regions = regions
     if is_vendor and {c.id for c in organisation.categories} != {c.id for c in categories}:
-        before["categories"], after["categories"] = [c.slug for c in organisation.categories], [c.slug for c in categories]
+        before["categories"], after["categories"] = (
+            [c.slug for c in organisation.categories],
+            [c.slug for c in categories],
+        )
         organisation.categories = categories
     if not after:
         return False
-    audit.record("organisation.profile_updated", entity_type="organisation", entity_id=organisation.id,
-                 actor_user_id=user.id, before=before, after=after)
+    audit.record(
+        "organisation.profile_updated",
+        entity_type="organisation",
+        entity_id=organisation.id,
+        actor_user_id=user.id,
+        before=before,
+        after=after,
+    )
     return True

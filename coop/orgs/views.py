@@ -25,8 +25,11 @@ def review():
     status = request.args.get("status", OrganisationStatus.PENDING.value)
     selected = OrganisationStatus(status) if status in OrganisationStatus._value2member_map_ else None
     return render_template(
-        "orgs/review.html", organisations=queries.organisations(status=selected), selected=selected,
-        statuses=list(OrganisationStatus), form=FlaskForm(),
+        "orgs/review.html",
+        organisations=queries.organisations(status=selected),
+        selected=selected,
+        statuses=list(OrganisationStatus),
+        form=FlaskForm(),
     )
 
 
@@ -51,18 +54,28 @@ def decide(organisation_id: int, decision: str):
 def profile():
     """The signed-in user's own organisation."""
     organisation = current_user.organisation
-    return render_template("orgs/profile.html", organisation=organisation,
-                           can_edit=services.can_edit_profile(current_user),
-                           missing=services.missing_details(organisation))
+    return render_template(
+        "orgs/profile.html",
+        organisation=organisation,
+        can_edit=services.can_edit_profile(current_user),
+        missing=services.missing_details(organisation),
+    )
 
 
 def _profile_input(form: ProfileForm) -> services.ProfileInput:
-    common = dict(name=form.name.data or "", contact_name=form.contact_name.data or "",
-                  contact_email=form.contact_email.data or "", contact_phone=form.contact_phone.data or "")
+    common = dict(
+        name=form.name.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "",
+        contact_phone=form.contact_phone.data or "",
+    )
     if isinstance(form, VendorProfileForm):
         return services.VendorProfileInput(
-            **common, website=form.website.data or "", description=form.description.data or "",
-            postal_address=form.postal_address.data or "", region_ids=tuple(form.region_ids.data or ()),
+            **common,
+            website=form.website.data or "",
+            description=form.description.data or "",
+            postal_address=form.postal_address.data or "",
+            region_ids=tuple(form.region_ids.data or ()),
             category_ids=tuple(form.category_ids.data or ()),
         )
     return services.ProfileInput(**common)
@@ -92,4 +105,6 @@ def edit_profile():
         else:
             flash("Your profile is saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("orgs.profile"))
-    return render_template("orgs/edit_profile.html", form=form, organisation=organisation), (422 if form.errors else 200)
+    return render_template("orgs/edit_profile.html", form=form, organisation=organisation), (
+        422 if form.errors else 200
+    )

@@ -34,8 +34,10 @@ def description(ledger: Ledger) -> str:
         + f", {format_dollars(point.cumulative_cents)} so far"
         for point in points
     )
-    return (f"{len(points)} published award {'round' if len(points) == 1 else 'rounds'}, "
-            f"{format_dollars(points[-1].cumulative_cents)} saved in all. {steps}.")
+    return (
+        f"{len(points)} published award {'round' if len(points) == 1 else 'rounds'}, "
+        f"{format_dollars(points[-1].cumulative_cents)} saved in all. {steps}."
+    )
 
 
 def _dollar_ticks(value: float, _position) -> str:
@@ -64,8 +66,14 @@ def savings_svg(ledger: Ledger, title_text: str, description_text: str) -> Marku
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        axes.plot([point.published_at for point in points], [point.cumulative_cents for point in points],
-                  drawstyle="steps-post", marker="o", color=COLOURS[0], linewidth=2)
+        axes.plot(
+            [point.published_at for point in points],
+            [point.cumulative_cents for point in points],
+            drawstyle="steps-post",
+            marker="o",
+            color=COLOURS[0],
+            linewidth=2,
+        )
         axes.axhline(0, color=GRID_COLOUR, linewidth=0.8)
         axes.set_ylabel("Savings so far")
         axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))

@@ -137,16 +137,25 @@ def ledger_for(district_id: int) -> Ledger:
     shares = queries.district_shares(district_id)
     lines: dict[int, list[LedgerLine]] = {}
     for award in queries.district_awards(district_id, [share.award_round_id for share in shares]):
-        lines.setdefault(award.award_round_id, []).append(LedgerLine(
-            line_no=award.rfp_line.line_no, item_code=award.rfp_line.item.code, item_name=award.rfp_line.item.name,
-            vendor=figures.vendor_name(award), quantity=award.quantity, unit_price=award.unit_price,
-            cost_cents=award.cost_cents,
-        ))
+        lines.setdefault(award.award_round_id, []).append(
+            LedgerLine(
+                line_no=award.rfp_line.line_no,
+                item_code=award.rfp_line.item.code,
+                item_name=award.rfp_line.item.name,
+                vendor=figures.vendor_name(award),
+                quantity=award.quantity,
+                unit_price=award.unit_price,
+                cost_cents=award.cost_cents,
+            )
+        )
     rounds = tuple(
         LedgerRound(
-            reference=share.award_round.rfp.reference, title=share.award_round.rfp.title,
-            published_at=share.award_round.published_at, rule=figures.rule_of(share.award_round),
-            lines=tuple(lines.get(share.award_round_id, ())), pooled_cost_cents=share.pooled_cost_cents,
+            reference=share.award_round.rfp.reference,
+            title=share.award_round.rfp.title,
+            published_at=share.award_round.published_at,
+            rule=figures.rule_of(share.award_round),
+            lines=tuple(lines.get(share.award_round_id, ())),
+            pooled_cost_cents=share.pooled_cost_cents,
             standalone_cost_cents=share.standalone_cost_cents,
             savings_cents=share.savings_cents if share.standalone_cost_cents is not None else None,
             standalone_note=share.standalone_note or "",
@@ -161,8 +170,15 @@ def csv_rows(ledger: Ledger) -> list[list]:
     """The ledger as CSV rows, the header first: one row per round, dollars with two decimals, the standalone cost
     and the savings empty where the engine could not compute them (its reason in ``standalone_note``)."""
     return [list(CSV_COLUMNS)] + [
-        [entry.reference, entry.title, figures.csv_moment(entry.published_at), entry.rule,
-         figures.dollars_value(entry.pooled_cost_cents), figures.dollars_value(entry.standalone_cost_cents),
-         figures.dollars_value(entry.savings_cents), entry.standalone_note]
+        [
+            entry.reference,
+            entry.title,
+            figures.csv_moment(entry.published_at),
+            entry.rule,
+            figures.dollars_value(entry.pooled_cost_cents),
+            figures.dollars_value(entry.standalone_cost_cents),
+            figures.dollars_value(entry.savings_cents),
+            entry.standalone_note,
+        ]
         for entry in ledger.rounds
     ]

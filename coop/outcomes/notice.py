@@ -100,13 +100,21 @@ def notice_of(award_round: AwardRound) -> AwardNotice:
     compared = [share for share in award_round.shares if share.standalone_cost_cents is not None]
     rfp = award_round.rfp
     return AwardNotice(
-        reference=rfp.reference, title=rfp.title, published_at=award_round.published_at,
+        reference=rfp.reference,
+        title=rfp.title,
+        published_at=award_round.published_at,
         rule=figures.rule_of(award_round),
         awards=tuple(
-            NoticeAward(line_no=award.rfp_line.line_no, item_code=award.rfp_line.item.code,
-                        item_name=award.rfp_line.item.name, district=labels[award.district_id],
-                        vendor=figures.vendor_name(award), quantity=award.quantity, unit_price=award.unit_price,
-                        cost_cents=award.cost_cents)
+            NoticeAward(
+                line_no=award.rfp_line.line_no,
+                item_code=award.rfp_line.item.code,
+                item_name=award.rfp_line.item.name,
+                district=labels[award.district_id],
+                vendor=figures.vendor_name(award),
+                quantity=award.quantity,
+                unit_price=award.unit_price,
+                cost_cents=award.cost_cents,
+            )
             for award in awards
         ),
         total_cents=sum(share.pooled_cost_cents for share in award_round.shares),
@@ -126,7 +134,14 @@ def notice_for(rfp: Rfp) -> AwardNotice | None:
 def csv_rows(notice: AwardNotice) -> list[list]:
     """The notice's awards as CSV rows, the header first; money in dollars (``33600.00``)."""
     return [list(CSV_COLUMNS)] + [
-        [award.line_no, award.item_code, award.district, award.vendor, award.quantity,
-         figures.price_value(award.unit_price), figures.dollars_value(award.cost_cents)]
+        [
+            award.line_no,
+            award.item_code,
+            award.district,
+            award.vendor,
+            award.quantity,
+            figures.price_value(award.unit_price),
+            figures.dollars_value(award.cost_cents),
+        ]
         for award in notice.awards
     ]

@@ -23,9 +23,14 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpSta
 def published_rounds() -> sa.Select:
     """The award rounds whose outcome is public: published, on an RFP that was published and not cancelled."""
     return (
-        sa.select(AwardRound).join(AwardRound.rfp)
-        .where(AwardRound.status == AwardRoundStatus.PUBLISHED, AwardRound.published_at.is_not(None),
-               Rfp.published_at.is_not(None), Rfp.status != RfpStatus.CANCELLED)
+        sa.select(AwardRound)
+        .join(AwardRound.rfp)
+        .where(
+            AwardRound.status == AwardRoundStatus.PUBLISHED,
+            AwardRound.published_at.is_not(None),
+            Rfp.published_at.is_not(None),
+            Rfp.status != RfpStatus.CANCELLED,
+        )
     )
 
 
@@ -33,23 +38,31 @@ def district_shares(district_id: int) -> list[DistrictShare]:
     """The district's share of every published round it took part in, oldest publication first, each with its round
     and the round's RFP loaded."""
     rounds = published_rounds().subquery()
-    return list(db.session.scalars(
-        sa.select(DistrictShare).join(rounds, DistrictShare.award_round_id == rounds.c.id)
-        .where(DistrictShare.district_id == district_id)
-        .options(joinedload(DistrictShare.award_round).joinedload(AwardRound.rfp))
-        .order_by(rounds.c.published_at, rounds.c.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(DistrictShare)
+            .join(rounds, DistrictShare.award_round_id == rounds.c.id)
+            .where(DistrictShare.district_id == district_id)
+            .options(joinedload(DistrictShare.award_round).joinedload(AwardRound.rfp))
+            .order_by(rounds.c.published_at, rounds.c.id)
+        )
+    )
 
 
 def district_awards(district_id: int, round_ids: list[int]) -> list[Award]:
     """The district's awards in those rounds, with their line, item and bid, in line order."""
-    return list(db.session.scalars(
-        sa.select(Award).join(Award.rfp_line)
-        .where(Award.district_id == district_id, Award.award_round_id.in_(round_ids))
-        .options(contains_eager(Award.rfp_line).joinedload(RfpLine.item),
-                 joinedload(Award.bid_line).joinedload(BidLine.bid))
-        .order_by(Award.award_round_id, RfpLine.line_no, Award.id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Award)
+            .join(Award.rfp_line)
+            .where(Award.district_id == district_id, Award.award_round_id.in_(round_ids))
+            .options(
+                contains_eager(Award.rfp_line).joinedload(RfpLine.item),
+                joinedload(Award.bid_line).joinedload(BidLine.bid),
+            )
+            .order_by(Award.award_round_id, RfpLine.line_no, Award.id)
+        )
+    )
 
 
 def district(district_id: int) -> District | None:
@@ -59,12 +72,16 @@ def district(district_id: int) -> District | None:
 def published_round(rfp_id: int) -> AwardRound | None:
     """The RFP's published round (the latest, should there be more than one), its awards and shares loaded."""
     return db.session.scalar(
-        published_rounds().where(AwardRound.rfp_id == rfp_id)
-        .options(selectinload(AwardRound.awards).joinedload(Award.rfp_line).joinedload(RfpLine.item),
-                 selectinload(AwardRound.awards).joinedload(Award.bid_line).joinedload(BidLine.bid),
-                 selectinload(AwardRound.awards).joinedload(Award.district),
-                 selectinload(AwardRound.shares))
-        .order_by(AwardRound.published_at.desc(), AwardRound.id.desc()).limit(1)
+        published_rounds()
+        .where(AwardRound.rfp_id == rfp_id)
+        .options(
+            selectinload(AwardRound.awards).joinedload(Award.rfp_line).joinedload(RfpLine.item),
+            selectinload(AwardRound.awards).joinedload(Award.bid_line).joinedload(BidLine.bid),
+            selectinload(AwardRound.awards).joinedload(Award.district),
+            selectinload(AwardRound.shares),
+        )
+        .order_by(AwardRound.published_at.desc(), AwardRound.id.desc())
+        .limit(1)
     )
 
 
@@ -79,7 +96,8 @@ def publicly_named_district_ids(rfp_id: int) -> set[int]:
     """The districts that agreed to be named publicly on every line of the RFP they committed to."""
     rows = db.session.execute(
         sa.select(Need.district_id, RfpLineNeed.named_publicly)
-        .join(RfpLineNeed.need).join(RfpLineNeed.line)
+        .join(RfpLineNeed.need)
+        .join(RfpLineNeed.line)
         .where(RfpLine.rfp_id == rfp_id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
     )
     agreed: dict[int, bool] = {}

@@ -16,8 +16,9 @@ from coop.rfps.models import Rfp
 from coop.rfps.views import public_rfp_or_404
 from coop.roles import Role
 
-bp = Blueprint("outcomes", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static/outcomes")
+bp = Blueprint(
+    "outcomes", __name__, template_folder="templates", static_folder="static", static_url_path="/static/outcomes"
+)
 panels.panel(bp, panels.Place.BOARD_SUMMARY, "outcomes/_rfp_panel.html")
 
 
@@ -55,8 +56,9 @@ def _notice_or_404(reference: str) -> notice.AwardNotice:
 def notice_page(reference: str):
     """The public award notice of an RFP whose award round is published: a notice of intent, then the final award."""
     award_notice = _notice_or_404(reference)
-    return render_template("outcomes/notice.html", notice=award_notice,
-                           stage=contract_queries.live_notice(public_rfp_or_404(reference).id))
+    return render_template(
+        "outcomes/notice.html", notice=award_notice, stage=contract_queries.live_notice(public_rfp_or_404(reference).id)
+    )
 
 
 @bp.route("/rfps/<reference>/award.csv")
@@ -64,5 +66,6 @@ def notice_page(reference: str):
 def notice_csv(reference: str):
     """The public award notice's awards as CSV."""
     award_notice = _notice_or_404(reference)
-    return exports.download(exports.csv_bytes(notice.csv_rows(award_notice)), "csv",
-                            f"{award_notice.reference}-award.csv")
+    return exports.download(
+        exports.csv_bytes(notice.csv_rows(award_notice)), "csv", f"{award_notice.reference}-award.csv"
+    )

@@ -15,7 +15,9 @@ audit_cli = AppGroup("audit", help="The audit log's hash chains.")
 
 
 @audit_cli.command("verify")
-@click.option("--rfp", "reference", metavar="REF", help="Check only this RFP's chain (its reference, e.g. RFP-2026-0001).")
+@click.option(
+    "--rfp", "reference", metavar="REF", help="Check only this RFP's chain (its reference, e.g. RFP-2026-0001)."
+)
 def verify(reference: str | None) -> None:
     """Check every audit chain (or one RFP's); exit 1 at the first broken link, naming the event and why."""
     if reference is None:

@@ -47,8 +47,11 @@ def spec_requirements(rfp: Rfp, line: RfpLine) -> list[tuple[str, str]]:
     template = queries.template_for(rfp)
     if template is None:
         return [(key, f"{key}: {value}") for key, value in sorted(line.spec.items()) if value not in (None, "")]
-    return [(spec_field.key, spec_field.wording(line.spec[spec_field.key])) for spec_field in template.spec_fields
-            if line.spec.get(spec_field.key) not in (None, "")]
+    return [
+        (spec_field.key, spec_field.wording(line.spec[spec_field.key]))
+        for spec_field in template.spec_fields
+        if line.spec.get(spec_field.key) not in (None, "")
+    ]
 
 
 def requirements(rfp: Rfp, line: RfpLine) -> list[str]:
@@ -60,8 +63,16 @@ def render_html(rfp: Rfp) -> str:
     """The RFP's document, as it stands now, as one standalone printable HTML page (version ``rfp.document_version``)."""
     template = queries.template_for(rfp)
     lines = [
-        DocumentLine(line.line_no, line.item.code, line.item.name, line.item.unit, line.description, line.quantity,
-                     requirements(rfp, line), queries.named_districts(line))
+        DocumentLine(
+            line.line_no,
+            line.item.code,
+            line.item.name,
+            line.item.unit,
+            line.description,
+            line.quantity,
+            requirements(rfp, line),
+            queries.named_districts(line),
+        )
         for line in sorted(rfp.lines, key=lambda line: line.line_no)
     ]
     terms = dict(rfp.terms or {})
@@ -71,13 +82,28 @@ def render_html(rfp: Rfp) -> str:
     district_count = queries.district_count(rfp)
     sections = []
     if template is not None:
-        context = {"rfp": rfp, "lines": lines, "terms": terms, "criteria": criteria, "evaluation": evaluation,
-                   "total_quantity": total_quantity, "district_count": district_count}
+        context = {
+            "rfp": rfp,
+            "lines": lines,
+            "terms": terms,
+            "criteria": criteria,
+            "evaluation": evaluation,
+            "total_quantity": total_quantity,
+            "district_count": district_count,
+        }
         # The sandbox autoescapes what it substitutes: its output is safe HTML.
         sections = [DocumentSection(section.title, Markup(section.render(**context))) for section in template.sections]
     return current_app.jinja_env.get_template(DOCUMENT_TEMPLATE).render(
-        rfp=rfp, template=template, lines=lines, terms=terms, criteria=criteria, evaluation=evaluation, sections=sections,
-        total_quantity=total_quantity, district_count=district_count, version=rfp.document_version,
+        rfp=rfp,
+        template=template,
+        lines=lines,
+        terms=terms,
+        criteria=criteria,
+        evaluation=evaluation,
+        sections=sections,
+        total_quantity=total_quantity,
+        district_count=district_count,
+        version=rfp.document_version,
         erate_min_days=queries.ERATE_MIN_DAYS,
     )
 
@@ -107,8 +133,9 @@ def render_pdf(html: str) -> bytes:
             if url.startswith(static_prefix):
                 path = (static_folder / url.removeprefix(static_prefix)).resolve()
                 if path.is_relative_to(static_folder) and path.is_file():
-                    return URLFetcherResponse(url, path.read_bytes(),
-                                              {"Content-Type": mimetypes.guess_type(path.name)[0]})
+                    return URLFetcherResponse(
+                        url, path.read_bytes(), {"Content-Type": mimetypes.guess_type(path.name)[0]}
+                    )
             return super().fetch(url, headers)
 
     return weasyprint.HTML(string=html, base_url=_PDF_BASE_URL, url_fetcher=StaticFetcher()).write_pdf()

@@ -34,15 +34,25 @@ WEIGHT_RANGE = "Each criterion weight must be a whole number from 1 to 100."
 MINIMUM_SCORE_RANGE = "The minimum non-price score must be a whole number from 0 to 100."
 
 # The deadline is typed in one of these zones and stored in UTC.
-TIME_ZONES = ("UTC", "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-              "America/Anchorage", "Pacific/Honolulu")
+TIME_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+)
 
 
 class PoolFilterForm(DemandFilterForm):
     """The pooling page's filters: those of the demand view, plus the needed-by window."""
 
     window_days = IntegerField(
-        "Needed-by window (days)", default=queries.DEFAULT_WINDOW_DAYS, invalid_value_message=WINDOW_DAYS_RANGE,
+        "Needed-by window (days)",
+        default=queries.DEFAULT_WINDOW_DAYS,
+        invalid_value_message=WINDOW_DAYS_RANGE,
         validators=[Optional(), NumberRange(min=1, max=queries.MAX_WINDOW_DAYS, message=WINDOW_DAYS_RANGE)],
         description="Needs of one category needed by within this many days of the pool's earliest need are pooled together.",
     )
@@ -53,31 +63,45 @@ class PoolForm(FlaskForm):
 
     pool_key = HiddenField()
     category_id = HiddenField()
-    need_ids = SelectMultipleField("Needs to pool", coerce=int, widget=ListWidget(prefix_label=False),
-                                   option_widget=CheckboxInput(),
-                                   invalid_choice_message="Choose needs from this pool only.")
+    need_ids = SelectMultipleField(
+        "Needs to pool",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        invalid_choice_message="Choose needs from this pool only.",
+    )
     template_key = SelectField("RFP template", invalid_choice_message="Choose the RFP template for this category.")
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField("Total cost of ownership over (years)", default=4, invalid_value_message=TCO_YEARS_RANGE,
-                             validators=[InputRequired(message=TCO_YEARS_RANGE),
-                                         NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)])
+    tco_years = IntegerField(
+        "Total cost of ownership over (years)",
+        default=4,
+        invalid_value_message=TCO_YEARS_RANGE,
+        validators=[InputRequired(message=TCO_YEARS_RANGE), NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)],
+    )
     submit = SubmitField("Create draft RFP")
 
 
 def template_choices(library: dict[str, RfpTemplate]) -> list[SelectChoice]:
     return [SelectChoice("", "Choose a template…")] + [
-        SelectChoice(template.key, template.title) for template in sorted(library.values(), key=lambda t: t.title)]
+        SelectChoice(template.key, template.title) for template in sorted(library.values(), key=lambda t: t.title)
+    ]
 
 
 class DeadlineForm(FlaskForm):
     """A deadline typed in a chosen time zone; :attr:`utc` is the moment in UTC."""
 
-    deadline = DateTimeLocalField("Deadline", format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                  validators=[InputRequired(message=DEADLINE_NOT_A_TIME)],
-                                  invalid_value_message=DEADLINE_NOT_A_TIME)
-    time_zone = SelectField("Time zone of the deadline", default="UTC",
-                            choices=[SelectChoice(zone, zone) for zone in TIME_ZONES],
-                            invalid_choice_message="Choose a time zone from the list.")
+    deadline = DateTimeLocalField(
+        "Deadline",
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[InputRequired(message=DEADLINE_NOT_A_TIME)],
+        invalid_value_message=DEADLINE_NOT_A_TIME,
+    )
+    time_zone = SelectField(
+        "Time zone of the deadline",
+        default="UTC",
+        choices=[SelectChoice(zone, zone) for zone in TIME_ZONES],
+        invalid_choice_message="Choose a time zone from the list.",
+    )
     submit = SubmitField("Save")
 
     @property
@@ -104,17 +128,21 @@ class CommitmentForm(FlaskForm):
 
 class DetailsFormBase(FlaskForm):
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField("Total cost of ownership over (years)", invalid_value_message=TCO_YEARS_RANGE,
-                             validators=[InputRequired(message=TCO_YEARS_RANGE),
-                                         NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)])
+    tco_years = IntegerField(
+        "Total cost of ownership over (years)",
+        invalid_value_message=TCO_YEARS_RANGE,
+        validators=[InputRequired(message=TCO_YEARS_RANGE), NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)],
+    )
     erate_eligible = BooleanField("E-Rate eligible (FCC Form 470 rules apply)")
     form470_number = StringField("FCC Form 470 number", validators=[Optional(), Length(max=30)])
     form470_date = DateField("FCC Form 470 date", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
     minimum_score = IntegerField(
-        "Minimum non-price score (0 to 100)", invalid_value_message=MINIMUM_SCORE_RANGE,
+        "Minimum non-price score (0 to 100)",
+        invalid_value_message=MINIMUM_SCORE_RANGE,
         validators=[Optional(), NumberRange(min=0, max=100, message=MINIMUM_SCORE_RANGE)],
         description="A bid whose weighted score on the non-price criteria is below it is set aside. "
-                    "Left empty, the RFP keeps its minimum.")
+        "Left empty, the RFP keeps its minimum.",
+    )
     submit = SubmitField("Save details")
 
 
@@ -122,8 +150,10 @@ def details_form_class(criteria: list[dict]) -> type[DetailsFormBase]:
     """The details form with one weight field per criterion of the RFP (``weight_<key>``)."""
     fields = {
         f"weight_{criterion['key']}": IntegerField(
-            criterion["label"], invalid_value_message=WEIGHT_RANGE,
-            validators=[InputRequired(message=WEIGHT_RANGE), NumberRange(min=1, max=100, message=WEIGHT_RANGE)])
+            criterion["label"],
+            invalid_value_message=WEIGHT_RANGE,
+            validators=[InputRequired(message=WEIGHT_RANGE), NumberRange(min=1, max=100, message=WEIGHT_RANGE)],
+        )
         for criterion in criteria
     }
     return type("DetailsForm", (DetailsFormBase,), fields)
@@ -134,20 +164,27 @@ def _spec_form_field(spec_field: SpecField):
     comparison = {"at_least": "at least", "at_most": "at most", "exactly": ""}[spec_field.comparison]
     description = f"Vendors must offer {comparison} this value." if comparison else ""
     if spec_field.kind == "choice":
-        return SelectField(label, choices=[SelectChoice("", "—")] + [
-            SelectChoice(str(option), str(option)) for option in spec_field.allowed], validate_choice=False,
-            description=description)
+        return SelectField(
+            label,
+            choices=[SelectChoice("", "—")] + [SelectChoice(str(option), str(option)) for option in spec_field.allowed],
+            validate_choice=False,
+            description=description,
+        )
     if spec_field.kind == "boolean":
-        return SelectField(label, choices=[SelectChoice("", "—"), SelectChoice("yes", "Required"),
-                                           SelectChoice("no", "Not required")], validate_choice=False)
+        return SelectField(
+            label,
+            choices=[SelectChoice("", "—"), SelectChoice("yes", "Required"), SelectChoice("no", "Not required")],
+            validate_choice=False,
+        )
     return StringField(label, description=description)  # checked by the template's field in the service
 
 
 def line_form_class(template: RfpTemplate):
     """A form for one line: its description and one field per spec field of the template (``spec_<key>``)."""
     fields = {f"spec_{spec_field.key}": _spec_form_field(spec_field) for spec_field in template.spec_fields}
-    fields["description"] = TextAreaField("Description", render_kw={"rows": 2},
-                                          description="Performance terms only: a brand needs “or equal”.")
+    fields["description"] = TextAreaField(
+        "Description", render_kw={"rows": 2}, description="Performance terms only: a brand needs “or equal”."
+    )
     fields["submit"] = SubmitField("Save line")
     return type("LineForm", (FlaskForm,), fields)
 

@@ -49,7 +49,9 @@ class Rfp(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     category: Mapped[Category] = relationship()
-    lines: Mapped[list[RfpLine]] = relationship(back_populates="rfp", order_by="RfpLine.line_no", cascade="all, delete-orphan")
+    lines: Mapped[list[RfpLine]] = relationship(
+        back_populates="rfp", order_by="RfpLine.line_no", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (sa.CheckConstraint("tco_years > 0", name="tco_years_positive"),)
 

@@ -13,14 +13,68 @@ from dataclasses import dataclass
 
 # Manufacturers and product lines common in K-12 technology purchasing.
 BRAND_NAMES = (
-    "Acer", "Apple", "iPad", "MacBook", "Chromebook Plus", "Asus", "Dell", "Hewlett Packard", "HP",
-    "Lenovo", "ThinkPad", "IdeaPad", "Microsoft Surface", "Surface Pro", "Surface Laptop", "Samsung Galaxy", "Samsung",
-    "Cisco", "Meraki", "Aruba", "Ubiquiti", "UniFi", "Ruckus", "Juniper", "Extreme Networks",
-    "Netgear", "TP-Link", "Fortinet", "FortiGate", "Palo Alto Networks", "SonicWall", "Sophos", "WatchGuard",
-    "Promethean", "ActivPanel", "SMART Board", "ViewSonic", "ViewBoard", "Newline", "Boxlight", "Clevertouch",
-    "PowerSchool", "Infinite Campus", "Skyward", "Aeries", "Jamf", "Intune", "Mosyle", "Lightspeed",
-    "GoGuardian", "Securly", "Verkada", "Axis Communications", "Avigilon", "Panduit", "CommScope", "Belden", "Leviton",
-    "Intel Core", "Ryzen", "Snapdragon", "Kajeet",
+    "Acer",
+    "Apple",
+    "iPad",
+    "MacBook",
+    "Chromebook Plus",
+    "Asus",
+    "Dell",
+    "Hewlett Packard",
+    "HP",
+    "Lenovo",
+    "ThinkPad",
+    "IdeaPad",
+    "Microsoft Surface",
+    "Surface Pro",
+    "Surface Laptop",
+    "Samsung Galaxy",
+    "Samsung",
+    "Cisco",
+    "Meraki",
+    "Aruba",
+    "Ubiquiti",
+    "UniFi",
+    "Ruckus",
+    "Juniper",
+    "Extreme Networks",
+    "Netgear",
+    "TP-Link",
+    "Fortinet",
+    "FortiGate",
+    "Palo Alto Networks",
+    "SonicWall",
+    "Sophos",
+    "WatchGuard",
+    "Promethean",
+    "ActivPanel",
+    "SMART Board",
+    "ViewSonic",
+    "ViewBoard",
+    "Newline",
+    "Boxlight",
+    "Clevertouch",
+    "PowerSchool",
+    "Infinite Campus",
+    "Skyward",
+    "Aeries",
+    "Jamf",
+    "Intune",
+    "Mosyle",
+    "Lightspeed",
+    "GoGuardian",
+    "Securly",
+    "Verkada",
+    "Axis Communications",
+    "Avigilon",
+    "Panduit",
+    "CommScope",
+    "Belden",
+    "Leviton",
+    "Intel Core",
+    "Ryzen",
+    "Snapdragon",
+    "Kajeet",
 )
 
 _BRAND_PATTERN = re.compile(
@@ -39,15 +93,17 @@ class BrandFinding:
 
     @property
     def message(self) -> str:
-        return (f"“{self.brand}” is a brand or model name: describe the performance you need instead, "
-                f"or write “{self.brand} or equal” so that any product that performs as well can be offered.")
+        return (
+            f"“{self.brand}” is a brand or model name: describe the performance you need instead, "
+            f"or write “{self.brand} or equal” so that any product that performs as well can be offered."
+        )
 
 
 def find_brand_names(text: str) -> list[BrandFinding]:
     """Brand or model names in ``text`` not followed by "or equal" in the same sentence."""
     findings = []
     for match in _BRAND_PATTERN.finditer(text or ""):
-        rest = text[match.end():]
+        rest = text[match.end() :]
         sentence_end = _SENTENCE_END.search(rest)
         sentence_rest = rest[: sentence_end.start()] if sentence_end else rest
         if not _OR_EQUAL.search(sentence_rest):

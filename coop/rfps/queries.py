@@ -35,8 +35,14 @@ ERATE_MIN_DAYS = 28  # FCC: bids may not be due earlier than 28 days after the F
 MAX_WINDOW_DAYS = 365
 
 # States a visitor may see on the public board; a cancelled RFP only if it had been published.
-PUBLIC_STATUSES = (RfpStatus.OPEN, RfpStatus.CLOSED, RfpStatus.OPENED, RfpStatus.AWARDED, RfpStatus.COMPLETE,
-                   RfpStatus.CANCELLED)
+PUBLIC_STATUSES = (
+    RfpStatus.OPEN,
+    RfpStatus.CLOSED,
+    RfpStatus.OPENED,
+    RfpStatus.AWARDED,
+    RfpStatus.COMPLETE,
+    RfpStatus.CANCELLED,
+)
 # Where a need on a line still counts: not withdrawn by its district.
 LIVE_COMMITMENTS = (CommitmentStatus.PROPOSED, CommitmentStatus.CONFIRMED)
 
@@ -50,8 +56,10 @@ def effective_status(rfp: Rfp, now: datetime) -> RfpStatus:
 
 def status_sql(now: datetime) -> sa.ColumnElement[str]:
     """:func:`effective_status` in SQL, as the status's value: lists, tabs and counts say what the rows say."""
-    return sa.case((sa.and_(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now), RfpStatus.CLOSED.value),
-                   else_=sa.cast(Rfp.status, sa.String))
+    return sa.case(
+        (sa.and_(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now), RfpStatus.CLOSED.value),
+        else_=sa.cast(Rfp.status, sa.String),
+    )
 
 
 def is_public(rfp: Rfp) -> bool:
@@ -83,6 +91,7 @@ def template_for_category(slug: str) -> RfpTemplate | None:
 
 
 # --- pooling ---------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PoolNeed:
@@ -148,14 +157,33 @@ class PoolProposal:
         return any(need.erate_eligible for need in self.needs)
 
 
-def propose_pools(filters: DemandFilter = DemandFilter(), *, window_days: int = DEFAULT_WINDOW_DAYS) -> list[PoolProposal]:
+def propose_pools(
+    filters: DemandFilter = DemandFilter(), *, window_days: int = DEFAULT_WINDOW_DAYS
+) -> list[PoolProposal]:
     """Pools of compatible open needs matching ``filters``, by category, item and needed-by window (see module doc)."""
     rows = db.session.execute(
-        sa.select(Category.id, Category.slug, Category.name, Item.id, Item.code, Item.name, Item.unit, Need.id,
-                  District.organisation_id, District.name, Region.name, Need.quantity, Need.needed_by,
-                  Need.erate_eligible, Need.spec_notes)
-        .select_from(Need).join(Item, Need.item_id == Item.id).join(Category, Item.category_id == Category.id)
-        .join(District, Need.district_id == District.organisation_id).join(Region, District.region_id == Region.id)
+        sa.select(
+            Category.id,
+            Category.slug,
+            Category.name,
+            Item.id,
+            Item.code,
+            Item.name,
+            Item.unit,
+            Need.id,
+            District.organisation_id,
+            District.name,
+            Region.name,
+            Need.quantity,
+            Need.needed_by,
+            Need.erate_eligible,
+            Need.spec_notes,
+        )
+        .select_from(Need)
+        .join(Item, Need.item_id == Item.id)
+        .join(Category, Item.category_id == Category.id)
+        .join(District, Need.district_id == District.organisation_id)
+        .join(Region, District.region_id == Region.id)
         .where(*filters.conditions())
         .order_by(Category.name, Need.needed_by, Item.code, District.name, Need.id)
     ).all()
@@ -170,8 +198,9 @@ def propose_pools(filters: DemandFilter = DemandFilter(), *, window_days: int = 
         for row in category_rows:
             needed_by = row[12]
             if proposal is None or needed_by > proposal.window_start + timedelta(days=window_days):
-                proposal = PoolProposal(category_id, slug, category_name, template.key if template else None,
-                                        needed_by, needed_by)
+                proposal = PoolProposal(
+                    category_id, slug, category_name, template.key if template else None, needed_by, needed_by
+                )
                 proposals.append(proposal)
             proposal.window_end = needed_by
             line = next((line for line in proposal.lines if line.item_id == row[3]), None)
@@ -186,11 +215,15 @@ def propose_pools(filters: DemandFilter = DemandFilter(), *, window_days: int = 
 
 # --- one RFP -------------------------------------------------------------------------------------------------------
 
+
 def _rfp_options():
     return (
         joinedload(Rfp.category),
         selectinload(Rfp.lines).joinedload(RfpLine.item),
-        selectinload(Rfp.lines).selectinload(RfpLine.pooled_needs).joinedload(RfpLineNeed.need).joinedload(Need.district),
+        selectinload(Rfp.lines)
+        .selectinload(RfpLine.pooled_needs)
+        .joinedload(RfpLineNeed.need)
+        .joinedload(Need.district),
     )
 
 
@@ -221,14 +254,22 @@ def rfps(*, now: datetime, status: RfpStatus | None = None) -> list[Rfp]:
 def status_counts(now: datetime) -> dict[RfpStatus, int]:
     """How many RFPs are in each status as of ``now`` (an open RFP past its deadline counts as closed)."""
     status = status_sql(now)
-    return {RfpStatus(value): count for value, count in db.session.execute(
-        sa.select(status, sa.func.count()).group_by(status))}
+    return {
+        RfpStatus(value): count
+        for value, count in db.session.execute(sa.select(status, sa.func.count()).group_by(status))
+    }
 
 
 def past_deadline(now: datetime) -> list[Rfp]:
     """Open RFPs whose bid deadline has passed, their rows locked: to be recorded as closed."""
-    return list(db.session.scalars(sa.select(Rfp).where(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now)
-                                   .order_by(Rfp.id).with_for_update()))
+    return list(
+        db.session.scalars(
+            sa.select(Rfp)
+            .where(Rfp.status == RfpStatus.OPEN, Rfp.bid_deadline <= now)
+            .order_by(Rfp.id)
+            .with_for_update()
+        )
+    )
 
 
 def public_rfp(reference: str) -> Rfp | None:
@@ -244,18 +285,22 @@ def lock_public_rfp(reference: str) -> Rfp:
     rfp = public_rfp(reference)
     if rfp is None:
         raise LookupError(reference)
-    return db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True).execution_options(populate_existing=True)
+    )
 
 
 def public_rfps() -> list[Rfp]:
     """RFPs on the public board: open ones first by bid deadline, then the rest, newest published first."""
     order = sa.case({RfpStatus.OPEN.value: 0}, value=status_sql(clock.utcnow()), else_=1)
-    return list(db.session.scalars(
-        sa.select(Rfp).where(Rfp.status.in_(PUBLIC_STATUSES), Rfp.published_at.is_not(None))
-        .options(joinedload(Rfp.category), selectinload(Rfp.lines))
-        .order_by(order, Rfp.bid_deadline, Rfp.published_at.desc(), Rfp.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Rfp)
+            .where(Rfp.status.in_(PUBLIC_STATUSES), Rfp.published_at.is_not(None))
+            .options(joinedload(Rfp.category), selectinload(Rfp.lines))
+            .order_by(order, Rfp.bid_deadline, Rfp.published_at.desc(), Rfp.id.desc())
+        )
+    )
 
 
 def live_links(line: RfpLine) -> list[RfpLineNeed]:
@@ -291,11 +336,15 @@ def document(rfp_id: int, version: int | None = None) -> RfpDocument | None:
 
 
 def document_versions(rfp_id: int) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(RfpDocument.version).where(RfpDocument.rfp_id == rfp_id).order_by(RfpDocument.version)))
+    return list(
+        db.session.scalars(
+            sa.select(RfpDocument.version).where(RfpDocument.rfp_id == rfp_id).order_by(RfpDocument.version)
+        )
+    )
 
 
 # --- a district's commitments -----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Commitment:
@@ -316,18 +365,29 @@ def commitments(district_id: int, *, need_id: int | None = None) -> list[Commitm
         statement = statement.where(RfpLineNeed.need_id == need_id)
     links = db.session.scalars(
         statement.where(Need.district_id == district_id, Rfp.status != RfpStatus.DRAFT)
-        .options(joinedload(RfpLineNeed.need).joinedload(Need.item),
-                 joinedload(RfpLineNeed.line).joinedload(RfpLine.rfp).joinedload(Rfp.category))
-        .order_by(sa.case({RfpStatus.COMMITTING.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1),
-                  Rfp.commitment_deadline, Rfp.id, RfpLine.line_no, RfpLineNeed.id)
+        .options(
+            joinedload(RfpLineNeed.need).joinedload(Need.item),
+            joinedload(RfpLineNeed.line).joinedload(RfpLine.rfp).joinedload(Rfp.category),
+        )
+        .order_by(
+            sa.case({RfpStatus.COMMITTING.value: 0}, value=sa.cast(Rfp.status, sa.String), else_=1),
+            Rfp.commitment_deadline,
+            Rfp.id,
+            RfpLine.line_no,
+            RfpLineNeed.id,
+        )
     ).all()
     return [Commitment(link, link.line, link.line.rfp) for link in links]
 
 
 def interested_vendor_ids(rfp_id: int) -> list[int]:
-    return list(db.session.scalars(
-        sa.select(VendorInterest.vendor_id).where(VendorInterest.rfp_id == rfp_id).order_by(VendorInterest.vendor_id)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(VendorInterest.vendor_id)
+            .where(VendorInterest.rfp_id == rfp_id)
+            .order_by(VendorInterest.vendor_id)
+        )
+    )
 
 
 def vendor_recipients(vendor_ids: list[int]) -> dict[int, list[str]]:
@@ -340,7 +400,8 @@ def vendor_recipients(vendor_ids: list[int]) -> dict[int, list[str]]:
         return {}
     recipients: dict[int, list[str]] = {vendor_id: [] for vendor_id in vendor_ids}
     rows = db.session.execute(
-        sa.select(Membership.organisation_id, User.email).join(User, Membership.user_id == User.id)
+        sa.select(Membership.organisation_id, User.email)
+        .join(User, Membership.user_id == User.id)
         .where(Membership.organisation_id.in_(vendor_ids), Membership.role == Role.VENDOR_REP, User.active.is_(True))
         .order_by(Membership.organisation_id, User.email)
     )
@@ -368,12 +429,19 @@ def vendors_selling(category_id: int, region_ids: set[int]) -> dict[int, list[st
 
     emails: dict[int, list[str]] = defaultdict(list)
     for vendor_id, email in db.session.execute(
-        sa.select(Vendor.organisation_id, User.email).distinct()
+        sa.select(Vendor.organisation_id, User.email)
+        .distinct()
         .join(vendor_category, vendor_category.c.vendor_id == Vendor.organisation_id)
         .join(vendor_region, vendor_region.c.vendor_id == Vendor.organisation_id)
-        .join(Membership, Membership.organisation_id == Vendor.organisation_id).join(User, Membership.user_id == User.id)
-        .where(vendor_category.c.category_id == category_id, vendor_region.c.region_id.in_(region_ids),
-               Vendor.status == OrganisationStatus.APPROVED, Membership.role == Role.VENDOR_REP, User.active.is_(True))
+        .join(Membership, Membership.organisation_id == Vendor.organisation_id)
+        .join(User, Membership.user_id == User.id)
+        .where(
+            vendor_category.c.category_id == category_id,
+            vendor_region.c.region_id.in_(region_ids),
+            Vendor.status == OrganisationStatus.APPROVED,
+            Membership.role == Role.VENDOR_REP,
+            User.active.is_(True),
+        )
         .order_by(User.email)
     ):
         emails[vendor_id].append(email)
@@ -387,9 +455,11 @@ def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:
 
     emails: dict[int, list[str]] = defaultdict(list)
     for organisation_id, email in db.session.execute(
-        sa.select(Membership.organisation_id, User.email).join(User, Membership.user_id == User.id)
-        .where(Membership.organisation_id.in_(district_ids), Membership.role == Role.DISTRICT_BUYER,
-               User.active.is_(True))
+        sa.select(Membership.organisation_id, User.email)
+        .join(User, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id.in_(district_ids), Membership.role == Role.DISTRICT_BUYER, User.active.is_(True)
+        )
         .order_by(User.email)
     ):
         emails[organisation_id].append(email)

@@ -49,8 +49,12 @@ NOT_COMMITTING = "The commitment deadline can be changed only while the commitme
 
 def bidding_too_short(now: datetime) -> str:
     earliest = now + timedelta(days=MIN_BIDDING_DAYS)
-    return (f"The bid deadline must be at least {MIN_BIDDING_DAYS} days after publication, so that vendors have time "
-            f"to bid: the earliest allowed bid deadline is {clock.format_utc(earliest)}.")
+    return (
+        f"The bid deadline must be at least {MIN_BIDDING_DAYS} days after publication, so that vendors have time "
+        f"to bid: the earliest allowed bid deadline is {clock.format_utc(earliest)}."
+    )
+
+
 NO_LINES = "The RFP has no lines; pool needs into it first."
 REASON_REQUIRED = "Give the reason for cancelling."
 REASON_TOO_LONG = f"The reason must be at most {MAX_REASON:,} characters."
@@ -62,26 +66,33 @@ DESCRIPTION_TOO_LONG = f"The description must be at most {MAX_DESCRIPTION:,} cha
 NOTHING_CONFIRMED = "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
 
 
-
 def erate_deadline_message(form470_date: date) -> str:
     earliest = form470_date + timedelta(days=ERATE_MIN_DAYS)
-    return (f"Under E-Rate rules the bid deadline must be at least {ERATE_MIN_DAYS} days after the FCC Form 470 date "
-            f"({form470_date.isoformat()}): the earliest allowed bid deadline is {earliest.isoformat()}.")
+    return (
+        f"Under E-Rate rules the bid deadline must be at least {ERATE_MIN_DAYS} days after the FCC Form 470 date "
+        f"({form470_date.isoformat()}): the earliest allowed bid deadline is {earliest.isoformat()}."
+    )
 
 
 def price_heaviest_message(criteria: list[dict]) -> str | None:
     """Why these criteria break the E-Rate rule that price weighs most, or None when they keep it."""
     price = next((criterion for criterion in criteria if criterion["key"] == "price"), None)
     price_weight = price["weight"] if price else 0
-    rival = max((criterion for criterion in criteria if criterion["key"] != "price"),
-                key=lambda criterion: criterion["weight"], default=None)
+    rival = max(
+        (criterion for criterion in criteria if criterion["key"] != "price"),
+        key=lambda criterion: criterion["weight"],
+        default=None,
+    )
     if rival is None or price_weight > rival["weight"]:
         return None
-    return (f"Under E-Rate rules price must be the most heavily weighted criterion: price weighs {price_weight} "
-            f"and “{rival['label']}” weighs {rival['weight']}.")
+    return (
+        f"Under E-Rate rules price must be the most heavily weighted criterion: price weighs {price_weight} "
+        f"and “{rival['label']}” weighs {rival['weight']}."
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
+
 
 def _require_admin(user: User) -> None:
     if user.role != Role.COOP_ADMIN:
@@ -129,29 +140,55 @@ def _check_tco_years(tco_years) -> None:
 def _snapshot(rfp: Rfp) -> dict:
     """What the audit log keeps of an RFP."""
     return {
-        "reference": rfp.reference, "title": rfp.title, "status": rfp.status.value, "template_key": rfp.template_key,
-        "tco_years": rfp.tco_years, "erate_eligible": rfp.erate_eligible, "form470_number": rfp.form470_number,
+        "reference": rfp.reference,
+        "title": rfp.title,
+        "status": rfp.status.value,
+        "template_key": rfp.template_key,
+        "tco_years": rfp.tco_years,
+        "erate_eligible": rfp.erate_eligible,
+        "form470_number": rfp.form470_number,
         "form470_date": rfp.form470_date.isoformat() if rfp.form470_date else None,
         "commitment_deadline": rfp.commitment_deadline.isoformat() if rfp.commitment_deadline else None,
         "bid_deadline": rfp.bid_deadline.isoformat() if rfp.bid_deadline else None,
-        "document_version": rfp.document_version, "terms": rfp.terms,
+        "document_version": rfp.document_version,
+        "terms": rfp.terms,
         "lines": [_line_snapshot(line) for line in rfp.lines],
     }
 
 
 def _line_snapshot(line: RfpLine) -> dict:
     return {
-        "line_no": line.line_no, "item_id": line.item_id, "description": line.description, "spec": dict(line.spec),
+        "line_no": line.line_no,
+        "item_id": line.item_id,
+        "description": line.description,
+        "spec": dict(line.spec),
         "quantity": line.quantity,
-        "needs": [{"need_id": link.need_id, "quantity": link.quantity, "commitment": link.commitment.value}
-                  for link in sorted(line.pooled_needs, key=lambda link: link.need_id)],
+        "needs": [
+            {"need_id": link.need_id, "quantity": link.quantity, "commitment": link.commitment.value}
+            for link in sorted(line.pooled_needs, key=lambda link: link.need_id)
+        ],
     }
 
 
-def _record(action: str, rfp: Rfp, user: User, *, before: dict | None, after: dict | None,
-            entity_type: str = "rfp", entity_id: int | None = None) -> None:
-    audit.record(action, entity_type=entity_type, entity_id=entity_id if entity_id is not None else rfp.id,
-                 actor_user_id=user.id, rfp_id=rfp.id, before=before, after=after)
+def _record(
+    action: str,
+    rfp: Rfp,
+    user: User,
+    *,
+    before: dict | None,
+    after: dict | None,
+    entity_type: str = "rfp",
+    entity_id: int | None = None,
+) -> None:
+    audit.record(
+        action,
+        entity_type=entity_type,
+        entity_id=entity_id if entity_id is not None else rfp.id,
+        actor_user_id=user.id,
+        rfp_id=rfp.id,
+        before=before,
+        after=after,
+    )
 
 
 def _renumber(rfp: Rfp) -> None:
@@ -182,7 +219,7 @@ def next_reference(year: int) -> str:
     """The next free reference of ``year``, like ``RFP-2026-0007``."""
     prefix = f"RFP-{year}-"
     taken = db.session.scalars(sa.select(Rfp.reference).where(Rfp.reference.like(f"{prefix}%")))
-    numbers = [int(ref[len(prefix):]) for ref in taken if ref[len(prefix):].isdigit()]
+    numbers = [int(ref[len(prefix) :]) for ref in taken if ref[len(prefix) :].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
@@ -201,6 +238,7 @@ def _criteria_of(rfp: Rfp) -> list[dict]:
 
 
 # --- pooling ---------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PoolInput:
@@ -234,12 +272,20 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
         raise Refusal(NEEDS_OTHER_CATEGORY)
 
     rfp = Rfp(
-        reference=next_reference(clock.today().year), title=title, category_id=category.id, status=RfpStatus.DRAFT,
-        template_key=template.key, tco_years=data.tco_years, created_by_id=user.id,
-        erate_eligible=any(need.erate_eligible for need in needs), document_version=1,
+        reference=next_reference(clock.today().year),
+        title=title,
+        category_id=category.id,
+        status=RfpStatus.DRAFT,
+        template_key=template.key,
+        tco_years=data.tco_years,
+        created_by_id=user.id,
+        erate_eligible=any(need.erate_eligible for need in needs),
+        document_version=1,
         terms={
-            "template_version": template.version, "delivery_days": template.delivery_days,
-            "delivery": template.delivery_terms, "warranty": template.warranty_terms,
+            "template_version": template.version,
+            "delivery_days": template.delivery_days,
+            "delivery": template.delivery_terms,
+            "warranty": template.warranty_terms,
             "criteria": [{"key": c.key, "label": c.label, "weight": c.weight} for c in template.criteria],
             # A table, like the template's, so that an addendum's form (which edits plain terms) leaves it alone.
             "evaluation": {"minimum_score": template.minimum_score},
@@ -250,11 +296,17 @@ def create_rfp(user: User, data: PoolInput) -> Rfp:
         by_item.setdefault(need.item_id, []).append(need)
     for line_no, item_needs in enumerate(sorted(by_item.values(), key=lambda group: group[0].item.code), start=1):
         item = item_needs[0].item
-        line = RfpLine(line_no=line_no, item_id=item.id, description=item.name, spec=_initial_spec(template, item.spec),
-                       quantity=sum(need.quantity for need in item_needs))
+        line = RfpLine(
+            line_no=line_no,
+            item_id=item.id,
+            description=item.name,
+            spec=_initial_spec(template, item.spec),
+            quantity=sum(need.quantity for need in item_needs),
+        )
         for need in item_needs:
-            line.pooled_needs.append(RfpLineNeed(need_id=need.id, quantity=need.quantity,
-                                                 commitment=CommitmentStatus.PROPOSED))
+            line.pooled_needs.append(
+                RfpLineNeed(need_id=need.id, quantity=need.quantity, commitment=CommitmentStatus.PROPOSED)
+            )
             need.status = NeedStatus.POOLED
         rfp.lines.append(line)
     db.session.add(rfp)
@@ -295,9 +347,15 @@ def update_line(user: User, rfp_id: int, line_id: int, *, description: str, spec
     line.spec = values
     after = _line_snapshot(line)
     if after != before:
-        _record("rfp.line_changed", rfp, user, entity_type="rfp_line", entity_id=line.id,
-                before={key: value for key, value in before.items() if after[key] != value},
-                after={key: value for key, value in after.items() if before[key] != value})
+        _record(
+            "rfp.line_changed",
+            rfp,
+            user,
+            entity_type="rfp_line",
+            entity_id=line.id,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return line
 
 
@@ -319,8 +377,15 @@ def drop_need(user: User, rfp_id: int, link_id: int) -> Need:
     if dropped_line:
         _drop_line(rfp, line)
         _renumber(rfp)
-    _record("rfp.need_dropped", rfp, user, entity_type="rfp_line", entity_id=line.id, before=before,
-            after={"line_dropped": True} if dropped_line else _line_snapshot(line))
+    _record(
+        "rfp.need_dropped",
+        rfp,
+        user,
+        entity_type="rfp_line",
+        entity_id=line.id,
+        before=before,
+        after={"line_dropped": True} if dropped_line else _line_snapshot(line),
+    )
     return need
 
 
@@ -366,13 +431,18 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     rfp.terms = {**(rfp.terms or {}), "criteria": criteria, "evaluation": {"minimum_score": minimum_score}}
     after = _snapshot(rfp)
     if after != before:
-        _record("rfp.details_changed", rfp, user,
-                before={key: value for key, value in before.items() if after[key] != value},
-                after={key: value for key, value in after.items() if before[key] != value})
+        _record(
+            "rfp.details_changed",
+            rfp,
+            user,
+            before={key: value for key, value in before.items() if after[key] != value},
+            after={key: value for key, value in after.items() if before[key] != value},
+        )
     return rfp
 
 
 # --- commitment window -----------------------------------------------------------------------------------------------
+
 
 def incomplete_spec_problems(rfp: Rfp) -> list[str]:
     """Every line's missing or invalid spec values, e.g. "Line 1: Storage is required."."""
@@ -413,9 +483,11 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
     addresses = queries.district_buyer_emails(set(by_district))
     for district_id, entries in by_district.items():
         listing = "\n".join(f"- Line {line.line_no}: {link.quantity:,} × {line.item.name}" for line, link in entries)
-        body = (f"The cooperative has pooled your district's needs into {rfp.reference} “{rfp.title}”:\n\n{listing}\n\n"
-                f"Confirm or withdraw each line by {clock.format_utc(deadline)} on the Commitments page "
-                "(/commitments). Needs you do not confirm by then are released and not bought through this RFP.\n")
+        body = (
+            f"The cooperative has pooled your district's needs into {rfp.reference} “{rfp.title}”:\n\n{listing}\n\n"
+            f"Confirm or withdraw each line by {clock.format_utc(deadline)} on the Commitments page "
+            "(/commitments). Needs you do not confirm by then are released and not bought through this RFP.\n"
+        )
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
     return rfp
@@ -438,10 +510,12 @@ def change_commitment_deadline(user: User, rfp_id: int, deadline: datetime) -> R
     rfp.commitment_deadline = deadline
     _record("rfp.commitment_deadline_changed", rfp, user, before=before, after=_snapshot(rfp))
     districts = {link.need.district_id for line in rfp.lines for link in queries.live_links(line)}
-    body = (f"The commitment deadline of {rfp.reference} “{rfp.title}” is now {clock.format_utc(deadline)} "
-            f"(it was {clock.format_utc(previous)}).\n\n"
-            "Confirm or withdraw each of your lines by then on the Commitments page (/commitments). Needs you do not "
-            "confirm by then are released and not bought through this RFP.\n")
+    body = (
+        f"The commitment deadline of {rfp.reference} “{rfp.title}” is now {clock.format_utc(deadline)} "
+        f"(it was {clock.format_utc(previous)}).\n\n"
+        "Confirm or withdraw each of your lines by then on the Commitments page (/commitments). Needs you do not "
+        "confirm by then are released and not bought through this RFP.\n"
+    )
     for addresses in queries.district_buyer_emails(districts).values():
         for address in addresses:
             queue_email(address, f"{rfp.reference}: confirm your needs by {clock.format_utc(deadline)}", body)
@@ -449,8 +523,10 @@ def change_commitment_deadline(user: User, rfp_id: int, deadline: datetime) -> R
 
 
 def commitment_closed_message(rfp: Rfp) -> str:
-    return (f"The commitment window of {rfp.reference} closed at {clock.format_utc(rfp.commitment_deadline)}; "
-            "your decision was not recorded.")
+    return (
+        f"The commitment window of {rfp.reference} closed at {clock.format_utc(rfp.commitment_deadline)}; "
+        "your decision was not recorded."
+    )
 
 
 @unit_of_work()
@@ -463,27 +539,37 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     if user.role != Role.DISTRICT_BUYER or not isinstance(district, District):
         raise PermissionError("only a district's buyers commit its needs")
     link = db.session.scalar(
-        sa.select(RfpLineNeed).join(RfpLineNeed.need).where(RfpLineNeed.id == link_id, Need.district_id == district.id))
+        sa.select(RfpLineNeed).join(RfpLineNeed.need).where(RfpLineNeed.id == link_id, Need.district_id == district.id)
+    )
     if link is None:
         raise LookupError(link_id)
     # Only the RFP's row is locked and read again: a district's decision reads its own link and line, not every
     # line and need of the RFP (an RFP pools thousands of needs).
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == link.line.rfp_id).with_for_update()
-                            .execution_options(populate_existing=True))
-    link = db.session.scalar(sa.select(RfpLineNeed).where(RfpLineNeed.id == link_id)
-                             .execution_options(populate_existing=True))
+    rfp = db.session.scalar(
+        sa.select(Rfp).where(Rfp.id == link.line.rfp_id).with_for_update().execution_options(populate_existing=True)
+    )
+    link = db.session.scalar(
+        sa.select(RfpLineNeed).where(RfpLineNeed.id == link_id).execution_options(populate_existing=True)
+    )
     if rfp.status != RfpStatus.COMMITTING:
-        raise Refusal(f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); "
-                       "your decision was not recorded.")
+        raise Refusal(
+            f"{rfp.reference} is not taking commitments (it is {rfp.status.value}); your decision was not recorded."
+        )
     now = clock.utcnow()
     if now >= rfp.commitment_deadline:
         raise Refusal(commitment_closed_message(rfp))
     need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
     if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
-        raise Refusal("This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again.")
+        raise Refusal(
+            "This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again."
+        )
     line = link.line
-    before = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
-              "line_quantity": line.quantity}
+    before = {
+        "commitment": link.commitment.value,
+        "named_publicly": link.named_publicly,
+        "need_status": need.status.value,
+        "line_quantity": line.quantity,
+    }
     if confirm:
         link.commitment = CommitmentStatus.CONFIRMED
         link.named_publicly = bool(named_publicly)
@@ -494,15 +580,26 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
         _release(need)
     link.decided_at = now
     line.quantity = sum(other.quantity for other in queries.confirmed_links(line))
-    after = {"commitment": link.commitment.value, "named_publicly": link.named_publicly, "need_status": need.status.value,
-             "line_quantity": line.quantity}
-    _record("rfp.commitment_confirmed" if confirm else "rfp.commitment_withdrawn", rfp, user,
-            entity_type="rfp_line_need", entity_id=link.id, before=before,
-            after={**after, "need_id": need.id, "district_id": district.id, "line_no": line.line_no})
+    after = {
+        "commitment": link.commitment.value,
+        "named_publicly": link.named_publicly,
+        "need_status": need.status.value,
+        "line_quantity": line.quantity,
+    }
+    _record(
+        "rfp.commitment_confirmed" if confirm else "rfp.commitment_withdrawn",
+        rfp,
+        user,
+        entity_type="rfp_line_need",
+        entity_id=link.id,
+        before=before,
+        after={**after, "need_id": need.id, "district_id": district.id, "line_no": line.line_no},
+    )
     return link
 
 
 # --- publication -----------------------------------------------------------------------------------------------------
+
 
 @unit_of_work()
 def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
@@ -516,9 +613,11 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _require_status(rfp, (RfpStatus.COMMITTING,), "only an RFP in its commitment window can be published.")
     now = clock.utcnow()
     if now < rfp.commitment_deadline:
-        raise Refusal(f"The commitment window of {rfp.reference} is open until "
-                      f"{clock.format_utc(rfp.commitment_deadline)}; "
-                      "publish it after that.")
+        raise Refusal(
+            f"The commitment window of {rfp.reference} is open until "
+            f"{clock.format_utc(rfp.commitment_deadline)}; "
+            "publish it after that."
+        )
     if bid_deadline.tzinfo is None:
         raise ValueError("naive datetime given as a deadline")
     if bid_deadline <= now:
@@ -543,11 +642,13 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
             if link.commitment == CommitmentStatus.CONFIRMED:
                 link.need.status = NeedStatus.COMMITTED
                 outcomes.setdefault(link.need.district_id, []).append(
-                    f"- {link.quantity:,} × {line.item.name}: out to bid")
+                    f"- {link.quantity:,} × {line.item.name}: out to bid"
+                )
             elif link.commitment == CommitmentStatus.PROPOSED:
                 released.append(link.need_id)
                 outcomes.setdefault(link.need.district_id, []).append(
-                    f"- {link.quantity:,} × {line.item.name}: not confirmed, open again")
+                    f"- {link.quantity:,} × {line.item.name}: not confirmed, open again"
+                )
                 _release(link.need)
                 line.pooled_needs.remove(link)
         line.quantity = sum(link.quantity for link in queries.confirmed_links(line))
@@ -564,9 +665,12 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
     _record("rfp.published", rfp, user, before=before, after={**_snapshot(rfp), "released_need_ids": sorted(released)})
     addresses = queries.district_buyer_emails(set(outcomes))
     for district_id, listing in outcomes.items():
-        body = (f"The cooperative published {rfp.reference} “{rfp.title}”; vendors bid until "
-                f"{clock.format_utc(bid_deadline)}.\n\n" + "\n".join(listing) +
-                f"\n\nThe RFP: {urls.page_link('rfps.show', reference=rfp.reference)}\n")
+        body = (
+            f"The cooperative published {rfp.reference} “{rfp.title}”; vendors bid until "
+            f"{clock.format_utc(bid_deadline)}.\n\n"
+            + "\n".join(listing)
+            + f"\n\nThe RFP: {urls.page_link('rfps.show', reference=rfp.reference)}\n"
+        )
         for address in addresses.get(district_id, []):
             queue_email(address, f"{rfp.reference} is published", body)
     _tell_vendors_of_publication(rfp)
@@ -576,11 +680,13 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
 def _tell_vendors_of_publication(rfp: Rfp) -> None:
     """Vendors that sell the RFP's category in a region of its districts hear of it (nothing of who else did)."""
     regions = {link.need.district.region_id for line in rfp.lines for link in queries.confirmed_links(line)}
-    body = (f"A new RFP in a category you sell: {rfp.reference} “{rfp.title}” ({rfp.category.name}).\n\n"
-            + "\n".join(f"- Line {line.line_no}: {line.quantity:,} × {line.item.name}" for line in rfp.lines)
-            + f"\n\nBids are due by {clock.format_utc(rfp.bid_deadline)}. Read it and bid: "
-              f"{urls.page_link('rfps.show', reference=rfp.reference)}\n\n"
-              "You receive this because your company's profile names this category and a region it serves.\n")
+    body = (
+        f"A new RFP in a category you sell: {rfp.reference} “{rfp.title}” ({rfp.category.name}).\n\n"
+        + "\n".join(f"- Line {line.line_no}: {line.quantity:,} × {line.item.name}" for line in rfp.lines)
+        + f"\n\nBids are due by {clock.format_utc(rfp.bid_deadline)}. Read it and bid: "
+        f"{urls.page_link('rfps.show', reference=rfp.reference)}\n\n"
+        "You receive this because your company's profile names this category and a region it serves.\n"
+    )
     for addresses in queries.vendors_selling(rfp.category_id, regions).values():
         for address in addresses:
             queue_email(address, f"New RFP: {rfp.reference} {rfp.title}", body)
@@ -600,9 +706,15 @@ def close_past_deadlines() -> int:
             return 0
         for rfp in overdue:
             rfp.status = RfpStatus.CLOSED
-            audit.record("rfp.closed", entity_type="rfp", entity_id=rfp.id, actor_user_id=None, rfp_id=rfp.id,
-                         before={"status": RfpStatus.OPEN.value},
-                         after={"status": RfpStatus.CLOSED.value, "bid_deadline": rfp.bid_deadline.isoformat()})
+            audit.record(
+                "rfp.closed",
+                entity_type="rfp",
+                entity_id=rfp.id,
+                actor_user_id=None,
+                rfp_id=rfp.id,
+                before={"status": RfpStatus.OPEN.value},
+                after={"status": RfpStatus.CLOSED.value, "bid_deadline": rfp.bid_deadline.isoformat()},
+            )
     return len(overdue)
 
 
@@ -634,13 +746,21 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
                 districts.add(need.district_id)
     rfp.status = RfpStatus.CANCELLED
     rfp.cancelled_reason = reason
-    _record("rfp.cancelled", rfp, user, before=before,
-            after={"status": rfp.status.value, "cancelled_reason": reason, "released_need_ids": sorted(released)})
+    _record(
+        "rfp.cancelled",
+        rfp,
+        user,
+        before=before,
+        after={"status": rfp.status.value, "cancelled_reason": reason, "released_need_ids": sorted(released)},
+    )
     addresses = queries.district_buyer_emails(districts)
     for district_id in sorted(districts):
         for address in addresses.get(district_id, []):
-            queue_email(address, f"{rfp.reference} is cancelled",
-                        f"The cooperative cancelled {rfp.reference} “{rfp.title}”.\n\nReason: {reason}\n\n"
-                        "Your needs on it are open again: you can change or withdraw them, "
-                        "and the cooperative may pool them into another RFP.\n")
+            queue_email(
+                address,
+                f"{rfp.reference} is cancelled",
+                f"The cooperative cancelled {rfp.reference} “{rfp.title}”.\n\nReason: {reason}\n\n"
+                "Your needs on it are open again: you can change or withdraw them, "
+                "and the cooperative may pool them into another RFP.\n",
+            )
     return rfp

@@ -23,8 +23,31 @@ from coop.rfps.neutrality import find_brand_names
 TEMPLATE_DIR = config.RFP_TEMPLATES_DIR
 FIELD_KINDS = ("choice", "integer", "decimal", "text", "boolean")
 COMPARISONS = ("at_least", "at_most", "exactly")
-TEMPLATE_KEYS = {"key", "title", "category", "version", "summary", "erate_category", "spec_fields", "terms", "criteria", "evaluation", "sections"}
-SPEC_FIELD_KEYS = {"key", "label", "kind", "unit", "unit_one", "allowed", "minimum", "maximum", "comparison", "required"}
+TEMPLATE_KEYS = {
+    "key",
+    "title",
+    "category",
+    "version",
+    "summary",
+    "erate_category",
+    "spec_fields",
+    "terms",
+    "criteria",
+    "evaluation",
+    "sections",
+}
+SPEC_FIELD_KEYS = {
+    "key",
+    "label",
+    "kind",
+    "unit",
+    "unit_one",
+    "allowed",
+    "minimum",
+    "maximum",
+    "comparison",
+    "required",
+}
 TERMS_KEYS = {"delivery_days", "delivery", "warranty"}
 CRITERION_KEYS = {"key", "label", "weight"}
 EVALUATION_KEYS = {"minimum_score"}
@@ -198,17 +221,26 @@ def _spec_field(check: _Checker, data: dict, path: str) -> SpecField:
     bounds = {}
     for bound in ("minimum", "maximum"):
         if bound in data:
-            if kind not in ("integer", "decimal") or isinstance(data[bound], bool) or not isinstance(data[bound], (int, float)):
+            if (
+                kind not in ("integer", "decimal")
+                or isinstance(data[bound], bool)
+                or not isinstance(data[bound], (int, float))
+            ):
                 check.error(f"{path}.{bound}", "is only for integer and decimal fields, as a number")
             else:
                 bounds[bound] = Decimal(str(data[bound]))
     if len(bounds) == 2 and bounds["minimum"] > bounds["maximum"]:
         check.error(f"{path}.minimum", "must not exceed maximum")
     return SpecField(
-        key=check.text(data, "key", f"{path}.key"), label=check.text(data, "label", f"{path}.label"), kind=kind or "text",
+        key=check.text(data, "key", f"{path}.key"),
+        label=check.text(data, "label", f"{path}.label"),
+        kind=kind or "text",
         unit=check.text(data, "unit", f"{path}.unit", required=False),
-        unit_one=check.text(data, "unit_one", f"{path}.unit_one", required=False), allowed=tuple(allowed) if isinstance(allowed, list) else (),
-        comparison=comparison, required=bool(data.get("required", False)), **bounds,
+        unit_one=check.text(data, "unit_one", f"{path}.unit_one", required=False),
+        allowed=tuple(allowed) if isinstance(allowed, list) else (),
+        comparison=comparison,
+        required=bool(data.get("required", False)),
+        **bounds,
     )
 
 
@@ -218,7 +250,9 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
     key = check.text(data, "key", "key")
     if key and key != Path(filename).stem:
         check.error("key", f"must match the file name ({Path(filename).stem!r})")
-    fields = tuple(_spec_field(check, entry, f"spec_fields[{i}]") for i, entry in enumerate(check.table_list(data, "spec_fields")))
+    fields = tuple(
+        _spec_field(check, entry, f"spec_fields[{i}]") for i, entry in enumerate(check.table_list(data, "spec_fields"))
+    )
     seen: set[str] = set()
     for i, field in enumerate(fields):
         if field.key in seen:
@@ -231,19 +265,29 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
     criteria = []
     for i, entry in enumerate(check.table_list(data, "criteria")):
         check.unknown_keys(entry, CRITERION_KEYS, f"criteria[{i}]")
-        criteria.append(Criterion(key=check.text(entry, "key", f"criteria[{i}].key"),
-                                  label=check.text(entry, "label", f"criteria[{i}].label"),
-                                  weight=check.integer(entry, "weight", f"criteria[{i}].weight", minimum=1)))
+        criteria.append(
+            Criterion(
+                key=check.text(entry, "key", f"criteria[{i}].key"),
+                label=check.text(entry, "label", f"criteria[{i}].label"),
+                weight=check.integer(entry, "weight", f"criteria[{i}].weight", minimum=1),
+            )
+        )
     if criteria and sum(criterion.weight for criterion in criteria) != 100:
         check.error("criteria", f"weights must add up to 100, not {sum(c.weight for c in criteria)}")
     if criteria and "price" not in {criterion.key for criterion in criteria}:
         check.error("criteria", "must include the 'price' criterion")
     price = next((criterion.weight for criterion in criteria if criterion.key == "price"), 0)
-    heaviest_rival = max((criterion for criterion in criteria if criterion.key != "price"),
-                         key=lambda criterion: criterion.weight, default=None)
+    heaviest_rival = max(
+        (criterion for criterion in criteria if criterion.key != "price"),
+        key=lambda criterion: criterion.weight,
+        default=None,
+    )
     if data.get("erate_category") and heaviest_rival is not None and heaviest_rival.weight >= price:
-        check.error("criteria", f"an E-Rate template must weigh price most: price weighs {price} and "
-                                f"{heaviest_rival.key!r} weighs {heaviest_rival.weight}")
+        check.error(
+            "criteria",
+            f"an E-Rate template must weigh price most: price weighs {price} and "
+            f"{heaviest_rival.key!r} weighs {heaviest_rival.weight}",
+        )
     evaluation = data.get("evaluation")
     minimum_score = 0
     if not isinstance(evaluation, dict):
@@ -264,11 +308,17 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
             check.error(f"sections[{i}].body", f"Jinja2 syntax error on line {error.lineno}: {error.message}")
         sections.append(Section(title=check.text(entry, "title", f"sections[{i}].title"), body=body))
     template = RfpTemplate(
-        key=key, title=check.text(data, "title", "title"), category=check.text(data, "category", "category"),
-        version=check.integer(data, "version", "version", minimum=1), summary=check.text(data, "summary", "summary"),
-        spec_fields=fields, delivery_days=check.integer(terms, "delivery_days", "terms.delivery_days", minimum=1),
-        delivery_terms=check.text(terms, "delivery", "terms.delivery"), warranty_terms=check.text(terms, "warranty", "terms.warranty"),
-        criteria=tuple(criteria), sections=tuple(sections),
+        key=key,
+        title=check.text(data, "title", "title"),
+        category=check.text(data, "category", "category"),
+        version=check.integer(data, "version", "version", minimum=1),
+        summary=check.text(data, "summary", "summary"),
+        spec_fields=fields,
+        delivery_days=check.integer(terms, "delivery_days", "terms.delivery_days", minimum=1),
+        delivery_terms=check.text(terms, "delivery", "terms.delivery"),
+        warranty_terms=check.text(terms, "warranty", "terms.warranty"),
+        criteria=tuple(criteria),
+        sections=tuple(sections),
         erate_category=check.text(data, "erate_category", "erate_category", required=False),
         minimum_score=minimum_score,
     )

@@ -38,9 +38,14 @@ FORM_EXPIRED = "The form expired; please try again."
 @bp.context_processor
 def rfp_helpers():
     now = clock.utcnow()
-    return {"status_of": lambda rfp: queries.effective_status(rfp, now), "requirements": documents.requirements,
-            "named_districts": queries.named_districts, "proposed_quantity": queries.proposed_quantity,
-            "rfp_panels": panels.panels, "is_public": queries.is_public}
+    return {
+        "status_of": lambda rfp: queries.effective_status(rfp, now),
+        "requirements": documents.requirements,
+        "named_districts": queries.named_districts,
+        "proposed_quantity": queries.proposed_quantity,
+        "rfp_panels": panels.panels,
+        "is_public": queries.is_public,
+    }
 
 
 @bp.app_template_global()
@@ -63,6 +68,7 @@ def _is_admin() -> bool:
 
 # --- the administrator's pages ---------------------------------------------------------------------------------------
 
+
 @bp.route("/admin/rfps")
 @roles(Role.COOP_ADMIN)
 def index():
@@ -71,25 +77,35 @@ def index():
     selected = RfpStatus(status) if status in RfpStatus._value2member_map_ else None
     services.close_past_deadlines()
     now = clock.utcnow()
-    return render_template("rfps/admin_index.html", rfps=queries.rfps(now=now, status=selected), selected=selected,
-                           statuses=list(RfpStatus), counts=queries.status_counts(now))
+    return render_template(
+        "rfps/admin_index.html",
+        rfps=queries.rfps(now=now, status=selected),
+        selected=selected,
+        statuses=list(RfpStatus),
+        counts=queries.status_counts(now),
+    )
 
 
 def _filter_form() -> PoolFilterForm:
     form = PoolFilterForm(formdata=request.args)
     form.category_id.choices = [SelectChoice(0, "All categories")] + [
-        SelectChoice(category.id, category.name) for category in catalogue.categories()]
+        SelectChoice(category.id, category.name) for category in catalogue.categories()
+    ]
     form.item_id.choices = [SelectChoice(0, "All items")] + [
         SelectChoice(item.id, f"{item.code} — {item.name}", optgroup=item.category.name)
-        for item in catalogue.items(active_only=False)]
+        for item in catalogue.items(active_only=False)
+    ]
     form.region_id.choices = [SelectChoice(0, "All regions")] + [
-        SelectChoice(region.id, region.name) for region in org_queries.regions()]
+        SelectChoice(region.id, region.name) for region in org_queries.regions()
+    ]
     return form
 
 
 def _pool_form(proposal: queries.PoolProposal, formdata=None) -> PoolForm:
     form = PoolForm(formdata=formdata, prefix=f"pool-{proposal.key}")
-    form.need_ids.choices = [SelectChoice(need.need_id, f"{need.district}: {need.quantity:,}") for need in proposal.needs]
+    form.need_ids.choices = [
+        SelectChoice(need.need_id, f"{need.district}: {need.quantity:,}") for need in proposal.needs
+    ]
     form.template_key.choices = template_choices(queries.library())
     if formdata is None:
         form.pool_key.data = proposal.key
@@ -108,10 +124,15 @@ def pool():
     proposals = None
     if filters.validate():
         proposals = queries.propose_pools(
-            DemandFilter(category_id=filters.category_id.data or None, item_id=filters.item_id.data or None,
-                         region_id=filters.region_id.data or None, needed_from=filters.needed_from.data,
-                         needed_to=filters.needed_to.data),
-            window_days=filters.window_days.data or queries.DEFAULT_WINDOW_DAYS)
+            DemandFilter(
+                category_id=filters.category_id.data or None,
+                item_id=filters.item_id.data or None,
+                region_id=filters.region_id.data or None,
+                needed_from=filters.needed_from.data,
+                needed_to=filters.needed_to.data,
+            ),
+            window_days=filters.window_days.data or queries.DEFAULT_WINDOW_DAYS,
+        )
     forms = {proposal.key: _pool_form(proposal) for proposal in proposals or []}
     status = 200 if proposals is not None else 422
     if request.method == "POST":
@@ -123,20 +144,35 @@ def pool():
         form = forms[posted_key] = _pool_form(proposal, request.form)
         if form.validate():
             try:
-                rfp = services.create_rfp(current_user, services.PoolInput(
-                    category_id=proposal.category_id, need_ids=form.need_ids.data, template_key=form.template_key.data,
-                    title=form.title.data, tco_years=form.tco_years.data))
+                rfp = services.create_rfp(
+                    current_user,
+                    services.PoolInput(
+                        category_id=proposal.category_id,
+                        need_ids=form.need_ids.data,
+                        template_key=form.template_key.data,
+                        title=form.title.data,
+                        tco_years=form.tco_years.data,
+                    ),
+                )
             except Refusal as error:
                 show_on_form(form, error)
             else:
-                flash(f"{rfp.reference} is created as a draft with {len(rfp.lines)} "
-                      f"line{'s' if len(rfp.lines) != 1 else ''}.", "success")
+                flash(
+                    f"{rfp.reference} is created as a draft with {len(rfp.lines)} "
+                    f"line{'s' if len(rfp.lines) != 1 else ''}.",
+                    "success",
+                )
                 return redirect(url_for("rfps.manage", rfp_id=rfp.id))
         status = 422
     query = request.query_string.decode()
-    return render_template("rfps/pool.html", filters=filters, proposals=proposals, forms=forms,
-                           action=url_for("rfps.pool") + (f"?{query}" if query else ""),
-                           filtered=any(request.args.get(name) not in (None, "", "0") for name in filters.data)), status
+    return render_template(
+        "rfps/pool.html",
+        filters=filters,
+        proposals=proposals,
+        forms=forms,
+        action=url_for("rfps.pool") + (f"?{query}" if query else ""),
+        filtered=any(request.args.get(name) not in (None, "", "0") for name in filters.data),
+    ), status
 
 
 def _details_form(rfp, formdata=None):
@@ -175,8 +211,9 @@ def _manage(rfp, *, status: int = 200, **posted):
         "details": _details_form(rfp),
         "commitment": _deadline_form("commitment", "Commitment deadline", "Start the commitment window"),
         "publish": _deadline_form("publish", "Bid deadline", "Publish"),
-        "commitment_deadline": _deadline_form("commitment_deadline", "New commitment deadline",
-                                              "Change the commitment deadline"),
+        "commitment_deadline": _deadline_form(
+            "commitment_deadline", "New commitment deadline", "Change the commitment deadline"
+        ),
         "cancel": CancelForm(prefix="cancel"),
         "action": ActionForm(prefix="action"),
     }
@@ -185,12 +222,21 @@ def _manage(rfp, *, status: int = 200, **posted):
     line_forms.update(posted.get("line_forms", {}))
     events = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)
     return render_template(
-        "rfps/manage.html", rfp=rfp, template=template, forms=forms, line_forms=line_forms,
+        "rfps/manage.html",
+        rfp=rfp,
+        template=template,
+        forms=forms,
+        line_forms=line_forms,
         spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
-        events=events, versions=queries.document_versions(rfp.id),
+        events=events,
+        versions=queries.document_versions(rfp.id),
         actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
-        cancellable=rfp.status in services.CANCELLABLE, now=clock.utcnow(), min_bidding_days=services.MIN_BIDDING_DAYS,
-        erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", [])) if rfp.erate_eligible else None,
+        cancellable=rfp.status in services.CANCELLABLE,
+        now=clock.utcnow(),
+        min_bidding_days=services.MIN_BIDDING_DAYS,
+        erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", []))
+        if rfp.erate_eligible
+        else None,
     ), status
 
 
@@ -208,13 +254,24 @@ def update_details(rfp_id: int):
     rfp = queries.rfp_or_404(rfp_id)
     form = _details_form(rfp, request.form)
     if form.validate():
-        weights = {criterion["key"]: form[f"weight_{criterion['key']}"].data
-                   for criterion in (rfp.terms or {}).get("criteria", [])}
+        weights = {
+            criterion["key"]: form[f"weight_{criterion['key']}"].data
+            for criterion in (rfp.terms or {}).get("criteria", [])
+        }
         try:
-            services.update_details(current_user, rfp.id, services.DetailsInput(
-                title=form.title.data, tco_years=form.tco_years.data, erate_eligible=form.erate_eligible.data,
-                form470_number=form.form470_number.data, form470_date=form.form470_date.data, weights=weights,
-                minimum_score=form.minimum_score.data))
+            services.update_details(
+                current_user,
+                rfp.id,
+                services.DetailsInput(
+                    title=form.title.data,
+                    tco_years=form.tco_years.data,
+                    erate_eligible=form.erate_eligible.data,
+                    form470_number=form.form470_number.data,
+                    form470_date=form.form470_date.data,
+                    weights=weights,
+                    minimum_score=form.minimum_score.data,
+                ),
+            )
         except Refusal as error:
             if error.field == "weights":
                 form.form_errors.append(str(error))
@@ -238,8 +295,13 @@ def update_line(rfp_id: int, line_id: int):
     template = queries.template_for(rfp)
     if form.validate():
         try:
-            services.update_line(current_user, rfp.id, line.id, description=form.description.data or "",
-                                 spec={f.key: form[f"spec_{f.key}"].data for f in template.spec_fields})
+            services.update_line(
+                current_user,
+                rfp.id,
+                line.id,
+                description=form.description.data or "",
+                spec={f.key: form[f"spec_{f.key}"].data for f in template.spec_fields},
+            )
         except Rejection as rejected:
             show_on_form(form, rejected)
         except Refusal as error:
@@ -264,7 +326,9 @@ def drop_need(rfp_id: int, link_id: int):
         except Refusal as error:
             flash(str(error), "warning")
         else:
-            flash(f"{need.district.name}'s {need.quantity:,} × {need.item.name} is off the RFP and open again.", "success")
+            flash(
+                f"{need.district.name}'s {need.quantity:,} × {need.item.name} is off the RFP and open again.", "success"
+            )
     return redirect(url_for("rfps.manage", rfp_id=rfp_id))
 
 
@@ -291,9 +355,16 @@ def _deadline_action(rfp_id: int, prefix: str, label: str, button: str, action, 
 def start_commitment(rfp_id: int):
     """Open the commitment window: districts confirm or withdraw their pooled needs until its deadline."""
     return _deadline_action(
-        rfp_id, "commitment", "Commitment deadline", "Start the commitment window", services.start_commitment,
-        lambda rfp: f"{rfp.reference} is open for commitments until "
-                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+        rfp_id,
+        "commitment",
+        "Commitment deadline",
+        "Start the commitment window",
+        services.start_commitment,
+        lambda rfp: (
+            f"{rfp.reference} is open for commitments until "
+            f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed."
+        ),
+    )
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/commitment/deadline", methods=["POST"])
@@ -301,10 +372,16 @@ def start_commitment(rfp_id: int):
 def change_commitment_deadline(rfp_id: int):
     """Move the open commitment window's deadline, earlier or later."""
     return _deadline_action(
-        rfp_id, "commitment_deadline", "New commitment deadline", "Change the commitment deadline",
+        rfp_id,
+        "commitment_deadline",
+        "New commitment deadline",
+        "Change the commitment deadline",
         services.change_commitment_deadline,
-        lambda rfp: f"The commitment window of {rfp.reference} now closes at "
-                    f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed.")
+        lambda rfp: (
+            f"The commitment window of {rfp.reference} now closes at "
+            f"{clock.format_utc(rfp.commitment_deadline)}; the districts are e-mailed."
+        ),
+    )
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/publish", methods=["POST"])
@@ -312,8 +389,13 @@ def change_commitment_deadline(rfp_id: int):
 def publish(rfp_id: int):
     """Publish the RFP with what the districts confirmed."""
     return _deadline_action(
-        rfp_id, "publish", "Bid deadline", "Publish", services.publish,
-        lambda rfp: f"{rfp.reference} is published; bids are due by {clock.format_utc(rfp.bid_deadline)}.")
+        rfp_id,
+        "publish",
+        "Bid deadline",
+        "Publish",
+        services.publish,
+        lambda rfp: f"{rfp.reference} is published; bids are due by {clock.format_utc(rfp.bid_deadline)}.",
+    )
 
 
 @bp.route("/admin/rfps/<int:rfp_id>/cancel", methods=["POST"])
@@ -335,6 +417,7 @@ def cancel(rfp_id: int):
 
 
 # --- districts' commitments ------------------------------------------------------------------------------------------
+
 
 @bp.route("/commitments")
 @roles(Role.DISTRICT_BUYER)
@@ -359,22 +442,30 @@ def decide(link_id: int):
         return redirect(url_for("rfps.commitments"))
     confirm = bool(form.confirm.data)
     try:
-        link = services.decide_commitment(current_user, link_id, confirm=confirm,
-                                          named_publicly=bool(form.named_publicly.data))
+        link = services.decide_commitment(
+            current_user, link_id, confirm=confirm, named_publicly=bool(form.named_publicly.data)
+        )
     except Refusal as error:
         flash(str(error), "warning")
     else:
         line = link.line
         if confirm:
-            flash(f"Confirmed: {link.quantity:,} × {line.item.name} on {line.rfp.reference} line {line.line_no}"
-                  f"{', with your district named publicly' if link.named_publicly else ''}.", "success")
+            flash(
+                f"Confirmed: {link.quantity:,} × {line.item.name} on {line.rfp.reference} line {line.line_no}"
+                f"{', with your district named publicly' if link.named_publicly else ''}.",
+                "success",
+            )
         else:
-            flash(f"Withdrawn: {link.quantity:,} × {line.item.name} from {line.rfp.reference} line {line.line_no}; "
-                  "the need is open again.", "success")
+            flash(
+                f"Withdrawn: {link.quantity:,} × {line.item.name} from {line.rfp.reference} line {line.line_no}; "
+                "the need is open again.",
+                "success",
+            )
     return redirect(url_for("rfps.commitments"))
 
 
 # --- the public board --------------------------------------------------------------------------------------------------
+
 
 def public_rfp_or_404(reference: str) -> Rfp:
     """For the views of every area: the RFP the public may read, or a 404 exactly as for a reference that does not
@@ -405,8 +496,13 @@ def board():
 def show(reference: str):
     """One published RFP: lines, pooled quantities, deadline, criteria, terms, documents, questions and addenda."""
     rfp = _public_rfp_or_404(reference)
-    return render_template("rfps/show.html", rfp=rfp, template=queries.template_for(rfp),
-                           versions=queries.document_versions(rfp.id), preview=not queries.is_public(rfp))
+    return render_template(
+        "rfps/show.html",
+        rfp=rfp,
+        template=queries.template_for(rfp),
+        versions=queries.document_versions(rfp.id),
+        preview=not queries.is_public(rfp),
+    )
 
 
 def _document_html(rfp) -> tuple[str, int]:
@@ -433,7 +529,11 @@ def document_pdf(reference: str):
     """The RFP document (latest version, or ?version=N) as PDF."""
     rfp = _public_rfp_or_404(reference)
     html, version = _document_html(rfp)
-    return documents.render_pdf(html), 200, {
-        "Content-Type": "application/pdf",
-        "Content-Disposition": f'inline; filename="{rfp.reference}-v{version}.pdf"',
-    }
+    return (
+        documents.render_pdf(html),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{rfp.reference}-v{version}.pdf"',
+        },
+    )

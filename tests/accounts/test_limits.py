@@ -41,8 +41,9 @@ def test_viewing_the_sign_in_page_never_counts(client, make_buyer, limits):
     assert client.post("/sign-in", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
-def test_a_district_sharing_one_address_is_not_locked_out_by_its_staff_signing_in(app, client, make_buyer, make_district,
-                                                                                  limits):
+def test_a_district_sharing_one_address_is_not_locked_out_by_its_staff_signing_in(
+    app, client, make_buyer, make_district, limits
+):
     limits(COOP_SIGN_IN_RATE_LIMIT="3 per minute")
     district = make_district()
     for _ in range(6):
@@ -54,15 +55,25 @@ def test_a_district_sharing_one_address_is_not_locked_out_by_its_staff_signing_i
 def test_failed_sign_ins_per_account_are_limited_whatever_the_address(app, make_buyer, limits):
     limits(COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="3 per 15 minutes")
     user, colleague = make_buyer(), make_buyer()
-    statuses = [from_address(app.test_client(), f"203.0.113.{n}").post(
-        "/sign-in", data={"email": user.email.upper(), "password": "guess number x"}).status_code for n in range(4)]
+    statuses = [
+        from_address(app.test_client(), f"203.0.113.{n}")
+        .post("/sign-in", data={"email": user.email.upper(), "password": "guess number x"})
+        .status_code
+        for n in range(4)
+    ]
     assert statuses == [422, 422, 422, 429]
-    refused = from_address(app.test_client(), "198.51.100.7").post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    refused = from_address(app.test_client(), "198.51.100.7").post(
+        "/sign-in", data={"email": user.email, "password": PASSWORD}
+    )
     assert refused.status_code == 429
     assert TOO_MANY in text_of(refused)
     # The account is held, not the addresses: another account signs in from the same address.
-    assert from_address(app.test_client(), "203.0.113.1").post(
-        "/sign-in", data={"email": colleague.email, "password": PASSWORD}).status_code == 302
+    assert (
+        from_address(app.test_client(), "203.0.113.1")
+        .post("/sign-in", data={"email": colleague.email, "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 def test_sign_ups_are_limited_per_address(client, make_region, limits):
@@ -88,8 +99,11 @@ def redis_limits(another_app):
 
     def make_app():
         # Every app (a gunicorn worker, another host) opens its own connection to the counters.
-        return another_app(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
-                           COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="2 per 15 minutes")
+        return another_app(
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=prefix,
+            COOP_SIGN_IN_ACCOUNT_RATE_LIMIT="2 per 15 minutes",
+        )
 
     yield make_app
     for key in connection.scan_iter(f"*{prefix}*"):
@@ -97,8 +111,9 @@ def redis_limits(another_app):
     connection.close()
 
 
-def test_failed_sign_ins_counted_by_one_process_are_refused_by_another_through_redis(redis_limits, make_buyer,
-                                                                                      committed_db):
+def test_failed_sign_ins_counted_by_one_process_are_refused_by_another_through_redis(
+    redis_limits, make_buyer, committed_db
+):
     # Other processes see only what is committed (and on SQLite wait for the test's write lock otherwise).
     user = make_buyer()
     wrong = {"email": user.email, "password": "guess number x"}

@@ -65,8 +65,10 @@ def test_signing_out_ends_the_sessions_of_the_other_browsers_too(client, second_
 
 
 def change_password(client, current: str, new: str, confirm: str | None = None):
-    return client.post("/account/password", data={"current_password": current, "password": new,
-                                                  "confirm": new if confirm is None else confirm})
+    return client.post(
+        "/account/password",
+        data={"current_password": current, "password": new, "confirm": new if confirm is None else confirm},
+    )
 
 
 def test_a_password_change_ends_every_other_session_and_keeps_this_one(client, second_browser, sign_in, make_buyer):
@@ -76,12 +78,16 @@ def test_a_password_change_ends_every_other_session_and_keeps_this_one(client, s
     response = change_password(client, PASSWORD, "a brand new passphrase")
     assert response.status_code == 302
     assert "Your password is changed, and you are signed out on every other device." in text_of(
-        client.get("/dashboard", follow_redirects=True))
+        client.get("/dashboard", follow_redirects=True)
+    )
     assert client.get("/needs").status_code == 200
     assert second_browser.get("/needs").status_code == 302
     refused = second_browser.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert "Wrong e-mail or password." in text_of(refused)
-    assert second_browser.post("/sign-in", data={"email": user.email, "password": "a brand new passphrase"}).status_code == 302
+    assert (
+        second_browser.post("/sign-in", data={"email": user.email, "password": "a brand new passphrase"}).status_code
+        == 302
+    )
 
 
 def test_a_password_change_needs_the_current_password_and_a_good_new_one(client, second_browser, sign_in, make_buyer):

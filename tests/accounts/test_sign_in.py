@@ -15,9 +15,16 @@ from coop.roles import Role
 
 def district_sign_up(region_id: int, **overrides) -> dict:
     form = {
-        "kind": "district", "organisation_name": "Lakeview School District", "state": "OR", "region_id": str(region_id),
-        "enrollment": "1450", "nces_id": "4100001", "name": "Dana Reyes", "email": "Dana@Lakeview.k12.example",
-        "password": "a long enough pass", "confirm": "a long enough pass",
+        "kind": "district",
+        "organisation_name": "Lakeview School District",
+        "state": "OR",
+        "region_id": str(region_id),
+        "enrollment": "1450",
+        "nces_id": "4100001",
+        "name": "Dana Reyes",
+        "email": "Dana@Lakeview.k12.example",
+        "password": "a long enough pass",
+        "confirm": "a long enough pass",
     }
     form.update(overrides)
     return form
@@ -26,8 +33,9 @@ def district_sign_up(region_id: int, **overrides) -> dict:
 def test_a_district_signs_up_pending_approval_and_its_password_is_hashed_with_argon2id(client, make_region):
     region = make_region("north")
     client.post("/sign-up", data=district_sign_up(region.id))
-    response = client.post("/sign-in", data={"email": "dana@lakeview.k12.example", "password": "a long enough pass"},
-                           follow_redirects=True)
+    response = client.post(
+        "/sign-in", data={"email": "dana@lakeview.k12.example", "password": "a long enough pass"}, follow_redirects=True
+    )
     assert response.status_code == 200
     assert "Lakeview School District is pending" in text_of(response)
     user = db.session.scalar(sa.select(User).where(User.email == "dana@lakeview.k12.example"))
@@ -36,7 +44,11 @@ def test_a_district_signs_up_pending_approval_and_its_password_is_hashed_with_ar
     district = user.organisation
     assert isinstance(district, District)
     assert (district.status, district.region, district.enrollment, user.role) == (
-        OrganisationStatus.PENDING, region, 1450, Role.DISTRICT_BUYER)
+        OrganisationStatus.PENDING,
+        region,
+        1450,
+        Role.DISTRICT_BUYER,
+    )
 
 
 def test_a_pending_district_cannot_post_needs(client, make_region):
@@ -49,11 +61,19 @@ def test_a_pending_district_cannot_post_needs(client, make_region):
 
 def test_a_vendor_signs_up_with_the_regions_it_serves(client, make_region):
     north, south = make_region("north"), make_region("south")
-    response = client.post("/sign-up", data={
-        "kind": "vendor", "organisation_name": "Acme Edu Tech", "region_ids": [str(north.id), str(south.id)],
-        "website": "https://acme.example.com", "name": "Sam Lee", "email": "sam@acme.example.com",
-        "password": "another long pass", "confirm": "another long pass",
-    })
+    response = client.post(
+        "/sign-up",
+        data={
+            "kind": "vendor",
+            "organisation_name": "Acme Edu Tech",
+            "region_ids": [str(north.id), str(south.id)],
+            "website": "https://acme.example.com",
+            "name": "Sam Lee",
+            "email": "sam@acme.example.com",
+            "password": "another long pass",
+            "confirm": "another long pass",
+        },
+    )
     assert response.status_code == 302
     vendor = db.session.scalar(sa.select(Vendor).where(Vendor.name == "Acme Edu Tech"))
     assert vendor.regions == [north, south]
@@ -74,19 +94,26 @@ def test_sign_up_answers_the_same_for_a_known_email_and_writes_to_its_owner_inst
     region = make_region("north")
     existing = make_buyer()
     new = client.post("/sign-up", data=district_sign_up(region.id), follow_redirects=True)
-    known = client.post("/sign-up", data=district_sign_up(
-        region.id, email=existing.email.upper(), organisation_name="Hillside School District", nces_id="4100002"),
-        follow_redirects=True)
+    known = client.post(
+        "/sign-up",
+        data=district_sign_up(
+            region.id, email=existing.email.upper(), organisation_name="Hillside School District", nces_id="4100002"
+        ),
+        follow_redirects=True,
+    )
     assert new.status_code == known.status_code == 200
     assert [response.request.path for response in (new, known)] == ["/sign-in", "/sign-in"]
     assert text_of(new) == text_of(known)
-    assert ("Thank you for registering. Sign in with your e-mail and password; a cooperative administrator will "
-            "review your organisation shortly.") in text_of(known)
+    assert (
+        "Thank you for registering. Sign in with your e-mail and password; a cooperative administrator will "
+        "review your organisation shortly."
+    ) in text_of(known)
     assert db.session.scalar(sa.select(District.id).where(District.name == "Hillside School District")) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == existing.email)) == 1
     mail = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
     assert [(message.to_address, message.subject) for message in mail] == [
-        (existing.email, "Someone tried to register with your e-mail address")]
+        (existing.email, "Someone tried to register with your e-mail address")
+    ]
     assert "Someone tried to register Hillside School District on Coop with this e-mail address" in mail[0].body
 
 
@@ -135,7 +162,9 @@ def test_sign_in_attempts_are_limited_per_address(app, client, make_buyer, monke
     monkeypatch.setitem(app.config, "COOP_SIGN_IN_RATE_LIMIT", "3 per minute")
     limiter.reset()
     user = make_buyer()
-    statuses = [client.post("/sign-in", data={"email": user.email, "password": "guess number x"}).status_code for _ in range(4)]
+    statuses = [
+        client.post("/sign-in", data={"email": user.email, "password": "guess number x"}).status_code for _ in range(4)
+    ]
     assert statuses == [422, 422, 422, 429]
     refused = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert refused.status_code == 429

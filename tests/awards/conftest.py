@@ -29,10 +29,16 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLineNeed, RfpStatus
 
 def offer(tiers, *, pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0, regions=()):
     """A bid line's fields; ``tiers`` as ``[(min_quantity, unit_price_cents), ...]``."""
-    return {"product": "Model 14", "pricing_kind": pricing, "annual_cost_per_unit_cents": support_cents,
-            "capacity": capacity, "min_award_quantity": min_award, "regions": list(regions),
-            "spec_compliance": {},
-            "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers]}
+    return {
+        "product": "Model 14",
+        "pricing_kind": pricing,
+        "annual_cost_per_unit_cents": support_cents,
+        "capacity": capacity,
+        "min_award_quantity": min_award,
+        "regions": list(regions),
+        "spec_compliance": {},
+        "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
+    }
 
 
 @pytest.fixture
@@ -63,11 +69,16 @@ def make_bid(make_vendor, now) -> Callable[..., Bid]:
     def make(rfp: Rfp, vendor_name: str, offers: dict, *, status=BidStatus.SUBMITTED, brackets=()) -> Bid:
         """A bid of a new vendor; ``offers`` maps line numbers to :func:`offer` fields; submitted ones recorded."""
         lines = {line.line_no: line for line in rfp.lines}
-        bid = Bid(rfp=rfp, vendor=make_vendor(vendor_name), status=status,
-                  submitted_at=now() - timedelta(days=2) if status == BidStatus.SUBMITTED else None,
-                  lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
-                  discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
-                                     for value, percent in brackets])
+        bid = Bid(
+            rfp=rfp,
+            vendor=make_vendor(vendor_name),
+            status=status,
+            submitted_at=now() - timedelta(days=2) if status == BidStatus.SUBMITTED else None,
+            lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
+            discount_brackets=[
+                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
+            ],
+        )
         db.session.add(bid)
         db.session.flush()
         if status == BidStatus.SUBMITTED:
@@ -93,8 +104,10 @@ def commit_need(make_need):
 
 @pytest.fixture
 def districts(make_district, north, south):
-    return {name: make_district(name, region=region) for name, region in
-            (("Alder", north), ("Birch", north), ("Cedar", south))}
+    return {
+        name: make_district(name, region=region)
+        for name, region in (("Alder", north), ("Birch", north), ("Cedar", south))
+    }
 
 
 @pytest.fixture
@@ -112,13 +125,22 @@ def opened_rfp(make_rfp, now, districts, commit_need, make_bid, north, south) ->
     commit_need(rfp, 1, districts["Cedar"], 30)
     commit_need(rfp, 2, districts["Cedar"], 25)
     commit_need(rfp, 1, districts["Cedar"], 15, CommitmentStatus.WITHDRAWN)
-    make_bid(rfp, "Acme Devices", {
-        1: offer([(1, 300_00), (100, 280_00)], support_cents=12_00, regions=[north, south]),
-        2: offer([(1, 450_00), (40, 420_00)], regions=[north, south]),
-    }, brackets=[(25_000_00, "2")])
-    make_bid(rfp, "Birch Computing", {
-        1: offer([(1, 295_00), (100, 270_00)], pricing=PricingKind.INCREMENTAL, regions=[north]),
-    })
+    make_bid(
+        rfp,
+        "Acme Devices",
+        {
+            1: offer([(1, 300_00), (100, 280_00)], support_cents=12_00, regions=[north, south]),
+            2: offer([(1, 450_00), (40, 420_00)], regions=[north, south]),
+        },
+        brackets=[(25_000_00, "2")],
+    )
+    make_bid(
+        rfp,
+        "Birch Computing",
+        {
+            1: offer([(1, 295_00), (100, 270_00)], pricing=PricingKind.INCREMENTAL, regions=[north]),
+        },
+    )
     make_bid(rfp, "Cheap Draft", {1: offer([(1, 1_00)])}, status=BidStatus.DRAFT)
     make_bid(rfp, "Cheap Withdrawn", {1: offer([(1, 1_00)])}, status=BidStatus.WITHDRAWN)
     db.session.commit()
@@ -128,7 +150,10 @@ def opened_rfp(make_rfp, now, districts, commit_need, make_bid, north, south) ->
 @pytest.fixture
 def bid_of():
     def find(rfp: Rfp, vendor_name: str) -> Bid:
-        return next(bid for bid in db.session.scalars(db.select(Bid).where(Bid.rfp_id == rfp.id))
-                    if bid.vendor.name == vendor_name)
+        return next(
+            bid
+            for bid in db.session.scalars(db.select(Bid).where(Bid.rfp_id == rfp.id))
+            if bid.vendor.name == vendor_name
+        )
 
     return find

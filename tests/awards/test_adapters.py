@@ -30,8 +30,9 @@ class Evaluation:
 
 
 def build(rfp, evaluations=None, **options):
-    return adapters.problem_document(adapters.problem_for(rfp, options=adapters.RoundOptions(**options),
-                                                          evaluations=evaluations or {}))
+    return adapters.problem_document(
+        adapters.problem_for(rfp, options=adapters.RoundOptions(**options), evaluations=evaluations or {})
+    )
 
 
 def test_the_problem_holds_confirmed_quantities_and_the_bids_as_opened(opened_rfp, districts, bid_of):
@@ -44,17 +45,24 @@ def test_the_problem_holds_confirmed_quantities_and_the_bids_as_opened(opened_rf
     alder, birch_district, cedar = (f"D{districts[name].organisation_id}" for name in ("Alder", "Birch", "Cedar"))
     assert document["tco_years"] == 4
     assert document["items"] == [{"id": "L1"}, {"id": "L2"}]
-    assert document["districts"] == [{"id": alder, "region": "north"}, {"id": birch_district, "region": "north"},
-                                     {"id": cedar, "region": "south"}]
+    assert document["districts"] == [
+        {"id": alder, "region": "north"},
+        {"id": birch_district, "region": "north"},
+        {"id": cedar, "region": "south"},
+    ]
     # Alder's two needs are one demand; proposed and withdrawn commitments are not demands.
     assert document["demands"] == [
-        {"district": alder, "item": "L1", "quantity": 60}, {"district": birch_district, "item": "L1", "quantity": 50},
-        {"district": cedar, "item": "L1", "quantity": 30}, {"district": alder, "item": "L2", "quantity": 20},
+        {"district": alder, "item": "L1", "quantity": 60},
+        {"district": birch_district, "item": "L1", "quantity": 50},
+        {"district": cedar, "item": "L1", "quantity": 30},
+        {"district": alder, "item": "L2", "quantity": 20},
         {"district": cedar, "item": "L2", "quantity": 25},
     ]
     assert [offer["id"] for offer in document["offers"]] == [f"B{acme.id}-L1", f"B{acme.id}-L2", f"B{birch.id}-L1"]
-    assert document["offers"][0]["tiers"] == [{"min_quantity": 1, "unit_price": "300.00"},
-                                              {"min_quantity": 100, "unit_price": "280.00"}]
+    assert document["offers"][0]["tiers"] == [
+        {"min_quantity": 1, "unit_price": "300.00"},
+        {"min_quantity": 100, "unit_price": "280.00"},
+    ]
     assert document["offers"][0]["annual_cost_per_unit"] == "12.00"
     assert document["offers"][2]["pricing"] == "incremental"
     assert document["offers"][2]["regions"] == ["north"]
@@ -67,11 +75,21 @@ def test_the_problem_holds_confirmed_quantities_and_the_bids_as_opened(opened_rf
 
 def test_a_bid_set_aside_by_its_evaluation_is_left_out_and_factors_reach_the_engine(opened_rfp, bid_of):
     acme, birch = bid_of(opened_rfp, "Acme Devices"), bid_of(opened_rfp, "Birch Computing")
-    document = build(opened_rfp, {birch.id: Evaluation("Scored 40 of 100, below the minimum of 60."),
-                                  acme.id: Evaluation(evaluation_factor=Decimal("1.0833333333"))})
+    document = build(
+        opened_rfp,
+        {
+            birch.id: Evaluation("Scored 40 of 100, below the minimum of 60."),
+            acme.id: Evaluation(evaluation_factor=Decimal("1.0833333333")),
+        },
+    )
     assert [offer["vendor"] for offer in document["offers"]] == [f"V{acme.vendor_id}", f"V{acme.vendor_id}"]
-    assert document["vendors"] == [{"id": f"V{acme.vendor_id}", "evaluation_factor": "1.083333",
-                                    "total_discounts": [{"min_value": "25000.00", "percent": "2"}]}]
+    assert document["vendors"] == [
+        {
+            "id": f"V{acme.vendor_id}",
+            "evaluation_factor": "1.083333",
+            "total_discounts": [{"min_value": "25000.00", "percent": "2"}],
+        }
+    ]
 
 
 def test_offers_serve_only_regions_where_districts_buy(opened_rfp, make_bid, make_region, line_offer, north, bid_of):
@@ -82,7 +100,11 @@ def test_offers_serve_only_regions_where_districts_buy(opened_rfp, make_bid, mak
     document = build(opened_rfp)
     # The engine knows regions only as districts' regions: an offer for the east alone serves nobody here.
     assert [offer["id"] for offer in document["offers"]] == [
-        f"B{acme.id}-L1", f"B{acme.id}-L2", f"B{birch.id}-L1", f"B{both.id}-L2"]
+        f"B{acme.id}-L1",
+        f"B{acme.id}-L2",
+        f"B{birch.id}-L1",
+        f"B{both.id}-L2",
+    ]
     assert document["offers"][-1]["regions"] == ["north"]
     assert f"V{eastern.vendor_id}" not in {vendor["id"] for vendor in document["vendors"]}
 
@@ -94,23 +116,55 @@ def test_the_result_comes_back_as_rows_with_database_ids_and_exact_cents(opened_
     assert result["status"] == "optimal"
     assert result["total_cost"] == "60957.00"
     bid_lines = {(line.bid_id, line.rfp_line_id): line.id for line in db.session.scalars(db.select(BidLine))}
-    rows = sorted((award.rfp_line_id, award.district_id, award.vendor_id, award.bid_line_id, award.quantity,
-                   award.unit_price, award.cost_cents, award.support_cost_cents, award.discount_cents)
-                  for award in adapters.awards_from(result, opened_rfp))
+    rows = sorted(
+        (
+            award.rfp_line_id,
+            award.district_id,
+            award.vendor_id,
+            award.bid_line_id,
+            award.quantity,
+            award.unit_price,
+            award.cost_cents,
+            award.support_cost_cents,
+            award.discount_cents,
+        )
+        for award in adapters.awards_from(result, opened_rfp)
+    )
     alder, birch_district, cedar = (districts[name].organisation_id for name in ("Alder", "Birch", "Cedar"))
     line_1, line_2 = lines[1].id, lines[2].id
-    assert rows == sorted([
-        (line_1, alder, birch.vendor_id, bid_lines[(birch.id, line_1)], 60, Decimal("292.50"), 1755000, 0, 0),
-        (line_1, birch_district, birch.vendor_id, bid_lines[(birch.id, line_1)], 50, Decimal("292.50"), 1462500, 0, 0),
-        (line_1, cedar, acme.vendor_id, bid_lines[(acme.id, line_1)], 30, Decimal("300.00"), 900000, 144000, 18000),
-        (line_2, alder, acme.vendor_id, bid_lines[(acme.id, line_2)], 20, Decimal("420.00"), 840000, 0, 16800),
-        (line_2, cedar, acme.vendor_id, bid_lines[(acme.id, line_2)], 25, Decimal("420.00"), 1050000, 0, 21000),
-    ])
-    shares = {share.district_id: (share.pooled_cost_cents, share.standalone_cost_cents, share.savings_cents,
-                                  share.standalone_note)
-              for share in adapters.shares_from(result, "capped_equal_price")}
-    assert shares == {alder: (2578200, 2670000, 91800, ""), birch_district: (1462500, 1475000, 12500, ""),
-                      cedar: (2055000, 2169000, 114000, "")}
+    assert rows == sorted(
+        [
+            (line_1, alder, birch.vendor_id, bid_lines[(birch.id, line_1)], 60, Decimal("292.50"), 1755000, 0, 0),
+            (
+                line_1,
+                birch_district,
+                birch.vendor_id,
+                bid_lines[(birch.id, line_1)],
+                50,
+                Decimal("292.50"),
+                1462500,
+                0,
+                0,
+            ),
+            (line_1, cedar, acme.vendor_id, bid_lines[(acme.id, line_1)], 30, Decimal("300.00"), 900000, 144000, 18000),
+            (line_2, alder, acme.vendor_id, bid_lines[(acme.id, line_2)], 20, Decimal("420.00"), 840000, 0, 16800),
+            (line_2, cedar, acme.vendor_id, bid_lines[(acme.id, line_2)], 25, Decimal("420.00"), 1050000, 0, 21000),
+        ]
+    )
+    shares = {
+        share.district_id: (
+            share.pooled_cost_cents,
+            share.standalone_cost_cents,
+            share.savings_cents,
+            share.standalone_note,
+        )
+        for share in adapters.shares_from(result, "capped_equal_price")
+    }
+    assert shares == {
+        alder: (2578200, 2670000, 91800, ""),
+        birch_district: (1462500, 1475000, 12500, ""),
+        cedar: (2055000, 2169000, 114000, ""),
+    }
     assert sum(pooled for pooled, *_ in shares.values()) == 6095700
 
 

@@ -66,12 +66,24 @@ def start_worker(app, redis_queue) -> Iterator:
     workers: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": _database_url(app), "COOP_ROUND_HEARTBEAT_S": "0.2",
-               "COOP_ROUND_PROGRESS_EVERY_S": "0", "SECRET_KEY": "test-secret-key"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(app),
+            "COOP_ROUND_HEARTBEAT_S": "0.2",
+            "COOP_ROUND_PROGRESS_EVERY_S": "0",
+            "SECRET_KEY": "test-secret-key",
+        }
         rq = Path(sys.executable).parent / "rq"
-        workers.append(subprocess.Popen([str(rq), "worker", "--burst", "--url", REDIS_URL, redis_queue],
-                                        env=env, cwd=Path(__file__).resolve().parents[2], start_new_session=True,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
+        workers.append(
+            subprocess.Popen(
+                [str(rq), "worker", "--burst", "--url", REDIS_URL, redis_queue],
+                env=env,
+                cwd=Path(__file__).resolve().parents[2],
+                start_new_session=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        )
         return workers[-1]
 
     yield start
@@ -142,8 +154,10 @@ def wait_until(round_id: int, condition, worker: subprocess.Popen) -> AwardRound
 
 
 def rows_of(round_id: int) -> tuple[int, int]:
-    counts = tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model)
-                                     .where(model.award_round_id == round_id)) for model in (Award, DistrictShare))
+    counts = tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.award_round_id == round_id))
+        for model in (Award, DistrictShare)
+    )
     db.session.rollback()
     return counts
 
@@ -186,8 +200,9 @@ def test_a_cancel_stops_the_running_round_and_nothing_is_written(admin, large_rf
     assert done.result is None and rows_of(round_id) == (0, 0)
 
 
-def test_a_worker_killed_mid_round_leaves_it_failed_and_rerunnable_never_half_written(app, admin, large_rfp,
-                                                                                     start_worker, monkeypatch, now):
+def test_a_worker_killed_mid_round_leaves_it_failed_and_rerunnable_never_half_written(
+    app, admin, large_rfp, start_worker, monkeypatch, now
+):
     round_id = services.start_round(admin, large_rfp.id, adapters.RoundOptions()).id
     db.session.rollback()
     worker = start_worker()

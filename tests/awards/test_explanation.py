@@ -28,9 +28,15 @@ HOSTILE = "Cedar $x^2$ </svg><script>alert(1)</script> & Co"
 
 
 def _line(tiers, *, pricing=PricingKind.ALL_UNITS, capacity=None, min_award=0, regions=()):
-    return {"product": "Laptop", "pricing_kind": pricing, "annual_cost_per_unit_cents": 0, "capacity": capacity,
-            "min_award_quantity": min_award, "regions": list(regions),
-            "tiers": [PriceTier(min_quantity=q, unit_price_cents=price) for q, price in tiers]}
+    return {
+        "product": "Laptop",
+        "pricing_kind": pricing,
+        "annual_cost_per_unit_cents": 0,
+        "capacity": capacity,
+        "min_award_quantity": min_award,
+        "regions": list(regions),
+        "tiers": [PriceTier(min_quantity=q, unit_price_cents=price) for q, price in tiers],
+    }
 
 
 @pytest.fixture
@@ -50,8 +56,13 @@ def round_documents(make_rfp, make_district, make_vendor, make_region, now):
     lines = {line.line_no: line for line in rfp.lines}
 
     def bid(name, offers):
-        row = Bid(rfp=rfp, vendor=make_vendor(name), status=BidStatus.SUBMITTED, submitted_at=now() - timedelta(days=2),
-                  lines=[BidLine(rfp_line=lines[n], **fields) for n, fields in offers.items()])
+        row = Bid(
+            rfp=rfp,
+            vendor=make_vendor(name),
+            status=BidStatus.SUBMITTED,
+            submitted_at=now() - timedelta(days=2),
+            lines=[BidLine(rfp_line=lines[n], **fields) for n, fields in offers.items()],
+        )
         db.session.add(row)
         db.session.flush()
         row.submitted_content = services.content(row)
@@ -67,8 +78,11 @@ def round_documents(make_rfp, make_district, make_vendor, make_region, now):
     problem = Problem(
         items=(Item("L1"), Item("L2")),
         districts=(District(f"D{alder.id}", "north"), District(f"D{birch_valley.id}", "south")),
-        demands=(Demand(f"D{alder.id}", "L1", 70), Demand(f"D{alder.id}", "L2", 40),
-                 Demand(f"D{birch_valley.id}", "L1", 50)),
+        demands=(
+            Demand(f"D{alder.id}", "L1", 70),
+            Demand(f"D{alder.id}", "L2", 40),
+            Demand(f"D{birch_valley.id}", "L1", 50),
+        ),
         offers=tuple(offers),
         vendors=tuple(Vendor(adapters.vendor_id(v.bid)) for v in versions),
         tco_years=4,
@@ -83,31 +97,59 @@ def test_the_explanation_names_vendors_districts_and_lines(round_documents):
     first, second = explained.lines
     assert first.title.startswith("Line 1: 11-inch student laptop (LAPTOP-")
     assert [(a.vendor, a.districts, a.quantity, a.tier, a.unit_price, a.total) for a in first.awards] == [
-        ("Acme Devices", ("Alder School District", "Birch Valley SD"), 120, "from 100 units at $280.00", "$280.00",
-         "$33,600.00")]
+        (
+            "Acme Devices",
+            ("Alder School District", "Birch Valley SD"),
+            120,
+            "from 100 units at $280.00",
+            "$280.00",
+            "$33,600.00",
+        )
+    ]
     # Without Acme: Cedar takes Alder's 70 (20,300.00), Birch Computing Birch Valley's 50 (15,500.00).
-    assert first.runner_up == ("Without Acme Devices, the best allocation of this line would cost $35,800.00 and the "
-                               "round $53,800.00, $2,200.00 more.")
+    assert first.runner_up == (
+        "Without Acme Devices, the best allocation of this line would cost $35,800.00 and the "
+        "round $53,800.00, $2,200.00 more."
+    )
     assert [(a.vendor, a.districts, a.total) for a in first.runner_up_awards] == [
-        (HOSTILE, ("Alder School District",), "$20,300.00"), ("Birch Computing", ("Birch Valley SD",), "$15,500.00")]
+        (HOSTILE, ("Alder School District",), "$20,300.00"),
+        ("Birch Computing", ("Birch Valley SD",), "$15,500.00"),
+    ]
     assert [(row.vendor, row.reason, row.message) for row in first.lost] == [
-        (HOSTILE, "Dearer at the pooled volume",
-         f"Dearer at the pooled volume: at 70 units (the volume of the districts it serves) {HOSTILE} would cost "
-         "$290.00 a unit over 4 years (unit price $290.00); those districts pay $280.00 a unit as awarded."),
-        ("Birch Computing", "Dearer at the pooled volume",
-         "Dearer at the pooled volume: at 120 units (the volume of the districts it serves) Birch Computing would "
-         "cost $306.50 a unit over 4 years (incremental bands down to $290.00); those districts pay $280.00 a unit "
-         "as awarded."),
+        (
+            HOSTILE,
+            "Dearer at the pooled volume",
+            f"Dearer at the pooled volume: at 70 units (the volume of the districts it serves) {HOSTILE} would cost "
+            "$290.00 a unit over 4 years (unit price $290.00); those districts pay $280.00 a unit as awarded.",
+        ),
+        (
+            "Birch Computing",
+            "Dearer at the pooled volume",
+            "Dearer at the pooled volume: at 120 units (the volume of the districts it serves) Birch Computing would "
+            "cost $306.50 a unit over 4 years (incremental bands down to $290.00); those districts pay $280.00 a unit "
+            "as awarded.",
+        ),
     ]
     assert [(row.vendor, row.reason, row.message) for row in second.lost] == [
-        (HOSTILE, "Minimum award not reached", f"{HOSTILE} must be awarded at least 50 units if awarded at all, but "
-                                               "the districts it serves order only 40.")]
-    assert second.runner_up.startswith("Without Acme Devices, this line could not be bought: the minimum award "
-                                       "quantities of the offers serving it cannot be reached")
+        (
+            HOSTILE,
+            "Minimum award not reached",
+            f"{HOSTILE} must be awarded at least 50 units if awarded at all, but "
+            "the districts it serves order only 40.",
+        )
+    ]
+    assert second.runner_up.startswith(
+        "Without Acme Devices, this line could not be bought: the minimum award "
+        "quantities of the offers serving it cannot be reached"
+    )
     # Alone: Alder 70 x 290.00 + 18,000.00 = 38,300.00, Birch Valley 50 x 300.00 = 15,000.00.
     pooling = explained.pooling
     assert (pooling.pooled_cost, pooling.standalone_cost, pooling.savings, pooling.complete) == (
-        "$51,600.00", "$53,300.00", "$1,700.00", True)
+        "$51,600.00",
+        "$53,300.00",
+        "$1,700.00",
+        True,
+    )
 
 
 def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(app, round_documents, table_rows):
@@ -117,8 +159,11 @@ def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(ap
         html = render_template("awards/_explanation.html", explanation=explained)
     page = BeautifulSoup(html, "html.parser")
     assert [h.get_text(" ", strip=True) for h in page.find_all(["h2", "h3"])] == [
-        "Explanation of the award", "Buying together against buying alone", explained.lines[0].title,
-        explained.lines[1].title]
+        "Explanation of the award",
+        "Buying together against buying alone",
+        explained.lines[0].title,
+        explained.lines[1].title,
+    ]
     assert page.find(id="pooling-savings").get_text() == "$1,700.00"
 
     class Page:  # what table_rows reads
@@ -130,10 +175,12 @@ def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(ap
 
     assert table_rows(Page(html), "chart-L1-awards") == [
         "Acme Devices Alder School District, Birch Valley SD 120 from 100 units at $280.00 $280.00 $33,600.00 $0.00 "
-        "$0.00 $33,600.00"]
+        "$0.00 $33,600.00"
+    ]
     assert table_rows(Page(html), "chart-L1-figures")[2] == (
         "Birch Computing Incremental 1+ units: $310.00; 100+ units: $290.00 99 units: $30,690.00; "
-        "120 units: $36,780.00 unlimited 0 not awarded")
+        "120 units: $36,780.00 unlimited 0 not awarded"
+    )
     svgs = page.find_all("svg")
     assert [svg["aria-labelledby"] for svg in svgs] == ["chart-L1-title chart-L1-desc", "chart-L2-title chart-L2-desc"]
     assert svgs[0].find("title").get_text() == f"{explained.lines[0].title}: cost against quantity"
@@ -144,15 +191,22 @@ def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(ap
 
 
 def test_a_chart_is_the_same_bytes_for_the_same_figures_and_escapes_names():
-    series = [charts.Series(HOSTILE, ((0, Decimal("0.00")), (99, Decimal("10890.00")), (100, Decimal("10000.00"))),
-                            (100, Decimal("10000.00"))),
-              charts.Series("Birch", ((0, Decimal("0.00")), (110, Decimal("9850.00"))), None)]
+    series = [
+        charts.Series(
+            HOSTILE,
+            ((0, Decimal("0.00")), (99, Decimal("10890.00")), (100, Decimal("10000.00"))),
+            (100, Decimal("10000.00")),
+        ),
+        charts.Series("Birch", ((0, Decimal("0.00")), (110, Decimal("9850.00"))), None),
+    ]
     first = charts.line_chart("chart-L1", "Line 1 <laptops>", "Two offers & one award", series)
     assert first == charts.line_chart("chart-L1", "Line 1 <laptops>", "Two offers & one award", series)
     svg = ET.fromstring(first)  # well-formed whatever the names
     ns = {"svg": "http://www.w3.org/2000/svg"}
     assert (svg.find("svg:title", ns).text, svg.find("svg:desc", ns).text) == (
-        "Line 1 <laptops>", "Two offers & one award")
+        "Line 1 <laptops>",
+        "Two offers & one award",
+    )
     texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert HOSTILE in texts and f"{HOSTILE}: awarded 100 units" in texts
     assert "<script" not in first and "dc:date" not in first
@@ -182,21 +236,24 @@ def test_an_infeasible_round_names_each_unmet_demand_and_why(app, round_document
     explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)
     assert (explained.status, explained.lines) == ("infeasible", ())
     assert [(u.district, u.line, u.quantity) for u in explained.unmet] == [
-        ("Alder School District", explained.unmet[0].line, 40)]
+        ("Alder School District", explained.unmet[0].line, 40)
+    ]
     assert explained.unmet[0].line.startswith("Line 2: 14-inch student laptop")
     # The engine's reason, its ids in words.
     cedar = next(o["id"] for o in problem["offers"] if o["item"] == "L2")
     assert result["unmet"][0]["reason"] == (
-        f"the minimum award quantities of the offers serving it cannot be reached: {cedar} (50)")
-    assert explained.unmet[0].reason == (f"the minimum award quantities of the offers serving it cannot be reached: "
-                                         f"{HOSTILE}'s offer on line 2 (50)")
+        f"the minimum award quantities of the offers serving it cannot be reached: {cedar} (50)"
+    )
+    assert explained.unmet[0].reason == (
+        f"the minimum award quantities of the offers serving it cannot be reached: {HOSTILE}'s offer on line 2 (50)"
+    )
     with app.test_request_context():
         html = render_template("awards/_explanation.html", explanation=explained)
     assert "Demands that cannot be met" in html and "Alder School District" in html
 
 
 def _contrast_with_white(colour: str) -> float:
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     return 1.05 / (luminance + 0.05)

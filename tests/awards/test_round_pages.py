@@ -45,8 +45,9 @@ def test_running_a_round_from_the_form_shows_its_awards_and_shares(admin_client,
     page = text_of(response)
     assert "Round 1 is solved." in page
     assert "Total cost of ownership $60,957.00" in page
-    assert ("Share rule Capped equal price: every district pays the achieved price, capped at its standalone "
-            "cost") in page
+    assert (
+        "Share rule Capped equal price: every district pays the achieved price, capped at its standalone cost"
+    ) in page
     assert table_rows(response, "awards") == [
         "1: 11-inch student laptop Alder Birch Computing 60 $292.50 $17,550.00",
         "1: 11-inch student laptop Birch Birch Computing 50 $292.50 $14,625.00",
@@ -55,26 +56,30 @@ def test_running_a_round_from_the_form_shows_its_awards_and_shares(admin_client,
         "2: 14-inch student laptop Cedar Acme Devices 25 $420.00 $10,500.00",
     ]
     assert table_rows(response, "shares") == [
-        "Alder $25,782.00 $26,700.00 $918.00", "Birch $14,625.00 $14,750.00 $125.00",
+        "Alder $25,782.00 $26,700.00 $918.00",
+        "Birch $14,625.00 $14,750.00 $125.00",
         "Cedar $20,550.00 $21,690.00 $1,140.00",
     ]
     html = response.get_data(as_text=True)
     assert "{# explanation" not in html and "data-progress-url" not in html
     # The explanation drawn when the round ended: every line, its chart, and the way to the fairness gate.
-    assert html.count('<svg ') == 2 and 'aria-labelledby="chart-L1-title chart-L1-desc"' in html
+    assert html.count("<svg ") == 2 and 'aria-labelledby="chart-L1-title chart-L1-desc"' in html
     assert 'id="fairness-gate-link"' in html
     pdf = admin_client.get(rounds_url(opened_rfp, "/1/explanation.pdf"))
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("time_limit_s", "1", forms.TIME_LIMIT_RANGE),
-    ("time_limit_s", "", forms.TIME_LIMIT_RANGE),
-    ("max_vendors_per_item", "0", forms.VENDOR_CAP_RANGE),
-    ("max_vendors_per_item", "two", forms.VENDOR_CAP_RANGE),
-    ("share_rule", "cheapest_first", forms.SHARE_RULE_UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("time_limit_s", "1", forms.TIME_LIMIT_RANGE),
+        ("time_limit_s", "", forms.TIME_LIMIT_RANGE),
+        ("max_vendors_per_item", "0", forms.VENDOR_CAP_RANGE),
+        ("max_vendors_per_item", "two", forms.VENDOR_CAP_RANGE),
+        ("share_rule", "cheapest_first", forms.SHARE_RULE_UNKNOWN),
+    ],
+)
 def test_bad_options_are_named_and_run_nothing(admin_client, opened_rfp, field, value, message):
     response = admin_client.post(rounds_url(opened_rfp), data={**DEFAULTS, field: value})
     assert response.status_code == 422
@@ -101,21 +106,34 @@ def test_the_problem_and_result_download_as_stored(admin_client, admin, opened_r
     award_round = services.start_round(admin, opened_rfp.id, adapters.RoundOptions())
     for name, stored in (("problem", award_round.problem), ("result", award_round.result)):
         response = admin_client.get(rounds_url(opened_rfp, f"/1/{name}.json"))
-        assert (response.headers["Content-Disposition"]
-                == f'attachment; filename="{opened_rfp.reference}-round-1-{name}.json"')
+        assert (
+            response.headers["Content-Disposition"]
+            == f'attachment; filename="{opened_rfp.reference}-round-1-{name}.json"'
+        )
         assert json.loads(response.get_data(as_text=True)) == stored
 
 
 @pytest.fixture
 def running(admin, opened_rfp, now):
     """A round a worker is running, half-way through its search."""
-    award_round = AwardRound(rfp_id=opened_rfp.id, number=1, status=AwardRoundStatus.RUNNING, options={
-        **adapters.RoundOptions().to_dict()}, rule="capped_equal_price",
-        problem=adapters.problem_document(adapters.problem_for(opened_rfp, options=adapters.RoundOptions(),
-                                                               evaluations={})),
-        phase="searching", best_cost_cents=6_200_000, lower_bound_cents=6_000_000, progress_gap=0.0322,
-        elapsed_s=12.5, started_at=now() - timedelta(seconds=13), heartbeat_at=now() - timedelta(seconds=1),
-        created_by_id=admin.id)
+    award_round = AwardRound(
+        rfp_id=opened_rfp.id,
+        number=1,
+        status=AwardRoundStatus.RUNNING,
+        options={**adapters.RoundOptions().to_dict()},
+        rule="capped_equal_price",
+        problem=adapters.problem_document(
+            adapters.problem_for(opened_rfp, options=adapters.RoundOptions(), evaluations={})
+        ),
+        phase="searching",
+        best_cost_cents=6_200_000,
+        lower_bound_cents=6_000_000,
+        progress_gap=0.0322,
+        elapsed_s=12.5,
+        started_at=now() - timedelta(seconds=13),
+        heartbeat_at=now() - timedelta(seconds=1),
+        created_by_id=admin.id,
+    )
     db.session.add(award_round)
     db.session.commit()
     return award_round
@@ -132,10 +150,19 @@ def test_a_running_round_shows_its_live_progress_and_a_cancel_button(admin_clien
     assert "Best cost so far $62,000.00 Lower bound $60,000.00 Gap 3.22% Elapsed 12.5 s" in page
     assert "Cancel the round" in page and "result.json" not in page
     progress = admin_client.get(rounds_url(opened_rfp, "/1/progress.json")).get_json()
-    assert progress == {"number": 1, "status": "running", "phase": "searching", "done": False,
-                        "cancel_requested": False, "best_cost_cents": 6_200_000, "lower_bound_cents": 6_000_000,
-                        "gap": 0.0322, "elapsed_s": 12.5, "heartbeat_at": running.heartbeat_at.isoformat(),
-                        "message": None}
+    assert progress == {
+        "number": 1,
+        "status": "running",
+        "phase": "searching",
+        "done": False,
+        "cancel_requested": False,
+        "best_cost_cents": 6_200_000,
+        "lower_bound_cents": 6_000_000,
+        "gap": 0.0322,
+        "elapsed_s": 12.5,
+        "heartbeat_at": running.heartbeat_at.isoformat(),
+        "message": None,
+    }
     assert admin_client.get(rounds_url(opened_rfp, "/1/result.json")).status_code == 404
     response = admin_client.post(rounds_url(opened_rfp, "/1/cancel"))
     assert response.status_code == 302
@@ -184,12 +211,15 @@ def test_a_round_factored_by_evaluations_says_what_it_minimised(admin_client, ad
     page = text_of(admin_client.get(rounds_url(opened_rfp, "/1")))
     # Acme's $27,900.00 - $558.00 + $1,440.00 counts 1.1 times: $31,660.20; Birch's $32,175.00 as it is.
     assert "Total cost of ownership $60,957.00" in page
-    assert ("Evaluated cost $63,835.20: what the round minimised, each vendor's cost times its evaluation factor; "
-            "districts pay real prices") in page.replace("&#39;", "'")
+    assert (
+        "Evaluated cost $63,835.20: what the round minimised, each vendor's cost times its evaluation factor; "
+        "districts pay real prices"
+    ) in page.replace("&#39;", "'")
 
 
-def test_a_large_round_goes_to_the_background_and_can_be_cancelled_while_queued(app, admin_client, opened_rfp,
-                                                                                  monkeypatch):
+def test_a_large_round_goes_to_the_background_and_can_be_cancelled_while_queued(
+    app, admin_client, opened_rfp, monkeypatch
+):
     monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setitem(app.config, "COOP_ROUND_INLINE_MAX_SIZE", 0)
     monkeypatch.setattr(jobs, "enqueue", lambda job, *args, **kwargs: None)  # a worker will take it
@@ -208,6 +238,7 @@ def test_a_refused_round_says_why_on_the_form(admin_client, opened_rfp):
     db.session.commit()
     response = admin_client.post(rounds_url(opened_rfp), data=DEFAULTS)
     assert response.status_code == 422
-    assert (f"{opened_rfp.reference} is awarded: award rounds run only while its bids are opened and it is not yet "
-            "awarded.") in text_of(response)
+    assert (
+        f"{opened_rfp.reference} is awarded: award rounds run only while its bids are opened and it is not yet awarded."
+    ) in text_of(response)
     assert f"{opened_rfp.reference} is awarded: no new round can run." in text_of(response)

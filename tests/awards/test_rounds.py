@@ -22,13 +22,16 @@ DEFAULT = adapters.RoundOptions()
 
 
 def award_rows(award_round: AwardRound) -> list[tuple]:
-    return sorted((award.rfp_line.line_no, award.district.name, award.vendor.name, award.quantity, award.cost_cents)
-                  for award in award_round.awards)
+    return sorted(
+        (award.rfp_line.line_no, award.district.name, award.vendor.name, award.quantity, award.cost_cents)
+        for award in award_round.awards
+    )
 
 
 def counts() -> tuple[int, int, int]:
-    return tuple(db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                 for model in (AwardRound, Award, DistrictShare))
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (AwardRound, Award, DistrictShare)
+    )
 
 
 def reload(award_round: AwardRound) -> AwardRound:
@@ -39,11 +42,18 @@ def reload(award_round: AwardRound) -> AwardRound:
 def test_a_small_round_runs_inline_and_stores_its_problem_result_awards_and_shares(admin, opened_rfp):
     award_round = reload(services.start_round(admin, opened_rfp.id, DEFAULT))
     assert (award_round.number, award_round.status, award_round.solver_status) == (
-        1, AwardRoundStatus.SOLVED, "optimal")
+        1,
+        AwardRoundStatus.SOLVED,
+        "optimal",
+    )
     assert award_round.total_cost_cents == 6095700
     assert award_round.rule == "capped_equal_price"
-    assert award_round.options == {"max_vendors_per_item": None, "split_district_demand": False,
-                                   "share_rule": "capped_equal_price", "time_limit_s": 60}
+    assert award_round.options == {
+        "max_vendors_per_item": None,
+        "split_district_demand": False,
+        "share_rule": "capped_equal_price",
+        "time_limit_s": 60,
+    }
     assert award_round.problem["format"] == "coop.allocation/1"
     # What the fairness gate reads: every standalone cost, the rule's shares and the core check.
     result = award_round.result
@@ -52,16 +62,21 @@ def test_a_small_round_runs_inline_and_stores_its_problem_result_awards_and_shar
     assert result["worse_off"] == []
     assert result["core"]["blocked"] is False
     assert award_rows(award_round) == [
-        (1, "Alder", "Birch Computing", 60, 1755000), (1, "Birch", "Birch Computing", 50, 1462500),
-        (1, "Cedar", "Acme Devices", 30, 900000), (2, "Alder", "Acme Devices", 20, 840000),
+        (1, "Alder", "Birch Computing", 60, 1755000),
+        (1, "Birch", "Birch Computing", 50, 1462500),
+        (1, "Cedar", "Acme Devices", 30, 900000),
+        (2, "Alder", "Acme Devices", 20, 840000),
         (2, "Cedar", "Acme Devices", 25, 1050000),
     ]
-    assert sorted((share.district.name, share.pooled_cost_cents, share.savings_cents)
-                  for share in award_round.shares) == [
-        ("Alder", 2578200, 91800), ("Birch", 1462500, 12500), ("Cedar", 2055000, 114000)]
+    assert sorted(
+        (share.district.name, share.pooled_cost_cents, share.savings_cents) for share in award_round.shares
+    ) == [("Alder", 2578200, 91800), ("Birch", 1462500, 12500), ("Cedar", 2055000, 114000)]
     assert award_round.phase == "optimal" and award_round.finished_at is not None
-    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_type == "award_round")
-                                      .order_by(AuditEvent.id)))
+    actions = list(
+        db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.entity_type == "award_round").order_by(AuditEvent.id)
+        )
+    )
     assert actions == ["award_round.created", "award_round.solved"]
 
 
@@ -88,7 +103,9 @@ def test_a_vendor_cap_is_a_rule_of_the_problem(admin, opened_rfp):
     # Cedar (south) can only buy line 1 from Acme, so with one vendor per line Acme takes all 140:
     # $280.00 x 140 = $39,200.00.
     assert {(award.rfp_line.line_no, award.vendor.name) for award in capped.awards} == {
-        (1, "Acme Devices"), (2, "Acme Devices")}
+        (1, "Acme Devices"),
+        (2, "Acme Devices"),
+    }
     assert sum(award.cost_cents for award in capped.awards if award.rfp_line.line_no == 1) == 3920000
 
 
@@ -107,12 +124,16 @@ def test_no_new_round_once_awarded(admin, opened_rfp):
     opened_rfp.status = RfpStatus.AWARDED
     db.session.commit()
     before = counts()
-    for start in (lambda: services.start_round(admin, opened_rfp.id, DEFAULT),
-                  lambda: services.rerun_round(admin, opened_rfp.id, first.number)):
+    for start in (
+        lambda: services.start_round(admin, opened_rfp.id, DEFAULT),
+        lambda: services.rerun_round(admin, opened_rfp.id, first.number),
+    ):
         with pytest.raises(Refusal) as refused:
             start()
-        assert refused.value.message == (f"{opened_rfp.reference} is awarded: award rounds run only while its bids "
-                                         "are opened and it is not yet awarded.")
+        assert refused.value.message == (
+            f"{opened_rfp.reference} is awarded: award rounds run only while its bids "
+            "are opened and it is not yet awarded."
+        )
     assert counts() == before
 
 
@@ -222,8 +243,9 @@ def test_a_queue_that_does_not_answer_fails_the_round(app, monkeypatch, admin, o
     assert award_round.error.endswith("), so the round did not start. Try again later.")
 
 
-def test_a_round_leaves_out_bids_set_aside_and_names_the_demands_nobody_can_meet(admin, opened_rfp, monkeypatch,
-                                                                                  bid_of):
+def test_a_round_leaves_out_bids_set_aside_and_names_the_demands_nobody_can_meet(
+    admin, opened_rfp, monkeypatch, bid_of
+):
     acme = bid_of(opened_rfp, "Acme Devices")
     evaluation = type("Evaluation", (), {"set_aside_reason": "Below the minimum score.", "evaluation_factor": 1})
     monkeypatch.setattr(services, "_evaluations", lambda rfp: {acme.id: evaluation})
@@ -231,7 +253,10 @@ def test_a_round_leaves_out_bids_set_aside_and_names_the_demands_nobody_can_meet
     assert (award_round.status, award_round.solver_status) == (AwardRoundStatus.SOLVED, "infeasible")
     assert award_round.awards == [] and award_round.shares == [] and award_round.total_cost_cents is None
     assert {(unmet["item"], unmet["quantity"]) for unmet in award_round.result["unmet"]} == {
-        ("L1", 30), ("L2", 20), ("L2", 25)}
+        ("L1", 30),
+        ("L2", 20),
+        ("L2", 25),
+    }
 
 
 def test_comparing_two_rounds_names_every_award_that_moved(admin, opened_rfp):
@@ -247,8 +272,13 @@ def test_comparing_two_rounds_names_every_award_that_moved(admin, opened_rfp):
 
 
 def test_a_round_waits_for_every_bid_to_be_scored(admin, opened_rfp, bid_of):
-    opened_rfp.terms = {**opened_rfp.terms, "criteria": [{"key": "price", "label": "Price", "weight": 80},
-                                                         {"key": "warranty", "label": "Warranty", "weight": 20}]}
+    opened_rfp.terms = {
+        **opened_rfp.terms,
+        "criteria": [
+            {"key": "price", "label": "Price", "weight": 80},
+            {"key": "warranty", "label": "Warranty", "weight": 20},
+        ],
+    }
     db.session.commit()
     acme, birch = bid_of(opened_rfp, "Acme Devices"), bid_of(opened_rfp, "Birch Computing")
     with pytest.raises(Refusal) as refused:
@@ -256,5 +286,6 @@ def test_a_round_waits_for_every_bid_to_be_scored(admin, opened_rfp, bid_of):
     assert refused.value.message == (
         "Score every bid on every criterion before running a round. "
         f"Acme Devices (bid {acme.id}): “Warranty” is not scored yet. "
-        f"Birch Computing (bid {birch.id}): “Warranty” is not scored yet.")
+        f"Birch Computing (bid {birch.id}): “Warranty” is not scored yet."
+    )
     assert counts() == (0, 0, 0)

@@ -24,6 +24,7 @@ def south(make_region):
 # The fixtures commit (to the test's savepoint) so that a service's rollback drops only its own work, as in a
 # real request, and "nothing was written" means something.
 
+
 @pytest.fixture
 def rfp(make_rfp, north, south) -> Rfp:
     rfp = make_rfp()
@@ -56,19 +57,37 @@ def admin(make_admin):
 def bid_input() -> Callable[..., rules.BidInput]:
     """A valid bid on every line of the RFP (or those given): two all-units tiers, support, both regions."""
 
-    def make(rfp: Rfp, *, line_nos=None, tiers=(("1", "300.00"), ("100", "280.00")), pricing="all_units",
-             product="Acme Book 11 G3", discounts=(), **line_fields) -> rules.BidInput:
+    def make(
+        rfp: Rfp,
+        *,
+        line_nos=None,
+        tiers=(("1", "300.00"), ("100", "280.00")),
+        pricing="all_units",
+        product="Acme Book 11 G3",
+        discounts=(),
+        **line_fields,
+    ) -> rules.BidInput:
         requirements = queries.requirements_by_line(rfp)
-        lines = [line for line in sorted(rfp.lines, key=lambda line: line.line_no)
-                 if line_nos is None or line.line_no in line_nos]
+        lines = [
+            line
+            for line in sorted(rfp.lines, key=lambda line: line.line_no)
+            if line_nos is None or line.line_no in line_nos
+        ]
         return rules.BidInput(
             lines=tuple(
                 rules.LineInput(
-                    rfp_line_id=line.id, product=product,
+                    rfp_line_id=line.id,
+                    product=product,
                     spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
-                    pricing_kind=pricing, tiers=tuple(rules.TierInput(*tier) for tier in tiers),
-                    **{"annual_cost_per_unit": "12.00", "capacity": "", "min_award_quantity": "",
-                       "region_codes": ("north", "south"), **line_fields},
+                    pricing_kind=pricing,
+                    tiers=tuple(rules.TierInput(*tier) for tier in tiers),
+                    **{
+                        "annual_cost_per_unit": "12.00",
+                        "capacity": "",
+                        "min_award_quantity": "",
+                        "region_codes": ("north", "south"),
+                        **line_fields,
+                    },
                 )
                 for line in lines
             ),

@@ -32,9 +32,16 @@ def form_fields(rfp, data: rules.BidInput, *, revision="", action="save") -> dic
         offer = by_line.get(line.id)
         if offer is None:
             continue
-        fields.update({prefix + "bid_on": "y", prefix + "product": offer.product, prefix + "pricing_kind": offer.pricing_kind,
-                       prefix + "annual_cost_per_unit": offer.annual_cost_per_unit, prefix + "capacity": offer.capacity,
-                       prefix + "min_award_quantity": offer.min_award_quantity})
+        fields.update(
+            {
+                prefix + "bid_on": "y",
+                prefix + "product": offer.product,
+                prefix + "pricing_kind": offer.pricing_kind,
+                prefix + "annual_cost_per_unit": offer.annual_cost_per_unit,
+                prefix + "capacity": offer.capacity,
+                prefix + "min_award_quantity": offer.min_award_quantity,
+            }
+        )
         for number, (key, _wording) in enumerate(requirements[line.id]):
             fields[f"{prefix}compliance-{number}-answer"] = offer.spec_compliance.get(key, "")
         for number, tier in enumerate(offer.tiers):
@@ -58,7 +65,9 @@ def test_a_vendor_fills_in_a_tiered_bid_saves_it_and_submits_it(log_in, rfp, ven
     assert page.status_code == 200
     assert "You have not saved a bid yet." in text_of(page)
     # A fifth tier, beyond the rows the page showed: the form takes whatever rows the browser sends.
-    data = bid_input(rfp, line_nos=(1,), tiers=(("1", "300"), ("50", "295"), ("100", "280"), ("200", "270"), ("500", "250")))
+    data = bid_input(
+        rfp, line_nos=(1,), tiers=(("1", "300"), ("50", "295"), ("100", "280"), ("200", "270"), ("500", "250"))
+    )
     response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, data))
     assert response.status_code == 302
     bid = the_bid(rfp, vendor_user)
@@ -88,7 +97,8 @@ def test_problems_are_shown_next_to_their_fields_and_nothing_is_saved(log_in, rf
     # The message sits under the field it is about: line 2's second tier price, line 2's capacity.
     price_field = html.index('name="lines-1-tiers-1-unit_price"')
     assert html.index("Tier 2 costs $310.00, more than tier 1 ($300.00)", price_field) < html.index(
-        'name="lines-1-tiers-2-min_quantity"')
+        'name="lines-1-tiers-2-min_quantity"'
+    )
     capacity_field = html.index('name="lines-1-capacity"')
     assert html.index(rules.CAPACITY_NOT_WHOLE, capacity_field) < html.index('name="lines-1-min_award_quantity"')
     # What was typed is kept.
@@ -110,7 +120,9 @@ def test_after_the_deadline_the_vendor_sees_its_bid_but_cannot_change_it(log_in,
     assert "The bid deadline has passed" in text_of(page)
     assert 'id="bid-form"' not in page.get_data(as_text=True)
     assert "Acme Book 11 G3" in text_of(page)
-    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Late"), revision="2"))
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Late"), revision="2")
+    )
     assert response.status_code == 409
     assert services.deadline_passed(rfp.bid_deadline) in text_of(response)
     response = client.post(f"/rfps/{rfp.reference}/bid/withdraw", data={"revision": "2"})
@@ -122,8 +134,11 @@ def test_editing_a_submitted_bid_keeps_it_in_force_and_the_page_says_so(log_in, 
     client = log_in(vendor_user)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     receipt = services.receipt_of(the_bid(rfp, vendor_user))
-    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="Acme Book 11 G4"),
-                                                                           revision="2"), follow_redirects=True)
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid",
+        data=form_fields(rfp, bid_input(rfp, product="Acme Book 11 G4"), revision="2"),
+        follow_redirects=True,
+    )
     page = text_of(response)
     assert "Your changes are saved as a draft. The bid you submitted stays in force until you submit them." in page
     assert "You have saved changes that are not submitted. The version in force is the one you submitted" in page
@@ -150,7 +165,9 @@ def test_a_stale_window_is_told_to_reload(log_in, rfp, vendor_user, bid_input, n
     client = log_in(vendor_user)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, product="Second window"), revision=2)
-    response = client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="First"), revision="2"))
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp, product="First"), revision="2")
+    )
     assert response.status_code == 409
     assert services.STALE in text_of(response)
     assert the_bid(rfp, vendor_user).lines[0].product == "Second window"
@@ -158,9 +175,11 @@ def test_a_stale_window_is_told_to_reload(log_in, rfp, vendor_user, bid_input, n
 
 def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_vendor_user, bid_input, now):
     client = log_in(vendor_user)
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
-                           data={"revision": "", "file": (io.BytesIO(PDF), "Spec sheet.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/attachments",
+        data={"revision": "", "file": (io.BytesIO(PDF), "Spec sheet.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     bid = the_bid(rfp, vendor_user)
     attachment = bid.attachments[0]
@@ -171,24 +190,34 @@ def test_attachments_upload_download_and_remove(log_in, rfp, vendor_user, other_
     assert log_in(other_vendor_user).get(f"/bids/attachments/{attachment.key}").status_code == 404
 
     client = log_in(vendor_user)
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
-                           data={"revision": str(bid.revision), "file": (io.BytesIO(b"GIF89a"), "photo.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/attachments",
+        data={"revision": str(bid.revision), "file": (io.BytesIO(b"GIF89a"), "photo.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     assert services.ATTACHMENT_NOT_PDF in text_of(response)
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments/{attachment.key}/remove",
-                           data={"revision": str(bid.revision)})
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/attachments/{attachment.key}/remove", data={"revision": str(bid.revision)}
+    )
     assert response.status_code == 302
     assert the_bid(rfp, vendor_user).attachments == []
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),
-    (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
-], ids=["truncated", "encrypted"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),
+        (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
+    ],
+    ids=["truncated", "encrypted"],
+)
 def test_a_pdf_that_cannot_be_read_is_refused_next_to_the_file_field(log_in, rfp, vendor_user, now, content, message):
-    response = log_in(vendor_user).post(f"/rfps/{rfp.reference}/bid/attachments", content_type="multipart/form-data",
-                                        data={"revision": "", "file": (io.BytesIO(content), "Spec sheet.pdf")})
+    response = log_in(vendor_user).post(
+        f"/rfps/{rfp.reference}/bid/attachments",
+        content_type="multipart/form-data",
+        data={"revision": "", "file": (io.BytesIO(content), "Spec sheet.pdf")},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     field = html.index('id="attachment-file"')
@@ -206,9 +235,11 @@ def test_the_bid_sheet_round_trip(log_in, rfp, vendor_user, bid_input, now):
     # The sheet as downloaded, uploaded again: the same bid (the CSV keeps the discounts it cannot carry).
     before = queries.as_input(the_bid(rfp, vendor_user))
     csv_sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").data
-    response = client.post(f"/rfps/{rfp.reference}/bid/sheet",
-                           data={"revision": "2", "file": (io.BytesIO(csv_sheet), "bid.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/sheet",
+        data={"revision": "2", "file": (io.BytesIO(csv_sheet), "bid.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert queries.as_input(the_bid(rfp, vendor_user)) == before
 
@@ -218,9 +249,11 @@ def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, v
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     csv_sheet = client.get(f"/rfps/{rfp.reference}/bid/sheet.csv").data.decode("utf-8-sig")
     bad = csv_sheet.replace("280.00", "310.00", 1)
-    response = client.post(f"/rfps/{rfp.reference}/bid/sheet",
-                           data={"revision": "2", "file": (io.BytesIO(bad.encode()), "bid.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/sheet",
+        data={"revision": "2", "file": (io.BytesIO(bad.encode()), "bid.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     rows = table_rows(response, "sheet-problem-list")
     assert any("Tier 2 costs $310.00, more than tier 1 ($300.00)" in row and "tier2_price" in row for row in rows), rows
@@ -233,7 +266,8 @@ def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, v
 
 
 def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(
-        log_in, client, rfp, vendor_user, admin, bid_input, now, table_rows):
+    log_in, client, rfp, vendor_user, admin, bid_input, now, table_rows
+):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     assert client.get(f"/rfps/{rfp.reference}/tabulation").status_code == 404
     admin_client = log_in(admin)
@@ -255,7 +289,8 @@ def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(
 
 
 def test_an_approved_vendor_starts_on_its_bids_with_the_rfps_open_for_bids(
-        log_in, rfp, make_rfp, vendor_user, bid_input, now, table_rows):
+    log_in, rfp, make_rfp, vendor_user, bid_input, now, table_rows
+):
     closed = make_rfp(deadline_in=timedelta(seconds=-1), title="Already closed")
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     client = log_in(vendor_user)
@@ -287,15 +322,18 @@ def addresses_and_hidden_values(response) -> tuple[list[str], dict[str, str]]:
 
 
 def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
-        log_in, rfp, vendor_user, other_vendor_user, bid_input, now):
+    log_in, rfp, vendor_user, other_vendor_user, bid_input, now
+):
     """Two vendors attach files in turn: nothing the first one's browser gets tells it that the other attached one."""
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, discounts=(("250000", "2"),)), revision=None)
     services.save_bid(other_vendor_user, rfp.reference, bid_input(rfp, region_codes=("north",)), revision=None)
 
     def upload(user, name):
         response = log_in(user).post(
-            f"/rfps/{rfp.reference}/bid/attachments", content_type="multipart/form-data",
-            data={"revision": str(the_bid(rfp, user).revision), "file": (io.BytesIO(PDF), name)})
+            f"/rfps/{rfp.reference}/bid/attachments",
+            content_type="multipart/form-data",
+            data={"revision": str(the_bid(rfp, user).revision), "file": (io.BytesIO(PDF), name)},
+        )
         assert response.status_code == 302
         return response
 
@@ -303,10 +341,15 @@ def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
     rival = upload(other_vendor_user, "Rival.pdf")
     received.append(upload(vendor_user, "Second.pdf"))
     own = log_in(vendor_user)
-    received.append(own.post(f"/rfps/{rfp.reference}/bid/submit",
-                             data={"revision": str(the_bid(rfp, vendor_user).revision)}))
-    for path in (f"/rfps/{rfp.reference}/bid", "/bids", f"/rfps/{rfp.reference}/bid/sheet.csv",
-                 f"/rfps/{rfp.reference}/bid/sheet.xlsx"):
+    received.append(
+        own.post(f"/rfps/{rfp.reference}/bid/submit", data={"revision": str(the_bid(rfp, vendor_user).revision)})
+    )
+    for path in (
+        f"/rfps/{rfp.reference}/bid",
+        "/bids",
+        f"/rfps/{rfp.reference}/bid/sheet.csv",
+        f"/rfps/{rfp.reference}/bid/sheet.xlsx",
+    ):
         received.append(own.get(path))
     now(rfp.bid_deadline)  # the read-only summary of the bid, after the deadline
     received.append(own.get(f"/rfps/{rfp.reference}/bid"))
@@ -326,7 +369,10 @@ def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
         # Hidden fields carry the page's revision of the bid and the RFP's own line ids, nothing else numbered.
         assert {value for name, value in hidden.items() if name.endswith("_id")} <= line_ids
         assert {name for name in hidden if not re.fullmatch(r"lines-\d+-(rfp_line_id|compliance-\d+-key)", name)} <= {
-            "csrf_token", "revision", "back"}
+            "csrf_token",
+            "revision",
+            "back",
+        }
     first, second = the_bid(rfp, vendor_user).attachments
     assert [link for link, _name in links] == [f"/bids/attachments/{first.key}", f"/bids/attachments/{second.key}"]
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", attachment.key) for attachment in (first, second))

@@ -45,7 +45,8 @@ def sleep_until(moment) -> None:
 
 
 def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_late(
-        app, committed_db, make_rfp, running_clock, make_region, make_vendor, make_vendor_rep, make_admin, bid_input):
+    app, committed_db, make_rfp, running_clock, make_region, make_vendor, make_vendor_rep, make_admin, bid_input
+):
     north = make_region("north")
     make_region("south")
     rfp = make_rfp(deadline_in=timedelta(seconds=3))
@@ -123,7 +124,8 @@ def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_l
 
 
 def test_a_double_submission_at_the_same_moment_creates_one_bid(
-        app, committed_db, make_rfp, running_clock, make_region, make_vendor, make_vendor_rep, bid_input):
+    app, committed_db, make_rfp, running_clock, make_region, make_vendor, make_vendor_rep, bid_input
+):
     north = make_region("north")
     make_region("south")
     rfp = make_rfp(deadline_in=timedelta(days=1))

@@ -22,8 +22,13 @@ def opened(make_rfp, make_vendor, make_vendor_rep, admin, bid_input, now, north,
     rfp = make_rfp(quantities=(120, 40))
     rep = make_vendor_rep(make_vendor(VENDOR))
     db.session.commit()
-    services.save_bid(rep, rfp.reference, bid_input(rfp, line_nos=(1,), tiers=(("1", "300.00"),), product=PRODUCT,
-                                                     annual_cost_per_unit="0.00"), revision=None, submit=True)
+    services.save_bid(
+        rep,
+        rfp.reference,
+        bid_input(rfp, line_nos=(1,), tiers=(("1", "300.00"),), product=PRODUCT, annual_cost_per_unit="0.00"),
+        revision=None,
+        submit=True,
+    )
     now(rfp.bid_deadline + timedelta(seconds=1))
     services.open_bids(admin, rfp.id)
     return rfp

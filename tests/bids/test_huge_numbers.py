@@ -14,8 +14,9 @@ from tests.bids.test_bid_pages import PDF, form_fields, the_bid
 
 
 @pytest.mark.parametrize("line_id", ["other RFP's", *HUGE_NUMBERS, "²", "", "line 1"])
-def test_a_bid_on_a_line_of_another_rfp_is_refused_and_nothing_is_saved(log_in, rfp, make_rfp, vendor_user, bid_input,
-                                                                         now, line_id):
+def test_a_bid_on_a_line_of_another_rfp_is_refused_and_nothing_is_saved(
+    log_in, rfp, make_rfp, vendor_user, bid_input, now, line_id
+):
     other = make_rfp()
     db.session.commit()
     fields = form_fields(rfp, bid_input(rfp, line_nos=(1,)))
@@ -50,8 +51,10 @@ def test_a_tier_quantity_of_any_length_is_refused_next_to_its_field(log_in, rfp,
 def test_a_revision_of_any_length_is_read_as_a_page_without_one(log_in, rfp, vendor_user, bid_input, now):
     client = log_in(vendor_user)
     assert client.post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, bid_input(rfp))).status_code == 302
-    response = client.post(f"/rfps/{rfp.reference}/bid/attachments",
-                           data={"revision": "9" * 5000, "file": (io.BytesIO(PDF), "Spec sheet.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/attachments",
+        data={"revision": "9" * 5000, "file": (io.BytesIO(PDF), "Spec sheet.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert [attachment.filename for attachment in the_bid(rfp, vendor_user).attachments] == ["Spec sheet.pdf"]

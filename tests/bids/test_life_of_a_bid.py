@@ -28,13 +28,24 @@ def stored(rfp, user) -> Bid:
 
 
 def bid_events(rfp) -> list[str]:
-    return [event.action for event in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id, AuditEvent.action.like("bid.%")).order_by(AuditEvent.id))]
+    return [
+        event.action
+        for event in db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.rfp_id == rfp.id, AuditEvent.action.like("bid.%"))
+            .order_by(AuditEvent.id)
+        )
+    ]
 
 
 def test_a_draft_is_saved_with_every_line_tier_and_bracket(rfp, vendor_user, bid_input, now):
-    data = bid_input(rfp, tiers=(("1", "300"), ("100", "$280.00")), discounts=(("250,000", "2.5"),), capacity="500",
-                     min_award_quantity="20")
+    data = bid_input(
+        rfp,
+        tiers=(("1", "300"), ("100", "$280.00")),
+        discounts=(("250,000", "2.5"),),
+        capacity="500",
+        min_award_quantity="20",
+    )
     bid = services.save_bid(vendor_user, rfp.reference, data, revision=None)
 
     bid = stored(rfp, vendor_user)
@@ -44,7 +55,9 @@ def test_a_draft_is_saved_with_every_line_tier_and_bracket(rfp, vendor_user, bid
     assert (line.capacity, line.min_award_quantity, line.annual_cost_per_unit_cents) == (500, 20, 1200)
     assert [region.code for region in line.regions] == ["north", "south"]
     assert line.pricing_kind == PricingKind.ALL_UNITS
-    assert [(bracket.min_value_cents, str(bracket.percent)) for bracket in bid.discount_brackets] == [(25_000_000, "2.50")]
+    assert [(bracket.min_value_cents, str(bracket.percent)) for bracket in bid.discount_brackets] == [
+        (25_000_000, "2.50")
+    ]
     assert queries.as_input(bid).lines[0].tiers == (rules.TierInput("1", "300.00"), rules.TierInput("100", "280.00"))
     # Bidding does not make the vendor follow the RFP (issue 11: who hears of an RFP must not tell who bid).
     assert db.session.scalar(sa.select(VendorInterest).where(VendorInterest.rfp_id == rfp.id)) is None
@@ -68,7 +81,9 @@ def test_submit_gives_a_receipt_and_editing_keeps_the_submitted_version_in_force
     bid = stored(rfp, vendor_user)
     assert bid.status == BidStatus.SUBMITTED and services.has_unsubmitted_changes(bid)
     assert (services.receipt_of(bid).submitted_at, services.receipt_of(bid).content_sha256) == (
-        receipt.submitted_at, receipt.content_sha256)
+        receipt.submitted_at,
+        receipt.content_sha256,
+    )
     assert bid.lines[0].product == "Acme Book 11 G4"
     assert bid.submitted_content["lines"][0]["product"] == "Acme Book 11 G3"
 
@@ -80,13 +95,15 @@ def test_submit_gives_a_receipt_and_editing_keeps_the_submitted_version_in_force
     assert bid_events(rfp) == ["bid.created", "bid.saved", "bid.submitted", "bid.saved", "bid.submitted"]
 
 
-def test_submitting_records_the_version_in_force_and_the_receipt_is_its_hash(
-        rfp, vendor_user, admin, bid_input, now):
+def test_submitting_records_the_version_in_force_and_the_receipt_is_its_hash(rfp, vendor_user, admin, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=None, submit=True)
     bid = stored(rfp, vendor_user)
     record = bid.submitted_content
     assert (record["vendor"], record["lines"][0]["product"], record["lines"][0]["tiers"]) == (
-        "Evergreen Learning", "Acme Book 11 G3", [[1, 30000], [100, 28000]])
+        "Evergreen Learning",
+        "Acme Book 11 G3",
+        [[1, 30000], [100, 28000]],
+    )
     canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert services.receipt_of(bid).content_sha256 == hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -146,17 +163,28 @@ def test_withdrawing_keeps_the_bid_marked_withdrawn(rfp, vendor_user, bid_input,
 
 
 def test_a_bid_breaking_rules_is_refused_with_every_problem_and_writes_nothing(rfp, vendor_user, bid_input, now):
-    data = bid_input(rfp, line_nos=(1,), tiers=(("2", "300"), ("1", "310"), ("", "")), capacity="10",
-                     min_award_quantity="20", region_codes=(), discounts=(("100000", "3"), ("50000", "2")))
+    data = bid_input(
+        rfp,
+        line_nos=(1,),
+        tiers=(("2", "300"), ("1", "310"), ("", "")),
+        capacity="10",
+        min_award_quantity="20",
+        region_codes=(),
+        discounts=(("100000", "3"), ("50000", "2")),
+    )
     with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
     line_id = rfp.lines[0].id
     assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
         (("lines", line_id, "tiers", 0, "min_quantity"), rules.FIRST_TIER_NOT_ONE),
-        (("lines", line_id, "tiers", 1, "min_quantity"),
-         "Tier 2 starts at 1, which is not above tier 1 (from 2): tiers must rise in quantity."),
-        (("lines", line_id, "tiers", 1, "unit_price"),
-         "Tier 2 costs $310.00, more than tier 1 ($300.00): prices must not rise with quantity."),
+        (
+            ("lines", line_id, "tiers", 1, "min_quantity"),
+            "Tier 2 starts at 1, which is not above tier 1 (from 2): tiers must rise in quantity.",
+        ),
+        (
+            ("lines", line_id, "tiers", 1, "unit_price"),
+            "Tier 2 costs $310.00, more than tier 1 ($300.00): prices must not rise with quantity.",
+        ),
         (("lines", line_id, "min_award_quantity"), "The minimum award (20) cannot be above the capacity (10)."),
         (("lines", line_id, "regions"), rules.REGIONS_REQUIRED),
         (("discounts", 1, "min_value"), "Bracket 2 must start at a purchase value above bracket 1's ($100,000.00)."),
@@ -175,10 +203,12 @@ def test_every_spec_field_needs_an_answer(rfp, vendor_user, bid_input, now):
     with pytest.raises(Rejection) as rejected:
         services.save_bid(vendor_user, rfp.reference, data, revision=None)
     assert [(problem.field, problem.message) for problem in rejected.value.problems] == [
-        (("lines", line.rfp_line_id, "spec", "ram_gb"), rules.COMPLIANCE_REQUIRED)]
+        (("lines", line.rfp_line_id, "spec", "ram_gb"), rules.COMPLIANCE_REQUIRED)
+    ]
 
 
 # --- the deadline, to the second, on the one clock -------------------------------------------------------------------
+
 
 def test_a_bid_one_second_before_the_deadline_is_accepted(rfp, vendor_user, bid_input, now):
     now(rfp.bid_deadline - timedelta(seconds=1))
@@ -216,7 +246,8 @@ def test_the_deadline_holds_whatever_the_rfp_row_says(rfp, vendor_user, bid_inpu
 
 
 def test_a_request_that_starts_before_the_deadline_but_would_commit_after_it_is_refused(
-        rfp, vendor_user, bid_input, now, monkeypatch):
+    rfp, vendor_user, bid_input, now, monkeypatch
+):
     # The request starts 5 ms before the deadline; writing the bid takes it past the deadline.
     now(rfp.bid_deadline - timedelta(milliseconds=5))
     write_content = services._write_content
@@ -243,8 +274,10 @@ def test_rfps_that_do_not_take_bids(make_rfp, vendor_user, bid_input, now, north
 
 # --- attachments -----------------------------------------------------------------------------------------------------
 
+
 def test_an_attachment_is_stored_under_a_random_name_and_is_part_of_the_next_version(
-        app, rfp, vendor_user, bid_input, now):
+    app, rfp, vendor_user, bid_input, now
+):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)
     attachment = services.add_attachment(vendor_user, rfp.reference, "../../etc/Spec sheet.pdf", PDF, revision=2)
     assert attachment.filename == "Spec sheet.pdf"
@@ -262,7 +295,8 @@ def test_an_attachment_is_stored_under_a_random_name_and_is_part_of_the_next_ver
 
 
 def test_an_attachment_the_version_in_force_lists_is_kept_for_it_until_the_opening(
-        app, rfp, vendor_user, admin, bid_input, now):
+    app, rfp, vendor_user, admin, bid_input, now
+):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     attachment = services.add_attachment(vendor_user, rfp.reference, "spec.pdf", PDF, revision=2)
     services.submit_bid(vendor_user, rfp.reference, revision=3)
@@ -278,14 +312,18 @@ def test_an_attachment_the_version_in_force_lists_is_kept_for_it_until_the_openi
     assert bid_events(rfp)[-1] == "bid.changes_set_aside"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", services.ATTACHMENT_EMPTY),
-    (b"PK\x03\x04 not a pdf", services.ATTACHMENT_NOT_PDF),
-    (b"%PDF-1.7\n" + bytes(range(256)) * 40, services.ATTACHMENT_UNREADABLE),  # the right first bytes, then garbage
-    (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),  # cut short
-    (PDF[:-40], services.ATTACHMENT_UNREADABLE),  # without its cross-reference table's end
-    (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
-], ids=["empty", "zip", "garbage", "truncated", "no-trailer", "encrypted"])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", services.ATTACHMENT_EMPTY),
+        (b"PK\x03\x04 not a pdf", services.ATTACHMENT_NOT_PDF),
+        (b"%PDF-1.7\n" + bytes(range(256)) * 40, services.ATTACHMENT_UNREADABLE),  # the right first bytes, then garbage
+        (PDF[: len(PDF) // 2], services.ATTACHMENT_UNREADABLE),  # cut short
+        (PDF[:-40], services.ATTACHMENT_UNREADABLE),  # without its cross-reference table's end
+        (encrypted_pdf(), services.ATTACHMENT_ENCRYPTED),
+    ],
+    ids=["empty", "zip", "garbage", "truncated", "no-trailer", "encrypted"],
+)
 def test_attachments_must_be_readable_pdf(rfp, vendor_user, now, content, message):
     files_before = set(services.upload_dir().glob("*"))
     with pytest.raises(Refusal) as refused:
@@ -304,7 +342,8 @@ def test_attachments_are_size_capped(app, rfp, vendor_user, now, monkeypatch):
 
 
 def test_an_attachment_is_for_its_vendor_and_for_administrators_after_opening(
-        rfp, vendor_user, other_vendor_user, admin, bid_input, now):
+    rfp, vendor_user, other_vendor_user, admin, bid_input, now
+):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None)
     attachment = services.add_attachment(vendor_user, rfp.reference, "spec.pdf", PDF, revision=2)
     services.submit_bid(vendor_user, rfp.reference, revision=3)
@@ -320,6 +359,7 @@ def test_an_attachment_is_for_its_vendor_and_for_administrators_after_opening(
 
 
 # --- the opening -----------------------------------------------------------------------------------------------------
+
 
 def test_opening_once_after_the_deadline_sets_drafts_aside(rfp, vendor_user, other_vendor_user, admin, bid_input, now):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp), revision=None, submit=True)

@@ -14,7 +14,8 @@ PDF = spec_sheet_pdf(("Acme Book 11 G3",))
 
 
 def test_bids_submitted_before_the_revision_get_their_record_and_attachments_a_key(
-        committed_db, rfp, vendor_user, other_vendor_user, bid_input, now):
+    committed_db, rfp, vendor_user, other_vendor_user, bid_input, now
+):
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, discounts=(("250000", "2.5"),)), revision=None)
     services.add_attachment(vendor_user, rfp.reference, "spec.pdf", PDF, revision=2)
     services.submit_bid(vendor_user, rfp.reference, revision=3)

@@ -77,14 +77,17 @@ def render_all(client, paths: dict[str, str]) -> dict[str, tuple]:
 
 @pytest.fixture
 def bidders(make_vendor_rep, make_vendor, north, south):
-    users = {name: make_vendor_rep(make_vendor(name, regions=[north, south]))
-             for name in ("Sealed Submitter Ltd", "Sealed Drafter Ltd", "Sealed Withdrawer Ltd")}
+    users = {
+        name: make_vendor_rep(make_vendor(name, regions=[north, south]))
+        for name in ("Sealed Submitter Ltd", "Sealed Drafter Ltd", "Sealed Withdrawer Ltd")
+    }
     db.session.commit()
     return users
 
 
 def test_nothing_about_a_bid_shows_to_anyone_else_before_opening(
-        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now, monkeypatch):
+    app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now, monkeypatch
+):
     # A PDF's embedded font subsets carry the second they were written (fontTools); pin it so that two
     # renderings of the same document a second apart are the same bytes.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
@@ -160,19 +163,27 @@ def test_another_vendor_cannot_reach_a_bid_by_any_action(log_in, rfp, bidders, m
 def post_urls(app, rfp, attachment_key: str) -> dict[str, str]:
     """Every POST URL of the app that acts on this RFP (by reference or id) or on this attachment."""
     values = {"reference": rfp.reference, "rfp_id": rfp.id, "attachment_key": attachment_key}
-    return {rule.rule: rule.build(values, append_unknown=False)[1] for rule in app.url_map.iter_rules()
-            if "POST" in rule.methods and rule.arguments and set(rule.arguments) <= set(values)}
+    return {
+        rule.rule: rule.build(values, append_unknown=False)[1]
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.arguments and set(rule.arguments) <= set(values)
+    }
 
 
 def test_no_action_answers_differently_once_bids_exist(
-        app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now):
+    app, client, log_in, rfp, bidders, make_buyer, make_vendor_rep, admin, bid_input, now
+):
     """Every POST on the RFP, sent empty by each other principal, gets the same answer with or without bids.
 
     Each request runs in a savepoint that is rolled back, so that one action (a follow, a refused
     opening) does not change what the next one sees.
     """
-    observers = {"public": None, "buyer": make_buyer().id, "other vendor": make_vendor_rep().id,
-                 "administrator": admin.id}
+    observers = {
+        "public": None,
+        "buyer": make_buyer().id,
+        "other vendor": make_vendor_rep().id,
+        "administrator": admin.id,
+    }
     db.session.commit()
     bidder_ids = [user.id for user in bidders.values()]
 
@@ -213,7 +224,8 @@ OUTBOX_VIEWS = ("", "?state=queued", "?state=sent", "?state=failed")
 
 
 def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_opening(
-        app, log_in, rfp, bidders, make_vendor, make_vendor_rep, admin, bid_input, now):
+    app, log_in, rfp, bidders, make_vendor, make_vendor_rep, admin, bid_input, now
+):
     """The same question, answer and addendum, once when nobody bid and an outsider asked, once when one vendor
     submitted, one drafted, one withdrew and the drafter asked: the administrator's outbox (every filter, every
     count) and every e-mail to a vendor that did not bid are the same. A bid itself e-mails nobody."""
@@ -233,8 +245,9 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
     def world(with_bids: bool) -> tuple[dict, str, list, str]:
         with single_transaction(keep=False):
             current = db.session.get(Rfp, rfp_id)
-            submitter, drafter, withdrawer = (db.session.get(User, user_id)
-                                              for user_id in (submitter_id, drafter_id, withdrawer_id))
+            submitter, drafter, withdrawer = (
+                db.session.get(User, user_id) for user_id in (submitter_id, drafter_id, withdrawer_id)
+            )
             administrator = db.session.get(User, admin_id)
             asker = db.session.get(User, outsider_id)
             if with_bids:
@@ -248,14 +261,25 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
             question = clarifications.ask_question(asker, reference, "Is a 12-inch screen acceptable on line 1?")
             clarifications.answer_question(administrator, question.id, "Yes, 11.6 inches or more.")
             line = current.lines[0]
-            clarifications.issue_addendum(administrator, rfp_id, clarifications.AddendumInput(
-                summary="Ten more laptops.", lines=(clarifications.LineChange(line.id, quantity=line.quantity + 10),)))
+            clarifications.issue_addendum(
+                administrator,
+                rfp_id,
+                clarifications.AddendumInput(
+                    summary="Ten more laptops.",
+                    lines=(clarifications.LineChange(line.id, quantity=line.quantity + 10),),
+                ),
+            )
             client = log_in(administrator)
             pages = {view: content(client.get(f"/admin/outbox{view}")) for view in OUTBOX_VIEWS}
             listed = text_of(client.get("/admin/outbox"))
-            mail = db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.to_address, OutboundEmail.subject))
-            to_others = [(message.to_address, message.subject, message.body)
-                         for message in mail if message.to_address not in bidder_emails]
+            mail = db.session.scalars(
+                sa.select(OutboundEmail).order_by(OutboundEmail.to_address, OutboundEmail.subject)
+            )
+            to_others = [
+                (message.to_address, message.subject, message.body)
+                for message in mail
+                if message.to_address not in bidder_emails
+            ]
             opened_outbox = ""
             if with_bids:
                 now(current.bid_deadline)
@@ -272,10 +296,13 @@ def test_the_outbox_and_every_email_tell_nothing_of_bids_or_askers_before_openin
     assert follower_email not in listed and "Queued (1)" in listed
     assert busy_mail == quiet_mail
     # Only the follower hears of the answer and the addendum: not the asker, who does not follow.
-    assert sorted((address, subject) for address, subject, _body in quiet_mail) == sorted([
-        (follower_email, f"{reference}: a question has been answered"),
-        (follower_email, f"{reference}: addendum 1 issued"),
-        ("pat@lakeview.example", "Your need is pooled")])
+    assert sorted((address, subject) for address, subject, _body in quiet_mail) == sorted(
+        [
+            (follower_email, f"{reference}: a question has been answered"),
+            (follower_email, f"{reference}: addendum 1 issued"),
+            ("pat@lakeview.example", "Your need is pooled"),
+        ]
+    )
 
     # Opened, the outbox tells to whom the RFP's mail went: the follower, and the submitter told of its bid's return.
     assert f"{submitter_email} {reference}: addendum 1 issued" in opened_outbox

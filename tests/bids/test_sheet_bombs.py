@@ -13,25 +13,44 @@ from coop.extensions import db
 HEADER = list(sheets.READ_ONLY_COLUMNS) + ["product", "pricing", "tier1_from", "tier1_price"]
 
 
-@pytest.mark.parametrize(("filename", "build", "message"), [
-    ("bid.xlsx", lambda: bombs.huge_shared_string("Bid", HEADER),
-     '— — "bid.xlsx" unpacks to more than 32 MB. Save only the sheet to upload, without pictures or other sheets, '
-     "or save it as CSV, and upload it again."),
-    ("bid.xlsx", lambda: bombs.blank_rows("Bid", HEADER),
-     '— — "bid.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
-     ".xlsx, or as CSV, and upload it again."),
-    ("bid.csv", bombs.csv_one_huge_line,
-     '— — Row 1 of "bid.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.'),
-    ("bid.csv", bombs.csv_empty_lines, "— — The sheet has more rows than {reference} has lines (2): keep one "
-     "row per line, as downloaded."),
-], ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"])
-def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(log_in, rfp, vendor_user, table_rows, filename, build,
-                                                              message):
+@pytest.mark.parametrize(
+    ("filename", "build", "message"),
+    [
+        (
+            "bid.xlsx",
+            lambda: bombs.huge_shared_string("Bid", HEADER),
+            '— — "bid.xlsx" unpacks to more than 32 MB. Save only the sheet to upload, without pictures or other sheets, '
+            "or save it as CSV, and upload it again.",
+        ),
+        (
+            "bid.xlsx",
+            lambda: bombs.blank_rows("Bid", HEADER),
+            '— — "bid.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
+            ".xlsx, or as CSV, and upload it again.",
+        ),
+        (
+            "bid.csv",
+            bombs.csv_one_huge_line,
+            '— — Row 1 of "bid.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.',
+        ),
+        (
+            "bid.csv",
+            bombs.csv_empty_lines,
+            "— — The sheet has more rows than {reference} has lines (2): keep one row per line, as downloaded.",
+        ),
+    ],
+    ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"],
+)
+def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(
+    log_in, rfp, vendor_user, table_rows, filename, build, message
+):
     client = log_in(vendor_user)
     request = bombs.multipart({"revision": ""}, filename, build())
     cost = bombs.cost_of(lambda: client.post(f"/rfps/{rfp.reference}/bid/sheet", **request))
-    print(f"{filename}: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
-          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")  # the figures, for the record (pytest -s)
+    print(
+        f"{filename}: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+        f"{cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )  # the figures, for the record (pytest -s)
     assert cost.response.status_code == 422
     assert table_rows(cost.response, "sheet-problem-list") == [message.format(reference=rfp.reference)]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
@@ -46,10 +65,13 @@ def test_blank_rows_are_counted_so_reading_stops_at_the_row_cap(app, monkeypatch
     client = log_in(vendor_user)
     request = bombs.multipart({"revision": ""}, "bid.xlsx", bombs.blank_rows("Bid", HEADER))
     cost = bombs.cost_of(lambda: client.post(f"/rfps/{rfp.reference}/bid/sheet", **request))
-    print(f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
-          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")
+    print(
+        f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+        f"{cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )
     assert table_rows(cost.response, "sheet-problem-list") == [
-        f"— — The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded."]
+        f"— — The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded."
+    ]
     assert cost.seconds < bombs.MAX_SECONDS
     assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
     assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES

@@ -24,12 +24,19 @@ CAPACITY_NOTE = "Capacity 100 < pooled quantity 120: cannot supply the whole lin
 MIN_AWARD_NOTE = "Minimum award 50 > pooled quantity 40: cannot be awarded on this line."
 
 
-def offer(tiers, *, product="Model 14", pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0,
-          regions=()):
+def offer(
+    tiers, *, product="Model 14", pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0, regions=()
+):
     """A bid line's fields; ``tiers`` as ``[(min_quantity, unit_price_cents), ...]``."""
-    return {"product": product, "pricing_kind": pricing, "annual_cost_per_unit_cents": support_cents,
-            "capacity": capacity, "min_award_quantity": min_award, "regions": list(regions),
-            "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers]}
+    return {
+        "product": product,
+        "pricing_kind": pricing,
+        "annual_cost_per_unit_cents": support_cents,
+        "capacity": capacity,
+        "min_award_quantity": min_award,
+        "regions": list(regions),
+        "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
+    }
 
 
 @pytest.fixture
@@ -37,11 +44,16 @@ def make_bid(make_vendor, now):
     def make(rfp, vendor_name, offers, *, status=BidStatus.SUBMITTED, brackets=()):
         """A bid of a new vendor; ``offers`` maps line numbers to :func:`offer` fields."""
         lines = {line.line_no: line for line in rfp.lines}
-        bid = Bid(rfp=rfp, vendor=make_vendor(vendor_name), status=status,
-                  submitted_at=now() - timedelta(days=1) if status == BidStatus.SUBMITTED else None,
-                  lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
-                  discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
-                                     for value, percent in brackets])
+        bid = Bid(
+            rfp=rfp,
+            vendor=make_vendor(vendor_name),
+            status=status,
+            submitted_at=now() - timedelta(days=1) if status == BidStatus.SUBMITTED else None,
+            lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
+            discount_brackets=[
+                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
+            ],
+        )
         db.session.add(bid)
         db.session.flush()
         if status == BidStatus.SUBMITTED:
@@ -70,36 +82,59 @@ def bids(opened_rfp, make_bid, make_region):
     south = make_region("south", "South")
     # Line 1: 120 units. Acme reaches the 100+ tier: 120 x $280 = $33,600; support $12 x 120 x 4 = $5,760.
     # Line 2: 40 units, below Acme's 50+ tier: 40 x $450 = $18,000.
-    make_bid(opened_rfp, "Acme Devices", {
-        1: offer([(1, 300_00), (100, 280_00)], product="Acme Book 14", support_cents=12_00, regions=[north, south]),
-        2: offer([(1, 450_00), (50, 420_00)], product="Acme Book 11"),
-    })
+    make_bid(
+        opened_rfp,
+        "Acme Devices",
+        {
+            1: offer([(1, 300_00), (100, 280_00)], product="Acme Book 14", support_cents=12_00, regions=[north, south]),
+            2: offer([(1, 450_00), (50, 420_00)], product="Acme Book 11"),
+        },
+    )
     # Incremental: units 1-99 at $300, 100-120 at $280: 99 x 300 + 21 x 280 = $35,580, average $296.50.
-    make_bid(opened_rfp, "Birch Computing", {
-        1: offer([(1, 300_00), (100, 280_00)], product="Birch B14", pricing=PricingKind.INCREMENTAL),
-    }, brackets=[(250_000_00, "2.5"), (500_000_00, "4")])
+    make_bid(
+        opened_rfp,
+        "Birch Computing",
+        {
+            1: offer([(1, 300_00), (100, 280_00)], product="Birch B14", pricing=PricingKind.INCREMENTAL),
+        },
+        brackets=[(250_000_00, "2.5"), (500_000_00, "4")],
+    )
     # Flat $290 on line 1 (120 x 290 = $34,800) but only 100 units; $400 on line 2 (40 x 400 = $16,000) from 50 units.
-    make_bid(opened_rfp, "Cedar Tech", {
-        1: offer([(1, 290_00)], product="Cedar C1", capacity=100, regions=[north]),
-        2: offer([(1, 400_00)], product="Cedar C2", min_award=50),
-    })
-    make_bid(opened_rfp, "Dogwood Drafts", {1: offer([(1, 100_00)])}, status=BidStatus.DRAFT,
-             brackets=[(1_000_00, "10")])
-    make_bid(opened_rfp, "Elm Withdrawn", {1: offer([(1, 100_00)]), 2: offer([(1, 100_00)])},
-             status=BidStatus.WITHDRAWN)
+    make_bid(
+        opened_rfp,
+        "Cedar Tech",
+        {
+            1: offer([(1, 290_00)], product="Cedar C1", capacity=100, regions=[north]),
+            2: offer([(1, 400_00)], product="Cedar C2", min_award=50),
+        },
+    )
+    make_bid(
+        opened_rfp, "Dogwood Drafts", {1: offer([(1, 100_00)])}, status=BidStatus.DRAFT, brackets=[(1_000_00, "10")]
+    )
+    make_bid(
+        opened_rfp, "Elm Withdrawn", {1: offer([(1, 100_00)]), 2: offer([(1, 100_00)])}, status=BidStatus.WITHDRAWN
+    )
     return opened_rfp
 
 
 # --- the adapter: ORM rows to the engine's offers ---------------------------------------------------------------------
 
+
 def test_a_bid_line_becomes_the_engines_offer(bids):
-    acme_line, = [line for line in bids.lines if line.line_no == 1]
-    bid_line = db.session.scalar(db.select(BidLine).where(BidLine.rfp_line_id == acme_line.id,
-                                                          BidLine.product == "Acme Book 14"))
+    (acme_line,) = [line for line in bids.lines if line.line_no == 1]
+    bid_line = db.session.scalar(
+        db.select(BidLine).where(BidLine.rfp_line_id == acme_line.id, BidLine.product == "Acme Book 14")
+    )
     assert adapters.offer_of(bid_line) == Offer(
-        id=f"B{bid_line.bid.id}-L1", vendor=f"V{bid_line.bid.vendor_id}", item="L1",
-        tiers=(Tier(1, Decimal("300.00")), Tier(100, Decimal("280.00"))), pricing="all_units",
-        annual_cost_per_unit=Decimal("12.00"), capacity=None, min_award_quantity=0, regions=("north", "south"),
+        id=f"B{bid_line.bid.id}-L1",
+        vendor=f"V{bid_line.bid.vendor_id}",
+        item="L1",
+        tiers=(Tier(1, Decimal("300.00")), Tier(100, Decimal("280.00"))),
+        pricing="all_units",
+        annual_cost_per_unit=Decimal("12.00"),
+        capacity=None,
+        min_award_quantity=0,
+        regions=("north", "south"),
     )
 
 
@@ -107,19 +142,27 @@ def test_a_line_serving_every_region_has_no_region_list_in_the_engine(opened_rfp
     bid = make_bid(opened_rfp, "Anywhere Inc", {2: offer([(1, 100_00)], capacity=500, min_award=10)})
     engine_offer = adapters.offer_of(bid.lines[0])
     assert (engine_offer.regions, engine_offer.capacity, engine_offer.min_award_quantity, engine_offer.item) == (
-        None, 500, 10, "L2")
+        None,
+        500,
+        10,
+        "L2",
+    )
 
 
-@pytest.mark.parametrize(("pricing", "quantity", "cost_cents", "unit_cents"), [
-    (PricingKind.ALL_UNITS, 99, 99 * 300_00, 300_00),
-    (PricingKind.ALL_UNITS, 100, 100 * 280_00, 280_00),
-    (PricingKind.ALL_UNITS, 120, 33_600_00, 280_00),
-    (PricingKind.INCREMENTAL, 99, 99 * 300_00, 300_00),
-    (PricingKind.INCREMENTAL, 120, 35_580_00, 296_50),
-    (PricingKind.INCREMENTAL, 0, 0, None),
-])
-def test_purchase_cost_and_unit_price_come_from_the_engine(opened_rfp, make_bid, pricing, quantity, cost_cents,
-                                                           unit_cents):
+@pytest.mark.parametrize(
+    ("pricing", "quantity", "cost_cents", "unit_cents"),
+    [
+        (PricingKind.ALL_UNITS, 99, 99 * 300_00, 300_00),
+        (PricingKind.ALL_UNITS, 100, 100 * 280_00, 280_00),
+        (PricingKind.ALL_UNITS, 120, 33_600_00, 280_00),
+        (PricingKind.INCREMENTAL, 99, 99 * 300_00, 300_00),
+        (PricingKind.INCREMENTAL, 120, 35_580_00, 296_50),
+        (PricingKind.INCREMENTAL, 0, 0, None),
+    ],
+)
+def test_purchase_cost_and_unit_price_come_from_the_engine(
+    opened_rfp, make_bid, pricing, quantity, cost_cents, unit_cents
+):
     bid = make_bid(opened_rfp, "Tiered Co", {1: offer([(1, 300_00), (100, 280_00)], pricing=pricing)})
     assert adapters.purchase_cost_cents(bid.lines[0], quantity) == cost_cents
     assert adapters.unit_price_cents(bid.lines[0], quantity) == unit_cents
@@ -140,12 +183,15 @@ def test_money_crosses_the_bridge_exactly():
 
 # --- the tabulation ---------------------------------------------------------------------------------------------------
 
+
 def test_offers_are_priced_at_the_pooled_quantity_and_sorted_by_tco(bids):
     result = tabulation.tabulation_for(bids)
     line_1, line_2 = result.lines
     assert (line_1.line_no, line_1.pooled_quantity, line_2.line_no, line_2.pooled_quantity) == (1, 120, 2, 40)
-    assert [(row.vendor, row.unit_price_cents, row.purchase_cost_cents, row.support_cost_cents, row.tco_cents)
-            for row in line_1.offers] == [
+    assert [
+        (row.vendor, row.unit_price_cents, row.purchase_cost_cents, row.support_cost_cents, row.tco_cents)
+        for row in line_1.offers
+    ] == [
         ("Cedar Tech", 290_00, 34_800_00, 0, 34_800_00),
         ("Birch Computing", 296_50, 35_580_00, 0, 35_580_00),
         ("Acme Devices", 280_00, 33_600_00, 5_760_00, 39_360_00),
@@ -158,20 +204,44 @@ def test_offers_are_priced_at_the_pooled_quantity_and_sorted_by_tco(bids):
 
 def test_offers_read_as_a_person_reads_them(bids):
     cedar, birch, acme = tabulation.tabulation_for(bids).lines[0].offers
-    assert (acme.tiers_text, acme.pricing_label, acme.annual_support_text, acme.capacity_text, acme.min_award_text,
-            acme.regions_text, acme.unit_price_text, acme.purchase_cost_text, acme.support_cost_text,
-            acme.tco_text) == (
-        "1+: $300.00; 100+: $280.00", "All units", "$12.00", "Unlimited", "None", "North, South", "$280.00",
-        "$33,600.00", "$5,760.00", "$39,360.00")
+    assert (
+        acme.tiers_text,
+        acme.pricing_label,
+        acme.annual_support_text,
+        acme.capacity_text,
+        acme.min_award_text,
+        acme.regions_text,
+        acme.unit_price_text,
+        acme.purchase_cost_text,
+        acme.support_cost_text,
+        acme.tco_text,
+    ) == (
+        "1+: $300.00; 100+: $280.00",
+        "All units",
+        "$12.00",
+        "Unlimited",
+        "None",
+        "North, South",
+        "$280.00",
+        "$33,600.00",
+        "$5,760.00",
+        "$39,360.00",
+    )
     assert (birch.pricing_label, birch.unit_price_text, birch.regions_text) == (
-        "Incremental", "$296.50 (average)", "All regions")
+        "Incremental",
+        "$296.50 (average)",
+        "All regions",
+    )
     assert (cedar.capacity_text, cedar.regions_text) == ("100", "North")
 
 
 def test_capacity_and_minimum_that_do_not_fit_the_pooled_quantity_are_noted(bids):
     line_1, line_2 = tabulation.tabulation_for(bids).lines
     assert {row.vendor: row.notes for row in line_1.offers} == {
-        "Cedar Tech": (CAPACITY_NOTE,), "Birch Computing": (), "Acme Devices": ()}
+        "Cedar Tech": (CAPACITY_NOTE,),
+        "Birch Computing": (),
+        "Acme Devices": (),
+    }
     assert {row.vendor: row.notes for row in line_2.offers} == {"Cedar Tech": (MIN_AWARD_NOTE,), "Acme Devices": ()}
     assert line_2.offers[0].min_award_text == "50"
 
@@ -201,7 +271,9 @@ def test_ties_on_tco_are_listed_by_vendor_name(opened_rfp, make_bid):
     make_bid(opened_rfp, "Zephyr Ltd", {2: offer([(1, 100_00)])})
     make_bid(opened_rfp, "alpha supplies", {2: offer([(1, 100_00)])})
     assert [row.vendor for row in tabulation.tabulation_for(opened_rfp).lines[1].offers] == [
-        "alpha supplies", "Zephyr Ltd"]
+        "alpha supplies",
+        "Zephyr Ltd",
+    ]
 
 
 def test_an_rfp_without_bids_has_lines_with_no_offers(opened_rfp):
@@ -222,11 +294,23 @@ def test_sealed_bids_have_no_tabulation(make_rfp, make_bid, status):
 # --- exports ----------------------------------------------------------------------------------------------------------
 
 ACME_LINE_1 = {
-    "line": "1", "item": "11-inch student laptop", "pooled_quantity": "120", "vendor": "Acme Devices",
-    "product": "Acme Book 14", "pricing": "all_units", "tiers": "1+: 300.00; 100+: 280.00",
-    "annual_support_per_unit": "12.00", "capacity": "unlimited", "min_award_quantity": "0", "regions": "North; South",
-    "unit_price_at_pooled_quantity": "280.00", "purchase_cost": "33600.00", "tco_years": "4",
-    "support_cost_over_tco_years": "5760.00", "tco": "39360.00", "notes": "",
+    "line": "1",
+    "item": "11-inch student laptop",
+    "pooled_quantity": "120",
+    "vendor": "Acme Devices",
+    "product": "Acme Book 14",
+    "pricing": "all_units",
+    "tiers": "1+: 300.00; 100+: 280.00",
+    "annual_support_per_unit": "12.00",
+    "capacity": "unlimited",
+    "min_award_quantity": "0",
+    "regions": "North; South",
+    "unit_price_at_pooled_quantity": "280.00",
+    "purchase_cost": "33600.00",
+    "tco_years": "4",
+    "support_cost_over_tco_years": "5760.00",
+    "tco": "39360.00",
+    "notes": "",
 }
 
 
@@ -234,7 +318,12 @@ def test_the_frame_has_one_row_per_line_and_offer_in_page_order(bids):
     frame = tabulation.as_frame(tabulation.tabulation_for(bids))
     assert list(frame.columns) == list(tabulation.COLUMNS)
     assert list(zip(frame["line"], frame["vendor"])) == [
-        (1, "Cedar Tech"), (1, "Birch Computing"), (1, "Acme Devices"), (2, "Cedar Tech"), (2, "Acme Devices")]
+        (1, "Cedar Tech"),
+        (1, "Birch Computing"),
+        (1, "Acme Devices"),
+        (2, "Cedar Tech"),
+        (2, "Acme Devices"),
+    ]
     assert frame.loc[1, "unit_price_at_pooled_quantity"] == Decimal("296.50")
     assert frame.loc[0, "capacity"] == 100 and frame.loc[0, "notes"] == CAPACITY_NOTE
 
@@ -265,9 +354,15 @@ def test_the_workbook_has_the_tabulation_and_the_discounts(bids):
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     acme = dict(zip(header, (cell.value for cell in sheet[4]), strict=True))
-    assert (acme["vendor"], acme["pooled_quantity"], acme["capacity"], acme["unit_price_at_pooled_quantity"],
-            acme["purchase_cost"], acme["support_cost_over_tco_years"], acme["tco"]) == (
-        "Acme Devices", 120, "unlimited", 280, 33600, 5760, 39360)
+    assert (
+        acme["vendor"],
+        acme["pooled_quantity"],
+        acme["capacity"],
+        acme["unit_price_at_pooled_quantity"],
+        acme["purchase_cost"],
+        acme["support_cost_over_tco_years"],
+        acme["tco"],
+    ) == ("Acme Devices", 120, "unlimited", 280, 33600, 5760, 39360)
     purchase_cell = sheet.cell(row=4, column=header.index("purchase_cost") + 1)
     assert purchase_cell.number_format == "#,##0.00"
     assert sheet.cell(row=3, column=header.index("unit_price_at_pooled_quantity") + 1).value == 296.5  # Birch

@@ -32,21 +32,40 @@ def rfp_with_bids(make_rfp, make_vendor, make_region, now):
 
     def bid(vendor_name, rfp_line, status=BidStatus.SUBMITTED, brackets=(), **fields):
         bid = Bid(
-            rfp=rfp, vendor=make_vendor(vendor_name), status=status,
-            lines=[BidLine(rfp_line=rfp_line, **fields,
-                           tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers])],
-            discount_brackets=[DiscountBracket(min_value_cents=value, percent=Decimal(percent))
-                               for value, percent in brackets],
+            rfp=rfp,
+            vendor=make_vendor(vendor_name),
+            status=status,
+            lines=[
+                BidLine(
+                    rfp_line=rfp_line,
+                    **fields,
+                    tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
+                )
+            ],
+            discount_brackets=[
+                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
+            ],
         )
         db.session.add(bid)
         db.session.flush()
         if status == BidStatus.SUBMITTED:
             bid.submitted_content = services.content(bid)  # what submitting records
 
-    bid("Acme Devices", line_1, product="Acme Book 14", annual_cost_per_unit_cents=12_00,
-        regions=[make_region("north", "North")])
-    bid("Birch Computing", line_1, product="Birch B14", pricing_kind=PricingKind.INCREMENTAL, capacity=100,
-        brackets=[(250_000_00, "2.5")])
+    bid(
+        "Acme Devices",
+        line_1,
+        product="Acme Book 14",
+        annual_cost_per_unit_cents=12_00,
+        regions=[make_region("north", "North")],
+    )
+    bid(
+        "Birch Computing",
+        line_1,
+        product="Birch B14",
+        pricing_kind=PricingKind.INCREMENTAL,
+        capacity=100,
+        brackets=[(250_000_00, "2.5")],
+    )
     bid("Dogwood Drafts", line_2, status=BidStatus.DRAFT, product="Dogwood D1")
     db.session.flush()
     return rfp
@@ -75,7 +94,9 @@ def test_anyone_reads_the_tabulation_after_opening(client, opened, table_rows):
     ]
     assert table_rows(response, "tabulation-line-2") == ["No bid on this line."]
     assert table_rows(response, "tabulation-discounts") == [
-        "Acme Devices None", "Birch Computing 2.5% off from $250,000.00"]
+        "Acme Devices None",
+        "Birch Computing 2.5% off from $250,000.00",
+    ]
     html = response.get_data(as_text=True)
     assert f'href="/rfps/{opened.reference}/tabulation.csv"' in html
     assert f'href="/rfps/{opened.reference}/tabulation.xlsx"' in html
@@ -99,8 +120,10 @@ def test_the_csv_download(client, opened):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == f"attachment; filename={opened.reference}-tabulation.csv"
     frame = pd.read_csv(io.BytesIO(response.get_data()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert [(row["vendor"], row["unit_price_at_pooled_quantity"], row["purchase_cost"], row["tco"])
-            for row in frame.to_dict("records")] == [
+    assert [
+        (row["vendor"], row["unit_price_at_pooled_quantity"], row["purchase_cost"], row["tco"])
+        for row in frame.to_dict("records")
+    ] == [
         ("Birch Computing", "296.50", "35580.00", "35580.00"),
         ("Acme Devices", "280.00", "33600.00", "39360.00"),
     ]
@@ -114,7 +137,9 @@ def test_the_xlsx_download(client, opened):
     workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     assert workbook.sheetnames == ["Tabulation", "Discounts"]
     assert [row[4] for row in workbook["Tabulation"].iter_rows(min_row=2, values_only=True)] == [
-        "Birch Computing", "Acme Devices"]
+        "Birch Computing",
+        "Acme Devices",
+    ]
 
 
 def test_no_other_download_kind(client, opened):
@@ -122,16 +147,24 @@ def test_no_other_download_kind(client, opened):
 
 
 def test_what_was_opened_stays_as_submitted_when_the_vendor_changes_afterwards(
-        client, rfp, vendor_user, admin, bid_input, now, north):
+    client, rfp, vendor_user, admin, bid_input, now, north
+):
     """A vendor renames itself (into a formula, even) and its rows change after the opening: the published record
     keeps the name, products and prices the bid was submitted with."""
     services.save_bid(vendor_user, rfp.reference, bid_input(rfp, line_nos=(1,)), revision=None, submit=True)
     now(rfp.bid_deadline)
     services.open_bids(admin, rfp.id)
     vendor = vendor_user.organisation
-    orgs.update_profile(vendor_user, orgs.VendorProfileInput(
-        name='=HYPERLINK("http://evil.example","Cheapest")', contact_name="Mallory", contact_email="m@evil.example",
-        description="Renamed after the opening", region_ids=(north.id,)))
+    orgs.update_profile(
+        vendor_user,
+        orgs.VendorProfileInput(
+            name='=HYPERLINK("http://evil.example","Cheapest")',
+            contact_name="Mallory",
+            contact_email="m@evil.example",
+            description="Renamed after the opening",
+            region_ids=(north.id,),
+        ),
+    )
     line = db.session.scalars(sa.select(BidLine).join(Bid).where(Bid.vendor_id == vendor.id)).one()
     line.product = "Swapped Model"
     line.tiers[0].unit_price_cents = 1_00
@@ -141,10 +174,16 @@ def test_what_was_opened_stays_as_submitted_when_the_vendor_changes_afterwards(
     assert "Evergreen Learning" in text_of(page) and "Acme Book 11 G3" in text_of(page)
     assert "1+: $300.00; 100+: $280.00" in text_of(page)
     assert not {"HYPERLINK", "Swapped", "$1.00"} & set(re.split(r'[\s("]+', text_of(page)))
-    frame = pd.read_csv(io.BytesIO(client.get(f"/rfps/{rfp.reference}/tabulation.csv").get_data()), dtype=str,
-                        keep_default_na=False, encoding="utf-8-sig")
+    frame = pd.read_csv(
+        io.BytesIO(client.get(f"/rfps/{rfp.reference}/tabulation.csv").get_data()),
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+    )
     assert [(row["vendor"], row["product"], row["tiers"]) for row in frame.to_dict("records")] == [
-        ("Evergreen Learning", "Acme Book 11 G3", "1+: 300.00; 100+: 280.00")]
+        ("Evergreen Learning", "Acme Book 11 G3", "1+: 300.00; 100+: 280.00")
+    ]
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/rfps/{rfp.reference}/tabulation.xlsx").get_data()))
     assert [row[4:8] for row in workbook["Tabulation"].iter_rows(min_row=2, values_only=True)] == [
-        ("Evergreen Learning", "Acme Book 11 G3", "all_units", "1+: 300.00; 100+: 280.00")]
+        ("Evergreen Learning", "Acme Book 11 G3", "all_units", "1+: 300.00; 100+: 280.00")
+    ]

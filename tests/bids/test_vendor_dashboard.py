@@ -11,7 +11,8 @@ from coop.extensions import db
 
 
 def test_the_vendor_sees_what_each_bid_needs_and_where_to_handle_it(
-        log_in, rfp, make_rfp, vendor_user, admin, bid_input, now, table_rows):
+    log_in, rfp, make_rfp, vendor_user, admin, bid_input, now, table_rows
+):
     elsewhere = make_rfp(title="Far away laptops")
     client = log_in(vendor_user)
 
@@ -30,22 +31,33 @@ def test_the_vendor_sees_what_each_bid_needs_and_where_to_handle_it(
     services.return_submitted_bids_to_draft(rfp.id, actor_user_id=admin.id, reason="Addendum 1 changed line 1")
     db.session.commit()
     assert table_rows(client.get("/dashboard"), "bid-list")[0].endswith(
-        "returned to draft by an addendum: submit it again")
+        "returned to draft by an addendum: submit it again"
+    )
 
     # Open RFPs, each with the way to bid; an answered question with its RFP.
     page = client.get("/dashboard").get_data(as_text=True)
     assert f'href="/rfps/{elsewhere.reference}/bid">Bid</a>' in page
     assert f'href="/rfps/{rfp.reference}/bid">Your bid</a>' in page
-    db.session.add(Question(rfp_id=rfp.id, vendor_id=vendor_user.organisation.id, text="Is a 12-inch screen fine?",
-                            status=QuestionStatus.ANSWERED, answer="Yes.", answered_at=clock.utcnow()))
+    db.session.add(
+        Question(
+            rfp_id=rfp.id,
+            vendor_id=vendor_user.organisation.id,
+            text="Is a 12-inch screen fine?",
+            status=QuestionStatus.ANSWERED,
+            answer="Yes.",
+            answered_at=clock.utcnow(),
+        )
+    )
     db.session.commit()
     answered = client.get("/dashboard").get_data(as_text=True)
     assert "Is a 12-inch screen fine?" in answered and f'href="/rfps/{rfp.reference}">{rfp.reference}</a>' in answered
 
     # After the deadline, nothing to do on it any more.
     now(rfp.bid_deadline + timedelta(minutes=1))
-    assert "table-warning" not in client.get("/dashboard").get_data(as_text=True).split('id="bid-list"')[1].split(
-        "</table>")[0]
+    assert (
+        "table-warning"
+        not in client.get("/dashboard").get_data(as_text=True).split('id="bid-list"')[1].split("</table>")[0]
+    )
 
 
 def test_a_vendor_that_chose_categories_sees_the_open_rfps_of_those(log_in, rfp, make_rfp, make_item, vendor_user):

@@ -23,8 +23,9 @@ def test_the_demo_has_paid_open_and_overdue_dues_of_every_member_district(client
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FeeSchedule)) == 1
     paid = [invoice for invoice in invoices if invoice.status == InvoiceStatus.PAID]
     overdue = [invoice for invoice in invoices if invoice.is_overdue(now)]
-    not_yet_due = [invoice for invoice in invoices
-                   if invoice.status == InvoiceStatus.OPEN and not invoice.is_overdue(now)]
+    not_yet_due = [
+        invoice for invoice in invoices if invoice.status == InvoiceStatus.OPEN and not invoice.is_overdue(now)
+    ]
     assert (len(paid), len(overdue), len(not_yet_due)) == (4, 4, 4)
     assert all(invoice.recorded_by_hand and invoice.stripe_invoice_id is None for invoice in invoices)
 

@@ -93,14 +93,16 @@ def dues_in_localstripe(stripe_on, make_schedule, make_district, make_admin):
     db.session.commit()
     run = services.run_dues(admin, 2026)
     invoice = db.session.scalars(sa.select(Invoice)).one()
-    customer_id = db.session.scalar(sa.select(BillingCustomer.stripe_customer_id)
-                                    .where(BillingCustomer.organisation_id == district.id))
+    customer_id = db.session.scalar(
+        sa.select(BillingCustomer.stripe_customer_id).where(BillingCustomer.organisation_id == district.id)
+    )
     return run, invoice.id, customer_id
 
 
 def pay_as_the_customer(client: stripe.StripeClient, customer_id: str, card: str) -> None:
-    method = client.v1.payment_methods.create(params={
-        "type": "card", "card": {"number": card, "exp_month": 12, "exp_year": 2035, "cvc": "123"}})
+    method = client.v1.payment_methods.create(
+        params={"type": "card", "card": {"number": card, "exp_month": 12, "exp_year": 2035, "cvc": "123"}}
+    )
     client.v1.payment_methods.attach(method["id"], params={"customer": customer_id})
     client.v1.customers.update(customer_id, params={"invoice_settings": {"default_payment_method": method["id"]}})
 
@@ -108,8 +110,9 @@ def pay_as_the_customer(client: stripe.StripeClient, customer_id: str, card: str
 def localstripe_invoice(client: stripe.StripeClient, customer_id: str) -> str:
     """The Stripe invoice localstripe can make: a subscription's (at $0) with the customer's pending lines, charged
     to the customer's default card at once. A declined card fails the request, but the invoice is made."""
-    plan = client.v1.plans.create(params={"amount": 0, "currency": "usd", "interval": "year",
-                                          "product": {"name": "Membership"}})
+    plan = client.v1.plans.create(
+        params={"amount": 0, "currency": "usd", "interval": "year", "product": {"name": "Membership"}}
+    )
     try:
         client.v1.subscriptions.create(params={"customer": customer_id, "items": [{"plan": plan["id"]}]})
     except stripe.CardError:
@@ -125,14 +128,16 @@ def link(invoice_id: int, stripe_invoice_id: str) -> None:
 
 
 def test_the_dues_run_makes_the_customer_and_lines_in_localstripe_and_keeps_a_draft_where_it_stops(
-        dues_in_localstripe, stripe_on):
+    dues_in_localstripe, stripe_on
+):
     run, invoice_id, customer_id = dues_in_localstripe
 
     customer = stripe_on.v1.customers.retrieve(customer_id)
     assert (customer["name"], customer["email"]) == ("Stripe District", "pat@example.org")
     lines = stripe_on.v1.invoice_items.list(params={"customer": customer_id})["data"]
     assert [(line["amount"], line["description"]) for line in lines] == [
-        (75000, "Membership dues 2026\u201327 (900 students)")]
+        (75000, "Membership dues 2026\u201327 (900 students)")
+    ]
     invoice = db.session.get(Invoice, invoice_id)
     assert run.issued == [] and len(run.failures) == 1
     assert run.failures[0].startswith(f"{invoice.number}: Stripe could not create the invoice: ")
@@ -175,7 +180,8 @@ def test_a_declined_card_leaves_the_invoice_open_until_a_good_one_pays(dues_in_l
 
 
 def test_reconcile_repairs_what_a_dropped_webhook_left_behind_and_then_finds_nothing(
-        app, dues_in_localstripe, stripe_on, localstripe):
+    app, dues_in_localstripe, stripe_on, localstripe
+):
     _, invoice_id, customer_id = dues_in_localstripe
     configure_webhook(localstripe, "http://127.0.0.1:9/stripe/webhook")  # nobody listens: every event is lost
     pay_as_the_customer(stripe_on, customer_id, GOOD_CARD)
@@ -193,7 +199,8 @@ def test_reconcile_repairs_what_a_dropped_webhook_left_behind_and_then_finds_not
 
 
 def test_a_fee_invoices_credit_note_is_kept_and_reconciliation_says_localstripe_has_no_credit_notes(
-        app, stripe_on, localstripe, make_schedule, make_published_round, make_district, make_vendor):
+    app, stripe_on, localstripe, make_schedule, make_published_round, make_district, make_vendor
+):
     configure_webhook(localstripe, "http://127.0.0.1:9/stripe/webhook")
     make_schedule(percent="2.00", min_cents=2500)
     vendor = make_vendor("Stripe Vendor")
@@ -201,8 +208,9 @@ def test_a_fee_invoices_credit_note_is_kept_and_reconciliation_says_localstripe_
     db.session.commit()
     run = services.invoice_award_fees(award_round.id)
     invoice_id = run.recorded[0]
-    customer_id = db.session.scalar(sa.select(BillingCustomer.stripe_customer_id)
-                                    .where(BillingCustomer.organisation_id == vendor.id))
+    customer_id = db.session.scalar(
+        sa.select(BillingCustomer.stripe_customer_id).where(BillingCustomer.organisation_id == vendor.id)
+    )
     lines = stripe_on.v1.invoice_items.list(params={"customer": customer_id})["data"]
     assert sorted(line["amount"] for line in lines) == [6000, 10000]
     pay_as_the_customer(stripe_on, customer_id, GOOD_CARD)

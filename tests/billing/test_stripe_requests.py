@@ -39,8 +39,14 @@ class RecordingStripe(stripe.HTTPClient):
             body = {"id": f"ii_{len(self.requests)}", "object": "invoiceitem"}
         elif path.startswith("/v1/invoices"):
             sent = path.endswith(("/finalize", "/send"))
-            body = {"id": "in_test", "object": "invoice", "status": "open" if sent else "draft", "amount_paid": 0,
-                    "hosted_invoice_url": HOSTED if sent else None, "due_date": DUE if sent else None}
+            body = {
+                "id": "in_test",
+                "object": "invoice",
+                "status": "open" if sent else "draft",
+                "amount_paid": 0,
+                "hosted_invoice_url": HOSTED if sent else None,
+                "due_date": DUE if sent else None,
+            }
         elif path == "/v1/credit_notes":
             body = {"id": "cn_test", "object": "credit_note"}
         else:
@@ -59,8 +65,9 @@ def recording(app, monkeypatch) -> RecordingStripe:
     return recorder
 
 
-def test_dues_are_issued_as_invoices_sent_for_payment_with_stable_idempotency_keys(recording, make_schedule,
-                                                                                   make_district):
+def test_dues_are_issued_as_invoices_sent_for_payment_with_stable_idempotency_keys(
+    recording, make_schedule, make_district
+):
     make_schedule(terms_days=30)
     district = make_district("Keyed District", enrollment=900)
 
@@ -76,22 +83,39 @@ def test_dues_are_issued_as_invoices_sent_for_payment_with_stable_idempotency_ke
         ("POST", "/v1/invoices/in_test/send", f"{key}:send"),
     ]
     created = recording.requests[2][2]
-    assert {name: created[name] for name in ("collection_method", "days_until_due", "pending_invoice_items_behavior",
-                                            "auto_advance", "metadata[coop_invoice_id]")} == {
-        "collection_method": "send_invoice", "days_until_due": "30", "pending_invoice_items_behavior": "include",
-        "auto_advance": "false", "metadata[coop_invoice_id]": str(invoice.id)}
+    assert {
+        name: created[name]
+        for name in (
+            "collection_method",
+            "days_until_due",
+            "pending_invoice_items_behavior",
+            "auto_advance",
+            "metadata[coop_invoice_id]",
+        )
+    } == {
+        "collection_method": "send_invoice",
+        "days_until_due": "30",
+        "pending_invoice_items_behavior": "include",
+        "auto_advance": "false",
+        "metadata[coop_invoice_id]": str(invoice.id),
+    }
     line = recording.requests[1][2]
     assert (line["amount"], line["currency"], line["customer"]) == ("75000", "usd", "cus_test")
     assert run.issued == [invoice.id]
     assert (invoice.status, invoice.stripe_invoice_id, invoice.hosted_invoice_url, invoice.due_at) == (
-        InvoiceStatus.OPEN, "in_test", HOSTED, datetime(2026, 8, 1, tzinfo=UTC))
+        InvoiceStatus.OPEN,
+        "in_test",
+        HOSTED,
+        datetime(2026, 8, 1, tzinfo=UTC),
+    )
 
     services.run_dues(None, 2026)
     assert len(recording.requests) == 5  # nothing more is asked of Stripe
 
 
-def test_a_cancelled_awards_credit_note_is_made_in_stripe_once(recording, make_schedule, make_published_round,
-                                                                make_district, make_vendor):
+def test_a_cancelled_awards_credit_note_is_made_in_stripe_once(
+    recording, make_schedule, make_published_round, make_district, make_vendor
+):
     make_schedule()
     award_round = make_published_round({(make_district(), make_vendor()): 300_000})
     services.invoice_award_fees(award_round.id)
@@ -104,9 +128,13 @@ def test_a_cancelled_awards_credit_note_is_made_in_stripe_once(recording, make_s
     assert len(credit_requests) == 1
     _, _, params, idempotency = credit_requests[0]
     assert idempotency == f"credit:line:{note.invoice_line_id}"
-    assert {name: params[name] for name in ("invoice", "lines[0][type]", "lines[0][unit_amount]",
-                                            "lines[0][quantity]")} == {
-        "invoice": "in_test", "lines[0][type]": "custom_line_item", "lines[0][unit_amount]": "6000",
-        "lines[0][quantity]": "1"}
+    assert {
+        name: params[name] for name in ("invoice", "lines[0][type]", "lines[0][unit_amount]", "lines[0][quantity]")
+    } == {
+        "invoice": "in_test",
+        "lines[0][type]": "custom_line_item",
+        "lines[0][unit_amount]": "6000",
+        "lines[0][quantity]": "1",
+    }
     assert "credit_amount" not in params  # open: the credit lowers what is due
     assert note.stripe_credit_note_id == "cn_test"

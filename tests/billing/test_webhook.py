@@ -24,10 +24,17 @@ BAD_SIGNATURE_PAGE = "The request does not carry a valid Stripe signature."
 @pytest.fixture
 def open_invoice(make_district, webhook_secret):
     """A dues invoice issued through Stripe as ``in_test_open``, waiting for payment."""
-    invoice = Invoice(organisation=make_district("Webhook District"), kind=InvoiceKind.DUES,
-                      idempotency_key="dues:2026:webhook", description="Membership dues 2026\u201327", currency="USD",
-                      payment_terms_days=30, total_cents=75000, status=InvoiceStatus.OPEN,
-                      stripe_invoice_id="in_test_open")
+    invoice = Invoice(
+        organisation=make_district("Webhook District"),
+        kind=InvoiceKind.DUES,
+        idempotency_key="dues:2026:webhook",
+        description="Membership dues 2026\u201327",
+        currency="USD",
+        payment_terms_days=30,
+        total_cents=75000,
+        status=InvoiceStatus.OPEN,
+        stripe_invoice_id="in_test_open",
+    )
     db.session.add(invoice)
     db.session.flush()
     return invoice
@@ -38,8 +45,11 @@ def events_stored() -> int:
 
 
 def paid_audit_events(invoice_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "invoice.paid", AuditEvent.entity_id == invoice_id))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "invoice.paid", AuditEvent.entity_id == invoice_id)
+    )
 
 
 def test_a_signed_payment_marks_the_invoice_paid(open_invoice, post_event):
@@ -48,7 +58,10 @@ def test_a_signed_payment_marks_the_invoice_paid(open_invoice, post_event):
     assert response.status_code == 200 and response.json == {"received": True, "outcome": "processed"}
     db.session.refresh(open_invoice)
     assert (open_invoice.status, open_invoice.amount_paid_cents, open_invoice.amount_due_cents) == (
-        InvoiceStatus.PAID, 75000, 0)
+        InvoiceStatus.PAID,
+        75000,
+        0,
+    )
     assert open_invoice.hosted_invoice_url == "https://invoice.stripe.com/i/in_test_open"
     assert paid_audit_events(open_invoice.id) == 1
 
@@ -112,8 +125,11 @@ def test_a_failed_payment_is_shown_and_the_invoice_stays_open(open_invoice, post
 
 
 def test_unknown_event_types_and_unknown_invoices_are_acknowledged_and_ignored(open_invoice, post_event):
-    customer = {"id": "evt_customer", "type": "customer.created",
-                "data": {"object": {"id": "cus_1", "object": "customer"}}}
+    customer = {
+        "id": "evt_customer",
+        "type": "customer.created",
+        "data": {"object": {"id": "cus_1", "object": "customer"}},
+    }
     assert post_event(customer).json == {"received": True, "outcome": "ignored"}
     assert post_event(invoice_event("in_someone_else", "paid")).json["outcome"] == "ignored"
     assert events_stored() == 2
@@ -124,14 +140,16 @@ def test_unknown_event_types_and_unknown_invoices_are_acknowledged_and_ignored(o
 def test_an_event_ahead_of_the_issuing_answer_finds_the_invoice_by_its_metadata(open_invoice, post_event):
     open_invoice.stripe_invoice_id = None
     db.session.flush()
-    post_event(invoice_event("in_test_early", "paid", amount_paid=75000,
-                             metadata={"coop_invoice_id": str(open_invoice.id)}))
+    post_event(
+        invoice_event("in_test_early", "paid", amount_paid=75000, metadata={"coop_invoice_id": str(open_invoice.id)})
+    )
     db.session.refresh(open_invoice)
     assert (open_invoice.stripe_invoice_id, open_invoice.status) == ("in_test_early", InvoiceStatus.PAID)
 
 
-def test_csrf_and_the_rate_limit_are_exempt_on_the_webhook_alone(app, client, log_in, make_admin, open_invoice,
-                                                                  monkeypatch, post_event):
+def test_csrf_and_the_rate_limit_are_exempt_on_the_webhook_alone(
+    app, client, log_in, make_admin, open_invoice, monkeypatch, post_event
+):
     assert csrf._exempt_views == {"coop.billing.views.stripe_webhook"}
     assert set(limiter._route_exemptions) == {"coop.billing.views.stripe_webhook.stripe_webhook"}
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
@@ -143,23 +161,34 @@ def test_csrf_and_the_rate_limit_are_exempt_on_the_webhook_alone(app, client, lo
     assert refused.status_code == 400  # the token is missing
 
 
-@pytest.mark.skipif(not (config.test_database_url() or "").startswith("postgresql"),
-                    reason="concurrent deliveries need PostgreSQL's concurrent transactions: "
-                           "set COOP_TEST_DATABASE_URL")
+@pytest.mark.skipif(
+    not (config.test_database_url() or "").startswith("postgresql"),
+    reason="concurrent deliveries need PostgreSQL's concurrent transactions: set COOP_TEST_DATABASE_URL",
+)
 def test_copies_and_reorderings_delivered_at_the_same_moment_apply_each_event_once(
-        app, committed_db, make_district, webhook_secret):
-    invoice = Invoice(organisation=make_district("Race District"), kind=InvoiceKind.DUES,
-                      idempotency_key="dues:2026:race", description="Membership dues", currency="USD",
-                      payment_terms_days=30, total_cents=75000, status=InvoiceStatus.OPEN,
-                      stripe_invoice_id="in_test_race")
+    app, committed_db, make_district, webhook_secret
+):
+    invoice = Invoice(
+        organisation=make_district("Race District"),
+        kind=InvoiceKind.DUES,
+        idempotency_key="dues:2026:race",
+        description="Membership dues",
+        currency="USD",
+        payment_terms_days=30,
+        total_cents=75000,
+        status=InvoiceStatus.OPEN,
+        stripe_invoice_id="in_test_race",
+    )
     db.session.add(invoice)
     db.session.commit()
     invoice_id = invoice.id
     db.session.remove()
     paid = invoice_event("in_test_race", "paid", amount_paid=75000)
-    others = [invoice_event("in_test_race", "open", type_="invoice.finalized"),
-              invoice_event("in_test_race", "open", type_="invoice.payment_failed"),
-              invoice_event("in_test_race", "open", type_="invoice.sent")]
+    others = [
+        invoice_event("in_test_race", "open", type_="invoice.finalized"),
+        invoice_event("in_test_race", "open", type_="invoice.payment_failed"),
+        invoice_event("in_test_race", "open", type_="invoice.sent"),
+    ]
     deliveries = [paid] * 6 + others * 2  # Stripe retries, and events overtaking each other
     random.Random(20261205).shuffle(deliveries)
     start = threading.Barrier(len(deliveries))
@@ -169,8 +198,9 @@ def test_copies_and_reorderings_delivered_at_the_same_moment_apply_each_event_on
         body = json.dumps(event).encode()
         client = app.test_client()
         start.wait()
-        response = client.post("/stripe/webhook", data=body, content_type="application/json",
-                               headers={"Stripe-Signature": sign(body)})
+        response = client.post(
+            "/stripe/webhook", data=body, content_type="application/json", headers={"Stripe-Signature": sign(body)}
+        )
         outcomes.append((response.status_code, response.json["outcome"] if response.is_json else ""))
 
     threads = [threading.Thread(target=deliver, args=(event,)) for event in deliveries]

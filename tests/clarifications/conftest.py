@@ -17,8 +17,12 @@ from coop.rfps.models import Rfp, VendorInterest
 @pytest.fixture
 def make_bid() -> Callable[..., Bid]:
     def make(rfp: Rfp, vendor, status: BidStatus = BidStatus.SUBMITTED) -> Bid:
-        bid = Bid(rfp_id=rfp.id, vendor_id=vendor.id, status=status,
-                  submitted_at=clock.utcnow() if status == BidStatus.SUBMITTED else None)
+        bid = Bid(
+            rfp_id=rfp.id,
+            vendor_id=vendor.id,
+            status=status,
+            submitted_at=clock.utcnow() if status == BidStatus.SUBMITTED else None,
+        )
         db.session.add(bid)
         db.session.flush()
         return bid
@@ -72,7 +76,8 @@ def panel_html(app) -> Callable[..., str]:
         with app.test_request_context(f"/rfps/{rfp.reference}"):
             if user is not None:
                 login_user(user)
-            return render_template_string('{% include "clarifications/_rfp_panel.html" %}',
-                                          rfp=db.session.get(Rfp, rfp.id))
+            return render_template_string(
+                '{% include "clarifications/_rfp_panel.html" %}', rfp=db.session.get(Rfp, rfp.id)
+            )
 
     return render

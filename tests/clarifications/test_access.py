@@ -32,8 +32,9 @@ DATA = {"text": "A question?", "answer": "An answer.", "question": "A question?"
 
 @pytest.fixture
 def setting(rfp, acme):
-    question = Question(rfp_id=rfp.id, vendor_id=acme.id, text="Pending question about line 2?",
-                        status=QuestionStatus.PENDING)
+    question = Question(
+        rfp_id=rfp.id, vendor_id=acme.id, text="Pending question about line 2?", status=QuestionStatus.PENDING
+    )
     db.session.add(question)
     db.session.flush()
     return {"ref": rfp.reference, "id": rfp.id, "qid": question.id, "rfp": rfp, "question": question}

@@ -20,8 +20,10 @@ from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import Rfp, RfpDocument, RfpStatus
 
-BRAND_MESSAGE = ("“Lenovo” is a brand or model name: describe the performance you need instead, "
-                 "or write “Lenovo or equal” so that any product that performs as well can be offered.")
+BRAND_MESSAGE = (
+    "“Lenovo” is a brand or model name: describe the performance you need instead, "
+    "or write “Lenovo or equal” so that any product that performs as well can be offered."
+)
 
 
 def form_data(app, rfp: Rfp, summary: str = "Line 1 quantity raised to 150.", **changes) -> dict:
@@ -44,7 +46,10 @@ def field_errors(response, name: str) -> list[str]:
     """The messages shown next to the field called ``name``."""
     html = response.get_data(as_text=True)
     after = html.split(f'name="{name}"', 1)[1].split('<div class="mb-3', 1)[0]
-    return [html_lib.unescape(message) for message in re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', after)]
+    return [
+        html_lib.unescape(message)
+        for message in re.findall(r'<div class="invalid-feedback d-block">(.*?)</div>', after)
+    ]
 
 
 def issue(client, rfp, data):
@@ -75,8 +80,9 @@ def as_admin(log_in, admin):
 
 def test_an_addendum_changes_a_line_and_stores_the_new_document(app, as_admin, rfp):
     line = rfp.lines[0]
-    response = issue(as_admin, rfp, form_data(app, rfp, **{f"line_{line.id}_quantity": "150",
-                                                          f"line_{line.id}_spec_ram_gb": "16"}))
+    response = issue(
+        as_admin, rfp, form_data(app, rfp, **{f"line_{line.id}_quantity": "150", f"line_{line.id}_spec_ram_gb": "16"})
+    )
     assert response.status_code == 302, text_of(response)
     assert response.headers["Location"] == f"/admin/rfps/{rfp.id}/addenda"
     rfp = fresh(rfp)
@@ -86,13 +92,18 @@ def test_an_addendum_changes_a_line_and_stores_the_new_document(app, as_admin, r
     assert document is not None and "150" in document.html
     [addendum] = addenda(rfp)
     assert (addendum.number, addendum.document_version, addendum.summary) == (1, 2, "Line 1 quantity raised to 150.")
-    assert addendum.changes == {"before": {"lines": {"1": {"quantity": 120, "spec": {"ram_gb": 8}}}},
-                                "after": {"lines": {"1": {"quantity": 150, "spec": {"ram_gb": 16}}}}}
+    assert addendum.changes == {
+        "before": {"lines": {"1": {"quantity": 120, "spec": {"ram_gb": 8}}}},
+        "after": {"lines": {"1": {"quantity": 150, "spec": {"ram_gb": 16}}}},
+    }
     assert addendum.bid_deadline_before == addendum.bid_deadline_after == rfp.bid_deadline
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "addendum.issued")).one()
     assert event.rfp_id == rfp.id
     assert event.before == {"lines": {"1": {"quantity": 120, "spec": {"ram_gb": 8}}}, "document_version": 1}
-    assert event.after["lines"] == {"1": {"quantity": 150, "spec": {"ram_gb": 16}}} and event.after["document_version"] == 2
+    assert (
+        event.after["lines"] == {"1": {"quantity": 150, "spec": {"ram_gb": 16}}}
+        and event.after["document_version"] == 2
+    )
     assert verify_chain(rfp.id).intact
 
     page = text_of(as_admin.get(f"/admin/rfps/{rfp.id}/addenda"))
@@ -110,7 +121,8 @@ def test_addenda_are_numbered_in_order(app, as_admin, rfp):
 
 
 def test_submitted_bids_return_to_draft_and_draft_bids_are_untouched(
-        app, as_admin, rfp, make_vendor_rep, make_bid, follow):
+    app, as_admin, rfp, make_vendor_rep, make_bid, follow
+):
     bidders = [make_vendor_rep() for _ in range(3)]
     submitted = [make_bid(rfp, rep.organisation, BidStatus.SUBMITTED) for rep in bidders[:2]]
     draft = make_bid(rfp, bidders[2].organisation, BidStatus.DRAFT)
@@ -142,14 +154,23 @@ def test_submitted_bids_return_to_draft_and_draft_bids_are_untouched(
 
     # Sealed bids: the administrator learns nothing about how many bids there are.
     with as_admin.session_transaction() as flashed:
-        assert flashed["_flashes"] == [("success", f"Addendum 1 is issued and every vendor following {rfp.reference} "
-                                        "is being e-mailed. Vendors with submitted bids have been asked to re-confirm.")]
+        assert flashed["_flashes"] == [
+            (
+                "success",
+                f"Addendum 1 is issued and every vendor following {rfp.reference} "
+                "is being e-mailed. Vendors with submitted bids have been asked to re-confirm.",
+            )
+        ]
     page = text_of(as_admin.get(f"/admin/rfps/{rfp.id}/addenda"))
     assert "returned" not in page and " 2 " not in page.replace("version 2", "")
     outbox_page = as_admin.get("/admin/outbox").get_data(as_text=True)
     assert "returned to draft" not in outbox_page
-    actions = [event.action for event in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id))]
+    actions = [
+        event.action
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)
+        )
+    ]
     assert actions == ["bid.returned_to_draft", "bid.returned_to_draft", "addendum.issued"]
     assert verify_chain(rfp.id).intact
 
@@ -162,7 +183,8 @@ def test_the_flash_is_the_same_without_any_bid(app, as_admin, rfp):
 
 
 def test_inside_the_last_seven_days_the_deadline_moves_to_seven_days_after_the_addendum(
-        app, as_admin, make_rfp, now, follow, globex_rep):
+    app, as_admin, make_rfp, now, follow, globex_rep
+):
     now(now().replace(second=0))
     rfp = make_rfp(deadline_in=timedelta(days=3))
     follow(rfp, globex_rep.organisation)
@@ -187,8 +209,13 @@ def test_the_extended_deadline_is_rounded_up_to_the_minute(app, as_admin, make_r
 def test_a_later_deadline_asked_for_inside_the_last_seven_days_is_kept(app, as_admin, make_rfp, now):
     rfp = make_rfp(deadline_in=timedelta(days=2))
     later = (now() + timedelta(days=10)).replace(second=0)
-    issue(as_admin, rfp, form_data(app, rfp, bid_deadline=later.strftime("%Y-%m-%dT%H:%M"),
-                                   **{f"line_{rfp.lines[0].id}_quantity": "121"}))
+    issue(
+        as_admin,
+        rfp,
+        form_data(
+            app, rfp, bid_deadline=later.strftime("%Y-%m-%dT%H:%M"), **{f"line_{rfp.lines[0].id}_quantity": "121"}
+        ),
+    )
     assert fresh(rfp).bid_deadline == later
     assert addenda(rfp)[0].bid_deadline_after == later
 
@@ -207,8 +234,16 @@ def test_the_addendum_is_emailed_to_every_interested_vendor_only(app, as_admin, 
     stranger = make_vendor_rep()
     for rep in followers:
         follow(rfp, rep.organisation)
-    issue(as_admin, rfp, form_data(app, rfp, summary="Warranty now four years.",
-                                   terms_warranty="Four years of parts, labour and accidental damage."))
+    issue(
+        as_admin,
+        rfp,
+        form_data(
+            app,
+            rfp,
+            summary="Warranty now four years.",
+            terms_warranty="Four years of parts, labour and accidental damage.",
+        ),
+    )
     messages = outbox()
     assert sorted(message.to_address for message in messages) == sorted(rep.email for rep in followers)
     assert stranger.email not in [message.to_address for message in messages]
@@ -222,8 +257,9 @@ def test_the_addendum_is_emailed_to_every_interested_vendor_only(app, as_admin, 
 
 def test_an_addendum_keeps_a_decimal_spec_value_exact_as_the_line_form_does(app, as_admin, rfp):
     line = rfp.lines[0]
-    response = issue(as_admin, rfp, form_data(app, rfp, summary="Larger screens.",
-                                              **{f"line_{line.id}_spec_screen_in": "13.3"}))
+    response = issue(
+        as_admin, rfp, form_data(app, rfp, summary="Larger screens.", **{f"line_{line.id}_spec_screen_in": "13.3"})
+    )
     assert response.status_code == 302, text_of(response)
     assert fresh(rfp).lines[0].spec["screen_in"] == "13.3"  # as the RFP's line form stores it, never 13.3 as a float
     assert addenda(rfp)[0].changes["after"] == {"lines": {"1": {"spec": {"screen_in": "13.3"}}}}
@@ -231,24 +267,44 @@ def test_an_addendum_keeps_a_decimal_spec_value_exact_as_the_line_form_does(app,
 
 def test_spec_values_are_checked_against_the_template(app, as_admin, rfp):
     line = rfp.lines[0]
-    response = issue(as_admin, rfp, form_data(app, rfp, **{
-        f"line_{line.id}_spec_ram_gb": "12", f"line_{line.id}_spec_screen_in": "9",
-        f"line_{line.id}_spec_battery_hours": "", f"line_{line.id}_spec_storage_gb": "",
-    }))
+    response = issue(
+        as_admin,
+        rfp,
+        form_data(
+            app,
+            rfp,
+            **{
+                f"line_{line.id}_spec_ram_gb": "12",
+                f"line_{line.id}_spec_screen_in": "9",
+                f"line_{line.id}_spec_battery_hours": "",
+                f"line_{line.id}_spec_storage_gb": "",
+            },
+        ),
+    )
     assert response.status_code == 422
     assert field_errors(response, f"line_{line.id}_spec_ram_gb") == ["Memory (RAM) must be one of: 4, 8, 16."]
     assert field_errors(response, f"line_{line.id}_spec_screen_in") == ["Screen diagonal must be at least 10.1."]
-    assert field_errors(response, f"line_{line.id}_spec_battery_hours") == ["Battery life (manufacturer-rated) is required."]
+    assert field_errors(response, f"line_{line.id}_spec_battery_hours") == [
+        "Battery life (manufacturer-rated) is required."
+    ]
     assert field_errors(response, f"line_{line.id}_spec_storage_gb") == ["Storage is required."]
     assert addenda(rfp) == [] and fresh(rfp).document_version == 1
 
 
 def test_brand_names_are_refused_next_to_the_field(app, as_admin, rfp):
     line = rfp.lines[1]
-    response = issue(as_admin, rfp, form_data(app, rfp, **{
-        f"line_{line.id}_description": "A Lenovo 300e for every student.",
-        "terms_delivery": "Delivered by Dell or equal carriers.",
-    }))
+    response = issue(
+        as_admin,
+        rfp,
+        form_data(
+            app,
+            rfp,
+            **{
+                f"line_{line.id}_description": "A Lenovo 300e for every student.",
+                "terms_delivery": "Delivered by Dell or equal carriers.",
+            },
+        ),
+    )
     assert response.status_code == 422
     assert field_errors(response, f"line_{line.id}_description") == [BRAND_MESSAGE]
     assert field_errors(response, "terms_delivery") == []  # "Dell or equal" is allowed
@@ -265,8 +321,9 @@ def test_summary_quantity_deadline_and_nothing_changed_messages(app, as_admin, r
     assert "The quantity must be a whole number of at least 1." in text_of(response)
     earlier = (rfp.bid_deadline - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = issue(as_admin, rfp, form_data(app, rfp, bid_deadline=earlier))
-    assert (f"The new bid deadline must be later than the current one "
-            f"({rfp.bid_deadline.strftime('%Y-%m-%d %H:%M UTC')}).") in text_of(response)
+    assert (
+        f"The new bid deadline must be later than the current one ({rfp.bid_deadline.strftime('%Y-%m-%d %H:%M UTC')})."
+    ) in text_of(response)
     response = issue(as_admin, rfp, form_data(app, rfp, bid_deadline="tomorrow"))
     assert "Enter the deadline as a date and a time (UTC)." in text_of(response)
     response = issue(as_admin, rfp, form_data(app, rfp))
@@ -280,8 +337,10 @@ def test_a_later_deadline_alone_is_an_addendum(app, as_admin, rfp):
     later = (before + timedelta(days=14)).replace(second=0)
     issue(as_admin, rfp, form_data(app, rfp, summary="Two more weeks.", bid_deadline=later.strftime("%Y-%m-%dT%H:%M")))
     assert fresh(rfp).bid_deadline == later
-    assert addenda(rfp)[0].changes == {"before": {"bid_deadline": before.isoformat()},
-                                       "after": {"bid_deadline": later.isoformat()}}
+    assert addenda(rfp)[0].changes == {
+        "before": {"bid_deadline": before.isoformat()},
+        "after": {"bid_deadline": later.isoformat()},
+    }
 
 
 def test_no_addendum_after_the_deadline_or_when_not_open(app, as_admin, make_rfp, now):
@@ -292,7 +351,9 @@ def test_no_addendum_after_the_deadline_or_when_not_open(app, as_admin, make_rfp
     assert response.status_code == 302
     with as_admin.session_transaction() as flashed:
         assert flashed["_flashes"] == [("warning", "The bid deadline has passed: no addendum can be issued.")]
-    assert "The bid deadline has passed: no addendum can be issued." in text_of(as_admin.get(f"/admin/rfps/{rfp.id}/addenda"))
+    assert "The bid deadline has passed: no addendum can be issued." in text_of(
+        as_admin.get(f"/admin/rfps/{rfp.id}/addenda")
+    )
     closed = make_rfp(status=RfpStatus.CLOSED, deadline_in=timedelta(days=40))
     issue(as_admin, closed, form_data(app, closed, **{f"line_{closed.lines[0].id}_quantity": "121"}))
     with as_admin.session_transaction() as flashed:
@@ -301,8 +362,14 @@ def test_no_addendum_after_the_deadline_or_when_not_open(app, as_admin, make_rfp
     assert fresh(rfp).lines[0].quantity == 120
 
 
-def test_the_public_sees_the_addenda_on_the_board_panel_and_their_page(app, as_admin, rfp, panel_html, client, make_rfp):
-    issue(as_admin, rfp, form_data(app, rfp, summary="More laptops on line 1.", **{f"line_{rfp.lines[0].id}_quantity": "150"}))
+def test_the_public_sees_the_addenda_on_the_board_panel_and_their_page(
+    app, as_admin, rfp, panel_html, client, make_rfp
+):
+    issue(
+        as_admin,
+        rfp,
+        form_data(app, rfp, summary="More laptops on line 1.", **{f"line_{rfp.lines[0].id}_quantity": "150"}),
+    )
     panel = " ".join(re.sub(r"<[^>]+>", " ", panel_html(rfp)).split())
     assert "Addendum 1" in panel and "More laptops on line 1." in panel and "Deadline unchanged" in panel
     as_admin.post("/sign-out")
@@ -320,8 +387,13 @@ def test_an_rfp_without_a_template_takes_free_spec_values(app, as_admin, make_rf
     line = rfp.lines[0]
     page = as_admin.get(f"/admin/rfps/{rfp.id}/addenda/new")
     assert page.status_code == 200 and f'name="line_{line.id}_spec_ram_gb"' in page.get_data(as_text=True)
-    data = {"summary": "Brand check.", f"line_{line.id}_quantity": "120", f"line_{line.id}_description": line.description,
-            f"line_{line.id}_spec_ram_gb": "Like an iPad", f"line_{rfp.lines[1].id}_quantity": "40"}
+    data = {
+        "summary": "Brand check.",
+        f"line_{line.id}_quantity": "120",
+        f"line_{line.id}_description": line.description,
+        f"line_{line.id}_spec_ram_gb": "Like an iPad",
+        f"line_{rfp.lines[1].id}_quantity": "40",
+    }
     response = issue(as_admin, rfp, data)
     assert response.status_code == 422
     assert "“iPad” is a brand or model name" in text_of(response)
@@ -337,4 +409,7 @@ def test_terms_are_checked(app, as_admin, rfp):
     assert addenda(rfp) == []
     issue(as_admin, rfp, form_data(app, rfp, summary="Faster delivery.", terms_delivery_days="30"))
     assert fresh(rfp).terms["delivery_days"] == 30
-    assert addenda(rfp)[0].changes == {"before": {"terms": {"delivery_days": 45}}, "after": {"terms": {"delivery_days": 30}}}
+    assert addenda(rfp)[0].changes == {
+        "before": {"terms": {"delivery_days": 45}},
+        "after": {"terms": {"delivery_days": 30}},
+    }

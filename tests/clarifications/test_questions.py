@@ -26,8 +26,12 @@ def outbox():
 
 
 def actions(rfp):
-    return [event.action for event in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id))]
+    return [
+        event.action
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)
+        )
+    ]
 
 
 def ask(client, rfp, text="Is a 12-inch screen acceptable for line 1?"):
@@ -41,10 +45,17 @@ def test_an_approved_vendor_asks_and_sees_its_question_pending(log_in, rfp, acme
     assert response.headers["Location"] == "/questions"
     [question] = questions(rfp)
     assert (question.status, question.vendor_id, question.text) == (
-        QuestionStatus.PENDING, acme.id, "Is a 12-inch screen acceptable for line 1?")
+        QuestionStatus.PENDING,
+        acme.id,
+        "Is a 12-inch screen acceptable for line 1?",
+    )
     # Asking does not make the vendor follow the RFP: a follow recorded with the question would name the asker.
-    assert db.session.scalar(sa.select(VendorInterest).where(VendorInterest.rfp_id == rfp.id,
-                                                             VendorInterest.vendor_id == acme.id)) is None
+    assert (
+        db.session.scalar(
+            sa.select(VendorInterest).where(VendorInterest.rfp_id == rfp.id, VendorInterest.vendor_id == acme.id)
+        )
+        is None
+    )
     own = text_of(client.get("/questions"))
     assert f"{rfp.reference}" in own and "Is a 12-inch screen acceptable for line 1?" in own
     assert "Pending Awaiting the cooperative's answer." in own
@@ -107,12 +118,14 @@ def test_only_approved_vendors_ask(log_in, rfp, make_vendor_rep, make_buyer, adm
 
 
 def _answer(client, question, answer="Yes: 11.6 inches is the minimum, larger screens are acceptable.", wording=None):
-    return client.post(f"/admin/questions/{question.id}/answer",
-                       data={"question": wording or question.text, "answer": answer})
+    return client.post(
+        f"/admin/questions/{question.id}/answer", data={"question": wording or question.text, "answer": answer}
+    )
 
 
 def test_an_answer_is_public_without_the_askers_name_and_emailed_to_every_follower(
-        log_in, rfp, acme_rep, acme, globex_rep, follow, admin, panel_html):
+    log_in, rfp, acme_rep, acme, globex_rep, follow, admin, panel_html
+):
     follow(rfp, globex_rep.organisation)
     ask(log_in(acme_rep), rfp, "Can line 1 be 12-inch?")
     [question] = questions(rfp)
@@ -186,7 +199,8 @@ def test_no_answer_after_the_deadline(log_in, rfp, acme_rep, admin, now):
     _answer(client, question)
     with client.session_transaction() as flashed:
         assert flashed["_flashes"] == [
-            ("warning", "Questions can be answered only while the RFP is open for bids, before its deadline.")]
+            ("warning", "Questions can be answered only while the RFP is open for bids, before its deadline.")
+        ]
     assert questions(rfp)[0].status == QuestionStatus.PENDING
     assert outbox() == []
 
@@ -199,7 +213,9 @@ def test_a_dismissal_is_told_to_the_asker_only(log_in, rfp, acme_rep, globex_rep
     response = client.post(f"/admin/questions/{question.id}/dismiss", data={"reason": ""})
     assert response.status_code == 422
     assert "Say why the question is dismissed: the vendor who asked it will read this." in text_of(response)
-    response = client.post(f"/admin/questions/{question.id}/dismiss", data={"reason": "Out of scope: this RFP is for laptops."})
+    response = client.post(
+        f"/admin/questions/{question.id}/dismiss", data={"reason": "Out of scope: this RFP is for laptops."}
+    )
     assert response.status_code == 302
     assert questions(rfp)[0].status == QuestionStatus.DISMISSED
 
@@ -223,7 +239,8 @@ def test_follow_an_rfp_once(log_in, rfp, globex_rep, panel_html):
     with client.session_transaction() as flashed:
         assert flashed["_flashes"] == [
             ("success", f"You follow {rfp.reference}: you will be e-mailed its answers and addenda."),
-            ("info", f"You already follow {rfp.reference}.")]
+            ("info", f"You already follow {rfp.reference}."),
+        ]
     assert db.session.scalar(sa.select(sa.func.count(VendorInterest.id)).where(VendorInterest.rfp_id == rfp.id)) == 1
     after = panel_html(rfp, globex_rep)
     assert "Your company follows this RFP" in after and "Follow this RFP" not in after
@@ -274,7 +291,9 @@ def test_the_rfps_audit_log_does_not_name_the_asker(log_in, rfp, acme_rep, admin
     response = client.get(f"/admin/rfps/{rfp.id}")
     # "Who" is an e-mail address for the cooperative's own actions, "a vendor" for the asker's.
     assert [row.split(" UTC ")[1] for row in table_rows(response, "audit-events")] == [
-        "question.asked a vendor", f"question.answered {admin.email}"]
+        "question.asked a vendor",
+        f"question.answered {admin.email}",
+    ]
     assert acme_rep.email not in response.get_data(as_text=True)
 
 
@@ -286,7 +305,8 @@ def test_a_vendor_follows_from_its_bid_page_and_comes_back_to_it(log_in, rfp, gl
     assert response.status_code == 302 and response.headers["Location"] == f"/rfps/{rfp.reference}/bid"
     with client.session_transaction() as flashed:
         assert flashed["_flashes"] == [
-            ("success", f"You follow {rfp.reference}: you will be e-mailed its answers and addenda.")]
+            ("success", f"You follow {rfp.reference}: you will be e-mailed its answers and addenda.")
+        ]
     assert "Your company follows this RFP" in text_of(client.get(f"/rfps/{rfp.reference}/bid"))
     ask(log_in(acme_rep), rfp, "Can line 1 be 12-inch?")
     _answer(log_in(admin), questions(rfp)[0])
@@ -299,4 +319,4 @@ def test_the_answer_box_comes_first_and_the_published_wording_is_edited_only_on_
     html = log_in(admin).get(f"/admin/questions/{question.id}").get_data(as_text=True)
     answer, wording = html.index('name="answer"'), html.index('name="question"')
     assert answer < html.index('<details class="mb-3" id="question-wording">') < wording
-    assert "autofocus" in html[html.rindex("<textarea", 0, answer + 20):answer + 200]
+    assert "autofocus" in html[html.rindex("<textarea", 0, answer + 20) : answer + 200]

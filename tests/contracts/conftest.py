@@ -27,8 +27,15 @@ from coop.rfps import services as rfp_services
 from coop.rfps.models import Rfp
 from coop.roles import Role
 
-COMPLETE_LAPTOP_FORM = {"screen_in": "14", "ram_gb": "8", "storage_gb": "128", "battery_hours": "10",
-                        "warranty_years": "3", "rugged_drop_cm": "", "touchscreen": ""}
+COMPLETE_LAPTOP_FORM = {
+    "screen_in": "14",
+    "ram_gb": "8",
+    "storage_gb": "128",
+    "battery_hours": "10",
+    "warranty_years": "3",
+    "rugged_drop_cm": "",
+    "touchscreen": "",
+}
 DISTRICTS = {"Lakeview SD": ("north", 60), "Riverside USD": ("south", 30), "Hillcrest SD": ("south", 20)}
 
 
@@ -49,20 +56,25 @@ def districts(make_district, regions):
 
 @pytest.fixture
 def buyers(districts, make_user):
-    return {name: make_user(district, Role.DISTRICT_BUYER, email=f"buyer@{name.split()[0].lower()}.example.org")
-            for name, district in districts.items()}
+    return {
+        name: make_user(district, Role.DISTRICT_BUYER, email=f"buyer@{name.split()[0].lower()}.example.org")
+        for name, district in districts.items()
+    }
 
 
 @pytest.fixture
 def vendors(make_vendor_rep, make_vendor, regions):
     """Acme (north and south) and Birch (north only), each with a representative; Cedar bids too, but too dear."""
     return {
-        "Acme": make_vendor_rep(make_vendor("Acme Devices", regions=[regions["north"], regions["south"]]),
-                                email="rep@acme.example.com"),
-        "Birch": make_vendor_rep(make_vendor("Birch Computing", regions=[regions["north"]]),
-                                 email="rep@birch.example.com"),
-        "Cedar": make_vendor_rep(make_vendor("Cedar Tech", regions=[regions["north"], regions["south"]]),
-                                 email="rep@cedar.example.com"),
+        "Acme": make_vendor_rep(
+            make_vendor("Acme Devices", regions=[regions["north"], regions["south"]]), email="rep@acme.example.com"
+        ),
+        "Birch": make_vendor_rep(
+            make_vendor("Birch Computing", regions=[regions["north"]]), email="rep@birch.example.com"
+        ),
+        "Cedar": make_vendor_rep(
+            make_vendor("Cedar Tech", regions=[regions["north"], regions["south"]]), email="rep@cedar.example.com"
+        ),
     }
 
 
@@ -76,23 +88,42 @@ def outsider(make_vendor_rep, make_vendor, regions):
 
 def _bid(rfp: Rfp, tiers, regions) -> rules.BidInput:
     requirements = bid_services.queries.requirements_by_line(rfp)
-    return rules.BidInput(lines=tuple(
-        rules.LineInput(rfp_line_id=line.id, product="Student laptop 14",
-                        spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
-                        pricing_kind="all_units", tiers=tuple(rules.TierInput(*tier) for tier in tiers),
-                        annual_cost_per_unit="0.00", capacity="", min_award_quantity="", region_codes=regions)
-        for line in rfp.lines), discount_brackets=())
+    return rules.BidInput(
+        lines=tuple(
+            rules.LineInput(
+                rfp_line_id=line.id,
+                product="Student laptop 14",
+                spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
+                pricing_kind="all_units",
+                tiers=tuple(rules.TierInput(*tier) for tier in tiers),
+                annual_cost_per_unit="0.00",
+                capacity="",
+                min_award_quantity="",
+                region_codes=regions,
+            )
+            for line in rfp.lines
+        ),
+        discount_brackets=(),
+    )
 
 
 @pytest.fixture
 def opened_rfp(admin, districts, buyers, vendors, make_item, make_need, now) -> Rfp:
     """The pool published through the RFP services, bid on through the bid services, and opened."""
     laptop = make_item("LAPTOP-14", category="student-laptops", name="14-inch student laptop")
-    needs = {name: make_need(district, item=laptop, quantity=DISTRICTS[name][1])
-             for name, district in districts.items()}
-    rfp = rfp_services.create_rfp(admin, rfp_services.PoolInput(
-        category_id=laptop.category_id, need_ids=[need.id for need in needs.values()],
-        template_key="student-laptops", title="Student laptops 2027", tco_years=4))
+    needs = {
+        name: make_need(district, item=laptop, quantity=DISTRICTS[name][1]) for name, district in districts.items()
+    }
+    rfp = rfp_services.create_rfp(
+        admin,
+        rfp_services.PoolInput(
+            category_id=laptop.category_id,
+            need_ids=[need.id for need in needs.values()],
+            template_key="student-laptops",
+            title="Student laptops 2027",
+            tco_years=4,
+        ),
+    )
     for line in rfp.lines:
         rfp_services.update_line(admin, rfp.id, line.id, description=line.item.name, spec=COMPLETE_LAPTOP_FORM)
     rfp_services.start_commitment(admin, rfp.id, now() + timedelta(days=7))
@@ -103,12 +134,19 @@ def opened_rfp(admin, districts, buyers, vendors, make_item, make_need, now) -> 
     now(now() + timedelta(days=7, minutes=1))
     rfp_services.publish(admin, rfp.id, now() + timedelta(days=30))
     rfp = rfp_queries.rfp(rfp.id)
-    bid_services.save_bid(vendors["Acme"], rfp.reference, _bid(rfp, [("1", "100.00"), ("100", "90.00")],
-                                                                ("north", "south")), revision=None, submit=True)
-    bid_services.save_bid(vendors["Birch"], rfp.reference, _bid(rfp, [("1", "88.00")], ("north",)),
-                          revision=None, submit=True)
-    bid_services.save_bid(vendors["Cedar"], rfp.reference, _bid(rfp, [("1", "120.00")], ("north", "south")),
-                          revision=None, submit=True)
+    bid_services.save_bid(
+        vendors["Acme"],
+        rfp.reference,
+        _bid(rfp, [("1", "100.00"), ("100", "90.00")], ("north", "south")),
+        revision=None,
+        submit=True,
+    )
+    bid_services.save_bid(
+        vendors["Birch"], rfp.reference, _bid(rfp, [("1", "88.00")], ("north",)), revision=None, submit=True
+    )
+    bid_services.save_bid(
+        vendors["Cedar"], rfp.reference, _bid(rfp, [("1", "120.00")], ("north", "south")), revision=None, submit=True
+    )
     now(now() + timedelta(days=30, hours=1))
     bid_services.open_bids(admin, rfp.id)
     return rfp_queries.rfp(rfp.id)
@@ -127,10 +165,19 @@ def make_round(admin) -> Callable[..., AwardRound]:
         options = adapters.RoundOptions(share_rule=shares, time_limit_s=30)
         problem = adapters.problem_document(adapters.problem_for(rfp, options=options, evaluations={}))
         result = adapters.solve(problem, options)
-        award_round = AwardRound(rfp_id=rfp.id, status=AwardRoundStatus.SOLVED, options=options.to_dict(), rule=shares,
-                                 problem=problem, result=result, solver_status=result["status"],
-                                 total_cost_cents=_cents(result["total_cost"]), gap=result["gap"],
-                                 created_by_id=admin.id, solved_at=clock.utcnow())
+        award_round = AwardRound(
+            rfp_id=rfp.id,
+            status=AwardRoundStatus.SOLVED,
+            options=options.to_dict(),
+            rule=shares,
+            problem=problem,
+            result=result,
+            solver_status=result["status"],
+            total_cost_cents=_cents(result["total_cost"]),
+            gap=result["gap"],
+            created_by_id=admin.id,
+            solved_at=clock.utcnow(),
+        )
         award_round.awards.extend(adapters.awards_from(result, rfp))
         award_round.shares.extend(adapters.shares_from(result, shares))
         db.session.add(award_round)
@@ -146,8 +193,11 @@ def mail_to() -> Callable[[str], list]:
     from coop.notifications.models import OutboundEmail
 
     def read(address: str) -> list:
-        return list(db.session.scalars(sa.select(OutboundEmail).where(OutboundEmail.to_address == address)
-                                       .order_by(OutboundEmail.id)))
+        return list(
+            db.session.scalars(
+                sa.select(OutboundEmail).where(OutboundEmail.to_address == address).order_by(OutboundEmail.id)
+            )
+        )
 
     return read
 

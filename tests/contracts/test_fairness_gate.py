@@ -23,21 +23,27 @@ FAIR = services.PublishInput(protest_days=None, confirm=False, reason="")
 
 
 def _events(rfp, action):
-    return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id, AuditEvent.action == action)))
+    return list(
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id, AuditEvent.action == action))
+    )
 
 
 def test_the_gate_shows_every_share_who_is_worse_off_and_the_core_check(opened_rfp, make_round):
     gate = queries.fairness(make_round(opened_rfp, shares="equal_price"))
-    assert [(row.district, row.pooled_cost_cents, row.standalone_cost_cents, row.savings_cents, row.worse_off)
-            for row in gate.rows] == [
+    assert [
+        (row.district, row.pooled_cost_cents, row.standalone_cost_cents, row.savings_cents, row.worse_off)
+        for row in gate.rows
+    ] == [
         ("Hillcrest SD", 1_800_00, 2_000_00, 200_00, False),
         ("Lakeview SD", 5_400_00, 5_280_00, -120_00, True),
         ("Riverside USD", 2_700_00, 3_000_00, 300_00, False),
     ]
     assert gate.worse_off == ["Lakeview SD"]
     assert (gate.core.blocked, gate.core.coalition, gate.core.gain_cents) == (True, ("Lakeview SD",), 120_00)
-    assert gate.concerns == ["Worse off than buying alone: Lakeview SD.",
-                             "Lakeview SD would pay $120.00 less by leaving the pool."]
+    assert gate.concerns == [
+        "Worse off than buying alone: Lakeview SD.",
+        "Lakeview SD would pay $120.00 less by leaving the pool.",
+    ]
 
 
 def test_a_fair_round_is_published_without_confirmation(opened_rfp, make_round, admin, now):
@@ -81,7 +87,8 @@ def test_a_round_whose_core_was_not_checked_needs_the_confirmation(opened_rfp, m
     db.session.commit()
     assert queries.fairness(award_round).concerns == [
         "The engine's core check was not run on this round: no one checked whether a group of districts would pay "
-        "less by leaving the pool."]
+        "less by leaving the pool."
+    ]
     with pytest.raises(Refusal, match="tick the confirmation"):
         services.publish_round(admin, award_round.id, FAIR)
 
@@ -91,16 +98,21 @@ def test_only_one_round_of_an_rfp_is_published(opened_rfp, make_round, admin, no
     services.publish_round(admin, first.id, FAIR)
     with pytest.raises(Refusal) as refused:
         services.publish_round(admin, second.id, FAIR)
-    assert refused.value.message == (f"A round of {opened_rfp.reference} is already published (notice of intent of "
-                                     f"{clock.format_utc(now())}): only one round of an RFP can be published.")
+    assert refused.value.message == (
+        f"A round of {opened_rfp.reference} is already published (notice of intent of "
+        f"{clock.format_utc(now())}): only one round of an RFP can be published."
+    )
     assert db.session.get(AwardRound, second.id).status == AwardRoundStatus.SOLVED
 
 
 def test_the_database_refuses_a_second_live_notice(opened_rfp, make_round, admin, now):
     first, second = make_round(opened_rfp), make_round(opened_rfp)
     services.publish_round(admin, first.id, FAIR)
-    db.session.add(AwardNotice(award_round_id=second.id, rfp_id=opened_rfp.id, protest_days=7,
-                               protest_ends_at=now() + timedelta(days=7)))
+    db.session.add(
+        AwardNotice(
+            award_round_id=second.id, rfp_id=opened_rfp.id, protest_days=7, protest_ends_at=now() + timedelta(days=7)
+        )
+    )
     with pytest.raises(sa.exc.IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -129,8 +141,9 @@ def test_only_the_rounds_of_an_opened_rfp_are_published(opened_rfp, make_round, 
     rfp_services.cancel(admin, opened_rfp.id, "The district consortium dissolved.")
     with pytest.raises(Refusal) as refused:
         services.publish_round(admin, award_round.id, FAIR)
-    assert refused.value.message == (f"{opened_rfp.reference} is cancelled: only the awards of an RFP whose bids are "
-                                     "opened can be published.")
+    assert refused.value.message == (
+        f"{opened_rfp.reference} is cancelled: only the awards of an RFP whose bids are opened can be published."
+    )
 
 
 @pytest.mark.parametrize("days", [0, 31, -3])
@@ -139,7 +152,9 @@ def test_the_protest_period_stays_within_bounds(opened_rfp, make_round, admin, d
     with pytest.raises(Refusal) as refused:
         services.publish_round(admin, award_round.id, services.PublishInput(days, confirm=False, reason=""))
     assert (refused.value.message, refused.value.field) == (
-        "The protest period must be a whole number of days from 1 to 30.", "protest_days")
+        "The protest period must be a whole number of days from 1 to 30.",
+        "protest_days",
+    )
 
 
 def test_the_protest_period_is_set_per_publication(opened_rfp, make_round, admin, now):
@@ -148,7 +163,8 @@ def test_the_protest_period_is_set_per_publication(opened_rfp, make_round, admin
 
 
 def test_every_committed_district_and_every_bidder_is_told_with_the_protest_deadline(
-        opened_rfp, make_round, admin, buyers, vendors, outsider, mail_to, now):
+    opened_rfp, make_round, admin, buyers, vendors, outsider, mail_to, now
+):
     services.publish_round(admin, make_round(opened_rfp).id, FAIR)
     deadline = clock.format_utc(now() + timedelta(days=7))
     subject = f"{opened_rfp.reference}: notice of intent to award (protests until {deadline})"
@@ -175,20 +191,27 @@ def test_the_gate_page_and_the_refusal_on_its_field(client, log_in, opened_rfp, 
     response = client.post(f"/admin/rounds/{award_round.id}/publish", data={"protest_days": "7", "reason": ""})
     assert response.status_code == 422
     assert services.CONFIRMATION_REQUIRED in seen(response)
-    response = client.post(f"/admin/rounds/{award_round.id}/publish",
-                           data={"protest_days": "7", "confirm": "y", "reason": "The board agreed."})
+    response = client.post(
+        f"/admin/rounds/{award_round.id}/publish",
+        data={"protest_days": "7", "confirm": "y", "reason": "The board agreed."},
+    )
     assert response.status_code == 302
     notice = queries.live_notice(opened_rfp.id)
     assert response.headers["Location"] == f"/admin/notices/{notice.id}"
-    assert "Published despite the fairness check because The board agreed." in seen(client.get(response.headers["Location"]))
+    assert "Published despite the fairness check because The board agreed." in seen(
+        client.get(response.headers["Location"])
+    )
 
 
 def test_a_coalition_that_would_leave_needs_the_confirmation_though_no_one_is_worse_off_alone(
-        opened_rfp, make_round, admin, districts):
+    opened_rfp, make_round, admin, districts
+):
     award_round = make_round(opened_rfp)
     pair = [f"D{districts['Riverside USD'].id}", f"D{districts['Hillcrest SD'].id}"]
-    award_round.result = {**award_round.result, "core": {"blocked": True, "coalition": pair, "gain": "15.00",
-                                                         "gain_bound": "15.00", "message": ""}}
+    award_round.result = {
+        **award_round.result,
+        "core": {"blocked": True, "coalition": pair, "gain": "15.00", "gain_bound": "15.00", "message": ""},
+    }
     db.session.commit()
     gate = queries.fairness(award_round)
     assert gate.worse_off == []
@@ -199,8 +222,10 @@ def test_a_coalition_that_would_leave_needs_the_confirmation_though_no_one_is_wo
 
 def test_a_district_worse_off_needs_the_confirmation_though_the_core_holds(opened_rfp, make_round, admin):
     award_round = make_round(opened_rfp, shares="equal_price")
-    award_round.result = {**award_round.result, "core": {"blocked": False, "coalition": [], "gain": "0.00",
-                                                         "gain_bound": "0.00", "message": ""}}
+    award_round.result = {
+        **award_round.result,
+        "core": {"blocked": False, "coalition": [], "gain": "0.00", "gain_bound": "0.00", "message": ""},
+    }
     db.session.commit()
     assert queries.fairness(award_round).concerns == ["Worse off than buying alone: Lakeview SD."]
     with pytest.raises(Refusal, match="tick the confirmation"):

@@ -39,7 +39,9 @@ def test_one_order_per_district_and_vendor_with_the_awards_figures_to_the_cent(f
     awards = db.session.scalars(sa.select(Award).where(Award.award_round_id == final.award_round_id)).all()
     expected = defaultdict(int)
     for award in awards:
-        expected[(award.district_id, award.vendor_id)] += award.cost_cents + award.support_cost_cents - award.discount_cents
+        expected[(award.district_id, award.vendor_id)] += (
+            award.cost_cents + award.support_cost_cents - award.discount_cents
+        )
     assert {(order.district_id, order.contract.vendor_id): order.total_cents for order in orders} == dict(expected)
     assert [(order.number, order.district.name, order.contract.vendor.name, order.total_cents) for order in orders] == [
         (f"{opened_rfp.reference}-PO-0001", "Hillcrest SD", "Acme Devices", 1_800_00),
@@ -49,7 +51,13 @@ def test_one_order_per_district_and_vendor_with_the_awards_figures_to_the_cent(f
     lakeview = orders[1]
     [line] = lakeview.lines
     assert (line.line_no, line.item_code, line.item_name, line.quantity, line.unit_price, line.cost_cents) == (
-        1, "LAPTOP-14", "14-inch student laptop", 60, Decimal("90.0000"), 5_400_00)
+        1,
+        "LAPTOP-14",
+        "14-inch student laptop",
+        60,
+        Decimal("90.0000"),
+        5_400_00,
+    )
     assert sum(line.cost_cents for order in orders for line in order.lines) == sum(a.cost_cents for a in awards)
     # The orders are the round's whole cost of ownership: purchases, support over the years, less the discounts.
     assert sum(order.total_cents for order in orders) == final.award_round.total_cost_cents
@@ -68,7 +76,9 @@ def test_the_awards_and_shares_of_a_final_round_never_change(final, opened_rfp, 
     with pytest.raises(FinalAwardChanged):
         db.session.flush()
     db.session.rollback()
-    share = db.session.scalars(sa.select(DistrictShare).where(DistrictShare.award_round_id == final.award_round_id)).first()
+    share = db.session.scalars(
+        sa.select(DistrictShare).where(DistrictShare.award_round_id == final.award_round_id)
+    ).first()
     db.session.delete(share)
     with pytest.raises(FinalAwardChanged):
         db.session.flush()
@@ -93,14 +103,19 @@ def test_a_round_not_yet_final_may_still_change(opened_rfp, make_round, admin):
 
 
 def test_finalisation_is_audited_and_the_chain_holds(final, opened_rfp):
-    actions = list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.rfp_id == opened_rfp.id)
-                                      .order_by(AuditEvent.id)))
+    actions = list(
+        db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.rfp_id == opened_rfp.id).order_by(AuditEvent.id)
+        )
+    )
     assert actions[-4:] == ["purchase_order.issued"] * 3 + ["award.finalised"]
     [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "award.finalised")).all()
     assert event.after["rfp_status"] == "awarded"
-    assert event.after["purchase_orders"] == {f"{opened_rfp.reference}-PO-0001": 1_800_00,
-                                              f"{opened_rfp.reference}-PO-0002": 5_400_00,
-                                              f"{opened_rfp.reference}-PO-0003": 2_700_00}
+    assert event.after["purchase_orders"] == {
+        f"{opened_rfp.reference}-PO-0001": 1_800_00,
+        f"{opened_rfp.reference}-PO-0002": 5_400_00,
+        f"{opened_rfp.reference}-PO-0003": 2_700_00,
+    }
     assert verify_chain(opened_rfp.id).intact
 
 
@@ -127,9 +142,20 @@ def test_the_district_reads_downloads_its_order(final, opened_rfp, buyers, clien
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     response = client.get(f"/orders/{number}.csv")
     rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert [(row["po_number"], row["line"], row["item_code"], row["quantity"], row["unit_price"], row["cost"],
-             row["support_cost"], row["discount"], row["total"])
-            for row in rows] == [(number, "1", "LAPTOP-14", "60", "90.00", "5400.00", "0.00", "0.00", "5400.00")]
+    assert [
+        (
+            row["po_number"],
+            row["line"],
+            row["item_code"],
+            row["quantity"],
+            row["unit_price"],
+            row["cost"],
+            row["support_cost"],
+            row["discount"],
+            row["total"],
+        )
+        for row in rows
+    ] == [(number, "1", "LAPTOP-14", "60", "90.00", "5400.00", "0.00", "0.00", "5400.00")]
     assert rows[0]["contract"] == f"{opened_rfp.reference}-C01" and rows[0]["vendor"] == "Acme Devices"
     commitments = seen(client.get("/commitments"))
     assert number in commitments
@@ -137,8 +163,13 @@ def test_the_district_reads_downloads_its_order(final, opened_rfp, buyers, clien
 
 def test_an_order_is_only_its_districts_and_vendors(final, opened_rfp, buyers, vendors, admin, client, log_in):
     number = f"{opened_rfp.reference}-PO-0002"
-    for user, status in [(buyers["Riverside USD"], 404), (vendors["Birch"], 404), (buyers["Lakeview SD"], 200),
-                         (vendors["Acme"], 200), (admin, 200)]:
+    for user, status in [
+        (buyers["Riverside USD"], 404),
+        (vendors["Birch"], 404),
+        (buyers["Lakeview SD"], 200),
+        (vendors["Acme"], 200),
+        (admin, 200),
+    ]:
         log_in(user)
         for path in (f"/orders/{number}", f"/orders/{number}.csv", f"/orders/{number}.pdf"):
             response = client.get(path)
@@ -156,16 +187,19 @@ def test_the_vendor_sees_its_awards_and_orders(final, opened_rfp, vendors, clien
     assert "You have no awards yet." in page and "No purchase order yet" in page
 
 
-def test_during_the_protest_period_the_commitment_shows_the_notice(opened_rfp, make_round, admin, buyers, client,
-                                                                     log_in, seen):
+def test_during_the_protest_period_the_commitment_shows_the_notice(
+    opened_rfp, make_round, admin, buyers, client, log_in, seen
+):
     notice = services.publish_round(admin, make_round(opened_rfp).id, FAIR)
     log_in(buyers["Lakeview SD"])
-    assert (f"Notice of intent to award: final after {clock.format_utc(notice.protest_ends_at)}"
-            in seen(client.get("/commitments")))
+    assert f"Notice of intent to award: final after {clock.format_utc(notice.protest_ends_at)}" in seen(
+        client.get("/commitments")
+    )
 
 
-def test_the_public_notice_and_the_ledger_say_intent_until_the_award_is_final(opened_rfp, make_round, admin, client,
-                                                                               seen, now, log_in, buyers):
+def test_the_public_notice_and_the_ledger_say_intent_until_the_award_is_final(
+    opened_rfp, make_round, admin, client, seen, now, log_in, buyers
+):
     notice = services.publish_round(admin, make_round(opened_rfp).id, FAIR)
     log_in(buyers["Lakeview SD"])
     assert "notice of intent: not final until its protest period ends" in seen(client.get("/ledger"))

@@ -28,8 +28,11 @@ def notice(opened_rfp, make_round, admin):
 
 def test_a_bidder_files_a_protest_during_the_period(notice, opened_rfp, vendors):
     protest = services.file_protest(vendors["Cedar"], opened_rfp.reference, f"  {GROUNDS}  ")
-    assert (protest.status, protest.grounds, protest.vendor_id) == (ProtestStatus.PENDING, GROUNDS,
-                                                                    vendors["Cedar"].organisation.id)
+    assert (protest.status, protest.grounds, protest.vendor_id) == (
+        ProtestStatus.PENDING,
+        GROUNDS,
+        vendors["Cedar"].organisation.id,
+    )
     [event] = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "award.protest_filed")).all()
     assert event.after["grounds"] == GROUNDS and event.rfp_id == opened_rfp.id
 
@@ -54,8 +57,10 @@ def test_no_protest_after_the_period(notice, opened_rfp, vendors, now):
     now(notice.protest_ends_at)
     with pytest.raises(Refusal) as refused:
         services.file_protest(vendors["Cedar"], opened_rfp.reference, GROUNDS)
-    assert refused.value.message == (f"The protest period of {opened_rfp.reference} ended at "
-                                     f"{clock.format_utc(notice.protest_ends_at)}: protests can no longer be filed.")
+    assert refused.value.message == (
+        f"The protest period of {opened_rfp.reference} ended at "
+        f"{clock.format_utc(notice.protest_ends_at)}: protests can no longer be filed."
+    )
 
 
 def test_no_protest_without_a_notice(opened_rfp, vendors):
@@ -74,7 +79,9 @@ def test_the_protest_page_files_and_shows_the_decision(notice, opened_rfp, vendo
     assert response.status_code == 302
     [protest] = queries.pending_protests(notice.id)
     services.resolve_protest(admin, protest.id, upheld=False, decision="The region rule is in the RFP, section 3.")
-    assert "Denied — The region rule is in the RFP, section 3." in seen(client.get(f"/rfps/{opened_rfp.reference}/protest"))
+    assert "Denied — The region rule is in the RFP, section 3." in seen(
+        client.get(f"/rfps/{opened_rfp.reference}/protest")
+    )
 
 
 def test_a_denied_protest_leaves_the_notice_and_tells_the_protester(notice, opened_rfp, vendors, admin, mail_to):
@@ -82,7 +89,9 @@ def test_a_denied_protest_leaves_the_notice_and_tells_the_protester(notice, open
     services.resolve_protest(admin, protest.id, upheld=False, decision="  Birch bid the north only, as allowed.  ")
     assert (protest.status, protest.decision) == (ProtestStatus.DENIED, "Birch bid the north only, as allowed.")
     assert notice.status == NoticeStatus.PROTEST_PERIOD
-    [message] = [m for m in mail_to(vendors["Cedar"].email) if m.subject == f"{opened_rfp.reference}: your protest is denied"]
+    [message] = [
+        m for m in mail_to(vendors["Cedar"].email) if m.subject == f"{opened_rfp.reference}: your protest is denied"
+    ]
     assert "The decision: Birch bid the north only, as allowed." in message.body
     assert "The notice of intent to award stands." in message.body
     with pytest.raises(Refusal, match="This protest was already decided \\(denied\\)"):
@@ -98,7 +107,8 @@ def test_a_decision_is_written(notice, opened_rfp, vendors, admin):
 
 
 def test_an_upheld_protest_cancels_the_notice_and_the_rfp_chooses_a_round_again(
-        notice, opened_rfp, vendors, admin, make_round, mail_to, buyers, now):
+    notice, opened_rfp, vendors, admin, make_round, mail_to, buyers, now
+):
     protest = services.file_protest(vendors["Cedar"], opened_rfp.reference, GROUNDS)
     services.resolve_protest(admin, protest.id, upheld=True, decision="The tiers were misread; the round is re-run.")
     assert notice.status == NoticeStatus.CANCELLED and notice.cancelled_at == now()
@@ -124,8 +134,10 @@ def test_the_award_is_not_final_before_the_end_of_the_period(notice, opened_rfp,
     now(notice.protest_ends_at - timedelta(seconds=1))
     with pytest.raises(Refusal) as refused:
         services.finalise(admin, notice.id)
-    assert refused.value.message == (f"The protest period of {opened_rfp.reference} runs until "
-                                     f"{clock.format_utc(notice.protest_ends_at)}: the award can be made final after that.")
+    assert refused.value.message == (
+        f"The protest period of {opened_rfp.reference} runs until "
+        f"{clock.format_utc(notice.protest_ends_at)}: the award can be made final after that."
+    )
     assert notice.status == NoticeStatus.PROTEST_PERIOD and opened_rfp.status == RfpStatus.OPENED
 
 
@@ -134,8 +146,9 @@ def test_the_award_is_not_final_while_a_protest_awaits_its_decision(notice, open
     now(notice.protest_ends_at)
     with pytest.raises(Refusal) as refused:
         services.finalise(admin, notice.id)
-    assert refused.value.message == (f"1 protest on {opened_rfp.reference} still awaits a decision: decide each before "
-                                     "the award is final.")
+    assert refused.value.message == (
+        f"1 protest on {opened_rfp.reference} still awaits a decision: decide each before the award is final."
+    )
     services.resolve_protest(admin, protest.id, upheld=False, decision="Denied on the merits.")
     assert services.finalise(admin, notice.id).status == NoticeStatus.FINAL
     assert opened_rfp.status == RfpStatus.AWARDED
@@ -147,8 +160,10 @@ def test_the_scheduler_finalises_what_is_due(app, notice, opened_rfp, make_round
     protest = services.file_protest(vendors["Cedar"], opened_rfp.reference, GROUNDS)
     now(notice.protest_ends_at + timedelta(hours=1))
     result = app.test_cli_runner().invoke(args=["contracts", "finalise-due"])
-    assert result.output == (f"{opened_rfp.reference} waits: 1 protest on {opened_rfp.reference} still awaits a "
-                             "decision: decide each before the award is final.\n")
+    assert result.output == (
+        f"{opened_rfp.reference} waits: 1 protest on {opened_rfp.reference} still awaits a "
+        "decision: decide each before the award is final.\n"
+    )
     services.resolve_protest(admin, protest.id, upheld=False, decision="Denied.")
     result = app.test_cli_runner().invoke(args=["contracts", "finalise-due"])
     assert result.output == f"The award of {opened_rfp.reference} is final.\n"
@@ -158,22 +173,27 @@ def test_the_scheduler_finalises_what_is_due(app, notice, opened_rfp, make_round
 
 
 def test_the_administrator_decides_and_finalises_from_the_notice_page(
-        notice, opened_rfp, vendors, admin, client, log_in, seen, now):
+    notice, opened_rfp, vendors, admin, client, log_in, seen, now
+):
     protest = services.file_protest(vendors["Cedar"], opened_rfp.reference, GROUNDS)
     log_in(admin)
     page = seen(client.get(f"/admin/notices/{notice.id}"))
     assert "Cedar Tech" in page and GROUNDS in page
-    response = client.post(f"/admin/protests/{protest.id}/decide", data={f"p{protest.id}-decision": "",
-                                                                         f"p{protest.id}-deny": "y"})
+    response = client.post(
+        f"/admin/protests/{protest.id}/decide", data={f"p{protest.id}-decision": "", f"p{protest.id}-deny": "y"}
+    )
     assert response.status_code == 422 and "Write the decision on the protest." in seen(response)
-    response = client.post(f"/admin/protests/{protest.id}/decide",
-                           data={f"p{protest.id}-decision": "Denied on the merits.", f"p{protest.id}-deny": "y"})
+    response = client.post(
+        f"/admin/protests/{protest.id}/decide",
+        data={f"p{protest.id}-decision": "Denied on the merits.", f"p{protest.id}-deny": "y"},
+    )
     assert response.status_code == 302
     db.session.refresh(protest)
     assert protest.status == ProtestStatus.DENIED
     response = client.post(f"/admin/notices/{notice.id}/finalise", follow_redirects=True)
-    assert services.PERIOD_NOT_OVER.format(reference=opened_rfp.reference,
-                                           ends_at=clock.format_utc(notice.protest_ends_at)) in seen(response)
+    assert services.PERIOD_NOT_OVER.format(
+        reference=opened_rfp.reference, ends_at=clock.format_utc(notice.protest_ends_at)
+    ) in seen(response)
     now(notice.protest_ends_at)
     response = client.post(f"/admin/notices/{notice.id}/finalise", follow_redirects=True)
     assert f"The award of {opened_rfp.reference} is final" in seen(response)
@@ -185,15 +205,18 @@ def test_the_rfp_page_links_each_round_to_its_gate_and_notice(notice, opened_rfp
     log_in(admin)
     response = client.get(f"/admin/rfps/{opened_rfp.id}")
     assert table_rows(response, "award-rounds") == [
-        f"Round {notice.award_round_id} Published $9,900.00 Protest period Fairness check"]
+        f"Round {notice.award_round_id} Published $9,900.00 Protest period Fairness check"
+    ]
     assert f'href="/admin/rounds/{notice.award_round_id}/gate"' in response.get_data(as_text=True)
     assert table_rows(client.get("/admin/notices"), "notices") == [
-        f"{opened_rfp.reference} · Student laptops 2027 Protest period {clock.format_utc(notice.protest_ends_at)} 0"]
+        f"{opened_rfp.reference} · Student laptops 2027 Protest period {clock.format_utc(notice.protest_ends_at)} 0"
+    ]
 
 
 def test_a_bidder_sees_the_intended_award_and_where_to_protest(notice, opened_rfp, vendors, client, log_in, seen):
     log_in(vendors["Acme"])
     page = seen(client.get("/awards"))
-    assert (f"{opened_rfp.reference} · Student laptops 2027: protests until "
-            f"{clock.format_utc(notice.protest_ends_at)}") in page
+    assert (
+        f"{opened_rfp.reference} · Student laptops 2027: protests until {clock.format_utc(notice.protest_ends_at)}"
+    ) in page
     assert (f"Intended (protests until {clock.format_utc(notice.protest_ends_at)}) · total $9,900.00") in page

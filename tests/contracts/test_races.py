@@ -13,8 +13,7 @@ from coop.extensions import db
 from coop.transactions import LOST_RACE
 
 
-def test_simultaneous_publications_leave_one_live_notice(app, committed_db, opened_rfp, make_round, make_admin,
-                                                         log_in):
+def test_simultaneous_publications_leave_one_live_notice(app, committed_db, opened_rfp, make_round, make_admin, log_in):
     rounds = [make_round(opened_rfp), make_round(opened_rfp)]
     admins = [make_admin(), make_admin()]
     db.session.commit()

@@ -56,7 +56,11 @@ def test_the_licences_rfp_is_awarded_by_a_round_published_after_a_denied_protest
     assert rfp.status == RfpStatus.AWARDED
     [award_round] = db.session.scalars(sa.select(AwardRound).where(AwardRound.rfp_id == rfp.id)).all()
     assert (award_round.number, award_round.status, award_round.rule, award_round.solver_status) == (
-        1, AwardRoundStatus.PUBLISHED, "capped_equal_price", "optimal")
+        1,
+        AwardRoundStatus.PUBLISHED,
+        "capped_equal_price",
+        "optimal",
+    )
     assert award_round.explanation_html and "<svg" in award_round.explanation_html
     gate = contracts.fairness(award_round)
     assert gate.concerns == [] and gate.core.checked and not gate.core.blocked
@@ -64,27 +68,40 @@ def test_the_licences_rfp_is_awarded_by_a_round_published_after_a_denied_protest
     notice = contracts.notice_for_round(award_round.id)
     assert (notice.status, notice.protest_days, notice.fairness_reason) == (NoticeStatus.FINAL, 7, None)
     # Scored 31 days ago, a round the next day, its notice the day after, final the day after its protest period.
-    assert [days_ago(moment) for moment in (award_round.created_at, notice.published_at, notice.protest_ends_at,
-                                            notice.finalised_at)] == [30, 29, 22, 21]
+    assert [
+        days_ago(moment)
+        for moment in (award_round.created_at, notice.published_at, notice.protest_ends_at, notice.finalised_at)
+    ] == [30, 29, 22, 21]
     [protest] = notice.protests
     assert (protest.vendor.name, protest.status) == (EVERGREEN, ProtestStatus.DENIED)
     assert notice.published_at < protest.filed_at < protest.decided_at < notice.protest_ends_at
     assert protest.decision == demo_awards.PROTEST_DECISION
 
-    actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.rfp_id == rfp.id)
-                                 .order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)
+    ).all()
     award_actions = [action for action in actions if action.startswith(("award", "purchase_order"))]
-    assert award_actions == ["award_round.created", "award_round.solved", "award.notice_published",
-                             "award.protest_filed", "award.protest_decided", *["purchase_order.issued"] * 6,
-                             "award.finalised"]
+    assert award_actions == [
+        "award_round.created",
+        "award_round.solved",
+        "award.notice_published",
+        "award.protest_filed",
+        "award.protest_decided",
+        *["purchase_order.issued"] * 6,
+        "award.finalised",
+    ]
     assert verify_chain(rfp.id).intact
 
 
 def test_the_other_opened_rfp_waits_for_a_round_and_the_switches_bids_are_still_sealed(demo):
     cabling, switches = demo_rfp(demo_rfps.CABLING), demo_rfp(demo_rfps.SWITCHES)
     assert cabling.status == RfpStatus.OPENED and switches.opened_at is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(AwardRound)
-                             .where(AwardRound.rfp_id.in_([cabling.id, switches.id]))) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AwardRound).where(AwardRound.rfp_id.in_([cabling.id, switches.id]))
+        )
+        == 0
+    )
 
 
 def test_each_awarded_district_has_a_purchase_order_per_vendor_and_downloads_it(demo, log_in):
@@ -100,14 +117,21 @@ def test_each_awarded_district_has_a_purchase_order_per_vendor_and_downloads_it(
     ours = orders[-1]
     client = log_in(user(TABLE_ROCK))
     listing = seen(client.get("/orders"))
-    assert (f"{ours.number} {ours.contract.notice.rfp.reference} Table Rock School District {EVERGREEN} "
-            f"{ours.issued_at.date().isoformat()} {ours.delivery_by.isoformat()} $19,214.50") in listing
+    assert (
+        f"{ours.number} {ours.contract.notice.rfp.reference} Table Rock School District {EVERGREEN} "
+        f"{ours.issued_at.date().isoformat()} {ours.delivery_by.isoformat()} $19,214.50"
+    ) in listing
     assert orders[0].number not in listing
     number = ours.number
     export = client.get(f"/orders/{number}.csv")
     assert export.status_code == 200
-    assert export.get_data(as_text=True).splitlines()[1].startswith(
-        f"{number},{ours.contract.reference},{ours.contract.notice.rfp.reference},Table Rock School District,{EVERGREEN},3,WCF-STU-1Y,")
+    assert (
+        export.get_data(as_text=True)
+        .splitlines()[1]
+        .startswith(
+            f"{number},{ours.contract.reference},{ours.contract.notice.rfp.reference},Table Rock School District,{EVERGREEN},3,WCF-STU-1Y,"
+        )
+    )
     pdf = client.get(f"/orders/{number}.pdf")
     assert (pdf.status_code, pdf.mimetype, pdf.data[:5]) == (200, "application/pdf", b"%PDF-")
     assert client.get(f"/orders/{orders[0].number}").status_code == 404  # another district's order
@@ -118,9 +142,11 @@ def test_a_district_s_ledger_shows_what_it_paid_alone_and_pooled_and_its_savings
     client = log_in(user(TABLE_ROCK))
     published = contracts.notice_for_round(contracts.final_round(rfp.id).id).published_at
     rows = client.get("/ledger.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert rows == ["rfp,title,published_at,rule,pooled_cost,standalone_cost,savings,standalone_note",
-                    f"{rfp.reference},{rfp.title},{published.strftime('%Y-%m-%dT%H:%M:%SZ')},capped_equal_price,"
-                    "19214.50,22923.00,3708.50,"]
+    assert rows == [
+        "rfp,title,published_at,rule,pooled_cost,standalone_cost,savings,standalone_note",
+        f"{rfp.reference},{rfp.title},{published.strftime('%Y-%m-%dT%H:%M:%SZ')},capped_equal_price,"
+        "19214.50,22923.00,3708.50,",
+    ]
     page = seen(client.get("/ledger"))
     assert "Savings ledger — Table Rock School District" in page
     assert "$3,708.50 $0.80 per student" in page
@@ -149,13 +175,21 @@ def test_the_headline_vendor_sees_its_award_its_orders_and_its_denied_protest(de
 
 def test_the_vendors_are_invoiced_the_administrative_fee_by_hand_open_and_not_yet_due(demo):
     now = clock.utcnow()
-    fees = db.session.scalars(sa.select(Invoice).where(Invoice.kind == InvoiceKind.ADMIN_FEE)
-                              .order_by(Invoice.id)).all()
+    fees = db.session.scalars(
+        sa.select(Invoice).where(Invoice.kind == InvoiceKind.ADMIN_FEE).order_by(Invoice.id)
+    ).all()
     # 2 % of each vendor's awards: $32,162.50 and $44,735.00.
     assert [(invoice.organisation.name, invoice.total_cents) for invoice in fees] == [
-        (EVERGREEN, 643_25), (NORTHWEST, 894_70)]
-    assert all(invoice.status == InvoiceStatus.OPEN and not invoice.is_overdue(now) and invoice.recorded_by_hand
-               and invoice.stripe_invoice_id is None for invoice in fees)
+        (EVERGREEN, 643_25),
+        (NORTHWEST, 894_70),
+    ]
+    assert all(
+        invoice.status == InvoiceStatus.OPEN
+        and not invoice.is_overdue(now)
+        and invoice.recorded_by_hand
+        and invoice.stripe_invoice_id is None
+        for invoice in fees
+    )
     assert "purchase order RFP-" in fees[0].lines[0].description
 
 
@@ -164,5 +198,7 @@ def test_districts_and_bidders_were_told_of_the_notice_the_protest_and_the_final
     reference = demo_rfp(demo_rfps.LICENCES).reference
     assert (TABLE_ROCK, f"{reference}: the award is final, purchase orders issued") in subjects
     assert (data.HEADLINE_VENDOR_EMAIL, f"{reference}: your protest is denied") in subjects
-    assert any(address == TABLE_ROCK and subject.startswith(f"{reference}: notice of intent to award")
-               for address, subject in subjects)
+    assert any(
+        address == TABLE_ROCK and subject.startswith(f"{reference}: notice of intent to award")
+        for address, subject in subjects
+    )

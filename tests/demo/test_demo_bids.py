@@ -51,7 +51,10 @@ def test_the_open_rfp_has_two_submitted_bids_and_a_draft_all_before_the_deadline
     rfp = demo_rfp(demo_rfps.OPEN)
     bids = bids_on(rfp)
     assert {vendor: bid.status for vendor, bid in bids.items()} == {
-        EVERGREEN: BidStatus.SUBMITTED, HIGH_DESERT: BidStatus.SUBMITTED, WILLAMETTE: BidStatus.DRAFT}
+        EVERGREEN: BidStatus.SUBMITTED,
+        HIGH_DESERT: BidStatus.SUBMITTED,
+        WILLAMETTE: BidStatus.DRAFT,
+    }
     for bid in bids.values():
         assert rfp.published_at < bid.updated_at < clock.utcnow() < rfp.bid_deadline
     for vendor in (EVERGREEN, HIGH_DESERT):
@@ -63,7 +66,9 @@ def test_the_open_rfp_has_two_submitted_bids_and_a_draft_all_before_the_deadline
     assert {line.pricing_kind for line in evergreen.lines} == {PricingKind.ALL_UNITS}
     assert PricingKind.INCREMENTAL in {line.pricing_kind for line in high_desert.lines}
     assert [(b.min_value_cents, str(b.percent)) for b in evergreen.discount_brackets] == [
-        (40_000_000, "1.50"), (60_000_000, "2.50")]
+        (40_000_000, "1.50"),
+        (60_000_000, "2.50"),
+    ]
     chromebooks = next(line for line in high_desert.lines if line.rfp_line.item.code == "CB-11-8-64")
     assert (chromebooks.capacity, chromebooks.min_award_quantity) == (900, 200)
     assert chromebooks.capacity < chromebooks.rfp_line.quantity  # the award round will need a second vendor
@@ -124,8 +129,11 @@ def test_the_licences_rfp_was_opened_after_its_deadline_with_one_bid_withdrawn_a
     assert rfp.published_at < rfp.bid_deadline < rfp.opened_at < clock.utcnow()
     bids = bids_on(rfp)
     assert {vendor: bid.status for vendor, bid in bids.items()} == {
-        NORTHWEST: BidStatus.SUBMITTED, EVERGREEN: BidStatus.SUBMITTED, HIGH_DESERT: BidStatus.WITHDRAWN,
-        WILLAMETTE: BidStatus.DRAFT}
+        NORTHWEST: BidStatus.SUBMITTED,
+        EVERGREEN: BidStatus.SUBMITTED,
+        HIGH_DESERT: BidStatus.WITHDRAWN,
+        WILLAMETTE: BidStatus.DRAFT,
+    }
     assert all(rfp.published_at < bid.updated_at < rfp.bid_deadline for bid in bids.values())
     assert bids[HIGH_DESERT].withdrawn_at is not None
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id).order_by(AuditEvent.id)).all()
@@ -160,8 +168,14 @@ def test_every_demo_rfp_s_audit_chain_is_intact_with_the_bids_on_it(demo):
     for rfp in rfps:
         assert verify_chain(rfp.id).first_broken_event_id is None, rfp.reference
     bid_actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("bid.%"))).all()
-    assert {"bid.created", "bid.saved", "bid.submitted", "bid.withdrawn", "bid.attachment_added",
-            "bid.set_aside"} <= set(bid_actions)
+    assert {
+        "bid.created",
+        "bid.saved",
+        "bid.submitted",
+        "bid.withdrawn",
+        "bid.attachment_added",
+        "bid.set_aside",
+    } <= set(bid_actions)
 
 
 def test_a_second_load_if_empty_leaves_the_bids_as_they_are(demo, app):
@@ -172,13 +186,19 @@ def test_a_second_load_if_empty_leaves_the_bids_as_they_are(demo, app):
     assert {(bid.id, bid.status, bid.revision) for bid in db.session.scalars(sa.select(Bid))} == before
 
 
-@pytest.mark.parametrize("moment", [datetime(2031, 1, 3, 2, 30, tzinfo=UTC),
-                                    datetime(2029, 7, 15, 23, 59, tzinfo=UTC)])
+@pytest.mark.parametrize("moment", [datetime(2031, 1, 3, 2, 30, tzinfo=UTC), datetime(2029, 7, 15, 23, 59, tzinfo=UTC)])
 def test_the_demo_loads_on_any_date_its_history_dated_back_from_it(moment):
     # Early January puts the licences RFP in the previous year; just before midnight, today's moments are still past.
     with clock.replaying(moment):
         summary = load_demo()
-        assert [status for _, status, _ in summary.rfps] == ["awarded", "opened", "closed", "open", "committing", "draft"]
+        assert [status for _, status, _ in summary.rfps] == [
+            "awarded",
+            "opened",
+            "closed",
+            "open",
+            "committing",
+            "draft",
+        ]
         assert demo_rfp(demo_rfps.OPEN).bid_deadline > clock.utcnow()
     pooled_on = moment.date() - timedelta(days=75)
     assert summary.rfps[0][0] == f"RFP-{pooled_on.year}-0001"
@@ -192,4 +212,5 @@ def test_the_spec_sheet_is_a_pdf_whose_cross_references_point_at_its_objects():
     assert document[xref_at:].startswith(b"xref\n0 6\n")
     offsets = [int(entry) for entry in re.findall(rb"(\d{10}) 00000 n ", document[xref_at:])]
     assert [document[offset:].split(b"\n", 1)[0] for offset in offsets] == [
-        b"%d 0 obj" % number for number in range(1, 6)]
+        b"%d 0 obj" % number for number in range(1, 6)
+    ]

@@ -53,6 +53,7 @@ def user(email: str) -> User:
 
 # --- The switches RFP: closed two days ago, its bids sealed --------------------------------------------------------
 
+
 def test_the_switches_rfp_closed_two_days_ago_with_three_submitted_bids_and_a_draft_not_opened(demo):
     rfp = demo_rfp(demo_rfps.SWITCHES)
     now = clock.utcnow()
@@ -64,8 +65,11 @@ def test_the_switches_rfp_closed_two_days_ago_with_three_submitted_bids_and_a_dr
     assert len({link.need.district_id for link in line.pooled_needs}) == 6
     bids = bids_on(rfp)
     assert {vendor: bid.status for vendor, bid in bids.items()} == {
-        WILLAMETTE: BidStatus.SUBMITTED, HIGH_DESERT: BidStatus.SUBMITTED, EVERGREEN: BidStatus.SUBMITTED,
-        ROGUE_VALLEY: BidStatus.DRAFT}
+        WILLAMETTE: BidStatus.SUBMITTED,
+        HIGH_DESERT: BidStatus.SUBMITTED,
+        EVERGREEN: BidStatus.SUBMITTED,
+        ROGUE_VALLEY: BidStatus.DRAFT,
+    }
     assert all(rfp.published_at < bid.updated_at < rfp.bid_deadline for bid in bids.values())
     actions = db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.rfp_id == rfp.id)).all()
     assert "rfp.bids_opened" not in actions and "bid.set_aside" not in actions
@@ -107,15 +111,21 @@ def test_the_administrator_can_open_the_switches_bids_at_once(demo):
 
 # --- The opened RFPs, scored -----------------------------------------------------------------------------------------
 
+
 def test_the_cabling_rfp_was_opened_after_its_deadline_with_three_submitted_bids(demo, client):
     rfp = demo_rfp(demo_rfps.CABLING)
     assert rfp.status == RfpStatus.OPENED
     assert rfp.published_at < rfp.bid_deadline < rfp.opened_at < clock.utcnow()
     assert {line.item.code: line.spec["cable_category"] for line in rfp.lines} == {
-        "CAT6-DROP": "Cat6", "CAT6A-DROP": "Cat6A"}
+        "CAT6-DROP": "Cat6",
+        "CAT6A-DROP": "Cat6A",
+    }
     bids = bids_on(rfp)
     assert {vendor: bid.status for vendor, bid in bids.items()} == {
-        ROGUE_VALLEY: BidStatus.SUBMITTED, HIGH_DESERT: BidStatus.SUBMITTED, WILLAMETTE: BidStatus.SUBMITTED}
+        ROGUE_VALLEY: BidStatus.SUBMITTED,
+        HIGH_DESERT: BidStatus.SUBMITTED,
+        WILLAMETTE: BidStatus.SUBMITTED,
+    }
     page = text_of(client.get(f"/rfps/{rfp.reference}/tabulation"))
     assert "3 submitted bids" in page
     assert ROGUE_VALLEY in page and HIGH_DESERT in page and WILLAMETTE in page
@@ -147,15 +157,24 @@ def test_willamette_s_cabling_bid_is_set_aside_with_its_reason_and_two_bids_rema
     rfp = demo_rfp(demo_rfps.CABLING)
     evaluations = {evaluation.vendor_name(row.bid): row.evaluation for row in evaluation.scoring_rows(rfp)}
     assert {vendor: e.set_aside_reason for vendor, e in evaluations.items()} == {
-        ROGUE_VALLEY: None, HIGH_DESERT: None, WILLAMETTE: SET_ASIDE}
+        ROGUE_VALLEY: None,
+        HIGH_DESERT: None,
+        WILLAMETTE: SET_ASIDE,
+    }
     eligible = {vendor for vendor, e in evaluations.items() if e.set_aside_reason is None}
     for line in rfp.lines:
-        bidders = {bid.vendor.name for bid in bids_on(rfp).values() for offer in bid.lines if offer.rfp_line_id == line.id}
+        bidders = {
+            bid.vendor.name for bid in bids_on(rfp).values() for offer in bid.lines if offer.rfp_line_id == line.id
+        }
         assert len(bidders & eligible) >= 2, line.item.code
     # Willamette's was the lowest price on the Cat6A line: the score, not the price, sets it aside.
     cat6a = next(line for line in rfp.lines if line.item.code == "CAT6A-DROP")
-    prices = {bid.vendor.name: min(tier.unit_price_cents for offer in bid.lines if offer.rfp_line_id == cat6a.id
-                                   for tier in offer.tiers) for bid in bids_on(rfp).values()}
+    prices = {
+        bid.vendor.name: min(
+            tier.unit_price_cents for offer in bid.lines if offer.rfp_line_id == cat6a.id for tier in offer.tiers
+        )
+        for bid in bids_on(rfp).values()
+    }
     assert min(prices, key=prices.get) == WILLAMETTE
 
     page = html.unescape(text_of(log_in(user(data.ADMIN.email)).get(f"/admin/rfps/{rfp.id}/evaluation")))
@@ -174,8 +193,11 @@ def test_the_scores_are_in_the_audit_log_by_the_administrator(demo):
 
 def test_on_the_cabling_rfp_the_scores_decide_which_offer_is_cheapest_at_its_evaluated_cost(demo):
     rfp = demo_rfp(demo_rfps.CABLING)
-    factors = {evaluation.vendor_name(row.bid): row.evaluation.evaluation_factor
-               for row in evaluation.scoring_rows(rfp) if row.evaluation.set_aside_reason is None}
+    factors = {
+        evaluation.vendor_name(row.bid): row.evaluation.evaluation_factor
+        for row in evaluation.scoring_rows(rfp)
+        if row.evaluation.set_aside_reason is None
+    }
     cheapest, lowest_evaluated = {}, {}
     for line in rfp.lines:
         tco, evaluated = {}, {}

@@ -27,9 +27,11 @@ from coop.orgs.models import District, Organisation, OrganisationKind, Organisat
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
 
-REFUSAL = ("Error: The database already has 21 organisations. The demo loads only into an empty database, "
-           "so nothing changed. To start again from the demo, run `make demo-reset` "
-           "(it deletes the embedded SQLite database).\n")
+REFUSAL = (
+    "Error: The database already has 21 organisations. The demo loads only into an empty database, "
+    "so nothing changed. To start again from the demo, run `make demo-reset` "
+    "(it deletes the embedded SQLite database).\n"
+)
 
 
 def count(model, *conditions) -> int:
@@ -37,8 +39,10 @@ def count(model, *conditions) -> int:
 
 
 def row_counts() -> dict[str, int]:
-    return {model.__name__: count(model) for model in (Organisation, User, Region, Category, Item, Need, AuditEvent, Bid,
-                                                    BidAttachment)}
+    return {
+        model.__name__: count(model)
+        for model in (Organisation, User, Region, Category, Item, Need, AuditEvent, Bid, BidAttachment)
+    }
 
 
 @pytest.fixture
@@ -62,8 +66,7 @@ def test_the_demo_is_a_cooperative_of_twelve_small_districts_in_three_regions(de
     assert 0 < len(nces_ids) < len(districts)
     assert all(re.fullmatch(r"\d{7}", nces_id) for nces_id in nces_ids)
     for district in districts:
-        assert [(m.role, m.user.email) for m in district.memberships] == [
-            (Role.DISTRICT_BUYER, district.contact_email)]
+        assert [(m.role, m.user.email) for m in district.memberships] == [(Role.DISTRICT_BUYER, district.contact_email)]
         assert district.contact_email.endswith(".k12.example") and district.approved_at is not None
 
 
@@ -75,8 +78,13 @@ def test_the_demo_has_six_vendors_an_administrator_and_two_organisations_awaitin
         assert [(m.role, m.user.email) for m in vendor.memberships] == [(Role.VENDOR_REP, vendor.contact_email)]
     pending = db.session.scalars(sa.select(Organisation.name).where(Organisation.status == OrganisationStatus.PENDING))
     assert sorted(pending) == ["Elk Meadow School District", "Summit Classroom Technology"]
-    cooperative = db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrganisationKind.COOPERATIVE)).one()
-    assert (cooperative.name, cooperative.status) == ("Cascadia Schools Purchasing Cooperative", OrganisationStatus.APPROVED)
+    cooperative = db.session.scalars(
+        sa.select(Organisation).where(Organisation.kind == OrganisationKind.COOPERATIVE)
+    ).one()
+    assert (cooperative.name, cooperative.status) == (
+        "Cascadia Schools Purchasing Cooperative",
+        OrganisationStatus.APPROVED,
+    )
     assert [(m.role, m.user.email) for m in cooperative.memberships] == [(Role.COOP_ADMIN, "admin@coop.example")]
     assert count(Membership, Membership.role == Role.COOP_ADMIN) == 1
 
@@ -94,7 +102,10 @@ def test_the_demo_needs_are_open_in_the_coming_months_and_sized_to_each_district
     chromebooks = [need for need in needs if need.item.code.startswith("CB-1")]
     assert chromebooks and all(0.05 <= need.quantity / need.district.enrollment <= 0.25 for need in chromebooks)
     assert {need.item.category.slug for need in needs if need.erate_eligible} <= {
-        "network-switches", "wireless-access-points", "firewalls"}
+        "network-switches",
+        "wireless-access-points",
+        "firewalls",
+    }
     capped = [need.budget_cap_cents for need in needs if need.budget_cap_cents is not None]
     assert 10 <= len(capped) <= 40 and all(isinstance(cap, int) and cap > 0 for cap in capped)
     assert sum(bool(need.spec_notes) for need in needs) >= 30
@@ -108,9 +119,12 @@ def test_the_catalogue_names_performance_requirements_never_brands(app, demo):
     chromebook = db.session.scalars(sa.select(Item).where(Item.code == "CB-11-8-64")).one()
     assert chromebook.name == "11.6-inch Chromebook, 8 GB RAM, 64 GB storage"
     assert (chromebook.spec["screen_in"], chromebook.spec["ram_gb"], chromebook.spec["storage_gb"]) == (11.6, 8, 64)
-    brands = re.compile(r"\b(dell|hp|lenovo|acer|asus|apple|ipad|microsoft|google|cisco|meraki|aruba|ubiquiti|"
-                        r"fortinet|sonicwall|palo alto|smart board|promethean|powerschool|infinite campus|jamf|"
-                        r"verkada|axis|samsung|panduit)\b", re.IGNORECASE)
+    brands = re.compile(
+        r"\b(dell|hp|lenovo|acer|asus|apple|ipad|microsoft|google|cisco|meraki|aruba|ubiquiti|"
+        r"fortinet|sonicwall|palo alto|smart board|promethean|powerschool|infinite campus|jamf|"
+        r"verkada|axis|samsung|panduit)\b",
+        re.IGNORECASE,
+    )
     items = db.session.scalars(sa.select(Item)).all()
     assert len(items) == demo.items
     assert [item.name for item in items if brands.search(item.name)] == []
@@ -120,7 +134,10 @@ def test_the_catalogue_names_performance_requirements_never_brands(app, demo):
 def test_the_documented_log_ins_work_with_the_documented_password(demo, app):
     assert DEMO_PASSWORD == "coop-demo-2026"
     assert [email for _, email, _ in DEMO_LOGINS] == [
-        "admin@coop.example", "buyer@lakeview.k12.example", "sales@evergreen-learning.example"]
+        "admin@coop.example",
+        "buyer@lakeview.k12.example",
+        "sales@evergreen-learning.example",
+    ]
     for _, email, _ in DEMO_LOGINS:
         response = app.test_client().post("/sign-in", data={"email": email, "password": "coop-demo-2026"})
         assert response.status_code == 302, email
@@ -154,7 +171,9 @@ def test_sign_ups_approvals_and_posted_needs_are_in_an_intact_audit_chain(demo):
 def test_the_demo_is_the_same_every_time_and_only_its_dates_move_with_the_day():
     monday, friday = date(2027, 1, 4), date(2027, 1, 8)
     assert data.plan_needs(monday) == data.plan_needs(monday)
-    shifted = [dataclasses.replace(need, needed_by=need.needed_by + timedelta(days=4)) for need in data.plan_needs(monday)]
+    shifted = [
+        dataclasses.replace(need, needed_by=need.needed_by + timedelta(days=4)) for need in data.plan_needs(monday)
+    ]
     assert shifted == data.plan_needs(friday)
 
 
@@ -225,13 +244,26 @@ def test_regions_and_catalogue_rows_already_there_are_reused(make_region, make_i
 
 def test_the_demo_shows_an_awarded_an_opened_a_closed_an_open_a_committing_and_a_draft_rfp(demo, client):
     rfps = {rfp.title: rfp for rfp in db.session.scalars(sa.select(Rfp))}
-    assert {rfp.status for rfp in rfps.values()} == {RfpStatus.AWARDED, RfpStatus.OPENED, RfpStatus.OPEN,
-                                                    RfpStatus.COMMITTING, RfpStatus.DRAFT}
+    assert {rfp.status for rfp in rfps.values()} == {
+        RfpStatus.AWARDED,
+        RfpStatus.OPENED,
+        RfpStatus.OPEN,
+        RfpStatus.COMMITTING,
+        RfpStatus.DRAFT,
+    }
     # In the order of their history, which their references follow: the licences RFP was pooled first.
     assert [status for _, status, _ in demo.rfps] == ["awarded", "opened", "closed", "open", "committing", "draft"]
-    assert [title for _, _, title in demo.rfps] == [plan.title for plan in (
-        demo_rfps.LICENCES, demo_rfps.CABLING, demo_rfps.SWITCHES, demo_rfps.OPEN, demo_rfps.COMMITTING,
-        demo_rfps.DRAFT)]
+    assert [title for _, _, title in demo.rfps] == [
+        plan.title
+        for plan in (
+            demo_rfps.LICENCES,
+            demo_rfps.CABLING,
+            demo_rfps.SWITCHES,
+            demo_rfps.OPEN,
+            demo_rfps.COMMITTING,
+            demo_rfps.DRAFT,
+        )
+    ]
     assert [reference for reference, _, _ in demo.rfps] == sorted(rfp.reference for rfp in rfps.values())
     open_rfp = rfps[demo_rfps.OPEN.title]
     assert open_rfp.bid_deadline > clock.utcnow() > open_rfp.published_at
@@ -246,5 +278,10 @@ def test_the_demo_shows_an_awarded_an_opened_a_closed_an_open_a_committing_and_a
     assert client.get(f"/rfps/{rfps[demo_rfps.DRAFT.title].reference}").status_code == 404
     pooled = db.session.scalars(sa.select(Need).where(Need.status.in_([NeedStatus.POOLED, NeedStatus.COMMITTED]))).all()
     assert {need.item.category.slug for need in pooled} == {
-        "mdm-licences", "cabling", "network-switches", "student-laptops", "wireless-access-points",
-        "interactive-displays"}
+        "mdm-licences",
+        "cabling",
+        "network-switches",
+        "student-laptops",
+        "wireless-access-points",
+        "interactive-displays",
+    }

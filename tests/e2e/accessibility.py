@@ -24,13 +24,14 @@ OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["vio
 _AXE = Axe()
 
 # Runs in every top-level document after axe-core itself: frames are checked from their parent by axe.
-_RUN_ON_LOAD = """
-;if (window.top === window) {
-  window.addEventListener('load', () => {
-    axe.run(document, %s).then(results => window.__coopAxeReport(location.href, JSON.stringify(results.violations)));
-  });
-}
-""" % json.dumps(OPTIONS)
+_RUN_ON_LOAD = (
+    ";if (window.top === window) {\n"
+    "  window.addEventListener('load', () => {\n"
+    f"    axe.run(document, {json.dumps(OPTIONS)}).then(results => "
+    "window.__coopAxeReport(location.href, JSON.stringify(results.violations)));\n"
+    "  });\n"
+    "}\n"
+)
 
 
 @dataclass
@@ -46,9 +47,13 @@ class AxeWatch:
         self.pages_checked += 1
         for violation in violations:
             if violation.get("impact") in FAILING_IMPACTS:
-                targets = "; ".join(" ".join(node["target"]) if isinstance(node["target"], list) else str(node["target"])
-                                    for node in violation["nodes"][:5])
-                self.problems.append(f"{url}: {violation['id']} ({violation['impact']}): {violation['help']} -- {targets}")
+                targets = "; ".join(
+                    " ".join(node["target"]) if isinstance(node["target"], list) else str(node["target"])
+                    for node in violation["nodes"][:5]
+                )
+                self.problems.append(
+                    f"{url}: {violation['id']} ({violation['impact']}): {violation['help']} -- {targets}"
+                )
 
     def check(self, page: Page) -> None:
         """Check the page where the journey stopped, then fail on every serious or critical violation seen."""
@@ -61,8 +66,11 @@ class AxeWatch:
                 self.record(page.url, results.response["violations"])
         if self.problems:
             unique = list(dict.fromkeys(self.problems))
-            raise AssertionError(f"axe-core: {len(unique)} serious or critical WCAG 2.1 A/AA violation(s) on the "
-                                 f"{self.who}'s pages ({self.pages_checked} checked of {self.pages_loaded} loaded):\n" + "\n".join(unique))
+            raise AssertionError(
+                f"axe-core: {len(unique)} serious or critical WCAG 2.1 A/AA violation(s) on the "
+                f"{self.who}'s pages ({self.pages_checked} checked of {self.pages_loaded} loaded):\n"
+                + "\n".join(unique)
+            )
 
 
 def watch(page: Page, who: str = "browser") -> AxeWatch:

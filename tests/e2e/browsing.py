@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
-
 from conftest import PASSWORD
+from playwright.sync_api import Locator, Page, expect
 
 
 def alert(page: Page, text: str) -> Locator:

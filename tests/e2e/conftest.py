@@ -48,13 +48,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 import sqlalchemy as sa
+from e2e import accessibility
+from e2e.browsing import sign_in
 from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 
 from coop.accounts.models import User
 from coop.extensions import db
-from e2e import accessibility
-from e2e.browsing import sign_in
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -95,8 +95,10 @@ def browser() -> Iterator:
     """One headless Chromium for the whole session (each test gets its own context, so no state is shared)."""
     executable = chromium_path()
     if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
-        _unavailable(f"Chromium not found at {executable}: install it with `apt-get install chromium` "
-                     "(or point COOP_TEST_CHROMIUM at a Chromium executable) to run the browser tests")
+        _unavailable(
+            f"Chromium not found at {executable}: install it with `apt-get install chromium` "
+            "(or point COOP_TEST_CHROMIUM at a Chromium executable) to run the browser tests"
+        )
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)

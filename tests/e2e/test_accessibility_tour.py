@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import alert
 from playwright.sync_api import Page, expect
 
 from coop.demo import DEMO_PASSWORD
 from coop.demo.services import load_demo
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus
-from e2e.browsing import alert
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +37,9 @@ def kind_of(path: str) -> str:
 def demo(committed_db) -> str:
     """The demo, committed; the reference of its RFP whose bids are opened."""
     load_demo()
-    reference = db.session.scalars(sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED)
-                                   .order_by(Rfp.reference)).first()
+    reference = db.session.scalars(
+        sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED).order_by(Rfp.reference)
+    ).first()
     db.session.commit()
     return reference
 
@@ -78,8 +79,11 @@ def test_the_public_pages_pass_axe(page, demo):
     assert any(path.endswith("/tabulation") for path in visited)
 
 
-@pytest.mark.parametrize("email", ["buyer@lakeview.k12.example", "sales@evergreen-learning.example",
-                                   "admin@coop.example"], ids=["buyer", "vendor", "admin"])
+@pytest.mark.parametrize(
+    "email",
+    ["buyer@lakeview.k12.example", "sales@evergreen-learning.example", "admin@coop.example"],
+    ids=["buyer", "vendor", "admin"],
+)
 def test_every_role_s_pages_pass_axe(page, demo, email):
     sign_in_as(page, email)
     visited = tour(page, f"/rfps/{demo}/tabulation")
@@ -110,11 +114,15 @@ def test_the_keyboard_reaches_a_skip_link_first_and_every_focus_is_visible(page,
     expect(alert(page, "Welcome, ")).to_be_visible()
 
 
-@pytest.mark.parametrize("email", ["buyer@lakeview.k12.example", "sales@evergreen-learning.example",
-                                   "admin@coop.example"], ids=["buyer", "vendor", "admin"])
+@pytest.mark.parametrize(
+    "email",
+    ["buyer@lakeview.k12.example", "sales@evergreen-learning.example", "admin@coop.example"],
+    ids=["buyer", "vendor", "admin"],
+)
 def test_the_navigation_fits_on_one_line_at_1280_pixels(page, demo, email):
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in_as(page, email)
     tops = page.locator("#mainnav .nav-link").evaluate_all(
-        "links => links.map(link => [link.textContent.trim(), Math.round(link.getBoundingClientRect().top), Math.round(link.getBoundingClientRect().bottom)])")
+        "links => links.map(link => [link.textContent.trim(), Math.round(link.getBoundingClientRect().top), Math.round(link.getBoundingClientRect().bottom)])"
+    )
     assert len({(top, bottom) for _text, top, bottom in tops}) == 1, tops  # one line, none wrapped inside

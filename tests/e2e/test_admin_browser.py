@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import expect_cells
 from playwright.sync_api import expect
 
 from coop import clock
@@ -13,14 +14,13 @@ from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.needs.models import NeedStatus
 from coop.orgs.models import Organisation, OrganisationStatus
-from e2e.browsing import expect_cells
 
 pytestmark = pytest.mark.e2e
 
 
-
 def test_an_administrator_approves_a_pending_district_and_reads_the_pooled_demand(
-        page, make_admin, make_buyer, make_district, make_region, make_item, make_need, browser_sign_in, read_db):
+    page, make_admin, make_buyer, make_district, make_region, make_item, make_need, browser_sign_in, read_db
+):
     admin = make_admin()
     pending = make_buyer(name="Riverside Unified", status=OrganisationStatus.PENDING).organisation
     lakeview = make_district("Lakeview School District", region=make_region("north"))
@@ -61,15 +61,44 @@ def test_an_administrator_approves_a_pending_district_and_reads_the_pooled_deman
     expect(page.get_by_text("3 open needs for 2 items.")).to_be_visible()
     totals = page.get_by_role("table").first.get_by_role("row")
     expect(totals).to_have_count(3)
-    expect_cells(totals.filter(has_text="LAPTOP-14"), "LAPTOP-14 14-inch student laptop", "Student Devices", "100", "2",
-                 "2", soon.isoformat(), "$12,000.00 (1 of 2)", "1")
-    expect_cells(totals.filter(has_text="HOTSPOT-5G"), "HOTSPOT-5G 5G hotspot", "Connectivity", "25", "1", "1",
-                 later.isoformat(), "—", "0")
-    expect(page.get_by_role("heading", name="LAPTOP-14 14-inch student laptop: 100 each from 2 districts")).to_be_visible()
+    expect_cells(
+        totals.filter(has_text="LAPTOP-14"),
+        "LAPTOP-14 14-inch student laptop",
+        "Student Devices",
+        "100",
+        "2",
+        "2",
+        soon.isoformat(),
+        "$12,000.00 (1 of 2)",
+        "1",
+    )
+    expect_cells(
+        totals.filter(has_text="HOTSPOT-5G"),
+        "HOTSPOT-5G 5G hotspot",
+        "Connectivity",
+        "25",
+        "1",
+        "1",
+        later.isoformat(),
+        "—",
+        "0",
+    )
+    expect(
+        page.get_by_role("heading", name="LAPTOP-14 14-inch student laptop: 100 each from 2 districts")
+    ).to_be_visible()
 
     # Narrowed to one region, the totals are that region's.
     page.get_by_label("Region", exact=True).select_option(label="South")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("2 open needs for 2 items.")).to_be_visible()
-    expect_cells(totals.filter(has_text="LAPTOP-14"), "LAPTOP-14 14-inch student laptop", "Student Devices", "60", "1",
-                 "1", soon.isoformat(), "—", "0")
+    expect_cells(
+        totals.filter(has_text="LAPTOP-14"),
+        "LAPTOP-14 14-inch student laptop",
+        "Student Devices",
+        "60",
+        "1",
+        "1",
+        soon.isoformat(),
+        "—",
+        "0",
+    )

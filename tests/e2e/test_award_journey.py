@@ -42,22 +42,43 @@ from coop.roles import Role
 
 pytestmark = pytest.mark.e2e
 
-LAPTOP_FORM = {"screen_in": "14", "ram_gb": "8", "storage_gb": "128", "battery_hours": "10", "warranty_years": "3",
-               "rugged_drop_cm": "", "touchscreen": ""}
+LAPTOP_FORM = {
+    "screen_in": "14",
+    "ram_gb": "8",
+    "storage_gb": "128",
+    "battery_hours": "10",
+    "warranty_years": "3",
+    "rugged_drop_cm": "",
+    "touchscreen": "",
+}
 DISTRICTS = {"Lakeview SD": ("north", 60), "Riverside USD": ("south", 30), "Hillcrest SD": ("south", 20)}
-CRITERIA = ("Meeting or exceeding the specification", "Warranty, repair turnaround and support",
-            "Delivery schedule and imaging services")
+CRITERIA = (
+    "Meeting or exceeding the specification",
+    "Warranty, repair turnaround and support",
+    "Delivery schedule and imaging services",
+)
 REASON = "The board accepts Lakeview paying $120.00 more this year for one vendor across the pool."
 
 
 def _bid(rfp: Rfp, tiers, regions) -> rules.BidInput:
     requirements = bid_services.queries.requirements_by_line(rfp)
-    return rules.BidInput(lines=tuple(
-        rules.LineInput(rfp_line_id=line.id, product="Student laptop 14",
-                        spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
-                        pricing_kind="all_units", tiers=tuple(rules.TierInput(*tier) for tier in tiers),
-                        annual_cost_per_unit="0.00", capacity="", min_award_quantity="", region_codes=regions)
-        for line in rfp.lines), discount_brackets=())
+    return rules.BidInput(
+        lines=tuple(
+            rules.LineInput(
+                rfp_line_id=line.id,
+                product="Student laptop 14",
+                spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
+                pricing_kind="all_units",
+                tiers=tuple(rules.TierInput(*tier) for tier in tiers),
+                annual_cost_per_unit="0.00",
+                capacity="",
+                min_award_quantity="",
+                region_codes=regions,
+            )
+            for line in rfp.lines
+        ),
+        discount_brackets=(),
+    )
 
 
 @pytest.fixture
@@ -67,18 +88,38 @@ def opened(now, make_region, make_district, make_user, make_vendor, make_admin, 
     regions = {"north": make_region("north", "North"), "south": make_region("south", "South")}
     admin = make_admin()
     districts = {name: make_district(name, region=regions[region]) for name, (region, _) in DISTRICTS.items()}
-    buyers = {name: make_user(district, Role.DISTRICT_BUYER, name=f"Buyer of {name}",
-                              email=f"buyer@{name.split()[0].lower()}.example.org")
-              for name, district in districts.items()}
-    acme = make_user(make_vendor("Acme Devices", regions=list(regions.values())), Role.VENDOR_REP,
-                     name="Ada Acme", email="rep@acme.example.com")
-    birch = make_user(make_vendor("Birch Computing", regions=[regions["north"]]), Role.VENDOR_REP,
-                      name="Bo Birch", email="rep@birch.example.com")
+    buyers = {
+        name: make_user(
+            district, Role.DISTRICT_BUYER, name=f"Buyer of {name}", email=f"buyer@{name.split()[0].lower()}.example.org"
+        )
+        for name, district in districts.items()
+    }
+    acme = make_user(
+        make_vendor("Acme Devices", regions=list(regions.values())),
+        Role.VENDOR_REP,
+        name="Ada Acme",
+        email="rep@acme.example.com",
+    )
+    birch = make_user(
+        make_vendor("Birch Computing", regions=[regions["north"]]),
+        Role.VENDOR_REP,
+        name="Bo Birch",
+        email="rep@birch.example.com",
+    )
     laptop = make_item("LAPTOP-14", category="student-laptops", name="14-inch student laptop")
-    needs = {name: make_need(district, item=laptop, quantity=DISTRICTS[name][1]) for name, district in districts.items()}
-    rfp = rfp_services.create_rfp(admin, rfp_services.PoolInput(
-        category_id=laptop.category_id, need_ids=[need.id for need in needs.values()],
-        template_key="student-laptops", title="Student laptops 2027", tco_years=4))
+    needs = {
+        name: make_need(district, item=laptop, quantity=DISTRICTS[name][1]) for name, district in districts.items()
+    }
+    rfp = rfp_services.create_rfp(
+        admin,
+        rfp_services.PoolInput(
+            category_id=laptop.category_id,
+            need_ids=[need.id for need in needs.values()],
+            template_key="student-laptops",
+            title="Student laptops 2027",
+            tco_years=4,
+        ),
+    )
     for line in rfp.lines:
         rfp_services.update_line(admin, rfp.id, line.id, description=line.item.name, spec=LAPTOP_FORM)
     rfp_services.start_commitment(admin, rfp.id, now() + timedelta(days=7))
@@ -89,8 +130,13 @@ def opened(now, make_region, make_district, make_user, make_vendor, make_admin, 
     now(now() + timedelta(days=7, minutes=1))
     rfp_services.publish(admin, rfp.id, now() + timedelta(days=30))
     rfp = rfp_queries.rfp(rfp.id)
-    bid_services.save_bid(acme, rfp.reference, _bid(rfp, [("1", "100.00"), ("100", "90.00")], ("north", "south")),
-                          revision=None, submit=True)
+    bid_services.save_bid(
+        acme,
+        rfp.reference,
+        _bid(rfp, [("1", "100.00"), ("100", "90.00")], ("north", "south")),
+        revision=None,
+        submit=True,
+    )
     bid_services.save_bid(birch, rfp.reference, _bid(rfp, [("1", "88.00")], ("north",)), revision=None, submit=True)
     now(now() + timedelta(days=30, hours=1))
     bid_services.open_bids(admin, rfp.id)
@@ -110,7 +156,8 @@ def score(page: Page, vendor: str, points: int) -> None:
 
 
 def test_the_administrator_scores_runs_explains_gates_publishes_and_finalises_an_award_that_districts_and_vendors_see(
-        page: Page, someone_else, tmp_path: Path, now, opened, read_db):
+    page: Page, someone_else, tmp_path: Path, now, opened, read_db
+):
     rfp, admin, buyer, lakeview_id, acme_rep = opened
     reference, rfp_id = rfp.reference, rfp.id
 
@@ -132,7 +179,9 @@ def test_the_administrator_scores_runs_explains_gates_publishes_and_finalises_an
     # --- ... runs a round under the equal price and reads its explanation -------------------------------------------------
     page.get_by_role("link", name="the RFP").click()
     page.get_by_role("link", name="Run an award round").click()
-    page.get_by_label("Share rule").select_option(label="Equal price: every district pays the achieved price, as invoiced")
+    page.get_by_label("Share rule").select_option(
+        label="Equal price: every district pays the achieved price, as invoiced"
+    )
     page.get_by_role("button", name="Run the round").click()
     expect(alert(page, "Round 1 is solved.")).to_be_visible()
     expect(page.locator("#round-total")).to_have_text("$9,900.00")
@@ -174,7 +223,9 @@ def test_the_administrator_scores_runs_explains_gates_publishes_and_finalises_an
     finalise.focus()
     expect(finalise).to_be_focused()
     page.keyboard.press("Enter")
-    expect(alert(page, f"The award of {reference} is final; the purchase orders are issued and e-mailed.")).to_be_visible()
+    expect(
+        alert(page, f"The award of {reference} is final; the purchase orders are issued and e-mailed.")
+    ).to_be_visible()
     expect(page.locator("#notice-status")).to_have_text("Final")
     expect(page.locator("#orders tbody tr")).to_have_count(3)
     with read_db():
@@ -204,7 +255,13 @@ def test_the_administrator_scores_runs_explains_gates_publishes_and_finalises_an
         with saved.open(newline="", encoding="utf-8-sig") as handle:
             [row] = list(csv.DictReader(handle))
         assert (row["po_number"], row["district"], row["vendor"], row["quantity"], row["unit_price"], row["cost"]) == (
-            order_number, "Lakeview SD", "Acme Devices", "60", "90.00", "5400.00")
+            order_number,
+            "Lakeview SD",
+            "Acme Devices",
+            "60",
+            "90.00",
+            "5400.00",
+        )
 
     # --- The vendor sees its award -------------------------------------------------------------------------------------------
     with someone_else("vendor") as vendor_page:

@@ -33,13 +33,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import alert, expect_cells, nav, sign_in
 from playwright.sync_api import Dialog, Locator, Page, expect
 
 from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
 from coop.roles import Role
-from e2e.browsing import alert, expect_cells, nav, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -61,9 +61,6 @@ ANSWERS = {
 SHEET_SAVED = "The bid sheet is read and saved as your draft. Check it below, then submit it."
 
 
-
-
-
 def open_bid_page(page: Page, reference: str) -> None:
     """From the public board to the RFP's page, and on to the vendor's bid page."""
     nav(page, "RFP board")
@@ -81,10 +78,9 @@ def bid_state(page: Page) -> Locator:
     return page.locator("#bid-status #bid-state")
 
 
-
 def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabulated_in_public(
-        page: Page, someone_else, tmp_path: Path, now, make_region, make_vendor, make_user,
-        make_admin, make_rfp, read_db):
+    page: Page, someone_else, tmp_path: Path, now, make_region, make_vendor, make_user, make_admin, make_rfp, read_db
+):
     # --- Set-up, committed before any browser looks -------------------------------------------------------------------
     north = make_region("north", "North")
     make_region("south", "South")  # a region vendor A adds to its bid
@@ -148,11 +144,20 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         bid = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id))
         assert (bid.status, bid.content_sha256) == (BidStatus.SUBMITTED, first_receipt)
         [bid_line] = bid.lines
-        assert (bid_line.rfp_line.line_no, bid_line.product, bid_line.pricing_kind, bid_line.annual_cost_per_unit_cents,
-                bid_line.capacity, bid_line.min_award_quantity) == (
-            1, "Acme Book 11 G3", PricingKind.ALL_UNITS, 1200, None, 20)
+        assert (
+            bid_line.rfp_line.line_no,
+            bid_line.product,
+            bid_line.pricing_kind,
+            bid_line.annual_cost_per_unit_cents,
+            bid_line.capacity,
+            bid_line.min_award_quantity,
+        ) == (1, "Acme Book 11 G3", PricingKind.ALL_UNITS, 1200, None, 20)
         assert [(tier.min_quantity, tier.unit_price_cents) for tier in bid_line.tiers] == [
-            (1, 300_00), (50, 290_00), (100, 275_00), (500, 250_00)]
+            (1, 300_00),
+            (50, 290_00),
+            (100, 275_00),
+            (500, 250_00),
+        ]
         assert [region.code for region in bid_line.regions] == ["north", "south"]
         assert bid_line.spec_compliance == ANSWERS
 
@@ -162,17 +167,22 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
     product.fill("Acme Book 11 G4")
     page.get_by_role("button", name="Save draft").click()
 
-    expect(alert(page, "Your changes are saved as a draft. The bid you submitted stays in force until you submit them.")
-           ).to_be_visible()
+    expect(
+        alert(page, "Your changes are saved as a draft. The bid you submitted stays in force until you submit them.")
+    ).to_be_visible()
     expect(bid_state(page)).to_contain_text("Submitted")
     expect(page.locator("#bid-changes")).to_contain_text(
-        "You have saved changes that are not submitted. The version in force is the one you submitted")
+        "You have saved changes that are not submitted. The version in force is the one you submitted"
+    )
     expect(receipt_hash).to_have_text(first_receipt)
     expect(line_block(page, 1).get_by_label("Product offered (make and model)")).to_have_value("Acme Book 11 G4")
     with read_db():
         bid = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id))
         assert (bid.status, bid.content_sha256, bid.lines[0].product) == (
-            BidStatus.SUBMITTED, first_receipt, "Acme Book 11 G4")
+            BidStatus.SUBMITTED,
+            first_receipt,
+            "Acme Book 11 G4",
+        )
         assert bid.submitted_content["lines"][0]["product"] == "Acme Book 11 G3"
 
     # --- ... and submits the changes: they are the version in force, with a new receipt -------------------------------
@@ -188,7 +198,10 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
     with read_db():
         bid = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id))
         assert (bid.status, bid.content_sha256, bid.lines[0].product) == (
-            BidStatus.SUBMITTED, second_receipt, "Acme Book 11 G4")
+            BidStatus.SUBMITTED,
+            second_receipt,
+            "Acme Book 11 G4",
+        )
 
     # --- Vendor B bids with the CSV bid sheet --------------------------------------------------------------------------
     with someone_else("northwind") as vendor_page:
@@ -209,12 +222,21 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         header = list(rows[0])
         assert header[:8] == ["line", "item_code", "item", "unit", "quantity", "requirements", "product", "pricing"]
         assert [name for name in header if name.startswith("meets:")] == [f"meets:{key}" for key in REQUIREMENTS]
-        rows[0].update({
-            "product": "Northwind Slate 11", "pricing": "incremental",
-            "tier1_from": "1", "tier1_price": "285.00", "tier2_from": "100", "tier2_price": "270.00",
-            "annual_support_per_unit": "10.00", "capacity": "150", "min_award_quantity": "", "regions": "north",
-            **{f"meets:{key}": f"Yes: {answer}" for key, answer in ANSWERS.items()},
-        })
+        rows[0].update(
+            {
+                "product": "Northwind Slate 11",
+                "pricing": "incremental",
+                "tier1_from": "1",
+                "tier1_price": "285.00",
+                "tier2_from": "100",
+                "tier2_price": "270.00",
+                "annual_support_per_unit": "10.00",
+                "capacity": "150",
+                "min_award_quantity": "",
+                "regions": "north",
+                **{f"meets:{key}": f"Yes: {answer}" for key, answer in ANSWERS.items()},
+            }
+        )
         filled = tmp_path / "northwind-bid.csv"
         with filled.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=header)
@@ -230,9 +252,12 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         # and FileField(..., id="sheet-file"). With `#sheet-form input[type=file]` instead of the label, the rest
         # of this journey passes.
         sheet_file = vendor_page.locator("#sheet-form").get_by_label("Filled bid sheet (XLSX or CSV)", exact=True)
-        expect(sheet_file, 'APP BUG: the "Filled bid sheet (XLSX or CSV)" label does not label the bid sheet form\'s '
-                           'file input: AttachmentForm.file and SheetForm.file in coop/bids/forms.py both have '
-                           'id="file"').to_have_count(1)
+        expect(
+            sheet_file,
+            'APP BUG: the "Filled bid sheet (XLSX or CSV)" label does not label the bid sheet form\'s '
+            "file input: AttachmentForm.file and SheetForm.file in coop/bids/forms.py both have "
+            'id="file"',
+        ).to_have_count(1)
         sheet_file.set_input_files(filled)
         vendor_page.get_by_role("button", name="Upload and save as draft").click()
 
@@ -258,12 +283,20 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
     with read_db():
         bids = {bid.vendor_id: bid for bid in db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp_id))}
         assert {vendor_id: bid.status for vendor_id, bid in bids.items()} == {
-            evergreen.id: BidStatus.SUBMITTED, northwind.id: BidStatus.SUBMITTED}
+            evergreen.id: BidStatus.SUBMITTED,
+            northwind.id: BidStatus.SUBMITTED,
+        }
         assert bids[northwind.id].content_sha256 == northwind_receipt
         [bid_line] = bids[northwind.id].lines
-        assert (bid_line.rfp_line.line_no, bid_line.product, bid_line.pricing_kind, bid_line.annual_cost_per_unit_cents,
-                bid_line.capacity, bid_line.min_award_quantity, [region.code for region in bid_line.regions]) == (
-            1, "Northwind Slate 11", PricingKind.INCREMENTAL, 10_00, 150, 0, ["north"])
+        assert (
+            bid_line.rfp_line.line_no,
+            bid_line.product,
+            bid_line.pricing_kind,
+            bid_line.annual_cost_per_unit_cents,
+            bid_line.capacity,
+            bid_line.min_award_quantity,
+            [region.code for region in bid_line.regions],
+        ) == (1, "Northwind Slate 11", PricingKind.INCREMENTAL, 10_00, 150, 0, ["north"])
         assert [(tier.min_quantity, tier.unit_price_cents) for tier in bid_line.tiers] == [(1, 285_00), (100, 270_00)]
         assert bid_line.spec_compliance == {key: f"Yes: {answer}" for key, answer in ANSWERS.items()}
 
@@ -285,16 +318,26 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         admin_page.once("dialog", accept)
         open_form.get_by_role("button", name="Open the bids").click()
 
-        expect(alert(admin_page, "The bids are opened: 2 submitted, 0 draft(s) set aside, 0 withdrawn. "
-                                 "The tabulation is public.")).to_be_visible()
+        expect(
+            alert(
+                admin_page,
+                "The bids are opened: 2 submitted, 0 draft(s) set aside, 0 withdrawn. The tabulation is public.",
+            )
+        ).to_be_visible()
         assert confirmations == ["Open the bids now? This happens once: the bid tabulation becomes public."]
         expect(admin_page.get_by_role("heading", name=f"Bid tabulation — {reference}")).to_be_visible()
 
     with read_db():
         opened = db.session.scalar(sa.select(Bid).where(Bid.vendor_id == evergreen.id)).rfp
         assert (opened.status, opened.opened_at) == (RfpStatus.OPENED, opened_at)
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid).where(
-            Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED)) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Bid)
+                .where(Bid.rfp_id == rfp_id, Bid.status == BidStatus.SUBMITTED)
+            )
+            == 2
+        )
 
     # --- Anyone reads the tabulation, signed in or not -----------------------------------------------------------------
     with someone_else("visitor") as visitor:
@@ -306,12 +349,36 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         expect(visitor.locator("#bid-count")).to_have_text("2 submitted bids")
         rows = visitor.locator("#tabulation-line-1 tbody tr")
         expect(rows).to_have_count(2)
-        expect_cells(rows.nth(0), "Northwind Devices", "Northwind Slate 11", "Incremental",
-                     "1+: $285.00; 100+: $270.00", "$10.00", "150", "None", "North", "$282.38 (average)",
-                     "$33,885.00", "$4,800.00", "$38,685.00")
-        expect_cells(rows.nth(1), "Evergreen Learning", "Acme Book 11 G4", "All units",
-                     "1+: $300.00; 50+: $290.00; 100+: $275.00; 500+: $250.00", "$12.00", "Unlimited", "20",
-                     "North, South", "$275.00", "$33,000.00", "$5,760.00", "$38,760.00")
+        expect_cells(
+            rows.nth(0),
+            "Northwind Devices",
+            "Northwind Slate 11",
+            "Incremental",
+            "1+: $285.00; 100+: $270.00",
+            "$10.00",
+            "150",
+            "None",
+            "North",
+            "$282.38 (average)",
+            "$33,885.00",
+            "$4,800.00",
+            "$38,685.00",
+        )
+        expect_cells(
+            rows.nth(1),
+            "Evergreen Learning",
+            "Acme Book 11 G4",
+            "All units",
+            "1+: $300.00; 50+: $290.00; 100+: $275.00; 500+: $250.00",
+            "$12.00",
+            "Unlimited",
+            "20",
+            "North, South",
+            "$275.00",
+            "$33,000.00",
+            "$5,760.00",
+            "$38,760.00",
+        )
         expect(visitor.locator("#tabulation-line-2 tbody tr")).to_have_text(["No bid on this line."])
         discounts = visitor.locator("#tabulation-discounts tbody tr")
         expect(discounts).to_have_count(2)

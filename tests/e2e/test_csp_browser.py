@@ -16,12 +16,20 @@ pytestmark = pytest.mark.e2e
 def csp_violations(page) -> list[str]:
     """The console errors Chromium reports for the Content-Security-Policy on ``page``."""
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return violations
 
 
-def test_public_pages_run_their_static_scripts_and_styles_without_a_violation(page, csp_violations, make_rfp, make_region):
+def test_public_pages_run_their_static_scripts_and_styles_without_a_violation(
+    page, csp_violations, make_rfp, make_region
+):
     make_region("north")
     rfp = make_rfp()
     rfp.document_version += 1  # the real document as version 2, as an addendum stores it

@@ -13,16 +13,15 @@ from datetime import timedelta
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import expect_cells
 from playwright.sync_api import Page, expect
 
 from coop import clock
 from coop.audit.models import AuditEvent
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
-from e2e.browsing import expect_cells
 
 pytestmark = pytest.mark.e2e
-
 
 
 def needs_of(district_id: int) -> list[Need]:
@@ -34,7 +33,8 @@ def go_to(page: Page, link: str) -> None:
 
 
 def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_of_a_bad_one(
-        page: Page, tmp_path, make_buyer, make_item, browser_sign_in, read_db):
+    page: Page, tmp_path, make_buyer, make_item, browser_sign_in, read_db
+):
     buyer = make_buyer(name="Lakeview School District")
     make_item("LAPTOP-14", name="14-inch student laptop")
     make_item("HOTSPOT-5G", category="connectivity", name="5G hotspot")
@@ -62,16 +62,31 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     page.get_by_label("Spec notes (optional)").fill("Spill-resistant keyboards")
     page.get_by_role("button", name="Post need").click()
 
-    expect(page.get_by_role("alert").filter(has_text="Your need for 120 × 14-inch student laptop is posted.")).to_be_visible()
+    expect(
+        page.get_by_role("alert").filter(has_text="Your need for 120 × 14-inch student laptop is posted.")
+    ).to_be_visible()
     needs_table = page.get_by_role("table")
     expect(needs_table.get_by_role("row")).to_have_count(2)  # the header and the need
-    expect_cells(needs_table.get_by_role("row").nth(1),
-                 "Open", "14-inch student laptop LAPTOP-14 · Student Devices", "120", in_60_days, "$36,000.00", "Yes",
-                 "Edit Withdraw")
+    expect_cells(
+        needs_table.get_by_role("row").nth(1),
+        "Open",
+        "14-inch student laptop LAPTOP-14 · Student Devices",
+        "120",
+        in_60_days,
+        "$36,000.00",
+        "Yes",
+        "Edit Withdraw",
+    )
     with read_db():
         [posted] = needs_of(district_id)
-        assert (posted.quantity, posted.budget_cap_cents, posted.erate_eligible, posted.spec_notes, posted.status,
-                posted.created_by_id) == (120, 36_000_00, True, "Spill-resistant keyboards", NeedStatus.OPEN, buyer.id)
+        assert (
+            posted.quantity,
+            posted.budget_cap_cents,
+            posted.erate_eligible,
+            posted.spec_notes,
+            posted.status,
+            posted.created_by_id,
+        ) == (120, 36_000_00, True, "Spill-resistant keyboards", NeedStatus.OPEN, buyer.id)
 
     # Download the XLSX template from the import page, fill it in as a spreadsheet program would, upload it.
     go_to(page, "Import needs")
@@ -84,7 +99,13 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     workbook = openpyxl.load_workbook(template)
     sheet = workbook["Needs"]
     assert [cell.value for cell in sheet[1]] == [
-        "item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
+        "item_code",
+        "quantity",
+        "needed_by",
+        "budget_cap",
+        "erate_eligible",
+        "spec_notes",
+    ]
     sheet.delete_rows(2)  # the template's example row
     sheet.append(["HOTSPOT-5G", 25, in_90_days, None, "no", None])
     sheet.append(["doccam-1", 1200, in_90_days, 150000, "yes", "Ceiling mount"])
@@ -99,16 +120,32 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     expect(page.get_by_text("3 open", exact=True)).to_be_visible()
     rows = page.get_by_role("table").get_by_role("row")
     expect(rows).to_have_count(4)
-    expect_cells(rows.filter(has_text="5G hotspot"),
-                 "Open", "5G hotspot HOTSPOT-5G · Connectivity", "25", in_90_days.isoformat(), "—", "No", "Edit Withdraw")
-    expect_cells(rows.filter(has_text="Document camera"),
-                 "Open", "Document camera DOCCAM-1 · Classroom Cameras", "1,200", in_90_days.isoformat(), "$150,000.00",
-                 "Yes", "Edit Withdraw")
+    expect_cells(
+        rows.filter(has_text="5G hotspot"),
+        "Open",
+        "5G hotspot HOTSPOT-5G · Connectivity",
+        "25",
+        in_90_days.isoformat(),
+        "—",
+        "No",
+        "Edit Withdraw",
+    )
+    expect_cells(
+        rows.filter(has_text="Document camera"),
+        "Open",
+        "Document camera DOCCAM-1 · Classroom Cameras",
+        "1,200",
+        in_90_days.isoformat(),
+        "$150,000.00",
+        "Yes",
+        "Edit Withdraw",
+    )
     with read_db():
         imported = needs_of(district_id)[1:]
-        assert [(need.item.code, need.quantity, need.budget_cap_cents, need.erate_eligible, need.spec_notes)
-                for need in imported] == [
-            ("HOTSPOT-5G", 25, None, False, ""), ("DOCCAM-1", 1200, 150_000_00, True, "Ceiling mount")]
+        assert [
+            (need.item.code, need.quantity, need.budget_cap_cents, need.erate_eligible, need.spec_notes)
+            for need in imported
+        ] == [("HOTSPOT-5G", 25, None, False, ""), ("DOCCAM-1", 1200, 150_000_00, True, "Ceiling mount")]
 
     # A file with bad rows: every problem by line, column and reason, and nothing imported -- not even its good row.
     bad = tmp_path / "more-needs.csv"
@@ -127,22 +164,31 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     expect(problems).to_contain_text("4 problems in 3 lines. Fix them and upload the file again.")
     problem_rows = problems.get_by_role("row")
     expect(problem_rows).to_have_count(5)
-    expect_cells(problem_rows.nth(1), "3", "item_code", 'Unknown item code "PROJECTOR-X": use an item code from the catalogue.')
+    expect_cells(
+        problem_rows.nth(1), "3", "item_code", 'Unknown item code "PROJECTOR-X": use an item code from the catalogue.'
+    )
     expect_cells(problem_rows.nth(2), "4", "quantity", "Quantity must be a whole number greater than 0.")
-    expect_cells(problem_rows.nth(3), "5", "needed_by", "2020-01-01 is in the past; the needed-by date must be today or later.")
+    expect_cells(
+        problem_rows.nth(3), "5", "needed_by", "2020-01-01 is in the past; the needed-by date must be today or later."
+    )
     expect_cells(problem_rows.nth(4), "5", "erate_eligible", 'E-Rate eligible must be "yes" or "no".')
     with read_db():
         assert len(needs_of(district_id)) == 3
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "need.imported")) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "need.imported")
+            )
+            == 1
+        )
 
     go_to(page, "Our needs")
     expect(page.get_by_text("3 open", exact=True)).to_be_visible()
     expect(page.get_by_role("table").get_by_role("row").filter(has_text="A good row")).to_have_count(0)
 
 
-def test_a_buyer_changes_a_need_then_withdraws_it(page: Page, make_buyer, make_item, make_need, browser_sign_in,
-                                                 read_db):
+def test_a_buyer_changes_a_need_then_withdraws_it(
+    page: Page, make_buyer, make_item, make_need, browser_sign_in, read_db
+):
     buyer = make_buyer()
     need = make_need(buyer.organisation, item=make_item("LAPTOP-14", name="14-inch student laptop"), quantity=40)
     db.session.commit()
@@ -164,7 +210,9 @@ def test_a_buyer_changes_a_need_then_withdraws_it(page: Page, make_buyer, make_i
     expect(page.get_by_role("heading", name="Withdraw this need?")).to_be_visible()
     page.get_by_role("button", name="Withdraw this need").click()
 
-    expect(page.get_by_role("alert").filter(has_text="Your need for 45 × 14-inch student laptop is withdrawn.")).to_be_visible()
+    expect(
+        page.get_by_role("alert").filter(has_text="Your need for 45 × 14-inch student laptop is withdrawn.")
+    ).to_be_visible()
     expect(row.get_by_role("cell").first).to_have_text("Withdrawn")
     expect(row.get_by_role("link", name="Edit")).to_have_count(0)
     with read_db():

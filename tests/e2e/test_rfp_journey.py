@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from e2e.browsing import alert, nav, sign_in
 from playwright.sync_api import Locator, Page, expect
 
 from coop import clock
@@ -30,7 +31,6 @@ from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpStatus
 from coop.roles import Role
-from e2e.browsing import alert, nav, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -38,9 +38,14 @@ TITLE = "Student devices for the next school year"
 QUESTION = "May the 11-inch devices be delivered with the districts' asset tags already applied?"
 ANSWER = "Yes: asset tagging before shipment is part of the delivery terms, in each district's tag format."
 LINE_1_REQUIREMENTS = [
-    "Screen diagonal: at least 11.6 in", "Memory (RAM): at least 8 GB", "Storage: at least 64 GB",
-    "Battery life (manufacturer-rated): at least 10 hours", "Drop-tested height: at least 76 cm",
-    "Touchscreen: not required", "Warranty with accidental damage protection: at least 3 years"]
+    "Screen diagonal: at least 11.6 in",
+    "Memory (RAM): at least 8 GB",
+    "Storage: at least 64 GB",
+    "Battery life (manufacturer-rated): at least 10 hours",
+    "Drop-tested height: at least 76 cm",
+    "Touchscreen: not required",
+    "Warranty with accidental damage protection: at least 3 years",
+]
 ADDENDUM = "Delivery is extended to 60 days to allow for imaging and enrolment before shipment."
 DELIVERY_CHANGE = "Terms, delivery days: now “60” (was “45”)."
 
@@ -64,17 +69,25 @@ def utc_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-
-
-
 def line_section(page: Page, line_no: int) -> Locator:
     """A line's card on the RFP's management page, found by its heading."""
     return page.locator("section").filter(has=page.get_by_role("heading", name=re.compile(rf"^Line {line_no}: ")))
 
 
 def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an_answered_question_and_an_addendum(
-        page: Page, someone_else, now, make_admin, make_region, make_district,
-        make_vendor, make_user, make_item, make_need, browser_sign_in, read_db):
+    page: Page,
+    someone_else,
+    now,
+    make_admin,
+    make_region,
+    make_district,
+    make_vendor,
+    make_user,
+    make_item,
+    make_need,
+    browser_sign_in,
+    read_db,
+):
     # --- Set-up, committed before any browser looks -------------------------------------------------------------------
     start = minute(now())
     now(start)
@@ -84,15 +97,21 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     lakeview = make_district("Lakeview School District", region=north)
     hillcrest = make_district("Hillcrest Schools", region=north)
     lakeview_buyer = make_user(lakeview, Role.DISTRICT_BUYER, name="Lee Lakeview", email="lee@lakeview.example.org")
-    hillcrest_buyer = make_user(hillcrest, Role.DISTRICT_BUYER, name="Hana Hillcrest",
-                                email="hana@hillcrest.example.org")
+    hillcrest_buyer = make_user(
+        hillcrest, Role.DISTRICT_BUYER, name="Hana Hillcrest", email="hana@hillcrest.example.org"
+    )
     vendor = make_vendor("Summit Learning Devices", regions=[north])
     vendor_rep = make_user(vendor, Role.VENDOR_REP, name="Sam Summit", email="sam@summit.example.com")
     # The catalogue knows part of each item's specification; the administrator completes it on the draft.
-    chromebook = make_item("CHROMEBOOK-11", category="student-laptops", name="11-inch Chromebook",
-                           spec={"screen_in": "11.6", "ram_gb": 4})
-    laptop = make_item("LAPTOP-14", category="student-laptops", name="14-inch student laptop",
-                       spec={"screen_in": "14", "ram_gb": 8, "storage_gb": 128})
+    chromebook = make_item(
+        "CHROMEBOOK-11", category="student-laptops", name="11-inch Chromebook", spec={"screen_in": "11.6", "ram_gb": 4}
+    )
+    laptop = make_item(
+        "LAPTOP-14",
+        category="student-laptops",
+        name="14-inch student laptop",
+        spec={"screen_in": "14", "ram_gb": 8, "storage_gb": 128},
+    )
     today = clock.today()
     lakeview_chromebooks = make_need(lakeview, item=chromebook, quantity=120, needed_by=today + timedelta(days=60))
     hillcrest_chromebooks = make_need(hillcrest, item=chromebook, quantity=80, needed_by=today + timedelta(days=75))
@@ -108,10 +127,14 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
 
     expect(page.get_by_role("heading", name="Pool needs into an RFP")).to_be_visible()
     pool = page.locator("section").filter(
-        has=page.get_by_role("heading", name="Student Laptops: 230 units from 2 districts"))
-    expect(pool.get_by_role("heading", name=re.compile(r"^Line \d: "))).to_have_text([
-        "Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 each from 2 districts",
-        "Line 2: LAPTOP-14 14-inch student laptop — 30 each from 1 district"])
+        has=page.get_by_role("heading", name="Student Laptops: 230 units from 2 districts")
+    )
+    expect(pool.get_by_role("heading", name=re.compile(r"^Line \d: "))).to_have_text(
+        [
+            "Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 each from 2 districts",
+            "Line 2: LAPTOP-14 14-inch student laptop — 30 each from 1 district",
+        ]
+    )
     for district, quantity in (("Lakeview School District", 120), ("Hillcrest Schools", 80), ("Hillcrest Schools", 30)):
         expect(pool.get_by_role("checkbox", name=f"Pool {district}'s {quantity}")).to_be_checked()
     template = pool.get_by_label("RFP template")
@@ -125,21 +148,33 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     expect(page.get_by_role("heading", name=f"{reference}: {TITLE}")).to_be_visible()
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
     # What the catalogue did not say is listed as missing; the commitment window cannot start before it is filled in.
-    for problem in ("Line 1: Storage is required.", "Line 1: Battery life (manufacturer-rated) is required.",
-                    "Line 1: Warranty with accidental damage protection is required.",
-                    "Line 2: Battery life (manufacturer-rated) is required."):
+    for problem in (
+        "Line 1: Storage is required.",
+        "Line 1: Battery life (manufacturer-rated) is required.",
+        "Line 1: Warranty with accidental damage protection is required.",
+        "Line 2: Battery life (manufacturer-rated) is required.",
+    ):
         expect(page.get_by_role("listitem").filter(has_text=problem)).to_be_visible()
     with read_db():
         rfp = db.session.scalar(sa.select(Rfp).where(Rfp.reference == reference))
         rfp_id = rfp.id
         assert (rfp.status, rfp.title, rfp.template_key, rfp.tco_years, rfp.erate_eligible, rfp.created_by_id) == (
-            RfpStatus.DRAFT, TITLE, "student-laptops", 5, False, admin.id)
+            RfpStatus.DRAFT,
+            TITLE,
+            "student-laptops",
+            5,
+            False,
+            admin.id,
+        )
         assert [(line.line_no, line.item.code, line.quantity, line.spec) for line in rfp.lines] == [
             (1, "CHROMEBOOK-11", 200, {"screen_in": "11.6", "ram_gb": 4}),
-            (2, "LAPTOP-14", 30, {"screen_in": "14", "ram_gb": 8, "storage_gb": 128})]
+            (2, "LAPTOP-14", 30, {"screen_in": "14", "ram_gb": 8, "storage_gb": 128}),
+        ]
         assert {need.id: need.status for need in db.session.scalars(sa.select(Need))} == {
-            lakeview_chromebooks.id: NeedStatus.POOLED, hillcrest_chromebooks.id: NeedStatus.POOLED,
-            hillcrest_laptops.id: NeedStatus.POOLED}
+            lakeview_chromebooks.id: NeedStatus.POOLED,
+            hillcrest_chromebooks.id: NeedStatus.POOLED,
+            hillcrest_laptops.id: NeedStatus.POOLED,
+        }
 
     # --- ... completes each line's specification ----------------------------------------------------------------------
     line = line_section(page, 1)
@@ -170,8 +205,12 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     expect(page.get_by_label("Time zone of the deadline")).to_have_value("UTC")
     page.get_by_role("button", name="Start the commitment window").click()
 
-    expect(alert(page, f"{reference} is open for commitments until {utc_text(commitment_deadline)}; "
-                       "the districts are e-mailed.")).to_be_visible()
+    expect(
+        alert(
+            page,
+            f"{reference} is open for commitments until {utc_text(commitment_deadline)}; the districts are e-mailed.",
+        )
+    ).to_be_visible()
     expect(page.get_by_text("Committing", exact=True)).to_be_visible()
     expect(page.get_by_text("The commitment window is open until")).to_be_visible()
     expect(page.get_by_role("button", name="Publish")).to_be_visible()
@@ -179,12 +218,24 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         rfp = db.session.get(Rfp, rfp_id)
         assert (rfp.status, rfp.commitment_deadline) == (RfpStatus.COMMITTING, commitment_deadline)
         assert [line.spec for line in rfp.lines] == [
-            {"screen_in": "11.6", "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "rugged_drop_cm": 76,
-             "touchscreen": False, "warranty_years": 3},
-            {"screen_in": "14", "ram_gb": 8, "storage_gb": 128, "battery_hours": 12, "warranty_years": 4}]
-        assert sorted(db.session.scalars(sa.select(OutboundEmail.to_address).where(
-            OutboundEmail.subject == f"{reference}: confirm your needs by {utc_text(commitment_deadline)}"))) == [
-            hillcrest_buyer.email, lakeview_buyer.email]
+            {
+                "screen_in": "11.6",
+                "ram_gb": 8,
+                "storage_gb": 64,
+                "battery_hours": 10,
+                "rugged_drop_cm": 76,
+                "touchscreen": False,
+                "warranty_years": 3,
+            },
+            {"screen_in": "14", "ram_gb": 8, "storage_gb": 128, "battery_hours": 12, "warranty_years": 4},
+        ]
+        assert sorted(
+            db.session.scalars(
+                sa.select(OutboundEmail.to_address).where(
+                    OutboundEmail.subject == f"{reference}: confirm your needs by {utc_text(commitment_deadline)}"
+                )
+            )
+        ) == [hillcrest_buyer.email, lakeview_buyer.email]
 
     # --- Each district decides on its lines during the window ---------------------------------------------------------
     with someone_else("lakeview") as buyer_page:
@@ -201,8 +252,12 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         row.get_by_label("Name our district publicly on this RFP").check()
         row.get_by_role("button", name="Confirm").click()
 
-        expect(alert(buyer_page, f"Confirmed: 120 × 11-inch Chromebook on {reference} line 1, "
-                                 "with your district named publicly.")).to_be_visible()
+        expect(
+            alert(
+                buyer_page,
+                f"Confirmed: 120 × 11-inch Chromebook on {reference} line 1, with your district named publicly.",
+            )
+        ).to_be_visible()
         expect(row.get_by_role("cell").nth(3)).to_have_text("120")  # the line's confirmed total
         expect(row.get_by_role("cell").nth(5)).to_have_text("Confirmed · named publicly")
 
@@ -227,19 +282,37 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
 
         buyer_page.once("dialog", accept)
         row.get_by_role("button", name="Withdraw").click()
-        expect(alert(buyer_page, f"Withdrawn: 30 × 14-inch student laptop from {reference} line 2; "
-                                 "the need is open again.")).to_be_visible()
+        expect(
+            alert(
+                buyer_page, f"Withdrawn: 30 × 14-inch student laptop from {reference} line 2; the need is open again."
+            )
+        ).to_be_visible()
         expect(row.get_by_role("cell").nth(5)).to_have_text("Withdrawn")
-        assert asked == [f"Withdraw 30 × 14-inch student laptop from {reference}? The need is open again, and the "
-                         "pooled quantity goes down by 30."]
+        assert asked == [
+            f"Withdraw 30 × 14-inch student laptop from {reference}? The need is open again, and the "
+            "pooled quantity goes down by 30."
+        ]
 
     with read_db():
         rfp = db.session.get(Rfp, rfp_id)
-        assert [(line.line_no, line.quantity, sorted((link.need.district.name, link.commitment, link.named_publicly)
-                                                      for link in line.pooled_needs)) for line in rfp.lines] == [
-            (1, 200, [("Hillcrest Schools", CommitmentStatus.CONFIRMED, False),
-                      ("Lakeview School District", CommitmentStatus.CONFIRMED, True)]),
-            (2, 0, [("Hillcrest Schools", CommitmentStatus.WITHDRAWN, False)])]
+        assert [
+            (
+                line.line_no,
+                line.quantity,
+                sorted((link.need.district.name, link.commitment, link.named_publicly) for link in line.pooled_needs),
+            )
+            for line in rfp.lines
+        ] == [
+            (
+                1,
+                200,
+                [
+                    ("Hillcrest Schools", CommitmentStatus.CONFIRMED, False),
+                    ("Lakeview School District", CommitmentStatus.CONFIRMED, True),
+                ],
+            ),
+            (2, 0, [("Hillcrest Schools", CommitmentStatus.WITHDRAWN, False)]),
+        ]
         assert db.session.get(Need, hillcrest_laptops.id).status == NeedStatus.OPEN
 
     # --- After the commitment deadline, the administrator publishes ---------------------------------------------------
@@ -248,27 +321,34 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     page.reload()
     expect(page.get_by_text("The commitment window is closed.")).to_be_visible()
     expect(line_section(page, 1).get_by_role("heading")).to_have_text(
-        "Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 confirmed of 200")
+        "Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 confirmed of 200"
+    )
     page.get_by_label("Bid deadline").fill(typed(bid_deadline))
     page.get_by_role("button", name="Publish").click()
 
     expect(alert(page, f"{reference} is published; bids are due by {utc_text(bid_deadline)}.")).to_be_visible()
     expect(page.get_by_text("Open", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile(r"^Line \d: "))).to_have_text(
-        ["Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 confirmed of 200"])  # nothing was confirmed on the laptops
+        ["Line 1: CHROMEBOOK-11 11-inch Chromebook — 200 confirmed of 200"]
+    )  # nothing was confirmed on the laptops
     expect(page.get_by_role("listitem").filter(has_text="Version 1:")).to_be_visible()
     with read_db():
         rfp = db.session.get(Rfp, rfp_id)
         assert (rfp.status, rfp.bid_deadline, rfp.published_at, rfp.document_version) == (
-            RfpStatus.OPEN, bid_deadline, published_at, 1)
+            RfpStatus.OPEN,
+            bid_deadline,
+            published_at,
+            1,
+        )
         assert [(line.line_no, line.item.code, line.quantity) for line in rfp.lines] == [(1, "CHROMEBOOK-11", 200)]
         assert {need.id: need.status for need in db.session.scalars(sa.select(Need))} == {
-            lakeview_chromebooks.id: NeedStatus.COMMITTED, hillcrest_chromebooks.id: NeedStatus.COMMITTED,
-            hillcrest_laptops.id: NeedStatus.OPEN}
+            lakeview_chromebooks.id: NeedStatus.COMMITTED,
+            hillcrest_chromebooks.id: NeedStatus.COMMITTED,
+            hillcrest_laptops.id: NeedStatus.OPEN,
+        }
 
     # --- Anyone reads it on the public board and downloads its document -----------------------------------------------
-    with someone_else("visitor") as visitor, \
-            someone_else("vendor") as vendor_page:
+    with someone_else("visitor") as visitor, someone_else("vendor") as vendor_page:
         visitor.goto("/")
         nav(visitor, "RFP board")
         expect(visitor.get_by_role("heading", name="RFP board")).to_be_visible()
@@ -282,8 +362,15 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         lines = visitor.get_by_role("table").filter(has_text="Pooled quantity").get_by_role("row")
         expect(lines).to_have_count(2)
         expect(lines.nth(1).get_by_role("cell")).to_have_text(
-            ["1", "11-inch Chromebook CHROMEBOOK-11 · per each", re.compile(r"^Screen diagonal"), "200",
-             "Lakeview School District"], use_inner_text=True)
+            [
+                "1",
+                "11-inch Chromebook CHROMEBOOK-11 · per each",
+                re.compile(r"^Screen diagonal"),
+                "200",
+                "Lakeview School District",
+            ],
+            use_inner_text=True,
+        )
         expect(lines.nth(1).get_by_role("listitem")).to_have_text(LINE_1_REQUIREMENTS)
         expect(visitor.get_by_text("Hillcrest Schools")).to_have_count(0)  # it did not agree to be named
         expect(visitor.get_by_text("Within 45 days of the purchase order.")).to_be_visible()
@@ -299,7 +386,10 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         # Headless Chromium shows an inline PDF in its viewer, out of Playwright's reach: download the link's target.
         pdf = visitor.request.get(visitor.get_by_role("link", name="PDF", exact=True).get_attribute("href"))
         assert (pdf.status, pdf.headers["content-type"], pdf.headers["content-disposition"]) == (
-            200, "application/pdf", f'inline; filename="{reference}-v1.pdf"')
+            200,
+            "application/pdf",
+            f'inline; filename="{reference}-v1.pdf"',
+        )
         assert pdf.body().startswith(b"%PDF")
 
         # --- A vendor follows the RFP and asks a question -------------------------------------------------------------
@@ -307,12 +397,19 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         nav(vendor_page, "RFP board")
         vendor_page.get_by_role("link", name=reference).click()
         vendor_page.get_by_role("button", name="Follow this RFP").click()
-        expect(alert(vendor_page, f"You follow {reference}: you will be e-mailed its answers and addenda.")).to_be_visible()
+        expect(
+            alert(vendor_page, f"You follow {reference}: you will be e-mailed its answers and addenda.")
+        ).to_be_visible()
         vendor_page.get_by_label("Ask a question").fill(QUESTION)
         vendor_page.get_by_role("button", name="Ask the cooperative").click()
 
-        expect(alert(vendor_page, "Your question has been sent to the cooperative. Its answer will be published "
-                                  "on the RFP's page without your name.")).to_be_visible()
+        expect(
+            alert(
+                vendor_page,
+                "Your question has been sent to the cooperative. Its answer will be published "
+                "on the RFP's page without your name.",
+            )
+        ).to_be_visible()
         expect(vendor_page.get_by_role("heading", name="Your questions")).to_be_visible()
         question_row = vendor_page.get_by_role("row").filter(has_text=QUESTION)
         expect(question_row).to_contain_text("Pending")
@@ -321,8 +418,9 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         # --- The administrator answers it -----------------------------------------------------------------------------
         nav(page, "Questions & addenda")
         overview_row = page.get_by_role("row").filter(has_text=reference)
-        expect_cells(overview_row, f"{reference} {TITLE}", "Open", utc_text(bid_deadline), "1", "0", "0", "0",
-                     "Addenda")
+        expect_cells(
+            overview_row, f"{reference} {TITLE}", "Open", utc_text(bid_deadline), "1", "0", "0", "0", "Addenda"
+        )
         overview_row.get_by_role("link", name=reference).click()
         expect(page.get_by_role("heading", name=f"Questions on {reference}")).to_be_visible()
         expect(page.get_by_text(vendor.name)).to_have_count(0)  # answers go to every vendor alike
@@ -330,8 +428,13 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         expect(page.get_by_label("Question as published")).to_have_value(QUESTION)
         page.get_by_label("Answer", exact=True).fill(ANSWER)
         page.get_by_role("button", name="Publish the answer").click()
-        expect(alert(page, "The answer is published on the RFP's page, without the asker's name, and e-mailed to "
-                           "every vendor following the RFP.")).to_be_visible()
+        expect(
+            alert(
+                page,
+                "The answer is published on the RFP's page, without the asker's name, and e-mailed to "
+                "every vendor following the RFP.",
+            )
+        ).to_be_visible()
         expect(page.get_by_text("No question is pending.")).to_be_visible()
 
         vendor_page.reload()
@@ -347,9 +450,15 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
             expect(visitor.locator("body")).not_to_contain_text(identifying)
         with read_db():
             question = db.session.scalar(sa.select(Question))
-            assert (question.rfp_id, question.vendor_id, question.asked_by_id, question.text, question.status,
-                    question.answer, question.answered_by_id) == (
-                rfp_id, vendor.id, vendor_rep.id, QUESTION, QuestionStatus.ANSWERED, ANSWER, admin.id)
+            assert (
+                question.rfp_id,
+                question.vendor_id,
+                question.asked_by_id,
+                question.text,
+                question.status,
+                question.answer,
+                question.answered_by_id,
+            ) == (rfp_id, vendor.id, vendor_rep.id, QUESTION, QuestionStatus.ANSWERED, ANSWER, admin.id)
 
         # --- The administrator issues an addendum ---------------------------------------------------------------------
         page.get_by_role("link", name="Addenda", exact=True).click()
@@ -362,18 +471,21 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
         page.get_by_label("Delivery days").fill("60")
         page.get_by_role("button", name="Issue the addendum").click()
 
-        expect(alert(page, f"Addendum 1 is issued and every vendor following {reference} is being e-mailed.")
-               ).to_be_visible()
-        expect(page.get_by_role("heading", name=re.compile(r"^Addendum 1 issued .* document version 2$"))
-               ).to_be_visible()
+        expect(
+            alert(page, f"Addendum 1 is issued and every vendor following {reference} is being e-mailed.")
+        ).to_be_visible()
+        expect(
+            page.get_by_role("heading", name=re.compile(r"^Addendum 1 issued .* document version 2$"))
+        ).to_be_visible()
         expect(page.get_by_role("listitem").filter(has_text=DELIVERY_CHANGE)).to_be_visible()
 
         # --- ... and the public page shows addendum 1 and document version 2 ------------------------------------------
         visitor.reload()
         addenda = panel.get_by_role("table").get_by_role("row")
         expect(addenda).to_have_count(2)
-        expect_cells(addenda.nth(1), "Addendum 1", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"), ADDENDUM,
-                     "Deadline unchanged")
+        expect_cells(
+            addenda.nth(1), "Addendum 1", re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"), ADDENDUM, "Deadline unchanged"
+        )
         expect(visitor.get_by_text("Version 2:")).to_be_visible()
         expect(visitor.get_by_role("link", name="v1 HTML")).to_be_visible()  # the earlier version stays readable
         expect(visitor.get_by_text("Within 60 days of the purchase order.")).to_be_visible()
@@ -388,20 +500,53 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     with read_db():
         rfp = db.session.get(Rfp, rfp_id)
         assert (rfp.document_version, rfp.terms["delivery_days"], rfp.bid_deadline) == (2, 60, bid_deadline)
-        assert list(db.session.scalars(sa.select(RfpDocument.version).where(RfpDocument.rfp_id == rfp_id)
-                                       .order_by(RfpDocument.version))) == [1, 2]
+        assert list(
+            db.session.scalars(
+                sa.select(RfpDocument.version).where(RfpDocument.rfp_id == rfp_id).order_by(RfpDocument.version)
+            )
+        ) == [1, 2]
         addendum = db.session.scalar(sa.select(Addendum))
-        assert (addendum.rfp_id, addendum.number, addendum.summary, addendum.document_version, addendum.changes,
-                addendum.issued_by_id) == (
-            rfp_id, 1, ADDENDUM, 2,
-            {"before": {"terms": {"delivery_days": 45}}, "after": {"terms": {"delivery_days": 60}}}, admin.id)
+        assert (
+            addendum.rfp_id,
+            addendum.number,
+            addendum.summary,
+            addendum.document_version,
+            addendum.changes,
+            addendum.issued_by_id,
+        ) == (
+            rfp_id,
+            1,
+            ADDENDUM,
+            2,
+            {"before": {"terms": {"delivery_days": 45}}, "after": {"terms": {"delivery_days": 60}}},
+            admin.id,
+        )
         # The vendor follows the RFP, so it hears of the addendum (asking alone would not have made it follow).
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboundEmail).where(
-            OutboundEmail.to_address == vendor_rep.email,
-            OutboundEmail.subject == f"{reference}: addendum 1 issued")) == 1
-        assert list(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.rfp_id == rfp_id)
-                                       .order_by(AuditEvent.id))) == [
-            "rfp.created", "rfp.line_changed", "rfp.line_changed", "rfp.commitment_started",
-            "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn", "rfp.published",
-            "vendor_interest.registered", "question.asked", "question.answered", "addendum.issued"]
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboundEmail)
+                .where(
+                    OutboundEmail.to_address == vendor_rep.email,
+                    OutboundEmail.subject == f"{reference}: addendum 1 issued",
+                )
+            )
+            == 1
+        )
+        assert list(
+            db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.rfp_id == rfp_id).order_by(AuditEvent.id))
+        ) == [
+            "rfp.created",
+            "rfp.line_changed",
+            "rfp.line_changed",
+            "rfp.commitment_started",
+            "rfp.commitment_confirmed",
+            "rfp.commitment_confirmed",
+            "rfp.commitment_withdrawn",
+            "rfp.published",
+            "vendor_interest.registered",
+            "question.asked",
+            "question.answered",
+            "addendum.issued",
+        ]
         assert verify_chain(rfp_id).intact

@@ -64,4 +64,6 @@ def test_the_live_server_refuses_a_form_without_its_csrf_token(page, make_buyer,
     expect(page.get_by_role("heading", name="Bad Request")).to_be_visible()
     expect(page.get_by_text("The CSRF token is missing.")).to_be_visible()
     page.goto("/needs")
-    expect(page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Sign out")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Sign out")
+    ).to_be_visible()

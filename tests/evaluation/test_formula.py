@@ -14,13 +14,17 @@ from coop import evaluated_cost
 
 pytestmark = pytest.mark.no_db
 
-LAPTOPS = [{"key": "price", "label": "Total cost of ownership", "weight": 50},
-           {"key": "specification", "label": "Specification", "weight": 20},
-           {"key": "warranty", "label": "Warranty", "weight": 20},
-           {"key": "delivery", "label": "Delivery", "weight": 10}]
-FIREWALLS = [{"key": "price", "label": "Total cost of ownership", "weight": 40},
-             {"key": "specification", "label": "Specification", "weight": 35},
-             {"key": "support", "label": "Support", "weight": 25}]
+LAPTOPS = [
+    {"key": "price", "label": "Total cost of ownership", "weight": 50},
+    {"key": "specification", "label": "Specification", "weight": 20},
+    {"key": "warranty", "label": "Warranty", "weight": 20},
+    {"key": "delivery", "label": "Delivery", "weight": 10},
+]
+FIREWALLS = [
+    {"key": "price", "label": "Total cost of ownership", "weight": 40},
+    {"key": "specification", "label": "Specification", "weight": 35},
+    {"key": "support", "label": "Support", "weight": 25},
+]
 
 
 def test_a_laptop_bid_scored_58_is_evaluated_at_142_percent_of_its_tco():
@@ -42,8 +46,11 @@ def test_a_score_that_does_not_divide_evenly_is_rounded_to_the_hundredth():
 
 
 def test_rounding_is_half_up_not_to_even():
-    criteria = [{"key": "price", "label": "Price", "weight": 92}, {"key": "a", "label": "A", "weight": 5},
-                {"key": "b", "label": "B", "weight": 3}]
+    criteria = [
+        {"key": "price", "label": "Price", "weight": 92},
+        {"key": "a", "label": "A", "weight": 5},
+        {"key": "b", "label": "B", "weight": 3},
+    ]
     # S = (5×1 + 3×0) / 8 = 0.625 → 0.63 (half to even would give 0.62);
     # f = 1 + 8 × 99.37 / 9200 = 1.08640869… → 1.086409.
     score = evaluated_cost.weighted_score(criteria, {"a": 1, "b": 0})
@@ -65,7 +72,8 @@ def test_an_unfinished_score_or_no_non_price_criterion_has_factor_1():
 
 def test_the_set_aside_reason():
     assert evaluated_cost.below_minimum_reason(Decimal("52.50"), 60) == (
-        "Scored 52.5 of 100 on the non-price criteria, below this RFP's minimum of 60.")
+        "Scored 52.5 of 100 on the non-price criteria, below this RFP's minimum of 60."
+    )
     assert evaluated_cost.below_minimum_reason(Decimal("60.00"), 60) is None
 
 
@@ -74,7 +82,9 @@ def test_the_worked_example_of_the_document():
     method = evaluated_cost.method(LAPTOPS, 60)
     assert (method.price_weight, method.non_price_weight, method.ratio) == (50, 50, "1")
     assert [(bid.name, bid.score_text, bid.factor_text, bid.evaluated_cost) for bid in method.example] == [
-        ("A", "90", "1.1", Decimal("110000.00")), ("B", "75", "1.25", Decimal("118750.00"))]
+        ("A", "90", "1.1", Decimal("110000.00")),
+        ("B", "75", "1.25", Decimal("118750.00")),
+    ]
     assert evaluated_cost.method(FIREWALLS, 0).ratio == "3/2"
     # Example scores never fall below the minimum: the example shows the formula, not a set-aside.
     assert [bid.score_text for bid in evaluated_cost.method(LAPTOPS, 80).example] == ["90", "80"]

@@ -12,8 +12,12 @@ from tests.support import text_of
 
 def form_data(bid, quality, quality_comment, service="40", service_comment="Next-day replacement."):
     prefix = f"bid{bid.id}-"
-    return {f"{prefix}points_quality": quality, f"{prefix}comment_quality": quality_comment,
-            f"{prefix}points_service": service, f"{prefix}comment_service": service_comment}
+    return {
+        f"{prefix}points_quality": quality,
+        f"{prefix}comment_quality": quality_comment,
+        f"{prefix}points_service": service,
+        f"{prefix}comment_service": service_comment,
+    }
 
 
 def test_the_page_of_a_bid_not_yet_opened_does_not_exist(client, log_in, admin, closed, make_bid):
@@ -35,25 +39,36 @@ def test_the_administrator_scores_a_bid_and_sees_its_evaluation(client, log_in, 
     assert page.status_code == 200
     assert table_rows(page, "scores") == ["Acme Devices — — — —", "Birch Computing — — — —"]
 
-    response = client.post(f"/admin/rfps/{opened.id}/evaluation/bids/{bids['birch'].id}",
-                           data=form_data(bids["birch"], "60", "Meets the specification."), follow_redirects=True)
+    response = client.post(
+        f"/admin/rfps/{opened.id}/evaluation/bids/{bids['birch'].id}",
+        data=form_data(bids["birch"], "60", "Meets the specification."),
+        follow_redirects=True,
+    )
     assert f"The scores of bid {bids['birch'].id} are saved." in text_of(response)
     # S = (25×60 + 15×40) / 40 = 52.5; f = 1 + (40/60) × 47.5/100 = 1.316667.
-    assert table_rows(response, "scores")[1] == ("Birch Computing 60 40 52.5 1.316667 Scored 52.5 of 100 on the "
-                                                 "non-price criteria, below this RFP's minimum of 60.")
+    assert table_rows(response, "scores")[1] == (
+        "Birch Computing 60 40 52.5 1.316667 Scored 52.5 of 100 on the "
+        "non-price criteria, below this RFP's minimum of 60."
+    )
 
 
 def test_errors_show_on_their_fields_and_nothing_is_saved(client, log_in, admin, bids, opened):
     log_in(admin)
-    response = client.post(f"/admin/rfps/{opened.id}/evaluation/bids/{bids['acme'].id}",
-                           data=form_data(bids["acme"], "70", "", service="120"))
+    response = client.post(
+        f"/admin/rfps/{opened.id}/evaluation/bids/{bids['acme'].id}",
+        data=form_data(bids["acme"], "70", "", service="120"),
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     form = html.split(f'id="score-form-{bids["acme"].id}"', 1)[1].split("</form>", 1)[0]
-    for field, message in [("comment_quality", "Explain the score on “Quality of the offer” in a comment."),
-                           ("points_service", "Give “Service and support” a whole number of points from 0 to 100.")]:
+    for field, message in [
+        ("comment_quality", "Explain the score on “Quality of the offer” in a comment."),
+        ("points_service", "Give “Service and support” a whole number of points from 0 to 100."),
+    ]:
         after_field = form.split(f'id="bid{bids["acme"].id}-{field}"', 1)[1].split("</fieldset>", 1)[0]
-        assert f'<div class="invalid-feedback d-block">{message}</div>' in after_field.split('<div class="col-md-9">')[0]
+        assert (
+            f'<div class="invalid-feedback d-block">{message}</div>' in after_field.split('<div class="col-md-9">')[0]
+        )
     assert db.session.scalars(sa.select(BidScore)).all() == []
 
 
@@ -64,8 +79,11 @@ def test_once_awarded_the_scores_are_shown_and_no_longer_editable(client, log_in
     page = client.get(f"/admin/rfps/{opened.id}/evaluation")
     assert f"{opened.reference} is awarded: its scores are final and can no longer be changed." in text_of(page)
     assert 'id="score-form-' not in page.get_data(as_text=True)
-    response = client.post(f"/admin/rfps/{opened.id}/evaluation/bids/{bids['acme'].id}",
-                           data=form_data(bids["acme"], "60", "Ok."), follow_redirects=True)
+    response = client.post(
+        f"/admin/rfps/{opened.id}/evaluation/bids/{bids['acme'].id}",
+        data=form_data(bids["acme"], "60", "Ok."),
+        follow_redirects=True,
+    )
     assert f"{opened.reference} is awarded: its scores are final and can no longer be changed." in text_of(response)
     assert db.session.scalars(sa.select(BidScore)).all() == []
 

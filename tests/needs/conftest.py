@@ -76,9 +76,11 @@ def upload(as_buyer):
     """POST a file to the import page as the signed-in buyer."""
 
     def do(filename: str, content: bytes, **options):
-        return as_buyer.post("/needs/import", data={"file": (io.BytesIO(content), filename)},
-                             content_type="multipart/form-data", **options)
+        return as_buyer.post(
+            "/needs/import",
+            data={"file": (io.BytesIO(content), filename)},
+            content_type="multipart/form-data",
+            **options,
+        )
 
     return do
-
-

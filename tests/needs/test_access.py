@@ -74,8 +74,13 @@ def test_a_district_awaiting_approval_is_refused(client, log_in, make_buyer, som
 @pages_params(ONE_NEED_PAGES)
 def test_another_districts_need_is_not_found(as_buyer, someones_need, catalogue, method, path):
     before = (someones_need.quantity, someones_need.status)
-    response = call(as_buyer, method, path, someones_need, data={
-        "item_id": str(catalogue["LAPTOP-14"].id), "quantity": "1", "needed_by": "2099-01-01"})
+    response = call(
+        as_buyer,
+        method,
+        path,
+        someones_need,
+        data={"item_id": str(catalogue["LAPTOP-14"].id), "quantity": "1", "needed_by": "2099-01-01"},
+    )
     assert response.status_code == 404
     assert "There is no such page, or it is not yours to see." in text_of(response)
     db.session.expire_all()

@@ -28,8 +28,14 @@ def demand_setup(catalogue, make_district, make_region, make_need):
     riverside = make_district("Riverside SD", region=south)
     laptop, chromebook, access_point = catalogue["LAPTOP-14"], catalogue["CHROMEBOOK-11"], catalogue["AP-WIFI6"]
     today = clock.today()
-    make_need(lakeview, item=laptop, quantity=40, needed_by=today + timedelta(30), budget_cap_cents=12_000_00,
-              erate_eligible=True)
+    make_need(
+        lakeview,
+        item=laptop,
+        quantity=40,
+        needed_by=today + timedelta(30),
+        budget_cap_cents=12_000_00,
+        erate_eligible=True,
+    )
     make_need(lakeview, item=laptop, quantity=10, needed_by=today + timedelta(90))
     make_need(hillcrest, item=laptop, quantity=60, needed_by=today + timedelta(20), budget_cap_cents=18_000_50)
     make_need(riverside, item=laptop, quantity=100, needed_by=today + timedelta(60), erate_eligible=True)
@@ -66,7 +72,8 @@ def test_every_open_need_is_pooled_per_item(as_admin, demand_setup, table_rows):
 def test_filter_by_region(as_admin, demand_setup, table_rows):
     response = as_admin.get(f"/admin/demand?region_id={demand_setup['north'].id}")
     assert table_rows(response, "demand-totals") == [
-        f"LAPTOP-14 14-inch student laptop Student Devices 110 2 3 {day(20)} $30,000.50 (2 of 3) 1"]
+        f"LAPTOP-14 14-inch student laptop Student Devices 110 2 3 {day(20)} $30,000.50 (2 of 3) 1"
+    ]
     assert "Riverside SD" not in text_of(response)
     assert f'<option selected value="{demand_setup["north"].id}">North</option>' in response.get_data(as_text=True)
 
@@ -75,7 +82,8 @@ def test_filter_by_category(as_admin, demand_setup, table_rows):
     network = db.session.scalar(sa.select(Category).where(Category.slug == "network"))
     response = as_admin.get(f"/admin/demand?category_id={network.id}")
     assert table_rows(response, "demand-totals") == [
-        f"AP-WIFI6 Wi-Fi 6 access point Network 12 1 1 {day(45)} $6,000.00 (1 of 1) 0"]
+        f"AP-WIFI6 Wi-Fi 6 access point Network 12 1 1 {day(45)} $6,000.00 (1 of 1) 0"
+    ]
     assert "1 open need for 1 item." in text_of(response)
 
 
@@ -83,7 +91,8 @@ def test_filter_by_item_and_needed_by_window(as_admin, demand_setup, table_rows)
     laptop = demand_setup["LAPTOP-14"]
     response = as_admin.get(f"/admin/demand?item_id={laptop.id}&needed_from={day(25)}&needed_to={day(60)}")
     assert table_rows(response, "demand-totals") == [
-        f"LAPTOP-14 14-inch student laptop Student Devices 140 2 2 {day(30)} $12,000.00 (1 of 2) 2"]
+        f"LAPTOP-14 14-inch student laptop Student Devices 140 2 2 {day(30)} $12,000.00 (1 of 2) 2"
+    ]
     assert table_rows(response, "lines-LAPTOP-14") == [
         f"Lakeview SD North 40 {day(30)} $12,000.00 Yes",
         f"Riverside SD South 100 {day(60)} — Yes",
@@ -94,11 +103,14 @@ def test_filter_by_item_and_needed_by_window(as_admin, demand_setup, table_rows)
 def test_the_window_includes_both_ends(as_admin, demand_setup, table_rows):
     response = as_admin.get(f"/admin/demand?needed_from={day(45)}&needed_to={day(45)}")
     assert table_rows(response, "demand-totals") == [
-        f"AP-WIFI6 Wi-Fi 6 access point Network 12 1 1 {day(45)} $6,000.00 (1 of 1) 0"]
+        f"AP-WIFI6 Wi-Fi 6 access point Network 12 1 1 {day(45)} $6,000.00 (1 of 1) 0"
+    ]
 
 
 def test_filters_that_match_nothing_say_so(as_admin, demand_setup):
-    response = as_admin.get(f"/admin/demand?region_id={demand_setup['south'].id}&item_id={demand_setup['CHROMEBOOK-11'].id}")
+    response = as_admin.get(
+        f"/admin/demand?region_id={demand_setup['south'].id}&item_id={demand_setup['CHROMEBOOK-11'].id}"
+    )
     assert response.status_code == 200
     assert "No open needs match these filters." in text_of(response)
 
@@ -107,12 +119,15 @@ def test_no_demand_at_all(as_admin):
     assert "No open needs." in text_of(as_admin.get("/admin/demand"))
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    (f"needed_from={day(60)}&needed_to={day(30)}", "The end of the window must be on or after its start."),
-    ("needed_from=next+week", "Enter the date as YYYY-MM-DD."),
-    ("item_id=laptops", "Choose an item from the list."),
-    ("region_id=999999", "Choose a region from the list."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (f"needed_from={day(60)}&needed_to={day(30)}", "The end of the window must be on or after its start."),
+        ("needed_from=next+week", "Enter the date as YYYY-MM-DD."),
+        ("item_id=laptops", "Choose an item from the list."),
+        ("region_id=999999", "Choose a region from the list."),
+    ],
+)
 def test_bad_filters_are_named_and_show_no_figures(as_admin, demand_setup, query, message):
     response = as_admin.get(f"/admin/demand?{query}")
     assert response.status_code == 422
@@ -131,9 +146,19 @@ def test_empty_filter_fields_mean_everything(as_admin, demand_setup):
 def test_the_query_pools_per_item(demand_setup):
     report = queries.demand(queries.DemandFilter(region_id=demand_setup["north"].id))
     [laptop] = report.items
-    assert (laptop.code, laptop.total_quantity, laptop.districts, laptop.needs, laptop.earliest_needed_by.isoformat(),
-            laptop.budget_cap_cents, laptop.needs_with_budget, laptop.erate_needs) == (
-        "LAPTOP-14", 110, 2, 3, day(20), 30_000_50, 2, 1)
+    assert (
+        laptop.code,
+        laptop.total_quantity,
+        laptop.districts,
+        laptop.needs,
+        laptop.earliest_needed_by.isoformat(),
+        laptop.budget_cap_cents,
+        laptop.needs_with_budget,
+        laptop.erate_needs,
+    ) == ("LAPTOP-14", 110, 2, 3, day(20), 30_000_50, 2, 1)
     assert [(line.district, line.quantity) for line in laptop.lines] == [
-        ("Hillcrest SD", 60), ("Lakeview SD", 40), ("Lakeview SD", 10)]
+        ("Hillcrest SD", 60),
+        ("Lakeview SD", 40),
+        ("Lakeview SD", 10),
+    ]
     assert (report.total_needs, report.total_quantity) == (3, 110)

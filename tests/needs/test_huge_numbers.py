@@ -36,8 +36,9 @@ def test_a_page_past_the_last_one_is_an_empty_page(as_buyer, buyer, catalogue, m
 @pytest.mark.parametrize("budget", ["99999999999999999.99", "9" * 40])
 def test_a_budget_cap_too_large_for_any_column_is_refused_on_its_line(upload, catalogue, csv_file, table_rows, budget):
     needed_by = (clock.today() + timedelta(days=30)).isoformat()
-    content = csv_file([["LAPTOP-14", "40", needed_by, "12500", "", ""],
-                        ["LAPTOP-14", "40", needed_by, budget, "", ""]])
+    content = csv_file(
+        [["LAPTOP-14", "40", needed_by, "12500", "", ""], ["LAPTOP-14", "40", needed_by, budget, "", ""]]
+    )
     response = upload("needs.csv", content)
     assert response.status_code == 422
     assert "Nothing was imported." in text_of(response)

@@ -33,8 +33,10 @@ def need_count() -> int:
 
 def needs_in_order() -> list[tuple]:
     db.session.expire_all()
-    return [(need.item.code, need.quantity, need.needed_by, need.budget_cap_cents, need.erate_eligible, need.spec_notes)
-            for need in db.session.scalars(sa.select(Need).order_by(Need.id))]
+    return [
+        (need.item.code, need.quantity, need.needed_by, need.budget_cap_cents, need.erate_eligible, need.spec_notes)
+        for need in db.session.scalars(sa.select(Need).order_by(Need.id))
+    ]
 
 
 def problems(response, table_rows) -> list[str]:
@@ -47,11 +49,13 @@ def problems(response, table_rows) -> list[str]:
 
 
 def test_a_csv_file_imports_every_row_and_the_list_shows_them(upload, buyer, catalogue, csv_file, table_rows):
-    content = csv_file([
-        ["LAPTOP-14", "40", days_ahead(30).isoformat(), "12500", "yes", "Backlit keyboard"],
-        ["chromebook-11", "1,200", days_ahead(60).isoformat(), "$36,000.50", "No", ""],
-        ["AP-WIFI6", "12", days_ahead(90).isoformat(), "", "", ""],
-    ])
+    content = csv_file(
+        [
+            ["LAPTOP-14", "40", days_ahead(30).isoformat(), "12500", "yes", "Backlit keyboard"],
+            ["chromebook-11", "1,200", days_ahead(60).isoformat(), "$36,000.50", "No", ""],
+            ["AP-WIFI6", "12", days_ahead(90).isoformat(), "", "", ""],
+        ]
+    )
     response = upload("needs.csv", content, follow_redirects=True)
     assert response.status_code == 200
     assert "Imported 3 needs from needs.csv." in text_of(response)
@@ -67,17 +71,25 @@ def test_a_csv_file_imports_every_row_and_the_list_shows_them(upload, buyer, cat
     ]
     needs = db.session.scalars(sa.select(Need)).all()
     assert {(need.district_id, need.created_by_id, need.status) for need in needs} == {
-        (buyer.organisation.id, buyer.id, NeedStatus.OPEN)}
+        (buyer.organisation.id, buyer.id, NeedStatus.OPEN)
+    }
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "need")).one()
-    assert (event.action, event.actor_user_id, event.after["count"], event.after["file"], sorted(event.after["need_ids"])) == (
-        "need.imported", buyer.id, 3, "needs.csv", sorted(need.id for need in needs))
+    assert (
+        event.action,
+        event.actor_user_id,
+        event.after["count"],
+        event.after["file"],
+        sorted(event.after["need_ids"]),
+    ) == ("need.imported", buyer.id, 3, "needs.csv", sorted(need.id for need in needs))
 
 
 def test_an_xlsx_file_with_real_dates_numbers_and_booleans_imports(upload, catalogue, xlsx_file):
-    content = xlsx_file([
-        ["LAPTOP-14", 40, datetime.combine(days_ahead(30), datetime.min.time()), 12500.5, True, "Touch screen"],
-        ["AP-WIFI6", 12.0, days_ahead(45).isoformat(), None, "no", None],
-    ])
+    content = xlsx_file(
+        [
+            ["LAPTOP-14", 40, datetime.combine(days_ahead(30), datetime.min.time()), 12500.5, True, "Touch screen"],
+            ["AP-WIFI6", 12.0, days_ahead(45).isoformat(), None, "no", None],
+        ]
+    )
     response = upload("Needs 2027.xlsx", content, follow_redirects=True)
     assert "Imported 2 needs from Needs 2027.xlsx." in text_of(response)
     assert needs_in_order() == [
@@ -87,8 +99,9 @@ def test_an_xlsx_file_with_real_dates_numbers_and_booleans_imports(upload, catal
 
 
 def test_a_semicolon_separated_windows_csv_imports(upload, catalogue):
-    content = ("item_code;quantity;needed_by;spec_notes\r\n"
-               f"LAPTOP-14;40;{days_ahead(30).isoformat()};Café-proof keyboard\r\n").encode("cp1252")
+    content = (
+        f"item_code;quantity;needed_by;spec_notes\r\nLAPTOP-14;40;{days_ahead(30).isoformat()};Café-proof keyboard\r\n"
+    ).encode("cp1252")
     response = upload("export.csv", content, follow_redirects=True)
     assert "Imported 1 need from export.csv." in text_of(response)
     assert needs_in_order() == [("LAPTOP-14", 40, days_ahead(30), None, False, "Café-proof keyboard")]
@@ -107,17 +120,27 @@ def test_the_csv_template_round_trip(as_buyer, upload, catalogue):
     assert response.headers["Content-Disposition"] == 'attachment; filename="coop-needs-template.csv"'
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0] == ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
-    assert rows[1] == ["AP-WIFI6", "40", days_ahead(90).isoformat(), "12500.00", "yes",
-                       "Replace this example row with your needs, one per row."]
+    assert rows[1] == [
+        "AP-WIFI6",
+        "40",
+        days_ahead(90).isoformat(),
+        "12500.00",
+        "yes",
+        "Replace this example row with your needs, one per row.",
+    ]
     # A buyer keeps the header, replaces the example with their own rows and uploads it.
-    rows[1:] = [["LAPTOP-14", "35", days_ahead(20).isoformat(), "9999.99", "yes", ""],
-                ["CHROMEBOOK-11", "70", days_ahead(25).isoformat(), "", "no", "Rugged case"]]
+    rows[1:] = [
+        ["LAPTOP-14", "35", days_ahead(20).isoformat(), "9999.99", "yes", ""],
+        ["CHROMEBOOK-11", "70", days_ahead(25).isoformat(), "", "no", "Rugged case"],
+    ]
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     response = upload("coop-needs-template.csv", buffer.getvalue().encode("utf-8-sig"), follow_redirects=True)
     assert "Imported 2 needs from coop-needs-template.csv." in text_of(response)
-    assert needs_in_order() == [("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
-                                ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case")]
+    assert needs_in_order() == [
+        ("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
+        ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case"),
+    ]
 
 
 def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue, table_rows):
@@ -127,9 +150,20 @@ def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue, table_rows):
     workbook = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     assert workbook.sheetnames == ["Needs", "Instructions", "Items"]
     needs = workbook["Needs"]
-    assert [cell.value for cell in needs[1]] == ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
+    assert [cell.value for cell in needs[1]] == [
+        "item_code",
+        "quantity",
+        "needed_by",
+        "budget_cap",
+        "erate_eligible",
+        "spec_notes",
+    ]
     assert needs["A2"].value == "AP-WIFI6"
-    assert [row[0] for row in workbook["Items"].iter_rows(min_row=2, values_only=True)] == ["AP-WIFI6", "CHROMEBOOK-11", "LAPTOP-14"]
+    assert [row[0] for row in workbook["Items"].iter_rows(min_row=2, values_only=True)] == [
+        "AP-WIFI6",
+        "CHROMEBOOK-11",
+        "LAPTOP-14",
+    ]
     assert workbook["Instructions"]["A3"].value == "quantity"
     # Two rows are added below the example, one with an Excel date cell; the example left in is refused, not
     # ordered as a need of 40 access points.
@@ -146,8 +180,10 @@ def test_the_xlsx_template_round_trip(as_buyer, upload, catalogue, table_rows):
     workbook.save(buffer)
     response = upload("our needs.xlsx", buffer.getvalue(), follow_redirects=True)
     assert "Imported 2 needs from our needs.xlsx." in text_of(response)
-    assert needs_in_order() == [("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
-                                ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case")]
+    assert needs_in_order() == [
+        ("LAPTOP-14", 35, days_ahead(20), 999_999, True, ""),
+        ("CHROMEBOOK-11", 70, days_ahead(25), None, False, "Rugged case"),
+    ]
 
 
 def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, make_item):
@@ -168,7 +204,8 @@ def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, ma
     assert [cell.value for cell in cells if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t\r"] == []
     assert [[cell.value for cell in row] for row in workbook["Items"].iter_rows(min_row=2)] == [
         ["'@SUM-1", "'+Mesh node", "Network", "each"],
-        ["'-PRO-14", "'=HYPERLINK(\"http://x\",\"y\")", "Student Devices", "each"]]
+        ["'-PRO-14", '\'=HYPERLINK("http://x","y")', "Student Devices", "each"],
+    ]
     workbook["Needs"]["F2"] = "Our own need"
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -179,8 +216,17 @@ def test_the_templates_hold_no_formula_and_import_unchanged(as_buyer, upload, ma
 
 def test_five_thousand_rows_import_in_one_go(upload, buyer, catalogue, csv_file):
     codes = ["LAPTOP-14", "CHROMEBOOK-11", "AP-WIFI6"]
-    rows = [[codes[i % 3], str(1 + i % 50), days_ahead(1 + i % 200).isoformat(), f"{100 + i}.25" if i % 2 else "",
-             "yes" if i % 5 == 0 else "no", f"row {i}"] for i in range(5000)]
+    rows = [
+        [
+            codes[i % 3],
+            str(1 + i % 50),
+            days_ahead(1 + i % 200).isoformat(),
+            f"{100 + i}.25" if i % 2 else "",
+            "yes" if i % 5 == 0 else "no",
+            f"row {i}",
+        ]
+        for i in range(5000)
+    ]
     response = upload("big.csv", csv_file(rows), follow_redirects=True)
     assert "Imported 5,000 needs from big.csv." in text_of(response)
     assert need_count() == 5000
@@ -194,14 +240,16 @@ def test_five_thousand_rows_import_in_one_go(upload, buyer, catalogue, csv_file)
 
 def test_several_bad_rows_are_all_listed_and_nothing_is_imported(upload, catalogue, csv_file, table_rows):
     past = clock.today() - timedelta(days=2)
-    content = csv_file([
-        ["LAPTOP-14", "40", days_ahead(30).isoformat(), "", "", ""],            # line 2: fine
-        ["LAPTOP-15", "0", past.isoformat(), "12.345", "maybe", ""],            # line 3: five problems
-        ["AP-WIFI6", "ten", "31/12/2030", "$1,250.50", "yes", ""],             # line 4: two problems
-        ["", "", "", "", "", ""],                                               # line 5: blank, skipped
-        ["", "2.5", "2030-02-30", "about 5k", "", "x" * 2001],                # line 6: five problems
-        ["CHROMEBOOK-11", "1000001", "", "-20", "", ""],                        # line 7: three problems
-    ])
+    content = csv_file(
+        [
+            ["LAPTOP-14", "40", days_ahead(30).isoformat(), "", "", ""],  # line 2: fine
+            ["LAPTOP-15", "0", past.isoformat(), "12.345", "maybe", ""],  # line 3: five problems
+            ["AP-WIFI6", "ten", "31/12/2030", "$1,250.50", "yes", ""],  # line 4: two problems
+            ["", "", "", "", "", ""],  # line 5: blank, skipped
+            ["", "2.5", "2030-02-30", "about 5k", "", "x" * 2001],  # line 6: five problems
+            ["CHROMEBOOK-11", "1000001", "", "-20", "", ""],  # line 7: three problems
+        ]
+    )
     response = upload("needs.csv", content)
     assert "15 problems in 4 lines. Fix them and upload the file again." in text_of(response)
     assert problems(response, table_rows) == [
@@ -226,12 +274,14 @@ def test_several_bad_rows_are_all_listed_and_nothing_is_imported(upload, catalog
 
 
 def test_bad_rows_in_an_xlsx_file_are_listed_by_spreadsheet_line(upload, catalogue, xlsx_file, table_rows):
-    content = xlsx_file([
-        ["LAPTOP-14", 40, days_ahead(30), None, None, None],
-        [None, None, None, None, None, None],  # a blank line 3 still counts
-        ["LAPTOP-14", 2.5, days_ahead(30), 12.345, None, None],
-        ["NOPE", 1, days_ahead(30), None, "sure", None],
-    ])
+    content = xlsx_file(
+        [
+            ["LAPTOP-14", 40, days_ahead(30), None, None, None],
+            [None, None, None, None, None, None],  # a blank line 3 still counts
+            ["LAPTOP-14", 2.5, days_ahead(30), 12.345, None, None],
+            ["NOPE", 1, days_ahead(30), None, "sure", None],
+        ]
+    )
     response = upload("needs.xlsx", content)
     assert problems(response, table_rows) == [
         "4 quantity Quantity must be a whole number greater than 0.",
@@ -243,24 +293,52 @@ def test_bad_rows_in_an_xlsx_file_are_listed_by_spreadsheet_line(upload, catalog
     assert need_count() == 0
 
 
-@pytest.mark.parametrize(("filename", "content", "message"), [
-    ("report.pdf", b"%PDF-1.7 not a spreadsheet",
-     '"report.pdf" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'),
-    ("needs.xls", b"\xd0\xcf\x11\xe0 old excel",
-     '"needs.xls" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'),
-    ("needs", b"item_code,quantity,needed_by\n",
-     '"needs" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'),
-    ("needs.csv", b"", '"needs.csv" is empty. Start from the template: a header row, then one need per row.'),
-    ("needs.csv", b"\r\n,,,\r\n\r\n", '"needs.csv" is empty. Start from the template: a header row, then one need per row.'),
-    ("needs.csv", b"item_code,quantity,needed_by,budget_cap,erate_eligible,spec_notes\r\n",
-     '"needs.csv" has a header row but no needs below it.'),
-    ("needs.xlsx", b"item_code,quantity,needed_by\nLAPTOP-14,4,2099-01-01\n",
-     '"needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'),
-    ("needs.xlsx", b"PK\x03\x04 broken zip",
-     '"needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'),
-    ("needs.csv", b"item_code\x00quantity\x00\xff\xfe",
-     '"needs.csv" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.'),
-])
+@pytest.mark.parametrize(
+    ("filename", "content", "message"),
+    [
+        (
+            "report.pdf",
+            b"%PDF-1.7 not a spreadsheet",
+            '"report.pdf" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+        ),
+        (
+            "needs.xls",
+            b"\xd0\xcf\x11\xe0 old excel",
+            '"needs.xls" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+        ),
+        (
+            "needs",
+            b"item_code,quantity,needed_by\n",
+            '"needs" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+        ),
+        ("needs.csv", b"", '"needs.csv" is empty. Start from the template: a header row, then one need per row.'),
+        (
+            "needs.csv",
+            b"\r\n,,,\r\n\r\n",
+            '"needs.csv" is empty. Start from the template: a header row, then one need per row.',
+        ),
+        (
+            "needs.csv",
+            b"item_code,quantity,needed_by,budget_cap,erate_eligible,spec_notes\r\n",
+            '"needs.csv" has a header row but no needs below it.',
+        ),
+        (
+            "needs.xlsx",
+            b"item_code,quantity,needed_by\nLAPTOP-14,4,2099-01-01\n",
+            '"needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.',
+        ),
+        (
+            "needs.xlsx",
+            b"PK\x03\x04 broken zip",
+            '"needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.',
+        ),
+        (
+            "needs.csv",
+            b"item_code\x00quantity\x00\xff\xfe",
+            '"needs.csv" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.',
+        ),
+    ],
+)
 def test_a_file_that_is_not_a_readable_spreadsheet_says_why(upload, catalogue, table_rows, filename, content, message):
     response = upload(filename, content)
     assert problems(response, table_rows) == [f"— — {message}"]
@@ -280,13 +358,15 @@ def test_too_many_rows_are_refused_before_any_is_checked(app, upload, catalogue,
     assert upload("ok.csv", csv_file(rows, header=["item_code", "quantity", "needed_by"])).status_code == 302
     response = upload("big.csv", csv_file([["NOPE", "x", "y"]] * 4, header=["item_code", "quantity", "needed_by"]))
     assert problems(response, table_rows) == [
-        "— — The file has more than 3 needs. Import at most 3 at a time: split the file."]
+        "— — The file has more than 3 needs. Import at most 3 at a time: split the file."
+    ]
     assert need_count() == 3
 
 
 def test_header_problems_are_listed_on_line_1(upload, catalogue, csv_file, table_rows):
-    content = csv_file([["LAPTOP-14", "x", "1", "2", "3"]],
-                       header=["item_code", "qty", "budget_cap", "colour", "budget_cap"])
+    content = csv_file(
+        [["LAPTOP-14", "x", "1", "2", "3"]], header=["item_code", "qty", "budget_cap", "colour", "budget_cap"]
+    )
     response = upload("needs.csv", content)
     assert problems(response, table_rows) == [
         f'1 qty Unknown column "qty". {COLUMNS_MESSAGE}',
@@ -309,15 +389,19 @@ def test_a_file_without_a_header_row_is_told_which_columns_are_missing(upload, c
 
 
 def test_values_outside_the_named_columns_are_refused(upload, catalogue, table_rows):
-    content = (f"item_code,quantity,needed_by,,spec_notes\r\n"
-               f"LAPTOP-14,40,{days_ahead(5).isoformat()},,ok\r\n"
-               f"LAPTOP-14,40,{days_ahead(5).isoformat()},oops,ok\r\n"
-               f"LAPTOP-14,40,{days_ahead(5).isoformat()},,8GB, touch screen\r\n").encode()
+    content = (
+        f"item_code,quantity,needed_by,,spec_notes\r\n"
+        f"LAPTOP-14,40,{days_ahead(5).isoformat()},,ok\r\n"
+        f"LAPTOP-14,40,{days_ahead(5).isoformat()},oops,ok\r\n"
+        f"LAPTOP-14,40,{days_ahead(5).isoformat()},,8GB, touch screen\r\n"
+    ).encode()
     response = upload("needs.csv", content)
     assert problems(response, table_rows) == ["1 D Column D has values but no name in the header row."]
-    content = (f"item_code,quantity,needed_by,spec_notes\r\n"
-               f"LAPTOP-14,40,{days_ahead(5).isoformat()},8GB, touch screen\r\n"
-               f"LAPTOP-14,40,{days_ahead(5).isoformat()},fine,,,\r\n").encode()
+    content = (
+        f"item_code,quantity,needed_by,spec_notes\r\n"
+        f"LAPTOP-14,40,{days_ahead(5).isoformat()},8GB, touch screen\r\n"
+        f"LAPTOP-14,40,{days_ahead(5).isoformat()},fine,,,\r\n"
+    ).encode()
     response = upload("needs.csv", content)
     assert problems(response, table_rows) == ["2 — This row has 5 values but the header row names 4 columns."]
     assert need_count() == 0
@@ -332,9 +416,12 @@ def test_no_file_chosen(as_buyer):
 def test_the_service_imports_nothing_from_a_file_with_one_bad_row(buyer, catalogue, csv_file):
     good = [["LAPTOP-14", "40", days_ahead(30).isoformat(), "", "", ""]] * 999
     with pytest.raises(Rejection) as rejected:
-        services.import_needs(buyer, "needs.csv", csv_file(good + [["LAPTOP-14", "-1", days_ahead(30).isoformat(), "", "", ""]]))
+        services.import_needs(
+            buyer, "needs.csv", csv_file(good + [["LAPTOP-14", "-1", days_ahead(30).isoformat(), "", "", ""]])
+        )
     assert [(p.line, p.column, p.message) for p in rejected.value.problems] == [
-        (1001, "quantity", "Quantity must be a whole number greater than 0.")]
+        (1001, "quantity", "Quantity must be a whole number greater than 0.")
+    ]
     assert need_count() == 0
 
 
@@ -369,28 +456,31 @@ def test_a_zip_that_is_not_a_workbook_is_refused(upload, catalogue, table_rows):
         archive.writestr("[Content_Types].xml", "<broken")
     response = upload("needs.xlsx", buffer.getvalue())
     assert problems(response, table_rows) == [
-        '— — "needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.']
+        '— — "needs.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+    ]
 
 
 def test_a_csv_saved_by_a_us_locale_spreadsheet_imports_its_month_day_year_dates(upload, catalogue):
-    content = (b"item_code,quantity,needed_by\r\n"
-               b"LAPTOP-14,10,08/15/2030\r\n"
-               b"LAPTOP-14,11,8/16/30\r\n")
+    content = b"item_code,quantity,needed_by\r\nLAPTOP-14,10,08/15/2030\r\nLAPTOP-14,11,8/16/30\r\n"
     response = upload("needs.csv", content, follow_redirects=True)
     assert "Imported 2 needs from needs.csv." in text_of(response)
-    assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [date(2030, 8, 15),
-                                                                                     date(2030, 8, 16)]
+    assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [
+        date(2030, 8, 15),
+        date(2030, 8, 16),
+    ]
 
 
 def test_a_day_first_date_is_refused_as_not_a_us_date(upload, catalogue, table_rows):
     response = upload("needs.csv", b"item_code,quantity,needed_by\r\nLAPTOP-14,10,15/08/2030\r\n")
     assert problems(response, table_rows) == [
-        '2 needed_by "15/08/2030" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. 2030-08-15.']
+        '2 needed_by "15/08/2030" is not a US date (month/day/year): write dates as YYYY-MM-DD, e.g. 2030-08-15.'
+    ]
     assert needs_in_order() == []
 
 
 def test_a_header_carrying_a_byte_order_mark_as_text_is_recognised_and_the_csv_template_has_none(
-        as_buyer, upload, catalogue):
+    as_buyer, upload, catalogue
+):
     assert not as_buyer.get("/needs/import/template.csv").get_data().startswith(b"\xef\xbb\xbf")
     # The CSV template opened with LibreOffice's default (Latin-1) import and saved as XLSX: "ï»¿item_code".
     workbook = openpyxl.Workbook()

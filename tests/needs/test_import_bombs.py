@@ -11,29 +11,47 @@ from coop.needs.models import Need
 
 HEADER = ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"]
 
-TOO_MANY_LINES = ("— — The file has more than 20,001 rows, empty ones included. Import at most 20,000 needs at a "
-                  "time, without empty rows between them.")
+TOO_MANY_LINES = (
+    "— — The file has more than 20,001 rows, empty ones included. Import at most 20,000 needs at a "
+    "time, without empty rows between them."
+)
 
 
-@pytest.mark.parametrize(("filename", "build", "message"), [
-    ("needs.xlsx", lambda: bombs.huge_shared_string("Needs", HEADER),
-     '— — "needs.xlsx" unpacks to more than 32 MB. Save only the sheet to upload, without pictures or other sheets, '
-     "or save it as CSV, and upload it again."),
-    ("needs.xlsx", lambda: bombs.blank_rows("Needs", HEADER),
-     '— — "needs.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
-     ".xlsx, or as CSV, and upload it again."),
-    ("needs.csv", bombs.csv_one_huge_line,
-     '— — Row 1 of "needs.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.'),
-    ("needs.csv", bombs.csv_empty_lines, TOO_MANY_LINES),
-], ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"])
-def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(as_buyer, catalogue, table_rows, filename, build,
-                                                              message):
+@pytest.mark.parametrize(
+    ("filename", "build", "message"),
+    [
+        (
+            "needs.xlsx",
+            lambda: bombs.huge_shared_string("Needs", HEADER),
+            '— — "needs.xlsx" unpacks to more than 32 MB. Save only the sheet to upload, without pictures or other sheets, '
+            "or save it as CSV, and upload it again.",
+        ),
+        (
+            "needs.xlsx",
+            lambda: bombs.blank_rows("Needs", HEADER),
+            '— — "needs.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
+            ".xlsx, or as CSV, and upload it again.",
+        ),
+        (
+            "needs.csv",
+            bombs.csv_one_huge_line,
+            '— — Row 1 of "needs.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.',
+        ),
+        ("needs.csv", bombs.csv_empty_lines, TOO_MANY_LINES),
+    ],
+    ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"],
+)
+def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(
+    as_buyer, catalogue, table_rows, filename, build, message
+):
     content = build()
     assert len(content) < 100 * 1024 or filename.endswith(".csv")
     request = bombs.multipart({}, filename, content)
     cost = bombs.cost_of(lambda: as_buyer.post("/needs/import", **request))
-    print(f"{filename}: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
-          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")  # the figures, for the record (pytest -s)
+    print(
+        f"{filename}: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+        f"{cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )  # the figures, for the record (pytest -s)
     assert cost.response.status_code == 422
     assert table_rows(cost.response, "problem-list") == [message]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
@@ -47,16 +65,19 @@ def test_blank_rows_are_counted_so_reading_stops_at_the_row_cap(app, monkeypatch
     monkeypatch.setitem(app.config, "COOP_XLSX_MAX_RATIO", 1_000_000)
     request = bombs.multipart({}, "needs.xlsx", bombs.blank_rows("Needs", HEADER))
     cost = bombs.cost_of(lambda: as_buyer.post("/needs/import", **request))
-    print(f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
-          f"{cost.resident_growth_bytes / bombs.MB:.1f} MB")
+    print(
+        f"row cap: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident growth "
+        f"{cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )
     assert table_rows(cost.response, "problem-list") == [TOO_MANY_LINES]
     assert cost.seconds < bombs.MAX_SECONDS
     assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
     assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
 
 
-def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted(app, monkeypatch, upload, catalogue,
-                                                                                table_rows, xlsx_file):
+def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted(
+    app, monkeypatch, upload, catalogue, table_rows, xlsx_file
+):
     monkeypatch.setitem(app.config, "COOP_IMPORT_MAX_ROWS", 3)
     need = ["LAPTOP-14", 1, "2099-01-01", None, None, None]
     assert upload("ok.xlsx", xlsx_file([need, [None] * 6, need])).status_code == 302
@@ -64,7 +85,9 @@ def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted
     response = upload("blank.xlsx", xlsx_file([need, *[[""]] * 3, need]))
     assert table_rows(response, "problem-list") == [
         "— — The file has more than 4 rows, empty ones included. Import at most 3 needs at a time, without empty rows "
-        "between them."]
+        "between them."
+    ]
     response = upload("long.xlsx", xlsx_file([need] * 4))
     assert table_rows(response, "problem-list") == [
-        "— — The file has more than 3 needs. Import at most 3 at a time: split the file."]
+        "— — The file has more than 3 needs. Import at most 3 at a time: split the file."
+    ]

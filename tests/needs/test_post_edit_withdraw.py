@@ -22,15 +22,25 @@ def days_ahead(days: int):
 
 
 def need_form(item, **overrides) -> dict:
-    form = {"item_id": str(item.id), "quantity": "40", "needed_by": days_ahead(60).isoformat(),
-            "budget_cap": "12,500.50", "erate_eligible": "y", "spec_notes": "8 GB RAM, spill-resistant keyboard"}
+    form = {
+        "item_id": str(item.id),
+        "quantity": "40",
+        "needed_by": days_ahead(60).isoformat(),
+        "budget_cap": "12,500.50",
+        "erate_eligible": "y",
+        "spec_notes": "8 GB RAM, spill-resistant keyboard",
+    }
     form.update(overrides)
     return {key: value for key, value in form.items() if value is not None}
 
 
 def audit_actions() -> list[tuple[str, int | None]]:
-    return [(event.action, event.entity_id) for event in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.entity_type == "need").order_by(AuditEvent.id))]
+    return [
+        (event.action, event.entity_id)
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity_type == "need").order_by(AuditEvent.id)
+        )
+    ]
 
 
 def only_need() -> Need:
@@ -47,50 +57,94 @@ def test_a_buyer_posts_a_need_and_sees_it_in_the_list(as_buyer, buyer, catalogue
     assert response.status_code == 200
     page = text_of(response)
     assert "Your need for 40 × 14-inch student laptop is posted." in page
-    assert f"Open 14-inch student laptop LAPTOP-14 · Student Devices 40 {days_ahead(60).isoformat()} $12,500.50 Yes Edit Withdraw" in page
+    assert (
+        f"Open 14-inch student laptop LAPTOP-14 · Student Devices 40 {days_ahead(60).isoformat()} $12,500.50 Yes Edit Withdraw"
+        in page
+    )
     need = only_need()
-    assert (need.district_id, need.item_id, need.quantity, need.needed_by, need.budget_cap_cents, need.erate_eligible,
-            need.spec_notes, need.status, need.created_by_id) == (
-        buyer.organisation.id, laptop.id, 40, days_ahead(60), 1_250_050, True,
-        "8 GB RAM, spill-resistant keyboard", NeedStatus.OPEN, buyer.id)
+    assert (
+        need.district_id,
+        need.item_id,
+        need.quantity,
+        need.needed_by,
+        need.budget_cap_cents,
+        need.erate_eligible,
+        need.spec_notes,
+        need.status,
+        need.created_by_id,
+    ) == (
+        buyer.organisation.id,
+        laptop.id,
+        40,
+        days_ahead(60),
+        1_250_050,
+        True,
+        "8 GB RAM, spill-resistant keyboard",
+        NeedStatus.OPEN,
+        buyer.id,
+    )
     assert audit_actions() == [("need.posted", need.id)]
 
 
 def test_the_item_list_is_grouped_by_category_and_works_without_javascript(as_buyer, catalogue):
     html = as_buyer.get("/needs/new").get_data(as_text=True)
-    assert '<optgroup label="Network"><option value="' + str(catalogue["AP-WIFI6"].id) + '">AP-WIFI6 — Wi-Fi 6 access point</option></optgroup>' in html
+    assert (
+        '<optgroup label="Network"><option value="'
+        + str(catalogue["AP-WIFI6"].id)
+        + '">AP-WIFI6 — Wi-Fi 6 access point</option></optgroup>'
+        in html
+    )
     assert '<optgroup label="Student Devices">' in html
     assert "<script" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def test_no_budget_cap_and_no_e_rate_are_fine(as_buyer, catalogue):
-    response = as_buyer.post("/needs/new", data=need_form(catalogue["AP-WIFI6"], budget_cap="", erate_eligible=None,
-                                                            spec_notes=""), follow_redirects=True)
+    response = as_buyer.post(
+        "/needs/new",
+        data=need_form(catalogue["AP-WIFI6"], budget_cap="", erate_eligible=None, spec_notes=""),
+        follow_redirects=True,
+    )
     assert "Your need for 40 × Wi-Fi 6 access point is posted." in text_of(response)
     need = only_need()
     assert (need.budget_cap_cents, need.erate_eligible, need.spec_notes) == (None, False, "")
 
 
-@pytest.mark.parametrize(("overrides", "field_label", "message"), [
-    ({"quantity": "0"}, "Quantity", "Quantity must be a whole number greater than 0."),
-    ({"quantity": "-5"}, "Quantity", "Quantity must be a whole number greater than 0."),
-    ({"quantity": "2.5"}, "Quantity", "Quantity must be a whole number greater than 0."),
-    ({"quantity": "lots"}, "Quantity", "Quantity must be a whole number greater than 0."),
-    ({"quantity": "1000001"}, "Quantity", "Quantity must be at most 1,000,000."),
-    ({"quantity": ""}, "Quantity", "Enter a quantity."),
-    ({"needed_by": ""}, "Needed by", "Enter the date the items are needed by."),
-    ({"needed_by": "31/12/2030"}, "Needed by", "Enter the date as YYYY-MM-DD."),
-    ({"budget_cap": "12.345"}, "Budget cap in dollars (optional)",
-     "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals)."),
-    ({"budget_cap": "-100"}, "Budget cap in dollars (optional)",
-     "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals)."),
-    ({"budget_cap": "about 5k"}, "Budget cap in dollars (optional)",
-     "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals)."),
-    ({"budget_cap": "100000000.01"}, "Budget cap in dollars (optional)", "Budget cap must be at most $100,000,000."),
-    ({"item_id": "0"}, "Item", "Choose an item from the catalogue."),
-    ({"item_id": "999999"}, "Item", "Choose an item from the catalogue."),
-    ({"spec_notes": "x" * 2001}, "Spec notes (optional)", "Spec notes must be at most 2,000 characters."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field_label", "message"),
+    [
+        ({"quantity": "0"}, "Quantity", "Quantity must be a whole number greater than 0."),
+        ({"quantity": "-5"}, "Quantity", "Quantity must be a whole number greater than 0."),
+        ({"quantity": "2.5"}, "Quantity", "Quantity must be a whole number greater than 0."),
+        ({"quantity": "lots"}, "Quantity", "Quantity must be a whole number greater than 0."),
+        ({"quantity": "1000001"}, "Quantity", "Quantity must be at most 1,000,000."),
+        ({"quantity": ""}, "Quantity", "Enter a quantity."),
+        ({"needed_by": ""}, "Needed by", "Enter the date the items are needed by."),
+        ({"needed_by": "31/12/2030"}, "Needed by", "Enter the date as YYYY-MM-DD."),
+        (
+            {"budget_cap": "12.345"},
+            "Budget cap in dollars (optional)",
+            "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
+        ),
+        (
+            {"budget_cap": "-100"},
+            "Budget cap in dollars (optional)",
+            "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
+        ),
+        (
+            {"budget_cap": "about 5k"},
+            "Budget cap in dollars (optional)",
+            "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
+        ),
+        (
+            {"budget_cap": "100000000.01"},
+            "Budget cap in dollars (optional)",
+            "Budget cap must be at most $100,000,000.",
+        ),
+        ({"item_id": "0"}, "Item", "Choose an item from the catalogue."),
+        ({"item_id": "999999"}, "Item", "Choose an item from the catalogue."),
+        ({"spec_notes": "x" * 2001}, "Spec notes (optional)", "Spec notes must be at most 2,000 characters."),
+    ],
+)
 def test_a_bad_field_is_named_next_to_it_and_nothing_is_posted(as_buyer, catalogue, overrides, field_label, message):
     response = as_buyer.post("/needs/new", data=need_form(catalogue["LAPTOP-14"], **overrides))
     assert response.status_code == 422
@@ -139,18 +193,38 @@ def test_the_edit_form_shows_the_need_as_it_is(as_buyer, buyer, catalogue, make_
 
 def test_a_buyer_edits_an_open_need_and_the_audit_log_keeps_before_and_after(as_buyer, buyer, catalogue, make_need):
     need = make_need(buyer.organisation, item=catalogue["LAPTOP-14"], quantity=40, needed_by=days_ahead(30))
-    response = as_buyer.post(f"/needs/{need.id}/edit", data=need_form(
-        catalogue["CHROMEBOOK-11"], quantity="55", needed_by=days_ahead(45).isoformat(), budget_cap="",
-        erate_eligible=None, spec_notes=""), follow_redirects=True)
+    response = as_buyer.post(
+        f"/needs/{need.id}/edit",
+        data=need_form(
+            catalogue["CHROMEBOOK-11"],
+            quantity="55",
+            needed_by=days_ahead(45).isoformat(),
+            budget_cap="",
+            erate_eligible=None,
+            spec_notes="",
+        ),
+        follow_redirects=True,
+    )
     page = text_of(response)
     assert "Your changes are saved." in page
-    assert f"Open 11-inch Chromebook CHROMEBOOK-11 · Student Devices 55 {days_ahead(45).isoformat()} — No Edit Withdraw" in page
+    assert (
+        f"Open 11-inch Chromebook CHROMEBOOK-11 · Student Devices 55 {days_ahead(45).isoformat()} — No Edit Withdraw"
+        in page
+    )
     edited = only_need()
     assert (edited.item_id, edited.quantity, edited.needed_by) == (catalogue["CHROMEBOOK-11"].id, 55, days_ahead(45))
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "need.edited")).one()
     assert (event.entity_id, event.actor_user_id) == (need.id, buyer.id)
-    assert event.before == {"item_id": catalogue["LAPTOP-14"].id, "quantity": 40, "needed_by": days_ahead(30).isoformat()}
-    assert event.after == {"item_id": catalogue["CHROMEBOOK-11"].id, "quantity": 55, "needed_by": days_ahead(45).isoformat()}
+    assert event.before == {
+        "item_id": catalogue["LAPTOP-14"].id,
+        "quantity": 40,
+        "needed_by": days_ahead(30).isoformat(),
+    }
+    assert event.after == {
+        "item_id": catalogue["CHROMEBOOK-11"].id,
+        "quantity": 55,
+        "needed_by": days_ahead(45).isoformat(),
+    }
     assert verify_chain(None).intact
 
 
@@ -173,20 +247,26 @@ def test_a_need_keeps_its_retired_item_when_edited(as_buyer, buyer, catalogue, m
     assert only_need().quantity == 45
 
 
-@pytest.mark.parametrize(("status", "message"), [
-    (NeedStatus.POOLED, "This need is pooled into an RFP and can no longer be changed."),
-    (NeedStatus.COMMITTED, "This need is committed to an RFP and can no longer be changed."),
-    (NeedStatus.AWARDED, "This need is awarded and can no longer be changed."),
-    (NeedStatus.WITHDRAWN, "This need is withdrawn and can no longer be changed."),
-])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (NeedStatus.POOLED, "This need is pooled into an RFP and can no longer be changed."),
+        (NeedStatus.COMMITTED, "This need is committed to an RFP and can no longer be changed."),
+        (NeedStatus.AWARDED, "This need is awarded and can no longer be changed."),
+        (NeedStatus.WITHDRAWN, "This need is withdrawn and can no longer be changed."),
+    ],
+)
 def test_a_need_that_is_no_longer_open_cannot_be_edited(as_buyer, buyer, catalogue, make_need, status, message):
     need = make_need(buyer.organisation, item=catalogue["LAPTOP-14"], quantity=40, status=status)
     listing = text_of(as_buyer.get("/needs"))
     assert f"{status.value.capitalize()} 14-inch student laptop" in listing
     assert "Edit" not in listing.split("14-inch student laptop", 1)[1]
-    for response in (as_buyer.get(f"/needs/{need.id}/edit", follow_redirects=True),
-                     as_buyer.post(f"/needs/{need.id}/edit", data=need_form(catalogue["LAPTOP-14"], quantity="99"),
-                                   follow_redirects=True)):
+    for response in (
+        as_buyer.get(f"/needs/{need.id}/edit", follow_redirects=True),
+        as_buyer.post(
+            f"/needs/{need.id}/edit", data=need_form(catalogue["LAPTOP-14"], quantity="99"), follow_redirects=True
+        ),
+    ):
         assert message in text_of(response)
     assert only_need().quantity == 40
     with pytest.raises(Refusal, match=message):
@@ -217,7 +297,11 @@ def test_a_buyer_withdraws_an_open_need(as_buyer, buyer, catalogue, make_need):
     assert only_need().status == NeedStatus.WITHDRAWN
     event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "need.withdrawn")).one()
     assert (event.entity_id, event.actor_user_id, event.before, event.after) == (
-        need.id, buyer.id, {"status": "open"}, {"status": "withdrawn"})
+        need.id,
+        buyer.id,
+        {"status": "open"},
+        {"status": "withdrawn"},
+    )
 
 
 def test_withdrawing_needs_the_csrf_token(app, as_buyer, buyer, catalogue, make_need, monkeypatch):
@@ -233,11 +317,14 @@ def test_withdrawing_needs_the_csrf_token(app, as_buyer, buyer, catalogue, make_
     assert only_need().status == NeedStatus.WITHDRAWN
 
 
-@pytest.mark.parametrize(("status", "message"), [
-    (NeedStatus.POOLED, "This need is pooled into an RFP and can no longer be withdrawn."),
-    (NeedStatus.COMMITTED, "This need is committed to an RFP and can no longer be withdrawn."),
-    (NeedStatus.WITHDRAWN, "This need is already withdrawn."),
-])
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (NeedStatus.POOLED, "This need is pooled into an RFP and can no longer be withdrawn."),
+        (NeedStatus.COMMITTED, "This need is committed to an RFP and can no longer be withdrawn."),
+        (NeedStatus.WITHDRAWN, "This need is already withdrawn."),
+    ],
+)
 def test_a_need_that_is_no_longer_open_cannot_be_withdrawn(as_buyer, buyer, catalogue, make_need, status, message):
     need = make_need(buyer.organisation, item=catalogue["LAPTOP-14"], status=status)
     response = as_buyer.post(f"/needs/{need.id}/withdraw", follow_redirects=True)
@@ -251,8 +338,9 @@ def test_a_need_that_is_no_longer_open_cannot_be_withdrawn(as_buyer, buyer, cata
 # -- the list and the detail page ------------------------------------------------------------------------------------
 
 
-def test_the_list_shows_only_the_districts_own_needs_open_ones_first(as_buyer, buyer, catalogue, make_need,
-                                                                      make_district, table_rows):
+def test_the_list_shows_only_the_districts_own_needs_open_ones_first(
+    as_buyer, buyer, catalogue, make_need, make_district, table_rows
+):
     own = buyer.organisation
     make_need(own, item=catalogue["LAPTOP-14"], quantity=10, needed_by=days_ahead(20), status=NeedStatus.WITHDRAWN)
     make_need(own, item=catalogue["CHROMEBOOK-11"], quantity=3000, needed_by=days_ahead(90), budget_cap_cents=99_00)
@@ -275,12 +363,20 @@ def test_a_new_district_is_told_how_to_start(as_buyer):
 
 
 def test_the_detail_page_shows_the_need(as_buyer, buyer, catalogue, make_need):
-    need = make_need(buyer.organisation, item=catalogue["LAPTOP-14"], quantity=1200, budget_cap_cents=36_000_000,
-                     erate_eligible=True, spec_notes="Backlit keyboard")
+    need = make_need(
+        buyer.organisation,
+        item=catalogue["LAPTOP-14"],
+        quantity=1200,
+        budget_cap_cents=36_000_000,
+        erate_eligible=True,
+        spec_notes="Backlit keyboard",
+    )
     page = text_of(as_buyer.get(f"/needs/{need.id}"))
-    assert (f"Need: 1,200 × 14-inch student laptop Status Open Item 14-inch student laptop (LAPTOP-14 · Student Devices) "
-            f"Quantity 1,200 each Needed by {need.needed_by.isoformat()} Budget cap $360,000.00 E-Rate eligible Yes "
-            f"Spec notes Backlit keyboard Edit Withdraw") in page
+    assert (
+        f"Need: 1,200 × 14-inch student laptop Status Open Item 14-inch student laptop (LAPTOP-14 · Student Devices) "
+        f"Quantity 1,200 each Needed by {need.needed_by.isoformat()} Budget cap $360,000.00 E-Rate eligible Yes "
+        f"Spec notes Backlit keyboard Edit Withdraw"
+    ) in page
 
 
 def test_a_long_list_is_paged(as_buyer, buyer, catalogue, make_need):
@@ -301,10 +397,16 @@ def test_the_service_refuses_what_the_form_would_let_through(buyer, catalogue):
     cases = [
         (services.NeedInput(laptop, 0, days_ahead(5)), "quantity", "Quantity must be a whole number greater than 0."),
         (services.NeedInput(laptop, 1_000_001, days_ahead(5)), "quantity", "Quantity must be at most 1,000,000."),
-        (services.NeedInput(laptop, 5, clock.today() - timedelta(days=3)), "needed_by",
-         f"{(clock.today() - timedelta(days=3)).isoformat()} is in the past; the needed-by date must be today or later."),
-        (services.NeedInput(laptop, 5, days_ahead(5), budget_cap_cents=-1), "budget_cap",
-         "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals)."),
+        (
+            services.NeedInput(laptop, 5, clock.today() - timedelta(days=3)),
+            "needed_by",
+            f"{(clock.today() - timedelta(days=3)).isoformat()} is in the past; the needed-by date must be today or later.",
+        ),
+        (
+            services.NeedInput(laptop, 5, days_ahead(5), budget_cap_cents=-1),
+            "budget_cap",
+            "Budget cap must be an amount in dollars, like 1250 or 1250.00 (at most 2 decimals).",
+        ),
         (services.NeedInput(999_999, 5, days_ahead(5)), "item_id", "Choose an item from the catalogue."),
     ]
     for data, field, message in cases:
@@ -318,8 +420,11 @@ def test_another_districts_need_is_not_found_by_the_services(buyer, make_buyer, 
     other = make_buyer()
     need = make_need(other.organisation, item=catalogue["LAPTOP-14"])
     db.session.commit()  # to the test's savepoint: each refused attempt rolls back only its own work
-    for attempt in (lambda: services.own_need(buyer, need.id), lambda: services.withdraw_need(buyer, need.id),
-                    lambda: services.edit_need(buyer, need.id, services.NeedInput(catalogue["LAPTOP-14"].id, 1, days_ahead(9)))):
+    for attempt in (
+        lambda: services.own_need(buyer, need.id),
+        lambda: services.withdraw_need(buyer, need.id),
+        lambda: services.edit_need(buyer, need.id, services.NeedInput(catalogue["LAPTOP-14"].id, 1, days_ahead(9))),
+    ):
         with pytest.raises(LookupError):
             attempt()
     db.session.expire_all()

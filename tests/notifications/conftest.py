@@ -63,7 +63,9 @@ def make_smtp_server() -> Iterator[Callable[..., Mailbox]]:
         if tls is not None:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             certificate.configure_cert(context)
-            options = {"tls_context": context, "require_starttls": True} if tls == "starttls" else {"ssl_context": context}
+            options = (
+                {"tls_context": context, "require_starttls": True} if tls == "starttls" else {"ssl_context": context}
+            )
         controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
         controller.start()
         controllers.append(controller)

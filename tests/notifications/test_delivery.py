@@ -57,14 +57,16 @@ def test_two_deliverers_at_once_send_every_message_exactly_once(app, committed_d
         thread.join(timeout=60)
     assert errors == []
     assert sorted(message["Subject"] for message in smtp_server.messages) == sorted(
-        f"Message {number}" for number in range(MESSAGES))
+        f"Message {number}" for number in range(MESSAGES)
+    )
     assert sum(sent) == MESSAGES
     assert all(message.sent_at is not None for message in rows())
 
 
 @pytest.mark.parametrize("tls", ["starttls", "smtps"])
 def test_a_mail_server_with_a_certificate_nobody_trusts_gets_nothing(
-        app, monkeypatch, make_smtp_server, self_signed, now, log_in, make_admin, tls):
+    app, monkeypatch, make_smtp_server, self_signed, now, log_in, make_admin, tls
+):
     server = make_smtp_server(tls, self_signed.certificate)
     monkeypatch.setitem(app.config, "COOP_SMTP_URL", server.url)
     queue(("sam@acme.example", "Addendum 1", "Private to Acme."))
@@ -94,7 +96,8 @@ def test_every_message_carries_a_date_and_a_message_id_of_its_own(app, monkeypat
 
 
 def test_a_failing_message_is_retried_later_and_later_then_failed_with_its_reason(
-        app, monkeypatch, smtp_server, now, log_in, make_admin):
+    app, monkeypatch, smtp_server, now, log_in, make_admin
+):
     monkeypatch.setitem(app.config, "COOP_SMTP_URL", smtp_server.url)
     smtp_server.refuse.add("nobody@acme.example")
     queue(("nobody@acme.example", "Bounce", "x"))
@@ -108,8 +111,10 @@ def test_a_failing_message_is_retried_later_and_later_then_failed_with_its_reaso
         if attempt < services.MAX_ATTEMPTS:
             waits.append(message.next_attempt_at - now())
             queued = text_of(client.get("/admin/outbox?state=queued"))
-            assert (f"nobody@acme.example Bounce x {message.created_at:%Y-%m-%d %H:%M} Queued attempt {attempt} of 5 failed, "
-                    f"next attempt {message.next_attempt_at:%Y-%m-%d %H:%M}") in queued
+            assert (
+                f"nobody@acme.example Bounce x {message.created_at:%Y-%m-%d %H:%M} Queued attempt {attempt} of 5 failed, "
+                f"next attempt {message.next_attempt_at:%Y-%m-%d %H:%M}"
+            ) in queued
             assert "550 5.1.1 No such mailbox here" in queued
             now(message.next_attempt_at)
     assert waits == [timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8)]

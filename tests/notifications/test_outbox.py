@@ -47,14 +47,17 @@ def test_the_outbox_lists_queued_mail_when_no_smtp_is_configured(log_in, admin, 
     client.post("/admin/outbox/deliver")
     with client.session_transaction() as flashed:
         assert flashed["_flashes"] == [
-            ("warning", "E-mail delivery is not configured (COOP_SMTP_URL is not set): messages stay queued here.")]
+            ("warning", "E-mail delivery is not configured (COOP_SMTP_URL is not set): messages stay queued here.")
+        ]
     assert "sam@acme.example" not in text_of(client.get("/admin/outbox?state=sent"))
 
 
 def test_delivery_through_a_real_smtp_server(log_in, admin, app, monkeypatch, smtp_server):
     monkeypatch.setitem(app.config, "COOP_SMTP_URL", smtp_server.url)
-    queue(("sam@acme.example", "RFP-1: addendum 1 issued", "Line 1 quantity 120 → 150."),
-          ("lee@globex.example", "RFP-1: a question has been answered", "Question:\nWhich warranty?"))
+    queue(
+        ("sam@acme.example", "RFP-1: addendum 1 issued", "Line 1 quantity 120 → 150."),
+        ("lee@globex.example", "RFP-1: a question has been answered", "Question:\nWhich warranty?"),
+    )
     assert services.deliver_outbox() == 2
     received = {message["To"]: message for message in smtp_server.messages}
     assert set(received) == {"sam@acme.example", "lee@globex.example"}
@@ -169,6 +172,8 @@ def test_the_administrator_reads_a_message_s_body_but_not_a_sealed_one(log_in, a
     services.queue_email("sam@acme.example", f"{rfp.reference}: addendum 1", "Sealed words", sealed_rfp_id=rfp.id)
     db.session.commit()
     html = log_in(admin).get("/admin/outbox").get_data(as_text=True)
-    assert ("<details><summary>Your need is pooled</summary><pre class=\"small text-wrap mb-0 mt-1\">"
-            "Line 2 of RFP-1 pools your 40 laptops.</pre></details>") in html
+    assert (
+        '<details><summary>Your need is pooled</summary><pre class="small text-wrap mb-0 mt-1">'
+        "Line 2 of RFP-1 pools your 40 laptops.</pre></details>"
+    ) in html
     assert "Sealed words" not in html

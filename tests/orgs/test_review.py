@@ -11,7 +11,9 @@ from coop.extensions import db
 from coop.orgs.models import Organisation, OrganisationStatus
 
 
-def test_the_queue_lists_pending_organisations_and_approval_lets_a_district_post_needs(client, sign_in, make_admin, make_buyer):
+def test_the_queue_lists_pending_organisations_and_approval_lets_a_district_post_needs(
+    client, sign_in, make_admin, make_buyer
+):
     buyer = make_buyer(name="Pine Ridge SD", status=OrganisationStatus.PENDING)
     district_id = buyer.organisation.id
     admin = make_admin()

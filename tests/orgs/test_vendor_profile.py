@@ -17,8 +17,10 @@ from coop.orgs.models import District, OrganisationStatus, Vendor
 
 @pytest.fixture
 def regions(make_region):
-    return {code: make_region(code, name) for code, name in
-            [("north", "North Coast"), ("valley", "Central Valley"), ("east", "Eastern Plateau")]}
+    return {
+        code: make_region(code, name)
+        for code, name in [("north", "North Coast"), ("valley", "Central Valley"), ("east", "Eastern Plateau")]
+    }
 
 
 @pytest.fixture
@@ -29,9 +31,14 @@ def rep(make_vendor_rep, regions):
 def vendor_form(regions, **overrides) -> dict:
     """A complete, valid vendor profile form; ``overrides`` replace fields."""
     form = {
-        "name": "Evergreen Learning", "website": "https://evergreen.example", "description": "Chromebooks and carts.",
-        "postal_address": "12 Cedar Street\nPortland, OR 97201", "region_ids": [regions["north"].id],
-        "contact_name": "Sam Rivera", "contact_email": "sam@evergreen.example", "contact_phone": "503-555-0100",
+        "name": "Evergreen Learning",
+        "website": "https://evergreen.example",
+        "description": "Chromebooks and carts.",
+        "postal_address": "12 Cedar Street\nPortland, OR 97201",
+        "region_ids": [regions["north"].id],
+        "contact_name": "Sam Rivera",
+        "contact_email": "sam@evergreen.example",
+        "contact_phone": "503-555-0100",
     }
     form.update(overrides)
     return form
@@ -42,7 +49,7 @@ def feedback_for(response, field_id: str) -> str:
     has ids ``field-0``, ``field-1``…), before the next field starts."""
     html = response.get_data(as_text=True)
     after = re.split(rf'id="{field_id}(?:-\d+)?"', html)[-1]
-    next_field = re.search(r'<(?:input|textarea|select)\b(?![^>]*id="' + field_id + r'-\d)', after)
+    next_field = re.search(r'<(?:input|textarea|select)\b(?![^>]*id="' + field_id + r"-\d)", after)
     within = after[: next_field.start()] if next_field else after
     found = re.search(r'class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', within, flags=re.S)
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", found.group(1))).split()) if found else ""
@@ -55,8 +62,11 @@ def reloaded(model, organisation_id: int):
 
 
 def profile_events() -> list[AuditEvent]:
-    return list(db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "organisation.profile_updated").order_by(AuditEvent.id)))
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "organisation.profile_updated").order_by(AuditEvent.id)
+        )
+    )
 
 
 def test_the_edit_form_starts_from_the_current_profile(client, log_in, rep):
@@ -92,13 +102,26 @@ def test_every_field_edited_shows_on_the_profile_page(client, log_in, rep, regio
 def test_a_change_is_audited_with_only_the_changed_fields_before_and_after(client, log_in, rep, regions):
     log_in(rep)
     client.post("/organisation/edit", data=vendor_form(regions))
-    client.post("/organisation/edit", data=vendor_form(
-        regions, name="Evergreen Learning Co", contact_phone="", region_ids=[regions["north"].id, regions["east"].id]))
+    client.post(
+        "/organisation/edit",
+        data=vendor_form(
+            regions,
+            name="Evergreen Learning Co",
+            contact_phone="",
+            region_ids=[regions["north"].id, regions["east"].id],
+        ),
+    )
 
     first, second = profile_events()
     assert (first.entity_type, first.entity_id, first.actor_user_id) == ("organisation", rep.organisation.id, rep.id)
-    assert set(first.after) == {"website", "description", "postal_address", "contact_name", "contact_email",
-                                "contact_phone"}
+    assert set(first.after) == {
+        "website",
+        "description",
+        "postal_address",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+    }
     assert second.before == {"name": "Evergreen Learning", "contact_phone": "503-555-0100", "regions": ["north"]}
     assert second.after == {"name": "Evergreen Learning Co", "contact_phone": "", "regions": ["east", "north"]}
     assert verify_chain(None).intact
@@ -112,32 +135,49 @@ def test_saving_an_unchanged_profile_records_nothing(client, log_in, rep, region
     assert len(profile_events()) == 1
 
 
-@pytest.mark.parametrize(("overrides", "field_id", "message"), [
-    ({"name": "  "}, "name", "Enter the name of your organisation."),
-    ({"website": "evergreen.example"}, "website", "Enter the full address of your website, starting with https://."),
-    ({"website": "javascript://evergreen.example/%0Aalert(1)"}, "website",
-     "Enter the full address of your website, starting with https://."),
-    ({"region_ids": []}, "region_ids", "Choose at least one region you serve."),
-    ({"region_ids": ["999999"]}, "region_ids", "Choose the regions you serve from the list."),
-    ({"contact_name": ""}, "contact_name", "Enter the name of the person to contact."),
-    ({"contact_email": ""}, "contact_email", "Enter the e-mail address of the person to contact."),
-    ({"contact_email": "sam at evergreen"}, "contact_email", "Enter an e-mail address like name@example.com."),
-    ({"description": "x" * 4001}, "description", "Use at most 4,000 characters."),
-])
-def test_a_bad_field_is_named_next_to_it_and_nothing_changes(client, log_in, rep, regions, overrides, field_id, message):
+@pytest.mark.parametrize(
+    ("overrides", "field_id", "message"),
+    [
+        ({"name": "  "}, "name", "Enter the name of your organisation."),
+        (
+            {"website": "evergreen.example"},
+            "website",
+            "Enter the full address of your website, starting with https://.",
+        ),
+        (
+            {"website": "javascript://evergreen.example/%0Aalert(1)"},
+            "website",
+            "Enter the full address of your website, starting with https://.",
+        ),
+        ({"region_ids": []}, "region_ids", "Choose at least one region you serve."),
+        ({"region_ids": ["999999"]}, "region_ids", "Choose the regions you serve from the list."),
+        ({"contact_name": ""}, "contact_name", "Enter the name of the person to contact."),
+        ({"contact_email": ""}, "contact_email", "Enter the e-mail address of the person to contact."),
+        ({"contact_email": "sam at evergreen"}, "contact_email", "Enter an e-mail address like name@example.com."),
+        ({"description": "x" * 4001}, "description", "Use at most 4,000 characters."),
+    ],
+)
+def test_a_bad_field_is_named_next_to_it_and_nothing_changes(
+    client, log_in, rep, regions, overrides, field_id, message
+):
     log_in(rep)
     response = client.post("/organisation/edit", data=vendor_form(regions, **overrides))
     assert response.status_code == 422
     assert feedback_for(response, field_id) == message
     assert text_of(response).count(message) == 1
     vendor = reloaded(Vendor, rep.organisation.id)
-    assert (vendor.name, vendor.website, vendor.contact_name, [r.code for r in vendor.regions]) == \
-        ("Evergreen Learning", "", "Sam", ["north"])
+    assert (vendor.name, vendor.website, vendor.contact_name, [r.code for r in vendor.regions]) == (
+        "Evergreen Learning",
+        "",
+        "Sam",
+        ["north"],
+    )
     assert profile_events() == []
 
 
-def test_a_name_another_vendor_uses_is_refused_but_a_districts_is_not(client, log_in, rep, regions, make_vendor,
-                                                                      make_district):
+def test_a_name_another_vendor_uses_is_refused_but_a_districts_is_not(
+    client, log_in, rep, regions, make_vendor, make_district
+):
     make_vendor("Cascade Tech")
     make_district("Lakeview SD")
     log_in(rep)
@@ -158,7 +198,9 @@ def test_a_vendor_rep_edits_only_their_own_company(client, log_in, rep, regions,
     assert reloaded(Vendor, other.organisation.id).name == "Cascade Technology"
     assert db.session.get(Vendor, rep.organisation.id).name == "Evergreen Learning"
     # A stray id is ignored: the URL names no organisation.
-    client.post(f"/organisation/edit?organisation_id={rep.organisation.id}", data=vendor_form(regions, name="Taken over"))
+    client.post(
+        f"/organisation/edit?organisation_id={rep.organisation.id}", data=vendor_form(regions, name="Taken over")
+    )
     assert reloaded(Vendor, rep.organisation.id).name == "Evergreen Learning"
 
 
@@ -166,8 +208,10 @@ def test_a_pending_vendor_is_told_to_complete_its_profile_and_may_edit_it(client
     pending = make_vendor_rep(name="Newcomer Supplies", status=OrganisationStatus.PENDING)
     log_in(pending)
     notice = text_of(client.get("/organisation"))
-    assert ("A cooperative administrator must approve Newcomer Supplies before it can bid. Complete your profile so "
-            "that they can decide; it still lacks: website, description, postal address, contact phone.") in notice
+    assert (
+        "A cooperative administrator must approve Newcomer Supplies before it can bid. Complete your profile so "
+        "that they can decide; it still lacks: website, description, postal address, contact phone."
+    ) in notice
     assert "Edit profile" in notice
 
     response = client.post("/organisation/edit", data=vendor_form(regions, name="Newcomer Supplies"))
@@ -204,10 +248,18 @@ def test_a_district_edits_its_contacts_but_not_its_state_region_or_enrollment(cl
     log_in(buyer)
     form = client.get("/organisation/edit").get_data(as_text=True)
     assert 'name="enrollment"' not in form and 'name="region_ids"' not in form and 'name="website"' not in form
-    response = client.post("/organisation/edit", data={
-        "name": "Lakeview School District", "contact_name": "Dana Lee", "contact_email": "dana@lakeview.example",
-        "contact_phone": "541-555-0199", "state": "WA", "enrollment": "9", "region_id": "999",
-    })
+    response = client.post(
+        "/organisation/edit",
+        data={
+            "name": "Lakeview School District",
+            "contact_name": "Dana Lee",
+            "contact_email": "dana@lakeview.example",
+            "contact_phone": "541-555-0199",
+            "state": "WA",
+            "enrollment": "9",
+            "region_id": "999",
+        },
+    )
     assert response.status_code == 302
     page = text_of(client.get("/organisation"))
     assert "Lakeview School District" in page and "Dana Lee" in page and "dana@lakeview.example" in page
@@ -215,28 +267,43 @@ def test_a_district_edits_its_contacts_but_not_its_state_region_or_enrollment(cl
     district = reloaded(District, buyer.organisation.id)
     assert (district.state, district.enrollment) == ("OR", 1200)
     (event,) = profile_events()
-    assert event.after == {"name": "Lakeview School District", "contact_name": "Dana Lee",
-                           "contact_email": "dana@lakeview.example", "contact_phone": "541-555-0199"}
+    assert event.after == {
+        "name": "Lakeview School District",
+        "contact_name": "Dana Lee",
+        "contact_email": "dana@lakeview.example",
+        "contact_phone": "541-555-0199",
+    }
 
 
 def test_a_district_name_clash_is_refused(client, log_in, make_buyer, make_district):
     make_district("Cedar Falls SD")
     log_in(make_buyer(name="Lakeview SD"))
-    response = client.post("/organisation/edit", data={"name": "Cedar Falls SD", "contact_name": "Pat",
-                                                       "contact_email": "pat@example.org"})
+    response = client.post(
+        "/organisation/edit", data={"name": "Cedar Falls SD", "contact_name": "Pat", "contact_email": "pat@example.org"}
+    )
     assert response.status_code == 422
     assert feedback_for(response, "name") == "Another district is already registered as Cedar Falls SD."
 
 
-def test_the_review_page_shows_each_vendors_regions_website_and_contacts(client, log_in, make_admin, make_vendor_rep,
-                                                                          regions, table_rows):
-    pending = make_vendor_rep(name="Newcomer Supplies", status=OrganisationStatus.PENDING,
-                              regions=[regions["north"], regions["valley"]])
+def test_the_review_page_shows_each_vendors_regions_website_and_contacts(
+    client, log_in, make_admin, make_vendor_rep, regions, table_rows
+):
+    pending = make_vendor_rep(
+        name="Newcomer Supplies", status=OrganisationStatus.PENDING, regions=[regions["north"], regions["valley"]]
+    )
     log_in(pending)
-    client.post("/organisation/edit", data=vendor_form(
-        regions, name="Newcomer Supplies", website="https://newcomer.example", contact_name="Alex Kim",
-        contact_email="alex@newcomer.example", contact_phone="360-555-0142",
-        region_ids=[regions["north"].id, regions["valley"].id]))
+    client.post(
+        "/organisation/edit",
+        data=vendor_form(
+            regions,
+            name="Newcomer Supplies",
+            website="https://newcomer.example",
+            contact_name="Alex Kim",
+            contact_email="alex@newcomer.example",
+            contact_phone="360-555-0142",
+            region_ids=[regions["north"].id, regions["valley"].id],
+        ),
+    )
     log_in(make_admin())
     (row,) = [row for row in table_rows(client.get("/admin/organisations"), "organisations") if "Newcomer" in row]
     assert "North Coast, Central Valley" in row
@@ -252,8 +319,10 @@ def test_a_vendor_chooses_the_categories_it_sells(client, log_in, rep, regions, 
     response = client.post("/organisation/edit", data=vendor_form(regions, category_ids=[laptops.id, security.id]))
     assert response.status_code == 302
     assert "Categories sold Security, Student Laptops" in text_of(client.get("/organisation"))
-    assert [category.slug for category in reloaded(Vendor, rep.organisation.id).categories] == ["security",
-                                                                                                "student-laptops"]
+    assert [category.slug for category in reloaded(Vendor, rep.organisation.id).categories] == [
+        "security",
+        "student-laptops",
+    ]
     assert profile_events()[-1].after["categories"] == ["security", "student-laptops"]
     refused = client.post("/organisation/edit", data=vendor_form(regions, category_ids=["999999"]))
     assert refused.status_code == 422

@@ -48,11 +48,23 @@ def bidders(make_vendor, north):
 
 def _bid(rfp: Rfp, vendor, lines: dict[int, dict]) -> Bid:
     by_no = {line.line_no: line for line in rfp.lines}
-    bid = Bid(rfp=rfp, vendor=vendor, status=BidStatus.SUBMITTED, submitted_at=rfp.bid_deadline - timedelta(days=1),
-              lines=[BidLine(rfp_line=by_no[line_no], product=f"{vendor.name} model {line_no}",
-                             tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price)
-                                    for quantity, price in fields.pop("tiers")], **fields)
-                     for line_no, fields in lines.items()])
+    bid = Bid(
+        rfp=rfp,
+        vendor=vendor,
+        status=BidStatus.SUBMITTED,
+        submitted_at=rfp.bid_deadline - timedelta(days=1),
+        lines=[
+            BidLine(
+                rfp_line=by_no[line_no],
+                product=f"{vendor.name} model {line_no}",
+                tiers=[
+                    PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in fields.pop("tiers")
+                ],
+                **fields,
+            )
+            for line_no, fields in lines.items()
+        ],
+    )
     db.session.add(bid)
     db.session.flush()
     bid.submitted_content = bid_services.content(bid)  # what submitting records
@@ -63,9 +75,12 @@ def _problem(rfp: Rfp, demands: dict[District, tuple[int, int]], bids: list[Bid]
     return Problem(
         items=tuple(Item(adapters.item_id(line)) for line in rfp.lines),
         districts=tuple(EngineDistrict(f"D{district.id}", district.region.code) for district in demands),
-        demands=tuple(Demand(f"D{district.id}", adapters.item_id(line), quantity)
-                      for district, quantities in demands.items()
-                      for line, quantity in zip(rfp.lines, quantities) if quantity),
+        demands=tuple(
+            Demand(f"D{district.id}", adapters.item_id(line), quantity)
+            for district, quantities in demands.items()
+            for line, quantity in zip(rfp.lines, quantities)
+            if quantity
+        ),
         offers=tuple(adapters.offer_of(bid_line) for bid in bids for bid_line in bid.lines),
         vendors=tuple(Vendor(adapters.vendor_id(bid)) for bid in bids),
         tco_years=rfp.tco_years,
@@ -82,8 +97,13 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
     RFP pooling those needs, bid on, opened, awarded by the engine and published at ``published_at``."""
     acme, birch = bidders
 
-    def publish(demands: dict[District, tuple[int, int]], *, published_at: datetime, named=(),
-                title: str = "Student laptops 2027") -> Published:
+    def publish(
+        demands: dict[District, tuple[int, int]],
+        *,
+        published_at: datetime,
+        named=(),
+        title: str = "Student laptops 2027",
+    ) -> Published:
         quantities = tuple(sum(quantities[index] for quantities in demands.values()) for index in range(2))
         rfp = make_rfp(quantities=quantities, title=title)
         # Published, bid on until its deadline, opened the next day, awarded a few weeks later.
@@ -91,13 +111,28 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
         for district, district_quantities in demands.items():
             for line, quantity in zip(rfp.lines, district_quantities):
                 if quantity:
-                    db.session.add(RfpLineNeed(line=line, need=make_need(district, item=line.item, quantity=quantity),
-                                               quantity=quantity, commitment=CommitmentStatus.CONFIRMED,
-                                               named_publicly=district in named))
+                    db.session.add(
+                        RfpLineNeed(
+                            line=line,
+                            need=make_need(district, item=line.item, quantity=quantity),
+                            quantity=quantity,
+                            commitment=CommitmentStatus.CONFIRMED,
+                            named_publicly=district in named,
+                        )
+                    )
         bids = [
-            _bid(rfp, acme, {1: {"tiers": [(1, 300_00), (100, 280_00)], "annual_cost_per_unit_cents": 12_00,
-                                 "min_award_quantity": 50},
-                             2: {"tiers": [(1, 500_00), (30, 450_00)]}}),
+            _bid(
+                rfp,
+                acme,
+                {
+                    1: {
+                        "tiers": [(1, 300_00), (100, 280_00)],
+                        "annual_cost_per_unit_cents": 12_00,
+                        "min_award_quantity": 50,
+                    },
+                    2: {"tiers": [(1, 500_00), (30, 450_00)]},
+                },
+            ),
             _bid(rfp, birch, {2: {"tiers": [(1, 480_00)]}}),
         ]
         rfp.status, rfp.opened_at = RfpStatus.AWARDED, published_at - timedelta(days=19)
@@ -107,18 +142,37 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
         lines = {adapters.item_id(line): line for line in rfp.lines}
         bid_lines = {adapters.offer_id(bid, bid_line.rfp_line): bid_line for bid in bids for bid_line in bid.lines}
         award_round = AwardRound(
-            rfp=rfp, status=AwardRoundStatus.PUBLISHED, options={"shares": RULE}, result=result.to_dict(),
-            solver_status=result.status, total_cost_cents=adapters.cents(result.total_cost), gap=result.gap,
-            solved_at=published_at - timedelta(hours=1), published_at=published_at,
-            awards=[Award(rfp_line=lines[award.item], district=districts[award.district],
-                          vendor=bid_lines[award.offer].bid.vendor, bid_line=bid_lines[award.offer],
-                          quantity=award.quantity, unit_price=award.unit_price, cost_cents=adapters.cents(award.cost))
-                    for award in result.awards],
-            shares=[DistrictShare(district=districts[share.district], pooled_cost_cents=_cents(share.pooled_cost),
-                                  standalone_cost_cents=_cents(share.standalone_cost),
-                                  savings_cents=_cents(share.savings),
-                                  standalone_note=share.standalone_reason or "")
-                    for share in result.shares],
+            rfp=rfp,
+            status=AwardRoundStatus.PUBLISHED,
+            options={"shares": RULE},
+            result=result.to_dict(),
+            solver_status=result.status,
+            total_cost_cents=adapters.cents(result.total_cost),
+            gap=result.gap,
+            solved_at=published_at - timedelta(hours=1),
+            published_at=published_at,
+            awards=[
+                Award(
+                    rfp_line=lines[award.item],
+                    district=districts[award.district],
+                    vendor=bid_lines[award.offer].bid.vendor,
+                    bid_line=bid_lines[award.offer],
+                    quantity=award.quantity,
+                    unit_price=award.unit_price,
+                    cost_cents=adapters.cents(award.cost),
+                )
+                for award in result.awards
+            ],
+            shares=[
+                DistrictShare(
+                    district=districts[share.district],
+                    pooled_cost_cents=_cents(share.pooled_cost),
+                    standalone_cost_cents=_cents(share.standalone_cost),
+                    savings_cents=_cents(share.savings),
+                    standalone_note=share.standalone_reason or "",
+                )
+                for share in result.shares
+            ],
         )
         db.session.add(award_round)
         db.session.flush()

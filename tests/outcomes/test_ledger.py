@@ -20,9 +20,15 @@ MINIMUM_NOTE = "L1: the minimum award quantities of the offers serving it cannot
 
 @pytest.fixture
 def districts(make_district, north):
-    return {name: make_district(name, region=north, enrollment=enrollment)
-            for name, enrollment in (("Lakeside Unified", 1200), ("Pine Hollow SD", 800), ("Cedar Falls", 500),
-                                     ("Far Away District", 300))}
+    return {
+        name: make_district(name, region=north, enrollment=enrollment)
+        for name, enrollment in (
+            ("Lakeside Unified", 1200),
+            ("Pine Hollow SD", 800),
+            ("Cedar Falls", 500),
+            ("Far Away District", 300),
+        )
+    }
 
 
 @pytest.fixture
@@ -30,8 +36,9 @@ def rounds(publish_rfp, districts):
     """Lakeside and Cedar Falls in two published rounds, Pine Hollow in the first only (it cannot buy alone),
     Far Away District in a round of its own; and a solved round not published."""
     lakeside, pine, cedar, far = districts.values()
-    first = publish_rfp({lakeside: (100, 25), pine: (20, 0), cedar: (0, 15)}, published_at=MARCH,
-                        title="Student laptops 2026")
+    first = publish_rfp(
+        {lakeside: (100, 25), pine: (20, 0), cedar: (0, 15)}, published_at=MARCH, title="Student laptops 2026"
+    )
     second = publish_rfp({lakeside: (60, 30), cedar: (50, 0)}, published_at=JUNE, title="Student laptops 2027")
     own = publish_rfp({far: (100, 10)}, published_at=JUNE, title="Far Away laptops")
     unpublished = publish_rfp({lakeside: (70, 0), cedar: (70, 0)}, published_at=JUNE, title="Not published yet")
@@ -49,15 +56,20 @@ def test_the_ledger_equals_the_shares_to_the_cent(rounds, districts):
     first, second, *_ = rounds
     lakeside = districts["Lakeside Unified"]
     entries = ledger.ledger_for(lakeside.id).rounds
-    assert [(entry.reference, entry.pooled_cost_cents, entry.standalone_cost_cents, entry.savings_cents)
-            for entry in entries] == [
+    assert [
+        (entry.reference, entry.pooled_cost_cents, entry.standalone_cost_cents, entry.savings_cents)
+        for entry in entries
+    ] == [
         (published.rfp.reference, share.pooled_cost_cents, share.standalone_cost_cents, share.savings_cents)
-        for published in (first, second) for share in [published.shares["Lakeside Unified"]]
+        for published in (first, second)
+        for share in [published.shares["Lakeside Unified"]]
     ]
     # Worked by hand from the bids: line 1 at $280.00 pooled (100+ units) plus 4 years of $12.00 support, line 2 at
     # $450.00; alone, 60 units of line 1 cost $300.00 each.
     assert [(entry.pooled_cost_cents, entry.standalone_cost_cents, entry.savings_cents) for entry in entries] == [
-        (44_050_00, 44_800_00, 750_00), (33_180_00, 34_380_00, 1_200_00)]
+        (44_050_00, 44_800_00, 750_00),
+        (33_180_00, 34_380_00, 1_200_00),
+    ]
 
 
 def test_the_district_reads_its_ledger(client, log_in, make_buyer, rounds, districts, table_rows):
@@ -79,15 +91,20 @@ def test_the_district_reads_its_ledger(client, log_in, make_buyer, rounds, distr
         "2 14-inch student laptop " + first.rfp.lines[1].item.code + " Acme Devices 25 $450.00 $11,250.00",
     ]
     assert table_rows(response, "savings-over-time") == [
-        f"2026-03-02 {first.rfp.reference} $750.00 $750.00", f"2026-06-15 {second.rfp.reference} $1,200.00 $1,950.00"]
+        f"2026-03-02 {first.rfp.reference} $750.00 $750.00",
+        f"2026-06-15 {second.rfp.reference} $1,200.00 $1,950.00",
+    ]
     html = response.get_data(as_text=True)
-    assert '<div class="chart" id="savings-chart"><svg ' in html and 'aria-labelledby="savings-title savings-desc"' in html
+    assert (
+        '<div class="chart" id="savings-chart"><svg ' in html and 'aria-labelledby="savings-title savings-desc"' in html
+    )
     assert 'href="/ledger.csv"' in html
     assert f'href="/rfps/{first.rfp.reference}/award"' in html
 
 
-def test_an_unknown_standalone_cost_is_said_and_left_out_of_the_totals(client, log_in, make_buyer, rounds, districts,
-                                                                       table_rows):
+def test_an_unknown_standalone_cost_is_said_and_left_out_of_the_totals(
+    client, log_in, make_buyer, rounds, districts, table_rows
+):
     first, *_ = rounds
     share = first.shares["Pine Hollow SD"]
     assert share.standalone_cost_cents is None
@@ -97,10 +114,12 @@ def test_an_unknown_standalone_cost_is_said_and_left_out_of_the_totals(client, l
     assert table_rows(response, "ledger-summary") == [
         f"{first.rfp.reference} Student laptops 2026 2026-03-02 15:30 UTC Equal price, capped at the standalone cost "
         f"$6,560.00 $8.20 per student Unknown: {note}",
-        "Total, 1 round $6,560.00 $8.20 per student Unknown"]
+        "Total, 1 round $6,560.00 $8.20 per student Unknown",
+    ]
     text = text_of(response)
-    assert ("The standalone and savings totals leave out 1 round whose standalone cost is unknown "
-            "(pooled cost $6,560.00).") in text
+    assert (
+        "The standalone and savings totals leave out 1 round whose standalone cost is unknown (pooled cost $6,560.00)."
+    ) in text
     assert table_rows(response, "savings-over-time") == [f"2026-03-02 {first.rfp.reference} Unknown $0.00"]
 
 
@@ -119,14 +138,15 @@ def test_the_csv_file(client, log_in, make_buyer, rounds, districts):
     ]
 
 
-def test_the_csv_file_leaves_an_unknown_standalone_cost_empty_with_the_reason(client, log_in, make_buyer, rounds,
-                                                                              districts):
+def test_the_csv_file_leaves_an_unknown_standalone_cost_empty_with_the_reason(
+    client, log_in, make_buyer, rounds, districts
+):
     first, *_ = rounds
     note = MINIMUM_NOTE.format(bid=first.award_round.awards[0].bid_line.bid_id)
     response = log_in(make_buyer(districts["Pine Hollow SD"])).get("/ledger.csv")
     assert csv_lines(response) == [
         HEADER,
-        f'{first.rfp.reference},Student laptops 2026,2026-03-02T15:30:00Z,capped_equal_price,6560.00,,,{note}',
+        f"{first.rfp.reference},Student laptops 2026,2026-03-02T15:30:00Z,capped_equal_price,6560.00,,,{note}",
         "",
     ]
 
@@ -160,9 +180,17 @@ def test_formulas_in_names_stay_text_in_the_csv(client, log_in, make_buyer, make
     assert lines[1].startswith(f'{published.rfp.reference},"\'=HYPERLINK(""http://evil.example"",""x"")"')
 
 
-@pytest.mark.parametrize(("cents", "enrollment", "expected"), [
-    (750_00, 1200, 63), (-750_00, 1200, -63), (1_00, 3, 33), (None, 1200, None), (750_00, 0, None),
-    (750_00, None, None)])
+@pytest.mark.parametrize(
+    ("cents", "enrollment", "expected"),
+    [
+        (750_00, 1200, 63),
+        (-750_00, 1200, -63),
+        (1_00, 3, 33),
+        (None, 1200, None),
+        (750_00, 0, None),
+        (750_00, None, None),
+    ],
+)
 def test_amounts_per_student(cents, enrollment, expected):
     """Rounded half up to the cent; unknown when the amount or the enrollment is."""
     assert per_student_cents(cents, enrollment) == expected
@@ -176,9 +204,11 @@ def test_the_chart_is_the_same_bytes_every_time_and_says_what_it_shows(rounds, d
     assert svg.count("<svg ") == 1 and 'role="img" aria-labelledby="savings-title savings-desc"' in svg
     assert '<title id="savings-title">Cumulative savings of Lakeside Unified from pooled purchasing</title>' in svg
     first, second, *_ = rounds
-    assert ('<desc id="savings-desc">2 published award rounds, $1,950.00 saved in all. '
-            f"2026-03-02 {first.rfp.reference}: saved $750.00, $750.00 so far; "
-            f"2026-06-15 {second.rfp.reference}: saved $1,200.00, $1,950.00 so far.</desc>") in svg
+    assert (
+        '<desc id="savings-desc">2 published award rounds, $1,950.00 saved in all. '
+        f"2026-03-02 {first.rfp.reference}: saved $750.00, $750.00 so far; "
+        f"2026-06-15 {second.rfp.reference}: saved $1,200.00, $1,950.00 so far.</desc>"
+    ) in svg
     assert "dc:date" not in svg
 
 

@@ -18,16 +18,19 @@ HEADER = "line,item_code,district,vendor,quantity,unit_price,cost"
 
 @pytest.fixture
 def districts(make_district, north):
-    return {name: make_district(name, region=north)
-            for name in ("Lakeside Unified", "Pine Hollow SD", "Cedar Falls", "Oak Ridge")}
+    return {
+        name: make_district(name, region=north)
+        for name in ("Lakeside Unified", "Pine Hollow SD", "Cedar Falls", "Oak Ridge")
+    }
 
 
 @pytest.fixture
 def published(publish_rfp, districts):
     """Lakeside agreed to be named on both its lines, Oak Ridge on one of its two only, the others on none."""
     lakeside, pine, cedar, oak = districts.values()
-    return publish_rfp({lakeside: (100, 25), pine: (20, 0), cedar: (0, 15), oak: (30, 5)}, published_at=PUBLISHED,
-                       named=(lakeside,))
+    return publish_rfp(
+        {lakeside: (100, 25), pine: (20, 0), cedar: (0, 15), oak: (30, 5)}, published_at=PUBLISHED, named=(lakeside,)
+    )
 
 
 @pytest.fixture
@@ -67,8 +70,10 @@ def test_anyone_reads_the_award_notice(client, published, oak_named_on_line_one,
     # Pine Hollow's 20 units and Oak Ridge's 30 of line 1 reach no vendor's minimum alone: standalone unknown.
     compared = [share for share in shares.values() if share.standalone_cost_cents is not None]
     assert sorted(share.district.name for share in compared) == ["Cedar Falls", "Lakeside Unified"]
-    assert ("Savings of pooling $1,200.00 $52,000.00 if the 2 districts had bought alone, against $50,800.00 pooled. "
-            "Leaves out 2 districts whose standalone cost is unknown") in text
+    assert (
+        "Savings of pooling $1,200.00 $52,000.00 if the 2 districts had bought alone, against $50,800.00 pooled. "
+        "Leaves out 2 districts whose standalone cost is unknown"
+    ) in text
     assert f'href="/rfps/{rfp.reference}/award.csv"' in response.get_data(as_text=True)
 
 
@@ -90,8 +95,7 @@ def test_the_csv_file_names_districts_as_the_page_does(client, published):
     ]
 
 
-def test_vendors_are_named_as_in_their_bids_and_formulas_stay_text(client, publish_rfp, make_district, north,
-                                                                   bidders):
+def test_vendors_are_named_as_in_their_bids_and_formulas_stay_text(client, publish_rfp, make_district, north, bidders):
     acme, _birch = bidders
     acme.name = '=HYPERLINK("http://evil.example","Cheapest")'
     district = make_district("+SUM(A1:A9) District", region=north)
@@ -100,8 +104,10 @@ def test_vendors_are_named_as_in_their_bids_and_formulas_stay_text(client, publi
     db.session.flush()
     response = client.get(f"/rfps/{published.rfp.reference}/award.csv")
     line = response.get_data().decode("utf-8-sig").split("\r\n")[1]
-    assert line == (f"1,{published.rfp.lines[0].item.code},'+SUM(A1:A9) District,"
-                    '"\'=HYPERLINK(""http://evil.example"",""Cheapest"")",100,280.00,28000.00')
+    assert line == (
+        f"1,{published.rfp.lines[0].item.code},'+SUM(A1:A9) District,"
+        '"\'=HYPERLINK(""http://evil.example"",""Cheapest"")",100,280.00,28000.00'
+    )
     page = html.unescape(text_of(client.get(f"/rfps/{published.rfp.reference}/award")))
     assert '=HYPERLINK("http://evil.example","Cheapest")' in page and "Acme Renamed Later" not in page
 

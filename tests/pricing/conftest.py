@@ -68,9 +68,11 @@ def one_vendor_per_item():
     item: pooled, the dearer vendor must serve everyone (110 x 10.60 = 1166.00 against 1100.00 apart)."""
     return _document(
         districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"}],
-        offers=[_offer("N", "V1", [(1, "10.00")], regions=["north"]),
-                _offer("S", "V2", [(1, "10.00")], regions=["south"]),
-                _offer("X", "V3", [(1, "10.60")])],
+        offers=[
+            _offer("N", "V1", [(1, "10.00")], regions=["north"]),
+            _offer("S", "V2", [(1, "10.00")], regions=["south"]),
+            _offer("X", "V3", [(1, "10.60")]),
+        ],
         vendors=[{"id": "V1"}, {"id": "V2"}, {"id": "V3"}],
         rules={"max_vendors_per_item": 1},
     )

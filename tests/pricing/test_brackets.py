@@ -19,35 +19,45 @@ def three_items(percent: str) -> Problem:
     # which only all three items from A reach (17,000.00; laptops and tablets alone
     # make 15,000.00).
     items = {"laptop": ("100.00", "98.00"), "tablet": ("50.00", "49.00"), "charger": ("20.00", "10.00")}
-    return Problem.from_dict({
-        "format": "coop.allocation/1",
-        "items": [{"id": i} for i in items],
-        "districts": [{"id": "D1", "region": "north"}],
-        "demands": [{"district": "D1", "item": i, "quantity": 100} for i in items],
-        "offers": [
-            {"id": f"{v}-{i}", "vendor": v, "item": i, "tiers": [{"min_quantity": 1, "unit_price": p}]}
-            for i, prices in items.items() for v, p in zip("AB", prices)
-        ],
-        "vendors": [{"id": "A", "total_discounts": [{"min_value": "16000.00", "percent": percent}]}, {"id": "B"}],
-    })
+    return Problem.from_dict(
+        {
+            "format": "coop.allocation/1",
+            "items": [{"id": i} for i in items],
+            "districts": [{"id": "D1", "region": "north"}],
+            "demands": [{"district": "D1", "item": i, "quantity": 100} for i in items],
+            "offers": [
+                {"id": f"{v}-{i}", "vendor": v, "item": i, "tiers": [{"min_quantity": 1, "unit_price": p}]}
+                for i, prices in items.items()
+                for v, p in zip("AB", prices)
+            ],
+            "vendors": [{"id": "A", "total_discounts": [{"min_value": "16000.00", "percent": percent}]}, {"id": "B"}],
+        }
+    )
 
 
-@pytest.mark.parametrize(("percent", "total", "vendor"), [
-    ("10", Decimal("15300.00"), "A"),  # all from A: 17,000.00 less 10 %, though chargers cost double there
-    ("5", Decimal("15700.00"), "B"),  # 17,000.00 less 5 % is 16,150.00: all from B
-])
+@pytest.mark.parametrize(
+    ("percent", "total", "vendor"),
+    [
+        ("10", Decimal("15300.00"), "A"),  # all from A: 17,000.00 less 10 %, though chargers cost double there
+        ("5", Decimal("15700.00"), "B"),  # 17,000.00 less 5 % is 16,150.00: all from B
+    ],
+)
 def test_a_bracket_reached_only_by_buying_dearer_items(forced_search, percent, total, vendor):
     result = solve(three_items(percent), mip_rel_gap=0.0, standalone=False)
     assert (result.status, result.total_cost) == ("optimal", total)
     assert {a.vendor for a in result.awards} == {vendor}
 
 
-@pytest.mark.parametrize(("percent", "cost", "bound"), [
-    ("10", 15300.0, 14900.0),  # all from A: 17,000.00 less 10 %
-    ("6.25", 15700.0, 15500.0),  # all from A would be 15,937.50: B's 15,700.00 stays
-])
-def test_the_search_prices_a_threshold_it_cannot_split_and_the_caller_proves_the_rest(forced_search, percent, cost,
-                                                                                     bound):
+@pytest.mark.parametrize(
+    ("percent", "cost", "bound"),
+    [
+        ("10", 15300.0, 14900.0),  # all from A: 17,000.00 less 10 %
+        ("6.25", 15700.0, 15500.0),  # all from A would be 15,937.50: B's 15,700.00 stays
+    ],
+)
+def test_the_search_prices_a_threshold_it_cannot_split_and_the_caller_proves_the_rest(
+    forced_search, percent, cost, bound
+):
     problem = three_items(percent)
     found = brackets.search(problem, model.build_model(problem), time_limit_s=20, mip_rel_gap=0.0)
     # Items alone buy everything from B (15,700.00). At A's discount they buy laptops and
@@ -108,5 +118,7 @@ def test_the_share_solves_report_progress_through_logging(document, caplog):
         result = solve(Problem.from_dict(document()), shares="shapley", time_limit_s=20)
     assert result.status == "optimal"
     assert [r.getMessage() for r in caplog.records] == [
-        "standalone: 2/2 solved", "shapley: 2/2 solved", "done: optimal, total 9900.00",
+        "standalone: 2/2 solved",
+        "shapley: 2/2 solved",
+        "done: optimal, total 9900.00",
     ]

@@ -22,7 +22,10 @@ def test_solve_prints_the_result_json(document, tmp_path):
     out = json.loads(run.stdout)
     assert (out["status"], out["total_cost"]) == ("optimal", "9900.00")
     assert out["shares"][0] == {
-        "district": "D1", "pooled_cost": "5400.00", "standalone_cost": "6000.00", "savings": "600.00",
+        "district": "D1",
+        "pooled_cost": "5400.00",
+        "standalone_cost": "6000.00",
+        "savings": "600.00",
         "proportional_cost": "5400.00",
     }
     assert AllocationResult.from_dict(out).to_dict() == out
@@ -61,13 +64,20 @@ def test_solve_reports_progress_on_stderr_unless_quiet(document, tmp_path):
     lines = run.stderr.splitlines()
     assert "done: optimal, total 9900.00" in lines
     assert [line.split(" after ")[0] for line in lines if line.startswith("optimal: ")] == [
-        "optimal: best 9900.00, bound 9900.00, gap 0.0000%"]
+        "optimal: best 9900.00, bound 9900.00, gap 0.0000%"
+    ]
     quiet = cli("solve", str(path), "--time-limit", "10", "--quiet")
     assert (quiet.returncode, quiet.stderr) == (0, "")
 
 
 def test_solve_reads_the_problem_from_standard_input_when_named_minus(document):
-    run = subprocess.run([sys.executable, "-m", "pricing", "solve", "-", "--time-limit", "10", "--quiet"], cwd=ROOT,
-                         input=json.dumps(document()), capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "pricing", "solve", "-", "--time-limit", "10", "--quiet"],
+        cwd=ROOT,
+        input=json.dumps(document()),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["total_cost"] == "9900.00"

@@ -16,13 +16,15 @@ def _two_vendors(document, offer, *, factor_1=None, factor_2=None, brackets_1=()
         vendor_1["evaluation_factor"] = factor_1
     if factor_2:
         vendor_2["evaluation_factor"] = factor_2
-    return Problem.from_dict(document(
-        tco_years=0,
-        districts=[{"id": "D1", "region": "north"}],
-        demands=[{"district": "D1", "item": "laptop", "quantity": 10}],
-        offers=[offer("O1", "V1", [(1, "100.00")]), offer("O2", "V2", [(1, "110.00")])],
-        vendors=[vendor_1, vendor_2],
-    ))
+    return Problem.from_dict(
+        document(
+            tco_years=0,
+            districts=[{"id": "D1", "region": "north"}],
+            demands=[{"district": "D1", "item": "laptop", "quantity": 10}],
+            offers=[offer("O1", "V1", [(1, "100.00")]), offer("O2", "V2", [(1, "110.00")])],
+            vendors=[vendor_1, vendor_2],
+        )
+    )
 
 
 def test_a_poorly_scored_vendor_loses_although_it_is_cheaper_and_the_winner_is_paid_its_real_price(document, offer):
@@ -85,13 +87,17 @@ def test_an_evaluation_factor_out_of_range_names_its_path(document, factor):
 
 def test_a_factor_that_makes_prices_fall_between_cents_still_solves_and_prices_exactly(document, offer):
     # Found by the explanation's tests: 10.01 x 1.123457 = 11.24580457, not a whole number of cents.
-    problem = Problem.from_dict(document(
-        tco_years=0,
-        demands=[{"district": "D1", "item": "laptop", "quantity": 7},
-                 {"district": "D2", "item": "laptop", "quantity": 3}],
-        offers=[offer("A", "VA", [(1, "10.01")]), offer("B", "VB", [(1, "8.00")])],
-        vendors=[{"id": "VA", "evaluation_factor": "1.123457"}, {"id": "VB", "evaluation_factor": "1.4"}],
-    ))
+    problem = Problem.from_dict(
+        document(
+            tco_years=0,
+            demands=[
+                {"district": "D1", "item": "laptop", "quantity": 7},
+                {"district": "D2", "item": "laptop", "quantity": 3},
+            ],
+            offers=[offer("A", "VA", [(1, "10.01")]), offer("B", "VB", [(1, "8.00")])],
+            vendors=[{"id": "VA", "evaluation_factor": "1.123457"}, {"id": "VB", "evaluation_factor": "1.4"}],
+        )
+    )
     result = solve(problem, time_limit_s=30)
     # VA: 10 x 10.01 = 100.10 real, 112.46 evaluated; VB: 80.00 real, 112.00 evaluated.
     assert result.status == "optimal"

@@ -10,10 +10,12 @@ from pricing import Problem, solve, solver
 
 
 def many_districts(document, count: int) -> Problem:
-    return Problem.from_dict(document(
-        districts=[{"id": f"D{n}", "region": "north"} for n in range(count)],
-        demands=[{"district": f"D{n}", "item": "laptop", "quantity": 10 + n} for n in range(count)],
-    ))
+    return Problem.from_dict(
+        document(
+            districts=[{"id": f"D{n}", "region": "north"} for n in range(count)],
+            demands=[{"district": f"D{n}", "item": "laptop", "quantity": 10 + n} for n in range(count)],
+        )
+    )
 
 
 def test_progress_is_reported_after_each_batch_of_standalone_solves(document):

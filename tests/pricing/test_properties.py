@@ -19,7 +19,10 @@ FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthChe
 def offer_cost(offer, quantity):
     """Purchase cost written from the format's words, independently of pricing.costing."""
     if offer.pricing == "all_units":
-        return max((t for t in offer.tiers if t.min_quantity <= quantity), key=lambda t: t.min_quantity).unit_price * quantity
+        return (
+            max((t for t in offer.tiers if t.min_quantity <= quantity), key=lambda t: t.min_quantity).unit_price
+            * quantity
+        )
     units = [None] * (quantity + 1)
     for t in offer.tiers:
         for n in range(t.min_quantity, quantity + 1):
@@ -122,8 +125,12 @@ def test_pooling_never_costs_more_than_buying_alone(problem):
 def test_optimum_matches_brute_force_on_tiny_problems(seed, cap):
     problem = generate_problem(districts=3, items=1, vendors=3, seed=seed, max_vendors_per_item=cap)
     offers_for = {
-        r: [o.id for o in problem.offers
-            if o.item == r.item and (o.regions is None or dict((d.id, d.region) for d in problem.districts)[r.district] in o.regions)]
+        r: [
+            o.id
+            for o in problem.offers
+            if o.item == r.item
+            and (o.regions is None or dict((d.id, d.region) for d in problem.districts)[r.district] in o.regions)
+        ]
         for r in problem.demands
     }
     best = None
@@ -176,10 +183,15 @@ def with_brackets(problem: Problem, low: float, high: float) -> Problem:
         return Decimal(f"{max(x, 0.01):.2f}")
 
     vendors = tuple(
-        dataclasses.replace(v, total_discounts=(
-            DiscountBracket(money(low * potential[v.id]), Decimal("2")),
-            DiscountBracket(money(high * potential[v.id]), Decimal("6")),
-        )) if potential.get(v.id) else v
+        dataclasses.replace(
+            v,
+            total_discounts=(
+                DiscountBracket(money(low * potential[v.id]), Decimal("2")),
+                DiscountBracket(money(high * potential[v.id]), Decimal("6")),
+            ),
+        )
+        if potential.get(v.id)
+        else v
         for v in problem.vendors
     )
     return dataclasses.replace(problem, vendors=vendors)
@@ -187,9 +199,16 @@ def with_brackets(problem: Problem, low: float, high: float) -> Problem:
 
 coupled = st.builds(
     lambda seed, districts, items, vendors, low, cap, split: with_brackets(
-        generate_problem(districts=districts, items=items, vendors=vendors, seed=seed,
-                         max_vendors_per_item=cap, split_district_demand=split),
-        low, 2 * low,
+        generate_problem(
+            districts=districts,
+            items=items,
+            vendors=vendors,
+            seed=seed,
+            max_vendors_per_item=cap,
+            split_district_demand=split,
+        ),
+        low,
+        2 * low,
     ),
     seed=st.integers(0, 10_000),
     districts=st.integers(2, 6),
@@ -268,8 +287,7 @@ def test_bracket_fixing_side_by_side_and_warm_started_keeps_the_optimum(problem,
     brackets.LP_THREADS = copies  # LP copies probing side by side (threads)
     try:
         cold = brackets.lp_bounds(m.arrays, m.bracket_vars, ranges, incumbent, boxes, True, time_limit_s=20)
-        warm = brackets.lp_bounds(m.arrays, m.bracket_vars, ranges, incumbent, boxes, True, cold.basis,
-                                  time_limit_s=20)
+        warm = brackets.lp_bounds(m.arrays, m.bracket_vars, ranges, incumbent, boxes, True, cold.basis, time_limit_s=20)
     finally:
         brackets.LP_THREADS = saved
     assert cold.basis is not None
@@ -277,8 +295,7 @@ def test_bracket_fixing_side_by_side_and_warm_started_keeps_the_optimum(problem,
         assert all(lo <= at[v] <= hi for v, (lo, hi) in got.ranges.items())
         assert got.region_bound <= whole.objective + 1e-6 * abs(whole.objective) + 0.005
         assert got.dropped_bound > incumbent
-        assert all(b is not None and b <= whole.objective + 1e-6 * abs(whole.objective) + 0.005
-                   for b in got.box_bounds)
+        assert all(b is not None and b <= whole.objective + 1e-6 * abs(whole.objective) + 0.005 for b in got.box_bounds)
     assert warm.ranges == cold.ranges
     assert warm.region_bound == pytest.approx(cold.region_bound, rel=1e-9, abs=1e-6)
 

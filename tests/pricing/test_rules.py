@@ -20,17 +20,30 @@ def test_pool_crosses_a_tier_and_lowers_every_members_price(document):
     assert {a.district: a.unit_price for a in result.awards} == {"D1": Decimal("90.00"), "D2": Decimal("90.00")}
     shares = by_district(result)
     assert (shares["D1"].pooled_cost, shares["D1"].standalone_cost, shares["D1"].savings) == (
-        Decimal("5400.00"), Decimal("6000.00"), Decimal("600.00"))
+        Decimal("5400.00"),
+        Decimal("6000.00"),
+        Decimal("600.00"),
+    )
     assert (shares["D2"].pooled_cost, shares["D2"].standalone_cost, shares["D2"].savings) == (
-        Decimal("4500.00"), Decimal("5000.00"), Decimal("500.00"))
+        Decimal("4500.00"),
+        Decimal("5000.00"),
+        Decimal("500.00"),
+    )
     assert result.worse_off == ()
 
 
 def test_incremental_bands_and_support_cost_over_tco_years(document, offer):
     doc = document(
         demands=[{"district": "D1", "item": "laptop", "quantity": 25}],
-        offers=[offer("O1", "V1", [(1, "10.00"), (11, "8.00"), (21, "5.00")],
-                      pricing="incremental", annual_cost_per_unit="1.50")],
+        offers=[
+            offer(
+                "O1",
+                "V1",
+                [(1, "10.00"), (11, "8.00"), (21, "5.00")],
+                pricing="incremental",
+                annual_cost_per_unit="1.50",
+            )
+        ],
     )
     result = run(doc)
     # 10 x 10.00 + 10 x 8.00 + 5 x 5.00 = 205.00; support 25 x 1.50 x 4 years = 150.00
@@ -41,8 +54,10 @@ def test_incremental_bands_and_support_cost_over_tco_years(document, offer):
 
 def test_quantity_exactly_at_tier_break_and_discount_bracket(document):
     doc = document(
-        demands=[{"district": "D1", "item": "laptop", "quantity": 60},
-                 {"district": "D2", "item": "laptop", "quantity": 40}],
+        demands=[
+            {"district": "D1", "item": "laptop", "quantity": 60},
+            {"district": "D2", "item": "laptop", "quantity": 40},
+        ],
         vendors=[{"id": "V1", "total_discounts": [{"min_value": "9000.00", "percent": "10"}]}],
     )
     result = run(doc)
@@ -55,11 +70,15 @@ def test_quantity_exactly_at_tier_break_and_discount_bracket(document):
 
 def test_minimum_award_forces_consolidation_on_one_vendor(document, offer):
     doc = document(
-        demands=[{"district": "D1", "item": "laptop", "quantity": 60},
-                 {"district": "D2", "item": "laptop", "quantity": 30}],
-        offers=[offer("A", "V1", [(1, "10.00")], min_award_quantity=80),
-                offer("B", "V2", [(1, "11.00")]),
-                offer("C", "V3", [(1, "10.50")], min_award_quantity=61)],
+        demands=[
+            {"district": "D1", "item": "laptop", "quantity": 60},
+            {"district": "D2", "item": "laptop", "quantity": 30},
+        ],
+        offers=[
+            offer("A", "V1", [(1, "10.00")], min_award_quantity=80),
+            offer("B", "V2", [(1, "11.00")]),
+            offer("C", "V3", [(1, "10.50")], min_award_quantity=61),
+        ],
         vendors=[{"id": "V1"}, {"id": "V2"}, {"id": "V3"}],
     )
     result = run(doc)
@@ -94,8 +113,7 @@ def test_district_no_vendor_serves_is_reported_not_raised(document, offer):
 
 
 def test_capacities_too_small_names_the_short_districts(document, offer):
-    doc = document(offers=[offer("O1", "V1", [(1, "10.00")], capacity=100)],
-                   rules={"split_district_demand": True})
+    doc = document(offers=[offer("O1", "V1", [(1, "10.00")], capacity=100)], rules={"split_district_demand": True})
     result = run(doc)
     assert result.status == "infeasible"
     assert {u.reason for u in result.unmet} == {
@@ -116,8 +134,10 @@ def test_vendor_cap_puts_an_item_on_one_vendor(one_vendor_per_item):
 def test_vendor_cap_that_cannot_be_met_is_explained(document, offer):
     doc = document(
         districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"}],
-        offers=[offer("N", "V1", [(1, "10.00")], regions=["north"]),
-                offer("S", "V2", [(1, "10.00")], regions=["south"])],
+        offers=[
+            offer("N", "V1", [(1, "10.00")], regions=["north"]),
+            offer("S", "V2", [(1, "10.00")], regions=["south"]),
+        ],
         vendors=[{"id": "V1"}, {"id": "V2"}],
         rules={"max_vendors_per_item": 1},
     )
@@ -170,8 +190,10 @@ def test_core_check_finds_the_coalition_that_would_leave(document, offer):
     doc = document(
         districts=[{"id": f"D{k}", "region": "north"} for k in range(1, 4)],
         demands=[{"district": f"D{k}", "item": "laptop", "quantity": q} for k, q in [(1, 60), (2, 40), (3, 5)]],
-        offers=[offer("O1", "V1", [(1, "100.00"), (100, "90.00")], annual_cost_per_unit="0.00"),
-                offer("O2", "V2", [(1, "95.00")], capacity=5)],
+        offers=[
+            offer("O1", "V1", [(1, "100.00"), (100, "90.00")], annual_cost_per_unit="0.00"),
+            offer("O2", "V2", [(1, "95.00")], capacity=5),
+        ],
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
     result = run(doc, core=True)

@@ -25,13 +25,13 @@ def three_districts(document, offer):
     """
     return document(
         tco_years=0,
-        districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"},
-                   {"id": "D3", "region": "south"}],
-        demands=[{"district": "D1", "item": "laptop", "quantity": 60},
-                 {"district": "D2", "item": "laptop", "quantity": 30},
-                 {"district": "D3", "item": "laptop", "quantity": 20}],
-        offers=[offer("A", "V1", [(1, "100.00"), (100, "90.00")]),
-                offer("B", "V2", [(1, "88.00")], regions=["north"])],
+        districts=[{"id": "D1", "region": "north"}, {"id": "D2", "region": "south"}, {"id": "D3", "region": "south"}],
+        demands=[
+            {"district": "D1", "item": "laptop", "quantity": 60},
+            {"district": "D2", "item": "laptop", "quantity": 30},
+            {"district": "D3", "item": "laptop", "quantity": 20},
+        ],
+        offers=[offer("A", "V1", [(1, "100.00"), (100, "90.00")]), offer("B", "V2", [(1, "88.00")], regions=["north"])],
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
 
@@ -47,10 +47,16 @@ def column(result, name):
 def test_equal_price_leaves_a_district_above_its_standalone_cost(document, offer):
     result = run(three_districts(document, offer), shares="equal_price")
     assert result.total_cost == Decimal("9900.00")
-    assert column(result, "pooled_cost") == {"D1": Decimal("5400.00"), "D2": Decimal("2700.00"),
-                                             "D3": Decimal("1800.00")}
-    assert column(result, "standalone_cost") == {"D1": Decimal("5280.00"), "D2": Decimal("3000.00"),
-                                                 "D3": Decimal("2000.00")}
+    assert column(result, "pooled_cost") == {
+        "D1": Decimal("5400.00"),
+        "D2": Decimal("2700.00"),
+        "D3": Decimal("1800.00"),
+    }
+    assert column(result, "standalone_cost") == {
+        "D1": Decimal("5280.00"),
+        "D2": Decimal("3000.00"),
+        "D3": Decimal("2000.00"),
+    }
     assert result.worse_off == ("D1",)
 
 
@@ -58,13 +64,21 @@ def test_the_default_rule_caps_each_district_at_its_standalone_cost(document, of
     result = run(three_districts(document, offer), core=True)
     assert result.rules == ("capped_equal_price", "equal_price")
     # D1 pays 5,280.00 (120.00 off); D2 saves 300.00 and D3 200.00, so they carry 72.00 and 48.00.
-    assert column(result, "capped_cost") == {"D1": Decimal("5280.00"), "D2": Decimal("2772.00"),
-                                             "D3": Decimal("1848.00")}
+    assert column(result, "capped_cost") == {
+        "D1": Decimal("5280.00"),
+        "D2": Decimal("2772.00"),
+        "D3": Decimal("1848.00"),
+    }
     assert result.worse_off == ()
     assert not result.core.blocked
     doc = result.to_dict()
-    assert doc["shares"][0] == {"district": "D1", "pooled_cost": "5400.00", "standalone_cost": "5280.00",
-                                "savings": "-120.00", "capped_cost": "5280.00"}
+    assert doc["shares"][0] == {
+        "district": "D1",
+        "pooled_cost": "5400.00",
+        "standalone_cost": "5280.00",
+        "savings": "-120.00",
+        "capped_cost": "5280.00",
+    }
 
 
 def test_the_capped_rule_says_why_when_the_pool_costs_more_than_buying_apart(one_vendor_per_item):
@@ -90,8 +104,11 @@ def test_least_core_fixes_the_worked_example_changing_equal_price_as_little_as_p
     result = run(three_districts(document, offer), shares="least_core")
     assert result.rules == ("least_core", "equal_price")
     # The core shares nearest (5400, 2700, 1800): D1 down to 5,280.00, the 120.00 split evenly.
-    assert column(result, "least_core_cost") == {"D1": Decimal("5280.00"), "D2": Decimal("2760.00"),
-                                                 "D3": Decimal("1860.00")}
+    assert column(result, "least_core_cost") == {
+        "D1": Decimal("5280.00"),
+        "D2": Decimal("2760.00"),
+        "D3": Decimal("1860.00"),
+    }
     lc = result.least_core
     assert (lc.epsilon, lc.epsilon_lower_bound) == (Decimal("0.00"), Decimal("0.00"))
     assert lc.binding == (("D1",),)
@@ -109,8 +126,7 @@ def empty_core(document, offer):
         tco_years=0,
         districts=[{"id": f"D{k}", "region": "north"} for k in (1, 2, 3)],
         demands=[{"district": f"D{k}", "item": "laptop", "quantity": 10} for k in (1, 2, 3)],
-        offers=[offer("A", "V1", [(1, "10.00"), (20, "5.00")], capacity=20),
-                offer("B", "V2", [(1, "10.00")])],
+        offers=[offer("A", "V1", [(1, "10.00"), (20, "5.00")], capacity=20), offer("B", "V2", [(1, "10.00")])],
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
 
@@ -118,8 +134,7 @@ def empty_core(document, offer):
 def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer):
     result = run(empty_core(document, offer), shares="least_core")
     assert result.total_cost == Decimal("200.00")
-    assert column(result, "least_core_cost") == {"D1": Decimal("66.67"), "D2": Decimal("66.67"),
-                                                 "D3": Decimal("66.66")}
+    assert column(result, "least_core_cost") == {"D1": Decimal("66.67"), "D2": Decimal("66.67"), "D3": Decimal("66.66")}
     lc = result.least_core
     # Exactly 33.33 1/3; the cent of rounding goes to D1 and D2, whose pair then gains 33.34.
     assert (lc.epsilon, lc.epsilon_lower_bound) == (Decimal("33.34"), Decimal("33.33"))
@@ -134,12 +149,20 @@ def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer
 @pytest.mark.parametrize("rule", ["capped_equal_price", "least_core", "equal_price", "proportional", "shapley"])
 def test_the_core_check_judges_the_reported_rule(document, offer, rule):
     result = run(empty_core(document, offer), shares=rule, core=True)
-    column_of = {"capped_equal_price": "capped_cost", "least_core": "least_core_cost", "equal_price": "pooled_cost",
-                 "proportional": "proportional_cost", "shapley": "shapley_cost"}
+    column_of = {
+        "capped_equal_price": "capped_cost",
+        "least_core": "least_core_cost",
+        "equal_price": "pooled_cost",
+        "proportional": "proportional_cost",
+        "shapley": "shapley_cost",
+    }
     shares = column(result, column_of[rule])
     # Every one district alone and every two together pay 100.00.
-    gains = {s: sum(shares[d] for d in s) - Decimal("100.00")
-             for size in (1, 2) for s in itertools.combinations(sorted(shares), size)}
+    gains = {
+        s: sum(shares[d] for d in s) - Decimal("100.00")
+        for size in (1, 2)
+        for s in itertools.combinations(sorted(shares), size)
+    }
     best = max(gains.values())
     assert best > 0  # the core is empty: every rule leaves some coalition a gain
     assert result.core.blocked
@@ -156,8 +179,12 @@ def test_least_core_from_the_command_line(document, offer, tmp_path):
 
     path = tmp_path / "p.json"
     path.write_text(json.dumps(three_districts(document, offer)))
-    run_ = subprocess.run([sys.executable, "-m", "pricing", "solve", str(path), "--shares", "least_core",
-                           "--quiet"], capture_output=True, text=True, check=True)
+    run_ = subprocess.run(
+        [sys.executable, "-m", "pricing", "solve", str(path), "--shares", "least_core", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     out = json.loads(run_.stdout)
     assert [s["least_core_cost"] for s in out["shares"]] == ["5280.00", "2760.00", "1860.00"]
     assert out["least_core"]["epsilon"] == "0.00"
@@ -199,9 +226,15 @@ def brute_force_least_core_epsilon(districts, costs, total, standalone):
     known = [c for c in standalone.values() if c is not None]
     capped = len(known) < n or sum(known) >= total  # shares within every standalone cost exist
     bounds = [(0, float(standalone[d]) if capped and standalone[d] is not None else None) for d in districts]
-    res = linprog(np.r_[np.zeros(n), 1.0], A_ub=np.array(rows) if rows else None, b_ub=rhs or None,
-                  A_eq=np.array([[1.0] * n + [0.0]]), b_eq=[float(total)], bounds=bounds + [(0, None)],
-                  method="highs")
+    res = linprog(
+        np.r_[np.zeros(n), 1.0],
+        A_ub=np.array(rows) if rows else None,
+        b_ub=rhs or None,
+        A_eq=np.array([[1.0] * n + [0.0]]),
+        b_eq=[float(total)],
+        bounds=bounds + [(0, None)],
+        method="highs",
+    )
     assert res.status == 0
     return res.fun
 
@@ -251,8 +284,10 @@ def two_kinds(document, offer):
         districts=[{"id": d, "region": "north"} for d in north] + [{"id": d, "region": "south"} for d in south],
         demands=[{"district": d, "item": "laptop", "quantity": 10} for d in north]
         + [{"district": d, "item": "laptop", "quantity": 20} for d in south],
-        offers=[offer("A", "V1", [(1, "100.00"), (60, "90.00"), (120, "80.00")]),
-                offer("B", "V2", [(1, "85.00")], regions=["north"])],
+        offers=[
+            offer("A", "V1", [(1, "100.00"), (60, "90.00"), (120, "80.00")]),
+            offer("B", "V2", [(1, "85.00")], regions=["north"]),
+        ],
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
 
@@ -264,8 +299,10 @@ def test_sampled_shapley_reaches_one_percent_and_agrees_with_the_exact_value(doc
     # A coalition's cost depends only on how many of each kind it has: the exact value from 36 costs.
     north, south = ["N0", "N1", "N2", "N3", "N4"], ["S0", "S1", "S2", "S3", "S4"]
     kinds = [frozenset(north[:a] + south[:b]) for a in range(6) for b in range(6)]
-    cost = {(len(s & set(north)), len(s & set(south))): Fraction(c.cost)
-            for s, c in coalition_costs(problem, kinds, time_limit_s=20, mip_rel_gap=0.0, label="test").items()}
+    cost = {
+        (len(s & set(north)), len(s & set(south))): Fraction(c.cost)
+        for s, c in coalition_costs(problem, kinds, time_limit_s=20, mip_rel_gap=0.0, label="test").items()
+    }
     n = 10
 
     def exact(grows_north):
@@ -291,8 +328,7 @@ def test_shapley_names_the_districts_short_of_the_target_when_time_ends(document
     from pricing import shares
 
     monkeypatch.setattr(shares, "SHAPLEY_TARGET_RELATIVE_ERROR", 0.0)  # a target no sampling reaches
-    result = solve(Problem.from_dict(two_kinds(document, offer)), shares="shapley", time_limit_s=2,
-                   mip_rel_gap=0.0)
+    result = solve(Problem.from_dict(two_kinds(document, offer)), shares="shapley", time_limit_s=2, mip_rel_gap=0.0)
     short = [s.district for s in result.shares if s.shapley_std_error > 0]
     assert short
     assert result.message == (

@@ -20,9 +20,7 @@ def test_valid_document_round_trips_through_json(document, offer):
 
 def test_price_with_three_decimals_names_its_path(document, offer):
     doc = document(offers=[offer("O1", "V1", [(1, "100.00"), (100, "89.999")])])
-    assert errors_of(doc) == [
-        "offers[0].tiers[1].unit_price: must be a decimal string with at most 2 decimal places"
-    ]
+    assert errors_of(doc) == ["offers[0].tiers[1].unit_price: must be a decimal string with at most 2 decimal places"]
 
 
 def test_price_given_as_a_number_is_refused(document, offer):
@@ -88,7 +86,9 @@ def test_discount_brackets_out_of_order_and_bad_rules(document, offer):
 
 
 def test_missing_keys_wrong_format_and_minimum_above_capacity(document, offer):
-    doc = document(format="coop.allocation/2", offers=[offer("O1", "V1", [(1, "10.00")], capacity=5, min_award_quantity=6)])
+    doc = document(
+        format="coop.allocation/2", offers=[offer("O1", "V1", [(1, "10.00")], capacity=5, min_award_quantity=6)]
+    )
     del doc["districts"][1]["region"]
     assert errors_of(doc) == [
         "format: must be 'coop.allocation/1'",

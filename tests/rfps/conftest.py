@@ -14,8 +14,15 @@ from coop.rfps import queries, services
 from coop.rfps.models import Rfp
 
 LAPTOP_SPEC = {"screen_in": "14", "ram_gb": 8, "storage_gb": 128, "battery_hours": 10, "warranty_years": 3}
-COMPLETE_LAPTOP_FORM = {"screen_in": "14", "ram_gb": "8", "storage_gb": "128", "battery_hours": "10",
-                        "warranty_years": "3", "rugged_drop_cm": "", "touchscreen": ""}
+COMPLETE_LAPTOP_FORM = {
+    "screen_in": "14",
+    "ram_gb": "8",
+    "storage_gb": "128",
+    "battery_hours": "10",
+    "warranty_years": "3",
+    "rugged_drop_cm": "",
+    "touchscreen": "",
+}
 
 
 @pytest.fixture
@@ -28,9 +35,15 @@ def frozen(now) -> Callable[[datetime], datetime]:
 def laptops(make_item):
     """Items of the student-laptops category (which has a template) and one of a category without a template."""
     return {
-        "LAPTOP-14": make_item("LAPTOP-14", category="student-laptops", name="14-inch student laptop", spec=LAPTOP_SPEC),
-        "CHROMEBOOK-11": make_item("CHROMEBOOK-11", category="student-laptops", name="11-inch Chromebook",
-                                   spec={"screen_in": "11.6", "ram_gb": 4}),
+        "LAPTOP-14": make_item(
+            "LAPTOP-14", category="student-laptops", name="14-inch student laptop", spec=LAPTOP_SPEC
+        ),
+        "CHROMEBOOK-11": make_item(
+            "CHROMEBOOK-11",
+            category="student-laptops",
+            name="11-inch Chromebook",
+            spec={"screen_in": "11.6", "ram_gb": 4},
+        ),
         "PROJECTOR": make_item("PROJECTOR", category="projectors", name="Classroom projector"),
     }
 
@@ -45,8 +58,10 @@ def districts(make_district, make_region):
 def buyers(districts, make_user):
     from coop.roles import Role
 
-    return {name: make_user(district, Role.DISTRICT_BUYER, email=f"buyer@{name.split()[0].lower()}.example.org")
-            for name, district in districts.items()}
+    return {
+        name: make_user(district, Role.DISTRICT_BUYER, email=f"buyer@{name.split()[0].lower()}.example.org")
+        for name, district in districts.items()
+    }
 
 
 @pytest.fixture
@@ -59,21 +74,35 @@ def needs(districts, buyers, laptops, make_need):
     """Open needs: 40 + 60 laptops (Lakeview, Riverside), 25 Chromebooks (Hillcrest, E-Rate), all within 60 days."""
     today = clock.today()
     return {
-        "lakeview": make_need(districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=40,
-                              needed_by=today + timedelta(days=60)),
-        "riverside": make_need(districts["Riverside USD"], item=laptops["LAPTOP-14"], quantity=60,
-                               needed_by=today + timedelta(days=80)),
-        "hillcrest": make_need(districts["Hillcrest SD"], item=laptops["CHROMEBOOK-11"], quantity=25,
-                               needed_by=today + timedelta(days=70), erate_eligible=True),
+        "lakeview": make_need(
+            districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=40, needed_by=today + timedelta(days=60)
+        ),
+        "riverside": make_need(
+            districts["Riverside USD"], item=laptops["LAPTOP-14"], quantity=60, needed_by=today + timedelta(days=80)
+        ),
+        "hillcrest": make_need(
+            districts["Hillcrest SD"],
+            item=laptops["CHROMEBOOK-11"],
+            quantity=25,
+            needed_by=today + timedelta(days=70),
+            erate_eligible=True,
+        ),
     }
 
 
 @pytest.fixture
 def draft(admin, needs, laptops) -> Rfp:
     """A draft RFP pooling the three needs: line 1 Chromebooks (25), line 2 laptops (100)."""
-    return services.create_rfp(admin, services.PoolInput(
-        category_id=laptops["LAPTOP-14"].category_id, need_ids=[need.id for need in needs.values()],
-        template_key="student-laptops", title="Student laptops 2026", tco_years=4))
+    return services.create_rfp(
+        admin,
+        services.PoolInput(
+            category_id=laptops["LAPTOP-14"].category_id,
+            need_ids=[need.id for need in needs.values()],
+            template_key="student-laptops",
+            title="Student laptops 2026",
+            tco_years=4,
+        ),
+    )
 
 
 @pytest.fixture
@@ -111,12 +140,23 @@ def published(admin, committing, buyers, needs, frozen, link_of) -> Rfp:
 
     The clock is left frozen just after the commitment deadline.
     """
-    services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True,
-                               named_publicly=True)
+    services.decide_commitment(
+        buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True, named_publicly=True
+    )
     services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=True)
     after_window = frozen(committing.commitment_deadline + timedelta(minutes=1))
-    services.update_details(admin, committing.id, services.DetailsInput(
-        title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
+    services.update_details(
+        admin,
+        committing.id,
+        services.DetailsInput(
+            title=committing.title,
+            tco_years=4,
+            erate_eligible=False,
+            form470_number=None,
+            form470_date=None,
+            weights={},
+        ),
+    )
     return services.publish(admin, committing.id, after_window + timedelta(days=30))
 
 

@@ -23,8 +23,12 @@ ADMIN_PAGES = [
     ("POST", "/admin/rfps/{rfp}/cancel"),
 ]
 DISTRICT_PAGES = [("GET", "/commitments"), ("POST", "/commitments/{link}")]
-PUBLIC_PAGES = [("GET", "/rfps"), ("GET", "/rfps/{reference}"), ("GET", "/rfps/{reference}/document.html"),
-                ("GET", "/rfps/{reference}/document.pdf")]
+PUBLIC_PAGES = [
+    ("GET", "/rfps"),
+    ("GET", "/rfps/{reference}"),
+    ("GET", "/rfps/{reference}/document.html"),
+    ("GET", "/rfps/{reference}/document.pdf"),
+]
 
 
 def params(pages):
@@ -51,8 +55,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, committing, method, path
 
 
 @params(ADMIN_PAGES)
-def test_districts_and_vendors_are_refused_the_administrators_pages(client, log_in, make_vendor_rep, buyers, committing,
-                                                                     method, path):
+def test_districts_and_vendors_are_refused_the_administrators_pages(
+    client, log_in, make_vendor_rep, buyers, committing, method, path
+):
     for user in (buyers["Lakeview SD"], make_vendor_rep()):
         response = call(log_in(user), method, path, committing, data={"cancel-reason": "no"})
         assert response.status_code == 403
@@ -68,7 +73,9 @@ def test_the_administrator_reaches_every_administrators_page(log_in, admin, draf
 
 
 @params(DISTRICT_PAGES)
-def test_vendors_and_administrators_are_refused_the_commitments(log_in, make_vendor_rep, admin, committing, method, path):
+def test_vendors_and_administrators_are_refused_the_commitments(
+    log_in, make_vendor_rep, admin, committing, method, path
+):
     for user in (make_vendor_rep(), admin):
         assert call(log_in(user), method, path, committing).status_code == 403
     assert unchanged(committing.id)
@@ -105,8 +112,9 @@ def test_everyone_reads_a_published_rfp(client, log_in, make_vendor_rep, buyers,
 
 
 @params(PUBLIC_PAGES[1:])
-def test_only_the_administrator_sees_a_draft_on_the_board(client, log_in, make_vendor_rep, buyers, admin, draft, method,
-                                                          path):
+def test_only_the_administrator_sees_a_draft_on_the_board(
+    client, log_in, make_vendor_rep, buyers, admin, draft, method, path
+):
     for user in (None, buyers["Lakeview SD"], make_vendor_rep()):
         assert call(log_in(user) if user else client, method, path, draft).status_code == 404
     assert call(log_in(admin), method, path, draft).status_code == 200

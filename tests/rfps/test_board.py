@@ -48,21 +48,27 @@ def test_anyone_reads_an_open_rfp(client, published, table_rows, seen):
     board = client.get("/rfps")
     assert board.status_code == 200
     assert table_rows(board, "rfp-board") == [
-        f"{published.reference} Student laptops 2026 Student Laptops Open {clock.format_utc(published.bid_deadline)}"]
+        f"{published.reference} Student laptops 2026 Student Laptops Open {clock.format_utc(published.bid_deadline)}"
+    ]
     response = client.get(f"/rfps/{published.reference}")
     assert response.status_code == 200
     text = seen(response)
     assert f"Bid deadline {clock.format_utc(published.bid_deadline)}" in text
     assert f'<time datetime="{published.bid_deadline.strftime("%Y-%m-%dT%H:%M:%SZ")}" data-local-time>' in (
-        response.get_data(as_text=True))
+        response.get_data(as_text=True)
+    )
     assert '<script src="/static/local-time.js"></script>' in response.get_data(as_text=True)  # no inline script (CSP)
     assert table_rows(response, "rfp-lines") == [
         "1 14-inch student laptop LAPTOP-14 · per each Screen diagonal: at least 14 in Memory (RAM): at least 8 GB "
         "Storage: at least 128 GB Battery life (manufacturer-rated): at least 10 hours "
-        "Warranty with accidental damage protection: at least 3 years 100 Lakeview SD"]
+        "Warranty with accidental damage protection: at least 3 years 100 Lakeview SD"
+    ]
     assert table_rows(response, "rfp-criteria") == [
-        "Total cost of ownership (price and support over the term) 50%", "Meeting or exceeding the specification 20%",
-        "Warranty, repair turnaround and support 20%", "Delivery schedule and imaging services 10%"]
+        "Total cost of ownership (price and support over the term) 50%",
+        "Meeting or exceeding the specification 20%",
+        "Warranty, repair turnaround and support 20%",
+        "Delivery schedule and imaging services 10%",
+    ]
     assert "Within 45 days of the purchase order." in text
     assert "Warranty covers parts, labour and accidental damage" in text
     assert "Version 1: HTML · PDF" in text
@@ -86,7 +92,9 @@ def test_the_board_shows_closed_after_the_deadline(client, published, frozen, ta
 def test_a_cancelled_rfp_is_shown_as_cancelled_with_its_reason(client, admin, published, table_rows, seen):
     services.cancel(admin, published.id, "Budgets were frozen by the state.")
     assert "Cancelled" in table_rows(client.get("/rfps"), "rfp-board")[0]
-    assert "This RFP is cancelled: Budgets were frozen by the state." in seen(client.get(f"/rfps/{published.reference}"))
+    assert "This RFP is cancelled: Budgets were frozen by the state." in seen(
+        client.get(f"/rfps/{published.reference}")
+    )
 
 
 def test_a_cancelled_draft_never_reaches_the_board(client, admin, draft):
@@ -103,8 +111,9 @@ def test_the_board_page_shows_the_panels_of_the_bids_and_clarifications_areas(lo
 
 def test_no_page_includes_a_template_that_may_be_missing():
     # ``ignore missing`` turns a renamed panel into silence on a sealed-bid page instead of an error.
-    quiet = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "coop").rglob("*.html")
-                   if "ignore missing" in path.read_text())
+    quiet = sorted(
+        str(path.relative_to(ROOT)) for path in (ROOT / "coop").rglob("*.html") if "ignore missing" in path.read_text()
+    )
     assert quiet == []
 
 
@@ -163,7 +172,8 @@ def test_a_one_year_term_reads_1_year_on_the_rfp_page_and_its_admin_page(client,
 
 
 def test_past_its_deadline_an_rfp_is_closed_in_the_tabs_the_rows_and_the_database(
-        client, log_in, admin, published, frozen, seen, table_rows):
+    client, log_in, admin, published, frozen, seen, table_rows
+):
     frozen(published.bid_deadline)
     admin_client = log_in(admin)
     page = admin_client.get("/admin/rfps")

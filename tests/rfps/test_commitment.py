@@ -53,25 +53,37 @@ def test_a_district_sees_only_the_lines_that_pool_its_needs(committing, log_in, 
     rows = table_rows(response, "commitments")
     assert len(rows) == 1
     assert rows[0].startswith(f"{committing.reference} Committing Student laptops 2026 Line 2: 14-inch student laptop")
-    assert rows[0].endswith(f"at least 3 years 40 0 {clock.format_utc(committing.commitment_deadline)} Proposed "
-                            "Name our district publicly on this RFP")
+    assert rows[0].endswith(
+        f"at least 3 years 40 0 {clock.format_utc(committing.commitment_deadline)} Proposed "
+        "Name our district publicly on this RFP"
+    )
     html = response.get_data(as_text=True)
     assert 'value="Confirm"' in html and 'value="Withdraw"' in html
     assert "Chromebook" not in seen(response)
 
 
 def test_confirming_and_withdrawing_update_the_pooled_totals(committing, buyers, needs, link_of):
-    lakeview = services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True,
-                                          named_publicly=True)
-    assert (lakeview.commitment, lakeview.named_publicly, lakeview.line.quantity) == (CommitmentStatus.CONFIRMED, True, 40)
+    lakeview = services.decide_commitment(
+        buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True, named_publicly=True
+    )
+    assert (lakeview.commitment, lakeview.named_publicly, lakeview.line.quantity) == (
+        CommitmentStatus.CONFIRMED,
+        True,
+        40,
+    )
     services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=True)
     assert queries.rfp(committing.id).lines[1].quantity == 100
-    withdrawn = services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=False)
+    withdrawn = services.decide_commitment(
+        buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=False
+    )
     assert (withdrawn.commitment, withdrawn.line.quantity) == (CommitmentStatus.WITHDRAWN, 40)
     assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.OPEN  # free to be pooled elsewhere
     events = audit_queries.rfp_audit_events(committing.id, opened_at=committing.opened_at)
     assert [event.action for event in events][-3:] == [
-        "rfp.commitment_confirmed", "rfp.commitment_confirmed", "rfp.commitment_withdrawn"]
+        "rfp.commitment_confirmed",
+        "rfp.commitment_confirmed",
+        "rfp.commitment_withdrawn",
+    ]
     assert events[-1].actor_user_id == buyers["Riverside USD"].id
     assert (events[-1].before["commitment"], events[-1].after["commitment"]) == ("confirmed", "withdrawn")
     assert audit.verify_chain(committing.id).intact
@@ -88,19 +100,24 @@ def test_a_withdrawn_need_can_be_confirmed_again_while_it_is_open(committing, bu
 def test_the_page_confirms_with_the_districts_agreement_to_be_named(committing, log_in, buyers, needs, link_of, seen):
     link_id = link_of(committing, needs["lakeview"])
     response = log_in(buyers["Lakeview SD"]).post(
-        f"/commitments/{link_id}", data={f"c{link_id}-named_publicly": "y", f"c{link_id}-confirm": "Confirm"},
-        follow_redirects=True)
-    assert (f"Confirmed: 40 × 14-inch student laptop on {committing.reference} line 2, "
-            "with your district named publicly.") in seen(response)
+        f"/commitments/{link_id}",
+        data={f"c{link_id}-named_publicly": "y", f"c{link_id}-confirm": "Confirm"},
+        follow_redirects=True,
+    )
+    assert (
+        f"Confirmed: 40 × 14-inch student laptop on {committing.reference} line 2, with your district named publicly."
+    ) in seen(response)
     assert "Confirmed · named publicly" in seen(response)
 
 
 def test_the_page_withdraws(committing, log_in, buyers, needs, link_of, seen):
     link_id = link_of(committing, needs["lakeview"])
     response = log_in(buyers["Lakeview SD"]).post(
-        f"/commitments/{link_id}", data={f"c{link_id}-withdraw": "Withdraw"}, follow_redirects=True)
-    assert (f"Withdrawn: 40 × 14-inch student laptop from {committing.reference} line 2; "
-            "the need is open again.") in seen(response)
+        f"/commitments/{link_id}", data={f"c{link_id}-withdraw": "Withdraw"}, follow_redirects=True
+    )
+    assert (
+        f"Withdrawn: 40 × 14-inch student laptop from {committing.reference} line 2; the need is open again."
+    ) in seen(response)
     db.session.expire_all()
     assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.WITHDRAWN
 
@@ -108,13 +125,16 @@ def test_the_page_withdraws(committing, log_in, buyers, needs, link_of, seen):
 def test_at_the_deadline_decisions_are_refused(committing, log_in, buyers, needs, link_of, frozen, seen):
     link_id = link_of(committing, needs["lakeview"])
     frozen(committing.commitment_deadline)
-    expected = (f"The commitment window of {committing.reference} closed at "
-                f"{clock.format_utc(committing.commitment_deadline)}; your decision was not recorded.")
+    expected = (
+        f"The commitment window of {committing.reference} closed at "
+        f"{clock.format_utc(committing.commitment_deadline)}; your decision was not recorded."
+    )
     with pytest.raises(Refusal) as refused:
         services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     assert str(refused.value) == expected
     response = log_in(buyers["Lakeview SD"]).post(
-        f"/commitments/{link_id}", data={f"c{link_id}-confirm": "Confirm"}, follow_redirects=True)
+        f"/commitments/{link_id}", data={f"c{link_id}-confirm": "Confirm"}, follow_redirects=True
+    )
     assert expected in seen(response)
     assert "The commitment window closed." in seen(response)
     db.session.expire_all()
@@ -140,15 +160,18 @@ def test_a_draft_is_not_shown_to_districts_and_takes_no_decision(draft, log_in, 
     assert "None of your needs is pooled into an RFP yet." in seen(client.get("/commitments"))
     with pytest.raises(Refusal) as refused:
         services.decide_commitment(buyers["Lakeview SD"], link_of(draft, needs["lakeview"]), confirm=True)
-    assert str(refused.value) == (f"{draft.reference} is not taking commitments (it is draft); "
-                                  "your decision was not recorded.")
+    assert str(refused.value) == (
+        f"{draft.reference} is not taking commitments (it is draft); your decision was not recorded."
+    )
 
 
 def test_publication_waits_for_the_commitment_deadline(admin, committing):
     with pytest.raises(Refusal) as refused:
         services.publish(admin, committing.id, clock.utcnow() + timedelta(days=40))
-    assert str(refused.value) == (f"The commitment window of {committing.reference} is open until "
-                                  f"{clock.format_utc(committing.commitment_deadline)}; publish it after that.")
+    assert str(refused.value) == (
+        f"The commitment window of {committing.reference} is open until "
+        f"{clock.format_utc(committing.commitment_deadline)}; publish it after that."
+    )
 
 
 def test_publication_keeps_what_was_confirmed(published, needs):
@@ -157,8 +180,11 @@ def test_publication_keeps_what_was_confirmed(published, needs):
     # Hillcrest never confirmed: its Chromebook line is dropped and the laptop line is now line 1.
     assert [(line.line_no, line.item.code, line.quantity) for line in rfp.lines] == [(1, "LAPTOP-14", 100)]
     statuses = {name: db.session.get(Need, need.id).status for name, need in needs.items()}
-    assert statuses == {"lakeview": NeedStatus.COMMITTED, "riverside": NeedStatus.COMMITTED,
-                        "hillcrest": NeedStatus.OPEN}
+    assert statuses == {
+        "lakeview": NeedStatus.COMMITTED,
+        "riverside": NeedStatus.COMMITTED,
+        "hillcrest": NeedStatus.OPEN,
+    }
     event = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)[-1]
     assert (event.action, event.after["released_need_ids"]) == ("rfp.published", [needs["hillcrest"].id])
     assert audit.verify_chain(rfp.id).intact
@@ -166,16 +192,27 @@ def test_publication_keeps_what_was_confirmed(published, needs):
 
 def test_publication_with_nothing_confirmed_is_refused(admin, committing, frozen):
     frozen(committing.commitment_deadline)
-    services.update_details(admin, committing.id, services.DetailsInput(
-        title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
+    services.update_details(
+        admin,
+        committing.id,
+        services.DetailsInput(
+            title=committing.title,
+            tco_years=4,
+            erate_eligible=False,
+            form470_number=None,
+            form470_date=None,
+            weights={},
+        ),
+    )
     with pytest.raises(Refusal) as refused:
         services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     assert str(refused.value) == "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
 
 
 def test_the_administrator_follows_the_commitments(log_in, admin, committing, buyers, needs, link_of, seen, table_rows):
-    services.decide_commitment(buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True,
-                               named_publicly=True)
+    services.decide_commitment(
+        buyers["Lakeview SD"], link_of(committing, needs["lakeview"]), confirm=True, named_publicly=True
+    )
     response = log_in(admin).get(f"/admin/rfps/{committing.id}")
     text = seen(response)
     assert "Line 2: LAPTOP-14 14-inch student laptop — 40 confirmed of 100" in text
@@ -185,41 +222,64 @@ def test_the_administrator_follows_the_commitments(log_in, admin, committing, bu
     assert rows[1].startswith("Riverside USD 60") and rows[1].endswith("Proposed No")
 
 
-def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin, draft, complete_specs, frozen, seen):
+def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(
+    log_in, admin, draft, complete_specs, frozen, seen
+):
     complete_specs(draft)
     frozen(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     client = log_in(admin)
-    bad = client.post(f"/admin/rfps/{draft.id}/commitment", data={
-        "commitment-deadline": "next Friday", "commitment-time_zone": "UTC"})
+    bad = client.post(
+        f"/admin/rfps/{draft.id}/commitment", data={"commitment-deadline": "next Friday", "commitment-time_zone": "UTC"}
+    )
     assert bad.status_code == 422
     assert "Enter the date and time, like 2026-05-01 17:00." in seen(bad)
-    past = client.post(f"/admin/rfps/{draft.id}/commitment", data={
-        "commitment-deadline": "2026-03-01T05:59", "commitment-time_zone": "America/Chicago"})  # 11:59 UTC: past
+    past = client.post(
+        f"/admin/rfps/{draft.id}/commitment",
+        data={"commitment-deadline": "2026-03-01T05:59", "commitment-time_zone": "America/Chicago"},
+    )  # 11:59 UTC: past
     assert past.status_code == 422 and "The commitment deadline must be in the future." in seen(past)
-    response = client.post(f"/admin/rfps/{draft.id}/commitment", data={
-        "commitment-deadline": "2026-03-05T17:00", "commitment-time_zone": "America/New_York"}, follow_redirects=True)
-    assert (f"{draft.reference} is open for commitments until 2026-03-05 22:00 UTC; "
-            "the districts are e-mailed.") in seen(response)
+    response = client.post(
+        f"/admin/rfps/{draft.id}/commitment",
+        data={"commitment-deadline": "2026-03-05T17:00", "commitment-time_zone": "America/New_York"},
+        follow_redirects=True,
+    )
+    assert (
+        f"{draft.reference} is open for commitments until 2026-03-05 22:00 UTC; the districts are e-mailed."
+    ) in seen(response)
 
 
 def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
-        committing, log_in, buyers, needs, link_of, seen, admin, frozen):
+    committing, log_in, buyers, needs, link_of, seen, admin, frozen
+):
     link_id = link_of(committing, needs["lakeview"])
     client = log_in(buyers["Lakeview SD"])
     html = client.get("/commitments").get_data(as_text=True)
-    withdraw = html[html.index(f'name="c{link_id}-withdraw"') - 400:html.index(f'name="c{link_id}-withdraw"') + 400]
-    assert (f'data-confirm="Withdraw 40 × 14-inch student laptop from {committing.reference}? The need is open again, '
-            'and the pooled quantity goes down by 40."') in withdraw
+    withdraw = html[html.index(f'name="c{link_id}-withdraw"') - 400 : html.index(f'name="c{link_id}-withdraw"') + 400]
+    assert (
+        f'data-confirm="Withdraw 40 × 14-inch student laptop from {committing.reference}? The need is open again, '
+        'and the pooled quantity goes down by 40."'
+    ) in withdraw
     # The need's page says where it is pooled, linking to the commitment while the RFP is not public ...
     need_page = client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)
     assert f'<a href="/commitments#commitment-{link_id}">{committing.reference}</a>' in need_page
     assert f"{committing.reference} · {committing.title}, line 2 (40) · your decision: proposed" in seen(
-        client.get(f"/needs/{needs['lakeview'].id}"))
+        client.get(f"/needs/{needs['lakeview'].id}")
+    )
     # ... and to the RFP's page once it is published, from the commitments page too.
     services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     frozen(committing.commitment_deadline + timedelta(minutes=1))
-    services.update_details(admin, committing.id, services.DetailsInput(
-        title=committing.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}))
+    services.update_details(
+        admin,
+        committing.id,
+        services.DetailsInput(
+            title=committing.title,
+            tco_years=4,
+            erate_eligible=False,
+            form470_number=None,
+            form470_date=None,
+            weights={},
+        ),
+    )
     services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     rfp_link = f'href="/rfps/{committing.reference}"'
     assert rfp_link in client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)
@@ -227,14 +287,17 @@ def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
 
 
 def test_the_commitment_window_can_be_shortened_or_extended_and_the_districts_are_told(
-        committing, log_in, admin, buyers, frozen, seen):
+    committing, log_in, admin, buyers, frozen, seen
+):
     before = set(db.session.scalars(sa.select(OutboundEmail.id)))
     now = clock.utcnow()
     shorter = (now + timedelta(days=2)).replace(second=0, microsecond=0)
     rfp = services.change_commitment_deadline(admin, committing.id, shorter)
     assert rfp.commitment_deadline == shorter
     mails = [mail for mail in db.session.scalars(sa.select(OutboundEmail)) if mail.id not in before]
-    assert {mail.subject for mail in mails} == {f"{committing.reference}: confirm your needs by {clock.format_utc(shorter)}"}
+    assert {mail.subject for mail in mails} == {
+        f"{committing.reference}: confirm your needs by {clock.format_utc(shorter)}"
+    }
     assert len(mails) == 3  # one per district with needs pooled on it
     assert f"The commitment deadline of {committing.reference}" in mails[0].body
     with pytest.raises(Refusal) as refused:
@@ -242,9 +305,14 @@ def test_the_commitment_window_can_be_shortened_or_extended_and_the_districts_ar
     assert str(refused.value) == services.DEADLINE_IN_PAST
     # Through the page, in a chosen time zone; once the window has closed, it cannot be reopened.
     client = log_in(admin)
-    response = client.post(f"/admin/rfps/{committing.id}/commitment/deadline", follow_redirects=True, data={
-        "commitment_deadline-deadline": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
-        "commitment_deadline-time_zone": "UTC"})
+    response = client.post(
+        f"/admin/rfps/{committing.id}/commitment/deadline",
+        follow_redirects=True,
+        data={
+            "commitment_deadline-deadline": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+            "commitment_deadline-time_zone": "UTC",
+        },
+    )
     assert f"The commitment window of {committing.reference} now closes at" in seen(response)
     frozen(now + timedelta(days=4))
     with pytest.raises(Refusal) as refused:

@@ -14,8 +14,10 @@ from coop.errors import Refusal, Rejection
 from coop.rfps import queries, services
 from coop.rfps.documents import requirements
 
-BRAND_MESSAGE = ("“Lenovo” is a brand or model name: describe the performance you need instead, "
-                 "or write “Lenovo or equal” so that any product that performs as well can be offered.")
+BRAND_MESSAGE = (
+    "“Lenovo” is a brand or model name: describe the performance you need instead, "
+    "or write “Lenovo or equal” so that any product that performs as well can be offered."
+)
 
 
 def laptop_line(rfp):
@@ -24,16 +26,31 @@ def laptop_line(rfp):
 
 def test_spec_values_are_stored_typed_and_worded_as_requirements(admin, draft, laptop_form):
     line = laptop_line(draft)
-    services.update_line(admin, draft.id, line.id, description="Student laptop for grades 6-12",
-                         spec={**laptop_form, "ram_gb": "16", "screen_in": "13.3", "touchscreen": "yes"})
+    services.update_line(
+        admin,
+        draft.id,
+        line.id,
+        description="Student laptop for grades 6-12",
+        spec={**laptop_form, "ram_gb": "16", "screen_in": "13.3", "touchscreen": "yes"},
+    )
     line = laptop_line(draft)
-    assert line.spec == {"screen_in": "13.3", "ram_gb": 16, "storage_gb": 128, "battery_hours": 10,
-                         "touchscreen": True, "warranty_years": 3}
+    assert line.spec == {
+        "screen_in": "13.3",
+        "ram_gb": 16,
+        "storage_gb": 128,
+        "battery_hours": 10,
+        "touchscreen": True,
+        "warranty_years": 3,
+    }
     assert line.description == "Student laptop for grades 6-12"
     assert requirements(draft, line) == [
-        "Screen diagonal: at least 13.3 in", "Memory (RAM): at least 16 GB", "Storage: at least 128 GB",
-        "Battery life (manufacturer-rated): at least 10 hours", "Touchscreen: required",
-        "Warranty with accidental damage protection: at least 3 years"]
+        "Screen diagonal: at least 13.3 in",
+        "Memory (RAM): at least 16 GB",
+        "Storage: at least 128 GB",
+        "Battery life (manufacturer-rated): at least 10 hours",
+        "Touchscreen: required",
+        "Warranty with accidental damage protection: at least 3 years",
+    ]
     events = audit_queries.rfp_audit_events(draft.id, opened_at=draft.opened_at)
     assert events[-1].action == "rfp.line_changed"
     assert events[-1].before["spec"]["ram_gb"] == 8 and events[-1].after["spec"]["ram_gb"] == 16
@@ -43,8 +60,13 @@ def test_spec_values_are_stored_typed_and_worded_as_requirements(admin, draft, l
 def test_every_bad_value_is_named_and_nothing_is_saved(admin, draft, laptop_form):
     line = laptop_line(draft)
     with pytest.raises(Rejection) as refused:
-        services.update_line(admin, draft.id, line.id, description="Same as our Lenovo 100e fleet",
-                             spec={**laptop_form, "ram_gb": "12", "battery_hours": "4", "storage_gb": ""})
+        services.update_line(
+            admin,
+            draft.id,
+            line.id,
+            description="Same as our Lenovo 100e fleet",
+            spec={**laptop_form, "ram_gb": "12", "battery_hours": "4", "storage_gb": ""},
+        )
     assert {problem.field: problem.message for problem in refused.value.problems} == {
         "description": BRAND_MESSAGE,
         "spec_ram_gb": "Memory (RAM) must be one of: 4, 8, 16.",
@@ -65,9 +87,14 @@ def test_or_equal_wording_passes_the_brand_check(admin, draft, laptop_form):
 def test_the_line_form_shows_each_error_next_to_its_field(log_in, admin, draft, seen, laptop_form):
     line = laptop_line(draft)
     prefix = f"line{line.id}"
-    response = log_in(admin).post(f"/admin/rfps/{draft.id}/lines/{line.id}", data={
-        **{f"{prefix}-spec_{key}": value for key, value in laptop_form.items()},
-        f"{prefix}-spec_battery_hours": "7.5", f"{prefix}-description": "Same as our Lenovo 100e fleet"})
+    response = log_in(admin).post(
+        f"/admin/rfps/{draft.id}/lines/{line.id}",
+        data={
+            **{f"{prefix}-spec_{key}": value for key, value in laptop_form.items()},
+            f"{prefix}-spec_battery_hours": "7.5",
+            f"{prefix}-description": "Same as our Lenovo 100e fleet",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     battery_field = html.split(f'id="{prefix}-spec_battery_hours"', 1)[1].split("</div>", 2)
@@ -80,9 +107,15 @@ def test_the_line_form_shows_each_error_next_to_its_field(log_in, admin, draft, 
 def test_the_line_form_saves(log_in, admin, draft, seen, laptop_form):
     line = laptop_line(draft)
     prefix = f"line{line.id}"
-    response = log_in(admin).post(f"/admin/rfps/{draft.id}/lines/{line.id}", data={
-        **{f"{prefix}-spec_{key}": value for key, value in laptop_form.items()},
-        f"{prefix}-spec_rugged_drop_cm": "76", f"{prefix}-description": "Rugged laptop"}, follow_redirects=True)
+    response = log_in(admin).post(
+        f"/admin/rfps/{draft.id}/lines/{line.id}",
+        data={
+            **{f"{prefix}-spec_{key}": value for key, value in laptop_form.items()},
+            f"{prefix}-spec_rugged_drop_cm": "76",
+            f"{prefix}-description": "Rugged laptop",
+        },
+        follow_redirects=True,
+    )
     assert f"Line {line.line_no} is saved." in seen(response)
     assert "Drop-tested height: at least 76 cm" in seen(response)
 
@@ -93,14 +126,21 @@ def test_the_commitment_window_needs_complete_specs(admin, draft):
     assert str(refused.value) == (
         "Complete every line's specification first: Line 1: Storage is required. "
         "Line 1: Battery life (manufacturer-rated) is required. "
-        "Line 1: Warranty with accidental damage protection is required.")
+        "Line 1: Warranty with accidental damage protection is required."
+    )
 
 
 def test_a_complete_line_s_editor_is_collapsed_and_an_incomplete_one_open(log_in, admin, draft, complete_specs):
     html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
-    assert re.search(r'<details class="border-top pt-2" id="line-1-editor" open>\s*<summary>Edit line 1\'s '
-                     r'specification \(\d+ to complete\)</summary>', html)
+    assert re.search(
+        r'<details class="border-top pt-2" id="line-1-editor" open>\s*<summary>Edit line 1\'s '
+        r"specification \(\d+ to complete\)</summary>",
+        html,
+    )
     complete_specs(draft)
     html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
-    assert re.search(r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1\'s '
-                     r'specification</summary>', html)
+    assert re.search(
+        r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1\'s '
+        r"specification</summary>",
+        html,
+    )

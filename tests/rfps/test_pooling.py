@@ -21,19 +21,24 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLineNeed, RfpStatus
 
 
 def test_needs_are_proposed_by_category_item_and_needed_by_window(needs, laptops, districts, make_need):
-    late = make_need(districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=10,
-                     needed_by=clock.today() + timedelta(days=200))
+    late = make_need(
+        districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=10, needed_by=clock.today() + timedelta(days=200)
+    )
     projector = make_need(districts["Riverside USD"], item=laptops["PROJECTOR"], quantity=5)
 
     proposals = queries.propose_pools(DemandFilter(), window_days=60)
 
     laptop_pools = [p for p in proposals if p.category_slug == "student-laptops"]
     assert [(p.window_start, p.window_end) for p in laptop_pools] == [
-        (needs["lakeview"].needed_by, needs["riverside"].needed_by), (late.needed_by, late.needed_by)]
+        (needs["lakeview"].needed_by, needs["riverside"].needed_by),
+        (late.needed_by, late.needed_by),
+    ]
     first = laptop_pools[0]
     assert first.template_key == "student-laptops"
     assert [(line.code, line.total_quantity, line.districts) for line in first.lines] == [
-        ("CHROMEBOOK-11", 25, ["Hillcrest SD"]), ("LAPTOP-14", 100, ["Lakeview SD", "Riverside USD"])]
+        ("CHROMEBOOK-11", 25, ["Hillcrest SD"]),
+        ("LAPTOP-14", 100, ["Lakeview SD", "Riverside USD"]),
+    ]
     assert (first.total_quantity, first.district_count, first.erate_eligible) == (125, 3, True)
     assert laptop_pools[1].need_ids == [late.id]
     projector_pool = next(p for p in proposals if p.category_slug == "projectors")
@@ -42,7 +47,9 @@ def test_needs_are_proposed_by_category_item_and_needed_by_window(needs, laptops
 
 
 def test_a_wider_window_pools_later_needs_together(needs, laptops, districts, make_need):
-    make_need(districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=10, needed_by=clock.today() + timedelta(days=200))
+    make_need(
+        districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=10, needed_by=clock.today() + timedelta(days=200)
+    )
     proposals = queries.propose_pools(DemandFilter(), window_days=365)
     assert [p.total_quantity for p in proposals] == [135]
 
@@ -55,16 +62,29 @@ def test_pooled_and_withdrawn_needs_are_not_proposed(draft, districts, laptops, 
 def test_creating_a_draft_pools_the_needs_line_by_line(draft, needs, admin):
     rfp = queries.rfp(draft.id)
     assert rfp.reference == f"RFP-{clock.today().year}-0001"
-    assert (rfp.status, rfp.title, rfp.template_key, rfp.tco_years) == (RfpStatus.DRAFT, "Student laptops 2026",
-                                                                        "student-laptops", 4)
+    assert (rfp.status, rfp.title, rfp.template_key, rfp.tco_years) == (
+        RfpStatus.DRAFT,
+        "Student laptops 2026",
+        "student-laptops",
+        4,
+    )
     assert rfp.erate_eligible is True  # one pooled need is E-Rate eligible
     assert [(line.line_no, line.item.code, line.quantity) for line in rfp.lines] == [
-        (1, "CHROMEBOOK-11", 25), (2, "LAPTOP-14", 100)]
+        (1, "CHROMEBOOK-11", 25),
+        (2, "LAPTOP-14", 100),
+    ]
     assert sorted((link.need.district.name, link.quantity, link.commitment) for link in rfp.lines[1].pooled_needs) == [
-        ("Lakeview SD", 40, CommitmentStatus.PROPOSED), ("Riverside USD", 60, CommitmentStatus.PROPOSED)]
+        ("Lakeview SD", 40, CommitmentStatus.PROPOSED),
+        ("Riverside USD", 60, CommitmentStatus.PROPOSED),
+    ]
     # The item's catalogue spec fills the line's spec where the template's fields accept it.
-    assert rfp.lines[1].spec == {"screen_in": "14", "ram_gb": 8, "storage_gb": 128, "battery_hours": 10,
-                                 "warranty_years": 3}
+    assert rfp.lines[1].spec == {
+        "screen_in": "14",
+        "ram_gb": 8,
+        "storage_gb": 128,
+        "battery_hours": 10,
+        "warranty_years": 3,
+    }
     assert [criterion["weight"] for criterion in rfp.terms["criteria"]] == [50, 20, 20, 10]
     assert {db.session.get(Need, need.id).status for need in needs.values()} == {NeedStatus.POOLED}
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.rfp_id == rfp.id))
@@ -73,22 +93,35 @@ def test_creating_a_draft_pools_the_needs_line_by_line(draft, needs, admin):
 
 def test_references_count_up_within_the_year(draft, admin, districts, laptops, make_need):
     need = make_need(districts["Lakeview SD"], item=laptops["PROJECTOR"], quantity=3)
-    second = services.create_rfp(admin, services.PoolInput(need.item.category_id, [need.id], "interactive-displays",
-                                                           "Projectors"))
+    second = services.create_rfp(
+        admin, services.PoolInput(need.item.category_id, [need.id], "interactive-displays", "Projectors")
+    )
     assert second.reference == f"RFP-{clock.today().year}-0002"
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"title": "  "}, "Give the RFP a title."),
-    ({"template_key": ""}, "Choose the RFP template for this category."),
-    ({"tco_years": 0}, "Total-cost-of-ownership years must be a whole number from 1 to 10."),
-    ({"need_ids": []}, "Choose at least one need to pool."),
-    ({"title": "Dell laptops"}, "“Dell” is a brand or model name: describe the performance you need instead, "
-                                "or write “Dell or equal” so that any product that performs as well can be offered."),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"title": "  "}, "Give the RFP a title."),
+        ({"template_key": ""}, "Choose the RFP template for this category."),
+        ({"tco_years": 0}, "Total-cost-of-ownership years must be a whole number from 1 to 10."),
+        ({"need_ids": []}, "Choose at least one need to pool."),
+        (
+            {"title": "Dell laptops"},
+            "“Dell” is a brand or model name: describe the performance you need instead, "
+            "or write “Dell or equal” so that any product that performs as well can be offered.",
+        ),
+    ],
+)
 def test_a_bad_pool_is_refused_and_changes_nothing(admin, needs, laptops, change, message):
-    data = {"category_id": laptops["LAPTOP-14"].category_id, "need_ids": [n.id for n in needs.values()],
-            "template_key": "student-laptops", "title": "Laptops", "tco_years": 4, **change}
+    data = {
+        "category_id": laptops["LAPTOP-14"].category_id,
+        "need_ids": [n.id for n in needs.values()],
+        "template_key": "student-laptops",
+        "title": "Laptops",
+        "tco_years": 4,
+        **change,
+    }
     with pytest.raises(Refusal) as refused:
         services.create_rfp(admin, services.PoolInput(**data))
     assert str(refused.value) == message
@@ -98,8 +131,10 @@ def test_a_bad_pool_is_refused_and_changes_nothing(admin, needs, laptops, change
 
 def test_a_need_pooled_meanwhile_cannot_be_pooled_twice(admin, draft, needs, laptops):
     with pytest.raises(Refusal) as refused:
-        services.create_rfp(admin, services.PoolInput(laptops["LAPTOP-14"].category_id, [needs["lakeview"].id],
-                                                      "student-laptops", "Again"))
+        services.create_rfp(
+            admin,
+            services.PoolInput(laptops["LAPTOP-14"].category_id, [needs["lakeview"].id], "student-laptops", "Again"),
+        )
     assert str(refused.value) == services.NEEDS_CHANGED
 
 
@@ -126,11 +161,17 @@ def test_creating_a_draft_from_the_pool_page_leaves_unticked_needs_open(log_in, 
     client = log_in(admin)
     proposal = queries.propose_pools()[0]
     prefix = f"pool-{proposal.key}"
-    response = client.post("/admin/rfps/pool?window_days=60", data={
-        f"{prefix}-pool_key": proposal.key, f"{prefix}-category_id": str(proposal.category_id),
-        f"{prefix}-need_ids": [str(needs["lakeview"].id), str(needs["riverside"].id)],
-        f"{prefix}-template_key": "student-laptops", f"{prefix}-title": "Laptops for autumn", f"{prefix}-tco_years": "5",
-    })
+    response = client.post(
+        "/admin/rfps/pool?window_days=60",
+        data={
+            f"{prefix}-pool_key": proposal.key,
+            f"{prefix}-category_id": str(proposal.category_id),
+            f"{prefix}-need_ids": [str(needs["lakeview"].id), str(needs["riverside"].id)],
+            f"{prefix}-template_key": "student-laptops",
+            f"{prefix}-title": "Laptops for autumn",
+            f"{prefix}-tco_years": "5",
+        },
+    )
     assert response.status_code == 302
     rfp = db.session.scalar(sa.select(Rfp))
     assert response.headers["Location"] == f"/admin/rfps/{rfp.id}"
@@ -145,11 +186,17 @@ def test_creating_a_draft_from_the_pool_page_leaves_unticked_needs_open(log_in, 
 def test_the_pool_page_says_what_is_wrong_next_to_the_field(log_in, admin, needs):
     proposal = queries.propose_pools()[0]
     prefix = f"pool-{proposal.key}"
-    response = log_in(admin).post("/admin/rfps/pool", data={
-        f"{prefix}-pool_key": proposal.key, f"{prefix}-category_id": str(proposal.category_id),
-        f"{prefix}-need_ids": [str(needs["lakeview"].id)], f"{prefix}-template_key": "",
-        f"{prefix}-title": "HP laptops", f"{prefix}-tco_years": "4",
-    })
+    response = log_in(admin).post(
+        "/admin/rfps/pool",
+        data={
+            f"{prefix}-pool_key": proposal.key,
+            f"{prefix}-category_id": str(proposal.category_id),
+            f"{prefix}-need_ids": [str(needs["lakeview"].id)],
+            f"{prefix}-template_key": "",
+            f"{prefix}-title": "HP laptops",
+            f"{prefix}-tco_years": "4",
+        },
+    )
     assert response.status_code == 422
     assert "“HP” is a brand or model name" in text_of(response)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rfp)) == 0
@@ -159,7 +206,9 @@ def test_dropping_a_need_opens_it_again_and_updates_the_line(admin, draft, needs
     services.drop_need(admin, draft.id, link_of(draft, needs["riverside"]))
     rfp = queries.rfp(draft.id)
     assert [(line.line_no, line.item.code, line.quantity) for line in rfp.lines] == [
-        (1, "CHROMEBOOK-11", 25), (2, "LAPTOP-14", 40)]
+        (1, "CHROMEBOOK-11", 25),
+        (2, "LAPTOP-14", 40),
+    ]
     assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.OPEN
 
 
@@ -175,8 +224,9 @@ def test_dropping_a_lines_last_need_drops_the_line_and_renumbers(admin, draft, n
 
 def test_the_drop_button_on_the_rfp_page(log_in, admin, draft, needs, link_of, seen):
     client = log_in(admin)
-    response = client.post(f"/admin/rfps/{draft.id}/needs/{link_of(draft, needs['lakeview'])}/drop",
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/rfps/{draft.id}/needs/{link_of(draft, needs['lakeview'])}/drop", follow_redirects=True
+    )
     assert "Lakeview SD's 40 × 14-inch student laptop is off the RFP and open again." in seen(response)
     assert "Line 2: LAPTOP-14 14-inch student laptop — 60 pooled" in seen(response)
 

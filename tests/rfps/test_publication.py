@@ -29,8 +29,14 @@ def ready(admin, committing, buyers, needs, link_of, frozen):
 
 
 def details(rfp, **changes) -> services.DetailsInput:
-    values = {"title": rfp.title, "tco_years": rfp.tco_years, "erate_eligible": True, "form470_number": "260012345",
-              "form470_date": date(2026, 3, 1), "weights": {}}
+    values = {
+        "title": rfp.title,
+        "tco_years": rfp.tco_years,
+        "erate_eligible": True,
+        "form470_number": "260012345",
+        "form470_date": date(2026, 3, 1),
+        "weights": {},
+    }
     return services.DetailsInput(**{**values, **changes})
 
 
@@ -55,19 +61,27 @@ def test_an_erate_bid_deadline_comes_28_days_after_the_form_470(admin, ready):
         services.publish(admin, ready.id, datetime(2026, 3, 28, 23, 59, tzinfo=UTC))
     assert str(refused.value) == (
         "Under E-Rate rules the bid deadline must be at least 28 days after the FCC Form 470 date (2026-03-01): "
-        "the earliest allowed bid deadline is 2026-03-29.")
+        "the earliest allowed bid deadline is 2026-03-29."
+    )
     rfp = services.publish(admin, ready.id, datetime(2026, 3, 29, 17, 0, tzinfo=UTC))
     assert (rfp.status, rfp.bid_deadline, rfp.published_at) == (
-        RfpStatus.OPEN, datetime(2026, 3, 29, 17, 0, tzinfo=UTC), NOW)
+        RfpStatus.OPEN,
+        datetime(2026, 3, 29, 17, 0, tzinfo=UTC),
+        NOW,
+    )
 
 
 def test_an_erate_rfp_weighs_price_most(admin, ready):
     with pytest.raises(Refusal) as refused:
         services.update_details(admin, ready.id, details(ready, weights={"price": 30, "specification": 40}))
-    assert str(refused.value) == ("Under E-Rate rules price must be the most heavily weighted criterion: price weighs 30 "
-                                  "and “Meeting or exceeding the specification” weighs 40.")
+    assert str(refused.value) == (
+        "Under E-Rate rules price must be the most heavily weighted criterion: price weighs 30 "
+        "and “Meeting or exceeding the specification” weighs 40."
+    )
     # Saved while not E-Rate, then switched on without touching the weights: publication still refuses.
-    services.update_details(admin, ready.id, details(ready, erate_eligible=False, weights={"price": 30, "specification": 40}))
+    services.update_details(
+        admin, ready.id, details(ready, erate_eligible=False, weights={"price": 30, "specification": 40})
+    )
     ready.erate_eligible = True
     with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, NOW + timedelta(days=40))
@@ -92,12 +106,25 @@ def test_publication_stores_document_version_1(admin, ready):
 
 def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin, ready, seen):
     client = log_in(admin)
-    client.post(f"/admin/rfps/{ready.id}/details", data={
-        "details-title": ready.title, "details-tco_years": "4", "details-erate_eligible": "y",
-        "details-form470_number": "260012345", "details-form470_date": "2026-03-01", "details-weight_price": "50",
-        "details-weight_specification": "20", "details-weight_warranty": "20", "details-weight_delivery": "10"})
-    response = client.post(f"/admin/rfps/{ready.id}/publish", data={
-        "publish-deadline": "2026-04-15T12:00", "publish-time_zone": "America/Chicago"}, follow_redirects=True)
+    client.post(
+        f"/admin/rfps/{ready.id}/details",
+        data={
+            "details-title": ready.title,
+            "details-tco_years": "4",
+            "details-erate_eligible": "y",
+            "details-form470_number": "260012345",
+            "details-form470_date": "2026-03-01",
+            "details-weight_price": "50",
+            "details-weight_specification": "20",
+            "details-weight_warranty": "20",
+            "details-weight_delivery": "10",
+        },
+    )
+    response = client.post(
+        f"/admin/rfps/{ready.id}/publish",
+        data={"publish-deadline": "2026-04-15T12:00", "publish-time_zone": "America/Chicago"},
+        follow_redirects=True,
+    )
     assert f"{ready.reference} is published; bids are due by 2026-04-15 17:00 UTC." in seen(response)
     db.session.expire_all()
     assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=UTC)
@@ -105,8 +132,9 @@ def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin
 
 def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admin, ready):
     services.update_details(admin, ready.id, details(ready))
-    response = log_in(admin).post(f"/admin/rfps/{ready.id}/publish", data={
-        "publish-deadline": "2026-03-20T12:00", "publish-time_zone": "UTC"})
+    response = log_in(admin).post(
+        f"/admin/rfps/{ready.id}/publish", data={"publish-deadline": "2026-03-20T12:00", "publish-time_zone": "UTC"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     field = html.split('id="publish-deadline"', 1)[1].split("</div>", 2)
@@ -114,13 +142,23 @@ def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admi
 
 
 def test_the_details_form_shows_the_price_rule(log_in, admin, ready, seen):
-    response = log_in(admin).post(f"/admin/rfps/{ready.id}/details", data={
-        "details-title": ready.title, "details-tco_years": "4", "details-erate_eligible": "y",
-        "details-weight_price": "20", "details-weight_specification": "40", "details-weight_warranty": "20",
-        "details-weight_delivery": "20"})
+    response = log_in(admin).post(
+        f"/admin/rfps/{ready.id}/details",
+        data={
+            "details-title": ready.title,
+            "details-tco_years": "4",
+            "details-erate_eligible": "y",
+            "details-weight_price": "20",
+            "details-weight_specification": "40",
+            "details-weight_warranty": "20",
+            "details-weight_delivery": "20",
+        },
+    )
     assert response.status_code == 422
-    assert ("Under E-Rate rules price must be the most heavily weighted criterion: price weighs 20 and "
-            "“Meeting or exceeding the specification” weighs 40.") in seen(response)
+    assert (
+        "Under E-Rate rules price must be the most heavily weighted criterion: price weighs 20 and "
+        "“Meeting or exceeding the specification” weighs 40."
+    ) in seen(response)
 
 
 def test_an_open_rfp_is_closed_once_its_bid_deadline_passes(published):
@@ -134,9 +172,13 @@ def test_the_bid_window_is_at_least_seven_days(admin, ready):
     services.update_details(admin, ready.id, details(ready, erate_eligible=False))
     with pytest.raises(Refusal) as refused:
         services.publish(admin, ready.id, NOW + timedelta(minutes=8))
-    assert (refused.value.field, str(refused.value)) == ("bid_deadline", (
-        "The bid deadline must be at least 7 days after publication, so that vendors have time to bid: "
-        "the earliest allowed bid deadline is 2026-03-09 15:00 UTC."))
+    assert (refused.value.field, str(refused.value)) == (
+        "bid_deadline",
+        (
+            "The bid deadline must be at least 7 days after publication, so that vendors have time to bid: "
+            "the earliest allowed bid deadline is 2026-03-09 15:00 UTC."
+        ),
+    )
     assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
     rfp = services.publish(admin, ready.id, NOW + timedelta(days=7))
     assert rfp.bid_deadline == NOW + timedelta(days=7)
@@ -146,8 +188,11 @@ def test_each_district_is_told_what_publication_did_with_its_lines(admin, ready,
     services.update_details(admin, ready.id, details(ready, erate_eligible=False))
     before = set(db.session.scalars(sa.select(OutboundEmail.id)))
     rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
-    mail = {message.to_address: message for message in db.session.scalars(sa.select(OutboundEmail))
-            if message.id not in before}
+    mail = {
+        message.to_address: message
+        for message in db.session.scalars(sa.select(OutboundEmail))
+        if message.id not in before
+    }
     lakeview, riverside = mail[buyers["Lakeview SD"].email], mail[buyers["Riverside USD"].email]
     assert lakeview.subject == f"{rfp.reference} is published"
     assert "- 40 × 14-inch student laptop: out to bid" in lakeview.body
@@ -161,15 +206,20 @@ def test_the_districts_an_rfp_buys_for_are_told_when_its_bids_are_opened(admin, 
     frozen(published.bid_deadline + timedelta(minutes=5))
     before = set(db.session.scalars(sa.select(OutboundEmail.id)))
     bid_services.open_bids(admin, published.id)
-    mail = [message for message in db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id))
-            if message.id not in before and message.subject == f"{published.reference}: bids opened"]
+    mail = [
+        message
+        for message in db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id))
+        if message.id not in before and message.subject == f"{published.reference}: bids opened"
+    ]
     assert sorted(message.to_address for message in mail) == sorted(
-        [buyers["Lakeview SD"].email, buyers["Riverside USD"].email])  # Hillcrest confirmed nothing
+        [buyers["Lakeview SD"].email, buyers["Riverside USD"].email]
+    )  # Hillcrest confirmed nothing
     assert re.search(rf"The bid tabulation is public: \S*/rfps/{published.reference}/tabulation\n", mail[0].body)
 
 
 def test_vendors_selling_the_category_in_a_region_of_its_districts_are_e_mailed_on_publication(
-        admin, ready, make_vendor_rep, make_vendor, make_region, laptops):
+    admin, ready, make_vendor_rep, make_vendor, make_region, laptops
+):
     services.update_details(admin, ready.id, details(ready, erate_eligible=False))
     category = laptops["LAPTOP-14"].category
     north, far = make_region("north"), make_region("far", "Far")
@@ -180,8 +230,12 @@ def test_vendors_selling_the_category_in_a_region_of_its_districts_are_e_mailed_
     not_selling = make_vendor_rep(make_vendor("Cable Co", regions=[north]))
     db.session.commit()
     rfp = services.publish(admin, ready.id, NOW + timedelta(days=30))
-    told = {message.to_address: message for message in db.session.scalars(
-        sa.select(OutboundEmail).where(OutboundEmail.subject == f"New RFP: {rfp.reference} {rfp.title}"))}
+    told = {
+        message.to_address: message
+        for message in db.session.scalars(
+            sa.select(OutboundEmail).where(OutboundEmail.subject == f"New RFP: {rfp.reference} {rfp.title}")
+        )
+    }
     assert set(told) == {selling.email}
     assert not {elsewhere.email, not_selling.email} & set(told)
     assert "Bids are due by 2026-04-01 15:00 UTC." in told[selling.email].body

@@ -12,8 +12,19 @@ from coop.rfps.template_library import TEMPLATE_DIR, TemplateError, load_library
 
 pytestmark = pytest.mark.no_db
 
-CATEGORIES = {"student-laptops", "tablets", "network-switches", "wireless-access-points", "firewalls",
-              "interactive-displays", "sis-licences", "mdm-licences", "cabling", "security", "staff-laptops"}
+CATEGORIES = {
+    "student-laptops",
+    "tablets",
+    "network-switches",
+    "wireless-access-points",
+    "firewalls",
+    "interactive-displays",
+    "sis-licences",
+    "mdm-licences",
+    "cabling",
+    "security",
+    "staff-laptops",
+}
 
 
 def test_every_shipped_template_loads_with_criteria_adding_up_to_100():
@@ -51,11 +62,15 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_a_broken_template_is_refused_naming_file_and_field(tmp_path):
     library = copy_library(tmp_path)
-    edit(library / "tablets.toml", 'allowed = [32, 64, 128, 256, 512]', 'allowed = []')
-    edit(library / "tablets.toml", 'weight = 55', 'weight = 50')
+    edit(library / "tablets.toml", "allowed = [32, 64, 128, 256, 512]", "allowed = []")
+    edit(library / "tablets.toml", "weight = 55", "weight = 50")
     edit(library / "cabling.toml", 'kind = "boolean"', 'kind = "yesno"')
     edit(library / "firewalls.toml", 'summary = "Next-generation firewalls', 'summary = "FortiGate firewalls')
-    edit(library / "sis-licences.toml", 'body = "Licences for {{ total_quantity }}', 'body = "Licences for {{ total_quantity }')
+    edit(
+        library / "sis-licences.toml",
+        'body = "Licences for {{ total_quantity }}',
+        'body = "Licences for {{ total_quantity }',
+    )
     with pytest.raises(TemplateError) as raised:
         load_library(library)
     assert raised.value.errors == [
@@ -70,7 +85,7 @@ def test_a_broken_template_is_refused_naming_file_and_field(tmp_path):
 
 def test_unknown_keys_and_bad_toml_are_refused(tmp_path):
     library = copy_library(tmp_path)
-    edit(library / "tablets.toml", 'version = 1', 'version = 1\ncolour = "blue"')
+    edit(library / "tablets.toml", "version = 1", 'version = 1\ncolour = "blue"')
     (library / "cabling.toml").write_text("key = \n")
     with pytest.raises(TemplateError) as raised:
         load_library(library)
@@ -78,15 +93,18 @@ def test_unknown_keys_and_bad_toml_are_refused(tmp_path):
     assert raised.value.errors[1] == "tablets.toml: colour: unknown key"
 
 
-@pytest.mark.parametrize(("text", "brands"), [
-    ("11.6-inch laptop, 8 GB RAM, 64 GB storage", []),
-    ("Dell Latitude 3140 or equal, 8 GB RAM", []),
-    ("Same as our Lenovo 100e fleet", ["Lenovo"]),
-    ("iPad 10th generation; Apple Pencil or equivalent", ["iPad"]),
-    ("managed by Jamf or approved equal", []),
-    ("We need HP. Or equal pricing", ["HP"]),
-    ("the chip vendor's HPC line", []),
-    ("uses Meraki cloud management", ["Meraki"]),
-])
+@pytest.mark.parametrize(
+    ("text", "brands"),
+    [
+        ("11.6-inch laptop, 8 GB RAM, 64 GB storage", []),
+        ("Dell Latitude 3140 or equal, 8 GB RAM", []),
+        ("Same as our Lenovo 100e fleet", ["Lenovo"]),
+        ("iPad 10th generation; Apple Pencil or equivalent", ["iPad"]),
+        ("managed by Jamf or approved equal", []),
+        ("We need HP. Or equal pricing", ["HP"]),
+        ("the chip vendor's HPC line", []),
+        ("uses Meraki cloud management", ["Meraki"]),
+    ],
+)
 def test_the_brand_check_flags_brands_unless_or_equal_follows(text, brands):
     assert [finding.brand for finding in find_brand_names(text)] == brands
