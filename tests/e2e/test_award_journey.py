@@ -29,56 +29,23 @@ import pytest
 import sqlalchemy as sa
 from e2e.browsing import alert, expect_cells, nav, sign_in
 from playwright.sync_api import Page, expect
+from support import THREE_DISTRICTS, opened_laptop_pool
 
 from coop.audit.models import AuditEvent
-from coop.bids import rules
-from coop.bids import services as bid_services
 from coop.contracts.models import AwardNotice, NoticeStatus, PurchaseOrder
 from coop.extensions import db
-from coop.rfps import queries as rfp_queries
-from coop.rfps import services as rfp_services
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
 
 pytestmark = pytest.mark.e2e
 
-LAPTOP_FORM = {
-    "screen_in": "14",
-    "ram_gb": "8",
-    "storage_gb": "128",
-    "battery_hours": "10",
-    "warranty_years": "3",
-    "rugged_drop_cm": "",
-    "touchscreen": "",
-}
-DISTRICTS = {"Lakeview SD": ("north", 60), "Riverside USD": ("south", 30), "Hillcrest SD": ("south", 20)}
+DISTRICTS = THREE_DISTRICTS
 CRITERIA = (
     "Meeting or exceeding the specification",
     "Warranty, repair turnaround and support",
     "Delivery schedule and imaging services",
 )
 REASON = "The board accepts Lakeview paying $120.00 more this year for one vendor across the pool."
-
-
-def _bid(rfp: Rfp, tiers, regions) -> rules.BidInput:
-    requirements = bid_services.queries.requirements_by_line(rfp)
-    return rules.BidInput(
-        lines=tuple(
-            rules.LineInput(
-                rfp_line_id=line.id,
-                product="Student laptop 14",
-                spec_compliance={key: "Meets it." for key, _wording in requirements[line.id]},
-                pricing_kind="all_units",
-                tiers=tuple(rules.TierInput(*tier) for tier in tiers),
-                annual_cost_per_unit="0.00",
-                capacity="",
-                min_award_quantity="",
-                region_codes=regions,
-            )
-            for line in rfp.lines
-        ),
-        discount_brackets=(),
-    )
 
 
 @pytest.fixture
@@ -108,39 +75,18 @@ def opened(now, make_region, make_district, make_user, make_vendor, make_admin, 
     )
     laptop = make_item("LAPTOP-14", category="student-laptops", name="14-inch student laptop")
     needs = {
-        name: make_need(district, item=laptop, quantity=DISTRICTS[name][1]) for name, district in districts.items()
+        buyers[name]: make_need(district, item=laptop, quantity=DISTRICTS[name][1])
+        for name, district in districts.items()
     }
-    rfp = rfp_services.create_rfp(
+    opened_rfp = opened_laptop_pool(
         admin,
-        rfp_services.PoolInput(
-            category_id=laptop.category_id,
-            need_ids=[need.id for need in needs.values()],
-            template_key="student-laptops",
-            title="Student laptops 2027",
-            tco_years=4,
-        ),
+        needs,
+        {
+            acme: ([("1", "100.00"), ("100", "90.00")], ("north", "south")),
+            birch: ([("1", "88.00")], ("north",)),
+        },
+        now,
     )
-    for line in rfp.lines:
-        rfp_services.update_line(admin, rfp.id, line.id, description=line.item.name, spec=LAPTOP_FORM)
-    rfp_services.start_commitment(admin, rfp.id, now() + timedelta(days=7))
-    rfp = rfp_queries.rfp(rfp.id)
-    for name, need in needs.items():
-        link = next(link for line in rfp.lines for link in line.pooled_needs if link.need_id == need.id)
-        rfp_services.decide_commitment(buyers[name], link.id, confirm=True)
-    now(now() + timedelta(days=7, minutes=1))
-    rfp_services.publish(admin, rfp.id, now() + timedelta(days=30))
-    rfp = rfp_queries.rfp(rfp.id)
-    bid_services.save_bid(
-        acme,
-        rfp.reference,
-        _bid(rfp, [("1", "100.00"), ("100", "90.00")], ("north", "south")),
-        revision=None,
-        submit=True,
-    )
-    bid_services.save_bid(birch, rfp.reference, _bid(rfp, [("1", "88.00")], ("north",)), revision=None, submit=True)
-    now(now() + timedelta(days=30, hours=1))
-    bid_services.open_bids(admin, rfp.id)
-    opened_rfp = rfp_queries.rfp(rfp.id)
     lakeview_id = districts["Lakeview SD"].id
     db.session.commit()  # nothing left open: on SQLite a transaction holds the write lock the live server needs
     return opened_rfp, admin, buyers["Lakeview SD"], lakeview_id, acme
