@@ -28,9 +28,9 @@ lint: $(INSTALLED)  ## ruff: the lint rules and the formatting (configured in py
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-lock: $(INSTALLED)  ## refresh requirements.lock from pyproject.toml: newest allowed versions, with their hashes
+lock: $(INSTALLED)  ## requirements.lock from pyproject.toml, with hashes; `make lock UPGRADE=--upgrade` takes newer versions
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --upgrade --extra test --generate-hashes --strip-extras --allow-unsafe \
+	$(BIN)/pip-compile --quiet $(UPGRADE) --extra test --generate-hashes --strip-extras --allow-unsafe \
 		--no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 audit: $(INSTALLED)  ## known vulnerabilities of the locked versions (needs the PyPI JSON API)

@@ -152,3 +152,39 @@ def test_no_query_module_imports_flask():
 def test_evaluation_sits_below_awards():
     # Award rounds read the evaluation (coop.evaluation.queries.evaluations_for); never the other way round.
     assert "awards" not in area_imports().get("evaluation", {})
+
+
+# Distributions the app needs at run time without importing them by name: the database driver (named in the
+# database URL), WTForms' e-mail check, the server and its log format (gunicorn.conf.py names the formatter).
+USED_WITHOUT_IMPORT = {"psycopg", "email-validator", "gunicorn", "python-json-logger"}
+
+
+def test_the_app_declares_every_distribution_it_imports_and_nothing_it_does_not():
+    import importlib.metadata
+    import re
+    import sys
+    import tomllib
+
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {
+        canonical(re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0])
+        for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    providers = importlib.metadata.packages_distributions()
+    sources = [
+        *(ROOT / "coop").rglob("*.py"),
+        *(ROOT / "pricing").rglob("*.py"),
+        *(ROOT / "migrations").rglob("*.py"),
+        ROOT / "wsgi.py",
+        ROOT / "gunicorn.conf.py",
+    ]
+    imported = (
+        {name.split(".")[0] for path in sources for name in imported_modules(path)}
+        - set(sys.stdlib_module_names)
+        - {"coop", "pricing"}
+    )
+    needed = {canonical(providers[module][0]) for module in imported}
+    assert needed - declared == set(), "imported but not declared in pyproject.toml"
+    assert declared - needed - USED_WITHOUT_IMPORT == set(), "declared but never imported"
