@@ -254,6 +254,7 @@ MATRIX: dict[str, list[Route]] = {
     "contracts.order_pdf": [
         Route("GET", "/orders/{po_number}.pdf", {**buyers_only(other_buyer=404), "vendor": ALLOWED, "admin": ALLOWED})
     ],
+    "contracts.cancel_order_line": [Route("POST", "/orders/{po_number}/lines/1/cancel", admins_only())],
     "contracts.order_csv": [
         Route("GET", "/orders/{po_number}.csv", {**buyers_only(other_buyer=404), "vendor": ALLOWED, "admin": ALLOWED})
     ],

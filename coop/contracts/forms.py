@@ -61,3 +61,16 @@ class DecisionForm(FlaskForm):
 
 class FinaliseForm(FlaskForm):
     submit = SubmitField("Make the award final and issue the purchase orders")
+
+
+class CancelLineForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is the line cancelled?",
+        validators=[
+            InputRequired(message=services.CANCEL_REASON_REQUIRED),
+            Length(max=services.MAX_TEXT, message=services.TEXT_TOO_LONG),
+        ],
+        description="Sent to the district and the vendor; the cooperative's fee on the line is credited.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Cancel the line")

@@ -138,6 +138,11 @@ class PurchaseOrder(db.Model):
         back_populates="purchase_order", order_by="PurchaseOrderLine.line_no"
     )
 
+    @property
+    def open_total_cents(self) -> int:
+        """What is still to be delivered and paid: the total less the lines cancelled since the order was issued."""
+        return self.total_cents - sum(line.total_cents for line in self.lines if line.cancelled_at is not None)
+
     __table_args__ = (sa.UniqueConstraint("contract_id", "district_id"),)
 
     def __repr__(self) -> str:
@@ -159,6 +164,11 @@ class PurchaseOrderLine(db.Model):
     cost_cents: Mapped[int] = mapped_column(sa.BigInteger)  # quantity at the unit price
     support_cost_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the bid's support over the TCO years
     discount_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # the line's part of the vendor's discount
+    # A line cancelled after the award became final (the district withdrew it, the vendor could not deliver): the
+    # award stays as it was decided; the order says the line is not to be delivered, and its fee is credited.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_reason: Mapped[str | None] = mapped_column(sa.Text)
+    cancelled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
     rfp_line: Mapped[RfpLine] = relationship()

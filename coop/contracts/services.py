@@ -70,6 +70,8 @@ NO_PROTEST_PERIOD = "No notice of intent to award of {reference} is open to prot
 PROTEST_PERIOD_OVER = "The protest period of {reference} ended at {ends_at}: protests can no longer be filed."
 GROUNDS_REQUIRED = "State the grounds of your protest."
 DECISION_REQUIRED = "Write the decision on the protest."
+CANCEL_REASON_REQUIRED = "Say why the line is cancelled: the district and the vendor are told."
+LINE_ALREADY_CANCELLED = "Line {line_no} of {number} was already cancelled on {cancelled_at}."
 ALREADY_DECIDED = "This protest was already decided ({status}) on {decided_at}."
 ALREADY_FINAL = "The award of {reference} is already final (since {finalised_at})."
 NOTICE_CANCELLED = "This notice of intent was cancelled by an upheld protest: it can never become final."
@@ -655,3 +657,76 @@ def finalise_due() -> list[DueOutcome]:
         else:
             outcomes.append(DueOutcome(reference, True, f"The award of {reference} is final."))
     return outcomes
+
+
+# --- a line of a purchase order cancelled after the award ------------------------------------------------------------
+
+
+def cancel_order_line(admin: User, number: str, line_no: int, reason: str | None) -> PurchaseOrderLine:
+    """Cancel one line of a purchase order of a final award: the district withdrew it, or the vendor cannot deliver.
+
+    The award stays as it was decided (final awards never change); the order says the line is cancelled and why,
+    the district and the vendor are told, and the cooperative's fee on the line is credited to the vendor (after
+    this transaction: billing commits and calls Stripe itself).
+
+    Raises
+    ------
+    LookupError
+        No such order or line.
+    Refusal
+        No reason, or the line is already cancelled.
+    """
+    _require_admin(admin)
+    text = _text(reason, "reason", CANCEL_REASON_REQUIRED)
+    with unit_of_work():
+        order = db.session.scalar(
+            sa.select(PurchaseOrder)
+            .where(PurchaseOrder.number == number)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        line = None if order is None else next((line for line in order.lines if line.line_no == line_no), None)
+        if line is None:
+            raise LookupError((number, line_no))
+        if line.cancelled_at is not None:
+            raise Refusal(
+                LINE_ALREADY_CANCELLED.format(
+                    line_no=line_no, number=number, cancelled_at=clock.format_utc(line.cancelled_at)
+                )
+            )
+        line.cancelled_at, line.cancelled_reason, line.cancelled_by_id = clock.utcnow(), text, admin.id
+        rfp = order.contract.notice.rfp
+        _record(
+            "purchase_order.line_cancelled",
+            rfp,
+            admin,
+            entity_type="purchase_order",
+            entity_id=order.id,
+            before={"line_no": line_no, "cancelled": False},
+            after={
+                "line_no": line_no,
+                "cancelled": True,
+                "reason": text,
+                "total_cents": line.total_cents,
+                "open_total_cents": order.open_total_cents,
+            },
+        )
+        subject = f"{order.number}: line {line_no} cancelled"
+        body = (
+            f"Line {line_no} of purchase order {order.number} ({line.item_name}, {line.quantity:,} units, "
+            f"{money.format_dollars(line.total_cents)}) is cancelled and is not to be delivered.\n\n"
+            f"Reason: {text}\n\nThe order's open total is now {money.format_dollars(order.open_total_cents)}.\n"
+        )
+        recipients = [
+            *rfp_queries.district_buyer_emails({order.district_id}).get(order.district_id, []),
+            *rfp_queries.vendor_recipients([order.contract.vendor_id]).get(order.contract.vendor_id, []),
+        ]
+        for address in recipients:
+            queue_email(address, subject, body)
+        award_id, line_id = line.award_id, line.id
+    send_queued()
+    try:
+        billing.credit_cancelled_award(award_id, reason=text, actor=admin)
+    except Refusal as refusal:  # no fee was invoiced on it: nothing to credit
+        log.info("order line %s cancelled without a credit note: %s", line_id, refusal.message)
+    return db.session.get(PurchaseOrderLine, line_id)

@@ -10,7 +10,7 @@ from coop.access import roles
 from coop.awards import queries as award_queries
 from coop.awards.models import AwardRound
 from coop.contracts import documents, queries, services
-from coop.contracts.forms import DecisionForm, FinaliseForm, ProtestForm, PublishForm
+from coop.contracts.forms import CancelLineForm, DecisionForm, FinaliseForm, ProtestForm, PublishForm
 from coop.contracts.models import NoticeStatus, PurchaseOrder
 from coop.errors import Refusal, show_on_form
 from coop.rfps import panels
@@ -268,8 +268,32 @@ def _order_or_404(number: str) -> PurchaseOrder:
 @bp.route("/orders/<number>")
 @roles(Role.DISTRICT_BUYER, Role.VENDOR_REP, Role.COOP_ADMIN)
 def order(number: str):
-    """One purchase order."""
-    return render_template("contracts/order.html", order=_order_or_404(number))
+    """One purchase order; administrators may cancel a line of it."""
+    return _order_page(_order_or_404(number), CancelLineForm())
+
+
+def _order_page(order: PurchaseOrder, form: CancelLineForm, *, line_no: int | None = None, status: int = 200):
+    can_cancel = current_user.role == Role.COOP_ADMIN
+    return render_template(
+        "contracts/order.html", order=order, form=form, can_cancel=can_cancel, form_line_no=line_no
+    ), status
+
+
+@bp.route("/orders/<number>/lines/<int:line_no>/cancel", methods=["POST"])
+@roles(Role.COOP_ADMIN)
+def cancel_order_line(number: str, line_no: int):
+    """Cancel one line of a purchase order, with the reason; its fee is credited to the vendor."""
+    order = _order_or_404(number)
+    form = CancelLineForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel_order_line(current_user, number, line_no, form.reason.data)
+        except Refusal as refusal:
+            show_on_form(form, refusal)
+        else:
+            flash(f"Line {line_no} of {number} is cancelled; the district and the vendor are told.", "success")
+            return redirect(url_for("contracts.order", number=number))
+    return _order_page(order, form, line_no=line_no, status=422)
 
 
 @bp.route("/orders/<number>.pdf")

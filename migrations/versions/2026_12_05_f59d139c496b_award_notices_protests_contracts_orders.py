@@ -162,7 +162,16 @@ def upgrade():
         sa.Column("cost_cents", sa.BigInteger(), nullable=False),
         sa.Column("support_cost_cents", sa.BigInteger(), nullable=False),
         sa.Column("discount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_reason", sa.Text(), nullable=True),
+        sa.Column("cancelled_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint("quantity > 0", name=op.f("ck_purchase_order_line_quantity_positive")),
+        sa.ForeignKeyConstraint(
+            ["cancelled_by_id"],
+            ["user.id"],
+            name=op.f("fk_purchase_order_line_cancelled_by_id_user"),
+            ondelete="SET NULL",
+        ),
         sa.ForeignKeyConstraint(
             ["award_id"], ["award.id"], name=op.f("fk_purchase_order_line_award_id_award"), ondelete="RESTRICT"
         ),

@@ -212,3 +212,53 @@ def test_the_public_notice_and_the_ledger_say_intent_until_the_award_is_final(
     assert f"Award — {opened_rfp.reference}" in page and "The award is final since" in page
     ledger = seen(client.get("/ledger"))
     assert "· final" in ledger and "notice of intent" not in ledger
+
+
+def test_a_cancelled_line_is_not_delivered_both_sides_are_told_and_its_fee_is_credited(
+    opened_rfp, make_round, admin, buyers, vendors, now, client, log_in, seen, mail_to
+):
+    from coop.billing.models import CreditNote, FeeSchedule, InvoiceLine
+
+    db.session.add(
+        FeeSchedule(
+            dues_bands=[],
+            admin_fee_percent=Decimal("2.00"),
+            admin_fee_min_cents=2500,
+            currency="USD",
+            payment_terms_days=30,
+            created_by_id=admin.id,
+        )
+    )
+    db.session.commit()
+    round_id = make_round(opened_rfp, shares="equal_price").id
+    notice = services.publish_round(admin, round_id, services.PublishInput(5, True, "Board approved."))
+    now(notice.protest_ends_at + timedelta(hours=2))
+    services.finalise(admin, notice.id)
+    number = f"{opened_rfp.reference}-PO-0002"  # Lakeview's 60 laptops from Acme, $5,400.00
+    fee = db.session.scalars(
+        sa.select(InvoiceLine)
+        .join(Award, Award.id == InvoiceLine.award_id)
+        .where(Award.district_id == buyers["Lakeview SD"].organisation.id)
+    ).one()
+    assert fee.amount_cents == 108_00  # 2 % of $5,400.00
+
+    with pytest.raises(Refusal) as refused:
+        services.cancel_order_line(admin, number, 1, "  ")
+    assert (refused.value.message, refused.value.field) == (services.CANCEL_REASON_REQUIRED, "reason")
+    line = services.cancel_order_line(admin, number, 1, "The district's board cut the budget before delivery.")
+    assert line.cancelled_reason == "The district's board cut the budget before delivery."
+    assert line.purchase_order.open_total_cents == 0 and line.purchase_order.total_cents == 5_400_00
+    [credit] = db.session.scalars(sa.select(CreditNote)).all()
+    assert (credit.amount_cents, credit.line.id) == (108_00, fee.id)
+    for user in (vendors["Acme"], buyers["Lakeview SD"]):
+        assert [m.subject for m in mail_to(user.email)][-1] == f"{number}: line 1 cancelled"
+    with pytest.raises(Refusal, match=f"Line 1 of {number} was already cancelled on"):
+        services.cancel_order_line(admin, number, 1, "Again.")
+    assert len(db.session.scalars(sa.select(CreditNote)).all()) == 1
+    # The award itself stays as it was decided.
+    assert db.session.get(Award, line.award_id).quantity == 60
+
+    log_in(buyers["Lakeview SD"])
+    page = seen(client.get(f"/orders/{number}"))
+    assert "Cancelled" in page and "The district's board cut the budget before delivery." in page
+    assert "Open total, without the cancelled lines $0.00" in page and "Cancel line" not in page
