@@ -14,6 +14,7 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ from flask_login import login_user
 from coop import clock, config, create_app
 from coop.accounts.models import Membership, User
 from coop.accounts.passwords import hash_password
+from coop.bids import services as bid_services
+from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket
 from coop.catalogue.models import Category, Item
 from coop.extensions import db
 from coop.needs.models import Need
@@ -227,6 +230,33 @@ def make_vendor(make_region) -> Callable[..., Vendor]:
         db.session.add(vendor)
         db.session.flush()
         return vendor
+
+    return make
+
+
+@pytest.fixture
+def make_bid(make_vendor, now) -> Callable[..., Bid]:
+    """A bid of a new vendor inserted as rows, for tests of what reads bids (the tabulation, award rounds)."""
+
+    def make(rfp: Rfp, vendor_name: str, offers: dict, *, status=BidStatus.SUBMITTED, brackets=()) -> Bid:
+        """``offers`` maps line numbers to :func:`support.offer` fields; a submitted bid gets its record."""
+        lines = {line.line_no: line for line in rfp.lines}
+        bid = Bid(
+            rfp=rfp,
+            vendor=make_vendor(vendor_name),
+            status=status,
+            submitted_at=now() - timedelta(days=1) if status == BidStatus.SUBMITTED else None,
+            lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
+            discount_brackets=[
+                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
+            ],
+        )
+        db.session.add(bid)
+        db.session.flush()
+        if status == BidStatus.SUBMITTED:
+            bid.submitted_content = bid_services.content(bid)  # what submitting records
+            db.session.flush()
+        return bid
 
     return make
 

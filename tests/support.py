@@ -9,6 +9,13 @@ from datetime import timedelta
 
 from pypdf import PdfWriter
 
+from coop.bids import queries as bid_queries
+from coop.bids import rules
+from coop.bids import services as bid_services
+from coop.bids.models import PriceTier, PricingKind
+from coop.rfps import queries as rfp_queries
+from coop.rfps import services as rfp_services
+
 
 def text_of(response) -> str:
     """A response's visible text, tags stripped and white space folded, for assertions on what a user reads."""
@@ -60,9 +67,6 @@ LAPTOP_SPEC_FORM = {
 def laptop_bid(rfp, tiers: list[tuple[str, str]], regions: tuple[str, ...]):
     """A bid on every line of ``rfp`` at all-units ``tiers`` ((min quantity, unit price) as typed), meeting every
     requirement, in ``regions``."""
-    from coop.bids import queries as bid_queries
-    from coop.bids import rules
-
     requirements = bid_queries.requirements_by_line(rfp)
     return rules.BidInput(
         lines=tuple(
@@ -89,10 +93,6 @@ def opened_laptop_pool(admin, needs: dict, bids: dict, now):
 
     Returns the opened RFP, every step through the real services.
     """
-    from coop.bids import services as bid_services
-    from coop.rfps import queries as rfp_queries
-    from coop.rfps import services as rfp_services
-
     item = next(iter(needs.values())).item
     rfp = rfp_services.create_rfp(
         admin,
@@ -119,3 +119,21 @@ def opened_laptop_pool(admin, needs: dict, bids: dict, now):
     now(now() + timedelta(days=30, hours=1))
     bid_services.open_bids(admin, rfp.id)
     return rfp_queries.rfp(rfp.id)
+
+
+# --- bids inserted as rows, for tests of what reads them -----------------------------------------------------------------
+
+
+def offer(
+    tiers, *, product="Model 14", pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0, regions=()
+) -> dict:
+    """A bid line's fields; ``tiers`` as ``[(min_quantity, unit_price_cents), ...]``."""
+    return {
+        "product": product,
+        "pricing_kind": pricing,
+        "annual_cost_per_unit_cents": support_cents,
+        "capacity": capacity,
+        "min_award_quantity": min_award,
+        "regions": list(regions),
+        "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
+    }

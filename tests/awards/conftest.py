@@ -14,37 +14,15 @@ The districts and bids (money in cents):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
+from support import offer
 
-from coop.bids import services as bid_services
-from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
+from coop.bids.models import Bid, BidStatus, PricingKind
 from coop.extensions import db
 from coop.needs.models import NeedStatus
 from coop.rfps.models import CommitmentStatus, Rfp, RfpLineNeed, RfpStatus
-
-
-def offer(tiers, *, pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0, regions=()):
-    """A bid line's fields; ``tiers`` as ``[(min_quantity, unit_price_cents), ...]``."""
-    return {
-        "product": "Model 14",
-        "pricing_kind": pricing,
-        "annual_cost_per_unit_cents": support_cents,
-        "capacity": capacity,
-        "min_award_quantity": min_award,
-        "regions": list(regions),
-        "spec_compliance": {},
-        "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
-    }
-
-
-@pytest.fixture
-def line_offer():
-    """:func:`offer`, for tests that add bids of their own."""
-    return offer
 
 
 @pytest.fixture
@@ -62,31 +40,6 @@ def admin(make_admin):
     user = make_admin()
     db.session.commit()
     return user
-
-
-@pytest.fixture
-def make_bid(make_vendor, now) -> Callable[..., Bid]:
-    def make(rfp: Rfp, vendor_name: str, offers: dict, *, status=BidStatus.SUBMITTED, brackets=()) -> Bid:
-        """A bid of a new vendor; ``offers`` maps line numbers to :func:`offer` fields; submitted ones recorded."""
-        lines = {line.line_no: line for line in rfp.lines}
-        bid = Bid(
-            rfp=rfp,
-            vendor=make_vendor(vendor_name),
-            status=status,
-            submitted_at=now() - timedelta(days=2) if status == BidStatus.SUBMITTED else None,
-            lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
-            discount_brackets=[
-                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
-            ],
-        )
-        db.session.add(bid)
-        db.session.flush()
-        if status == BidStatus.SUBMITTED:
-            bid.submitted_content = bid_services.content(bid)  # what submitting records
-            db.session.flush()
-        return bid
-
-    return make
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from support import offer
+
 from coop.awards import adapters
 from coop.bids.models import BidLine, PriceTier
 from coop.extensions import db
@@ -92,11 +94,11 @@ def test_a_bid_set_aside_by_its_evaluation_is_left_out_and_factors_reach_the_eng
     ]
 
 
-def test_offers_serve_only_regions_where_districts_buy(opened_rfp, make_bid, make_region, line_offer, north, bid_of):
+def test_offers_serve_only_regions_where_districts_buy(opened_rfp, make_bid, make_region, north, bid_of):
     acme, birch = bid_of(opened_rfp, "Acme Devices"), bid_of(opened_rfp, "Birch Computing")
     east = make_region("east", "East")
-    eastern = make_bid(opened_rfp, "Eastern Only", {1: line_offer([(1, 100_00)], regions=[east])})
-    both = make_bid(opened_rfp, "East and North", {2: line_offer([(1, 400_00)], regions=[east, north])})
+    eastern = make_bid(opened_rfp, "Eastern Only", {1: offer([(1, 100_00)], regions=[east])})
+    both = make_bid(opened_rfp, "East and North", {2: offer([(1, 400_00)], regions=[east, north])})
     document = build(opened_rfp)
     # The engine knows regions only as districts' regions: an offer for the east alone serves nobody here.
     assert [offer["id"] for offer in document["offers"]] == [

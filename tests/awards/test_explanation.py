@@ -15,11 +15,11 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import render_template
 from pypdf import PdfReader
+from support import offer
 
 from coop.awards import adapters, charts, explanation
 from coop.bids import queries as bid_queries
-from coop.bids import services
-from coop.bids.models import Bid, BidLine, BidStatus, PriceTier, PricingKind
+from coop.bids.models import PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
 from pricing import Demand, District, Item, Problem, Vendor, solve
@@ -27,20 +27,8 @@ from pricing import Demand, District, Item, Problem, Vendor, solve
 HOSTILE = "Cedar $x^2$ </svg><script>alert(1)</script> & Co"
 
 
-def _line(tiers, *, pricing=PricingKind.ALL_UNITS, capacity=None, min_award=0, regions=()):
-    return {
-        "product": "Laptop",
-        "pricing_kind": pricing,
-        "annual_cost_per_unit_cents": 0,
-        "capacity": capacity,
-        "min_award_quantity": min_award,
-        "regions": list(regions),
-        "tiers": [PriceTier(min_quantity=q, unit_price_cents=price) for q, price in tiers],
-    }
-
-
 @pytest.fixture
-def round_documents(make_rfp, make_district, make_vendor, make_region, now):
+def round_documents(make_rfp, make_district, make_bid, make_region, now):
     """An opened RFP of two lines, three bids, two districts; its problem and the engine's result as stored.
 
     Line 1: Alder (north) 70, Birch Valley (south) 50. Acme, all units, 300.00 and 280.00 from 100 units: 120 x 280
@@ -55,22 +43,11 @@ def round_documents(make_rfp, make_district, make_vendor, make_region, now):
     birch_valley = make_district("Birch Valley SD", region=south)
     lines = {line.line_no: line for line in rfp.lines}
 
-    def bid(name, offers):
-        row = Bid(
-            rfp=rfp,
-            vendor=make_vendor(name),
-            status=BidStatus.SUBMITTED,
-            submitted_at=now() - timedelta(days=2),
-            lines=[BidLine(rfp_line=lines[n], **fields) for n, fields in offers.items()],
-        )
-        db.session.add(row)
-        db.session.flush()
-        row.submitted_content = services.content(row)
-        return row
-
-    bid("Acme Devices", {1: _line([(1, 300_00), (100, 280_00)]), 2: _line([(1, 450_00)])})
-    bid(HOSTILE, {1: _line([(1, 290_00)], capacity=100, regions=[north]), 2: _line([(1, 400_00)], min_award=50)})
-    bid("Birch Computing", {1: _line([(1, 310_00), (100, 290_00)], pricing=PricingKind.INCREMENTAL)})
+    make_bid(rfp, "Acme Devices", {1: offer([(1, 300_00), (100, 280_00)]), 2: offer([(1, 450_00)])})
+    make_bid(
+        rfp, HOSTILE, {1: offer([(1, 290_00)], capacity=100, regions=[north]), 2: offer([(1, 400_00)], min_award=50)}
+    )
+    make_bid(rfp, "Birch Computing", {1: offer([(1, 310_00), (100, 290_00)], pricing=PricingKind.INCREMENTAL)})
     db.session.flush()
     versions = bid_queries.submitted_versions(rfp)
     line_no = {line.id: line.line_no for line in rfp.lines}

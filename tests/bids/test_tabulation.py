@@ -12,56 +12,16 @@ from decimal import Decimal
 import openpyxl
 import pandas as pd
 import pytest
+from support import offer
 
 from coop.awards import adapters, tabulation
-from coop.bids import services
-from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
+from coop.bids.models import BidLine, BidStatus, PricingKind
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
 from pricing import Offer, Tier
 
 CAPACITY_NOTE = "Capacity 100 < pooled quantity 120: cannot supply the whole line alone."
 MIN_AWARD_NOTE = "Minimum award 50 > pooled quantity 40: cannot be awarded on this line."
-
-
-def offer(
-    tiers, *, product="Model 14", pricing=PricingKind.ALL_UNITS, support_cents=0, capacity=None, min_award=0, regions=()
-):
-    """A bid line's fields; ``tiers`` as ``[(min_quantity, unit_price_cents), ...]``."""
-    return {
-        "product": product,
-        "pricing_kind": pricing,
-        "annual_cost_per_unit_cents": support_cents,
-        "capacity": capacity,
-        "min_award_quantity": min_award,
-        "regions": list(regions),
-        "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
-    }
-
-
-@pytest.fixture
-def make_bid(make_vendor, now):
-    def make(rfp, vendor_name, offers, *, status=BidStatus.SUBMITTED, brackets=()):
-        """A bid of a new vendor; ``offers`` maps line numbers to :func:`offer` fields."""
-        lines = {line.line_no: line for line in rfp.lines}
-        bid = Bid(
-            rfp=rfp,
-            vendor=make_vendor(vendor_name),
-            status=status,
-            submitted_at=now() - timedelta(days=1) if status == BidStatus.SUBMITTED else None,
-            lines=[BidLine(rfp_line=lines[line_no], **fields) for line_no, fields in offers.items()],
-            discount_brackets=[
-                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
-            ],
-        )
-        db.session.add(bid)
-        db.session.flush()
-        if status == BidStatus.SUBMITTED:
-            bid.submitted_content = services.content(bid)  # what submitting records
-            db.session.flush()
-        return bid
-
-    return make
 
 
 @pytest.fixture
