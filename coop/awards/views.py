@@ -15,6 +15,7 @@ from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.errors import Refusal, show_on_form
 from coop.money import format_dollars
 from coop.rfps import panels
+from coop.rfps.documents import pdf_response
 from coop.rfps.models import Rfp, RfpStatus
 from coop.rfps.views import public_rfp_or_404
 from coop.roles import Role
@@ -247,13 +248,8 @@ def round_explanation_pdf(rfp_id: int, number: int):
     award_round = _round_or_404(rfp, number)
     if award_round.explanation_html is None:
         abort(404)
-    return (
-        explanation.render_pdf(rfp, award_round.explanation_html),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{rfp.reference}-round-{number}-explanation.pdf"',
-        },
+    return pdf_response(
+        explanation.render_pdf(rfp, award_round.explanation_html), f"{rfp.reference}-round-{number}-explanation.pdf"
     )
 
 

@@ -14,6 +14,7 @@ from coop.contracts.forms import CancelLineForm, DecisionForm, FinaliseForm, Pro
 from coop.contracts.models import NoticeStatus, PurchaseOrder
 from coop.errors import Refusal, show_on_form
 from coop.rfps import panels
+from coop.rfps.documents import pdf_response
 from coop.rfps.models import Rfp
 from coop.roles import Role
 
@@ -301,14 +302,7 @@ def cancel_order_line(number: str, line_no: int):
 def order_pdf(number: str):
     """One purchase order as PDF."""
     order = _order_or_404(number)
-    return (
-        documents.order_pdf(order),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{documents.filename(order, "pdf")}"',
-        },
-    )
+    return pdf_response(documents.order_pdf(order), documents.filename(order, "pdf"))
 
 
 @bp.route("/orders/<number>.csv")

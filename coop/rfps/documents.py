@@ -120,6 +120,11 @@ def store_version(rfp: Rfp) -> RfpDocument:
 _PDF_BASE_URL = "https://coop.invalid/"
 
 
+def pdf_response(content: bytes, filename: str) -> tuple[bytes, int, dict[str, str]]:
+    """A view's answer that shows a PDF in the browser, saved as ``filename`` (a reference: no quoting needed)."""
+    return content, 200, {"Content-Type": "application/pdf", "Content-Disposition": f'inline; filename="{filename}"'}
+
+
 def render_pdf(html: str) -> bytes:
     """The HTML document as PDF (WeasyPrint)."""
     import weasyprint  # imported late: it loads pango, which only the PDF route needs

@@ -529,11 +529,4 @@ def document_pdf(reference: str):
     """The RFP document (latest version, or ?version=N) as PDF."""
     rfp = _public_rfp_or_404(reference)
     html, version = _document_html(rfp)
-    return (
-        documents.render_pdf(html),
-        200,
-        {
-            "Content-Type": "application/pdf",
-            "Content-Disposition": f'inline; filename="{rfp.reference}-v{version}.pdf"',
-        },
-    )
+    return documents.pdf_response(documents.render_pdf(html), f"{rfp.reference}-v{version}.pdf")
