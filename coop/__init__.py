@@ -161,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_filters(app: Flask) -> None:
     """The one way every page writes an amount of money and a moment in UTC."""
     app.add_template_filter(money.format_dollars, "dollars")
+    app.add_template_filter(money.format_unit_price, "unit_price")
     app.add_template_filter(clock.format_utc, "utc")
 
 

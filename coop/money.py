@@ -44,3 +44,15 @@ def plain_dollars(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{Decimal(cents) / 100:.2f}"
+
+
+def exact_unit_price(price: Decimal) -> Decimal:
+    """A unit price to the cent, or to the four places an incremental tier's average price may fall between cents
+    (``289.00``, ``296.4567``): how awards, orders, ledgers and their files write it."""
+    cents = price.quantize(Decimal("0.01"))
+    return cents if cents == price else price.quantize(Decimal("0.0001"))
+
+
+def format_unit_price(price: Decimal) -> str:
+    """A unit price as pages and e-mails write it: ``$1,289.00``, or ``$296.4567`` between cents."""
+    return f"${exact_unit_price(price):,}"

@@ -52,7 +52,7 @@ def order_csv(order: PurchaseOrder) -> bytes:
             line.item_code,
             line.item_name,
             line.quantity,
-            f"{line.unit_price:.2f}" if line.unit_price == round(line.unit_price, 2) else f"{line.unit_price:.4f}",
+            str(money.exact_unit_price(line.unit_price)),
             money.plain_dollars(line.cost_cents),
             money.plain_dollars(line.support_cost_cents),
             money.plain_dollars(line.discount_cents),

@@ -145,12 +145,6 @@ class Fairness:
         return concerns
 
 
-def unit_price_text(price: Decimal) -> str:
-    """A unit price as written on awards and orders: cents, or the four places an incremental average may need."""
-    places = 2 if price == price.quantize(Decimal("0.01")) else 4
-    return f"${price:,.{places}f}"
-
-
 def _cents(amount: str | None) -> int | None:
     return None if amount is None else int((Decimal(amount) * 100).to_integral_value())
 

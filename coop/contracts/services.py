@@ -230,7 +230,7 @@ def _district_recipients(rfp: Rfp, round_id: int) -> dict[int, list[str]]:
 def _award_listing(lines: list[queries.AwardLine], *, by: str) -> str:
     return "\n".join(
         f"- Line {line.line_no}, {line.item_name}: {line.quantity:,} × "
-        f"{queries.unit_price_text(line.unit_price)} = {money.format_dollars(line.cost_cents)}"
+        f"{money.format_unit_price(line.unit_price)} = {money.format_dollars(line.cost_cents)}"
         f" ({line.vendor if by == 'vendor' else line.district})"
         for line in lines
     )

@@ -40,11 +40,6 @@ def commitment_outcome(link) -> queries.Outcome | None:
     return queries.commitment_outcome(link)
 
 
-@bp.app_template_filter("unit_price")
-def unit_price_filter(price) -> str:
-    return queries.unit_price_text(price)
-
-
 # --- the fairness gate and the notice of intent -------------------------------------------------------------------------
 
 

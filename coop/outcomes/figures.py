@@ -6,7 +6,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from coop.awards.models import Award, AwardRound
-from coop.money import format_dollars
 
 CENT = Decimal("0.01")
 
@@ -35,25 +34,10 @@ def vendor_name(award: Award) -> str:
     return award.bid_line.bid.submitted_content["vendor"]
 
 
-def price_value(unit_price: Decimal) -> Decimal:
-    """A unit price as a file writes it: two decimals (``289.00``), more only where an average price falls between
-    cents (``296.4567``)."""
-    whole_cents = unit_price.quantize(CENT)
-    return whole_cents if whole_cents == unit_price else unit_price.normalize()
-
-
 def dollars_value(cents: int | None) -> Decimal | None:
     """Cents as exact dollars with two decimals for a file (``1250.00``, ``-5.00``: a number, which the export
     writer never mistakes for a formula); ``None`` (an empty cell) when unknown."""
     return None if cents is None else Decimal(cents).scaleb(-2)
-
-
-def price_dollars(unit_price: Decimal) -> str:
-    """A unit price as pages write it: ``$1,289.00``, or ``$296.4567`` between cents."""
-    whole_cents = unit_price.quantize(CENT)
-    if whole_cents == unit_price:
-        return format_dollars(int(whole_cents * 100))
-    return f"${unit_price.normalize():,f}"
 
 
 def per_student_cents(cents: int | None, enrollment: int | None) -> int | None:

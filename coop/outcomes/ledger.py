@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from coop import money
 from coop.contracts import queries as contract_queries
 from coop.outcomes import figures, queries
 
@@ -33,7 +34,7 @@ class LedgerLine:
 
     @property
     def unit_price_text(self) -> str:
-        return figures.price_dollars(self.unit_price)
+        return money.format_unit_price(self.unit_price)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from coop import money
 from coop.awards.models import Award, AwardRound
 from coop.outcomes import figures, queries
 from coop.rfps.models import Rfp
@@ -40,7 +41,7 @@ class NoticeAward:
 
     @property
     def unit_price_text(self) -> str:
-        return figures.price_dollars(self.unit_price)
+        return money.format_unit_price(self.unit_price)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def csv_rows(notice: AwardNotice) -> list[list]:
             award.district,
             award.vendor,
             award.quantity,
-            figures.price_value(award.unit_price),
+            money.exact_unit_price(award.unit_price),
             figures.dollars_value(award.cost_cents),
         ]
         for award in notice.awards
