@@ -32,10 +32,11 @@ def parse_dollars_to_cents(text: str) -> int | None:
 
 
 def format_dollars(cents: int | None) -> str:
-    """Integer cents as ``$1,250.00``; ``None`` as an empty string."""
+    """Integer cents as ``$1,250.00`` (a loss as ``-$120.00``, as accountants write it); ``None`` as an empty string."""
     if cents is None:
         return ""
-    return f"${Decimal(cents) / 100:,.2f}"
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${Decimal(abs(cents)) / 100:,.2f}"
 
 
 def plain_dollars(cents: int | None) -> str:

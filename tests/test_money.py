@@ -20,3 +20,12 @@ from coop import money
 def test_a_unit_price_keeps_its_cents_or_the_places_an_average_needs(stored, exact, written):
     assert str(money.exact_unit_price(stored)) == exact
     assert money.format_unit_price(stored) == written
+
+
+@pytest.mark.parametrize(
+    ("cents", "written"),
+    [(125_000, "$1,250.00"), (0, "$0.00"), (-12_000, "-$120.00"), (-5, "-$0.05"), (None, "")],
+)
+def test_a_loss_is_written_with_its_sign_before_the_dollar(cents, written):
+    # A district worse off than alone sees "-$120.00", as a business office writes it, never "$-120.00".
+    assert money.format_dollars(cents) == written

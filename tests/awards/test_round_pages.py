@@ -190,7 +190,7 @@ def test_rerun_and_compare_from_the_round_page(admin_client, admin, opened_rfp, 
     services.start_round(admin, opened_rfp.id, adapters.RoundOptions())
     response = admin_client.get(rounds_url(opened_rfp, "/compare?a=1&b=3"))
     page = text_of(response)
-    assert "Total, round 1 $63,658.00 Total, round 3 $60,957.00 Difference $-2,701.00" in page
+    assert "Total, round 1 $63,658.00 Total, round 3 $60,957.00 Difference -$2,701.00" in page
     assert table_rows(response, "compare-changes") == [
         "1: 11-inch student laptop Alder Acme Devices × 60 Birch Computing × 60",
         "1: 11-inch student laptop Birch Acme Devices × 50 Birch Computing × 50",
