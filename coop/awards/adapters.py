@@ -435,7 +435,8 @@ def rule_column(rule: str) -> str:
     return _RULE_COLUMNS[rule]
 
 
-def _cents_or_none(amount: str | None) -> int | None:
+def cents_or_none(amount: str | None) -> int | None:
+    """A result's decimal string in exact cents (:func:`cents`), ``None`` kept."""
     return None if amount is None else cents(Decimal(amount))
 
 
@@ -488,9 +489,9 @@ def shares_from(result: Mapping[str, Any], rule: str, names: Mapping[str, str] |
     rows = []
     for share in result["shares"]:
         equal_price = cents(Decimal(share["pooled_cost"]))
-        pooled = _cents_or_none(share.get(column))
+        pooled = cents_or_none(share.get(column))
         pooled = equal_price if pooled is None else pooled
-        standalone = _cents_or_none(share["standalone_cost"])
+        standalone = cents_or_none(share["standalone_cost"])
         rows.append(
             DistrictShare(
                 district_id=district_pk(share["district"]),

@@ -98,6 +98,12 @@ class ShareRow:
     savings_cents: int | None
     standalone_note: str
     worse_off: bool
+    ordered_cents: int  # what its purchase orders add up to: the vendors' prices for its own awards
+
+    @property
+    def adjustment_cents(self) -> int:
+        """What the district settles with the cooperative on top of its orders (negative: credited to it)."""
+        return self.pooled_cost_cents - self.ordered_cents
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,15 @@ class Fairness:
     @property
     def pooled_total_cents(self) -> int:
         return sum(row.pooled_cost_cents for row in self.rows)
+
+    @property
+    def ordered_total_cents(self) -> int:
+        return sum(row.ordered_cents for row in self.rows)
+
+    @property
+    def adjusted(self) -> bool:
+        """Whether the sharing rule moves cost between districts, away from what their orders say."""
+        return any(row.adjustment_cents for row in self.rows)
 
     @property
     def standalone_total_cents(self) -> int | None:
@@ -145,8 +160,14 @@ class Fairness:
         return concerns
 
 
-def _cents(amount: str | None) -> int | None:
-    return None if amount is None else int((Decimal(amount) * 100).to_integral_value())
+def ordered_cents_by_district(round_id: int) -> dict[int, int]:
+    """What each district's awards in the round add up to at the vendors' prices (cost + support - discount): what
+    its purchase orders will say, before any line is cancelled."""
+    total = sa.func.sum(Award.cost_cents + Award.support_cost_cents - Award.discount_cents)
+    rows = db.session.execute(
+        sa.select(Award.district_id, total).where(Award.award_round_id == round_id).group_by(Award.district_id)
+    )
+    return {district_id: int(cents) for district_id, cents in rows}
 
 
 def fairness(award_round: AwardRound) -> Fairness:
@@ -157,6 +178,7 @@ def fairness(award_round: AwardRound) -> Fairness:
         .options(joinedload(DistrictShare.district))
     ).all()
     engine_names = adapters.engine_names(award_round.problem, award_round.rfp) if award_round.problem else {}
+    ordered = ordered_cents_by_district(award_round.id)
     result = award_round.result or {}
     engine_worse_off = {engine_names.get(engine_id, engine_id) for engine_id in result.get("worse_off", [])}
     rows = sorted(
@@ -170,6 +192,7 @@ def fairness(award_round: AwardRound) -> Fairness:
                 share.standalone_note,
                 share.district.name in engine_worse_off
                 or (share.savings_cents is not None and share.savings_cents < 0),
+                ordered.get(share.district_id, 0),
             )
             for share in shares
         ),
@@ -184,8 +207,8 @@ def fairness(award_round: AwardRound) -> Fairness:
             checked=True,
             blocked=bool(core["blocked"]),
             coalition=tuple(sorted(engine_names.get(engine_id, engine_id) for engine_id in core["coalition"])),
-            gain_cents=_cents(core["gain"]),
-            gain_bound_cents=_cents(core.get("gain_bound")),
+            gain_cents=adapters.cents_or_none(core["gain"]),
+            gain_bound_cents=adapters.cents_or_none(core.get("gain_bound")),
         )
     return Fairness(rows, worse_off, core_view)
 

@@ -51,6 +51,13 @@ class LedgerRound:
     savings_cents: int | None
     standalone_note: str
     final: bool  # the award is final; otherwise a notice of intent in its protest period
+    ordered_cents: int  # what its awards' purchase orders add up to at the vendors' prices
+
+    @property
+    def adjustment_cents(self) -> int:
+        """The fair-share adjustment the district settles with the cooperative (negative: credited to it): its share
+        under the round's rule less what its orders pay the vendors."""
+        return self.pooled_cost_cents - self.ordered_cents
 
     @property
     def rule_label(self) -> str:
@@ -137,6 +144,7 @@ def ledger_for(district_id: int) -> Ledger:
         raise LookupError(district_id)
     shares = queries.district_shares(district_id)
     lines: dict[int, list[LedgerLine]] = {}
+    ordered: dict[int, int] = {}
     for award in queries.district_awards(district_id, [share.award_round_id for share in shares]):
         lines.setdefault(award.award_round_id, []).append(
             LedgerLine(
@@ -148,6 +156,9 @@ def ledger_for(district_id: int) -> Ledger:
                 unit_price=award.unit_price,
                 cost_cents=award.cost_cents,
             )
+        )
+        ordered[award.award_round_id] = (
+            ordered.get(award.award_round_id, 0) + award.cost_cents + award.support_cost_cents - award.discount_cents
         )
     rounds = tuple(
         LedgerRound(
@@ -161,6 +172,7 @@ def ledger_for(district_id: int) -> Ledger:
             savings_cents=share.savings_cents if share.standalone_cost_cents is not None else None,
             standalone_note=share.standalone_note or "",
             final=contract_queries.is_final(share.award_round),
+            ordered_cents=ordered.get(share.award_round_id, 0),
         )
         for share in shares
     )

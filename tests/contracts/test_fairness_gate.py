@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import text_of
 
 from coop import clock
 from coop.audit.models import AuditEvent
@@ -44,6 +45,27 @@ def test_the_gate_shows_every_share_who_is_worse_off_and_the_core_check(opened_r
         "Worse off than buying alone: Lakeview SD.",
         "Lakeview SD would pay $120.00 less by leaving the pool.",
     ]
+
+
+def test_the_gate_shows_what_each_district_settles_when_the_rule_moves_cost(
+    client, log_in, opened_rfp, make_round, admin
+):
+    # The capped equal price keeps Lakeview at its $5,280.00 alone; its orders at the vendors' prices say $5,400.00,
+    # and the $120.00 is carried by the districts that save, in proportion to their savings (200 : 300).
+    award_round = make_round(opened_rfp)
+    gate = queries.fairness(award_round)
+    assert [(row.district, row.pooled_cost_cents, row.ordered_cents, row.adjustment_cents) for row in gate.rows] == [
+        ("Hillcrest SD", 1_848_00, 1_800_00, 48_00),
+        ("Lakeview SD", 5_280_00, 5_400_00, -120_00),
+        ("Riverside USD", 2_772_00, 2_700_00, 72_00),
+    ]
+    assert gate.adjusted and gate.ordered_total_cents == gate.pooled_total_cents
+    log_in(admin)
+    page = text_of(client.get(f"/admin/rounds/{award_round.id}/gate"))
+    assert "Lakeview SD $5,280.00 $5,400.00 -$120.00 $5,280.00 $0.00 No" in page
+    assert "settles the fair-share adjustment with the cooperative" in page
+    # Under the equal price each district pays what its orders say: no adjustment columns.
+    assert not queries.fairness(make_round(opened_rfp, shares="equal_price")).adjusted
 
 
 def test_a_fair_round_is_published_without_confirmation(opened_rfp, make_round, admin, now):

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
 from coop.awards import adapters
-from coop.awards.models import Award, AwardRound, AwardRoundStatus, DistrictShare
+from coop.awards.models import AwardRound, AwardRoundStatus, DistrictShare
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidLine, BidStatus, PriceTier
 from coop.extensions import db
@@ -87,10 +86,6 @@ def _problem(rfp: Rfp, demands: dict[District, tuple[int, int]], bids: list[Bid]
     )
 
 
-def _cents(amount: Decimal | None) -> int | None:
-    return None if amount is None else adapters.cents(amount)
-
-
 @pytest.fixture
 def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
     """``publish_rfp({district: (line 1 quantity, line 2 quantity)}, published_at=..., named=(district, ...))``: an
@@ -136,11 +131,9 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
             _bid(rfp, birch, {2: {"tiers": [(1, 480_00)]}}),
         ]
         rfp.status, rfp.opened_at = RfpStatus.AWARDED, published_at - timedelta(days=19)
-        result = solve(_problem(rfp, demands, bids), time_limit_s=30, shares=RULE)
+        problem = _problem(rfp, demands, bids)
+        result = solve(problem, time_limit_s=30, shares=RULE)
         assert result.status == "optimal", result.message
-        districts = {f"D{district.id}": district for district in demands}
-        lines = {adapters.item_id(line): line for line in rfp.lines}
-        bid_lines = {adapters.offer_id(bid, bid_line.rfp_line): bid_line for bid in bids for bid_line in bid.lines}
         award_round = AwardRound(
             rfp=rfp,
             status=AwardRoundStatus.PUBLISHED,
@@ -151,28 +144,11 @@ def publish_rfp(make_rfp, make_need, bidders) -> Callable[..., Published]:
             gap=result.gap,
             solved_at=published_at - timedelta(hours=1),
             published_at=published_at,
-            awards=[
-                Award(
-                    rfp_line=lines[award.item],
-                    district=districts[award.district],
-                    vendor=bid_lines[award.offer].bid.vendor,
-                    bid_line=bid_lines[award.offer],
-                    quantity=award.quantity,
-                    unit_price=award.unit_price,
-                    cost_cents=adapters.cents(award.cost),
-                )
-                for award in result.awards
-            ],
-            shares=[
-                DistrictShare(
-                    district=districts[share.district],
-                    pooled_cost_cents=_cents(share.pooled_cost),
-                    standalone_cost_cents=_cents(share.standalone_cost),
-                    savings_cents=_cents(share.savings),
-                    standalone_note=share.standalone_reason or "",
-                )
-                for share in result.shares
-            ],
+            # Stored as the app's rounds store them.
+            awards=adapters.awards_from(result.to_dict(), rfp),
+            shares=adapters.shares_from(
+                result.to_dict(), RULE, adapters.engine_names(adapters.problem_document(problem), rfp)
+            ),
         )
         db.session.add(award_round)
         db.session.flush()

@@ -15,7 +15,11 @@ from coop.outcomes.figures import per_student_cents
 MARCH = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
 HEADER = "rfp,title,published_at,rule,pooled_cost,standalone_cost,savings,standalone_note"
-MINIMUM_NOTE = "L1: the minimum award quantities of the offers serving it cannot be reached: B{bid}-L1 (50)"
+# As the app stores it: the engine's reason with its ids in words.
+MINIMUM_NOTE = (
+    "Line 1: 11-inch student laptop: the minimum award quantities of the offers serving it cannot be reached: "
+    "Acme Devices's offer on line 1 (50)"
+)
 
 
 @pytest.fixture
@@ -102,6 +106,26 @@ def test_the_district_reads_its_ledger(client, log_in, make_buyer, rounds, distr
     assert f'href="/rfps/{first.rfp.reference}/award"' in html
 
 
+def test_a_share_that_differs_from_the_orders_shows_the_fair_share_adjustment(
+    client, log_in, make_buyer, rounds, districts
+):
+    first, *_ = rounds
+    # As a sharing rule does when it caps a district at its standalone cost: $100.00 of Lakeside's orders carried by
+    # Cedar Falls, the shares still adding up to the round's total.
+    first.shares["Lakeside Unified"].pooled_cost_cents -= 100_00
+    first.shares["Cedar Falls"].pooled_cost_cents += 100_00
+    db.session.flush()
+    entry = ledger.ledger_for(districts["Lakeside Unified"].id).rounds[0]
+    assert (entry.pooled_cost_cents, entry.ordered_cents, entry.adjustment_cents) == (43_950_00, 44_050_00, -100_00)
+    text = text_of(log_in(make_buyer(districts["Lakeside Unified"])).get("/ledger"))
+    assert "Paid to the vendors $44,050.00 (the purchase orders)" in text
+    assert "Fair-share adjustment -$100.00: credited to Lakeside Unified by the cooperative" in text
+    cedar = ledger.ledger_for(districts["Cedar Falls"].id).rounds[0]
+    assert cedar.adjustment_cents == 100_00
+    # A district whose share is what its orders say reads no adjustment.
+    assert "Fair-share adjustment" not in text_of(log_in(make_buyer(districts["Pine Hollow SD"])).get("/ledger"))
+
+
 def test_an_unknown_standalone_cost_is_said_and_left_out_of_the_totals(
     client, log_in, make_buyer, rounds, districts, table_rows
 ):
@@ -109,7 +133,7 @@ def test_an_unknown_standalone_cost_is_said_and_left_out_of_the_totals(
     share = first.shares["Pine Hollow SD"]
     assert share.standalone_cost_cents is None
     response = log_in(make_buyer(districts["Pine Hollow SD"])).get("/ledger")
-    note = MINIMUM_NOTE.format(bid=first.award_round.awards[0].bid_line.bid_id)
+    note = MINIMUM_NOTE
     assert share.standalone_note == note
     assert table_rows(response, "ledger-summary") == [
         f"{first.rfp.reference} Student laptops 2026 2026-03-02 15:30 UTC Equal price, capped at the standalone cost "
@@ -142,7 +166,7 @@ def test_the_csv_file_leaves_an_unknown_standalone_cost_empty_with_the_reason(
     client, log_in, make_buyer, rounds, districts
 ):
     first, *_ = rounds
-    note = MINIMUM_NOTE.format(bid=first.award_round.awards[0].bid_line.bid_id)
+    note = MINIMUM_NOTE
     response = log_in(make_buyer(districts["Pine Hollow SD"])).get("/ledger.csv")
     assert csv_lines(response) == [
         HEADER,
