@@ -422,7 +422,8 @@ def test_a_file_that_is_not_a_spreadsheet_too_large_empty_or_unreadable_is_refus
     assert rejected(rfp, requirements, "bid.pdf", b"%PDF-1.7") == [
         (
             "",
-            '"bid.pdf" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+            '"bid.pdf" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+            "OpenDocument Spreadsheet (.ods) and upload it again.",
         )
     ]
     assert rejected(rfp, requirements, "bid.csv", b"x" * 2049, max_bytes=2048) == [
