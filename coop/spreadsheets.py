@@ -482,8 +482,9 @@ def _ods_rows(events: Iterator, table: Element, budget: _CellBudget, max_rows: i
             else:
                 filled_rows += 1
                 yield from ([] for _ in range(blank_rows))  # read_rows stops these at max_rows
-                for _ in range(repeat):
-                    budget.spend(len(row))
+                for copy in range(repeat):
+                    if copy:  # the first was spent cell by cell
+                        budget.spend(len(row))
                     yield row
                 blank_rows = 0
             row, blank_cells = [], 0

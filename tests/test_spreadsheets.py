@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date, datetime
 
+import bombs
 import pytest
 
 from coop import spreadsheets
@@ -67,4 +69,167 @@ def test_a_csv_row_is_read_only_so_long_even_across_quoted_line_breaks():
         next(rows)
     assert str(refused.value) == (
         'Row 3 of "notes.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.'
+    )
+
+
+# -- ODS --------------------------------------------------------------------------------------------------------------
+
+ODS_LIMITS = spreadsheets.ArchiveLimits(
+    max_parts=5, max_part_bytes=1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100
+)
+UNREADABLE_ODS = (
+    '"book.ods" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, and upload it '
+    "again."
+)
+
+
+def sheet(name: str, rows: str) -> str:
+    return f'<table:table table:name="{name}">{rows}</table:table>'
+
+
+def values(content: bytes, max_rows: int = 100) -> dict[str, list[list]]:
+    book = spreadsheets.read_ods("book.ods", content, ODS_LIMITS, max_rows)
+    return {name: [[(cell.value, cell.number_format) for cell in row] for row in rows] for name, rows in book.items()}
+
+
+def ods_refusal(content: bytes, max_rows: int = 100) -> str:
+    with pytest.raises(spreadsheets.Unreadable) as refused:
+        spreadsheets.read_ods("book.ods", content, ODS_LIMITS, max_rows)
+    return str(refused.value)
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("filename", ["book.ods", "book.xlsx", "book.csv"])
+def test_an_ods_file_is_known_by_its_media_type_whatever_its_name(filename):
+    assert spreadsheets.file_kind(filename, bombs.ods(sheet("Needs", bombs.ods_row("x")))) == "ods"
+    assert spreadsheets.file_kind(filename, archive({"[Content_Types].xml": b"<Types/>"})) == "xlsx"
+
+
+@pytest.mark.no_db
+def test_a_file_named_ods_that_is_no_archive_is_refused_as_an_ods():
+    with pytest.raises(spreadsheets.Unreadable) as refused:
+        spreadsheets.file_kind("book.ods", b"item_code,quantity\r\n")
+    assert str(refused.value) == UNREADABLE_ODS
+
+
+@pytest.mark.no_db
+def test_ods_cells_read_as_their_types_say_and_repeats_are_written_out():
+    rows = (
+        bombs.ods_row("code", "quantity")
+        + '<table:table-row table:number-rows-repeated="2"/>'  # blank rows between filled ones count
+        + "<table:table-row>"
+        '<table:table-cell office:value-type="float" office:value="40"/>'
+        '<table:table-cell office:value-type="float" office:value="12.5" table:number-columns-repeated="2"/>'
+        '<table:table-cell table:number-columns-repeated="3"/>'
+        '<table:table-cell office:value-type="percentage" office:value="0.025"/>'
+        '<table:table-cell office:value-type="currency" office:currency="USD" office:value="-1250.5"/>'
+        '<table:table-cell office:value-type="date" office:date-value="2039-08-15"/>'
+        '<table:table-cell office:value-type="date" office:date-value="2039-08-15T09:30:00"/>'
+        '<table:table-cell office:value-type="boolean" office:boolean-value="true"/>'
+        '<table:covered-table-cell table:number-columns-repeated="1020"/>'
+        "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="2"><table:table-cell office:value-type="string">'
+        '<text:p>a<text:s text:c="3"/>b<text:span>c<text:tab/>d</text:span><text:line-break/>e</text:p>'
+        "<text:p>f</text:p><office:annotation><text:p>a comment</text:p></office:annotation>"
+        "</table:table-cell></table:table-row>"
+        # LibreOffice repeats a blank row to the end of the sheet, and blank cells to its right edge.
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    assert values(bombs.ods(sheet("Needs", rows) + sheet("Empty", ""))) == {
+        "Needs": [
+            [("code", ""), ("quantity", "")],
+            [],
+            [],
+            [
+                (40, ""),
+                (12.5, ""),
+                (12.5, ""),
+                (None, ""),
+                (None, ""),
+                (None, ""),
+                (0.025, "0%"),
+                (-1250.5, ""),
+                (date(2039, 8, 15), ""),
+                (datetime(2039, 8, 15, 9, 30), ""),
+                (True, ""),
+            ],
+            [("a   bc\td\ne\nf", "")],
+            [("a   bc\td\ne\nf", "")],
+        ],
+        "Empty": [],
+    }
+
+
+@pytest.mark.no_db
+def test_an_ods_sheet_longer_than_the_rows_read_is_refused_naming_the_sheet():
+    content = bombs.ods(sheet("Items", bombs.ods_row("x", repeat=3)) + sheet("Needs", bombs.ods_row("x", repeat=4)))
+    assert [len(rows) for rows in values(content, max_rows=4).values()] == [3, 4]
+    with pytest.raises(spreadsheets.TooManyRows) as refused:
+        values(content, max_rows=3)
+    assert (refused.value.sheet, refused.value.filled_rows) == ("Needs", 4)
+    # Row elements are counted as they stream by, however many rows they say they are.
+    blank_elements = bombs.ods(sheet("Needs", "<table:table-row/>" * 5 + bombs.ods_row("x")))
+    with pytest.raises(spreadsheets.TooManyRows):
+        values(blank_elements, max_rows=4)
+
+
+@pytest.mark.no_db
+def test_an_ods_file_whose_cells_would_write_out_beyond_the_limits_is_refused_before():
+    repeats_too_much = (
+        '"book.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
+        "after your data, or save it as CSV, and upload it again."
+    )
+    # 1 MB allows 52,428 cells of 20 bytes, as an XLSX sheet part of 1 MB would hold at most.
+    cells = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="{}"/>'
+    assert (
+        len(values(bombs.ods(sheet("S", f"<table:table-row>{cells.format(52_428)}</table:table-row>")))["S"][0])
+        == 52_428
+    )
+    assert ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{cells.format(52_429)}</table:table-row>"))) == (
+        repeats_too_much
+    )
+    copies = '<table:table-row table:number-rows-repeated="{}">' + cells.format(10_000) + "</table:table-row>"
+    assert len(values(bombs.ods(sheet("S", copies.format(5))))["S"]) == 5
+    assert ods_refusal(bombs.ods(sheet("S", copies.format(6)))) == repeats_too_much
+    spaces = '<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/>x</text:p></table:table-cell>'
+    assert ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{spaces}</table:table-row>"))) == repeats_too_much
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(
+    "content",
+    [
+        bombs.ods_entities("Needs", ["item_code"]),
+        bombs.ods(sheet("S", bombs.ods_row("x")), doctype='<!DOCTYPE x SYSTEM "file:///etc/passwd">'),
+        bombs.ods(sheet("S", '<table:table-row table:number-rows-repeated="0"/>')),
+        bombs.ods(
+            sheet(
+                "S",
+                '<table:table-row><table:table-cell office:value-type="float" office:value="lots"/></table:table-row>',
+            )
+        ),
+        bombs.ods(sheet("S", "<table:table-row>")),
+        bombs.ods(""),
+        archive({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}, compression=zipfile.ZIP_STORED),
+    ],
+    ids=[
+        "entities",
+        "external DTD",
+        "zero repeats",
+        "a number that is none",
+        "not well-formed",
+        "no sheet",
+        "no content",
+    ],
+)
+def test_an_ods_file_that_cannot_be_read_says_so(content):
+    assert ods_refusal(content) == UNREADABLE_ODS
+
+
+@pytest.mark.no_db
+def test_an_ods_archive_is_held_to_the_archive_limits():
+    assert ods_refusal(bombs.ods(sheet("S", bombs.ods_row("x" * 2 * 1024 * 1024)))) == (
+        '"book.ods" unpacks to more than 1 MB. Save only the sheet to upload, without pictures or other sheets, or '
+        "save it as CSV, and upload it again."
     )

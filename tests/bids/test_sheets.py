@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -29,6 +30,8 @@ HEADER = (
     + tuple(f"meets:{key}" for key in KEYS)
 )
 REGIONS = ("north", "south")
+# Files saved by LibreOffice Calc itself (how each was made: README.md there).
+LIBREOFFICE = Path(__file__).parents[1] / "fixtures" / "libreoffice"
 LIMITS = spreadsheets.ArchiveLimits(
     max_parts=1000, max_part_bytes=32 * 1024 * 1024, max_unpacked_bytes=64 * 1024 * 1024, max_ratio=100
 )
@@ -413,6 +416,45 @@ def test_an_emptied_discounts_sheet_removes_the_discounts(rfp, requirements, bid
     reading = read(rfp, requirements, "bid.xlsx", workbook_bytes(workbook))
     assert reading.bid == replace(bid, discount_brackets=())
     assert reading.replaces_discounts
+
+
+def as_downloaded_for_the_fixtures(rfp) -> None:
+    """The item codes of the RFP the LibreOffice fixtures' bid sheets were downloaded for."""
+    for line, code in zip(sorted(rfp.lines, key=lambda line: line.line_no), ("EDUBOOK-11", "EDUBOOK-14"), strict=True):
+        line.item.code = code
+
+
+def test_a_bid_sheet_saved_as_ods_by_libreoffice_reads_back_as_the_bid_its_percent_cell_included(
+    rfp, requirements, bid
+):
+    as_downloaded_for_the_fixtures(rfp)
+    reading = read(rfp, requirements, "bid.ods", (LIBREOFFICE / "bid-sheet.ods").read_bytes())
+    # The first discount was typed as "2.5%": LibreOffice stores 0.025 in a percentage cell.
+    assert reading.bid == bid
+    assert reading.replaces_discounts
+
+
+def test_an_ods_bid_sheet_names_its_problems_by_sheet_line_and_column(rfp, requirements, bid):
+    # The fixture is another RFP's sheet here: its item codes are not this RFP's.
+    assert rejected(rfp, requirements, "bid.ods", (LIBREOFFICE / "bid-sheet.ods").read_bytes()) == [
+        (
+            'Bid sheet line 2, column "item_code"',
+            f'Line 1 of {rfp.reference} is item {rfp.lines[0].item.code}, not "EDUBOOK-11": this row may come from '
+            "another RFP's bid sheet. Keep the read-only columns as downloaded.",
+        ),
+        (
+            'Bid sheet line 3, column "item_code"',
+            f'Line 2 of {rfp.reference} is item {rfp.lines[1].item.code}, not "EDUBOOK-14": this row may come from '
+            "another RFP's bid sheet. Keep the read-only columns as downloaded.",
+        ),
+    ]
+
+
+def test_the_csv_bid_sheet_opened_as_windows_1252_by_libreoffice_and_saved_as_xlsx_reads_back(rfp, requirements, bid):
+    as_downloaded_for_the_fixtures(rfp)
+    content = (LIBREOFFICE / "bid-sheet-bom.xlsx").read_bytes()
+    assert load(content).active["A1"].value == "ï»¿line"  # the byte-order mark, read as text
+    assert read(rfp, requirements, "bid.xlsx", content).bid == replace(bid, discount_brackets=())
 
 
 # -- problems of the file and its shape -------------------------------------------------------------------------------
