@@ -7,6 +7,7 @@ import zipfile
 from datetime import date, datetime
 
 import bombs
+import openpyxl
 import pytest
 
 from coop import spreadsheets
@@ -75,7 +76,7 @@ def test_a_csv_row_is_read_only_so_long_even_across_quoted_line_breaks():
 # -- ODS --------------------------------------------------------------------------------------------------------------
 
 ODS_LIMITS = spreadsheets.ArchiveLimits(
-    max_parts=5, max_part_bytes=1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100
+    max_parts=20, max_part_bytes=1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100
 )
 UNREADABLE_ODS = (
     '"book.ods" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, and upload it '
@@ -232,4 +233,25 @@ def test_an_ods_archive_is_held_to_the_archive_limits():
     assert ods_refusal(bombs.ods(sheet("S", bombs.ods_row("x" * 2 * 1024 * 1024)))) == (
         '"book.ods" unpacks to more than 1 MB. Save only the sheet to upload, without pictures or other sheets, or '
         "save it as CSV, and upload it again."
+    )
+
+
+@pytest.mark.no_db
+def test_an_xlsx_sheet_declaring_entities_is_refused_unread():
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["item_code", "quantity"])
+    saved = io.BytesIO()
+    workbook.save(saved)
+    with zipfile.ZipFile(saved) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    entities = '<!ENTITY a0 "laugh">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
+    sheet = parts["xl/worksheets/sheet1.xml"].decode().replace("item_code", "&a9;")
+    parts["xl/worksheets/sheet1.xml"] = f"<!DOCTYPE worksheet [{entities}]>{sheet}".encode()
+    with (
+        pytest.raises(spreadsheets.Unreadable) as refused,
+        spreadsheets.open_workbook("book.xlsx", archive(parts), ODS_LIMITS, 10),
+    ):
+        pass
+    assert str(refused.value) == (
+        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
     )
