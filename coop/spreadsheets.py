@@ -1,4 +1,5 @@
-"""Reading an uploaded spreadsheet (CSV, XLSX or ODS) as rows of text cells, and the words for a file that cannot be read.
+"""Reading an uploaded spreadsheet (CSV, XLSX or ODS) as rows of text cells, and the words for a file that cannot be
+read.
 
 Area-neutral: the needs import and the bid sheets each decide what their columns and
 rows mean and word the problems of their own content; which files are spreadsheets,
@@ -127,8 +128,8 @@ class ArchiveLimits:
 
 
 def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx", "ods"] | None:
-    """How to read the file: ``"csv"``, ``"xlsx"`` or ``"ods"``; ``None`` when it holds nothing but white space (each area
-    words an empty file by what it expects in it).
+    """How to read the file: ``"csv"``, ``"xlsx"`` or ``"ods"``; ``None`` when it holds nothing but white space
+    (each area words an empty file by what it expects in it).
 
     Raises
     ------

@@ -1,5 +1,5 @@
-"""Bid sheets: an RFP's lines as a spreadsheet (CSV or XLSX) a vendor fills offline and uploads as its bid (CSV, XLSX,
-or ODS as LibreOffice saves it).
+"""Bid sheets: an RFP's lines as a spreadsheet (CSV or XLSX) a vendor fills offline and uploads as its bid (as CSV,
+XLSX, or ODS as LibreOffice saves it).
 
 No database and no Flask here: the caller passes the RFP, its requirements
 (``queries.requirements_by_line``) and the vendor's values, and gets bytes to
