@@ -14,8 +14,8 @@ streamed and counted blank or not (:func:`read_rows`), and a CSV row may be only
 long; so a bomb is refused before it costs the server more than a few megabytes. An ODS
 file (LibreOffice's own format) is the same kind of archive, whose one XML part holds
 every sheet and may say "this row again a million times": it is streamed, with no
-DTD (so no entity expansion), repeats written out only up to what an XLSX within the
-limits could hold (:func:`read_ods`).
+DTD (so no entity expansion), repeats written out only up to what the limits allow a
+part to unpack to (:func:`read_ods`).
 """
 
 from __future__ import annotations
@@ -89,9 +89,11 @@ _MAX_VALUE_SHOWN = 40
 MAX_CSV_ROW_CHARS = 65_536
 # A part that unpacks to less than this may pack as tight as it likes: it cannot exhaust anything.
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
-# The fewest bytes an XLSX sheet part spends on a filled cell (<c r="A1"><v>1</v></c>): an ODS sheet's repeated
-# cells are written out up to what an XLSX sheet part within the limits could hold, and no further.
-_XLSX_CELL_BYTES = 20
+# What a copy of a cell written out from an ODS sheet's repeats may cost in memory once read as text: some 64 bytes
+# (its place in a row, a short string), three times that as measured under tracemalloc (tests/bombs.py). The copies
+# may cost no more than the largest part may unpack to, their text one byte a character on top; the cells the XML
+# writes once cost what an XLSX sheet's do, and the part's limit holds them.
+_COPY_BYTES = 192
 
 
 class Unreadable(ValueError):
@@ -375,20 +377,15 @@ class _RepeatsTooMuch(Exception):
     pass
 
 
-class _CellBudget:
-    """How many more cells (and characters) the sheets read may still write out: those an XLSX sheet part of
-    ``max_bytes`` could hold."""
+class _CopyBudget:
+    """How much more memory the copies of repeated cells (and spaces), written out, may cost."""
 
     def __init__(self, max_bytes: int):
         self._bytes_left = max_bytes
 
-    def spend(self, cells: int, chars_each: int = 0) -> None:
-        self._bytes_left -= cells * (_XLSX_CELL_BYTES + chars_each)
-        if self._bytes_left < 0:
-            raise _RepeatsTooMuch
-
-    def spend_chars(self, chars: int) -> None:
-        self._bytes_left -= chars
+    def spend(self, copies: int, chars: int = 0) -> None:
+        """Spend on ``copies`` more cells of ``chars`` characters in all."""
+        self._bytes_left -= copies * _COPY_BYTES + chars
         if self._bytes_left < 0:
             raise _RepeatsTooMuch
 
@@ -404,13 +401,12 @@ def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int
     ------
     Unreadable
         The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), the sheets repeat cells
-        beyond what an XLSX sheet part within them could hold, the XML declares a DTD (entities), or the file is
-        not an ODS spreadsheet.
+        beyond what a part may unpack to, the XML declares a DTD (entities), or the file is not an ODS spreadsheet.
     TooManyRows
         A sheet has more than ``max_rows`` rows (or row elements), blank ones included; ``sheet`` names it.
     """
     check_archive(filename, content, limits, UNREADABLE_ODS)
-    budget = _CellBudget(limits.max_part_bytes)
+    budget = _CopyBudget(limits.max_part_bytes)
     sheets: dict[str, list[list[Cell]]] = {}
     # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
     try:
@@ -445,7 +441,7 @@ def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int
     return sheets
 
 
-def _ods_rows(events: Iterator, table: Element, budget: _CellBudget, max_rows: int) -> Iterator[list[Cell]]:
+def _ods_rows(events: Iterator, table: Element, budget: _CopyBudget, max_rows: int) -> Iterator[list[Cell]]:
     """The rows of the table whose start ``events`` have just passed, streamed up to its end.
 
     Every element read is dropped from its parent once done with (a cell's parts with the cell), so that memory
@@ -455,7 +451,7 @@ def _ods_rows(events: Iterator, table: Element, budget: _CellBudget, max_rows: i
     open_elements = [table]
     cells_in_cell = 0  # > 0 while inside a cell: its parts are read when the cell ends
     row: list[Cell] = []
-    blank_cells = blank_rows = row_elements = filled_rows = 0
+    row_chars = blank_cells = blank_elements = blank_rows = row_elements = filled_rows = 0
     for event, element in events:
         if event == "start":
             open_elements.append(element)
@@ -468,11 +464,13 @@ def _ods_rows(events: Iterator, table: Element, budget: _CellBudget, max_rows: i
             repeat = _repeat(element, "number-columns-repeated")
             if cell is _BLANK:
                 blank_cells += repeat
+                blank_elements += 1
             else:
-                budget.spend(blank_cells)
-                budget.spend(repeat, len(cell.value) if isinstance(cell.value, str) else 0)
+                chars = len(cell.value) if isinstance(cell.value, str) else 0
+                budget.spend(blank_cells - blank_elements + repeat - 1, chars * (repeat - 1))
                 row += [_BLANK] * blank_cells + [cell] * repeat
-                blank_cells = 0
+                row_chars += chars * repeat
+                blank_cells = blank_elements = 0
         elif element.tag == _TABLE_NS + "table-row" and not cells_in_cell:
             row_elements += 1
             if row_elements > max_rows:
@@ -484,11 +482,11 @@ def _ods_rows(events: Iterator, table: Element, budget: _CellBudget, max_rows: i
                 filled_rows += 1
                 yield from ([] for _ in range(blank_rows))  # read_rows stops these at max_rows
                 for copy in range(repeat):
-                    if copy:  # the first was spent cell by cell
-                        budget.spend(len(row))
+                    if copy:
+                        budget.spend(len(row), row_chars)
                     yield row
                 blank_rows = 0
-            row, blank_cells = [], 0
+            row, row_chars, blank_cells, blank_elements = [], 0, 0, 0
         elif not open_elements:  # the table's end
             table.clear()
             return
@@ -503,7 +501,7 @@ def _repeat(element: Element, attribute: str) -> int:
     return repeat
 
 
-def _ods_cell(cell: Element, budget: _CellBudget) -> Cell:
+def _ods_cell(cell: Element, budget: _CopyBudget) -> Cell:
     """A cell's typed value as its ``office:value-type`` says (ODF 1.2 part 1, section 19.387)."""
     kind = cell.get(_OFFICE_NS + "value-type")
     if kind in ("float", "currency", "percentage"):
@@ -520,13 +518,13 @@ def _ods_cell(cell: Element, budget: _CellBudget) -> Cell:
     return Cell(text) if text.strip() else _BLANK
 
 
-def _paragraph_text(element: Element, budget: _CellBudget) -> str:
+def _paragraph_text(element: Element, budget: _CopyBudget) -> str:
     """A paragraph's text, its spans and links included, its space, tab and line-break elements as characters."""
     parts = [element.text or ""]
     for child in element:
         if child.tag == _TEXT_NS + "s":
             spaces = int(child.get(_TEXT_NS + "c", "1"))
-            budget.spend_chars(spaces)  # "a million spaces here" takes a few bytes to say
+            budget.spend(0, spaces)  # "a million spaces here" takes a few bytes to say
             parts.append(" " * spaces)
         elif child.tag == _TEXT_NS + "tab":
             parts.append("\t")

@@ -181,16 +181,15 @@ def test_an_ods_file_whose_cells_would_write_out_beyond_the_limits_is_refused_be
         '"book.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
         "after your data, or save it as CSV, and upload it again."
     )
-    # 1 MB allows 52,428 cells of 20 bytes, as an XLSX sheet part of 1 MB would hold at most.
+    # A part of at most 1 MB: 5,461 copies of cells written out, at 192 bytes each.
     cells = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="{}"/>'
     assert (
-        len(values(bombs.ods(sheet("S", f"<table:table-row>{cells.format(52_428)}</table:table-row>")))["S"][0])
-        == 52_428
+        len(values(bombs.ods(sheet("S", f"<table:table-row>{cells.format(5_462)}</table:table-row>")))["S"][0]) == 5_462
     )
-    assert ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{cells.format(52_429)}</table:table-row>"))) == (
+    assert ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{cells.format(5_463)}</table:table-row>"))) == (
         repeats_too_much
     )
-    copies = '<table:table-row table:number-rows-repeated="{}">' + cells.format(10_000) + "</table:table-row>"
+    copies = '<table:table-row table:number-rows-repeated="{}">' + cells.format(1_000) + "</table:table-row>"
     assert len(values(bombs.ods(sheet("S", copies.format(5))))["S"]) == 5
     assert ods_refusal(bombs.ods(sheet("S", copies.format(6)))) == repeats_too_much
     spaces = '<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/>x</text:p></table:table-cell>'

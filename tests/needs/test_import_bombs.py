@@ -118,3 +118,31 @@ def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted
     assert table_rows(response, "problem-list") == [
         "— — The file has more than 3 needs. Import at most 3 at a time: split the file."
     ]
+
+
+def test_an_ods_file_writing_out_as_many_repeated_cells_as_allowed_costs_under_2_s_and_50_mb(
+    as_buyer, catalogue, table_rows
+):
+    # 32 MB at 192 bytes a copy: 174,762 copies of cells, here a cell on 83 columns of 2,105 rows.
+    cell = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="83"/>'
+    rows = f'<table:table-row table:number-rows-repeated="2105">{cell}</table:table-row>'
+    content = bombs.ods(f'<table:table table:name="Needs">{bombs.ods_row(*HEADER)}{rows}</table:table>')
+    request = bombs.multipart({}, "needs.ods", content)
+    cost = bombs.cost_of(lambda: as_buyer.post("/needs/import", **request))
+    print(
+        f"repeats allowed: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident "
+        f"growth {cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )
+    problems = table_rows(cost.response, "problem-list")
+    assert problems[0] == "2 — This row has 83 values but the header row names 6 columns."
+    assert cost.seconds < bombs.MAX_SECONDS
+    assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
+    assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
+    # One more row of them is refused unread.
+    more = bombs.ods(
+        f'<table:table table:name="Needs">{bombs.ods_row(*HEADER)}{rows.replace("2105", "2106")}</table:table>'
+    )
+    assert table_rows(as_buyer.post("/needs/import", **bombs.multipart({}, "needs.ods", more)), "problem-list") == [
+        '— — "needs.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and '
+        "columns after your data, or save it as CSV, and upload it again."
+    ]
