@@ -445,13 +445,14 @@ def _ods_rows(events: Iterator, table: Element, budget: _CopyBudget, max_rows: i
     """The rows of the table whose start ``events`` have just passed, streamed up to its end.
 
     Every element read is dropped from its parent once done with (a cell's parts with the cell), so that memory
-    stays flat however many elements the table holds; a table of more than ``max_rows`` row elements is refused
-    without reading on, whatever their repeats say.
+    stays flat however many elements the table holds. Blank rows are yielded only once a filled row follows them
+    (so that :func:`read_rows` counts them then); more than ``max_rows`` blank row elements in a row are refused
+    without reading on, whatever their repeats say, as an XLSX sheet's are.
     """
     open_elements = [table]
     cells_in_cell = 0  # > 0 while inside a cell: its parts are read when the cell ends
     row: list[Cell] = []
-    row_chars = blank_cells = blank_elements = blank_rows = row_elements = filled_rows = 0
+    row_chars = blank_cells = blank_elements = blank_rows = blank_row_elements = filled_rows = 0
     for event, element in events:
         if event == "start":
             open_elements.append(element)
@@ -472,14 +473,15 @@ def _ods_rows(events: Iterator, table: Element, budget: _CopyBudget, max_rows: i
                 row_chars += chars * repeat
                 blank_cells = blank_elements = 0
         elif element.tag == _TABLE_NS + "table-row" and not cells_in_cell:
-            row_elements += 1
-            if row_elements > max_rows:
-                raise TooManyRows(filled_rows + bool(row))
             repeat = _repeat(element, "number-rows-repeated")
             if not row:
                 blank_rows += repeat
+                blank_row_elements += 1
+                if blank_row_elements > max_rows:
+                    raise TooManyRows(filled_rows)
             else:
                 filled_rows += 1
+                blank_row_elements = 0
                 yield from ([] for _ in range(blank_rows))  # read_rows stops these at max_rows
                 for copy in range(repeat):
                     if copy:
