@@ -59,6 +59,7 @@ UNREADABLE_ODS = (
     '"{filename}" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, '
     "and upload it again."
 )
+TOO_MANY_SHEETS = '"{filename}" has more than {limit:,} sheets. Save only the sheet to upload, or save it as CSV, and upload it again.'
 REPEATS_TOO_MUCH = (
     '"{filename}" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
     "after your data, or save it as CSV, and upload it again."
@@ -400,10 +401,12 @@ def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int
     Raises
     ------
     Unreadable
-        The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), the sheets repeat cells
-        beyond what a part may unpack to, the XML declares a DTD (entities), or the file is not an ODS spreadsheet.
+        The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), it has more sheets than
+        ``limits.max_parts`` (an XLSX file's part per sheet), the sheets repeat cells beyond what a part may unpack
+        to, the XML declares a DTD (entities), or the file is not an ODS spreadsheet.
     TooManyRows
-        A sheet has more than ``max_rows`` rows (or row elements), blank ones included; ``sheet`` names it.
+        A sheet has more than ``max_rows`` rows (or blank row elements in a row), blank ones included; ``sheet``
+        names it.
     """
     check_archive(filename, content, limits, UNREADABLE_ODS)
     budget = _CopyBudget(limits.max_part_bytes)
@@ -415,6 +418,9 @@ def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int
             open_elements: list[Element] = []
             for event, element in events:
                 if event == "start" and element.tag == _TABLE_NS + "table":
+                    # An XLSX file has a part per sheet, and so no more sheets than parts.
+                    if len(sheets) == limits.max_parts:
+                        raise Unreadable(TOO_MANY_SHEETS.format(filename=filename, limit=limits.max_parts))
                     name = element.get(_TABLE_NS + "name", "")
                     try:
                         sheets[name] = read_rows(_ods_rows(events, element, budget, max_rows), max_rows)
@@ -429,7 +435,7 @@ def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int
                 # Done with: dropped, so that memory stays flat however many elements (styles too) the part holds.
                 if open_elements:
                     open_elements[-1].remove(element)
-    except TooManyRows:
+    except (TooManyRows, Unreadable):
         raise
     except _RepeatsTooMuch as error:
         raise Unreadable(REPEATS_TOO_MUCH.format(filename=filename)) from error

@@ -231,6 +231,14 @@ def test_an_ods_file_that_cannot_be_read_says_so(content):
 
 
 @pytest.mark.no_db
+def test_an_ods_file_has_no_more_sheets_than_an_xlsx_file_may_have_parts():
+    assert len(values(bombs.ods("".join(sheet(f"S{n}", "") for n in range(20))))) == 20
+    assert ods_refusal(bombs.ods("".join(sheet(f"S{n}", "") for n in range(21)))) == (
+        '"book.ods" has more than 20 sheets. Save only the sheet to upload, or save it as CSV, and upload it again.'
+    )
+
+
+@pytest.mark.no_db
 def test_an_ods_archive_is_held_to_the_archive_limits():
     assert ods_refusal(bombs.ods(sheet("S", bombs.ods_row("x" * 2 * 1024 * 1024)))) == (
         '"book.ods" unpacks to more than 1 MB. Save only the sheet to upload, without pictures or other sheets, or '
