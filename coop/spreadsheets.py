@@ -95,6 +95,9 @@ _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 # may cost no more than the largest part may unpack to, their text one byte a character on top; the cells the XML
 # writes once cost what an XLSX sheet's do, and the part's limit holds them.
 _COPY_BYTES = 192
+# A cell's parts (paragraphs, spans, spaces) are kept until the cell ends: a cell holds no more characters than this
+# in Excel or LibreOffice, and no more parts.
+_MAX_CELL_PARTS = 32_767
 
 
 class Unreadable(ValueError):
@@ -457,12 +460,19 @@ def _ods_rows(events: Iterator, table: Element, budget: _CopyBudget, max_rows: i
     """
     open_elements = [table]
     cells_in_cell = 0  # > 0 while inside a cell: its parts are read when the cell ends
+    cell_parts = 0
     row: list[Cell] = []
     row_chars = blank_cells = blank_elements = blank_rows = blank_row_elements = filled_rows = 0
     for event, element in events:
         if event == "start":
             open_elements.append(element)
+            if cells_in_cell:  # a part of the cell open, a cell within it too
+                cell_parts += 1
+            elif element.tag in _CELL_TAGS:
+                cell_parts = 0
             cells_in_cell += element.tag in _CELL_TAGS
+            if cell_parts > _MAX_CELL_PARTS:
+                raise ValueError(f"a cell of more than {_MAX_CELL_PARTS:,} parts")
             continue
         open_elements.pop()
         if element.tag in _CELL_TAGS:

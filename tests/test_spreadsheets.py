@@ -239,6 +239,16 @@ def test_an_ods_file_has_no_more_sheets_than_an_xlsx_file_may_have_parts():
 
 
 @pytest.mark.no_db
+def test_an_ods_cell_of_more_parts_than_a_cell_holds_characters_is_refused():
+    def cell_of(paragraphs: int) -> bytes:
+        cell = f'<table:table-cell office:value-type="string">{"<text:p>x</text:p>" * paragraphs}</table:table-cell>'
+        return bombs.ods(sheet("S", f"<table:table-row>{cell}</table:table-row>"))
+
+    assert values(cell_of(32_767)) == {"S": [[("\n".join(["x"] * 32_767), "")]]}
+    assert ods_refusal(cell_of(32_768)) == UNREADABLE_ODS
+
+
+@pytest.mark.no_db
 def test_an_ods_archive_is_held_to_the_archive_limits():
     assert ods_refusal(bombs.ods(sheet("S", bombs.ods_row("x" * 2 * 1024 * 1024)))) == (
         '"book.ods" unpacks to more than 1 MB. Save only the sheet to upload, without pictures or other sheets, or '
