@@ -510,6 +510,15 @@ def test_the_xlsx_template_saved_as_ods_by_libreoffice_imports_its_needs_sheet(u
     ]
 
 
+def test_the_csv_template_opened_and_saved_as_ods_by_libreoffice_imports(upload, catalogue):
+    response = upload("needs.ods", (LIBREOFFICE / "needs-template.ods").read_bytes(), follow_redirects=True)
+    assert "Imported 2 needs from needs.ods." in text_of(response)
+    assert needs_in_order() == [
+        ("LAPTOP-14", 40, date(2039, 8, 15), 1_250_000, True, "Grades 6-8"),
+        ("AP-WIFI6", 12, date(2039, 9, 1), None, False, ""),
+    ]
+
+
 def test_an_ods_file_is_read_by_what_it_holds_whatever_its_name(upload, catalogue):
     response = upload("needs.xlsx", (LIBREOFFICE / "needs.ods").read_bytes(), follow_redirects=True)
     assert "Imported 2 needs from needs.xlsx." in text_of(response)
