@@ -9,6 +9,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import bombs
 import openpyxl
 import pytest
 
@@ -594,6 +595,27 @@ def test_a_sheet_far_longer_than_the_rfp_is_refused_at_once(rfp, requirements):
             "Bid sheet",
             f"The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded.",
         )
+    ]
+
+
+def test_an_ods_sheet_far_longer_than_the_rfp_is_refused_naming_the_sheet(rfp, requirements):
+    header = bombs.ods_row(*HEADER)
+    bid_sheet = f'<table:table table:name="Bid">{header}{bombs.ods_row("3", repeat=102)}</table:table>'
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet))[-1] == (
+        'Bid sheet line 103, column "line"',
+        f'{rfp.reference} has no line "3": keep the line numbers of the downloaded sheet.',
+    )
+    bid_sheet = bid_sheet.replace('"102"', '"103"')
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet)) == [
+        (
+            "Bid sheet",
+            f"The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded.",
+        )
+    ]
+    discounts = f'<table:table table:name="Discounts">{bombs.ods_row("min_value", "percent")}{bombs.ods_row("1", "2", repeat=103)}</table:table>'
+    bid_sheet = f'<table:table table:name="Bid">{header}</table:table>'
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet + discounts)) == [
+        ("Discounts sheet", rules.TOO_MANY_BRACKETS)
     ]
 
 
