@@ -1,8 +1,9 @@
-"""How long a district's 5,000-row needs spreadsheet takes to import, CSV and XLSX.
+"""How long a district's 5,000-row needs spreadsheet takes to import, CSV, XLSX and ODS.
 
 Runs the real service (`coop.needs.services.import_needs`) against a scratch
 database: a temporary SQLite file, or PostgreSQL when a URL is given (a schema
-of its own is created and dropped). Writes bench/results/needs_import.md.
+of its own is created and dropped). The ODS file is the CSV saved by LibreOffice
+(`soffice`), and left out where it is not installed. Writes bench/results/needs_import.md.
 
     python bench/needs_import_bench.py [--rows 5000] [--runs 3] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
@@ -14,6 +15,8 @@ import csv
 import io
 import os
 import platform
+import shutil
+import subprocess
 import tempfile
 import time
 import uuid
@@ -59,7 +62,24 @@ def spreadsheets(rows: int) -> dict[str, bytes]:
         sheet.append(record)
     xlsx = io.BytesIO()
     workbook.save(xlsx)
-    return {"needs.csv": text.getvalue().encode(), "needs.xlsx": xlsx.getvalue()}
+    files = {"needs.csv": text.getvalue().encode(), "needs.xlsx": xlsx.getvalue()}
+    if shutil.which("soffice"):
+        files["needs.ods"] = saved_by_libreoffice(files["needs.csv"])
+    return files
+
+
+def saved_by_libreoffice(csv_content: bytes) -> bytes:
+    """The CSV opened by LibreOffice (dates and numbers typed as its CSV import types them) and saved as ODS."""
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "needs.csv").write_bytes(csv_content)
+        subprocess.run(
+            ["soffice", "--headless", "--convert-to", "ods", "--outdir", folder, f"{folder}/needs.csv"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "HOME": folder},  # a profile of its own
+            timeout=300,
+        )
+        return (Path(folder) / "needs.ods").read_bytes()
 
 
 def measure(
@@ -131,6 +151,7 @@ def main() -> None:
         "",
         f"Machine: {machine()}",
         f"Command: `python bench/needs_import_bench.py --rows {args.rows} --runs {args.runs}`",
+        f"Load average (1 minute) at the start: {os.getloadavg()[0]:.2f}",
         "",
         "| database | file | fastest s | slowest s |",
         "| --- | --- | --- | --- |",

@@ -1,4 +1,5 @@
-"""Reading an uploaded spreadsheet (CSV or XLSX) as rows of text cells, and the words for a file that cannot be read.
+"""Reading an uploaded spreadsheet (CSV, XLSX or ODS) as rows of text cells, and the words for a file that cannot be
+read.
 
 Area-neutral: the needs import and the bid sheets each decide what their columns and
 rows mean and word the problems of their own content; which files are spreadsheets,
@@ -10,7 +11,11 @@ Uploads are hostile until read: a workbook is a zip archive, and a few kilobytes
 can unpack to gigabytes (one huge shared string, millions of empty rows). The archive
 is checked against :class:`ArchiveLimits` before any part of it is parsed, rows are
 streamed and counted blank or not (:func:`read_rows`), and a CSV row may be only so
-long; so a bomb is refused before it costs the server more than a few megabytes.
+long; so a bomb is refused before it costs the server more than a few megabytes. An ODS
+file (LibreOffice's own format) is the same kind of archive, whose one XML part holds
+every sheet and may say "this row again a million times": it is streamed, with no
+DTD (so no entity expansion), repeats written out only up to what the limits allow a
+part to unpack to (:func:`read_ods`).
 """
 
 from __future__ import annotations
@@ -24,21 +29,40 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
-from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 
 import openpyxl
+from defusedxml import ElementTree
 from openpyxl.workbook import Workbook
 
 from coop.exports import text_as_typed
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xlsx", ".ods")
+# A file input's accept attribute, and the words beside it: what a spreadsheet program saves, by its name.
+ACCEPT = ",".join(EXTENSIONS)
+FORMATS_TEXT = "CSV, Excel (.xlsx) or LibreOffice (.ods), as your spreadsheet program saves it."
+# ODF stores its media type first in the archive, uncompressed, as a part named "mimetype" (ODF 1.2 part 3,
+# section 3.3): its name starts 30 bytes in, after the zip local header, and its content follows.
+_ODS_SIGNATURE = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"
 
 # Messages (asserted word for word in tests/needs/test_import.py and tests/bids/test_sheets.py).
-NOT_A_SPREADSHEET = '"{filename}" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.'
+NOT_A_SPREADSHEET = (
+    '"{filename}" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+    "OpenDocument Spreadsheet (.ods) and upload it again."
+)
 UNREADABLE_XLSX = (
     '"{filename}" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+)
+UNREADABLE_ODS = (
+    '"{filename}" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, '
+    "and upload it again."
+)
+TOO_MANY_SHEETS = '"{filename}" has more than {limit:,} sheets. Save only the sheet to upload, or save it as CSV, and upload it again.'
+REPEATS_TOO_MUCH = (
+    '"{filename}" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
+    "after your data, or save it as CSV, and upload it again."
 )
 UNREADABLE_CSV = '"{filename}" could not be read as CSV text. Save it again as CSV (UTF-8) and upload it again.'
 MISSING_COLUMN = 'The header row has no "{column}" column.'
@@ -66,6 +90,14 @@ _MAX_VALUE_SHOWN = 40
 MAX_CSV_ROW_CHARS = 65_536
 # A part that unpacks to less than this may pack as tight as it likes: it cannot exhaust anything.
 _RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# What a copy of a cell written out from an ODS sheet's repeats may cost in memory once read as text: some 64 bytes
+# (its place in a row, a short string), three times that as measured under tracemalloc (tests/bombs.py). The copies
+# may cost no more than the largest part may unpack to, their text one byte a character on top; the cells the XML
+# writes once cost what an XLSX sheet's do, and the part's limit holds them.
+_COPY_BYTES = 192
+# A cell's parts (paragraphs, spans, spaces) are kept until the cell ends: a cell holds no more characters than this
+# in Excel or LibreOffice, and no more parts.
+_MAX_CELL_PARTS = 32_767
 
 
 class Unreadable(ValueError):
@@ -74,16 +106,17 @@ class Unreadable(ValueError):
 
 class TooManyRows(ValueError):
     """The sheet has more rows than the reader reads; of the rows read (the first one too many included),
-    ``filled_rows`` hold a value."""
+    ``filled_rows`` hold a value. ``sheet`` names the sheet when the reader knows it."""
 
-    def __init__(self, filled_rows: int):
+    def __init__(self, filled_rows: int, sheet: str | None = None):
         super().__init__(f"{filled_rows:,} filled rows read before the row cap")
         self.filled_rows = filled_rows
+        self.sheet = sheet
 
 
 @dataclass(frozen=True)
 class ArchiveLimits:
-    """What an XLSX file (a zip archive) may unpack to, checked before any of it is parsed."""
+    """What an XLSX or ODS file (a zip archive) may unpack to, checked before any of it is parsed."""
 
     max_parts: int
     max_part_bytes: int
@@ -100,25 +133,25 @@ class ArchiveLimits:
         )
 
 
-def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx"] | None:
-    """How to read the file: ``"csv"`` or ``"xlsx"``; ``None`` when it holds nothing but white space (each area
-    words an empty file by what it expects in it).
+def file_kind(filename: str, content: bytes) -> Literal["csv", "xlsx", "ods"] | None:
+    """How to read the file: ``"csv"``, ``"xlsx"`` or ``"ods"``; ``None`` when it holds nothing but white space
+    (each area words an empty file by what it expects in it).
 
     Raises
     ------
     Unreadable
-        The name is not a spreadsheet's, or a ``.xlsx`` name holds no workbook.
+        The name is not a spreadsheet's, or a ``.xlsx`` or ``.ods`` name holds no workbook.
     """
     extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension not in EXTENSIONS:
         raise Unreadable(NOT_A_SPREADSHEET.format(filename=filename))
     if not content.strip():
         return None
-    # The content decides, not the name: an XLSX saved with a .csv name is still read as what it is.
+    # The content decides, not the name: an XLSX saved with a .csv or .ods name is still read as what it is.
     if content.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if extension == ".xlsx":
-        raise Unreadable(UNREADABLE_XLSX.format(filename=filename))
+        return "ods" if content[30 : 30 + len(_ODS_SIGNATURE)] == _ODS_SIGNATURE else "xlsx"
+    if extension != ".csv":
+        raise Unreadable((UNREADABLE_ODS if extension == ".ods" else UNREADABLE_XLSX).format(filename=filename))
     return "csv"
 
 
@@ -211,8 +244,8 @@ def read_rows(rows: Iterable[list[str]], max_rows: int) -> list[list[str]]:
     return table
 
 
-def check_archive(filename: str, content: bytes, limits: ArchiveLimits) -> None:
-    """Refuse an XLSX file whose archive unpacks to more than ``limits`` allow, before any part is unpacked.
+def check_archive(filename: str, content: bytes, limits: ArchiveLimits, unreadable: str = UNREADABLE_XLSX) -> None:
+    """Refuse an XLSX or ODS file whose archive unpacks to more than ``limits`` allow, before any part is unpacked.
 
     The sizes checked are those the archive declares; Python's zipfile never unpacks a part beyond its declared
     size (it stops there and fails the part's checksum), so a part cannot lie its way past them.
@@ -220,14 +253,14 @@ def check_archive(filename: str, content: bytes, limits: ArchiveLimits) -> None:
     Raises
     ------
     Unreadable
-        The file is not a zip archive, or unpacks to too much.
+        The file is not a zip archive (with the ``unreadable`` message), or unpacks to too much.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
-        log.info("unreadable XLSX %r: %s", filename, error)
-        raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
+        log.info("unreadable archive %r: %s", filename, error)
+        raise Unreadable(unreadable.format(filename=filename)) from error
     if len(parts) > limits.max_parts:
         raise Unreadable(TOO_MANY_PARTS.format(filename=filename, limit=limits.max_parts))
     for part in parts:
@@ -271,7 +304,7 @@ def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[
     """The rows of the part if it is a worksheet (none if not: read no further than its first tag), counted up to
     one more than ``max_rows``, and how many of them hold a value."""
     with archive.open(name) as stream:
-        events = ElementTree.iterparse(stream, events=("start", "end"))
+        events = ElementTree.iterparse(stream, events=("start", "end"), forbid_dtd=True)
         _event, root = next(events)
         if _local_name(root) != "worksheet":
             return 0, 0
@@ -292,7 +325,7 @@ def _rows_in_sheet(archive: zipfile.ZipFile, name: str, max_rows: int) -> tuple[
         return rows, filled_rows
 
 
-def _local_name(element: ElementTree.Element) -> str:
+def _local_name(element: Element) -> str:
     return element.tag.rsplit("}", 1)[-1]
 
 
@@ -326,6 +359,199 @@ def open_workbook(filename: str, content: bytes, limits: ArchiveLimits, max_rows
         raise Unreadable(UNREADABLE_XLSX.format(filename=filename)) from error
     finally:
         workbook.close()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell of an ODS sheet, read as openpyxl reads one of an XLSX sheet: its typed value (``None`` when blank),
+    and a percent number format for a percentage (LibreOffice stores "2.5%" as 0.025, as Excel does)."""
+
+    value: str | int | float | bool | date | datetime | None
+    number_format: str = ""
+
+
+_BLANK = Cell(None)
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT_NS = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_CELL_TAGS = (_TABLE_NS + "table-cell", _TABLE_NS + "covered-table-cell")
+
+
+class _RepeatsTooMuch(Exception):
+    pass
+
+
+class _CopyBudget:
+    """How much more memory the copies of repeated cells (and spaces), written out, may cost."""
+
+    def __init__(self, max_bytes: int):
+        self._bytes_left = max_bytes
+
+    def spend(self, copies: int, chars: int = 0) -> None:
+        """Spend on ``copies`` more cells of ``chars`` characters in all."""
+        self._bytes_left -= copies * _COPY_BYTES + chars
+        if self._bytes_left < 0:
+            raise _RepeatsTooMuch
+
+
+def read_ods(filename: str, content: bytes, limits: ArchiveLimits, max_rows: int) -> dict[str, list[list[Cell]]]:
+    """Every sheet of an ODS file by name, in the file's order, as rows of cells, each read no further than
+    ``max_rows`` rows, blank ones included.
+
+    Repeated rows and cells are written out; blank rows after the last filled row of a sheet, and blank cells after
+    the last filled cell of a row, are not (LibreOffice repeats a blank row to the end of the sheet).
+
+    Raises
+    ------
+    Unreadable
+        The archive unpacks to more than ``limits`` allow (see :func:`check_archive`), it has more sheets than
+        ``limits.max_parts`` (an XLSX file's part per sheet), the sheets repeat cells beyond what a part may unpack
+        to, the XML declares a DTD (entities), or the file is not an ODS spreadsheet.
+    TooManyRows
+        A sheet has more than ``max_rows`` rows (or blank row elements in a row), blank ones included; ``sheet``
+        names it.
+    """
+    check_archive(filename, content, limits, UNREADABLE_ODS)
+    budget = _CopyBudget(limits.max_part_bytes)
+    sheets: dict[str, list[list[Cell]]] = {}
+    # Whatever a malformed upload makes the zip or XML parsers raise, the user's answer is the same.
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive, archive.open("content.xml") as stream:
+            events = ElementTree.iterparse(stream, events=("start", "end"), forbid_dtd=True)
+            open_elements: list[Element] = []
+            for event, element in events:
+                if event == "start" and element.tag == _TABLE_NS + "table":
+                    # An XLSX file has a part per sheet, and so no more sheets than parts.
+                    if len(sheets) == limits.max_parts:
+                        raise Unreadable(TOO_MANY_SHEETS.format(filename=filename, limit=limits.max_parts))
+                    name = element.get(_TABLE_NS + "name", "")
+                    try:
+                        sheets[name] = read_rows(_ods_rows(events, element, budget, max_rows), max_rows)
+                    except TooManyRows as error:
+                        error.sheet = name
+                        raise
+                elif event == "start":
+                    open_elements.append(element)
+                    continue
+                else:
+                    open_elements.pop()
+                # Done with: dropped, so that memory stays flat however many elements (styles too) the part holds.
+                if open_elements:
+                    open_elements[-1].remove(element)
+    except (TooManyRows, Unreadable):
+        raise
+    except _RepeatsTooMuch as error:
+        raise Unreadable(REPEATS_TOO_MUCH.format(filename=filename)) from error
+    except Exception as error:  # noqa: BLE001
+        log.info("unreadable ODS %r: %s", filename, error)
+        raise Unreadable(UNREADABLE_ODS.format(filename=filename)) from error
+    if not sheets:
+        raise Unreadable(UNREADABLE_ODS.format(filename=filename))
+    return sheets
+
+
+def _ods_rows(events: Iterator, table: Element, budget: _CopyBudget, max_rows: int) -> Iterator[list[Cell]]:
+    """The rows of the table whose start ``events`` have just passed, streamed up to its end.
+
+    Every element read is dropped from its parent once done with (a cell's parts with the cell), so that memory
+    stays flat however many elements the table holds. Blank rows are yielded only once a filled row follows them
+    (so that :func:`read_rows` counts them then); more than ``max_rows`` blank row elements in a row are refused
+    without reading on, whatever their repeats say, as an XLSX sheet's are.
+    """
+    open_elements = [table]
+    cells_in_cell = 0  # > 0 while inside a cell: its parts are read when the cell ends
+    cell_parts = 0
+    row: list[Cell] = []
+    row_chars = blank_cells = blank_elements = blank_rows = blank_row_elements = filled_rows = 0
+    for event, element in events:
+        if event == "start":
+            open_elements.append(element)
+            if cells_in_cell:  # a part of the cell open, a cell within it too
+                cell_parts += 1
+            elif element.tag in _CELL_TAGS:
+                cell_parts = 0
+            cells_in_cell += element.tag in _CELL_TAGS
+            if cell_parts > _MAX_CELL_PARTS:
+                raise ValueError(f"a cell of more than {_MAX_CELL_PARTS:,} parts")
+            continue
+        open_elements.pop()
+        if element.tag in _CELL_TAGS:
+            cells_in_cell -= 1
+            cell = _ods_cell(element, budget)
+            repeat = _repeat(element, "number-columns-repeated")
+            if cell is _BLANK:
+                blank_cells += repeat
+                blank_elements += 1
+            else:
+                chars = len(cell.value) if isinstance(cell.value, str) else 0
+                budget.spend(blank_cells - blank_elements + repeat - 1, chars * (repeat - 1))
+                row += [_BLANK] * blank_cells + [cell] * repeat
+                row_chars += chars * repeat
+                blank_cells = blank_elements = 0
+        elif element.tag == _TABLE_NS + "table-row" and not cells_in_cell:
+            repeat = _repeat(element, "number-rows-repeated")
+            if not row:
+                blank_rows += repeat
+                blank_row_elements += 1
+                if blank_row_elements > max_rows:
+                    raise TooManyRows(filled_rows)
+            else:
+                filled_rows += 1
+                blank_row_elements = 0
+                yield from ([] for _ in range(blank_rows))  # read_rows stops these at max_rows
+                for copy in range(repeat):
+                    if copy:
+                        budget.spend(len(row), row_chars)
+                    yield row
+                blank_rows = 0
+            row, row_chars, blank_cells, blank_elements = [], 0, 0, 0
+        elif not open_elements:  # the table's end
+            table.clear()
+            return
+        if not cells_in_cell and open_elements:
+            open_elements[-1].remove(element)
+
+
+def _repeat(element: Element, attribute: str) -> int:
+    repeat = int(element.get(_TABLE_NS + attribute, "1"))
+    if repeat < 1:
+        raise ValueError(f"{attribute}={repeat}")
+    return repeat
+
+
+def _ods_cell(cell: Element, budget: _CopyBudget) -> Cell:
+    """A cell's typed value as its ``office:value-type`` says (ODF 1.2 part 1, section 19.387)."""
+    kind = cell.get(_OFFICE_NS + "value-type")
+    if kind in ("float", "currency", "percentage"):
+        text = cell.get(_OFFICE_NS + "value", "")
+        number = int(text) if text.lstrip("-").isdigit() else float(text)
+        return Cell(number, "0%" if kind == "percentage" else "")
+    if kind == "date":
+        text = cell.get(_OFFICE_NS + "date-value", "")
+        return Cell(datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text))
+    if kind == "boolean":
+        return Cell(cell.get(_OFFICE_NS + "boolean-value") == "true")
+    # Text, and a time as shown: what was typed.
+    text = "\n".join(_paragraph_text(part, budget) for part in cell if part.tag == _TEXT_NS + "p")
+    return Cell(text) if text.strip() else _BLANK
+
+
+def _paragraph_text(element: Element, budget: _CopyBudget) -> str:
+    """A paragraph's text, its spans and links included, its space, tab and line-break elements as characters."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == _TEXT_NS + "s":
+            spaces = int(child.get(_TEXT_NS + "c", "1"))
+            budget.spend(0, spaces)  # "a million spaces here" takes a few bytes to say
+            parts.append(" " * spaces)
+        elif child.tag == _TEXT_NS + "tab":
+            parts.append("\t")
+        elif child.tag == _TEXT_NS + "line-break":
+            parts.append("\n")
+        elif child.tag != _OFFICE_NS + "annotation":
+            parts.append(_paragraph_text(child, budget))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def cell_text(value) -> str:

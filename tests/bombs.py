@@ -124,6 +124,65 @@ def blank_rows(sheet_title: str, header: list[str]) -> bytes:
     return _package(sheet_title, _sheet_writer(header, BLANK_ROWS), _shared_strings_writer(0))
 
 
+_ODS_NAMESPACES = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def ods(tables: str, *, doctype: str = "") -> bytes:
+    """An ODS file whose content part holds ``tables`` (``<table:table>`` elements, one per sheet), packed as
+    LibreOffice packs one: its media type first, stored."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr(
+            "content.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?>{doctype}<office:document-content {_ODS_NAMESPACES}>'
+            f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>",
+        )
+    return out.getvalue()
+
+
+def ods_row(*texts: str, repeat: int = 1) -> str:
+    """A row of text cells, repeated ``repeat`` times by its attribute."""
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>' for text in texts
+    )
+    return f'<table:table-row table:number-rows-repeated="{repeat}">{cells}</table:table-row>'
+
+
+def _ods_sheet(sheet_title: str, header: list[str], rows: str) -> bytes:
+    return ods(f'<table:table table:name="{sheet_title}">{ods_row(*header)}{rows}</table:table>')
+
+
+def ods_repeated_row(sheet_title: str, header: list[str]) -> bytes:
+    """An ODS file whose sheet has its header row, then one filled row repeated 2,000,000 times."""
+    return _ods_sheet(sheet_title, header, ods_row("x", repeat=BLANK_ROWS))
+
+
+def ods_blank_rows(sheet_title: str, header: list[str]) -> bytes:
+    """An ODS file whose sheet has its header row, a blank row repeated 2,000,000 times, then a filled row."""
+    return _ods_sheet(sheet_title, header, '<table:table-row table:number-rows-repeated="2000000"/>' + ods_row("x"))
+
+
+def ods_wide_rows(sheet_title: str, header: list[str]) -> bytes:
+    """An ODS file whose sheet has its header row, then a row of one cell repeated across 16,384 columns (the widest
+    sheet a spreadsheet program makes), repeated 1,000 times."""
+    cell = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"/>'
+    return _ods_sheet(
+        sheet_title, header, f'<table:table-row table:number-rows-repeated="1000">{cell}</table:table-row>'
+    )
+
+
+def ods_entities(sheet_title: str, header: list[str]) -> bytes:
+    """An ODS file whose content part declares entities that expand to a gigabyte ("billion laughs")."""
+    entities = '<!ENTITY a0 "laugh">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
+    table = f'<table:table table:name="{sheet_title}">{ods_row(*header)}{ods_row("&a9;")}</table:table>'
+    return ods(table, doctype=f"<!DOCTYPE office:document-content [{entities}]>")
+
+
 def csv_one_huge_line(size_bytes: int = 8 * MB) -> bytes:
     """A CSV file of one line of nearly three million two-letter cells (one-letter ones Python would share)."""
     return b"ab," * (size_bytes // 3)

@@ -26,6 +26,7 @@ from coop.accounts.forms import MultiCheckboxField
 from coop.bids import rules
 from coop.bids.models import PricingKind
 from coop.errors import Problem
+from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
 SPARE_TIER_ROWS = 2
 SPARE_BRACKET_ROWS = 2
@@ -111,7 +112,12 @@ class AttachmentForm(FlaskForm):
 class SheetForm(FlaskForm):
     revision = HiddenField()
     file = FileField(
-        "Filled bid sheet (XLSX or CSV)", validators=[FileRequired("Choose the bid sheet to upload.")], id="sheet-file"
+        # The label is the one the browser journeys find the input by; the description names ODS too.
+        "Filled bid sheet (XLSX or CSV)",
+        validators=[FileRequired("Choose the bid sheet to upload.")],
+        id="sheet-file",
+        description=FORMATS_TEXT,
+        render_kw={"accept": ACCEPT},
     )
     submit = SubmitField("Upload and save as draft")
 

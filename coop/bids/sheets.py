@@ -1,4 +1,5 @@
-"""Bid sheets: an RFP's lines as a spreadsheet (CSV or XLSX) a vendor fills offline and uploads as its bid.
+"""Bid sheets: an RFP's lines as a spreadsheet (CSV or XLSX) a vendor fills offline and uploads as its bid (as CSV,
+XLSX, or ODS as LibreOffice saves it).
 
 No database and no Flask here: the caller passes the RFP, its requirements
 (``queries.requirements_by_line``) and the vendor's values, and gets bytes to
@@ -21,7 +22,7 @@ Layout of the "Bid" sheet, one row per RFP line, in line order:
   one ``meets:<spec key>`` column per requirement any line asks, empty on lines
   that do not ask it. A row whose vendor cells are all empty does not bid.
 
-An XLSX sheet also has a "Discounts" sheet (``min_value``, ``percent``: the
+An XLSX (or ODS) sheet also has a "Discounts" sheet (``min_value``, ``percent``: the
 vendor-wide total-purchase discount brackets) and an "Instructions" sheet. A CSV
 file has no room for discounts: reading one leaves the saved discounts as they
 are (:attr:`SheetReading.replaces_discounts` is false), and so does an XLSX file
@@ -496,7 +497,7 @@ def read_sheet(
     Parameters
     ----------
     filename
-        The uploaded file's name: ``.csv`` or ``.xlsx``.
+        The uploaded file's name: ``.csv``, ``.xlsx`` or ``.ods``.
     data
         The file's content.
     rfp
@@ -508,7 +509,7 @@ def read_sheet(
     max_bytes
         The largest file accepted.
     limits
-        What an XLSX file may unpack to; one that unpacks to more is refused unread.
+        What an XLSX or ODS file may unpack to; one that unpacks to more is refused unread.
 
     Returns
     -------
@@ -732,6 +733,8 @@ def _read_tables(
             raise _reject(EMPTY_FILE.format(filename=filename))
         if kind == "xlsx":
             return _read_workbook(filename, data, limits, max_rows=max_rows)
+        if kind == "ods":
+            return _read_ods(filename, data, limits, max_rows=max_rows)
         try:
             return spreadsheets.read_rows(spreadsheets.csv_rows(filename, data), max_rows + 1), None
         except spreadsheets.TooManyRows as error:
@@ -748,20 +751,39 @@ def _read_workbook(
         with spreadsheets.open_workbook(filename, data, limits, max_rows + 1) as workbook:
             bid = workbook[BID_SHEET] if BID_SHEET in workbook.sheetnames else workbook.worksheets[0]
             discounts = workbook[DISCOUNTS_SHEET] if DISCOUNTS_SHEET in workbook.sheetnames else None
-            bid_table = spreadsheets.read_rows(_sheet_rows(bid), max_rows + 1)
+            bid_table = spreadsheets.read_rows(_worksheet_rows(bid), max_rows + 1)
             if discounts is None or discounts is bid:
                 return bid_table, None
             reading = DISCOUNTS_SHEET
-            return bid_table, spreadsheets.read_rows(_sheet_rows(discounts), max_rows + 1)
+            return bid_table, spreadsheets.read_rows(_worksheet_rows(discounts), max_rows + 1)
     except spreadsheets.TooManyRows as error:
         raise _SheetTooLong(reading) from error
 
 
-def _sheet_rows(sheet) -> Iterator[list[str]]:
-    """A worksheet's rows as the text a vendor would have typed, each cell read by what its column holds."""
+def _read_ods(
+    filename: str, data: bytes, limits: spreadsheets.ArchiveLimits, *, max_rows: int
+) -> tuple[list[list[str]], list[list[str]] | None]:
+    try:  # every sheet no further than its header and max_rows rows
+        book = spreadsheets.read_ods(filename, data, limits, max_rows + 1)
+    except spreadsheets.TooManyRows as error:
+        raise _SheetTooLong(DISCOUNTS_SHEET if error.sheet == DISCOUNTS_SHEET else BID_SHEET) from error
+    bid_sheet = BID_SHEET if BID_SHEET in book else next(iter(book))
+    bid_table = list(_sheet_rows(book[bid_sheet]))
+    if DISCOUNTS_SHEET not in book or bid_sheet == DISCOUNTS_SHEET:
+        return bid_table, None
+    return bid_table, list(_sheet_rows(book[DISCOUNTS_SHEET]))
+
+
+def _worksheet_rows(sheet) -> Iterator[list[str]]:
     sheet.reset_dimensions()  # some writers record wrong dimensions; read every row there is
+    return _sheet_rows(sheet.iter_rows())
+
+
+def _sheet_rows(rows: Iterable[Sequence]) -> Iterator[list[str]]:
+    """A sheet's rows (of openpyxl cells, or :class:`spreadsheets.Cell`) as the text a vendor would have typed, each
+    cell read by what its column holds."""
     kinds: list[str] = []
-    for number, cells in enumerate(sheet.iter_rows()):
+    for number, cells in enumerate(rows):
         if not number:
             header = [cell_text(cell.value) for cell in cells]
             kinds = [normalise_header(name) for name in header]

@@ -17,9 +17,10 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from coop.needs import rules
+from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
 NEEDED_BY_NOT_A_DATE = "Enter the date as YYYY-MM-DD."
-FILE_MISSING = "Choose a CSV or XLSX file to import."
+FILE_MISSING = "Choose a CSV, XLSX or ODS file to import."
 WINDOW_BACKWARDS = "The end of the window must be on or after its start."
 
 
@@ -104,7 +105,11 @@ class ConfirmForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "Spreadsheet (CSV or XLSX)", validators=[FileRequired(message=FILE_MISSING)], render_kw={"accept": ".csv,.xlsx"}
+        # The label is the one the browser journeys find the input by; the description names ODS too.
+        "Spreadsheet (CSV or XLSX)",
+        validators=[FileRequired(message=FILE_MISSING)],
+        description=FORMATS_TEXT,
+        render_kw={"accept": ACCEPT},
     )
     submit = SubmitField("Import needs")
 

@@ -1,4 +1,4 @@
-"""Reading and checking a spreadsheet of needs (CSV or XLSX), and the template offered for it.
+"""Reading and checking a spreadsheet of needs (CSV, XLSX or ODS), and the template offered for it.
 
 No database here: the caller passes the catalogue codes it accepts and today's
 date, and gets back either clean rows or every problem found, each named by the
@@ -32,7 +32,12 @@ COLUMN_HELP = (
         "The catalogue item code, e.g. the codes listed below (and on the Items sheet of the XLSX template).",
     ),
     ("quantity", "required", f"How many: a whole number from 1 to {rules.MAX_QUANTITY:,}."),
-    ("needed_by", "required", "The date you need the items by, written YYYY-MM-DD; today or later."),
+    (
+        "needed_by",
+        "required",
+        "The date you need the items by, written YYYY-MM-DD (or month/day/year, as a US-locale spreadsheet saves "
+        "it in CSV); today or later.",
+    ),
     ("budget_cap", "optional", "The most you would spend on this need, in dollars, e.g. 12500 or 12500.00."),
     ("erate_eligible", "optional", "yes or no; blank means no."),
     (
@@ -114,7 +119,7 @@ def check_file(
     """Read and check a whole file of needs.
 
     ``item_ids_by_code`` maps upper-cased item codes to item ids. The file is read no further than its header and
-    ``max_rows`` rows, empty ones included; an XLSX file is refused unread when it unpacks beyond ``limits``.
+    ``max_rows`` rows, empty ones included; an XLSX or ODS file is refused unread when it unpacks beyond ``limits``.
 
     Raises
     ------
@@ -152,6 +157,10 @@ def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadshee
                     ),
                     max_lines,
                 )
+        if kind == "ods":
+            book = spreadsheets.read_ods(filename, content, limits, max_lines)
+            sheet = book["Needs"] if "Needs" in book else next(iter(book.values()))
+            return [[spreadsheets.cell_text(cell.value) for cell in row] for row in sheet]
         return spreadsheets.read_rows(spreadsheets.csv_rows(filename, content), max_lines)
     except spreadsheets.Unreadable as error:
         raise _reject(str(error)) from error

@@ -161,7 +161,7 @@ class ImportResult:
 
 @unit_of_work()
 def import_needs(user: User, filename: str, content: bytes) -> ImportResult:
-    """Import every need of a CSV or XLSX file in one transaction, or none.
+    """Import every need of a CSV, XLSX or ODS file in one transaction, or none.
 
     Raises
     ------

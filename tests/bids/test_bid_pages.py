@@ -6,6 +6,7 @@ import html as html_lib
 import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -263,6 +264,29 @@ def test_a_bad_bid_sheet_lists_every_bad_cell_and_changes_nothing(log_in, rfp, v
     html = response.get_data(as_text=True)
     assert html.index('id="sheet-problems"') < html.index('id="bid-form"') < html.index('id="sheet-form"')
     assert f'action="/rfps/{rfp.reference}/bid/sheet#sheet-problems"' in html
+
+
+def test_the_bid_sheet_form_takes_ods_and_names_an_ods_sheets_problems_by_line_and_column(
+    log_in, rfp, vendor_user, table_rows
+):
+    client = log_in(vendor_user)
+    page = client.get(f"/rfps/{rfp.reference}/bid")
+    assert re.search(r'<input[^>]*accept="\.csv,\.xlsx,\.ods"[^>]*id="sheet-file"', page.get_data(as_text=True))
+    assert "CSV, Excel (.xlsx) or LibreOffice (.ods)" in text_of(page)
+    # A bid sheet saved by LibreOffice as ODS, downloaded for another RFP (tests/fixtures/libreoffice/README.md).
+    ods = (Path(__file__).parents[1] / "fixtures" / "libreoffice" / "bid-sheet.ods").read_bytes()
+    response = client.post(
+        f"/rfps/{rfp.reference}/bid/sheet",
+        data={"revision": "", "file": (io.BytesIO(ods), "bid.ods")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    rows = table_rows(response, "sheet-problem-list")
+    assert [row.split(":")[0] for row in rows] == [
+        f'2 item_code Line 1 of {rfp.reference} is item {rfp.lines[0].item.code}, not "EDUBOOK-11"',
+        f'3 item_code Line 2 of {rfp.reference} is item {rfp.lines[1].item.code}, not "EDUBOOK-14"',
+    ]
+    assert the_bid(rfp, vendor_user) is None
 
 
 def test_the_administrator_opens_the_bids_once_and_the_tabulation_is_public(

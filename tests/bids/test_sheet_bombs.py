@@ -38,8 +38,39 @@ HEADER = list(sheets.READ_ONLY_COLUMNS) + ["product", "pricing", "tier1_from", "
             bombs.csv_empty_lines,
             "— — The sheet has more rows than {reference} has lines (2): keep one row per line, as downloaded.",
         ),
+        (
+            "bid.ods",
+            lambda: bombs.ods_repeated_row("Bid", HEADER),
+            "— — The sheet has more rows than {reference} has lines (2): keep one row per line, as downloaded.",
+        ),
+        (
+            "bid.ods",
+            lambda: bombs.ods_blank_rows("Bid", HEADER),
+            "— — The sheet has more rows than {reference} has lines (2): keep one row per line, as downloaded.",
+        ),
+        (
+            "bid.ods",
+            lambda: bombs.ods_wide_rows("Bid", HEADER),
+            '— — "bid.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
+            "after your data, or save it as CSV, and upload it again.",
+        ),
+        (
+            "bid.ods",
+            lambda: bombs.ods_entities("Bid", HEADER),
+            '— — "bid.ods" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, and '
+            "upload it again.",
+        ),
     ],
-    ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"],
+    ids=[
+        "huge shared string",
+        "two million blank rows",
+        "one huge csv line",
+        "millions of empty csv lines",
+        "ods row repeated two million times",
+        "ods blank row repeated two million times",
+        "ods cell repeated across every column",
+        "ods entities",
+    ],
 )
 def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(
     log_in, rfp, vendor_user, table_rows, filename, build, message

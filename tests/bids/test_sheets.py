@@ -7,7 +7,9 @@ import csv
 import io
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
+import bombs
 import openpyxl
 import pytest
 
@@ -29,6 +31,8 @@ HEADER = (
     + tuple(f"meets:{key}" for key in KEYS)
 )
 REGIONS = ("north", "south")
+# Files saved by LibreOffice Calc itself (how each was made: README.md there).
+LIBREOFFICE = Path(__file__).parents[1] / "fixtures" / "libreoffice"
 LIMITS = spreadsheets.ArchiveLimits(
     max_parts=1000, max_part_bytes=32 * 1024 * 1024, max_unpacked_bytes=64 * 1024 * 1024, max_ratio=100
 )
@@ -415,6 +419,45 @@ def test_an_emptied_discounts_sheet_removes_the_discounts(rfp, requirements, bid
     assert reading.replaces_discounts
 
 
+def as_downloaded_for_the_fixtures(rfp) -> None:
+    """The item codes of the RFP the LibreOffice fixtures' bid sheets were downloaded for."""
+    for line, code in zip(sorted(rfp.lines, key=lambda line: line.line_no), ("EDUBOOK-11", "EDUBOOK-14"), strict=True):
+        line.item.code = code
+
+
+def test_a_bid_sheet_saved_as_ods_by_libreoffice_reads_back_as_the_bid_its_percent_cell_included(
+    rfp, requirements, bid
+):
+    as_downloaded_for_the_fixtures(rfp)
+    reading = read(rfp, requirements, "bid.ods", (LIBREOFFICE / "bid-sheet.ods").read_bytes())
+    # The first discount was typed as "2.5%": LibreOffice stores 0.025 in a percentage cell.
+    assert reading.bid == bid
+    assert reading.replaces_discounts
+
+
+def test_an_ods_bid_sheet_names_its_problems_by_sheet_line_and_column(rfp, requirements, bid):
+    # The fixture is another RFP's sheet here: its item codes are not this RFP's.
+    assert rejected(rfp, requirements, "bid.ods", (LIBREOFFICE / "bid-sheet.ods").read_bytes()) == [
+        (
+            'Bid sheet line 2, column "item_code"',
+            f'Line 1 of {rfp.reference} is item {rfp.lines[0].item.code}, not "EDUBOOK-11": this row may come from '
+            "another RFP's bid sheet. Keep the read-only columns as downloaded.",
+        ),
+        (
+            'Bid sheet line 3, column "item_code"',
+            f'Line 2 of {rfp.reference} is item {rfp.lines[1].item.code}, not "EDUBOOK-14": this row may come from '
+            "another RFP's bid sheet. Keep the read-only columns as downloaded.",
+        ),
+    ]
+
+
+def test_the_csv_bid_sheet_opened_as_windows_1252_by_libreoffice_and_saved_as_xlsx_reads_back(rfp, requirements, bid):
+    as_downloaded_for_the_fixtures(rfp)
+    content = (LIBREOFFICE / "bid-sheet-bom.xlsx").read_bytes()
+    assert load(content).active["A1"].value == "ï»¿line"  # the byte-order mark, read as text
+    assert read(rfp, requirements, "bid.xlsx", content).bid == replace(bid, discount_brackets=())
+
+
 # -- problems of the file and its shape -------------------------------------------------------------------------------
 
 
@@ -422,7 +465,8 @@ def test_a_file_that_is_not_a_spreadsheet_too_large_empty_or_unreadable_is_refus
     assert rejected(rfp, requirements, "bid.pdf", b"%PDF-1.7") == [
         (
             "",
-            '"bid.pdf" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+            '"bid.pdf" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+            "OpenDocument Spreadsheet (.ods) and upload it again.",
         )
     ]
     assert rejected(rfp, requirements, "bid.csv", b"x" * 2049, max_bytes=2048) == [
@@ -551,6 +595,27 @@ def test_a_sheet_far_longer_than_the_rfp_is_refused_at_once(rfp, requirements):
             "Bid sheet",
             f"The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded.",
         )
+    ]
+
+
+def test_an_ods_sheet_far_longer_than_the_rfp_is_refused_naming_the_sheet(rfp, requirements):
+    header = bombs.ods_row(*HEADER)
+    bid_sheet = f'<table:table table:name="Bid">{header}{bombs.ods_row("3", repeat=102)}</table:table>'
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet))[-1] == (
+        'Bid sheet line 103, column "line"',
+        f'{rfp.reference} has no line "3": keep the line numbers of the downloaded sheet.',
+    )
+    bid_sheet = bid_sheet.replace('"102"', '"103"')
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet)) == [
+        (
+            "Bid sheet",
+            f"The sheet has more rows than {rfp.reference} has lines (2): keep one row per line, as downloaded.",
+        )
+    ]
+    discounts = f'<table:table table:name="Discounts">{bombs.ods_row("min_value", "percent")}{bombs.ods_row("1", "2", repeat=103)}</table:table>'
+    bid_sheet = f'<table:table table:name="Bid">{header}</table:table>'
+    assert rejected(rfp, requirements, "bid.ods", bombs.ods(bid_sheet + discounts)) == [
+        ("Discounts sheet", rules.TOO_MANY_BRACKETS)
     ]
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -21,6 +22,8 @@ from coop.needs.models import Need, NeedStatus
 
 COLUMNS_MESSAGE = "The columns are: item_code, quantity, needed_by, budget_cap, erate_eligible, spec_notes."
 NOT_A_DATE_EXAMPLE = "write dates as YYYY-MM-DD, e.g. 2030-08-15."
+# Files saved by LibreOffice Calc itself (how each was made: README.md there).
+LIBREOFFICE = Path(__file__).parents[1] / "fixtures" / "libreoffice"
 
 
 def days_ahead(days: int) -> date:
@@ -299,17 +302,20 @@ def test_bad_rows_in_an_xlsx_file_are_listed_by_spreadsheet_line(upload, catalog
         (
             "report.pdf",
             b"%PDF-1.7 not a spreadsheet",
-            '"report.pdf" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+            '"report.pdf" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+            "OpenDocument Spreadsheet (.ods) and upload it again.",
         ),
         (
             "needs.xls",
             b"\xd0\xcf\x11\xe0 old excel",
-            '"needs.xls" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+            '"needs.xls" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+            "OpenDocument Spreadsheet (.ods) and upload it again.",
         ),
         (
             "needs",
             b"item_code,quantity,needed_by\n",
-            '"needs" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload it again.',
+            '"needs" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+            "OpenDocument Spreadsheet (.ods) and upload it again.",
         ),
         ("needs.csv", b"", '"needs.csv" is empty. Start from the template: a header row, then one need per row.'),
         (
@@ -410,7 +416,7 @@ def test_values_outside_the_named_columns_are_refused(upload, catalogue, table_r
 def test_no_file_chosen(as_buyer):
     response = as_buyer.post("/needs/import", data={}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "Choose a CSV or XLSX file to import." in text_of(response)
+    assert "Choose a CSV, XLSX or ODS file to import." in text_of(response)
 
 
 def test_the_service_imports_nothing_from_a_file_with_one_bad_row(buyer, catalogue, csv_file):
@@ -490,3 +496,83 @@ def test_a_header_carrying_a_byte_order_mark_as_text_is_recognised_and_the_csv_t
     workbook.save(buffer)
     response = upload("needs.xlsx", buffer.getvalue(), follow_redirects=True)
     assert "Imported 1 need from needs.xlsx." in text_of(response)
+
+
+# -- files as LibreOffice saves them (tests/fixtures/libreoffice) ------------------------------------------------------
+
+
+def test_the_xlsx_template_saved_as_ods_by_libreoffice_imports_its_needs_sheet(upload, catalogue):
+    response = upload("needs.ods", (LIBREOFFICE / "needs.ods").read_bytes(), follow_redirects=True)
+    assert "Imported 2 needs from needs.ods." in text_of(response)
+    assert needs_in_order() == [
+        ("LAPTOP-14", 120, date(2039, 8, 15), 3_600_000, True, "Grades 6-8, with cases"),
+        ("AP-WIFI6", 12, date(2039, 9, 1), None, False, ""),
+    ]
+
+
+def test_the_csv_template_opened_and_saved_as_ods_by_libreoffice_imports(upload, catalogue):
+    response = upload("needs.ods", (LIBREOFFICE / "needs-template.ods").read_bytes(), follow_redirects=True)
+    assert "Imported 2 needs from needs.ods." in text_of(response)
+    assert needs_in_order() == [
+        ("LAPTOP-14", 40, date(2039, 8, 15), 1_250_000, True, "Grades 6-8"),
+        ("AP-WIFI6", 12, date(2039, 9, 1), None, False, ""),
+    ]
+
+
+def test_an_ods_file_is_read_by_what_it_holds_whatever_its_name(upload, catalogue):
+    response = upload("needs.xlsx", (LIBREOFFICE / "needs.ods").read_bytes(), follow_redirects=True)
+    assert "Imported 2 needs from needs.xlsx." in text_of(response)
+
+
+def test_a_csv_saved_by_libreoffice_with_us_dates_imports_them(upload, catalogue):
+    content = (LIBREOFFICE / "needs-us-dates.csv").read_bytes()
+    assert b",08/15/2039," in content and b",9/1/39," in content  # as a US-locale spreadsheet shows them
+    response = upload("needs.csv", content, follow_redirects=True)
+    assert "Imported 2 needs from needs.csv." in text_of(response)
+    assert [needed_by for _code, _quantity, needed_by, *_rest in needs_in_order()] == [
+        date(2039, 8, 15),
+        date(2039, 9, 1),
+    ]
+
+
+def test_the_csv_template_with_a_byte_order_mark_saved_as_xlsx_by_libreoffice_imports(upload, catalogue):
+    content = (LIBREOFFICE / "needs-bom.xlsx").read_bytes()
+    header = [cell.value for cell in openpyxl.load_workbook(io.BytesIO(content)).active[1]]
+    assert header[0] == "ï»¿item_code"  # the mark read as Windows-1252 text
+    response = upload("needs.xlsx", content, follow_redirects=True)
+    assert "Imported 1 need from needs.xlsx." in text_of(response)
+    assert needs_in_order() == [("LAPTOP-14", 40, date(2039, 8, 15), 1_250_000, True, "")]
+
+
+def test_a_header_starting_with_a_byte_order_mark_character_is_recognised(upload, catalogue, csv_file):
+    # A UTF-8 file with the mark twice over (saved again by a program that kept the first one as text).
+    content = b"\xef\xbb\xbf" + csv_file(
+        [["LAPTOP-14", "3", "2039-08-15"]], header=["\ufeffitem_code", "quantity", "needed_by"]
+    )
+    response = upload("needs.csv", content, follow_redirects=True)
+    assert "Imported 1 need from needs.csv." in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("needed_by", "message"),
+    [
+        ("13/08/2039", f'"13/08/2039" is not a US date (month/day/year): {NOT_A_DATE_EXAMPLE}'),
+        ("2039-15-08", f'"2039-15-08" is not a date: {NOT_A_DATE_EXAMPLE}'),
+        ("02/30/2039", f'"02/30/2039" is not a date: {NOT_A_DATE_EXAMPLE}'),
+        ("8/15/2039/1", f'"8/15/2039/1" is not a date: {NOT_A_DATE_EXAMPLE}'),
+        ("08/15/339", f'"08/15/339" is not a date: {NOT_A_DATE_EXAMPLE}'),
+    ],
+)
+def test_a_date_neither_us_nor_iso_is_refused_naming_its_row_and_column(
+    upload, catalogue, csv_file, table_rows, needed_by, message
+):
+    content = csv_file([["LAPTOP-14", "3", "08/15/39"], ["LAPTOP-14", "4", needed_by]])
+    response = upload("needs.csv", content)
+    assert problems(response, table_rows) == [f"3 needed_by {message}"]
+    assert need_count() == 0
+
+
+def test_the_import_page_offers_ods(as_buyer):
+    page = as_buyer.get("/needs/import").get_data(as_text=True)
+    assert 'accept=".csv,.xlsx,.ods"' in page
+    assert "CSV, Excel (.xlsx) or LibreOffice (.ods)" in text_of(as_buyer.get("/needs/import"))

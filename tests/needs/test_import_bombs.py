@@ -38,8 +38,35 @@ TOO_MANY_LINES = (
             '— — Row 1 of "needs.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.',
         ),
         ("needs.csv", bombs.csv_empty_lines, TOO_MANY_LINES),
+        (
+            "needs.ods",
+            lambda: bombs.ods_repeated_row("Needs", HEADER),
+            "— — The file has more than 20,000 needs. Import at most 20,000 at a time: split the file.",
+        ),
+        ("needs.ods", lambda: bombs.ods_blank_rows("Needs", HEADER), TOO_MANY_LINES),
+        (
+            "needs.ods",
+            lambda: bombs.ods_wide_rows("Needs", HEADER),
+            '— — "needs.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
+            "after your data, or save it as CSV, and upload it again.",
+        ),
+        (
+            "needs.ods",
+            lambda: bombs.ods_entities("Needs", HEADER),
+            '— — "needs.ods" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, and '
+            "upload it again.",
+        ),
     ],
-    ids=["huge shared string", "two million blank rows", "one huge csv line", "millions of empty csv lines"],
+    ids=[
+        "huge shared string",
+        "two million blank rows",
+        "one huge csv line",
+        "millions of empty csv lines",
+        "ods row repeated two million times",
+        "ods blank row repeated two million times",
+        "ods cell repeated across every column",
+        "ods entities",
+    ],
 )
 def test_a_spreadsheet_bomb_is_refused_in_under_2_s_and_50_mb(
     as_buyer, catalogue, table_rows, filename, build, message
@@ -90,4 +117,32 @@ def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted
     response = upload("long.xlsx", xlsx_file([need] * 4))
     assert table_rows(response, "problem-list") == [
         "— — The file has more than 3 needs. Import at most 3 at a time: split the file."
+    ]
+
+
+def test_an_ods_file_writing_out_as_many_repeated_cells_as_allowed_costs_under_2_s_and_50_mb(
+    as_buyer, catalogue, table_rows
+):
+    # 32 MB at 192 bytes a copy: 174,762 copies of cells, here a cell on 83 columns of 2,105 rows.
+    cell = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="83"/>'
+    rows = f'<table:table-row table:number-rows-repeated="2105">{cell}</table:table-row>'
+    content = bombs.ods(f'<table:table table:name="Needs">{bombs.ods_row(*HEADER)}{rows}</table:table>')
+    request = bombs.multipart({}, "needs.ods", content)
+    cost = bombs.cost_of(lambda: as_buyer.post("/needs/import", **request))
+    print(
+        f"repeats allowed: {cost.seconds:.3f} s, Python peak {cost.python_peak_bytes / bombs.MB:.1f} MB, resident "
+        f"growth {cost.resident_growth_bytes / bombs.MB:.1f} MB"
+    )
+    problems = table_rows(cost.response, "problem-list")
+    assert problems[0] == "2 — This row has 83 values but the header row names 6 columns."
+    assert cost.seconds < bombs.MAX_SECONDS
+    assert cost.python_peak_bytes < bombs.MAX_EXTRA_BYTES
+    assert cost.resident_growth_bytes < bombs.MAX_EXTRA_BYTES
+    # One more row of them is refused unread.
+    more = bombs.ods(
+        f'<table:table table:name="Needs">{bombs.ods_row(*HEADER)}{rows.replace("2105", "2106")}</table:table>'
+    )
+    assert table_rows(as_buyer.post("/needs/import", **bombs.multipart({}, "needs.ods", more)), "problem-list") == [
+        '— — "needs.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and '
+        "columns after your data, or save it as CSV, and upload it again."
     ]
