@@ -80,7 +80,7 @@ def index():
     now = clock.utcnow()
     return render_template(
         "rfps/admin_index.html",
-        rfps=queries.rfps(now=now, status=selected),
+        page=queries.rfps_page(now=now, status=selected, page=urls.page_number()),
         selected=selected,
         statuses=list(RfpStatus),
         counts=queries.status_counts(now),
