@@ -2,7 +2,7 @@
 arrow keys in a list box, never the mouse; every stop shows where the focus is (``browsing.tab_to``), and every page
 visited is checked with axe-core (the ``page`` fixture).
 
-A district buyer posts a need and confirms a line of an RFP in its commitment window; a vendor completes its draft
+A district buyer posts a need, imports one from a spreadsheet and confirms a line of an RFP in its commitment window; a vendor completes its draft
 bid and submits it; the administrator filters the demand, pages through the proposed pools, pools one into a draft
 RFP, opens a line's collapsed editor and saves it, and opens the bids of an RFP past its deadline.
 """
@@ -41,7 +41,7 @@ def nav_by_keyboard(page: Page, label: str) -> None:
         page.keyboard.press("Enter")
 
 
-def test_a_district_buyer_posts_a_need_and_confirms_a_commitment_by_keyboard(page, demo, read_db):
+def test_a_district_buyer_posts_and_imports_needs_and_confirms_a_commitment_by_keyboard(page, demo, read_db, tmp_path):
     sign_in_as(page, "buyer@cedar-falls.k12.example")
 
     nav_by_keyboard(page, "Post a need")
@@ -67,6 +67,19 @@ def test_a_district_buyer_posts_a_need_and_confirms_a_commitment_by_keyboard(pag
             "Cedar Falls School District",
         )
         assert need.item.name in chosen
+
+    # A spreadsheet chosen from the file field (Space opens the system's file dialog, where the file is picked).
+    spreadsheet = tmp_path / "cedar-falls-needs.csv"
+    spreadsheet.write_text("item_code,quantity,needed_by\nTB-10-64,30,2027-09-01\n", encoding="utf-8")
+    nav_by_keyboard(page, "Import needs")
+    focus_main(page)
+    tab_to(page, page.get_by_label("Spreadsheet (CSV or XLSX)"))
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    chooser.value.set_files(spreadsheet)
+    tab_to(page, page.get_by_role("button", name="Import needs"))
+    page.keyboard.press("Enter")
+    expect(alert(page, "Imported 1 need from cedar-falls-needs.csv.")).to_be_visible()
 
     nav_by_keyboard(page, "Commitments")
     row = page.locator("#commitments tbody tr").filter(has_text="RFP-2026-0005")
