@@ -58,6 +58,11 @@ def page_number() -> int:
     return whole_argument("page") or 1
 
 
+def arguments_but_page() -> dict[str, str]:
+    """The request's query arguments (a list's filter) without ``page``: for links to the list's other pages."""
+    return {name: value for name, value in request.args.items() if name != "page"}
+
+
 @dataclass(frozen=True)
 class ListPage:
     """One page of a list computed in Python (pools, demand per item), with what the pagination macro

@@ -188,6 +188,6 @@ def demand():
         form=form,
         report=report,
         items=urls.list_page(report.items, urls.page_number(), DEMAND_ITEMS_PER_PAGE) if report else None,
-        filter_args={name: value for name, value in request.args.items() if name != "page"},
+        filter_args=urls.arguments_but_page(),
         filtered=filtered,
     ), (200 if report else 422)

@@ -170,7 +170,7 @@ def pool():
     return render_template(
         "rfps/pool.html",
         filters=filters,
-        filter_args={name: value for name, value in request.args.items() if name != "page"},
+        filter_args=urls.arguments_but_page(),
         proposals=proposals,
         pools=pools,
         per_page=POOLS_PER_PAGE,
