@@ -273,8 +273,9 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
     -------
     Tabulation
         Every line in line order, each with the submitted offers on it priced at the pooled quantity
-        and sorted by total cost of ownership (then vendor name); every bidding vendor's discount
-        brackets, by vendor name.
+        and sorted by total cost of ownership (then vendor name), each line's lowest offer marked (by
+        evaluated cost once every bid is scored, else by TCO); every bidding vendor's discount brackets,
+        by vendor name.
 
     Raises
     ------
