@@ -9,6 +9,10 @@ SQLite: "Python int too large to convert to SQLite INTEGER").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
 
 from flask import abort, current_app, has_request_context, request, url_for
 from werkzeug.routing import BaseConverter, IntegerConverter
@@ -52,6 +56,49 @@ def whole_argument(name: str) -> int | None:
 def page_number() -> int:
     """The ``?page=`` of a paginated list: 1 when absent; a 404 for anything but a page number that can exist."""
     return whole_argument("page") or 1
+
+
+def arguments_but_page() -> dict[str, str]:
+    """The request's query arguments (a list's filter) without ``page``: for links to the list's other pages."""
+    return {name: value for name, value in request.args.items() if name != "page"}
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list computed in Python (pools, demand per item), with what the pagination macro
+    (``_pagination.html``) reads of a Flask-SQLAlchemy page; a page past the end shows the last one."""
+
+    items: Sequence[Any]
+    page: int
+    pages: int
+    total: int
+    first: int  # the 1-based position of the page's first item (0 when the list is empty)
+    last: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+
+def list_page(items: Sequence[Any], page: int, per_page: int) -> ListPage:
+    """Page ``page`` (from 1) of ``items``, ``per_page`` at a time."""
+    pages = max(1, ceil(len(items) / per_page))
+    page = min(page, pages)
+    start = (page - 1) * per_page
+    shown = items[start : start + per_page]
+    return ListPage(shown, page, pages, len(items), start + 1 if shown else 0, start + len(shown))
 
 
 def page_link(endpoint: str, **values) -> str:

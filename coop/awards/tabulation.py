@@ -15,7 +15,7 @@ its vendor can change later. Nothing here may be read before opening; :func:`tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -25,12 +25,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coop import exports
+from coop import evaluated_cost, exports
 from coop.awards import adapters
 from coop.bids import queries
 from coop.bids.models import PricingKind
 from coop.bids.rules import Bracket, Line, Tier
+from coop.evaluation import queries as evaluation_queries
 from coop.money import format_dollars, plain_dollars
+from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine
 
 ExportKind = Literal["csv", "xlsx"]
@@ -93,6 +95,9 @@ class OfferRow:
     support_cost_cents: int
     tco_cents: int
     notes: tuple[str, ...]
+    #: TCO × the bid's evaluation factor (``coop.evaluated_cost``), in cents; None while the bids are not all scored.
+    evaluated_cost_cents: int | None = None
+    set_aside_reason: str | None = None  # why the bid is not awarded (below the RFP's minimum score), or None
 
     @property
     def pricing_label(self) -> str:
@@ -139,6 +144,10 @@ class OfferRow:
     def tco_text(self) -> str:
         return format_dollars(self.tco_cents)
 
+    @property
+    def evaluated_cost_text(self) -> str:
+        return "—" if self.evaluated_cost_cents is None else format_dollars(self.evaluated_cost_cents)
+
 
 @dataclass(frozen=True)
 class LineTabulation:
@@ -150,6 +159,9 @@ class LineTabulation:
     unit: str
     pooled_quantity: int
     offers: tuple[OfferRow, ...]
+    #: The offer the page marks as the lowest (by evaluated cost once every bid is scored, else by TCO; a bid set
+    #: aside is never marked); None on a line without an offer that can be marked.
+    lowest: OfferRow | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,32 @@ class Tabulation:
     bid_count: int  # bids submitted at opening
     lines: tuple[LineTabulation, ...]
     discounts: tuple[VendorDiscounts, ...]  # one entry per bidding vendor, by name
+    #: Whether every bid is scored, so that the lowest offer marked is the lowest *evaluated* one (else: lowest TCO).
+    evaluated: bool = False
+    #: Whether the RFP has non-price criteria (else its evaluated cost is its TCO, and no column shows it).
+    scored_criteria: bool = False
+
+    @property
+    def region_sets(self) -> dict[tuple[str, ...], str]:
+        """Each list of regions some offer is limited to (two regions or more), keyed "A", "B"... in order of
+        appearance: the page prints each list once, in a legend, rather than on every row."""
+        keys: dict[tuple[str, ...], str] = {}
+        for line in self.lines:
+            for offer in line.offers:
+                if len(offer.regions) > 1 and offer.regions not in keys:
+                    keys[offer.regions] = _legend_key(len(keys))
+        return keys
+
+    def regions_cell(self, offer: OfferRow) -> str:
+        """What an offer's Regions cell says: "All regions", the one region, or its legend key and count."""
+        if len(offer.regions) <= 1:
+            return offer.regions_text
+        return f"{self.region_sets[offer.regions]} ({len(offer.regions)} regions)"
+
+
+def _legend_key(index: int) -> str:
+    """ "A".."Z", then "AA", "AB"... (a spreadsheet's column names)."""
+    return get_column_letter(index + 1)
 
 
 def _notes(bid_line: Line, quantity: int) -> tuple[str, ...]:
@@ -235,8 +273,9 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
     -------
     Tabulation
         Every line in line order, each with the submitted offers on it priced at the pooled quantity
-        and sorted by total cost of ownership (then vendor name); every bidding vendor's discount
-        brackets, by vendor name.
+        and sorted by total cost of ownership (then vendor name), each line's lowest offer marked (by
+        evaluated cost once every bid is scored, else by TCO); every bidding vendor's discount brackets,
+        by vendor name.
 
     Raises
     ------
@@ -253,22 +292,66 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
         for bid_line in version.lines:
             offers_by_line.setdefault(bid_line.rfp_line_id, []).append((version, bid_line))
     lines = []
+    evaluations = evaluation_queries.evaluations_for(rfp)
+    evaluated = not evaluation_queries.scoring_problems(rfp)
     for line in sorted(rfp.lines, key=lambda line: line.line_no):
         rows = [
-            _offer_row(version, bid_line, line, rfp.tco_years, region_names)
+            _evaluated(
+                _offer_row(version, bid_line, line, rfp.tco_years, region_names),
+                evaluations.get(version.bid.id),
+                evaluated,
+            )
             for version, bid_line in offers_by_line.get(line.id, [])
         ]
         rows.sort(key=lambda row: (row.tco_cents, row.vendor.casefold(), row.product))
         lines.append(
-            LineTabulation(line.line_no, line.item.code, line.item.name, line.item.unit, line.quantity, tuple(rows))
+            LineTabulation(
+                line.line_no,
+                line.item.code,
+                line.item.name,
+                line.item.unit,
+                line.quantity,
+                tuple(rows),
+                _lowest(rows, evaluated),
+            )
         )
     discounts = sorted(
         (VendorDiscounts(version.vendor_name, version.discount_brackets) for version in versions),
         key=lambda entry: entry.vendor.casefold(),
     )
     return Tabulation(
-        rfp.reference, rfp.title, rfp.opened_at, rfp.tco_years, len(versions), tuple(lines), tuple(discounts)
+        rfp.reference,
+        rfp.title,
+        rfp.opened_at,
+        rfp.tco_years,
+        len(versions),
+        tuple(lines),
+        tuple(discounts),
+        evaluated=evaluated,
+        scored_criteria=bool(evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))),
     )
+
+
+def _evaluated(row: OfferRow, evaluation: evaluation_queries.BidEvaluation | None, evaluated: bool) -> OfferRow:
+    """The row with its evaluated cost (once every bid is scored) and whether its bid is set aside."""
+    if evaluation is None:
+        return row
+    cost = None
+    if evaluated:
+        dollars = evaluated_cost.evaluated_cost(adapters.dollars(row.tco_cents), evaluation.evaluation_factor)
+        cost = adapters.cents(dollars)
+    return replace(row, evaluated_cost_cents=cost, set_aside_reason=evaluation.set_aside_reason)
+
+
+def _lowest(rows: list[OfferRow], evaluated: bool) -> OfferRow | None:
+    """The offer to mark: the lowest evaluated cost once every bid is scored, else the lowest TCO (first in the
+    rows' order on a tie); never an offer whose bid is set aside."""
+    eligible = [row for row in rows if row.set_aside_reason is None]
+    if not eligible:
+        return None
+    if evaluated:
+        return min(eligible, key=lambda row: row.evaluated_cost_cents)
+    return eligible[0]
 
 
 def _money(cents: int | None) -> Decimal | None:

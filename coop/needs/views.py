@@ -156,6 +156,9 @@ def import_template(kind: str):
     )
 
 
+DEMAND_ITEMS_PER_PAGE = 25  # items on one page of the demand report (its totals count every item)
+
+
 @bp.route("/admin/demand")
 @roles(Role.COOP_ADMIN)
 def demand():
@@ -180,4 +183,11 @@ def demand():
             )
         )
     filtered = any(request.args.get(name) not in (None, "", "0") for name in form.data)
-    return render_template("needs/demand.html", form=form, report=report, filtered=filtered), (200 if report else 422)
+    return render_template(
+        "needs/demand.html",
+        form=form,
+        report=report,
+        items=urls.list_page(report.items, urls.page_number(), DEMAND_ITEMS_PER_PAGE) if report else None,
+        filter_args=urls.arguments_but_page(),
+        filtered=filtered,
+    ), (200 if report else 422)

@@ -33,6 +33,7 @@ from coop.rfps.template_library import RfpTemplate, library
 DEFAULT_WINDOW_DAYS = 60
 ERATE_MIN_DAYS = 28  # FCC: bids may not be due earlier than 28 days after the Form 470 is posted
 MAX_WINDOW_DAYS = 365
+RFPS_PER_PAGE = 50  # RFPs on one page of the administrator's list
 
 # States a visitor may see on the public board; a cancelled RFP only if it had been published.
 PUBLIC_STATUSES = (
@@ -243,12 +244,24 @@ def rfp_by_reference(reference: str) -> Rfp | None:
     return db.session.scalar(sa.select(Rfp).where(Rfp.reference == reference).options(*_rfp_options()))
 
 
-def rfps(*, now: datetime, status: RfpStatus | None = None) -> list[Rfp]:
-    """Every RFP (or those whose status as of ``now`` is ``status``), newest first, for the administrator."""
+def _rfps_query(now: datetime, status: RfpStatus | None) -> sa.Select:
     query = sa.select(Rfp).options(joinedload(Rfp.category), selectinload(Rfp.lines))
     if status is not None:
         query = query.where(status_sql(now) == status.value)
-    return list(db.session.scalars(query.order_by(Rfp.created_at.desc(), Rfp.id.desc())))
+    return query.order_by(Rfp.created_at.desc(), Rfp.id.desc())
+
+
+def rfps(*, now: datetime, status: RfpStatus | None = None) -> list[Rfp]:
+    """Every RFP (or those whose status as of ``now`` is ``status``), newest first, for the administrator."""
+    return list(db.session.scalars(_rfps_query(now, status)))
+
+
+def rfps_page(*, now: datetime, status: RfpStatus | None = None, page: int = 1, per_page: int | None = None):
+    """One page (a Flask-SQLAlchemy ``Pagination``) of :func:`rfps`, :data:`RFPS_PER_PAGE` at a time unless
+    ``per_page`` says otherwise: the administrator's list of RFPs."""
+    return db.paginate(
+        _rfps_query(now, status), page=page, per_page=per_page or RFPS_PER_PAGE, error_out=False, count=True
+    )
 
 
 def status_counts(now: datetime) -> dict[RfpStatus, int]:

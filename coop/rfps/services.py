@@ -444,15 +444,23 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
 # --- commitment window -----------------------------------------------------------------------------------------------
 
 
-def incomplete_spec_problems(rfp: Rfp) -> list[str]:
-    """Every line's missing or invalid spec values, e.g. "Line 1: Storage is required."."""
+def spec_problems_by_line(rfp: Rfp) -> dict[int, list[str]]:
+    """Each line's missing or invalid spec values by line number (complete lines left out), e.g.
+    ``{1: ["Storage is required."]}``."""
     template = queries.template_for(rfp)
-    problems = []
+    problems: dict[int, list[str]] = {}
     for line in rfp.lines:
         for spec_field in template.spec_fields:
             if (problem := spec_field.check(line.spec.get(spec_field.key))) is not None:
-                problems.append(f"Line {line.line_no}: {problem}")
+                problems.setdefault(line.line_no, []).append(problem)
     return problems
+
+
+def incomplete_spec_problems(rfp: Rfp) -> list[str]:
+    """Every line's missing or invalid spec values, e.g. "Line 1: Storage is required."."""
+    return [
+        f"Line {line_no}: {problem}" for line_no, problems in spec_problems_by_line(rfp).items() for problem in problems
+    ]
 
 
 @unit_of_work()

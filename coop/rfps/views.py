@@ -33,6 +33,7 @@ from coop.roles import Role
 bp = Blueprint("rfps", __name__, template_folder="templates")
 
 FORM_EXPIRED = "The form expired; please try again."
+POOLS_PER_PAGE = 5  # proposed pools shown in full on one page of the pooling page (all are in its summary)
 
 
 @bp.context_processor
@@ -79,7 +80,7 @@ def index():
     now = clock.utcnow()
     return render_template(
         "rfps/admin_index.html",
-        rfps=queries.rfps(now=now, status=selected),
+        page=queries.rfps_page(now=now, status=selected, page=urls.page_number()),
         selected=selected,
         statuses=list(RfpStatus),
         counts=queries.status_counts(now),
@@ -133,14 +134,15 @@ def pool():
             ),
             window_days=filters.window_days.data or queries.DEFAULT_WINDOW_DAYS,
         )
-    forms = {proposal.key: _pool_form(proposal) for proposal in proposals or []}
+    pools = urls.list_page(proposals, urls.page_number(), POOLS_PER_PAGE) if proposals is not None else None
+    forms = {proposal.key: _pool_form(proposal) for proposal in pools.items} if pools else {}
     status = 200 if proposals is not None else 422
     if request.method == "POST":
         posted_key = next((key for key in forms if f"pool-{key}-pool_key" in request.form), None)
         if posted_key is None:
             flash(services.NEEDS_CHANGED, "warning")
             return redirect(request.full_path)
-        proposal = next(proposal for proposal in proposals if proposal.key == posted_key)
+        proposal = next(proposal for proposal in pools.items if proposal.key == posted_key)
         form = forms[posted_key] = _pool_form(proposal, request.form)
         if form.validate():
             try:
@@ -168,7 +170,10 @@ def pool():
     return render_template(
         "rfps/pool.html",
         filters=filters,
+        filter_args=urls.arguments_but_page(),
         proposals=proposals,
+        pools=pools,
+        per_page=POOLS_PER_PAGE,
         forms=forms,
         action=url_for("rfps.pool") + (f"?{query}" if query else ""),
         filtered=any(request.args.get(name) not in (None, "", "0") for name in filters.data),
@@ -221,19 +226,22 @@ def _manage(rfp, *, status: int = 200, **posted):
     line_forms = {line.id: _line_form(rfp, line) for line in rfp.lines} if template else {}
     line_forms.update(posted.get("line_forms", {}))
     events = audit_queries.rfp_audit_events(rfp.id, opened_at=rfp.opened_at)
+    drafting = template is not None and rfp.status == RfpStatus.DRAFT
     return render_template(
         "rfps/manage.html",
         rfp=rfp,
         template=template,
         forms=forms,
         line_forms=line_forms,
-        spec_problems=services.incomplete_spec_problems(rfp) if template and rfp.status == RfpStatus.DRAFT else [],
+        spec_problems=services.incomplete_spec_problems(rfp) if drafting else [],
+        spec_problems_by_line=services.spec_problems_by_line(rfp) if drafting else {},
         events=events,
         versions=queries.document_versions(rfp.id),
         actors=audit_queries.actor_labels(events, account_queries.emails_by_user_id(e.actor_user_id for e in events)),
         cancellable=rfp.status in services.CANCELLABLE,
         now=clock.utcnow(),
         min_bidding_days=services.MIN_BIDDING_DAYS,
+        minimum_score=queries.minimum_score(rfp),
         erate_rule=services.price_heaviest_message((rfp.terms or {}).get("criteria", []))
         if rfp.erate_eligible
         else None,

@@ -15,6 +15,7 @@ from support import text_of
 
 from coop.bids import services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
+from coop.evaluation.models import BidScore
 from coop.extensions import db
 from coop.orgs import services as orgs
 from coop.rfps.models import RfpStatus
@@ -87,11 +88,13 @@ def test_anyone_reads_the_tabulation_after_opening(client, opened, table_rows):
     assert f"Bids opened {opened.opened_at.strftime('%Y-%m-%d %H:%M')} UTC" in text
     assert "Bids received 2 submitted bids" in text
     assert table_rows(response, "tabulation-line-1") == [
-        "Birch Computing Capacity 100 < pooled quantity 120: cannot supply the whole line alone. Birch B14 Incremental "
-        "1+: $300.00; 100+: $280.00 $0.00 100 None All regions $296.50 (average) $35,580.00 $0.00 $35,580.00",
+        "Birch Computing Lowest TCO Capacity 100 < pooled quantity 120: cannot supply the whole line alone. Birch B14 "
+        "Incremental 1+: $300.00; 100+: $280.00 $0.00 100 None All regions $296.50 (average) $35,580.00 $0.00 "
+        "$35,580.00",
         "Acme Devices Acme Book 14 All units 1+: $300.00; 100+: $280.00 $12.00 Unlimited None North $280.00 "
         "$33,600.00 $5,760.00 $39,360.00",
     ]
+    assert "this RFP has no non-price criteria, so its evaluated cost is its TCO" in text
     assert table_rows(response, "tabulation-line-2") == ["No bid on this line."]
     assert table_rows(response, "tabulation-discounts") == [
         "Acme Devices None",
@@ -102,6 +105,73 @@ def test_anyone_reads_the_tabulation_after_opening(client, opened, table_rows):
     assert f'href="/rfps/{opened.reference}/tabulation.xlsx"' in html
     assert f'href="/rfps/{opened.reference}"' in html
     assert "Dogwood" not in html
+
+
+def _score(rfp, points_by_vendor: dict[str, int], minimum_score: int = 0) -> None:
+    """Price weighs 60 and one non-price criterion 40; each named vendor's bid gets ``points`` on it."""
+    rfp.terms = {
+        **rfp.terms,
+        "criteria": [
+            {"key": "price", "label": "Price", "weight": 60},
+            {"key": "service", "label": "Service", "weight": 40},
+        ],
+        "evaluation": {"minimum_score": minimum_score},
+    }
+    for bid in db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id)):
+        if bid.vendor.name in points_by_vendor:
+            db.session.add(
+                BidScore(bid=bid, criterion_key="service", points=points_by_vendor[bid.vendor.name], comment="")
+            )
+    db.session.flush()
+
+
+def _marked(response) -> list[str]:
+    """The vendor of each row marked lowest, line by line."""
+    html = response.get_data(as_text=True)
+    return re.findall(r'<tr class="lowest-offer">\s*<td>([^<]+?) <span class="badge', html)
+
+
+def test_the_lowest_tco_is_marked_while_the_bids_are_not_all_scored_and_the_page_says_so(client, opened):
+    _score(opened, {"Acme Devices": 100})
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    text = text_of(response)
+    assert "The bids are not all scored yet: Lowest TCO marks each line's offer with the lowest total cost" in text
+    assert _marked(response) == ["Birch Computing"]
+    assert "Evaluated cost" in text  # a column, empty until every bid is scored
+    assert "—" in text
+
+
+def test_the_lowest_evaluated_offer_is_marked_once_every_bid_is_scored(client, opened, table_rows):
+    # Birch's TCO is lower ($35,580.00 against $39,360.00) but its score makes its evaluated cost higher:
+    # f = 1 + 40/60 × (100 − 50)/100 = 1.333333, $35,580.00 × 1.333333 = $47,439.99; Acme's f is 1.
+    _score(opened, {"Acme Devices": 100, "Birch Computing": 50})
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert "Lowest evaluated marks each line's offer with the lowest evaluated cost" in text_of(response)
+    assert _marked(response) == ["Acme Devices"]
+    assert [row.split()[-2:] for row in table_rows(response, "tabulation-line-1")] == [
+        ["$35,580.00", "$47,439.99"],
+        ["$39,360.00", "$39,360.00"],
+    ]
+
+
+def test_a_bid_set_aside_for_its_score_is_never_marked(client, opened):
+    _score(opened, {"Acme Devices": 40, "Birch Computing": 100}, minimum_score=50)
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert _marked(response) == ["Birch Computing"]
+    assert "Set aside: Scored 40 of 100 on the non-price criteria, below this RFP" in text_of(response)
+
+
+def test_long_region_lists_are_printed_once_in_a_legend(client, opened, make_region, table_rows):
+    acme = db.session.scalar(sa.select(Bid).join(Bid.vendor).where(Bid.vendor.has(name="Acme Devices")))
+    acme.lines[0].regions.extend([make_region("south", "South"), make_region("east", "East")])
+    db.session.flush()
+    acme.submitted_content = services.content(acme)
+    db.session.flush()
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert "Regions served" in text_of(response)
+    assert re.search(r"<dt[^>]*>A</dt><dd[^>]*>East, North, South</dd>", response.get_data(as_text=True))
+    acme_row = table_rows(response, "tabulation-line-1")[1]
+    assert " A (3 regions) " in acme_row and "East, North, South" not in acme_row
 
 
 @pytest.mark.parametrize("status", [RfpStatus.OPEN, RfpStatus.CLOSED])

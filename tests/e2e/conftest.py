@@ -54,7 +54,9 @@ from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 
 from coop.accounts.models import User
+from coop.demo.services import load_demo
 from coop.extensions import db
+from coop.rfps.models import Rfp, RfpStatus
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -213,6 +215,17 @@ def _save_evidence(page, directory: Path, prefix: str = "") -> None:
         print(f"\nNo screenshot of {page.url}: {error}")
     else:
         print(f"\nBrowser at {page.url}; screenshot: {screenshot}; HTML: {html}")
+
+
+@pytest.fixture
+def demo(committed_db) -> str:
+    """The demo cooperative, committed; the reference of its RFP whose bids are opened."""
+    load_demo()
+    reference = db.session.scalars(
+        sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED).order_by(Rfp.reference)
+    ).first()
+    db.session.commit()
+    return reference
 
 
 @pytest.fixture

@@ -83,9 +83,13 @@ def test_an_administrator_approves_a_pending_district_and_reads_the_pooled_deman
         "—",
         "0",
     )
-    expect(
-        page.get_by_role("heading", name="LAPTOP-14 14-inch student laptop: 100 each from 2 districts")
-    ).to_be_visible()
+    # The needs behind each total are collapsed under it; the item's link opens its list.
+    needs_behind = page.locator("#lines-LAPTOP-14")
+    expect(page.get_by_text("LAPTOP-14 14-inch student laptop: 100 each from 2 districts")).to_be_visible()
+    expect(needs_behind).to_be_hidden()
+    totals.filter(has_text="LAPTOP-14").get_by_role("link", name="LAPTOP-14").click()
+    expect(needs_behind).to_be_visible()
+    expect(needs_behind.get_by_role("row")).to_have_count(3)
 
     # Narrowed to one region, the totals are that region's.
     page.get_by_label("Region", exact=True).select_option(label="South")

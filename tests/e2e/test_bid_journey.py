@@ -349,9 +349,13 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         expect(visitor.locator("#bid-count")).to_have_text("2 submitted bids")
         rows = visitor.locator("#tabulation-line-1 tbody tr")
         expect(rows).to_have_count(2)
+        # The lowest offer is marked (price is this RFP's only criterion: the lowest TCO is the lowest evaluated);
+        # a list of regions is printed once, in the legend, and named by its letter on the rows.
+        expect(visitor.locator("#lowest-offer-rule")).to_contain_text("this RFP has no non-price criteria")
+        expect(visitor.locator("#region-legend")).to_have_text(re.compile(r"^\s*A\s*North, South\s*$"))
         expect_cells(
             rows.nth(0),
-            "Northwind Devices",
+            "Northwind Devices Lowest TCO",
             "Northwind Slate 11",
             "Incremental",
             "1+: $285.00; 100+: $270.00",
@@ -373,7 +377,7 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
             "$12.00",
             "Unlimited",
             "20",
-            "North, South",
+            "A (2 regions)",
             "$275.00",
             "$33,000.00",
             "$5,760.00",

@@ -135,6 +135,9 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
             "Line 2: LAPTOP-14 14-inch student laptop — 30 each from 1 district",
         ]
     )
+    # Each line's needs are collapsed under the line; opened, every need is ticked as proposed.
+    for line_no in (1, 2):
+        pool.get_by_text(re.compile(rf"^Choose among line {line_no}'s ")).click()
     for district, quantity in (("Lakeview School District", 120), ("Hillcrest Schools", 80), ("Hillcrest Schools", 30)):
         expect(pool.get_by_role("checkbox", name=f"Pool {district}'s {quantity}")).to_be_checked()
     template = pool.get_by_label("RFP template")
@@ -178,6 +181,8 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
 
     # --- ... completes each line's specification ----------------------------------------------------------------------
     line = line_section(page, 1)
+    expect(line.get_by_label("Screen diagonal (in)")).to_be_hidden()  # the editor is collapsed under the line
+    line.get_by_text("Edit line 1's specification (3 to complete)").click()
     expect(line.get_by_label("Screen diagonal (in)")).to_have_value("11.6")  # from the catalogue
     expect(line.get_by_label("Memory (RAM) (GB)")).to_have_value("4")
     line.get_by_label("Memory (RAM) (GB)").select_option("8")
@@ -191,6 +196,7 @@ def test_an_rfp_goes_from_pooled_needs_through_commitments_and_publication_to_an
     expect(line.get_by_role("listitem")).to_have_text(LINE_1_REQUIREMENTS)
 
     line = line_section(page, 2)
+    line.get_by_text("Edit line 2's specification").click()
     expect(line.get_by_label("Storage (GB)")).to_have_value("128")
     line.get_by_label("Screen diagonal (in)").fill("14")
     line.get_by_label("Memory (RAM) (GB)").select_option("8")

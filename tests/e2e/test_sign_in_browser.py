@@ -24,7 +24,23 @@ def test_a_buyer_signs_in_through_the_form_and_signs_out(page, make_buyer, brows
     with read_db():
         assert db.session.get(User, buyer.id).last_sign_in_at is not None
 
-    page.get_by_role("button", name="Sign out").click()
+    # Signing out is in the account menu (the organisation's name), which opens and works from the keyboard.
+    account = nav.get_by_role("button", name="Lakeview School District")
+    expect(account).to_have_attribute("aria-expanded", "false")
+    account.focus()
+    page.keyboard.press("Enter")
+    expect(account).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Organisation profile")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(account).to_have_attribute("aria-expanded", "false")
+    expect(nav.get_by_role("button", name="Sign out")).to_be_hidden()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowDown")
+    expect(nav.get_by_role("link", name="Organisation profile")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    expect(nav.get_by_role("button", name="Sign out")).to_be_focused()
+    page.keyboard.press("Enter")
 
     expect(page.get_by_role("alert").filter(has_text="You are signed out.")).to_be_visible()
     expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
@@ -64,6 +80,6 @@ def test_the_live_server_refuses_a_form_without_its_csrf_token(page, make_buyer,
     expect(page.get_by_role("heading", name="Bad Request")).to_be_visible()
     expect(page.get_by_text("The CSRF token is missing.")).to_be_visible()
     page.goto("/needs")
-    expect(
-        page.get_by_role("navigation", name="Main navigation").get_by_role("button", name="Sign out")
-    ).to_be_visible()
+    nav = page.get_by_role("navigation", name="Main navigation")
+    nav.get_by_role("button", name=buyer.organisation.name).click()
+    expect(nav.get_by_role("button", name="Sign out")).to_be_visible()

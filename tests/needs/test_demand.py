@@ -162,3 +162,33 @@ def test_the_query_pools_per_item(demand_setup):
         ("Lakeview SD", 10),
     ]
     assert (report.total_needs, report.total_quantity) == (3, 110)
+
+
+def test_the_items_are_paged_with_the_filter_kept_and_counts_of_every_item(
+    as_admin, demand_setup, table_rows, monkeypatch
+):
+    monkeypatch.setattr("coop.needs.views.DEMAND_ITEMS_PER_PAGE", 1)
+    response = as_admin.get(f"/admin/demand?needed_to={day(365)}")
+    assert "5 open needs for 2 items; items 1–1 are shown." in text_of(response)
+    assert [row.split()[0] for row in table_rows(response, "demand-totals")] == ["AP-WIFI6"]
+    html = response.get_data(as_text=True)
+    assert f'href="/admin/demand?page=2&amp;needed_to={day(365)}">Next</a>' in html
+    assert "Page 1 of 2" in text_of(response)
+
+    response = as_admin.get(f"/admin/demand?page=2&needed_to={day(365)}")
+    assert "5 open needs for 2 items; items 2–2 are shown." in text_of(response)
+    assert [row.split()[0] for row in table_rows(response, "demand-totals")] == ["LAPTOP-14"]
+    assert "lines-AP-WIFI6" not in response.get_data(as_text=True)
+    # A page past the end (the demand shrank since the link was made) shows the last page.
+    assert [row.split()[0] for row in table_rows(as_admin.get("/admin/demand?page=9"), "demand-totals")] == [
+        "LAPTOP-14"
+    ]
+
+
+def test_the_needs_behind_each_total_are_collapsed_under_the_total(as_admin, demand_setup):
+    html = as_admin.get("/admin/demand").get_data(as_text=True)
+    # Each item's needs are in a closed <details>; the item's link in the totals targets its table, which opens it.
+    item = demand_setup["LAPTOP-14"]
+    assert f'<details id="item-{item.id}" class="mb-2">' in html
+    assert '<a href="#lines-LAPTOP-14">LAPTOP-14</a>' in html
+    assert html.index(f'id="item-{item.id}"') < html.index('id="lines-LAPTOP-14"')

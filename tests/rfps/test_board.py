@@ -190,3 +190,18 @@ def test_past_its_deadline_an_rfp_is_closed_in_the_tabs_the_rows_and_the_databas
     assert services.close_past_deadlines() == 0
     assert "(passed: bids are closed)" in seen(client.get(f"/rfps/{published.reference}"))
     assert "Closed" in table_rows(client.get("/rfps"), "rfp-board")[0]
+
+
+def test_the_administrator_s_list_of_rfps_is_paged_with_its_status_kept(
+    log_in, admin, make_rfp, table_rows, seen, monkeypatch
+):
+    monkeypatch.setattr("coop.rfps.queries.RFPS_PER_PAGE", 2)
+    older, middle, newest = (make_rfp(title=f"Laptops {number}") for number in (1, 2, 3))
+    client = log_in(admin)
+    first = client.get("/admin/rfps?status=open")
+    assert "3 RFPs; 1–2 on this page." in seen(first)
+    assert [row.split()[0] for row in table_rows(first, "rfps")] == [newest.reference, middle.reference]
+    assert 'href="/admin/rfps?page=2&amp;status=open">Next</a>' in first.get_data(as_text=True)
+    second = client.get("/admin/rfps?page=2&status=open")
+    assert "3 RFPs; 3–3 on this page." in seen(second)
+    assert [row.split()[0] for row in table_rows(second, "rfps")] == [older.reference]

@@ -130,17 +130,34 @@ def test_the_commitment_window_needs_complete_specs(admin, draft):
     )
 
 
-def test_a_complete_line_s_editor_is_collapsed_and_an_incomplete_one_open(log_in, admin, draft, complete_specs):
-    html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
-    assert re.search(
-        r'<details class="border-top pt-2" id="line-1-editor" open>\s*<summary>Edit line 1\'s '
-        r"specification \(\d+ to complete\)</summary>",
-        html,
-    )
+def test_line_editors_are_collapsed_under_a_summary_that_says_what_is_left(
+    log_in, admin, draft, complete_specs, table_rows
+):
+    response = log_in(admin).get(f"/admin/rfps/{draft.id}")
+    html = response.get_data(as_text=True)
+    # Every editor is closed: the lines' summary and each editor's summary say how much is left to complete.
+    chromebook_line = re.search(r"Edit line 1's specification \((\d+) to complete\)", html)
+    assert chromebook_line
+    assert re.search(r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1', html)
+    left = [row.split()[-3:] for row in table_rows(response, "lines-summary")]
+    assert left[0] == [chromebook_line.group(1), "to", "complete"]
     complete_specs(draft)
-    html = log_in(admin).get(f"/admin/rfps/{draft.id}").get_data(as_text=True)
+    response = log_in(admin).get(f"/admin/rfps/{draft.id}")
     assert re.search(
-        r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1\'s '
-        r"specification</summary>",
-        html,
+        r'<details class="border-top pt-2" id="line-1-editor">\s*<summary>Edit line 1\'s specification</summary>',
+        response.get_data(as_text=True),
     )
+    assert [row.split()[-1] for row in table_rows(response, "lines-summary")] == ["Complete", "Complete"]
+
+
+def test_a_line_editor_shown_again_with_its_errors_is_open(log_in, admin, draft, laptop_form):
+    line = laptop_line(draft)
+    prefix = f"line{line.id}"
+    response = log_in(admin).post(
+        f"/admin/rfps/{draft.id}/lines/{line.id}",
+        data={**{f"{prefix}-spec_{key}": value for key, value in laptop_form.items()}, f"{prefix}-spec_ram_gb": "5"},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="line-{line.line_no}-editor" open>' in html
+    assert 'id="details-editor">' in html  # the other editors stay closed

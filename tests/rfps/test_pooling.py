@@ -235,3 +235,54 @@ def test_needs_cannot_be_dropped_once_the_commitment_window_started(admin, commi
     with pytest.raises(Refusal) as refused:
         services.drop_need(admin, committing.id, link_of(committing, needs["lakeview"]))
     assert str(refused.value) == f"{committing.reference} is committing; only a draft RFP's lines can be changed."
+
+
+def test_the_pools_are_summarised_then_shown_a_page_at_a_time_with_the_filter_kept(
+    log_in, admin, needs, districts, laptops, make_need, table_rows, monkeypatch
+):
+    monkeypatch.setattr("coop.rfps.views.POOLS_PER_PAGE", 1)
+    make_need(districts["Lakeview SD"], item=laptops["PROJECTOR"], quantity=3)
+    first, second = queries.propose_pools(window_days=90)
+    client = log_in(admin)
+    response = client.get("/admin/rfps/pool?window_days=90")
+    text, html = text_of(response), response.get_data(as_text=True)
+    # The summary lists every pool; only the first is shown in full, the other is a link to its page.
+    assert "2 proposed pools; pools 1–1 are shown in full below." in text
+    assert [row.split()[0] for row in table_rows(response, "pools-table")] == [
+        first.category_name.split()[0],
+        second.category_name.split()[0],
+    ]
+    assert f'id="pool-{first.key}"' in html and f'id="pool-{second.key}"' not in html
+    assert f'href="/admin/rfps/pool?page=2&amp;window_days=90#pool-{second.key}"' in html
+    assert 'href="/admin/rfps/pool?page=2&amp;window_days=90">Next</a>' in html
+    # Each line's needs are collapsed; their boxes are still in the form, ticked as proposed.
+    assert f'<details class="mb-2" id="pool-{first.key}-line-' in html
+
+    response = client.get("/admin/rfps/pool?page=2&window_days=90")
+    html = response.get_data(as_text=True)
+    assert f'id="pool-{second.key}"' in html and f'id="pool-{first.key}"' not in html
+    assert 'action="/admin/rfps/pool?page=2&amp;window_days=90"' in html  # creating a draft comes back here
+
+
+def test_a_pool_on_a_later_page_is_created_from_there(log_in, admin, needs, districts, laptops, make_need, monkeypatch):
+    monkeypatch.setattr("coop.rfps.views.POOLS_PER_PAGE", 1)
+    make_need(districts["Lakeview SD"], item=laptops["PROJECTOR"], quantity=3)
+    proposal = queries.propose_pools(window_days=90)[1]
+    prefix = f"pool-{proposal.key}"
+    response = log_in(admin).post(
+        "/admin/rfps/pool?page=2&window_days=90",
+        data={
+            f"{prefix}-pool_key": proposal.key,
+            f"{prefix}-category_id": str(proposal.category_id),
+            f"{prefix}-need_ids": [str(need_id) for need_id in proposal.need_ids],
+            f"{prefix}-template_key": "student-laptops",
+            f"{prefix}-title": "From the second page",
+            f"{prefix}-tco_years": "4",
+        },
+    )
+    assert response.status_code == 302
+    rfp = db.session.scalar(sa.select(Rfp))
+    assert (rfp.title, sorted(link.need_id for line in rfp.lines for link in line.pooled_needs)) == (
+        "From the second page",
+        sorted(proposal.need_ids),
+    )
