@@ -23,6 +23,13 @@ def opened_rfp(rfp_id: int) -> Rfp | None:
     return rfp if rfp is not None and rfp.opened_at is not None else None
 
 
+def has_published_round(rfp_id: int) -> bool:
+    """Whether a round of the RFP is published (its notice of intent or its final award is out)."""
+    return db.session.scalar(
+        sa.select(sa.exists().where(AwardRound.rfp_id == rfp_id, AwardRound.status == AwardRoundStatus.PUBLISHED))
+    )
+
+
 def rounds_of(rfp_id: int) -> list[AwardRound]:
     """The RFP's rounds, newest first."""
     return list(

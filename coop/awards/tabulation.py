@@ -198,6 +198,13 @@ class Tabulation:
     evaluated: bool = False
     #: Whether the RFP has non-price criteria (else its evaluated cost is its TCO, and no column shows it).
     scored_criteria: bool = False
+    #: Whether the evaluation is kept from this reader until an award is published (``with_evaluation`` False).
+    evaluation_withheld: bool = False
+
+    @property
+    def evaluated_cost_column(self) -> bool:
+        """Whether the page has an "Evaluated cost" column: non-price criteria, and the evaluation not withheld."""
+        return self.scored_criteria and not self.evaluation_withheld
 
     @property
     def region_sets(self) -> dict[tuple[str, ...], str]:
@@ -261,13 +268,17 @@ def _offer_row(
     )
 
 
-def tabulation_for(rfp: Rfp) -> Tabulation:
+def tabulation_for(rfp: Rfp, *, with_evaluation: bool) -> Tabulation:
     """The bid tabulation of an opened RFP.
 
     Parameters
     ----------
     rfp : Rfp
         An RFP whose bids have been opened (``opened_at`` set).
+    with_evaluation : bool
+        Whether to show the evaluation: each bid's evaluated cost and why a bid is set aside. The cooperative's
+        administrators see it while they evaluate; bidders and the public once an award is published (the scores
+        are then part of the record a protest is argued on), never while the evaluation could still be lobbied.
 
     Returns
     -------
@@ -292,8 +303,11 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
         for bid_line in version.lines:
             offers_by_line.setdefault(bid_line.rfp_line_id, []).append((version, bid_line))
     lines = []
-    evaluations = evaluation_queries.evaluations_for(rfp)
-    evaluated = not evaluation_queries.scoring_problems(rfp)
+    scored_criteria = bool(evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp)))
+    # Without non-price criteria the evaluated cost is the TCO: nothing to withhold.
+    withheld = scored_criteria and not with_evaluation
+    evaluations = {} if withheld else evaluation_queries.evaluations_for(rfp)
+    evaluated = not withheld and not evaluation_queries.scoring_problems(rfp)
     for line in sorted(rfp.lines, key=lambda line: line.line_no):
         rows = [
             _evaluated(
@@ -328,7 +342,8 @@ def tabulation_for(rfp: Rfp) -> Tabulation:
         tuple(lines),
         tuple(discounts),
         evaluated=evaluated,
-        scored_criteria=bool(evaluated_cost.non_price_criteria(rfp_queries.criteria(rfp))),
+        scored_criteria=scored_criteria,
+        evaluation_withheld=withheld,
     )
 
 

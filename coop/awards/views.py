@@ -37,12 +37,17 @@ def _opened_rfp_or_404(reference: str) -> Rfp:
     return rfp
 
 
+def _tabulation(rfp: Rfp) -> tabulation.Tabulation:
+    administrator = current_user.is_authenticated and current_user.role == Role.COOP_ADMIN
+    return tabulation.tabulation_for(rfp, with_evaluation=administrator or queries.has_published_round(rfp.id))
+
+
 @bp.route("/rfps/<reference>/tabulation", endpoint="tabulation")
 @public
 def tabulation_page(reference: str):
     """The public bid tabulation of an opened RFP."""
     rfp = _opened_rfp_or_404(reference)
-    return render_template("awards/tabulation.html", rfp=rfp, tabulation=tabulation.tabulation_for(rfp))
+    return render_template("awards/tabulation.html", rfp=rfp, tabulation=_tabulation(rfp))
 
 
 @bp.route("/rfps/<reference>/tabulation.<any(csv, xlsx):kind>")
@@ -50,9 +55,7 @@ def tabulation_page(reference: str):
 def tabulation_export(reference: str, kind: str):
     """The public bid tabulation as CSV or XLSX."""
     rfp = _opened_rfp_or_404(reference)
-    return exports.download(
-        tabulation.export(tabulation.tabulation_for(rfp), kind), kind, tabulation.filename(rfp, kind)
-    )
+    return exports.download(tabulation.export(_tabulation(rfp), kind), kind, tabulation.filename(rfp, kind))
 
 
 # --- award rounds (administrators) -----------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_money_crosses_the_bridge_exactly():
 
 
 def test_offers_are_priced_at_the_pooled_quantity_and_sorted_by_tco(bids):
-    result = tabulation.tabulation_for(bids)
+    result = tabulation.tabulation_for(bids, with_evaluation=True)
     line_1, line_2 = result.lines
     assert (line_1.line_no, line_1.pooled_quantity, line_2.line_no, line_2.pooled_quantity) == (1, 120, 2, 40)
     assert [
@@ -163,7 +163,7 @@ def test_offers_are_priced_at_the_pooled_quantity_and_sorted_by_tco(bids):
 
 
 def test_offers_read_as_a_person_reads_them(bids):
-    cedar, birch, acme = tabulation.tabulation_for(bids).lines[0].offers
+    cedar, birch, acme = tabulation.tabulation_for(bids, with_evaluation=True).lines[0].offers
     assert (
         acme.tiers_text,
         acme.pricing_label,
@@ -196,7 +196,7 @@ def test_offers_read_as_a_person_reads_them(bids):
 
 
 def test_capacity_and_minimum_that_do_not_fit_the_pooled_quantity_are_noted(bids):
-    line_1, line_2 = tabulation.tabulation_for(bids).lines
+    line_1, line_2 = tabulation.tabulation_for(bids, with_evaluation=True).lines
     assert {row.vendor: row.notes for row in line_1.offers} == {
         "Cedar Tech": (CAPACITY_NOTE,),
         "Birch Computing": (),
@@ -207,14 +207,16 @@ def test_capacity_and_minimum_that_do_not_fit_the_pooled_quantity_are_noted(bids
 
 
 def test_drafts_and_withdrawn_bids_are_neither_listed_nor_counted(bids):
-    result = tabulation.tabulation_for(bids)
+    result = tabulation.tabulation_for(bids, with_evaluation=True)
     assert result.bid_count == 3
     listed = {row.vendor for line in result.lines for row in line.offers} | {entry.vendor for entry in result.discounts}
     assert listed == {"Acme Devices", "Birch Computing", "Cedar Tech"}
 
 
 def test_every_bidding_vendors_discount_brackets_are_listed_once(bids):
-    assert [(entry.vendor, entry.brackets_text) for entry in tabulation.tabulation_for(bids).discounts] == [
+    assert [
+        (entry.vendor, entry.brackets_text) for entry in tabulation.tabulation_for(bids, with_evaluation=True).discounts
+    ] == [
         ("Acme Devices", "None"),
         ("Birch Computing", "2.5% off from $250,000.00; 4% off from $500,000.00"),
         ("Cedar Tech", "None"),
@@ -223,21 +225,21 @@ def test_every_bidding_vendors_discount_brackets_are_listed_once(bids):
 
 def test_support_is_counted_over_the_rfps_tco_years(bids):
     bids.tco_years = 5
-    acme = tabulation.tabulation_for(bids).lines[0].offers[-1]
+    acme = tabulation.tabulation_for(bids, with_evaluation=True).lines[0].offers[-1]
     assert (acme.vendor, acme.support_cost_cents, acme.tco_cents) == ("Acme Devices", 7_200_00, 40_800_00)
 
 
 def test_ties_on_tco_are_listed_by_vendor_name(opened_rfp, make_bid):
     make_bid(opened_rfp, "Zephyr Ltd", {2: offer([(1, 100_00)])})
     make_bid(opened_rfp, "alpha supplies", {2: offer([(1, 100_00)])})
-    assert [row.vendor for row in tabulation.tabulation_for(opened_rfp).lines[1].offers] == [
+    assert [row.vendor for row in tabulation.tabulation_for(opened_rfp, with_evaluation=True).lines[1].offers] == [
         "alpha supplies",
         "Zephyr Ltd",
     ]
 
 
 def test_an_rfp_without_bids_has_lines_with_no_offers(opened_rfp):
-    result = tabulation.tabulation_for(opened_rfp)
+    result = tabulation.tabulation_for(opened_rfp, with_evaluation=True)
     assert (result.bid_count, result.discounts, [line.offers for line in result.lines]) == (0, (), [(), ()])
     assert list(tabulation.as_frame(result).columns) == list(tabulation.COLUMNS)
     assert len(tabulation.as_frame(result)) == 0
@@ -248,7 +250,7 @@ def test_sealed_bids_have_no_tabulation(make_rfp, make_bid, status):
     rfp = make_rfp(status=status)
     make_bid(rfp, "Early Bird", {1: offer([(1, 100_00)])})
     with pytest.raises(tabulation.TabulationSealed, match=f"The bids on {rfp.reference} have not been opened."):
-        tabulation.tabulation_for(rfp)
+        tabulation.tabulation_for(rfp, with_evaluation=True)
 
 
 # --- exports ----------------------------------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ ACME_LINE_1 = {
 
 
 def test_the_frame_has_one_row_per_line_and_offer_in_page_order(bids):
-    frame = tabulation.as_frame(tabulation.tabulation_for(bids))
+    frame = tabulation.as_frame(tabulation.tabulation_for(bids, with_evaluation=True))
     assert list(frame.columns) == list(tabulation.COLUMNS)
     assert list(zip(frame["line"], frame["vendor"])) == [
         (1, "Cedar Tech"),
@@ -289,7 +291,7 @@ def test_the_frame_has_one_row_per_line_and_offer_in_page_order(bids):
 
 
 def test_the_csv_is_exact(bids):
-    content = tabulation.export(tabulation.tabulation_for(bids), "csv")
+    content = tabulation.export(tabulation.tabulation_for(bids, with_evaluation=True), "csv")
     assert content.startswith("\ufeffline,item_code,item,pooled_quantity,vendor,".encode("utf-8"))
     frame = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     rows = frame.to_dict("records")
@@ -305,7 +307,7 @@ def test_the_csv_is_exact(bids):
 
 
 def test_the_workbook_has_the_tabulation_and_the_discounts(bids):
-    content = tabulation.export(tabulation.tabulation_for(bids), "xlsx")
+    content = tabulation.export(tabulation.tabulation_for(bids, with_evaluation=True), "xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(content))
     assert workbook.sheetnames == ["Tabulation", "Discounts"]
     sheet = workbook["Tabulation"]
@@ -342,4 +344,4 @@ def test_exports_are_named_after_the_rfp(bids):
     assert tabulation.filename(bids, "csv") == f"{bids.reference}-tabulation.csv"
     assert tabulation.filename(bids, "xlsx") == f"{bids.reference}-tabulation.xlsx"
     with pytest.raises(ValueError, match='Unknown export kind "pdf": "csv" or "xlsx".'):
-        tabulation.export(tabulation.tabulation_for(bids), "pdf")
+        tabulation.export(tabulation.tabulation_for(bids, with_evaluation=True), "pdf")

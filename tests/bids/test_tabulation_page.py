@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from support import text_of
 
+from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
 from coop.evaluation.models import BidScore
@@ -131,7 +132,14 @@ def _marked(response) -> list[str]:
     return re.findall(r'<tr class="lowest-offer">\s*<td>([^<]+?) <span class="badge', html)
 
 
-def test_the_lowest_tco_is_marked_while_the_bids_are_not_all_scored_and_the_page_says_so(client, opened):
+@pytest.fixture
+def administrator(client, log_in, make_admin):
+    """The cooperative's administrator, signed in: who sees the evaluation while it goes on."""
+    return log_in(make_admin())
+
+
+def test_the_lowest_tco_is_marked_while_the_bids_are_not_all_scored_and_the_page_says_so(administrator, opened):
+    client = administrator
     _score(opened, {"Acme Devices": 100})
     response = client.get(f"/rfps/{opened.reference}/tabulation")
     text = text_of(response)
@@ -141,7 +149,8 @@ def test_the_lowest_tco_is_marked_while_the_bids_are_not_all_scored_and_the_page
     assert "—" in text
 
 
-def test_the_lowest_evaluated_offer_is_marked_once_every_bid_is_scored(client, opened, table_rows):
+def test_the_lowest_evaluated_offer_is_marked_once_every_bid_is_scored(administrator, opened, table_rows):
+    client = administrator
     # Birch's TCO is lower ($35,580.00 against $39,360.00) but its score makes its evaluated cost higher:
     # f = 1 + 40/60 × (100 − 50)/100 = 1.333333, $35,580.00 × 1.333333 = $47,439.99; Acme's f is 1.
     _score(opened, {"Acme Devices": 100, "Birch Computing": 50})
@@ -154,11 +163,30 @@ def test_the_lowest_evaluated_offer_is_marked_once_every_bid_is_scored(client, o
     ]
 
 
-def test_a_bid_set_aside_for_its_score_is_never_marked(client, opened):
+def test_a_bid_set_aside_for_its_score_is_never_marked(administrator, opened):
+    client = administrator
     _score(opened, {"Acme Devices": 40, "Birch Computing": 100}, minimum_score=50)
     response = client.get(f"/rfps/{opened.reference}/tabulation")
     assert _marked(response) == ["Birch Computing"]
     assert "Set aside: Scored 40 of 100 on the non-price criteria, below this RFP" in text_of(response)
+
+
+def test_bidders_and_the_public_see_the_evaluation_only_once_an_award_is_published(client, opened, table_rows):
+    # While the cooperative evaluates, no scores, evaluated costs or set-aside reasons reach a bidder who could
+    # lobby against them; from the notice of intent on they are part of the record a protest is argued on.
+    _score(opened, {"Acme Devices": 40, "Birch Computing": 100}, minimum_score=50)
+    for suffix in ("", ".csv"):
+        text = text_of(client.get(f"/rfps/{opened.reference}/tabulation{suffix}"))
+        assert "Set aside" not in text and "Scored 40" not in text
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert "Lowest evaluated" not in text_of(response) and "Evaluated cost" not in text_of(response)
+    assert "is published with the notice of intent to award" in text_of(response)
+    assert _marked(response) == ["Birch Computing"]  # the lowest TCO
+    db.session.add(AwardRound(rfp_id=opened.id, status=AwardRoundStatus.PUBLISHED, published_at=opened.opened_at))
+    db.session.flush()
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert "Set aside: Scored 40 of 100 on the non-price criteria, below this RFP" in text_of(response)
+    assert "Lowest evaluated marks each line's offer with the lowest evaluated cost" in text_of(response)
 
 
 def test_long_region_lists_are_printed_once_in_a_legend(client, opened, make_region, table_rows):
