@@ -113,7 +113,7 @@ class SheetForm(FlaskForm):
     revision = HiddenField()
     file = FileField(
         # The label is the one the browser journeys find the input by; the description names ODS too.
-        "Filled bid sheet (XLSX or CSV)",
+        "Filled bid sheet (XLSX, ODS or CSV)",
         validators=[FileRequired("Choose the bid sheet to upload.")],
         id="sheet-file",
         description=FORMATS_TEXT,

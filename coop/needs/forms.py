@@ -106,7 +106,7 @@ class ConfirmForm(FlaskForm):
 class ImportForm(FlaskForm):
     file = FileField(
         # The label is the one the browser journeys find the input by; the description names ODS too.
-        "Spreadsheet (CSV or XLSX)",
+        "Spreadsheet (CSV, XLSX or ODS)",
         validators=[FileRequired(message=FILE_MISSING)],
         description=FORMATS_TEXT,
         render_kw={"accept": ACCEPT},

@@ -251,10 +251,10 @@ def test_two_vendors_bid_by_form_and_by_bid_sheet_and_the_opened_bids_are_tabula
         # answers "Choose the bid sheet to upload."). Fix: distinct ids, e.g. FileField(..., id="attachment-file")
         # and FileField(..., id="sheet-file"). With `#sheet-form input[type=file]` instead of the label, the rest
         # of this journey passes.
-        sheet_file = vendor_page.locator("#sheet-form").get_by_label("Filled bid sheet (XLSX or CSV)", exact=True)
+        sheet_file = vendor_page.locator("#sheet-form").get_by_label("Filled bid sheet (XLSX, ODS or CSV)", exact=True)
         expect(
             sheet_file,
-            'APP BUG: the "Filled bid sheet (XLSX or CSV)" label does not label the bid sheet form\'s '
+            'APP BUG: the "Filled bid sheet (XLSX, ODS or CSV)" label does not label the bid sheet form\'s '
             "file input: AttachmentForm.file and SheetForm.file in coop/bids/forms.py both have "
             'id="file"',
         ).to_have_count(1)

@@ -113,7 +113,7 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
     workbook.save(filled)
     workbook.close()
 
-    page.get_by_label("Spreadsheet (CSV or XLSX)").set_input_files(filled)
+    page.get_by_label("Spreadsheet (CSV, XLSX or ODS)").set_input_files(filled)
     page.get_by_role("button", name="Import needs").click()
 
     expect(page.get_by_role("alert").filter(has_text="Imported 2 needs from lakeview-needs.xlsx.")).to_be_visible()
@@ -157,7 +157,7 @@ def test_a_buyer_posts_a_need_imports_a_spreadsheet_and_is_shown_every_problem_o
         writer.writerow(["HOTSPOT-5G", "0", in_60_days, "", "", ""])
         writer.writerow(["DOCCAM-1", "5", "2020-01-01", "", "maybe", ""])
     go_to(page, "Import needs")
-    page.get_by_label("Spreadsheet (CSV or XLSX)").set_input_files(bad)
+    page.get_by_label("Spreadsheet (CSV, XLSX or ODS)").set_input_files(bad)
     page.get_by_role("button", name="Import needs").click()
 
     problems = page.get_by_role("alert").filter(has_text="Nothing was imported.")

@@ -73,7 +73,7 @@ def test_a_district_buyer_posts_and_imports_needs_and_confirms_a_commitment_by_k
     spreadsheet.write_text("item_code,quantity,needed_by\nTB-10-64,30,2027-09-01\n", encoding="utf-8")
     nav_by_keyboard(page, "Import needs")
     focus_main(page)
-    tab_to(page, page.get_by_label("Spreadsheet (CSV or XLSX)"))
+    tab_to(page, page.get_by_label("Spreadsheet (CSV, XLSX or ODS)"))
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(spreadsheet)
