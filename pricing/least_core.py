@@ -42,12 +42,25 @@ from .costing import round_preserving_sum, to_cents
 from .guard import Job, run_guarded
 from .problem import Problem
 from .result import CoreCheck, LeastCore
-from .shares import core_check
+from .shares import core_search
 
 logger = logging.getLogger(__name__)
 
-#: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
-TOLERANCE = Decimal("0.01")
+#: A coalition gaining at most this share of the pooled total more than the least-core bound does not count
+#: (but never less than a cent): see ``least_core_tolerance``.
+TOLERANCE_SHARE = Decimal("0.000001")
+
+
+def least_core_tolerance(total: Decimal) -> Decimal:
+    """What a coalition may gain over the least-core value without counting: a cent, or a millionth of the total.
+
+    A board would not see a coalition leave a pool of $10 million to save $10 between its members; and
+    proving that no coalition gains more than the least-core value to the cent asks the coalition MILP for a
+    bound far tighter than its LP relaxation gives on large pools (see pricing/FORMAT.md, "Sharing rules").
+    """
+    return max(Decimal("0.01"), (total * TOLERANCE_SHARE).quantize(Decimal("0.01")))
+
+
 #: Slack of the nearest-shares program over the bound, in dollars (room for the linear program's float noise).
 QP_SLACK = 0.001
 
@@ -202,6 +215,7 @@ def least_core(
     for d in districts:
         if standalone[d] is not None:
             programs.add(frozenset([d]), standalone[d])
+    tolerance = least_core_tolerance(total)
     iterations = 0
     while True:
         iterations += 1
@@ -209,48 +223,48 @@ def least_core(
         x = programs.nearest(epsilon)
         costs = programs.in_cents(x, total)
         bound = to_cents(Decimal(epsilon * programs.scale))
+        above = Decimal(epsilon * programs.scale) + tolerance
 
-        def new_cut(check: CoreCheck) -> bool:
-            return (
-                check.blocked
-                and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
-                and programs.tightens(frozenset(check.coalition), own_cost(check))
-            )
+        def left() -> float | None:
+            return None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
 
-        def own_cost(check: CoreCheck) -> Decimal:
-            return sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain
-
-        # Any coalition gaining more than the bound is a cut, and the core check's MILP finds some long
-        # before it can prove the best: a search for a few of those first, the full check only to find
-        # the last cuts and prove that none is left.
-        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        # Any coalition gaining more than the bound is a cut, and the coalition MILP meets many long before
+        # it can prove the best: a search that collects them (HiGHS's every feasible solution, see
+        # pricing.shares._coalition_milp) and stops early, all of them cuts of the round; the full check
+        # only when that search finds none, to find the last cuts or prove that none is left.
         check_started = time.perf_counter()
-        check = core_check(
-            problem,
-            costs,
-            time_limit_s=left,
-            mip_rel_gap=mip_rel_gap,
-            stop_above=Decimal(epsilon * programs.scale) + TOLERANCE,
+        check, cuts = core_search(
+            problem, costs, time_limit_s=left(), mip_rel_gap=mip_rel_gap, above=above, prove=False
         )
+        new = [c for c in cuts if programs.tightens(c.members, c.own_cost)]
         which = "short"
-        if not new_cut(check):
-            left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
-            check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
+        if not new:
+            check, cuts = core_search(
+                problem,
+                costs,
+                time_limit_s=left(),
+                mip_rel_gap=mip_rel_gap,
+                above=above,
+                abs_gap=float(tolerance) / 2,
+            )
+            new = [c for c in cuts if programs.tightens(c.members, c.own_cost)]
             which = "full"
         logger.info(
-            "least core: round %d, bound %s, gain %s found by the %s check in %.1f s",
+            "least core: round %d, bound %s, %d cuts (best gain %s) found by the %s check in %.1f s",
             iterations,
             bound,
+            len(new),
             check.gain,
             which,
             time.perf_counter() - check_started,
         )
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
-        if not new_cut(check) or out_of_time:
+        if not new or out_of_time:
             break
-        programs.add(frozenset(check.coalition), own_cost(check))
+        for cut in new:
+            programs.add(cut.members, cut.own_cost)
 
-    proven = check.gain_bound is not None and check.gain_bound <= check.gain + TOLERANCE
+    proven = not new and check.gain_bound is not None and check.gain_bound <= check.gain + tolerance
     summary = LeastCore(
         epsilon=check.gain,
         epsilon_lower_bound=max(Decimal("0.00"), bound),
@@ -258,7 +272,7 @@ def least_core(
         iterations=iterations,
         time_s=round(time.perf_counter() - started, 3),
         proven=proven,
-        message=_message(check.gain, bound, proven, None if not new_cut(check) else iterations),
+        message=_message(check.gain, bound, proven, iterations if new else None),
     )
     return LeastCoreShares(costs, summary, check)
 
