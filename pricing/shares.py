@@ -20,7 +20,7 @@ from fractions import Fraction
 import highspy
 import numpy as np
 
-from .costing import Award, price_awards, round_preserving_sum, to_cents
+from .costing import Award, price_awards, round_preserving_sum
 from .decompose import independent_parts, solve_demand_sets
 from .diagnose import capacity_unmet, structural_unmet
 from .guard import Job, run_guarded
@@ -309,12 +309,27 @@ def shapley(
 #: Absolute gap of the core check's MILP: for an objective near 0, such as a gain, the relative gap alone
 #: would ask for far more than a cent (HiGHS's default absolute gap is 1e-6).
 CORE_ABS_GAP = 0.005
+#: A coalition gaining at most this share of the pooled total more than the least-core value, or more than the
+#: gain the core check reports, does not count (but never less than a cent): see ``coalition_tolerance``.
+TOLERANCE_SHARE = Decimal("0.000001")
+
+
+def coalition_tolerance(total: Decimal) -> Decimal:
+    """What a coalition may gain beyond the figure reported without counting: a cent, or a millionth of the total.
+
+    A board would not see a coalition leave a pool of $10 million to save $10 more between its members; and
+    proving a coalition's largest gain to the cent asks the coalition MILP for a bound far tighter than its LP
+    relaxation gives on large pools (see pricing/FORMAT.md, "Sharing rules").
+    """
+    return max(Decimal("0.01"), (total * TOLERANCE_SHARE).quantize(Decimal("0.01")))
+
+
 #: Distinct coalitions a search for cuts (``stop_above``) stops after.
 STOP_AFTER_COALITIONS = 12
 #: A search for cuts also stops this many times the time its first cut took after that first cut: HiGHS finds
 #: most of its solutions in bursts right after the root (measured on M: root 5-10 s, then a dozen coalitions
 #: within a few seconds, then long gaps), and a round with many cuts is worth more than a long one.
-STOP_AFTER_FIRST_FACTOR = 1.5
+STOP_AFTER_FIRST_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -359,6 +374,7 @@ def _coalition_milp(
     ``STOP_AFTER_FIRST_FACTOR`` times the time of the first; without, it runs to the proof.
     """
     started = time.perf_counter()
+    highspy.Highs.resetGlobalScheduler(True)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     for key, value in options.items():
@@ -433,6 +449,8 @@ class CoalitionCut:
 
     members: frozenset[str]
     own_cost: Decimal
+    #: The purchase: units per (district, item, offer index).
+    units: dict[tuple[str, str, int], int]
 
 
 def core_search(
@@ -463,39 +481,48 @@ def core_search(
     search = run_guarded([job], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
     raw = search.raw if isinstance(search, CoalitionSearch) else search  # a killed child answers a RawSolution
     found = search.found if isinstance(search, CoalitionSearch) else ()
-    bound = None if raw.dual_bound is None or not raw.finished else max(Decimal(0), Decimal(-raw.dual_bound))
-    bound = None if bound is None or not prove else bound.quantize(Decimal("0.01"))
-    cuts: dict[frozenset[str], Decimal] = {}
+    # A proof when the search ran to its end: the full check's bound, or for a search for coalitions gaining
+    # more than ``above`` that ended without being stopped early, ``above`` (HiGHS pruned the rest there).
+    # (HiGHS calls such a search infeasible when it finds nothing beyond ``above``.)
+    bound = None
+    if prove and raw.finished and raw.dual_bound is not None:
+        bound = max(Decimal(0), Decimal(-raw.dual_bound))
+    elif not prove and (raw.optimal or raw.infeasible):
+        bound = max(above, Decimal(0) if raw.dual_bound is None else Decimal(-raw.dual_bound))
+    bound = None if bound is None else bound.quantize(Decimal("0.01"))
+    cuts: dict[frozenset[str], tuple[Decimal, dict]] = {}
     for x in found + (() if raw.x is None else (raw.x,)):
         members = frozenset(model.coalition(x))
-        _, own_cost = price_awards(problem, model.awards(x))
-        if members and (members not in cuts or own_cost < cuts[members]):
-            cuts[members] = own_cost
+        units = model.awards(x)
+        _, own_cost = price_awards(problem, units)
+        if members and (members not in cuts or own_cost < cuts[members][0]):
+            cuts[members] = (own_cost, units)
     gains = sorted(
-        ((sum((allocation[d] for d in s), Decimal("0.00")) - c, s, c) for s, c in cuts.items()),
+        ((sum((allocation[d] for d in s), Decimal("0.00")) - c, s, c, u) for s, (c, u) in cuts.items()),
         key=lambda t: (-t[0], sorted(t[1])),
     )
     wanted = Decimal(0) if above is None else above
-    found_cuts = [CoalitionCut(s, c) for g, s, c in gains if g > wanted]
-    if raw.x is None and not gains:
+    found_cuts = [CoalitionCut(s, c, u) for g, s, c, u in gains if g > wanted]
+    if raw.x is None and not gains and bound is None:
         check = CoreCheck(False, (), Decimal("0.00"), bound, f"core check stopped without an answer: {raw.message}")
         return check, found_cuts
-    if gains and gains[0][0] > 0:
-        gain, members = gains[0][0], tuple(sorted(gains[0][1]))
-        check = CoreCheck(
-            True,
-            members,
-            gain,
-            bound,
-            f"districts {', '.join(members)} would pay {gain} less together by leaving the pool",
+    best = (gains[0][1], gains[0][0]) if gains and gains[0][0] > 0 else (frozenset(), Decimal("0.00"))
+    return verdict(*best, bound, raw.optimal), found_cuts
+
+
+def verdict(members: frozenset[str], gain: Decimal, bound: Decimal | None, optimal: bool) -> CoreCheck:
+    """The core check's answer: the coalition gaining most that was found (if it gains), and the proven bound."""
+    if gain > 0:
+        names = tuple(sorted(members))
+        return CoreCheck(
+            True, names, gain, bound, f"districts {', '.join(names)} would pay {gain} less together by leaving the pool"
         )
-        return check, found_cuts
     if bound is None:
-        message = f"the core check found no coalition gaining more than {to_cents(wanted)} before it stopped"
+        message = "the core check found no coalition gaining by leaving the pool before it stopped (not proven)"
     else:
-        proven = "" if raw.optimal else " (time limit reached; not proven)"
+        proven = "" if optimal else " (time limit reached; not proven)"
         message = f"no coalition of districts would gain more than {bound} by leaving the pool{proven}"
-    return CoreCheck(False, (), Decimal("0.00"), bound, message), found_cuts
+    return CoreCheck(False, (), Decimal("0.00"), bound, message)
 
 
 def core_check(
@@ -513,7 +540,12 @@ def core_check(
     allocated costs. Its optimum is the largest gain of any coalition, up to
     the solver gap; the gain reported is exact for the coalition found (its
     purchase is recomputed), and ``gain_bound`` bounds every coalition's gain.
-    Limits: the model is larger than the pool's own (every district may be in
-    or out), so large instances may stop at the time limit with a weaker bound.
+    The search stops once the coalition found is within half the tolerance
+    (:func:`coalition_tolerance`) of the bound. Limits: the model is larger
+    than the pool's own (every district may be in or out), so large instances
+    may stop at the time limit with a weaker bound.
     """
-    return core_search(problem, allocation, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)[0]
+    tolerance = coalition_tolerance(sum(allocation.values(), Decimal(0)))
+    return core_search(
+        problem, allocation, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, abs_gap=float(tolerance) / 2
+    )[0]
