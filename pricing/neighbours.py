@@ -53,37 +53,84 @@ def purchase_cost(problem: Problem, quantity: dict[int, int]) -> Decimal:
     return total
 
 
+class _Purchase:
+    """A coalition's purchase with what its exact cost is made of, so that a move is priced by what it changes."""
+
+    def __init__(self, problem: Problem, members: frozenset[str], units: Units) -> None:
+        self.problem = problem
+        self.members = members
+        self.units = units
+        self.by_district: dict[str, list[tuple[tuple[str, str, int], int]]] = {}
+        for key, q in units.items():
+            self.by_district.setdefault(key[0], []).append((key, q))
+        self.quantity = _quantities(units)
+        self.offer_cost = {k: problem.offers[k].purchase_cost(q) for k, q in self.quantity.items()}
+        self.vendor_value: dict[str, Decimal] = {}
+        for k, cost in self.offer_cost.items():
+            v = problem.offers[k].vendor
+            self.vendor_value[v] = self.vendor_value.get(v, Decimal("0.00")) + cost
+        self.vendors = {v.id: v for v in problem.vendors}
+        self.cost = purchase_cost(problem, self.quantity)
+
+    def _discount(self, vendor: str, value: Decimal) -> Decimal:
+        return to_cents(value * self.vendors[vendor].discount_percent(value) / 100)
+
+    def cost_after(self, change: dict[int, int]) -> Decimal:
+        """The exact cost with each offer's quantity changed by ``change[k]`` units."""
+        offers, years = self.problem.offers, self.problem.tco_years
+        cost = self.cost
+        value_change: dict[str, Decimal] = {}
+        for k, dq in change.items():
+            offer = offers[k]
+            before = self.offer_cost.get(k, Decimal("0.00"))
+            rise = offer.purchase_cost(self.quantity.get(k, 0) + dq) - before
+            cost += rise + offer.annual_cost_per_unit * dq * years
+            value_change[offer.vendor] = value_change.get(offer.vendor, Decimal("0.00")) + rise
+        for v, rise in value_change.items():
+            old = self.vendor_value.get(v, Decimal("0.00"))
+            cost -= self._discount(v, old + rise) - self._discount(v, old)
+        return cost
+
+
 class _Neighbourhood:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         region = {d.id: d.region for d in problem.districts}
+        by_item: dict[str, list[int]] = {}
+        for k, o in enumerate(problem.offers):
+            by_item.setdefault(o.item, []).append(k)
         self.demands: dict[str, list[tuple[str, int, list[int]]]] = {}
         for r in problem.demands:
             offers = [
                 k
-                for k, o in enumerate(problem.offers)
-                if o.item == r.item
-                and o.serves(region[r.district])
-                and (o.capacity is None or o.capacity >= r.quantity)
+                for k in by_item.get(r.item, [])
+                if problem.offers[k].serves(region[r.district])
+                and (problem.offers[k].capacity is None or problem.offers[k].capacity >= r.quantity)
             ]
             self.demands.setdefault(r.district, []).append((r.item, r.quantity, offers))
 
-    def without(self, units: Units, district: str) -> Units | None:
-        left = {key: q for key, q in units.items() if key[0] != district}
-        quantity = _quantities(left)
-        if any(0 < q < self.problem.offers[k].min_award_quantity for k, q in quantity.items()):
-            return None
-        return left
+    def without(self, purchase: _Purchase, district: str) -> dict[int, int] | None:
+        """The quantity changes of ``district`` leaving, or ``None`` if an offer would fall below its minimum."""
+        change: dict[int, int] = {}
+        for (_, _, k), q in purchase.by_district.get(district, []):
+            change[k] = change.get(k, 0) - q
+        for k, dq in change.items():
+            left = purchase.quantity[k] + dq
+            if 0 < left < self.problem.offers[k].min_award_quantity:
+                return None
+        return change
 
-    def joined(self, units: Units, district: str) -> Units | None:
+    def joined(self, purchase: _Purchase, district: str) -> tuple[dict[int, int], Units] | None:
+        """The quantity changes and new units of ``district`` joining, or ``None`` if a demand finds no offer."""
         offers = self.problem.offers
-        quantity = _quantities(units)
+        quantity = dict(purchase.quantity)
         cap = self.problem.rules.max_vendors_per_item
         vendors_on: dict[str, set[str]] = {}
         for k, q in quantity.items():
             if q > 0:
                 vendors_on.setdefault(offers[k].item, set()).add(offers[k].vendor)
-        out = dict(units)
+        change: dict[int, int] = {}
+        added: Units = {}
         for item, need, eligible in self.demands.get(district, []):
             best, best_rise = None, None
             for k in eligible:
@@ -100,8 +147,9 @@ class _Neighbourhood:
                 return None
             quantity[best] = quantity.get(best, 0) + need
             vendors_on.setdefault(item, set()).add(offers[best].vendor)
-            out[(district, item, best)] = need
-        return out
+            change[best] = change.get(best, 0) + need
+            added[(district, item, best)] = need
+        return change, added
 
 
 def _quantities(units: Units) -> dict[int, int]:
@@ -123,31 +171,49 @@ def neighbour_cuts(
     found, the purchase), the largest gains first, at most ``MAX_CUTS``.
     """
     hood = _Neighbourhood(problem)
-    everyone = sorted(shares)
+    everyone = frozenset(shares)
     seen = {members for members, _ in known}
 
-    def gain(members: frozenset[str], units: Units) -> Decimal:
-        return sum((shares[d] for d in members), Decimal("0.00")) - purchase_cost(problem, _quantities(units))
+    def share_sum(members: frozenset[str]) -> Decimal:
+        return sum((shares[d] for d in members), Decimal("0.00"))
 
-    found: dict[frozenset[str], tuple[Decimal, Units]] = {}
-    starts = sorted(((gain(m, u), m, u) for m, u in known), key=lambda t: (-t[0], sorted(t[1])))[:STARTS]
-    for current_gain, members, units in starts:
+    found: dict[frozenset[str], tuple[Decimal, Decimal, _Purchase, str, Units | None]] = {}
+    purchases = [_Purchase(problem, m, u) for m, u in known]
+    starts = sorted(purchases, key=lambda p: (p.cost - share_sum(p.members), sorted(p.members)))[:STARTS]
+    for purchase in starts:
+        current_gain = share_sum(purchase.members) - purchase.cost
         for _ in range(STEPS):
             step = None
-            for d in everyone:
-                moved = hood.without(units, d) if d in members else hood.joined(units, d)
-                if moved is None:
+            for d in sorted(shares):
+                leaving = d in purchase.members
+                after = purchase.members - {d} if leaving else purchase.members | {d}
+                if not after or after == everyone:
                     continue
-                after = members - {d} if d in members else members | {d}
-                if not after or after == frozenset(everyone):
-                    continue
-                g = gain(after, moved)
-                if g > above and after not in seen and (after not in found or g > found[after][0]):
-                    found[after] = (g, moved)
-                if g > current_gain and (step is None or g > step[0]):
-                    step = (g, after, moved)
+                if leaving:
+                    change, added = hood.without(purchase, d), None
+                    if change is None:
+                        continue
+                else:
+                    move = hood.joined(purchase, d)
+                    if move is None:
+                        continue
+                    change, added = move
+                cost = purchase.cost_after(change)
+                gain = current_gain + (-shares[d] if leaving else shares[d]) - (cost - purchase.cost)
+                if gain > above and after not in seen and (after not in found or gain > found[after][0]):
+                    found[after] = (gain, cost, purchase, d, added)
+                if gain > current_gain and (step is None or gain > step[0]):
+                    step = (gain, after, purchase, d, added)
             if step is None:
                 break
-            current_gain, members, units = step
+            current_gain, after, _, d, added = step
+            purchase = _Purchase(problem, after, _moved(purchase.units, d, added))
     best = sorted(found.items(), key=lambda t: (-t[1][0], sorted(t[0])))[:MAX_CUTS]
-    return [(members, sum((shares[d] for d in members), Decimal("0.00")) - g, units) for members, (g, units) in best]
+    return [(members, cost, _moved(p.units, d, added)) for members, (_, cost, p, d, added) in best]
+
+
+def _moved(units: Units, district: str, added: Units | None) -> Units:
+    """``units`` with ``district`` gone (``added`` is None) or joined with ``added``."""
+    if added is None:
+        return {key: q for key, q in units.items() if key[0] != district}
+    return {**units, **added}
