@@ -13,16 +13,18 @@ invoices as little as stability needs.
 There are ``2^n`` coalitions, so they are generated as needed: a linear
 program over the coalitions found so far gives the least ``eps`` over them
 (a lower bound on the true one) and a quadratic program the nearest shares;
-the coalition MILP (:func:`pricing.shares.core_search`) then looks for
-coalitions gaining more than that bound plus the tolerance
-(:func:`pricing.shares.coalition_tolerance`) at those shares, rounded to the cent. Every
-one it meets is a cut of the round (it stops after a dozen, or soon after
-the first: see ``pricing.shares.STOP_AFTER_FIRST_FACTOR``), since one
-coalition a round makes the shares creep towards the least core over many
-rounds. A search that ends without finding one is the certificate: HiGHS
-was told to prune every branch that cannot gain more than the bound plus
-the tolerance, so none can. Every district's standalone cost is a coalition
-from the start.
+then coalitions gaining more than that bound plus the tolerance
+(:func:`pricing.shares.coalition_tolerance`) at those shares, rounded to the
+cent, are looked for: first next to the coalitions already found
+(:mod:`pricing.neighbours`: a district more or fewer, no MILP), then, when
+none is there, by the coalition MILP (:func:`pricing.shares.core_search`),
+which stops after a dozen or soon after the first (see
+``pricing.shares.STOP_AFTER_FIRST_FACTOR``). Every coalition found is a cut
+of the round: one a round makes the shares creep towards the least core
+over many rounds. A MILP search that ends without finding one is the
+certificate: HiGHS was told to prune every branch that cannot gain more than
+the bound plus the tolerance, so none can. Every district's standalone cost
+is a coalition from the start.
 """
 
 from __future__ import annotations
