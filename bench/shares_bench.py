@@ -103,7 +103,7 @@ def tables(rows: list[dict]) -> str:
         out += [
             f"| {r['size']} | {r['seed']} | {r['time_s']} | {r['standalone_s']} | {r['equal_price_worse_off']} "
             f"({r['equal_price_max_excess']}) | {r['worse_off'] if r['capped'] else 'impossible'} | {r['core_s']} "
-            f"| {r['core_gain']} ({r['core_coalition_size']}) | {r.get('core_gain_bound', '')} | {r['load_avg_1m']} |"
+            f"| {r['core_gain']} ({r['core_coalition_size']}) | {r.get('core_gain_bound') or '—'} | {r['load_avg_1m']} |"
             for r in default
         ]
         out.append("")
@@ -116,7 +116,7 @@ def tables(rows: list[dict]) -> str:
         ]
         out += [
             f"| {r['size']} | {r['seed']} | {r['least_core_s']} | {r['epsilon']} | {r['epsilon_lower_bound']} "
-            f"| {r.get('tolerance', '')} | {r.get('gain_bound', '')} | {r['iterations']} | {r['proven']} "
+            f"| {r.get('tolerance', '')} | {r.get('gain_bound') or '—'} | {r['iterations']} | {r['proven']} "
             f"| {r['load_avg_1m']} |"
             for r in least
         ]
