@@ -17,6 +17,7 @@ small = st.builds(
     vendors=st.integers(1, 4),
     seed=st.integers(0, 10_000),
     max_vendors_per_item=st.sampled_from([None, 1]),
+    split_district_demand=st.booleans(),
 )
 
 
