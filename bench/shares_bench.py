@@ -9,7 +9,8 @@ For every size and seed, through :func:`pricing.solve`:
   core check of its shares (wall time without the core check, districts worse
   off under the equal price and the largest excess, the core check's time and
   the gain of the coalition it finds);
-- ``least_core``: time, ``epsilon`` and its lower bound, iterations, proven;
+- ``least_core``: time, ``epsilon`` and its lower bound, the tolerance, the certificate (no coalition gains
+  more than the core check's bound), iterations, proven;
 - ``shapley``: time, orders sampled, the largest standard error relative to
   the share and how many districts stayed above 1 %.
 
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pricing import generate_problem, solve  # noqa: E402
+from pricing.shares import coalition_tolerance  # noqa: E402
 
 SIZES = {"S": (12, 3, 5), "M": (60, 10, 15), "L": (200, 25, 30), "XL": (500, 40, 40)}
 NOTES_MARK = "## Notes"
@@ -58,6 +60,7 @@ def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
             capped=result.shares[0].capped_cost is not None,
             core_s=core_s,
             core_gain=str(result.core.gain),
+            core_gain_bound=None if result.core.gain_bound is None else str(result.core.gain_bound),
             core_coalition_size=len(result.core.coalition),
             core_message=result.core.message[-80:],
         )
@@ -71,6 +74,8 @@ def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
             epsilon_lower_bound=str(lc.epsilon_lower_bound),
             iterations=lc.iterations,
             proven=lc.proven,
+            gain_bound=None if result.core.gain_bound is None else str(result.core.gain_bound),
+            tolerance=str(coalition_tolerance(result.total_cost)),
         )
     else:
         result = solve(problem, time_limit_s=time_limit_s, shares="shapley")
@@ -92,25 +97,27 @@ def tables(rows: list[dict]) -> str:
     if default:
         out += [
             "| size | seed | default rule s (with standalone) | standalone s | equal price: worse off (largest excess) "
-            "| capped: worse off | core check s | core check gain (coalition size) | load |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| capped: worse off | core check s | core check gain (coalition size) | core check bound | load |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         out += [
             f"| {r['size']} | {r['seed']} | {r['time_s']} | {r['standalone_s']} | {r['equal_price_worse_off']} "
             f"({r['equal_price_max_excess']}) | {r['worse_off'] if r['capped'] else 'impossible'} | {r['core_s']} "
-            f"| {r['core_gain']} ({r['core_coalition_size']}) | {r['load_avg_1m']} |"
+            f"| {r['core_gain']} ({r['core_coalition_size']}) | {r.get('core_gain_bound') or '—'} | {r['load_avg_1m']} |"
             for r in default
         ]
         out.append("")
     least = [r for r in rows if r["rule"] == "least_core"]
     if least:
         out += [
-            "| size | seed | least core s | epsilon | lower bound | iterations | proven | load |",
-            "|---|---|---|---|---|---|---|---|",
+            "| size | seed | least core s | epsilon | lower bound | tolerance | certified: no gain above | iterations "
+            "| proven | load |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         out += [
             f"| {r['size']} | {r['seed']} | {r['least_core_s']} | {r['epsilon']} | {r['epsilon_lower_bound']} "
-            f"| {r['iterations']} | {r['proven']} | {r['load_avg_1m']} |"
+            f"| {r.get('tolerance', '')} | {r.get('gain_bound') or '—'} | {r['iterations']} | {r['proven']} "
+            f"| {r['load_avg_1m']} |"
             for r in least
         ]
         out.append("")

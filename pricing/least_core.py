@@ -13,16 +13,18 @@ invoices as little as stability needs.
 There are ``2^n`` coalitions, so they are generated as needed: a linear
 program over the coalitions found so far gives the least ``eps`` over them
 (a lower bound on the true one) and a quadratic program the nearest shares;
-the core check (:func:`pricing.shares.core_check`, the coalition MILP) then
-looks for the coalition that gains most at those shares, rounded to the cent
-(first only for a few coalitions gaining more than the bound: any will do,
-and some are found long before the best is proven). If the full check finds
-none gaining more than the bound plus ``TOLERANCE`` (or only one already
-among the coalitions at no lower cost, whose excess is rounding), the
-shares are least-core within that tolerance and that check is the
-certificate; otherwise the coalition's cost joins the programs (or lowers
-the one known) and the round repeats. Every district's
-standalone cost is a coalition from the start.
+then coalitions gaining more than that bound plus the tolerance
+(:func:`pricing.shares.coalition_tolerance`) at those shares, rounded to the
+cent, are looked for: first next to the coalitions already found
+(:mod:`pricing.neighbours`: a district more or fewer, no MILP), then, when
+none is there, by the coalition MILP (:func:`pricing.shares.core_search`),
+which stops after a dozen or soon after the first (see
+``pricing.shares.STOP_AFTER_FIRST_FACTOR``). Every coalition found is a cut
+of the round: one a round makes the shares creep towards the least core
+over many rounds. A MILP search that ends without finding one is the
+certificate: HiGHS was told to prune every branch that cannot gain more than
+the bound plus the tolerance, so none can. Every district's standalone cost
+is a coalition from the start.
 """
 
 from __future__ import annotations
@@ -40,14 +42,13 @@ from scipy.optimize import linprog
 
 from .costing import round_preserving_sum, to_cents
 from .guard import Job, run_guarded
+from .neighbours import neighbour_cuts
 from .problem import Problem
 from .result import CoreCheck, LeastCore
-from .shares import core_check
+from .shares import CoalitionCut, coalition_tolerance, core_search, verdict
 
 logger = logging.getLogger(__name__)
 
-#: A coalition gaining at most this much more than the least-core bound stops the generation (dollars).
-TOLERANCE = Decimal("0.01")
 #: Slack of the nearest-shares program over the bound, in dollars (room for the linear program's float noise).
 QP_SLACK = 0.001
 
@@ -78,19 +79,36 @@ class _Programs:
         self.coalitions: list[frozenset[str]] = []
         self.rows: list[np.ndarray] = []
         self.costs: list[float] = []
+        self.exact_costs: list[Decimal] = []  # the cost of the purchase known for each coalition
+        self.purchases: dict[frozenset[str], dict] = {}  # that purchase, for the coalitions found by a search
 
-    def add(self, members: frozenset[str], cost: Decimal) -> None:
+    def add(self, members: frozenset[str], cost: Decimal, units: dict | None = None) -> None:
         """A coalition's cut, or a cheaper purchase for one already known (a search stopped early can
         return a coalition with a purchase that is not its cheapest: a weaker cut, tightened here)."""
+        if units is not None and (
+            members not in self.coalitions or cost < self.exact_costs[self.coalitions.index(members)]
+        ):
+            self.purchases[members] = units
         if members in self.coalitions:
             k = self.coalitions.index(members)
             self.costs[k] = min(self.costs[k], float(cost) / self.scale)
+            self.exact_costs[k] = min(self.exact_costs[k], cost)
             return
         row = np.zeros(len(self.districts))
         row[[self.index[d] for d in members]] = 1.0
         self.coalitions.append(members)
         self.rows.append(row)
         self.costs.append(float(cost) / self.scale)
+        self.exact_costs.append(cost)
+
+    def largest_gain(self, shares: dict[str, Decimal]) -> tuple[frozenset[str], Decimal]:
+        """The known coalition gaining most at ``shares`` (the smallest, then first by name, of equals)."""
+        best: tuple[frozenset[str], Decimal] = (frozenset(), Decimal("0.00"))
+        for members, cost in sorted(zip(self.coalitions, self.exact_costs), key=lambda t: (len(t[0]), sorted(t[0]))):
+            gain = sum((shares[d] for d in members), Decimal("0.00")) - cost
+            if gain > best[1]:
+                best = (members, gain)
+        return best
 
     def tightens(self, members: frozenset[str], cost: Decimal) -> bool:
         """``cost`` is a new coalition's, or at least a cent below the known cost of this one."""
@@ -154,6 +172,7 @@ def _nearest_shares(
 ) -> tuple[np.ndarray | None, str]:
     """Minimise ``sum y^2`` s.t. ``sum y = 0``, ``lower <= y <= upper`` and ``row @ y <= limit``."""
     n = lower.size
+    highspy.Highs.resetGlobalScheduler(False)  # see pricing.shares._coalition_milp
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if time_limit_s is not None:
@@ -202,81 +221,92 @@ def least_core(
     for d in districts:
         if standalone[d] is not None:
             programs.add(frozenset([d]), standalone[d])
+    tolerance = coalition_tolerance(total)
     iterations = 0
+    check: CoreCheck | None = None
     while True:
         iterations += 1
         epsilon = programs.least_epsilon()
         x = programs.nearest(epsilon)
         costs = programs.in_cents(x, total)
         bound = to_cents(Decimal(epsilon * programs.scale))
+        above = Decimal(epsilon * programs.scale) + tolerance
 
-        def new_cut(check: CoreCheck) -> bool:
-            return (
-                check.blocked
-                and check.gain > Decimal(epsilon * programs.scale) + TOLERANCE
-                and programs.tightens(frozenset(check.coalition), own_cost(check))
-            )
+        def left() -> float | None:
+            return None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
 
-        def own_cost(check: CoreCheck) -> Decimal:
-            return sum((costs[d] for d in check.coalition), Decimal(0)) - check.gain
-
-        # Any coalition gaining more than the bound is a cut, and the core check's MILP finds some long
-        # before it can prove the best: a search for a few of those first, the full check only to find
-        # the last cuts and prove that none is left.
-        left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
+        # First the coalitions next to known ones (pricing.neighbours: no MILP, a fraction of a second): late
+        # in the generation the shares move just enough to stop the known coalitions, and the next cut is
+        # mostly one of those with a district more or fewer.
         check_started = time.perf_counter()
-        check = core_check(
-            problem,
-            costs,
-            time_limit_s=left,
-            mip_rel_gap=mip_rel_gap,
-            stop_above=Decimal(epsilon * programs.scale) + TOLERANCE,
-        )
-        which = "short"
-        if not new_cut(check):
-            left = None if time_limit_s is None else max(1.0, time_limit_s - (time.perf_counter() - started))
-            check = core_check(problem, costs, time_limit_s=left, mip_rel_gap=mip_rel_gap)
-            which = "full"
+        near = neighbour_cuts(problem, costs, list(programs.purchases.items()), above)
+        new = [CoalitionCut(m, c, u) for m, c, u in near if programs.tightens(m, c)]
+        which = "neighbour search"
+        if not new:
+            # Then the coalition MILP: any coalition gaining more than the bound is a cut, and it meets many
+            # long before it could prove the best: the search collects them (HiGHS's every feasible solution,
+            # see pricing.shares._coalition_milp) and stops early, all of them cuts of the round. Told to look
+            # only for coalitions gaining more than the bound plus the tolerance, HiGHS prunes every branch
+            # that cannot: a search that ends without finding one is the proof, and no separate full check is
+            # run (it would redo the same tree to pin down a gain the tolerance says does not count).
+            check, cuts = core_search(
+                problem, costs, time_limit_s=left(), mip_rel_gap=mip_rel_gap, above=above, prove=False
+            )
+            new = [c for c in cuts if programs.tightens(c.members, c.own_cost)]
+            which = "coalition MILP"
         logger.info(
-            "least core: round %d, bound %s, gain %s found by the %s check in %.1f s",
+            "least core: round %d, bound %s, %d cuts (best gain %s) by the %s in %.1f s%s",
             iterations,
             bound,
-            check.gain,
+            len(new),
+            max((sum((costs[d] for d in c.members), Decimal(0)) - c.own_cost for c in new), default=Decimal(0)),
             which,
             time.perf_counter() - check_started,
+            "" if new or check is None or check.gain_bound is None else f", none gaining more than {check.gain_bound}",
         )
         out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
-        if not new_cut(check) or out_of_time:
+        if not new or out_of_time:
             break
-        programs.add(frozenset(check.coalition), own_cost(check))
+        for cut in new:
+            programs.add(cut.members, cut.own_cost, cut.units)
 
-    proven = check.gain_bound is not None and check.gain_bound <= check.gain + TOLERANCE
+    proven = not new and check is not None and check.gain_bound is not None
+    # The largest gain at the shares: the most any coalition known (cuts of earlier rounds included, at the
+    # cost of the purchase found for it) or met by the last search gains; with the proof, no coalition gains
+    # more than ``gain_bound``, within the tolerance of the least-core value.
+    members, gain = programs.largest_gain(costs)
+    if check is not None and check.gain > gain:
+        members, gain = frozenset(check.coalition), check.gain
+    final = verdict(members, gain, check.gain_bound if proven else None, proven)
     summary = LeastCore(
-        epsilon=check.gain,
+        epsilon=final.gain,
         epsilon_lower_bound=max(Decimal("0.00"), bound),
         binding=programs.binding(x, epsilon),
         iterations=iterations,
         time_s=round(time.perf_counter() - started, 3),
         proven=proven,
-        message=_message(check.gain, bound, proven, None if not new_cut(check) else iterations),
+        message=_message(final.gain, bound, final.gain_bound, iterations if new else None),
     )
-    return LeastCoreShares(costs, summary, check)
+    return LeastCoreShares(costs, summary, final)
 
 
-def _message(epsilon: Decimal, bound: Decimal, proven: bool, stopped_after: int | None) -> str:
-    """``stopped_after``: the rounds done when the time limit ended the generation with a cut still to add."""
+def _message(epsilon: Decimal, bound: Decimal, proof: Decimal | None, stopped_after: int | None) -> str:
+    """``proof``: no coalition gains more (``None``: not proven); ``stopped_after``: the rounds done when the
+    time limit ended the generation with a cut still to add."""
     if stopped_after is not None:
         return (
             f"the time limit ended the search after {stopped_after} rounds: a coalition still gains {epsilon} by "
             f"leaving, and no shares can hold the largest gain below {bound}"
         )
     if epsilon == 0:
-        text = "in the core: no coalition of districts would gain by leaving the pool"
+        text = "in the core: no coalition of districts found would gain by leaving the pool"
     elif bound > 0:
         text = (
             "the core is empty: some coalition can always gain by leaving; these shares hold the largest gain "
             f"to {epsilon} (no shares can hold it below {bound})"
         )
     else:
-        text = f"in the core up to rounding to the cent: a coalition would gain {epsilon} by leaving"
-    return text + (" (certified)" if proven and epsilon == 0 else "" if proven else " (time limit reached; not proven)")
+        text = f"in the core within the tolerance: a coalition would gain {epsilon} by leaving"
+    if proof is None:
+        return text + " (time limit reached; not proven)"
+    return text + f"; certified: no coalition gains more than {proof}"
