@@ -278,7 +278,7 @@ def phases(progress: list[dict], started: float, ended: float, stats: dict) -> d
     (its stats), between them the adapter (the stored problem parsed, the result serialised), and the
     explanation with the final write (from its phase being seen to the round solved)."""
     engine_seen = _first(progress, lambda p: p["status"] == "running")
-    explaining = _first(progress, lambda p: p["phase"] == "explaining")
+    explaining = _first(progress, lambda p: (p["phase"] or "").startswith("explaining"))
     solved = _first(progress, lambda p: p["status"] == "solved")
     total = stats.get("total_time_s") or 0
     standalone, core = stats.get("standalone_time_s") or 0, stats.get("core_time_s") or 0

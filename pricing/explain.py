@@ -12,7 +12,7 @@ for it and says, for every item (an RFP line):
 It also sets the pooled cost against the sum of the standalone costs (from the result's shares)
 and, for an infeasible result, lists each unmet demand with the engine's reason.
 
-The method, chosen to stay cheap (one small MILP per line, all in one guarded child process, and
+The method, chosen to stay cheap (one small MILP per line, in guarded child processes side by side, and
 arithmetic for everything else):
 
 *Runner-up.* The line's demands are solved again, alone, with the winning vendors' offers on the
@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .brackets import WORKERS
 from .costing import Award, Units, price_awards, rule_violations, to_cents
 from .diagnose import Unmet, capacity_unmet, structural_unmet
 from .guard import run_guarded
@@ -503,7 +504,14 @@ class _Explainer:
                 model = build_model(sub.evaluated())
                 jobs.append((item, excluded, sub, model))
         raws = (
-            run_guarded([m.arrays for *_, m in jobs], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, shared=True)
+            # The lines' models are independent: solved side by side, as the search's items are.
+            run_guarded(
+                [m.arrays for *_, m in jobs],
+                time_limit_s=time_limit_s,
+                mip_rel_gap=mip_rel_gap,
+                shared=True,
+                workers=WORKERS,
+            )
             if jobs
             else []
         )
