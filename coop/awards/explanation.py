@@ -140,7 +140,7 @@ def names_for(rfp: Rfp, problem: dict) -> Names:
 
 
 def explanation_for(
-    names: Names, problem: dict, result: dict, on_line: Callable[[int, int], None] | None = None
+    names: Names, problem: dict, result: dict, on_progress: Callable[[str, int, int], None] | None = None
 ) -> RoundExplanation:
     """The explanation of a round from its stored problem and result documents, without the database.
 
@@ -153,15 +153,21 @@ def explanation_for(
         From :func:`names_for`.
     problem, result : dict
         The round's stored ``coop.allocation/1`` problem and result documents.
-    on_line : callable, optional
-        Called as ``on_line(done, lines)`` once the runner-ups are solved (``done`` 0) and after each line's
-        chart is drawn: the explanation's progress. An exception it raises stops the explanation.
+    on_progress : callable, optional
+        The explanation's progress: called as ``on_progress("runner-ups", done, lines)`` as the lines'
+        runner-ups are found, then ``on_progress("charts", done, lines)`` from 0 and after each line's chart.
+        An exception it raises stops the explanation.
 
     Returns
     -------
     RoundExplanation
     """
-    explained = adapters.explain_round(problem, result, names=names.engine)
+    explained = adapters.explain_round(
+        problem,
+        result,
+        names=names.engine,
+        on_runner_up=None if on_progress is None else lambda done, lines: on_progress("runner-ups", done, lines),
+    )
 
     def name(ident: str) -> str:
         return names.engine.get(ident, ident)
@@ -187,8 +193,8 @@ def explanation_for(
         )
 
     lines = []
-    if on_line is not None:
-        on_line(0, len(explained.lines))
+    if on_progress is not None:
+        on_progress("charts", 0, len(explained.lines))
     for line in explained.lines:
         title = line_title(line.item)
         chart_id = f"chart-{line.item}" if _LINE_ID.fullmatch(line.item) else f"chart-{len(lines) + 1}"
@@ -222,8 +228,8 @@ def explanation_for(
                 curves=tuple(_curve_row(name(c.vendor), c) for c in line.curves),
             )
         )
-        if on_line is not None:
-            on_line(len(lines), len(explained.lines))
+        if on_progress is not None:
+            on_progress("charts", len(lines), len(explained.lines))
     pooling = None
     if explained.pooling is not None:
         p = explained.pooling

@@ -304,10 +304,11 @@ class _Tracker:
         self.last_write = time.monotonic()
         self._write(phase=name)
 
-    def lines_explained(self, done: int, lines: int) -> None:
-        """The explanation's progress, ``explaining 3/25`` (lines drawn of all), written at most every ``every_s``."""
+    def explaining(self, stage: str, done: int, lines: int) -> None:
+        """The explanation's progress as its phase, ``runner-ups 3/25`` then ``charts 3/25`` (lines done of all),
+        written when a stage begins and then at most every ``every_s``."""
         if done == 0 or time.monotonic() - self.last_write >= self.every_s:
-            self.phase(f"explaining {done}/{lines}")
+            self.phase(f"{stage} {done}/{lines}")
 
     def _write(self, **values) -> None:
         try:
@@ -446,9 +447,7 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
     names = explanation.names_for(db.session.get(AwardRound, round_id).rfp, document)
     # Read; then no transaction stays open while the runner-ups are solved and the charts drawn (SQLite's write lock).
     db.session.commit()
-    return explanation.render_html(
-        explanation.explanation_for(names, document, result, on_line=tracker.lines_explained)
-    )
+    return explanation.render_html(explanation.explanation_for(names, document, result, on_progress=tracker.explaining))
 
 
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
