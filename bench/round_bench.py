@@ -46,6 +46,8 @@ NOTES_MARK = "## Notes"
 TARGET_S = 60.0
 #: The watcher reads every process's memory this often: often enough for a solve, rarely enough to cost nothing.
 MEMORY_EVERY_S = 0.5
+#: The round's phases while its explanation is made (coop.awards.services): the first seen starts "explanation".
+EXPLANATION_PHASES = ("explaining", "runner-ups", "charts")
 PROGRESS_COLUMNS = ("status", "phase", "best_cost_cents", "lower_bound_cents", "progress_gap", "elapsed_s")
 
 
@@ -278,7 +280,7 @@ def phases(progress: list[dict], started: float, ended: float, stats: dict) -> d
     (its stats), between them the adapter (the stored problem parsed, the result serialised), and the
     explanation with the final write (from its phase being seen to the round solved)."""
     engine_seen = _first(progress, lambda p: p["status"] == "running")
-    explaining = _first(progress, lambda p: p["phase"] == "explaining")
+    explaining = _first(progress, lambda p: (p["phase"] or "").split(" ")[0] in EXPLANATION_PHASES)
     solved = _first(progress, lambda p: p["status"] == "solved")
     total = stats.get("total_time_s") or 0
     standalone, core = stats.get("standalone_time_s") or 0, stats.get("core_time_s") or 0

@@ -33,13 +33,14 @@ COLOURS = ("#1f4e79", "#a0330f", "#2e6b30", "#6a3d9a", "#7a5c00", "#00666e", "#8
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINE_STYLES = ("-", "--", ":", "-.")
 TEXT_COLOUR = "#111111"
+FONT = "DejaVu Sans"
 GRID_COLOUR = "#cccccc"
 
 _RC = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, read by screen readers
     "text.parse_math": False,
     "text.usetex": False,
-    "font.family": "DejaVu Sans",
+    "font.family": FONT,
     "font.size": 9,
     "axes.edgecolor": TEXT_COLOUR,
     "axes.labelcolor": TEXT_COLOUR,
@@ -74,7 +75,7 @@ def svg(
     title: str,
     description: str,
     size_in: tuple[float, float],
-    tight: bool = False,
+    margins_in: tuple[float, float, float, float] | None = None,
 ) -> Markup:
     """Draw a chart and return it as an ``<svg>`` element to put inline in HTML (or a PDF's HTML).
 
@@ -88,8 +89,9 @@ def svg(
         Plain text, escaped here: the chart's accessible name and description.
     size_in : (float, float)
         Width and height in inches.
-    tight : bool, optional
-        Widen the picture to everything drawn (a legend beside the axes, however long its names).
+    margins_in : (float, float, float, float), optional
+        Left, bottom, right and top margins around the axes, in inches (a legend beside the axes goes in the
+        right one); by default matplotlib's constrained layout places the axes.
 
     Returns
     -------
@@ -99,16 +101,17 @@ def svg(
     if not _CHART_ID.fullmatch(chart_id):
         raise ValueError(f"chart_id: {chart_id!r} is not a plain identifier")
     with _DRAWING, matplotlib.rc_context({**_RC, "svg.hashsalt": chart_id}):
-        figure = Figure(figsize=size_in, layout=None if tight else "constrained")
+        figure = Figure(figsize=size_in, layout=None if margins_in else "constrained")
+        if margins_in:
+            left, bottom, right, top = margins_in
+            width, height = size_in
+            figure.subplots_adjust(
+                left=left / width, bottom=bottom / height, right=1 - right / width, top=1 - top / height
+            )
         FigureCanvasSVG(figure)
         draw(figure)
         buffer = io.BytesIO()
-        figure.savefig(
-            buffer,
-            format="svg",
-            metadata={"Date": None},
-            **({"bbox_inches": "tight", "pad_inches": 0.1} if tight else {}),
-        )
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue().decode("utf-8")
     text = text[text.index("<svg") :]  # no XML declaration or doctype inside HTML
     # matplotlib repeats every text in a comment: dropped, so that names appear once, as escaped text.

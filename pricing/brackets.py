@@ -64,11 +64,24 @@ Lagrangian step
 
 The lower bound is the least of the dropped ranges' and closed boxes' bounds
 and of the open and stuck boxes' bounds. When stuck boxes keep it from
-proving ``U`` within the gap, the caller solves the coupled model restricted
-to the box around them with HiGHS, with a cost cutoff just below ``U``:
+proving ``U`` within the gap, the caller solves the box around them with
+HiGHS, pruning at a cost cutoff just below ``U`` (its ``objective_bound``):
 what HiGHS proves there bounds those boxes, and a box found empty below the
 cutoff is bounded by the cutoff. (A search that ran out of time is not
 followed by HiGHS: the time left would not get far on such a part.)
+
+Region left
+    Boxes get stuck where the items' relaxation at the box's prices falls
+    short of a threshold the box holds (a duality gap of the Lagrangian step,
+    which only a search of the allocations themselves closes). Often only a
+    few vendors are short there; with every other vendor priced at the top of
+    its range and its thresholds dropped (a relaxation), the items those
+    vendors do not bid on are uncoupled and already solved alone, so HiGHS
+    gets only the short vendors' items with their brackets held to the box
+    (:class:`Region`), and their bound plus the others' proves the region.
+    On the bench's L rounds with evaluation factors this is a third of the
+    part's model, and HiGHS proves there what it could not prove on the
+    whole part in the time left (bench/results/rounds.md).
 """
 
 from __future__ import annotations
@@ -89,7 +102,7 @@ import scipy.sparse as sp
 
 from .costing import price_awards
 from .guard import Job, run_guarded
-from .highs import MilpArrays
+from .highs import MilpArrays, RawSolution, solve_arrays
 from .model import Model, build_model, relaxation_model, vendor_brackets
 from .problem import DiscountBracket, Problem
 
@@ -129,6 +142,9 @@ class SearchResult:
     boxes left, its cost at most ``cutoff`` (a little below the
     incumbent's), for the caller's HiGHS run: if HiGHS finds it infeasible,
     the region left is bounded by ``cutoff``.
+    ``region``: when the boxes left are short only of some vendors'
+    thresholds, ``restricted`` is the smaller model of :class:`Region`
+    (those vendors' items alone) and its answer is read through it.
     ``timed_out``: the search used its whole budget (a HiGHS run in what
     is left of it would not get far on such a part). ``infeasible``: an item
     alone has no allocation, so the caller's HiGHS run reports it.
@@ -139,16 +155,36 @@ class SearchResult:
     bound: float | None
     region_bound: float
     dropped_bound: float
-    restricted: MilpArrays
+    restricted: MilpArrays | Job
     cutoff: float
     solves: int
     solve_time_s: float
     timed_out: bool
     infeasible: bool = False
+    #: When set, ``restricted`` is not the part's model but this region's (see :class:`Region`).
+    region: Region | None = None
 
     def proven(self, mip_rel_gap: float) -> bool:
         """Whether the allocation is proven within ``mip_rel_gap`` of the optimum (or to the cent)."""
         return self.cost is not None and self.bound is not None and within(self.cost, self.bound, mip_rel_gap)
+
+
+def solve_below(
+    arrays: MilpArrays, cutoff: float, mip_rel_gap: float, solver_log: bool, *, time_limit_s: float | None
+) -> RawSolution:
+    """HiGHS on ``arrays``, looking only for solutions that cost less than ``cutoff`` (a guarded :class:`Job`).
+
+    The cutoff is HiGHS's ``objective_bound``, which prunes every node whose bound reaches it: no
+    solution below it ends as infeasible. (A cost row in the model instead made HiGHS twice as
+    slow to prove that on L-size rounds: bench/results/rounds.md.)
+    """
+    return solve_arrays(
+        arrays,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        solver_log=solver_log,
+        highs_options={"objective_bound": cutoff},
+    )
 
 
 def within(cost: float, bound: float, mip_rel_gap: float) -> bool:
@@ -506,6 +542,58 @@ class Box:
     prices: dict[str, float] | None = None
 
 
+@dataclass(frozen=True)
+class Region:
+    """The region left, with only the vendors it is short of still coupling items: a relaxation HiGHS can close.
+
+    In the box around the boxes left, every other coupling vendor is priced at the top of its range
+    (``g(V) >= (1 - f_hi) V``) and its thresholds dropped, which leaves its items uncoupled: each
+    such item costs at least its bound solved alone at those factors (``offset`` is their sum,
+    ``units`` their allocations). The vendors the relaxation at those factors puts outside their
+    ranges (the *short* vendors) keep their brackets, held to the box, over the items they bid on:
+    ``model``, a fraction of the part's. Its bound plus ``offset`` bounds the region left; its
+    solution with ``units`` is an allocation of the whole part.
+    """
+
+    model: Model
+    offset: float
+    units: Units
+
+    def lift(self, problem: Problem, raw: RawSolution) -> tuple[RawSolution, Incumbent | None]:
+        """HiGHS's answer on :attr:`model` as the part's: its bound raised by ``offset``, and its allocation.
+
+        The answer keeps no ``x`` (it is not the part's model's); the allocation comes back apart,
+        priced as the search prices (``None`` without one).
+        """
+        if raw.infeasible:
+            return raw, None
+        found = None
+        if raw.x is not None and raw.finished:
+            units = dict(self.units)
+            units.update(self.model.awards(raw.x))
+            found = Incumbent(units, counted_cost(problem, units)[0])
+        dual = None if raw.dual_bound is None or not math.isfinite(raw.dual_bound) else raw.dual_bound + self.offset
+        lifted = dataclasses.replace(raw, x=None, objective=None if found is None else found.cost, dual_bound=dual)
+        return lifted, found
+
+
+def counted_cost(problem: Problem, units: Units) -> tuple[float, dict[str, Decimal]]:
+    """An allocation's cost as the model counts it (a discount not rounded to the cent), and each vendor's purchase.
+
+    Comparable with the models' bounds; the exact cost is the caller's to price.
+    """
+    awards, _ = price_awards(problem, units)
+    purchase: dict[str, Decimal] = {}
+    objective = 0.0
+    for a in awards:
+        purchase[a.vendor] = purchase.get(a.vendor, Decimal(0)) + a.cost
+        objective += float(a.support_cost)
+    vendor_by_id = {v.id: v for v in problem.vendors}
+    for v, value in purchase.items():
+        objective += float(value) * (1.0 - float(vendor_by_id[v].discount_percent(value)) / 100.0)
+    return objective, purchase
+
+
 class _Search:
     """State of one search: solved items, incumbent, ranges, open boxes, bounds."""
 
@@ -531,7 +619,6 @@ class _Search:
             reach[k] = reach.get(k, 0) + model.demands[j].quantity
         all_brackets = vendor_brackets(problem, reach)
         self.vendors = sorted(model.bracket_vars)
-        self.vendor_by_id = {v.id: v for v in problem.vendors}
         self.threshold = {v: [lo for lo, _, _ in all_brackets[v]] for v in self.vendors}
         self.percent = {v: [pct for _, _, pct in all_brackets[v]] for v in self.vendors}
         self.ranges: Ranges = {v: (0, len(self.percent[v]) - 1) for v in self.vendors}
@@ -552,6 +639,7 @@ class _Search:
         self.open: list[Box] = []
         self.stuck: list[Box] = []
         self.timed_out = False
+        self.reported_bound = -math.inf
 
     def run(self, tasks: list) -> list | None:
         left = self.deadline - time.perf_counter()
@@ -565,6 +653,8 @@ class _Search:
             solver_log=self.solver_log,
             shared=True,
             workers=WORKERS,
+            # A batch of items can take a while: each one done is a sign of life.
+            on_done=lambda _done: self.report(settled=False),
         )
         self.timed_out = self.timed_out or time.perf_counter() >= self.deadline
         return answers
@@ -616,16 +706,7 @@ class _Search:
             union: Units = {}
             for g in got:
                 union.update(g.units)
-            awards, _ = price_awards(self.problem, union)
-            purchase: dict[str, Decimal] = {}
-            objective = 0.0
-            for a in awards:
-                purchase[a.vendor] = purchase.get(a.vendor, Decimal(0)) + a.cost
-                objective += float(a.support_cost)
-            # The cost as the model counts it (a discount not rounded to the cent),
-            # comparable with the bounds.
-            for v, value in purchase.items():
-                objective += float(value) * (1.0 - float(self.vendor_by_id[v].discount_percent(value)) / 100.0)
+            objective, purchase = counted_cost(self.problem, union)
             values = {v: float(purchase.get(v, 0)) for v in self.vendors}
             if self.best is None or objective < self.best.cost:
                 self.best = Incumbent(union, objective)
@@ -793,47 +874,94 @@ class _Search:
         bound = self.lower_bound()
         return self.best is not None and math.isfinite(bound) and within(self.best.cost, bound, self.mip_rel_gap)
 
-    def report(self) -> None:
-        """Tell ``on_progress`` the incumbent's cost and the lower bound so far."""
+    def report(self, settled: bool = True) -> None:
+        """Tell ``on_progress`` the incumbent's cost and the lower bound so far.
+
+        Not ``settled``: in the middle of a batch, whose boxes are out of the open ones, so the
+        bound is the last one reported.
+        """
+        if settled:
+            self.reported_bound = self.lower_bound()
         if self.on_progress is not None:
-            bound = self.lower_bound()
+            bound = self.reported_bound
             self.on_progress(None if self.best is None else self.best.cost, bound if math.isfinite(bound) else None)
+
+    def region(self, left: list[Box]) -> Region | None:
+        """The region around the boxes ``left`` as a :class:`Region`; ``None`` when it would be the whole part.
+
+        That is when an item at the region's top factors is not solved (or has no allocation), when the
+        relaxation there is short of no vendor's range, or when the short vendors bid on every item.
+        """
+        top = {v: max(box.ranges[v][1] for box in left) for v in self.vendors}
+        low = {v: min(box.ranges[v][0] for box in left) for v in self.vendors}
+        keys = self.leaf_keys(top)
+        got = [self.items.get(key) for key in keys]
+        if any(g is None or g.bound is None or g.units is None for g in got):
+            return None
+        _, values = self.relax(keys)
+
+        def short(v: str) -> bool:
+            ceiling = self.threshold[v][top[v] + 1] if top[v] + 1 < len(self.threshold[v]) else math.inf
+            return not self.threshold[v][low[v]] <= values[v] < ceiling
+
+        coupled = [v for v in self.vendors if short(v)]
+        inside = [n for n, vendors in enumerate(self.item_vendors) if set(vendors) & set(coupled)]
+        if not coupled or len(inside) == len(keys):
+            return None
+        factors = {v: 1.0 - self.percent[v][top[v]] / 100.0 for v in self.vendors if v not in coupled}
+        model = build_model(
+            _with_factors(self.problem, factors), demands=tuple(r for n in inside for r in self.item_demands[n])
+        )
+        ub = model.arrays.ub.copy()
+        for v in coupled:
+            # Every item of a short vendor is inside, so its brackets are the part's.
+            assert len(model.bracket_vars[v]) == len(self.threshold[v])
+            ub[model.bracket_vars[v][: low[v]]] = 0
+            ub[model.bracket_vars[v][top[v] + 1 :]] = 0
+        units: Units = {}
+        for n, g in enumerate(got):
+            if n not in inside:
+                units.update(g.units)
+        offset = float(sum(g.bound for n, g in enumerate(got) if n not in inside))
+        return Region(dataclasses.replace(model, arrays=dataclasses.replace(model.arrays, ub=ub)), offset, units)
 
     def result(self, infeasible: bool = False) -> SearchResult:
         left = self.open + self.stuck
         if not left and math.isinf(self.dropped_bound):
             left = [Box(dict(self.ranges), -math.inf)]  # nothing settled: the whole surviving region
-        region = min((box.bound for box in left), default=math.inf)
-        bound = min(self.dropped_bound, region)
-        # One HiGHS run on the box around the boxes left: faster than one run per box (bench/results/HISTORY.md).
-        ub = self.model.arrays.ub.copy()
-        for v in self.vendors if left else []:
-            lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
-            ub[self.model.bracket_vars[v][:lo]] = 0
-            ub[self.model.bracket_vars[v][hi + 1 :]] = 0
-        arrays = dataclasses.replace(self.model.arrays, ub=ub)
+        region_bound = min((box.bound for box in left), default=math.inf)
+        bound = min(self.dropped_bound, region_bound)
+        region = None if infeasible or not left or self.timed_out else self.region(left)
+        if region is not None:
+            arrays = region.model.arrays
+        else:
+            # One HiGHS run on the box around the boxes left: faster than one run per box (bench/results/HISTORY.md).
+            ub = self.model.arrays.ub.copy()
+            for v in self.vendors if left else []:
+                lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
+                ub[self.model.bracket_vars[v][:lo]] = 0
+                ub[self.model.bracket_vars[v][hi + 1 :]] = 0
+            arrays = dataclasses.replace(self.model.arrays, ub=ub)
         cutoff = math.inf
+        task: MilpArrays | Job = arrays
         if self.best is not None:
             # HiGHS need only look for allocations better than the incumbent by more than the gap.
             cutoff = self.best.cost - CUTOFF_SHARE * self.mip_rel_gap * abs(self.best.cost)
-            arrays = dataclasses.replace(
-                arrays,
-                A=sp.vstack([arrays.A, sp.csr_array(arrays.c.reshape(1, -1))]).tocsr(),
-                row_lb=np.append(arrays.row_lb, -np.inf),
-                row_ub=np.append(arrays.row_ub, cutoff),
-            )
+            below = cutoff - (0.0 if region is None else region.offset)
+            task = Job(solve_below, (arrays, below, self.mip_rel_gap, self.solver_log))
         return SearchResult(
             units=None if self.best is None else self.best.units,
             cost=None if self.best is None else self.best.cost,
             bound=bound if math.isfinite(bound) else None,
-            region_bound=region,
+            region_bound=region_bound,
             dropped_bound=self.dropped_bound,
-            restricted=arrays,
+            restricted=task,
             cutoff=cutoff,
             solves=self.solves,
             solve_time_s=time.perf_counter() - self.started,
             timed_out=self.timed_out,
             infeasible=infeasible,
+            region=region,
         )
 
 
@@ -877,6 +1005,7 @@ def search(
     if any(solution.infeasible for solution in s.items.values()):
         return s.result(infeasible=True)
     s.relax(s.leaf_keys(none))
+    s.report()  # the first incumbent, before the root's LP
     s.open = [Box(dict(s.ranges), -math.inf)]
     root = s.fix([dict(s.ranges)])
     if root is None:

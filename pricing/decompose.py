@@ -193,7 +193,9 @@ def _searched(raw: RawSolution | None, found: SearchResult, mip_rel_gap: float) 
         region = max(region, min(raw.dual_bound, found.cutoff))
     bound = min(found.dropped_bound, region)
     status = raw.status
-    if raw.optimal and not (math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)):
+    if raw.optimal and not (
+        raw.objective is not None and math.isfinite(bound) and within(raw.objective, bound, mip_rel_gap)
+    ):
         status = SolverStatus.LIMIT  # proven on the region left, not against a dropped range's bound
     return dataclasses.replace(
         raw,
@@ -312,9 +314,14 @@ def solve_demand_sets(
             raw = by_key.get((n_set, n_part))
             result = found.get((n_set, n_part))
             if result is not None and not result.infeasible:
+                best = None if result.units is None else (result.units, result.cost)
+                if raw is not None and result.region is not None:
+                    raw, found_there = result.region.lift(problem, raw)
+                    if found_there is not None and (best is None or found_there.cost < best[1]):
+                        best = (found_there.units, found_there.cost)
                 raw = _searched(raw, result, mip_rel_gap)
-                if result.units is not None:
-                    incumbents[n_part] = (result.units, result.cost)
+                if best is not None:
+                    incumbents[n_part] = best
             part_raws.append(raw)
         out.append(combine(plan, part_raws, incumbents, mip_rel_gap))
     return out

@@ -12,7 +12,7 @@ for it and says, for every item (an RFP line):
 It also sets the pooled cost against the sum of the standalone costs (from the result's shares)
 and, for an infeasible result, lists each unmet demand with the engine's reason.
 
-The method, chosen to stay cheap (one small MILP per line, all in one guarded child process, and
+The method, chosen to stay cheap (one small MILP per line, in guarded child processes side by side, and
 arithmetic for everything else):
 
 *Runner-up.* The line's demands are solved again, alone, with the winning vendors' offers on the
@@ -43,10 +43,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .brackets import WORKERS
 from .costing import Award, Units, price_awards, rule_violations, to_cents
 from .diagnose import Unmet, capacity_unmet, structural_unmet
 from .guard import run_guarded
@@ -275,6 +276,7 @@ def explain(
     names: Mapping[str, str] | None = None,
     time_limit_s: float | None = 20.0,
     mip_rel_gap: float = 1e-6,
+    on_runner_up: Callable[[int, int], None] | None = None,
 ) -> Explanation:
     """Explain a result line by line; the method is in this module's docstring.
 
@@ -292,6 +294,10 @@ def explain(
         is cut short reports the best allocation found, or none.
     mip_rel_gap : float, optional
         Relative gap of the runner-up solves (default 1e-6).
+    on_runner_up : callable, optional
+        Called as ``on_runner_up(done, lines)`` as the lines' runner-ups are found (a line without one
+        counts as done at once), the most of the explanation's time. An exception it raises stops the
+        explanation (its solver processes are killed).
 
     Returns
     -------
@@ -301,7 +307,7 @@ def explain(
     pooling = _pooling(result) if result.shares else None
     lines: tuple[LineExplanation, ...] = ()
     if result.awards:
-        lines = _Explainer(problem, result, dict(names or {})).lines(time_limit_s, mip_rel_gap)
+        lines = _Explainer(problem, result, dict(names or {})).lines(time_limit_s, mip_rel_gap, on_runner_up)
     return Explanation(
         result.status,
         result.message,
@@ -423,9 +429,11 @@ class _Explainer:
     def factor(self, vendor: str) -> Decimal:
         return self.vendors[vendor].evaluation_factor
 
-    def lines(self, time_limit_s: float | None, mip_rel_gap: float) -> tuple[LineExplanation, ...]:
+    def lines(
+        self, time_limit_s: float | None, mip_rel_gap: float, on_runner_up: Callable[[int, int], None] | None
+    ) -> tuple[LineExplanation, ...]:
         items = [i.id for i in self.problem.items if any(r.item == i.id for r in self.problem.demands)]
-        runners = self.runners_up(items, time_limit_s, mip_rel_gap)
+        runners = self.runners_up(items, time_limit_s, mip_rel_gap, on_runner_up)
         out = []
         for item in items:
             rows = [a for a in self.result.awards if a.item == item]
@@ -489,7 +497,13 @@ class _Explainer:
             vendors=tuple(shifted(v) for v in self.problem.vendors),
         )
 
-    def runners_up(self, items: list[str], time_limit_s: float | None, mip_rel_gap: float) -> dict[str, RunnerUp]:
+    def runners_up(
+        self,
+        items: list[str],
+        time_limit_s: float | None,
+        mip_rel_gap: float,
+        on_runner_up: Callable[[int, int], None] | None,
+    ) -> dict[str, RunnerUp]:
         out: dict[str, RunnerUp] = {}
         jobs = []
         for item in items:
@@ -502,8 +516,18 @@ class _Explainer:
                 # The search minimises the evaluated cost, as the round's did.
                 model = build_model(sub.evaluated())
                 jobs.append((item, excluded, sub, model))
+        if on_runner_up is not None:
+            on_runner_up(len(out), len(items))
         raws = (
-            run_guarded([m.arrays for *_, m in jobs], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, shared=True)
+            # The lines' models are independent: solved side by side, as the search's items are.
+            run_guarded(
+                [m.arrays for *_, m in jobs],
+                time_limit_s=time_limit_s,
+                mip_rel_gap=mip_rel_gap,
+                shared=True,
+                workers=WORKERS,
+                on_done=None if on_runner_up is None else lambda done: on_runner_up(len(out) + done, len(items)),
+            )
             if jobs
             else []
         )

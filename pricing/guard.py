@@ -187,8 +187,9 @@ def run_guarded(
                         )
                         child.close(kill=True)
                         continue
-                    finish(child, answer)
+                    # Idle before ``on_done`` runs: an exception from it must still see the child closed.
                     idle.append(child)
+                    finish(child, answer)
                 elif now >= child.deadline:
                     finish(
                         child,

@@ -78,8 +78,9 @@ def solve(
     seed : int, optional
         Seed of the permutation sampling.
     progress : callable, optional
-        Called with a :class:`Progress` as the engine goes: while the bracket
-        search of the pooled problem runs (after its root and after each
+        Called with a :class:`Progress` as the engine goes: as the pooled
+        solve starts, while the bracket search of the pooled problem runs
+        (as each item of a batch is solved, after its root and after each
         batch of boxes), once the pooled allocation is priced, after each
         ``STANDALONE_BATCH`` standalone solves, and last with the result's
         status and figures. An exception it raises stops the engine (its
@@ -132,6 +133,8 @@ def solve(
     unmet = structural_unmet(problem, problem.demands) or capacity_unmet(problem, problem.demands)
     if unmet:
         return finish(_infeasible(unmet, started))
+    # Said at once: on large pools the search's first report (its first incumbent) comes seconds later.
+    report("searching", None, None)
     # Items no discount couples are solved apart, within one time budget.
     raw = solve_demand_sets(
         problem,

@@ -539,7 +539,12 @@ def engine_names(document: Mapping[str, Any], rfp: Rfp) -> dict[str, str]:
 
 
 def explain_round(
-    problem: dict, result: dict, *, names: Mapping[str, str] | None = None, time_limit_s: float | None = 20.0
+    problem: dict,
+    result: dict,
+    *,
+    names: Mapping[str, str] | None = None,
+    time_limit_s: float | None = 20.0,
+    on_runner_up: Callable[[int, int], None] | None = None,
 ) -> Explanation:
     """The engine's explanation of a stored round, line by line (:func:`pricing.explain`).
 
@@ -553,6 +558,8 @@ def explain_round(
         Engine id -> what people read (vendors, districts), for the explanation's sentences.
     time_limit_s : float or None, optional
         Budget of the runner-up solves, all lines together (default 20).
+    on_runner_up : callable, optional
+        The engine's progress of the runner-up solves, ``on_runner_up(done, lines)``.
 
     Returns
     -------
@@ -560,5 +567,9 @@ def explain_round(
         Ids as in the problem; money as ``Decimal`` dollars.
     """
     return explain(
-        Problem.from_dict(problem), AllocationResult.from_dict(result), names=names, time_limit_s=time_limit_s
+        Problem.from_dict(problem),
+        AllocationResult.from_dict(result),
+        names=names,
+        time_limit_s=time_limit_s,
+        on_runner_up=on_runner_up,
     )

@@ -13,9 +13,22 @@ from decimal import Decimal
 
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from coop.charts import COLOURS, GRID_COLOUR, TEXT_COLOUR, series_style, svg
+from coop.charts import COLOURS, FONT, GRID_COLOUR, TEXT_COLOUR, series_style, svg
+
+#: Layout in inches: the axes' width, the room of the y axis's label beside its tick labels, below the axes
+#: (x tick labels and label), between the axes and the legend, a legend's frame, handle and padding around
+#: its text, and at the other edges.
+AXES_WIDTH_IN = 4.6
+Y_LABEL_IN = 0.45
+BOTTOM_IN = 0.6
+LEGEND_GAP_IN = 0.15
+LEGEND_FRAME_IN = 0.6
+MARGIN_IN = 0.15
+_TEXT_PATH = TextToPath()
 
 __all__ = ["COLOURS", "Series", "line_chart", "series_style"]
 
@@ -103,12 +116,27 @@ def line_chart(chart_id: str, title: str, description: str, series: Sequence[Ser
             axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=True, borderaxespad=0)
 
     entries = len(series) + sum(1 for line in series if line.awarded is not None)
-    # Tall enough for the legend beside the axes, one entry per offer and per awarded point.
+    labels = [line.label for line in series] + [
+        f"{line.label}: awarded {line.awarded[0]:,} units" for line in series if line.awarded is not None
+    ]
+    top_cost = max((float(c) for line in series for _, c in line.points), default=0.0)
+    # Margins measured from the texts, so that one drawing fits: the widest y tick label on the left,
+    # the legend's longest entry on the right (a tight bounding box would draw every chart twice).
+    left_in = _text_width_in(_dollars(top_cost, 0), 9) + Y_LABEL_IN
+    legend_in = (_text_width_in(max(labels, key=len), 8) + LEGEND_FRAME_IN) if series else 0.0
+    height_in = max(4.2, 0.16 * entries + 0.6)  # tall enough for the legend, one entry per offer and award
+    width_in = left_in + AXES_WIDTH_IN + LEGEND_GAP_IN + legend_in + MARGIN_IN
     return svg(
         draw,
         chart_id=chart_id,
         title=title,
         description=description,
-        size_in=(7.0, max(4.2, 0.16 * entries + 0.6)),
-        tight=True,
+        size_in=(width_in, height_in),
+        margins_in=(left_in, BOTTOM_IN, width_in - left_in - AXES_WIDTH_IN, MARGIN_IN),
     )
+
+
+def _text_width_in(text: str, size_pt: float) -> float:
+    """Width in inches of ``text`` in the charts' font at ``size_pt`` (measured from the glyphs, nothing drawn)."""
+    width_pt, _, _ = _TEXT_PATH.get_text_width_height_descent(text, FontProperties(family=FONT, size=size_pt), False)
+    return width_pt / 72.0

@@ -11,6 +11,7 @@ shown as it is. The page and the PDF show the same tables and the same SVG chart
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -138,7 +139,9 @@ def names_for(rfp: Rfp, problem: dict) -> Names:
     )
 
 
-def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanation:
+def explanation_for(
+    names: Names, problem: dict, result: dict, on_progress: Callable[[str, int, int], None] | None = None
+) -> RoundExplanation:
     """The explanation of a round from its stored problem and result documents, without the database.
 
     It solves each line's runner-up and draws each line's chart, which on a large round takes as long as the
@@ -150,12 +153,21 @@ def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanati
         From :func:`names_for`.
     problem, result : dict
         The round's stored ``coop.allocation/1`` problem and result documents.
+    on_progress : callable, optional
+        The explanation's progress: called as ``on_progress("runner-ups", done, lines)`` as the lines'
+        runner-ups are found, then ``on_progress("charts", done, lines)`` from 0 and after each line's chart.
+        An exception it raises stops the explanation.
 
     Returns
     -------
     RoundExplanation
     """
-    explained = adapters.explain_round(problem, result, names=names.engine)
+    explained = adapters.explain_round(
+        problem,
+        result,
+        names=names.engine,
+        on_runner_up=None if on_progress is None else lambda done, lines: on_progress("runner-ups", done, lines),
+    )
 
     def name(ident: str) -> str:
         return names.engine.get(ident, ident)
@@ -181,6 +193,8 @@ def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanati
         )
 
     lines = []
+    if on_progress is not None:
+        on_progress("charts", 0, len(explained.lines))
     for line in explained.lines:
         title = line_title(line.item)
         chart_id = f"chart-{line.item}" if _LINE_ID.fullmatch(line.item) else f"chart-{len(lines) + 1}"
@@ -214,6 +228,8 @@ def explanation_for(names: Names, problem: dict, result: dict) -> RoundExplanati
                 curves=tuple(_curve_row(name(c.vendor), c) for c in line.curves),
             )
         )
+        if on_progress is not None:
+            on_progress("charts", len(lines), len(explained.lines))
     pooling = None
     if explained.pooling is not None:
         p = explained.pooling

@@ -28,7 +28,7 @@ from coop import clock, jobs
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.awards import adapters, explanation, queries
-from coop.awards.models import AwardRound, AwardRoundStatus
+from coop.awards.models import Award, AwardRound, AwardRoundStatus, DistrictShare
 from coop.errors import Refusal
 from coop.evaluation import queries as evaluation_queries
 from coop.extensions import db
@@ -304,6 +304,12 @@ class _Tracker:
         self.last_write = time.monotonic()
         self._write(phase=name)
 
+    def explaining(self, stage: str, done: int, lines: int) -> None:
+        """The explanation's progress as its phase, ``runner-ups 3/25`` then ``charts 3/25`` (lines done of all),
+        written when a stage begins and then at most every ``every_s``."""
+        if done == 0 or time.monotonic() - self.last_write >= self.every_s:
+            self.phase(f"{stage} {done}/{lines}")
+
     def _write(self, **values) -> None:
         try:
             with unit_of_work():
@@ -441,7 +447,7 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
     names = explanation.names_for(db.session.get(AwardRound, round_id).rfp, document)
     # Read; then no transaction stays open while the runner-ups are solved and the charts drawn (SQLite's write lock).
     db.session.commit()
-    return explanation.render_html(explanation.explanation_for(names, document, result))
+    return explanation.render_html(explanation.explanation_for(names, document, result, on_progress=tracker.explaining))
 
 
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
@@ -478,11 +484,13 @@ def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> No
         if result["status"] in ANSWERED:
             award_round.status = AwardRoundStatus.SOLVED
             award_round.solved_at = now
-            award_round.awards.extend(adapters.awards_from(result, award_round.rfp))
-            award_round.shares.extend(
+            # Thousands of rows on large rounds: inserted in bulk, not one object at a time through the session.
+            _insert_rows(award_round, adapters.awards_from(result, award_round.rfp))
+            _insert_rows(
+                award_round,
                 adapters.shares_from(
                     result, award_round.rule, adapters.engine_names(award_round.problem, award_round.rfp)
-                )
+                ),
             )
         else:
             award_round.status = AwardRoundStatus.FAILED
@@ -502,3 +510,17 @@ def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> No
                 else format_dollars(award_round.total_cost_cents),
             },
         )
+
+
+def _insert_rows(award_round: AwardRound, rows: list[Award] | list[DistrictShare]) -> None:
+    """Insert a round's new award or share rows (not in the session) with one bulk INSERT."""
+    if not rows:
+        return
+    model = type(rows[0])
+    columns = {attribute.key for attribute in sa.inspect(model).column_attrs}
+    # The values the rows were given; the columns' defaults fill the others, as on a flush.
+    values = [
+        {key: value for key, value in vars(row).items() if key in columns} | {"award_round_id": award_round.id}
+        for row in rows
+    ]
+    db.session.execute(sa.insert(model), values)

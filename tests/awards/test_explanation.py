@@ -129,6 +129,20 @@ def test_the_explanation_names_vendors_districts_and_lines(round_documents):
     )
 
 
+def test_the_explanation_reports_its_runner_ups_then_its_charts_line_by_line(round_documents):
+    rfp, problem, result = round_documents
+    seen = []
+    explained = explanation.explanation_for(
+        explanation.names_for(rfp, problem), problem, result, on_progress=lambda *step: seen.append(step)
+    )
+    assert len(explained.lines) == 2
+    # Line 2 has no runner-up to solve (without Acme, Cedar's minimum award of 50 exceeds Alder's 40): done at
+    # once; then line 1's is solved; then each chart as it is drawn.
+    runner_ups = [step for step in seen if step[0] == "runner-ups"]
+    assert runner_ups == [("runner-ups", 1, 2), ("runner-ups", 2, 2)]
+    assert seen[len(runner_ups) :] == [("charts", 0, 2), ("charts", 1, 2), ("charts", 2, 2)]
+
+
 def test_the_partial_renders_tables_headings_and_an_accessible_chart_per_line(app, round_documents, table_rows):
     rfp, problem, result = round_documents
     explained = explanation.explanation_for(explanation.names_for(rfp, problem), problem, result)

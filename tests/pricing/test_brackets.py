@@ -69,8 +69,45 @@ def test_the_search_prices_a_threshold_it_cannot_split_and_the_caller_proves_the
     assert (found.cost, found.cutoff) == (cost, cost)
     assert found.bound == pytest.approx(bound, abs=1e-6)
     assert not found.proven(0.0)
-    assert found.restricted.A.shape[0] == model.build_model(problem).arrays.A.shape[0] + 1
+    # HiGHS prunes at the cutoff, on the whole part (the short vendor bids on every item).
+    assert found.restricted.fn is brackets.solve_below and found.restricted.args[1] == cost
+    assert found.restricted.args[0].A.shape == model.build_model(problem).arrays.A.shape
     assert solve(problem, mip_rel_gap=0.0, standalone=False).total_cost == Decimal(f"{cost:.2f}")
+
+
+def with_mice_from_c(problem: Problem) -> Problem:
+    """``problem`` and 100 mice, cheapest from C, whose 5 % bracket from 500.00 its mice reach alone; C bids
+    on chargers too (dearly), so that one part couples all four items."""
+    document = problem.to_dict()
+    document["items"].append({"id": "mouse"})
+    document["demands"].append({"district": "D1", "item": "mouse", "quantity": 100})
+    document["offers"] += [
+        {"id": f"{v}-{i}", "vendor": v, "item": i, "tiers": [{"min_quantity": 1, "unit_price": p}]}
+        for v, i, p in (("C", "mouse", "10.00"), ("B", "mouse", "11.00"), ("C", "charger", "25.00"))
+    ]
+    document["vendors"].append({"id": "C", "total_discounts": [{"min_value": "500.00", "percent": "5"}]})
+    return Problem.from_dict(document)
+
+
+def test_highs_proves_the_region_left_on_the_items_of_the_vendor_the_search_is_short_of(forced_search):
+    problem = with_mice_from_c(three_items("10"))
+    found = brackets.search(problem, model.build_model(problem), time_limit_s=20, mip_rel_gap=0.0)
+    # A is short of its bracket as above; C is not (its mice reach its bracket), so HiGHS gets A's three items
+    # alone, C priced at its bracket, and the mice count at their bound bought alone: C's 1,000.00 less 5 %.
+    assert found.region.model.items == ("laptop", "tablet", "charger")
+    assert found.region.offset == pytest.approx(950.0)
+    result = solve(problem, mip_rel_gap=0.0, standalone=False)
+    assert (result.status, result.total_cost, result.lower_bound) == (
+        "optimal",
+        Decimal("16250.00"),
+        Decimal("16250.00"),
+    )
+    assert {(a.item, a.vendor) for a in result.awards} == {
+        ("laptop", "A"),
+        ("tablet", "A"),
+        ("charger", "A"),
+        ("mouse", "C"),
+    }
 
 
 def leaves(box: dict[str, tuple[int, int]]) -> list[tuple[int, ...]]:
@@ -105,7 +142,9 @@ def test_progress_reports_the_search_to_a_callback(forced_search):
     result = solve(three_items("10"), mip_rel_gap=0.0, standalone=False, progress=reports.append)
     # The bracket search reports its incumbent and bound while it runs, then the result.
     searching = [p for p in reports if p.status == "searching"]
-    assert searching and all(p.best_cost is None or p.lower_bound <= p.best_cost + 0.005 for p in searching)
+    assert searching and all(
+        None in (p.best_cost, p.lower_bound) or p.lower_bound <= p.best_cost + 0.005 for p in searching
+    )
     assert [p.best_cost for p in searching if p.best_cost is not None][0] == 15700.0  # the items alone, all from B
     assert [p.elapsed_s for p in reports] == sorted(p.elapsed_s for p in reports)
     last = reports[-1]

@@ -22,9 +22,11 @@ def test_progress_is_reported_after_each_batch_of_standalone_solves(document):
     reports = []
     result = solve(many_districts(document, 2 * solver.STANDALONE_BATCH + 1), progress=reports.append)
     assert result.status == "optimal"
-    # Once the pooled allocation is priced, once per batch of standalone solves (three), and the last.
-    assert [report.status for report in reports] == ["sharing"] * 4 + ["optimal"]
-    assert all(report.best_cost == float(result.total_cost) for report in reports)
+    # As the pooled solve starts, once the pooled allocation is priced, once per batch of standalone solves
+    # (three), and the last.
+    assert [report.status for report in reports] == ["searching"] + ["sharing"] * 4 + ["optimal"]
+    assert reports[0].best_cost is None  # nothing known yet
+    assert all(report.best_cost == float(result.total_cost) for report in reports[1:])
 
 
 class Stop(Exception):
@@ -36,10 +38,10 @@ def test_an_exception_from_the_callback_stops_the_engine(document):
 
     def stop_during_the_standalone_solves(progress):
         calls.append(progress.status)
-        if len(calls) == 2:
+        if len(calls) == 3:
             raise Stop()
 
     with pytest.raises(Stop):
         solve(many_districts(document, 3 * solver.STANDALONE_BATCH), progress=stop_during_the_standalone_solves)
-    assert calls == ["sharing", "sharing"]  # the other batches never ran
+    assert calls == ["searching", "sharing", "sharing"]  # the other batches never ran
     assert multiprocessing.active_children() == []  # no solver process left behind
