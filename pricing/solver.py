@@ -14,7 +14,8 @@ from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .least_core import least_core
 from .problem import Problem
 from .result import SHARE_RULES, AllocationResult, Progress, Share
-from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
+from .shapley import shapley
+from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional
 
 logger = logging.getLogger(__name__)
 
