@@ -214,10 +214,13 @@ def _solve_missing(
     problem: Problem,
     todo: list[tuple[_Game, tuple, tuple[str, ...]]],
     *,
+    budget_s: float | None,
     time_limit_s: float | None,
     mip_rel_gap: float,
 ) -> None:
     """Solve the listed coalitions (game, cache key, members) and cache the costs proven in time.
+
+    ``budget_s`` bounds the whole call (``None``: no bound), ``time_limit_s`` each coalition's solve.
 
     Raises :class:`_Unsolved` when a coalition cannot buy alone.
     """
@@ -236,7 +239,8 @@ def _solve_missing(
             owners.append((game, chunk))
     started = time.perf_counter()
     if jobs:
-        answers = run_guarded(jobs, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, workers=WORKERS)
+        job_limit_s = time_limit_s if budget_s is None else budget_s
+        answers = run_guarded(jobs, time_limit_s=job_limit_s, mip_rel_gap=mip_rel_gap, workers=WORKERS)
         for (game, chunk), answer in zip(owners, answers):
             costs, infeasible = answer if isinstance(answer, tuple) else ([None] * len(chunk), [])
             for n in infeasible:
@@ -252,9 +256,12 @@ def _solve_missing(
     for gid, items in dear.items():
         game = by_id[gid]
         for start in range(0, len(items), COUPLED_CHUNK):
-            left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
-            if left is not None and left <= 0:
-                return
+            left = time_limit_s
+            if budget_s is not None:
+                left = budget_s - (time.perf_counter() - started)
+                if left <= 0:
+                    return
+                left = left if time_limit_s is None else min(left, time_limit_s)
             chunk = items[start : start + COUPLED_CHUNK]
             sets = [tuple(r for r in game.demands if r.district in set(members)) for _, members in chunk]
             solved = demand_set_costs(problem, sets, time_limit_s=left, mip_rel_gap=mip_rel_gap, label="shapley")
@@ -349,7 +356,9 @@ def shapley(
             for size in range(1, len(game.buyers) + 1)
             for members in itertools.combinations(game.buyers, size)
         ]
-        _solve_missing(problem, _unique(every_coalition), time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        _solve_missing(
+            problem, _unique(every_coalition), budget_s=None, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
         for game in games:
             if game.exact:
                 game.exact_value = _exact_value(game)
@@ -382,12 +391,13 @@ def shapley(
                 for order in orders
                 for size in range(1, len(order) + 1)
             ]
-            # Past the time limit (games without a block), each solve gets the time limit again.
+            # Past the time limit (games without a block), no budget: each solve gets the time limit.
             left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
             _solve_missing(
                 problem,
                 _unique([t for t in todo if t[1] not in t[0].costs]),
-                time_limit_s=left if left is None or left > 0 else time_limit_s,
+                budget_s=None if out_of_time else left,
+                time_limit_s=time_limit_s,
                 mip_rel_gap=mip_rel_gap,
             )
             complete = [
