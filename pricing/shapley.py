@@ -27,24 +27,26 @@ Cheap costs
     bracket search), many coalitions per call.
 Blocks of orders
     A game is sampled in blocks: a uniformly random order of its buyers, the
-    same order rotated by half its length, and the reverses of both (for a
-    coupled game, whose coalitions are dear, only the order and its reverse).
-    Each order is uniformly random, so a block's mean marginal cost is an
-    unbiased estimate of each buyer's value; within a block each buyer joins
-    early and late (the reverse), and in the first and second half (the
-    rotation), which cancels most of the spread that comes from the
-    coalition's volume (the price tier it reaches). Blocks are independent,
-    so a buyer's standard error is the spread of its block means over the
-    square root of their number.
+    same order rotated by half its length, and the reverses of both. Each
+    order is uniformly random, so a block's mean marginal cost is an unbiased
+    estimate of each buyer's value; within a block each buyer joins early and
+    late (the reverse), and in the first and second half (the rotation),
+    which cancels most of the spread that comes from the coalition's volume
+    (the price tier it reaches). A coupled game's coalitions are dear, and a
+    standard error needs two blocks: its blocks are single orders. Blocks
+    are independent, so a buyer's standard error is the spread of its block
+    means over the square root of their number.
 
 A game stops once it has ``permutations`` orders (at least two blocks) and
 every buyer's standard error in it is at most
 ``SHAPLEY_TARGET_RELATIVE_ERROR / sqrt(k)`` of the buyer's whole share, ``k``
 the number of sampled games it buys in (the games are independent, so the
 share's standard error is then within the target), or when the time limit is
-spent (every game still gets one block, for an estimate; a game of one block
-has no standard error, and its buyers' is reported as unknown). The districts
-whose share's standard error is above the target (or unknown) then are named. Every order's
+spent (every game still gets two blocks, for a standard error, each solve
+within the time limit; should one of them not be solved, a game of one block
+has no standard error and its buyers' is reported as unknown). The districts
+whose share's standard error is above the target (or unknown) are then
+named. Every order's
 marginal costs add up to the game's cost for all its buyers, so the
 estimates add up to the sum of the games' costs; the difference from the
 pooled total (solver gap, a cent of discount rounding per game) is spread in
@@ -123,10 +125,12 @@ class _Game:
     blocks: list[list[Fraction]] = field(default_factory=list)
     exact_value: list[Fraction] | None = None
     orders: int = 0
+    #: Blocks drawn but not solved yet (the budget ran out).
+    pending: list[list[list[str]]] = field(default_factory=list)
 
     @property
     def orders_per_block(self) -> int:
-        return 2 if self.coupled else 4
+        return 1 if self.coupled else 4
 
     def key(self, members) -> tuple:
         """What the cost of the coalition ``members`` depends on."""
@@ -290,11 +294,10 @@ def _block(rng: np.random.Generator, game: _Game) -> list[list[str]]:
     """One block of orders of the game's buyers (see the module docstring)."""
     n = len(game.buyers)
     first = [game.buyers[k] for k in rng.permutation(n)]
-    orders = [first, first[::-1]]
-    if game.orders_per_block == 4:
-        rotated = first[n // 2 :] + first[: n // 2]
-        orders += [rotated, rotated[::-1]]
-    return orders
+    if game.orders_per_block == 1:
+        return [first]
+    rotated = first[n // 2 :] + first[: n // 2]
+    return [first, first[::-1], rotated, rotated[::-1]]
 
 
 def _marginals(game: _Game, orders: list[list[str]]) -> list[Fraction]:
@@ -377,21 +380,26 @@ def shapley(
                     for d in game.buyers
                 ]
                 enough = len(game.blocks) >= min_blocks[id(game)] and all(e <= t for e, t in zip(errors, target))
-                if not enough and (not game.blocks or not out_of_time):
+                if not enough and (len(game.blocks) < 2 or not out_of_time):
                     active.append(game)
             if not active:
                 break
             # The uncoupled games first (cheap); a coupled game's blocks once they are done.
             cheap = [g for g in active if not g.coupled]
             playing = cheap or active[:1]
-            drawn = [(game, _block(rng, game)) for game in playing for _ in range(1 if game.coupled else 2)]
+            # A block left unfinished by the budget is finished first: dropping it would favour quick coalitions.
+            drawn = [
+                (game, game.pending.pop() if game.pending else _block(rng, game))
+                for game in playing
+                for _ in range(1 if game.coupled else 2)
+            ]
             todo = [
                 (game, game.key(order[:size]), tuple(order[:size]))
                 for game, orders in drawn
                 for order in orders
                 for size in range(1, len(order) + 1)
             ]
-            # Past the time limit (games without a block), no budget: each solve gets the time limit.
+            # Past the time limit (games short of two blocks), no budget: each solve gets the time limit.
             left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
             _solve_missing(
                 problem,
@@ -400,16 +408,15 @@ def shapley(
                 time_limit_s=time_limit_s,
                 mip_rel_gap=mip_rel_gap,
             )
-            complete = [
-                (g, orders)
-                for g, orders in drawn
-                if all(g.key(o[:k]) in g.costs for o in orders for k in range(len(o) + 1))
-            ]
-            for game, orders in complete:
-                game.blocks.append(_marginals(game, orders))
-                game.orders += len(orders)
+            complete = [all(g.key(o[:k]) in g.costs for o in orders for k in range(len(o) + 1)) for g, orders in drawn]
+            for (game, orders), done in zip(drawn, complete):
+                if done:
+                    game.blocks.append(_marginals(game, orders))
+                    game.orders += len(orders)
+                else:
+                    game.pending.append(orders)
             rounds += 1
-            if out_of_time and not complete:
+            if out_of_time and not any(complete):
                 break
             logger.info(
                 "shapley: round %d, %d orders, blocks per game %s, %.0f s",
