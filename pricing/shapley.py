@@ -106,7 +106,7 @@ class ShapleyEstimate:
 
 
 class _Unsolved(Exception):
-    """A coalition has no cost: it cannot buy alone, or its solve found no solution."""
+    """Why there is no Shapley value: a coalition cannot buy alone, or an exact game's coalition went unsolved."""
 
 
 @dataclass
@@ -151,6 +151,7 @@ class _Game:
 
 
 def _games(problem: Problem, exact_max: int) -> list[_Game]:
+    """The games whose values add up to the Shapley value: one per coupled part, one per item elsewhere."""
     region = {d.id: d.region for d in problem.districts}
     evaluated = problem.evaluated()
     games = []
@@ -253,7 +254,7 @@ def _solve_missing(
                 again = demand_set_costs(
                     problem, [demands], time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
                 )[0]
-                raise _Unsolved(again.reason or f"districts {', '.join(members)}")
+                raise _Unsolved(f"a coalition cannot buy alone: {again.reason or ', '.join(members)}")
             for (key, _), cost in zip(chunk, costs):
                 if cost is not None:
                     game.costs[key] = Fraction(cost)
@@ -271,7 +272,7 @@ def _solve_missing(
             solved = demand_set_costs(problem, sets, time_limit_s=left, mip_rel_gap=mip_rel_gap, label="shapley")
             for (key, _), cost in zip(chunk, solved):
                 if cost.cost is None and not (cost.reason or "").startswith("no solution"):
-                    raise _Unsolved(cost.reason)
+                    raise _Unsolved(f"a coalition cannot buy alone: {cost.reason}")
                 if cost.cost is not None and cost.reason is None:
                     game.costs[key] = Fraction(cost.cost)
 
@@ -362,6 +363,8 @@ def shapley(
         _solve_missing(
             problem, _unique(every_coalition), budget_s=None, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
         )
+        if any(key not in game.costs for game, key, _ in every_coalition):
+            raise _Unsolved("the time limit ended before every coalition of a game of few districts was solved")
         for game in games:
             if game.exact:
                 game.exact_value = _exact_value(game)
@@ -426,7 +429,7 @@ def shapley(
                 time.perf_counter() - started,
             )
     except _Unsolved as exc:
-        return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {exc}")
+        return ShapleyEstimate(None, None, None, str(exc))
 
     unsampled = [g for g in games if not g.exact and not g.blocks]
     if unsampled:

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from pricing import generate_problem, solve
+from pricing import Problem, generate_problem, solve
 from pricing.shapley import shapley
 
 
@@ -29,3 +29,21 @@ def test_the_sampled_value_agrees_with_the_exact_one_within_its_standard_errors(
     assert set(sampled.short) == {
         d for d in sampled.costs if sampled.std_errors[d] > Decimal("0.01") * sampled.costs[d]
     }
+
+
+def test_no_sampled_value_when_a_coalition_cannot_buy_alone(document, offer):
+    """Nine districts of 10 laptops and one vendor with a minimum award of 50: the pool buys, a small coalition
+    cannot, so there is no cost game to share by."""
+    districts = [f"D{k}" for k in range(1, 10)]
+    doc = document(
+        districts=[{"id": d, "region": "north"} for d in districts],
+        demands=[{"district": d, "item": "laptop", "quantity": 10} for d in districts],
+        offers=[offer("A", "V1", [(1, "100.00")], min_award_quantity=50)],
+    )
+    result = solve(Problem.from_dict(doc), shares="shapley", time_limit_s=20, mip_rel_gap=0.0)
+    assert result.total_cost == Decimal("9000.00")  # 90 units at 100.00
+    assert result.message.endswith(
+        "; no Shapley value: a coalition cannot buy alone: laptop: the minimum award quantities of the offers "
+        "serving it cannot be reached: A (50)"
+    )
+    assert all(s.shapley_cost is None for s in result.shares)
