@@ -93,16 +93,20 @@ class ShapleyEstimate:
     permutations: int | None  # orders sampled, over all games; None when exact
     reason: str | None
     short: tuple[str, ...] = ()  # districts whose standard error is above the target when time ran out
+    unproven: int = 0  # coalition costs used without a proof of optimality (the time limit ended first)
 
     @property
     def shortfall(self) -> str | None:
         """What the result's message says when sampling ended before every standard error reached its target."""
-        if not self.short:
-            return None
-        return (
-            f"Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time limit "
-            f"ended for {', '.join(self.short)}"
-        )
+        said = []
+        if self.short:
+            said.append(
+                f"Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time limit "
+                f"ended for {', '.join(self.short)}"
+            )
+        if self.unproven:
+            said.append(f"{self.unproven} Shapley coalition costs not proven optimal within the time limit")
+        return "; ".join(said) or None
 
 
 class _Unsolved(Exception):
@@ -125,6 +129,8 @@ class _Game:
     blocks: list[list[Fraction]] = field(default_factory=list)
     exact_value: list[Fraction] | None = None
     orders: int = 0
+    #: Coalition costs cached without a proof of optimality (see :func:`_solve_missing`).
+    unproven: int = 0
     #: Blocks drawn but not solved yet (the budget ran out).
     pending: list[list[list[str]]] = field(default_factory=list)
 
@@ -225,7 +231,9 @@ def _solve_missing(
 ) -> None:
     """Solve the listed coalitions (game, cache key, members) and cache the costs proven in time.
 
-    ``budget_s`` bounds the whole call (``None``: no bound), ``time_limit_s`` each coalition's solve.
+    ``budget_s`` bounds the whole call (``None``: no bound, past the sampling's time limit), ``time_limit_s``
+    each coalition's solve; without a budget, a coupled coalition whose search ran its whole time limit keeps
+    the best purchase found (counted in ``unproven``), so that the sampling can end.
 
     Raises :class:`_Unsolved` when a coalition cannot buy alone.
     """
@@ -273,8 +281,10 @@ def _solve_missing(
             for (key, _), cost in zip(chunk, solved):
                 if cost.cost is None and not (cost.reason or "").startswith("no solution"):
                     raise _Unsolved(f"a coalition cannot buy alone: {cost.reason}")
-                if cost.cost is not None and cost.reason is None:
+                # Past the time limit (no budget) a solve that had its whole time limit gives its best purchase.
+                if cost.cost is not None and (cost.reason is None or budget_s is None):
                     game.costs[key] = Fraction(cost.cost)
+                    game.unproven += cost.reason is not None
 
 
 def _exact_value(game: _Game) -> list[Fraction]:
@@ -459,6 +469,7 @@ def shapley(
         orders,
         None,
         short,
+        sum(g.unproven for g in games),
     )
 
 
