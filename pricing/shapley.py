@@ -5,7 +5,7 @@ The Shapley value of the cost game gives each district its extra cost
 join (pricing/FORMAT.md, "Sharing rules"). Up to ``EXACT_SHAPLEY_MAX_DISTRICTS``
 districts every coalition is solved and the value is exact.
 
-Beyond that the value is estimated, and three things make it affordable:
+Beyond that the value is estimated, in three steps meant to make it affordable:
 
 Games
     The Shapley value of a sum of games is the sum of their values. A
@@ -31,7 +31,7 @@ Blocks of orders
     order is uniformly random, so a block's mean marginal cost is an unbiased
     estimate of each buyer's value; within a block each buyer joins early and
     late (the reverse), and in the first and second half (the rotation),
-    which cancels most of the spread that comes from the coalition's volume
+    which cancels part of the spread that comes from the coalition's volume
     (the price tier it reaches). A coupled game's coalitions are dear, and a
     standard error needs two blocks: its blocks are single orders. Blocks
     are independent, so a buyer's standard error is the spread of its block
@@ -46,12 +46,11 @@ spent (every game still gets two blocks, for a standard error, each solve
 within the time limit; should one of them not be solved, a game of one block
 has no standard error and its buyers' is reported as unknown). The districts
 whose share's standard error is above the target (or unknown) are then
-named. Every order's
-marginal costs add up to the game's cost for all its buyers, so the
-estimates add up to the sum of the games' costs; the difference from the
-pooled total (solver gap, a cent of discount rounding per game) is spread in
-proportion to the estimates, and the shares are rounded to the cent keeping
-the total.
+named. Every order's marginal costs add up to the game's cost for all its
+buyers, so the estimates add up to the sum of the games' costs; the
+difference from the pooled total (solver gap, a cent of discount rounding
+per game) is spread in proportion to the estimates, and the shares are
+rounded to the cent keeping the total.
 """
 
 from __future__ import annotations
