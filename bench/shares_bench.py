@@ -11,8 +11,9 @@ For every size and seed, through :func:`pricing.solve`:
   the gain of the coalition it finds);
 - ``least_core``: time, ``epsilon`` and its lower bound, the tolerance, the certificate (no coalition gains
   more than the core check's bound), iterations, proven;
-- ``shapley``: time, orders sampled, the largest standard error relative to
-  the share and how many districts stayed above 1 %.
+- ``shapley``: time, orders sampled (over all games), the largest standard
+  error relative to the share, how many districts stayed above 1 % and how
+  many have no standard error (a game with one block of orders).
 
 ``--time-limit`` is passed to ``solve`` (per solve, and the budget of the
 least core's generation and of the Shapley sampling). Rows are merged into
@@ -79,13 +80,21 @@ def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
         )
     else:
         result = solve(problem, time_limit_s=time_limit_s, shares="shapley")
-        relative = [float(s.shapley_std_error / s.shapley_cost) for s in result.shares if s.shapley_cost]
+        # A district whose share comes from a game of one block of orders has no standard error (None).
+        relative = [
+            None if s.shapley_std_error is None else float(s.shapley_std_error / s.shapley_cost)
+            for s in result.shares
+            if s.shapley_cost
+        ]
+        known = [r for r in relative if r is not None]
         row.update(
             time_s=round(time.perf_counter() - started, 2),
             shapley_s=result.stats.get("shapley_time_s"),
             orders=result.stats.get("shapley_permutations"),
-            max_relative_std_error=round(max(relative), 5),
-            above_1_percent=sum(1 for r in relative if r > 0.01),
+            max_relative_std_error=round(max(known), 5) if known else None,
+            above_1_percent=sum(1 for r in known if r > 0.01),
+            unknown_std_error=len(relative) - len(known),
+            shapley_message=result.message[-160:],
         )
     row["load_avg_1m"] = round(os.getloadavg()[0], 2)
     return row
@@ -124,12 +133,14 @@ def tables(rows: list[dict]) -> str:
     shap = [r for r in rows if r["rule"] == "shapley"]
     if shap:
         out += [
-            "| size | seed | Shapley s | orders | largest s.e. / share | districts above 1 % | load |",
-            "|---|---|---|---|---|---|---|",
+            "| size | seed | Shapley s | orders | largest known s.e. / share | districts above 1 % "
+            "| districts without a s.e. | load |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         out += [
-            f"| {r['size']} | {r['seed']} | {r['shapley_s']} | {r['orders']} | {r['max_relative_std_error']:.2%} "
-            f"| {r['above_1_percent']} | {r['load_avg_1m']} |"
+            f"| {r['size']} | {r['seed']} | {r['shapley_s']} | {r['orders']} "
+            f"| {'–' if r['max_relative_std_error'] is None else format(r['max_relative_std_error'], '.2%')} "
+            f"| {r['above_1_percent']} | {r.get('unknown_std_error', 0)} | {r['load_avg_1m']} |"
             for r in shap
         ]
         out.append("")

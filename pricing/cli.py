@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         "--core", action="store_true", help="check whether a coalition would gain by leaving under the reported rule"
     )
     run.add_argument(
-        "--permutations", type=int, default=30, help="least number of Shapley orders to sample (default 30)"
+        "--permutations", type=int, default=30, help="least number of Shapley orders to sample per game (default 30)"
     )
     run.add_argument("--seed", type=int, default=0, help="seed of the Shapley sampling")
     run.add_argument("--quiet", action="store_true", help="no solver log or progress on stderr")

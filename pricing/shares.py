@@ -1,7 +1,8 @@
-"""Cost shares: equal price, capped equal price, standalone costs, proportional savings, Shapley, core.
+"""Cost shares: equal price, capped equal price, standalone costs, proportional savings, core.
 
 The rules' definitions and guarantees are in pricing/FORMAT.md ("Sharing
-rules"); the least core is in :mod:`pricing.least_core`.
+rules"); the least core is in :mod:`pricing.least_core`, the Shapley value
+in :mod:`pricing.shapley`.
 
 A coalition's cost ``c(S)`` is the optimum of the same problem restricted to
 the demands of the districts in ``S`` (same offers, rules and brackets).
@@ -9,7 +10,6 @@ the demands of the districts in ``S`` (same offers, rules and brackets).
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
@@ -21,7 +21,7 @@ import highspy
 import numpy as np
 
 from .costing import Award, price_awards, round_preserving_sum
-from .decompose import independent_parts, solve_demand_sets
+from .decompose import solve_demand_sets
 from .diagnose import capacity_unmet, structural_unmet
 from .guard import Job, run_guarded
 from .highs import NO_SUB_MIP, SUB_MIP_OFF_BELOW, MilpArrays, RawSolution, SolverStatus
@@ -156,154 +156,6 @@ def proportional(total: Decimal, standalone: dict[str, Decimal]) -> dict[str, De
     weight = sum(standalone.values(), Decimal(0))
     exact = [Fraction(total) * Fraction(standalone[d]) / Fraction(weight) for d in names]
     return dict(zip(names, round_preserving_sum(exact)))
-
-
-@dataclass(frozen=True)
-class ShapleyEstimate:
-    costs: dict[str, Decimal] | None
-    std_errors: dict[str, Decimal] | None
-    permutations: int | None  # None when exact
-    reason: str | None
-    short: tuple[str, ...] = ()  # districts whose standard error is above the target when time ran out
-
-    @property
-    def shortfall(self) -> str | None:
-        """What the result's message says when sampling ended before every standard error reached its target."""
-        if not self.short:
-            return None
-        return (
-            f"Shapley standard errors above {SHAPLEY_TARGET_RELATIVE_ERROR:.0%} of the share when the time limit "
-            f"ended for {', '.join(self.short)}"
-        )
-
-
-EXACT_SHAPLEY_MAX_DISTRICTS = 8
-#: Sampling goes on until every district's standard error is at most this fraction of its share.
-SHAPLEY_TARGET_RELATIVE_ERROR = 0.01
-
-
-def shapley(
-    problem: Problem,
-    total: Decimal,
-    *,
-    permutations: int,
-    seed: int,
-    time_limit_s: float | None,
-    mip_rel_gap: float,
-) -> ShapleyEstimate:
-    """Shapley value of the cost game, exact or by permutation sampling.
-
-    With at most ``EXACT_SHAPLEY_MAX_DISTRICTS`` districts every coalition is
-    solved and the value is exact. Otherwise orders of the districts are
-    drawn one at a time, each with its reverse (antithetic pairs: a district
-    early in one is late in the other, which cancels much of the spread of
-    its marginal cost). Sampling stops once ``time_limit_s`` is spent
-    (``short`` then names the districts short of the target; at least two
-    pairs are drawn) or, after at least ``permutations`` orders, once every
-    district's standard error is at most ``SHAPLEY_TARGET_RELATIVE_ERROR`` of
-    its share. A district's value is its mean marginal cost, its
-    standard error that of the mean over the pairs. Every order's marginals
-    add up to ``total``, so the estimates do too.
-
-    A coalition's cost is the sum of its costs on the problem's independent
-    parts (:func:`pricing.decompose.independent_parts`: nothing couples
-    them), and the cost of a part depends only on the demands bought in it,
-    by item, region and quantity, not on whose they are: the part costs are
-    cached under that key, so a coalition grown by one district re-solves
-    only the parts where that district buys something new.
-    """
-    districts = sorted({r.district for r in problem.demands})
-    n = len(districts)
-    full = frozenset(districts)
-    if n <= EXACT_SHAPLEY_MAX_DISTRICTS:
-        subsets = [frozenset(c) for size in range(n) for c in itertools.combinations(districts, size)]
-        costs = coalition_costs(problem, subsets, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley")
-        missing = [c for c in costs.values() if c.cost is None]
-        if missing:
-            return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {missing[0].reason}")
-        value = {frozenset(s): Fraction(c.cost) for s, c in costs.items()}
-        value[full] = Fraction(total)
-        exact = []
-        for d in districts:
-            acc = Fraction(0)
-            for s in subsets:
-                if d in s:
-                    continue
-                weight = Fraction(math.factorial(len(s)) * math.factorial(n - len(s) - 1), math.factorial(n))
-                acc += weight * (value[s | {d}] - value[s])
-            exact.append(acc)
-        rounded = round_preserving_sum(exact)
-        return ShapleyEstimate(dict(zip(districts, rounded)), {d: Decimal("0.00") for d in districts}, None, None)
-
-    started = time.perf_counter()
-    region = {d.id: d.region for d in problem.districts}
-    parts = independent_parts(problem, problem.demands)
-    part_costs: dict[tuple, CoalitionCost] = {}
-
-    def keyed(members: frozenset[str]) -> list[tuple[tuple, tuple[Demand, ...]]]:
-        """The coalition's demands in each part, with their cache key."""
-        bought = [tuple(r for r in part if r.district in members) for part in parts]
-        return [(tuple(sorted((r.item, region[r.district], r.quantity) for r in b)), b) for b in bought]
-
-    rng = np.random.default_rng(seed)
-    index = {d: k for k, d in enumerate(districts)}
-    sums = {d: Fraction(0) for d in districts}
-    pair_means: list[np.ndarray] = []  # per antithetic pair: each district's mean marginal over the two orders
-    min_pairs = max(2, permutations // 2)  # a standard error needs two pairs
-    while True:
-        first = [districts[k] for k in rng.permutation(n)]
-        orders = [first, first[::-1]]
-        prefixes = {frozenset(order[:size]) for order in orders for size in range(1, n)}
-        todo: dict[tuple, tuple[Demand, ...]] = {}
-        for members in prefixes:
-            for key, demands in keyed(members):
-                if key not in part_costs:
-                    todo.setdefault(key, demands)
-        solved = demand_set_costs(
-            problem, list(todo.values()), time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, label="shapley"
-        )
-        part_costs.update(zip(todo, solved))
-        missing = [c for c in solved if c.cost is None]
-        if missing:
-            return ShapleyEstimate(None, None, None, f"a coalition cannot buy alone: {missing[0].reason}")
-        value = {
-            members: sum((Fraction(part_costs[key].cost) for key, _ in keyed(members)), Fraction(0))
-            for members in prefixes
-        }
-        value[frozenset()] = Fraction(0)
-        value[full] = Fraction(total)
-        both = np.zeros(n)
-        for order in orders:
-            before: frozenset[str] = frozenset()
-            for d in order:
-                after = before | {d}
-                marginal = value[after] - value[before]
-                sums[d] += marginal
-                both[index[d]] += float(marginal) / 2
-                before = after
-        pair_means.append(both)
-        count = len(pair_means)
-        out_of_time = time_limit_s is not None and time.perf_counter() - started >= time_limit_s
-        if count < 2 or (count < min_pairs and not out_of_time):
-            continue
-        means = [sums[d] / (2 * count) for d in districts]
-        spread = np.std(np.array(pair_means), axis=0, ddof=1)
-        errors = spread / math.sqrt(count)
-        short = tuple(
-            d
-            for d, mean, error in zip(districts, means, errors)
-            if error > SHAPLEY_TARGET_RELATIVE_ERROR * abs(float(mean))
-        )
-        if not short or out_of_time:
-            break
-    logger.info("shapley: %d orders, %d part costs solved", 2 * count, len(part_costs))
-    return ShapleyEstimate(
-        dict(zip(districts, round_preserving_sum(means))),
-        {d: Decimal(float(e)).quantize(Decimal("0.01")) for d, e in zip(districts, errors)},
-        2 * count,
-        None,
-        short,
-    )
 
 
 #: Absolute gap of the core check's MILP: for an objective near 0, such as a gain, the relative gap alone

@@ -14,7 +14,8 @@ from .diagnose import Unmet, capacity_unmet, rule_unmet, structural_unmet
 from .least_core import least_core
 from .problem import Problem
 from .result import SHARE_RULES, AllocationResult, Progress, Share
-from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional, shapley
+from .shapley import shapley
+from .shares import capped_equal_price, coalition_costs, core_check, pooled_costs, proportional
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +71,12 @@ def solve(
         Run the core check (one extra MILP over coalitions); ``least_core``
         always ends with one, its certificate.
     shapley_permutations : int, optional
-        Least number of orders sampled for the Shapley value when there are
-        more than 8 districts (default 30, half of them the reverses of the
-        others); sampling goes on until every district's standard error is
-        at most 1 % of its share or ``time_limit_s`` is spent (the
-        ``message`` then names the districts short of it).
+        Least number of orders sampled in each game of the Shapley value
+        (an item, or items a discount ties, see :mod:`pricing.shapley`) when
+        there are more than 8 districts (default 30); sampling goes on until
+        every district's standard error is at most 1 % of its share or
+        ``time_limit_s`` is spent (the ``message`` then names the districts
+        short of it; every game still gets one block of orders).
     seed : int, optional
         Seed of the permutation sampling.
     progress : callable, optional

@@ -336,9 +336,9 @@ def test_sampled_shapley_reaches_one_percent_and_agrees_with_the_exact_value(doc
 
 
 def test_shapley_names_the_districts_short_of_the_target_when_time_ends(document, offer, monkeypatch):
-    from pricing import shares
+    from pricing import shapley
 
-    monkeypatch.setattr(shares, "SHAPLEY_TARGET_RELATIVE_ERROR", 0.0)  # a target no sampling reaches
+    monkeypatch.setattr(shapley, "SHAPLEY_TARGET_RELATIVE_ERROR", 0.0)  # a target no sampling reaches
     result = solve(Problem.from_dict(two_kinds(document, offer)), shares="shapley", time_limit_s=2, mip_rel_gap=0.0)
     short = [s.district for s in result.shares if s.shapley_std_error > 0]
     assert short
