@@ -276,6 +276,14 @@ def test_prices_must_not_rise_with_quantity():
     ]
 
 
+def test_every_tier_after_a_refused_one_is_still_checked_on_its_own():
+    assert tier_problems(("1", "20"), ("x", "19"), ("50", "abc"), ("", "5")) == [
+        (rules.TIER_QUANTITY_NOT_WHOLE, at(1, "min_quantity")),
+        (rules.PRICE_NOT_MONEY, at(2, "unit_price")),
+        (rules.TIER_QUANTITY_REQUIRED, at(3, "min_quantity")),
+    ]
+
+
 def test_a_tier_after_a_refused_one_is_compared_with_nothing():
     # Tier 2 is refused; tier 3 would not rise above it, but it is not compared with a tier the vendor must retype.
     assert tier_problems(("1", "20"), ("50", "x"), ("40", "30")) == [(rules.PRICE_NOT_MONEY, at(1, "unit_price"))]

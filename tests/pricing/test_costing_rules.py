@@ -12,6 +12,7 @@ from pure import _transaction  # noqa: F401  (pure code: no app, no database)
 
 from pricing import Problem
 from pricing.costing import price_awards, round_preserving_sum, rule_violations, split_cents, to_cents
+from pricing.problem import Demand
 
 
 def cents(*amounts: str) -> list[Decimal]:
@@ -53,7 +54,7 @@ def test_whole_cents_stay_as_they_are():
 
 
 def test_amounts_that_do_not_add_up_to_whole_cents_are_refused():
-    with pytest.raises(ValueError, match="whole number of cents"):
+    with pytest.raises(ValueError, match="^the amounts must add up to a whole number of cents$"):
         round_preserving_sum([Fraction(1, 300), Fraction(1, 300)])
 
 
@@ -103,6 +104,21 @@ def test_award_rows_name_who_buys_what_from_whom_at_the_price_reached(document):
         },
     ]
     assert total == Decimal("9900.00")
+
+
+def test_a_pool_exactly_at_a_tier_break_gets_that_tiers_price_as_the_offer_wrote_it(document, offer):
+    problem = Problem.from_dict(document(offers=[offer("O1", "V1", [(1, "100"), (100, "89.5")])]))
+    awards, total = price_awards(problem, {("D1", "laptop", 0): 60, ("D2", "laptop", 0): 40})
+    assert [(a.to_dict()["unit_price"], a.to_dict()["cost"]) for a in awards] == [
+        ("89.5", "5370.00"),
+        ("89.5", "3580.00"),
+    ]
+    assert total == Decimal("8950.00")
+
+
+def test_an_allocation_of_nothing_costs_nothing(document):
+    awards, total = price_awards(Problem.from_dict(document()), {})
+    assert (awards, str(total)) == ([], "0.00")
 
 
 def test_an_incremental_offers_cost_is_split_to_the_cent_and_its_unit_price_is_the_rounded_average(document, offer):
@@ -270,3 +286,18 @@ def test_more_vendors_on_an_item_than_the_cap_is_named_and_as_many_is_not(two_re
     one_vendor = {("D1", "laptop", 3): 60, ("D2", "laptop", 3): 50, ("D2", "tablet", 2): 5}
     problem = two_regions(rules={"max_vendors_per_item": 1})
     assert rule_violations(problem, one_vendor, problem.demands) == []
+
+
+def test_an_offers_capacity_and_minimum_are_checked_against_all_the_districts_it_serves(two_regions):
+    units = {("D1", "laptop", 1): 60, ("D2", "laptop", 1): 50, ("D2", "tablet", 2): 5}
+    problem = two_regions(capacity=100)
+    assert rule_violations(problem, units, problem.demands) == ["offer A awarded 110 above its capacity 100"]
+    problem = two_regions(min_award_quantity=110)
+    assert rule_violations(problem, units, problem.demands) == []
+
+
+def test_a_demand_of_one_unit_bought_nowhere_is_named(two_regions):
+    problem = two_regions()
+    one_tablet = (*problem.demands[:2], Demand("D2", "tablet", 1))
+    units = {("D1", "laptop", 0): 60, ("D2", "laptop", 1): 50}
+    assert rule_violations(problem, units, one_tablet) == ["D2 gets 0 of tablet, demand is 1"]
