@@ -7,6 +7,8 @@ The pages around it are tested in ``test_import.py``; here each refusal's words,
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
@@ -398,3 +400,40 @@ def test_an_xlsx_template_for_an_empty_catalogue_names_a_placeholder_code():
     workbook = openpyxl.load_workbook(io.BytesIO(importing.template_xlsx([], TODAY)))
     assert workbook["Needs"]["A2"].value == "ITEM-CODE"
     assert workbook["Items"].max_row == 1
+
+
+def test_an_xlsx_sheet_that_states_wrong_dimensions_is_read_whole():
+    content = xlsx(
+        [["item_code", "quantity", "needed_by"], ["LAPTOP-14", 3, "2030-03-01"], ["AP-WIFI6", 4, "2030-03-02"]]
+    )
+    source, rewritten = io.BytesIO(content), io.BytesIO()
+    with zipfile.ZipFile(source) as packed, zipfile.ZipFile(rewritten, "w") as repacked:
+        for part in packed.infolist():
+            data = packed.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:A1"', data)
+            repacked.writestr(part, data)
+    checked = importing.check_file(
+        "needs.xlsx", rewritten.getvalue(), item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
+    )
+    assert [(r["item_id"], r["quantity"]) for r in checked.records()] == [(7, 3), (9, 4)]
+
+
+def test_rows_beyond_the_cap_are_too_many_needs_only_when_more_needs_than_allowed_are_filled():
+    # Three needs and a blank row fill the four rows read (the header and three needs) exactly: the fifth row read
+    # is one too many lines, not one too many needs.
+    text = rows("LAPTOP-14,1,2030-03-01", "LAPTOP-14,1,2030-03-01", "", "LAPTOP-14,1,2030-03-01")
+    assert refused(text, max_rows=3) == [
+        (
+            None,
+            None,
+            "The file has more than 4 rows, empty ones included. Import at most 3 needs at a time, without empty "
+            "rows between them.",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("typed", "day"), [("12/31/2030", date(2030, 12, 31)), ("1/2/31", date(2031, 1, 2))])
+def test_a_us_date_is_read_as_month_then_day(typed, day):
+    (need,) = check(one_row(needed_by=typed)).records()
+    assert need["needed_by"] == day
