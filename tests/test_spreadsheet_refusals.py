@@ -254,3 +254,56 @@ def test_columns_are_named_by_their_letters(index, letters):
 )
 def test_a_header_name_is_matched_however_it_is_written(name):
     assert spreadsheets.normalise_header(name) == "item_code"
+
+
+SHEET = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>%s</sheetData></worksheet>'
+
+
+def test_rows_are_counted_as_filled_by_any_value_or_inline_text_in_them():
+    rows = (
+        b'<row r="1"><c t="inlineStr"><is><t>x</t></is></c></row>'
+        b'<row r="2"><c t="inlineStr"><is><t> </t></is></c></row>'
+        b'<row r="3"><c><v>1</v></c></row>'
+        b'<row r="4"><c><v/></c></row>'
+        b'<row r="5"><c><v>2</v></c></row>'
+    )
+    content = archive({"xl/worksheets/sheet1.xml": SHEET % rows})
+    with pytest.raises(spreadsheets.TooManyRows) as too_many:
+        with spreadsheets.open_workbook("book.xlsx", content, WORKBOOK_LIMITS, 3):
+            pass
+    assert too_many.value.filled_rows == 2
+
+
+def test_only_worksheets_are_counted_wherever_they_lie_in_the_archive():
+    book = workbook([["a"], ["b"]])
+    source, extended = io.BytesIO(book), io.BytesIO()
+    with zipfile.ZipFile(source) as packed, zipfile.ZipFile(extended, "w") as repacked:
+        for part in packed.infolist():
+            repacked.writestr(part, packed.read(part.filename))
+        repacked.writestr("xl/custom/notes.xml", b"<notes>" + b"<row><v>1</v></row>" * 10 + b"</notes>")
+        repacked.writestr("elsewhere/sheet9.xml", SHEET % (b'<row r="1"><c><v>1</v></c></row>' * 3))
+    with spreadsheets.open_workbook("book.xlsx", extended.getvalue(), WORKBOOK_LIMITS, 3) as opened:
+        assert [row for row in opened.active.iter_rows(values_only=True)] == [("a",), ("b",)]
+    with pytest.raises(spreadsheets.TooManyRows):
+        with spreadsheets.open_workbook("book.xlsx", extended.getvalue(), WORKBOOK_LIMITS, 2):
+            pass
+
+
+def test_an_unreadable_upload_is_logged_with_its_name_and_the_reason(caplog):
+    caplog.set_level("INFO", logger="coop.spreadsheets")
+    with pytest.raises(Unreadable):
+        spreadsheets.check_archive("book.xlsx", b"PK\x03\x04 not a zip", LIMITS)
+    with pytest.raises(Unreadable):
+        with spreadsheets.open_workbook("book.xlsx", archive({"x.xml": b"<a><b>"}), WORKBOOK_LIMITS, 10):
+            pass
+    with pytest.raises(Unreadable):
+        with spreadsheets.open_workbook("book.xlsx", archive({"hello.txt": b"hi"}), WORKBOOK_LIMITS, 10):
+            pass
+    with pytest.raises(Unreadable):
+        with spreadsheets.open_workbook("book.xlsx", workbook([["a"]]), WORKBOOK_LIMITS, 10):
+            raise KeyError("no such sheet")
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 4
+    assert all(message.startswith("unreadable XLSX 'book.xlsx': ") for message in messages)
+    assert messages[0] == "unreadable XLSX 'book.xlsx': File is not a zip file"
+    assert messages[3] == "unreadable XLSX 'book.xlsx': 'no such sheet'"
