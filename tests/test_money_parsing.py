@@ -1,9 +1,11 @@
 """Dollars as people type them, read back as exact cents: what is an amount, what is not, and how it is written."""
 
+from decimal import Decimal
+
 import pytest
 from pure import _transaction  # noqa: F401  (pure code: no app, no database)
 
-from coop.money import MAX_CENTS, format_dollars, parse_dollars_to_cents, plain_dollars
+from coop.money import MAX_CENTS, format_dollars, format_unit_price, parse_dollars_to_cents, plain_dollars
 
 
 @pytest.mark.parametrize(
@@ -80,3 +82,17 @@ def test_cents_are_written_as_dollars_and_read_back_unchanged(cents, written, pl
     if cents is not None:
         assert parse_dollars_to_cents(written) == cents
         assert parse_dollars_to_cents(plain) == cents
+
+
+@pytest.mark.parametrize(
+    ("price", "written"),
+    [
+        (Decimal("0.1"), "$0.10"),
+        (Decimal("1234567.5"), "$1,234,567.50"),
+        (Decimal("296.45"), "$296.45"),
+        (Decimal("296.4501"), "$296.4501"),
+        (Decimal("296.45674"), "$296.4567"),
+    ],
+)
+def test_a_unit_price_is_written_to_the_cent_or_to_the_four_places_between_cents(price, written):
+    assert format_unit_price(price) == written

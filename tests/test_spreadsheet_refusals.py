@@ -156,6 +156,31 @@ def test_an_archive_at_every_limit_is_read():
     spreadsheets.check_archive("book.xlsx", archive({"tight.xml": b"x" * MEGABYTE}), LIMITS)
 
 
+def test_an_archive_one_past_any_limit_is_refused_unread():
+    too_many_parts = archive({f"p{n}.xml": b"" for n in range(6)})
+    assert unreadable(spreadsheets.check_archive, "book.xlsx", too_many_parts, LIMITS) == (
+        '"book.xlsx" holds more than 5 files inside, which no spreadsheet program does. Save it again as .xlsx, or as '
+        "CSV, and upload it again."
+    )
+    part_too_large = archive({"a.xml": b"x" * (3 * MEGABYTE + 1)}, compression=zipfile.ZIP_STORED)
+    assert unreadable(spreadsheets.check_archive, "book.xlsx", part_too_large, LIMITS) == (
+        '"book.xlsx" unpacks to more than 3 MB. Save only the sheet to upload, without pictures or other sheets, or '
+        "save it as CSV, and upload it again."
+    )
+    too_large_in_all = archive(
+        {"a.xml": b"x" * (2 * MEGABYTE), "b.xml": b"x" * (2 * MEGABYTE + 1)}, compression=zipfile.ZIP_STORED
+    )
+    assert unreadable(spreadsheets.check_archive, "book.xlsx", too_large_in_all, LIMITS) == (
+        '"book.xlsx" unpacks to more than 4 MB. Save only the sheet to upload, without pictures or other sheets, or '
+        "save it as CSV, and upload it again."
+    )
+    just_over_a_megabyte_packed_tight = archive({"tight.xml": b"x" * (MEGABYTE + 1)})
+    assert unreadable(spreadsheets.check_archive, "book.xlsx", just_over_a_megabyte_packed_tight, LIMITS) == (
+        '"book.xlsx" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again as '
+        ".xlsx, or as CSV, and upload it again."
+    )
+
+
 def test_a_part_packed_just_within_the_ratio_is_read():
     size = 2 * MEGABYTE
     limits = ArchiveLimits(max_parts=5, max_part_bytes=3 * MEGABYTE, max_unpacked_bytes=4 * MEGABYTE, max_ratio=1)

@@ -331,6 +331,13 @@ def test_brackets_must_rise_in_value_and_in_percent():
     ]
 
 
+def test_every_bracket_after_a_refused_one_is_still_checked_on_its_own():
+    assert bracket_problems(("250,000", "3"), ("x", "4"), ("500,000", "100")) == [
+        (rules.BRACKET_VALUE_NOT_MONEY, ("discounts", 1, "min_value")),
+        (rules.BRACKET_PERCENT_NOT_PERCENT, ("discounts", 2, "percent")),
+    ]
+
+
 def test_a_bracket_after_a_refused_one_is_compared_with_nothing():
     assert bracket_problems(("250,000", "3"), ("x", "4"), ("100,000", "1")) == [
         (rules.BRACKET_VALUE_NOT_MONEY, ("discounts", 1, "min_value"))
