@@ -221,6 +221,24 @@ def test_header_problems_are_all_listed_on_line_1():
     ]
 
 
+def test_a_file_starting_without_a_header_row_is_told_which_columns_are_missing():
+    assert refused("\nLAPTOP-14,1,2030-03-01\n") == [
+        (1, "item_code", 'The header row has no "item_code" column.'),
+        (1, "quantity", 'The header row has no "quantity" column.'),
+        (1, "needed_by", 'The header row has no "needed_by" column.'),
+    ]
+
+
+def test_an_unknown_column_is_named_as_the_file_writes_it():
+    assert refused(rows("LAPTOP-14,1,2030-03-01,A-12", header="item_code,quantity,needed_by,  Cost Center ")) == [
+        (
+            1,
+            "Cost Center",
+            'Unknown column "Cost Center". The columns are: item_code, quantity, needed_by, budget_cap, erate_eligible, spec_notes.',
+        )
+    ]
+
+
 def test_an_unnamed_column_with_no_values_is_no_problem():
     assert len(check(rows("LAPTOP-14,,1,2030-03-01", header="item_code,,quantity,needed_by"))) == 1
 
