@@ -45,11 +45,16 @@ def main() -> int:
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         codes = {name: code for name, code in codes.items() if any(fnmatch.fnmatch(name, p) for p in patterns)}
         caught = sum(code in KILLED or code in TIMED_OUT for code in codes.values())
-        survivors = sorted(name for name, code in codes.items() if code not in KILLED and code not in TIMED_OUT)
+        unchecked = sum(code is None for code in codes.values())
+        survivors = sorted(
+            name for name, code in codes.items() if code is not None and code not in KILLED and code not in TIMED_OUT
+        )
         score = caught / len(codes) if codes else 0.0
-        print(f"{path}: {caught}/{len(codes)} mutants killed ({score:.1%}), {len(survivors)} left")
+        print(f"{path}: {caught}/{len(codes)} mutants killed ({score:.1%}), {len(survivors)} survive")
         if score < MINIMUM_SCORE:
             failures.append(f"{path}: {score:.1%} is below {MINIMUM_SCORE:.0%}")
+        if unchecked:
+            failures.append(f"{path}: {unchecked} mutants not checked (the run stopped early)")
         for name in survivors:
             if name not in reviewed:
                 failures.append(f"{name} (exit code {codes[name]}) is not in tests/mutation_equivalents.md")

@@ -66,3 +66,8 @@ def test_proportional_shares_save_everyone_the_same_fraction():
 def test_proportional_shares_add_up_to_the_total_to_the_cent():
     shares = proportional(Decimal("10.00"), money(A="1.00", B="1.00", C="1.00"))
     assert shares == money(A="3.34", B="3.33", C="3.33")
+
+
+def test_districts_that_neither_save_nor_lose_pay_what_they_would_alone():
+    capped = capped_equal_price(Decimal("90.00"), money(A="40.00", B="50.00"), money(A="40.00", B="50.00"))
+    assert capped == Capped(money(A="40.00", B="50.00"), None)
