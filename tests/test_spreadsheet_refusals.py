@@ -299,6 +299,19 @@ def test_rows_are_counted_as_filled_by_any_value_or_inline_text_in_them():
     assert too_many.value.filled_rows == 2
 
 
+def test_rows_outside_the_sheet_data_are_counted_too():
+    content = archive(
+        {
+            "xl/worksheets/sheet1.xml": SHEET.replace(b"<sheetData>", b"").replace(b"</sheetData>", b"")
+            % (b'<row r="1"><c><v>1</v></c></row>' * 3)
+        }
+    )
+    with pytest.raises(spreadsheets.TooManyRows) as too_many:
+        with spreadsheets.open_workbook("book.xlsx", content, WORKBOOK_LIMITS, 2):
+            pass
+    assert too_many.value.filled_rows == 3
+
+
 def test_only_worksheets_are_counted_wherever_they_lie_in_the_archive():
     book = workbook([["a"], ["b"]])
     source, extended = io.BytesIO(book), io.BytesIO()
@@ -318,8 +331,8 @@ def test_an_unreadable_upload_is_logged_with_its_name_and_the_reason(caplog):
     caplog.set_level("INFO", logger="coop.spreadsheets")
     with pytest.raises(Unreadable):
         spreadsheets.check_archive("book.xlsx", b"PK\x03\x04 not a zip", LIMITS)
-    with pytest.raises(Unreadable):
-        with spreadsheets.open_workbook("book.xlsx", archive({"x.xml": b"<a><b>"}), WORKBOOK_LIMITS, 10):
+    with pytest.raises(Unreadable):  # a part that is not even XML, found while counting the rows
+        with spreadsheets.open_workbook("book.xlsx", archive({"x.xml": b"<a"}), WORKBOOK_LIMITS, 10):
             pass
     with pytest.raises(Unreadable):
         with spreadsheets.open_workbook("book.xlsx", archive({"hello.txt": b"hi"}), WORKBOOK_LIMITS, 10):
@@ -331,4 +344,5 @@ def test_an_unreadable_upload_is_logged_with_its_name_and_the_reason(caplog):
     assert len(messages) == 4
     assert all(message.startswith("unreadable XLSX 'book.xlsx': ") for message in messages)
     assert messages[0] == "unreadable XLSX 'book.xlsx': File is not a zip file"
+    assert messages[1] == "unreadable XLSX 'book.xlsx': unclosed token: line 1, column 0"
     assert messages[3] == "unreadable XLSX 'book.xlsx': 'no such sheet'"
