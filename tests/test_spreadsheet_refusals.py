@@ -116,6 +116,17 @@ def test_a_csv_row_may_be_as_long_as_the_limit_and_no_longer():
     )
 
 
+def test_a_csv_row_is_as_long_as_all_its_lines_when_a_quoted_cell_breaks_across_them():
+    cell = '"' + "line\n" * 14_000 + '"'  # 70,000 characters, none of its lines long
+    rows = spreadsheets.csv_rows("needs.csv", f"name,notes\r\nok,fine\r\nbad,{cell}\r\n".encode())
+    assert [next(rows), next(rows)] == [["name", "notes"], ["ok", "fine"]]
+    with pytest.raises(Unreadable) as refused:
+        next(rows)
+    assert str(refused.value) == (
+        'Row 3 of "needs.csv" is longer than 65,536 characters. Save it again as CSV and upload it again.'
+    )
+
+
 def test_rows_are_read_up_to_the_cap_and_one_more_is_counted_with_the_filled_rows():
     rows = [["h"], [], ["1"], [""], ["2"]]
     assert spreadsheets.read_rows(iter(rows), 5) == rows
@@ -157,6 +168,9 @@ def test_an_archive_at_every_limit_is_read():
 
 
 def test_an_archive_one_past_any_limit_is_refused_unread():
+    assert unreadable(spreadsheets.check_archive, "book.xlsx", b"PK\x03\x04 not a zip", LIMITS) == (
+        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+    )
     too_many_parts = archive({f"p{n}.xml": b"" for n in range(6)})
     assert unreadable(spreadsheets.check_archive, "book.xlsx", too_many_parts, LIMITS) == (
         '"book.xlsx" holds more than 5 files inside, which no spreadsheet program does. Save it again as .xlsx, or as '
@@ -297,6 +311,18 @@ def test_rows_are_counted_as_filled_by_any_value_or_inline_text_in_them():
         with spreadsheets.open_workbook("book.xlsx", content, WORKBOOK_LIMITS, 3):
             pass
     assert too_many.value.filled_rows == 2
+
+
+def test_every_filled_row_of_a_long_sheet_is_counted_as_filled():
+    # Long enough that the parser reads the sheet in several blocks, rows straddling them.
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>need %d</t></is></c></row>' % (n, n, n) for n in range(1, 2001)
+    )
+    content = archive({"xl/worksheets/sheet1.xml": SHEET % rows})
+    with pytest.raises(spreadsheets.TooManyRows) as too_many:
+        with spreadsheets.open_workbook("book.xlsx", content, WORKBOOK_LIMITS, 1999):
+            pass
+    assert too_many.value.filled_rows == 2000
 
 
 def test_rows_outside_the_sheet_data_are_counted_too():
