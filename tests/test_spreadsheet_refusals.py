@@ -93,6 +93,7 @@ def read_csv(content: bytes) -> list[list[str]]:
         ("\ufeffitem,café\n".encode(), [["item", "café"]]),
         ("item,café\n".encode("cp1252"), [["item", "café"]]),
         (b"'=1+1,\"'+2\"\n", [["=1+1", "+2"]]),
+        (b'note,"line one\r\nline two"\r\n', [["note", "line one\r\nline two"]]),  # a cell's line break as typed
     ],
 )
 def test_csv_text_is_read_in_its_encoding_and_separator_as_stripped_cells(content, rows):
