@@ -287,6 +287,11 @@ def one_row(**cells: str) -> str:
         ({"needed_by": ""}, "needed_by", "Enter the date the items are needed by (YYYY-MM-DD)."),
         ({"needed_by": "soon"}, "needed_by", '"soon" is not a date: write dates as YYYY-MM-DD, e.g. 2030-08-15.'),
         (
+            {"needed_by": "-2030-03-01"},
+            "needed_by",
+            '"-2030-03-01" is not a date: write dates as YYYY-MM-DD, e.g. 2030-08-15.',
+        ),
+        (
             {"needed_by": "2030-02-30"},
             "needed_by",
             '"2030-02-30" is not a date: write dates as YYYY-MM-DD, e.g. 2030-08-15.',
