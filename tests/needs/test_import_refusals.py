@@ -239,6 +239,13 @@ def test_an_unknown_column_is_named_as_the_file_writes_it():
     ]
 
 
+def test_a_row_shorter_than_the_header_is_read_with_its_missing_cells_blank():
+    assert refused(rows("LAPTOP-14", header="item_code,,quantity,needed_by")) == [
+        (2, "quantity", "Enter a quantity."),
+        (2, "needed_by", "Enter the date the items are needed by (YYYY-MM-DD)."),
+    ]
+
+
 def test_an_unnamed_column_with_no_values_is_no_problem():
     assert len(check(rows("LAPTOP-14,,1,2030-03-01", header="item_code,,quantity,needed_by"))) == 1
 
