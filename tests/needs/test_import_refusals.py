@@ -467,3 +467,31 @@ def test_rows_beyond_the_cap_are_too_many_needs_only_when_more_needs_than_allowe
 def test_a_us_date_is_read_as_month_then_day(typed, day):
     (need,) = check(one_row(needed_by=typed)).records()
     assert need["needed_by"] == day
+
+
+def test_a_file_that_cannot_be_read_is_refused_by_its_name():
+    not_a_workbook = xlsx([["item_code"]])[:200]  # a workbook cut short: still a zip's signature, no longer a zip
+    assert refused(not_a_workbook, filename="needs.xlsx") == [
+        (None, None, spreadsheets.UNREADABLE_XLSX.format(filename="needs.xlsx"))
+    ]
+    assert refused(b"item_code\x00,quantity\n", filename="needs.csv") == [
+        (None, None, spreadsheets.UNREADABLE_CSV.format(filename="needs.csv"))
+    ]
+
+
+def test_blank_rows_a_workbook_skips_count_against_the_cap():
+    # The sheet holds two rows, the header and row 200: a spreadsheet program shows the 198 rows between as blank.
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["item_code", "quantity", "needed_by"])
+    for column, value in enumerate(["LAPTOP-14", 1, "2030-03-01"], start=1):
+        workbook.active.cell(row=200, column=column, value=value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert refused(buffer.getvalue(), filename="needs.xlsx", max_rows=100) == [
+        (
+            None,
+            None,
+            "The file has more than 101 rows, empty ones included. Import at most 100 needs at a time, without empty "
+            "rows between them.",
+        )
+    ]
