@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 FLASK := $(BIN)/flask --app coop
 PORT ?= 5000
 
-.PHONY: run test lint lock audit bench demo-reset clean
+.PHONY: run test lint lock audit bench mutation demo-reset clean
 
 $(INSTALLED): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -41,10 +41,19 @@ bench: $(INSTALLED)  ## the allocation engine's benchmark and an award round's t
 	$(BIN)/python bench/pricing_bench.py
 	$(BIN)/python bench/round_bench.py
 
+mutation: $(INSTALLED)  ## mutation testing of the modules that hold money and rules (slow, not in CI): the scores per module
+	$(BIN)/python -m pip install --quiet mutmut
+	# From scratch, so that every score is of the code and tests as they are now; one worker (the machine is shared).
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 1 "pricing.costing.*" "coop.bids.rules.*" "coop.money.*"
+	$(BIN)/mutmut run --max-children 1 "coop.needs.importing.*" "coop.spreadsheets.*"
+	$(BIN)/mutmut run --max-children 1 "pricing.shares.x_capped_equal_price__*" "pricing.shares.x_proportional__*"
+	$(BIN)/python tests/mutation_scores.py
+
 demo-reset: $(INSTALLED)  ## start the embedded database (and its bid attachments) again from the demo
 	rm -rf instance/coop.sqlite3 instance/coop.sqlite3-wal instance/coop.sqlite3-shm instance/uploads
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis mutants
