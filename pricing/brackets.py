@@ -163,6 +163,9 @@ class SearchResult:
     infeasible: bool = False
     #: When set, ``restricted`` is not the part's model but this region's (see :class:`Region`).
     region: Region | None = None
+    #: With ``region``: the task on the whole box around the boxes left (what ``restricted`` is without one), for
+    #: when the region's relaxation does not prove the part.
+    box: MilpArrays | Job | None = None
 
     def proven(self, mip_rel_gap: float) -> bool:
         """Whether the allocation is proven within ``mip_rel_gap`` of the optimum (or to the cent)."""
@@ -932,23 +935,25 @@ class _Search:
         region_bound = min((box.bound for box in left), default=math.inf)
         bound = min(self.dropped_bound, region_bound)
         region = None if infeasible or not left or self.timed_out else self.region(left)
-        if region is not None:
-            arrays = region.model.arrays
-        else:
-            # One HiGHS run on the box around the boxes left: faster than one run per box (bench/results/HISTORY.md).
-            ub = self.model.arrays.ub.copy()
-            for v in self.vendors if left else []:
-                lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
-                ub[self.model.bracket_vars[v][:lo]] = 0
-                ub[self.model.bracket_vars[v][hi + 1 :]] = 0
-            arrays = dataclasses.replace(self.model.arrays, ub=ub)
+        # One HiGHS run on the box around the boxes left: faster than one run per box (bench/results/HISTORY.md).
+        ub = self.model.arrays.ub.copy()
+        for v in self.vendors if left else []:
+            lo, hi = min(box.ranges[v][0] for box in left), max(box.ranges[v][1] for box in left)
+            ub[self.model.bracket_vars[v][:lo]] = 0
+            ub[self.model.bracket_vars[v][hi + 1 :]] = 0
+        box_arrays = dataclasses.replace(self.model.arrays, ub=ub)
         cutoff = math.inf
-        task: MilpArrays | Job = arrays
+        box_task: MilpArrays | Job = box_arrays
+        task: MilpArrays | Job = box_arrays if region is None else region.model.arrays
         if self.best is not None:
             # HiGHS need only look for allocations better than the incumbent by more than the gap.
             cutoff = self.best.cost - CUTOFF_SHARE * self.mip_rel_gap * abs(self.best.cost)
-            below = cutoff - (0.0 if region is None else region.offset)
-            task = Job(solve_below, (arrays, below, self.mip_rel_gap, self.solver_log))
+            box_task = Job(solve_below, (box_arrays, cutoff, self.mip_rel_gap, self.solver_log))
+            task = (
+                box_task
+                if region is None
+                else Job(solve_below, (region.model.arrays, cutoff - region.offset, self.mip_rel_gap, self.solver_log))
+            )
         return SearchResult(
             units=None if self.best is None else self.best.units,
             cost=None if self.best is None else self.best.cost,
@@ -962,6 +967,7 @@ class _Search:
             timed_out=self.timed_out,
             infeasible=infeasible,
             region=region,
+            box=None if region is None else box_task,
         )
 
 

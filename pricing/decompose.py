@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .brackets import SearchResult, search, within
+from .brackets import Incumbent, SearchResult, search, within
 from .guard import MIN_TASK_S, run_guarded
 from .highs import RawSolution, SolverOutcome, SolverStatus
 from .model import Model, build_model, eligible_pairs, vendor_brackets
@@ -307,6 +307,27 @@ def solve_demand_sets(
         else []
     )
     by_key = dict(zip(keys, raws))
+    in_regions: dict[tuple[int, int], Incumbent | None] = {}
+    unproven = []
+    for key, raw in by_key.items():
+        result = found.get(key)
+        if result is None or result.region is None:
+            continue
+        by_key[key], in_regions[key] = result.region.lift(problem, raw)
+        if not _searched(by_key[key], result, mip_rel_gap).optimal:
+            unproven.append(key)
+    left_s = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
+    if unproven and (left_s is None or left_s >= MIN_TASK_S):
+        # A region's relaxation bounds its part but may fall short of proving it: then HiGHS gets the whole box
+        # around the boxes left, in the time left, as it does when the search finds no such region.
+        retried = run_guarded(
+            [found[key].box for key in unproven],
+            time_limit_s=left_s,
+            mip_rel_gap=mip_rel_gap,
+            solver_log=solver_log,
+            shared=shared,
+        )
+        by_key.update(zip(unproven, retried))
     out = []
     for n_set, plan in enumerate(plans):
         part_raws, incumbents = [], {}
@@ -315,10 +336,9 @@ def solve_demand_sets(
             result = found.get((n_set, n_part))
             if result is not None and not result.infeasible:
                 best = None if result.units is None else (result.units, result.cost)
-                if raw is not None and result.region is not None:
-                    raw, found_there = result.region.lift(problem, raw)
-                    if found_there is not None and (best is None or found_there.cost < best[1]):
-                        best = (found_there.units, found_there.cost)
+                found_there = in_regions.get((n_set, n_part))
+                if found_there is not None and (best is None or found_there.cost < best[1]):
+                    best = (found_there.units, found_there.cost)
                 raw = _searched(raw, result, mip_rel_gap)
                 if best is not None:
                     incumbents[n_part] = best
