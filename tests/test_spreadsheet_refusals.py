@@ -64,8 +64,8 @@ def test_a_spreadsheet_is_read_as_what_its_content_is(filename, content, kind):
 @pytest.mark.parametrize("filename", ["needs.txt", "needs", "csv", "needs.csv.zip", "needs.xls"])
 def test_a_file_not_named_as_a_spreadsheet_is_refused_by_its_name(filename):
     assert unreadable(spreadsheets.file_kind, filename, b"a,b\n") == (
-        f'"{filename}" is not a CSV or XLSX file. Save your spreadsheet as CSV or Excel Workbook (.xlsx) and upload '
-        "it again."
+        f'"{filename}" is not a CSV, XLSX or ODS file. Save your spreadsheet as CSV, Excel Workbook (.xlsx) or '
+        "OpenDocument Spreadsheet (.ods) and upload it again."
     )
 
 
@@ -369,7 +369,8 @@ def test_an_unreadable_upload_is_logged_with_its_name_and_the_reason(caplog):
             raise KeyError("no such sheet")
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 4
-    assert all(message.startswith("unreadable XLSX 'book.xlsx': ") for message in messages)
-    assert messages[0] == "unreadable XLSX 'book.xlsx': File is not a zip file"
+    # The archive is checked before its kind is known (an XLSX and an ODS are both zip files).
+    assert messages[0] == "unreadable archive 'book.xlsx': File is not a zip file"
+    assert all(message.startswith("unreadable XLSX 'book.xlsx': ") for message in messages[1:])
     assert messages[1] == "unreadable XLSX 'book.xlsx': unclosed token: line 1, column 0"
     assert messages[3] == "unreadable XLSX 'book.xlsx': 'no such sheet'"
