@@ -131,6 +131,15 @@ _ODS_NAMESPACES = (
 )
 
 
+def zip_archive(parts: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip file holding ``parts`` (name -> content), as a spreadsheet's package is one."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as packed:
+        for name, content in parts.items():
+            packed.writestr(name, content)
+    return buffer.getvalue()
+
+
 def ods(tables: str, *, doctype: str = "") -> bytes:
     """An ODS file whose content part holds ``tables`` (``<table:table>`` elements, one per sheet), packed as
     LibreOffice packs one: its media type first, stored."""

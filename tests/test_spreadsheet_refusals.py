@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 import openpyxl
 import pytest
+from bombs import zip_archive as archive
 from pure import _transaction  # noqa: F401  (pure code: no app, no database)
 
 from coop import spreadsheets
@@ -17,14 +18,6 @@ from coop.spreadsheets import ArchiveLimits, Unreadable
 LIMITS = ArchiveLimits(max_parts=5, max_part_bytes=3 * 1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100)
 MEGABYTE = 1024 * 1024
 WORKBOOK_LIMITS = ArchiveLimits(max_parts=20, max_part_bytes=MEGABYTE, max_unpacked_bytes=MEGABYTE, max_ratio=100)
-
-
-def archive(parts: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as packed:
-        for name, content in parts.items():
-            packed.writestr(name, content)
-    return buffer.getvalue()
 
 
 def workbook(rows: list[list]) -> bytes:

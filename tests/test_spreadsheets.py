@@ -9,20 +9,13 @@ from datetime import date, datetime
 import bombs
 import openpyxl
 import pytest
+from bombs import zip_archive as archive
 
 from coop import spreadsheets
 
 LIMITS = spreadsheets.ArchiveLimits(
     max_parts=5, max_part_bytes=3 * 1024 * 1024, max_unpacked_bytes=4 * 1024 * 1024, max_ratio=100
 )
-
-
-def archive(parts: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as packed:
-        for name, content in parts.items():
-            packed.writestr(name, content)
-    return buffer.getvalue()
 
 
 def refusal(content: bytes) -> str:
