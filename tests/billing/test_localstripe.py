@@ -45,11 +45,21 @@ def live_webhook(app, committed_db, localstripe) -> Iterator[threading.Event]:
     """The app served on 127.0.0.1 and localstripe's webhook pointed at it. Deliveries wait for the returned gate:
     a test opens it once it has stored what the app would have stored when issuing the invoice."""
     gate = threading.Event()
+    answering = threading.Condition()
+    requests_in_app = 0
 
     def gated(environ, start_response):
-        if environ["PATH_INFO"] == "/stripe/webhook":
-            gate.wait(timeout=30)
-        return app(environ, start_response)
+        nonlocal requests_in_app
+        with answering:
+            requests_in_app += 1
+        try:
+            if environ["PATH_INFO"] == "/stripe/webhook":
+                gate.wait(timeout=30)
+            return app(environ, start_response)
+        finally:
+            with answering:
+                requests_in_app -= 1
+                answering.notify_all()
 
     server = make_server("127.0.0.1", 0, gated, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="billing-live-server", daemon=True)
@@ -60,6 +70,11 @@ def live_webhook(app, committed_db, localstripe) -> Iterator[threading.Event]:
     finally:
         gate.set()
         server.shutdown()
+        # A delivery the gate let through may still be writing: it must have committed before committed_db cleans
+        # up, or its event lands after the cleanup and every later test counts one event too many.
+        with answering:
+            answering.wait_for(lambda: requests_in_app == 0, timeout=30)
+        server.server_close()
         thread.join(timeout=10)
 
 
