@@ -510,11 +510,6 @@ def finalise(user: User | None, notice_id: int) -> AwardNotice:
     return notice
 
 
-def _award_total_cents(award: Award) -> int:
-    # What the district owes the vendor: the purchase, its support over the TCO years, less its part of the discount.
-    return award.cost_cents + award.support_cost_cents - award.discount_cents
-
-
 def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
     awards = db.session.scalars(sa.select(Award).where(Award.award_round_id == notice.award_round_id)).all()
     by_vendor: dict[int, list[Award]] = defaultdict(list)
@@ -531,7 +526,7 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
             reference=f"{rfp.reference}-C{number:02d}",
             notice=notice,
             vendor_id=vendor_id,
-            total_cents=sum(_award_total_cents(award) for award in by_vendor[vendor_id]),
+            total_cents=sum(award.total_cents for award in by_vendor[vendor_id]),
             created_at=now,
         )
     db.session.add_all(contracts.values())
@@ -550,7 +545,7 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
             issued_at=now,
             delivery_by=delivery_by,
             payment_terms=payment_terms,
-            total_cents=sum(_award_total_cents(award) for award in group),
+            total_cents=sum(award.total_cents for award in group),
             lines=[
                 PurchaseOrderLine(
                     award_id=award.id,

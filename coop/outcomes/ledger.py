@@ -157,9 +157,7 @@ def ledger_for(district_id: int) -> Ledger:
                 cost_cents=award.cost_cents,
             )
         )
-        ordered[award.award_round_id] = (
-            ordered.get(award.award_round_id, 0) + award.cost_cents + award.support_cost_cents - award.discount_cents
-        )
+        ordered[award.award_round_id] = ordered.get(award.award_round_id, 0) + award.total_cents
     rounds = tuple(
         LedgerRound(
             reference=share.award_round.rfp.reference,
