@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from library_copy import copy_library, edit
+from support import text_of
 
 from coop.audit.models import AuditEvent
 from coop.errors import Refusal
 from coop.extensions import db
 from coop.rfps import queries, services
 from coop.rfps.template_library import TemplateError, load_library
-from tests.support import text_of
 
 LAPTOP_SPEC = {"screen_in": "11.6", "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "warranty_years": 3}
 
