@@ -412,15 +412,20 @@ def run_round_job(round_id: int) -> None:
         run_round(round_id)
 
 
+def _running_round_locked(round_id: int) -> AwardRound:
+    """The round's row, locked and read afresh: an administrator may have stopped or cancelled it meanwhile."""
+    return db.session.scalar(
+        sa.select(AwardRound)
+        .where(AwardRound.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _end(round_id: int, status: AwardRoundStatus, *, error: str) -> None:
     """End a round that wrote nothing: failed or cancelled."""
     with unit_of_work():
-        award_round = db.session.scalar(
-            sa.select(AwardRound)
-            .where(AwardRound.id == round_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        award_round = _running_round_locked(round_id)
         if award_round.status not in (AwardRoundStatus.QUEUED, AwardRoundStatus.RUNNING):
             return
         before = award_round.status.value
@@ -453,12 +458,7 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
     """Write the engine's answer: the result, and the awards and shares, in one transaction."""
     with unit_of_work():
-        award_round = db.session.scalar(
-            sa.select(AwardRound)
-            .where(AwardRound.id == round_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        award_round = _running_round_locked(round_id)
         if award_round.status != AwardRoundStatus.RUNNING:
             return  # marked stopped meanwhile: its re-run is the round now
         if award_round.cancel_requested_at is not None:
