@@ -37,7 +37,7 @@ from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
@@ -72,14 +72,6 @@ def _vendor_of(user: User) -> Vendor:
     if vendor is None:
         raise PermissionError(ONLY_VENDORS)
     return vendor
-
-
-def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
-    """The RFP row, locked so that its status and deadline cannot change before this transaction ends."""
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update(read=read))
-    if rfp is None:
-        raise LookupError(rfp_id)
-    return rfp
 
 
 def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
@@ -162,10 +154,8 @@ def follow_rfp(user: User, reference: str) -> bool:
 
 
 def _pending_question(question_id: int) -> tuple[Question, Rfp]:
-    question = db.session.scalar(sa.select(Question).where(Question.id == question_id).with_for_update())
-    if question is None:
-        raise LookupError(question_id)
-    rfp = _locked_rfp(question.rfp_id, read=True)
+    question = locked(Question, question_id)
+    rfp = locked(Rfp, question.rfp_id, read=True)  # its status and deadline cannot change before the answer is saved
     if question.status != QuestionStatus.PENDING:
         raise Refusal(ALREADY_DECIDED)
     return question, rfp
@@ -389,7 +379,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     from coop.rfps import documents  # the rfps area renders documents; imported late, it imports this area's peers
 
     with unit_of_work():
-        rfp = _locked_rfp(rfp_id)
+        rfp = locked(Rfp, rfp_id)
         now = clock.utcnow()
         check_addendum_possible(rfp, now)
         template = rfp_queries.template_for(rfp)

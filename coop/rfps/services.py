@@ -25,7 +25,7 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpSta
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate
 from coop.roles import Role
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10
@@ -101,9 +101,7 @@ def _require_admin(user: User) -> None:
 
 def _locked_rfp(rfp_id: int) -> Rfp:
     """The RFP row, locked for the rest of the transaction, with its lines and their needs loaded."""
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update())
-    if rfp is None:
-        raise LookupError(rfp_id)
+    locked(Rfp, rfp_id)
     return queries.rfp(rfp_id)
 
 
@@ -553,9 +551,7 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
         raise LookupError(link_id)
     # Only the RFP's row is locked and read again: a district's decision reads its own link and line, not every
     # line and need of the RFP (an RFP pools thousands of needs).
-    rfp = db.session.scalar(
-        sa.select(Rfp).where(Rfp.id == link.line.rfp_id).with_for_update().execution_options(populate_existing=True)
-    )
+    rfp = locked(Rfp, link.line.rfp_id)
     link = db.session.scalar(
         sa.select(RfpLineNeed).where(RfpLineNeed.id == link_id).execution_options(populate_existing=True)
     )
@@ -566,7 +562,7 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     now = clock.utcnow()
     if now >= rfp.commitment_deadline:
         raise Refusal(commitment_closed_message(rfp))
-    need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+    need = locked(Need, link.need_id)
     if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
         raise Refusal(
             "This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again."
@@ -748,7 +744,7 @@ def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     for line in rfp.lines:
         for link in line.pooled_needs:
             if link.commitment in queries.LIVE_COMMITMENTS:
-                need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+                need = locked(Need, link.need_id)
                 _release(need)
                 released.append(need.id)
                 districts.add(need.district_id)
