@@ -28,7 +28,7 @@ from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.clarifications.models import Addendum, Question, QuestionStatus
-from coop.errors import Problem, Refusal, Rejection
+from coop.errors import Problem, Refusal, Rejection, required_text
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued
 from coop.orgs import queries as org_queries
@@ -93,15 +93,6 @@ def _question_snapshot(question: Question) -> dict:
 # --- questions -------------------------------------------------------------------------------------------------
 
 
-def _clean(text: str | None, *, field_name: str, required: str, maximum: int, too_long: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise Refusal(required, field_name)
-    if len(text) > maximum:
-        raise Refusal(too_long, field_name)
-    return text
-
-
 @unit_of_work()
 def ask_question(user: User, reference: str, text: str) -> Question:
     """An approved vendor asks a question on an open RFP before its bid deadline.
@@ -111,7 +102,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     Raises ``LookupError`` for an RFP the public cannot see, ``Refusal`` otherwise.
     """
     vendor = _vendor_of(user)
-    text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
+    text = required_text(text, "text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
     rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
@@ -168,14 +159,12 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
     with unit_of_work():
-        answer = _clean(
-            answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG
-        )
+        answer = required_text(answer, "answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
         wording = None
         if published_question is not None:
-            wording = _clean(
+            wording = required_text(
                 published_question,
-                field_name="question",
+                "question",
                 required=QUESTION_REQUIRED,
                 maximum=MAX_QUESTION,
                 too_long=QUESTION_TOO_LONG,
@@ -219,7 +208,7 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     No e-mail: the outbox, which administrators read, would show to whom it went and so who asked.
     The reason is kept in ``Question.answer``; a dismissed question is never published.
     """
-    reason = _clean(reason, field_name="reason", required=REASON_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
+    reason = required_text(reason, "reason", required=REASON_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
     question, rfp = _pending_question(question_id)
     before = _question_snapshot(question)
     question.status = QuestionStatus.DISMISSED

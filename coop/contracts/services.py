@@ -31,7 +31,7 @@ from coop.contracts.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from coop.errors import Refusal
+from coop.errors import Refusal, required_text
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
 from coop.orgs import queries as org_queries
@@ -94,12 +94,7 @@ def _require_admin(user: User) -> None:
 
 
 def _text(raw: str | None, field: str, required: str) -> str:
-    text = (raw or "").strip()
-    if not text:
-        raise Refusal(required, field)
-    if len(text) > MAX_TEXT:
-        raise Refusal(TEXT_TOO_LONG, field)
-    return text
+    return required_text(raw, field, maximum=MAX_TEXT, required=required, too_long=TEXT_TOO_LONG)
 
 
 def _record(

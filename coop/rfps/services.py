@@ -15,7 +15,7 @@ from coop import clock, urls
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
-from coop.errors import Problem, Refusal, Rejection
+from coop.errors import Problem, Refusal, Rejection, required_text
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.services import queue_email
@@ -120,11 +120,7 @@ def _brand_errors(text: str) -> str | None:
 
 
 def _checked_title(raw: str | None) -> str:
-    title = (raw or "").strip()
-    if not title:
-        raise Refusal(TITLE_REQUIRED, "title")
-    if len(title) > MAX_TITLE:
-        raise Refusal(TITLE_TOO_LONG, "title")
+    title = required_text(raw, "title", maximum=MAX_TITLE, required=TITLE_REQUIRED, too_long=TITLE_TOO_LONG)
     if brands := _brand_errors(title):
         raise Refusal(brands, "title")
     return title
@@ -731,13 +727,9 @@ CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.
 def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     """Cancel an RFP not yet awarded, with a reason; its pooled and committed needs are open again; districts are told."""
     _require_admin(user)
-    reason = (reason or "").strip()
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, CANCELLABLE, "it can no longer be cancelled.")
-    if not reason:
-        raise Refusal(REASON_REQUIRED, "reason")
-    if len(reason) > MAX_REASON:
-        raise Refusal(REASON_TOO_LONG, "reason")
+    reason = required_text(reason, "reason", maximum=MAX_REASON, required=REASON_REQUIRED, too_long=REASON_TOO_LONG)
     before = _snapshot(rfp)
     districts: set[int] = set()
     released = []
