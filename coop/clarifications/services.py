@@ -172,22 +172,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         question, rfp = _pending_question(question_id)
         now = clock.utcnow()
         _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
-        before = _question_snapshot(question)
-        if wording:
-            question.text = wording
-        question.status = QuestionStatus.ANSWERED
-        question.answer = answer
-        question.answered_at = now
-        question.answered_by_id = admin.id
-        audit.record(
-            "question.answered",
-            entity_type="question",
-            entity_id=question.id,
-            actor_user_id=admin.id,
-            rfp_id=rfp.id,
-            before=before,
-            after=_question_snapshot(question),
-        )
+        _decide(admin, question, rfp, QuestionStatus.ANSWERED, answer, now, wording=wording)
         subject = f"{rfp.reference}: a question has been answered"
         body = (
             f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
@@ -210,13 +195,31 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     """
     reason = required_text(reason, "reason", required=REASON_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
     question, rfp = _pending_question(question_id)
+    _decide(admin, question, rfp, QuestionStatus.DISMISSED, reason, clock.utcnow())
+    return question
+
+
+def _decide(
+    admin: User,
+    question: Question,
+    rfp: Rfp,
+    status: QuestionStatus,
+    answer: str,
+    now: datetime,
+    *,
+    wording: str | None = None,
+) -> None:
+    """Record the administrator's decision on a pending question (its answer, or the reason it is dismissed), and
+    the question reworded as the public reads it when ``wording`` is given, in the RFP's audit log."""
     before = _question_snapshot(question)
-    question.status = QuestionStatus.DISMISSED
-    question.answer = reason
-    question.answered_at = clock.utcnow()
+    if wording:
+        question.text = wording
+    question.status = status
+    question.answer = answer
+    question.answered_at = now
     question.answered_by_id = admin.id
     audit.record(
-        "question.dismissed",
+        f"question.{status.value}",
         entity_type="question",
         entity_id=question.id,
         actor_user_id=admin.id,
@@ -224,7 +227,6 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
         before=before,
         after=_question_snapshot(question),
     )
-    return question
 
 
 # --- addenda ---------------------------------------------------------------------------------------------------
