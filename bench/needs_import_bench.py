@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
+import report
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -121,21 +122,9 @@ def measure(
 
 
 def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    model = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in cpuinfo.read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if cpuinfo.exists()
-        else platform.processor()
-    )
     return (
-        f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+        f"{report.cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
     )
 
 

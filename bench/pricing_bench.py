@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
-import platform
 import resource
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import report  # noqa: E402
 import scipy  # noqa: E402
 
 from pricing import generate_problem, solve  # noqa: E402
@@ -32,32 +32,15 @@ from pricing.decompose import independent_parts  # noqa: E402
 from pricing.guard import run_guarded  # noqa: E402
 from pricing.model import build_model  # noqa: E402
 
-SIZES = {"S": (12, 3, 5), "M": (60, 10, 15), "L": (200, 25, 30), "XL": (500, 40, 40)}
-NOTES_MARK = "## Notes"
 GAP_TARGET = {"S": 1e-6, "M": 1e-6, "L": 1e-6, "XL": 1e-3}
 
 
 def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "uname": " ".join(platform.uname()),
-        "cpu": cpu,
-        "cores": len(__import__("os").sched_getaffinity(0)),
-        "python": platform.python_version(),
-        "scipy": scipy.__version__,
-        "highspy": importlib.metadata.version("highspy"),
-    }
+    return {**report.machine(), "scipy": scipy.__version__, "highspy": importlib.metadata.version("highspy")}
 
 
 def run_one(size: str, seed: int, time_limit_s: float) -> dict:
-    n, k, v = SIZES[size]
+    n, k, v = report.SIZES[size]
     problem = generate_problem(districts=n, items=k, vendors=v, seed=seed)
     t0 = time.perf_counter()
     model = build_model(problem)  # the monolithic model, for its size and LP bound
@@ -164,12 +147,7 @@ def main() -> None:
         table(rows),
         "",
     ]
-    previous = out / "pricing.md"
-    if previous.exists() and NOTES_MARK in previous.read_text():
-        # Hand-written notes below the marker survive a re-run.
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
-    (out / "pricing.md").write_text("\n".join(md))
-    print("\n".join(md))
+    report.write_markdown(out / "pricing.md", md)
 
 
 if __name__ == "__main__":

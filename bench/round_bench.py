@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import sqlite3
@@ -41,31 +40,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-SIZES = {"S": (12, 3, 5), "M": (60, 10, 15), "L": (200, 25, 30), "XL": (500, 40, 40)}
-NOTES_MARK = "## Notes"
+import report  # noqa: E402
+
 TARGET_S = 60.0
 #: The watcher reads every process's memory this often: often enough for a solve, rarely enough to cost nothing.
 MEMORY_EVERY_S = 0.5
 #: The round's phases while its explanation is made (coop.awards.services): the first seen starts "explanation".
 EXPLANATION_PHASES = ("explaining", "runner-ups", "charts")
 PROGRESS_COLUMNS = ("status", "phase", "best_cost_cents", "lower_bound_cents", "progress_gap", "elapsed_s")
-
-
-def machine() -> dict:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "uname": " ".join(platform.uname()),
-        "cpu": cpu,
-        "cores": len(os.sched_getaffinity(0)),
-        "python": platform.python_version(),
-    }
 
 
 def _app(database: Path):
@@ -93,7 +75,7 @@ def set_up(size: str, seed: int, database: Path) -> dict:
     from coop.rfps.models import Rfp
     from pricing import generate_problem
 
-    n, k, v = SIZES[size]
+    n, k, v = report.SIZES[size]
     started = time.perf_counter()
     with _app(database).app_context():
         upgrade()
@@ -333,7 +315,7 @@ def run_case(size: str, seed: int, poll_s: float) -> dict:
         database = Path(folder) / "bench.sqlite3"
         built = _stage("--set-up", size, str(seed), str(database))
         measured = _stage("--round", str(database), str(built["rfp_id"]), str(poll_s))
-    n, k, v = SIZES[size]
+    n, k, v = report.SIZES[size]
     return {
         "size": size,
         "seed": seed,
@@ -396,7 +378,7 @@ def main() -> None:
         rows.append(row)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    info = machine()
+    info = report.machine()
     (out / "rounds.json").write_text(
         json.dumps(
             {
@@ -428,12 +410,7 @@ def main() -> None:
         table(rows),
         "",
     ]
-    previous = out / "rounds.md"
-    if previous.exists() and NOTES_MARK in previous.read_text():
-        # Hand-written notes below the marker survive a re-run.
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
-    (out / "rounds.md").write_text("\n".join(md))
-    print("\n".join(md))
+    report.write_markdown(out / "rounds.md", md)
 
 
 if __name__ == "__main__":

@@ -34,16 +34,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import report  # noqa: E402
+
 from pricing import generate_problem, solve  # noqa: E402
 from pricing.shares import coalition_tolerance  # noqa: E402
 
-SIZES = {"S": (12, 3, 5), "M": (60, 10, 15), "L": (200, 25, 30), "XL": (500, 40, 40)}
-NOTES_MARK = "## Notes"
 RULES = ("default", "least_core", "shapley")
 
 
 def measure(size: str, seed: int, rule: str, time_limit_s: float) -> dict:
-    n, k, v = SIZES[size]
+    n, k, v = report.SIZES[size]
     problem = generate_problem(districts=n, items=k, vendors=v, seed=seed)
     row: dict = {"size": size, "seed": seed, "rule": rule}
     started = time.perf_counter()
@@ -171,7 +171,7 @@ def main() -> None:
                 )
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 rows = [r for r in rows if (r["size"], r["seed"], r["rule"]) != (size, seed, rule)] + [row]
-    rows.sort(key=lambda r: (list(SIZES).index(r["size"]), r["seed"], RULES.index(r["rule"])))
+    rows.sort(key=lambda r: (list(report.SIZES).index(r["size"]), r["seed"], RULES.index(r["rule"])))
     store.write_text(json.dumps({"rows": rows}, indent=2))
     md = [
         "# sharing rules benchmark",
@@ -181,11 +181,7 @@ def main() -> None:
         "",
         tables(rows),
     ]
-    previous = out / "shares.md"
-    if previous.exists() and NOTES_MARK in previous.read_text():
-        md.append(previous.read_text()[previous.read_text().index(NOTES_MARK) :])
-    (out / "shares.md").write_text("\n".join(md))
-    print("\n".join(md))
+    report.write_markdown(out / "shares.md", md)
 
 
 if __name__ == "__main__":

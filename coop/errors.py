@@ -28,6 +28,17 @@ class Refusal(ValueError):
         return f"Refusal({self.message!r}, field={self.field!r})"
 
 
+def required_text(raw: str | None, field: str, *, maximum: int, required: str, too_long: str) -> str:
+    """``raw`` without its surrounding spaces, or a :class:`Refusal` naming ``field``: ``required`` when nothing is
+    left, ``too_long`` past ``maximum`` characters."""
+    text = (raw or "").strip()
+    if not text:
+        raise Refusal(required, field)
+    if len(text) > maximum:
+        raise Refusal(too_long, field)
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     """One reason an input is rejected, and where, each ``None`` when it has none: the ``line`` a spreadsheet

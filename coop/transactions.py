@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template
 from werkzeug.exceptions import Conflict
 
 from coop.extensions import db
+
+Row = TypeVar("Row")
 
 # Long enough to outlast any one request's write; a writer still waiting after it gets the 409.
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -112,6 +115,22 @@ def unit_of_work() -> Iterator[UnitOfWork]:
         db.session.commit()
     else:
         db.session.rollback()
+
+
+def locked(model: type[Row], row_id: int, *, read: bool = False) -> Row:
+    """The row of ``model`` with primary key ``row_id``, locked until the transaction ends (``FOR UPDATE``; ``FOR
+    SHARE`` with ``read``) and read afresh from the database, so that nothing loaded earlier in the session decides
+    what is written under the lock.
+
+    Raises
+    ------
+    LookupError
+        If there is no such row.
+    """
+    row = db.session.get(model, row_id, with_for_update={"read": read}, populate_existing=True)
+    if row is None:
+        raise LookupError(row_id)
+    return row
 
 
 @contextmanager

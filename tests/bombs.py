@@ -202,6 +202,64 @@ def csv_empty_lines(size_bytes: int = 8 * MB) -> bytes:
     return b"item_code,quantity,needed_by\r\n" + b"\r\n" * (size_bytes // 2)
 
 
+@dataclass(frozen=True)
+class Bomb:
+    """One spreadsheet bomb that every upload (needs import, bid sheet) must refuse at once and cheaply.
+
+    ``build(sheet_title, header)`` makes the file. ``refusal`` is the message that refuses the file itself, whatever
+    it was uploaded for (``{filename}`` in it); ``None`` where the upload's own row cap refuses it, in its words.
+    """
+
+    name: str
+    extension: str
+    build: Callable[[str, list[str]], bytes]
+    refusal: str | None = None
+
+    def message(self, filename: str) -> str | None:
+        return None if self.refusal is None else self.refusal.format(filename=filename)
+
+
+BOMBS = (
+    Bomb(
+        "huge shared string",
+        "xlsx",
+        huge_shared_string,
+        '— — "{filename}" unpacks to more than 32 MB. Save only the sheet to upload, without pictures or other '
+        "sheets, or save it as CSV, and upload it again.",
+    ),
+    Bomb(
+        "two million blank rows",
+        "xlsx",
+        blank_rows,
+        '— — "{filename}" unpacks to more than 100 times its size, which no spreadsheet program does. Save it again '
+        "as .xlsx, or as CSV, and upload it again.",
+    ),
+    Bomb(
+        "one huge csv line",
+        "csv",
+        lambda _title, _header: csv_one_huge_line(),
+        '— — Row 1 of "{filename}" is longer than 65,536 characters. Save it again as CSV and upload it again.',
+    ),
+    Bomb("millions of empty csv lines", "csv", lambda _title, _header: csv_empty_lines()),
+    Bomb("ods row repeated two million times", "ods", ods_repeated_row),
+    Bomb("ods blank row repeated two million times", "ods", ods_blank_rows),
+    Bomb(
+        "ods cell repeated across every column",
+        "ods",
+        ods_wide_rows,
+        '— — "{filename}" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and '
+        "columns after your data, or save it as CSV, and upload it again.",
+    ),
+    Bomb(
+        "ods entities",
+        "ods",
+        ods_entities,
+        '— — "{filename}" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, '
+        "and upload it again.",
+    ),
+)
+
+
 def multipart(fields: dict[str, str], filename: str, content: bytes) -> dict:
     """``client.post`` options sending ``content`` as the form's ``file``, encoded once, in memory (the test
     client's own encoding spools a large file to a temporary file it never closes)."""

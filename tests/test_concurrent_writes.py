@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from bids.conftest import bid_input  # noqa: F401  (a fixture)
 from bids.test_bid_pages import form_fields
+from concurrency import start_and_join
 from support import text_of
 
 from coop import clock, create_app
@@ -62,11 +63,7 @@ def all_at_once(clients, send) -> list:
         responses[index] = send(client)
 
     threads = [threading.Thread(target=run, args=(index, client)) for index, client in enumerate(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    assert not start_and_join(threads, timeout_s=120)
     return responses
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coop.accounts.models import User
@@ -89,7 +90,19 @@ class AwardRound(db.Model):
         return f"<AwardRound {self.id} rfp={self.rfp_id} #{self.number} {self.status}>"
 
 
-class Award(db.Model):
+class OwedTotal:
+    """``total_cents`` of a row with ``cost_cents``, ``support_cost_cents`` and ``discount_cents``: an award, and the
+    purchase-order line that orders it. One definition, in Python and in SQL, so that what a district's orders say,
+    its ledger and the fairness gate's sums can never disagree."""
+
+    @hybrid_property
+    def total_cents(self) -> int:
+        """What the district owes the vendor: the purchase, its support over the TCO years, less its part of the
+        vendor's discount."""
+        return self.cost_cents + self.support_cost_cents - self.discount_cents
+
+
+class Award(OwedTotal, db.Model):
     """Quantity of one RFP line awarded to one vendor's bid line for one district."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

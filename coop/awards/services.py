@@ -34,7 +34,7 @@ from coop.evaluation import queries as evaluation_queries
 from coop.extensions import db
 from coop.money import format_dollars
 from coop.rfps.models import Rfp, RfpStatus
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,8 @@ def _rfp_for_round(rfp_id: int) -> Rfp:
     Raises ``LookupError`` when its bids are sealed (not opened): nothing about them may be read, nor
     whether there is an RFP to award; :class:`Refusal` when it is opened but not open to rounds.
     """
-    rfp = db.session.scalar(
-        sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if rfp is None or rfp.opened_at is None:
+    rfp = locked(Rfp, rfp_id)
+    if rfp.opened_at is None:
         raise LookupError(rfp_id)
     if rfp.status != RfpStatus.OPENED:
         raise Refusal(NOT_ROUNDABLE.format(reference=rfp.reference, status=rfp.status.value))
@@ -415,12 +413,7 @@ def run_round_job(round_id: int) -> None:
 def _end(round_id: int, status: AwardRoundStatus, *, error: str) -> None:
     """End a round that wrote nothing: failed or cancelled."""
     with unit_of_work():
-        award_round = db.session.scalar(
-            sa.select(AwardRound)
-            .where(AwardRound.id == round_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        award_round = locked(AwardRound, round_id)
         if award_round.status not in (AwardRoundStatus.QUEUED, AwardRoundStatus.RUNNING):
             return
         before = award_round.status.value
@@ -453,12 +446,7 @@ def _explanation_html(round_id: int, document: dict, result: dict, tracker: _Tra
 def _end_solved(round_id: int, result: dict, explanation_html: str | None) -> None:
     """Write the engine's answer: the result, and the awards and shares, in one transaction."""
     with unit_of_work():
-        award_round = db.session.scalar(
-            sa.select(AwardRound)
-            .where(AwardRound.id == round_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        award_round = locked(AwardRound, round_id)
         if award_round.status != AwardRoundStatus.RUNNING:
             return  # marked stopped meanwhile: its re-run is the round now
         if award_round.cancel_requested_at is not None:

@@ -46,7 +46,7 @@ from coop.orgs.models import Region, Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -619,11 +619,7 @@ def open_bids(admin: User, rfp_id: int) -> Opening:
         Already opened, not yet past the deadline, or not an open RFP.
     """
     with unit_of_work():
-        rfp = db.session.scalar(
-            sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
-        )
-        if rfp is None:
-            raise LookupError(rfp_id)
+        rfp = locked(Rfp, rfp_id)
         now = clock.utcnow()
         if rfp.status in OPENED_STATES or rfp.opened_at is not None:
             raise Refusal(ALREADY_OPENED.format(opened_at=clock.format_utc(rfp.opened_at)))

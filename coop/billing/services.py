@@ -42,7 +42,7 @@ from coop.errors import Problem, Refusal, Rejection
 from coop.extensions import db
 from coop.money import format_dollars, parse_dollars_to_cents
 from coop.orgs.models import District, Organisation, OrganisationStatus
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 if TYPE_CHECKING:  # users are only named here
     from coop.accounts.models import User
@@ -470,12 +470,7 @@ def credit_cancelled_award(award_id: int, *, reason: str, actor: User | None = N
         line = db.session.scalar(sa.select(InvoiceLine).where(InvoiceLine.award_id == award_id))
         if line is None:
             raise Refusal(f"No administrative fee was invoiced on award {award_id}: there is nothing to credit.")
-        invoice = db.session.scalars(
-            sa.select(Invoice)
-            .where(Invoice.id == line.invoice_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        invoice = locked(Invoice, line.invoice_id)
         note = db.session.scalar(sa.select(CreditNote).where(CreditNote.invoice_line_id == line.id))
         if note is None:
             if invoice.status == InvoiceStatus.VOID:
@@ -578,7 +573,7 @@ def issue(invoice_id: int) -> Invoice:
     customer_id = _customer_id(organisation.id, organisation.name, organisation.contact_email)
     remote = adapters.issue_invoice(customer_id=customer_id, **request)
     with unit_of_work():
-        invoice = _locked(invoice_id)
+        invoice = locked(Invoice, invoice_id)
         invoice.stripe_invoice_id = remote.id
         _apply_remote(invoice, remote)
     return invoice
@@ -594,12 +589,6 @@ def _issue_all(invoice_ids: list[int], run: BillingRun) -> None:
             run.failures.append(f"{db.session.get(Invoice, invoice_id).number}: {error}")
         else:
             run.issued.append(invoice_id)
-
-
-def _locked(invoice_id: int) -> Invoice:
-    return db.session.scalars(
-        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
 
 
 def _from_unix(seconds: int | None) -> datetime | None:
@@ -694,10 +683,10 @@ def _invoice_for(obj: dict) -> Invoice | None:
         invoice = db.session.get(Invoice, int(local))
         if invoice is None or invoice.stripe_invoice_id not in (None, obj["id"]):
             return None
-        invoice = _locked(invoice.id)
+        invoice = locked(Invoice, invoice.id)
         invoice.stripe_invoice_id = obj["id"]
         return invoice
-    return _locked(invoice_id)
+    return locked(Invoice, invoice_id)
 
 
 # --- reconciliation -------------------------------------------------------------------------------------------
@@ -729,7 +718,7 @@ def reconcile() -> list[str]:
     for invoice_id, stripe_invoice_id in unsettled:
         remote = adapters.retrieve_invoice(stripe_invoice_id)
         with unit_of_work() as work:
-            change = _apply_remote(_locked(invoice_id), remote)
+            change = _apply_remote(locked(Invoice, invoice_id), remote)
             if change is None:
                 work.discard()
             else:
@@ -755,11 +744,7 @@ def reconcile() -> list[str]:
 
 
 def _by_hand(invoice_id: int) -> Invoice:
-    invoice = db.session.scalars(
-        sa.select(Invoice).where(Invoice.id == invoice_id).with_for_update().execution_options(populate_existing=True)
-    ).first()
-    if invoice is None:
-        raise LookupError(invoice_id)
+    invoice = locked(Invoice, invoice_id)
     if invoice.stripe_invoice_id:
         raise Refusal(f"{invoice.number} is billed through Stripe: its state is recorded when Stripe reports it.")
     return invoice

@@ -28,7 +28,7 @@ from coop.audit import services as audit
 from coop.bids import services as bids
 from coop.clarifications import queries
 from coop.clarifications.models import Addendum, Question, QuestionStatus
-from coop.errors import Problem, Refusal, Rejection
+from coop.errors import Problem, Refusal, Rejection, required_text
 from coop.extensions import db
 from coop.notifications.services import email_vendors, send_queued
 from coop.orgs import queries as org_queries
@@ -37,7 +37,7 @@ from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate, SpecField
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 MAX_QUESTION = 2000
 MAX_ANSWER = 10000
@@ -74,14 +74,6 @@ def _vendor_of(user: User) -> Vendor:
     return vendor
 
 
-def _locked_rfp(rfp_id: int, *, read: bool = False) -> Rfp:
-    """The RFP row, locked so that its status and deadline cannot change before this transaction ends."""
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update(read=read))
-    if rfp is None:
-        raise LookupError(rfp_id)
-    return rfp
-
-
 def _require_open(rfp: Rfp, now: datetime, not_open: str, deadline_passed: str | None = None) -> None:
     """Refuse with ``not_open`` unless the RFP is open for bids at ``now`` (the rfps area's one rule, against the
     one clock); with ``deadline_passed`` when given and its deadline has passed (its row open or already closed)."""
@@ -101,15 +93,6 @@ def _question_snapshot(question: Question) -> dict:
 # --- questions -------------------------------------------------------------------------------------------------
 
 
-def _clean(text: str | None, *, field_name: str, required: str, maximum: int, too_long: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise Refusal(required, field_name)
-    if len(text) > maximum:
-        raise Refusal(too_long, field_name)
-    return text
-
-
 @unit_of_work()
 def ask_question(user: User, reference: str, text: str) -> Question:
     """An approved vendor asks a question on an open RFP before its bid deadline.
@@ -119,7 +102,7 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     Raises ``LookupError`` for an RFP the public cannot see, ``Refusal`` otherwise.
     """
     vendor = _vendor_of(user)
-    text = _clean(text, field_name="text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
+    text = required_text(text, "text", required=QUESTION_REQUIRED, maximum=MAX_QUESTION, too_long=QUESTION_TOO_LONG)
     rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
@@ -162,10 +145,8 @@ def follow_rfp(user: User, reference: str) -> bool:
 
 
 def _pending_question(question_id: int) -> tuple[Question, Rfp]:
-    question = db.session.scalar(sa.select(Question).where(Question.id == question_id).with_for_update())
-    if question is None:
-        raise LookupError(question_id)
-    rfp = _locked_rfp(question.rfp_id, read=True)
+    question = locked(Question, question_id)
+    rfp = locked(Rfp, question.rfp_id, read=True)  # its status and deadline cannot change before the answer is saved
     if question.status != QuestionStatus.PENDING:
         raise Refusal(ALREADY_DECIDED)
     return question, rfp
@@ -178,14 +159,12 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
     reworded it (e.g. to take out the asker's company name); the original stays in the audit log.
     """
     with unit_of_work():
-        answer = _clean(
-            answer, field_name="answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG
-        )
+        answer = required_text(answer, "answer", required=ANSWER_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
         wording = None
         if published_question is not None:
-            wording = _clean(
+            wording = required_text(
                 published_question,
-                field_name="question",
+                "question",
                 required=QUESTION_REQUIRED,
                 maximum=MAX_QUESTION,
                 too_long=QUESTION_TOO_LONG,
@@ -193,22 +172,7 @@ def answer_question(admin: User, question_id: int, answer: str, *, published_que
         question, rfp = _pending_question(question_id)
         now = clock.utcnow()
         _require_open(rfp, now, NOT_OPEN_FOR_ANSWERS)
-        before = _question_snapshot(question)
-        if wording:
-            question.text = wording
-        question.status = QuestionStatus.ANSWERED
-        question.answer = answer
-        question.answered_at = now
-        question.answered_by_id = admin.id
-        audit.record(
-            "question.answered",
-            entity_type="question",
-            entity_id=question.id,
-            actor_user_id=admin.id,
-            rfp_id=rfp.id,
-            before=before,
-            after=_question_snapshot(question),
-        )
+        _decide(admin, question, rfp, QuestionStatus.ANSWERED, answer, now, wording=wording)
         subject = f"{rfp.reference}: a question has been answered"
         body = (
             f"The cooperative has answered a question on RFP {rfp.reference}, {rfp.title}.\n\n"
@@ -229,15 +193,33 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
     No e-mail: the outbox, which administrators read, would show to whom it went and so who asked.
     The reason is kept in ``Question.answer``; a dismissed question is never published.
     """
-    reason = _clean(reason, field_name="reason", required=REASON_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
+    reason = required_text(reason, "reason", required=REASON_REQUIRED, maximum=MAX_ANSWER, too_long=ANSWER_TOO_LONG)
     question, rfp = _pending_question(question_id)
+    _decide(admin, question, rfp, QuestionStatus.DISMISSED, reason, clock.utcnow())
+    return question
+
+
+def _decide(
+    admin: User,
+    question: Question,
+    rfp: Rfp,
+    status: QuestionStatus,
+    answer: str,
+    now: datetime,
+    *,
+    wording: str | None = None,
+) -> None:
+    """Record the administrator's decision on a pending question (its answer, or the reason it is dismissed), and
+    the question reworded as the public reads it when ``wording`` is given, in the RFP's audit log."""
     before = _question_snapshot(question)
-    question.status = QuestionStatus.DISMISSED
-    question.answer = reason
-    question.answered_at = clock.utcnow()
+    if wording:
+        question.text = wording
+    question.status = status
+    question.answer = answer
+    question.answered_at = now
     question.answered_by_id = admin.id
     audit.record(
-        "question.dismissed",
+        f"question.{status.value}",
         entity_type="question",
         entity_id=question.id,
         actor_user_id=admin.id,
@@ -245,7 +227,6 @@ def dismiss_question(admin: User, question_id: int, reason: str) -> Question:
         before=before,
         after=_question_snapshot(question),
     )
-    return question
 
 
 # --- addenda ---------------------------------------------------------------------------------------------------
@@ -389,7 +370,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
     from coop.rfps import documents  # the rfps area renders documents; imported late, it imports this area's peers
 
     with unit_of_work():
-        rfp = _locked_rfp(rfp_id)
+        rfp = locked(Rfp, rfp_id)
         now = clock.utcnow()
         check_addendum_possible(rfp, now)
         template = rfp_queries.template_for(rfp)

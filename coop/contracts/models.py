@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from coop.accounts.models import User
-from coop.awards.models import Award, AwardRound, DistrictShare
+from coop.awards.models import Award, AwardRound, DistrictShare, OwedTotal
 from coop.clock import utcnow
 from coop.extensions import db
 from coop.orgs.models import District, Vendor
@@ -149,7 +149,7 @@ class PurchaseOrder(db.Model):
         return f"<PurchaseOrder {self.number} district={self.district_id}>"
 
 
-class PurchaseOrderLine(db.Model):
+class PurchaseOrderLine(OwedTotal, db.Model):
     """One awarded line of a purchase order, its item named as it was when the order was issued."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,11 +175,6 @@ class PurchaseOrderLine(db.Model):
     award: Mapped[Award] = relationship()
 
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
-
-    @property
-    def total_cents(self) -> int:
-        """What the district owes the vendor for the line: its cost and support, less its part of the discount."""
-        return self.cost_cents + self.support_cost_cents - self.discount_cents
 
     def __repr__(self) -> str:
         return f"<PurchaseOrderLine po={self.purchase_order_id} line={self.line_no} x{self.quantity}>"

@@ -163,7 +163,7 @@ class Fairness:
 def ordered_cents_by_district(round_id: int) -> dict[int, int]:
     """What each district's awards in the round add up to at the vendors' prices (cost + support - discount): what
     its purchase orders will say, before any line is cancelled."""
-    total = sa.func.sum(Award.cost_cents + Award.support_cost_cents - Award.discount_cents)
+    total = sa.func.sum(Award.total_cents)
     rows = db.session.execute(
         sa.select(Award.district_id, total).where(Award.award_round_id == round_id).group_by(Award.district_id)
     )

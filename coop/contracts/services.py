@@ -31,14 +31,14 @@ from coop.contracts.models import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-from coop.errors import Refusal
+from coop.errors import Refusal, required_text
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
 from coop.orgs import queries as org_queries
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus
 from coop.roles import Role
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -93,22 +93,8 @@ def _require_admin(user: User) -> None:
         raise PermissionError("only the cooperative's administrators publish awards")
 
 
-def _locked(model, row_id: int, *, read: bool = False):
-    row = db.session.scalar(
-        sa.select(model).where(model.id == row_id).with_for_update(read=read).execution_options(populate_existing=True)
-    )
-    if row is None:
-        raise LookupError(row_id)
-    return row
-
-
 def _text(raw: str | None, field: str, required: str) -> str:
-    text = (raw or "").strip()
-    if not text:
-        raise Refusal(required, field)
-    if len(text) > MAX_TEXT:
-        raise Refusal(TEXT_TOO_LONG, field)
-    return text
+    return required_text(raw, field, maximum=MAX_TEXT, required=required, too_long=TEXT_TOO_LONG)
 
 
 def _record(
@@ -153,8 +139,8 @@ def publish_round(user: User, round_id: int, data: PublishInput) -> AwardNotice:
         found = queries.award_round(round_id)
         if found is None:
             raise LookupError(round_id)
-        rfp = _locked(Rfp, found.rfp_id)
-        award_round = _locked(AwardRound, round_id)
+        rfp = locked(Rfp, found.rfp_id)
+        award_round = locked(AwardRound, round_id)
         if queries.notice_for_round(award_round.id) is not None and award_round.status != AwardRoundStatus.PUBLISHED:
             raise Refusal(NOTICE_WAS_CANCELLED)
         live = queries.live_notice(rfp.id)
@@ -308,7 +294,7 @@ def file_protest(user: User, reference: str, grounds: str | None) -> Protest:
     with unit_of_work():
         rfp, notice = protest_page(user, reference)
         if notice is not None:
-            notice = _locked(AwardNotice, notice.id, read=True)  # finalising waits for this protest, or refuses it
+            notice = locked(AwardNotice, notice.id, read=True)  # finalising waits for this protest, or refuses it
         if notice is None or notice.status != NoticeStatus.PROTEST_PERIOD:
             raise Refusal(NO_PROTEST_PERIOD.format(reference=rfp.reference))
         now = clock.utcnow()
@@ -346,9 +332,9 @@ def resolve_protest(user: User, protest_id: int, *, upheld: bool, decision: str 
     """
     _require_admin(user)
     with unit_of_work():
-        protest = _locked(Protest, protest_id)
-        notice = _locked(AwardNotice, protest.notice_id)
-        rfp = _locked(Rfp, notice.rfp_id)
+        protest = locked(Protest, protest_id)
+        notice = locked(AwardNotice, protest.notice_id)
+        rfp = locked(Rfp, notice.rfp_id)
         if protest.status != ProtestStatus.PENDING:
             raise Refusal(
                 ALREADY_DECIDED.format(status=protest.status.value, decided_at=clock.format_utc(protest.decided_at))
@@ -447,8 +433,8 @@ def finalise(user: User | None, notice_id: int) -> AwardNotice:
     if user is not None:
         _require_admin(user)
     with unit_of_work():
-        notice = _locked(AwardNotice, notice_id)
-        rfp = _locked(Rfp, notice.rfp_id)
+        notice = locked(AwardNotice, notice_id)
+        rfp = locked(Rfp, notice.rfp_id)
         if notice.status == NoticeStatus.FINAL:
             raise Refusal(
                 ALREADY_FINAL.format(reference=rfp.reference, finalised_at=clock.format_utc(notice.finalised_at))
@@ -510,11 +496,6 @@ def finalise(user: User | None, notice_id: int) -> AwardNotice:
     return notice
 
 
-def _award_total_cents(award: Award) -> int:
-    # What the district owes the vendor: the purchase, its support over the TCO years, less its part of the discount.
-    return award.cost_cents + award.support_cost_cents - award.discount_cents
-
-
 def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
     awards = db.session.scalars(sa.select(Award).where(Award.award_round_id == notice.award_round_id)).all()
     by_vendor: dict[int, list[Award]] = defaultdict(list)
@@ -531,7 +512,7 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
             reference=f"{rfp.reference}-C{number:02d}",
             notice=notice,
             vendor_id=vendor_id,
-            total_cents=sum(_award_total_cents(award) for award in by_vendor[vendor_id]),
+            total_cents=sum(award.total_cents for award in by_vendor[vendor_id]),
             created_at=now,
         )
     db.session.add_all(contracts.values())
@@ -550,7 +531,7 @@ def _issue_orders(notice: AwardNotice, rfp: Rfp, now) -> list[PurchaseOrder]:
             issued_at=now,
             delivery_by=delivery_by,
             payment_terms=payment_terms,
-            total_cents=sum(_award_total_cents(award) for award in group),
+            total_cents=sum(award.total_cents for award in group),
             lines=[
                 PurchaseOrderLine(
                     award_id=award.id,

@@ -114,18 +114,7 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
     with clock.replaying(at(75)):
         licences = _draft(admin, LICENCES, templates)
         # Licences are bought a school year at a time: their cost of ownership is over one year.
-        rfps.update_details(
-            admin,
-            licences.id,
-            rfps.DetailsInput(
-                title=licences.title,
-                tco_years=1,
-                erate_eligible=False,
-                form470_number=None,
-                form470_date=None,
-                weights={c["key"]: c["weight"] for c in licences.terms["criteria"]},
-            ),
-        )
+        _set_details(admin, licences, tco_years=1)
         rfps.start_commitment(admin, licences.id, at(64, 23))
     with clock.replaying(at(70)):
         for index, link in enumerate(_links(licences)):
@@ -158,18 +147,7 @@ def load_rfps(admin: User, buyers: dict[int, User], vendor_rep: User, today: dat
 
     with clock.replaying(at(3)):
         committing = _draft(admin, COMMITTING, templates)
-        rfps.update_details(
-            admin,
-            committing.id,
-            rfps.DetailsInput(
-                title=committing.title,
-                tco_years=5,
-                erate_eligible=True,
-                form470_number="260014471",
-                form470_date=clock.today(),
-                weights={c["key"]: c["weight"] for c in committing.terms["criteria"]},
-            ),
-        )
+        _set_details(admin, committing, tco_years=5, form470_number="260014471")
         rfps.start_commitment(admin, committing.id, at(-10, 23))
     with clock.replaying(at(1)):
         for link in _links(committing)[::2]:
@@ -184,18 +162,7 @@ def _cabling(admin: User, buyers: dict[int, User], templates: dict[str, RfpTempl
     with clock.replaying(at(60)):
         cabling = _draft(admin, CABLING, templates)
         # A cabling plant outlives any device: its cost of ownership is the installation (no yearly cost).
-        rfps.update_details(
-            admin,
-            cabling.id,
-            rfps.DetailsInput(
-                title=cabling.title,
-                tco_years=1,
-                erate_eligible=False,
-                form470_number=None,
-                form470_date=None,
-                weights={c["key"]: c["weight"] for c in cabling.terms["criteria"]},
-            ),
-        )
+        _set_details(admin, cabling, tco_years=1)
         rfps.start_commitment(admin, cabling.id, at(55, 23))
     with clock.replaying(at(57)):
         for index, link in enumerate(_links(cabling)):
@@ -209,18 +176,7 @@ def _switches(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemp
     """Network switches under E-Rate: Form 470 posted with the pooling, bids due two days ago (30 days after publishing)."""
     with clock.replaying(at(46)):
         switches = _draft(admin, SWITCHES, templates)
-        rfps.update_details(
-            admin,
-            switches.id,
-            rfps.DetailsInput(
-                title=switches.title,
-                tco_years=5,
-                erate_eligible=True,
-                form470_number="260011822",
-                form470_date=clock.today(),
-                weights={c["key"]: c["weight"] for c in switches.terms["criteria"]},
-            ),
-        )
+        _set_details(admin, switches, tco_years=5, form470_number="260011822")
         rfps.start_commitment(admin, switches.id, at(39, 23))
     with clock.replaying(at(42)):
         for index, link in enumerate(_links(switches)):
@@ -228,6 +184,23 @@ def _switches(admin: User, buyers: dict[int, User], templates: dict[str, RfpTemp
     with clock.replaying(at(38)):
         rfps.publish(admin, switches.id, at(SWITCHES_DEADLINE_DAYS_AGO, 22))
     return switches
+
+
+def _set_details(admin: User, rfp: Rfp, *, tco_years: int, form470_number: str | None = None) -> None:
+    """Set the RFP's cost-of-ownership years and, under E-Rate, its Form 470 (posted today); its title and its
+    template's criteria weights kept."""
+    rfps.update_details(
+        admin,
+        rfp.id,
+        rfps.DetailsInput(
+            title=rfp.title,
+            tco_years=tco_years,
+            erate_eligible=form470_number is not None,
+            form470_number=form470_number,
+            form470_date=None if form470_number is None else clock.today(),
+            weights={criterion["key"]: criterion["weight"] for criterion in rfp.terms["criteria"]},
+        ),
+    )
 
 
 def _draft(admin: User, plan: DemoRfp, templates: dict[str, RfpTemplate]) -> Rfp:

@@ -17,7 +17,7 @@ from coop.extensions import db
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpStatus
 from coop.roles import Role
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 MAX_COMMENT = 4_000
 AWARDED_STATES = (RfpStatus.AWARDED, RfpStatus.COMPLETE)
@@ -74,16 +74,6 @@ class Scored:
 def _require_admin(user: User) -> None:
     if user.role != Role.COOP_ADMIN:
         raise PermissionError("only the cooperative's administrators score bids")
-
-
-def _locked_rfp(rfp_id: int) -> Rfp:
-    """The RFP row, locked: publishing an award round waits for the scores being written, or they for it."""
-    rfp = db.session.scalar(
-        sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if rfp is None:
-        raise LookupError(rfp_id)
-    return rfp
 
 
 def check_scorable(rfp: Rfp) -> None:
@@ -146,7 +136,7 @@ def score_bid(user: User, rfp_id: int, bid_id: int, typed: dict[str, CriterionSc
         Each bad field, named ``points_<criterion key>`` or ``comment_<criterion key>``.
     """
     _require_admin(user)
-    rfp = _locked_rfp(rfp_id)
+    rfp = locked(Rfp, rfp_id)  # publishing an award round waits for the scores being written, or they for it
     check_scorable(rfp)
     bid = db.session.scalar(
         sa.select(Bid).where(Bid.id == bid_id, Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from coop import money
 from coop.awards.models import Award, AwardRound
 
 CENT = Decimal("0.01")
@@ -32,6 +34,37 @@ def rule_label(rule: str) -> str:
 def vendor_name(award: Award) -> str:
     """The vendor as it was named in the bid that won, as submitted (its record), not as it is named today."""
     return award.bid_line.bid.submitted_content["vendor"]
+
+
+@dataclass(frozen=True)
+class AwardedLine:
+    """One award as the outcome pages list it: what a vendor supplies to a district on a line. Money in cents."""
+
+    line_no: int
+    item_code: str
+    item_name: str
+    district: str  # as the page may name it (the public notice names only districts that agreed)
+    vendor: str
+    quantity: int
+    unit_price: Decimal
+    cost_cents: int
+
+    @classmethod
+    def of(cls, award: Award, district: str) -> AwardedLine:
+        return cls(
+            line_no=award.rfp_line.line_no,
+            item_code=award.rfp_line.item.code,
+            item_name=award.rfp_line.item.name,
+            district=district,
+            vendor=vendor_name(award),
+            quantity=award.quantity,
+            unit_price=award.unit_price,
+            cost_cents=award.cost_cents,
+        )
+
+    @property
+    def unit_price_text(self) -> str:
+        return money.format_unit_price(self.unit_price)
 
 
 def dollars_value(cents: int | None) -> Decimal | None:

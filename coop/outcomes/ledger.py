@@ -11,30 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
-from coop import money
 from coop.contracts import queries as contract_queries
 from coop.outcomes import figures, queries
 
 CSV_COLUMNS = ("rfp", "title", "published_at", "rule", "pooled_cost", "standalone_cost", "savings", "standalone_note")
-
-
-@dataclass(frozen=True)
-class LedgerLine:
-    """What the district bought on one line of a round, from one vendor."""
-
-    line_no: int
-    item_code: str
-    item_name: str
-    vendor: str
-    quantity: int
-    unit_price: Decimal
-    cost_cents: int
-
-    @property
-    def unit_price_text(self) -> str:
-        return money.format_unit_price(self.unit_price)
 
 
 @dataclass(frozen=True)
@@ -45,7 +26,7 @@ class LedgerRound:
     title: str
     published_at: datetime
     rule: str  # the engine's name of the sharing rule
-    lines: tuple[LedgerLine, ...]
+    lines: tuple[figures.AwardedLine, ...]
     pooled_cost_cents: int
     standalone_cost_cents: int | None  # None: the engine could not compute it, see standalone_note
     savings_cents: int | None
@@ -143,23 +124,11 @@ def ledger_for(district_id: int) -> Ledger:
     if district is None:
         raise LookupError(district_id)
     shares = queries.district_shares(district_id)
-    lines: dict[int, list[LedgerLine]] = {}
+    lines: dict[int, list[figures.AwardedLine]] = {}
     ordered: dict[int, int] = {}
     for award in queries.district_awards(district_id, [share.award_round_id for share in shares]):
-        lines.setdefault(award.award_round_id, []).append(
-            LedgerLine(
-                line_no=award.rfp_line.line_no,
-                item_code=award.rfp_line.item.code,
-                item_name=award.rfp_line.item.name,
-                vendor=figures.vendor_name(award),
-                quantity=award.quantity,
-                unit_price=award.unit_price,
-                cost_cents=award.cost_cents,
-            )
-        )
-        ordered[award.award_round_id] = (
-            ordered.get(award.award_round_id, 0) + award.cost_cents + award.support_cost_cents - award.discount_cents
-        )
+        lines.setdefault(award.award_round_id, []).append(figures.AwardedLine.of(award, district.name))
+        ordered[award.award_round_id] = ordered.get(award.award_round_id, 0) + award.total_cents
     rounds = tuple(
         LedgerRound(
             reference=share.award_round.rfp.reference,

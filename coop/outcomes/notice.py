@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from coop import money
 from coop.awards.models import Award, AwardRound
@@ -29,22 +28,6 @@ UNNAMED = "District {number} (not named)"
 
 
 @dataclass(frozen=True)
-class NoticeAward:
-    line_no: int
-    item_code: str
-    item_name: str
-    district: str  # its name, or "District N (not named)"
-    vendor: str
-    quantity: int
-    unit_price: Decimal
-    cost_cents: int
-
-    @property
-    def unit_price_text(self) -> str:
-        return money.format_unit_price(self.unit_price)
-
-
-@dataclass(frozen=True)
 class AwardNotice:
     """A published round as the public reads it. Money in integer cents."""
 
@@ -52,7 +35,7 @@ class AwardNotice:
     title: str
     published_at: datetime
     rule: str
-    awards: tuple[NoticeAward, ...]  # by line, vendor, then largest quantity
+    awards: tuple[figures.AwardedLine, ...]  # by line, vendor, then largest quantity
     total_cents: int  # what the districts pay together: the sum of their shares
     district_count: int
     standalone_cents: int  # the standalone costs that are known, summed
@@ -105,19 +88,7 @@ def notice_of(award_round: AwardRound) -> AwardNotice:
         title=rfp.title,
         published_at=award_round.published_at,
         rule=figures.rule_of(award_round),
-        awards=tuple(
-            NoticeAward(
-                line_no=award.rfp_line.line_no,
-                item_code=award.rfp_line.item.code,
-                item_name=award.rfp_line.item.name,
-                district=labels[award.district_id],
-                vendor=figures.vendor_name(award),
-                quantity=award.quantity,
-                unit_price=award.unit_price,
-                cost_cents=award.cost_cents,
-            )
-            for award in awards
-        ),
+        awards=tuple(figures.AwardedLine.of(award, labels[award.district_id]) for award in awards),
         total_cents=sum(share.pooled_cost_cents for share in award_round.shares),
         district_count=len(award_round.shares),
         standalone_cents=sum(share.standalone_cost_cents for share in compared),

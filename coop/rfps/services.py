@@ -15,7 +15,7 @@ from coop import clock, urls
 from coop.accounts.models import User
 from coop.audit import services as audit
 from coop.catalogue.models import Category
-from coop.errors import Problem, Refusal, Rejection
+from coop.errors import Problem, Refusal, Rejection, required_text
 from coop.extensions import db
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.services import queue_email
@@ -25,7 +25,7 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpSta
 from coop.rfps.neutrality import find_brand_names
 from coop.rfps.template_library import RfpTemplate
 from coop.roles import Role
-from coop.transactions import unit_of_work
+from coop.transactions import locked, unit_of_work
 
 ERATE_MIN_DAYS = queries.ERATE_MIN_DAYS
 MAX_TCO_YEARS = 10
@@ -101,9 +101,7 @@ def _require_admin(user: User) -> None:
 
 def _locked_rfp(rfp_id: int) -> Rfp:
     """The RFP row, locked for the rest of the transaction, with its lines and their needs loaded."""
-    rfp = db.session.scalar(sa.select(Rfp).where(Rfp.id == rfp_id).with_for_update())
-    if rfp is None:
-        raise LookupError(rfp_id)
+    locked(Rfp, rfp_id)
     return queries.rfp(rfp_id)
 
 
@@ -122,11 +120,7 @@ def _brand_errors(text: str) -> str | None:
 
 
 def _checked_title(raw: str | None) -> str:
-    title = (raw or "").strip()
-    if not title:
-        raise Refusal(TITLE_REQUIRED, "title")
-    if len(title) > MAX_TITLE:
-        raise Refusal(TITLE_TOO_LONG, "title")
+    title = required_text(raw, "title", maximum=MAX_TITLE, required=TITLE_REQUIRED, too_long=TITLE_TOO_LONG)
     if brands := _brand_errors(title):
         raise Refusal(brands, "title")
     return title
@@ -553,9 +547,7 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
         raise LookupError(link_id)
     # Only the RFP's row is locked and read again: a district's decision reads its own link and line, not every
     # line and need of the RFP (an RFP pools thousands of needs).
-    rfp = db.session.scalar(
-        sa.select(Rfp).where(Rfp.id == link.line.rfp_id).with_for_update().execution_options(populate_existing=True)
-    )
+    rfp = locked(Rfp, link.line.rfp_id)
     link = db.session.scalar(
         sa.select(RfpLineNeed).where(RfpLineNeed.id == link_id).execution_options(populate_existing=True)
     )
@@ -566,7 +558,7 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
     now = clock.utcnow()
     if now >= rfp.commitment_deadline:
         raise Refusal(commitment_closed_message(rfp))
-    need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+    need = locked(Need, link.need_id)
     if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.status != NeedStatus.OPEN:
         raise Refusal(
             "This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again."
@@ -735,20 +727,16 @@ CANCELLABLE = (RfpStatus.DRAFT, RfpStatus.COMMITTING, RfpStatus.OPEN, RfpStatus.
 def cancel(user: User, rfp_id: int, reason: str) -> Rfp:
     """Cancel an RFP not yet awarded, with a reason; its pooled and committed needs are open again; districts are told."""
     _require_admin(user)
-    reason = (reason or "").strip()
     rfp = _locked_rfp(rfp_id)
     _require_status(rfp, CANCELLABLE, "it can no longer be cancelled.")
-    if not reason:
-        raise Refusal(REASON_REQUIRED, "reason")
-    if len(reason) > MAX_REASON:
-        raise Refusal(REASON_TOO_LONG, "reason")
+    reason = required_text(reason, "reason", maximum=MAX_REASON, required=REASON_REQUIRED, too_long=REASON_TOO_LONG)
     before = _snapshot(rfp)
     districts: set[int] = set()
     released = []
     for line in rfp.lines:
         for link in line.pooled_needs:
             if link.commitment in queries.LIVE_COMMITMENTS:
-                need = db.session.scalar(sa.select(Need).where(Need.id == link.need_id).with_for_update())
+                need = locked(Need, link.need_id)
                 _release(need)
                 released.append(need.id)
                 districts.add(need.district_id)

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from concurrency import start_and_join
 
 from coop import clock, config
 from coop.accounts.models import User
@@ -93,11 +94,7 @@ def test_bids_at_the_deadline_are_accepted_before_it_or_refused_none_lost_none_l
 
     threads = [threading.Thread(target=submit, args=(index, user_id)) for index, user_id in enumerate(user_ids)]
     threads.append(threading.Thread(target=open_as_soon_as_possible))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    assert not start_and_join(threads, timeout_s=60)
 
     assert sorted(outcomes) == sorted(user_ids)  # every request got an answer
     accepted = {user_id for user_id, (kind, _detail) in outcomes.items() if kind == "accepted"}
@@ -146,10 +143,7 @@ def test_a_double_submission_at_the_same_moment_creates_one_bid(
             db.session.remove()
 
     threads = [threading.Thread(target=click) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    start_and_join(threads, timeout_s=30)
     assert len(receipts) == 4 and len(set(receipts)) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid).where(Bid.rfp_id == rfp_id)) == 1

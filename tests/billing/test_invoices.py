@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from concurrency import start_and_join
 from support import text_of
 
 from coop import config
@@ -323,10 +324,7 @@ def test_dues_runs_at_the_same_moment_invoice_each_district_once(app, committed_
             db.session.remove()
 
     threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    start_and_join(threads, timeout_s=60)
 
     assert sorted(len(run.recorded) for run in runs) == [0, 0, 0, 5]
     assert len(invoices(InvoiceKind.DUES)) == 5

@@ -12,6 +12,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from billing.conftest import invoice_event, sign
+from concurrency import start_and_join
 
 from coop import config
 from coop.audit.models import AuditEvent
@@ -204,10 +205,7 @@ def test_copies_and_reorderings_delivered_at_the_same_moment_apply_each_event_on
         outcomes.append((response.status_code, response.json["outcome"] if response.is_json else ""))
 
     threads = [threading.Thread(target=deliver, args=(event,)) for event in deliveries]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    start_and_join(threads, timeout_s=60)
 
     assert sorted(outcomes) == sorted([(200, "processed")] * 4 + [(200, "duplicate")] * 8)
     assert events_stored() == 4

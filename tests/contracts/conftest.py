@@ -10,7 +10,6 @@ its standalone cost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -93,10 +92,6 @@ def opened_rfp(admin, districts, buyers, vendors, make_item, make_need, now) -> 
     )
 
 
-def _cents(amount: str | None) -> int | None:
-    return None if amount is None else adapters.cents(Decimal(amount))
-
-
 @pytest.fixture
 def make_round(admin) -> Callable[..., AwardRound]:
     """``make_round(rfp, shares=...)``: the engine solved in the test on the RFP's opened bids, stored as a solved round
@@ -114,7 +109,7 @@ def make_round(admin) -> Callable[..., AwardRound]:
             problem=problem,
             result=result,
             solver_status=result["status"],
-            total_cost_cents=_cents(result["total_cost"]),
+            total_cost_cents=adapters.cents_or_none(result["total_cost"]),
             gap=result["gap"],
             created_by_id=admin.id,
             solved_at=clock.utcnow(),

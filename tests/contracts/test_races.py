@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import sqlalchemy as sa
+from concurrency import start_and_join
 from support import text_of
 
 from coop.audit.services import verify_chain
@@ -32,11 +33,7 @@ def test_simultaneous_publications_leave_one_live_notice(app, committed_db, open
         responses[index] = clients[index].post(paths[index], data={"protest_days": "7"})
 
     threads = [threading.Thread(target=publish, args=(index,)) for index in range(len(clients))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    assert not start_and_join(threads, timeout_s=120)
 
     notices = db.session.scalars(sa.select(AwardNotice).where(AwardNotice.rfp_id == rfp_id)).all()
     assert len(notices) == 1

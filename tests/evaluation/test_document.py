@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import html as html_lib
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from library_copy import copy_library, edit
+from support import text_of
 
 from coop.audit.models import AuditEvent
 from coop.errors import Refusal
 from coop.extensions import db
 from coop.rfps import queries, services
-from coop.rfps.template_library import TEMPLATE_DIR, TemplateError, load_library
-from tests.support import text_of
+from coop.rfps.template_library import TemplateError, load_library
 
 LAPTOP_SPEC = {"screen_in": "11.6", "ram_gb": 8, "storage_gb": 64, "battery_hours": 10, "warranty_years": 3}
 
@@ -178,18 +177,6 @@ def test_every_shipped_template_has_a_minimum_score_and_no_scope_awarding_on_tco
     for template in library.values():
         for section in template.sections:
             assert "lowest total cost" not in section.body, template.key
-
-
-def copy_library(tmp_path: Path) -> Path:
-    target = tmp_path / "templates"
-    shutil.copytree(TEMPLATE_DIR, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_a_bad_evaluation_table_or_an_e_rate_template_weighing_price_less_is_refused(tmp_path):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from support import text_of
 
 from coop.evaluation.models import BidScore
 from coop.extensions import db
 from coop.rfps.models import RfpStatus
-from tests.support import text_of
 
 
 def form_data(bid, quality, quality_comment, service="40", service_comment="Next-day replacement."):

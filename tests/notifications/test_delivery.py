@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 import sqlalchemy as sa
+from concurrency import start_and_join
 from support import text_of
 
 from coop.extensions import db
@@ -51,10 +52,7 @@ def test_two_deliverers_at_once_send_every_message_exactly_once(app, committed_d
                 db.session.remove()
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    start_and_join(threads, timeout_s=60)
     assert errors == []
     assert sorted(message["Subject"] for message in smtp_server.messages) == sorted(
         f"Message {number}" for number in range(MESSAGES)

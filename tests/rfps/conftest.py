@@ -7,22 +7,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from support import text_of
+from support import LAPTOP_SPEC_FORM, text_of
 
 from coop import clock
 from coop.rfps import queries, services
 from coop.rfps.models import Rfp
 
 LAPTOP_SPEC = {"screen_in": "14", "ram_gb": 8, "storage_gb": 128, "battery_hours": 10, "warranty_years": 3}
-COMPLETE_LAPTOP_FORM = {
-    "screen_in": "14",
-    "ram_gb": "8",
-    "storage_gb": "128",
-    "battery_hours": "10",
-    "warranty_years": "3",
-    "rugged_drop_cm": "",
-    "touchscreen": "",
-}
 
 
 @pytest.fixture
@@ -111,7 +102,23 @@ def complete_specs(admin) -> Callable[[Rfp], None]:
 
     def complete(rfp: Rfp) -> None:
         for line in rfp.lines:
-            services.update_line(admin, rfp.id, line.id, description=line.item.name, spec=COMPLETE_LAPTOP_FORM)
+            services.update_line(admin, rfp.id, line.id, description=line.item.name, spec=LAPTOP_SPEC_FORM)
+
+    return complete
+
+
+@pytest.fixture
+def complete_details(admin) -> Callable[[Rfp], None]:
+    """Give an RFP the details its publication needs: four TCO years, no E-Rate, its title kept."""
+
+    def complete(rfp: Rfp) -> None:
+        services.update_details(
+            admin,
+            rfp.id,
+            services.DetailsInput(
+                title=rfp.title, tco_years=4, erate_eligible=False, form470_number=None, form470_date=None, weights={}
+            ),
+        )
 
     return complete
 
@@ -135,7 +142,7 @@ def link_of() -> Callable[..., int]:
 
 
 @pytest.fixture
-def published(admin, committing, buyers, needs, frozen, link_of) -> Rfp:
+def published(admin, committing, buyers, needs, frozen, link_of, complete_details) -> Rfp:
     """Lakeview (named publicly) and Riverside confirmed, Hillcrest did not; published with bids due in 30 days.
 
     The clock is left frozen just after the commitment deadline.
@@ -145,18 +152,7 @@ def published(admin, committing, buyers, needs, frozen, link_of) -> Rfp:
     )
     services.decide_commitment(buyers["Riverside USD"], link_of(committing, needs["riverside"]), confirm=True)
     after_window = frozen(committing.commitment_deadline + timedelta(minutes=1))
-    services.update_details(
-        admin,
-        committing.id,
-        services.DetailsInput(
-            title=committing.title,
-            tco_years=4,
-            erate_eligible=False,
-            form470_number=None,
-            form470_date=None,
-            weights={},
-        ),
-    )
+    complete_details(committing)
     return services.publish(admin, committing.id, after_window + timedelta(days=30))
 
 
@@ -173,4 +169,4 @@ def seen() -> Callable[..., str]:
 @pytest.fixture
 def laptop_form() -> dict[str, str]:
     """A complete, valid laptop spec as the line form sends it (spec key -> text)."""
-    return dict(COMPLETE_LAPTOP_FORM)
+    return dict(LAPTOP_SPEC_FORM)

@@ -190,20 +190,9 @@ def test_publication_keeps_what_was_confirmed(published, needs):
     assert audit.verify_chain(rfp.id).intact
 
 
-def test_publication_with_nothing_confirmed_is_refused(admin, committing, frozen):
+def test_publication_with_nothing_confirmed_is_refused(admin, committing, frozen, complete_details):
     frozen(committing.commitment_deadline)
-    services.update_details(
-        admin,
-        committing.id,
-        services.DetailsInput(
-            title=committing.title,
-            tco_years=4,
-            erate_eligible=False,
-            form470_number=None,
-            form470_date=None,
-            weights={},
-        ),
-    )
+    complete_details(committing)
     with pytest.raises(Refusal) as refused:
         services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     assert str(refused.value) == "No district confirmed any line; there is nothing to publish. Cancel the RFP instead."
@@ -249,7 +238,7 @@ def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(
 
 
 def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
-    committing, log_in, buyers, needs, link_of, seen, admin, frozen
+    committing, log_in, buyers, needs, link_of, seen, admin, frozen, complete_details
 ):
     link_id = link_of(committing, needs["lakeview"])
     client = log_in(buyers["Lakeview SD"])
@@ -268,18 +257,7 @@ def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
     # ... and to the RFP's page once it is published, from the commitments page too.
     services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     frozen(committing.commitment_deadline + timedelta(minutes=1))
-    services.update_details(
-        admin,
-        committing.id,
-        services.DetailsInput(
-            title=committing.title,
-            tco_years=4,
-            erate_eligible=False,
-            form470_number=None,
-            form470_date=None,
-            weights={},
-        ),
-    )
+    complete_details(committing)
     services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     rfp_link = f'href="/rfps/{committing.reference}"'
     assert rfp_link in client.get(f"/needs/{needs['lakeview'].id}").get_data(as_text=True)

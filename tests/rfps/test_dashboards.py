@@ -14,7 +14,19 @@ from coop.rfps import services
 
 
 def test_the_buyer_sees_lines_to_confirm_its_rfps_and_needs_not_pooled(
-    committing, log_in, buyers, needs, link_of, make_need, laptops, districts, seen, table_rows, frozen, admin
+    committing,
+    log_in,
+    buyers,
+    needs,
+    link_of,
+    make_need,
+    laptops,
+    districts,
+    seen,
+    table_rows,
+    frozen,
+    admin,
+    complete_details,
 ):
     spare = make_need(
         districts["Lakeview SD"],
@@ -41,18 +53,7 @@ def test_the_buyer_sees_lines_to_confirm_its_rfps_and_needs_not_pooled(
     services.decide_commitment(buyers["Lakeview SD"], link_id, confirm=True)
     assert "No line waits for your confirmation." in seen(client.get("/dashboard"))
     frozen(committing.commitment_deadline + timedelta(minutes=1))
-    services.update_details(
-        admin,
-        committing.id,
-        services.DetailsInput(
-            title=committing.title,
-            tco_years=4,
-            erate_eligible=False,
-            form470_number=None,
-            form470_date=None,
-            weights={},
-        ),
-    )
+    complete_details(committing)
     rfp = services.publish(admin, committing.id, committing.commitment_deadline + timedelta(days=30))
     response = client.get("/dashboard")
     assert table_rows(response, "our-rfp-list") == [

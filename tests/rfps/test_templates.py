@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+from library_copy import copy_library, edit
 
 from coop.rfps.neutrality import find_brand_names
-from coop.rfps.template_library import TEMPLATE_DIR, TemplateError, load_library
+from coop.rfps.template_library import TemplateError, load_library
 
 pytestmark = pytest.mark.no_db
 
@@ -46,18 +44,6 @@ def test_spec_fields_state_performance_requirements():
     assert laptops.field("battery_hours").check(7.5) == "Battery life (manufacturer-rated) must be a whole number."
     assert laptops.field("screen_in").check("11.6") is None
     assert laptops.field("storage_gb").check(None) == "Storage is required."
-
-
-def copy_library(tmp_path: Path) -> Path:
-    target = tmp_path / "templates"
-    shutil.copytree(TEMPLATE_DIR, target)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_a_broken_template_is_refused_naming_file_and_field(tmp_path):
