@@ -10,6 +10,7 @@ import bombs
 import openpyxl
 import pytest
 from bombs import zip_archive as archive
+from pure import _transaction  # noqa: F401  (pure code: no app, no database)
 
 from coop import spreadsheets
 
@@ -24,12 +25,10 @@ def refusal(content: bytes) -> str:
     return str(refused.value)
 
 
-@pytest.mark.no_db
 def test_an_archive_within_the_limits_passes():
     spreadsheets.check_archive("book.xlsx", archive({f"part{n}.xml": b"x" * 1024 for n in range(5)}), LIMITS)
 
 
-@pytest.mark.no_db
 def test_an_archive_beyond_any_limit_is_refused_unread():
     assert refusal(archive({f"part{n}.xml": b"" for n in range(6)})) == (
         '"book.xlsx" holds more than 5 files inside, which no spreadsheet program does. Save it again as .xlsx, or as '
@@ -53,7 +52,6 @@ def test_an_archive_beyond_any_limit_is_refused_unread():
     )
 
 
-@pytest.mark.no_db
 def test_a_csv_row_is_read_only_so_long_even_across_quoted_line_breaks():
     long_cell = '"' + "line\n" * 20_000 + '"'
     content = f"name,notes\r\nok,fine\r\nbad,{long_cell}\r\n".encode()
@@ -92,21 +90,18 @@ def ods_refusal(content: bytes, max_rows: int = 100) -> str:
     return str(refused.value)
 
 
-@pytest.mark.no_db
 @pytest.mark.parametrize("filename", ["book.ods", "book.xlsx", "book.csv"])
 def test_an_ods_file_is_known_by_its_media_type_whatever_its_name(filename):
     assert spreadsheets.file_kind(filename, bombs.ods(sheet("Needs", bombs.ods_row("x")))) == "ods"
     assert spreadsheets.file_kind(filename, archive({"[Content_Types].xml": b"<Types/>"})) == "xlsx"
 
 
-@pytest.mark.no_db
 def test_a_file_named_ods_that_is_no_archive_is_refused_as_an_ods():
     with pytest.raises(spreadsheets.Unreadable) as refused:
         spreadsheets.file_kind("book.ods", b"item_code,quantity\r\n")
     assert str(refused.value) == UNREADABLE_ODS
 
 
-@pytest.mark.no_db
 def test_ods_cells_read_as_their_types_say_and_repeats_are_written_out():
     rows = (
         bombs.ods_row("code", "quantity")
@@ -155,7 +150,6 @@ def test_ods_cells_read_as_their_types_say_and_repeats_are_written_out():
     }
 
 
-@pytest.mark.no_db
 def test_an_ods_sheet_longer_than_the_rows_read_is_refused_naming_the_sheet():
     content = bombs.ods(sheet("Items", bombs.ods_row("x", repeat=3)) + sheet("Needs", bombs.ods_row("x", repeat=4)))
     assert [len(rows) for rows in values(content, max_rows=4).values()] == [3, 4]
@@ -171,7 +165,6 @@ def test_an_ods_sheet_longer_than_the_rows_read_is_refused_naming_the_sheet():
     assert refused.value.filled_rows == 1
 
 
-@pytest.mark.no_db
 def test_an_ods_file_whose_cells_would_write_out_beyond_the_limits_is_refused_before():
     repeats_too_much = (
         '"book.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
@@ -192,7 +185,6 @@ def test_an_ods_file_whose_cells_would_write_out_beyond_the_limits_is_refused_be
     assert ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{spaces}</table:table-row>"))) == repeats_too_much
 
 
-@pytest.mark.no_db
 @pytest.mark.parametrize(
     "content",
     [
@@ -223,7 +215,6 @@ def test_an_ods_file_that_cannot_be_read_says_so(content):
     assert ods_refusal(content) == UNREADABLE_ODS
 
 
-@pytest.mark.no_db
 def test_an_ods_file_has_no_more_sheets_than_an_xlsx_file_may_have_parts():
     assert len(values(bombs.ods("".join(sheet(f"S{n}", "") for n in range(20))))) == 20
     assert ods_refusal(bombs.ods("".join(sheet(f"S{n}", "") for n in range(21)))) == (
@@ -231,7 +222,6 @@ def test_an_ods_file_has_no_more_sheets_than_an_xlsx_file_may_have_parts():
     )
 
 
-@pytest.mark.no_db
 def test_an_ods_cell_of_more_parts_than_a_cell_holds_characters_is_refused():
     def cell_of(paragraphs: int) -> bytes:
         cell = f'<table:table-cell office:value-type="string">{"<text:p>x</text:p>" * paragraphs}</table:table-cell>'
@@ -241,7 +231,6 @@ def test_an_ods_cell_of_more_parts_than_a_cell_holds_characters_is_refused():
     assert ods_refusal(cell_of(32_768)) == UNREADABLE_ODS
 
 
-@pytest.mark.no_db
 def test_an_ods_archive_is_held_to_the_archive_limits():
     assert ods_refusal(bombs.ods(sheet("S", bombs.ods_row("x" * 2 * 1024 * 1024)))) == (
         '"book.ods" unpacks to more than 1 MB. Save only the sheet to upload, without pictures or other sheets, or '
@@ -249,7 +238,6 @@ def test_an_ods_archive_is_held_to_the_archive_limits():
     )
 
 
-@pytest.mark.no_db
 def test_an_xlsx_sheet_declaring_entities_is_refused_unread():
     workbook = openpyxl.Workbook()
     workbook.active.append(["item_code", "quantity"])

@@ -227,7 +227,7 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
         return ()
     clean: list[Tier] = []
     previous: tuple[int, int, int] | None = None  # (row, quantity, price) of the last good tier
-    broken = False
+    first_index = rows[0][0]
     for index, tier in rows:
         path = ("lines", line_id, "tiers", index)
         quantity = parse_whole(tier.min_quantity) if tier.min_quantity.strip() else None
@@ -245,12 +245,11 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
             problems.append(Problem(PRICE_TOO_LARGE, field=(*path, "unit_price")))
             price = None
         if quantity is None or price is None:
-            broken = True
             previous = None
             continue
-        if not clean and not broken and quantity != 1:
+        # Only the first tier the vendor filled in: one already refused is not also said not to start at 1.
+        if index == first_index and quantity != 1:
             problems.append(Problem(FIRST_TIER_NOT_ONE, field=(*path, "min_quantity")))
-            broken = True
         if previous is not None:
             if quantity <= previous[1]:
                 problems.append(
@@ -259,15 +258,14 @@ def _check_tiers(line_id: int, tiers: tuple[TierInput, ...], problems: list[Prob
                         field=(*path, "min_quantity"),
                     )
                 )
-                broken = True
             if price > previous[2]:
                 problems.append(
                     Problem(tier_price_rising(index, previous[0], price, previous[2]), field=(*path, "unit_price"))
                 )
-                broken = True
         previous = (index, quantity, price)
         clean.append(Tier(quantity, price))
-    return () if broken else tuple(clean)
+    # With any problem appended these tiers are never read: _check_line drops the line.
+    return tuple(clean)
 
 
 def _check_line(

@@ -135,8 +135,9 @@ def check_file(
 # -- reading -----------------------------------------------------------------------------------------------------
 
 
-def _reject(message: str, line: int | None = None, column: str | None = None) -> Rejection:
-    return Rejection([Problem(message, line, column)])
+def _reject(message: str) -> Rejection:
+    """A refusal of the whole file: on no line and no column."""
+    return Rejection([Problem(message)])
 
 
 def _read_table(filename: str, content: bytes, max_rows: int, limits: spreadsheets.ArchiveLimits) -> list[list[str]]:

@@ -246,10 +246,16 @@ def test_a_tier_wrong_in_both_fields_is_refused_on_both():
 
 def test_the_first_tier_must_start_at_one():
     assert tier_problems(("5", "20"), ("10", "19")) == [(rules.FIRST_TIER_NOT_ONE, at(0, "min_quantity"))]
+    # The first tier is the first row filled in: spare blank rows before it are skipped, and it keeps its own row.
+    assert tier_problems(("", ""), ("", ""), ("5", "20"), ("10", "19")) == [
+        (rules.FIRST_TIER_NOT_ONE, at(2, "min_quantity"))
+    ]
 
 
 def test_a_first_tier_already_refused_is_not_also_said_not_to_start_at_one():
     assert tier_problems(("x", "20"), ("10", "19")) == [(rules.TIER_QUANTITY_NOT_WHOLE, at(0, "min_quantity"))]
+    # Refused for its price alone, nor is it; and the good tier after it is not taken for the first.
+    assert tier_problems(("", ""), ("5", "lots"), ("10", "19")) == [(rules.PRICE_NOT_MONEY, at(1, "unit_price"))]
 
 
 def test_tiers_must_rise_in_quantity_counting_the_rows_the_vendor_sees():

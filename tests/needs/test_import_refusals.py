@@ -11,6 +11,7 @@ import re
 import zipfile
 from datetime import date, datetime
 
+import bombs
 import openpyxl
 import pytest
 from pure import _transaction  # noqa: F401  (pure code: no app, no database)
@@ -160,6 +161,76 @@ def test_an_xlsx_file_without_a_needs_sheet_is_read_from_its_first_sheet():
         "needs.xlsx", content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
     )
     assert [r["quantity"] for r in checked.records()] == [1]
+
+
+def ods(*sheets: tuple[str, list[list]]) -> bytes:
+    """An ODS file of the named sheets, each cell typed as LibreOffice types it (text, number, date, boolean)."""
+
+    def cell(value) -> str:
+        if value is None:
+            return "<table:table-cell/>"
+        if isinstance(value, bool):
+            return f'<table:table-cell office:value-type="boolean" office:boolean-value="{str(value).lower()}"/>'
+        if isinstance(value, int | float):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"/>'
+        if isinstance(value, date):
+            return f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}"/>'
+        return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+    return bombs.ods(
+        "".join(
+            f'<table:table table:name="{name}">'
+            + "".join(f"<table:table-row>{''.join(cell(value) for value in row)}</table:table-row>" for row in table)
+            + "</table:table>"
+            for name, table in sheets
+        )
+    )
+
+
+def test_an_ods_file_is_read_from_its_needs_sheet_with_real_dates_numbers_and_booleans():
+    content = ods(
+        ("Instructions", [["Fill in the Needs sheet"]]),
+        (
+            "Needs",
+            [
+                ["item_code", "quantity", "needed_by", "budget_cap", "erate_eligible", "spec_notes"],
+                ["LAPTOP-14", 40, date(2030, 8, 15), 12500.5, True, "Backlit"],
+                ["AP-WIFI6", 2.0, datetime(2030, 9, 1, 0, 0), None, False, None],
+            ],
+        ),
+    )
+    checked = importing.check_file(
+        "needs.ods", content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
+    )
+    assert checked.records() == [
+        {
+            "item_id": 7,
+            "quantity": 40,
+            "needed_by": date(2030, 8, 15),
+            "budget_cap_cents": 1_250_050,
+            "erate_eligible": True,
+            "spec_notes": "Backlit",
+        },
+        {
+            "item_id": 9,
+            "quantity": 2,
+            "needed_by": date(2030, 9, 1),
+            "budget_cap_cents": None,
+            "erate_eligible": False,
+            "spec_notes": "",
+        },
+    ]
+
+
+def test_an_ods_file_without_a_needs_sheet_is_read_from_its_first_sheet():
+    content = ods(
+        ("Items", [["item_code", "quantity", "needed_by"], ["LAPTOP-14", 1, "2030-03-01"]]),
+        ("Other", [["item_code", "quantity", "needed_by"], ["AP-WIFI6", 5, "2030-03-01"]]),
+    )
+    checked = importing.check_file(
+        "needs.ods", content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
+    )
+    assert [(r["item_id"], r["quantity"]) for r in checked.records()] == [(7, 1)]
 
 
 # --- the file as a whole ----------------------------------------------------------------------------------------------
