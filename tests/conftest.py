@@ -13,8 +13,10 @@ import contextvars
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +31,7 @@ from coop.accounts.passwords import hash_password
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket
 from coop.catalogue.models import Category, Item
+from coop.demo.services import DemoSummary, load_demo
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
@@ -152,6 +155,71 @@ def committed_db(app: Flask) -> Iterator[None]:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@dataclass(frozen=True)
+class DemoSnapshot:
+    """What :func:`load_demo` wrote on one day: every table's rows and the bid attachments' files."""
+
+    today: date
+    summary: DemoSummary
+    rows: dict[sa.Table, list[dict]]
+    files: dict[Path, bytes]
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshots(app: Flask) -> dict[date, DemoSnapshot]:
+    """The day's demo snapshot, taken before any test asks for it (outside every test's transaction)."""
+    with app.app_context():
+        return {clock.today(): _load_demo_snapshot()}
+
+
+@pytest.fixture
+def demo_rows(_demo_snapshots: dict[date, DemoSnapshot]) -> Callable[[], DemoSummary]:
+    """``demo_rows()``: the demo cooperative in the test's database, as :func:`load_demo` leaves it; its summary.
+
+    The loader runs once a day per session (its history is dated back from the day; it solves award rounds and
+    draws their explanations, seconds of work) in a transaction that is rolled back, and the rows it wrote are
+    copied in for each test that asks, with the same keys and values: what a test reads of them is what the loader
+    made. tests/demo/test_demo_load.py and test_demo_bids.py also run the loader itself in the test.
+    """
+
+    def insert() -> DemoSummary:
+        snapshot = _demo_snapshots.get(clock.today())
+        if snapshot is None:  # the suite ran past midnight
+            snapshot = _demo_snapshots[clock.today()] = _load_demo_snapshot()
+        for table, rows in snapshot.rows.items():
+            if rows:
+                db.session.execute(table.insert(), rows)
+        for path, content in snapshot.files.items():
+            if not path.exists():  # a test removed an attachment's file: the next copy has it again
+                path.write_bytes(content)
+        db.session.flush()
+        return snapshot.summary
+
+    return insert
+
+
+def _load_demo_snapshot() -> DemoSnapshot:
+    """Run :func:`load_demo` in a transaction of its own, read back the rows it added, and roll it back."""
+    today = clock.today()
+    upload_dir = bid_services.upload_dir()
+    files_before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
+    rows: dict[sa.Table, list[dict]] = {}
+    with single_transaction(keep=False):
+        before = {table: _keyed_rows(table) for table in db.metadata.sorted_tables}
+        summary = load_demo(today)
+        for table in db.metadata.sorted_tables:
+            rows[table] = [row for key, row in _keyed_rows(table).items() if key not in before[table]]
+    files = {path: path.read_bytes() for path in set(upload_dir.glob("*")) - files_before}
+    return DemoSnapshot(today, summary, rows, files)
+
+
+def _keyed_rows(table: sa.Table) -> dict[tuple, dict]:
+    """A table's rows in primary-key order (rows that refer to earlier ones of their table are inserted after)."""
+    key = list(table.primary_key.columns)
+    query = sa.select(table).order_by(*key)
+    return {tuple(row[column.name] for column in key): dict(row) for row in db.session.execute(query).mappings()}
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 
 from coop.accounts.models import User
-from coop.demo.services import load_demo
+from coop.demo.services import DemoSummary
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -218,9 +218,9 @@ def _save_evidence(page, directory: Path, prefix: str = "") -> None:
 
 
 @pytest.fixture
-def demo(committed_db) -> str:
+def demo(committed_db, demo_rows: Callable[[], DemoSummary]) -> str:
     """The demo cooperative, committed; the reference of its RFP whose bids are opened."""
-    load_demo()
+    demo_rows()
     reference = db.session.scalars(
         sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED).order_by(Rfp.reference)
     ).first()
