@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 import hypothesis
 import pytest
@@ -33,7 +34,6 @@ from coop.accounts.passwords import hash_password
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket
 from coop.catalogue.models import Category, Item
-from coop.demo.services import DemoSummary, load_demo
 from coop.extensions import db
 from coop.needs.models import Need
 from coop.orgs.models import District, Organisation, OrganisationStatus, Region, Vendor
@@ -48,6 +48,8 @@ from coop.transactions import single_transaction
 hypothesis.settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI") == "true":
     hypothesis.settings.load_profile("ci")
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once for the whole suite
@@ -168,36 +170,34 @@ def committed_db(app: Flask) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class DemoSnapshot:
-    """What :func:`load_demo` wrote on one day: every table's rows and the bid attachments' files."""
+class Snapshot:
+    """What one build wrote: the rows it added to each table, the bid attachments' files, and what it returned."""
 
-    today: date
-    summary: DemoSummary
+    value: object
     rows: dict[sa.Table, list[dict]]
     files: dict[Path, bytes]
 
 
 @pytest.fixture(scope="session")
-def _demo_snapshots(app: Flask) -> dict[date, DemoSnapshot]:
-    """The day's demo snapshot, taken before any test asks for it (outside every test's transaction)."""
-    with app.app_context():
-        return {clock.today(): _load_demo_snapshot()}
+def _snapshots() -> dict[tuple[str, date], Snapshot]:
+    return {}
 
 
 @pytest.fixture
-def demo_rows(_demo_snapshots: dict[date, DemoSnapshot]) -> Callable[[], DemoSummary]:
-    """``demo_rows()``: the demo cooperative in the test's database, as :func:`load_demo` leaves it; its summary.
+def from_snapshot(_snapshots: dict[tuple[str, date], Snapshot]) -> Callable[[Callable[[], T]], T]:
+    """``from_snapshot(build)``: the rows ``build()`` adds, copied into the test's database; what it returned.
 
-    The loader runs once a day per session (its history is dated back from the day; it solves award rounds and
-    draws their explanations, seconds of work) in a transaction that is rolled back, and the rows it wrote are
-    copied in for each test that asks, with the same keys and values: what a test reads of them is what the loader
-    made. tests/demo/test_demo_load.py and test_demo_bids.py also run the loader itself in the test.
+    ``build`` runs once per session and day (data dated from the day) in a transaction that is rolled back, and the
+    rows it added are read back; each test that asks gets them inserted, with the same keys and values, so that what
+    the test reads is what ``build`` made. For builds that cost seconds (the demo's loader solves award rounds) or that
+    hundreds of tests share. ``build`` returns plain values (keys, not ORM objects, which do not outlive the rollback).
     """
 
-    def insert() -> DemoSummary:
-        snapshot = _demo_snapshots.get(clock.today())
-        if snapshot is None:  # the suite ran past midnight
-            snapshot = _demo_snapshots[clock.today()] = _load_demo_snapshot()
+    def restore(build: Callable[[], T]) -> T:
+        key = (f"{build.__module__}.{build.__qualname__}", clock.today())
+        snapshot = _snapshots.get(key)
+        if snapshot is None:
+            snapshot = _snapshots[key] = _take_snapshot(build)
         for table, rows in snapshot.rows.items():
             if rows:
                 db.session.execute(table.insert(), rows)
@@ -205,24 +205,27 @@ def demo_rows(_demo_snapshots: dict[date, DemoSnapshot]) -> Callable[[], DemoSum
             if not path.exists():  # a test removed an attachment's file: the next copy has it again
                 path.write_bytes(content)
         db.session.flush()
-        return snapshot.summary
+        return snapshot.value
 
-    return insert
+    return restore
 
 
-def _load_demo_snapshot() -> DemoSnapshot:
-    """Run :func:`load_demo` in a transaction of its own, read back the rows it added, and roll it back."""
-    today = clock.today()
+def _take_snapshot(build: Callable[[], object]) -> Snapshot:
+    """Run ``build`` in a transaction of its own, read back the rows it added, and roll it back."""
     upload_dir = bid_services.upload_dir()
     files_before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
-    rows: dict[sa.Table, list[dict]] = {}
     with single_transaction(keep=False):
         before = {table: _keyed_rows(table) for table in db.metadata.sorted_tables}
-        summary = load_demo(today)
-        for table in db.metadata.sorted_tables:
-            rows[table] = [row for key, row in _keyed_rows(table).items() if key not in before[table]]
-    files = {path: path.read_bytes() for path in set(upload_dir.glob("*")) - files_before}
-    return DemoSnapshot(today, summary, rows, files)
+        value = build()
+        db.session.flush()
+        rows = {
+            table: [row for key, row in _keyed_rows(table).items() if key not in before[table]]
+            for table in db.metadata.sorted_tables
+        }
+    files = (
+        {path: path.read_bytes() for path in set(upload_dir.glob("*")) - files_before} if upload_dir.exists() else {}
+    )
+    return Snapshot(value, rows, files)
 
 
 def _keyed_rows(table: sa.Table) -> dict[tuple, dict]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from coop.demo.services import DemoSummary
+from coop.demo.services import DemoSummary, load_demo
 
 
 @pytest.fixture
-def demo(demo_rows: Callable[[], DemoSummary]) -> DemoSummary:
-    return demo_rows()
+def demo(from_snapshot) -> DemoSummary:
+    return from_snapshot(load_demo)

@@ -54,7 +54,7 @@ from flask import Flask
 from playwright.sync_api import expect, sync_playwright
 
 from coop.accounts.models import User
-from coop.demo.services import DemoSummary
+from coop.demo.services import load_demo
 from coop.extensions import db
 from coop.rfps.models import Rfp, RfpStatus
 
@@ -218,9 +218,9 @@ def _save_evidence(page, directory: Path, prefix: str = "") -> None:
 
 
 @pytest.fixture
-def demo(committed_db, demo_rows: Callable[[], DemoSummary]) -> str:
+def demo(committed_db, from_snapshot) -> str:
     """The demo cooperative, committed; the reference of its RFP whose bids are opened."""
-    demo_rows()
+    from_snapshot(load_demo)
     reference = db.session.scalars(
         sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED).order_by(Rfp.reference)
     ).first()
