@@ -16,6 +16,7 @@ from datetime import timedelta
 import pytest
 
 from coop import clock
+from coop.accounts.models import User
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidAttachment, BidStatus
@@ -355,8 +356,22 @@ def _final_award(rfp: Rfp, bid: Bid, district, now) -> dict:
 
 
 @pytest.fixture
-def scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item):
-    """One organisation of each kind, the buyer's district with needs, RFPs in several states, and the users."""
+def scenario(from_snapshot, make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item):
+    """One organisation of each kind, the buyer's district with needs, RFPs in several states, and the users.
+
+    Built once (:func:`conftest.from_snapshot`) and copied into each of the matrix's many tests."""
+
+    def build() -> tuple[dict[str, int], dict]:
+        users, values = _build_scenario(
+            make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item
+        )
+        return {principal: user.id for principal, user in users.items()}, values
+
+    user_ids, values = from_snapshot(build)
+    return {principal: db.session.get(User, user_id) for principal, user_id in user_ids.items()}, values
+
+
+def _build_scenario(make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item):
     north = make_region("north")
     buyer = make_buyer(make_district("Home District", region=north))
     users = {

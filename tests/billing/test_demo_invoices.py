@@ -13,8 +13,8 @@ from coop.demo.services import load_demo
 from coop.extensions import db
 
 
-def test_the_demo_has_paid_open_and_overdue_dues_of_every_member_district(client, log_in):
-    load_demo()
+def test_the_demo_has_paid_open_and_overdue_dues_of_every_member_district(from_snapshot, client, log_in):
+    from_snapshot(load_demo)
     now = clock.utcnow()
     # The administrative fees of the demo's award are tests/demo/test_demo_award.py's.
     invoices = db.session.scalars(sa.select(Invoice).where(Invoice.kind == InvoiceKind.DUES).order_by(Invoice.id)).all()

@@ -69,6 +69,9 @@ def live_webhook(app, committed_db, localstripe) -> Iterator[threading.Event]:
         yield gate
     finally:
         gate.set()
+        # The test's last reads left its transaction open; on SQLite it holds the write lock (BEGIN IMMEDIATE), so a
+        # delivery still coming in would wait for it, and the wait below would last its whole timeout.
+        db.session.rollback()
         server.shutdown()
         # A delivery the gate let through may still be writing: it must have committed before committed_db cleans
         # up, or its event lands after the cleanup and every later test counts one event too many.

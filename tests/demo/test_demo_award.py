@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 
-import pytest
 import sqlalchemy as sa
 from support import text_of
 
@@ -20,7 +19,6 @@ from coop.contracts.models import NoticeStatus, ProtestStatus, PurchaseOrder
 from coop.demo import awards as demo_awards
 from coop.demo import data
 from coop.demo import rfps as demo_rfps
-from coop.demo.services import load_demo
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
 from coop.rfps.models import Rfp, RfpStatus
@@ -28,11 +26,6 @@ from coop.rfps.models import Rfp, RfpStatus
 EVERGREEN = "Evergreen Learning Technologies"
 NORTHWEST = "Northwest K-12 Software"
 TABLE_ROCK = "buyer@table-rock.k12.example"
-
-
-@pytest.fixture
-def demo():
-    return load_demo()
 
 
 def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:

@@ -30,11 +30,6 @@ WILLAMETTE = "Willamette Network Systems"
 NORTHWEST = "Northwest K-12 Software"
 
 
-@pytest.fixture
-def demo():
-    return load_demo()
-
-
 def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:
     return db.session.scalars(sa.select(Rfp).where(Rfp.title == plan.title)).one()
 

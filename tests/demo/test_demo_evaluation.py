@@ -18,7 +18,6 @@ from coop.bids import services as bid_services
 from coop.bids.models import Bid, BidStatus
 from coop.demo import data
 from coop.demo import rfps as demo_rfps
-from coop.demo.services import load_demo
 from coop.evaluated_cost import evaluated_cost
 from coop.evaluation import queries as evaluation
 from coop.extensions import db
@@ -32,11 +31,6 @@ NORTHWEST = "Northwest K-12 Software"
 ROGUE_VALLEY = "Rogue Valley Security and Cabling"
 
 SET_ASIDE = "Scored 47 of 100 on the non-price criteria, below this RFP's minimum of 60."
-
-
-@pytest.fixture
-def demo():
-    return load_demo()
 
 
 def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:

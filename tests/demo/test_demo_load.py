@@ -46,11 +46,6 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def demo():
-    return load_demo()
-
-
-@pytest.fixture
 def cli(app):
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(args=["demo", "load", *args])

@@ -218,9 +218,9 @@ def _save_evidence(page, directory: Path, prefix: str = "") -> None:
 
 
 @pytest.fixture
-def demo(committed_db) -> str:
+def demo(committed_db, from_snapshot) -> str:
     """The demo cooperative, committed; the reference of its RFP whose bids are opened."""
-    load_demo()
+    from_snapshot(load_demo)
     reference = db.session.scalars(
         sa.select(Rfp.reference).where(Rfp.status == RfpStatus.OPENED).order_by(Rfp.reference)
     ).first()
