@@ -1,12 +1,15 @@
 """The sampled Shapley value: game by game, against the exact value of every coalition."""
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from pricing import Problem, generate_problem, solve
-from pricing.shapley import shapley
+from pricing.problem import Demand
+from pricing.shapley import ControlGame, _block_mean, _exact_value, _Game, _marginals, shapley
 
 
 @pytest.mark.parametrize(("seed", "items"), [(4, 2)])
@@ -47,3 +50,55 @@ def test_no_sampled_value_when_a_coalition_cannot_buy_alone(document, offer):
         "serving it cannot be reached: A (50)"
     )
     assert all(s.shapley_cost is None for s in result.shares)
+
+
+def _tiered_game(quantities: dict[str, int], cost) -> _Game:
+    """A game of one item whose coalition costs are ``cost(total quantity)`` plus 7.00 a unit, every one solved."""
+    demands = tuple(Demand(d, "I", q) for d, q in quantities.items())
+    game = _Game(
+        demands,
+        tuple(sorted(quantities)),
+        False,
+        {d: (("I", "north", q),) for d, q in quantities.items()},
+        False,
+        breaks={"I": (10, 16)},
+        list_price={"I": 7.0},
+    )
+    for size in range(len(quantities) + 1):
+        for members in itertools.combinations(game.buyers, size):
+            total = sum(quantities[d] for d in members)
+            game.costs[game.key(members)] = Fraction(7 * total) + cost(total)
+    return game
+
+
+def test_a_block_of_a_game_the_control_follows_gives_the_exact_value_whatever_its_order():
+    """Nine districts buying 1-5 units at 7.00, with 20.00 off from 10 units on and 1.50 off each unit past 16:
+    the control game (a step and a kink at the tier breaks) fits the costs exactly, so every block's estimate
+    is the exact Shapley value, and the control's own value is the exact value less the 7.00 a unit."""
+    rng = np.random.default_rng(3)
+    quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
+    game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10) - Fraction(3, 2) * max(0, q - 16))
+    exact = _exact_value(game)
+    game.played = [[game.buyers[j] for j in rng.permutation(9)] for _ in range(12)]
+    control = ControlGame.fit(game, [o[:k] for o in game.played for k in range(1, 10)])
+    assert control is not None
+    for d, value, own in zip(game.buyers, exact, control.value):
+        assert own == pytest.approx(float(value) - 7 * quantities[d], abs=1e-9)
+    for _ in range(5):
+        order = [game.buyers[j] for j in rng.permutation(9)]
+        assert [float(v) for v in _block_mean(game, [order])] == pytest.approx([float(v) for v in exact], abs=1e-9)
+    # Without the control a single order is far off for some district (the 20.00 goes to whoever crosses 10).
+    raw = _marginals(game, [order])
+    assert max(abs(float(r - v)) for r, v in zip(raw, exact)) > 5
+
+
+def test_no_control_from_fewer_coalitions_than_it_needs():
+    """A fit on fewer distinct coalitions than twice its coefficients would follow their noise: none is made,
+    and the block's estimate is its plain mean marginal cost."""
+    rng = np.random.default_rng(4)
+    quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
+    game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10))
+    game.played = [[game.buyers[j] for j in rng.permutation(9)]]
+    assert ControlGame.fit(game, [game.played[0][:k] for k in range(1, 10)]) is None
+    order = [game.buyers[j] for j in rng.permutation(9)]
+    assert _block_mean(game, [order]) == _marginals(game, [order])
