@@ -5,7 +5,7 @@ The Shapley value of the cost game gives each district its extra cost
 join (pricing/FORMAT.md, "Sharing rules"). Up to ``EXACT_SHAPLEY_MAX_DISTRICTS``
 districts every coalition is solved and the value is exact.
 
-Beyond that the value is estimated, in three steps meant to make it affordable:
+Beyond that the value is estimated, in four steps meant to make it affordable:
 
 Games
     The Shapley value of a sum of games is the sum of their values. A
@@ -36,6 +36,19 @@ Blocks of orders
     standard error needs two blocks: its blocks are single orders. Blocks
     are independent, so a buyer's standard error is the spread of its block
     means over the square root of their number.
+Control game
+    Much of a marginal cost's spread is the tier the coalition reaches: a
+    district joining just before a tier break pays the whole coalition's
+    discount less. A block's mean marginal cost is corrected by a cheap game
+    that has such steps and kinks at every tier break, minimum award and
+    capacity of each item's quantity (:class:`ControlGame`), least-squares
+    fitted on the coalitions of the blocks before: the block's estimate is
+    its mean marginal cost, less the control's, plus the control's Shapley
+    value, which a dynamic program over the quantity bought before a
+    district joins gives exactly. The fit ignores the block it corrects, so
+    each block's estimate stays unbiased; a control is fitted only on twice
+    as many distinct coalitions as it has coefficients (fewer: it follows
+    their noise), so a coupled game's few orders go uncorrected.
 
 A game stops once it has ``permutations`` orders (at least two blocks) and
 every buyer's standard error in it is at most
@@ -163,8 +176,6 @@ class _Game:
         return spread / math.sqrt(len(self.blocks))
 
 
-#: Whether blocks are corrected by a control game (see :class:`ControlGame`).
-CONTROL = True
 #: A control is fitted only on at least this many distinct coalitions per coefficient.
 CONTROL_ROWS_PER_COLUMN = 2
 #: Each control dimension's summed weight is kept within this many buckets (the dynamic program's width).
@@ -485,7 +496,7 @@ def _block_mean(game: _Game, orders: list[list[str]]) -> list[Fraction]:
     this block's orders and the estimate stays unbiased (see :class:`ControlGame`).
     """
     raw = _marginals(game, orders)
-    control = ControlGame.fit(game, [o[:k] for o in game.played for k in range(1, len(o) + 1)]) if CONTROL else None
+    control = ControlGame.fit(game, [o[:k] for o in game.played for k in range(1, len(o) + 1)])
     if control is None:
         return raw
     correction = control.value - np.mean([control.marginals(game, o) for o in orders], axis=0)
