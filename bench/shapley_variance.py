@@ -15,7 +15,8 @@ as the sampling does, on a fixed number of its blocks of orders (``--blocks`` pe
   solves that many orders take;
 - the standard errors of the blocks' estimates as the sampling computes them, without and with the control
   game (:class:`pricing.shapley.ControlGame`, each block's control fitted on the blocks before it), on the
-  same solves: the median and the largest ratio to the share, and the orders the target then needs.
+  same blocks (those that had a control): the median and the largest ratio to the buyer's part of the
+  target (``share / sqrt(k)``), the buyers above 1 % of it, and the orders the largest then needs.
 
 ``--no-discounts`` removes every vendor's total-quantity discounts (no coupled game: only item games).
 The raw marginal costs go to ``--out`` (JSON).
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--coupled-orders", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--no-discounts", action="store_true")
+    parser.add_argument("--items", default=None, help="play only the games of these items (comma-separated)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     n, k, v = SIZES[args.size]
@@ -81,17 +83,22 @@ def main() -> None:
             problem, vendors=tuple(dataclasses.replace(x, total_discounts=()) for x in problem.vendors)
         )
     games = [g for g in _games(problem, EXACT_SHAPLEY_MAX_DISTRICTS) if not g.exact]
+    if args.items:
+        games = [g for g in games if {r.item for r in g.demands} & set(args.items.split(","))]
     rng = np.random.default_rng(args.seed)
     played = []
     for game in games:
         game.costs[()] = Fraction(0)
         blocks = [_block(rng, game) for _ in range(args.coupled_orders if game.coupled else args.blocks)]
         solves, seconds = play(problem, game, blocks, args.time_limit)
+        # Both estimators over the blocks that had a control (the first blocks' coalitions are too few to fit).
         raw, controlled = [], []
         for block in blocks:
-            raw.append(_marginals(game, block))
-            controlled.append(_block_mean(game, block))
-            game.played.extend(block)
+            plain, corrected = _marginals(game, block), _block_mean(game, block)
+            if corrected != plain:
+                raw.append(plain)
+                controlled.append(corrected)
+            game.record(block)
         orders = [o for b in blocks for o in b]
         per_order = np.array([[float(x) for x in _marginals(game, [o])] for o in orders])
         played.append((game, orders, per_order, raw, controlled, solves, seconds))
@@ -117,7 +124,8 @@ def main() -> None:
             "items": sorted({r.item for r in game.demands}),
             "buyers": len(game.buyers),
             "orders": len(orders),
-            "blocks": len(raw),
+            "blocks": len(blocks),
+            "blocks_with_control": len(controlled),
             "solves": solves,
             "seconds": round(seconds, 2),
             "ms_per_solve": round(1000 * seconds / max(solves, 1), 1),

@@ -142,8 +142,9 @@ class _Game:
     blocks: list[list[Fraction]] = field(default_factory=list)
     exact_value: list[Fraction] | None = None
     orders: int = 0
-    #: The orders of the blocks solved so far (the control game is fitted on their coalitions).
-    played: list[list[str]] = field(default_factory=list)
+    #: The coalitions of the blocks solved so far, each once, by cache key: membership (``buyers`` order).
+    #: The control game is fitted on them.
+    fitted_on: dict[tuple, np.ndarray] = field(default_factory=dict)
     #: Coalition costs cached without a proof of optimality (see :func:`_solve_missing`).
     unproven: int = 0
     #: Blocks drawn but not solved yet (the budget ran out).
@@ -161,6 +162,15 @@ class _Game:
     def key(self, members) -> tuple:
         """What the cost of the coalition ``members`` depends on."""
         return tuple(sorted(e for d in members for e in self.entries[d]))
+
+    def record(self, orders: list[list[str]]) -> None:
+        """Keep the coalitions of a solved block for the next blocks' control."""
+        index = {d: k for k, d in enumerate(self.buyers)}
+        for order in orders:
+            row = np.zeros(len(self.buyers))
+            for size, d in enumerate(order, start=1):
+                row[index[d]] = 1.0
+                self.fitted_on.setdefault(self.key(order[:size]), row.copy())
 
     def mean(self) -> list[Fraction]:
         if self.exact_value is not None:
@@ -265,21 +275,18 @@ class ControlGame:
         return tuple(dims)
 
     @classmethod
-    def fit(cls, game: _Game, coalitions: list) -> ControlGame | None:
-        """The control fitted on the listed coalitions' costs (each in the game's cache); ``None``: too few."""
+    def fit(cls, game: _Game) -> ControlGame | None:
+        """The control fitted on the coalitions of the game's solved blocks; ``None``: too few of them."""
         items = {r.item for r in game.demands}
         columns = len(game.buyers) + 2 * sum(len(game.breaks[i]) for i in items)
         columns += 2 * CONTROL_VALUE_BREAKS if game.coupled else 0
-        if len({game.key(c) for c in coalitions}) < CONTROL_ROWS_PER_COLUMN * columns:
+        if len(game.fitted_on) < CONTROL_ROWS_PER_COLUMN * columns:
             return None  # a fit on fewer coalitions follows their noise and adds spread (measured on M)
         if game.control_dimensions is None:
             game.control_dimensions = cls.dimensions_of(game)
         dims = list(game.control_dimensions)
-        index = {d: k for k, d in enumerate(game.buyers)}
-        members = np.zeros((len(coalitions), len(game.buyers)))
-        for row, coalition in enumerate(coalitions):
-            members[row, [index[d] for d in coalition]] = 1.0
-        cost = np.array([float(game.costs[game.key(c)]) for c in coalitions])
+        members = np.array(list(game.fitted_on.values()))
+        cost = np.array([float(game.costs[key]) for key in game.fitted_on])
         if game.coupled:
             value = dims[-1]
             sums = members @ value.weights * value.unit
@@ -496,7 +503,7 @@ def _block_mean(game: _Game, orders: list[list[str]]) -> list[Fraction]:
     this block's orders and the estimate stays unbiased (see :class:`ControlGame`).
     """
     raw = _marginals(game, orders)
-    control = ControlGame.fit(game, [o[:k] for o in game.played for k in range(1, len(o) + 1)])
+    control = ControlGame.fit(game)
     if control is None:
         return raw
     correction = control.value - np.mean([control.marginals(game, o) for o in orders], axis=0)
@@ -617,7 +624,7 @@ def shapley(
             for (game, orders), done in zip(drawn, complete):
                 if done:
                     game.blocks.append(_block_mean(game, orders))
-                    game.played.extend(orders)
+                    game.record(orders)
                     game.orders += len(orders)
                 else:
                     game.pending.append(orders)

@@ -79,8 +79,8 @@ def test_a_block_of_a_game_the_control_follows_gives_the_exact_value_whatever_it
     quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
     game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10) - Fraction(3, 2) * max(0, q - 16))
     exact = _exact_value(game)
-    game.played = [[game.buyers[j] for j in rng.permutation(9)] for _ in range(12)]
-    control = ControlGame.fit(game, [o[:k] for o in game.played for k in range(1, 10)])
+    game.record([[game.buyers[j] for j in rng.permutation(9)] for _ in range(12)])
+    control = ControlGame.fit(game)
     assert control is not None
     for d, value, own in zip(game.buyers, exact, control.value):
         assert own == pytest.approx(float(value) - 7 * quantities[d], abs=1e-9)
@@ -98,7 +98,7 @@ def test_no_control_from_fewer_coalitions_than_it_needs():
     rng = np.random.default_rng(4)
     quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
     game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10))
-    game.played = [[game.buyers[j] for j in rng.permutation(9)]]
-    assert ControlGame.fit(game, [game.played[0][:k] for k in range(1, 10)]) is None
+    game.record([[game.buyers[j] for j in rng.permutation(9)]])
+    assert ControlGame.fit(game) is None
     order = [game.buyers[j] for j in rng.permutation(9)]
     assert _block_mean(game, [order]) == _marginals(game, [order])
