@@ -154,6 +154,9 @@ class _Game:
     #: Per item, a typical unit price (the mean of its offers' first tiers): weights of a coalition's list value.
     list_price: dict[str, float] = field(default_factory=dict)
     control_dimensions: tuple[_Dimension, ...] | None = None
+    #: The last control fitted, and on how many coalitions (it is refitted once they have grown enough).
+    control: ControlGame | None = None
+    control_fitted_on: int = 0
 
     @property
     def orders_per_block(self) -> int:
@@ -188,6 +191,9 @@ class _Game:
 
 #: A control is fitted only on at least this many distinct coalitions per coefficient.
 CONTROL_ROWS_PER_COLUMN = 2
+#: The control is fitted again once the coalitions solved have grown by this factor since its last fit: a fit
+#: costs a least-squares solve, which a block of a small game's few coalitions would not repay.
+CONTROL_REFIT_GROWTH = 1.5
 #: Each control dimension's summed weight is kept within this many buckets (the dynamic program's width).
 CONTROL_BUCKETS = 256
 #: Value breakpoints of a coupled game's control: quantiles of the coalitions' list value.
@@ -250,7 +256,7 @@ class ControlGame:
 
     Its cost is a sum, over a few additive measures of a coalition (each item's quantity; in a coupled game
     also the list value of all its items), of a function with a step and a kink at each of the measure's
-    breaks (the offers' tier breaks and minimum awards; quantiles of the value), fitted by least squares on
+    breaks (see :func:`_breaks`; for the value, its quantiles over the coalitions), fitted by least squares on
     coalition costs already solved. Its Shapley value is exact (up to floating point): a buyer's marginal
     cost depends only on the measure before it joins, whose distribution :func:`_predecessor_sums` gives.
     A block of orders then estimates the game's value as its mean marginal cost less the control's, plus the
@@ -345,21 +351,32 @@ def _games(problem: Problem, exact_max: int) -> list[_Game]:
                     coupled and len({r.item for r in demands}) > 1,
                     {d: tuple(e) for d, e in entries.items()},
                     len(entries) <= exact_max,
-                    breaks={i: _breaks(evaluated, i) for i in {r.item for r in demands}},
+                    breaks={
+                        i: _breaks(evaluated, i, sum(r.quantity for r in demands if r.item == i))
+                        for i in {r.item for r in demands}
+                    },
                     list_price={i: _list_price(evaluated, i) for i in {r.item for r in demands}},
                 )
             )
     return games
 
 
-def _breaks(problem: Problem, item: str) -> tuple[int, ...]:
-    """Where a cost of buying ``item`` bends or jumps: the offers' tier breaks, minimum awards and capacities."""
-    found = set()
-    for offer in problem.offers:
-        if offer.item == item:
-            found.update(t.min_quantity for t in offer.tiers[1:])
-            found.update(q for q in (offer.min_award_quantity, offer.capacity) if q)
-    return tuple(sorted(found))
+def _breaks(problem: Problem, item: str, total: int) -> tuple[int, ...]:
+    """Where a cost of buying up to ``total`` units of ``item`` may bend or jump.
+
+    At the offers' tier breaks, minimum awards and capacities; and, past an offer's capacity, where the rest
+    reaches another offer's break (capacity plus that break).
+    """
+    offers = [o for o in problem.offers if o.item == item]
+    own = set()
+    for offer in offers:
+        own.update(t.min_quantity for t in offer.tiers[1:])
+        own.update(q for q in (offer.min_award_quantity, offer.capacity) if q)
+    found = set(own)
+    for offer in offers:
+        if offer.capacity:
+            found.update(offer.capacity + b for b in own)
+    return tuple(sorted(b for b in found if b <= total))
 
 
 def _list_price(problem: Problem, item: str) -> float:
@@ -500,10 +517,15 @@ def _block_mean(game: _Game, orders: list[list[str]]) -> list[Fraction]:
     """A block's estimate of each buyer's value: its mean marginal cost, corrected by the control game.
 
     The control is fitted on the coalitions of the blocks before this one only, so it is independent of
-    this block's orders and the estimate stays unbiased (see :class:`ControlGame`).
+    this block's orders and the estimate stays unbiased (see :class:`ControlGame`); it is fitted again as
+    those coalitions grow by ``CONTROL_REFIT_GROWTH``.
     """
     raw = _marginals(game, orders)
-    control = ControlGame.fit(game)
+    if len(game.fitted_on) >= CONTROL_REFIT_GROWTH * game.control_fitted_on:
+        game.control = ControlGame.fit(game)
+        if game.control is not None:
+            game.control_fitted_on = len(game.fitted_on)
+    control = game.control
     if control is None:
         return raw
     correction = control.value - np.mean([control.marginals(game, o) for o in orders], axis=0)
