@@ -175,6 +175,15 @@ class _Game:
                 row[index[d]] = 1.0
                 self.fitted_on.setdefault(self.key(order[:size]), row.copy())
 
+    def quantities_by_region(self) -> np.ndarray:
+        """Each buyer's quantity (rows, ``buyers`` order) of each item bought in each region (columns)."""
+        columns = sorted({(item, region) for entries in self.entries.values() for item, region, _ in entries})
+        out = np.zeros((len(self.buyers), len(columns)))
+        for row, d in enumerate(self.buyers):
+            for item, region, quantity in self.entries[d]:
+                out[row, columns.index((item, region))] += quantity
+        return out
+
     def mean(self) -> list[Fraction]:
         if self.exact_value is not None:
             return self.exact_value
@@ -284,7 +293,8 @@ class ControlGame:
     def fit(cls, game: _Game) -> ControlGame | None:
         """The control fitted on the coalitions of the game's solved blocks; ``None``: too few of them."""
         items = {r.item for r in game.demands}
-        columns = len(game.buyers) + 2 * sum(len(game.breaks[i]) for i in items)
+        linear = game.quantities_by_region()
+        columns = linear.shape[1] + 2 * sum(len(game.breaks[i]) for i in items)
         columns += 2 * CONTROL_VALUE_BREAKS if game.coupled else 0
         if len(game.fitted_on) < CONTROL_ROWS_PER_COLUMN * columns:
             return None  # a fit on fewer coalitions follows their noise and adds spread (measured on M)
@@ -298,13 +308,13 @@ class ControlGame:
             sums = members @ value.weights * value.unit
             quantiles = np.quantile(sums, np.linspace(0, 1, CONTROL_VALUE_BREAKS + 2)[1:-1])
             dims[-1] = dataclasses.replace(value, breaks=np.unique(quantiles))
-        # Each buyer's own linear term (its marginal cost's constant part) is fitted but not part of the control:
-        # a constant marginal cost changes no block's spread.
+        # A unit price per item and region is fitted but not part of the control: it adds a constant to each
+        # buyer's marginal cost, which changes no block's spread.
         blocks = [dim.features(members @ dim.weights) for dim in dims]
-        design = np.concatenate([members, *blocks], axis=1)
+        design = np.concatenate([members @ linear, *blocks], axis=1)
         scale = np.maximum(np.abs(design).max(axis=0), 1e-12)
         solution = np.linalg.lstsq(design / scale, cost, rcond=None)[0] / scale
-        coefficients, start = [], len(game.buyers)
+        coefficients, start = [], linear.shape[1]
         for block in blocks:
             coefficients.append(solution[start : start + block.shape[1]])
             start += block.shape[1]
