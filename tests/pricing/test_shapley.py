@@ -9,7 +9,7 @@ import pytest
 
 from pricing import Problem, generate_problem, solve
 from pricing.problem import Demand
-from pricing.shapley import ControlGame, _block_mean, _exact_value, _Game, _marginals, shapley
+from pricing.shapley import ControlGame, _block_mean, _breaks, _exact_value, _Game, _marginals, shapley
 
 
 @pytest.mark.parametrize(("seed", "items"), [(4, 2)])
@@ -102,3 +102,17 @@ def test_no_control_from_fewer_coalitions_than_it_needs():
     assert ControlGame.fit(game) is None
     order = [game.buyers[j] for j in rng.permutation(9)]
     assert _block_mean(game, [order]) == _marginals(game, [order])
+
+
+def test_the_control_bends_at_tier_breaks_and_where_the_rest_past_a_capacity_reaches_one(document, offer):
+    """A capped offer (60 units, cheaper from 40) and an open one (cheaper from 50 and 500, a minimum award of 10):
+    past the 60 the capped offer takes, the rest reaches the open one's minimum at 70 and its break at 110 (the
+    capacity plus every break: also 100 and 120); breaks above the 120 bought are none of the game's."""
+    doc = document(
+        offers=[
+            offer("A", "V1", [(1, "100.00"), (40, "95.00")], capacity=60),
+            offer("B", "V2", [(1, "101.00"), (50, "97.00"), (500, "90.00")], min_award_quantity=10),
+        ],
+        vendors=[{"id": "V1"}, {"id": "V2"}],
+    )
+    assert _breaks(Problem.from_dict(doc), "laptop", 120) == (10, 40, 50, 60, 70, 100, 110, 120)
