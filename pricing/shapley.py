@@ -5,7 +5,7 @@ The Shapley value of the cost game gives each district its extra cost
 join (pricing/FORMAT.md, "Sharing rules"). Up to ``EXACT_SHAPLEY_MAX_DISTRICTS``
 districts every coalition is solved and the value is exact.
 
-Beyond that the value is estimated, in three steps meant to make it affordable:
+Beyond that the value is estimated, in four steps meant to make it affordable:
 
 Games
     The Shapley value of a sum of games is the sum of their values. A
@@ -36,6 +36,19 @@ Blocks of orders
     standard error needs two blocks: its blocks are single orders. Blocks
     are independent, so a buyer's standard error is the spread of its block
     means over the square root of their number.
+Control game
+    Much of a marginal cost's spread is the tier the coalition reaches: a
+    district joining just before a tier break pays the whole coalition's
+    discount less. A block's mean marginal cost is corrected by a cheap game
+    that has such steps and kinks at every tier break, minimum award and
+    capacity of each item's quantity (:class:`ControlGame`), least-squares
+    fitted on the coalitions of the blocks before: the block's estimate is
+    its mean marginal cost, less the control's, plus the control's Shapley
+    value, which a dynamic program over the quantity bought before a
+    district joins gives exactly. The fit ignores the block it corrects, so
+    each block's estimate stays unbiased; a control is fitted only on twice
+    as many distinct coalitions as it has coefficients (fewer: it follows
+    their noise), so a coupled game's few orders go uncorrected.
 
 A game stops once it has ``permutations`` orders (at least two blocks) and
 every buyer's standard error in it is at most
@@ -55,6 +68,7 @@ rounded to the cent keeping the total.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import math
@@ -128,10 +142,21 @@ class _Game:
     blocks: list[list[Fraction]] = field(default_factory=list)
     exact_value: list[Fraction] | None = None
     orders: int = 0
+    #: The coalitions of the blocks solved so far, each once, by cache key: membership (``buyers`` order).
+    #: The control game is fitted on them.
+    fitted_on: dict[tuple, np.ndarray] = field(default_factory=dict)
     #: Coalition costs cached without a proof of optimality (see :func:`_solve_missing`).
     unproven: int = 0
     #: Blocks drawn but not solved yet (the budget ran out).
     pending: list[list[list[str]]] = field(default_factory=list)
+    #: Per item, the quantities where an offer's cost bends or jumps (tier breaks, minimum awards, capacities).
+    breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Per item, a typical unit price (the mean of its offers' first tiers): weights of a coalition's list value.
+    list_price: dict[str, float] = field(default_factory=dict)
+    control_dimensions: tuple[_Dimension, ...] | None = None
+    #: The last control fitted, and on how many coalitions (it is refitted once they have grown enough).
+    control: ControlGame | None = None
+    control_fitted_on: int = 0
 
     @property
     def orders_per_block(self) -> int:
@@ -140,6 +165,24 @@ class _Game:
     def key(self, members) -> tuple:
         """What the cost of the coalition ``members`` depends on."""
         return tuple(sorted(e for d in members for e in self.entries[d]))
+
+    def record(self, orders: list[list[str]]) -> None:
+        """Keep the coalitions of a solved block for the next blocks' control."""
+        index = {d: k for k, d in enumerate(self.buyers)}
+        for order in orders:
+            row = np.zeros(len(self.buyers))
+            for size, d in enumerate(order, start=1):
+                row[index[d]] = 1.0
+                self.fitted_on.setdefault(self.key(order[:size]), row.copy())
+
+    def quantities_by_region(self) -> np.ndarray:
+        """Each buyer's quantity (rows, ``buyers`` order) of each item bought in each region (columns)."""
+        columns = sorted({(item, region) for entries in self.entries.values() for item, region, _ in entries})
+        out = np.zeros((len(self.buyers), len(columns)))
+        for row, d in enumerate(self.buyers):
+            for item, region, quantity in self.entries[d]:
+                out[row, columns.index((item, region))] += quantity
+        return out
 
     def mean(self) -> list[Fraction]:
         if self.exact_value is not None:
@@ -153,6 +196,148 @@ class _Game:
             return np.full(len(self.buyers), np.inf)
         spread = np.std(np.array(self.blocks, dtype=float), axis=0, ddof=1)
         return spread / math.sqrt(len(self.blocks))
+
+
+#: A control is fitted only on at least this many distinct coalitions per coefficient.
+CONTROL_ROWS_PER_COLUMN = 2
+#: The control is fitted again once the coalitions solved have grown by this factor since its last fit: a fit
+#: costs a least-squares solve, which a block of a small game's few coalitions would not repay.
+CONTROL_REFIT_GROWTH = 1.5
+#: Each control dimension's summed weight is kept within this many buckets (the dynamic program's width).
+CONTROL_BUCKETS = 256
+#: Value breakpoints of a coupled game's control: quantiles of the coalitions' list value.
+CONTROL_VALUE_BREAKS = 8
+
+
+@dataclass(frozen=True)
+class _Dimension:
+    """One additive measure of a coalition: the sum of its buyers' weights (whole buckets of ``unit``)."""
+
+    weights: np.ndarray  # per buyer (``game.buyers`` order), whole buckets
+    unit: float
+    breaks: np.ndarray  # where the cost bends or jumps, in the measure's own units
+    #: Per buyer, the distribution of the others' summed weight before it joins a uniformly random order.
+    before: np.ndarray
+
+    @classmethod
+    def of(cls, amounts: np.ndarray, breaks) -> _Dimension:
+        unit = max(1.0, float(amounts.sum()) / CONTROL_BUCKETS)
+        weights = np.rint(amounts / unit).astype(int)
+        return cls(weights, unit, np.array(sorted(set(breaks)), dtype=float), _predecessor_sums(weights))
+
+    def features(self, sums: np.ndarray) -> np.ndarray:
+        """A step and a kink at every break, of the summed weights ``sums`` (any shape; features last)."""
+        x = (sums * self.unit)[..., None]
+        return np.concatenate([(x >= self.breaks).astype(float), np.maximum(0.0, x - self.breaks)], axis=-1)
+
+
+def _predecessor_sums(weights: np.ndarray) -> np.ndarray:
+    """For each player, the distribution of the summed weight of the players before it in a random order.
+
+    In a uniformly random order a player's predecessors are, with probability ``1 / n`` each, a uniformly
+    random set of ``k = 0 .. n - 1`` of the others; the distribution of such a set's sum is built one player
+    at a time (adding a player to ``m`` others: a random ``k``-set holds it with probability ``k / (m + 1)``).
+    """
+    n = len(weights)
+    total = int(weights.sum())
+    out = np.zeros((n, total + 1))
+    for d in range(n):
+        # by_size[k, w]: probability that a random k-subset of the players added so far sums to w.
+        by_size = np.zeros((n, total + 1))
+        by_size[0, 0] = 1.0
+        m = 0
+        for j in range(n):
+            if j == d:
+                continue
+            w = int(weights[j])
+            k = np.arange(1, m + 2)[:, None]
+            grown = by_size[1 : m + 2] * (1 - k / (m + 1))
+            grown[:, w:] += by_size[: m + 1, : total + 1 - w] * (k / (m + 1))
+            by_size[1 : m + 2] = grown
+            m += 1
+        out[d] = by_size.mean(axis=0)
+    return out
+
+
+@dataclass(frozen=True)
+class ControlGame:
+    """A cheap game with a known Shapley value whose marginal costs follow the game's own (a control variate).
+
+    Its cost is a sum, over a few additive measures of a coalition (each item's quantity; in a coupled game
+    also the list value of all its items), of a function with a step and a kink at each of the measure's
+    breaks (see :func:`_breaks`; for the value, its quantiles over the coalitions), fitted by least squares on
+    coalition costs already solved. Its Shapley value is exact (up to floating point): a buyer's marginal
+    cost depends only on the measure before it joins, whose distribution :func:`_predecessor_sums` gives.
+    A block of orders then estimates the game's value as its mean marginal cost less the control's, plus the
+    control's value: unbiased whatever the fit, since the fit uses no coalition of the block.
+    """
+
+    dimensions: tuple[_Dimension, ...]
+    coefficients: tuple[np.ndarray, ...]
+    value: np.ndarray  # the control's Shapley value, per buyer
+
+    @staticmethod
+    def dimensions_of(game: _Game) -> tuple[_Dimension, ...]:
+        items = sorted({r.item for r in game.demands})
+        quantity = {(r.district, r.item): r.quantity for r in game.demands}
+        dims = []
+        for item in items:
+            amounts = np.array([quantity.get((d, item), 0) for d in game.buyers], dtype=float)
+            dims.append(_Dimension.of(amounts, game.breaks[item]))
+        if game.coupled:
+            value = np.array([sum(quantity.get((d, i), 0) * game.list_price[i] for i in items) for d in game.buyers])
+            dims.append(_Dimension.of(value, ()))
+        return tuple(dims)
+
+    @classmethod
+    def fit(cls, game: _Game) -> ControlGame | None:
+        """The control fitted on the coalitions of the game's solved blocks; ``None``: too few of them."""
+        items = {r.item for r in game.demands}
+        linear = game.quantities_by_region()
+        columns = linear.shape[1] + 2 * sum(len(game.breaks[i]) for i in items)
+        columns += 2 * CONTROL_VALUE_BREAKS if game.coupled else 0
+        if len(game.fitted_on) < CONTROL_ROWS_PER_COLUMN * columns:
+            return None  # a fit on fewer coalitions follows their noise and adds spread (measured on M)
+        if game.control_dimensions is None:
+            game.control_dimensions = cls.dimensions_of(game)
+        dims = list(game.control_dimensions)
+        members = np.array(list(game.fitted_on.values()))
+        cost = np.array([float(game.costs[key]) for key in game.fitted_on])
+        if game.coupled:
+            value = dims[-1]
+            sums = members @ value.weights * value.unit
+            quantiles = np.quantile(sums, np.linspace(0, 1, CONTROL_VALUE_BREAKS + 2)[1:-1])
+            dims[-1] = dataclasses.replace(value, breaks=np.unique(quantiles))
+        # A unit price per item and region is fitted but not part of the control: it adds a constant to each
+        # buyer's marginal cost, which changes no block's spread.
+        blocks = [dim.features(members @ dim.weights) for dim in dims]
+        design = np.concatenate([members @ linear, *blocks], axis=1)
+        scale = np.maximum(np.abs(design).max(axis=0), 1e-12)
+        solution = np.linalg.lstsq(design / scale, cost, rcond=None)[0] / scale
+        coefficients, start = [], linear.shape[1]
+        for block in blocks:
+            coefficients.append(solution[start : start + block.shape[1]])
+            start += block.shape[1]
+        value = np.zeros(len(game.buyers))
+        for dim, coef in zip(dims, coefficients):
+            bucket = np.arange(dim.before.shape[1] + int(dim.weights.max()))
+            g = dim.features(bucket) @ coef
+            for k in range(len(game.buyers)):
+                w = int(dim.weights[k])
+                value[k] += dim.before[k] @ (g[w : w + dim.before.shape[1]] - g[: dim.before.shape[1]])
+        return cls(tuple(dims), tuple(coefficients), value)
+
+    def cost(self, sums: list[np.ndarray]) -> np.ndarray:
+        return sum(dim.features(s) @ coef for dim, coef, s in zip(self.dimensions, self.coefficients, sums))
+
+    def marginals(self, game: _Game, order) -> np.ndarray:
+        """The control's marginal cost of each buyer (``game.buyers`` order) joining in ``order``."""
+        index = np.array([game.buyers.index(d) for d in order])
+        sums = [np.concatenate([[0], np.cumsum(dim.weights[index])]) for dim in self.dimensions]
+        costs = self.cost(sums)
+        out = np.zeros(len(game.buyers))
+        out[index] = np.diff(costs)
+        return out
 
 
 def _games(problem: Problem, exact_max: int) -> list[_Game]:
@@ -176,9 +361,37 @@ def _games(problem: Problem, exact_max: int) -> list[_Game]:
                     coupled and len({r.item for r in demands}) > 1,
                     {d: tuple(e) for d, e in entries.items()},
                     len(entries) <= exact_max,
+                    breaks={
+                        i: _breaks(evaluated, i, sum(r.quantity for r in demands if r.item == i))
+                        for i in {r.item for r in demands}
+                    },
+                    list_price={i: _list_price(evaluated, i) for i in {r.item for r in demands}},
                 )
             )
     return games
+
+
+def _breaks(problem: Problem, item: str, total: int) -> tuple[int, ...]:
+    """Where a cost of buying up to ``total`` units of ``item`` may bend or jump.
+
+    At the offers' tier breaks, minimum awards and capacities; and, past an offer's capacity, where the rest
+    reaches another offer's break (capacity plus that break).
+    """
+    offers = [o for o in problem.offers if o.item == item]
+    own = set()
+    for offer in offers:
+        own.update(t.min_quantity for t in offer.tiers[1:])
+        own.update(q for q in (offer.min_award_quantity, offer.capacity) if q)
+    found = set(own)
+    for offer in offers:
+        if offer.capacity:
+            found.update(offer.capacity + b for b in own)
+    return tuple(sorted(b for b in found if b <= total))
+
+
+def _list_price(problem: Problem, item: str) -> float:
+    prices = [float(o.tiers[0].unit_price) for o in problem.offers if o.item == item]
+    return sum(prices) / len(prices)
 
 
 def solve_coalitions(
@@ -310,6 +523,25 @@ def _block(rng: np.random.Generator, game: _Game) -> list[list[str]]:
     return [first, first[::-1], rotated, rotated[::-1]]
 
 
+def _block_mean(game: _Game, orders: list[list[str]]) -> list[Fraction]:
+    """A block's estimate of each buyer's value: its mean marginal cost, corrected by the control game.
+
+    The control is fitted on the coalitions of the blocks before this one only, so it is independent of
+    this block's orders and the estimate stays unbiased (see :class:`ControlGame`); it is fitted again as
+    those coalitions grow by ``CONTROL_REFIT_GROWTH``.
+    """
+    raw = _marginals(game, orders)
+    if len(game.fitted_on) >= CONTROL_REFIT_GROWTH * game.control_fitted_on:
+        game.control = ControlGame.fit(game)
+        if game.control is not None:
+            game.control_fitted_on = len(game.fitted_on)
+    control = game.control
+    if control is None:
+        return raw
+    correction = control.value - np.mean([control.marginals(game, o) for o in orders], axis=0)
+    return [m + Fraction(float(c)) for m, c in zip(raw, correction)]
+
+
 def _marginals(game: _Game, orders: list[list[str]]) -> list[Fraction]:
     """Each buyer's mean marginal cost over the orders."""
     index = {d: k for k, d in enumerate(game.buyers)}
@@ -423,7 +655,8 @@ def shapley(
             complete = [all(g.key(o[:k]) in g.costs for o in orders for k in range(len(o) + 1)) for g, orders in drawn]
             for (game, orders), done in zip(drawn, complete):
                 if done:
-                    game.blocks.append(_marginals(game, orders))
+                    game.blocks.append(_block_mean(game, orders))
+                    game.record(orders)
                     game.orders += len(orders)
                 else:
                     game.pending.append(orders)

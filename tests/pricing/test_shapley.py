@@ -1,12 +1,15 @@
 """The sampled Shapley value: game by game, against the exact value of every coalition."""
 
+import itertools
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from pricing import Problem, generate_problem, solve
-from pricing.shapley import shapley
+from pricing.problem import Demand
+from pricing.shapley import ControlGame, _block_mean, _breaks, _exact_value, _Game, _marginals, shapley
 
 
 @pytest.mark.parametrize(("seed", "items"), [(4, 2)])
@@ -47,3 +50,69 @@ def test_no_sampled_value_when_a_coalition_cannot_buy_alone(document, offer):
         "serving it cannot be reached: A (50)"
     )
     assert all(s.shapley_cost is None for s in result.shares)
+
+
+def _tiered_game(quantities: dict[str, int], cost) -> _Game:
+    """A game of one item whose coalition costs are ``cost(total quantity)`` plus 7.00 a unit, every one solved."""
+    demands = tuple(Demand(d, "I", q) for d, q in quantities.items())
+    game = _Game(
+        demands,
+        tuple(sorted(quantities)),
+        False,
+        {d: (("I", "north", q),) for d, q in quantities.items()},
+        False,
+        breaks={"I": (10, 16)},
+        list_price={"I": 7.0},
+    )
+    for size in range(len(quantities) + 1):
+        for members in itertools.combinations(game.buyers, size):
+            total = sum(quantities[d] for d in members)
+            game.costs[game.key(members)] = Fraction(7 * total) + cost(total)
+    return game
+
+
+def test_a_block_of_a_game_the_control_follows_gives_the_exact_value_whatever_its_order():
+    """Nine districts buying 1-5 units at 7.00, with 20.00 off from 10 units on and 1.50 off each unit past 16:
+    the control game (a step and a kink at the tier breaks) fits the costs exactly, so every block's estimate
+    is the exact Shapley value, and the control's own value is the exact value less the 7.00 a unit."""
+    rng = np.random.default_rng(3)
+    quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
+    game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10) - Fraction(3, 2) * max(0, q - 16))
+    exact = _exact_value(game)
+    game.record([[game.buyers[j] for j in rng.permutation(9)] for _ in range(12)])
+    control = ControlGame.fit(game)
+    assert control is not None
+    for d, value, own in zip(game.buyers, exact, control.value):
+        assert own == pytest.approx(float(value) - 7 * quantities[d], abs=1e-9)
+    for _ in range(5):
+        order = [game.buyers[j] for j in rng.permutation(9)]
+        assert [float(v) for v in _block_mean(game, [order])] == pytest.approx([float(v) for v in exact], abs=1e-9)
+    # Without the control a single order is far off for some district (the 20.00 goes to whoever crosses 10).
+    raw = _marginals(game, [order])
+    assert max(abs(float(r - v)) for r, v in zip(raw, exact)) > 5
+
+
+def test_no_control_from_fewer_coalitions_than_it_needs():
+    """A fit on fewer distinct coalitions than twice its coefficients would follow their noise: none is made,
+    and the block's estimate is its plain mean marginal cost."""
+    rng = np.random.default_rng(4)
+    quantities = {f"D{k}": int(q) for k, q in enumerate(rng.integers(1, 6, size=9))}
+    game = _tiered_game(quantities, lambda q: Fraction(-20) * (q >= 10))
+    game.record([[game.buyers[j] for j in rng.permutation(9)]])
+    assert ControlGame.fit(game) is None
+    order = [game.buyers[j] for j in rng.permutation(9)]
+    assert _block_mean(game, [order]) == _marginals(game, [order])
+
+
+def test_the_control_bends_at_tier_breaks_and_where_the_rest_past_a_capacity_reaches_one(document, offer):
+    """A capped offer (60 units, cheaper from 40) and an open one (cheaper from 50 and 500, a minimum award of 10):
+    past the 60 the capped offer takes, the rest reaches the open one's minimum at 70 and its break at 110 (the
+    capacity plus every break: also 100 and 120); breaks above the 120 bought are none of the game's."""
+    doc = document(
+        offers=[
+            offer("A", "V1", [(1, "100.00"), (40, "95.00")], capacity=60),
+            offer("B", "V2", [(1, "101.00"), (50, "97.00"), (500, "90.00")], min_award_quantity=10),
+        ],
+        vendors=[{"id": "V1"}, {"id": "V2"}],
+    )
+    assert _breaks(Problem.from_dict(doc), "laptop", 120) == (10, 40, 50, 60, 70, 100, 110, 120)
