@@ -5,17 +5,16 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from support import text_of
+from support import offer, text_of
 
 from coop.awards.models import AwardRound, AwardRoundStatus
 from coop.bids import services
-from coop.bids.models import Bid, BidLine, BidStatus, DiscountBracket, PriceTier, PricingKind
+from coop.bids.models import Bid, BidLine, BidStatus, PricingKind
 from coop.evaluation.models import BidScore
 from coop.extensions import db
 from coop.orgs import services as orgs
@@ -25,50 +24,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def rfp_with_bids(make_rfp, make_vendor, make_region, now):
+def rfp_with_bids(make_rfp, make_bid, make_region):
     """Quantities 120 and 40, TCO over 4 years; two submitted bids on line 1 and a draft on line 2; not yet opened."""
     rfp = make_rfp(quantities=(120, 40), deadline_in=timedelta(days=-1))
     rfp.tco_years = 4
-    line_1, line_2 = rfp.lines
     tiers = [(1, 300_00), (100, 280_00)]
-
-    def bid(vendor_name, rfp_line, status=BidStatus.SUBMITTED, brackets=(), **fields):
-        bid = Bid(
-            rfp=rfp,
-            vendor=make_vendor(vendor_name),
-            status=status,
-            lines=[
-                BidLine(
-                    rfp_line=rfp_line,
-                    **fields,
-                    tiers=[PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
-                )
-            ],
-            discount_brackets=[
-                DiscountBracket(min_value_cents=value, percent=Decimal(percent)) for value, percent in brackets
-            ],
-        )
-        db.session.add(bid)
-        db.session.flush()
-        if status == BidStatus.SUBMITTED:
-            bid.submitted_content = services.content(bid)  # what submitting records
-
-    bid(
+    make_bid(
+        rfp,
         "Acme Devices",
-        line_1,
-        product="Acme Book 14",
-        annual_cost_per_unit_cents=12_00,
-        regions=[make_region("north", "North")],
+        {1: offer(tiers, product="Acme Book 14", support_cents=12_00, regions=[make_region("north", "North")])},
     )
-    bid(
+    make_bid(
+        rfp,
         "Birch Computing",
-        line_1,
-        product="Birch B14",
-        pricing_kind=PricingKind.INCREMENTAL,
-        capacity=100,
+        {1: offer(tiers, product="Birch B14", pricing=PricingKind.INCREMENTAL, capacity=100)},
         brackets=[(250_000_00, "2.5")],
     )
-    bid("Dogwood Drafts", line_2, status=BidStatus.DRAFT, product="Dogwood D1")
+    make_bid(rfp, "Dogwood Drafts", {2: offer(tiers, product="Dogwood D1")}, status=BidStatus.DRAFT)
     db.session.flush()
     return rfp
 
