@@ -34,6 +34,8 @@ STARTS = 15
 STEPS = 8
 #: Cuts one search returns at most (each is a row of the least core's programs).
 MAX_CUTS = 20
+#: Most passes of the purchase improvement (:meth:`_Neighbourhood.improved`) over a coalition's awards.
+IMPROVE_PASSES = 3
 
 
 def purchase_cost(problem: Problem, quantity: dict[int, int]) -> Decimal:
@@ -100,6 +102,7 @@ class _Neighbourhood:
         for k, o in enumerate(problem.offers):
             by_item.setdefault(o.item, []).append(k)
         self.demands: dict[str, list[tuple[str, int, list[int]]]] = {}
+        self.eligible: dict[tuple[str, str], set[int]] = {}
         for r in problem.demands:
             offers = [
                 k
@@ -108,6 +111,8 @@ class _Neighbourhood:
                 and (problem.offers[k].capacity is None or problem.offers[k].capacity >= r.quantity)
             ]
             self.demands.setdefault(r.district, []).append((r.item, r.quantity, offers))
+            self.eligible[(r.district, r.item)] = set(offers)
+        self.by_item = by_item
 
     def without(self, purchase: _Purchase, district: str) -> dict[int, int] | None:
         """The quantity changes of ``district`` leaving, or ``None`` if an offer would fall below its minimum."""
@@ -151,6 +156,99 @@ class _Neighbourhood:
             added[(district, item, best)] = need
         return change, added
 
+    def improved(self, purchase: _Purchase) -> _Purchase:
+        """``purchase`` made cheaper by moving awards to other offers of their item while a move saves.
+
+        A move takes one district's units of an item, or all the units on an offer, to another offer of
+        the item that serves every district moved; it keeps every rule (capacity, minimum award, region,
+        the vendor cap), so the purchase stays one the coalition can make. It finds what a purchase
+        inherited from another coalition misses: a vendor that became the cheaper one for these members.
+        """
+        for _ in range(IMPROVE_PASSES):
+            cost_before = purchase.cost
+            blocks = [[key] for key in sorted(purchase.units)]
+            by_offer: dict[int, list] = {}
+            for key in sorted(purchase.units):
+                by_offer.setdefault(key[2], []).append(key)
+            blocks += [keys for keys in by_offer.values() if len(keys) > 1]
+            for keys in blocks:
+                if any(key not in purchase.units for key in keys):
+                    continue  # an earlier move of this pass took them elsewhere
+                move = self._best_move(purchase, keys)
+                if move is not None:
+                    purchase = _Purchase(self.problem, purchase.members, _moved_to(purchase.units, keys, move))
+            for key in sorted(purchase.units):
+                if key not in purchase.units:
+                    continue
+                other = self._best_swap(purchase, key)
+                if other is not None:
+                    units = _moved_to(_moved_to(purchase.units, [key], other[2]), [other], key[2])
+                    purchase = _Purchase(self.problem, purchase.members, units)
+            if purchase.cost >= cost_before:
+                break
+        return purchase
+
+    def _best_move(self, purchase: _Purchase, keys: list[tuple[str, str, int]]) -> int | None:
+        """The offer that ``keys``' units (all on one offer) are cheapest on, if cheaper than where they are."""
+        offers, cap = self.problem.offers, self.problem.rules.max_vendors_per_item
+        item, k = keys[0][1], keys[0][2]
+        moved = sum(purchase.units[key] for key in keys)
+        left = purchase.quantity[k] - moved
+        if 0 < left < offers[k].min_award_quantity:
+            return None
+        targets = set.intersection(*(self.eligible[(key[0], item)] for key in keys)) - {k}
+        vendors_after = {
+            offers[j].vendor for j in self.by_item[item] if purchase.quantity.get(j, 0) - (moved if j == k else 0) > 0
+        }
+        best, best_cost = None, purchase.cost
+        for j in sorted(targets):
+            o = offers[j]
+            q = purchase.quantity.get(j, 0) + moved
+            if o.capacity is not None and q > o.capacity or q < o.min_award_quantity:
+                continue
+            if cap is not None and len(vendors_after | {o.vendor}) > cap:
+                continue
+            cost = purchase.cost_after({k: -moved, j: moved})
+            if cost < best_cost:
+                best, best_cost = j, cost
+        return best
+
+    def _best_swap(self, purchase: _Purchase, key: tuple[str, str, int]) -> tuple[str, str, int] | None:
+        """The award of another district on another offer of the item to exchange ``key``'s with, if cheaper.
+
+        An exchange of two districts' units between two offers changes each offer's quantity by their
+        difference: it fills an offer to its capacity, or just over a tier, that no single move can reach.
+        """
+        offers = self.problem.offers
+        district, item, k = key
+        q = purchase.units[key]
+        best, best_cost = None, purchase.cost
+        for other, r in purchase.units.items():
+            j = other[2]
+            if other[1] != item or j == k or r == q or other[0] == district:
+                continue
+            if j not in self.eligible[(district, item)] or k not in self.eligible[(other[0], item)]:
+                continue
+            on_k, on_j = purchase.quantity[k] - q + r, purchase.quantity[j] - r + q
+            if any(
+                o.capacity is not None and on > o.capacity or on < o.min_award_quantity
+                for o, on in ((offers[k], on_k), (offers[j], on_j))
+            ):
+                continue
+            cost = purchase.cost_after({k: r - q, j: q - r})
+            if cost < best_cost:
+                best, best_cost = other, cost
+        return best
+
+
+def _moved_to(units: Units, keys: list[tuple[str, str, int]], offer: int) -> Units:
+    """``units`` with the units of ``keys`` on ``offer`` instead."""
+    out = {key: q for key, q in units.items() if key not in keys}
+    for district, item, k in keys:
+        target = (district, item, offer)
+        out[target] = out.get(target, 0) + units[(district, item, k)]
+    return out
+
 
 def _quantities(units: Units) -> dict[int, int]:
     quantity: dict[int, int] = {}
@@ -178,9 +276,7 @@ def neighbour_cuts(
         return sum((shares[d] for d in members), Decimal("0.00"))
 
     found: dict[frozenset[str], tuple[Decimal, Decimal, _Purchase, str, Units | None]] = {}
-    purchases = [_Purchase(problem, m, u) for m, u in known]
-    starts = sorted(purchases, key=lambda p: (p.cost - share_sum(p.members), sorted(p.members)))[:STARTS]
-    for purchase in starts:
+    for purchase in _best_gaining(problem, shares, known):
         current_gain = share_sum(purchase.members) - purchase.cost
         for _ in range(STEPS):
             step = None
@@ -209,7 +305,44 @@ def neighbour_cuts(
             current_gain, after, _, d, added = step
             purchase = _Purchase(problem, after, _moved(purchase.units, d, added))
     best = sorted(found.items(), key=lambda t: (-t[1][0], sorted(t[0])))[:MAX_CUTS]
-    return [(members, cost, _moved(p.units, d, added)) for members, (_, cost, p, d, added) in best]
+    # Each new coalition's purchase, moved to cheaper offers where it can: a tighter cut, a larger gain.
+    cuts = []
+    for members, (_, _, p, d, added) in best:
+        better = hood.improved(_Purchase(problem, members, _moved(p.units, d, added)))
+        cuts.append((share_sum(members) - better.cost, members, better.cost, better.units))
+    cuts.sort(key=lambda t: (-t[0], sorted(t[1])))
+    return [(members, cost, units) for _, members, cost, units in cuts]
+
+
+def cheaper_purchases(
+    problem: Problem, shares: dict[str, Decimal], known: list[tuple[frozenset[str], Units]]
+) -> list[tuple[frozenset[str], Decimal, Units]]:
+    """Cheaper purchases for the known coalitions the neighbour search starts from (the ``STARTS`` gaining most).
+
+    A purchase found for one coalition and changed by a district (or met by a coalition MILP stopped early)
+    is seldom the coalition's cheapest: its awards moved to cheaper offers (:meth:`_Neighbourhood.improved`)
+    make a tighter cut of the same coalition. Returns (members, exact cost, purchase) of each that became
+    cheaper.
+    """
+    hood = _Neighbourhood(problem)
+    out = []
+    for purchase in _best_gaining(problem, shares, known):
+        better = hood.improved(purchase)
+        if better.cost < purchase.cost:
+            out.append((better.members, better.cost, better.units))
+    return out
+
+
+def _best_gaining(
+    problem: Problem, shares: dict[str, Decimal], known: list[tuple[frozenset[str], Units]]
+) -> list[_Purchase]:
+    """The ``STARTS`` known purchases whose coalitions gain most at ``shares`` (first by name of equals)."""
+    purchases = [_Purchase(problem, m, u) for m, u in known]
+
+    def loss(p: _Purchase) -> Decimal:
+        return p.cost - sum((shares[d] for d in p.members), Decimal("0.00"))
+
+    return sorted(purchases, key=lambda p: (loss(p), sorted(p.members)))[:STARTS]
 
 
 def _moved(units: Units, district: str, added: Units | None) -> Units:
