@@ -34,6 +34,9 @@ STARTS = 15
 STEPS = 8
 #: Cuts one search returns at most (each is a row of the least core's programs).
 MAX_CUTS = 20
+#: Coalitions met that did not gain more than the bound with the changed purchase, whose purchase is improved
+#: all the same (the best of them).
+NEAR_MISSES = 10
 #: Most passes of the purchase improvement (:meth:`_Neighbourhood.improved`) over a coalition's awards.
 IMPROVE_PASSES = 3
 
@@ -63,8 +66,10 @@ class _Purchase:
         self.members = members
         self.units = units
         self.by_district: dict[str, list[tuple[tuple[str, str, int], int]]] = {}
+        self.by_item: dict[str, list[tuple[tuple[str, str, int], int]]] = {}
         for key, q in units.items():
             self.by_district.setdefault(key[0], []).append((key, q))
+            self.by_item.setdefault(key[1], []).append((key, q))
         self.quantity = _quantities(units)
         self.offer_cost = {k: problem.offers[k].purchase_cost(q) for k, q in self.quantity.items()}
         self.vendor_value: dict[str, Decimal] = {}
@@ -223,9 +228,9 @@ class _Neighbourhood:
         district, item, k = key
         q = purchase.units[key]
         best, best_cost = None, purchase.cost
-        for other, r in purchase.units.items():
+        for other, r in purchase.by_item[item]:
             j = other[2]
-            if other[1] != item or j == k or r == q or other[0] == district:
+            if j == k or r == q or other[0] == district:
                 continue
             if j not in self.eligible[(district, item)] or k not in self.eligible[(other[0], item)]:
                 continue
@@ -243,7 +248,8 @@ class _Neighbourhood:
 
 def _moved_to(units: Units, keys: list[tuple[str, str, int]], offer: int) -> Units:
     """``units`` with the units of ``keys`` on ``offer`` instead."""
-    out = {key: q for key, q in units.items() if key not in keys}
+    gone = set(keys)
+    out = {key: q for key, q in units.items() if key not in gone}
     for district, item, k in keys:
         target = (district, item, offer)
         out[target] = out.get(target, 0) + units[(district, item, k)]
@@ -275,7 +281,8 @@ def neighbour_cuts(
     def share_sum(members: frozenset[str]) -> Decimal:
         return sum((shares[d] for d in members), Decimal("0.00"))
 
-    found: dict[frozenset[str], tuple[Decimal, Decimal, _Purchase, str, Units | None]] = {}
+    # Every coalition met and the best gain its changed purchase showed (new coalitions only).
+    met: dict[frozenset[str], tuple[Decimal, Decimal, _Purchase, str, Units | None]] = {}
     for purchase in _best_gaining(problem, shares, known):
         current_gain = share_sum(purchase.members) - purchase.cost
         for _ in range(STEPS):
@@ -296,22 +303,26 @@ def neighbour_cuts(
                     change, added = move
                 cost = purchase.cost_after(change)
                 gain = current_gain + (-shares[d] if leaving else shares[d]) - (cost - purchase.cost)
-                if gain > above and after not in seen and (after not in found or gain > found[after][0]):
-                    found[after] = (gain, cost, purchase, d, added)
+                if after not in seen and (after not in met or gain > met[after][0]):
+                    met[after] = (gain, cost, purchase, d, added)
                 if gain > current_gain and (step is None or gain > step[0]):
                     step = (gain, after, purchase, d, added)
             if step is None:
                 break
             current_gain, after, _, d, added = step
             purchase = _Purchase(problem, after, _moved(purchase.units, d, added))
-    best = sorted(found.items(), key=lambda t: (-t[1][0], sorted(t[0])))[:MAX_CUTS]
-    # Each new coalition's purchase, moved to cheaper offers where it can: a tighter cut, a larger gain.
+    ranked = sorted(met.items(), key=lambda t: (-t[1][0], sorted(t[0])))
+    gaining = [t for t in ranked if t[1][0] > above]
+    # Each coalition's purchase, moved to cheaper offers where it can: a tighter cut, a larger gain. The best of
+    # those that did not gain enough with the changed purchase get the same chance (M seed 3: the MILP's cuts
+    # were a district from a known coalition, at a purchase differing in 30-40 awards).
     cuts = []
-    for members, (_, _, p, d, added) in best:
+    for members, (_, _, p, d, added) in gaining[:MAX_CUTS] + ranked[len(gaining) :][:NEAR_MISSES]:
         better = hood.improved(_Purchase(problem, members, _moved(p.units, d, added)))
-        cuts.append((share_sum(members) - better.cost, members, better.cost, better.units))
+        if share_sum(members) - better.cost > above:
+            cuts.append((share_sum(members) - better.cost, members, better.cost, better.units))
     cuts.sort(key=lambda t: (-t[0], sorted(t[1])))
-    return [(members, cost, units) for _, members, cost, units in cuts]
+    return [(members, cost, units) for _, members, cost, units in cuts[:MAX_CUTS]]
 
 
 def cheaper_purchases(
