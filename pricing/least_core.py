@@ -242,14 +242,15 @@ def least_core(
         # The known coalitions' purchases moved to cheaper offers come first: the coalition MILP's cuts late in
         # the generation were mostly known coalitions with a cheaper purchase, exchanges of districts between two
         # offers of an item filling one to its capacity (M seed 1: 11 of the 14 cuts of its last seven MILP rounds).
-        cheaper = cheaper_purchases(problem, costs, list(programs.purchases.items()))
+        deadline = None if time_limit_s is None else started + time_limit_s
+        cheaper = cheaper_purchases(problem, costs, list(programs.purchases.items()), deadline=deadline)
         new = [
             CoalitionCut(m, c, u)
             for m, c, u in cheaper
             if sum((costs[d] for d in m), Decimal(0)) - c > above and programs.tightens(m, c)
         ]
         known = {**programs.purchases, **{m: u for m, _, u in cheaper}}
-        near = neighbour_cuts(problem, costs, list(known.items()), above)
+        near = neighbour_cuts(problem, costs, list(known.items()), above, deadline=deadline)
         new += [CoalitionCut(m, c, u) for m, c, u in near if programs.tightens(m, c)]
         which = "neighbour search"
         if not new:

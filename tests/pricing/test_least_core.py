@@ -82,6 +82,8 @@ def test_an_exchange_of_two_districts_fills_a_capacity_no_single_move_can(docume
     assert rule_violations(problem, units, problem.demands) == []
     own = coalition_costs(problem, [everyone], time_limit_s=20, mip_rel_gap=0.0, label="test")
     assert own[everyone].cost == cost
+    # Past its deadline (the least core's time limit) the improvement does not start.
+    assert cheaper_purchases(problem, shares, [(everyone, known)], deadline=0.0) == []
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
