@@ -16,7 +16,8 @@ program over the coalitions found so far gives the least ``eps`` over them
 then coalitions gaining more than that bound plus the tolerance
 (:func:`pricing.shares.coalition_tolerance`) at those shares, rounded to the
 cent, are looked for: first next to the coalitions already found
-(:mod:`pricing.neighbours`: a district more or fewer, no MILP), then, when
+(:mod:`pricing.neighbours`: a district more or fewer, or the same coalition
+with its purchase moved to cheaper offers; no MILP), then, when
 none is there, by the coalition MILP (:func:`pricing.shares.core_search`),
 which stops after a dozen or soon after the first (see
 ``pricing.shares.STOP_AFTER_FIRST_FACTOR``). Every coalition found is a cut

@@ -17,6 +17,12 @@ prices it) is at least the coalition's own cost: if the members' shares exceed
 it by more than the bound, the coalition gains at least that much, a valid
 cut. From each of the best-gaining known coalitions the search climbs, one
 best move at a time, while the gain grows.
+
+A purchase inherited that way is seldom the coalition's cheapest, and the
+coalition MILP's late cuts were mostly known coalitions at a cheaper purchase.
+So the purchases are improved too (:meth:`_Neighbourhood.improved`): awards
+move to cheaper offers of their item, and two districts' awards are exchanged
+between offers to fill one to its capacity, every rule kept.
 """
 
 from __future__ import annotations
