@@ -2,12 +2,12 @@
 
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pricing import generate_problem, solve
+from pricing import Problem, generate_problem, solve
 from pricing.costing import price_awards, rule_violations
-from pricing.neighbours import neighbour_cuts, purchase_cost
+from pricing.neighbours import cheaper_purchases, neighbour_cuts, purchase_cost
 from pricing.shares import coalition_costs, core_search
 
 small = st.builds(
@@ -58,3 +58,58 @@ def _quantities(units):
     for (_, _, k), q in units.items():
         quantity[k] = quantity.get(k, 0) + q
     return quantity
+
+
+def test_an_exchange_of_two_districts_fills_a_capacity_no_single_move_can(document, offer):
+    # A holds 28 laptops at 10.00, B any number at 12.00. Bought with D1 (10) on A and D2 (20), D3 (25) on B,
+    # neither D2 nor D3 fits on A beside D1: exchanging D1 and D3 fills A with 25, the coalition's cheapest.
+    doc = document(
+        tco_years=0,
+        districts=[{"id": d, "region": "north"} for d in ("D1", "D2", "D3")],
+        demands=[{"district": d, "item": "laptop", "quantity": q} for d, q in (("D1", 10), ("D2", 20), ("D3", 25))],
+        offers=[offer("A", "V1", [(1, "10.00")], capacity=28), offer("B", "V2", [(1, "12.00")])],
+        vendors=[{"id": "V1"}, {"id": "V2"}],
+    )
+    problem = Problem.from_dict(doc)
+    everyone = frozenset(["D1", "D2", "D3"])
+    known = {("D1", "laptop", 0): 10, ("D2", "laptop", 1): 20, ("D3", "laptop", 1): 25}
+    assert price_awards(problem, known)[1] == Decimal("640.00")
+    shares = dict.fromkeys(everyone, Decimal("200.00"))
+    [(members, cost, units)] = cheaper_purchases(problem, shares, [(everyone, known)])
+    assert members == everyone
+    assert cost == price_awards(problem, units)[1] == Decimal("610.00")
+    assert units == {("D3", "laptop", 0): 25, ("D1", "laptop", 1): 10, ("D2", "laptop", 1): 20}
+    assert rule_violations(problem, units, problem.demands) == []
+    own = coalition_costs(problem, [everyone], time_limit_s=20, mip_rel_gap=0.0, label="test")
+    assert own[everyone].cost == cost
+    # Past its deadline (the least core's time limit) the improvement does not start.
+    assert cheaper_purchases(problem, shares, [(everyone, known)], deadline=0.0) == []
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small)
+# Each has cheaper purchases: the vendor cap and whole demands, then split demands.
+@example(generate_problem(districts=4, items=3, vendors=4, seed=3, max_vendors_per_item=1))
+@example(generate_problem(districts=6, items=3, vendors=3, seed=26, max_vendors_per_item=1, split_district_demand=True))
+def test_cheaper_purchases_are_real_purchases_of_the_same_coalitions(problem):
+    result = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False)
+    shares = {s.district: s.pooled_cost for s in result.shares}
+    offer_index = {o.id: k for k, o in enumerate(problem.offers)}
+    pooled: dict = {}
+    for a in result.awards:
+        key = (a.district, a.item, offer_index[a.offer])
+        pooled[key] = pooled.get(key, 0) + a.quantity
+    # The pool's purchase without one district: a purchase of the others, seldom their cheapest.
+    known = {}
+    for d in shares:
+        members = frozenset(shares) - {d}
+        units = {key: q for key, q in pooled.items() if key[0] != d}
+        if rule_violations(problem, units, tuple(r for r in problem.demands if r.district in members)) == []:
+            known[members] = units
+    cheaper = cheaper_purchases(problem, shares, list(known.items()))
+    own = coalition_costs(problem, [m for m, _, _ in cheaper], time_limit_s=20, mip_rel_gap=0.0, label="test")
+    for members, cost, units in cheaper:
+        demands = tuple(r for r in problem.demands if r.district in members)
+        assert rule_violations(problem, units, demands) == []
+        assert cost == price_awards(problem, units)[1] < price_awards(problem, known[members])[1]
+        assert own[members].cost is not None and own[members].cost <= cost
