@@ -261,6 +261,9 @@ def test_capped_rule_adds_up_and_never_leaves_a_district_above_alone_when_possib
 # Once a nearest-shares slack of a cent and rounding to the nearest cent let a pair gain 4 cents over eps.
 @example(generate_problem(districts=6, items=1, vendors=2, seed=596, max_vendors_per_item=1))
 @example(generate_problem(districts=5, items=2, vendors=1, seed=490))  # stops within its tolerance
+@example(
+    generate_problem(districts=6, items=2, vendors=3, seed=5085, max_vendors_per_item=1)
+)  # equal price above alone
 def test_least_core_agrees_with_brute_force_and_beats_the_equal_price(problem):
     result = solve(problem, time_limit_s=20, mip_rel_gap=0.0, shares="least_core")
     lc = result.least_core
@@ -282,7 +285,14 @@ def test_least_core_agrees_with_brute_force_and_beats_the_equal_price(problem):
     assert lc.epsilon <= largest <= result.core.gain_bound
     assert float(result.core.gain_bound) <= float(lc.epsilon_lower_bound) + tolerance + 0.01
     assert float(largest) <= eps + tolerance + 0.01 * len(districts)
-    assert lc.epsilon <= largest_gain(column(result, "pooled_cost"), costs)
+    # The equal price is among the shares the least core chooses from only when it leaves no district above its
+    # standalone cost, or when no shares can: then the least core holds the largest gain no higher. (Where it
+    # leaves one above, the least core's cap can cost stability: seed 5085 below, 1,092.43 against 1,042.98.)
+    pooled = column(result, "pooled_cost")
+    known = [c for c in alone.values() if c is not None]
+    capped = len(known) < len(districts) or sum(known) >= result.total_cost
+    if not capped or all(alone[d] is None or pooled[d] <= alone[d] for d in districts):
+        assert lc.epsilon <= largest_gain(pooled, costs)
 
 
 def two_kinds(document, offer):
