@@ -41,7 +41,7 @@ from coop.rfps.models import Rfp, RfpDocument, RfpLine, RfpStatus
 from coop.roles import Role
 from coop.transactions import single_transaction
 
-# On CI (CI=true) the property tests draw the same examples every run, derived from each test's name: a red build is
+# On CI (CI=true) the property tests draw the same examples every run (seeded from a hash of each test): a red build is
 # then one that anybody can reproduce, and never a random example that a loaded machine's solver cannot prove optimal
 # within its time limit (it ends "feasible"), which no change caused. Elsewhere they draw new examples each run,
 # which is how they find new failures (pin one found so with @example).
@@ -190,7 +190,8 @@ def from_snapshot(_snapshots: dict[tuple[str, date], Snapshot]) -> Callable[[Cal
     ``build`` runs once per session and day (data dated from the day) in a transaction that is rolled back, and the
     rows it added are read back; each test that asks gets them inserted, with the same keys and values, so that what
     the test reads is what ``build`` made. For builds that cost seconds (the demo's loader solves award rounds) or that
-    hundreds of tests share. ``build`` returns plain values (keys, not ORM objects, which do not outlive the rollback).
+    hundreds of tests share. ``build`` returns plain values (keys, not ORM objects, which do not outlive the rollback)
+    and only adds rows: a change to a row that was there before it ran is not copied.
     """
 
     def restore(build: Callable[[], T]) -> T:
@@ -211,7 +212,7 @@ def from_snapshot(_snapshots: dict[tuple[str, date], Snapshot]) -> Callable[[Cal
 
 
 def _take_snapshot(build: Callable[[], object]) -> Snapshot:
-    """Run ``build`` in a transaction of its own, read back the rows it added, and roll it back."""
+    """Run ``build`` in a transaction of its own (in a test, a savepoint), read back the rows it added, roll it back."""
     upload_dir = bid_services.upload_dir()
     files_before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
     with single_transaction(keep=False):
