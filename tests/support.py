@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import io
 import re
+import socket
 from datetime import timedelta
 
 from pypdf import PdfWriter
@@ -137,3 +138,10 @@ def offer(
         "regions": list(regions),
         "tiers": [PriceTier(min_quantity=quantity, unit_price_cents=price) for quantity, price in tiers],
     }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

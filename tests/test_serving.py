@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from urllib.parse import urlencode
 from urllib.request import urlopen
 
 import pytest
+from support import free_port
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"  # conftest's: every factory-made user's
@@ -69,12 +69,6 @@ def test_an_anonymous_request_turned_away_is_logged_without_a_user(client, caplo
     assert record.duration_ms is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(url: str, data: bytes | None = None) -> int:
     try:
         with urlopen(url, data=data, timeout=10) as response:
@@ -100,7 +94,7 @@ def test_gunicorn_serves_with_its_config_and_writes_one_json_line_per_log_record
         capture_output=True,
         timeout=120,
     )
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],

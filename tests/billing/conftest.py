@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import stripe
 from flask import Flask
+from support import free_port
 
 from coop import clock
 from coop.awards.models import Award, AwardRound, AwardRoundStatus
@@ -154,16 +155,10 @@ def webhook_secret(app: Flask, monkeypatch) -> str:
     return WEBHOOK_SECRET
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory) -> Iterator[str]:
     """The base URL of a localstripe server on 127.0.0.1, for the whole session; it needs no network."""
-    port = _free_port()
+    port = free_port()
     # Its tracebacks go to a file: a pipe nobody reads would fill up and stop the server.
     log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
     with log_path.open("wb") as log:
