@@ -247,16 +247,19 @@ def test_an_xlsx_sheet_declaring_entities_is_refused_unread():
     with zipfile.ZipFile(saved) as original:
         parts = {name: original.read(name) for name in original.namelist()}
     entities = '<!ENTITY a0 "laugh">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
-    sheet = parts["xl/worksheets/sheet1.xml"].decode().replace("item_code", "&a9;")
-    parts["xl/worksheets/sheet1.xml"] = f"<!DOCTYPE worksheet [{entities}]>{sheet}".encode()
-    with (
-        pytest.raises(spreadsheets.Unreadable) as refused,
-        spreadsheets.open_workbook("book.xlsx", archive(parts), ODS_LIMITS, 10),
-    ):
-        pass
-    assert str(refused.value) == (
-        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
-    )
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    # Entities, or only a DTD (which openpyxl alone would read): no spreadsheet program writes either.
+    for doctype, text in ((f"<!DOCTYPE worksheet [{entities}]>", "&a9;"), ('<!DOCTYPE worksheet SYSTEM "x.dtd">', "x")):
+        parts["xl/worksheets/sheet1.xml"] = (doctype + sheet.replace("item_code", text)).encode()
+        with (
+            pytest.raises(spreadsheets.Unreadable) as refused,
+            spreadsheets.open_workbook("book.xlsx", archive(parts), ODS_LIMITS, 10),
+        ):
+            pass
+        assert str(refused.value) == (
+            '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it '
+            "again."
+        )
 
 
 def test_an_ods_file_without_a_zip_archive_or_sheet_names_is_read_as_an_ods():
