@@ -283,7 +283,7 @@ def test_ods_blank_rows_are_counted_across_their_elements_up_to_the_rows_read():
         bombs.ods_row("a")
         + '<table:table-row table:number-rows-repeated="2"/><table:table-row/>'
         + bombs.ods_row("b")
-        + "<table:table-row/>" * 4  # as many blank row elements after the last filled row as rows are read: not read
+        + "<table:table-row/>" * 5  # as many blank row elements after the last filled row as rows are read: not read
     )
     assert values(bombs.ods(sheet("S", rows)), max_rows=5) == {"S": [[("a", "")], [], [], [], [("b", "")]]}
     with pytest.raises(spreadsheets.TooManyRows) as refused:
@@ -300,11 +300,13 @@ def test_ods_cells_of_a_row_each_have_as_many_parts_as_a_cell_holds_characters()
 
 def test_the_copies_of_repeated_cells_rows_and_spaces_are_counted_to_the_byte():
     # Each copy written out costs 192 bytes and its characters, up to the part limit (1 MB): exactly that is read.
-    def file_of(rows: int, a_chars: int = 1257) -> bytes:
+    def file_of(rows: int, *, one_space_more: bool = False) -> bytes:
         text = '<table:table-cell office:value-type="string"{}><text:p>{}</text:p></table:table-cell>'
+        # The same 1,257 characters, one of them a space element: spaces are counted as they are read.
+        a_text = "a" * 1256 + ("<text:s/>" if one_space_more else "a")
         row = (
             '<table:table-cell table:number-columns-repeated="3"/><table:table-cell/>'
-            + text.format("", "a" * a_chars)
+            + text.format("", a_text)
             + text.format(' table:number-columns-repeated="2"', "b" * 64)
         )
         return bombs.ods(
@@ -320,6 +322,7 @@ def test_the_copies_of_repeated_cells_rows_and_spaces_are_counted_to_the_byte():
     assert len(read) == 386
     assert read[1] == [(None, "")] * 4 + [("a" * 1257, "")] + [("b" * 64, "")] * 2
     assert ods_refusal(file_of(386), max_rows=400) == REPEATS_TOO_MUCH
+    assert ods_refusal(file_of(385, one_space_more=True), max_rows=400) == REPEATS_TOO_MUCH
     spaces = '<table:table-cell office:value-type="string"><text:p>x<text:s text:c="{}"/></text:p></table:table-cell>'
     assert values(bombs.ods(sheet("S", f"<table:table-row>{spaces.format(1024 * 1024)}</table:table-row>"))) == {
         "S": [[("x" + " " * 1024 * 1024, "")]]
