@@ -84,6 +84,11 @@ def test_cents_are_written_as_dollars_and_read_back_unchanged(cents, written, pl
         assert parse_dollars_to_cents(plain) == cents
 
 
+def test_a_loss_is_written_with_its_minus_before_the_dollar_sign():
+    assert format_dollars(-120_00) == "-$120.00"
+    assert format_dollars(-1) == "-$0.01"
+
+
 @pytest.mark.parametrize(
     ("price", "written"),
     [

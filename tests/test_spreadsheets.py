@@ -73,6 +73,10 @@ UNREADABLE_ODS = (
     '"book.ods" could not be read as an OpenDocument spreadsheet. Save it again as .ods, .xlsx or CSV, and upload it '
     "again."
 )
+REPEATS_TOO_MUCH = (
+    '"book.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
+    "after your data, or save it as CSV, and upload it again."
+)
 
 
 def sheet(name: str, rows: str) -> str:
@@ -166,10 +170,7 @@ def test_an_ods_sheet_longer_than_the_rows_read_is_refused_naming_the_sheet():
 
 
 def test_an_ods_file_whose_cells_would_write_out_beyond_the_limits_is_refused_before():
-    repeats_too_much = (
-        '"book.ods" repeats its cells beyond what any sheet of needs or bid sheet holds. Delete the rows and columns '
-        "after your data, or save it as CSV, and upload it again."
-    )
+    repeats_too_much = REPEATS_TOO_MUCH
     # A part of at most 1 MB: 5,461 copies of cells written out, at 192 bytes each.
     cells = '<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="{}"/>'
     assert (
@@ -246,13 +247,97 @@ def test_an_xlsx_sheet_declaring_entities_is_refused_unread():
     with zipfile.ZipFile(saved) as original:
         parts = {name: original.read(name) for name in original.namelist()}
     entities = '<!ENTITY a0 "laugh">' + "".join(f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10))
-    sheet = parts["xl/worksheets/sheet1.xml"].decode().replace("item_code", "&a9;")
-    parts["xl/worksheets/sheet1.xml"] = f"<!DOCTYPE worksheet [{entities}]>{sheet}".encode()
-    with (
-        pytest.raises(spreadsheets.Unreadable) as refused,
-        spreadsheets.open_workbook("book.xlsx", archive(parts), ODS_LIMITS, 10),
-    ):
-        pass
-    assert str(refused.value) == (
-        '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it again.'
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    # Entities, or only a DTD (which openpyxl alone would read): no spreadsheet program writes either.
+    for doctype, text in ((f"<!DOCTYPE worksheet [{entities}]>", "&a9;"), ('<!DOCTYPE worksheet SYSTEM "x.dtd">', "x")):
+        parts["xl/worksheets/sheet1.xml"] = (doctype + sheet.replace("item_code", text)).encode()
+        with (
+            pytest.raises(spreadsheets.Unreadable) as refused,
+            spreadsheets.open_workbook("book.xlsx", archive(parts), ODS_LIMITS, 10),
+        ):
+            pass
+        assert str(refused.value) == (
+            '"book.xlsx" could not be read as an Excel workbook. Save it again as .xlsx, or as CSV, and upload it '
+            "again."
+        )
+
+
+def test_an_ods_file_without_a_zip_archive_or_sheet_names_is_read_as_an_ods():
+    assert ods_refusal(b"PK\x03\x04 not a zip") == UNREADABLE_ODS
+    # A sheet without a name (no spreadsheet program writes one) is read under an empty name.
+    assert values(bombs.ods("<table:table>" + bombs.ods_row("x") + "</table:table>")) == {"": [[("x", "")]]}
+
+
+def test_ods_numbers_read_exactly_and_text_as_written():
+    big = '<table:table-cell office:value-type="float" office:value="-9007199254740993"/>'
+    spaced = (
+        '<table:table-cell office:value-type="string"><text:p><text:s/>a<office:annotation><text:p>note</text:p>'
+        "</office:annotation>b<text:span>c<text:s/>d</text:span></text:p></table:table-cell>"
     )
+    content = bombs.ods(sheet("S", f"<table:table-row>{big}{spaced}</table:table-row>"))
+    assert values(content) == {"S": [[(-9_007_199_254_740_993, ""), (" abc d", "")]]}
+
+
+def test_ods_blank_rows_are_counted_across_their_elements_up_to_the_rows_read():
+    rows = (
+        bombs.ods_row("a")
+        + '<table:table-row table:number-rows-repeated="2"/><table:table-row/>'
+        + bombs.ods_row("b")
+        + "<table:table-row/>" * 5  # as many blank row elements after the last filled row as rows are read: not read
+    )
+    assert values(bombs.ods(sheet("S", rows)), max_rows=5) == {"S": [[("a", "")], [], [], [], [("b", "")]]}
+    with pytest.raises(spreadsheets.TooManyRows) as refused:
+        values(bombs.ods(sheet("S", bombs.ods_row("a") + bombs.ods_row("b") + "<table:table-row/>" * 5)), max_rows=4)
+    assert refused.value.filled_rows == 2
+
+
+def test_ods_cells_of_a_row_each_have_as_many_parts_as_a_cell_holds_characters():
+    # A paragraph and its 32,766 tabs: 32,767 parts, each of two cells.
+    cell = f'<table:table-cell office:value-type="string"><text:p>x{"<text:tab/>" * 32_766}</text:p></table:table-cell>'
+    row = values(bombs.ods(sheet("S", f"<table:table-row>{cell}{cell}</table:table-row>")))["S"][0]
+    assert row == [("x" + "\t" * 32_766, "")] * 2
+
+
+def test_the_copies_of_repeated_cells_rows_and_spaces_are_counted_to_the_byte():
+    # Each copy written out costs 192 bytes and its characters, up to the part limit (1 MB): exactly that is read.
+    def file_of(rows: int, *, one_space_more: bool = False) -> bytes:
+        text = '<table:table-cell office:value-type="string"{}><text:p>{}</text:p></table:table-cell>'
+        # The same 1,257 characters, one of them a space element: spaces are counted as they are read.
+        a_text = "a" * 1256 + ("<text:s/>" if one_space_more else "a")
+        row = (
+            '<table:table-cell table:number-columns-repeated="3"/><table:table-cell/>'
+            + text.format("", a_text)
+            + text.format(' table:number-columns-repeated="2"', "b" * 64)
+        )
+        return bombs.ods(
+            sheet(
+                "S",
+                bombs.ods_row("h") + f'<table:table-row table:number-rows-repeated="{rows}">{row}</table:table-row>',
+            )
+        )
+
+    # The cells: 2 copies of blank cells (4 blank cells, 2 of them written) and 1 of the "b" cell with its 64
+    # characters; then 384 copies of the row of 7 cells and 1,321 characters: 640 + 384 × 2,729 = 1,048,576 bytes.
+    read = values(file_of(385), max_rows=400)["S"]
+    assert len(read) == 386
+    assert read[1] == [(None, "")] * 4 + [("a" * 1257, "")] + [("b" * 64, "")] * 2
+    assert ods_refusal(file_of(386), max_rows=400) == REPEATS_TOO_MUCH
+    assert ods_refusal(file_of(385, one_space_more=True), max_rows=400) == REPEATS_TOO_MUCH
+    spaces = '<table:table-cell office:value-type="string"><text:p>x<text:s text:c="{}"/></text:p></table:table-cell>'
+    assert values(bombs.ods(sheet("S", f"<table:table-row>{spaces.format(1024 * 1024)}</table:table-row>"))) == {
+        "S": [[("x" + " " * 1024 * 1024, "")]]
+    }
+    assert ods_refusal(
+        bombs.ods(sheet("S", f"<table:table-row>{spaces.format(1024 * 1024 + 1)}</table:table-row>"))
+    ) == (REPEATS_TOO_MUCH)
+
+
+def test_an_unreadable_ods_file_is_logged_with_its_name_and_the_reason(caplog):
+    caplog.set_level("INFO", logger="coop.spreadsheets")
+    ods_refusal(bombs.ods(sheet("S", '<table:table-row table:number-rows-repeated="0"/>')))
+    cell = f'<table:table-cell office:value-type="string">{"<text:p>x</text:p>" * 32_768}</table:table-cell>'
+    ods_refusal(bombs.ods(sheet("S", f"<table:table-row>{cell}</table:table-row>")))
+    assert [record.getMessage() for record in caplog.records] == [
+        "unreadable ODS 'book.ods': number-rows-repeated=0",
+        "unreadable ODS 'book.ods': a cell of more than 32,767 parts",
+    ]

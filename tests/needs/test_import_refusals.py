@@ -233,6 +233,16 @@ def test_an_ods_file_without_a_needs_sheet_is_read_from_its_first_sheet():
     assert [(r["item_id"], r["quantity"]) for r in checked.records()] == [(7, 1)]
 
 
+def test_an_ods_file_is_held_to_the_cap_and_refused_by_its_name():
+    needs = ("Needs", [["item_code", "quantity", "needed_by"], *[["LAPTOP-14", 1, "2030-03-01"]] * 4])
+    assert refused(ods(needs), filename="needs.ods", max_rows=3) == [
+        (None, None, "The file has more than 3 needs. Import at most 3 at a time: split the file.")
+    ]
+    assert refused(bombs.ods(""), filename="needs.ods") == [
+        (None, None, spreadsheets.UNREADABLE_ODS.format(filename="needs.ods"))
+    ]
+
+
 # --- the file as a whole ----------------------------------------------------------------------------------------------
 
 
