@@ -123,6 +123,27 @@ def test_optional_columns_may_be_left_out_and_headers_are_matched_loosely():
     ]
 
 
+# The two lines of the needs sheets below (XLSX and ODS), as the import reads them.
+NEEDS_SHEET_RECORDS = [
+    {
+        "item_id": 7,
+        "quantity": 40,
+        "needed_by": date(2030, 8, 15),
+        "budget_cap_cents": 1_250_050,
+        "erate_eligible": True,
+        "spec_notes": "Backlit",
+    },
+    {
+        "item_id": 9,
+        "quantity": 2,
+        "needed_by": date(2030, 9, 1),
+        "budget_cap_cents": None,
+        "erate_eligible": False,
+        "spec_notes": "",
+    },
+]
+
+
 def test_an_xlsx_file_is_read_from_its_needs_sheet_with_real_dates_numbers_and_booleans():
     content = xlsx(
         [
@@ -135,24 +156,7 @@ def test_an_xlsx_file_is_read_from_its_needs_sheet_with_real_dates_numbers_and_b
     checked = importing.check_file(
         "needs.xlsx", content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
     )
-    assert checked.records() == [
-        {
-            "item_id": 7,
-            "quantity": 40,
-            "needed_by": date(2030, 8, 15),
-            "budget_cap_cents": 1_250_050,
-            "erate_eligible": True,
-            "spec_notes": "Backlit",
-        },
-        {
-            "item_id": 9,
-            "quantity": 2,
-            "needed_by": date(2030, 9, 1),
-            "budget_cap_cents": None,
-            "erate_eligible": False,
-            "spec_notes": "",
-        },
-    ]
+    assert checked.records() == NEEDS_SHEET_RECORDS
 
 
 def test_an_xlsx_file_without_a_needs_sheet_is_read_from_its_first_sheet():
@@ -202,24 +206,7 @@ def test_an_ods_file_is_read_from_its_needs_sheet_with_real_dates_numbers_and_bo
     checked = importing.check_file(
         "needs.ods", content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS
     )
-    assert checked.records() == [
-        {
-            "item_id": 7,
-            "quantity": 40,
-            "needed_by": date(2030, 8, 15),
-            "budget_cap_cents": 1_250_050,
-            "erate_eligible": True,
-            "spec_notes": "Backlit",
-        },
-        {
-            "item_id": 9,
-            "quantity": 2,
-            "needed_by": date(2030, 9, 1),
-            "budget_cap_cents": None,
-            "erate_eligible": False,
-            "spec_notes": "",
-        },
-    ]
+    assert checked.records() == NEEDS_SHEET_RECORDS
 
 
 def test_an_ods_file_without_a_needs_sheet_is_read_from_its_first_sheet():
