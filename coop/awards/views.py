@@ -130,8 +130,6 @@ def rounds(rfp_id: int):
     if form.validate():
         try:
             award_round = services.start_round(current_user, rfp.id, form.options())
-        except LookupError:
-            abort(404)
         except Refusal as error:
             show_on_form(form, error)
         else:

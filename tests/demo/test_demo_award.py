@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 
 import sqlalchemy as sa
+from demo_cooperative import EVERGREEN, NORTHWEST, demo_rfp, user
 from support import text_of
 
 from coop import clock
-from coop.accounts.models import User
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.awards.models import AwardRound, AwardRoundStatus
@@ -21,19 +21,9 @@ from coop.demo import data
 from coop.demo import rfps as demo_rfps
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
-from coop.rfps.models import Rfp, RfpStatus
+from coop.rfps.models import RfpStatus
 
-EVERGREEN = "Evergreen Learning Technologies"
-NORTHWEST = "Northwest K-12 Software"
 TABLE_ROCK = "buyer@table-rock.k12.example"
-
-
-def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:
-    return db.session.scalars(sa.select(Rfp).where(Rfp.title == plan.title)).one()
-
-
-def user(email: str) -> User:
-    return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
 def seen(response) -> str:

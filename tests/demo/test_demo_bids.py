@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from demo_cooperative import EVERGREEN, HIGH_DESERT, NORTHWEST, WILLAMETTE, bids_on, demo_rfp, user
 from support import text_of
 
 from coop import clock
-from coop.accounts.models import User
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.bids import services as bid_services
@@ -23,23 +23,6 @@ from coop.demo.bids import spec_sheet_pdf
 from coop.demo.services import load_demo
 from coop.extensions import db
 from coop.rfps.models import Rfp
-
-EVERGREEN = "Evergreen Learning Technologies"
-HIGH_DESERT = "High Desert Digital"
-WILLAMETTE = "Willamette Network Systems"
-NORTHWEST = "Northwest K-12 Software"
-
-
-def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:
-    return db.session.scalars(sa.select(Rfp).where(Rfp.title == plan.title)).one()
-
-
-def bids_on(rfp: Rfp) -> dict[str, Bid]:
-    return {bid.vendor.name: bid for bid in db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id))}
-
-
-def user(email: str) -> User:
-    return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
 def test_the_open_rfp_has_two_submitted_bids_and_a_draft_all_before_the_deadline(demo):

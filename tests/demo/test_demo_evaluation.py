@@ -8,41 +8,25 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from demo_cooperative import EVERGREEN, HIGH_DESERT, NORTHWEST, WILLAMETTE, bids_on, demo_rfp, user
 from support import text_of
 
 from coop import clock
-from coop.accounts.models import User
 from coop.audit.models import AuditEvent
 from coop.audit.services import verify_chain
 from coop.bids import services as bid_services
-from coop.bids.models import Bid, BidStatus
+from coop.bids.models import BidStatus
 from coop.demo import data
 from coop.demo import rfps as demo_rfps
 from coop.evaluated_cost import evaluated_cost
 from coop.evaluation import queries as evaluation
 from coop.extensions import db
-from coop.rfps.models import Rfp, RfpStatus
+from coop.rfps.models import RfpStatus
 from coop.rfps.queries import effective_status
 
-EVERGREEN = "Evergreen Learning Technologies"
-HIGH_DESERT = "High Desert Digital"
-WILLAMETTE = "Willamette Network Systems"
-NORTHWEST = "Northwest K-12 Software"
 ROGUE_VALLEY = "Rogue Valley Security and Cabling"
 
 SET_ASIDE = "Scored 47 of 100 on the non-price criteria, below this RFP's minimum of 60."
-
-
-def demo_rfp(plan: demo_rfps.DemoRfp) -> Rfp:
-    return db.session.scalars(sa.select(Rfp).where(Rfp.title == plan.title)).one()
-
-
-def bids_on(rfp: Rfp) -> dict[str, Bid]:
-    return {bid.vendor.name: bid for bid in db.session.scalars(sa.select(Bid).where(Bid.rfp_id == rfp.id))}
-
-
-def user(email: str) -> User:
-    return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
 # --- The switches RFP: closed two days ago, its bids sealed --------------------------------------------------------
