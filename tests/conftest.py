@@ -260,6 +260,16 @@ def make_region() -> Callable[..., Region]:
 
 
 @pytest.fixture
+def north(make_region) -> Region:
+    return make_region("north", "North")
+
+
+@pytest.fixture
+def south(make_region) -> Region:
+    return make_region("south", "South")
+
+
+@pytest.fixture
 def make_user() -> Callable[..., User]:
     def make(organisation: Organisation, role: Role, *, email: str | None = None, name: str = "Pat Example") -> User:
         user = User(email=email or f"user{next(_sequence)}@example.org", name=name, password_hash=_PASSWORD_HASH)

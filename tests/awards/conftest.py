@@ -26,16 +26,6 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLineNeed, RfpStatus
 
 
 @pytest.fixture
-def north(make_region):
-    return make_region("north", "North")
-
-
-@pytest.fixture
-def south(make_region):
-    return make_region("south", "South")
-
-
-@pytest.fixture
 def admin(make_admin):
     user = make_admin()
     db.session.commit()

@@ -10,17 +10,6 @@ from coop.bids import queries, rules
 from coop.extensions import db
 from coop.rfps.models import Rfp
 
-
-@pytest.fixture
-def north(make_region):
-    return make_region("north", "North")
-
-
-@pytest.fixture
-def south(make_region):
-    return make_region("south", "South")
-
-
 # The fixtures commit (to the test's savepoint) so that a service's rollback drops only its own work, as in a
 # real request, and "nothing was written" means something.
 

@@ -36,11 +36,6 @@ class Published:
 
 
 @pytest.fixture
-def north(make_region):
-    return make_region("north", "North")
-
-
-@pytest.fixture
 def bidders(make_vendor, north):
     return make_vendor("Acme Devices", regions=[north]), make_vendor("Birch Computing", regions=[north])
 
