@@ -55,9 +55,12 @@ every buyer's standard error in it is at most
 ``SHAPLEY_TARGET_RELATIVE_ERROR / sqrt(k)`` of the buyer's whole share, ``k``
 the number of sampled games it buys in (the games are independent, so the
 share's standard error is then within the target), or when the time limit is
-spent (every game still gets two blocks, for a standard error, each solve
-within the time limit; should one of them not be solved, a game of one block
-has no standard error and its buyers' is reported as unknown). The districts
+spent. Every game gets its first two blocks (a standard error needs two)
+before any game gets a third, so the time goes first where nothing is known.
+At the time limit sampling stops, but for a game without a single block: it
+still gets its first, each solve within the time limit, since without it
+the game has no estimate at all. A game of one block has no standard error
+and its buyers' is reported as unknown. The districts
 whose share's standard error is above the target (or unknown) are then
 named. Every order's marginal costs add up to the game's cost for all its
 buyers, so the estimates add up to the sum of the games' costs; the
@@ -624,13 +627,15 @@ def shapley(
                     for d in game.buyers
                 ]
                 enough = len(game.blocks) >= min_blocks[id(game)] and all(e <= t for e, t in zip(errors, target))
-                if not enough and (len(game.blocks) < 2 or not out_of_time):
+                # Past the time limit only a game without an estimate goes on, for its first block.
+                if not enough and (not game.blocks or not out_of_time):
                     active.append(game)
             if not active:
                 break
-            # The uncoupled games first (cheap); a coupled game's blocks once they are done.
+            # Every game's first two blocks first; then the uncoupled games (cheap), a coupled game's blocks
+            # once they are done.
             cheap = [g for g in active if not g.coupled]
-            playing = cheap or active[:1]
+            playing = [g for g in active if len(g.blocks) < 2] or cheap or active[:1]
             # A block left unfinished by the budget is finished first: dropping it would favour quick coalitions.
             drawn = [
                 (game, game.pending.pop() if game.pending else _block(rng, game))
@@ -643,7 +648,7 @@ def shapley(
                 for order in orders
                 for size in range(1, len(order) + 1)
             ]
-            # Past the time limit (games short of two blocks), no budget: each solve gets the time limit.
+            # Past the time limit (games without a block), no budget: each solve gets the time limit.
             left = None if time_limit_s is None else time_limit_s - (time.perf_counter() - started)
             _solve_missing(
                 problem,

@@ -1,12 +1,15 @@
 """The sampled Shapley value: game by game, against the exact value of every coalition."""
 
 import itertools
+import time
 from decimal import Decimal
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+import pricing.shapley as shapley_module
 from pricing import Problem, generate_problem, solve
 from pricing.problem import Demand
 from pricing.shapley import ControlGame, _block_mean, _breaks, _exact_value, _Game, _marginals, shapley
@@ -118,3 +121,47 @@ def test_the_control_bends_at_tier_breaks_and_where_the_rest_past_a_capacity_rea
         vendors=[{"id": "V1"}, {"id": "V2"}],
     )
     assert _breaks(Problem.from_dict(doc), "laptop", 120) == (10, 40, 50, 60, 70, 100, 110, 120)
+
+
+def test_sampling_stops_at_the_time_limit_and_names_the_districts_without_a_standard_error(
+    document, offer, monkeypatch
+):
+    """Four districts buying laptops and tablets from a vendor whose 5 % discount both items together reach: one
+    coupled game of single orders. The clock passes the time limit as the first order is solved: sampling stops
+    there (no second order past the limit), every district has an estimate, none a standard error, and all are
+    named."""
+    districts = [f"D{k}" for k in range(1, 5)]
+    doc = document(
+        items=[{"id": "laptop"}, {"id": "tablet"}],
+        districts=[{"id": d, "region": "north"} for d in districts],
+        demands=[
+            {"district": d, "item": item, "quantity": q}
+            for d, q in zip(districts, (10, 20, 30, 40))
+            for item in ("laptop", "tablet")
+        ],
+        offers=[
+            offer("L", "V1", [(1, "100.00"), (50, "95.00")]),
+            {**offer("T", "V1", [(1, "50.00")]), "item": "tablet"},
+            offer("CL", "V2", [(1, "104.00")]),
+            {**offer("CT", "V2", [(1, "52.00")]), "item": "tablet"},
+        ],
+        vendors=[{"id": "V1", "total_discounts": [{"min_value": "4000.00", "percent": "5"}]}, {"id": "V2"}],
+    )
+    problem = Problem.from_dict(doc)
+    total = solve(problem, time_limit_s=20, mip_rel_gap=0.0, standalone=False).total_cost
+    real_clock = time.perf_counter
+    late = {"s": 0.0}
+    solve_missing = shapley_module._solve_missing
+
+    def solved_then_late(*args, **kwargs):
+        solve_missing(*args, **kwargs)
+        late["s"] = 3600.0  # an hour passes while the first order is solved
+
+    monkeypatch.setattr(shapley_module, "_solve_missing", solved_then_late)
+    monkeypatch.setattr(shapley_module, "time", SimpleNamespace(perf_counter=lambda: real_clock() + late["s"]))
+    estimate = shapley(problem, total, permutations=30, seed=1, time_limit_s=60, mip_rel_gap=0.0, exact_max_districts=2)
+    assert estimate.permutations == 1  # one order of the coupled game, and no second past the limit
+    assert sum(estimate.costs.values()) == total
+    assert estimate.std_errors == dict.fromkeys(districts)
+    assert estimate.short == tuple(districts)
+    assert "standard errors above 1% of the share when the time limit ended for D1, D2, D3, D4" in estimate.shortfall
