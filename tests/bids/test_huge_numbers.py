@@ -10,7 +10,7 @@ from support import HUGE_NUMBERS, NOT_FOUND, text_of
 
 from coop.bids import rules
 from coop.extensions import db
-from tests.bids.test_bid_pages import PDF, form_fields, the_bid
+from tests.bids.bid_form import PDF, form_fields, the_bid
 
 
 @pytest.mark.parametrize("line_id", ["other RFP's", *HUGE_NUMBERS, "²", "", "line 1"])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +79,11 @@ def one_vendor_per_item():
         vendors=[{"id": "V1"}, {"id": "V2"}, {"id": "V3"}],
         rules={"max_vendors_per_item": 1},
     )
+
+
+@pytest.fixture
+def worked_example() -> dict[str, Any]:
+    """The worked example of pricing/FORMAT.md, as its JSON block gives it."""
+    text = (Path(__file__).resolve().parents[2] / "pricing" / "FORMAT.md").read_text()
+    example = text[text.index("## A worked example") :]
+    return json.loads(re.search(r"```json\n(.*?)```", example, re.S).group(1))

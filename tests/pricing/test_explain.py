@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from pricing import Problem, explain, solve
-from tests.pricing.test_format import worked_example
 
 
 def explained(doc: dict, **options):
@@ -32,8 +31,8 @@ def laptops(document, offers, vendors, **changes):
     return document(tco_years=1, offers=offers, vendors=[{"id": v} for v in vendors], **changes)
 
 
-def test_the_worked_example_explains_its_award_runner_up_loser_and_pooling():
-    result, explanation = explained(worked_example())
+def test_the_worked_example_explains_its_award_runner_up_loser_and_pooling(worked_example):
+    result, explanation = explained(worked_example)
     (line,) = explanation.lines
     (award,) = line.awards
     # 110 units reach A's 100-unit tier: 9,900.00, support 5.00 x 110 x 2, 5 % of 9,900.00 off.
@@ -90,8 +89,8 @@ def test_the_worked_example_explains_its_award_runner_up_loser_and_pooling():
     assert (explanation.status, explanation.unmet) == (result.status, ())
 
 
-def test_the_curves_give_each_offer_its_price_breaks_and_the_awarded_point():
-    _, explanation = explained(worked_example())
+def test_the_curves_give_each_offer_its_price_breaks_and_the_awarded_point(worked_example):
+    _, explanation = explained(worked_example)
     a, b = explanation.lines[0].curves
     # All units: 99 at 100.00 plus 10.00 support, then the jump to 90.00 at 100 units; charted to the line's 110.
     assert a.points == (

@@ -1,7 +1,5 @@
 """pricing/FORMAT.md: the format's specification, whose worked example is solved here."""
 
-import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,14 +8,8 @@ from pricing import Problem, solve
 PRICING = Path(__file__).resolve().parents[2] / "pricing"
 
 
-def worked_example() -> dict:
-    text = (PRICING / "FORMAT.md").read_text()
-    example = text[text.index("## A worked example") :]
-    return json.loads(re.search(r"```json\n(.*?)```", example, re.S).group(1))
-
-
-def test_the_worked_example_of_the_format_solves_to_its_figures():
-    result = solve(Problem.from_dict(worked_example()), shares="proportional", time_limit_s=20, mip_rel_gap=0.0)
+def test_the_worked_example_of_the_format_solves_to_its_figures(worked_example):
+    result = solve(Problem.from_dict(worked_example), shares="proportional", time_limit_s=20, mip_rel_gap=0.0)
     assert (result.status, result.total_cost, result.lower_bound, result.gap) == (
         "optimal",
         Decimal("10505.00"),
@@ -35,7 +27,7 @@ def test_the_worked_example_of_the_format_solves_to_its_figures():
         ("D2", Decimal("4775.00"), Decimal("5500.00"), Decimal("725.00"), Decimal("5205.18")),
     ]
     assert result.worse_off == ()  # under the proportional rule
-    equal_price = solve(Problem.from_dict(worked_example()), shares="equal_price", time_limit_s=20, mip_rel_gap=0.0)
+    equal_price = solve(Problem.from_dict(worked_example), shares="equal_price", time_limit_s=20, mip_rel_gap=0.0)
     assert equal_price.worse_off == ("D1",)
 
 
