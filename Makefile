@@ -21,8 +21,10 @@ run: $(INSTALLED)  ## migrate the database, load the demo if it is empty, serve 
 	$(FLASK) demo load --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: lint  ## lint, then the whole suite (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+test: lint  ## lint, then the whole suite on every core (on PostgreSQL when COOP_TEST_DATABASE_URL is set)
+	# pytest-xdist: one worker process per core, each with its own SQLite file or PostgreSQL schema (tests/conftest.py),
+	# temporary folders and ports.
+	$(BIN)/python -m pytest -n auto
 
 lint: $(INSTALLED)  ## ruff: the lint rules and the formatting (configured in pyproject.toml)
 	$(BIN)/ruff check .

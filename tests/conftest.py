@@ -59,8 +59,11 @@ _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once 
 def database(tmp_path_factory) -> Iterator[tuple[str, dict]]:
     """The test database's URL and engine options.
 
-    On PostgreSQL every run gets a schema of its own, dropped at the end, so that
-    runs sharing one server (two engineers, CI) cannot disturb each other.
+    On SQLite a file in the session's temporary folder; on PostgreSQL a schema of
+    its own, dropped at the end. A session is one run, or one worker process of a
+    parallel run (``pytest -n``, each worker has its own temporary folder): runs
+    and workers sharing one server (two engineers, CI, ``make test``) cannot
+    disturb each other.
     """
     url = config.test_database_url()
     if not url:
