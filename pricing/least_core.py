@@ -232,9 +232,9 @@ def least_core(
             programs.add(frozenset([d]), standalone[d])
     tolerance = coalition_tolerance(total)
     iterations = 0
-    check: CoreCheck | None = None
     while True:
         iterations += 1
+        check: CoreCheck | None = None  # this round's coalition MILP, at this round's shares
         epsilon = programs.least_epsilon()
         x = programs.nearest(epsilon)
         costs = programs.in_cents(x, total)
@@ -292,9 +292,13 @@ def least_core(
 
     proven = not new and check is not None and check.gain_bound is not None
     # The largest gain at the shares: the most any coalition known (cuts of earlier rounds included, at the
-    # cost of the purchase found for it) or met by the last search gains; with the proof, no coalition gains
+    # cost of the purchase found for it) or met by the last round's search gains; with the proof, no coalition gains
     # more than ``gain_bound``, within the tolerance of the least-core value.
     members, gain = programs.largest_gain(costs)
+    for cut in new:  # found at these shares by the last round's search, when the time limit left them out
+        cut_gain = sum((costs[d] for d in cut.members), Decimal(0)) - cut.own_cost
+        if cut_gain > gain:
+            members, gain = cut.members, cut_gain
     if check is not None and check.gain > gain:
         members, gain = frozenset(check.coalition), check.gain
     final = verdict(members, gain, check.gain_bound if proven else None, proven)

@@ -1,10 +1,13 @@
 """The least core's cheap cuts: coalitions next to known ones, with purchases that obey every rule."""
 
+import time
 from decimal import Decimal
+from types import SimpleNamespace
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import pricing.least_core as least_core_module
 from pricing import Problem, generate_problem, solve
 from pricing.costing import price_awards, rule_violations
 from pricing.neighbours import cheaper_purchases, neighbour_cuts, purchase_cost
@@ -113,3 +116,35 @@ def test_cheaper_purchases_are_real_purchases_of_the_same_coalitions(problem):
         assert rule_violations(problem, units, demands) == []
         assert cost == price_awards(problem, units)[1] < price_awards(problem, known[members])[1]
         assert own[members].cost is not None and own[members].cost <= cost
+
+
+def test_when_the_time_limit_ends_the_generation_the_reported_gain_is_a_coalition_s_at_the_shares_reported(
+    monkeypatch,
+):
+    """20 districts: round 1's coalition MILP finds a coalition gaining over 10,000 at its shares, round 2's
+    neighbour search finds more at round 2's. The clock passes the time limit in round 2: the gain reported is
+    what the coalition it names gains at the shares returned, not what round 1's coalition gained at round 1's."""
+    problem = generate_problem(districts=20, items=3, vendors=5, seed=1)
+    real_clock = time.perf_counter
+    late = {"s": 0.0, "searches": 0}
+    search = least_core_module.neighbour_cuts
+
+    def searched_then_late(*args, **kwargs):
+        found = search(*args, **kwargs)
+        late["searches"] += 1
+        if late["searches"] == 2:
+            late["s"] = 3600.0  # an hour passes in round 2's neighbour search
+        return found
+
+    monkeypatch.setattr(least_core_module, "neighbour_cuts", searched_then_late)
+    monkeypatch.setattr(least_core_module, "time", SimpleNamespace(perf_counter=lambda: real_clock() + late["s"]))
+    result = solve(problem, shares="least_core", time_limit_s=600, mip_rel_gap=0.0)
+    summary, core = result.least_core, result.core
+    assert (summary.iterations, summary.proven) == (2, False)
+    assert summary.message.startswith("the time limit ended the search after 2 rounds: a coalition still gains")
+    assert core.blocked and summary.epsilon == core.gain > 0
+    shares = {s.district: s.least_core_cost for s in result.shares}
+    (own,) = coalition_costs(
+        problem, [frozenset(core.coalition)], time_limit_s=60, mip_rel_gap=0.0, label="test"
+    ).values()
+    assert sum(shares[d] for d in core.coalition) - own.cost >= core.gain
