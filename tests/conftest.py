@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
+import access_matrix
 import hypothesis
 import pytest
 import sqlalchemy as sa
@@ -237,6 +238,24 @@ def _keyed_rows(table: sa.Table) -> dict[tuple, dict]:
     key = list(table.primary_key.columns)
     query = sa.select(table).order_by(*key)
     return {tuple(row[column.name] for column in key): dict(row) for row in db.session.execute(query).mappings()}
+
+
+@pytest.fixture
+def scenario(from_snapshot, make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item):
+    """The access matrix's scenario (:func:`access_matrix.build_scenario`): the users by principal, and the ids and
+    references its routes are filled in with.
+
+    Built once (:func:`from_snapshot`) and copied into each of the matrix's many tests, and the header, fuzz and
+    NUL-byte tests that walk the same routes."""
+
+    def build() -> tuple[dict[str, int], dict]:
+        users, values = access_matrix.build_scenario(
+            make_buyer, make_district, make_vendor_rep, make_admin, make_need, make_region, make_item
+        )
+        return {principal: user.id for principal, user in users.items()}, values
+
+    user_ids, values = from_snapshot(build)
+    return {principal: db.session.get(User, user_id) for principal, user_id in user_ids.items()}, values
 
 
 @pytest.fixture

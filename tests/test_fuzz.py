@@ -1,6 +1,6 @@
 """Hostile input to every route and every form, as every principal: never an error, and a refusal changes nothing.
 
-Every rule of the URL map is called as each principal of ``test_access_matrix`` (with its scenario's rows), its
+Every rule of the URL map is called as each principal of ``access_matrix`` (with its scenario's rows), its
 arguments, its query arguments and the fields of the forms that post to it (found on the app's own pages, as a
 browser finds them) replaced in part by malformed and hostile values: huge and negative numbers, blanks, very
 long text, NUL bytes and other unicode, spreadsheet formulas, text where a number goes, impossible dates, and
@@ -21,10 +21,10 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from access_matrix import ALLOWED, MATRIX, PRINCIPALS
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_access_matrix import ALLOWED, MATRIX, PRINCIPALS, scenario  # noqa: F401  (scenario: the fixture)
 from werkzeug.exceptions import HTTPException
 
 from coop.extensions import db

@@ -7,9 +7,9 @@ import io
 import re
 
 import pytest
+from access_matrix import ALLOWED, MATRIX
 from conftest import PASSWORD
 from pypdf import PdfReader
-from test_access_matrix import ALLOWED, MATRIX, scenario  # noqa: F401  (scenario is a fixture)
 
 from coop.extensions import limiter
 

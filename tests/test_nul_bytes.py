@@ -7,7 +7,6 @@ import html
 import pytest
 import sqlalchemy as sa
 from support import text_of
-from test_access_matrix import scenario  # noqa: F401  (the fixture)
 
 from coop.clarifications.models import Question
 from coop.extensions import db
