@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -110,11 +111,15 @@ class _Programs:
         self.costs.append(float(cost) / self.scale)
         self.exact_costs.append(cost)
 
-    def largest_gain(self, shares: dict[str, Decimal]) -> tuple[frozenset[str], Decimal]:
-        """The known coalition gaining most at ``shares`` (the smallest, then first by name, of equals)."""
+    def largest_gain(
+        self, shares: dict[str, Decimal], also: Iterable[CoalitionCut] = ()
+    ) -> tuple[frozenset[str], Decimal]:
+        """The coalition gaining most at ``shares`` (the smallest, then first by name, of equals): of those known,
+        and of the cuts ``also`` found at these shares but not added."""
+        candidates = list(zip(self.coalitions, self.exact_costs)) + [(c.members, c.own_cost) for c in also]
         best: tuple[frozenset[str], Decimal] = (frozenset(), Decimal("0.00"))
-        for members, cost in sorted(zip(self.coalitions, self.exact_costs), key=lambda t: (len(t[0]), sorted(t[0]))):
-            gain = sum((shares[d] for d in members), Decimal("0.00")) - cost
+        for members, cost in sorted(candidates, key=lambda t: (len(t[0]), sorted(t[0]))):
+            gain = _gain(shares, members, cost)
             if gain > best[1]:
                 best = (members, gain)
         return best
@@ -174,6 +179,11 @@ class _Programs:
         snapped = [Fraction(round(Fraction(v * self.scale) * 10**6), 10**6) for v in x]
         spread = (Fraction(total) - sum(snapped, Fraction(0))) / len(snapped)
         return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
+
+
+def _gain(shares: dict[str, Decimal], members: frozenset[str], cost: Decimal) -> Decimal:
+    """What ``members`` would save together by leaving: their shares less what their own purchase costs."""
+    return sum((shares[d] for d in members), Decimal("0.00")) - cost
 
 
 def _nearest_shares(
@@ -253,11 +263,7 @@ def least_core(
         # offers of an item filling one to its capacity (M seed 1: 11 of the 14 cuts of its last seven MILP rounds).
         deadline = None if time_limit_s is None else started + time_limit_s
         cheaper = cheaper_purchases(problem, costs, list(programs.purchases.items()), deadline=deadline)
-        new = [
-            CoalitionCut(m, c, u)
-            for m, c, u in cheaper
-            if sum((costs[d] for d in m), Decimal(0)) - c > above and programs.tightens(m, c)
-        ]
+        new = [CoalitionCut(m, c, u) for m, c, u in cheaper if _gain(costs, m, c) > above and programs.tightens(m, c)]
         known = {**programs.purchases, **{m: u for m, _, u in cheaper}}
         near = neighbour_cuts(problem, costs, list(known.items()), above, deadline=deadline)
         new += [CoalitionCut(m, c, u) for m, c, u in near if programs.tightens(m, c)]
@@ -279,7 +285,7 @@ def least_core(
             iterations,
             bound,
             len(new),
-            max((sum((costs[d] for d in c.members), Decimal(0)) - c.own_cost for c in new), default=Decimal(0)),
+            max((_gain(costs, c.members, c.own_cost) for c in new), default=Decimal(0)),
             which,
             time.perf_counter() - check_started,
             "" if new or check is None or check.gain_bound is None else f", none gaining more than {check.gain_bound}",
@@ -294,11 +300,8 @@ def least_core(
     # The largest gain at the shares: the most any coalition known (cuts of earlier rounds included, at the
     # cost of the purchase found for it) or met by the last round's search gains; with the proof, no coalition gains
     # more than ``gain_bound``, within the tolerance of the least-core value.
-    members, gain = programs.largest_gain(costs)
-    for cut in new:  # found at these shares by the last round's search, when the time limit left them out
-        cut_gain = sum((costs[d] for d in cut.members), Decimal(0)) - cut.own_cost
-        if cut_gain > gain:
-            members, gain = cut.members, cut_gain
+    # The last round's cuts count too: found at these shares, the time limit left them out of the programs.
+    members, gain = programs.largest_gain(costs, also=new)
     if check is not None and check.gain > gain:
         members, gain = frozenset(check.coalition), check.gain
     final = verdict(members, gain, check.gain_bound if proven else None, proven)
