@@ -167,9 +167,7 @@ def read_db(live_url: str) -> Callable[[], AbstractContextManager[None]]:
 def page(browser, live_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
     """A fresh page in a fresh browser context (own cookies) pointing at the live server; every page it loads is
     checked with axe-core, and a serious or critical WCAG 2.1 A/AA violation fails the test at its end."""
-    context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    page = _new_page(browser, live_url)
     axe_watch = accessibility.watch(page)
     try:
         yield page
@@ -180,7 +178,7 @@ def page(browser, live_url: str, request: pytest.FixtureRequest, tmp_path: Path)
         report = request.node.stash.get(_reports, {}).get("call")
         if report is not None and report.failed and not page.is_closed():
             _save_evidence(page, tmp_path)
-        context.close()
+        page.context.close()
 
 
 @pytest.fixture
@@ -190,9 +188,7 @@ def someone_else(browser, live_url: str, tmp_path: Path) -> Callable[[str], Abst
 
     @contextmanager
     def open_page(who: str) -> Iterator:
-        context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        other = context.new_page()
+        other = _new_page(browser, live_url)
         axe_watch = accessibility.watch(other, who)
         try:
             yield other
@@ -201,9 +197,23 @@ def someone_else(browser, live_url: str, tmp_path: Path) -> Callable[[str], Abst
             _save_evidence(other, tmp_path, f"{who}-")
             raise
         finally:
-            context.close()
+            other.context.close()
 
     return open_page
+
+
+def _new_page(browser, live_url: str):
+    """A page in a browser context of its own (own cookies) on the live server, file choosers intercepted from its start.
+
+    Playwright intercepts a file chooser only while someone listens for it, and it turns interception on without
+    waiting when a test starts to (``expect_file_chooser``): a key press sent right after can open the chooser first,
+    and the event never comes (4 in 150 tries under load). A listener for the page's whole life closes that race.
+    """
+    context = browser.new_context(base_url=live_url, locale="en-US", timezone_id="UTC", accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("filechooser", lambda chooser: None)
+    return page
 
 
 def _save_evidence(page, directory: Path, prefix: str = "") -> None:
