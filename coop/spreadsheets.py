@@ -106,12 +106,13 @@ class Unreadable(ValueError):
 
 class TooManyRows(ValueError):
     """The sheet has more rows than the reader reads; of the rows read (the first one too many included),
-    ``filled_rows`` hold a value. ``sheet`` names the sheet when the reader knows it."""
+    ``filled_rows`` hold a value. ``sheet`` names the sheet when the reader knows it (an ODS file's reader sets it;
+    the rows it counts come from a generator that does not know its sheet)."""
 
-    def __init__(self, filled_rows: int, sheet: str | None = None):
+    def __init__(self, filled_rows: int):
         super().__init__(f"{filled_rows:,} filled rows read before the row cap")
         self.filled_rows = filled_rows
-        self.sheet = sheet
+        self.sheet: str | None = None
 
 
 @dataclass(frozen=True)
