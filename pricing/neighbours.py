@@ -178,9 +178,10 @@ class _Neighbourhood:
         """
         for _ in range(IMPROVE_PASSES):
             cost_before = purchase.cost
-            blocks = [[key] for key in sorted(purchase.units)]
+            units = sorted(purchase.units)
+            blocks = [[key] for key in units]
             by_offer: dict[int, list] = {}
-            for key in sorted(purchase.units):
+            for key in units:
                 by_offer.setdefault(key[2], []).append(key)
             blocks += [keys for keys in by_offer.values() if len(keys) > 1]
             for keys in blocks:

@@ -406,6 +406,14 @@ def make_admin(make_user) -> Callable[..., User]:
 
 
 @pytest.fixture
+def admin(make_admin) -> User:
+    """A cooperative administrator of the "Test Cooperative", committed."""
+    user = make_admin()
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
 def make_item() -> Callable[..., Item]:
     def make(
         code: str | None = None, *, category: str = "student-devices", name: str | None = None, spec: dict | None = None

@@ -29,6 +29,7 @@ from coop.needs.queries import DemandFilter
 from coop.orgs.models import District, Region
 from coop.rfps.models import CommitmentStatus, Rfp, RfpDocument, RfpLine, RfpLineNeed, RfpStatus, VendorInterest
 from coop.rfps.template_library import RfpTemplate, library
+from coop.transactions import locked
 
 DEFAULT_WINDOW_DAYS = 60
 ERATE_MIN_DAYS = 28  # FCC: bids may not be due earlier than 28 days after the Form 470 is posted
@@ -298,9 +299,7 @@ def lock_public_rfp(reference: str) -> Rfp:
     rfp = public_rfp(reference)
     if rfp is None:
         raise LookupError(reference)
-    return db.session.scalar(
-        sa.select(Rfp).where(Rfp.id == rfp.id).with_for_update(read=True).execution_options(populate_existing=True)
-    )
+    return locked(Rfp, rfp.id, read=True)
 
 
 def public_rfps() -> list[Rfp]:

@@ -26,13 +26,6 @@ from coop.rfps.models import CommitmentStatus, Rfp, RfpLineNeed, RfpStatus
 
 
 @pytest.fixture
-def admin(make_admin):
-    user = make_admin()
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def commit_need(make_need):
     def commit(rfp: Rfp, line_no: int, district, quantity: int, commitment=CommitmentStatus.CONFIRMED) -> RfpLineNeed:
         line = next(line for line in rfp.lines if line.line_no == line_no)

@@ -36,13 +36,6 @@ def other_vendor_user(make_vendor_rep, make_vendor, north):
 
 
 @pytest.fixture
-def admin(make_admin):
-    user = make_admin()
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def bid_input() -> Callable[..., rules.BidInput]:
     """A valid bid on every line of the RFP (or those given): two all-units tiers, support, both regions."""
 

@@ -47,11 +47,6 @@ def rfp(make_rfp) -> Rfp:
 
 
 @pytest.fixture
-def admin(make_admin):
-    return make_admin()
-
-
-@pytest.fixture
 def acme(make_vendor):
     return make_vendor("Acme Learning Supply")
 

@@ -31,11 +31,6 @@ def regions(make_region):
 
 
 @pytest.fixture
-def admin(make_admin):
-    return make_admin()
-
-
-@pytest.fixture
 def districts(make_district, regions):
     return {name: make_district(name, region=regions[region]) for name, (region, _quantity) in DISTRICTS.items()}
 

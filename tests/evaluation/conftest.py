@@ -20,13 +20,6 @@ CRITERIA = [
 
 
 @pytest.fixture
-def admin(make_admin):
-    user = make_admin()
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def make_bid(make_vendor, now):
     def make(rfp, vendor_name: str, *, status: BidStatus = BidStatus.SUBMITTED) -> Bid:
         line = rfp.lines[0]

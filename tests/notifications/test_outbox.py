@@ -26,11 +26,6 @@ def rows() -> list[OutboundEmail]:
     return db.session.scalars(sa.select(OutboundEmail).order_by(OutboundEmail.id)).all()
 
 
-@pytest.fixture
-def admin(make_admin):
-    return make_admin()
-
-
 def test_the_outbox_lists_queued_mail_when_no_smtp_is_configured(log_in, admin, app, monkeypatch):
     monkeypatch.setitem(app.config, "COOP_SMTP_URL", None)
     queue(("pat@lakeview.example", "Your need is pooled", "Body one"), ("sam@acme.example", "Addendum 1", "Body two"))

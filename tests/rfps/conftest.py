@@ -56,11 +56,6 @@ def buyers(districts, make_user):
 
 
 @pytest.fixture
-def admin(make_admin):
-    return make_admin()
-
-
-@pytest.fixture
 def needs(districts, buyers, laptops, make_need):
     """Open needs: 40 + 60 laptops (Lakeview, Riverside), 25 Chromebooks (Hillcrest, E-Rate), all within 60 days."""
     today = clock.today()
