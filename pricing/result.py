@@ -90,7 +90,9 @@ class CoreCheck:
     ``coalition`` and ``gain`` name the coalition found and how much less it
     would pay in total (a proven amount: its own purchase was recomputed
     exactly); ``gain_bound`` is the solver's bound on the largest gain any
-    coalition could have (``None`` if the search was cut short).
+    coalition could have, with half a cent per vendor with discounts for their
+    rounding, down to the cent and never below ``gain`` (``None`` if the
+    search was cut short).
     """
 
     blocked: bool

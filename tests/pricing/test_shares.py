@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from pricing import Problem, generate_problem, solve
-from pricing.shares import coalition_costs, coalition_tolerance
+from pricing.shares import coalition_costs, coalition_tolerance, core_check
 
 
 def three_districts(document, offer):
@@ -148,6 +148,28 @@ def test_least_core_of_an_empty_core_shares_the_unavoidable_gain(document, offer
         "to 33.34 (no shares can hold it below 33.33); certified: no coalition gains more than 33.34"
     )
     assert result.core.blocked and result.core.coalition == ("D1", "D2") and result.core.gain == Decimal("33.34")
+
+
+def test_the_core_checks_bound_is_never_below_the_gain_it_found():
+    # The coalition model takes each vendor's discount unrounded; the purchase found is priced as it would be
+    # invoiced, each vendor's discount rounded half up to the cent. Here the model's best gain is 3,066.673 and
+    # the purchase's real gain 3,066.68: a bound of 3,066.67 would say no coalition gains what this one does.
+    problem = generate_problem(districts=8, items=3, vendors=4, seed=5)
+    shapley_shares = {  # the problem's Shapley shares: solve(problem, shares="shapley")
+        "D001": "43826.41",
+        "D002": "8012.50",
+        "D003": "95773.69",
+        "D004": "200354.24",
+        "D005": "414932.57",
+        "D006": "153197.92",
+        "D007": "84656.28",
+        "D008": "51752.92",
+    }
+    check = core_check(
+        problem, {d: Decimal(cost) for d, cost in shapley_shares.items()}, time_limit_s=30, mip_rel_gap=1e-6
+    )
+    assert check.blocked and check.gain == Decimal("3066.68")
+    assert check.gain_bound is not None and check.gain <= check.gain_bound
 
 
 @pytest.mark.parametrize("rule", ["capped_equal_price", "least_core", "equal_price", "proportional", "shapley"])
