@@ -13,7 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from coop.awards import adapters
+from coop.awards import adapters, naming
 from coop.awards.models import Award, AwardRound, DistrictShare
 from coop.bids.models import Bid, BidStatus
 from coop.contracts.models import (
@@ -321,6 +321,20 @@ class AwardLine:
     unit_price: Decimal
     cost_cents: int
 
+    @classmethod
+    def of(cls, award: Award, district: str) -> AwardLine:
+        return cls(
+            award.rfp_line.line_no,
+            award.rfp_line.item.code,
+            award.rfp_line.item.name,
+            district,
+            award.vendor_id,
+            award.vendor.name,
+            award.quantity,
+            award.unit_price,
+            award.cost_cents,
+        )
+
 
 def award_lines(round_id: int, *, vendor_id: int | None = None, district_id: int | None = None) -> list[AwardLine]:
     """The round's awards (one vendor's or one district's), by line, district and vendor."""
@@ -335,21 +349,18 @@ def award_lines(round_id: int, *, vendor_id: int | None = None, district_id: int
         statement = statement.where(Award.vendor_id == vendor_id)
     if district_id is not None:
         statement = statement.where(Award.district_id == district_id)
-    lines = [
-        AwardLine(
-            award.rfp_line.line_no,
-            award.rfp_line.item.code,
-            award.rfp_line.item.name,
-            award.district.name,
-            award.vendor_id,
-            award.vendor.name,
-            award.quantity,
-            award.unit_price,
-            award.cost_cents,
-        )
-        for award in db.session.scalars(statement)
-    ]
+    lines = [AwardLine.of(award, award.district.name) for award in db.session.scalars(statement)]
     return sorted(lines, key=lambda line: (line.line_no, line.district, line.vendor))
+
+
+def bidder_award_lines(award_round: AwardRound, vendor_id: int) -> list[AwardLine]:
+    """The round's awards as a bidder reads them on its notice of intent: districts as the public notice names
+    them (:mod:`coop.awards.naming`), except on the bidder's own awards, which name their districts (it supplies
+    them, and its purchase orders name them)."""
+    return [
+        AwardLine.of(award, award.district.name if award.vendor_id == vendor_id else district)
+        for award, district in naming.public_awards(award_round)
+    ]
 
 
 @dataclass(frozen=True)

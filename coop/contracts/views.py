@@ -184,7 +184,7 @@ def _protest_page(reference: str, form: ProtestForm, status: int = 200):
         notice=notice,
         form=form,
         now=clock.utcnow(),
-        lines=queries.award_lines(notice.award_round_id) if notice else [],
+        lines=queries.bidder_award_lines(notice.award_round, current_user.organisation.id) if notice else [],
         protests=queries.vendor_protests(notice.id, current_user.organisation.id) if notice else [],
         open_to_protests=notice is not None
         and notice.status == NoticeStatus.PROTEST_PERIOD

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from coop import money
 from coop.awards.models import Award, AwardRound
+from coop.awards.naming import vendor_name
 
 CENT = Decimal("0.01")
 
@@ -29,11 +30,6 @@ def rule_of(award_round: AwardRound) -> str:
 
 def rule_label(rule: str) -> str:
     return RULE_LABELS.get(rule, rule.replace("_", " ").capitalize())
-
-
-def vendor_name(award: Award) -> str:
-    """The vendor as it was named in the bid that won, as submitted (its record), not as it is named today."""
-    return award.bid_line.bid.submitted_content["vendor"]
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,8 @@
 """The public award notice of an RFP: who was awarded what, at which price, for which district, and what pooling
 saved.
 
-Districts are named only where they agreed to be: a district that agreed to be named publicly on every line of
-the RFP it committed to is named; any other appears as "District N (not named)". Naming a district on one line
-only would identify its unnamed awards on the others by elimination, hence every line or none. The number N
-follows the order in which unnamed districts first appear on the notice (by line, vendor and quantity), which
-says nothing about which district is which, and the page and its CSV file number them alike because both are
-written from :func:`notice_for`. Vendors are named as in the bids that won, as submitted.
+Districts are named as :mod:`coop.awards.naming` says: only where they agreed to be, any other as "District N
+(not named)"; the page and its CSV file number them alike because both are written from :func:`notice_for`.
 
 The savings of pooling compare the sum of the districts' standalone costs with the sum of their pooled costs;
 districts whose standalone cost the engine could not compute are left out of both sums, and the notice says how
@@ -19,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coop import money
-from coop.awards.models import Award, AwardRound
+from coop.awards import naming
+from coop.awards.models import AwardRound
 from coop.outcomes import figures, queries
 from coop.rfps.models import Rfp
 
 CSV_COLUMNS = ("line", "item_code", "district", "vendor", "quantity", "unit_price", "cost")
-UNNAMED = "District {number} (not named)"
 
 
 @dataclass(frozen=True)
@@ -59,28 +55,9 @@ class AwardNotice:
         return self.district_count - self.unknown_standalone_count
 
 
-def _order(award: Award) -> tuple:
-    return award.rfp_line.line_no, figures.vendor_name(award).casefold(), -award.quantity, award.id
-
-
-def _district_labels(awards: list[Award], named_ids: set[int]) -> dict[int, str]:
-    labels: dict[int, str] = {}
-    unnamed = 0
-    for award in awards:
-        if award.district_id in labels:
-            continue
-        if award.district_id in named_ids:
-            labels[award.district_id] = award.district.name
-        else:
-            unnamed += 1
-            labels[award.district_id] = UNNAMED.format(number=unnamed)
-    return labels
-
-
 def notice_of(award_round: AwardRound) -> AwardNotice:
     """The public notice of a published round (:func:`coop.outcomes.queries.published_round`)."""
-    awards = sorted(award_round.awards, key=_order)
-    labels = _district_labels(awards, queries.publicly_named_district_ids(award_round.rfp_id))
+    awards = naming.public_awards(award_round)
     compared = [share for share in award_round.shares if share.standalone_cost_cents is not None]
     rfp = award_round.rfp
     return AwardNotice(
@@ -88,7 +65,7 @@ def notice_of(award_round: AwardRound) -> AwardNotice:
         title=rfp.title,
         published_at=award_round.published_at,
         rule=figures.rule_of(award_round),
-        awards=tuple(figures.AwardedLine.of(award, labels[award.district_id]) for award in awards),
+        awards=tuple(figures.AwardedLine.of(award, district) for award, district in awards),
         total_cents=sum(share.pooled_cost_cents for share in award_round.shares),
         district_count=len(award_round.shares),
         standalone_cents=sum(share.standalone_cost_cents for share in compared),

@@ -15,9 +15,8 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from coop.awards.models import Award, AwardRound, AwardRoundStatus, DistrictShare
 from coop.bids.models import BidLine
 from coop.extensions import db
-from coop.needs.models import Need
 from coop.orgs.models import District
-from coop.rfps.models import CommitmentStatus, Rfp, RfpLine, RfpLineNeed, RfpStatus
+from coop.rfps.models import Rfp, RfpLine, RfpStatus
 
 
 def published_rounds() -> sa.Select:
@@ -90,17 +89,3 @@ def publication_date(rfp_id: int) -> datetime | None:
     return db.session.scalar(
         published_rounds().with_only_columns(sa.func.max(AwardRound.published_at)).where(AwardRound.rfp_id == rfp_id)
     )
-
-
-def publicly_named_district_ids(rfp_id: int) -> set[int]:
-    """The districts that agreed to be named publicly on every line of the RFP they committed to."""
-    rows = db.session.execute(
-        sa.select(Need.district_id, RfpLineNeed.named_publicly)
-        .join(RfpLineNeed.need)
-        .join(RfpLineNeed.line)
-        .where(RfpLine.rfp_id == rfp_id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
-    )
-    agreed: dict[int, bool] = {}
-    for district_id, named in rows:
-        agreed[district_id] = agreed.get(district_id, True) and named
-    return {district_id for district_id, named in agreed.items() if named}

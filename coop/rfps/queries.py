@@ -479,3 +479,17 @@ def district_buyer_emails(district_ids: set[int]) -> dict[int, list[str]]:
         if not emails[district.id] and district.contact_email:
             emails[district.id].append(district.contact_email)
     return dict(emails)
+
+
+def publicly_named_district_ids(rfp_id: int) -> set[int]:
+    """The districts that agreed to be named publicly on every line of the RFP they committed to."""
+    rows = db.session.execute(
+        sa.select(Need.district_id, RfpLineNeed.named_publicly)
+        .join(RfpLineNeed.need)
+        .join(RfpLineNeed.line)
+        .where(RfpLine.rfp_id == rfp_id, RfpLineNeed.commitment == CommitmentStatus.CONFIRMED)
+    )
+    agreed: dict[int, bool] = {}
+    for district_id, named in rows:
+        agreed[district_id] = agreed.get(district_id, True) and named
+    return {district_id for district_id, named in agreed.items() if named}

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import THREE_DISTRICTS as DISTRICTS
 
 from coop import clock
 from coop.audit.models import AuditEvent
@@ -72,7 +73,7 @@ def test_the_protest_page_files_and_shows_the_decision(notice, opened_rfp, vendo
     log_in(vendors["Cedar"])
     page = seen(client.get(f"/rfps/{opened_rfp.reference}/protest"))
     assert f"Protests may be filed until {clock.format_utc(notice.protest_ends_at)}." in page
-    assert "Lakeview SD Acme Devices 60 $90.00 $5,400.00" in page
+    assert "District 1 (not named) Acme Devices 60 $90.00 $5,400.00" in page
     response = client.post(f"/rfps/{opened_rfp.reference}/protest", data={"grounds": ""})
     assert response.status_code == 422 and "State the grounds of your protest." in seen(response)
     response = client.post(f"/rfps/{opened_rfp.reference}/protest", data={"grounds": GROUNDS})
@@ -211,6 +212,24 @@ def test_the_rfp_page_links_each_round_to_its_gate_and_notice(notice, opened_rfp
     assert table_rows(client.get("/admin/notices"), "notices") == [
         f"{opened_rfp.reference} · Student laptops 2027 Protest period {clock.format_utc(notice.protest_ends_at)} 0"
     ]
+
+
+def test_a_bidder_reads_the_districts_of_others_awards_only_as_the_public_notice_names_them(
+    notice, opened_rfp, vendors, client, log_in, seen
+):
+    # No district agreed to be named publicly, and Acme won the whole line: the public notice labels the three
+    # districts "District 1 (not named)" to "District 3 (not named)".
+    public = seen(client.get(f"/rfps/{opened_rfp.reference}/award"))
+    labels = [f"District {number} (not named) Acme Devices" for number in (1, 2, 3)]
+    assert all(label in public for label in labels)
+    log_in(vendors["Cedar"])  # bid, won nothing
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/protest"))
+    assert all(label in page for label in labels)
+    assert not [name for name in DISTRICTS if name in page]
+    # The winner reads its own awards' districts: it supplies them, and its purchase orders name them.
+    log_in(vendors["Acme"])
+    page = seen(client.get(f"/rfps/{opened_rfp.reference}/protest"))
+    assert all(f"{name} Acme Devices" in page for name in DISTRICTS)
 
 
 def test_a_bidder_sees_the_intended_award_and_where_to_protest(notice, opened_rfp, vendors, client, log_in, seen):
