@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, render_template
 from flask_talisman import Talisman
 from werkzeug.exceptions import NotFound
@@ -167,7 +169,10 @@ def _register_template_filters(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def render_error(error):
-        return render_template("error.html", error=error), error.code
+        # A refused attempt says how long to wait: until the breached limit's window lets one through again.
+        breached = limiter.current_limit if error.code == 429 else None
+        wait_minutes = None if breached is None else max(1, round((breached.reset_at - time.time()) / 60))
+        return render_template("error.html", error=error, wait_minutes=wait_minutes), error.code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -102,7 +102,8 @@ def from_environment() -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins only. Generous per address: a district's whole staff may share one public address.
         "COOP_SIGN_IN_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_RATE_LIMIT", "100 per 10 minutes"),
-        # Tight per account (whatever the address): password guessing against one person.
+        # Tight per account (whatever the address): password guessing against one person. A browser that signed in
+        # to the account before is exempt (coop/accounts/views.py), so that guessing cannot lock its owner out.
         "COOP_SIGN_IN_ACCOUNT_RATE_LIMIT": os.environ.get("COOP_SIGN_IN_ACCOUNT_RATE_LIMIT", "5 per 15 minutes"),
         "COOP_SIGN_UP_RATE_LIMIT": os.environ.get("COOP_SIGN_UP_RATE_LIMIT", "10 per hour"),
         # Billing through Stripe Invoicing; without a key billing is off and invoices are recorded by hand.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie, user_logged_in
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import SelectChoice
 
 from coop import clock
@@ -74,6 +76,51 @@ def _account_key() -> str:
     return f"account:{services.normalise_email(request.form.get('email', ''))}"
 
 
+# A browser that has signed in to an account is not held by the failed sign-ins of others at that account: a rival
+# guessing at a vendor's guessable address before a bid deadline must not lock its owner out. The browser keeps a
+# signed cookie with a digest of each account it signed in to (not the address itself); a new browser is still held.
+_KNOWN_ACCOUNTS_COOKIE = "coop_known_accounts"
+_KNOWN_ACCOUNTS_MAX_AGE_S = 180 * 24 * 3600
+_KNOWN_ACCOUNTS_KEPT = 10
+
+
+def _known_accounts_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="coop-known-accounts")
+
+
+def _account_digest(email: str) -> str:
+    return hashlib.sha256(services.normalise_email(email).encode()).hexdigest()
+
+
+def _known_accounts() -> list[str]:
+    token = request.cookies.get(_KNOWN_ACCOUNTS_COOKIE)
+    if not token:
+        return []
+    try:
+        known = _known_accounts_serializer().loads(token, max_age=_KNOWN_ACCOUNTS_MAX_AGE_S)
+    except BadSignature:  # forged, altered or expired: an unknown browser
+        return []
+    return [digest for digest in known if isinstance(digest, str)] if isinstance(known, list) else []
+
+
+def _known_browser() -> bool:
+    return _account_digest(request.form.get("email", "")) in _known_accounts()
+
+
+def _remember_browser(response, email: str):
+    digest = _account_digest(email)
+    known = [digest] + [other for other in _known_accounts() if other != digest]
+    response.set_cookie(
+        _KNOWN_ACCOUNTS_COOKIE,
+        _known_accounts_serializer().dumps(known[:_KNOWN_ACCOUNTS_KEPT]),
+        max_age=_KNOWN_ACCOUNTS_MAX_AGE_S,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 def _signed_in_account_key() -> str:
     return f"account:{current_user.email}"
 
@@ -133,6 +180,7 @@ def sign_up():
     methods=["POST"],
     key_func=_account_key,
     deduct_when=_failed_attempt,
+    exempt_when=_known_browser,
 )
 def sign_in():
     """Sign in with e-mail and password."""
@@ -149,7 +197,7 @@ def sign_in():
             session.clear()
             login_user(user, remember=form.remember.data)
             flash(f"Welcome, {user.name}.", "success")
-            return redirect(next_url)
+            return _remember_browser(redirect(next_url), user.email)
     return render_template("accounts/sign_in.html", form=form), (422 if form.errors else 200)
 
 

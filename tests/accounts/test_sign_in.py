@@ -168,7 +168,7 @@ def test_sign_in_attempts_are_limited_per_address(app, client, make_buyer, monke
     assert statuses == [422, 422, 422, 429]
     refused = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
     assert refused.status_code == 429
-    assert "Too many attempts; wait a minute and try again." in text_of(refused)
+    assert "Too many attempts; try again in 1 minute." in text_of(refused)
     limiter.reset()
 
 
