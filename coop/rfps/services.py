@@ -564,13 +564,21 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
             "This need is no longer open (it was withdrawn or pooled elsewhere); it cannot be confirmed again."
         )
     line = link.line
+    if confirm and link.commitment == CommitmentStatus.WITHDRAWN and need.item_id != line.item_id:
+        raise Refusal(
+            f"This need was changed to another item since it was withdrawn; it cannot be confirmed on line "
+            f"{line.line_no} of {rfp.reference}."
+        )
     before = {
         "commitment": link.commitment.value,
         "named_publicly": link.named_publicly,
         "need_status": need.status.value,
+        "quantity": link.quantity,
         "line_quantity": line.quantity,
     }
     if confirm:
+        # A withdrawn need is open again, and its district may have changed it since: it commits it as it now stands.
+        link.quantity = need.quantity
         link.commitment = CommitmentStatus.CONFIRMED
         link.named_publicly = bool(named_publicly)
         need.status = NeedStatus.POOLED
@@ -584,6 +592,7 @@ def decide_commitment(user: User, link_id: int, *, confirm: bool, named_publicly
         "commitment": link.commitment.value,
         "named_publicly": link.named_publicly,
         "need_status": need.status.value,
+        "quantity": link.quantity,
         "line_quantity": line.quantity,
     }
     _record(

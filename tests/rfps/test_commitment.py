@@ -12,6 +12,7 @@ from coop.audit import queries as audit_queries
 from coop.audit import services as audit
 from coop.errors import Refusal
 from coop.extensions import db
+from coop.needs import services as need_services
 from coop.needs.models import Need, NeedStatus
 from coop.notifications.models import OutboundEmail
 from coop.rfps import queries, services
@@ -95,6 +96,41 @@ def test_a_withdrawn_need_can_be_confirmed_again_while_it_is_open(committing, bu
     services.decide_commitment(buyers["Riverside USD"], link_id, confirm=True)
     assert db.session.get(Need, needs["riverside"].id).status == NeedStatus.POOLED
     assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.CONFIRMED
+
+
+def test_a_need_changed_after_its_withdrawal_is_confirmed_as_it_now_stands(committing, buyers, needs, link_of):
+    # Riverside withdraws its 60 laptops, changes the need, now open again, to 10, and confirms: it commits 10.
+    riverside, link_id = buyers["Riverside USD"], link_of(committing, needs["riverside"])
+    services.decide_commitment(riverside, link_id, confirm=False)
+    need = needs["riverside"]
+    need_services.edit_need(
+        riverside,
+        need.id,
+        need_services.NeedInput(item_id=need.item_id, quantity=10, needed_by=need.needed_by),
+    )
+    link = services.decide_commitment(riverside, link_id, confirm=True)
+    assert (link.quantity, db.session.get(Need, need.id).quantity) == (10, 10)
+    assert link.line.quantity == sum(other.quantity for other in queries.confirmed_links(link.line))
+    event = audit_queries.rfp_audit_events(committing.id, opened_at=committing.opened_at)[-1]
+    assert (event.before["quantity"], event.after["quantity"]) == (60, 10)
+
+
+def test_a_need_changed_to_another_item_after_its_withdrawal_is_not_confirmed_on_its_old_line(
+    committing, buyers, needs, link_of, make_item
+):
+    riverside, link_id = buyers["Riverside USD"], link_of(committing, needs["riverside"])
+    services.decide_commitment(riverside, link_id, confirm=False)
+    need = needs["riverside"]
+    other_item = make_item("TABLET-10")
+    need_services.edit_need(
+        riverside,
+        need.id,
+        need_services.NeedInput(item_id=other_item.id, quantity=need.quantity, needed_by=need.needed_by),
+    )
+    with pytest.raises(Refusal) as refused:
+        services.decide_commitment(riverside, link_id, confirm=True)
+    assert "changed to another item" in refused.value.message
+    assert db.session.get(RfpLineNeed, link_id).commitment == CommitmentStatus.WITHDRAWN
 
 
 def test_the_page_confirms_with_the_districts_agreement_to_be_named(committing, log_in, buyers, needs, link_of, seen):
