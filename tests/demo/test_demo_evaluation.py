@@ -131,6 +131,16 @@ def test_no_licences_bid_is_set_aside_as_the_device_management_line_has_a_single
     assert all(e.set_aside_reason is None for e in evaluations.values())
 
 
+def test_evergreen_s_licences_score_names_the_line_it_did_not_bid(demo):
+    rfp = demo_rfp(demo_rfps.LICENCES)
+    bid = bids_on(rfp)[EVERGREEN]
+    bid_line_ids = {line.rfp_line_id for line in bid.lines}
+    [not_bid] = [line for line in rfp.lines if line.id not in bid_line_ids]
+    assert not_bid.item.code == "MDM-DEV-1Y"  # device management for Windows laptops and tablets
+    [row] = [row for row in evaluation.scoring_rows(rfp) if row.bid.id == bid.id]
+    assert row.scores["functionality"].comment.endswith(f"(line {not_bid.line_no} not bid).")
+
+
 def test_willamette_s_cabling_bid_is_set_aside_with_its_reason_and_two_bids_remain_on_every_line(demo, log_in):
     rfp = demo_rfp(demo_rfps.CABLING)
     evaluations = {evaluation.vendor_name(row.bid): row.evaluation for row in evaluation.scoring_rows(rfp)}
