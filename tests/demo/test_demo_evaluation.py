@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -85,6 +86,14 @@ def test_the_administrator_can_open_the_switches_bids_at_once(demo):
     opening = bid_services.open_bids(user(data.ADMIN.email), rfp.id)
     assert (opening.submitted, opening.set_aside, opening.withdrawn) == (3, 1, 0)
     assert rfp.status == RfpStatus.OPENED
+
+
+def test_once_opened_the_switches_tabulation_marks_both_offers_tied_at_the_lowest_tco(demo, client):
+    rfp = demo_rfp(demo_rfps.SWITCHES)
+    bid_services.open_bids(user(data.ADMIN.email), rfp.id)
+    html_page = client.get(f"/rfps/{rfp.reference}/tabulation").get_data(as_text=True)
+    marked = re.findall(r'<tr class="lowest-offer">\s*<td>([^<]+?) <span class="badge[^>]*>([^<]+)</span>', html_page)
+    assert marked == [(EVERGREEN, "Lowest TCO, tied"), (WILLAMETTE, "Lowest TCO, tied")]
 
 
 # --- The opened RFPs, scored -----------------------------------------------------------------------------------------
