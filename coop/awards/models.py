@@ -86,6 +86,12 @@ class AwardRound(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("rfp_id", "number"),)
 
+    @property
+    def label(self) -> str:
+        """The round as pages, e-mails, files and messages name it outside its RFP's own pages: by its number within
+        its RFP, never by its row id, which counts the rounds of every RFP."""
+        return f"round {self.number} of {self.rfp.reference}"
+
     def __repr__(self) -> str:
         return f"<AwardRound {self.id} rfp={self.rfp_id} #{self.number} {self.status}>"
 

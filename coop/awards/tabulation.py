@@ -159,9 +159,14 @@ class LineTabulation:
     unit: str
     pooled_quantity: int
     offers: tuple[OfferRow, ...]
-    #: The offer the page marks as the lowest (by evaluated cost once every bid is scored, else by TCO; a bid set
-    #: aside is never marked); None on a line without an offer that can be marked.
-    lowest: OfferRow | None = None
+    #: The offers the page marks as the lowest (by evaluated cost once every bid is scored, else by TCO; a bid set
+    #: aside is never marked): every offer tied at the lowest, none on a line without an offer that can be marked.
+    lowest: tuple[OfferRow, ...] = ()
+
+    @property
+    def lowest_tied(self) -> bool:
+        """Whether more than one offer is at the lowest, so that the page says they are tied."""
+        return len(self.lowest) > 1
 
 
 @dataclass(frozen=True)
@@ -358,15 +363,18 @@ def _evaluated(row: OfferRow, evaluation: evaluation_queries.BidEvaluation | Non
     return replace(row, evaluated_cost_cents=cost, set_aside_reason=evaluation.set_aside_reason)
 
 
-def _lowest(rows: list[OfferRow], evaluated: bool) -> OfferRow | None:
-    """The offer to mark: the lowest evaluated cost once every bid is scored, else the lowest TCO (first in the
-    rows' order on a tie); never an offer whose bid is set aside."""
+def _lowest(rows: list[OfferRow], evaluated: bool) -> tuple[OfferRow, ...]:
+    """The offers to mark, in the rows' order: every one at the lowest evaluated cost once every bid is scored, else
+    at the lowest TCO (a tie marks them all: none of them is cheaper); never an offer whose bid is set aside."""
     eligible = [row for row in rows if row.set_aside_reason is None]
     if not eligible:
-        return None
-    if evaluated:
-        return min(eligible, key=lambda row: row.evaluated_cost_cents)
-    return eligible[0]
+        return ()
+
+    def cost(row: OfferRow) -> int:
+        return row.evaluated_cost_cents if evaluated else row.tco_cents
+
+    lowest_cents = min(map(cost, eligible))
+    return tuple(row for row in eligible if cost(row) == lowest_cents)
 
 
 def _money(cents: int | None) -> Decimal | None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from coop import exports
+from coop import exports, urls
 from coop.access import public, roles
 from coop.awards import adapters, explanation, forms, queries, services, tabulation
 from coop.awards.models import AwardRound, AwardRoundStatus
@@ -259,7 +259,7 @@ def round_explanation_pdf(rfp_id: int, number: int):
 def compare_rounds(rfp_id: int):
     """Two rounds side by side: totals, every district's share, and what moved."""
     rfp = _rfp_or_404(rfp_id)
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+    a, b = urls.whole_argument("a"), urls.whole_argument("b")
     first = None if a is None else queries.round_of(rfp.id, a)
     second = None if b is None else queries.round_of(rfp.id, b)
     if first is None or second is None or a == b:

@@ -51,8 +51,8 @@ def fees(award_round_id: int) -> None:
     except Refusal as error:
         raise click.ClickException(error.message) from None
     except LookupError:
-        raise click.ClickException(f"There is no award round {award_round_id}.") from None
-    _report(run, f"Administrative fees of award round {award_round_id}")
+        raise click.ClickException(f"There is no award round with the id {award_round_id}.") from None
+    _report(run, f"Administrative fees of the award round with the id {award_round_id}")
 
 
 @billing_cli.command("reconcile")

@@ -412,7 +412,7 @@ def invoice_award_fees(
         if award_round is None:
             raise LookupError(award_round_id)
         if award_round.status != AwardRoundStatus.PUBLISHED:
-            raise Refusal(f"Award round {award_round_id} is not published: its fees are invoiced when it is.")
+            raise Refusal(f"Award {award_round.label} is not published: its fees are invoiced when it is.")
         schedule = _locked_schedule()
         rfp = award_round.rfp
         by_vendor: dict[int, list[Award]] = defaultdict(list)

@@ -26,6 +26,11 @@ CSV_COLUMNS = [
     "total",
     "delivery_by",
     "terms",
+    "status",
+    "cancelled_on",
+    "cancelled_reason",
+    "order_total",
+    "order_open_total",
 ]
 
 
@@ -39,7 +44,11 @@ def order_pdf(order: PurchaseOrder) -> bytes:
 
 
 def order_csv(order: PurchaseOrder) -> bytes:
-    """One row per line, amounts in dollars with their cents (the unit price with four places when it has them)."""
+    """One row per line, amounts in dollars with their cents (the unit price with four places when it has them).
+
+    Each row says whether its line is still open or was cancelled (when and why), and carries the order's total and
+    its open total, as the order's page and PDF state them.
+    """
     contract = order.contract
     rows = [CSV_COLUMNS] + [
         [
@@ -59,6 +68,11 @@ def order_csv(order: PurchaseOrder) -> bytes:
             money.plain_dollars(line.total_cents),
             order.delivery_by.isoformat(),
             order.payment_terms,
+            "cancelled" if line.cancelled_at else "open",
+            line.cancelled_at.date().isoformat() if line.cancelled_at else None,
+            line.cancelled_reason,
+            money.plain_dollars(order.total_cents),
+            money.plain_dollars(order.open_total_cents),
         ]
         for line in order.lines
     ]

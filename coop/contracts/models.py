@@ -211,4 +211,6 @@ def refuse_changes_to_final_rounds(session: Session, _flush_context, _instances)
             )
         ).all()
     if final:
-        raise FinalAwardChanged(f"award round {sorted(final)[0]} is final: its awards and shares cannot change")
+        raise FinalAwardChanged(
+            f"the award round with the id {sorted(final)[0]} is final: its awards and shares cannot change"
+        )

@@ -30,10 +30,10 @@ from coop.demo.rfps import CABLING_DEADLINE_DAYS_AGO, LICENCES_DEADLINE_DAYS_AGO
 from coop.evaluation import services as evaluation
 from coop.evaluation.services import CriterionScore
 from coop.extensions import db
-from coop.orgs.models import Vendor
 from coop.rfps.models import Rfp
 
-# {vendor slug: {criterion key: (points, comment)}}, per RFP.
+# {vendor slug: {criterion key: (points, comment)}}, per RFP. A comment's "{lines_not_bid}" names the RFP's lines the
+# bid offers nothing on ("line 2"), as the bid stands when it is scored.
 Scores = Mapping[str, Mapping[str, tuple[int, str]]]
 
 LICENCES_SCORES: Scores = {
@@ -55,7 +55,7 @@ LICENCES_SCORES: Scores = {
             74,
             "Chromebook management and filtering meet the specification, with per-school "
             "policies included; no device management offered for Windows laptops or tablets "
-            "(line 1 not bid).",
+            "({lines_not_bid} not bid).",
         ),
         "support": (
             91,
@@ -121,14 +121,29 @@ def load_scores(rfps: DemoRfps, admin: User, today: date) -> None:
 def score_rfp(admin: User, rfp: Rfp, scores: Scores) -> None:
     """Score each submitted bid of the opened ``rfp`` as ``scores`` says for its vendor (by slug)."""
     slugs = {row.name: row.slug for row in data.VENDORS}
-    submitted = db.session.execute(
-        sa.select(Vendor.name, Bid.id)
-        .join(Bid.vendor)
-        .where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED)
-        .order_by(Bid.id)
+    submitted = db.session.scalars(
+        sa.select(Bid).where(Bid.rfp_id == rfp.id, Bid.status == BidStatus.SUBMITTED).order_by(Bid.id)
     ).all()
-    for vendor, bid_id in submitted:
-        typed = scores[slugs[vendor]]
+    for bid in submitted:
+        lines_not_bid = _lines_not_bid(rfp, bid)
+        typed = scores[slugs[bid.vendor.name]]
         evaluation.score_bid(
-            admin, rfp.id, bid_id, {key: CriterionScore(points, comment) for key, (points, comment) in typed.items()}
+            admin,
+            rfp.id,
+            bid.id,
+            {
+                key: CriterionScore(points, comment.format(lines_not_bid=lines_not_bid))
+                for key, (points, comment) in typed.items()
+            },
         )
+
+
+def _lines_not_bid(rfp: Rfp, bid: Bid) -> str:
+    """The RFP's lines ``bid`` offers nothing on, as a comment names them: "line 2", "lines 1 and 3", "no line"."""
+    bid_line_ids = {line.rfp_line_id for line in bid.lines}
+    numbers = [
+        str(line.line_no) for line in sorted(rfp.lines, key=lambda line: line.line_no) if line.id not in bid_line_ids
+    ]
+    if len(numbers) <= 1:
+        return f"line {numbers[0]}" if numbers else "no line"
+    return f"lines {', '.join(numbers[:-1])} and {numbers[-1]}"

@@ -104,6 +104,20 @@ def _marked(response) -> list[str]:
     return re.findall(r'<tr class="lowest-offer">\s*<td>([^<]+?) <span class="badge', html)
 
 
+def test_every_offer_tied_at_the_lowest_tco_is_marked_as_a_tie(client, opened, make_bid, table_rows):
+    # Cedar offers what Birch offers: the same $35,580.00 TCO on line 1; neither is "the" lowest.
+    make_bid(opened, "Cedar Tech", {1: offer([(1, 300_00), (100, 280_00)], pricing=PricingKind.INCREMENTAL)})
+    db.session.flush()
+    response = client.get(f"/rfps/{opened.reference}/tabulation")
+    assert _marked(response) == ["Birch Computing", "Cedar Tech"]
+    assert [row.split(" $")[0] for row in table_rows(response, "tabulation-line-1")] == [
+        "Birch Computing Lowest TCO, tied Capacity 100 < pooled quantity 120: cannot supply the whole line alone. "
+        "Birch B14 Incremental 1+:",
+        "Cedar Tech Lowest TCO, tied Model 14 Incremental 1+:",
+        "Acme Devices Acme Book 14 All units 1+:",
+    ]
+
+
 @pytest.fixture
 def administrator(client, log_in, make_admin):
     """The cooperative's administrator, signed in: who sees the evaluation while it goes on."""

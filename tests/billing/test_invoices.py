@@ -157,7 +157,8 @@ def test_fees_of_an_unpublished_round_are_refused(make_schedule, make_published_
     make_schedule()
     award_round = make_published_round({(make_district(), make_vendor()): 100_000}, status=AwardRoundStatus.SOLVED)
     with pytest.raises(
-        Refusal, match=f"Award round {award_round.id} is not published: its fees are invoiced when it is."
+        Refusal,
+        match=f"Award round 1 of {award_round.rfp.reference} is not published: its fees are invoiced when it is.",
     ):
         services.invoice_award_fees(award_round.id)
     assert invoices() == []

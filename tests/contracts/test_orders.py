@@ -262,3 +262,25 @@ def test_a_cancelled_line_is_not_delivered_both_sides_are_told_and_its_fee_is_cr
     page = seen(client.get(f"/orders/{number}"))
     assert "Cancelled" in page and "The district's board cut the budget before delivery." in page
     assert "Open total, without the cancelled lines $0.00" in page and "Cancel line" not in page
+
+
+def test_the_districts_csv_says_a_line_is_cancelled_and_the_open_total_as_its_page_does(
+    final, opened_rfp, admin, buyers, client, log_in, seen, now
+):
+    number = f"{opened_rfp.reference}-PO-0002"  # Lakeview's 60 laptops from Acme, $5,400.00
+    services.cancel_order_line(admin, number, 1, "The district's board cut the budget before delivery.")
+    log_in(buyers["Lakeview SD"])
+    page = seen(client.get(f"/orders/{number}"))
+    cancelled_on = now().date().isoformat()
+    assert f"Cancelled {cancelled_on}: The district's board cut the budget before delivery." in page
+    assert "Total $5,400.00 Open total, without the cancelled lines $0.00" in page
+    response = client.get(f"/orders/{number}.csv")
+    [row] = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert (row["line"], row["total"], row["status"], row["cancelled_on"], row["cancelled_reason"]) == (
+        "1",
+        "5400.00",
+        "cancelled",
+        cancelled_on,
+        "The district's board cut the budget before delivery.",
+    )
+    assert (row["order_total"], row["order_open_total"]) == ("5400.00", "0.00")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -87,6 +88,14 @@ def test_the_administrator_can_open_the_switches_bids_at_once(demo):
     assert rfp.status == RfpStatus.OPENED
 
 
+def test_once_opened_the_switches_tabulation_marks_both_offers_tied_at_the_lowest_tco(demo, client):
+    rfp = demo_rfp(demo_rfps.SWITCHES)
+    bid_services.open_bids(user(data.ADMIN.email), rfp.id)
+    html_page = client.get(f"/rfps/{rfp.reference}/tabulation").get_data(as_text=True)
+    marked = re.findall(r'<tr class="lowest-offer">\s*<td>([^<]+?) <span class="badge[^>]*>([^<]+)</span>', html_page)
+    assert marked == [(EVERGREEN, "Lowest TCO, tied"), (WILLAMETTE, "Lowest TCO, tied")]
+
+
 # --- The opened RFPs, scored -----------------------------------------------------------------------------------------
 
 
@@ -129,6 +138,16 @@ def test_no_licences_bid_is_set_aside_as_the_device_management_line_has_a_single
     evaluations = {evaluation.vendor_name(row.bid): row.evaluation for row in evaluation.scoring_rows(rfp)}
     assert {vendor: str(e.score) for vendor, e in evaluations.items()} == {NORTHWEST: "84.00", EVERGREEN: "80.80"}
     assert all(e.set_aside_reason is None for e in evaluations.values())
+
+
+def test_evergreen_s_licences_score_names_the_line_it_did_not_bid(demo):
+    rfp = demo_rfp(demo_rfps.LICENCES)
+    bid = bids_on(rfp)[EVERGREEN]
+    bid_line_ids = {line.rfp_line_id for line in bid.lines}
+    [not_bid] = [line for line in rfp.lines if line.id not in bid_line_ids]
+    assert not_bid.item.code == "MDM-DEV-1Y"  # device management for Windows laptops and tablets
+    [row] = [row for row in evaluation.scoring_rows(rfp) if row.bid.id == bid.id]
+    assert row.scores["functionality"].comment.endswith(f"(line {not_bid.line_no} not bid).")
 
 
 def test_willamette_s_cabling_bid_is_set_aside_with_its_reason_and_two_bids_remain_on_every_line(demo, log_in):

@@ -34,3 +34,10 @@ def test_an_rfp_id_that_cannot_exist_is_not_found(log_in, admin, number):
     response = log_in(admin).get(f"/admin/rfps/{number}")
     assert response.status_code == 404
     assert NOT_FOUND in text_of(response)
+
+
+@pytest.mark.parametrize("page", HUGE_NUMBERS)
+def test_a_page_of_the_rfp_list_that_cannot_exist_is_not_found(log_in, admin, page):
+    response = log_in(admin).get("/admin/rfps", query_string={"page": page})
+    assert response.status_code == 404
+    assert NOT_FOUND in text_of(response)
