@@ -106,6 +106,19 @@ def ask_question(user: User, reference: str, text: str) -> Question:
     rfp = rfp_queries.lock_public_rfp(reference)
     now = clock.utcnow()
     _require_open(rfp, now, NOT_OPEN_FOR_QUESTIONS, DEADLINE_PASSED_FOR_QUESTIONS)
+    # A double click or a form sent again asks the same question once: the vendor's own requests, one at a time
+    # (its row locked), find the question the first one asked.
+    locked(Vendor, vendor.id)
+    same = db.session.scalar(
+        sa.select(Question).where(
+            Question.rfp_id == rfp.id,
+            Question.vendor_id == vendor.id,
+            Question.status == QuestionStatus.PENDING,
+            Question.text == text,
+        )
+    )
+    if same is not None:
+        return same
     question = Question(
         rfp_id=rfp.id, vendor_id=vendor.id, asked_by_id=user.id, text=text, asked_at=now, status=QuestionStatus.PENDING
     )

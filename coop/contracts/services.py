@@ -35,6 +35,7 @@ from coop.errors import Refusal, required_text
 from coop.extensions import db
 from coop.notifications.services import queue_email, send_queued
 from coop.orgs import queries as org_queries
+from coop.orgs.models import Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus
 from coop.roles import Role
@@ -303,6 +304,19 @@ def file_protest(user: User, reference: str, grounds: str | None) -> Protest:
                 PROTEST_PERIOD_OVER.format(reference=rfp.reference, ends_at=clock.format_utc(notice.protest_ends_at))
             )
         text = _text(grounds, "grounds", GROUNDS_REQUIRED)
+        # A double click or a form sent again files the same protest once: the vendor's own requests, one at a
+        # time (its row locked), find the protest the first one filed.
+        locked(Vendor, user.organisation.id)
+        same = db.session.scalar(
+            sa.select(Protest).where(
+                Protest.notice_id == notice.id,
+                Protest.vendor_id == user.organisation.id,
+                Protest.status == ProtestStatus.PENDING,
+                Protest.grounds == text,
+            )
+        )
+        if same is not None:
+            return same
         protest = Protest(
             notice=notice, vendor_id=user.organisation.id, filed_by_id=user.id, grounds=text, filed_at=now
         )

@@ -65,6 +65,17 @@ def test_an_approved_vendor_asks_and_sees_its_question_pending(log_in, rfp, acme
     assert "12-inch" not in panel_html(rfp)
 
 
+def test_a_question_sent_twice_is_asked_once(log_in, rfp, acme_rep):
+    # A double click, or the browser sending the form again: one question for the cooperative to answer.
+    client = log_in(acme_rep)
+    assert [ask(client, rfp).status_code for _ in range(2)] == [302, 302]
+    assert len(questions(rfp)) == 1
+    assert actions(rfp) == ["question.asked"]
+    # Another question is another question.
+    ask(client, rfp, text="Is a 13-inch screen acceptable for line 1?")
+    assert len(questions(rfp)) == 2
+
+
 def test_the_question_form_page_and_an_empty_question(log_in, rfp, acme_rep):
     client = log_in(acme_rep)
     assert "Ask a question on " + rfp.reference in text_of(client.get(f"/rfps/{rfp.reference}/questions/new"))

@@ -38,6 +38,19 @@ def test_a_bidder_files_a_protest_during_the_period(notice, opened_rfp, vendors)
     assert event.after["grounds"] == GROUNDS and event.rfp_id == opened_rfp.id
 
 
+def test_a_protest_sent_twice_is_filed_once(notice, opened_rfp, vendors):
+    # A double click, or the browser sending the form again: one protest for the cooperative to decide.
+    first = services.file_protest(vendors["Cedar"], opened_rfp.reference, GROUNDS)
+    again = services.file_protest(vendors["Cedar"], opened_rfp.reference, f"{GROUNDS}  ")
+    assert again.id == first.id
+    assert len(queries.pending_protests(notice.id)) == 1
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "award.protest_filed")).all()
+    assert len(events) == 1
+    # Other grounds are another protest.
+    services.file_protest(vendors["Cedar"], opened_rfp.reference, "The evaluation weights were changed after opening.")
+    assert len(queries.pending_protests(notice.id)) == 2
+
+
 def test_a_protest_needs_its_grounds(notice, opened_rfp, vendors):
     with pytest.raises(Refusal) as refused:
         services.file_protest(vendors["Cedar"], opened_rfp.reference, "   ")

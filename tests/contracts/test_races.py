@@ -1,4 +1,5 @@
-"""Two administrators publishing two rounds of one RFP at the same moment: one notice of intent, never two."""
+"""Requests at the same moment: two administrators publishing two rounds of one RFP leave one notice of intent,
+never two; a vendor's protest sent twice at once is filed once."""
 
 from __future__ import annotations
 
@@ -46,3 +47,32 @@ def test_simultaneous_publications_leave_one_live_notice(app, committed_db, open
     else:
         assert lost.headers["Location"].endswith("/gate")
     assert verify_chain(rfp_id).intact
+
+
+def test_a_protest_sent_twice_at_the_same_moment_is_filed_once(
+    app, committed_db, opened_rfp, make_round, make_admin, vendors, log_in
+):
+    from coop.contracts import services
+    from coop.contracts.models import Protest
+
+    notice = services.publish_round(
+        make_admin(), make_round(opened_rfp).id, services.PublishInput(protest_days=None, confirm=False, reason="")
+    )
+    db.session.commit()
+    cookie = log_in(vendors["Cedar"]).get_cookie("session").value
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        client.set_cookie("session", cookie)
+    path, notice_id = f"/rfps/{opened_rfp.reference}/protest", notice.id
+    db.session.remove()  # on SQLite an open transaction would hold the write lock
+    start = threading.Barrier(len(clients))
+    responses = [None] * len(clients)
+
+    def protest(index):
+        start.wait()
+        responses[index] = clients[index].post(path, data={"grounds": "Birch was priced on a tier it never reached."})
+
+    threads = [threading.Thread(target=protest, args=(index,)) for index in range(len(clients))]
+    assert not start_and_join(threads, timeout_s=120)
+    assert all(response.status_code in (302, 409) for response in responses), [r.status_code for r in responses]
+    assert len(db.session.scalars(sa.select(Protest).where(Protest.notice_id == notice_id)).all()) == 1
