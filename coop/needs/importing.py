@@ -17,7 +17,7 @@ from decimal import Decimal
 import pandas as pd
 from openpyxl.styles import Font
 
-from coop import exports, spreadsheets
+from coop import clock, exports, spreadsheets
 from coop.errors import Problem, Rejection
 from coop.money import DOLLARS_PATTERN, parse_dollars_to_cents
 from coop.needs import rules
@@ -36,7 +36,7 @@ COLUMN_HELP = (
         "needed_by",
         "required",
         "The date you need the items by, written YYYY-MM-DD (or month/day/year, as a US-locale spreadsheet saves "
-        "it in CSV); today or later.",
+        f"it in CSV); today or later, and at most {clock.MAX_YEARS_AHEAD} years ahead.",
     ),
     ("budget_cap", "optional", "The most you would spend on this need, in dollars, e.g. 12500 or 12500.00."),
     ("erate_eligible", "optional", "yes or no; blank means no."),
@@ -303,6 +303,15 @@ def _check_rows(
         "needed_by",
         needed_by.dt.strftime("%Y-%m-%d").where(past, "")
         + " is in the past; the needed-by date must be today or later.",
+    )
+    latest = clock.latest_date_ahead(today)
+    too_far = needed_by.notna() & (needed_by > pd.Timestamp(latest))
+    flag(
+        too_far,
+        "needed_by",
+        needed_by.where(too_far).dt.date.map(
+            lambda day: rules.needed_by_too_far_ahead(day, latest), na_action="ignore"
+        ),
     )
 
     # budget_cap

@@ -391,6 +391,16 @@ def one_row(**cells: str) -> str:
             "needed_by",
             "2030-02-28 is in the past; the needed-by date must be today or later.",
         ),
+        (
+            {"needed_by": "2035-03-02"},
+            "needed_by",
+            "2035-03-02 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        ),
+        (
+            {"needed_by": "9999-12-31"},
+            "needed_by",
+            "9999-12-31 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        ),
         ({"budget_cap": "1,25"}, "budget_cap", rules.BUDGET_NOT_MONEY),
         ({"budget_cap": "12.345"}, "budget_cap", rules.BUDGET_NOT_MONEY),
         ({"budget_cap": "100,000,000.01"}, "budget_cap", rules.BUDGET_TOO_LARGE),
@@ -401,6 +411,22 @@ def one_row(**cells: str) -> str:
 )
 def test_a_bad_cell_is_refused_on_its_line_and_column(cells, column, message):
     assert refused(one_row(**cells)) == [(2, column, message)]
+
+
+def test_a_date_cell_far_ahead_in_a_workbook_is_refused_on_its_line_and_column():
+    content = xlsx([["item_code", "quantity", "needed_by"], ["LAPTOP-14", 1, datetime(9999, 12, 31)]])
+    assert refused(content, filename="needs.xlsx") == [
+        (
+            2,
+            "needed_by",
+            "9999-12-31 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        )
+    ]
+
+
+def test_the_day_five_years_ahead_is_a_valid_needed_by_date():
+    (need,) = check(one_row(needed_by="2035-03-01")).records()
+    assert need["needed_by"] == date(2035, 3, 1)
 
 
 def test_the_values_at_every_limit_are_accepted():
