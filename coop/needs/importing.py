@@ -267,7 +267,9 @@ def _check_rows(
     )
     digits = quantity_text.str.extract(r"^\+?0*(\d+)(?:\.0*)?$", expand=False)
     short = digits.str.len() <= len(str(rules.MAX_QUANTITY))
-    quantity = pd.to_numeric(digits.where(short), errors="coerce")
+    # int reads the decimal digits of every script that \d matches (٤٠, ４０), as the web form and the budget_cap
+    # column read them; pd.to_numeric reads ASCII digits only, and would leave such a quantity unread but unrefused.
+    quantity = pd.to_numeric(digits.where(short).map(int, na_action="ignore"))
     blank_quantity = quantity_text == ""
     flag(blank_quantity, "quantity", QUANTITY_MISSING)
     flag(~blank_quantity & (digits.isna() | (quantity == 0)), "quantity", rules.QUANTITY_NOT_WHOLE)
