@@ -106,7 +106,13 @@ class DeadlineForm(FlaskForm):
 
     @property
     def utc(self) -> datetime:
-        return self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data)).astimezone(UTC)
+        typed = self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data))
+        try:
+            return typed.astimezone(UTC)
+        except OverflowError:
+            # Beyond the first or last moment a datetime holds (9999-12-31 23:59 in Los Angeles is in the year 10000):
+            # that end, which the services refuse as in the past or too far ahead.
+            return (datetime.min if typed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 class CancelForm(FlaskForm):

@@ -130,6 +130,41 @@ def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin
     assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=UTC)
 
 
+def test_a_form_470_date_more_than_five_years_ahead_is_refused_on_its_field(log_in, admin, ready, seen):
+    response = log_in(admin).post(
+        f"/admin/rfps/{ready.id}/details",
+        data={
+            "details-title": ready.title,
+            "details-tco_years": "4",
+            "details-erate_eligible": "y",
+            "details-form470_number": "260012345",
+            "details-form470_date": "9999-12-31",
+            "details-weight_price": "50",
+            "details-weight_specification": "20",
+            "details-weight_warranty": "20",
+            "details-weight_delivery": "10",
+        },
+    )
+    assert response.status_code == 422
+    message = "The FCC Form 470 date must be on or before 2031-03-02 (at most 5 years ahead)."
+    field = response.get_data(as_text=True).split('id="details-form470_date"', 1)[1].split("</div>", 2)
+    assert message in "".join(field[:2])
+    assert seen(response).count(message) == 1
+    db.session.expire_all()
+    assert queries.rfp(ready.id).form470_date is None
+
+
+def test_a_bid_deadline_more_than_five_years_ahead_is_refused(admin, ready):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    with pytest.raises(Refusal) as refused:
+        services.publish(admin, ready.id, datetime(2031, 3, 3, tzinfo=UTC))
+    assert (refused.value.message, refused.value.field) == (
+        "The bid deadline must be on or before 2031-03-02 (at most 5 years ahead).",
+        "bid_deadline",
+    )
+    assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
+
+
 def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admin, ready):
     services.update_details(admin, ready.id, details(ready))
     response = log_in(admin).post(
