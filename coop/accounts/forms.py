@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -18,7 +17,11 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.inputs import WholeNumberField
 from coop.orgs.models import OrganisationKind
+
+MAX_ENROLLMENT = 2_000_000  # beyond the largest US district's
+ENROLLMENT_RANGE = f"Enrollment must be a whole number of students from 1 to {MAX_ENROLLMENT:,}."
 
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
@@ -61,7 +64,11 @@ class SignUpForm(FlaskForm):
         "State", choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in US_STATES], validators=[Optional()]
     )
     region_id = SelectField("Region", coerce=int, validators=[Optional()])
-    enrollment = IntegerField("Enrollment (students)", validators=[Optional(), NumberRange(min=1, max=2_000_000)])
+    enrollment = WholeNumberField(
+        "Enrollment (students)",
+        invalid_value_message=ENROLLMENT_RANGE,
+        validators=[Optional(), NumberRange(min=1, max=MAX_ENROLLMENT, message=ENROLLMENT_RANGE)],
+    )
     nces_id = StringField(
         "NCES district ID (optional)",
         validators=[Optional(), Regexp(r"^\d{7}$", message="An NCES district ID is 7 digits.")],

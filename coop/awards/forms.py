@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.awards import adapters
+from coop.inputs import WholeNumberField
 
 MAX_VENDOR_CAP = 100
 MIN_TIME_LIMIT_S = 5
@@ -34,7 +35,7 @@ def share_rule_label(rule: str) -> str:
 class RoundOptionsForm(FlaskForm):
     """The rules of a new award round."""
 
-    max_vendors_per_item = IntegerField(
+    max_vendors_per_item = WholeNumberField(
         "Vendor cap per line",
         invalid_value_message=VENDOR_CAP_RANGE,
         validators=[Optional(), NumberRange(min=1, max=MAX_VENDOR_CAP, message=VENDOR_CAP_RANGE)],
@@ -54,7 +55,7 @@ class RoundOptionsForm(FlaskForm):
         ],
         validators=[InputRequired(message=SHARE_RULE_UNKNOWN)],
     )
-    time_limit_s = IntegerField(
+    time_limit_s = WholeNumberField(
         "Time limit (seconds)",
         default=DEFAULT_TIME_LIMIT_S,
         invalid_value_message=TIME_LIMIT_RANGE,

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from coop.clarifications import services
+from coop.inputs import WholeNumberField
 from coop.rfps.models import Rfp
 from coop.rfps.template_library import RfpTemplate
 
@@ -152,7 +152,7 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
             "description": line_field(line.id, "description"),
             "spec": [],
         }
-        attributes[names["quantity"]] = IntegerField(
+        attributes[names["quantity"]] = WholeNumberField(
             "Quantity",
             validators=[InputRequired(message=services.QUANTITY_REQUIRED)],
             default=line.quantity,
@@ -182,7 +182,7 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
             continue  # structured terms are not edited here
         label = key.replace("_", " ").capitalize()
         if isinstance(value, int):
-            attributes[terms_field(key)] = IntegerField(
+            attributes[terms_field(key)] = WholeNumberField(
                 label, validators=[Optional()], default=value, invalid_value_message=f"{label} must be a whole number."
             )
         else:

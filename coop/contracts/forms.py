@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.contracts import services
+from coop.inputs import WholeNumberField
 
 
 class PublishForm(FlaskForm):
-    protest_days = IntegerField(
+    protest_days = WholeNumberField(
         "Protest period (days)",
         invalid_value_message=services.PROTEST_DAYS_RANGE,
         validators=[

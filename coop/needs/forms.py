@@ -7,7 +7,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from coop.inputs import WholeNumberField
 from coop.needs import rules
 from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
@@ -25,8 +25,6 @@ WINDOW_BACKWARDS = "The end of the window must be on or after its start."
 
 
 def _quantity_in_range(form, field) -> None:
-    if field.data is None:
-        return  # not a number: the field already says so
     if field.data < 1:
         raise ValidationError(rules.QUANTITY_NOT_WHOLE)
     if field.data > rules.MAX_QUANTITY:
@@ -62,7 +60,7 @@ class NeedForm(FlaskForm):
         invalid_choice_message=rules.ITEM_UNKNOWN,
         invalid_value_message=rules.ITEM_UNKNOWN,
     )
-    quantity = IntegerField(
+    quantity = WholeNumberField(
         "Quantity",
         validators=[InputRequired(message="Enter a quantity."), _quantity_in_range],
         invalid_value_message=rules.QUANTITY_NOT_WHOLE,

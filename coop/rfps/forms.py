@@ -11,7 +11,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.inputs import WholeNumberField
 from coop.needs.forms import DemandFilterForm  # the pooling page filters demand as the demand view does
 from coop.rfps import queries
 from coop.rfps.template_library import RfpTemplate, SpecField
@@ -49,7 +49,7 @@ TIME_ZONES = (
 class PoolFilterForm(DemandFilterForm):
     """The pooling page's filters: those of the demand view, plus the needed-by window."""
 
-    window_days = IntegerField(
+    window_days = WholeNumberField(
         "Needed-by window (days)",
         default=queries.DEFAULT_WINDOW_DAYS,
         invalid_value_message=WINDOW_DAYS_RANGE,
@@ -72,7 +72,7 @@ class PoolForm(FlaskForm):
     )
     template_key = SelectField("RFP template", invalid_choice_message="Choose the RFP template for this category.")
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField(
+    tco_years = WholeNumberField(
         "Total cost of ownership over (years)",
         default=4,
         invalid_value_message=TCO_YEARS_RANGE,
@@ -134,7 +134,7 @@ class CommitmentForm(FlaskForm):
 
 class DetailsFormBase(FlaskForm):
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField(
+    tco_years = WholeNumberField(
         "Total cost of ownership over (years)",
         invalid_value_message=TCO_YEARS_RANGE,
         validators=[InputRequired(message=TCO_YEARS_RANGE), NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)],
@@ -142,7 +142,7 @@ class DetailsFormBase(FlaskForm):
     erate_eligible = BooleanField("E-Rate eligible (FCC Form 470 rules apply)")
     form470_number = StringField("FCC Form 470 number", validators=[Optional(), Length(max=30)])
     form470_date = DateField("FCC Form 470 date", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
-    minimum_score = IntegerField(
+    minimum_score = WholeNumberField(
         "Minimum non-price score (0 to 100)",
         invalid_value_message=MINIMUM_SCORE_RANGE,
         validators=[Optional(), NumberRange(min=0, max=100, message=MINIMUM_SCORE_RANGE)],
@@ -155,7 +155,7 @@ class DetailsFormBase(FlaskForm):
 def details_form_class(criteria: list[dict]) -> type[DetailsFormBase]:
     """The details form with one weight field per criterion of the RFP (``weight_<key>``)."""
     fields = {
-        f"weight_{criterion['key']}": IntegerField(
+        f"weight_{criterion['key']}": WholeNumberField(
             criterion["label"],
             invalid_value_message=WEIGHT_RANGE,
             validators=[InputRequired(message=WEIGHT_RANGE), NumberRange(min=1, max=100, message=WEIGHT_RANGE)],

@@ -176,6 +176,32 @@ def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admi
     assert "the earliest allowed bid deadline is 2026-03-29." in "".join(field[:2])
 
 
+@pytest.mark.parametrize("typed", ["1e309", "NaN", "four", "4.5"])
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("tco_years", "Total-cost-of-ownership years must be a whole number from 1 to 10."),
+        ("weight_price", "Each criterion weight must be a whole number from 1 to 100."),
+        ("minimum_score", "The minimum non-price score must be a whole number from 0 to 100."),
+    ],
+)
+def test_a_number_field_that_is_not_a_number_says_so_once(log_in, admin, ready, seen, field, message, typed):
+    data = {
+        "details-title": ready.title,
+        "details-tco_years": "4",
+        "details-weight_price": "50",
+        "details-weight_specification": "20",
+        "details-weight_warranty": "20",
+        "details-weight_delivery": "10",
+        "details-minimum_score": "60",
+    }
+    response = log_in(admin).post(f"/admin/rfps/{ready.id}/details", data={**data, f"details-{field}": typed})
+    assert response.status_code == 422
+    assert seen(response).count(message) == 1
+    db.session.expire_all()
+    assert queries.rfp(ready.id).tco_years == ready.tco_years
+
+
 def test_the_details_form_shows_the_price_rule(log_in, admin, ready, seen):
     response = log_in(admin).post(
         f"/admin/rfps/{ready.id}/details",
