@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +16,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 from coop.orgs.models import OrganisationKind
 
 MAX_ENROLLMENT = 2_000_000  # beyond the largest US district's
@@ -40,14 +39,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """One form for both kinds of organisation; the kind decides which fields are required."""
 
     kind = RadioField(
@@ -104,7 +103,7 @@ class SignUpForm(FlaskForm):
         return valid
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField("New password", validators=NEW_PASSWORD_VALIDATORS)
     confirm = PasswordField(
@@ -113,7 +112,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class CooperativeForm(FlaskForm):
+class CooperativeForm(Form):
     """The cooperative and its first administrator, as ``flask --app coop coop init`` takes them."""
 
     cooperative_name = StringField("Cooperative name", validators=[DataRequired(), Length(max=200)])

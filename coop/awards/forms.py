@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.awards import adapters
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 
 MAX_VENDOR_CAP = 100
 MIN_TIME_LIMIT_S = 5
@@ -32,7 +31,7 @@ def share_rule_label(rule: str) -> str:
     return SHARE_RULE_LABELS.get(rule, rule)
 
 
-class RoundOptionsForm(FlaskForm):
+class RoundOptionsForm(Form):
     """The rules of a new award round."""
 
     max_vendors_per_item = WholeNumberField(
@@ -76,7 +75,7 @@ class RoundOptionsForm(FlaskForm):
         )
 
 
-class RoundActionForm(FlaskForm):
+class RoundActionForm(Form):
     """A button on a round (cancel, re-run): the CSRF token only."""
 
     submit = SubmitField()

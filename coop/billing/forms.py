@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from coop.billing.services import CURRENCIES, MAX_TERMS_DAYS
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 
 YEAR_MISSING = "Enter the membership year as the year it starts in, like 2026."
 
 
-class FeeScheduleForm(FlaskForm):
+class FeeScheduleForm(Form):
     dues_bands = TextAreaField(
         "Membership dues by enrollment band",
         validators=[
@@ -47,7 +46,7 @@ class FeeScheduleForm(FlaskForm):
     submit = SubmitField("Save the fee schedule")
 
 
-class DuesRunForm(FlaskForm):
+class DuesRunForm(Form):
     year = WholeNumberField(
         "Membership year starting in",
         validators=[InputRequired(message=YEAR_MISSING), NumberRange(min=2000, max=2200, message=YEAR_MISSING)],

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from coop.evaluation import services
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 
 
-class ScoreFormBase(FlaskForm):
+class ScoreFormBase(Form):
     submit = SubmitField("Save the scores")
 
     #: Filled by :func:`score_form`: ``[(criterion, points field name, comment field name), ...]``.

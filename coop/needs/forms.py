@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 from coop.needs import rules
 from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
@@ -52,7 +51,7 @@ def item_choices(items, *, placeholder: str, keep_item=None) -> list[SelectChoic
     return choices
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     item_id = SelectField(
         "Item",
         coerce=int,
@@ -95,13 +94,13 @@ class NeedForm(FlaskForm):
         return rules.parse_budget_cents(self.budget_cap.data)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with nothing but its CSRF token: withdraw."""
 
     submit = SubmitField("Withdraw this need")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         # The label is the one the browser journeys find the input by; the description names ODS too.
         "Spreadsheet (CSV, XLSX or ODS)",
@@ -112,7 +111,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Import needs")
 
 
-class DemandFilterForm(FlaskForm):
+class DemandFilterForm(Form):
     """The demand view's filters, read from the query string."""
 
     class Meta:

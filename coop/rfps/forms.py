@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,7 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coop.inputs import WholeNumberField
+from coop.inputs import Form, WholeNumberField
 from coop.needs.forms import DemandFilterForm  # the pooling page filters demand as the demand view does
 from coop.rfps import queries
 from coop.rfps.template_library import RfpTemplate, SpecField
@@ -58,7 +57,7 @@ class PoolFilterForm(DemandFilterForm):
     )
 
 
-class PoolForm(FlaskForm):
+class PoolForm(Form):
     """Create a draft RFP from one proposed pool."""
 
     pool_key = HiddenField()
@@ -87,7 +86,7 @@ def template_choices(library: dict[str, RfpTemplate]) -> list[SelectChoice]:
     ]
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
     """A deadline typed in a chosen time zone; :attr:`utc` is the moment in UTC."""
 
     deadline = DateTimeLocalField(
@@ -115,24 +114,24 @@ class DeadlineForm(FlaskForm):
             return (datetime.min if typed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField("Reason for cancelling", validators=[Length(max=2000)], render_kw={"rows": 3})
     submit = SubmitField("Cancel this RFP")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A POST with nothing but its CSRF token."""
 
     submit = SubmitField("Go")
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(Form):
     named_publicly = BooleanField("Name our district publicly on this RFP")
     confirm = SubmitField("Confirm")
     withdraw = SubmitField("Withdraw")
 
 
-class DetailsFormBase(FlaskForm):
+class DetailsFormBase(Form):
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
     tco_years = WholeNumberField(
         "Total cost of ownership over (years)",
@@ -192,7 +191,7 @@ def line_form_class(template: RfpTemplate):
         "Description", render_kw={"rows": 2}, description="Performance terms only: a brand needs “or equal”."
     )
     fields["submit"] = SubmitField("Save line")
-    return type("LineForm", (FlaskForm,), fields)
+    return type("LineForm", (Form,), fields)
 
 
 def spec_for_form(spec_field: SpecField, value) -> str:
