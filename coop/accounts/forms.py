@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -18,7 +16,11 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.inputs import Form, WholeNumberField
 from coop.orgs.models import OrganisationKind
+
+MAX_ENROLLMENT = 2_000_000  # beyond the largest US district's
+ENROLLMENT_RANGE = f"Enrollment must be a whole number of students from 1 to {MAX_ENROLLMENT:,}."
 
 US_STATES = (
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK "
@@ -37,14 +39,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField("E-mail", validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     """One form for both kinds of organisation; the kind decides which fields are required."""
 
     kind = RadioField(
@@ -61,7 +63,11 @@ class SignUpForm(FlaskForm):
         "State", choices=[SelectChoice("", "—")] + [SelectChoice(s, s) for s in US_STATES], validators=[Optional()]
     )
     region_id = SelectField("Region", coerce=int, validators=[Optional()])
-    enrollment = IntegerField("Enrollment (students)", validators=[Optional(), NumberRange(min=1, max=2_000_000)])
+    enrollment = WholeNumberField(
+        "Enrollment (students)",
+        invalid_value_message=ENROLLMENT_RANGE,
+        validators=[Optional(), NumberRange(min=1, max=MAX_ENROLLMENT, message=ENROLLMENT_RANGE)],
+    )
     nces_id = StringField(
         "NCES district ID (optional)",
         validators=[Optional(), Regexp(r"^\d{7}$", message="An NCES district ID is 7 digits.")],
@@ -97,7 +103,7 @@ class SignUpForm(FlaskForm):
         return valid
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField("New password", validators=NEW_PASSWORD_VALIDATORS)
     confirm = PasswordField(
@@ -106,7 +112,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class CooperativeForm(FlaskForm):
+class CooperativeForm(Form):
     """The cooperative and its first administrator, as ``flask --app coop coop init`` takes them."""
 
     cooperative_name = StringField("Cooperative name", validators=[DataRequired(), Length(max=200)])

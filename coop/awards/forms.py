@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from coop.awards import adapters
+from coop.inputs import Form, WholeNumberField
 
 MAX_VENDOR_CAP = 100
 MIN_TIME_LIMIT_S = 5
@@ -31,10 +31,10 @@ def share_rule_label(rule: str) -> str:
     return SHARE_RULE_LABELS.get(rule, rule)
 
 
-class RoundOptionsForm(FlaskForm):
+class RoundOptionsForm(Form):
     """The rules of a new award round."""
 
-    max_vendors_per_item = IntegerField(
+    max_vendors_per_item = WholeNumberField(
         "Vendor cap per line",
         invalid_value_message=VENDOR_CAP_RANGE,
         validators=[Optional(), NumberRange(min=1, max=MAX_VENDOR_CAP, message=VENDOR_CAP_RANGE)],
@@ -54,7 +54,7 @@ class RoundOptionsForm(FlaskForm):
         ],
         validators=[InputRequired(message=SHARE_RULE_UNKNOWN)],
     )
-    time_limit_s = IntegerField(
+    time_limit_s = WholeNumberField(
         "Time limit (seconds)",
         default=DEFAULT_TIME_LIMIT_S,
         invalid_value_message=TIME_LIMIT_RANGE,
@@ -75,7 +75,7 @@ class RoundOptionsForm(FlaskForm):
         )
 
 
-class RoundActionForm(FlaskForm):
+class RoundActionForm(Form):
     """A button on a round (cancel, re-run): the CSRF token only."""
 
     submit = SubmitField()

@@ -6,9 +6,9 @@ puts each problem it reports next to its field (:func:`place_problems`).
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+import wtforms
 from flask_wtf.file import FileField, FileRequired
-from wtforms import Form, ValidationError
+from wtforms import ValidationError
 from wtforms.fields import (
     BooleanField,
     FieldList,
@@ -26,6 +26,7 @@ from coop.accounts.forms import MultiCheckboxField
 from coop.bids import rules
 from coop.bids.models import PricingKind
 from coop.errors import Problem
+from coop.inputs import Form
 from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
 SPARE_TIER_ROWS = 2
@@ -34,22 +35,22 @@ MIN_TIER_ROWS = 3
 MIN_BRACKET_ROWS = 2
 
 
-class TierForm(Form):
+class TierForm(wtforms.Form):
     min_quantity = StringField("From quantity", render_kw={"inputmode": "numeric", "autocomplete": "off"})
     unit_price = StringField("Unit price ($)", render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
-class BracketForm(Form):
+class BracketForm(wtforms.Form):
     min_value = StringField("Purchases from ($)", render_kw={"inputmode": "decimal", "autocomplete": "off"})
     percent = StringField("Discount (%)", render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
-class ComplianceForm(Form):
+class ComplianceForm(wtforms.Form):
     key = HiddenField()
     answer = TextAreaField("How the product meets it", render_kw={"rows": 1})
 
 
-class LineForm(Form):
+class LineForm(wtforms.Form):
     rfp_line_id = HiddenField()
     bid_on = BooleanField("Bid on this line")
     product = StringField("Product offered (make and model)", render_kw={"maxlength": rules.MAX_PRODUCT})
@@ -75,7 +76,7 @@ class LineForm(Form):
     )
 
 
-class BidForm(FlaskForm):
+class BidForm(Form):
     revision = HiddenField()
     lines = FieldList(FormField(LineForm))
     discounts = FieldList(FormField(BracketForm), min_entries=MIN_BRACKET_ROWS)
@@ -93,14 +94,14 @@ class BidForm(FlaskForm):
             raise ValidationError(rules.UNKNOWN_LINE)
 
 
-class RevisionForm(FlaskForm):
+class RevisionForm(Form):
     """A button acting on the bid as it was when the page was loaded: submit, withdraw, remove an attachment."""
 
     revision = HiddenField()
     submit = SubmitField()
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(Form):
     revision = HiddenField()
     # Distinct ids: both upload forms share one page, and each label must point at its own input.
     file = FileField(
@@ -109,7 +110,7 @@ class AttachmentForm(FlaskForm):
     submit = SubmitField("Attach")
 
 
-class SheetForm(FlaskForm):
+class SheetForm(Form):
     revision = HiddenField()
     file = FileField(
         # The label is the one the browser journeys find the input by; the description names ODS too.
@@ -122,7 +123,7 @@ class SheetForm(FlaskForm):
     submit = SubmitField("Upload and save as draft")
 
 
-class OpenBidsForm(FlaskForm):
+class OpenBidsForm(Form):
     submit = SubmitField("Open the bids")
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from coop.billing.services import CURRENCIES, MAX_TERMS_DAYS
+from coop.inputs import Form, WholeNumberField
 
 YEAR_MISSING = "Enter the membership year as the year it starts in, like 2026."
 
 
-class FeeScheduleForm(FlaskForm):
+class FeeScheduleForm(Form):
     dues_bands = TextAreaField(
         "Membership dues by enrollment band",
         validators=[
@@ -34,7 +34,7 @@ class FeeScheduleForm(FlaskForm):
         validators=[DataRequired(message="Enter the minimum fee per award in dollars, like 25.00."), Length(max=30)],
     )
     currency = SelectField("Currency", choices=[SelectChoice(code, code) for code in CURRENCIES])
-    payment_terms_days = IntegerField(
+    payment_terms_days = WholeNumberField(
         "Payment terms (days: net 30 is 30)",
         validators=[
             InputRequired(message=f"Enter the payment terms in days, from 1 to {MAX_TERMS_DAYS}."),
@@ -46,8 +46,8 @@ class FeeScheduleForm(FlaskForm):
     submit = SubmitField("Save the fee schedule")
 
 
-class DuesRunForm(FlaskForm):
-    year = IntegerField(
+class DuesRunForm(Form):
+    year = WholeNumberField(
         "Membership year starting in",
         validators=[InputRequired(message=YEAR_MISSING), NumberRange(min=2000, max=2200, message=YEAR_MISSING)],
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from coop import clock, urls
 from coop.access import public, roles
@@ -13,6 +12,7 @@ from coop.billing import adapters, queries, services
 from coop.billing.forms import DuesRunForm, FeeScheduleForm
 from coop.errors import Refusal, Rejection, show_on_form
 from coop.extensions import csrf, limiter
+from coop.inputs import Form
 from coop.roles import Role
 
 bp = Blueprint("billing", __name__, template_folder="templates")
@@ -47,7 +47,7 @@ def receivables():
         billing_on=services.billing_enabled(),
         schedule=queries.current_schedule(),
         dues_form=DuesRunForm(year=services.membership_year(clock.today())),
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -114,7 +114,7 @@ def fee_schedule():
 @roles(Role.COOP_ADMIN)
 def record(invoice_id: int, what: str):
     """Record by hand that an invoice outside Stripe was issued, or paid."""
-    if FlaskForm().validate_on_submit():
+    if Form().validate_on_submit():
         try:
             invoice = (services.record_issued if what == "issued" else services.record_paid)(current_user, invoice_id)
         except Refusal as error:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,6 +16,7 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 from coop.clarifications import services
+from coop.inputs import Form, WholeNumberField
 from coop.rfps.models import Rfp
 from coop.rfps.template_library import RfpTemplate
 
@@ -25,7 +24,7 @@ DEADLINE_NOT_A_TIME = "Enter the deadline as a date and a time (UTC)."
 QUANTITY_NOT_WHOLE = "The quantity must be a whole number of at least 1."
 
 
-class AskForm(FlaskForm):
+class AskForm(Form):
     text = TextAreaField(
         "Your question",
         validators=[
@@ -38,14 +37,14 @@ class AskForm(FlaskForm):
     submit = SubmitField("Ask the cooperative")
 
 
-class FollowForm(FlaskForm):
+class FollowForm(Form):
     """Follow an RFP; ``back``: the page to return to, the RFP's (``board``) or the vendor's bid page (``bid``)."""
 
     back = HiddenField(default="board", validators=[Optional(), AnyOf(("board", "bid"))])
     submit = SubmitField("Follow this RFP")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(Form):
     question = TextAreaField(
         "Question as published",
         validators=[
@@ -66,7 +65,7 @@ class AnswerForm(FlaskForm):
     submit = SubmitField("Publish the answer")
 
 
-class DismissForm(FlaskForm):
+class DismissForm(Form):
     reason = TextAreaField(
         "Reason",
         validators=[
@@ -102,7 +101,7 @@ def field_name(target: tuple) -> str:
     return target[0]
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(Form):
     summary = TextAreaField(
         "Summary",
         validators=[
@@ -152,7 +151,7 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
             "description": line_field(line.id, "description"),
             "spec": [],
         }
-        attributes[names["quantity"]] = IntegerField(
+        attributes[names["quantity"]] = WholeNumberField(
             "Quantity",
             validators=[InputRequired(message=services.QUANTITY_REQUIRED)],
             default=line.quantity,
@@ -182,7 +181,7 @@ def addendum_form(rfp: Rfp, template: RfpTemplate | None, **kwargs) -> AddendumF
             continue  # structured terms are not edited here
         label = key.replace("_", " ").capitalize()
         if isinstance(value, int):
-            attributes[terms_field(key)] = IntegerField(
+            attributes[terms_field(key)] = WholeNumberField(
                 label, validators=[Optional()], default=value, invalid_value_message=f"{label} must be a whole number."
             )
         else:

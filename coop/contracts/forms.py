@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SubmitField, TextAreaField
+from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coop.contracts import services
+from coop.inputs import Form, WholeNumberField
 
 
-class PublishForm(FlaskForm):
-    protest_days = IntegerField(
+class PublishForm(Form):
+    protest_days = WholeNumberField(
         "Protest period (days)",
         invalid_value_message=services.PROTEST_DAYS_RANGE,
         validators=[
@@ -32,7 +32,7 @@ class PublishForm(FlaskForm):
     submit = SubmitField("Publish the notice of intent to award")
 
 
-class ProtestForm(FlaskForm):
+class ProtestForm(Form):
     grounds = TextAreaField(
         "Grounds of the protest",
         validators=[
@@ -45,7 +45,7 @@ class ProtestForm(FlaskForm):
     submit = SubmitField("File the protest")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = TextAreaField(
         "Written decision",
         validators=[
@@ -59,11 +59,11 @@ class DecisionForm(FlaskForm):
     uphold = SubmitField("Uphold the protest")
 
 
-class FinaliseForm(FlaskForm):
+class FinaliseForm(Form):
     submit = SubmitField("Make the award final and issue the purchase orders")
 
 
-class CancelLineForm(FlaskForm):
+class CancelLineForm(Form):
     reason = TextAreaField(
         "Why is the line cancelled?",
         validators=[

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SubmitField, TextAreaField
+from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from coop.evaluation import services
+from coop.inputs import Form, WholeNumberField
 
 
-class ScoreFormBase(FlaskForm):
+class ScoreFormBase(Form):
     submit = SubmitField("Save the scores")
 
     #: Filled by :func:`score_form`: ``[(criterion, points field name, comment field name), ...]``.
@@ -23,7 +23,7 @@ def score_form(bid_id: int, criteria: list[dict], **kwargs) -> ScoreFormBase:
     for criterion in criteria:
         key, label = criterion["key"], criterion["label"]
         points, comment = services.points_field(key), services.comment_field(key)
-        attributes[points] = IntegerField(
+        attributes[points] = WholeNumberField(
             f"{label}: points (0 to 100)",
             invalid_value_message=services.points_range(label),
             validators=[Optional()],  # the range is the service's, so that it is reported beside a missing comment

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -16,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from coop.inputs import Form, WholeNumberField
 from coop.needs import rules
 from coop.spreadsheets import ACCEPT, FORMATS_TEXT
 
@@ -25,8 +24,6 @@ WINDOW_BACKWARDS = "The end of the window must be on or after its start."
 
 
 def _quantity_in_range(form, field) -> None:
-    if field.data is None:
-        return  # not a number: the field already says so
     if field.data < 1:
         raise ValidationError(rules.QUANTITY_NOT_WHOLE)
     if field.data > rules.MAX_QUANTITY:
@@ -54,7 +51,7 @@ def item_choices(items, *, placeholder: str, keep_item=None) -> list[SelectChoic
     return choices
 
 
-class NeedForm(FlaskForm):
+class NeedForm(Form):
     item_id = SelectField(
         "Item",
         coerce=int,
@@ -62,7 +59,7 @@ class NeedForm(FlaskForm):
         invalid_choice_message=rules.ITEM_UNKNOWN,
         invalid_value_message=rules.ITEM_UNKNOWN,
     )
-    quantity = IntegerField(
+    quantity = WholeNumberField(
         "Quantity",
         validators=[InputRequired(message="Enter a quantity."), _quantity_in_range],
         invalid_value_message=rules.QUANTITY_NOT_WHOLE,
@@ -97,13 +94,13 @@ class NeedForm(FlaskForm):
         return rules.parse_budget_cents(self.budget_cap.data)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A POST with nothing but its CSRF token: withdraw."""
 
     submit = SubmitField("Withdraw this need")
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         # The label is the one the browser journeys find the input by; the description names ODS too.
         "Spreadsheet (CSV, XLSX or ODS)",
@@ -114,7 +111,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField("Import needs")
 
 
-class DemandFilterForm(FlaskForm):
+class DemandFilterForm(Form):
     """The demand view's filters, read from the query string."""
 
     class Meta:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pandas as pd
 from openpyxl.styles import Font
 
-from coop import exports, spreadsheets
+from coop import clock, exports, spreadsheets
 from coop.errors import Problem, Rejection
 from coop.money import DOLLARS_PATTERN, parse_dollars_to_cents
 from coop.needs import rules
@@ -36,7 +36,7 @@ COLUMN_HELP = (
         "needed_by",
         "required",
         "The date you need the items by, written YYYY-MM-DD (or month/day/year, as a US-locale spreadsheet saves "
-        "it in CSV); today or later.",
+        f"it in CSV); today or later, and at most {clock.MAX_YEARS_AHEAD} years ahead.",
     ),
     ("budget_cap", "optional", "The most you would spend on this need, in dollars, e.g. 12500 or 12500.00."),
     ("erate_eligible", "optional", "yes or no; blank means no."),
@@ -267,7 +267,9 @@ def _check_rows(
     )
     digits = quantity_text.str.extract(r"^\+?0*(\d+)(?:\.0*)?$", expand=False)
     short = digits.str.len() <= len(str(rules.MAX_QUANTITY))
-    quantity = pd.to_numeric(digits.where(short), errors="coerce")
+    # int reads the decimal digits of every script that \d matches (٤٠, ４０), as the web form and the budget_cap
+    # column read them; pd.to_numeric reads ASCII digits only, and would leave such a quantity unread but unrefused.
+    quantity = pd.to_numeric(digits.where(short).map(int, na_action="ignore"))
     blank_quantity = quantity_text == ""
     flag(blank_quantity, "quantity", QUANTITY_MISSING)
     flag(~blank_quantity & (digits.isna() | (quantity == 0)), "quantity", rules.QUANTITY_NOT_WHOLE)
@@ -303,6 +305,15 @@ def _check_rows(
         "needed_by",
         needed_by.dt.strftime("%Y-%m-%d").where(past, "")
         + " is in the past; the needed-by date must be today or later.",
+    )
+    latest = clock.latest_date_ahead(today)
+    too_far = needed_by.notna() & (needed_by > pd.Timestamp(latest))
+    flag(
+        too_far,
+        "needed_by",
+        needed_by.where(too_far).dt.date.map(
+            lambda day: rules.needed_by_too_far_ahead(day, latest), na_action="ignore"
+        ),
     )
 
     # budget_cap

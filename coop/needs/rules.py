@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from coop import money
+from coop import clock, money
 
 # The needs' pages and forms write amounts through this module, with the rest of the needs' rules.
 
@@ -26,6 +26,10 @@ ITEM_UNKNOWN = "Choose an item from the catalogue."
 
 def needed_by_in_the_past(needed_by: date) -> str:
     return f"{needed_by.isoformat()} is in the past; the needed-by date must be today or later."
+
+
+def needed_by_too_far_ahead(needed_by: date, latest: date) -> str:
+    return f"{needed_by.isoformat()} is too far ahead; " + clock.too_far_ahead("the needed-by date", latest)
 
 
 def parse_budget_cents(text: str | None) -> int | None:

@@ -66,6 +66,8 @@ def _check(data: NeedInput, *, current_item_id: int | None = None) -> NeedInput:
         raise Refusal(rules.QUANTITY_TOO_LARGE, "quantity")
     if data.needed_by < clock.today():
         raise Refusal(rules.needed_by_in_the_past(data.needed_by), "needed_by")
+    if data.needed_by > (latest := clock.latest_date_ahead(clock.today())):
+        raise Refusal(rules.needed_by_too_far_ahead(data.needed_by, latest), "needed_by")
     if data.budget_cap_cents is not None and not 0 <= data.budget_cap_cents <= rules.MAX_BUDGET_CAP_CENTS:
         raise Refusal(rules.BUDGET_NOT_MONEY if data.budget_cap_cents < 0 else rules.BUDGET_TOO_LARGE, "budget_cap")
     notes = (data.spec_notes or "").strip()

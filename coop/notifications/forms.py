@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from coop.inputs import Form
 
-class DeliverForm(FlaskForm):
+
+class DeliverForm(Form):
     """A POST with nothing but its CSRF token: deliver queued messages now."""
 
     submit = SubmitField("Deliver queued e-mail now")

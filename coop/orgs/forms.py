@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.inputs import Form
 from coop.orgs.services import CATEGORIES_INVALID, NAME_MISSING, REGIONS_INVALID, REGIONS_MISSING
 
 CONTACT_NAME_MISSING = "Enter the name of the person to contact."
@@ -36,7 +36,7 @@ def _too_long(limit: int) -> Length:
     return Length(max=limit, message=f"Use at most {limit:,} characters.")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """What every organisation's users may change: its name and who to contact."""
 
     name = StringField("Name", validators=[DataRequired(message=NAME_MISSING), _too_long(200)])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from coop.access import roles, signed_in
 from coop.catalogue import queries as catalogue
 from coop.errors import Refusal, show_on_form
+from coop.inputs import Form
 from coop.orgs import queries, services
 from coop.orgs.forms import ProfileForm, VendorProfileForm
 from coop.orgs.models import OrganisationStatus, Vendor
@@ -29,7 +29,7 @@ def review():
         organisations=queries.organisations(status=selected),
         selected=selected,
         statuses=list(OrganisationStatus),
-        form=FlaskForm(),
+        form=Form(),
     )
 
 
@@ -37,7 +37,7 @@ def review():
 @roles(Role.COOP_ADMIN)
 def decide(organisation_id: int, decision: str):
     """Approve or reject one organisation."""
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         flash("The form expired; please try again.", "warning")
         return redirect(url_for("orgs.review"))
     try:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -22,6 +20,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from coop.inputs import Form, WholeNumberField
 from coop.needs.forms import DemandFilterForm  # the pooling page filters demand as the demand view does
 from coop.rfps import queries
 from coop.rfps.template_library import RfpTemplate, SpecField
@@ -49,7 +48,7 @@ TIME_ZONES = (
 class PoolFilterForm(DemandFilterForm):
     """The pooling page's filters: those of the demand view, plus the needed-by window."""
 
-    window_days = IntegerField(
+    window_days = WholeNumberField(
         "Needed-by window (days)",
         default=queries.DEFAULT_WINDOW_DAYS,
         invalid_value_message=WINDOW_DAYS_RANGE,
@@ -58,7 +57,7 @@ class PoolFilterForm(DemandFilterForm):
     )
 
 
-class PoolForm(FlaskForm):
+class PoolForm(Form):
     """Create a draft RFP from one proposed pool."""
 
     pool_key = HiddenField()
@@ -72,7 +71,7 @@ class PoolForm(FlaskForm):
     )
     template_key = SelectField("RFP template", invalid_choice_message="Choose the RFP template for this category.")
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField(
+    tco_years = WholeNumberField(
         "Total cost of ownership over (years)",
         default=4,
         invalid_value_message=TCO_YEARS_RANGE,
@@ -87,7 +86,7 @@ def template_choices(library: dict[str, RfpTemplate]) -> list[SelectChoice]:
     ]
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
     """A deadline typed in a chosen time zone; :attr:`utc` is the moment in UTC."""
 
     deadline = DateTimeLocalField(
@@ -106,29 +105,35 @@ class DeadlineForm(FlaskForm):
 
     @property
     def utc(self) -> datetime:
-        return self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data)).astimezone(UTC)
+        typed = self.deadline.data.replace(tzinfo=ZoneInfo(self.time_zone.data))
+        try:
+            return typed.astimezone(UTC)
+        except OverflowError:
+            # Beyond the first or last moment a datetime holds (9999-12-31 23:59 in Los Angeles is in the year 10000):
+            # that end, which the services refuse as in the past or too far ahead.
+            return (datetime.min if typed.year == datetime.min.year else datetime.max).replace(tzinfo=UTC)
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField("Reason for cancelling", validators=[Length(max=2000)], render_kw={"rows": 3})
     submit = SubmitField("Cancel this RFP")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A POST with nothing but its CSRF token."""
 
     submit = SubmitField("Go")
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(Form):
     named_publicly = BooleanField("Name our district publicly on this RFP")
     confirm = SubmitField("Confirm")
     withdraw = SubmitField("Withdraw")
 
 
-class DetailsFormBase(FlaskForm):
+class DetailsFormBase(Form):
     title = StringField("Title", validators=[InputRequired(message="Give the RFP a title."), Length(max=300)])
-    tco_years = IntegerField(
+    tco_years = WholeNumberField(
         "Total cost of ownership over (years)",
         invalid_value_message=TCO_YEARS_RANGE,
         validators=[InputRequired(message=TCO_YEARS_RANGE), NumberRange(min=1, max=10, message=TCO_YEARS_RANGE)],
@@ -136,7 +141,7 @@ class DetailsFormBase(FlaskForm):
     erate_eligible = BooleanField("E-Rate eligible (FCC Form 470 rules apply)")
     form470_number = StringField("FCC Form 470 number", validators=[Optional(), Length(max=30)])
     form470_date = DateField("FCC Form 470 date", validators=[Optional()], invalid_value_message=DATE_NOT_A_DATE)
-    minimum_score = IntegerField(
+    minimum_score = WholeNumberField(
         "Minimum non-price score (0 to 100)",
         invalid_value_message=MINIMUM_SCORE_RANGE,
         validators=[Optional(), NumberRange(min=0, max=100, message=MINIMUM_SCORE_RANGE)],
@@ -149,7 +154,7 @@ class DetailsFormBase(FlaskForm):
 def details_form_class(criteria: list[dict]) -> type[DetailsFormBase]:
     """The details form with one weight field per criterion of the RFP (``weight_<key>``)."""
     fields = {
-        f"weight_{criterion['key']}": IntegerField(
+        f"weight_{criterion['key']}": WholeNumberField(
             criterion["label"],
             invalid_value_message=WEIGHT_RANGE,
             validators=[InputRequired(message=WEIGHT_RANGE), NumberRange(min=1, max=100, message=WEIGHT_RANGE)],
@@ -186,7 +191,7 @@ def line_form_class(template: RfpTemplate):
         "Description", render_kw={"rows": 2}, description="Performance terms only: a brand needs “or equal”."
     )
     fields["submit"] = SubmitField("Save line")
-    return type("LineForm", (FlaskForm,), fields)
+    return type("LineForm", (Form,), fields)
 
 
 def spec_for_form(spec_field: SpecField, value) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -199,7 +199,8 @@ def propose_pools(
         proposal = None
         for row in category_rows:
             needed_by = row[12]
-            if proposal is None or needed_by > proposal.window_start + timedelta(days=window_days):
+            # Days apart, not window_start + window_days: that sum overflows near date.max, which the column holds.
+            if proposal is None or (needed_by - proposal.window_start).days > window_days:
                 proposal = PoolProposal(
                     category_id, slug, category_name, template.key if template else None, needed_by, needed_by
                 )

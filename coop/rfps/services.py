@@ -126,6 +126,13 @@ def _checked_title(raw: str | None) -> str:
     return title
 
 
+def _check_within_reach(day: date, what: str, field: str) -> None:
+    """A :class:`Refusal` naming ``field`` when ``day`` is beyond the dates anyone may set (see
+    :func:`coop.clock.latest_date_ahead`); ``what`` begins the message, e.g. "The commitment deadline"."""
+    if day > (latest := clock.latest_date_ahead(clock.today())):
+        raise Refusal(clock.too_far_ahead(what, latest), field)
+
+
 def _check_tco_years(tco_years) -> None:
     if not isinstance(tco_years, int) or not 1 <= tco_years <= MAX_TCO_YEARS:
         raise Refusal(TCO_YEARS_RANGE, "tco_years")
@@ -402,6 +409,8 @@ def update_details(user: User, rfp_id: int, data: DetailsInput) -> Rfp:
     _require_status(rfp, (RfpStatus.DRAFT, RfpStatus.COMMITTING), "its details can no longer be changed here.")
     title = _checked_title(data.title)
     _check_tco_years(data.tco_years)
+    if data.form470_date is not None:
+        _check_within_reach(data.form470_date, "The FCC Form 470 date", "form470_date")
     criteria = [dict(criterion) for criterion in _criteria_of(rfp)]
     for criterion in criteria:
         weight = data.weights.get(criterion["key"], criterion["weight"])
@@ -467,6 +476,7 @@ def start_commitment(user: User, rfp_id: int, deadline: datetime) -> Rfp:
         raise ValueError("naive datetime given as a deadline")
     if deadline <= clock.utcnow():
         raise Refusal(DEADLINE_IN_PAST, "deadline")
+    _check_within_reach(deadline.date(), "The commitment deadline", "deadline")
     if not rfp.lines:
         raise Refusal(NO_LINES)
     if problems := incomplete_spec_problems(rfp):
@@ -508,6 +518,7 @@ def change_commitment_deadline(user: User, rfp_id: int, deadline: datetime) -> R
         raise ValueError("naive datetime given as a deadline")
     if deadline <= now:
         raise Refusal(DEADLINE_IN_PAST, "deadline")
+    _check_within_reach(deadline.date(), "The commitment deadline", "deadline")
     before, previous = _snapshot(rfp), rfp.commitment_deadline
     rfp.commitment_deadline = deadline
     _record("rfp.commitment_deadline_changed", rfp, user, before=before, after=_snapshot(rfp))
@@ -633,6 +644,7 @@ def publish(user: User, rfp_id: int, bid_deadline: datetime) -> Rfp:
         raise Refusal(BID_DEADLINE_IN_PAST, "bid_deadline")
     if bid_deadline < now + timedelta(days=MIN_BIDDING_DAYS):
         raise Refusal(bidding_too_short(now), "bid_deadline")
+    _check_within_reach(bid_deadline.date(), "The bid deadline", "bid_deadline")
     if rfp.erate_eligible:
         if not rfp.form470_number or rfp.form470_date is None:
             raise Refusal(FORM470_NEEDED)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD
 from support import text_of
 
+from coop.accounts.forms import ENROLLMENT_RANGE
 from coop.accounts.models import User
 from coop.extensions import db
 from coop.notifications.models import OutboundEmail
@@ -49,6 +51,16 @@ def test_a_district_signs_up_pending_approval_and_its_password_is_hashed_with_ar
         1450,
         Role.DISTRICT_BUYER,
     )
+
+
+@pytest.mark.parametrize("typed", ["NaN", "1e309", "many", "0", "2000001"])
+def test_a_bad_enrollment_is_refused_once_on_its_field(client, make_region, typed):
+    response = client.post("/sign-up", data=district_sign_up(make_region("north").id, enrollment=typed))
+    assert response.status_code in (200, 422)
+    page = text_of(response)
+    assert page.count(ENROLLMENT_RANGE) == 1
+    assert "Enrollment (students)" in page.split(ENROLLMENT_RANGE)[0]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(District)) == 0
 
 
 def test_a_pending_district_cannot_post_needs(client, make_region):

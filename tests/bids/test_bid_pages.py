@@ -365,3 +365,17 @@ def test_a_vendors_browser_never_sees_a_sequential_id_of_a_bids_records(
 @pytest.mark.parametrize("key", ["x" * 300, "%C3%A9t%C3%A9", "1", "A" * 21 + "%2F"])
 def test_an_attachment_address_that_names_no_attachment_is_not_found(log_in, vendor_user, key):
     assert log_in(vendor_user).get(f"/bids/attachments/{key}").status_code == 404
+
+
+def test_a_nul_character_in_a_lines_product_is_refused_under_that_field_and_nothing_is_saved(
+    log_in, rfp, vendor_user, bid_input, now
+):
+    data = bid_input(rfp, line_nos=(1,), product="Acme\x00 Book")
+    response = log_in(vendor_user).post(f"/rfps/{rfp.reference}/bid", data=form_fields(rfp, data))
+    assert response.status_code == 400  # the bid page's answer to a form that does not validate
+    html = response.get_data(as_text=True)
+    message = "Product offered (make and model) contains a NUL character (\\0), which no text may hold."
+    assert text_of(response).count(message) == 1
+    product_field = html.index('name="lines-0-product"')
+    assert product_field < html.index(message) < html.index('name="lines-0-pricing_kind"')
+    assert the_bid(rfp, vendor_user) is None

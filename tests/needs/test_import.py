@@ -26,6 +26,13 @@ NOT_A_DATE_EXAMPLE = "write dates as YYYY-MM-DD, e.g. 2030-08-15."
 LIBREOFFICE = Path(__file__).parents[1] / "fixtures" / "libreoffice"
 
 
+@pytest.fixture
+def needs_dated_2039(monkeypatch):
+    """Needed-by dates up to 2039 are within reach: the files LibreOffice saved hold needs dated 2039, more than
+    :data:`coop.clock.MAX_YEARS_AHEAD` years from today."""
+    monkeypatch.setattr(clock, "MAX_YEARS_AHEAD", 2039 - clock.today().year)
+
+
 def days_ahead(days: int) -> date:
     return clock.today() + timedelta(days=days)
 
@@ -501,7 +508,7 @@ def test_a_header_carrying_a_byte_order_mark_as_text_is_recognised_and_the_csv_t
 # -- files as LibreOffice saves them (tests/fixtures/libreoffice) ------------------------------------------------------
 
 
-def test_the_xlsx_template_saved_as_ods_by_libreoffice_imports_its_needs_sheet(upload, catalogue):
+def test_the_xlsx_template_saved_as_ods_by_libreoffice_imports_its_needs_sheet(upload, catalogue, needs_dated_2039):
     response = upload("needs.ods", (LIBREOFFICE / "needs.ods").read_bytes(), follow_redirects=True)
     assert "Imported 2 needs from needs.ods." in text_of(response)
     assert needs_in_order() == [
@@ -510,7 +517,7 @@ def test_the_xlsx_template_saved_as_ods_by_libreoffice_imports_its_needs_sheet(u
     ]
 
 
-def test_the_csv_template_opened_and_saved_as_ods_by_libreoffice_imports(upload, catalogue):
+def test_the_csv_template_opened_and_saved_as_ods_by_libreoffice_imports(upload, catalogue, needs_dated_2039):
     response = upload("needs.ods", (LIBREOFFICE / "needs-template.ods").read_bytes(), follow_redirects=True)
     assert "Imported 2 needs from needs.ods." in text_of(response)
     assert needs_in_order() == [
@@ -519,12 +526,12 @@ def test_the_csv_template_opened_and_saved_as_ods_by_libreoffice_imports(upload,
     ]
 
 
-def test_an_ods_file_is_read_by_what_it_holds_whatever_its_name(upload, catalogue):
+def test_an_ods_file_is_read_by_what_it_holds_whatever_its_name(upload, catalogue, needs_dated_2039):
     response = upload("needs.xlsx", (LIBREOFFICE / "needs.ods").read_bytes(), follow_redirects=True)
     assert "Imported 2 needs from needs.xlsx." in text_of(response)
 
 
-def test_a_csv_saved_by_libreoffice_with_us_dates_imports_them(upload, catalogue):
+def test_a_csv_saved_by_libreoffice_with_us_dates_imports_them(upload, catalogue, needs_dated_2039):
     content = (LIBREOFFICE / "needs-us-dates.csv").read_bytes()
     assert b",08/15/2039," in content and b",9/1/39," in content  # as a US-locale spreadsheet shows them
     response = upload("needs.csv", content, follow_redirects=True)
@@ -535,7 +542,9 @@ def test_a_csv_saved_by_libreoffice_with_us_dates_imports_them(upload, catalogue
     ]
 
 
-def test_the_csv_template_with_a_byte_order_mark_saved_as_xlsx_by_libreoffice_imports(upload, catalogue):
+def test_the_csv_template_with_a_byte_order_mark_saved_as_xlsx_by_libreoffice_imports(
+    upload, catalogue, needs_dated_2039
+):
     content = (LIBREOFFICE / "needs-bom.xlsx").read_bytes()
     header = [cell.value for cell in openpyxl.load_workbook(io.BytesIO(content)).active[1]]
     assert header[0] == "ï»¿item_code"  # the mark read as Windows-1252 text
@@ -544,7 +553,9 @@ def test_the_csv_template_with_a_byte_order_mark_saved_as_xlsx_by_libreoffice_im
     assert needs_in_order() == [("LAPTOP-14", 40, date(2039, 8, 15), 1_250_000, True, "")]
 
 
-def test_a_header_starting_with_a_byte_order_mark_character_is_recognised(upload, catalogue, csv_file):
+def test_a_header_starting_with_a_byte_order_mark_character_is_recognised(
+    upload, catalogue, csv_file, needs_dated_2039
+):
     # A UTF-8 file with the mark twice over (saved again by a program that kept the first one as text).
     content = b"\xef\xbb\xbf" + csv_file(
         [["LAPTOP-14", "3", "2039-08-15"]], header=["\ufeffitem_code", "quantity", "needed_by"]
@@ -564,7 +575,7 @@ def test_a_header_starting_with_a_byte_order_mark_character_is_recognised(upload
     ],
 )
 def test_a_date_neither_us_nor_iso_is_refused_naming_its_row_and_column(
-    upload, catalogue, csv_file, table_rows, needed_by, message
+    upload, catalogue, csv_file, table_rows, needed_by, message, needs_dated_2039
 ):
     content = csv_file([["LAPTOP-14", "3", "08/15/39"], ["LAPTOP-14", "4", needed_by]])
     response = upload("needs.csv", content)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import bombs
 import pytest
 import sqlalchemy as sa
 
+from coop import clock
 from coop.extensions import db
 from coop.needs.models import Need
 
@@ -66,7 +69,7 @@ def test_a_few_needs_among_too_many_blank_rows_are_refused_with_the_rows_counted
     app, monkeypatch, upload, catalogue, table_rows, xlsx_file
 ):
     monkeypatch.setitem(app.config, "COOP_IMPORT_MAX_ROWS", 3)
-    need = ["LAPTOP-14", 1, "2099-01-01", None, None, None]
+    need = ["LAPTOP-14", 1, (clock.today() + timedelta(days=30)).isoformat(), None, None, None]
     assert upload("ok.xlsx", xlsx_file([need, [None] * 6, need])).status_code == 302
     # openpyxl writes a row for an empty string cell: rows 3 to 5 are there, and empty.
     response = upload("blank.xlsx", xlsx_file([need, *[[""]] * 3, need]))

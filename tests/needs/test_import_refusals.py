@@ -34,6 +34,10 @@ def check(text: str, *, filename: str = "needs.csv", max_rows: int = 100) -> imp
     )
 
 
+def check_bytes(content: bytes, *, filename: str) -> importing.CheckedNeeds:
+    return importing.check_file(filename, content, item_ids_by_code=ITEMS, today=TODAY, max_rows=100, limits=LIMITS)
+
+
 def refused(text: str | bytes, *, filename: str = "needs.csv", max_rows: int = 100) -> list[tuple]:
     content = text.encode() if isinstance(text, str) else text
     with pytest.raises(Rejection) as rejection:
@@ -107,6 +111,29 @@ def test_every_column_is_read_as_typed_into_plain_values():
     ]
     # Each row keeps the line it came from (the blank line 3 counted).
     assert checked.rows["line"].tolist() == [2, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("typed", "quantity"),
+    [("٤٠", 40), ("４０", 40), ("۱,۲۰۰", 1200), ("٤٠.0", 40)],
+    ids=["arabic-indic", "full-width", "persian-grouped", "arabic-indic-point-zero"],
+)
+def test_a_quantity_in_other_scripts_digits_is_read_as_the_number(typed, quantity):
+    # As the web form's quantity and the budget_cap column read them.
+    (need,) = check(rows(f'LAPTOP-14,"{typed}",2030-03-06,5,yes,x')).records()
+    assert need["quantity"] == quantity
+
+
+def test_a_quantity_typed_as_text_in_other_digits_in_a_workbook_is_read_as_the_number():
+    content = xlsx([["item_code", "quantity", "needed_by"], ["LAPTOP-14", "٤", "2030-03-06"]])
+    (need,) = check_bytes(content, filename="needs.xlsx").records()
+    assert need["quantity"] == 4
+
+
+@pytest.mark.parametrize("typed", ["٠", "٤٠٠٠٠٠١", "٤.٥"])
+def test_a_quantity_in_other_scripts_digits_out_of_range_is_refused_as_any_other(typed):
+    message = rules.QUANTITY_TOO_LARGE if len(typed) > 1 and "." not in typed else rules.QUANTITY_NOT_WHOLE
+    assert refused(one_row(quantity=typed)) == [(2, "quantity", message)]
 
 
 def test_optional_columns_may_be_left_out_and_headers_are_matched_loosely():
@@ -391,6 +418,16 @@ def one_row(**cells: str) -> str:
             "needed_by",
             "2030-02-28 is in the past; the needed-by date must be today or later.",
         ),
+        (
+            {"needed_by": "2035-03-02"},
+            "needed_by",
+            "2035-03-02 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        ),
+        (
+            {"needed_by": "9999-12-31"},
+            "needed_by",
+            "9999-12-31 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        ),
         ({"budget_cap": "1,25"}, "budget_cap", rules.BUDGET_NOT_MONEY),
         ({"budget_cap": "12.345"}, "budget_cap", rules.BUDGET_NOT_MONEY),
         ({"budget_cap": "100,000,000.01"}, "budget_cap", rules.BUDGET_TOO_LARGE),
@@ -401,6 +438,22 @@ def one_row(**cells: str) -> str:
 )
 def test_a_bad_cell_is_refused_on_its_line_and_column(cells, column, message):
     assert refused(one_row(**cells)) == [(2, column, message)]
+
+
+def test_a_date_cell_far_ahead_in_a_workbook_is_refused_on_its_line_and_column():
+    content = xlsx([["item_code", "quantity", "needed_by"], ["LAPTOP-14", 1, datetime(9999, 12, 31)]])
+    assert refused(content, filename="needs.xlsx") == [
+        (
+            2,
+            "needed_by",
+            "9999-12-31 is too far ahead; the needed-by date must be on or before 2035-03-01 (at most 5 years ahead).",
+        )
+    ]
+
+
+def test_the_day_five_years_ahead_is_a_valid_needed_by_date():
+    (need,) = check(one_row(needed_by="2035-03-01")).records()
+    assert need["needed_by"] == date(2035, 3, 1)
 
 
 def test_the_values_at_every_limit_are_accepted():

@@ -165,6 +165,29 @@ def test_a_needed_by_date_in_the_past_is_refused(as_buyer, catalogue):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
 
 
+@pytest.mark.parametrize("needed_by", ["9999-12-31", "LATEST+1"])
+def test_a_needed_by_date_more_than_five_years_ahead_is_refused_on_its_field(as_buyer, catalogue, needed_by):
+    latest = clock.latest_date_ahead(clock.today())
+    if needed_by == "LATEST+1":
+        needed_by = (latest + timedelta(days=1)).isoformat()
+    response = as_buyer.post("/needs/new", data=need_form(catalogue["LAPTOP-14"], needed_by=needed_by))
+    assert response.status_code == 422
+    message = (
+        f"{needed_by} is too far ahead; the needed-by date must be on or before {latest.isoformat()} "
+        "(at most 5 years ahead)."
+    )
+    assert text_of(response).count(message) == 1
+    assert "Needed by" in text_of(response).split(message)[0]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Need)) == 0
+
+
+def test_the_day_five_years_ahead_is_a_valid_needed_by_date(as_buyer, catalogue):
+    latest = clock.latest_date_ahead(clock.today())
+    response = as_buyer.post("/needs/new", data=need_form(catalogue["LAPTOP-14"], needed_by=latest.isoformat()))
+    assert response.status_code == 302
+    assert only_need().needed_by == latest
+
+
 def test_today_is_a_valid_needed_by_date(as_buyer, catalogue):
     response = as_buyer.post("/needs/new", data=need_form(catalogue["LAPTOP-14"], needed_by=clock.today().isoformat()))
     assert response.status_code == 302

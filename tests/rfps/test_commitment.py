@@ -273,6 +273,51 @@ def test_the_commitment_form_takes_the_deadline_in_a_chosen_time_zone(
     ) in seen(response)
 
 
+@pytest.mark.parametrize("time_zone", ["UTC", "America/Los_Angeles", "Pacific/Honolulu"])
+def test_a_commitment_deadline_more_than_five_years_ahead_is_refused_on_its_field_and_nobody_is_emailed(
+    log_in, admin, draft, complete_specs, frozen, seen, time_zone
+):
+    complete_specs(draft)
+    frozen(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    message = "The commitment deadline must be on or before 2031-03-01 (at most 5 years ahead)."
+    client = log_in(admin)
+    for typed in ("9999-12-31T23:59", "2031-03-02T00:00"):
+        response = client.post(
+            f"/admin/rfps/{draft.id}/commitment",
+            data={"commitment-deadline": typed, "commitment-time_zone": time_zone},
+        )
+        assert response.status_code == 422
+        field = response.get_data(as_text=True).split('id="commitment-deadline"', 1)[1].split("</div>", 2)
+        assert message in "".join(field[:2])
+        assert seen(response).count(message) == 1
+        assert f'value="{typed}"' in response.get_data(as_text=True)  # the form kept as typed
+    assert queries.rfp(draft.id).status == RfpStatus.DRAFT
+    assert outbox() == []
+
+
+def test_a_commitment_deadline_five_years_ahead_is_accepted(admin, draft, complete_specs, frozen):
+    complete_specs(draft)
+    frozen(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    last = datetime(2031, 3, 1, 23, 59, tzinfo=UTC)
+    assert services.start_commitment(admin, draft.id, last).commitment_deadline == last
+
+
+def test_a_commitment_deadline_cannot_be_moved_more_than_five_years_ahead(committing, log_in, admin, seen):
+    before = set(db.session.scalars(sa.select(OutboundEmail.id)))
+    deadline = committing.commitment_deadline
+    latest = clock.latest_date_ahead(clock.today())
+    response = log_in(admin).post(
+        f"/admin/rfps/{committing.id}/commitment/deadline",
+        data={"commitment_deadline-deadline": "9999-12-31T23:59", "commitment_deadline-time_zone": "UTC"},
+    )
+    assert response.status_code == 422
+    message = f"The commitment deadline must be on or before {latest.isoformat()} (at most 5 years ahead)."
+    assert seen(response).count(message) == 1
+    assert set(db.session.scalars(sa.select(OutboundEmail.id))) == before
+    db.session.expire_all()
+    assert queries.rfp(committing.id).commitment_deadline == deadline
+
+
 def test_withdrawing_asks_first_and_the_need_and_the_commitment_link_to_the_rfp(
     committing, log_in, buyers, needs, link_of, seen, admin, frozen, complete_details
 ):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +52,21 @@ def test_a_wider_window_pools_later_needs_together(needs, laptops, districts, ma
     )
     proposals = queries.propose_pools(DemandFilter(), window_days=365)
     assert [p.total_quantity for p in proposals] == [135]
+
+
+def test_the_pool_page_shows_needs_dated_as_late_as_the_database_holds(
+    log_in, admin, needs, districts, laptops, make_need
+):
+    # Written before needed-by dates were limited to five years ahead: a window opening on the day before the last
+    # the database holds reaches beyond it.
+    last_days = [
+        make_need(districts["Lakeview SD"], item=laptops["LAPTOP-14"], quantity=5, needed_by=day).id
+        for day in (date.max - timedelta(days=1), date.max)
+    ]
+    response = log_in(admin).get("/admin/rfps/pool?window_days=365")
+    assert response.status_code == 200
+    assert "9999-12-31" in text_of(response)
+    assert queries.propose_pools(DemandFilter(), window_days=365)[-1].need_ids == last_days
 
 
 def test_pooled_and_withdrawn_needs_are_not_proposed(draft, districts, laptops, make_need):

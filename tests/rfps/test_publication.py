@@ -130,6 +130,41 @@ def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin
     assert queries.rfp(ready.id).bid_deadline == datetime(2026, 4, 15, 17, 0, tzinfo=UTC)
 
 
+def test_a_form_470_date_more_than_five_years_ahead_is_refused_on_its_field(log_in, admin, ready, seen):
+    response = log_in(admin).post(
+        f"/admin/rfps/{ready.id}/details",
+        data={
+            "details-title": ready.title,
+            "details-tco_years": "4",
+            "details-erate_eligible": "y",
+            "details-form470_number": "260012345",
+            "details-form470_date": "9999-12-31",
+            "details-weight_price": "50",
+            "details-weight_specification": "20",
+            "details-weight_warranty": "20",
+            "details-weight_delivery": "10",
+        },
+    )
+    assert response.status_code == 422
+    message = "The FCC Form 470 date must be on or before 2031-03-02 (at most 5 years ahead)."
+    field = response.get_data(as_text=True).split('id="details-form470_date"', 1)[1].split("</div>", 2)
+    assert message in "".join(field[:2])
+    assert seen(response).count(message) == 1
+    db.session.expire_all()
+    assert queries.rfp(ready.id).form470_date is None
+
+
+def test_a_bid_deadline_more_than_five_years_ahead_is_refused(admin, ready):
+    services.update_details(admin, ready.id, details(ready, erate_eligible=False))
+    with pytest.raises(Refusal) as refused:
+        services.publish(admin, ready.id, datetime(2031, 3, 3, tzinfo=UTC))
+    assert (refused.value.message, refused.value.field) == (
+        "The bid deadline must be on or before 2031-03-02 (at most 5 years ahead).",
+        "bid_deadline",
+    )
+    assert queries.rfp(ready.id).status == RfpStatus.COMMITTING
+
+
 def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admin, ready):
     services.update_details(admin, ready.id, details(ready))
     response = log_in(admin).post(
@@ -139,6 +174,32 @@ def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admi
     html = response.get_data(as_text=True)
     field = html.split('id="publish-deadline"', 1)[1].split("</div>", 2)
     assert "the earliest allowed bid deadline is 2026-03-29." in "".join(field[:2])
+
+
+@pytest.mark.parametrize("typed", ["1e309", "NaN", "four", "4.5"])
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("tco_years", "Total-cost-of-ownership years must be a whole number from 1 to 10."),
+        ("weight_price", "Each criterion weight must be a whole number from 1 to 100."),
+        ("minimum_score", "The minimum non-price score must be a whole number from 0 to 100."),
+    ],
+)
+def test_a_number_field_that_is_not_a_number_says_so_once(log_in, admin, ready, seen, field, message, typed):
+    data = {
+        "details-title": ready.title,
+        "details-tco_years": "4",
+        "details-weight_price": "50",
+        "details-weight_specification": "20",
+        "details-weight_warranty": "20",
+        "details-weight_delivery": "10",
+        "details-minimum_score": "60",
+    }
+    response = log_in(admin).post(f"/admin/rfps/{ready.id}/details", data={**data, f"details-{field}": typed})
+    assert response.status_code == 422
+    assert seen(response).count(message) == 1
+    db.session.expire_all()
+    assert queries.rfp(ready.id).tco_years == ready.tco_years
 
 
 def test_the_details_form_shows_the_price_rule(log_in, admin, ready, seen):
