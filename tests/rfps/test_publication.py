@@ -40,6 +40,20 @@ def details(rfp, **changes) -> services.DetailsInput:
     return services.DetailsInput(**{**values, **changes})
 
 
+def details_form(rfp, **fields: str) -> dict[str, str]:
+    """The details form as its page sends it: the RFP's title, 4 TCO years, weights 50/20/20/10, then ``fields``."""
+    typed = {
+        "title": rfp.title,
+        "tco_years": "4",
+        "weight_price": "50",
+        "weight_specification": "20",
+        "weight_warranty": "20",
+        "weight_delivery": "10",
+        **fields,
+    }
+    return {f"details-{name}": value for name, value in typed.items()}
+
+
 def test_the_bid_deadline_must_be_in_the_future(admin, ready):
     services.update_details(admin, ready.id, details(ready, erate_eligible=False))
     with pytest.raises(Refusal) as refused:
@@ -133,17 +147,7 @@ def test_the_publish_form_takes_the_deadline_in_a_chosen_time_zone(log_in, admin
 def test_a_form_470_date_more_than_five_years_ahead_is_refused_on_its_field(log_in, admin, ready, seen):
     response = log_in(admin).post(
         f"/admin/rfps/{ready.id}/details",
-        data={
-            "details-title": ready.title,
-            "details-tco_years": "4",
-            "details-erate_eligible": "y",
-            "details-form470_number": "260012345",
-            "details-form470_date": "9999-12-31",
-            "details-weight_price": "50",
-            "details-weight_specification": "20",
-            "details-weight_warranty": "20",
-            "details-weight_delivery": "10",
-        },
+        data=details_form(ready, erate_eligible="y", form470_number="260012345", form470_date="9999-12-31"),
     )
     assert response.status_code == 422
     message = "The FCC Form 470 date must be on or before 2031-03-02 (at most 5 years ahead)."
@@ -186,16 +190,9 @@ def test_the_publish_form_shows_the_erate_rule_next_to_the_deadline(log_in, admi
     ],
 )
 def test_a_number_field_that_is_not_a_number_says_so_once(log_in, admin, ready, seen, field, message, typed):
-    data = {
-        "details-title": ready.title,
-        "details-tco_years": "4",
-        "details-weight_price": "50",
-        "details-weight_specification": "20",
-        "details-weight_warranty": "20",
-        "details-weight_delivery": "10",
-        "details-minimum_score": "60",
-    }
-    response = log_in(admin).post(f"/admin/rfps/{ready.id}/details", data={**data, f"details-{field}": typed})
+    response = log_in(admin).post(
+        f"/admin/rfps/{ready.id}/details", data=details_form(ready, **{"minimum_score": "60", field: typed})
+    )
     assert response.status_code == 422
     assert seen(response).count(message) == 1
     db.session.expire_all()
@@ -205,15 +202,9 @@ def test_a_number_field_that_is_not_a_number_says_so_once(log_in, admin, ready, 
 def test_the_details_form_shows_the_price_rule(log_in, admin, ready, seen):
     response = log_in(admin).post(
         f"/admin/rfps/{ready.id}/details",
-        data={
-            "details-title": ready.title,
-            "details-tco_years": "4",
-            "details-erate_eligible": "y",
-            "details-weight_price": "20",
-            "details-weight_specification": "40",
-            "details-weight_warranty": "20",
-            "details-weight_delivery": "20",
-        },
+        data=details_form(
+            ready, erate_eligible="y", weight_price="20", weight_specification="40", weight_delivery="20"
+        ),
     )
     assert response.status_code == 422
     assert (
