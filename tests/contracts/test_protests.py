@@ -219,7 +219,7 @@ def test_the_rfp_page_links_each_round_to_its_gate_and_notice(notice, opened_rfp
     log_in(admin)
     response = client.get(f"/admin/rfps/{opened_rfp.id}")
     assert table_rows(response, "award-rounds") == [
-        f"Round {notice.award_round_id} Published $9,900.00 Protest period Fairness check"
+        f"Round {notice.award_round.number} Published $9,900.00 Protest period Fairness check"
     ]
     assert f'href="/admin/rounds/{notice.award_round_id}/gate"' in response.get_data(as_text=True)
     assert table_rows(client.get("/admin/notices"), "notices") == [
