@@ -429,6 +429,7 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
             terms_before[key], terms_after[key] = current, value
 
         current_deadline = rfp.bid_deadline
+        latest = clock.latest_date_ahead(now.date())
         if data.bid_deadline is not None and data.bid_deadline != current_deadline:
             if data.bid_deadline < current_deadline:
                 problems.append(
@@ -438,6 +439,8 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
                         field=("bid_deadline",),
                     )
                 )
+            elif data.bid_deadline.date() > latest:
+                problems.append(Problem(clock.too_far_ahead("The new bid deadline", latest), field=("bid_deadline",)))
         new_deadline = _deadline_after(data.bid_deadline, current_deadline, now)
 
         if not problems and not (lines_after or terms_after or new_deadline != current_deadline):

@@ -332,6 +332,17 @@ def test_summary_quantity_deadline_and_nothing_changed_messages(app, as_admin, r
     assert addenda(rfp) == [] and outbox() == []
 
 
+def test_a_new_bid_deadline_more_than_five_years_ahead_is_refused_on_its_field(app, as_admin, rfp):
+    response = issue(as_admin, rfp, form_data(app, rfp, summary="Much later.", bid_deadline="9999-12-31T23:59"))
+    assert response.status_code == 422
+    latest = clock.latest_date_ahead(clock.today())
+    assert field_errors(response, "bid_deadline") == [
+        f"The new bid deadline must be on or before {latest.isoformat()} (at most 5 years ahead)."
+    ]
+    assert addenda(rfp) == [] and outbox() == []
+    assert fresh(rfp).bid_deadline == rfp.bid_deadline
+
+
 def test_a_later_deadline_alone_is_an_addendum(app, as_admin, rfp):
     before = rfp.bid_deadline
     later = (before + timedelta(days=14)).replace(second=0)
