@@ -10,6 +10,8 @@ before it reads it, and nothing else reads a posted field's text.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Iterable, Iterator
 
 import wtforms
@@ -37,6 +39,13 @@ class WholeNumberField(wtforms.IntegerField):
     ``1e309``): its message says it all, and the range check after it would add its own about a number that is not
     there, often the same words again. Blank text is left to ``Optional`` or ``InputRequired``, which say what a
     blank field means."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        # A whole number of 309 digits or more is beyond what a float holds, and the range checks (NumberRange
+        # asks math.isnan) would fail on it: as an infinity it is simply out of every range.
+        if isinstance(self.data, int) and abs(self.data) > sys.float_info.max:
+            self.data = math.inf if self.data > 0 else -math.inf
 
     def pre_validate(self, form) -> None:
         if self.process_errors and self.raw_data and self.raw_data[0].strip():

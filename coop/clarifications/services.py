@@ -36,7 +36,7 @@ from coop.orgs.models import Vendor
 from coop.rfps import queries as rfp_queries
 from coop.rfps.models import Rfp, RfpLine, RfpStatus, VendorInterest
 from coop.rfps.neutrality import find_brand_names
-from coop.rfps.template_library import RfpTemplate, SpecField
+from coop.rfps.template_library import MAX_DELIVERY_DAYS, RfpTemplate, SpecField
 from coop.transactions import locked, unit_of_work
 
 MAX_QUESTION = 2000
@@ -418,9 +418,12 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
             if display_value(value) == display_value(current):
                 continue
             label = key.replace("_", " ").capitalize()
+            # The one whole-number term is the delivery days.
             if isinstance(current, int) and not isinstance(current, bool):
-                if not isinstance(value, int) or value < 1:
-                    problems.append(Problem(f"{label} must be a whole number of at least 1.", field=("terms", key)))
+                if not isinstance(value, int) or not 1 <= value <= MAX_DELIVERY_DAYS:
+                    problems.append(
+                        Problem(f"{label} must be a whole number from 1 to {MAX_DELIVERY_DAYS}.", field=("terms", key))
+                    )
                     continue
             elif not value:
                 problems.append(Problem(f"{label} cannot be left empty.", field=("terms", key)))

@@ -49,6 +49,8 @@ SPEC_FIELD_KEYS = {
     "required",
 }
 TERMS_KEYS = {"delivery_days", "delivery", "warranty"}
+#: Purchase orders ask for delivery this many days after the award is final, at most (a slip of the keyboard beyond).
+MAX_DELIVERY_DAYS = 730
 CRITERION_KEYS = {"key", "label", "weight"}
 EVALUATION_KEYS = {"minimum_score"}
 SECTION_KEYS = {"title", "body"}
@@ -188,11 +190,14 @@ class _Checker:
             self.error(path, finding.message)
         return value
 
-    def integer(self, data: dict, key: str, path: str, *, minimum: int) -> int:
+    def integer(self, data: dict, key: str, path: str, *, minimum: int, maximum: int | None = None) -> int:
         value = data.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             self.error(path, f"must be a whole number of at least {minimum}")
             return minimum
+        if maximum is not None and value > maximum:
+            self.error(path, f"must be a whole number from {minimum} to {maximum}")
+            return maximum
         return value
 
     def unknown_keys(self, data: dict, allowed: set[str], path: str) -> None:
@@ -314,7 +319,9 @@ def _template(filename: str, data: dict) -> tuple[RfpTemplate | None, list[str]]
         version=check.integer(data, "version", "version", minimum=1),
         summary=check.text(data, "summary", "summary"),
         spec_fields=fields,
-        delivery_days=check.integer(terms, "delivery_days", "terms.delivery_days", minimum=1),
+        delivery_days=check.integer(
+            terms, "delivery_days", "terms.delivery_days", minimum=1, maximum=MAX_DELIVERY_DAYS
+        ),
         delivery_terms=check.text(terms, "delivery", "terms.delivery"),
         warranty_terms=check.text(terms, "warranty", "terms.warranty"),
         criteria=tuple(criteria),

@@ -413,10 +413,15 @@ def test_an_rfp_without_a_template_takes_free_spec_values(app, as_admin, make_rf
 def test_terms_are_checked(app, as_admin, rfp):
     response = issue(as_admin, rfp, form_data(app, rfp, terms_delivery_days="0", terms_warranty=" "))
     assert response.status_code == 422
-    assert field_errors(response, "terms_delivery_days") == ["Delivery days must be a whole number of at least 1."]
+    assert field_errors(response, "terms_delivery_days") == ["Delivery days must be a whole number from 1 to 730."]
     assert field_errors(response, "terms_warranty") == ["Warranty cannot be left empty."]
     response = issue(as_admin, rfp, form_data(app, rfp, terms_delivery_days="ten"))
     assert field_errors(response, "terms_delivery_days") == ["Delivery days must be a whole number."]
+    # Orders are dated this many days after the award is final: no more than two years, and no huge number.
+    for typed in ("731", "9" * 400):
+        response = issue(as_admin, rfp, form_data(app, rfp, terms_delivery_days=typed))
+        assert response.status_code == 422
+        assert field_errors(response, "terms_delivery_days") == ["Delivery days must be a whole number from 1 to 730."]
     assert addenda(rfp) == []
     issue(as_admin, rfp, form_data(app, rfp, summary="Faster delivery.", terms_delivery_days="30"))
     assert fresh(rfp).terms["delivery_days"] == 30

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from support import HUGE_NUMBERS, NOT_FOUND, text_of
 
+from coop.rfps.forms import WINDOW_DAYS_RANGE
+
 
 @pytest.mark.parametrize("number", HUGE_NUMBERS)
 @pytest.mark.parametrize("kind", ["html", "pdf"])
@@ -41,3 +43,11 @@ def test_a_page_of_the_rfp_list_that_cannot_exist_is_not_found(log_in, admin, pa
     response = log_in(admin).get("/admin/rfps", query_string={"page": page})
     assert response.status_code == 404
     assert NOT_FOUND in text_of(response)
+
+
+@pytest.mark.parametrize("window_days", ["9" * 400, "-" + "9" * 400])
+def test_a_pooling_window_beyond_any_number_is_refused_on_its_field(log_in, admin, window_days):
+    # 309 digits and more is beyond what a float holds, where the range check compares it.
+    response = log_in(admin).get("/admin/rfps/pool", query_string={"window_days": window_days})
+    assert response.status_code in (200, 422)
+    assert WINDOW_DAYS_RANGE in text_of(response)
