@@ -4,7 +4,7 @@ Anonymity: who asked a question is known to the asking vendor only. No answer,
 e-mail, page or message built here names the asker; audit snapshots of
 questions do not carry the vendor either.
 
-Sealed bids: an addendum returns every submitted bid to draft. How many were
+Sealed bids: an addendum that changes a line or a term returns every submitted bid to draft. How many were
 returned is kept in ``Addendum.bids_returned_to_draft`` for after opening; it is
 never returned to a caller that could show it to an administrator.
 
@@ -489,8 +489,13 @@ def issue_addendum(admin: User, rfp_id: int, data: AddendumInput) -> Addendum:
         db.session.add(addendum)
         db.session.flush()
         documents.store_version(rfp)
-        returned_vendor_ids = bids.return_submitted_bids_to_draft(
-            rfp.id, actor_user_id=admin.id, reason=f"addendum {number}"
+        # A change to a line or a term changes what a bid offers, so every submitted bid goes back to its vendor
+        # to confirm; more time alone changes nothing offered, and a bid returned for it would be lost at the
+        # opening if its vendor missed the e-mail.
+        returned_vendor_ids = (
+            bids.return_submitted_bids_to_draft(rfp.id, actor_user_id=admin.id, reason=f"addendum {number}")
+            if lines_after or terms_after
+            else []
         )
         # Sealed until opening: kept for the tabulation, never shown before (it would tell how many bids there are).
         addendum.bids_returned_to_draft = len(returned_vendor_ids)

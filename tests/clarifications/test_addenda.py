@@ -354,6 +354,21 @@ def test_a_later_deadline_alone_is_an_addendum(app, as_admin, rfp):
     }
 
 
+def test_a_later_deadline_alone_leaves_submitted_bids_in_force(app, as_admin, rfp, make_vendor_rep, make_bid, follow):
+    # More time changes nothing a vendor offered: its submitted bid stays submitted (a draft is ignored at opening,
+    # so returning it would drop the bid of a vendor that missed the e-mail).
+    bidder = make_vendor_rep()
+    bid = make_bid(rfp, bidder.organisation, BidStatus.SUBMITTED)
+    follow(rfp, bidder.organisation)
+    later = (rfp.bid_deadline + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
+    issue(as_admin, rfp, form_data(app, rfp, summary="Two more weeks.", bid_deadline=later))
+    db.session.expire_all()
+    assert db.session.get(Bid, bid.id).status == BidStatus.SUBMITTED
+    assert addenda(rfp)[0].bids_returned_to_draft == 0
+    [message] = [message for message in outbox() if message.to_address == bidder.email]
+    assert "returned to draft" not in message.body
+
+
 def test_no_addendum_after_the_deadline_or_when_not_open(app, as_admin, make_rfp, now):
     rfp = make_rfp()
     data = form_data(app, rfp, **{f"line_{rfp.lines[0].id}_quantity": "121"})
