@@ -85,6 +85,12 @@ class Award:
 Units = dict[tuple[str, str, int], int]  # (district, item, offer index) -> units
 
 
+def coalition_gain(shares: dict[str, Decimal], members: frozenset[str], cost: Decimal) -> Decimal:
+    """What ``members`` would save together by leaving the pool: their ``shares`` less ``cost``, what their own
+    purchase costs."""
+    return sum((shares[d] for d in members), Decimal("0.00")) - cost
+
+
 def price_awards(problem: Problem, units: Units) -> tuple[list[Award], Decimal]:
     """Exact award rows and total cost of ownership of an allocation.
 

@@ -50,7 +50,7 @@ import highspy
 import numpy as np
 from scipy.optimize import linprog
 
-from .costing import round_preserving_sum, to_cents
+from .costing import coalition_gain, round_preserving_sum, to_cents
 from .guard import Job, run_guarded
 from .neighbours import cheaper_purchases, neighbour_cuts
 from .problem import Problem
@@ -119,7 +119,7 @@ class _Programs:
         candidates = list(zip(self.coalitions, self.exact_costs)) + [(c.members, c.own_cost) for c in also]
         best: tuple[frozenset[str], Decimal] = (frozenset(), Decimal("0.00"))
         for members, cost in sorted(candidates, key=lambda t: (len(t[0]), sorted(t[0]))):
-            gain = _gain(shares, members, cost)
+            gain = coalition_gain(shares, members, cost)
             if gain > best[1]:
                 best = (members, gain)
         return best
@@ -179,11 +179,6 @@ class _Programs:
         snapped = [Fraction(round(Fraction(v * self.scale) * 10**6), 10**6) for v in x]
         spread = (Fraction(total) - sum(snapped, Fraction(0))) / len(snapped)
         return dict(zip(self.districts, round_preserving_sum([v + spread for v in snapped])))
-
-
-def _gain(shares: dict[str, Decimal], members: frozenset[str], cost: Decimal) -> Decimal:
-    """What ``members`` would save together by leaving: their shares less what their own purchase costs."""
-    return sum((shares[d] for d in members), Decimal("0.00")) - cost
 
 
 def _nearest_shares(
@@ -263,7 +258,11 @@ def least_core(
         # offers of an item filling one to its capacity (M seed 1: 11 of the 14 cuts of its last seven MILP rounds).
         deadline = None if time_limit_s is None else started + time_limit_s
         cheaper = cheaper_purchases(problem, costs, list(programs.purchases.items()), deadline=deadline)
-        new = [CoalitionCut(m, c, u) for m, c, u in cheaper if _gain(costs, m, c) > above and programs.tightens(m, c)]
+        new = [
+            CoalitionCut(m, c, u)
+            for m, c, u in cheaper
+            if coalition_gain(costs, m, c) > above and programs.tightens(m, c)
+        ]
         known = {**programs.purchases, **{m: u for m, _, u in cheaper}}
         near = neighbour_cuts(problem, costs, list(known.items()), above, deadline=deadline)
         new += [CoalitionCut(m, c, u) for m, c, u in near if programs.tightens(m, c)]
@@ -285,7 +284,7 @@ def least_core(
             iterations,
             bound,
             len(new),
-            max((_gain(costs, c.members, c.own_cost) for c in new), default=Decimal(0)),
+            max((coalition_gain(costs, c.members, c.own_cost) for c in new), default=Decimal(0)),
             which,
             time.perf_counter() - check_started,
             "" if new or check is None or check.gain_bound is None else f", none gaining more than {check.gain_bound}",

@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from .costing import to_cents
+from .costing import coalition_gain, to_cents
 from .problem import Problem
 
 Units = dict[tuple[str, str, int], int]
@@ -289,15 +289,12 @@ def neighbour_cuts(
     everyone = frozenset(shares)
     seen = {members for members, _ in known}
 
-    def share_sum(members: frozenset[str]) -> Decimal:
-        return sum((shares[d] for d in members), Decimal("0.00"))
-
     # Every coalition met and the best gain its changed purchase showed (new coalitions only).
     met: dict[frozenset[str], tuple[Decimal, Decimal, _Purchase, str, Units | None]] = {}
     for purchase in _best_gaining(problem, shares, known):
         if _past(deadline):
             break
-        current_gain = share_sum(purchase.members) - purchase.cost
+        current_gain = coalition_gain(shares, purchase.members, purchase.cost)
         for _ in range(STEPS):
             step = None
             for d in sorted(shares):
@@ -336,8 +333,8 @@ def neighbour_cuts(
                 cuts.append((gain, members, cost, _moved(p.units, d, added)))
             continue
         better = hood.improved(_Purchase(problem, members, _moved(p.units, d, added)))
-        if share_sum(members) - better.cost > above:
-            cuts.append((share_sum(members) - better.cost, members, better.cost, better.units))
+        if (better_gain := coalition_gain(shares, members, better.cost)) > above:
+            cuts.append((better_gain, members, better.cost, better.units))
     cuts.sort(key=lambda t: (-t[0], sorted(t[1])))
     return [(members, cost, units) for _, members, cost, units in cuts[:MAX_CUTS]]
 
@@ -377,10 +374,7 @@ def _best_gaining(
     """The ``STARTS`` known purchases whose coalitions gain most at ``shares`` (first by name of equals)."""
     purchases = [_Purchase(problem, m, u) for m, u in known]
 
-    def loss(p: _Purchase) -> Decimal:
-        return p.cost - sum((shares[d] for d in p.members), Decimal("0.00"))
-
-    return sorted(purchases, key=lambda p: (loss(p), sorted(p.members)))[:STARTS]
+    return sorted(purchases, key=lambda p: (-coalition_gain(shares, p.members, p.cost), sorted(p.members)))[:STARTS]
 
 
 def _moved(units: Units, district: str, added: Units | None) -> Units:

@@ -20,7 +20,7 @@ from fractions import Fraction
 import highspy
 import numpy as np
 
-from .costing import Award, price_awards, round_preserving_sum
+from .costing import Award, coalition_gain, price_awards, round_preserving_sum
 from .decompose import solve_demand_sets
 from .diagnose import capacity_unmet, structural_unmet
 from .guard import Job, run_guarded
@@ -349,7 +349,7 @@ def core_search(
         if members and (members not in cuts or own_cost < cuts[members][0]):
             cuts[members] = (own_cost, units)
     gains = sorted(
-        ((sum((allocation[d] for d in s), Decimal("0.00")) - c, s, c, u) for s, (c, u) in cuts.items()),
+        ((coalition_gain(allocation, s, c), s, c, u) for s, (c, u) in cuts.items()),
         key=lambda t: (-t[0], sorted(t[1])),
     )
     wanted = Decimal(0) if above is None else above
